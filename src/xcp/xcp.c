@@ -1,0 +1,1428 @@
+/*
+ * xcp - OPS envelope codec: value tree, expat parser, canonical emitter,
+ * request/response helpers, X-Signature (see xcp.h).
+ *
+ * Parser invariants:
+ *   P1  no entity is ever expanded from a declaration: internal subsets,
+ *       entity declarations and skipped (undefined/external) entities stop
+ *       the parse with an error; parameter entities are never parsed.
+ *   P2  depth, item count, key length and body size are checked before the
+ *       corresponding allocation, so an oversized input costs O(limit).
+ *   P3  a dt_array's keys are exactly 0..n-1 (any order on the wire); the
+ *       tree stores them in index order, so index i is items[i].
+ */
+#include "xcp/xcp.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <expat.h>
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "util/xalloc.h"
+
+struct xcp_item {
+    char *key;
+    struct xcp_value *val;
+};
+
+struct xcp_value {
+    enum xcp_type type;
+    size_t len; /* scalar bytes, or number of items */
+    size_t cap;
+    char *str;
+    struct xcp_item *items;
+};
+
+/* ---------------------------------------------------------------- tree */
+
+static struct xcp_value *node_new(enum xcp_type t)
+{
+    struct xcp_value *v = xcalloc(1, sizeof(*v));
+    v->type = t;
+    return v;
+}
+
+struct xcp_value *xcp_scalar_newn(const char *s, size_t len)
+{
+    struct xcp_value *v = node_new(XCP_SCALAR);
+    v->str = xstrndup(s ? s : "", s ? len : 0);
+    v->len = s ? len : 0;
+    return v;
+}
+
+struct xcp_value *xcp_scalar_new(const char *s)
+{
+    return xcp_scalar_newn(s, s ? strlen(s) : 0);
+}
+
+struct xcp_value *xcp_scalar_newf(const char *fmt, ...)
+{
+    struct buf b;
+    va_list ap;
+    buf_init(&b);
+    va_start(ap, fmt);
+    buf_vaddf(&b, fmt, ap);
+    va_end(ap);
+    struct xcp_value *v = node_new(XCP_SCALAR);
+    v->str = buf_detach(&b, &v->len);
+    return v;
+}
+
+struct xcp_value *xcp_int_new(int64_t n)
+{
+    return xcp_scalar_newf("%" PRId64, n);
+}
+
+struct xcp_value *xcp_assoc_new(void)
+{
+    return node_new(XCP_ASSOC);
+}
+
+struct xcp_value *xcp_array_new(void)
+{
+    return node_new(XCP_ARRAY);
+}
+
+void xcp_free(struct xcp_value *v)
+{
+    if (!v)
+        return;
+    if (v->type == XCP_SCALAR) {
+        free(v->str);
+    } else {
+        for (size_t i = 0; i < v->len; i++) {
+            free(v->items[i].key);
+            xcp_free(v->items[i].val);
+        }
+        free(v->items);
+    }
+    free(v);
+}
+
+struct xcp_value *xcp_clone(const struct xcp_value *v)
+{
+    if (!v)
+        return NULL;
+    if (v->type == XCP_SCALAR)
+        return xcp_scalar_newn(v->str, v->len);
+    struct xcp_value *c = node_new(v->type);
+    c->items = xmalloc(sizeof(*c->items) * (v->len ? v->len : 1));
+    c->cap = v->len;
+    for (size_t i = 0; i < v->len; i++) {
+        c->items[i].key = xstrdup(v->items[i].key);
+        c->items[i].val = xcp_clone(v->items[i].val);
+    }
+    c->len = v->len;
+    return c;
+}
+
+static void items_push(struct xcp_value *c, char *key, struct xcp_value *val)
+{
+    if (c->len == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 8;
+        c->items = xrealloc(c->items, sizeof(*c->items) * c->cap);
+    }
+    c->items[c->len].key = key;
+    c->items[c->len].val = val;
+    c->len++;
+}
+
+struct xcp_value *xcp_assoc_set(struct xcp_value *assoc, const char *key,
+                                struct xcp_value *val)
+{
+    if (!assoc || assoc->type != XCP_ASSOC) {
+        xcp_free(val);
+        return NULL;
+    }
+    for (size_t i = 0; i < assoc->len; i++) {
+        if (strcmp(assoc->items[i].key, key) == 0) {
+            xcp_free(assoc->items[i].val);
+            assoc->items[i].val = val;
+            return val;
+        }
+    }
+    items_push(assoc, xstrdup(key), val);
+    return val;
+}
+
+void xcp_assoc_set_str(struct xcp_value *assoc, const char *key, const char *s)
+{
+    xcp_assoc_set(assoc, key, xcp_scalar_new(s));
+}
+
+void xcp_assoc_set_int(struct xcp_value *assoc, const char *key, int64_t n)
+{
+    xcp_assoc_set(assoc, key, xcp_int_new(n));
+}
+
+bool xcp_assoc_del(struct xcp_value *assoc, const char *key)
+{
+    if (!assoc || assoc->type != XCP_ASSOC)
+        return false;
+    for (size_t i = 0; i < assoc->len; i++) {
+        if (strcmp(assoc->items[i].key, key) == 0) {
+            free(assoc->items[i].key);
+            xcp_free(assoc->items[i].val);
+            memmove(&assoc->items[i], &assoc->items[i + 1],
+                    sizeof(*assoc->items) * (assoc->len - i - 1));
+            assoc->len--;
+            return true;
+        }
+    }
+    return false;
+}
+
+struct xcp_value *xcp_array_push(struct xcp_value *arr, struct xcp_value *val)
+{
+    if (!arr || arr->type != XCP_ARRAY) {
+        xcp_free(val);
+        return NULL;
+    }
+    items_push(arr, xasprintf("%zu", arr->len), val);
+    return val;
+}
+
+enum xcp_type xcp_type(const struct xcp_value *v)
+{
+    return v->type;
+}
+
+size_t xcp_len(const struct xcp_value *v)
+{
+    return v ? v->len : 0;
+}
+
+const char *xcp_str(const struct xcp_value *v)
+{
+    return v && v->type == XCP_SCALAR ? v->str : NULL;
+}
+
+const struct xcp_value *xcp_assoc_get(const struct xcp_value *v,
+                                      const char *key)
+{
+    if (!v || v->type != XCP_ASSOC)
+        return NULL;
+    for (size_t i = 0; i < v->len; i++)
+        if (strcmp(v->items[i].key, key) == 0)
+            return v->items[i].val;
+    return NULL;
+}
+
+const struct xcp_value *xcp_array_get(const struct xcp_value *v, size_t i)
+{
+    if (!v || v->type != XCP_ARRAY || i >= v->len)
+        return NULL;
+    return v->items[i].val;
+}
+
+const char *xcp_item_key(const struct xcp_value *v, size_t i)
+{
+    if (!v || v->type == XCP_SCALAR || i >= v->len)
+        return NULL;
+    return v->items[i].key;
+}
+
+const struct xcp_value *xcp_item_value(const struct xcp_value *v, size_t i)
+{
+    if (!v || v->type == XCP_SCALAR || i >= v->len)
+        return NULL;
+    return v->items[i].val;
+}
+
+/*
+ * path_next - split the next step off *p. A step is either a key (up to
+ * '.', '[' or end) or an index "[n]". Returns 1 for a key (copied to
+ * key[]), 2 for an index (in *idx), 0 at the end, -1 on a syntax error.
+ */
+static int path_next(const char **p, char *key, size_t keysz, size_t *idx)
+{
+    const char *s = *p;
+    if (*s == '.')
+        s++;
+    if (*s == '\0') {
+        *p = s;
+        return 0;
+    }
+    if (*s == '[') {
+        s++;
+        if (!isdigit((unsigned char)*s))
+            return -1;
+        errno = 0;
+        char *end;
+        unsigned long long n = strtoull(s, &end, 10);
+        if (errno || *end != ']' || n > SIZE_MAX)
+            return -1;
+        *idx = (size_t)n;
+        *p = end + 1;
+        return 2;
+    }
+    size_t n = strcspn(s, ".[");
+    if (n == 0 || n >= keysz)
+        return -1;
+    memcpy(key, s, n);
+    key[n] = '\0';
+    *p = s + n;
+    return 1;
+}
+
+const struct xcp_value *xcp_path(const struct xcp_value *v, const char *path)
+{
+    char key[XCP_MAX_KEY + 1];
+    size_t idx;
+    const char *p = path;
+    int k;
+    while (v && (k = path_next(&p, key, sizeof(key), &idx)) != 0) {
+        if (k < 0)
+            return NULL;
+        v = k == 1 ? xcp_assoc_get(v, key) : xcp_array_get(v, idx);
+    }
+    return v;
+}
+
+const char *xcp_path_str(const struct xcp_value *v, const char *path)
+{
+    return xcp_str(xcp_path(v, path));
+}
+
+int xcp_path_int(const struct xcp_value *v, const char *path, int64_t *out,
+                 struct rm_err *err)
+{
+    const struct xcp_value *n = xcp_path(v, path);
+    if (!n)
+        return rm_err_set(err, RM_ENOTFOUND, "%s: missing", path);
+    if (n->type != XCP_SCALAR)
+        return rm_err_set(err, RM_EINVAL, "%s: expected a number, got %s", path,
+                          n->type == XCP_ASSOC ? "dt_assoc" : "dt_array");
+    const char *s = n->str;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    char *end;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (end == s || *end != '\0' || errno)
+        return rm_err_set(err, RM_EINVAL, "%s: not an integer: \"%.40s\"", path,
+                          n->str);
+    *out = x;
+    return 0;
+}
+
+int xcp_path_set(struct xcp_value *root, const char *path,
+                 struct xcp_value *val, struct rm_err *err)
+{
+    char key[XCP_MAX_KEY + 1], nkey[XCP_MAX_KEY + 1];
+    size_t idx = 0, nidx = 0;
+    const char *p = path;
+    struct xcp_value *cur = root;
+    int k = path_next(&p, key, sizeof(key), &idx);
+    if (k <= 0)
+        goto bad;
+    for (;;) {
+        const char *q = p;
+        int nk = path_next(&q, nkey, sizeof(nkey), &nidx);
+        if (nk < 0)
+            goto bad;
+        if (k == 1 && cur->type != XCP_ASSOC)
+            goto kind;
+        if (k == 2 && cur->type != XCP_ARRAY)
+            goto kind;
+        if (k == 2 && idx > cur->len) {
+            xcp_free(val);
+            return rm_err_set(err, RM_EINVAL,
+                              "%s: index %zu leaves a hole (array has %zu)",
+                              path, idx, cur->len);
+        }
+        if (nk == 0) {
+            if (k == 1) {
+                xcp_assoc_set(cur, key, val);
+            } else if (idx == cur->len) {
+                xcp_array_push(cur, val);
+            } else {
+                xcp_free(cur->items[idx].val);
+                cur->items[idx].val = val;
+            }
+            return 0;
+        }
+        struct xcp_value *next =
+            k == 1 ? (struct xcp_value *)xcp_assoc_get(cur, key)
+                   : (struct xcp_value *)xcp_array_get(cur, idx);
+        if (!next) {
+            next = nk == 1 ? xcp_assoc_new() : xcp_array_new();
+            if (k == 1)
+                xcp_assoc_set(cur, key, next);
+            else
+                xcp_array_push(cur, next);
+        }
+        cur = next;
+        k = nk;
+        memcpy(key, nkey, sizeof(key));
+        idx = nidx;
+        p = q;
+    }
+bad:
+    xcp_free(val);
+    return rm_err_set(err, RM_EINVAL, "bad path \"%.100s\"", path);
+kind:
+    xcp_free(val);
+    return rm_err_set(err, RM_EINVAL,
+                      "%s: an existing node on the path has another kind",
+                      path);
+}
+
+bool xcp_equal(const struct xcp_value *a, const struct xcp_value *b)
+{
+    if (!a || !b)
+        return a == b;
+    if (a->type != b->type || a->len != b->len)
+        return false;
+    if (a->type == XCP_SCALAR)
+        return memcmp(a->str, b->str, a->len) == 0;
+    for (size_t i = 0; i < a->len; i++) {
+        if (strcmp(a->items[i].key, b->items[i].key) != 0)
+            return false;
+        if (!xcp_equal(a->items[i].val, b->items[i].val))
+            return false;
+    }
+    return true;
+}
+
+/* -------------------------------------------------------------- parser */
+
+enum frame_kind {
+    F_ENVELOPE,
+    F_HEADER,
+    F_HFIELD,
+    F_BODY,
+    F_DATABLOCK,
+    F_ASSOC,
+    F_ARRAY,
+    F_ITEM,
+    F_SCALAR
+};
+
+struct frame {
+    enum frame_kind kind;
+    struct xcp_value *val; /* ASSOC/ARRAY: the container; ITEM: child */
+    char *key;             /* ITEM: its key; HFIELD: the element name */
+};
+
+struct xcp_parser {
+    XML_Parser xp;
+    struct frame stack[XCP_MAX_DEPTH + 1];
+    int depth;
+    size_t items;
+    bool seen_root, seen_header, seen_body, seen_datablock;
+    struct buf text;
+    struct xcp_msg msg;
+    struct rm_err *err;
+    bool failed;
+};
+
+static void p_fail(struct xcp_parser *p, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void p_fail(struct xcp_parser *p, int code, const char *fmt, ...)
+{
+    if (p->failed)
+        return;
+    char m[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, sizeof(m), fmt, ap);
+    va_end(ap);
+    rm_err_set(p->err, code, "xcp: line %lu, column %lu: %s",
+               (unsigned long)XML_GetCurrentLineNumber(p->xp),
+               (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1, m);
+    p->failed = true;
+    XML_StopParser(p->xp, XML_FALSE);
+}
+
+static bool all_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            return false;
+    return true;
+}
+
+static const char *attr(const XML_Char **atts, const char *name)
+{
+    for (size_t i = 0; atts[i]; i += 2)
+        if (strcmp(atts[i], name) == 0)
+            return atts[i + 1];
+    return NULL;
+}
+
+static struct frame *top(struct xcp_parser *p)
+{
+    return p->depth ? &p->stack[p->depth - 1] : NULL;
+}
+
+static void push(struct xcp_parser *p, enum frame_kind k, struct xcp_value *val,
+                 char *key)
+{
+    /* Depth was checked in on_start before anything was allocated. */
+    struct frame *f = &p->stack[p->depth++];
+    f->kind = k;
+    f->val = val;
+    f->key = key;
+}
+
+/* attach - give a finished value to the frame below (an ITEM or the
+ * data_block). */
+static void attach(struct xcp_parser *p, struct xcp_value *v)
+{
+    struct frame *f = top(p);
+    if (f && f->kind == F_ITEM) {
+        f->val = v;
+    } else if (f && f->kind == F_DATABLOCK) {
+        p->msg.data = v;
+    } else {
+        xcp_free(v);
+        p_fail(p, RM_EINTERNAL, "value without a parent");
+    }
+}
+
+/* value_slot_free - may a dt_* element start here? */
+static bool value_slot_free(struct xcp_parser *p, const char *name)
+{
+    struct frame *f = top(p);
+    if (f && f->kind == F_DATABLOCK) {
+        if (p->msg.data) {
+            p_fail(p, RM_EINVAL, "<data_block> holds more than one value");
+            return false;
+        }
+        return true;
+    }
+    if (f && f->kind == F_ITEM) {
+        if (f->val) {
+            p_fail(p, RM_EINVAL, "<item key=\"%.60s\"> holds two values",
+                   f->key);
+            return false;
+        }
+        if (!all_space(p->text.data, p->text.len)) {
+            p_fail(p, RM_EINVAL, "<item key=\"%.60s\"> mixes text with <%s>",
+                   f->key, name);
+            return false;
+        }
+        buf_reset(&p->text);
+        return true;
+    }
+    p_fail(p, RM_EINVAL, "<%s> not allowed here", name);
+    return false;
+}
+
+static void XMLCALL on_start(void *ud, const XML_Char *name,
+                             const XML_Char **atts)
+{
+    struct xcp_parser *p = ud;
+    struct frame *f = top(p);
+    if (p->failed)
+        return;
+    if (p->depth >= XCP_MAX_DEPTH) {
+        p_fail(p, RM_ELIMIT, "nesting deeper than %d", XCP_MAX_DEPTH);
+        return;
+    }
+    if (!f) {
+        if (strcmp(name, "OPS_envelope") != 0) {
+            p_fail(p, RM_EINVAL, "root element is <%.60s>, not <OPS_envelope>",
+                   name);
+            return;
+        }
+        p->seen_root = true;
+        push(p, F_ENVELOPE, NULL, NULL);
+        return;
+    }
+    switch (f->kind) {
+    case F_ENVELOPE:
+        if (strcmp(name, "header") == 0 && !p->seen_header) {
+            p->seen_header = true;
+            push(p, F_HEADER, NULL, NULL);
+        } else if (strcmp(name, "body") == 0 && !p->seen_body) {
+            p->seen_body = true;
+            push(p, F_BODY, NULL, NULL);
+        } else {
+            p_fail(p, RM_EINVAL, "unexpected <%.60s> in <OPS_envelope>", name);
+        }
+        return;
+    case F_HEADER:
+        /* version, msg_id, msg_type are kept; other header fields are
+         * tolerated and dropped (no peer is known to send any). */
+        buf_reset(&p->text);
+        push(p, F_HFIELD, NULL, xstrdup(name));
+        return;
+    case F_BODY:
+        if (strcmp(name, "data_block") == 0 && !p->seen_datablock) {
+            p->seen_datablock = true;
+            push(p, F_DATABLOCK, NULL, NULL);
+        } else {
+            p_fail(p, RM_EINVAL, "unexpected <%.60s> in <body>", name);
+        }
+        return;
+    case F_ASSOC:
+    case F_ARRAY: {
+        if (strcmp(name, "item") != 0) {
+            p_fail(p, RM_EINVAL, "unexpected <%.60s> in <%s>", name,
+                   f->kind == F_ASSOC ? "dt_assoc" : "dt_array");
+            return;
+        }
+        const char *key = attr(atts, "key");
+        if (!key) {
+            p_fail(p, RM_EINVAL, "<item> without a key attribute");
+            return;
+        }
+        size_t kl = strlen(key);
+        if (kl > XCP_MAX_KEY) {
+            p_fail(p, RM_ELIMIT, "item key longer than %d bytes", XCP_MAX_KEY);
+            return;
+        }
+        if (++p->items > XCP_MAX_ITEMS) {
+            p_fail(p, RM_ELIMIT, "more than %d items", XCP_MAX_ITEMS);
+            return;
+        }
+        if (f->kind == F_ARRAY) {
+            if (kl == 0 || kl > 9 || strspn(key, "0123456789") != kl ||
+                (kl > 1 && key[0] == '0')) {
+                p_fail(p, RM_EINVAL,
+                       "dt_array item key \"%.60s\" is not an index", key);
+                return;
+            }
+        }
+        buf_reset(&p->text);
+        push(p, F_ITEM, NULL, xstrndup(key, kl));
+        return;
+    }
+    case F_DATABLOCK:
+    case F_ITEM:
+        if (strcmp(name, "dt_assoc") == 0 || strcmp(name, "dt_array") == 0) {
+            if (!value_slot_free(p, name))
+                return;
+            bool assoc = name[3] == 'a' && name[4] == 's';
+            push(p, assoc ? F_ASSOC : F_ARRAY,
+                 assoc ? xcp_assoc_new() : xcp_array_new(), NULL);
+        } else if (strcmp(name, "dt_scalar") == 0 ||
+                   strcmp(name, "dt_scalarref") == 0) {
+            if (!value_slot_free(p, name))
+                return;
+            buf_reset(&p->text);
+            push(p, F_SCALAR, NULL, NULL);
+        } else {
+            p_fail(p, RM_EINVAL, "unexpected <%.60s> in <%s>", name,
+                   f->kind == F_ITEM ? "item" : "data_block");
+        }
+        return;
+    case F_HFIELD:
+    case F_SCALAR:
+        p_fail(p, RM_EINVAL, "unexpected <%.60s> inside a text element", name);
+        return;
+    }
+}
+
+static int cmp_index(const void *a, const void *b)
+{
+    const struct xcp_item *x = a, *y = b;
+    /* Both are canonical digit strings (no leading zeros): the shorter is
+     * smaller, equal lengths compare as text. */
+    size_t lx = strlen(x->key), ly = strlen(y->key);
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+/* finish_array - P3: sort by index and require exactly 0..n-1. */
+static void finish_array(struct xcp_parser *p, struct xcp_value *a)
+{
+    bool sorted = true;
+    for (size_t i = 0; i < a->len && sorted; i++) {
+        char want[24];
+        snprintf(want, sizeof(want), "%zu", i);
+        if (strcmp(a->items[i].key, want) != 0)
+            sorted = false;
+    }
+    if (sorted)
+        return;
+    qsort(a->items, a->len, sizeof(*a->items), cmp_index);
+    for (size_t i = 0; i < a->len; i++) {
+        char want[24];
+        snprintf(want, sizeof(want), "%zu", i);
+        if (strcmp(a->items[i].key, want) != 0) {
+            p_fail(p, RM_EINVAL,
+                   "dt_array keys are not 0..%zu (found \"%.30s\" at %zu)",
+                   a->len - 1, a->items[i].key, i);
+            return;
+        }
+    }
+}
+
+static void XMLCALL on_end(void *ud, const XML_Char *name)
+{
+    struct xcp_parser *p = ud;
+    (void)name;
+    if (p->failed || !p->depth)
+        return;
+    struct frame f = p->stack[--p->depth];
+    switch (f.kind) {
+    case F_HFIELD: {
+        char **slot = NULL;
+        if (strcmp(f.key, "version") == 0)
+            slot = &p->msg.version;
+        else if (strcmp(f.key, "msg_id") == 0)
+            slot = &p->msg.msg_id;
+        else if (strcmp(f.key, "msg_type") == 0)
+            slot = &p->msg.msg_type;
+        if (slot) {
+            free(*slot);
+            *slot = xstrndup(p->text.data, p->text.len);
+        }
+        free(f.key);
+        return;
+    }
+    case F_SCALAR:
+        attach(p, xcp_scalar_newn(p->text.data, p->text.len));
+        buf_reset(&p->text);
+        return;
+    case F_ASSOC:
+    case F_ARRAY:
+        if (f.kind == F_ARRAY)
+            finish_array(p, f.val);
+        if (p->failed) {
+            xcp_free(f.val);
+            return;
+        }
+        buf_reset(&p->text);
+        attach(p, f.val);
+        return;
+    case F_ITEM: {
+        struct xcp_value *v = f.val;
+        if (v) {
+            if (!all_space(p->text.data, p->text.len)) {
+                p_fail(p, RM_EINVAL,
+                       "<item key=\"%.60s\"> mixes text with structure", f.key);
+                xcp_free(v);
+                free(f.key);
+                return;
+            }
+        } else {
+            v = xcp_scalar_newn(p->text.data, p->text.len);
+        }
+        buf_reset(&p->text);
+        items_push(top(p)->val, f.key, v);
+        return;
+    }
+    case F_DATABLOCK:
+        if (!p->msg.data)
+            p_fail(p, RM_EINVAL, "<data_block> is empty");
+        return;
+    case F_ENVELOPE:
+        if (!p->seen_body)
+            p_fail(p, RM_EINVAL, "<OPS_envelope> has no <body>");
+        return;
+    case F_BODY:
+        if (!p->seen_datablock)
+            p_fail(p, RM_EINVAL, "<body> has no <data_block>");
+        return;
+    case F_HEADER:
+        return;
+    }
+}
+
+static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
+{
+    struct xcp_parser *p = ud;
+    struct frame *f = top(p);
+    if (p->failed)
+        return;
+    if (f &&
+        (f->kind == F_ITEM || f->kind == F_SCALAR || f->kind == F_HFIELD)) {
+        if (f->kind == F_ITEM && f->val) {
+            /* after a nested value: only whitespace may follow */
+            if (!all_space(s, (size_t)len))
+                p_fail(p, RM_EINVAL,
+                       "<item key=\"%.60s\"> mixes text with structure",
+                       f->key);
+            return;
+        }
+        buf_add(&p->text, s, (size_t)len);
+        return;
+    }
+    if (!all_space(s, (size_t)len))
+        p_fail(p, RM_EINVAL, "unexpected text \"%.20s\"", s);
+}
+
+static void XMLCALL on_doctype(void *ud, const XML_Char *name,
+                               const XML_Char *sysid, const XML_Char *pubid,
+                               int has_internal_subset)
+{
+    struct xcp_parser *p = ud;
+    (void)sysid;
+    (void)pubid;
+    if (has_internal_subset)
+        p_fail(p, RM_EINVAL, "internal DTD subset in <!DOCTYPE %.40s> refused",
+               name);
+}
+
+static void XMLCALL on_entity_decl(void *ud, const XML_Char *name, int is_pe,
+                                   const XML_Char *value, int vlen,
+                                   const XML_Char *base, const XML_Char *sysid,
+                                   const XML_Char *pubid,
+                                   const XML_Char *notation)
+{
+    struct xcp_parser *p = ud;
+    (void)is_pe, (void)value, (void)vlen, (void)base, (void)sysid, (void)pubid,
+        (void)notation;
+    p_fail(p, RM_EINVAL, "entity declaration \"%.40s\" refused", name);
+}
+
+static void XMLCALL on_skipped(void *ud, const XML_Char *name, int is_pe)
+{
+    struct xcp_parser *p = ud;
+    (void)is_pe;
+    p_fail(p, RM_EINVAL, "undefined entity &%.40s; refused", name);
+}
+
+static int XMLCALL on_external(XML_Parser xp, const XML_Char *ctx,
+                               const XML_Char *base, const XML_Char *sysid,
+                               const XML_Char *pubid)
+{
+    (void)xp, (void)ctx, (void)base, (void)sysid, (void)pubid;
+    return XML_STATUS_ERROR; /* never load anything */
+}
+
+static void setup(struct xcp_parser *p)
+{
+    XML_SetUserData(p->xp, p);
+    XML_SetElementHandler(p->xp, on_start, on_end);
+    XML_SetCharacterDataHandler(p->xp, on_text);
+    XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
+    XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+    XML_SetSkippedEntityHandler(p->xp, on_skipped);
+    XML_SetExternalEntityRefHandler(p->xp, on_external);
+    XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+}
+
+struct xcp_parser *xcp_parser_new(void)
+{
+    struct xcp_parser *p = xcalloc(1, sizeof(*p));
+    p->xp = XML_ParserCreate(NULL);
+    if (!p->xp) {
+        fprintf(stderr, "fatal: out of memory creating an XML parser\n");
+        abort();
+    }
+    buf_init(&p->text);
+    return p;
+}
+
+static void unwind(struct xcp_parser *p)
+{
+    while (p->depth) {
+        struct frame *f = &p->stack[--p->depth];
+        xcp_free(f->val);
+        free(f->key);
+    }
+}
+
+void xcp_parser_free(struct xcp_parser *p)
+{
+    if (!p)
+        return;
+    unwind(p);
+    XML_ParserFree(p->xp);
+    buf_release(&p->text);
+    free(p);
+}
+
+void xcp_msg_free(struct xcp_msg *m)
+{
+    if (!m)
+        return;
+    free(m->version);
+    free(m->msg_id);
+    free(m->msg_type);
+    xcp_free(m->data);
+    memset(m, 0, sizeof(*m));
+}
+
+int xcp_parser_parse(struct xcp_parser *p, const char *buf, size_t len,
+                     struct xcp_msg *out, struct rm_err *err)
+{
+    if (len > XCP_MAX_BODY)
+        return rm_err_set(err, RM_ELIMIT,
+                          "xcp: document of %zu bytes exceeds %u", len,
+                          XCP_MAX_BODY);
+    XML_ParserReset(p->xp, NULL);
+    setup(p);
+    p->depth = 0;
+    p->items = 0;
+    p->seen_root = p->seen_header = p->seen_body = p->seen_datablock = false;
+    p->failed = false;
+    p->err = err;
+    buf_reset(&p->text);
+    memset(&p->msg, 0, sizeof(p->msg));
+
+    enum XML_Status st = XML_Parse(p->xp, buf, (int)len, XML_TRUE);
+    if (st != XML_STATUS_OK && !p->failed) {
+        enum XML_Error e = XML_GetErrorCode(p->xp);
+        rm_err_set(err, RM_EINVAL, "xcp: line %lu, column %lu: %s",
+                   (unsigned long)XML_GetCurrentLineNumber(p->xp),
+                   (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1,
+                   XML_ErrorString(e));
+        p->failed = true;
+    }
+    if (!p->failed && !p->seen_root) {
+        rm_err_set(err, RM_EINVAL, "xcp: no <OPS_envelope>");
+        p->failed = true;
+    }
+    if (p->failed) {
+        unwind(p);
+        xcp_msg_free(&p->msg);
+        return err && err->code ? err->code : RM_EINVAL;
+    }
+    *out = p->msg;
+    memset(&p->msg, 0, sizeof(p->msg));
+    return 0;
+}
+
+int xcp_parse(const char *buf, size_t len, struct xcp_msg *out,
+              struct rm_err *err)
+{
+    struct xcp_parser *p = xcp_parser_new();
+    int rc = xcp_parser_parse(p, buf, len, out, err);
+    xcp_parser_free(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------- emitter */
+
+/* utf8_seq - length of a valid UTF-8 sequence at s (n bytes left), 0 if
+ * invalid. Rejects overlongs, surrogates and code points > U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned cp, min;
+    if ((c & 0xE0) == 0xC0)
+        len = 2, cp = c & 0x1F, min = 0x80;
+    else if ((c & 0xF0) == 0xE0)
+        len = 3, cp = c & 0x0F, min = 0x800;
+    else if ((c & 0xF8) == 0xF0)
+        len = 4, cp = c & 0x07, min = 0x10000;
+    else
+        return 0;
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    /* U+FFFE and U+FFFF are not XML characters */
+    if (cp == 0xFFFE || cp == 0xFFFF)
+        return 0;
+    return len;
+}
+
+/*
+ * escape - append text safe for XML character data and attribute values.
+ * XML 1.0 cannot carry most C0 controls or invalid UTF-8; those bytes
+ * become U+FFFD rather than producing a document no peer can parse. CR is
+ * written as &#13; so it survives the parser's line-end normalisation; in
+ * attribute values (in_attr) TAB and LF are written as references too,
+ * because parsers normalise them to spaces there.
+ */
+static void escape(struct buf *out, const char *s, size_t n, bool in_attr)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, run = 0;
+    buf_grow(out, n + 16);
+    while (i < n) {
+        unsigned c = u[i];
+        const char *rep = NULL;
+        size_t adv = 1;
+        switch (c) {
+        case '&':
+            rep = "&amp;";
+            break;
+        case '<':
+            rep = "&lt;";
+            break;
+        case '>':
+            rep = "&gt;";
+            break;
+        case '"':
+            rep = "&quot;";
+            break;
+        case '\'':
+            rep = "&apos;";
+            break;
+        case '\r':
+            rep = "&#13;";
+            break;
+        case '\t':
+            rep = in_attr ? "&#9;" : NULL;
+            break;
+        case '\n':
+            rep = in_attr ? "&#10;" : NULL;
+            break;
+        default:
+            if (c < 0x20 && c != '\t' && c != '\n') {
+                rep = "\xEF\xBF\xBD";
+            } else if (c >= 0x80) {
+                adv = utf8_seq(u + i, n - i);
+                if (!adv) {
+                    rep = "\xEF\xBF\xBD";
+                    adv = 1;
+                }
+            }
+        }
+        if (rep) {
+            buf_add(out, s + i - run, run);
+            run = 0;
+            buf_adds(out, rep);
+        } else {
+            run += adv;
+        }
+        i += adv;
+    }
+    buf_add(out, s + n - run, run);
+}
+
+static void indent(struct buf *out, int level)
+{
+    static const char sp[] = "                                        ";
+    size_t n = (size_t)level;
+    while (n > 0) {
+        size_t k = n < sizeof(sp) - 1 ? n : sizeof(sp) - 1;
+        buf_add(out, sp, k);
+        n -= k;
+    }
+}
+
+static void emit_value(const struct xcp_value *v, struct buf *out, int level);
+
+static void emit_container(const struct xcp_value *v, struct buf *out,
+                           int level)
+{
+    const char *tag = v->type == XCP_ASSOC ? "dt_assoc" : "dt_array";
+    indent(out, level);
+    buf_addf(out, "<%s>\n", tag);
+    for (size_t i = 0; i < v->len; i++) {
+        const struct xcp_value *c = v->items[i].val;
+        indent(out, level + 1);
+        buf_adds(out, "<item key=\"");
+        if (v->type == XCP_ARRAY)
+            buf_addf(out, "%zu", i);
+        else
+            escape(out, v->items[i].key, strlen(v->items[i].key), true);
+        if (c->type == XCP_SCALAR) {
+            if (c->len == 0) {
+                buf_adds(out, "\"/>\n");
+            } else {
+                buf_adds(out, "\">");
+                escape(out, c->str, c->len, false);
+                buf_adds(out, "</item>\n");
+            }
+        } else {
+            buf_adds(out, "\">\n");
+            emit_value(c, out, level + 2);
+            indent(out, level + 1);
+            buf_adds(out, "</item>\n");
+        }
+    }
+    indent(out, level);
+    buf_addf(out, "</%s>\n", tag);
+}
+
+static void emit_value(const struct xcp_value *v, struct buf *out, int level)
+{
+    if (v->type == XCP_SCALAR) {
+        indent(out, level);
+        buf_adds(out, "<dt_scalar>");
+        escape(out, v->str, v->len, false);
+        buf_adds(out, "</dt_scalar>\n");
+    } else {
+        emit_container(v, out, level);
+    }
+}
+
+void xcp_emit(const struct xcp_value *data, struct buf *out)
+{
+    buf_adds(out, "<?xml version='1.0' encoding='UTF-8' standalone='no' ?>\n"
+                  "<!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'>\n"
+                  "<OPS_envelope>\n"
+                  " <header>\n"
+                  "  <version>0.9</version>\n"
+                  " </header>\n"
+                  " <body>\n"
+                  "  <data_block>\n");
+    emit_value(data, out, 3);
+    buf_adds(out, "  </data_block>\n"
+                  " </body>\n"
+                  "</OPS_envelope>\n");
+}
+
+/* ---------------------------------------------------- request/response */
+
+struct xcp_value *xcp_request_new(const char *action, const char *object,
+                                  struct xcp_value *attributes)
+{
+    struct xcp_value *r = xcp_assoc_new();
+    xcp_assoc_set_str(r, "protocol", "XCP");
+    xcp_assoc_set_str(r, "action", action);
+    xcp_assoc_set_str(r, "object", object);
+    xcp_assoc_set(r, "attributes", attributes ? attributes : xcp_assoc_new());
+    return r;
+}
+
+struct xcp_value *xcp_request_attrs(struct xcp_value *req)
+{
+    struct xcp_value *a = (struct xcp_value *)xcp_assoc_get(req, "attributes");
+    if (a && a->type == XCP_ASSOC)
+        return a;
+    return xcp_assoc_set(req, "attributes", xcp_assoc_new());
+}
+
+static int upper_copy(char *dst, size_t sz, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= sz)
+        return -1;
+    for (size_t i = 0; i <= n; i++)
+        dst[i] = (char)toupper((unsigned char)src[i]);
+    return 0;
+}
+
+/* scalar_or_absent - NULL when absent; error when present but not text. */
+static int opt_scalar(const struct xcp_value *data, const char *key,
+                      const char **out, struct rm_err *err)
+{
+    const struct xcp_value *v = xcp_assoc_get(data, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    if (v->type != XCP_SCALAR)
+        return rm_err_set(err, RM_EINVAL, "xcp: \"%s\" must be text", key);
+    *out = v->str;
+    return 0;
+}
+
+int xcp_request_read(const struct xcp_value *data, struct xcp_request *r,
+                     struct rm_err *err)
+{
+    const char *action, *object;
+    memset(r, 0, sizeof(*r));
+    if (!data || data->type != XCP_ASSOC)
+        return rm_err_set(err, RM_EINVAL,
+                          "xcp: request data is not a dt_assoc");
+    if (opt_scalar(data, "action", &action, err) ||
+        opt_scalar(data, "object", &object, err) ||
+        opt_scalar(data, "protocol", &r->protocol, err) ||
+        opt_scalar(data, "cookie", &r->cookie, err) ||
+        opt_scalar(data, "registrant_ip", &r->registrant_ip, err))
+        return RM_EINVAL;
+    if (!action || !*action)
+        return rm_err_set(err, RM_EINVAL, "xcp: request has no action");
+    if (upper_copy(r->action, sizeof(r->action), action))
+        return rm_err_set(err, RM_EINVAL, "xcp: action too long");
+    if (upper_copy(r->object, sizeof(r->object), object ? object : ""))
+        return rm_err_set(err, RM_EINVAL, "xcp: object too long");
+    const struct xcp_value *a = xcp_assoc_get(data, "attributes");
+    if (a && a->type == XCP_ARRAY && a->len == 0)
+        a = NULL; /* an empty list where a hash belongs: treat as none */
+    if (a && a->type != XCP_ASSOC) {
+        /* <item key="attributes"/> is an empty scalar: no attributes */
+        if (a->type == XCP_SCALAR && all_space(a->str, a->len))
+            a = NULL;
+        else
+            return rm_err_set(err, RM_EINVAL,
+                              "xcp: attributes must be a dt_assoc");
+    }
+    r->attrs = a;
+    return 0;
+}
+
+struct xcp_value *xcp_response_new(const char *object, bool is_success,
+                                   int code, const char *text,
+                                   struct xcp_value *attributes)
+{
+    struct xcp_value *r = xcp_assoc_new();
+    xcp_assoc_set_str(r, "protocol", "XCP");
+    xcp_assoc_set_str(r, "action", "REPLY");
+    xcp_assoc_set_str(r, "object", object);
+    xcp_assoc_set_str(r, "is_success", is_success ? "1" : "0");
+    xcp_assoc_set_int(r, "response_code", code);
+    xcp_assoc_set_str(r, "response_text", text);
+    if (attributes)
+        xcp_assoc_set(r, "attributes", attributes);
+    return r;
+}
+
+int xcp_response_read(const struct xcp_value *data, struct xcp_response *r,
+                      struct rm_err *err)
+{
+    const char *succ;
+    int64_t code;
+    memset(r, 0, sizeof(*r));
+    if (!data || data->type != XCP_ASSOC)
+        return rm_err_set(err, RM_EINVAL,
+                          "xcp: response data is not a dt_assoc");
+    if (opt_scalar(data, "is_success", &succ, err) ||
+        opt_scalar(data, "response_text", &r->text, err) ||
+        opt_scalar(data, "object", &r->object, err))
+        return RM_EINVAL;
+    if (!succ)
+        return rm_err_set(err, RM_EINVAL, "xcp: response has no is_success");
+    if (strcmp(succ, "1") == 0)
+        r->is_success = true;
+    else if (strcmp(succ, "0") == 0 || *succ == '\0')
+        r->is_success = false;
+    else
+        return rm_err_set(err, RM_EINVAL,
+                          "xcp: is_success is \"%.20s\", not 0 or 1", succ);
+    int rc = xcp_path_int(data, "response_code", &code, err);
+    if (rc) {
+        rm_err_prefix(err, "xcp: ");
+        return rc == RM_ENOTFOUND ? RM_EINVAL : rc;
+    }
+    if (code < 0 || code > 99999)
+        return rm_err_set(err, RM_EINVAL,
+                          "xcp: response_code %lld out of range",
+                          (long long)code);
+    r->code = (int)code;
+    if (!r->text)
+        r->text = "";
+    const struct xcp_value *a = xcp_assoc_get(data, "attributes");
+    if (a && a->type == XCP_SCALAR && all_space(a->str, a->len))
+        a = NULL;
+    if (a && a->type == XCP_ARRAY && a->len == 0)
+        a = NULL;
+    if (a && a->type != XCP_ASSOC)
+        return rm_err_set(err, RM_EINVAL, "xcp: attributes must be a dt_assoc");
+    r->attrs = a;
+    return 0;
+}
+
+/* ------------------------------------------------------------ signature */
+
+static const EVP_MD *md5_md;
+static pthread_once_t md5_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+
+static void ctx_free(void *p)
+{
+    EVP_MD_CTX_free(p);
+}
+
+static void md5_init(void)
+{
+    /* Fetch once: an implicit fetch inside every EVP_DigestInit_ex costs
+     * a provider lookup per call. */
+    md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
+    if (!md5_md) {
+        fprintf(stderr, "fatal: OpenSSL has no MD5 implementation\n");
+        abort();
+    }
+    pthread_key_create(&ctx_key, ctx_free);
+}
+
+static EVP_MD_CTX *md5_ctx(void)
+{
+    pthread_once(&md5_once, md5_init);
+    EVP_MD_CTX *c = pthread_getspecific(ctx_key);
+    if (!c) {
+        c = EVP_MD_CTX_new();
+        if (!c) {
+            fprintf(stderr, "fatal: out of memory (EVP_MD_CTX)\n");
+            abort();
+        }
+        pthread_setspecific(ctx_key, c);
+    }
+    return c;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+static void md5_two(const void *a, size_t alen, const void *b, size_t blen,
+                    char out[33])
+{
+    EVP_MD_CTX *c = md5_ctx();
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int dl = 0;
+    if (!EVP_DigestInit_ex(c, md5_md, NULL) || !EVP_DigestUpdate(c, a, alen) ||
+        (blen && !EVP_DigestUpdate(c, b, blen)) ||
+        !EVP_DigestFinal_ex(c, d, &dl) || dl != 16) {
+        fprintf(stderr, "fatal: MD5 digest failed\n");
+        abort();
+    }
+    hex(d, 16, out);
+}
+
+void xcp_md5_hex(const void *data, size_t len, char out[33])
+{
+    md5_two(data, len, NULL, 0, out);
+}
+
+void xcp_sign(const void *body, size_t len, const char *key, char out[33])
+{
+    char inner[33];
+    size_t kl = strlen(key);
+    md5_two(body, len, key, kl, inner);
+    md5_two(inner, 32, key, kl, out);
+}
+
+bool xcp_sign_check(const void *body, size_t len, const char *key,
+                    const char *sig)
+{
+    char want[33];
+    if (!sig || strlen(sig) != 32)
+        return false;
+    xcp_sign(body, len, key, want);
+    return CRYPTO_memcmp(want, sig, 32) == 0;
+}
+
+/* -------------------------------------------------------- presentation */
+
+static void tree_rec(const struct xcp_value *v, struct buf *out, int level)
+{
+    for (size_t i = 0; i < v->len; i++) {
+        const struct xcp_value *c = v->items[i].val;
+        indent(out, level * 2);
+        if (v->type == XCP_ARRAY)
+            buf_addf(out, "[%zu]:", i);
+        else
+            buf_addf(out, "%s:", v->items[i].key);
+        if (c->type == XCP_SCALAR) {
+            if (c->len)
+                buf_addc(out, ' ');
+            for (size_t j = 0; j < c->len; j++) {
+                buf_addc(out, c->str[j]);
+                if (c->str[j] == '\n')
+                    indent(out, level * 2 + 2);
+            }
+            buf_addc(out, '\n');
+        } else {
+            buf_addc(out, '\n');
+            tree_rec(c, out, level + 1);
+        }
+    }
+}
+
+void xcp_format_tree(const struct xcp_value *v, struct buf *out)
+{
+    if (v->type == XCP_SCALAR) {
+        buf_add(out, v->str, v->len);
+        buf_addc(out, '\n');
+        return;
+    }
+    tree_rec(v, out, 0);
+}
+
+static void json_str(struct buf *out, const char *s, size_t n)
+{
+    buf_addc(out, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            buf_adds(out, "\\\"");
+            break;
+        case '\\':
+            buf_adds(out, "\\\\");
+            break;
+        case '\n':
+            buf_adds(out, "\\n");
+            break;
+        case '\r':
+            buf_adds(out, "\\r");
+            break;
+        case '\t':
+            buf_adds(out, "\\t");
+            break;
+        default:
+            if (c < 0x20)
+                buf_addf(out, "\\u%04x", c);
+            else
+                buf_addc(out, (char)c);
+        }
+    }
+    buf_addc(out, '"');
+}
+
+static void json_rec(const struct xcp_value *v, struct buf *out, int level)
+{
+    if (v->type == XCP_SCALAR) {
+        json_str(out, v->str, v->len);
+        return;
+    }
+    bool obj = v->type == XCP_ASSOC;
+    buf_addc(out, obj ? '{' : '[');
+    for (size_t i = 0; i < v->len; i++) {
+        buf_adds(out, i ? ",\n" : "\n");
+        indent(out, (level + 1) * 2);
+        if (obj) {
+            json_str(out, v->items[i].key, strlen(v->items[i].key));
+            buf_adds(out, ": ");
+        }
+        json_rec(v->items[i].val, out, level + 1);
+    }
+    if (v->len) {
+        buf_addc(out, '\n');
+        indent(out, level * 2);
+    }
+    buf_addc(out, obj ? '}' : ']');
+}
+
+void xcp_format_json(const struct xcp_value *v, struct buf *out)
+{
+    json_rec(v, out, 0);
+    buf_addc(out, '\n');
+}
+
+static bool secret_key(const char *k)
+{
+    static const char *const secrets[] = {
+        "key",       "private_key", "reg_password", "password",
+        "auth_info", "auth_code",   "new_password", "confirm_password",
+    };
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
+        if (strcasecmp(k, secrets[i]) == 0)
+            return true;
+    return false;
+}
+
+void xcp_redact(struct xcp_value *v)
+{
+    if (!v || v->type == XCP_SCALAR)
+        return;
+    for (size_t i = 0; i < v->len; i++) {
+        struct xcp_value *c = v->items[i].val;
+        if (v->type == XCP_ASSOC && secret_key(v->items[i].key) &&
+            c->type == XCP_SCALAR) {
+            free(c->str);
+            c->str = xstrdup("[redacted]");
+            c->len = strlen(c->str);
+        } else {
+            xcp_redact(c);
+        }
+    }
+}
