@@ -70,8 +70,10 @@ void buf_addc(struct buf *b, char c)
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
+    char probe[1];
     va_copy(cp, ap);
-    int n = vsnprintf(NULL, 0, fmt, cp);
+    /* a 1-byte buffer rather than NULL: some toolchains warn on NULL */
+    int n = vsnprintf(probe, sizeof(probe), fmt, cp);
     va_end(cp);
     if (n <= 0)
         return;

@@ -54,8 +54,9 @@ char *xstrndup(const char *s, size_t n)
 char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
+    char probe[1];
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(probe, sizeof(probe), fmt, ap);
     va_end(ap);
     if (n < 0)
         oom(0);

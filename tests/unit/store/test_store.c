@@ -1,0 +1,568 @@
+/*
+ * test_store - the store interface on real SQLite files in a temporary
+ * directory: migrations, schema versions, constraints, transactions,
+ * statement cache, and two handles sharing one WAL database.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "store/store_backend.h"
+
+struct fx {
+    char dir[256];
+    char path[300];
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof *f);
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(f->dir, sizeof f->dir, "%s/rmstore.XXXXXX", tmp ? tmp : "/tmp");
+    if (mkdtemp(f->dir) == NULL)
+        return -1;
+    snprintf(f->path, sizeof f->path, "%s/regman.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+    char p[320];
+
+    for (size_t i = 0; i < sizeof sfx / sizeof sfx[0]; i++) {
+        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
+        unlink(p);
+    }
+    rmdir(f->dir);
+    free(f);
+    return 0;
+}
+
+static struct store *open_new(struct fx *f)
+{
+    struct store_open_opts o = {.create = 1};
+    struct store *st = NULL;
+    struct rm_err err = {0};
+    int rc = store_open(f->path, &o, &st, &err);
+    if (rc != 0)
+        fail_msg("store_open: %s", err.msg);
+    return st;
+}
+
+/* count - one BIGINT from a parameterless query. */
+static int64_t count(struct store *st, const char *sql)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t v = -1;
+
+    if (store_prepare(st, sql, &s, &err) != 0)
+        fail_msg("prepare %s: %s", sql, err.msg);
+    if (store_step(s, &err) == STORE_ROW)
+        v = store_col_int64(s, 0);
+    store_stmt_release(s);
+    return v;
+}
+
+static int insert_account(struct store *st, const char *name,
+                          struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st,
+                           "INSERT INTO accounts (name, kind, created_at) "
+                           "VALUES (?, 'customer', 1) RETURNING id",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        rc = (int)store_col_int64(s, 0);
+    store_stmt_release(s);
+    return rc;
+}
+
+static void test_migrations_apply_on_empty_file(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+    int64_t v = 0;
+
+    assert_string_equal(store_backend_name(st), "sqlite");
+    assert_int_equal(store_schema_version(st, &v, &err), 0);
+    assert_true(store_latest_version() >= 1);
+    assert_int_equal(v, store_latest_version());
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM schema_migrations"),
+                     store_latest_version());
+    /* The schema is there: the two system accounts of the ledger. */
+    assert_int_equal(
+        count(st, "SELECT COUNT(*) FROM accounts WHERE kind <> 'customer'"), 2);
+    for (const char *const *t =
+             (const char *const[]){
+                 "registrar_connections", "tlds", "tld_prices", "logins",
+                 "contacts", "domains", "operations", "ledger_postings",
+                 "ledger_entries", "jobs", "mail_outbox", "registrar_log",
+                 "sessions", "api_tokens", "notices", NULL};
+         *t; t++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM %s", *t);
+        assert_int_equal(count(st, sql), 0);
+    }
+    store_close(st);
+}
+
+static void test_reopen_applies_nothing_twice(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    int64_t applied =
+        count(st, "SELECT MAX(applied_at) FROM schema_migrations");
+    struct rm_err err = {0};
+
+    assert_true(insert_account(st, "alice", &err) > 0);
+    store_close(st);
+    for (int i = 0; i < 3; i++) {
+        st = open_new(f);
+        assert_int_equal(count(st, "SELECT COUNT(*) FROM schema_migrations"),
+                         store_latest_version());
+        assert_int_equal(
+            count(st, "SELECT MAX(applied_at) FROM schema_migrations"),
+            applied);
+        assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 3);
+        store_close(st);
+    }
+}
+
+static void test_missing_file_without_create_is_not_found(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = NULL;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_open(f->path, NULL, &st, &err), RM_ENOTFOUND);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, "no database"));
+    assert_int_not_equal(access(f->path, F_OK), 0);
+}
+
+static void test_new_file_is_private(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct stat sb;
+
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    store_close(st);
+}
+
+static void test_newer_schema_is_refused_and_untouched(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t newer = store_latest_version() + 1;
+
+    assert_int_equal(store_prepare(st,
+                                   "INSERT INTO schema_migrations (version, "
+                                   "name, applied_at) VALUES (?, 'future', 1)",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, newer);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+    store_close(st);
+
+    st = NULL;
+    assert_int_equal(store_open(f->path, NULL, &st, &err), RM_EINVAL);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, "newer than this regman"));
+
+    /* Raw open (no migration) shows the file kept its version. */
+    assert_int_equal(store_open_raw(f->path, NULL, &st, &err), 0);
+    assert_int_equal(count(st, "SELECT MAX(version) FROM schema_migrations"),
+                     newer);
+    store_close(st);
+}
+
+static void test_failed_migration_leaves_nothing(void **state)
+{
+    struct fx *f = *state;
+    static const struct store_migration list[] = {
+        {1, "one", "CREATE TABLE t1 (x BIGINT);"},
+        {2, "two",
+         "CREATE TABLE t2 (x BIGINT);\n"
+         "INSERT INTO t1 (x) VALUES (1);\n"
+         "INSERT INTO no_such_table (x) VALUES (1);"},
+    };
+    struct store_open_opts o = {.create = 1};
+    struct store *st;
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t v = -1;
+
+    assert_int_equal(store_open_raw(f->path, &o, &st, &err), 0);
+    assert_int_not_equal(store_migrate_with(st, list, 2, &err), 0);
+    assert_non_null(strstr(err.msg, "migration 002_two"));
+    assert_int_equal(store_errkind(st), STORE_ERR_SCHEMA);
+    assert_int_equal(store_schema_version(st, &v, &err), 0);
+    assert_int_equal(v, 1);
+    /* Migration 2 ran in one transaction: neither its table nor its row. */
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM t1"), 0);
+    assert_int_not_equal(store_prepare(st, "SELECT x FROM t2", &s, &err), 0);
+    assert_int_equal(store_in_tx(st), 0);
+    store_close(st);
+}
+
+static void test_postgres_target_is_refused_clearly(void **state)
+{
+    struct store *st = NULL;
+    struct rm_err err = {0};
+    (void)state;
+
+    assert_int_equal(
+        store_open("postgresql://localhost/regman", NULL, &st, &err),
+        RM_EINVAL);
+    assert_non_null(strstr(err.msg, "PostgreSQL"));
+    assert_int_equal(store_open("", NULL, &st, &err), RM_EINVAL);
+    assert_int_equal(store_open("sqlite:", NULL, &st, &err), RM_EINVAL);
+}
+
+/* Constraint violations: code and kind, table-driven. */
+static const struct {
+    const char *what;
+    const char *sql;
+    enum store_errkind kind;
+} violations[] = {
+    {"foreign key",
+     "INSERT INTO logins (account_id, username, pw_hash, role, created_at) "
+     "VALUES (999, 'u', 'h', 'customer', 1)",
+     STORE_ERR_FOREIGN_KEY},
+    {"unique",
+     "INSERT INTO accounts (name, kind, created_at) "
+     "VALUES ('system:sales', 'customer', 1)",
+     STORE_ERR_UNIQUE},
+    {"second sales account",
+     "INSERT INTO accounts (name, kind, created_at) "
+     "VALUES ('other', 'sales', 1)",
+     STORE_ERR_UNIQUE},
+    {"check",
+     "INSERT INTO accounts (name, kind, created_at) "
+     "VALUES ('x', 'wizard', 1)",
+     STORE_ERR_CHECK},
+    {"not null", "INSERT INTO accounts (name, kind) VALUES ('x', 'customer')",
+     STORE_ERR_CHECK},
+    {"admin-less customer login",
+     "INSERT INTO logins (username, pw_hash, role, created_at) "
+     "VALUES ('u', 'h', 'customer', 1)",
+     STORE_ERR_CHECK},
+};
+
+static void test_constraints_are_enforced_and_classified(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    for (size_t i = 0; i < sizeof violations / sizeof violations[0]; i++) {
+        int rc = store_exec(st, violations[i].sql, &err);
+        if (rc != RM_EINVAL || store_errkind(st) != violations[i].kind)
+            fail_msg("%s: rc %d kind %d (%s)", violations[i].what, rc,
+                     (int)store_errkind(st), err.msg);
+    }
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 2);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM logins"), 0);
+    store_close(st);
+}
+
+static void test_failed_transaction_leaves_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(st, "bob", &err) > 0);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 3);
+    assert_int_equal(store_exec(st, violations[0].sql, &err), RM_EINVAL);
+    store_rollback(st);
+    assert_int_equal(store_in_tx(st), 0);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 2);
+    store_close(st);
+
+    /* Closing with an open transaction rolls it back too. */
+    st = open_new(f);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(st, "carol", &err) > 0);
+    store_close(st);
+    st = open_new(f);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 2);
+    store_close(st);
+}
+
+static void test_transactions_do_not_nest(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    assert_int_equal(store_commit(st, &err), RM_EINTERNAL);
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), RM_EINTERNAL);
+    assert_int_equal(store_commit(st, &err), 0);
+    store_rollback(st); /* no transaction: a no-op */
+    store_close(st);
+}
+
+static void test_values_are_bound_never_spliced(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    const char *evil = "x'); DROP TABLE accounts; --?";
+    int id = insert_account(st, evil, &err);
+
+    assert_true(id > 0);
+    assert_int_equal(store_prepare(st,
+                                   "SELECT name, email FROM accounts "
+                                   "WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, id);
+    assert_int_equal(store_step(s, &err), STORE_ROW);
+    assert_string_equal(store_col_text(s, 0), evil);
+    assert_true(store_col_is_null(s, 1));
+    assert_null(store_col_text(s, 1));
+    assert_int_equal(store_col_count(s), 2);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 3);
+    store_close(st);
+}
+
+static void test_returning_gives_increasing_ids(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+    int a = insert_account(st, "a", &err), b = insert_account(st, "b", &err);
+
+    assert_true(a > 0);
+    assert_true(b > a);
+    assert_int_equal(store_exec(st,
+                                "UPDATE accounts SET email = 'x' "
+                                "WHERE kind = 'customer'",
+                                &err),
+                     0);
+    assert_int_equal(store_changes(st), 2);
+    store_close(st);
+}
+
+static void test_statement_cache_reuses_and_nests(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *a, *b, *c;
+    struct rm_err err = {0};
+    static const char sql[] = "SELECT id FROM accounts ORDER BY id";
+
+    assert_int_equal(store_prepare(st, sql, &a, &err), 0);
+    assert_int_equal(store_step(a, &err), STORE_ROW);
+    /* The same SQL while a is mid-walk gets its own statement. */
+    assert_int_equal(store_prepare(st, sql, &b, &err), 0);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(store_step(b, &err), STORE_ROW);
+    assert_int_equal(store_col_int64(a, 0), store_col_int64(b, 0));
+    store_stmt_release(b);
+    store_stmt_release(a);
+    /* Released statements come back, reset. */
+    assert_int_equal(store_prepare(st, sql, &c, &err), 0);
+    assert_true(c == a || c == b);
+    assert_int_equal(store_step(c, &err), STORE_ROW);
+    assert_int_equal(store_col_int64(c, 0), 1);
+    store_stmt_release(c);
+    store_close(st);
+}
+
+static void test_misuse_is_reported(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_prepare(st, "SELEKT 1", &s, &err), RM_EINTERNAL);
+    assert_int_equal(store_prepare(st, "SELECT 1; SELECT 2", &s, &err),
+                     RM_EINTERNAL);
+    assert_int_equal(
+        store_prepare(st, "SELECT id FROM accounts WHERE id = ?", &s, &err), 0);
+    store_bind_int64(s, 7, 1);
+    assert_int_equal(store_step(s, &err), RM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "parameter 7"));
+    store_stmt_release(s);
+    /* The released statement is clean again. */
+    assert_int_equal(
+        store_prepare(st, "SELECT id FROM accounts WHERE id = ?", &s, &err), 0);
+    store_bind_int64(s, 1, 1);
+    assert_int_equal(store_step(s, &err), STORE_ROW);
+    store_stmt_release(s);
+    store_close(st);
+}
+
+/* Two handles on one file. */
+
+struct writer {
+    const char *path;
+    int busy_ms;
+    volatile int started;
+    int rc;
+    double waited_ms;
+    char msg[512];
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void *second_writer(void *arg)
+{
+    struct writer *w = arg;
+    struct store_open_opts o = {.busy_timeout_ms = w->busy_ms};
+    struct store *st;
+    struct rm_err err = {0};
+    double t0;
+
+    w->rc = store_open(w->path, &o, &st, &err);
+    if (w->rc != 0) {
+        snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+        w->started = 1;
+        return NULL;
+    }
+    t0 = now_ms();
+    __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+    w->rc = store_begin(st, STORE_TX_WRITE, &err);
+    w->waited_ms = now_ms() - t0;
+    if (w->rc == 0) {
+        w->rc = insert_account(st, "second", &err);
+        if (w->rc > 0)
+            w->rc = store_commit(st, &err);
+        else
+            store_rollback(st);
+    } else if (store_errkind(st) != STORE_ERR_BUSY) {
+        w->rc = -100;
+    }
+    snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+    store_close(st);
+    return NULL;
+}
+
+static void test_second_writer_waits_then_succeeds(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct writer w = {.path = f->path, .busy_ms = 5000};
+    struct rm_err err = {0};
+    pthread_t th;
+
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(a, "first", &err) > 0);
+    assert_int_equal(pthread_create(&th, NULL, second_writer, &w), 0);
+    while (!__atomic_load_n(&w.started, __ATOMIC_SEQ_CST))
+        usleep(1000);
+    /* Hold the write lock a while: the only way to show the wait. */
+    usleep(300 * 1000);
+    assert_int_equal(store_commit(a, &err), 0);
+    pthread_join(th, NULL);
+    if (w.rc != 0)
+        fail_msg("second writer: %d %s", w.rc, w.msg);
+    assert_true(w.waited_ms >= 200);
+    assert_int_equal(
+        count(a, "SELECT COUNT(*) FROM accounts WHERE kind = 'customer'"), 2);
+    store_close(a);
+}
+
+static void test_writer_gives_up_after_busy_timeout(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct writer w = {.path = f->path, .busy_ms = 100};
+    struct rm_err err = {0};
+    pthread_t th;
+
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(a, "first", &err) > 0);
+    assert_int_equal(pthread_create(&th, NULL, second_writer, &w), 0);
+    pthread_join(th, NULL);
+    assert_int_equal(w.rc, RM_EIO);
+    assert_non_null(strstr(w.msg, "busy"));
+    assert_true(w.waited_ms >= 80);
+    assert_int_equal(store_commit(a, &err), 0);
+    store_close(a);
+}
+
+static void test_reader_sees_last_commit_while_writer_works(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b = open_new(f);
+    struct rm_err err = {0};
+    double t0;
+
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(a, "uncommitted", &err) > 0);
+    /* WAL: the reader neither waits nor sees the open transaction. */
+    t0 = now_ms();
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM accounts"), 2);
+    assert_true(now_ms() - t0 < 1000);
+    assert_int_equal(store_commit(a, &err), 0);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM accounts"), 3);
+    store_close(a);
+    store_close(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+        T(test_migrations_apply_on_empty_file),
+        T(test_reopen_applies_nothing_twice),
+        T(test_missing_file_without_create_is_not_found),
+        T(test_new_file_is_private),
+        T(test_newer_schema_is_refused_and_untouched),
+        T(test_failed_migration_leaves_nothing),
+        T(test_postgres_target_is_refused_clearly),
+        T(test_constraints_are_enforced_and_classified),
+        T(test_failed_transaction_leaves_nothing),
+        T(test_transactions_do_not_nest),
+        T(test_values_are_bound_never_spliced),
+        T(test_returning_gives_increasing_ids),
+        T(test_statement_cache_reuses_and_nests),
+        T(test_misuse_is_reported),
+        T(test_second_writer_waits_then_succeeds),
+        T(test_writer_gives_up_after_busy_timeout),
+        T(test_reader_sees_last_commit_while_writer_works),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
