@@ -1,0 +1,196 @@
+/*
+ * sim_state - the opensrs-sim world: resellers, prices, domains, orders,
+ * queued requests, transfers, events and the simulated clock.
+ *
+ * The whole world lives in one jansson tree (struct sim.state) so that the
+ * state file, GET /state and POST /state/reset are the same object; one
+ * mutex (struct sim.mu) guards it and everything else in struct sim that
+ * changes at run time. Callers lock, call sim_now() (which applies pending
+ * work that is due), act, call sim_save_if_dirty(), unlock.
+ *
+ * Amounts are integer cents inside the tree and decimal strings ("10.00")
+ * on the wire; times are epoch seconds inside the tree and
+ * "YYYY-MM-DD HH:MM:SS" UTC on the wire.
+ *
+ * Order states (an order is one reseller request with a price):
+ *
+ *   pending ──process──▶ (run)          saved by handle=save, short funds,
+ *      │                                bad nameservers, domain taken
+ *      └──cancel──▶ cancelled
+ *   (run) new/renewal on a sync TLD ────────────▶ completed
+ *   (run) new on an async TLD ──▶ waiting ──due──▶ completed | declined
+ *   (run) transfer ──▶ processed ──transfer completes──▶ completed
+ *                          └──transfer cancelled──────▶ cancelled
+ *
+ * Invariants (checked by the unit tests):
+ *   I1 hold_balance = Σ cost of the reseller's waiting and processed orders.
+ *   I2 a domain with "waiting_order" exists only while that order waits.
+ *   I3 balance only changes when an order reaches completed.
+ *
+ * Transfers: pending_owner ──owner_delay──▶ pending_registry
+ *            ──registry_delay──▶ completed (the domain moves to the reseller,
+ *            expiry + 1 year), or cancelled (CANCEL_TRANSFER, decline).
+ */
+#ifndef RM_SIM_SIM_STATE_H
+#define RM_SIM_SIM_STATE_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "sim/sim_fault.h"
+#include "util/buf.h"
+#include "util/err.h"
+#include "xcp/xcp.h"
+
+#define SIM_MAX_RESELLERS 64
+#define SIM_DEFAULT_BALANCE 1000000 /* cents: 10000.00 */
+#define SIM_FIRST_ORDER_ID 1000001
+
+struct sim_reseller {
+    char *user;
+    char *key;
+};
+
+/* Start-up configuration; owned by struct sim after sim_init. */
+struct sim_config {
+    struct sim_reseller resellers[SIM_MAX_RESELLERS];
+    size_t nresellers;
+    char *async_tlds;       /* comma list, default "ca,de,co.uk" */
+    char *no_renew_tlds;    /* comma list, default "de,at,dk,fr,za" */
+    int64_t async_delay;    /* simulated seconds, default 300 */
+    int64_t owner_delay;    /* transfer pending_owner, default 1 day */
+    int64_t registry_delay; /* transfer pending_registry, default 4 d */
+    int64_t clock_start;    /* --clock EPOCH, or -1 */
+    uint64_t seed;          /* --seed, default 1 */
+    char *state_path;       /* --state, or NULL */
+};
+
+struct sim {
+    pthread_mutex_t mu;
+    struct sim_config cfg;
+    json_t *state;   /* the world */
+    json_t *initial; /* the world at start, for /state/reset */
+    json_t *counts;  /* {"actions": {...}, "domains": {...}} */
+    struct sim_rules rules;
+    uint64_t rng;
+    int64_t next_due; /* earliest time pending work is due, or INT64_MAX */
+    int64_t now;      /* the time of the work being done (set by sim_now) */
+    bool dirty;
+    /* time source; tests replace it to get a fixed real clock */
+    int64_t (*realtime)(void);
+};
+
+/* sim_config_init - defaults; sim_config_release frees the strings. */
+void sim_config_init(struct sim_config *cfg);
+void sim_config_release(struct sim_config *cfg);
+/* sim_config_add_reseller - parse "USER:KEY". */
+int sim_config_add_reseller(struct sim_config *cfg, const char *spec,
+                            struct rm_err *err);
+
+/*
+ * sim_init - build the world from cfg (moved into sim; cfg is left
+ * empty): load cfg.state_path if it exists, else the default world.
+ */
+int sim_init(struct sim *sim, struct sim_config *cfg, struct rm_err *err);
+void sim_release(struct sim *sim);
+
+/* sim_default_state - a fresh default world for the configured resellers. */
+json_t *sim_default_state(const struct sim_config *cfg);
+
+/* sim_reset - back to the world at start (lock held). */
+void sim_reset(struct sim *sim);
+
+/* sim_save - write the state file atomically (no-op without state_path).
+ * sim_save_if_dirty saves only after a change. Lock held. */
+int sim_save(struct sim *sim, struct rm_err *err);
+int sim_save_if_dirty(struct sim *sim, struct rm_err *err);
+
+/* sim_reseller_key - the key of user, or NULL if unknown. */
+const char *sim_reseller_key(const struct sim *sim, const char *user);
+
+/* --- clock (lock held) ------------------------------------------------ */
+
+/* sim_now - the simulated time; applies all work due at that time. */
+int64_t sim_now(struct sim *sim);
+/* sim_clock_advance / sim_clock_set - move the clock (and apply due work). */
+int64_t sim_clock_advance(struct sim *sim, int64_t seconds);
+int64_t sim_clock_set(struct sim *sim, int64_t now);
+/* sim_tick - apply everything due at or before now. */
+void sim_tick(struct sim *sim, int64_t now);
+/* sim_recompute_due - after a change that schedules work. */
+void sim_schedule(struct sim *sim, int64_t due);
+
+/* --- helpers shared with sim_actions and sim_control ----------------- */
+
+/* sim_fmt_time - "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
+void sim_fmt_time(int64_t t, char out[20]);
+/* sim_parse_time - "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" (UTC). */
+int sim_parse_time(const char *s, int64_t *out);
+/* sim_add_years - t plus calendar years (UTC). */
+int64_t sim_add_years(int64_t t, int64_t years);
+/* sim_fmt_money - cents as "1234.50" into out[32]. */
+void sim_fmt_money(int64_t cents, char out[32]);
+/* sim_parse_money - "12", "12.5", "12.50" into cents; rejects others. */
+int sim_parse_money(const char *s, int64_t *cents);
+
+int64_t sim_jint(const json_t *obj, const char *key, int64_t def);
+const char *sim_jstr(const json_t *obj, const char *key, const char *def);
+void sim_jset_int(json_t *obj, const char *key, int64_t v);
+void sim_jset_str(json_t *obj, const char *key, const char *s);
+/* sim_next_id - increment and return the counter "key" in the state. */
+int64_t sim_next_id(struct sim *sim, const char *key);
+/* sim_random - a deterministic pseudo-random value in [0, 1). */
+double sim_random(struct sim *sim);
+
+/* sim_tld - the longest suffix of the (lower-case) domain that has a price
+ * list, or NULL. */
+const char *sim_tld(const struct sim *sim, const char *domain);
+/* sim_in_list - is word an element of the comma list? */
+bool sim_in_list(const char *list, const char *word);
+/* sim_price - price of (tld, reg_type, period) in cents, or -1. */
+int64_t sim_price(const struct sim *sim, const char *tld, const char *reg_type,
+                  int64_t period);
+
+/* sim_reseller - the reseller's account object ({balance, hold_balance}),
+ * created with the default balance if missing. */
+json_t *sim_reseller(struct sim *sim, const char *user);
+
+/* Orders, domains and transfers by key; NULL if absent. */
+json_t *sim_order(struct sim *sim, int64_t id);
+json_t *sim_domain(struct sim *sim, const char *name);
+json_t *sim_transfer_by_domain(struct sim *sim, const char *name,
+                               bool active_only);
+
+/* sim_new_domain - a domain object with defaults (expiry now + 1 year). */
+json_t *sim_new_domain(const char *owner, int64_t now);
+
+/* sim_event - queue an event for POLL EVENT. object_data is stolen. */
+void sim_event(struct sim *sim, const char *event, const char *object,
+               json_t *object_data);
+
+/*
+ * sim_order_run - carry out a pending order now (PROCESS_PENDING, a
+ * queued request coming due): new → register (sync) or wait (async TLD);
+ * renewal → extend; transfer → start the transfer. Fills code/text with
+ * the result; the order's status tells what happened. decline/complete
+ * scheduling uses complete_after (simulated seconds; <0 = default).
+ */
+struct sim_run {
+    int code;
+    char text[160];
+    bool ok;
+};
+void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
+                   int64_t complete_after, struct sim_run *out);
+/* sim_order_cancel - move a pending/declined/waiting/processed order to
+ * cancelled, releasing holds and waiting domains. */
+void sim_order_cancel(struct sim *sim, json_t *order);
+
+/* sim_xcp_to_json / sim_json_to_xcp - convert value trees (assoc ↔
+ * object, array ↔ array, scalar ↔ string; JSON numbers become text). */
+json_t *sim_xcp_to_json(const struct xcp_value *v);
+struct xcp_value *sim_json_to_xcp(const json_t *j);
+
+#endif

@@ -1,0 +1,868 @@
+/*
+ * Unit tests of opensrs-sim's action handlers, called directly (no
+ * sockets): every response code the sim promises, the order state
+ * machine, simulated time and the balance invariants.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "sim/sim_actions.h"
+#include "sim/sim_state.h"
+#include "util/xalloc.h"
+
+#define T0 1800000000 /* 2027-01-15 08:00:00 UTC */
+
+static struct sim S;
+static int64_t fake_real;
+
+static int64_t fake_time(void)
+{
+    return fake_real;
+}
+
+#define CONTACT                                                                \
+    "{\"first_name\":\"Jo\",\"last_name\":\"Doe\",\"address1\":\"1 Main "      \
+    "St\",\"city\":\"Toronto\",\"state\":\"ON\",\"country\":\"CA\","           \
+    "\"postal_code\":\"M5V1A1\",\"phone\":\"+1.4165550123\",\"email\":"        \
+    "\"jo@example.com\",\"org_name\":\"Acme\"}"
+#define CSET                                                                   \
+    "\"contact_set\":{\"owner\":" CONTACT ",\"admin\":" CONTACT                \
+    ",\"billing\":" CONTACT "}"
+#define REG(domain, extra)                                                     \
+    "{\"domain\":\"" domain "\",\"reg_type\":\"new\",\"period\":\"1\","        \
+    "\"reg_username\":\"jo\",\"reg_password\":\"pw12345\","                    \
+    "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\"," CSET extra   \
+    "}"
+
+static int setup(void **state)
+{
+    struct sim_config cfg;
+    sim_config_init(&cfg);
+    assert_int_equal(sim_config_add_reseller(&cfg, "alice:k1", NULL), 0);
+    assert_int_equal(sim_config_add_reseller(&cfg, "bob:k2", NULL), 0);
+    assert_int_equal(sim_init(&S, &cfg, NULL), 0);
+    fake_real = 1000;
+    S.realtime = fake_time;
+    pthread_mutex_lock(&S.mu);
+    sim_clock_set(&S, T0);
+    pthread_mutex_unlock(&S.mu);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    sim_release(&S);
+    return 0;
+}
+
+static struct xcp_value *act_full(const char *user, const char *action,
+                                  const char *object, const char *attrs,
+                                  const char *cookie, enum sim_fault_kind f)
+{
+    json_error_t e;
+    json_t *j = json_loads(attrs ? attrs : "{}", 0, &e);
+    if (!j)
+        fail_msg("bad test JSON: %s: %s", e.text, attrs);
+    struct xcp_value *req = xcp_request_new(action, object, sim_json_to_xcp(j));
+    json_decref(j);
+    if (cookie)
+        xcp_assoc_set_str(req, "cookie", cookie);
+    struct xcp_request r;
+    assert_int_equal(xcp_request_read(req, &r, NULL), 0);
+    struct sim_mode m = {f, -1};
+    pthread_mutex_lock(&S.mu);
+    struct xcp_value *resp = sim_act(&S, user, &r, &m);
+    pthread_mutex_unlock(&S.mu);
+    xcp_free(req);
+    return resp;
+}
+
+static struct xcp_value *act(const char *action, const char *attrs)
+{
+    return act_full("alice", action, "DOMAIN", attrs, NULL, SIM_FAULT_NONE);
+}
+
+static int code(const struct xcp_value *r)
+{
+    int64_t c = -1;
+    assert_int_equal(xcp_path_int(r, "response_code", &c, NULL), 0);
+    return (int)c;
+}
+
+static const char *str(const struct xcp_value *r, const char *path)
+{
+    const char *s = xcp_path_str(r, path);
+    return s ? s : "(null)";
+}
+
+/* expect - run, check the code, free. */
+static void expect(const char *action, const char *attrs, int want)
+{
+    struct xcp_value *r = act(action, attrs);
+    if (code(r) != want)
+        fail_msg("%s %s: want %d, got %d (%s)", action, attrs, want, code(r),
+                 str(r, "response_text"));
+    xcp_free(r);
+}
+
+static void advance(int64_t seconds)
+{
+    pthread_mutex_lock(&S.mu);
+    sim_clock_advance(&S, seconds);
+    pthread_mutex_unlock(&S.mu);
+}
+
+static int64_t balance(const char *user)
+{
+    return sim_jint(sim_reseller(&S, user), "balance", -1);
+}
+
+static int64_t hold(const char *user)
+{
+    return sim_jint(sim_reseller(&S, user), "hold_balance", -1);
+}
+
+/* check_hold_invariant - I1: hold = Σ cost of waiting/processed orders. */
+static void check_hold_invariant(void)
+{
+    int64_t sum = 0;
+    const char *key;
+    json_t *o;
+    json_object_foreach(json_object_get(S.state, "orders"), key, o)
+    {
+        const char *st = sim_jstr(o, "status", "");
+        if (strcmp(sim_jstr(o, "reseller", ""), "alice") == 0 &&
+            sim_jint(o, "held", 0) &&
+            (strcmp(st, "waiting") == 0 || strcmp(st, "processed") == 0))
+            sum += sim_jint(o, "cost", 0);
+    }
+    assert_int_equal(hold("alice"), sum);
+}
+
+static char *order_id(const struct xcp_value *r, const char *path)
+{
+    static char buf[32];
+    snprintf(buf, sizeof(buf), "%s", str(r, path));
+    return buf;
+}
+
+static const char *order_status(const char *id)
+{
+    char attrs[64];
+    snprintf(attrs, sizeof(attrs), "{\"order_id\":\"%s\"}", id);
+    static char st[32];
+    struct xcp_value *r = act("GET_ORDER_INFO", attrs);
+    assert_int_equal(code(r), 200);
+    snprintf(st, sizeof(st), "%s", str(r, "attributes.field_hash.status"));
+    xcp_free(r);
+    return st;
+}
+
+/* --- tests ------------------------------------------------------------------
+ */
+
+static void lookup_answers_by_domain_state(void **state)
+{
+    static const struct {
+        const char *attrs;
+        int code;
+        const char *status;
+    } cases[] = {
+        {"{\"domain\":\"free-name.com\"}", 210, "available"},
+        {"{\"domain\":\"TAKEN.com \"}", 211, "taken"},
+        {"{\"domain\":\"under_score.com\"}", 465, NULL},
+        {"{\"domain\":\"-lead.com\"}", 465, NULL},
+        {"{\"domain\":\"nodot\"}", 465, NULL},
+        {"{\"domain\":\"x.unknowntld\"}", 465, NULL},
+        {"{}", 460, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct xcp_value *r = act("LOOKUP", cases[i].attrs);
+        assert_int_equal(code(r), cases[i].code);
+        if (cases[i].status)
+            assert_string_equal(str(r, "attributes.status"), cases[i].status);
+        xcp_free(r);
+    }
+}
+
+static void register_new_completes_and_debits(void **state)
+{
+    int64_t before = balance("alice");
+    struct xcp_value *r = act("SW_REGISTER", REG("new-one.com", ""));
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "response_text"), "Registration successful");
+    assert_string_equal(str(r, "attributes.admin_email"), "jo@example.com");
+    assert_string_equal(str(r, "attributes.registration_code"), "200");
+    assert_string_equal(str(r, "attributes.id"), "1000001");
+    assert_int_equal(balance("alice"), before - 1000);
+    assert_string_equal(order_status("1000001"), "completed");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"new-one.com\"}", 211);
+    r = act("BELONGS_TO_RSP", "{\"domain\":\"new-one.com\"}");
+    assert_string_equal(str(r, "attributes.belongs_to_rsp"), "1");
+    assert_string_equal(str(r, "attributes.domain_expdate"),
+                        "2028-01-15 08:00:00");
+    xcp_free(r);
+    /* not bob's */
+    r = act_full("bob", "BELONGS_TO_RSP", "DOMAIN",
+                 "{\"domain\":\"new-one.com\"}", NULL, SIM_FAULT_NONE);
+    assert_string_equal(str(r, "attributes.belongs_to_rsp"), "0");
+    xcp_free(r);
+}
+
+static void register_rejects_bad_input(void **state)
+{
+    static const struct {
+        const char *attrs;
+        int code;
+    } cases[] = {
+        {"{\"domain\":\"a-b.com\",\"reg_type\":\"new\"}", 460},
+        {REG("a-b.com", ",\"period\":\"11\""), 465},
+        {"{\"domain\":\"a-b.com\",\"reg_type\":\"new\",\"reg_username\":"
+         "\"u\",\"reg_password\":\"p\",\"contact_set\":{\"owner\":{}}}",
+         460},
+        {"{\"domain\":\"a-b.com\",\"reg_type\":\"bogus\"}", 465},
+        {REG("bad_syntax.com", ""), 465},
+        {REG("taken.com", ""), 485},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect("SW_REGISTER", cases[i].attrs, cases[i].code);
+    /* a bad phone is 465 with the reason in attributes.error */
+    char attrs[4096];
+    snprintf(attrs, sizeof(attrs), "%s", REG("a-b.com", ""));
+    char *p = strstr(attrs, "+1.4165550123");
+    memcpy(p, "416-555-0123x", 13);
+    struct xcp_value *r = act("SW_REGISTER", attrs);
+    assert_int_equal(code(r), 465);
+    assert_non_null(strstr(str(r, "attributes.error"), "phone"));
+    xcp_free(r);
+}
+
+static void register_taken_keeps_order_forced_pending(void **state)
+{
+    struct xcp_value *r = act("SW_REGISTER", REG("taken.com", ""));
+    assert_int_equal(code(r), 485);
+    assert_string_equal(str(r, "attributes.forced_pending"),
+                        str(r, "attributes.id"));
+    assert_string_equal(order_status(order_id(r, "attributes.id")), "pending");
+    xcp_free(r);
+}
+
+static void async_tld_waits_then_completes(void **state)
+{
+    int64_t before = balance("alice");
+    struct xcp_value *r = act("SW_REGISTER", REG("maple.ca", ""));
+    assert_int_equal(code(r), 250);
+    assert_string_equal(str(r, "is_success"), "1");
+    char *id = order_id(r, "attributes.id");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"maple.ca\"}", 221);
+    r = act("BELONGS_TO_RSP", "{\"domain\":\"maple.ca\"}");
+    assert_string_equal(str(r, "attributes.belongs_to_rsp"), "0");
+    xcp_free(r);
+    assert_string_equal(order_status(id), "waiting");
+    assert_int_equal(hold("alice"), 1500);
+    check_hold_invariant();
+    advance(299);
+    assert_string_equal(order_status(id), "waiting");
+    advance(1);
+    assert_string_equal(order_status(id), "completed");
+    expect("LOOKUP", "{\"domain\":\"maple.ca\"}", 211);
+    r = act("BELONGS_TO_RSP", "{\"domain\":\"maple.ca\"}");
+    assert_string_equal(str(r, "attributes.belongs_to_rsp"), "1");
+    xcp_free(r);
+    assert_int_equal(hold("alice"), 0);
+    assert_int_equal(balance("alice"), before - 1500);
+}
+
+static void decline_later_frees_name_and_hold(void **state)
+{
+    int64_t before = balance("alice");
+    struct xcp_value *r =
+        act_full("alice", "SW_REGISTER", "DOMAIN", REG("refused.com", ""), NULL,
+                 SIM_FAULT_DECLINE_LATER);
+    assert_int_equal(code(r), 250);
+    char *id = order_id(r, "attributes.id");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"refused.com\"}", 221);
+    advance(300);
+    assert_string_equal(order_status(id), "declined");
+    expect("LOOKUP", "{\"domain\":\"refused.com\"}", 210);
+    assert_int_equal(balance("alice"), before);
+    assert_int_equal(hold("alice"), 0);
+}
+
+static void async_fault_on_sync_tld_answers_250(void **state)
+{
+    struct xcp_value *r = act_full("alice", "SW_REGISTER", "DOMAIN",
+                                   REG("slow.com", ""), NULL, SIM_FAULT_ASYNC);
+    assert_int_equal(code(r), 250);
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"slow.com\"}", 221);
+    advance(300);
+    expect("LOOKUP", "{\"domain\":\"slow.com\"}", 211);
+}
+
+static void short_balance_gives_200_forced_pending(void **state)
+{
+    pthread_mutex_lock(&S.mu);
+    sim_jset_int(sim_reseller(&S, "alice"), "balance", 500);
+    pthread_mutex_unlock(&S.mu);
+    struct xcp_value *r = act("SW_REGISTER", REG("poor.com", ""));
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "is_success"), "1");
+    assert_string_equal(str(r, "response_text"), "Registration successful");
+    char *id = order_id(r, "attributes.forced_pending");
+    assert_string_equal(id, str(r, "attributes.id"));
+    xcp_free(r);
+    assert_string_equal(order_status(id), "pending");
+    assert_int_equal(balance("alice"), 500);
+    expect("LOOKUP", "{\"domain\":\"poor.com\"}", 210);
+    char attrs[64];
+    snprintf(attrs, sizeof(attrs), "{\"order_id\":\"%s\"}", id);
+    expect("PROCESS_PENDING", attrs, 400); /* still short */
+    pthread_mutex_lock(&S.mu);
+    sim_jset_int(sim_reseller(&S, "alice"), "balance", 5000);
+    pthread_mutex_unlock(&S.mu);
+    r = act("PROCESS_PENDING", attrs);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "rwi_attributes.order_id"), id);
+    assert_string_equal(str(r, "attributes.registration expiration date"),
+                        "2028-01-15 08:00:00");
+    xcp_free(r);
+    assert_int_equal(balance("alice"), 4000);
+    assert_string_equal(order_status(id), "completed");
+}
+
+static void handle_save_then_cancel(void **state)
+{
+    struct xcp_value *r =
+        act("SW_REGISTER", REG("saved.com", ",\"handle\":\"save\""));
+    assert_int_equal(code(r), 200);
+    char *id = order_id(r, "attributes.id");
+    xcp_free(r);
+    assert_string_equal(order_status(id), "pending");
+    expect("LOOKUP", "{\"domain\":\"saved.com\"}", 210);
+    char attrs[96];
+    snprintf(attrs, sizeof(attrs),
+             "{\"order_id\":\"%s\",\"command\":\"cancel\"}", id);
+    expect("PROCESS_PENDING", attrs, 200);
+    assert_string_equal(order_status(id), "cancelled");
+    expect("PROCESS_PENDING", attrs, 465); /* no longer pending */
+}
+
+static void new_order_supersedes_pending_ones(void **state)
+{
+    struct xcp_value *r =
+        act("SW_REGISTER", REG("twice.com", ",\"handle\":\"save\""));
+    char first[32];
+    snprintf(first, sizeof(first), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    r = act("SW_REGISTER", REG("twice.com", ""));
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.cancelled_orders[0]"), first);
+    xcp_free(r);
+    assert_string_equal(order_status(first), "cancelled");
+}
+
+static void unknown_nameserver_gives_435_forced_pending(void **state)
+{
+    struct xcp_value *r = act(
+        "SW_REGISTER",
+        REG("nsbad.com", ",\"custom_nameservers\":\"1\",\"nameserver_list\":"
+                         "[{\"name\":\"ns1.example.com\",\"sortorder\":\"1\"},"
+                         "{\"name\":\"ns2.nowhere.invalid\",\"sortorder\":"
+                         "\"2\"}]"));
+    assert_int_equal(code(r), 435);
+    assert_string_equal(str(r, "attributes.forced_pending"),
+                        str(r, "attributes.id"));
+    assert_non_null(strstr(str(r, "response_text"), "ns2.nowhere.invalid"));
+    assert_string_equal(order_status(order_id(r, "attributes.id")), "pending");
+    xcp_free(r);
+}
+
+static void renew_codes(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("renew-me.com", "")));
+    struct xcp_value *r =
+        act("RENEW", "{\"domain\":\"renew-me.com\",\"currentexpirationyear\":"
+                     "\"2028\",\"period\":\"2\",\"auto_renew\":\"0\","
+                     "\"handle\":\"process\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.registration expiration date"),
+                        "2030-01-15 08:00:00");
+    assert_string_equal(str(r, "attributes.order_id"), str(r, "attributes.id"));
+    assert_string_equal(str(r, "attributes.auto_renew"), "0");
+    xcp_free(r);
+    static const struct {
+        const char *attrs;
+        int code;
+    } cases[] = {
+        /* the same renewal again: the year already moved on */
+        {"{\"domain\":\"renew-me.com\",\"currentexpirationyear\":\"2028\","
+         "\"period\":\"2\",\"handle\":\"process\"}",
+         555},
+        {"{\"domain\":\"renew-me.com\",\"currentexpirationyear\":\"2027\","
+         "\"period\":\"1\",\"handle\":\"process\"}",
+         541},
+        {"{\"domain\":\"taken.com\",\"currentexpirationyear\":\"2028\","
+         "\"period\":\"1\",\"handle\":\"process\"}",
+         480},
+        {"{\"domain\":\"renew-me.com\",\"period\":\"1\"}", 460},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        expect("RENEW", cases[i].attrs, cases[i].code);
+    /* .de renews itself: RENEW is refused with 480 */
+    xcp_free(act("SW_REGISTER", REG("auto.de", "")));
+    advance(300);
+    expect("RENEW",
+           "{\"domain\":\"auto.de\",\"currentexpirationyear\":\"2028\","
+           "\"period\":\"1\",\"handle\":\"process\"}",
+           480);
+}
+
+static void renew_handle_save_leaves_expiry(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("later.com", "")));
+    struct xcp_value *r =
+        act("RENEW", "{\"domain\":\"later.com\",\"currentexpirationyear\":"
+                     "\"2028\",\"period\":\"1\",\"handle\":\"save\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(order_status(order_id(r, "attributes.order_id")),
+                        "pending");
+    assert_string_equal(str(r, "attributes.registration expiration date"),
+                        "2028-01-15 08:00:00");
+    xcp_free(r);
+}
+
+static void transfer_moves_through_states_with_time(void **state)
+{
+    int64_t before = balance("alice");
+    struct xcp_value *r =
+        act("SW_REGISTER",
+            "{\"domain\":\"taken.com\",\"reg_type\":\"transfer\","
+            "\"reg_username\":\"jo\",\"reg_password\":\"pw\",\"auth_info\":"
+            "\"transfer-me\"," CSET "}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "response_text"),
+                        "Transfer request has been successfully sent");
+    assert_string_equal(str(r, "attributes.transfer_id"), "500001");
+    char *id = order_id(r, "attributes.id");
+    xcp_free(r);
+    assert_string_equal(order_status(id), "processed");
+    check_hold_invariant();
+    r = act("CHECK_TRANSFER", "{\"domain\":\"taken.com\",\"check_status\":1}");
+    assert_string_equal(str(r, "attributes.status"), "pending_owner");
+    assert_string_equal(str(r, "attributes.transferrable"), "0");
+    assert_string_equal(str(r, "attributes.reason"), "Transfer in progress");
+    xcp_free(r);
+    advance(86400);
+    r = act("CHECK_TRANSFER", "{\"domain\":\"taken.com\",\"check_status\":1}");
+    assert_string_equal(str(r, "attributes.status"), "pending_registry");
+    xcp_free(r);
+    advance(4 * 86400);
+    r = act("CHECK_TRANSFER", "{\"domain\":\"taken.com\",\"check_status\":1}");
+    assert_string_equal(str(r, "attributes.status"), "completed");
+    xcp_free(r);
+    assert_string_equal(order_status(id), "completed");
+    r = act("GET_TRANSFERS_IN", "{\"domain\":\"taken.com\"}");
+    assert_string_equal(str(r, "attributes.total"), "1");
+    assert_string_equal(str(r, "attributes.transfers[0].status"), "completed");
+    assert_string_equal(str(r, "attributes.transfers[0].completed_date"),
+                        "2027-01-20 08:00:00");
+    xcp_free(r);
+    r = act("BELONGS_TO_RSP", "{\"domain\":\"taken.com\"}");
+    assert_string_equal(str(r, "attributes.belongs_to_rsp"), "1");
+    xcp_free(r);
+    assert_int_equal(balance("alice"), before - 1000);
+    assert_int_equal(hold("alice"), 0);
+}
+
+static void transfer_refusals(void **state)
+{
+    pthread_mutex_lock(&S.mu);
+    sim_jset_int(sim_domain(&S, "taken.net"), "locked", 1);
+    pthread_mutex_unlock(&S.mu);
+    static const char *const doms[] = {"taken.net", "nobody-has-it.com"};
+    for (size_t i = 0; i < 2; i++) {
+        char attrs[2048];
+        snprintf(attrs, sizeof(attrs),
+                 "{\"domain\":\"%s\",\"reg_type\":\"transfer\","
+                 "\"reg_username\":\"jo\",\"reg_password\":\"pw\"," CSET "}",
+                 doms[i]);
+        expect("SW_REGISTER", attrs, 487);
+        snprintf(attrs, sizeof(attrs), "{\"domain\":\"%s\"}", doms[i]);
+        struct xcp_value *r = act("CHECK_TRANSFER", attrs);
+        assert_string_equal(str(r, "attributes.transferrable"), "0");
+        xcp_free(r);
+    }
+    struct xcp_value *r = act("CHECK_TRANSFER", "{\"domain\":\"taken.org\"}");
+    assert_string_equal(str(r, "attributes.transferrable"), "1");
+    assert_null(xcp_path_str(r, "attributes.status"));
+    xcp_free(r);
+}
+
+static void cancel_transfer_releases_hold(void **state)
+{
+    xcp_free(act("SW_REGISTER",
+                 "{\"domain\":\"taken.org\",\"reg_type\":\"transfer\","
+                 "\"reg_username\":\"jo\",\"reg_password\":\"pw\"," CSET "}"));
+    assert_int_equal(hold("alice"), 1200);
+    struct xcp_value *r =
+        act_full("alice", "CANCEL_TRANSFER", "TRANSFER",
+                 "{\"domain\":\"taken.org\",\"reseller\":\"alice\"}", NULL,
+                 SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "object"), "TRANSFER");
+    xcp_free(r);
+    assert_int_equal(hold("alice"), 0);
+    r = act("CHECK_TRANSFER", "{\"domain\":\"taken.org\",\"check_status\":1}");
+    assert_string_equal(str(r, "attributes.status"), "cancelled");
+    xcp_free(r);
+    expect("CANCEL_TRANSFER", "{\"domain\":\"taken.org\"}", 480);
+}
+
+static void queue_fault_completes_later(void **state)
+{
+    struct xcp_value *r =
+        act_full("alice", "SW_REGISTER", "DOMAIN", REG("queued.com", ""), NULL,
+                 SIM_FAULT_QUEUE);
+    assert_int_equal(code(r), 200);
+    char qid[32];
+    snprintf(qid, sizeof(qid), "%s", str(r, "attributes.queue_request_id"));
+    assert_string_not_equal(str(r, "attributes.async_reason"), "(null)");
+    xcp_free(r);
+    char attrs[64];
+    snprintf(attrs, sizeof(attrs), "{\"request_id\":\"%s\"}", qid);
+    r = act("QUERY_QUEUED_REQUEST", attrs);
+    assert_string_equal(str(r, "attributes.request_data.status"), "queued");
+    xcp_free(r);
+    advance(300);
+    r = act("QUERY_QUEUED_REQUEST", attrs);
+    assert_string_equal(str(r, "attributes.request_data.status"), "completed");
+    assert_string_equal(str(r, "attributes.request_data.response_code"), "200");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"queued.com\"}", 211);
+    expect("QUERY_QUEUED_REQUEST", "{\"request_id\":\"1\"}", 480);
+}
+
+static void forced_pending_fault_keeps_order_pending(void **state)
+{
+    struct xcp_value *r =
+        act_full("alice", "SW_REGISTER", "DOMAIN", REG("forced.com", ""), NULL,
+                 SIM_FAULT_FORCED_PENDING);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(order_status(order_id(r, "attributes.forced_pending")),
+                        "pending");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"forced.com\"}", 210);
+}
+
+static void cancel_pending_orders_by_date(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("p1.com", ",\"handle\":\"save\"")));
+    xcp_free(act("SW_REGISTER", REG("p2.com", ",\"handle\":\"save\"")));
+    struct xcp_value *r = act("CANCEL_PENDING_ORDERS", "{\"to_date\":\"1\"}");
+    assert_string_equal(str(r, "attributes.total"), "0");
+    xcp_free(r);
+    r = act("CANCEL_PENDING_ORDERS", "{\"to_date\":\"1800000000\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.total"), "2");
+    assert_string_equal(str(r, "attributes.cancelled[0].reg_type"), "new");
+    xcp_free(r);
+    expect("CANCEL_PENDING_ORDERS", "{}", 460);
+}
+
+static void cookie_get_modify(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("mine.com", "")));
+    struct xcp_value *r = act_full(
+        "alice", "SET", "COOKIE",
+        "{\"domain\":\"mine.com\",\"reg_username\":\"jo\",\"reg_password\":"
+        "\"wrong\"}",
+        NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 415);
+    xcp_free(r);
+    r = act_full(
+        "alice", "SET", "COOKIE",
+        "{\"domain\":\"mine.com\",\"reg_username\":\"jo\",\"reg_password\":"
+        "\"pw12345\"}",
+        NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.expiredate"), "2028-01-15 08:00:00");
+    char cookie[64];
+    snprintf(cookie, sizeof(cookie), "%s", str(r, "attributes.cookie"));
+    assert_non_null(strchr(cookie, ':'));
+    xcp_free(r);
+    r = act_full("alice", "GET", "DOMAIN", "{\"type\":\"all_info\"}", cookie,
+                 SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.contact_set.owner.first_name"),
+                        "Jo");
+    assert_string_equal(str(r, "attributes.expiredate"), "2028-01-15 08:00:00");
+    xcp_free(r);
+    expect("MODIFY",
+           "{\"domain\":\"mine.com\",\"data\":\"status\",\"lock_state\":\"1\"}",
+           200);
+    r = act("GET", "{\"domain\":\"mine.com\",\"type\":\"status\"}");
+    assert_string_equal(str(r, "attributes.lock_state"), "1");
+    xcp_free(r);
+    expect("MODIFY",
+           "{\"domain\":\"mine.com\",\"data\":\"expire_action\","
+           "\"auto_renew\":\"1\",\"let_expire\":\"0\"}",
+           200);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"mine.com\",\"op_type\":\"assign\",\"assign_ns\":"
+           "[\"ns1.example.com\",\"ns2.example.com\"]}",
+           200);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"mine.com\",\"op_type\":\"add_remove\",\"add_ns\":"
+           "[\"ns3.example.net\"],\"remove_ns\":[\"ns1.example.com\"]}",
+           200);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"mine.com\",\"op_type\":\"assign\",\"assign_ns\":"
+           "[\"ns1.nowhere.invalid\"]}",
+           435);
+    r = act("GET", "{\"domain\":\"mine.com\",\"type\":\"nameservers\"}");
+    assert_string_equal(str(r, "attributes.nameserver_list[0].name"),
+                        "ns2.example.com");
+    assert_string_equal(str(r, "attributes.nameserver_list[1].name"),
+                        "ns3.example.net");
+    xcp_free(r);
+    expect("GET", "{\"domain\":\"taken.com\",\"type\":\"all_info\"}", 480);
+    r = act("GET_DOMAINS_BY_EXPIREDATE",
+            "{\"exp_from\":\"2028-01-01\",\"exp_to\":\"2028-02-01\"}");
+    assert_string_equal(str(r, "attributes.exp_domains[0].f_auto_renew"), "Y");
+    xcp_free(r);
+}
+
+static void expiring_domains_page_with_remainder(void **state)
+{
+    static const char *const names[] = {"e1.com", "e2.com", "e3.com"};
+    for (size_t i = 0; i < 3; i++) {
+        char attrs[2048];
+        snprintf(attrs, sizeof(attrs),
+                 "{\"domain\":\"%s\",\"reg_type\":\"new\",\"period\":\"1\","
+                 "\"reg_username\":\"jo\",\"reg_password\":\"pw\"," CSET "}",
+                 names[i]);
+        expect("SW_REGISTER", attrs, 200);
+        advance(60);
+    }
+    struct xcp_value *r =
+        act("GET_DOMAINS_BY_EXPIREDATE",
+            "{\"exp_from\":\"2028-01-15\",\"exp_to\":\"2028-01-15\",\"limit\":"
+            "\"2\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.total"), "3");
+    assert_string_equal(str(r, "attributes.remainder"), "1");
+    assert_string_equal(str(r, "attributes.exp_domains[0].name"), "e1.com");
+    assert_string_equal(str(r, "attributes.exp_domains[1].f_let_expire"), "N");
+    xcp_free(r);
+    r = act("GET_DOMAINS_BY_EXPIREDATE",
+            "{\"exp_from\":\"2028-01-15\",\"exp_to\":\"2028-01-15\","
+            "\"limit\":\"2\",\"page\":\"2\"}");
+    assert_string_equal(str(r, "attributes.remainder"), "0");
+    assert_string_equal(str(r, "attributes.exp_domains[0].name"), "e3.com");
+    assert_null(xcp_path(r, "attributes.exp_domains[1]"));
+    xcp_free(r);
+    expect("GET_DOMAINS_BY_EXPIREDATE", "{\"exp_from\":\"2028-01-15\"}", 460);
+    expect("GET_DOMAINS_BY_EXPIREDATE",
+           "{\"exp_from\":\"15/01/2028\",\"exp_to\":\"2028-01-15\"}", 465);
+}
+
+static void balance_and_price(void **state)
+{
+    struct xcp_value *r =
+        act_full("alice", "GET_BALANCE", "BALANCE", NULL, NULL, SIM_FAULT_NONE);
+    assert_string_equal(str(r, "attributes.balance"), "10000.00");
+    assert_string_equal(str(r, "attributes.hold_balance"), "0.00");
+    assert_string_equal(str(r, "object"), "BALANCE");
+    xcp_free(r);
+    r = act("GET_PRICE", "{\"domain\":\"x.net\",\"period\":\"3\","
+                         "\"all_periods\":\"1\"}");
+    assert_string_equal(str(r, "attributes.price"), "33.00");
+    assert_string_equal(str(r, "attributes.prices.10"), "110.00");
+    xcp_free(r);
+    expect("GET_PRICE", "{\"domain\":\"x.net\",\"reg_type\":\"trade\"}", 465);
+}
+
+static void revoke_and_events(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("gone.com", "")));
+    struct xcp_value *r = act("REVOKE", "{\"domain\":\"gone.com\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "response_text"),
+                        "Domain gone.com revoked successfully.");
+    xcp_free(r);
+    expect("LOOKUP", "{\"domain\":\"gone.com\"}", 210);
+    expect("REVOKE", "{\"domain\":\"gone.com\"}", 480);
+    r = act_full("alice", "POLL", "EVENT", "{\"limit\":\"100\"}", NULL,
+                 SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    int64_t total = 0;
+    assert_int_equal(xcp_path_int(r, "attributes.total", &total, NULL), 0);
+    assert_true(total >= 3);
+    assert_string_equal(str(r, "attributes.events[0].object"), "ORDER");
+    char ev[64], attrs[128];
+    snprintf(ev, sizeof(ev), "%s", str(r, "attributes.events[0].event_id"));
+    assert_int_equal(strlen(ev), 32);
+    xcp_free(r);
+    snprintf(attrs, sizeof(attrs), "{\"event_id\":\"%s\"}", ev);
+    r = act_full("alice", "ACK", "EVENT", attrs, NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    r = act_full("alice", "ACK", "EVENT", attrs, NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 480);
+    xcp_free(r);
+}
+
+static void unknown_action_is_invalid_command(void **state)
+{
+    struct xcp_value *r = act("FROBNICATE", "{}");
+    assert_int_equal(code(r), 400);
+    assert_string_equal(str(r, "is_success"), "0");
+    assert_string_equal(str(r, "response_text"), "Invalid Command: FROBNICATE");
+    xcp_free(r);
+    /* actions are case-insensitive (the reader upper-cases them) */
+    r = act_full("alice", "lookup", "domain", "{\"domain\":\"abc.com\"}", NULL,
+                 SIM_FAULT_NONE);
+    assert_int_equal(code(r), 210);
+    xcp_free(r);
+}
+
+static void name_suggest_lists_lookup_and_suggestions(void **state)
+{
+    struct xcp_value *r =
+        act("NAME_SUGGEST", "{\"searchstring\":\"taken\",\"tlds\":[\".com\","
+                            "\".net\"],\"maximum\":\"4\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.lookup.items[0].domain"),
+                        "taken.com");
+    assert_string_equal(str(r, "attributes.lookup.items[0].status"), "taken");
+    assert_string_equal(str(r, "attributes.lookup.count"), "2");
+    assert_string_equal(str(r, "attributes.suggestion.count"), "4");
+    assert_string_equal(str(r, "attributes.suggestion.items[0].status"),
+                        "available");
+    xcp_free(r);
+    expect("NAME_SUGGEST", "{}", 460);
+}
+
+static void state_file_round_trip(void **state)
+{
+    char path[] = "/tmp/sim-state-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(path);
+    free(S.cfg.state_path);
+    S.cfg.state_path = xstrdup(path);
+    xcp_free(act("SW_REGISTER", REG("kept.com", "")));
+    pthread_mutex_lock(&S.mu);
+    assert_int_equal(sim_save(&S, NULL), 0);
+    pthread_mutex_unlock(&S.mu);
+
+    struct sim_config cfg;
+    sim_config_init(&cfg);
+    sim_config_add_reseller(&cfg, "alice:k1", NULL);
+    cfg.state_path = xstrdup(path);
+    struct sim s2;
+    assert_int_equal(sim_init(&s2, &cfg, NULL), 0);
+    json_t *d = sim_domain(&s2, "kept.com");
+    assert_non_null(d);
+    assert_string_equal(sim_jstr(d, "owner", ""), "alice");
+    assert_int_equal(sim_jint(sim_reseller(&s2, "alice"), "balance", 0),
+                     balance("alice"));
+    /* ids continue, not restart */
+    pthread_mutex_lock(&s2.mu);
+    assert_int_equal(sim_next_id(&s2, "order"), 1000002);
+    pthread_mutex_unlock(&s2.mu);
+    sim_release(&s2);
+    unlink(path);
+}
+
+static void reset_restores_start_state(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("temp.com", "")));
+    pthread_mutex_lock(&S.mu);
+    sim_reset(&S);
+    pthread_mutex_unlock(&S.mu);
+    expect("LOOKUP", "{\"domain\":\"temp.com\"}", 210);
+    expect("LOOKUP", "{\"domain\":\"taken.com\"}", 211);
+    assert_int_equal(balance("alice"), SIM_DEFAULT_BALANCE);
+}
+
+static void money_and_time_helpers(void **state)
+{
+    static const struct {
+        const char *in;
+        int64_t cents;
+        int rc;
+    } m[] = {{"10", 1000, 0},    {"10.5", 1050, 0}, {"0.01", 1, 0},
+             {"-2.00", -200, 0}, {"1.", 0, -1},     {"abc", 0, -1},
+             {"", 0, -1},        {"1.234", 0, -1}};
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++) {
+        int64_t c = 0;
+        int rc = sim_parse_money(m[i].in, &c);
+        assert_int_equal(rc < 0 ? -1 : 0, m[i].rc);
+        if (rc == 0)
+            assert_int_equal(c, m[i].cents);
+    }
+    char buf[32];
+    sim_fmt_money(123456, buf);
+    assert_string_equal(buf, "1234.56");
+    sim_fmt_money(-5, buf);
+    assert_string_equal(buf, "-0.05");
+    int64_t t;
+    assert_int_equal(sim_parse_time("2027-01-15 08:00:00", &t), 0);
+    assert_int_equal(t, T0);
+    char ts[20];
+    sim_fmt_time(t, ts);
+    assert_string_equal(ts, "2027-01-15 08:00:00");
+    assert_true(sim_parse_time("2027-13-01", &t) < 0);
+    assert_int_equal(sim_add_years(T0, 1), T0 + 365 * 86400);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(lookup_answers_by_domain_state),
+        T(register_new_completes_and_debits),
+        T(register_rejects_bad_input),
+        T(register_taken_keeps_order_forced_pending),
+        T(async_tld_waits_then_completes),
+        T(decline_later_frees_name_and_hold),
+        T(async_fault_on_sync_tld_answers_250),
+        T(short_balance_gives_200_forced_pending),
+        T(handle_save_then_cancel),
+        T(new_order_supersedes_pending_ones),
+        T(unknown_nameserver_gives_435_forced_pending),
+        T(renew_codes),
+        T(renew_handle_save_leaves_expiry),
+        T(transfer_moves_through_states_with_time),
+        T(transfer_refusals),
+        T(cancel_transfer_releases_hold),
+        T(queue_fault_completes_later),
+        T(forced_pending_fault_keeps_order_pending),
+        T(cancel_pending_orders_by_date),
+        T(cookie_get_modify),
+        T(expiring_domains_page_with_remainder),
+        T(balance_and_price),
+        T(revoke_and_events),
+        T(unknown_action_is_invalid_command),
+        T(name_suggest_lists_lookup_and_suggestions),
+        T(state_file_round_trip),
+        T(reset_restores_start_state),
+        T(money_and_time_helpers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
