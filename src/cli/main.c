@@ -1,0 +1,59 @@
+/*
+ * regman - the command line: dispatches `regman COMMAND ...` to the
+ * command modules. Each command returns its exit status.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd_xcp.h"
+
+#ifndef REGMAN_VERSION
+#define REGMAN_VERSION "unknown"
+#endif
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"xcp", cmd_xcp, "send one signed OpenSRS XCP request, print the answer"},
+};
+
+static void help(FILE *f)
+{
+    fprintf(f, "usage: regman COMMAND [ARGS]\n"
+               "       regman --help | --version\n"
+               "\n"
+               "regman is a domain registrar manager.\n"
+               "\n"
+               "Commands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n\"regman COMMAND --help\" describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        help(stderr);
+        return 2;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+        strcmp(cmd, "help") == 0) {
+        help(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("regman %s\n", REGMAN_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "regman: unknown command \"%s\"\n", cmd);
+    help(stderr);
+    return 2;
+}

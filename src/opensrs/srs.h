@@ -1,0 +1,111 @@
+/*
+ * srs - the OpenSRS driver: registrar-neutral calls (registrar.h) as XCP
+ * actions over the transport (transport.h), and the mapping of each
+ * action's response to neutral results.
+ *
+ * Actions: LOOKUP, NAME_SUGGEST, SW_REGISTER (reg_type new / transfer),
+ * RENEW, PROCESS_PENDING (and command=cancel), CANCEL_TRANSFER,
+ * CHECK_TRANSFER (check_status=1), GET_TRANSFERS_IN, GET_ORDER_INFO,
+ * QUERY_QUEUED_REQUEST, BELONGS_TO_RSP, GET DOMAIN (all_info, status),
+ * GET_DOMAINS_BY_EXPIREDATE (every page, following `remainder`),
+ * GET_BALANCE, GET_PRICE.
+ *
+ * Operation mapping (shared/opensrs-xcp.md §6, design §4 rule 3), first
+ * match wins:
+ *   transport not sent                      → NOT_SENT (retry is safe)
+ *   transport outcome unknown               → PENDING  (TRANSPORT)
+ *   attributes.forced_pending non-empty     → PENDING  (FORCED), order id
+ *       = forced_pending - even with is_success 1 and code 200, and
+ *       even with an error code such as 435: the order exists, saved as
+ *       pending until someone fixes the cause and processes it. Except
+ *       485 (taken) and 487 (not transferable): nothing can fix those, so
+ *       they stay FAILED (order_id = the saved order, to cancel it).
+ *   attributes.queue_request_id non-empty   → PENDING  (QUEUED)
+ *   code 250                                → PENDING  (ASYNC)
+ *   is_success 1, code 200: transfer        → PENDING  (TRANSFER)
+ *                           handle=save     → PENDING  (SAVED)
+ *                           otherwise       → DONE (order id, expiry)
+ *   is_success 0 and a definite refusal     → FAILED with the reason:
+ *       401 410 415 420 430 435 440 445 447 460 465 480 485 487 541 555
+ *   everything else (705 486 437 300 310 350 400 404 436 552 557, any
+ *   unknown code, is_success 1 with another code, an answer whose fields
+ *   have the wrong type)                    → PENDING (RETRY / UNKNOWN)
+ *
+ * The srs_map_* functions are pure (no I/O) and total: any response tree,
+ * however malformed, gives either a result or a clear error, never a
+ * crash. They are public for the unit tests and the fuzz target.
+ */
+#ifndef RM_OPENSRS_SRS_H
+#define RM_OPENSRS_SRS_H
+
+#include <stdbool.h>
+
+#include "opensrs/transport.h"
+#include "registrar/registrar.h"
+#include "xcp/xcp.h"
+
+/*
+ * srs_registrar_new - an OpenSRS registrar over a new transport made from
+ * cfg (copied). Free with reg_free. NULL with err set for a bad config.
+ */
+struct registrar *srs_registrar_new(const struct srs_transport_config *cfg,
+                                    struct rm_err *err);
+/* srs_registrar_transport - the transport of an OpenSRS registrar (to set
+ * its log callback), or NULL if r is not one. */
+struct srs_transport *srs_registrar_transport(struct registrar *r);
+
+/* --- request builders (caller owns the tree) -------------------------- */
+
+/* srs_req_order - SW_REGISTER for a new registration or a transfer.
+ * NULL with RM_EINVAL for missing required fields. */
+struct xcp_value *srs_req_order(const struct reg_domain_order *o, bool transfer,
+                                struct rm_err *err);
+struct xcp_value *srs_req_renew(const struct reg_renew_req *r,
+                                struct rm_err *err);
+
+/* --- response mappers ------------------------------------------------- */
+
+/* srs_fill_reply - copy is_success/code/text into a neutral reply. */
+void srs_fill_reply(const struct xcp_response *r, struct reg_reply *out);
+
+/* srs_map_op - answered operation → result (the table above). save: the
+ * request asked for handle=save. Always fills out; never fails. */
+void srs_map_op(enum reg_op_kind kind, bool save, const struct xcp_response *r,
+                struct reg_op_result *out);
+/* srs_map_op_reply - any transport outcome → result (calls srs_map_op
+ * when answered; err_text is the transport's message otherwise). */
+void srs_map_op_reply(enum reg_op_kind kind, bool save,
+                      const struct srs_reply *rep, const char *err_text,
+                      struct reg_op_result *out);
+
+/* Query mappers: 0, or a negative rm_errcode with err set (see
+ * registrar.h "Queries"). */
+int srs_map_lookup(const struct xcp_response *r, struct reg_lookup *out,
+                   struct rm_err *err);
+int srs_map_suggest(const struct xcp_response *r, struct reg_suggest *out,
+                    struct rm_err *err);
+int srs_map_transfer_check(const struct xcp_response *r,
+                           struct reg_transfer_info *out, struct rm_err *err);
+int srs_map_transfers_in(const struct xcp_response *r,
+                         struct reg_transfers *out, struct rm_err *err);
+int srs_map_order_info(const struct xcp_response *r, struct reg_order_info *out,
+                       struct rm_err *err);
+int srs_map_queue(const struct xcp_response *r, struct reg_queue_info *out,
+                  struct rm_err *err);
+int srs_map_belongs(const struct xcp_response *r, struct reg_belongs *out,
+                    struct rm_err *err);
+int srs_map_info(const struct xcp_response *r, struct reg_domain_info *out,
+                 struct rm_err *err);
+int srs_map_status(const struct xcp_response *r, struct reg_domain_status *out,
+                   struct rm_err *err);
+/* srs_map_expiring_page - append one page's exp_domains to out (items
+ * grow), and report remainder (0 on the last page). */
+int srs_map_expiring_page(const struct xcp_response *r,
+                          struct reg_expiring *out, int64_t *remainder,
+                          struct rm_err *err);
+int srs_map_balance(const struct xcp_response *r, struct reg_balance *out,
+                    struct rm_err *err);
+int srs_map_price(const struct xcp_response *r, struct reg_price *out,
+                  struct rm_err *err);
+
+#endif

@@ -1,0 +1,296 @@
+/*
+ * registrar - names of the neutral enums, the call wrappers and the
+ * date/money parsers drivers share (see registrar.h).
+ */
+#include "registrar/registrar.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *reg_delivery_name(enum reg_delivery d)
+{
+    switch (d) {
+    case REG_ANSWERED:
+        return "answered";
+    case REG_NOT_SENT:
+        return "not sent";
+    case REG_UNKNOWN:
+        return "outcome unknown";
+    }
+    return "?";
+}
+
+const char *reg_op_state_name(enum reg_op_state s)
+{
+    switch (s) {
+    case REG_OP_DONE:
+        return "done";
+    case REG_OP_FAILED:
+        return "failed";
+    case REG_OP_PENDING:
+        return "pending";
+    case REG_OP_NOT_SENT:
+        return "not_sent";
+    }
+    return "?";
+}
+
+const char *reg_pending_why_name(enum reg_pending_why w)
+{
+    static const char *const names[] = {
+        [REG_PENDING_NONE] = "none",
+        [REG_PENDING_ASYNC] = "async",
+        [REG_PENDING_QUEUED] = "queued",
+        [REG_PENDING_FORCED] = "forced_pending",
+        [REG_PENDING_SAVED] = "saved",
+        [REG_PENDING_TRANSFER] = "transfer",
+        [REG_PENDING_RETRY] = "retry",
+        [REG_PENDING_UNKNOWN] = "unknown",
+        [REG_PENDING_TRANSPORT] = "transport",
+    };
+    if ((size_t)w < sizeof(names) / sizeof(names[0]))
+        return names[w];
+    return "?";
+}
+
+static const char *const xfer_names[] = {
+    [REG_XFER_NONE] = "",
+    [REG_XFER_PENDING_OWNER] = "pending_owner",
+    [REG_XFER_PENDING_ADMIN] = "pending_admin",
+    [REG_XFER_PENDING_REGISTRY] = "pending_registry",
+    [REG_XFER_COMPLETED] = "completed",
+    [REG_XFER_CANCELLED] = "cancelled",
+    [REG_XFER_UNKNOWN] = "unknown",
+};
+
+const char *reg_transfer_state_name(enum reg_transfer_state s)
+{
+    if ((size_t)s < sizeof(xfer_names) / sizeof(xfer_names[0]))
+        return s == REG_XFER_NONE ? "none" : xfer_names[s];
+    return "?";
+}
+
+enum reg_transfer_state reg_transfer_state_parse(const char *s)
+{
+    if (!s || !*s)
+        return REG_XFER_NONE;
+    for (size_t i = 1; i < sizeof(xfer_names) / sizeof(xfer_names[0]); i++)
+        if (i != REG_XFER_UNKNOWN && strcasecmp(s, xfer_names[i]) == 0)
+            return (enum reg_transfer_state)i;
+    /* The registrar spells it both ways. */
+    if (strcasecmp(s, "canceled") == 0)
+        return REG_XFER_CANCELLED;
+    return REG_XFER_UNKNOWN;
+}
+
+static const char *const order_names[] = {
+    [REG_ORDER_PENDING] = "pending",   [REG_ORDER_PROCESSED] = "processed",
+    [REG_ORDER_WAITING] = "waiting",   [REG_ORDER_COMPLETED] = "completed",
+    [REG_ORDER_DECLINED] = "declined", [REG_ORDER_CANCELLED] = "cancelled",
+    [REG_ORDER_UNKNOWN] = "unknown",
+};
+
+const char *reg_order_state_name(enum reg_order_state s)
+{
+    if ((size_t)s < sizeof(order_names) / sizeof(order_names[0]))
+        return order_names[s];
+    return "?";
+}
+
+enum reg_order_state reg_order_state_parse(const char *s)
+{
+    if (!s)
+        return REG_ORDER_UNKNOWN;
+    for (size_t i = 0; i < REG_ORDER_UNKNOWN; i++)
+        if (strcasecmp(s, order_names[i]) == 0)
+            return (enum reg_order_state)i;
+    if (strcasecmp(s, "canceled") == 0)
+        return REG_ORDER_CANCELLED;
+    return REG_ORDER_UNKNOWN;
+}
+
+const char *reg_queue_state_name(enum reg_queue_state s)
+{
+    switch (s) {
+    case REG_QUEUE_WAITING:
+        return "waiting";
+    case REG_QUEUE_COMPLETED:
+        return "completed";
+    case REG_QUEUE_FAILED:
+        return "failed";
+    case REG_QUEUE_UNKNOWN:
+        return "unknown";
+    }
+    return "?";
+}
+
+void reg_suggest_release(struct reg_suggest *s)
+{
+    free(s->items);
+    s->items = NULL;
+    s->n = 0;
+}
+
+void reg_transfers_release(struct reg_transfers *t)
+{
+    free(t->items);
+    t->items = NULL;
+    t->n = 0;
+}
+
+void reg_expiring_release(struct reg_expiring *e)
+{
+    free(e->items);
+    e->items = NULL;
+    e->n = 0;
+}
+
+void reg_free(struct registrar *r)
+{
+    if (!r)
+        return;
+    if (r->ops && r->ops->free)
+        r->ops->free(r->impl);
+    free(r);
+}
+
+int reg_lookup(struct registrar *r, const char *domain, struct reg_lookup *out,
+               struct rm_err *err)
+{
+    return r->ops->lookup(r->impl, domain, out, err);
+}
+
+int reg_register(struct registrar *r, const struct reg_domain_order *o,
+                 struct reg_op_result *out, struct rm_err *err)
+{
+    return r->ops->register_domain(r->impl, o, out, err);
+}
+
+int reg_transfer(struct registrar *r, const struct reg_domain_order *o,
+                 struct reg_op_result *out, struct rm_err *err)
+{
+    return r->ops->transfer(r->impl, o, out, err);
+}
+
+int reg_renew(struct registrar *r, const struct reg_renew_req *q,
+              struct reg_op_result *out, struct rm_err *err)
+{
+    return r->ops->renew(r->impl, q, out, err);
+}
+
+int reg_transfer_status(struct registrar *r, const char *domain,
+                        struct reg_transfer_info *out, struct rm_err *err)
+{
+    return r->ops->transfer_status(r->impl, domain, out, err);
+}
+
+int reg_order_info(struct registrar *r, const char *order_id,
+                   struct reg_order_info *out, struct rm_err *err)
+{
+    return r->ops->order_info(r->impl, order_id, out, err);
+}
+
+int reg_belongs(struct registrar *r, const char *domain,
+                struct reg_belongs *out, struct rm_err *err)
+{
+    return r->ops->belongs(r->impl, domain, out, err);
+}
+
+int reg_balance(struct registrar *r, struct reg_balance *out,
+                struct rm_err *err)
+{
+    return r->ops->balance(r->impl, out, err);
+}
+
+/* digits - parse exactly n decimal digits at s. */
+static bool digits(const char *s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
+static bool leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+int reg_parse_time(const char *s, time_t *out, struct rm_err *err)
+{
+    if (!s || !*s)
+        return rm_err_set(err, RM_EINVAL, "empty date");
+    size_t len = strlen(s);
+    int y, mo, d, h = 0, mi = 0, se = 0;
+    bool all_digits = len <= 12;
+    for (size_t i = 0; all_digits && i < len; i++)
+        all_digits = isdigit((unsigned char)s[i]);
+    if (all_digits) {
+        /* Unix seconds; 12 digits is beyond year 33000, enough. */
+        *out = (time_t)strtoll(s, NULL, 10);
+        return 0;
+    }
+    bool ok = (len == 10 || len == 19) && digits(s, 4, &y) && s[4] == '-' &&
+              digits(s + 5, 2, &mo) && s[7] == '-' && digits(s + 8, 2, &d);
+    if (ok && len == 19)
+        ok = s[10] == ' ' && digits(s + 11, 2, &h) && s[13] == ':' &&
+             digits(s + 14, 2, &mi) && s[16] == ':' && digits(s + 17, 2, &se);
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (ok)
+        ok = y >= 1970 && mo >= 1 && mo <= 12 && d >= 1 &&
+             d <= mdays[mo - 1] + (mo == 2 && leap(y)) && h < 24 && mi < 60 &&
+             se < 61;
+    if (!ok)
+        return rm_err_set(err, RM_EINVAL, "bad date \"%.64s\"", s);
+    /* Days from the civil date (Howard Hinnant's algorithm): no timegm,
+     * no TZ dependence. */
+    int yy = y - (mo <= 2);
+    int era = yy / 400;
+    int yoe = yy - era * 400;
+    int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    int64_t days = (int64_t)era * 146097 + doe - 719468;
+    *out = (time_t)(days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se);
+    return 0;
+}
+
+int reg_parse_money(const char *s, int64_t *out, struct rm_err *err)
+{
+    if (!s)
+        return rm_err_set(err, RM_EINVAL, "missing amount");
+    const char *p = s;
+    bool neg = false;
+    if (*p == '-' || *p == '+')
+        neg = *p++ == '-';
+    int64_t units = 0;
+    int nd = 0;
+    while (isdigit((unsigned char)*p)) {
+        if (units > (INT64_MAX / 100 - 9) / 10)
+            return rm_err_set(err, RM_EINVAL, "amount too large \"%.64s\"", s);
+        units = units * 10 + (*p++ - '0');
+        nd++;
+    }
+    int64_t minor = 0;
+    int nf = 0;
+    if (*p == '.') {
+        p++;
+        while (isdigit((unsigned char)*p) && nf < 2) {
+            minor = minor * 10 + (*p++ - '0');
+            nf++;
+        }
+    }
+    if (nf == 1)
+        minor *= 10;
+    if (*p != '\0' || (nd == 0 && nf == 0))
+        return rm_err_set(err, RM_EINVAL, "bad amount \"%.64s\"", s);
+    int64_t v = units * 100 + minor;
+    *out = neg ? -v : v;
+    return 0;
+}

@@ -1,0 +1,419 @@
+/*
+ * registrar - the registrar-neutral interface: a table of functions
+ * (struct registrar_ops) and the result types core code works with.
+ *
+ * Core never includes a driver; it holds a struct registrar (ops + the
+ * driver's opaque state) and calls through reg_* wrappers below. A driver
+ * (src/opensrs/srs.h for OpenSRS) fills the table.
+ *
+ * Two kinds of call:
+ *
+ * Queries (lookup, info, status, balance, price, order/queue/transfer
+ * status, expiring list, suggestions) have no side effect. They return 0
+ * when the registrar answered and the answer was understood; otherwise a
+ * negative rm_errcode with err filled, and out->reply says why:
+ *   reply.delivery != REG_ANSWERED  the registrar did not answer (RM_EIO);
+ *   REG_ANSWERED, is_success 0      the registrar refused (RM_ENOTFOUND for
+ *                                   "no such object", RM_EPROTO otherwise);
+ *   REG_ANSWERED, unreadable        the answer broke the protocol
+ *                                   (RM_EPROTO).
+ * Queries are safe to repeat.
+ *
+ * Operations (register, transfer, renew, process_pending, cancel_order,
+ * cancel_transfer) have side effects. They return 0 whenever out->state
+ * is meaningful, which is always, except RM_EINVAL for a request that is
+ * invalid before anything was sent (then state is REG_OP_NOT_SENT). The
+ * state follows design §4 rule 3 - only an explicit refusal is FAILED:
+ *   REG_OP_DONE      the registrar says it is done;
+ *   REG_OP_FAILED    the registrar explicitly and definitely refused;
+ *   REG_OP_PENDING   accepted for later, queued, forced pending, or the
+ *                    outcome is uncertain (timeout after sending, reset,
+ *                    HTTP error, unparsable answer, unknown or "retry"
+ *                    codes). Find out later with read-only queries; never
+ *                    resend the operation.
+ *   REG_OP_NOT_SENT  the request cannot have reached the registrar (DNS,
+ *                    connection refused, TLS handshake): safe to retry.
+ *
+ * Ownership: request structs and the strings they point to are the
+ * caller's and only read during the call. Result structs are filled by
+ * the callee; those with a *_release function own heap memory that the
+ * caller frees with it. All times are UTC time_t; 0 means "not given".
+ * Money is int64 minor units (cents), never floating point.
+ */
+#ifndef RM_REGISTRAR_REGISTRAR_H
+#define RM_REGISTRAR_REGISTRAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "util/err.h"
+
+#define REG_DOMAIN_MAX 256 /* buffer size for a domain name */
+#define REG_ID_MAX 64      /* buffer size for an order/queue/transfer id */
+#define REG_TEXT_MAX 512   /* buffer size for registrar text */
+#define REG_NS_MAX 13      /* nameservers kept per domain */
+
+/* --- the answer every call carries ------------------------------------ */
+
+/* How a request ended at the transport level. */
+enum reg_delivery {
+    REG_ANSWERED, /* the registrar answered with a readable message */
+    REG_NOT_SENT, /* cannot have reached the registrar: safe to retry */
+    REG_UNKNOWN   /* may have reached it; no valid answer came back */
+};
+
+struct reg_reply {
+    enum reg_delivery delivery;
+    bool is_success;         /* registrar's own flag (answered only) */
+    int code;                /* registrar response code, 0 if none */
+    char text[REG_TEXT_MAX]; /* registrar text, or the transport error */
+};
+
+const char *reg_delivery_name(enum reg_delivery d);
+
+/* --- operations ------------------------------------------------------- */
+
+enum reg_op_state {
+    REG_OP_DONE,
+    REG_OP_FAILED,
+    REG_OP_PENDING,
+    REG_OP_NOT_SENT
+};
+
+/* Why an operation is pending (what to poll, how long to expect). */
+enum reg_pending_why {
+    REG_PENDING_NONE,     /* not pending */
+    REG_PENDING_ASYNC,    /* sent to an asynchronous registry (250) */
+    REG_PENDING_QUEUED,   /* queued at the registrar (queue_id set) */
+    REG_PENDING_FORCED,   /* saved as a pending order (forced_pending):
+                           * funds, validation; needs process_pending */
+    REG_PENDING_SAVED,    /* the caller asked for a saved order */
+    REG_PENDING_TRANSFER, /* transfer requested; takes days */
+    REG_PENDING_RETRY,    /* registrar busy/timed out (705 486 437 300
+                           * 310 400 404 ...): outcome unknown */
+    REG_PENDING_UNKNOWN,  /* unknown code or unreadable answer */
+    REG_PENDING_TRANSPORT /* no answer after the request may have left */
+};
+
+enum reg_op_kind {
+    REG_KIND_REGISTER,
+    REG_KIND_TRANSFER,
+    REG_KIND_RENEW,
+    REG_KIND_CANCEL /* cancel an order or a transfer */
+};
+
+struct reg_op_result {
+    struct reg_reply reply;
+    enum reg_op_state state;
+    enum reg_pending_why why;
+    char order_id[REG_ID_MAX];    /* "" if not given */
+    char queue_id[REG_ID_MAX];    /* queue_request_id, "" if none */
+    char transfer_id[REG_ID_MAX]; /* "" if none */
+    time_t expiry;                /* new expiry when known, else 0 */
+    char reason[REG_TEXT_MAX];    /* why failed/pending, for people */
+};
+
+const char *reg_op_state_name(enum reg_op_state s);
+const char *reg_pending_why_name(enum reg_pending_why w);
+
+/* A contact; NULL fields are omitted. */
+struct reg_contact {
+    const char *first_name, *last_name, *org_name;
+    const char *address1, *address2, *address3;
+    const char *city, *state, *postal_code, *country; /* ISO 3166 alpha-2 */
+    const char *phone, *fax;                          /* +1.4165550123 */
+    const char *email, *url, *lang_pref;
+};
+
+/* A registrar-specific extra as a dotted path below the TLD data, e.g.
+ * {"nexus.category", "C11"} for .us. */
+struct reg_kv {
+    const char *key;
+    const char *value;
+};
+
+/* A registration or a transfer-in order. */
+struct reg_domain_order {
+    const char *domain;
+    int period; /* years, 1..10 */
+    const struct reg_contact *owner, *admin, *billing;
+    const struct reg_contact *tech; /* NULL: the registrar's default tech */
+    const char *const *nameservers; /* in order; n_nameservers 0: defaults */
+    size_t n_nameservers;
+    const char *reg_username, *reg_password; /* registrant profile */
+    bool auto_renew;
+    bool lock;
+    bool save_only;        /* create a saved (unprocessed) order */
+    const char *auth_info; /* transfer auth code; NULL for new */
+    const struct reg_kv *tld_data;
+    size_t n_tld_data;
+};
+
+struct reg_renew_req {
+    const char *domain;
+    int current_expiry_year; /* guards against applying a renewal twice */
+    int period;
+    bool auto_renew;
+};
+
+/* --- queries ---------------------------------------------------------- */
+
+enum reg_availability {
+    REG_AVAILABLE,
+    REG_TAKEN,
+    REG_PENDING_ELSEWHERE, /* taken: a registration is waiting (221) */
+    REG_INVALID            /* the name is not valid for the registry */
+};
+
+struct reg_lookup {
+    struct reg_reply reply;
+    enum reg_availability availability;
+    bool has_claim; /* trademark claims period */
+    bool premium;   /* registry premium name */
+};
+
+struct reg_suggestion {
+    char domain[REG_DOMAIN_MAX];
+    bool available;
+};
+
+struct reg_suggest {
+    struct reg_reply reply;
+    struct reg_suggestion *items; /* owned; reg_suggest_release */
+    size_t n;
+};
+void reg_suggest_release(struct reg_suggest *s);
+
+enum reg_transfer_state {
+    REG_XFER_NONE, /* no transfer known */
+    REG_XFER_PENDING_OWNER,
+    REG_XFER_PENDING_ADMIN,
+    REG_XFER_PENDING_REGISTRY,
+    REG_XFER_COMPLETED,
+    REG_XFER_CANCELLED,
+    REG_XFER_UNKNOWN /* a status this interface does not know */
+};
+const char *reg_transfer_state_name(enum reg_transfer_state s);
+/* reg_transfer_state_parse - map a registrar status word; "" → NONE,
+ * anything unrecognised → UNKNOWN. */
+enum reg_transfer_state reg_transfer_state_parse(const char *s);
+
+struct reg_transfer_info {
+    struct reg_reply reply;
+    bool transferable;
+    enum reg_transfer_state state; /* of the last transfer request */
+    char status[64];               /* the registrar's word for it */
+    char reason[REG_TEXT_MAX];
+    time_t when; /* time of the last status change, 0 if unknown */
+};
+
+struct reg_transfer_in {
+    char domain[REG_DOMAIN_MAX];
+    char order_id[REG_ID_MAX];
+    char transfer_id[REG_ID_MAX];
+    enum reg_transfer_state state;
+    char status[64];
+    time_t order_date, completed_date;
+    char losing_registrar[128];
+};
+
+struct reg_transfers {
+    struct reg_reply reply;
+    struct reg_transfer_in *items; /* owned; reg_transfers_release */
+    size_t n;
+};
+void reg_transfers_release(struct reg_transfers *t);
+
+enum reg_order_state {
+    REG_ORDER_PENDING,   /* saved, not submitted */
+    REG_ORDER_PROCESSED, /* waiting for owner or registry action */
+    REG_ORDER_WAITING,   /* in progress at an asynchronous registry */
+    REG_ORDER_COMPLETED,
+    REG_ORDER_DECLINED,
+    REG_ORDER_CANCELLED,
+    REG_ORDER_UNKNOWN
+};
+const char *reg_order_state_name(enum reg_order_state s);
+enum reg_order_state reg_order_state_parse(const char *s);
+
+struct reg_order_info {
+    struct reg_reply reply;
+    char order_id[REG_ID_MAX];
+    char domain[REG_DOMAIN_MAX];
+    char reg_type[32]; /* new, renewal, transfer, ... */
+    enum reg_order_state state;
+    char status[64]; /* the registrar's word */
+    int period;      /* 0 if not given */
+};
+
+/* A queued request (queue_request_id). */
+enum reg_queue_state {
+    REG_QUEUE_WAITING,   /* still queued / in progress */
+    REG_QUEUE_COMPLETED, /* executed successfully */
+    REG_QUEUE_FAILED,    /* executed and refused */
+    REG_QUEUE_UNKNOWN
+};
+const char *reg_queue_state_name(enum reg_queue_state s);
+
+struct reg_queue_info {
+    struct reg_reply reply;
+    enum reg_queue_state state;
+    char status[64];
+    char order_id[REG_ID_MAX];
+    char domain[REG_DOMAIN_MAX];
+};
+
+struct reg_belongs {
+    struct reg_reply reply;
+    bool ours;
+    time_t expiry; /* when ours */
+};
+
+struct reg_domain_contact {
+    char first_name[128], last_name[128], org_name[128];
+    char email[256], phone[64], country[8];
+};
+
+struct reg_domain_info {
+    struct reg_reply reply;
+    time_t expiry, created, updated;
+    bool auto_renew;
+    bool let_expire;
+    char sponsoring_rsp[128];
+    struct reg_domain_contact owner, admin, billing, tech;
+    char nameservers[REG_NS_MAX][REG_DOMAIN_MAX]; /* by sortorder */
+    size_t n_nameservers;
+};
+
+struct reg_domain_status {
+    struct reg_reply reply;
+    bool locked;
+    bool can_modify;
+    bool transfer_away_in_progress;
+};
+
+struct reg_expiring_item {
+    char domain[REG_DOMAIN_MAX];
+    time_t expiry;
+    bool auto_renew;
+    bool let_expire;
+};
+
+struct reg_expiring {
+    struct reg_reply reply;
+    struct reg_expiring_item *items; /* owned; reg_expiring_release */
+    size_t n;
+};
+void reg_expiring_release(struct reg_expiring *e);
+
+struct reg_balance {
+    struct reg_reply reply;
+    int64_t balance; /* minor units */
+    int64_t hold;    /* minor units; available = balance - hold */
+};
+
+enum reg_price_type { REG_PRICE_NEW, REG_PRICE_RENEWAL, REG_PRICE_TRANSFER };
+
+struct reg_price {
+    struct reg_reply reply;
+    int64_t price; /* minor units */
+    bool premium;
+};
+
+/* --- the table -------------------------------------------------------- */
+
+/*
+ * struct registrar_ops - what a driver implements. Every member is
+ * required. impl is the driver's state from struct registrar. Calls may
+ * be made from several threads at once on one registrar.
+ */
+struct registrar_ops {
+    const char *name; /* "opensrs" */
+
+    int (*lookup)(void *impl, const char *domain, struct reg_lookup *out,
+                  struct rm_err *err);
+    int (*suggest)(void *impl, const char *search, const char *const *tlds,
+                   size_t n_tlds, struct reg_suggest *out, struct rm_err *err);
+    int (*register_domain)(void *impl, const struct reg_domain_order *o,
+                           struct reg_op_result *out, struct rm_err *err);
+    int (*transfer)(void *impl, const struct reg_domain_order *o,
+                    struct reg_op_result *out, struct rm_err *err);
+    int (*renew)(void *impl, const struct reg_renew_req *r,
+                 struct reg_op_result *out, struct rm_err *err);
+    /* process_pending - submit a saved/forced-pending order; kind says
+     * what the order was (a processed transfer stays pending). */
+    int (*process_pending)(void *impl, const char *order_id,
+                           enum reg_op_kind kind, struct reg_op_result *out,
+                           struct rm_err *err);
+    /* cancel_order - cancel a pending or declined order. */
+    int (*cancel_order)(void *impl, const char *order_id,
+                        struct reg_op_result *out, struct rm_err *err);
+    /* cancel_transfer - by domain or order id (either may be NULL). */
+    int (*cancel_transfer)(void *impl, const char *domain, const char *order_id,
+                           struct reg_op_result *out, struct rm_err *err);
+
+    int (*transfer_status)(void *impl, const char *domain,
+                           struct reg_transfer_info *out, struct rm_err *err);
+    /* transfers_in - by domain or order id (either may be NULL). */
+    int (*transfers_in)(void *impl, const char *domain, const char *order_id,
+                        struct reg_transfers *out, struct rm_err *err);
+    int (*order_info)(void *impl, const char *order_id,
+                      struct reg_order_info *out, struct rm_err *err);
+    int (*queue_info)(void *impl, const char *queue_id,
+                      struct reg_queue_info *out, struct rm_err *err);
+    int (*belongs)(void *impl, const char *domain, struct reg_belongs *out,
+                   struct rm_err *err);
+    int (*info)(void *impl, const char *domain, struct reg_domain_info *out,
+                struct rm_err *err);
+    int (*status)(void *impl, const char *domain, struct reg_domain_status *out,
+                  struct rm_err *err);
+    /* expiring - every domain expiring in [from, to] (dates, UTC),
+     * all pages. */
+    int (*expiring)(void *impl, time_t from, time_t to,
+                    struct reg_expiring *out, struct rm_err *err);
+    int (*balance)(void *impl, struct reg_balance *out, struct rm_err *err);
+    int (*price)(void *impl, const char *domain, enum reg_price_type type,
+                 int period, struct reg_price *out, struct rm_err *err);
+
+    void (*free)(void *impl);
+};
+
+struct registrar {
+    const struct registrar_ops *ops;
+    void *impl;
+};
+
+/* reg_free - release a registrar made by a driver's constructor. */
+void reg_free(struct registrar *r);
+
+/* Thin wrappers so callers write reg_lookup(r, ...) (registrar.c). */
+int reg_lookup(struct registrar *r, const char *domain, struct reg_lookup *out,
+               struct rm_err *err);
+int reg_register(struct registrar *r, const struct reg_domain_order *o,
+                 struct reg_op_result *out, struct rm_err *err);
+int reg_transfer(struct registrar *r, const struct reg_domain_order *o,
+                 struct reg_op_result *out, struct rm_err *err);
+int reg_renew(struct registrar *r, const struct reg_renew_req *q,
+              struct reg_op_result *out, struct rm_err *err);
+int reg_transfer_status(struct registrar *r, const char *domain,
+                        struct reg_transfer_info *out, struct rm_err *err);
+int reg_order_info(struct registrar *r, const char *order_id,
+                   struct reg_order_info *out, struct rm_err *err);
+int reg_belongs(struct registrar *r, const char *domain,
+                struct reg_belongs *out, struct rm_err *err);
+int reg_balance(struct registrar *r, struct reg_balance *out,
+                struct rm_err *err);
+
+/* --- helpers shared by drivers ---------------------------------------- */
+
+/* reg_parse_time - "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD" or decimal unix
+ * seconds, all UTC, into *out. RM_EINVAL (message quotes the text) for
+ * anything else, including out-of-range fields. */
+int reg_parse_time(const char *s, time_t *out, struct rm_err *err);
+/* reg_parse_money - decimal string ("1000.00", "-3.5", "12") into minor
+ * units with 2 decimals; more decimals or junk is RM_EINVAL. */
+int reg_parse_money(const char *s, int64_t *out, struct rm_err *err);
+
+#endif

@@ -1,0 +1,753 @@
+/*
+ * test_client_sim - the OpenSRS driver against a real opensrs-sim, over
+ * HTTP or HTTPS (argv[1] "http" | "https", argv[2] the sim binary): every
+ * mapped action, and every fault of the sim contract ending in the right
+ * outcome class - none as a false success or a false failure - with the
+ * sim's /counts proving a side effect was received exactly once.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opensrs/srs.h"
+#include "registrar/registrar.h"
+#include "simctl.h"
+
+static struct simctl sim;
+static bool use_tls;
+static const char *sim_path;
+static struct registrar *reg;
+
+static const struct reg_contact person = {
+    .first_name = "Jane",
+    .last_name = "Doe",
+    .org_name = "Example Inc.",
+    .address1 = "32 Oak Street",
+    .city = "Toronto",
+    .state = "ON",
+    .postal_code = "M5V 1A1",
+    .country = "CA",
+    .phone = "+1.4165550123",
+    .email = "jane@example.com",
+};
+
+static struct reg_domain_order order_for(const char *domain)
+{
+    return (struct reg_domain_order){
+        .domain = domain,
+        .period = 1,
+        .owner = &person,
+        .reg_username = "janedoe",
+        .reg_password = "s3cretpw",
+        .lock = true,
+    };
+}
+
+static struct registrar *make_registrar(long timeout_ms, const char *url)
+{
+    struct srs_transport_config cfg = {
+        .url = url ? url : sim.url,
+        .user = SIMCTL_USER,
+        .key = SIMCTL_KEY,
+        .ca_file = use_tls ? sim.ca_file : NULL,
+        .connect_timeout_ms = timeout_ms,
+        .timeout_ms = timeout_ms,
+        .max_handles = 4,
+    };
+    struct rm_err err;
+    struct registrar *r = srs_registrar_new(&cfg, &err);
+    if (!r)
+        fail_msg("srs_registrar_new: %s", err.msg);
+    return r;
+}
+
+static int group_setup(void **state)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    return simctl_start(&sim, sim_path, use_tls);
+}
+
+static int group_teardown(void **state)
+{
+    simctl_stop(&sim);
+    curl_global_cleanup();
+    return 0;
+}
+
+static int setup(void **state)
+{
+    simctl_reset(&sim);
+    reg = make_registrar(5000, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    reg_free(reg);
+    reg = NULL;
+    return 0;
+}
+
+static void rule(const char *json)
+{
+    simctl_ok(&sim, "POST", "/rules", "%s", json);
+}
+
+static void register_ok(const char *domain)
+{
+    struct reg_domain_order o = order_for(domain);
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    if (out.state != REG_OP_DONE)
+        fail_msg("register %s: %s %s", domain, reg_op_state_name(out.state),
+                 out.reason);
+}
+
+static int64_t year_of(time_t t)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    return tm.tm_year + 1900;
+}
+
+/* --- queries ---------------------------------------------------------- */
+
+static void lookup_maps_available_taken_invalid_and_waiting(void **s)
+{
+    struct reg_lookup lk;
+    struct rm_err err;
+    assert_int_equal(reg_lookup(reg, "fresh-name.com", &lk, &err), 0);
+    assert_int_equal(lk.availability, REG_AVAILABLE);
+    assert_int_equal(lk.reply.code, 210);
+    assert_int_equal(reg_lookup(reg, "taken.com", &lk, &err), 0);
+    assert_int_equal(lk.availability, REG_TAKEN);
+    assert_int_equal(reg_lookup(reg, "-bad-.com", &lk, &err), 0);
+    assert_int_equal(lk.availability, REG_INVALID);
+    assert_int_equal(lk.reply.code, 465);
+    /* a registration waiting at an asynchronous registry: 221 */
+    struct reg_domain_order o = order_for("waiting.ca");
+    struct reg_op_result op;
+    assert_int_equal(reg_register(reg, &o, &op, NULL), 0);
+    assert_int_equal(op.state, REG_OP_PENDING);
+    assert_int_equal(reg_lookup(reg, "waiting.ca", &lk, &err), 0);
+    assert_int_equal(lk.availability, REG_PENDING_ELSEWHERE);
+    assert_int_equal(lk.reply.code, 221);
+    assert_int_equal(simctl_count(&sim, "LOOKUP"), 4);
+}
+
+static void suggest_lists_names(void **s)
+{
+    struct reg_suggest sg;
+    static const char *const tlds[] = {"com", ".net"};
+    struct rm_err err;
+    assert_int_equal(
+        reg->ops->suggest(reg->impl, "example", tlds, 2, &sg, &err), 0);
+    assert_true(sg.n > 0);
+    bool any_taken_or_free = false;
+    for (size_t i = 0; i < sg.n; i++)
+        any_taken_or_free |= strstr(sg.items[i].domain, "example") != NULL;
+    assert_true(any_taken_or_free);
+    reg_suggest_release(&sg);
+}
+
+static void balance_and_price_come_in_minor_units(void **s)
+{
+    simctl_ok(&sim, "POST", "/balance", "{\"balance\": \"1234.56\"}");
+    simctl_ok(&sim, "POST", "/prices",
+              "{\"tld\": \"com\", \"reg_type\": \"renewal\", \"period\": 2, "
+              "\"price\": \"21.98\"}");
+    struct reg_balance b;
+    assert_int_equal(reg_balance(reg, &b, NULL), 0);
+    assert_int_equal(b.balance, 123456);
+    assert_int_equal(b.hold, 0);
+    struct reg_price p;
+    assert_int_equal(reg->ops->price(reg->impl, "example.com",
+                                     REG_PRICE_RENEWAL, 2, &p, NULL),
+                     0);
+    assert_int_equal(p.price, 2198);
+    struct rm_err err;
+    assert_int_equal(reg->ops->price(reg->impl, "example.nosuchtld",
+                                     REG_PRICE_NEW, 1, &p, &err),
+                     RM_EPROTO);
+    assert_int_equal(p.reply.code, 465);
+}
+
+/* --- register, renew, info -------------------------------------------- */
+
+static void register_then_query_info_status_and_belongs(void **s)
+{
+    struct reg_domain_order o = order_for("mine.com");
+    static const char *const ns[] = {"ns1.example.net", "ns2.example.org"};
+    o.nameservers = ns;
+    o.n_nameservers = 2;
+    o.period = 2;
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "done");
+    assert_true(out.order_id[0] != '\0');
+    assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 1);
+
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "mine.com", &b, NULL), 0);
+    assert_true(b.ours);
+    assert_int_equal(year_of(b.expiry), 2028);
+
+    struct reg_domain_info info;
+    assert_int_equal(reg->ops->info(reg->impl, "mine.com", &info, NULL), 0);
+    assert_int_equal(info.expiry, b.expiry);
+    assert_string_equal(info.owner.email, "jane@example.com");
+    assert_int_equal(info.n_nameservers, 2);
+    assert_string_equal(info.nameservers[0], "ns1.example.net");
+    assert_string_equal(info.nameservers[1], "ns2.example.org");
+
+    struct reg_domain_status st;
+    assert_int_equal(reg->ops->status(reg->impl, "mine.com", &st, NULL), 0);
+    assert_true(st.locked);
+
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_COMPLETED);
+    assert_string_equal(oi.domain, "mine.com");
+
+    assert_int_equal(reg_belongs(reg, "taken.com", &b, NULL), 0);
+    assert_false(b.ours);
+}
+
+static void taken_domain_fails_definitely(void **s)
+{
+    struct reg_domain_order o = order_for("taken.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "failed");
+    assert_int_equal(out.reply.code, 485);
+}
+
+static void invalid_contact_fails_definitely(void **s)
+{
+    struct reg_contact bad = person;
+    bad.phone = "4165550123";
+    struct reg_domain_order o = order_for("badphone.com");
+    o.owner = &bad;
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "failed");
+    assert_int_equal(out.reply.code, 465);
+}
+
+static void unknown_nameserver_is_forced_pending_not_failed(void **s)
+{
+    struct reg_domain_order o = order_for("nsbad.com");
+    static const char *const ns[] = {"ns1.example.invalidtld"};
+    o.nameservers = ns;
+    o.n_nameservers = 1;
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_FORCED);
+    assert_int_equal(out.reply.code, 435);
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_PENDING);
+}
+
+static void renew_extends_once_and_refuses_a_stale_year(void **s)
+{
+    register_ok("renewme.com");
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "renewme.com", &b, NULL), 0);
+    int year = (int)year_of(b.expiry);
+    struct reg_renew_req q = {
+        .domain = "renewme.com", .current_expiry_year = year, .period = 1};
+    struct reg_op_result out;
+    assert_int_equal(reg_renew(reg, &q, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "done");
+    assert_int_equal(year_of(out.expiry), year + 1);
+    /* The same request again: the year no longer matches → refused, so a
+     * renewal can never be applied twice. */
+    assert_int_equal(reg_renew(reg, &q, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "failed");
+    assert_true(out.reply.code == 541 || out.reply.code == 555);
+    assert_int_equal(simctl_count(&sim, "RENEW"), 2);
+}
+
+static void renew_of_unknown_domain_fails(void **s)
+{
+    struct reg_renew_req q = {
+        .domain = "notmine.com", .current_expiry_year = 2027, .period = 1};
+    struct reg_op_result out;
+    assert_int_equal(reg_renew(reg, &q, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "failed");
+    assert_int_equal(out.reply.code, 480);
+}
+
+/* --- asynchronous outcomes -------------------------------------------- */
+
+static void async_tld_is_pending_then_completes(void **s)
+{
+    struct reg_domain_order o = order_for("async.ca");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_ASYNC);
+    assert_int_equal(out.reply.code, 250);
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_WAITING);
+    simctl_advance(&sim, 3600);
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_COMPLETED);
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "async.ca", &b, NULL), 0);
+    assert_true(b.ours);
+}
+
+static void decline_later_is_pending_then_declined(void **s)
+{
+    rule("{\"action\": \"SW_REGISTER\", \"fault\": \"decline_later\"}");
+    struct reg_domain_order o = order_for("declined.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_ASYNC);
+    simctl_advance(&sim, 3600);
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_DECLINED);
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "declined.com", &b, NULL), 0);
+    assert_false(b.ours);
+}
+
+static void queued_request_is_pending_then_completes(void **s)
+{
+    rule("{\"action\": \"SW_REGISTER\", \"fault\": \"queue\"}");
+    struct reg_domain_order o = order_for("queued.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_QUEUED);
+    assert_true(out.queue_id[0] != '\0');
+    struct reg_queue_info q;
+    assert_int_equal(reg->ops->queue_info(reg->impl, out.queue_id, &q, NULL),
+                     0);
+    assert_int_equal(q.state, REG_QUEUE_WAITING);
+    assert_string_equal(q.domain, "queued.com");
+    simctl_advance(&sim, 3600);
+    assert_int_equal(reg->ops->queue_info(reg->impl, out.queue_id, &q, NULL),
+                     0);
+    assert_int_equal(q.state, REG_QUEUE_COMPLETED);
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "queued.com", &b, NULL), 0);
+    assert_true(b.ours);
+}
+
+static void forced_pending_with_success_code_is_pending_then_processed(void **s)
+{
+    rule("{\"action\": \"SW_REGISTER\", \"fault\": \"forced_pending\"}");
+    struct reg_domain_order o = order_for("forced.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    /* is_success 1, code 200, "Registration successful" - and yet not
+     * done: the order was only saved. */
+    assert_true(out.reply.is_success);
+    assert_int_equal(out.reply.code, 200);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_FORCED);
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_PENDING);
+    simctl_ok(&sim, "DELETE", "/rules", NULL);
+    struct reg_op_result pp;
+    assert_int_equal(reg->ops->process_pending(reg->impl, out.order_id,
+                                               REG_KIND_REGISTER, &pp, NULL),
+                     0);
+    assert_string_equal(reg_op_state_name(pp.state), "done");
+    assert_int_equal(simctl_count(&sim, "PROCESS_PENDING"), 1);
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_COMPLETED);
+}
+
+static void saved_order_can_be_cancelled(void **s)
+{
+    struct reg_domain_order o = order_for("saved.com");
+    o.save_only = true;
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_SAVED);
+    struct reg_op_result c;
+    assert_int_equal(reg->ops->cancel_order(reg->impl, out.order_id, &c, NULL),
+                     0);
+    assert_string_equal(reg_op_state_name(c.state), "done");
+    struct reg_order_info oi;
+    assert_int_equal(reg_order_info(reg, out.order_id, &oi, NULL), 0);
+    assert_int_equal(oi.state, REG_ORDER_CANCELLED);
+    /* processing a cancelled order is refused */
+    assert_int_equal(reg->ops->process_pending(reg->impl, out.order_id,
+                                               REG_KIND_REGISTER, &c, NULL),
+                     0);
+    assert_string_equal(reg_op_state_name(c.state), "failed");
+}
+
+/* --- transfers -------------------------------------------------------- */
+
+static void transfer_moves_through_its_states(void **s)
+{
+    struct reg_domain_order o = order_for("taken.net");
+    o.auth_info = "transfer-me";
+    struct reg_op_result out;
+    assert_int_equal(reg_transfer(reg, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "pending");
+    assert_int_equal(out.why, REG_PENDING_TRANSFER);
+
+    struct reg_transfer_info ti;
+    assert_int_equal(reg_transfer_status(reg, "taken.net", &ti, NULL), 0);
+    assert_int_equal(ti.state, REG_XFER_PENDING_OWNER);
+    assert_false(ti.transferable);
+
+    struct reg_transfers list;
+    assert_int_equal(
+        reg->ops->transfers_in(reg->impl, "taken.net", NULL, &list, NULL), 0);
+    assert_int_equal(list.n, 1);
+    assert_string_equal(list.items[0].domain, "taken.net");
+    assert_int_equal(list.items[0].state, REG_XFER_PENDING_OWNER);
+    reg_transfers_release(&list);
+
+    simctl_advance(&sim, 2 * 86400);
+    assert_int_equal(reg_transfer_status(reg, "taken.net", &ti, NULL), 0);
+    assert_int_equal(ti.state, REG_XFER_PENDING_REGISTRY);
+    simctl_advance(&sim, 6 * 86400);
+    assert_int_equal(reg_transfer_status(reg, "taken.net", &ti, NULL), 0);
+    assert_int_equal(ti.state, REG_XFER_COMPLETED);
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "taken.net", &b, NULL), 0);
+    assert_true(b.ours);
+}
+
+static void transfer_can_be_cancelled(void **s)
+{
+    struct reg_domain_order o = order_for("taken.org");
+    o.auth_info = "transfer-me";
+    struct reg_op_result out;
+    assert_int_equal(reg_transfer(reg, &o, &out, NULL), 0);
+    assert_int_equal(out.state, REG_OP_PENDING);
+    struct reg_op_result c;
+    assert_int_equal(
+        reg->ops->cancel_transfer(reg->impl, "taken.org", NULL, &c, NULL), 0);
+    assert_string_equal(reg_op_state_name(c.state), "done");
+    struct reg_transfer_info ti;
+    assert_int_equal(reg_transfer_status(reg, "taken.org", &ti, NULL), 0);
+    assert_int_equal(ti.state, REG_XFER_CANCELLED);
+    /* nothing left to cancel: a definite refusal */
+    assert_int_equal(
+        reg->ops->cancel_transfer(reg->impl, "taken.org", NULL, &c, NULL), 0);
+    assert_string_equal(reg_op_state_name(c.state), "failed");
+}
+
+/* --- expiring list: every page ---------------------------------------- */
+
+static void expiring_list_follows_every_page(void **s)
+{
+    /* More than one page (500 per page) of the reseller's domains. */
+    enum { N = 520 };
+    for (int i = 0; i < N; i++)
+        simctl_ok(&sim, "POST", "/domains",
+                  "{\"name\": \"exp%03d.com\", \"owner\": \"" SIMCTL_USER
+                  "\", \"expiry\": \"2026-03-%02d 12:00:00\"}",
+                  i, 1 + i % 28);
+    simctl_ok(&sim, "POST", "/domains",
+              "{\"name\": \"later.com\", \"owner\": \"" SIMCTL_USER
+              "\", \"expiry\": \"2027-06-01 00:00:00\"}");
+    struct reg_expiring e;
+    time_t from, to;
+    reg_parse_time("2026-03-01", &from, NULL);
+    reg_parse_time("2026-03-31", &to, NULL);
+    assert_int_equal(reg->ops->expiring(reg->impl, from, to, &e, NULL), 0);
+    assert_int_equal(e.n, N);
+    assert_true(simctl_count(&sim, "GET_DOMAINS_BY_EXPIREDATE") >= 2);
+    bool seen[N] = {false};
+    for (size_t i = 0; i < e.n; i++) {
+        int k = -1;
+        assert_int_equal(sscanf(e.items[i].domain, "exp%d.com", &k), 1);
+        assert_true(k >= 0 && k < N);
+        assert_false(seen[k]);
+        seen[k] = true;
+        assert_int_equal(year_of(e.items[i].expiry), 2026);
+    }
+    reg_expiring_release(&e);
+}
+
+/* --- transport faults --------------------------------------------------- */
+
+struct fault_case {
+    const char *fault;
+    enum reg_op_state state;
+    enum reg_pending_why why;
+    bool applied; /* does the domain end up ours? */
+};
+
+static const struct fault_case fault_cases[] = {
+    {"close_before", REG_OP_PENDING, REG_PENDING_TRANSPORT, false},
+    {"close_after", REG_OP_PENDING, REG_PENDING_TRANSPORT, true},
+    {"http_500", REG_OP_PENDING, REG_PENDING_TRANSPORT, false},
+    {"malformed", REG_OP_PENDING, REG_PENDING_TRANSPORT, true},
+    {"truncated", REG_OP_PENDING, REG_PENDING_TRANSPORT, true},
+    {"code_705", REG_OP_PENDING, REG_PENDING_RETRY, false},
+    {"code_486", REG_OP_PENDING, REG_PENDING_RETRY, false},
+    {"code_300", REG_OP_PENDING, REG_PENDING_RETRY, false},
+    {"code_310", REG_OP_PENDING, REG_PENDING_RETRY, false},
+    {"code_400", REG_OP_PENDING, REG_PENDING_RETRY, false},
+    {"auth_failure", REG_OP_FAILED, REG_PENDING_NONE, false},
+    {"delay", REG_OP_DONE, REG_PENDING_NONE, true},
+};
+
+static void every_fault_on_register_ends_in_its_class_once(void **s)
+{
+    for (size_t i = 0; i < sizeof(fault_cases) / sizeof(fault_cases[0]); i++) {
+        const struct fault_case *c = &fault_cases[i];
+        char name[64], json[256];
+        snprintf(name, sizeof(name), "fault-%zu.com", i);
+        print_message("%s\n", c->fault);
+        simctl_reset(&sim);
+        snprintf(json, sizeof(json),
+                 "{\"action\": \"SW_REGISTER\", \"fault\": \"%s\", "
+                 "\"delay_ms\": 200, \"count\": 1}",
+                 c->fault);
+        rule(json);
+        /* warm a kept connection first, so a reused one is around */
+        struct reg_lookup lk;
+        assert_int_equal(reg_lookup(reg, name, &lk, NULL), 0);
+        struct reg_domain_order o = order_for(name);
+        struct reg_op_result out;
+        assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+        if (out.state != c->state || out.why != c->why)
+            fail_msg("%s: got %s/%s (%s), want %s/%s", c->fault,
+                     reg_op_state_name(out.state),
+                     reg_pending_why_name(out.why), out.reason,
+                     reg_op_state_name(c->state), reg_pending_why_name(c->why));
+        /* received exactly once: no silent re-send */
+        assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 1);
+        struct reg_belongs b;
+        assert_int_equal(reg_belongs(reg, name, &b, NULL), 0);
+        if (b.ours != c->applied)
+            fail_msg("%s: domain ours=%d, want %d", c->fault, b.ours,
+                     c->applied);
+    }
+}
+
+static void faults_on_renew_and_process_pending_are_never_resent(void **s)
+{
+    static const char *const faults[] = {"close_after", "truncated",
+                                         "close_before", "malformed"};
+    for (size_t i = 0; i < sizeof(faults) / sizeof(faults[0]); i++) {
+        char json[256];
+        print_message("RENEW %s\n", faults[i]);
+        simctl_reset(&sim);
+        register_ok("renew-fault.com");
+        struct reg_belongs b;
+        assert_int_equal(reg_belongs(reg, "renew-fault.com", &b, NULL), 0);
+        snprintf(json, sizeof(json),
+                 "{\"action\": \"RENEW\", \"fault\": \"%s\", \"count\": 1}",
+                 faults[i]);
+        rule(json);
+        struct reg_renew_req q = {.domain = "renew-fault.com",
+                                  .current_expiry_year = (int)year_of(b.expiry),
+                                  .period = 1};
+        struct reg_op_result out;
+        assert_int_equal(reg_renew(reg, &q, &out, NULL), 0);
+        assert_int_equal(out.state, REG_OP_PENDING);
+        assert_int_equal(out.why, REG_PENDING_TRANSPORT);
+        assert_int_equal(simctl_count(&sim, "RENEW"), 1);
+
+        print_message("PROCESS_PENDING %s\n", faults[i]);
+        struct reg_domain_order o = order_for("pp-fault.com");
+        o.save_only = true;
+        assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+        assert_int_equal(out.why, REG_PENDING_SAVED);
+        snprintf(json, sizeof(json),
+                 "{\"action\": \"PROCESS_PENDING\", \"fault\": \"%s\", "
+                 "\"count\": 1}",
+                 faults[i]);
+        rule(json);
+        struct reg_op_result pp;
+        assert_int_equal(reg->ops->process_pending(reg->impl, out.order_id,
+                                                   REG_KIND_REGISTER, &pp,
+                                                   NULL),
+                         0);
+        assert_int_equal(pp.state, REG_OP_PENDING);
+        assert_int_equal(simctl_count(&sim, "PROCESS_PENDING"), 1);
+    }
+}
+
+static void read_only_call_on_reused_connection_may_be_resent(void **s)
+{
+    /* Why side effects never use a kept connection: on a reused one that
+     * dies before answering, curl silently sends the request again. For a
+     * LOOKUP that is harmless (and here even recovers the answer). */
+    struct reg_lookup lk;
+    assert_int_equal(reg_lookup(reg, "warm.com", &lk, NULL), 0);
+    rule("{\"action\": \"LOOKUP\", \"fault\": \"close_before\", "
+         "\"count\": 1}");
+    assert_int_equal(reg_lookup(reg, "resent.com", &lk, NULL), 0);
+    assert_int_equal(lk.availability, REG_AVAILABLE);
+    assert_int_equal(simctl_count(&sim, "LOOKUP"), 3);
+}
+
+static void hang_times_out_as_pending_for_operations(void **s)
+{
+    struct registrar *quick = make_registrar(800, NULL);
+    rule("{\"action\": \"SW_REGISTER\", \"fault\": \"hang\", \"count\": 1}");
+    struct reg_domain_order o = order_for("hang.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(quick, &o, &out, NULL), 0);
+    assert_int_equal(out.state, REG_OP_PENDING);
+    assert_int_equal(out.why, REG_PENDING_TRANSPORT);
+    assert_int_equal(out.reply.delivery, REG_UNKNOWN);
+    assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 1);
+    reg_free(quick);
+}
+
+struct query_fault {
+    const char *fault;
+    int rc;
+    enum reg_delivery delivery;
+};
+
+static const struct query_fault query_faults[] = {
+    {"close_before", RM_EIO, REG_UNKNOWN},
+    {"http_500", RM_EIO, REG_UNKNOWN},
+    {"malformed", RM_EIO, REG_UNKNOWN},
+    {"truncated", RM_EIO, REG_UNKNOWN},
+    {"code_705", RM_EPROTO, REG_ANSWERED},
+    {"auth_failure", RM_EPROTO, REG_ANSWERED},
+};
+
+static void faults_on_queries_report_the_delivery(void **s)
+{
+    for (size_t i = 0; i < sizeof(query_faults) / sizeof(query_faults[0]);
+         i++) {
+        char json[256];
+        print_message("%s\n", query_faults[i].fault);
+        simctl_ok(&sim, "DELETE", "/rules", NULL);
+        snprintf(json, sizeof(json),
+                 "{\"action\": \"LOOKUP\", \"fault\": \"%s\", \"count\": 1}",
+                 query_faults[i].fault);
+        rule(json);
+        struct reg_lookup lk;
+        struct rm_err err;
+        rm_err_clear(&err);
+        assert_int_equal(reg_lookup(reg, "query-fault.com", &lk, &err),
+                         query_faults[i].rc);
+        assert_int_equal(lk.reply.delivery, query_faults[i].delivery);
+        assert_true(err.msg[0] != '\0');
+    }
+    /* the rule is used up: the next lookup is answered normally */
+    struct reg_lookup lk;
+    assert_int_equal(reg_lookup(reg, "query-fault.com", &lk, NULL), 0);
+    assert_int_equal(lk.availability, REG_AVAILABLE);
+}
+
+static void nothing_listening_is_not_sent(void **s)
+{
+    /* A port the OS just gave out and nobody listens on any more: the
+     * request cannot have reached anyone. */
+    char url[128];
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d/", use_tls ? "https" : "http",
+             simctl_dead_port());
+    struct registrar *dead = make_registrar(2000, url);
+    struct reg_domain_order o = order_for("nowhere.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(dead, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "not_sent");
+    struct reg_lookup lk;
+    assert_int_equal(reg_lookup(dead, "nowhere.com", &lk, NULL), RM_EIO);
+    assert_int_equal(lk.reply.delivery, REG_NOT_SENT);
+    reg_free(dead);
+    assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 0);
+}
+
+static void untrusted_certificate_is_not_sent(void **s)
+{
+    if (!use_tls)
+        skip();
+    struct srs_transport_config cfg = {
+        .url = sim.url,
+        .user = SIMCTL_USER,
+        .key = SIMCTL_KEY,
+        .ca_file = NULL, /* system store: does not know the sim's CA */
+        .timeout_ms = 3000,
+    };
+    struct registrar *r = srs_registrar_new(&cfg, NULL);
+    struct reg_domain_order o = order_for("untrusted.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(r, &o, &out, NULL), 0);
+    assert_string_equal(reg_op_state_name(out.state), "not_sent");
+    assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 0);
+    reg_free(r);
+}
+
+static void bad_key_is_an_answered_refusal(void **s)
+{
+    struct srs_transport_config cfg = {
+        .url = sim.url,
+        .user = SIMCTL_USER,
+        .key = "wrong-key",
+        .ca_file = use_tls ? sim.ca_file : NULL,
+        .timeout_ms = 3000,
+    };
+    struct registrar *r = srs_registrar_new(&cfg, NULL);
+    struct reg_balance b;
+    struct rm_err err;
+    assert_int_equal(reg_balance(r, &b, &err), RM_EPROTO);
+    assert_int_equal(b.reply.delivery, REG_ANSWERED);
+    assert_int_equal(b.reply.code, 401);
+    reg_free(r);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s http|https OPENSRS_SIM\n", argv[0]);
+        return 2;
+    }
+    use_tls = strcmp(argv[1], "https") == 0;
+    sim_path = argv[2];
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+        T(lookup_maps_available_taken_invalid_and_waiting),
+        T(suggest_lists_names),
+        T(balance_and_price_come_in_minor_units),
+        T(register_then_query_info_status_and_belongs),
+        T(taken_domain_fails_definitely),
+        T(invalid_contact_fails_definitely),
+        T(unknown_nameserver_is_forced_pending_not_failed),
+        T(renew_extends_once_and_refuses_a_stale_year),
+        T(renew_of_unknown_domain_fails),
+        T(async_tld_is_pending_then_completes),
+        T(decline_later_is_pending_then_declined),
+        T(queued_request_is_pending_then_completes),
+        T(forced_pending_with_success_code_is_pending_then_processed),
+        T(saved_order_can_be_cancelled),
+        T(transfer_moves_through_its_states),
+        T(transfer_can_be_cancelled),
+        T(expiring_list_follows_every_page),
+        T(every_fault_on_register_ends_in_its_class_once),
+        T(faults_on_renew_and_process_pending_are_never_resent),
+        T(read_only_call_on_reused_connection_may_be_resent),
+        T(hang_times_out_as_pending_for_operations),
+        T(faults_on_queries_report_the_delivery),
+        T(nothing_listening_is_not_sent),
+        T(untrusted_certificate_is_not_sent),
+        T(bad_key_is_an_answered_refusal),
+#undef T
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
