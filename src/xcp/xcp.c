@@ -25,23 +25,78 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+#include <time.h>
 
 #include "util/xalloc.h"
 
+/*
+ * Allocation layout (the codec's hot path is malloc-bound): a key of up to
+ * ITEM_INLINE-1 bytes lives inside its item, longer ones on the heap; a
+ * scalar's text lives in the same allocation as its node unless it was
+ * replaced later (own_str). Items move (realloc, qsort, memmove), so a key
+ * is always read through ikey(), never kept as a pointer across changes.
+ */
+#define ITEM_INLINE 20
+
 struct xcp_item {
-    char *key;
     struct xcp_value *val;
+    char *heap;    /* the key when it does not fit inline, else NULL */
+    uint32_t klen; /* key length: compared before the bytes */
+    char inl[ITEM_INLINE];
 };
 
 struct xcp_value {
     enum xcp_type type;
-    size_t len; /* scalar bytes, or number of items */
+    bool own_str; /* str is a separate allocation */
+    size_t len;   /* scalar bytes, or number of items */
     size_t cap;
     char *str;
     struct xcp_item *items;
+    char text[]; /* a scalar's text when allocated with the node */
 };
 
 /* ---------------------------------------------------------------- tree */
+
+static const char *ikey(const struct xcp_item *it)
+{
+    return it->heap ? it->heap : it->inl;
+}
+
+/* ikey_is - does item it have key k of length n? */
+static inline bool ikey_is(const struct xcp_item *it, const char *k, size_t n)
+{
+    return it->klen == n && memcmp(ikey(it), k, n) == 0;
+}
+
+static void ikey_set(struct xcp_item *it, const char *k, size_t n)
+{
+    it->klen = (uint32_t)n;
+    if (n < ITEM_INLINE) {
+        memcpy(it->inl, k, n);
+        it->inl[n] = '\0';
+        it->heap = NULL;
+    } else {
+        it->heap = xstrndup(k, n);
+    }
+}
+
+/* fmt_u - decimal digits of n into d (no NUL); returns the count. */
+static size_t fmt_u(uint64_t n, char d[20])
+{
+    char t[20];
+    size_t k = 0;
+    do {
+        t[k++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    for (size_t i = 0; i < k; i++)
+        d[i] = t[k - 1 - i];
+    return k;
+}
 
 static struct xcp_value *node_new(enum xcp_type t)
 {
@@ -52,9 +107,16 @@ static struct xcp_value *node_new(enum xcp_type t)
 
 struct xcp_value *xcp_scalar_newn(const char *s, size_t len)
 {
-    struct xcp_value *v = node_new(XCP_SCALAR);
-    v->str = xstrndup(s ? s : "", s ? len : 0);
-    v->len = s ? len : 0;
+    if (!s)
+        len = 0;
+    struct xcp_value *v = xmalloc(sizeof(*v) + len + 1);
+    memset(v, 0, sizeof(*v));
+    v->type = XCP_SCALAR;
+    v->str = v->text;
+    if (len)
+        memcpy(v->text, s, len);
+    v->text[len] = '\0';
+    v->len = len;
     return v;
 }
 
@@ -71,14 +133,19 @@ struct xcp_value *xcp_scalar_newf(const char *fmt, ...)
     va_start(ap, fmt);
     buf_vaddf(&b, fmt, ap);
     va_end(ap);
-    struct xcp_value *v = node_new(XCP_SCALAR);
-    v->str = buf_detach(&b, &v->len);
+    struct xcp_value *v = xcp_scalar_newn(b.data, b.len);
+    buf_release(&b);
     return v;
 }
 
 struct xcp_value *xcp_int_new(int64_t n)
 {
-    return xcp_scalar_newf("%" PRId64, n);
+    char d[24];
+    size_t k = 0;
+    if (n < 0)
+        d[k++] = '-';
+    k += fmt_u(n < 0 ? 0 - (uint64_t)n : (uint64_t)n, d + k);
+    return xcp_scalar_newn(d, k);
 }
 
 struct xcp_value *xcp_assoc_new(void)
@@ -96,10 +163,11 @@ void xcp_free(struct xcp_value *v)
     if (!v)
         return;
     if (v->type == XCP_SCALAR) {
-        free(v->str);
+        if (v->own_str)
+            free(v->str);
     } else {
         for (size_t i = 0; i < v->len; i++) {
-            free(v->items[i].key);
+            free(v->items[i].heap);
             xcp_free(v->items[i].val);
         }
         free(v->items);
@@ -117,20 +185,22 @@ struct xcp_value *xcp_clone(const struct xcp_value *v)
     c->items = xmalloc(sizeof(*c->items) * (v->len ? v->len : 1));
     c->cap = v->len;
     for (size_t i = 0; i < v->len; i++) {
-        c->items[i].key = xstrdup(v->items[i].key);
+        const char *k = ikey(&v->items[i]);
+        ikey_set(&c->items[i], k, strlen(k));
         c->items[i].val = xcp_clone(v->items[i].val);
     }
     c->len = v->len;
     return c;
 }
 
-static void items_push(struct xcp_value *c, char *key, struct xcp_value *val)
+static void items_push(struct xcp_value *c, const char *key, size_t klen,
+                       struct xcp_value *val)
 {
     if (c->len == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 8;
         c->items = xrealloc(c->items, sizeof(*c->items) * c->cap);
     }
-    c->items[c->len].key = key;
+    ikey_set(&c->items[c->len], key, klen);
     c->items[c->len].val = val;
     c->len++;
 }
@@ -142,14 +212,15 @@ struct xcp_value *xcp_assoc_set(struct xcp_value *assoc, const char *key,
         xcp_free(val);
         return NULL;
     }
+    size_t kl = strlen(key);
     for (size_t i = 0; i < assoc->len; i++) {
-        if (strcmp(assoc->items[i].key, key) == 0) {
+        if (ikey_is(&assoc->items[i], key, kl)) {
             xcp_free(assoc->items[i].val);
             assoc->items[i].val = val;
             return val;
         }
     }
-    items_push(assoc, xstrdup(key), val);
+    items_push(assoc, key, kl, val);
     return val;
 }
 
@@ -167,9 +238,10 @@ bool xcp_assoc_del(struct xcp_value *assoc, const char *key)
 {
     if (!assoc || assoc->type != XCP_ASSOC)
         return false;
+    size_t kl = strlen(key);
     for (size_t i = 0; i < assoc->len; i++) {
-        if (strcmp(assoc->items[i].key, key) == 0) {
-            free(assoc->items[i].key);
+        if (ikey_is(&assoc->items[i], key, kl)) {
+            free(assoc->items[i].heap);
             xcp_free(assoc->items[i].val);
             memmove(&assoc->items[i], &assoc->items[i + 1],
                     sizeof(*assoc->items) * (assoc->len - i - 1));
@@ -186,7 +258,8 @@ struct xcp_value *xcp_array_push(struct xcp_value *arr, struct xcp_value *val)
         xcp_free(val);
         return NULL;
     }
-    items_push(arr, xasprintf("%zu", arr->len), val);
+    char d[20];
+    items_push(arr, d, fmt_u(arr->len, d), val);
     return val;
 }
 
@@ -210,8 +283,9 @@ const struct xcp_value *xcp_assoc_get(const struct xcp_value *v,
 {
     if (!v || v->type != XCP_ASSOC)
         return NULL;
+    size_t kl = strlen(key);
     for (size_t i = 0; i < v->len; i++)
-        if (strcmp(v->items[i].key, key) == 0)
+        if (ikey_is(&v->items[i], key, kl))
             return v->items[i].val;
     return NULL;
 }
@@ -227,7 +301,7 @@ const char *xcp_item_key(const struct xcp_value *v, size_t i)
 {
     if (!v || v->type == XCP_SCALAR || i >= v->len)
         return NULL;
-    return v->items[i].key;
+    return ikey(&v->items[i]);
 }
 
 const struct xcp_value *xcp_item_value(const struct xcp_value *v, size_t i)
@@ -387,7 +461,7 @@ bool xcp_equal(const struct xcp_value *a, const struct xcp_value *b)
     if (a->type == XCP_SCALAR)
         return memcmp(a->str, b->str, a->len) == 0;
     for (size_t i = 0; i < a->len; i++) {
-        if (strcmp(a->items[i].key, b->items[i].key) != 0)
+        if (strcmp(ikey(&a->items[i]), ikey(&b->items[i])) != 0)
             return false;
         if (!xcp_equal(a->items[i].val, b->items[i].val))
             return false;
@@ -412,7 +486,8 @@ enum frame_kind {
 struct frame {
     enum frame_kind kind;
     struct xcp_value *val; /* ASSOC/ARRAY: the container; ITEM: child */
-    char *key;             /* ITEM: its key; HFIELD: the element name */
+    size_t klen;
+    char key[XCP_MAX_KEY + 1]; /* ITEM: its key; HFIELD: element name */
 };
 
 struct xcp_parser {
@@ -425,6 +500,7 @@ struct xcp_parser {
     struct xcp_msg msg;
     struct rm_err *err;
     bool failed;
+    unsigned long salt; /* hash salt, secret, chosen once per parser */
 };
 
 static void p_fail(struct xcp_parser *p, int code, const char *fmt, ...)
@@ -468,13 +544,20 @@ static struct frame *top(struct xcp_parser *p)
 }
 
 static void push(struct xcp_parser *p, enum frame_kind k, struct xcp_value *val,
-                 char *key)
+                 const char *key, size_t klen)
 {
-    /* Depth was checked in on_start before anything was allocated. */
+    /* Depth was checked in on_start before anything was allocated; klen
+     * was checked against XCP_MAX_KEY (header names are cut to fit: they
+     * are only compared with short names). */
     struct frame *f = &p->stack[p->depth++];
     f->kind = k;
     f->val = val;
-    f->key = key;
+    if (klen > XCP_MAX_KEY)
+        klen = XCP_MAX_KEY;
+    f->klen = klen;
+    if (klen)
+        memcpy(f->key, key, klen);
+    f->key[klen] = '\0';
 }
 
 /* attach - give a finished value to the frame below (an ITEM or the
@@ -539,17 +622,17 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
             return;
         }
         p->seen_root = true;
-        push(p, F_ENVELOPE, NULL, NULL);
+        push(p, F_ENVELOPE, NULL, NULL, 0);
         return;
     }
     switch (f->kind) {
     case F_ENVELOPE:
         if (strcmp(name, "header") == 0 && !p->seen_header) {
             p->seen_header = true;
-            push(p, F_HEADER, NULL, NULL);
+            push(p, F_HEADER, NULL, NULL, 0);
         } else if (strcmp(name, "body") == 0 && !p->seen_body) {
             p->seen_body = true;
-            push(p, F_BODY, NULL, NULL);
+            push(p, F_BODY, NULL, NULL, 0);
         } else {
             p_fail(p, RM_EINVAL, "unexpected <%.60s> in <OPS_envelope>", name);
         }
@@ -558,12 +641,12 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
         /* version, msg_id, msg_type are kept; other header fields are
          * tolerated and dropped (no peer is known to send any). */
         buf_reset(&p->text);
-        push(p, F_HFIELD, NULL, xstrdup(name));
+        push(p, F_HFIELD, NULL, name, strlen(name));
         return;
     case F_BODY:
         if (strcmp(name, "data_block") == 0 && !p->seen_datablock) {
             p->seen_datablock = true;
-            push(p, F_DATABLOCK, NULL, NULL);
+            push(p, F_DATABLOCK, NULL, NULL, 0);
         } else {
             p_fail(p, RM_EINVAL, "unexpected <%.60s> in <body>", name);
         }
@@ -598,7 +681,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
             }
         }
         buf_reset(&p->text);
-        push(p, F_ITEM, NULL, xstrndup(key, kl));
+        push(p, F_ITEM, NULL, key, kl);
         return;
     }
     case F_DATABLOCK:
@@ -608,13 +691,13 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
                 return;
             bool assoc = name[3] == 'a' && name[4] == 's';
             push(p, assoc ? F_ASSOC : F_ARRAY,
-                 assoc ? xcp_assoc_new() : xcp_array_new(), NULL);
+                 assoc ? xcp_assoc_new() : xcp_array_new(), NULL, 0);
         } else if (strcmp(name, "dt_scalar") == 0 ||
                    strcmp(name, "dt_scalarref") == 0) {
             if (!value_slot_free(p, name))
                 return;
             buf_reset(&p->text);
-            push(p, F_SCALAR, NULL, NULL);
+            push(p, F_SCALAR, NULL, NULL, 0);
         } else {
             p_fail(p, RM_EINVAL, "unexpected <%.60s> in <%s>", name,
                    f->kind == F_ITEM ? "item" : "data_block");
@@ -629,13 +712,13 @@ static void XMLCALL on_start(void *ud, const XML_Char *name,
 
 static int cmp_index(const void *a, const void *b)
 {
-    const struct xcp_item *x = a, *y = b;
+    const char *x = ikey(a), *y = ikey(b);
     /* Both are canonical digit strings (no leading zeros): the shorter is
      * smaller, equal lengths compare as text. */
-    size_t lx = strlen(x->key), ly = strlen(y->key);
+    size_t lx = strlen(x), ly = strlen(y);
     if (lx != ly)
         return lx < ly ? -1 : 1;
-    return strcmp(x->key, y->key);
+    return strcmp(x, y);
 }
 
 /* finish_array - P3: sort by index and require exactly 0..n-1. */
@@ -645,7 +728,7 @@ static void finish_array(struct xcp_parser *p, struct xcp_value *a)
     for (size_t i = 0; i < a->len && sorted; i++) {
         char want[24];
         snprintf(want, sizeof(want), "%zu", i);
-        if (strcmp(a->items[i].key, want) != 0)
+        if (strcmp(ikey(&a->items[i]), want) != 0)
             sorted = false;
     }
     if (sorted)
@@ -654,10 +737,10 @@ static void finish_array(struct xcp_parser *p, struct xcp_value *a)
     for (size_t i = 0; i < a->len; i++) {
         char want[24];
         snprintf(want, sizeof(want), "%zu", i);
-        if (strcmp(a->items[i].key, want) != 0) {
+        if (strcmp(ikey(&a->items[i]), want) != 0) {
             p_fail(p, RM_EINVAL,
                    "dt_array keys are not 0..%zu (found \"%.30s\" at %zu)",
-                   a->len - 1, a->items[i].key, i);
+                   a->len - 1, ikey(&a->items[i]), i);
             return;
         }
     }
@@ -669,21 +752,21 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
     (void)name;
     if (p->failed || !p->depth)
         return;
-    struct frame f = p->stack[--p->depth];
-    switch (f.kind) {
+    /* the popped frame stays intact until the next push */
+    struct frame *f = &p->stack[--p->depth];
+    switch (f->kind) {
     case F_HFIELD: {
         char **slot = NULL;
-        if (strcmp(f.key, "version") == 0)
+        if (strcmp(f->key, "version") == 0)
             slot = &p->msg.version;
-        else if (strcmp(f.key, "msg_id") == 0)
+        else if (strcmp(f->key, "msg_id") == 0)
             slot = &p->msg.msg_id;
-        else if (strcmp(f.key, "msg_type") == 0)
+        else if (strcmp(f->key, "msg_type") == 0)
             slot = &p->msg.msg_type;
         if (slot) {
             free(*slot);
             *slot = xstrndup(p->text.data, p->text.len);
         }
-        free(f.key);
         return;
     }
     case F_SCALAR:
@@ -692,30 +775,33 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
         return;
     case F_ASSOC:
     case F_ARRAY:
-        if (f.kind == F_ARRAY)
-            finish_array(p, f.val);
+        if (f->kind == F_ARRAY)
+            finish_array(p, f->val);
         if (p->failed) {
-            xcp_free(f.val);
+            xcp_free(f->val);
+            f->val = NULL;
             return;
         }
         buf_reset(&p->text);
-        attach(p, f.val);
+        attach(p, f->val);
+        f->val = NULL;
         return;
     case F_ITEM: {
-        struct xcp_value *v = f.val;
+        struct xcp_value *v = f->val;
+        f->val = NULL;
         if (v) {
             if (!all_space(p->text.data, p->text.len)) {
                 p_fail(p, RM_EINVAL,
-                       "<item key=\"%.60s\"> mixes text with structure", f.key);
+                       "<item key=\"%.60s\"> mixes text with structure",
+                       f->key);
                 xcp_free(v);
-                free(f.key);
                 return;
             }
         } else {
             v = xcp_scalar_newn(p->text.data, p->text.len);
         }
         buf_reset(&p->text);
-        items_push(top(p)->val, f.key, v);
+        items_push(top(p)->val, f->key, f->klen, v);
         return;
     }
     case F_DATABLOCK:
@@ -807,6 +893,10 @@ static void setup(struct xcp_parser *p)
     XML_SetSkippedEntityHandler(p->xp, on_skipped);
     XML_SetExternalEntityRefHandler(p->xp, on_external);
     XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+    /* Without a salt expat asks the kernel for one on every document (a
+     * getrandom() per parse); one secret salt per parser keeps the
+     * hash-flooding protection without the system call. */
+    XML_SetHashSalt(p->xp, p->salt);
 }
 
 struct xcp_parser *xcp_parser_new(void)
@@ -818,6 +908,9 @@ struct xcp_parser *xcp_parser_new(void)
         abort();
     }
     buf_init(&p->text);
+    if (getrandom(&p->salt, sizeof(p->salt), 0) != sizeof(p->salt))
+        p->salt = (unsigned long)(uintptr_t)p ^ (unsigned long)time(NULL);
+    p->salt |= 1; /* 0 means "none" to expat */
     return p;
 }
 
@@ -826,7 +919,7 @@ static void unwind(struct xcp_parser *p)
     while (p->depth) {
         struct frame *f = &p->stack[--p->depth];
         xcp_free(f->val);
-        free(f->key);
+        f->val = NULL;
     }
 }
 
@@ -934,6 +1027,46 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* plain[c] - byte c is printable ASCII that needs no reference anywhere */
+static bool plain[256];
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
+
+static void plain_init(void)
+{
+    for (int c = 0x20; c < 0x7f; c++)
+        plain[c] = !strchr("&<>\"'", c);
+}
+
+/* plain_run - index of the first byte at or after i that is not plain. */
+static size_t plain_run(const unsigned char *u, size_t i, size_t n)
+{
+#ifdef __SSE2__
+    /* 16 bytes per step: a byte needs attention when it is below 0x20 or
+     * at/above 0x80 (both "less than 0x20" as signed bytes), DEL, or one
+     * of & < > " ' */
+    const __m128i lo = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+    const __m128i amp = _mm_set1_epi8('&'), lt = _mm_set1_epi8('<');
+    const __m128i gt = _mm_set1_epi8('>'), qu = _mm_set1_epi8('"');
+    const __m128i ap = _mm_set1_epi8('\'');
+    while (i + 16 <= n) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        __m128i m = _mm_or_si128(_mm_cmplt_epi8(v, lo), _mm_cmpeq_epi8(v, del));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, amp));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, lt));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, gt));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, qu));
+        m = _mm_or_si128(m, _mm_cmpeq_epi8(v, ap));
+        int mask = _mm_movemask_epi8(m);
+        if (mask)
+            return i + (size_t)__builtin_ctz((unsigned)mask);
+        i += 16;
+    }
+#endif
+    while (i < n && plain[u[i]])
+        i++;
+    return i;
+}
+
 /*
  * escape - append text safe for XML character data and attribute values.
  * XML 1.0 cannot carry most C0 controls or invalid UTF-8; those bytes
@@ -945,9 +1078,14 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 static void escape(struct buf *out, const char *s, size_t n, bool in_attr)
 {
     const unsigned char *u = (const unsigned char *)s;
-    size_t i = 0, run = 0;
-    buf_grow(out, n + 16);
-    while (i < n) {
+    size_t i = 0, start = 0;
+    for (;;) {
+        /* fast path: a run of bytes that need nothing */
+        i = plain_run(u, i, n);
+        while (i < n && plain[u[i]])
+            i++;
+        if (i == n)
+            break;
         unsigned c = u[i];
         const char *rep = NULL;
         size_t adv = 1;
@@ -977,9 +1115,10 @@ static void escape(struct buf *out, const char *s, size_t n, bool in_attr)
             rep = in_attr ? "&#10;" : NULL;
             break;
         default:
-            if (c < 0x20 && c != '\t' && c != '\n') {
-                rep = "\xEF\xBF\xBD";
-            } else if (c >= 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                /* DEL is a legal XML character; C0 controls are not */
+                rep = c == 0x7f ? NULL : "\xEF\xBF\xBD";
+            } else {
                 adv = utf8_seq(u + i, n - i);
                 if (!adv) {
                     rep = "\xEF\xBF\xBD";
@@ -988,15 +1127,15 @@ static void escape(struct buf *out, const char *s, size_t n, bool in_attr)
             }
         }
         if (rep) {
-            buf_add(out, s + i - run, run);
-            run = 0;
+            buf_add(out, s + start, i - start);
             buf_adds(out, rep);
+            i += adv;
+            start = i;
         } else {
-            run += adv;
+            i += adv;
         }
-        i += adv;
     }
-    buf_add(out, s + n - run, run);
+    buf_add(out, s + start, n - start);
 }
 
 static void indent(struct buf *out, int level)
@@ -1010,45 +1149,71 @@ static void indent(struct buf *out, int level)
     }
 }
 
+/* put - append n bytes the caller made room for with buf_grow. */
+static inline void put(struct buf *out, const char *s, size_t n)
+{
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+}
+
+#define PUT(out, lit) put(out, lit, sizeof(lit) - 1)
+
 static void emit_value(const struct xcp_value *v, struct buf *out, int level);
 
+/*
+ * emit_container - the wire form is not indented: one element per line
+ * keeps it readable in logs, while indentation would add about a quarter
+ * to every request's bytes (MD5, network, the peer's parser). The emitter
+ * writes without printf: it reserves room for
+ * a whole line and copies; escape() grows the buffer itself when text
+ * needs references. The NUL is restored before returning.
+ */
 static void emit_container(const struct xcp_value *v, struct buf *out,
                            int level)
 {
-    const char *tag = v->type == XCP_ASSOC ? "dt_assoc" : "dt_array";
-    indent(out, level);
-    buf_addf(out, "<%s>\n", tag);
+    bool assoc = v->type == XCP_ASSOC;
+    buf_grow(out, (size_t)level + 12);
+    put(out, assoc ? "<dt_assoc>\n" : "<dt_array>\n", 11);
     for (size_t i = 0; i < v->len; i++) {
         const struct xcp_value *c = v->items[i].val;
-        indent(out, level + 1);
-        buf_adds(out, "<item key=\"");
-        if (v->type == XCP_ARRAY)
-            buf_addf(out, "%zu", i);
-        else
-            escape(out, v->items[i].key, strlen(v->items[i].key), true);
+        const char *key = ikey(&v->items[i]);
+        size_t kl = v->items[i].klen;
+        buf_grow(out, (size_t)level + 32 + kl);
+        PUT(out, "<item key=\"");
+        if (assoc) {
+            out->data[out->len] = '\0';
+            escape(out, key, kl, true);
+        } else {
+            char d[20];
+            put(out, d, fmt_u(i, d));
+        }
         if (c->type == XCP_SCALAR) {
             if (c->len == 0) {
-                buf_adds(out, "\"/>\n");
+                buf_grow(out, 4);
+                PUT(out, "\"/>\n");
             } else {
-                buf_adds(out, "\">");
+                buf_grow(out, 2 + c->len + 8);
+                PUT(out, "\">");
                 escape(out, c->str, c->len, false);
-                buf_adds(out, "</item>\n");
+                buf_grow(out, 8);
+                PUT(out, "</item>\n");
             }
         } else {
-            buf_adds(out, "\">\n");
+            buf_grow(out, 3);
+            PUT(out, "\">\n");
             emit_value(c, out, level + 2);
-            indent(out, level + 1);
-            buf_adds(out, "</item>\n");
+            buf_grow(out, (size_t)level + 9);
+            PUT(out, "</item>\n");
         }
     }
-    indent(out, level);
-    buf_addf(out, "</%s>\n", tag);
+    buf_grow(out, (size_t)level + 13);
+    put(out, assoc ? "</dt_assoc>\n" : "</dt_array>\n", 12);
+    out->data[out->len] = '\0';
 }
 
 static void emit_value(const struct xcp_value *v, struct buf *out, int level)
 {
     if (v->type == XCP_SCALAR) {
-        indent(out, level);
         buf_adds(out, "<dt_scalar>");
         escape(out, v->str, v->len, false);
         buf_adds(out, "</dt_scalar>\n");
@@ -1059,17 +1224,18 @@ static void emit_value(const struct xcp_value *v, struct buf *out, int level)
 
 void xcp_emit(const struct xcp_value *data, struct buf *out)
 {
+    pthread_once(&plain_once, plain_init);
     buf_adds(out, "<?xml version='1.0' encoding='UTF-8' standalone='no' ?>\n"
                   "<!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'>\n"
                   "<OPS_envelope>\n"
-                  " <header>\n"
-                  "  <version>0.9</version>\n"
-                  " </header>\n"
-                  " <body>\n"
-                  "  <data_block>\n");
+                  "<header>\n"
+                  "<version>0.9</version>\n"
+                  "</header>\n"
+                  "<body>\n"
+                  "<data_block>\n");
     emit_value(data, out, 3);
-    buf_adds(out, "  </data_block>\n"
-                  " </body>\n"
+    buf_adds(out, "</data_block>\n"
+                  "</body>\n"
                   "</OPS_envelope>\n");
 }
 
@@ -1310,7 +1476,7 @@ static void tree_rec(const struct xcp_value *v, struct buf *out, int level)
         if (v->type == XCP_ARRAY)
             buf_addf(out, "[%zu]:", i);
         else
-            buf_addf(out, "%s:", v->items[i].key);
+            buf_addf(out, "%s:", ikey(&v->items[i]));
         if (c->type == XCP_SCALAR) {
             if (c->len)
                 buf_addc(out, ' ');
@@ -1380,7 +1546,7 @@ static void json_rec(const struct xcp_value *v, struct buf *out, int level)
         buf_adds(out, i ? ",\n" : "\n");
         indent(out, (level + 1) * 2);
         if (obj) {
-            json_str(out, v->items[i].key, strlen(v->items[i].key));
+            json_str(out, ikey(&v->items[i]), strlen(ikey(&v->items[i])));
             buf_adds(out, ": ");
         }
         json_rec(v->items[i].val, out, level + 1);
@@ -1416,10 +1582,12 @@ void xcp_redact(struct xcp_value *v)
         return;
     for (size_t i = 0; i < v->len; i++) {
         struct xcp_value *c = v->items[i].val;
-        if (v->type == XCP_ASSOC && secret_key(v->items[i].key) &&
+        if (v->type == XCP_ASSOC && secret_key(ikey(&v->items[i])) &&
             c->type == XCP_SCALAR) {
-            free(c->str);
+            if (c->own_str)
+                free(c->str);
             c->str = xstrdup("[redacted]");
+            c->own_str = true;
             c->len = strlen(c->str);
         } else {
             xcp_redact(c);
