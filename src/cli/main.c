@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cmd_core.h"
 #include "cli/cmd_xcp.h"
 
 #ifndef REGMAN_VERSION
@@ -19,6 +20,18 @@ struct command {
 
 static const struct command commands[] = {
     {"xcp", cmd_xcp, "send one signed OpenSRS XCP request, print the answer"},
+    {"init", cmd_init, "create regman.conf, the database and the master key"},
+    {"check-config", cmd_check_config, "validate the configuration and exit"},
+    {"registrar", cmd_registrar,
+     "registrar connections: add list show edit "
+     "rm test"},
+    {"tld", cmd_tld, "TLDs, their connection, prices and windows"},
+    {"account", cmd_account, "customer accounts, balances, contacts"},
+    {"domain", cmd_domain,
+     "lookup register renew transfer transfer-status "
+     "check list show"},
+    {"audit", cmd_audit, "check the money and state invariants"},
+    {"log", cmd_log, "the registrar request log"},
 };
 
 static void help(FILE *f)

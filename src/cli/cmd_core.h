@@ -1,0 +1,19 @@
+/*
+ * cmd_core - the commands over regman's core (docs/regman.1): init,
+ * check-config, registrar, tld, account, domain, audit, log. Each takes
+ * argv with argv[0] = the command name and returns the exit status of
+ * cli.h.
+ */
+#ifndef RM_CLI_CMD_CORE_H
+#define RM_CLI_CMD_CORE_H
+
+int cmd_init(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_registrar(int argc, char **argv);
+int cmd_tld(int argc, char **argv);
+int cmd_account(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+
+#endif

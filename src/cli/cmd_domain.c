@@ -1,0 +1,453 @@
+/*
+ * cmd_domain - `regman domain lookup|register|renew|transfer|
+ * transfer-status|check|list|show`.
+ *
+ * Exit status of the operations: 0 succeeded; 1 refused before anything
+ * was written (insufficient funds, name taken here) or failed at the
+ * registrar (refunded); 2 invalid input; 3 pending (the outcome is not
+ * known yet; the operation is followed up and charged until it ends).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_core.h"
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/money.h"
+#include "core/ops.h"
+#include "core/tld.h"
+#include "util/clock.h"
+
+static const char usage[] =
+    "regman domain lookup NAME\n"
+    "       regman domain register NAME --account A [--term N] [--ns "
+    "a,b]\n"
+    "       regman domain transfer NAME --account A --auth-code CODE "
+    "[--term N]\n"
+    "       regman domain renew NAME [--account A] [--term N]\n"
+    "       regman domain transfer-status NAME [--account A]\n"
+    "       regman domain check NAME | --op N\n"
+    "       regman domain list [--account A] [--status S] | show NAME\n"
+    "common: -c FILE, --json";
+
+static const char *avail_name(enum reg_availability a)
+{
+    switch (a) {
+    case REG_AVAILABLE:
+        return "available";
+    case REG_TAKEN:
+        return "taken";
+    case REG_PENDING_ELSEWHERE:
+        return "taken (registration pending elsewhere)";
+    case REG_INVALID:
+        return "invalid for the registry";
+    }
+    return "?";
+}
+
+static int exit_for_outcome(int outcome)
+{
+    switch (outcome) {
+    case OPS_SUCCEEDED:
+        return EXIT_OK;
+    case OPS_PENDING:
+        return EXIT_PENDING;
+    default:
+        return EXIT_REFUSED;
+    }
+}
+
+static json_t *result_json(const char *name, const struct ops_result *r)
+{
+    json_t *j = json_object();
+
+    json_object_set_new(j, "domain", json_string(name));
+    json_object_set_new(j, "operation_id", json_integer(r->op_id));
+    json_object_set_new(j, "state", json_string(r->state));
+    json_object_set_new(j, "amount", cli_money(r->amount));
+    json_object_set_new(j, "expires_at", cli_time(r->expires_at));
+    json_object_set_new(j, "order_id", json_string(r->order_id));
+    json_object_set_new(j, "queue_id", json_string(r->queue_id));
+    json_object_set_new(j, "transfer_status", json_string(r->transfer_status));
+    json_object_set_new(j, "reason", json_string(r->reason));
+    json_object_set_new(j, "attempts", json_integer(r->attempts));
+    return j;
+}
+
+static void result_print(const char *what, const char *name,
+                         const struct ops_result *r)
+{
+    char m[MONEY_STR_MAX], t[32];
+
+    printf("%s %s: %s (operation %" PRId64 ", %s charged%s)\n", what, name,
+           r->state, r->op_id, money_format(r->amount, m),
+           strcmp(r->state, "failed") == 0 ||
+                   strcmp(r->state, "timed_out") == 0 ||
+                   strcmp(r->state, "cancelled") == 0
+               ? " and refunded"
+               : "");
+    if (r->expires_at)
+        printf("  expires %s\n", clock_format(r->expires_at, t, sizeof t));
+    if (r->order_id[0])
+        printf("  order %s\n", r->order_id);
+    if (r->queue_id[0])
+        printf("  queue request %s\n", r->queue_id);
+    if (r->reason[0] && strcmp(r->state, "succeeded") != 0)
+        printf("  %s\n", r->reason);
+}
+
+/* split_ns - "a,b" → the list (pointers into buf). */
+static size_t split_ns(char *buf, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+
+    for (char *t = strtok_r(buf, ", ", &save); t && n < max + 1;
+         t = strtok_r(NULL, ", ", &save))
+        out[n++] = t;
+    return n;
+}
+
+struct dom_list_row {
+    int64_t id, expires, account_id;
+    char name[254], unicode[1025], status[24], account[72], conn[72];
+};
+
+static int list_domains(struct app *app, const char *account,
+                        const char *status, const char *name, bool json,
+                        struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT d.id, d.name, d.unicode_name, d.status, "
+        "COALESCE(d.expires_at, 0), a.name, c.title, d.account_id "
+        "FROM domains d JOIN accounts a ON a.id = d.account_id "
+        "JOIN registrar_connections c ON c.id = d.connection_id "
+        "WHERE (? = 0 OR d.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
+        "d.status = ?) AND (CAST(? AS TEXT) IS NULL OR d.name = ?) "
+        "ORDER BY d.name, d.id";
+    static const char sql_ops[] =
+        "SELECT id, kind, state, term, amount, COALESCE(pending_reason, ''), "
+        "created_at, COALESCE(finished_at, 0), COALESCE(deadline_at, 0), "
+        "COALESCE(registrar_order_id, ''), COALESCE(last_answer, '') "
+        "FROM operations WHERE domain_id = ? ORDER BY id";
+    struct account a = {0};
+    struct store_stmt *s, *so;
+    json_t *arr = json ? json_array() : NULL;
+    static const char *head[] = {"ID",      "NAME",    "STATUS",
+                                 "EXPIRES", "ACCOUNT", "CONNECTION"};
+    struct cli_table t;
+    size_t rows = 0;
+    int rc;
+
+    if (account && (rc = account_get(app, account, &a, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, a.id);
+    store_bind_int64(s, 2, a.id);
+    store_bind_text(s, 3, status);
+    store_bind_text(s, 4, status);
+    store_bind_text(s, 5, name);
+    store_bind_text(s, 6, name);
+    cli_table_init(&t, 6, head);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        char id[24], exp[32];
+        int64_t did = store_col_int64(s, 0);
+        rows++;
+        snprintf(id, sizeof id, "%" PRId64, did);
+        clock_format(store_col_int64(s, 4), exp, sizeof exp);
+        if (json) {
+            json_t *j = json_object();
+            json_object_set_new(j, "id", json_integer(did));
+            json_object_set_new(j, "name", json_string(store_col_text(s, 1)));
+            json_object_set_new(j, "unicode_name",
+                                json_string(store_col_text(s, 2)));
+            json_object_set_new(j, "status", json_string(store_col_text(s, 3)));
+            json_object_set_new(j, "expires_at",
+                                cli_time(store_col_int64(s, 4)));
+            json_object_set_new(j, "account",
+                                json_string(store_col_text(s, 5)));
+            json_object_set_new(j, "connection",
+                                json_string(store_col_text(s, 6)));
+            if (name) {
+                json_t *ops = json_array();
+                if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
+                    break;
+                store_bind_int64(so, 1, did);
+                while (store_step(so, err) == STORE_ROW) {
+                    json_t *o = json_object();
+                    json_object_set_new(o, "id",
+                                        json_integer(store_col_int64(so, 0)));
+                    json_object_set_new(o, "kind",
+                                        json_string(store_col_text(so, 1)));
+                    json_object_set_new(o, "state",
+                                        json_string(store_col_text(so, 2)));
+                    json_object_set_new(o, "term",
+                                        json_integer(store_col_int64(so, 3)));
+                    json_object_set_new(o, "amount",
+                                        cli_money(store_col_int64(so, 4)));
+                    json_object_set_new(o, "reason",
+                                        json_string(store_col_text(so, 5)));
+                    json_object_set_new(o, "created_at",
+                                        cli_time(store_col_int64(so, 6)));
+                    json_object_set_new(o, "finished_at",
+                                        cli_time(store_col_int64(so, 7)));
+                    json_object_set_new(o, "deadline_at",
+                                        cli_time(store_col_int64(so, 8)));
+                    json_object_set_new(o, "order_id",
+                                        json_string(store_col_text(so, 9)));
+                    json_object_set_new(o, "last_answer",
+                                        json_string(store_col_text(so, 10)));
+                    json_array_append_new(ops, o);
+                }
+                store_stmt_release(so);
+                json_object_set_new(j, "operations", ops);
+            }
+            json_array_append_new(arr, j);
+        } else if (name) {
+            cli_kv("domain", "%s (%s)", store_col_text(s, 1),
+                   store_col_text(s, 2));
+            cli_kv("id", "%s", id);
+            cli_kv("status", "%s", store_col_text(s, 3));
+            cli_kv("expires", "%s", exp);
+            cli_kv("account", "%s", store_col_text(s, 5));
+            cli_kv("connection", "%s", store_col_text(s, 6));
+            if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
+                break;
+            store_bind_int64(so, 1, did);
+            while (store_step(so, err) == STORE_ROW) {
+                char m[MONEY_STR_MAX];
+                printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n",
+                       store_col_int64(so, 0), store_col_text(so, 1),
+                       store_col_text(so, 2), store_col_int64(so, 3),
+                       money_format(store_col_int64(so, 4), m),
+                       *store_col_text(so, 5) ? ": " : "",
+                       store_col_text(so, 5));
+            }
+            store_stmt_release(so);
+        } else {
+            cli_table_row(&t, id, store_col_text(s, 1), store_col_text(s, 3),
+                          exp, store_col_text(s, 5), store_col_text(s, 6));
+        }
+    }
+    store_stmt_release(s);
+    if (rc < 0) {
+        json_decref(arr);
+        cli_table_print(&t);
+        return rc;
+    }
+    if (name && rows == 0) {
+        json_decref(arr);
+        cli_table_print(&t);
+        return rm_err_set(err, RM_ENOTFOUND, "%s is not a domain here", name);
+    }
+    if (json)
+        cli_json_print(name ? json_incref(json_array_get(arr, rows - 1))
+                            : json_incref(arr));
+    json_decref(arr);
+    if (!json && !name)
+        cli_table_print(&t);
+    else
+        cli_table_print(&(struct cli_table){0});
+    return 0;
+}
+
+int cmd_domain(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[2], *account = NULL, *term_s = NULL, *ns_s = NULL,
+                        *auth = NULL, *status = NULL, *op_s = NULL;
+    size_t npos;
+    struct rm_err err;
+    struct app *app;
+    struct cli_opt opts[] = {{"account", OPT_VALUE, &account},
+                             {"term", OPT_VALUE, &term_s},
+                             {"ns", OPT_VALUE, &ns_s},
+                             {"auth-code", OPT_VALUE, &auth},
+                             {"status", OPT_VALUE, &status},
+                             {"op", OPT_VALUE, &op_s},
+                             {NULL, 0, NULL}};
+    const char *sub;
+    int64_t term = 0;
+    int rc, outcome;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
+        return rc;
+    if (com.help || npos == 0)
+        return cli_usage(usage), com.help ? EXIT_OK : EXIT_USAGE;
+    sub = pos[0];
+    rm_err_clear(&err);
+    bool named =
+        strcmp(sub, "list") != 0 && !(strcmp(sub, "check") == 0 && op_s);
+    if (named != (npos == 2))
+        return cli_usage(usage);
+    if (term_s &&
+        conn_parse_int("--term", term_s, 1, TLD_MAX_TERM, &term, &err) < 0)
+        return cli_fail(RM_EINVAL, &err);
+    if (strcmp(sub, "list") == 0 || strcmp(sub, "show") == 0) {
+        struct name nm;
+        if (strcmp(sub, "show") == 0 &&
+            (rc = name_parse(pos[1], &nm, &err)) < 0)
+            return cli_fail(rc, &err);
+        if (status && strlen(status) > 32)
+            return cli_usage("--status: too long");
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        rc = list_domains(app, account, status,
+                          strcmp(sub, "show") == 0 ? nm.ascii : NULL, com.json,
+                          &err);
+        app_close(app);
+        return rc < 0 ? cli_fail(rc, &err) : EXIT_OK;
+    }
+    if (strcmp(sub, "lookup") == 0) {
+        struct ops_lookup lk;
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        rc = ops_lookup(app, pos[1], &lk, &err);
+        app_close(app);
+        if (rc < 0)
+            return rc == RM_EIO || rc == RM_EPROTO
+                       ? (fprintf(stderr, "regman: %s\n", err.msg),
+                          EXIT_REFUSED)
+                       : cli_fail(rc, &err);
+        if (com.json) {
+            json_t *j = json_object(), *p = json_object();
+            json_object_set_new(j, "domain", json_string(lk.name.ascii));
+            json_object_set_new(j, "unicode_name",
+                                json_string(lk.name.unicode));
+            json_object_set_new(j, "tld", json_string(lk.tld));
+            json_object_set_new(j, "connection", json_string(lk.connection));
+            json_object_set_new(j, "available",
+                                json_boolean(lk.availability == REG_AVAILABLE));
+            json_object_set_new(j, "availability",
+                                json_string(avail_name(lk.availability)));
+            json_object_set_new(j, "premium", json_boolean(lk.premium));
+            for (int y = 1; y <= TLD_MAX_TERM; y++) {
+                char k[4];
+                if (lk.price[y] < 0)
+                    continue;
+                snprintf(k, sizeof k, "%d", y);
+                json_object_set_new(p, k, cli_money(lk.price[y]));
+            }
+            json_object_set_new(j, "prices", p);
+            cli_json_print(j);
+        } else {
+            printf("%s: %s%s\n", lk.name.unicode, avail_name(lk.availability),
+                   lk.premium ? " (premium)" : "");
+            for (int y = 1; y <= TLD_MAX_TERM; y++) {
+                char m[MONEY_STR_MAX];
+                if (lk.price[y] >= 0)
+                    printf("  %2d year%s  %s\n", y, y > 1 ? "s" : " ",
+                           money_format(lk.price[y], m));
+            }
+        }
+        return lk.availability == REG_AVAILABLE ? EXIT_OK : EXIT_REFUSED;
+    }
+    if (strcmp(sub, "transfer-status") == 0) {
+        struct ops_transfer_status ts;
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        rc = ops_transfer_status(app, pos[1], account, &ts, &err);
+        app_close(app);
+        if (rc < 0)
+            return rc == RM_EIO || rc == RM_EPROTO
+                       ? (fprintf(stderr, "regman: %s\n", err.msg),
+                          EXIT_REFUSED)
+                       : cli_fail(rc, &err);
+        if (com.json) {
+            json_t *j = ts.own ? result_json(pos[1], &ts.op) : json_object();
+            json_object_set_new(j, "own_transfer", json_boolean(ts.own));
+            if (!ts.own)
+                json_object_set_new(j, "transferable",
+                                    json_boolean(ts.transferable));
+            json_object_set_new(j, "status", json_string(ts.status));
+            json_object_set_new(j, "reason", json_string(ts.reason));
+            cli_json_print(j);
+        } else if (ts.own) {
+            result_print("transfer of", pos[1], &ts.op);
+            if (ts.status[0])
+                printf("  registrar status: %s\n", ts.status);
+        } else {
+            printf("%s: %s%s%s%s\n", pos[1],
+                   ts.transferable ? "transferable" : "not transferable",
+                   ts.status[0] ? " (" : "", ts.status,
+                   ts.status[0] ? ")" : "");
+            if (ts.reason[0])
+                printf("  %s\n", ts.reason);
+        }
+        return ts.own ? exit_for_outcome(rc)
+                      : (ts.transferable ? EXIT_OK : EXIT_REFUSED);
+    }
+
+    struct ops_result res;
+    const char *what = sub;
+    char nsbuf[REG_NS_MAX * 256 + 1];
+    const char *nsv[REG_NS_MAX + 1];
+    struct ops_order_req r = {0};
+
+    if (strcmp(sub, "register") == 0 || strcmp(sub, "transfer") == 0) {
+        if (!account)
+            return cli_usage("register and transfer need --account A");
+        r.name = pos[1];
+        r.account = account;
+        r.term = (int)term;
+        r.auth_code = auth;
+        if (ns_s) {
+            if (strlen(ns_s) >= sizeof nsbuf)
+                return cli_usage("--ns: list too long");
+            snprintf(nsbuf, sizeof nsbuf, "%s", ns_s);
+            r.nameservers = nsv;
+            r.n_nameservers = split_ns(nsbuf, nsv, REG_NS_MAX);
+        }
+    } else if (strcmp(sub, "renew") && strcmp(sub, "check")) {
+        return cli_usage(usage);
+    }
+    if ((rc = cli_open(&com, APP_RECOVER, &app)))
+        return rc;
+    if (strcmp(sub, "register") == 0)
+        outcome = ops_register(app, &r, &res, &err);
+    else if (strcmp(sub, "transfer") == 0)
+        outcome = ops_transfer(app, &r, &res, &err);
+    else if (strcmp(sub, "renew") == 0)
+        outcome = ops_renew(app, pos[1], account, (int)term, &res, &err);
+    else {
+        int64_t op_id = 0;
+        what = "check of";
+        if (op_s) {
+            outcome = conn_parse_int("--op", op_s, 1, INT64_MAX, &op_id, &err);
+        } else {
+            static const char sql[] =
+                "SELECT o.id FROM operations o JOIN domains d ON d.id = "
+                "o.domain_id WHERE d.name = ? ORDER BY (o.state = "
+                "'pending') DESC, o.id DESC LIMIT 1";
+            struct name nm;
+            struct store_stmt *s;
+            outcome = name_parse(pos[1], &nm, &err);
+            if (outcome == 0 &&
+                (outcome = store_prepare(app->st, sql, &s, &err)) == 0) {
+                store_bind_text(s, 1, nm.ascii);
+                if ((outcome = store_step(s, &err)) == STORE_ROW)
+                    op_id = store_col_int64(s, 0);
+                store_stmt_release(s);
+                if (outcome == STORE_DONE)
+                    outcome = rm_err_set(&err, RM_ENOTFOUND,
+                                         "%s has no operations", nm.ascii);
+                else if (outcome > 0)
+                    outcome = 0;
+            }
+        }
+        if (outcome == 0)
+            outcome = ops_check(app, op_id, &res, &err);
+    }
+    app_close(app);
+    if (outcome < 0)
+        return cli_fail(outcome, &err);
+    if (com.json)
+        cli_json_print(result_json(pos[npos - 1], &res));
+    else
+        result_print(what, npos == 2 ? pos[1] : "operation", &res);
+    return exit_for_outcome(outcome);
+}

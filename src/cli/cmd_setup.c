@@ -1,0 +1,257 @@
+/*
+ * cmd_setup - `regman init`, `check-config`, `audit` and `log`.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_core.h"
+#include "core/audit.h"
+#include "core/conn.h"
+#include "core/reglog.h"
+#include "util/clock.h"
+
+int cmd_init(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *dir = ".", *pos[1];
+    size_t npos;
+    struct rm_err err;
+    struct cli_opt opts[] = {{"dir", OPT_VALUE, &dir}, {NULL, 0, NULL}};
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage("regman init [--dir DIR] [--json]"), EXIT_OK;
+    rm_err_clear(&err);
+    if ((rc = app_init_dir(dir, &err)) < 0)
+        return cli_fail(rc, &err);
+    if (com.json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "dir", json_string(dir));
+        json_object_set_new(j, "config", json_string("regman.conf"));
+        json_object_set_new(j, "database", json_string("regman.db"));
+        json_object_set_new(j, "master_key", json_string("master.key"));
+        cli_json_print(j);
+    } else {
+        printf("created %s/regman.conf, %s/regman.db and %s/master.key "
+               "(mode 0600)\n",
+               dir, dir, dir);
+    }
+    return EXIT_OK;
+}
+
+int cmd_check_config(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[1], *path;
+    size_t npos;
+    struct rm_err err;
+    struct app_settings set;
+    struct secret_key key;
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, NULL, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage("regman check-config [-c FILE] [--json]"), EXIT_OK;
+    rm_err_clear(&err);
+    if ((rc = app_find_conf(com.conf, &path, &err)) < 0 ||
+        (rc = app_load_settings(path, &set, &err)) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    if ((rc = secret_key_load(set.master_key_file, &key, &err)) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        app_settings_release(&set);
+        return EXIT_USAGE;
+    }
+    secret_key_wipe(&key);
+    if (com.json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "config", json_string(set.conf_path));
+        json_object_set_new(j, "database", json_string(set.database));
+        json_object_set_new(j, "master_key_file",
+                            json_string(set.master_key_file));
+        json_object_set_new(j, "currency", json_string(set.currency));
+        json_object_set_new(j, "ok", json_true());
+        cli_json_print(j);
+    } else {
+        printf("%s: ok (database %s, master key %s, currency %s)\n",
+               set.conf_path, set.database, set.master_key_file, set.currency);
+    }
+    app_settings_release(&set);
+    return EXIT_OK;
+}
+
+int cmd_audit(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[1];
+    size_t npos;
+    struct rm_err err;
+    struct audit_report rep;
+    struct app *app;
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, NULL, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage("regman audit [-c FILE] [--json]"), EXIT_OK;
+    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+        return rc;
+    rm_err_clear(&err);
+    if ((rc = audit_run(app, &rep, &err)) < 0) {
+        app_close(app);
+        return cli_fail(rc, &err);
+    }
+    bool ok = audit_ok(&rep);
+    if (com.json) {
+        json_t *j = json_object(), *a = json_array();
+        for (int i = 0; i < AUDIT_NCHECKS; i++) {
+            json_t *c = json_object();
+            json_object_set_new(c, "id", json_string(rep.c[i].id));
+            json_object_set_new(c, "what", json_string(rep.c[i].what));
+            json_object_set_new(c, "checked",
+                                json_integer((json_int_t)rep.c[i].checked));
+            json_object_set_new(c, "failed",
+                                json_integer((json_int_t)rep.c[i].bad));
+            json_object_set_new(c, "detail", json_string(rep.c[i].detail.data));
+            json_array_append_new(a, c);
+        }
+        json_object_set_new(j, "checks", a);
+        json_object_set_new(j, "ok", json_boolean(ok));
+        cli_json_print(j);
+    } else {
+        for (int i = 0; i < AUDIT_NCHECKS; i++) {
+            printf("%s %-4s %s (%zu checked, %zu failed)\n", rep.c[i].id,
+                   rep.c[i].bad ? "FAIL" : "ok", rep.c[i].what,
+                   rep.c[i].checked, rep.c[i].bad);
+            if (rep.c[i].bad)
+                fputs(rep.c[i].detail.data, stdout);
+        }
+        printf("audit: %s\n", ok ? "clean" : "FAILED");
+    }
+    audit_release(&rep);
+    app_close(app);
+    return ok ? EXIT_OK : EXIT_REFUSED;
+}
+
+struct log_ctx {
+    bool json, csv;
+    json_t *arr;
+    struct cli_table *t;
+};
+
+static void csv_field(const char *s)
+{
+    putchar('"');
+    for (; s && *s; s++) {
+        if (*s == '"')
+            putchar('"');
+        putchar(*s);
+    }
+    putchar('"');
+}
+
+static int log_row(const struct reglog_row *r, void *arg)
+{
+    struct log_ctx *c = arg;
+    char at[32], id[24], op[24], http[16], dur[24];
+
+    clock_format(r->at, at, sizeof at);
+    snprintf(id, sizeof id, "%" PRId64, r->id);
+    snprintf(op, sizeof op, "%" PRId64, r->op_id);
+    snprintf(http, sizeof http, "%" PRId64, r->http_status);
+    snprintf(dur, sizeof dur, "%" PRId64, r->duration_ms);
+    if (c->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(r->id));
+        json_object_set_new(j, "at", json_string(at));
+        json_object_set_new(j, "connection_id", json_integer(r->conn_id));
+        json_object_set_new(j, "operation_id",
+                            r->op_id ? json_integer(r->op_id) : json_null());
+        json_object_set_new(j, "action", json_string(r->action));
+        json_object_set_new(j, "object", json_string(r->object));
+        json_object_set_new(j, "domain", json_string(r->domain));
+        json_object_set_new(j, "outcome", json_string(r->outcome));
+        json_object_set_new(j, "http_status", json_integer(r->http_status));
+        json_object_set_new(j, "duration_ms", json_integer(r->duration_ms));
+        json_object_set_new(j, "request", json_string(r->request));
+        json_object_set_new(j, "response", json_string(r->response));
+        json_array_append_new(c->arr, j);
+    } else if (c->csv) {
+        const char *f[] = {id,        at,         op,         r->action,
+                           r->object, r->domain,  r->outcome, http,
+                           dur,       r->request, r->response};
+        for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+            if (i)
+                putchar(',');
+            csv_field(f[i]);
+        }
+        putchar('\n');
+    } else {
+        cli_table_row(c->t, id, at, r->op_id ? op : "-", r->action, r->domain,
+                      r->outcome, http, dur);
+    }
+    return 0;
+}
+
+int cmd_log(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[1], *domain = NULL, *op = NULL, *limit = NULL;
+    bool csv = false;
+    size_t npos;
+    struct rm_err err;
+    struct app *app;
+    struct cli_table t;
+    static const char *head[] = {"ID",     "AT",      "OP",   "ACTION",
+                                 "DOMAIN", "OUTCOME", "HTTP", "MS"};
+    struct cli_opt opts[] = {{"domain", OPT_VALUE, &domain},
+                             {"op", OPT_VALUE, &op},
+                             {"limit", OPT_VALUE, &limit},
+                             {"csv", OPT_FLAG, &csv},
+                             {NULL, 0, NULL}};
+    int64_t op_id = 0, lim = 0;
+    struct log_ctx ctx = {0};
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage("regman log [--domain D] [--op N] [--limit N] "
+                         "[--csv | --json] [-c FILE]"),
+               EXIT_OK;
+    rm_err_clear(&err);
+    if (op && conn_parse_int("--op", op, 1, INT64_MAX, &op_id, &err) < 0)
+        return cli_fail(RM_EINVAL, &err);
+    if (limit && conn_parse_int("--limit", limit, 1, INT64_MAX, &lim, &err) < 0)
+        return cli_fail(RM_EINVAL, &err);
+    if (domain && strlen(domain) > 1024)
+        return cli_usage("--domain: name too long");
+    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+        return rc;
+    ctx.json = com.json;
+    ctx.csv = csv;
+    if (ctx.json)
+        ctx.arr = json_array();
+    else if (csv)
+        puts("id,at,operation_id,action,object,domain,outcome,http_status,"
+             "duration_ms,request,response");
+    cli_table_init(&t, 8, head);
+    ctx.t = &t;
+    rc = reglog_query(app, domain, op_id, lim, log_row, &ctx, &err);
+    app_close(app);
+    if (rc < 0) {
+        json_decref(ctx.arr);
+        return cli_fail(rc, &err);
+    }
+    if (ctx.json)
+        cli_json_print(ctx.arr);
+    else if (!csv)
+        cli_table_print(&t);
+    return EXIT_OK;
+}

@@ -1,0 +1,191 @@
+/*
+ * cmd_tld - `regman tld set|list|show|rm`.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_core.h"
+#include "core/money.h"
+#include "core/tld.h"
+
+static const char usage[] =
+    "regman tld set .TLD [--registrar CONN] [--terms 1-10] "
+    "[--price OP:TERM=AMOUNT]...\n"
+    "              [--no-price OP:TERM]... [--first-check DUR|inherit] "
+    "[--poll-interval DUR|inherit]\n"
+    "              [--deadline DUR|inherit] [--transfer-deadline "
+    "DUR|inherit]\n"
+    "       regman tld list | show .TLD | rm .TLD\n"
+    "OP is register, renew or transfer; AMOUNT like 12 or 12.50; "
+    "common: -c FILE, --json";
+
+static void terms_text(unsigned mask, char *buf, size_t n)
+{
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int y = 1; y <= TLD_MAX_TERM; y++)
+        if (mask & (1u << y))
+            len +=
+                (size_t)snprintf(buf + len, n - len, "%s%d", len ? "," : "", y);
+}
+
+static json_t *tld_json(const struct tld *t)
+{
+    json_t *j = json_object(), *p = json_object(), *terms = json_array();
+
+    json_object_set_new(j, "tld", json_string(t->tld));
+    json_object_set_new(j, "connection", json_string(t->connection));
+    json_object_set_new(j, "connection_id", json_integer(t->connection_id));
+    for (int y = 1; y <= TLD_MAX_TERM; y++)
+        if (t->allowed_terms & (1u << y))
+            json_array_append_new(terms, json_integer(y));
+    json_object_set_new(j, "terms", terms);
+    for (int o = 0; o < TLD_NOPS; o++) {
+        json_t *po = json_object();
+        for (int y = 1; y <= TLD_MAX_TERM; y++) {
+            char k[4];
+            if (t->price[o][y] < 0)
+                continue;
+            snprintf(k, sizeof k, "%d", y);
+            json_object_set_new(po, k, cli_money(t->price[o][y]));
+        }
+        json_object_set_new(p, tld_op_name((enum tld_op)o), po);
+    }
+    json_object_set_new(j, "prices", p);
+    json_object_set_new(j, "first_check_s", json_integer(t->eff_first_check_s));
+    json_object_set_new(j, "poll_interval_s",
+                        json_integer(t->eff_poll_interval_s));
+    json_object_set_new(j, "deadline_s", json_integer(t->eff_deadline_reg_s));
+    json_object_set_new(j, "transfer_deadline_s",
+                        json_integer(t->eff_deadline_xfer_s));
+    json_object_set_new(
+        j, "overrides",
+        json_pack("{s:I,s:I,s:I,s:I}", "first_check_s",
+                  (json_int_t)t->first_check_s, "poll_interval_s",
+                  (json_int_t)t->poll_interval_s, "deadline_s",
+                  (json_int_t)t->deadline_reg_s, "transfer_deadline_s",
+                  (json_int_t)t->deadline_xfer_s));
+    return j;
+}
+
+static void price_text(const struct tld *t, enum tld_op op, char *buf, size_t n)
+{
+    size_t len = 0;
+    char m[MONEY_STR_MAX];
+
+    buf[0] = '\0';
+    for (int y = 1; y <= TLD_MAX_TERM; y++)
+        if (t->price[op][y] >= 0 && (t->allowed_terms & (1u << y)))
+            len +=
+                (size_t)snprintf(buf + len, n - len, "%s%dy=%s", len ? " " : "",
+                                 y, money_format(t->price[op][y], m));
+    if (!len)
+        snprintf(buf, n, "-");
+}
+
+int cmd_tld(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    struct tld_set_req r = {0};
+    struct cli_list prices = {0}, unprices = {0};
+    const char *pos[2];
+    size_t npos;
+    struct rm_err err;
+    struct app *app;
+    struct cli_opt opts[] = {{"registrar", OPT_VALUE, &r.connection},
+                             {"terms", OPT_VALUE, &r.terms},
+                             {"price", OPT_LIST, &prices},
+                             {"no-price", OPT_LIST, &unprices},
+                             {"first-check", OPT_VALUE, &r.first_check},
+                             {"poll-interval", OPT_VALUE, &r.poll_interval},
+                             {"deadline", OPT_VALUE, &r.deadline_reg},
+                             {"transfer-deadline", OPT_VALUE, &r.deadline_xfer},
+                             {NULL, 0, NULL}};
+    const char *sub;
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
+        return rc;
+    if (com.help || npos == 0)
+        return cli_usage(usage), com.help ? EXIT_OK : EXIT_USAGE;
+    sub = pos[0];
+    if (strcmp(sub, "list") == 0 ? npos != 1 : npos != 2)
+        return cli_usage(usage);
+    if (strcmp(sub, "set") && strcmp(sub, "list") && strcmp(sub, "show") &&
+        strcmp(sub, "rm"))
+        return cli_usage(usage);
+    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+        return rc;
+    rm_err_clear(&err);
+    if (strcmp(sub, "set") == 0) {
+        struct tld t;
+        char name[NAME_MAX_ASCII + 1];
+        r.tld = pos[1];
+        r.prices = prices.v;
+        r.nprices = prices.n;
+        r.unprices = unprices.v;
+        r.nunprices = unprices.n;
+        rc = tld_set(app, &r, &err);
+        if (rc == 0 &&
+            (rc = tld_normalize(pos[1], name, sizeof name, &err)) == 0 &&
+            (rc = tld_get(app, name, &t, &err)) == 0) {
+            if (com.json)
+                cli_json_print(tld_json(&t));
+            else
+                printf(".%s -> %s\n", t.tld, t.connection);
+        }
+    } else if (strcmp(sub, "rm") == 0) {
+        if ((rc = tld_remove(app, pos[1], &err)) == 0)
+            printf("removed %s\n", pos[1]);
+    } else {
+        struct tld *v = NULL, one;
+        size_t n = 0;
+        if (strcmp(sub, "show") == 0) {
+            char name[NAME_MAX_ASCII + 1];
+            if ((rc = tld_normalize(pos[1], name, sizeof name, &err)) == 0 &&
+                (rc = tld_get(app, name, &one, &err)) == 0) {
+                v = &one;
+                n = 1;
+            }
+        } else {
+            rc = tld_list(app, &v, &n, &err);
+        }
+        if (rc == 0 && com.json) {
+            json_t *a = json_array();
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(a, tld_json(&v[i]));
+            cli_json_print(strcmp(sub, "show") == 0
+                               ? json_incref(json_array_get(a, 0))
+                               : json_incref(a));
+            json_decref(a);
+        } else if (rc == 0) {
+            static const char *head[] = {"TLD",      "CONNECTION", "TERMS",
+                                         "REGISTER", "RENEW",      "TRANSFER",
+                                         "WINDOWS"};
+            struct cli_table t;
+            cli_table_init(&t, 7, head);
+            for (size_t i = 0; i < n; i++) {
+                char terms[40], p[3][400], win[96];
+                terms_text(v[i].allowed_terms, terms, sizeof terms);
+                for (int o = 0; o < TLD_NOPS; o++)
+                    price_text(&v[i], (enum tld_op)o, p[o], sizeof p[o]);
+                snprintf(win, sizeof win,
+                         "first %" PRId64 "s poll %" PRId64
+                         "s deadline %" PRId64 "s/%" PRId64 "s",
+                         v[i].eff_first_check_s, v[i].eff_poll_interval_s,
+                         v[i].eff_deadline_reg_s, v[i].eff_deadline_xfer_s);
+                cli_table_row(&t, v[i].tld, v[i].connection, terms, p[0], p[1],
+                              p[2], win);
+            }
+            cli_table_print(&t);
+        }
+        if (v != &one)
+            free(v);
+    }
+    app_close(app);
+    return rc < 0 ? cli_fail(rc, &err) : EXIT_OK;
+}

@@ -1,0 +1,1421 @@
+/*
+ * ops - the operation state machine (design section 4; contract in
+ * ops.h). Every registrar call with a side effect is an operation row.
+ *
+ *                    ops_begin (ONE transaction: domain row + operation
+ *                    │          row + charge; refused before if invalid
+ *                    ▼          or insufficient funds - nothing written)
+ *                   new ──move_to_sending (committed BEFORE the request)──┐
+ *                    │                                                    ▼
+ *   recover: lease dead,                                               sending
+ *   never sent ─▶ failed (refund)                                         │
+ *        settle: DONE ───────────────────────────────────▶ succeeded ◀────┤
+ *        settle: FAILED, or NOT_SENT after N attempts ───▶ failed (refund)┤
+ *        settle: PENDING (async, queued, forced, transfer,                │
+ *                no/unreadable answer, 705 486 ...) ─────▶ pending ◀──────┘
+ *        recover: sending with a dead lease ─────────────▶ pending (never
+ * resent)
+ *
+ *   pending ── check: registrar says done ──────────────▶ succeeded
+ *           ── check: registrar says no ────────────────▶ failed    (refund)
+ *           ── check past deadline, final check: not ours ▶ timed_out (refund)
+ *           ── admin cancel (Async Manager) ────────────▶ cancelled (refund)
+ *
+ * move() is the only function that changes operations.state: it asserts
+ * the state the caller believes the row is in, checks the move against
+ * the table legal[] and updates with "WHERE state = <from>", so a move
+ * that lost a race changes nothing and is reported.
+ *
+ * Invariants (I1, I2, I5 in ledger.c; I3, I4 checked by `regman audit`):
+ * O1  An operation, its charge and its domain row are written in ONE
+ *     transaction before any network I/O (rule 1); a refused request
+ *     writes nothing.
+ * O2  The move to `sending` is committed before the request leaves (rule
+ *     2), so a crash after it is always visible as `sending`.
+ * O3  A request is sent again only when the driver proves the previous
+ *     attempt never reached the registrar (REG_OP_NOT_SENT), at most
+ *     app.set.send_attempts times; an operation found in `new` or
+ *     `sending` with a dead lease is never sent (recovery moves it).
+ * I3  No operation sits in `new` or `sending` without a live lease.
+ * I4  Every active domain has a succeeded operation.
+ * O4  Every terminal move, its refund (key op:<id>:refund), the domain's
+ *     status and the customer's mail (outbox row) commit together (rule 4).
+ * O5  A renewal carries the expiry year of our record
+ *     (currentexpirationyear); when the registrar disagrees (541) the
+ *     renewal fails and is refunded and our record is refreshed from GET
+ *     DOMAIN - it is never re-sent automatically (rule 6), because the
+ *     disagreement may mean a renewal already happened.
+ * O6  Transfers always go through `pending` (rule 6).
+ */
+#include "core/ops.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/tld.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+static const struct {
+    const char *from, *to;
+} legal[] = {
+    {"new", "sending"},    {"new", "failed"},        {"sending", "succeeded"},
+    {"sending", "failed"}, {"sending", "pending"},   {"pending", "succeeded"},
+    {"pending", "failed"}, {"pending", "timed_out"}, {"pending", "cancelled"},
+};
+
+bool ops_move_allowed(const char *from, const char *to)
+{
+    for (size_t i = 0; i < sizeof legal / sizeof legal[0]; i++)
+        if (strcmp(legal[i].from, from) == 0 && strcmp(legal[i].to, to) == 0)
+            return true;
+    return false;
+}
+
+const char *ops_outcome_name(enum ops_outcome o)
+{
+    static const char *const n[] = {"succeeded", "failed", "pending",
+                                    "timed_out", "cancelled"};
+    return (unsigned)o < 5 ? n[o] : "?";
+}
+
+static bool terminal_refund(const char *state)
+{
+    return strcmp(state, "failed") == 0 || strcmp(state, "timed_out") == 0 ||
+           strcmp(state, "cancelled") == 0;
+}
+
+/* --- the operation row -------------------------------------------------- */
+
+struct op_row {
+    int64_t id, domain_id, account_id, connection_id, term, amount;
+    int64_t expiry_year, checks, created_at, deadline_at, lease_expires_at;
+    char kind[16], state[16];
+    char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
+    char transfer_status[64], reason[REG_TEXT_MAX], lease_owner[160];
+    char domain[NAME_MAX_ASCII + 1], tld[NAME_MAX_ASCII + 1];
+    char domain_status[24];
+    int64_t domain_expires;
+};
+
+static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
+{
+    const char *t = store_col_text(s, col);
+    snprintf(dst, n, "%s", t ? t : "");
+}
+
+static int op_load(struct app *app, int64_t id, struct op_row *o,
+                   struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT o.id, o.domain_id, o.account_id, o.connection_id, o.term, "
+        "o.amount, COALESCE(o.expiry_year, 0), o.checks, o.created_at, "
+        "COALESCE(o.deadline_at, 0), COALESCE(o.lease_expires_at, 0), "
+        "o.kind, o.state, COALESCE(o.registrar_order_id, ''), "
+        "COALESCE(o.queue_request_id, ''), COALESCE(o.transfer_status, ''), "
+        "COALESCE(o.pending_reason, ''), COALESCE(o.lease_owner, ''), "
+        "d.name, d.tld, d.status, COALESCE(d.expires_at, 0) "
+        "FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "WHERE o.id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        memset(o, 0, sizeof *o);
+        o->id = store_col_int64(s, 0);
+        o->domain_id = store_col_int64(s, 1);
+        o->account_id = store_col_int64(s, 2);
+        o->connection_id = store_col_int64(s, 3);
+        o->term = store_col_int64(s, 4);
+        o->amount = store_col_int64(s, 5);
+        o->expiry_year = store_col_int64(s, 6);
+        o->checks = store_col_int64(s, 7);
+        o->created_at = store_col_int64(s, 8);
+        o->deadline_at = store_col_int64(s, 9);
+        o->lease_expires_at = store_col_int64(s, 10);
+        cpy(o->kind, sizeof o->kind, s, 11);
+        cpy(o->state, sizeof o->state, s, 12);
+        cpy(o->order_id, sizeof o->order_id, s, 13);
+        cpy(o->queue_id, sizeof o->queue_id, s, 14);
+        cpy(o->transfer_status, sizeof o->transfer_status, s, 15);
+        cpy(o->reason, sizeof o->reason, s, 16);
+        cpy(o->lease_owner, sizeof o->lease_owner, s, 17);
+        cpy(o->domain, sizeof o->domain, s, 18);
+        cpy(o->tld, sizeof o->tld, s, 19);
+        cpy(o->domain_status, sizeof o->domain_status, s, 20);
+        o->domain_expires = store_col_int64(s, 21);
+        rc = 0;
+    } else if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "unknown operation %" PRId64, id);
+    }
+    store_stmt_release(s);
+    return rc;
+}
+
+static void fill_result(const struct op_row *o, struct ops_result *res)
+{
+    memset(res, 0, sizeof *res);
+    res->op_id = o->id;
+    res->domain_id = o->domain_id;
+    snprintf(res->state, sizeof res->state, "%s", o->state);
+    res->amount = o->amount;
+    res->expires_at = o->domain_expires;
+    snprintf(res->order_id, sizeof res->order_id, "%s", o->order_id);
+    snprintf(res->queue_id, sizeof res->queue_id, "%s", o->queue_id);
+    snprintf(res->reason, sizeof res->reason, "%s", o->reason);
+    snprintf(res->transfer_status, sizeof res->transfer_status, "%s",
+             o->transfer_status);
+}
+
+static int outcome_of(const char *state)
+{
+    if (strcmp(state, "succeeded") == 0)
+        return OPS_SUCCEEDED;
+    if (strcmp(state, "failed") == 0)
+        return OPS_FAILED;
+    if (strcmp(state, "timed_out") == 0)
+        return OPS_TIMED_OUT;
+    if (strcmp(state, "cancelled") == 0)
+        return OPS_CANCELLED;
+    return OPS_PENDING;
+}
+
+/* reload - the row after a move, as the caller's result. */
+static int reload(struct app *app, int64_t id, struct ops_result *res,
+                  struct rm_err *err)
+{
+    struct op_row o;
+    int rc;
+
+    if ((rc = op_load(app, id, &o, err)) < 0)
+        return rc;
+    fill_result(&o, res);
+    return outcome_of(o.state);
+}
+
+/* --- moves ---------------------------------------------------------------- */
+
+/* What a move writes besides the state; NULL / 0 fields are kept. */
+struct move_fields {
+    const char *reason;
+    const char *last_answer;
+    const char *order_id;
+    const char *queue_id;
+    const char *transfer_status;
+    int64_t next_check_at;
+    int64_t deadline_at;
+};
+
+/*
+ * move - operation o from `from` to `to` inside the caller's write
+ * transaction. Asserts that the caller's copy is in `from` and that the
+ * move is legal; the UPDATE re-checks it against the row, so a lost race
+ * changes nothing (RM_EINTERNAL, the caller rolls back).
+ */
+static int move(struct app *app, struct op_row *o, const char *from,
+                const char *to, const struct move_fields *f, int64_t now,
+                struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE operations SET state = ?, "
+        "pending_reason = COALESCE(?, pending_reason), "
+        "last_answer = COALESCE(?, last_answer), "
+        "registrar_order_id = COALESCE(?, registrar_order_id), "
+        "queue_request_id = COALESCE(?, queue_request_id), "
+        "transfer_status = COALESCE(?, transfer_status), "
+        "next_check_at = ?, deadline_at = COALESCE(?, deadline_at), "
+        "sent_at = CASE WHEN ? = 'sending' THEN ? ELSE sent_at END, "
+        "finished_at = ?, lease_owner = ?, lease_expires_at = ? "
+        "WHERE id = ? AND state = ?";
+    struct store_stmt *s;
+    bool term = strcmp(to, "succeeded") == 0 || terminal_refund(to);
+    bool leased = strcmp(to, "sending") == 0;
+    int rc;
+
+    if (!store_in_tx(app->st))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "op %" PRId64 ": move outside a transaction", o->id);
+    if (strcmp(o->state, from) != 0)
+        return rm_err_set(err, RM_EINTERNAL,
+                          "op %" PRId64 ": is %s, not %s (move to %s)", o->id,
+                          o->state, from, to);
+    if (!ops_move_allowed(from, to))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "op %" PRId64 ": illegal move %s -> %s", o->id, from,
+                          to);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, to);
+    store_bind_text(s, 2, f ? f->reason : NULL);
+    store_bind_text(s, 3, f ? f->last_answer : NULL);
+    store_bind_text(s, 4,
+                    f && f->order_id && *f->order_id ? f->order_id : NULL);
+    store_bind_text(s, 5,
+                    f && f->queue_id && *f->queue_id ? f->queue_id : NULL);
+    store_bind_text(s, 6,
+                    f && f->transfer_status && *f->transfer_status
+                        ? f->transfer_status
+                        : NULL);
+    if (f && f->next_check_at && !term)
+        store_bind_int64(s, 7, f->next_check_at);
+    else
+        store_bind_null(s, 7);
+    if (f && f->deadline_at)
+        store_bind_int64(s, 8, f->deadline_at);
+    else
+        store_bind_null(s, 8);
+    store_bind_text(s, 9, to);
+    store_bind_int64(s, 10, now);
+    if (term)
+        store_bind_int64(s, 11, now);
+    else
+        store_bind_null(s, 11);
+    if (leased) {
+        store_bind_text(s, 12, app->lease_owner);
+        store_bind_int64(s, 13, now + app->set.lease_s);
+    } else {
+        store_bind_null(s, 12);
+        store_bind_null(s, 13);
+    }
+    store_bind_int64(s, 14, o->id);
+    store_bind_text(s, 15, from);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (store_changes(app->st) != 1)
+        return rm_err_set(err, RM_EINTERNAL,
+                          "op %" PRId64 ": was moved by someone else (not %s)",
+                          o->id, from);
+    rm_log(LOG_INFO, "op %" PRId64 ": %s -> %s", o->id, from, to);
+    snprintf(o->state, sizeof o->state, "%s", to);
+    return 0;
+}
+
+/* set_domain - status (and expiry when > 0) of the operation's domain. */
+static int set_domain(struct app *app, int64_t domain_id, const char *status,
+                      int64_t expires, const char *order_id, int64_t now,
+                      struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domains SET status = ?, expires_at = CASE WHEN ? > 0 THEN ? "
+        "ELSE expires_at END, registrar_order_id = COALESCE(?, "
+        "registrar_order_id), updated_at = ? WHERE id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, status);
+    store_bind_int64(s, 2, expires);
+    store_bind_int64(s, 3, expires);
+    store_bind_text(s, 4, order_id && *order_id ? order_id : NULL);
+    store_bind_int64(s, 5, now);
+    store_bind_int64(s, 6, domain_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "another live domain row has this name");
+    return rc < 0 ? rc : 0;
+}
+
+/* queue_mail - the customer's mail about a terminal move (rule 4); no
+ * row when the account has no address. Replays are no-ops. */
+static int queue_mail(struct app *app, const struct op_row *o, int64_t now,
+                      struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO mail_outbox (idem_key, message_id, to_addr, subject, "
+        "body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (idem_key) DO NOTHING";
+    struct account a;
+    struct store_stmt *s;
+    char key[96], mid[128], subject[400], amt[MONEY_STR_MAX];
+    struct buf body;
+    int rc;
+
+    if ((rc = account_get_id(app, o->account_id, &a, err)) < 0)
+        return rc;
+    if (!a.email[0])
+        return 0;
+    snprintf(key, sizeof key, "op:%" PRId64 ":%s", o->id, o->state);
+    snprintf(mid, sizeof mid, "<op-%" PRId64 "-%s@regman>", o->id, o->state);
+    snprintf(subject, sizeof subject, "%s of %s: %s", o->kind, o->domain,
+             strcmp(o->state, "succeeded") == 0 ? "completed" : o->state);
+    buf_init(&body);
+    buf_addf(&body, "Your %s of %s (operation %" PRId64 ") %s.\n", o->kind,
+             o->domain, o->id,
+             strcmp(o->state, "succeeded") == 0 ? "is complete"
+                                                : "did not complete");
+    if (terminal_refund(o->state))
+        buf_addf(&body, "%s %s has been refunded to your balance.\n",
+                 money_format(o->amount, amt), app->set.currency);
+    if (o->reason[0])
+        buf_addf(&body, "Registrar: %s\n", o->reason);
+    if ((rc = store_prepare(app->st, sql, &s, err)) == 0) {
+        store_bind_text(s, 1, key);
+        store_bind_text(s, 2, mid);
+        store_bind_text(s, 3, a.email);
+        store_bind_text(s, 4, subject);
+        store_bind_text(s, 5, body.data);
+        store_bind_int64(s, 6, now);
+        store_bind_int64(s, 7, now);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    buf_release(&body);
+    return rc < 0 ? rc : 0;
+}
+
+/* domain_status_after - the domain's status once o ends in state. */
+static const char *domain_status_after(const struct op_row *o,
+                                       const char *state, int64_t now)
+{
+    if (strcmp(state, "succeeded") == 0)
+        return "active";
+    if (strcmp(o->kind, "renew") == 0) {
+        if (strcmp(state, "pending") == 0)
+            return "renewing";
+        return o->domain_expires && o->domain_expires <= now ? "expired"
+                                                             : "active";
+    }
+    if (strcmp(state, "pending") == 0)
+        return strcmp(o->kind, "transfer") == 0 ? "transferring"
+                                                : "registering";
+    return "failed";
+}
+
+/*
+ * finish - one transaction: move o to state (succeeded / failed /
+ * timed_out / cancelled / pending), refund when the state requires it,
+ * set the domain, queue the mail. expires > 0 updates the domain's
+ * expiry. The before_settle crash point fires just before the commit.
+ */
+static int finish(struct app *app, struct op_row *o, const char *state,
+                  const struct move_fields *f, int64_t expires,
+                  struct rm_err *err)
+{
+    int64_t now = clock_now(), refunded;
+    const char *from;
+    char from_buf[16];
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    snprintf(from_buf, sizeof from_buf, "%s", o->state);
+    from = from_buf;
+    if ((rc = move(app, o, from, state, f, now, err)) < 0)
+        goto out;
+    if (f && f->reason)
+        snprintf(o->reason, sizeof o->reason, "%s", f->reason);
+    if (expires > 0)
+        o->domain_expires = expires;
+    if (terminal_refund(state)) {
+        rc = ledger_refund(app->st, o->id, now, &refunded, err);
+        if (rc < 0)
+            goto out;
+        rm_log(LOG_INFO, "op %" PRId64 ": refunded %" PRId64, o->id, refunded);
+    }
+    if ((rc = set_domain(app, o->domain_id, domain_status_after(o, state, now),
+                         expires, f ? f->order_id : NULL, now, err)) < 0)
+        goto out;
+    if (strcmp(state, "pending") != 0 &&
+        (rc = queue_mail(app, o, now, err)) < 0)
+        goto out;
+    app_crash_point("before_settle");
+    rc = store_commit(app->st, err);
+out:
+    store_rollback(app->st);
+    if (rc < 0)
+        rm_err_prefix(err, "op %" PRId64 ": ", o->id);
+    return rc < 0 ? rc : 0;
+}
+
+/* --- windows -------------------------------------------------------------- */
+
+struct windows {
+    int64_t first_check, poll, deadline_reg, deadline_xfer;
+};
+
+static int windows_for(struct app *app, const struct op_row *o,
+                       struct windows *w, struct rm_err *err)
+{
+    struct tld t;
+    struct conn c;
+    int rc;
+
+    /* The TLD's overrides apply while the TLD still maps to the domain's
+     * connection; otherwise the connection's own windows. */
+    if (tld_get(app, o->tld, &t, err) == 0 &&
+        t.connection_id == o->connection_id) {
+        w->first_check = t.eff_first_check_s;
+        w->poll = t.eff_poll_interval_s;
+        w->deadline_reg = t.eff_deadline_reg_s;
+        w->deadline_xfer = t.eff_deadline_xfer_s;
+        return 0;
+    }
+    if ((rc = conn_get_id(app, o->connection_id, &c, err)) < 0)
+        return rc;
+    w->first_check = c.first_check_s;
+    w->poll = c.poll_interval_s;
+    w->deadline_reg = c.deadline_reg_s;
+    w->deadline_xfer = c.deadline_xfer_s;
+    conn_release(&c);
+    return 0;
+}
+
+/* --- settle: the registrar's answer to a send -------------------------- */
+
+static void answer_text(const struct reg_reply *r, char *buf, size_t n)
+{
+    if (r->delivery == REG_ANSWERED)
+        snprintf(buf, n, "%d %s", r->code, r->text);
+    else
+        snprintf(buf, n, "%s: %s", reg_delivery_name(r->delivery), r->text);
+}
+
+static int year_of(int64_t t)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+
+    if (!gmtime_r(&tt, &tm))
+        return 0;
+    return tm.tm_year + 1900;
+}
+
+/* fetch_expiry - GET DOMAIN (read-only) → expiry, 0 when unknown. */
+static int64_t fetch_expiry(struct conn_session *sess, const char *domain)
+{
+    struct reg_domain_info info;
+    struct rm_err err;
+
+    memset(&info, 0, sizeof info);
+    if (sess->reg->ops->info(sess->reg->impl, domain, &info, &err) == 0)
+        return (int64_t)info.expiry;
+    rm_log(LOG_WARN, "op %" PRId64 ": GET DOMAIN %s: %s", sess->op_id, domain,
+           err.msg);
+    return 0;
+}
+
+/* belongs_expiry - BELONGS_TO_RSP: 1 ours (with *expiry), 0 not ours,
+ * negative when the registrar gave no usable answer. */
+static int belongs(struct conn_session *sess, const char *domain,
+                   int64_t *expiry)
+{
+    struct reg_belongs b;
+    struct rm_err err;
+
+    memset(&b, 0, sizeof b);
+    if (reg_belongs(sess->reg, domain, &b, &err) < 0) {
+        rm_log(LOG_WARN, "op %" PRId64 ": BELONGS_TO_RSP %s: %s", sess->op_id,
+               domain, err.msg);
+        return -1;
+    }
+    *expiry = (int64_t)b.expiry;
+    return b.ours ? 1 : 0;
+}
+
+static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
+                  const struct reg_op_result *r, int attempts,
+                  struct rm_err *err)
+{
+    struct move_fields f = {0};
+    struct windows w;
+    char answer[REG_TEXT_MAX + 64], reason[REG_TEXT_MAX + 96];
+    int64_t now = clock_now(), expires = 0;
+    enum reg_op_state state = r->state;
+    int rc;
+
+    answer_text(&r->reply, answer, sizeof answer);
+    f.last_answer = answer;
+    f.order_id = r->order_id;
+    f.queue_id = r->queue_id;
+    snprintf(reason, sizeof reason, "%s", r->reason[0] ? r->reason : answer);
+    f.reason = reason;
+    /* O6: a transfer is never done on the spot. */
+    if (strcmp(o->kind, "transfer") == 0 && state == REG_OP_DONE)
+        state = REG_OP_PENDING;
+    switch (state) {
+    case REG_OP_DONE:
+        expires = (int64_t)r->expiry;
+        if (!expires)
+            expires = fetch_expiry(sess, o->domain);
+        return finish(app, o, "succeeded", &f, expires, err);
+    case REG_OP_NOT_SENT:
+        snprintf(reason, sizeof reason,
+                 "not sent after %d attempt(s): %s (nothing reached the "
+                 "registrar)",
+                 attempts, r->reply.text);
+        return finish(app, o, "failed", &f, 0, err);
+    case REG_OP_FAILED:
+        if (strcmp(o->kind, "renew") == 0 && r->reply.code == 541) {
+            /* O5: refresh our record, never re-send. */
+            expires = fetch_expiry(sess, o->domain);
+            if (expires)
+                snprintf(reason, sizeof reason,
+                         "the registrar's expiry year is %d, ours was "
+                         "%" PRId64
+                         "; the record is refreshed - renew again if still "
+                         "wanted",
+                         year_of(expires), o->expiry_year);
+        }
+        return finish(app, o, "failed", &f, expires, err);
+    case REG_OP_PENDING:
+        break;
+    }
+    if ((rc = windows_for(app, o, &w, err)) < 0)
+        return rc;
+    f.next_check_at = now + w.first_check;
+    f.deadline_at = now + (strcmp(o->kind, "transfer") == 0 ? w.deadline_xfer
+                                                            : w.deadline_reg);
+    snprintf(reason, sizeof reason, "%s: %s", reg_pending_why_name(r->why),
+             r->reason[0] ? r->reason : answer);
+    return finish(app, o, "pending", &f, 0, err);
+}
+
+/* --- send ------------------------------------------------------------------
+ */
+
+static int move_to_sending(struct app *app, struct op_row *o,
+                           struct rm_err *err)
+{
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    rc = move(app, o, "new", "sending", NULL, clock_now(), err);
+    if (rc == 0)
+        rc = store_commit(app->st, err);
+    store_rollback(app->st);
+    return rc;
+}
+
+struct send_req {
+    struct reg_domain_order order; /* register, transfer */
+    struct reg_renew_req renew;    /* renew */
+};
+
+/* send - the request, retried only while the driver proves it was never
+ * sent (O3). */
+static int send(struct app *app, struct conn_session *sess, struct op_row *o,
+                const struct send_req *q, struct reg_op_result *r,
+                int *attempts)
+{
+    struct rm_err err;
+    long delay = app->set.retry_delay_ms;
+    int rc;
+
+    for (*attempts = 1;; (*attempts)++) {
+        memset(r, 0, sizeof *r);
+        sess->op_id = o->id;
+        sess->crash_after_send = true;
+        if (strcmp(o->kind, "register") == 0)
+            rc = reg_register(sess->reg, &q->order, r, &err);
+        else if (strcmp(o->kind, "transfer") == 0)
+            rc = reg_transfer(sess->reg, &q->order, r, &err);
+        else
+            rc = reg_renew(sess->reg, &q->renew, r, &err);
+        sess->crash_after_send = false;
+        if (rc == RM_EINVAL) {
+            /* refused by the driver before sending: retrying cannot help */
+            r->state = REG_OP_NOT_SENT;
+            snprintf(r->reply.text, sizeof r->reply.text, "%s", err.msg);
+            return 0;
+        }
+        if (r->state != REG_OP_NOT_SENT || *attempts >= app->set.send_attempts)
+            return 0;
+        rm_log(LOG_WARN, "op %" PRId64 ": not sent (%s); attempt %d of %d",
+               o->id, r->reply.text, *attempts + 1, app->set.send_attempts);
+        if (delay > 0)
+            usleep((useconds_t)delay * 1000);
+        delay *= 2;
+    }
+}
+
+/* run - new → sending → the send → settle. */
+static int run(struct app *app, struct conn_session *sess, int64_t op_id,
+               const struct send_req *q, struct ops_result *res,
+               struct rm_err *err)
+{
+    struct reg_op_result r;
+    struct op_row o;
+    int rc, attempts = 0;
+
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
+        return rc;
+    if ((rc = move_to_sending(app, &o, err)) < 0)
+        return rc;
+    app_crash_point("after_sending");
+    send(app, sess, &o, q, &r, &attempts);
+    app_crash_point("after_answer");
+    rm_log(LOG_INFO, "op %" PRId64 ": registrar: %s (%d %s)", o.id,
+           reg_op_state_name(r.state), r.reply.code, r.reply.text);
+    if ((rc = settle(app, sess, &o, &r, attempts, err)) < 0)
+        return rc;
+    rc = reload(app, op_id, res, err);
+    if (rc >= 0)
+        res->attempts = attempts;
+    return rc;
+}
+
+/* --- begin: validation and the one creating transaction ------------------ */
+
+static int live_domain(struct app *app, const char *name, int64_t *id,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id FROM domains WHERE name = ? AND status NOT IN ('failed', "
+        "'cancelled', 'transferred_away')";
+    struct store_stmt *s;
+    int rc;
+
+    *id = 0;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        *id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+struct begin_req {
+    const char *kind; /* register transfer renew */
+    const struct name *name;
+    const char *tld;
+    int64_t account_id, connection_id, domain_id, term, amount;
+    int64_t expiry_year;
+    const char *reg_username, *reg_password_enc;
+    const char *renew_from_status;
+};
+
+static int funds_refused(int rc, struct rm_err *err)
+{
+    if (rc == RM_ELIMIT)
+        return rm_err_set(err, CORE_EREFUSED, "%s", err->msg);
+    return rc;
+}
+
+/* ops_begin - O1: domain row (or its move to renewing), operation row and
+ * charge in one transaction. */
+static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
+                     struct rm_err *err)
+{
+    static const char sql_dom[] =
+        "INSERT INTO domains (name, unicode_name, tld, account_id, "
+        "connection_id, status, reg_username, reg_password_enc, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    static const char sql_renew[] =
+        "UPDATE domains SET status = 'renewing', updated_at = ? WHERE id = ? "
+        "AND status = ?";
+    static const char sql_op[] =
+        "INSERT INTO operations (kind, domain_id, account_id, "
+        "connection_id, state, term, amount, expiry_year, created_at, "
+        "lease_owner, lease_expires_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, "
+        "?, ?, ?) RETURNING id";
+    struct store_stmt *s;
+    int64_t now = clock_now(), other;
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if (strcmp(b->kind, "renew") == 0) {
+        if ((rc = store_prepare(app->st, sql_renew, &s, err)) < 0)
+            goto out;
+        store_bind_int64(s, 1, now);
+        store_bind_int64(s, 2, b->domain_id);
+        store_bind_text(s, 3, b->renew_from_status);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc >= 0 && store_changes(app->st) != 1)
+            rc = rm_err_set(err, CORE_EREFUSED,
+                            "%s changed meanwhile; try again", b->name->ascii);
+        if (rc < 0)
+            goto out;
+    } else {
+        if ((rc = live_domain(app, b->name->ascii, &other, err)) < 0)
+            goto out;
+        if (other) {
+            rc = rm_err_set(err, CORE_EREFUSED,
+                            "%s is already registered here or in progress "
+                            "(domain %" PRId64 ")",
+                            b->name->ascii, other);
+            goto out;
+        }
+        if ((rc = store_prepare(app->st, sql_dom, &s, err)) < 0)
+            goto out;
+        store_bind_text(s, 1, b->name->ascii);
+        store_bind_text(s, 2, b->name->unicode);
+        store_bind_text(s, 3, b->tld);
+        store_bind_int64(s, 4, b->account_id);
+        store_bind_int64(s, 5, b->connection_id);
+        store_bind_text(s, 6,
+                        strcmp(b->kind, "transfer") == 0 ? "transferring"
+                                                         : "registering");
+        store_bind_text(s, 7, b->reg_username);
+        store_bind_text(s, 8, b->reg_password_enc);
+        store_bind_int64(s, 9, now);
+        store_bind_int64(s, 10, now);
+        rc = store_step(s, err);
+        if (rc == STORE_ROW)
+            b->domain_id = store_col_int64(s, 0);
+        store_stmt_release(s);
+        if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
+            rc = rm_err_set(err, CORE_EREFUSED, "%s is already in progress",
+                            b->name->ascii);
+        if (rc < 0)
+            goto out;
+    }
+    if ((rc = store_prepare(app->st, sql_op, &s, err)) < 0)
+        goto out;
+    store_bind_text(s, 1, b->kind);
+    store_bind_int64(s, 2, b->domain_id);
+    store_bind_int64(s, 3, b->account_id);
+    store_bind_int64(s, 4, b->connection_id);
+    store_bind_int64(s, 5, b->term);
+    store_bind_int64(s, 6, b->amount);
+    if (b->expiry_year)
+        store_bind_int64(s, 7, b->expiry_year);
+    else
+        store_bind_null(s, 7);
+    store_bind_int64(s, 8, now);
+    store_bind_text(s, 9, app->lease_owner);
+    store_bind_int64(s, 10, now + app->set.lease_s);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        *op_id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    if ((rc = ledger_charge(app->st, *op_id, now, err)) < 0) {
+        rc = funds_refused(rc, err);
+        goto out;
+    }
+    rc = store_commit(app->st, err);
+    if (rc == 0)
+        rm_log(LOG_INFO,
+               "op %" PRId64 ": %s %s created, charged %" PRId64 " (%s)",
+               *op_id, b->kind, b->name->ascii, b->amount, "new");
+out:
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+static int parse_ns(const struct ops_order_req *r, const char *defaults,
+                    char (*ns)[NAME_MAX_ASCII + 1], size_t *n,
+                    struct rm_err *err)
+{
+    struct name nm;
+    int rc;
+
+    *n = 0;
+    if (r->n_nameservers) {
+        if (r->n_nameservers > REG_NS_MAX)
+            return rm_err_set(err, RM_ELIMIT, "at most %d nameservers",
+                              REG_NS_MAX);
+        for (size_t i = 0; i < r->n_nameservers; i++) {
+            if ((rc = name_parse(r->nameservers[i], &nm, err)) < 0) {
+                rm_err_prefix(err, "nameserver: ");
+                return rc;
+            }
+            snprintf(ns[(*n)++], NAME_MAX_ASCII + 1, "%s", nm.ascii);
+        }
+        return 0;
+    }
+    /* the connection's defaults were validated when they were set */
+    char *copy = xstrdup(defaults), *save = NULL;
+    for (char *t = strtok_r(copy, ",", &save); t && *n < REG_NS_MAX;
+         t = strtok_r(NULL, ",", &save))
+        snprintf(ns[(*n)++], NAME_MAX_ASCII + 1, "%s", t);
+    free(copy);
+    return 0;
+}
+
+/* order - register or transfer. */
+static int order(struct app *app, const char *kind,
+                 const struct ops_order_req *r, struct ops_result *res,
+                 struct rm_err *err)
+{
+    bool transfer = strcmp(kind, "transfer") == 0;
+    struct name nm;
+    struct tld t;
+    struct account a;
+    struct contact owner, other[3];
+    struct reg_contact rc_owner, rc_other[3];
+    const struct reg_contact *slots[3] = {NULL, NULL, NULL};
+    static const char *const types[3] = {"admin", "billing", "tech"};
+    struct conn c;
+    struct conn_session sess = {0};
+    char ns[REG_NS_MAX][NAME_MAX_ASCII + 1];
+    const char *nsp[REG_NS_MAX];
+    size_t nns = 0;
+    struct begin_req b = {0};
+    struct send_req q;
+    char *user = NULL, *pass = NULL, *pass_enc = NULL;
+    int64_t amount, op_id = 0;
+    int term = r->term ? r->term : 1, rc;
+
+    memset(res, 0, sizeof *res);
+    /* Everything is checked before the first write. */
+    if ((rc = name_parse(r->name, &nm, err)) < 0)
+        return rc;
+    if ((rc = tld_for_name(app, &nm, &t, err)) < 0)
+        return rc;
+    if ((rc = tld_price_for(&t, transfer ? TLD_TRANSFER : TLD_REGISTER, term,
+                            &amount, err)) < 0)
+        return rc;
+    if ((rc = account_get(app, r->account, &a, err)) < 0)
+        return rc;
+    if ((rc = contact_get(app, a.id, "owner", &owner, err)) < 0) {
+        if (rc == RM_ENOTFOUND)
+            rm_err_set(err, RM_EINVAL,
+                       "account %s has no owner contact; set one with "
+                       "\"regman account contact\"",
+                       a.name);
+        return rc;
+    }
+    contact_to_reg(&owner, &rc_owner);
+    for (int i = 0; i < 3; i++) {
+        struct rm_err ignore;
+        if (contact_get(app, a.id, types[i], &other[i], &ignore) == 0) {
+            contact_to_reg(&other[i], &rc_other[i]);
+            slots[i] = &rc_other[i];
+        }
+    }
+    if (transfer) {
+        if (!r->auth_code || !*r->auth_code)
+            return rm_err_set(err, RM_EINVAL, "a transfer needs the auth code");
+        if ((rc = conn_check_text("auth code", r->auth_code, OPS_AUTH_MAX,
+                                  false, err)) < 0)
+            return rc;
+    }
+    if ((rc = conn_get_id(app, t.connection_id, &c, err)) < 0)
+        return rc;
+    rc = parse_ns(r, c.default_ns, ns, &nns, err);
+    conn_release(&c);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nns; i++)
+        nsp[i] = ns[i];
+    if ((rc = live_domain(app, nm.ascii, &b.domain_id, err)) < 0)
+        return rc;
+    if (b.domain_id)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "%s is already registered here or in progress",
+                          nm.ascii);
+    if ((rc = ledger_check_funds(app->st, a.id, amount, err)) < 0)
+        return funds_refused(rc, err);
+    if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
+        return rc;
+
+    /* The registrant profile OpenSRS keeps per domain. */
+    user = secret_random_text(12);
+    user[0] = 'r';
+    pass = secret_random_text(16);
+    if ((rc = secret_seal(&app->key, pass, &pass_enc, err)) < 0)
+        goto out;
+    b.kind = kind;
+    b.name = &nm;
+    b.tld = t.tld;
+    b.account_id = a.id;
+    b.connection_id = t.connection_id;
+    b.term = term;
+    b.amount = amount;
+    b.reg_username = user;
+    b.reg_password_enc = pass_enc;
+    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
+        goto out;
+    app_crash_point("after_charge");
+
+    memset(&q, 0, sizeof q);
+    q.order.domain = nm.ascii;
+    q.order.period = term;
+    q.order.owner = &rc_owner;
+    q.order.admin = slots[0];
+    q.order.billing = slots[1];
+    q.order.tech = slots[2];
+    q.order.nameservers = nsp;
+    q.order.n_nameservers = nns;
+    q.order.reg_username = user;
+    q.order.reg_password = pass;
+    q.order.auto_renew = false;
+    q.order.auth_info = transfer ? r->auth_code : NULL;
+    rc = run(app, &sess, op_id, &q, res, err);
+out:
+    conn_session_close(&sess);
+    free(user);
+    secret_free_text(pass);
+    free(pass_enc);
+    return rc;
+}
+
+int ops_register(struct app *app, const struct ops_order_req *r,
+                 struct ops_result *res, struct rm_err *err)
+{
+    return order(app, "register", r, res, err);
+}
+
+int ops_transfer(struct app *app, const struct ops_order_req *r,
+                 struct ops_result *res, struct rm_err *err)
+{
+    return order(app, "transfer", r, res, err);
+}
+
+struct domain_row {
+    int64_t id, account_id, connection_id, expires_at;
+    char name[NAME_MAX_ASCII + 1], tld[NAME_MAX_ASCII + 1], status[24];
+};
+
+static int domain_live(struct app *app, const char *name, struct domain_row *d,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, account_id, connection_id, COALESCE(expires_at, 0), "
+        "name, tld, status FROM domains WHERE name = ? AND status NOT IN "
+        "('failed', 'cancelled', 'transferred_away')";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        d->id = store_col_int64(s, 0);
+        d->account_id = store_col_int64(s, 1);
+        d->connection_id = store_col_int64(s, 2);
+        d->expires_at = store_col_int64(s, 3);
+        cpy(d->name, sizeof d->name, s, 4);
+        cpy(d->tld, sizeof d->tld, s, 5);
+        cpy(d->status, sizeof d->status, s, 6);
+        rc = 0;
+    } else if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "%s is not a domain here", name);
+    }
+    store_stmt_release(s);
+    return rc;
+}
+
+static int store_expiry(struct app *app, int64_t domain_id, int64_t expires,
+                        struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domains SET expires_at = ?, updated_at = ? WHERE id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, expires);
+    store_bind_int64(s, 2, clock_now());
+    store_bind_int64(s, 3, domain_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int ops_renew(struct app *app, const char *name, const char *account, int term,
+              struct ops_result *res, struct rm_err *err)
+{
+    struct name nm;
+    struct domain_row d;
+    struct tld t;
+    struct account a;
+    struct conn_session sess = {0};
+    struct begin_req b = {0};
+    struct send_req q;
+    int64_t amount, op_id = 0;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (!term)
+        term = 1;
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    if ((rc = domain_live(app, nm.ascii, &d, err)) < 0)
+        return rc;
+    if (account) {
+        if ((rc = account_get(app, account, &a, err)) < 0)
+            return rc;
+        if (a.id != d.account_id)
+            return rm_err_set(err, RM_ENOTFOUND,
+                              "%s is not a domain of account %s", nm.ascii,
+                              a.name);
+    }
+    if (strcmp(d.status, "active") != 0 && strcmp(d.status, "expired") != 0)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "%s is %s; only active or expired domains renew",
+                          nm.ascii, d.status);
+    if ((rc = tld_get(app, d.tld, &t, err)) < 0)
+        return rc;
+    if ((rc = tld_price_for(&t, TLD_RENEW, term, &amount, err)) < 0)
+        return rc;
+    if ((rc = ledger_check_funds(app->st, d.account_id, amount, err)) < 0)
+        return funds_refused(rc, err);
+    /* The domain's own connection, even when the TLD was re-mapped. */
+    if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
+        return rc;
+    if (!d.expires_at) {
+        /* Read-only: learn the expiry the renewal must carry. */
+        d.expires_at = fetch_expiry(&sess, d.name);
+        if (!d.expires_at) {
+            rc = rm_err_set(err, CORE_EREFUSED,
+                            "%s: the expiry date is unknown and the "
+                            "registrar did not tell it",
+                            d.name);
+            goto out;
+        }
+        if ((rc = store_expiry(app, d.id, d.expires_at, err)) < 0)
+            goto out;
+    }
+    b.kind = "renew";
+    b.name = &nm;
+    b.tld = d.tld;
+    b.account_id = d.account_id;
+    b.connection_id = d.connection_id;
+    b.domain_id = d.id;
+    b.term = term;
+    b.amount = amount;
+    b.expiry_year = year_of(d.expires_at);
+    b.renew_from_status = d.status;
+    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
+        goto out;
+    app_crash_point("after_charge");
+    memset(&q, 0, sizeof q);
+    q.renew.domain = d.name;
+    q.renew.current_expiry_year = (int)b.expiry_year;
+    q.renew.period = term;
+    rc = run(app, &sess, op_id, &q, res, err);
+out:
+    conn_session_close(&sess);
+    return rc;
+}
+
+/* --- checks of pending operations ---------------------------------------- */
+
+enum verdict { V_WAIT, V_DONE, V_NO, V_UNKNOWN };
+
+/* probe - one read-only look at what became of o. */
+static enum verdict probe(struct conn_session *sess, const struct op_row *o,
+                          int64_t *expiry, char *answer, size_t an,
+                          char *xfer_status, size_t xn)
+{
+    struct rm_err err;
+    int b;
+
+    *expiry = 0;
+    if (strcmp(o->kind, "transfer") == 0) {
+        struct reg_transfer_info ti;
+        memset(&ti, 0, sizeof ti);
+        if (reg_transfer_status(sess->reg, o->domain, &ti, &err) < 0) {
+            snprintf(answer, an, "CHECK_TRANSFER: %s", err.msg);
+            return V_UNKNOWN;
+        }
+        snprintf(xfer_status, xn, "%s", ti.status);
+        snprintf(answer, an, "CHECK_TRANSFER: %s %s", ti.status, ti.reason);
+        if (ti.state == REG_XFER_COMPLETED) {
+            /* the expiry, when the registrar tells it */
+            if (belongs(sess, o->domain, expiry) < 0)
+                *expiry = 0;
+            return V_DONE;
+        }
+        if (ti.state == REG_XFER_CANCELLED)
+            return V_NO;
+        return V_WAIT;
+    }
+    if (strcmp(o->kind, "renew") == 0) {
+        int64_t e = fetch_expiry(sess, o->domain);
+        snprintf(answer, an, "GET DOMAIN: expiry year %d", e ? year_of(e) : 0);
+        if (!e)
+            return V_UNKNOWN;
+        if (year_of(e) > o->expiry_year) {
+            *expiry = e;
+            return V_DONE;
+        }
+    }
+    if (o->queue_id[0]) {
+        struct reg_queue_info qi;
+        memset(&qi, 0, sizeof qi);
+        if (sess->reg->ops->queue_info(sess->reg->impl, o->queue_id, &qi,
+                                       &err) == 0) {
+            snprintf(answer, an, "QUERY_QUEUED_REQUEST: %s", qi.status);
+            if (qi.state == REG_QUEUE_FAILED)
+                return V_NO;
+        }
+    } else if (o->order_id[0]) {
+        struct reg_order_info oi;
+        memset(&oi, 0, sizeof oi);
+        if (reg_order_info(sess->reg, o->order_id, &oi, &err) == 0) {
+            snprintf(answer, an, "GET_ORDER_INFO: %s", oi.status);
+            if (oi.state == REG_ORDER_DECLINED ||
+                oi.state == REG_ORDER_CANCELLED)
+                return V_NO;
+        }
+    }
+    if (strcmp(o->kind, "renew") == 0)
+        return V_WAIT;
+    b = belongs(sess, o->domain, expiry);
+    if (b < 0) {
+        snprintf(answer + strlen(answer), an - strlen(answer),
+                 "%sBELONGS_TO_RSP: no answer", *answer ? "; " : "");
+        return V_UNKNOWN;
+    }
+    snprintf(answer + strlen(answer), an - strlen(answer),
+             "%sBELONGS_TO_RSP: %s", *answer ? "; " : "",
+             b ? "ours" : "not ours");
+    return b ? V_DONE : V_WAIT;
+}
+
+static int note_check(struct app *app, const struct op_row *o,
+                      const char *answer, const char *xfer, int64_t next,
+                      struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE operations SET last_check_at = ?, checks = checks + 1, "
+        "next_check_at = ?, last_answer = ?, transfer_status = "
+        "COALESCE(?, transfer_status) WHERE id = ? AND state = 'pending'";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, clock_now());
+    store_bind_int64(s, 2, next);
+    store_bind_text(s, 3, answer);
+    store_bind_text(s, 4, xfer && *xfer ? xfer : NULL);
+    store_bind_int64(s, 5, o->id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int check_op(struct app *app, struct conn_session *sess,
+                    struct op_row *o, struct ops_result *res,
+                    struct rm_err *err)
+{
+    struct move_fields f = {0};
+    struct windows w;
+    char answer[REG_TEXT_MAX * 2] = "", xfer[64] = "";
+    int64_t expiry, now;
+    enum verdict v;
+    int rc;
+
+    sess->op_id = o->id;
+    v = probe(sess, o, &expiry, answer, sizeof answer, xfer, sizeof xfer);
+    now = clock_now();
+    f.last_answer = answer;
+    f.transfer_status = xfer;
+    if (v == V_DONE) {
+        if (!expiry)
+            expiry = fetch_expiry(sess, o->domain);
+        f.reason = "completed at the registrar";
+        rc = finish(app, o, "succeeded", &f, expiry, err);
+    } else if (v == V_NO) {
+        f.reason = answer;
+        rc = finish(app, o, "failed", &f, 0, err);
+    } else if (v == V_WAIT && o->deadline_at && now >= o->deadline_at) {
+        /* Rule 5: the probe above was the final authoritative check
+         * (BELONGS_TO_RSP, CHECK_TRANSFER or GET DOMAIN) and said no. */
+        f.reason = "deadline passed; the final check did not find the "
+                   "domain ours";
+        rc = finish(app, o, "timed_out", &f, 0, err);
+    } else {
+        if ((rc = windows_for(app, o, &w, err)) < 0)
+            return rc;
+        rc = note_check(app, o, answer, xfer, now + w.poll, err);
+    }
+    if (rc < 0)
+        return rc;
+    return reload(app, o->id, res, err);
+}
+
+int ops_check(struct app *app, int64_t op_id, struct ops_result *res,
+              struct rm_err *err)
+{
+    struct conn_session sess;
+    struct op_row o;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
+        return rc;
+    if (strcmp(o.state, "pending") != 0) {
+        fill_result(&o, res);
+        return outcome_of(o.state);
+    }
+    if ((rc = conn_session_open(app, o.connection_id, &sess, err)) < 0)
+        return rc;
+    rc = check_op(app, &sess, &o, res, err);
+    conn_session_close(&sess);
+    return rc;
+}
+
+/* --- lookup and transfer status ------------------------------------------ */
+
+int ops_lookup(struct app *app, const char *name, struct ops_lookup *out,
+               struct rm_err *err)
+{
+    struct conn_session sess;
+    struct reg_lookup lk;
+    struct tld t;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = name_parse(name, &out->name, err)) < 0)
+        return rc;
+    if ((rc = tld_for_name(app, &out->name, &t, err)) < 0)
+        return rc;
+    snprintf(out->tld, sizeof out->tld, "%s", t.tld);
+    snprintf(out->connection, sizeof out->connection, "%s", t.connection);
+    for (int y = 0; y <= TLD_MAX_TERM; y++)
+        out->price[y] = (y && (t.allowed_terms & (1u << y)))
+                            ? t.price[TLD_REGISTER][y]
+                            : TLD_NOPRICE;
+    if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
+        return rc;
+    memset(&lk, 0, sizeof lk);
+    rc = reg_lookup(sess.reg, out->name.ascii, &lk, err);
+    conn_session_close(&sess);
+    if (rc < 0)
+        return rc;
+    out->availability = lk.availability;
+    out->premium = lk.premium;
+    out->has_claim = lk.has_claim;
+    snprintf(out->reason, sizeof out->reason, "%s", lk.reply.text);
+    return 0;
+}
+
+int ops_transfer_status(struct app *app, const char *name, const char *account,
+                        struct ops_transfer_status *out, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT o.id FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "WHERE d.name = ? AND o.kind = 'transfer' AND (? = 0 OR "
+        "o.account_id = ?) ORDER BY o.id DESC LIMIT 1";
+    struct name nm;
+    struct account a = {0};
+    struct store_stmt *s;
+    struct conn_session sess;
+    struct reg_transfer_info ti;
+    struct tld t;
+    int64_t op_id = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    if (account && (rc = account_get(app, account, &a, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, nm.ascii);
+    store_bind_int64(s, 2, a.id);
+    store_bind_int64(s, 3, a.id);
+    if ((rc = store_step(s, err)) == STORE_ROW)
+        op_id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (op_id) {
+        out->own = true;
+        rc = ops_check(app, op_id, &out->op, err);
+        snprintf(out->status, sizeof out->status, "%s",
+                 out->op.transfer_status);
+        snprintf(out->reason, sizeof out->reason, "%s", out->op.reason);
+        return rc;
+    }
+    if ((rc = tld_for_name(app, &nm, &t, err)) < 0)
+        return rc;
+    if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
+        return rc;
+    memset(&ti, 0, sizeof ti);
+    rc = reg_transfer_status(sess.reg, nm.ascii, &ti, err);
+    conn_session_close(&sess);
+    if (rc < 0)
+        return rc;
+    out->transferable = ti.transferable;
+    snprintf(out->status, sizeof out->status, "%s", ti.status);
+    snprintf(out->reason, sizeof out->reason, "%s", ti.reason);
+    return 0;
+}
+
+/* --- recovery --------------------------------------------------------------
+ */
+
+int ops_recover(struct app *app, int *n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, state, COALESCE(lease_owner, ''), "
+        "COALESCE(lease_expires_at, 0) FROM operations WHERE state IN "
+        "('new', 'sending') ORDER BY id";
+    struct store_stmt *s;
+    int64_t ids[256];
+    size_t nids = 0;
+    int64_t now = clock_now();
+    int rc;
+
+    *n = 0;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    while (nids < 256 && (rc = store_step(s, err)) == STORE_ROW)
+        if (!app_lease_live(app, store_col_text(s, 2), store_col_int64(s, 3),
+                            now))
+            ids[nids++] = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < nids; i++) {
+        struct op_row o;
+        struct move_fields f = {0};
+        struct windows w;
+        struct ops_result res;
+        if ((rc = op_load(app, ids[i], &o, err)) < 0)
+            return rc;
+        if (strcmp(o.state, "new") == 0) {
+            f.reason = "never sent: the process stopped before sending";
+            rc = finish(app, &o, "failed", &f, 0, err);
+        } else if (strcmp(o.state, "sending") == 0) {
+            /* Rule 2: never resend; find out with read-only calls. */
+            if ((rc = windows_for(app, &o, &w, err)) < 0)
+                return rc;
+            f.reason = "transport: outcome unknown, the process stopped "
+                       "while sending";
+            f.next_check_at = now;
+            f.deadline_at =
+                now + (strcmp(o.kind, "transfer") == 0 ? w.deadline_xfer
+                                                       : w.deadline_reg);
+            rc = finish(app, &o, "pending", &f, 0, err);
+            if (rc == 0) {
+                struct rm_err cerr;
+                if (ops_check(app, o.id, &res, &cerr) < 0)
+                    rm_log(LOG_WARN, "op %" PRId64 ": check: %s", o.id,
+                           cerr.msg);
+            }
+        } else {
+            continue; /* moved meanwhile by its owner */
+        }
+        if (rc < 0)
+            return rc;
+        rm_log(LOG_WARN, "op %" PRId64 ": recovered from %s", ids[i],
+               strcmp(o.state, "failed") == 0 ? "new" : "sending");
+        (*n)++;
+    }
+    return 0;
+}

@@ -1,0 +1,44 @@
+/*
+ * reglog - the registrar request log (design section 1, 8): every
+ * exchange with a registrar, secrets already redacted by the driver,
+ * stored with its connection and operation.
+ */
+#ifndef RM_CORE_REGLOG_H
+#define RM_CORE_REGLOG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/app.h"
+
+/* What a driver hands the sink; strings valid during the call. */
+struct reglog_entry {
+    const char *action;   /* "SW_REGISTER" */
+    const char *object;   /* "DOMAIN" */
+    const char *domain;   /* "" when none */
+    const char *request;  /* redacted */
+    const char *response; /* redacted, or a note */
+    long http_status;     /* 0 when none */
+    const char *outcome;  /* "answered", "not sent", "outcome unknown" */
+    int64_t duration_ms;
+    const char *error; /* "" when answered */
+};
+
+/* reglog_write - one row, in its own statement (never inside a
+ * transaction that a crash could roll back with the operation's state). */
+int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
+                 const struct reglog_entry *e, struct rm_err *err);
+
+struct reglog_row {
+    int64_t id, at, conn_id, op_id, http_status, duration_ms;
+    const char *action, *object, *domain, *request, *response, *outcome;
+};
+
+/* reglog_query - rows matching domain (NULL: any) and op_id (0: any),
+ * oldest first, at most limit (<= 0: all). fn non-zero stops. */
+int reglog_query(struct app *app, const char *domain, int64_t op_id,
+                 int64_t limit,
+                 int (*fn)(const struct reglog_row *r, void *ctx), void *ctx,
+                 struct rm_err *err);
+
+#endif

@@ -1,0 +1,446 @@
+/*
+ * tld - TLDs, prices and windows (contract in tld.h).
+ */
+#include "core/tld.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/conn.h"
+#include "core/money.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+
+static const char *const op_names[] = {"register", "renew", "transfer"};
+
+const char *tld_op_name(enum tld_op op)
+{
+    return (unsigned)op < TLD_NOPS ? op_names[op] : "?";
+}
+
+static int op_from_name(const char *s, size_t n, enum tld_op *op)
+{
+    for (int i = 0; i < TLD_NOPS; i++)
+        if (strlen(op_names[i]) == n && strncmp(s, op_names[i], n) == 0) {
+            *op = (enum tld_op)i;
+            return 0;
+        }
+    return -1;
+}
+
+int tld_normalize(const char *in, char *out, size_t n, struct rm_err *err)
+{
+    struct name nm;
+    char probe[NAME_MAX_INPUT + 8];
+    int rc;
+
+    if (!in || !*in)
+        return rm_err_set(err, RM_EINVAL, "a TLD is required (e.g. .com)");
+    if (strlen(in) > NAME_MAX_ASCII)
+        return rm_err_set(err, RM_ELIMIT, "TLD longer than %d bytes",
+                          NAME_MAX_ASCII);
+    if (in[0] == '.')
+        in++;
+    /* Validate as the suffix of a name: "x.<tld>". */
+    snprintf(probe, sizeof probe, "x.%s", in);
+    if ((rc = name_parse(probe, &nm, err)) < 0) {
+        rm_err_set(err, RM_EINVAL, "\"%.60s\" is not a valid TLD", in);
+        return rc;
+    }
+    snprintf(out, n, "%s", nm.ascii + 2);
+    return 0;
+}
+
+/* parse_terms - "1,2,5" or "1-10" or "1-3,5" → bitmask. */
+static int parse_terms(const char *s, unsigned *mask, struct rm_err *err)
+{
+    const char *p = s;
+    unsigned m = 0;
+
+    if (strlen(s) > 64)
+        return rm_err_set(err, RM_ELIMIT, "terms: list too long");
+    while (*p) {
+        char *end;
+        long a = strtol(p, &end, 10), b;
+        if (end == p || a < 1 || a > TLD_MAX_TERM)
+            goto bad;
+        b = a;
+        p = end;
+        if (*p == '-') {
+            p++;
+            b = strtol(p, &end, 10);
+            if (end == p || b < a || b > TLD_MAX_TERM)
+                goto bad;
+            p = end;
+        }
+        for (long t = a; t <= b; t++)
+            m |= 1u << t;
+        if (*p == ',')
+            p++;
+        else if (*p)
+            goto bad;
+    }
+    if (!m)
+        goto bad;
+    *mask = m;
+    return 0;
+bad:
+    return rm_err_set(err, RM_EINVAL,
+                      "terms: \"%.40s\" is not a list of years 1-10 (e.g. "
+                      "1,2,5 or 1-10)",
+                      s);
+}
+
+/* parse_price_key - "register:2" (op and term). */
+static int parse_price_key(const char *s, size_t n, enum tld_op *op, int *term,
+                           struct rm_err *err)
+{
+    const char *colon = memchr(s, ':', n);
+    char num[8];
+    int64_t t;
+
+    if (!colon || op_from_name(s, (size_t)(colon - s), op) < 0)
+        return rm_err_set(err, RM_EINVAL,
+                          "price \"%.60s\": write OP:TERM=AMOUNT, OP one of "
+                          "register, renew, transfer",
+                          s);
+    if ((size_t)(s + n - colon - 1) >= sizeof num)
+        return rm_err_set(err, RM_EINVAL, "price \"%.60s\": bad term", s);
+    memcpy(num, colon + 1, (size_t)(s + n - colon - 1));
+    num[s + n - colon - 1] = '\0';
+    if (conn_parse_int("price term", num, 1, TLD_MAX_TERM, &t, err) < 0)
+        return RM_EINVAL;
+    *term = (int)t;
+    return 0;
+}
+
+static void bind_override(struct store_stmt *s, int i, int64_t v)
+{
+    if (v > 0)
+        store_bind_int64(s, i, v);
+    else
+        store_bind_null(s, i);
+}
+
+/* override - "inherit" → 0; else a duration. Unchanged when NULL. */
+static int override(const char *what, const char *v, int64_t min, int64_t *cur,
+                    struct rm_err *err)
+{
+    if (!v)
+        return 0;
+    if (strcmp(v, "inherit") == 0) {
+        *cur = 0;
+        return 0;
+    }
+    return conn_parse_duration(what, v, min, 365 * 86400, cur, err);
+}
+
+int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
+{
+    static const char sql_up[] =
+        "INSERT INTO tlds (tld, connection_id, allowed_terms, first_check_s, "
+        "poll_interval_s, deadline_reg_s, deadline_xfer_s, created_at, "
+        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tld) DO "
+        "UPDATE SET connection_id = excluded.connection_id, allowed_terms = "
+        "excluded.allowed_terms, first_check_s = excluded.first_check_s, "
+        "poll_interval_s = excluded.poll_interval_s, deadline_reg_s = "
+        "excluded.deadline_reg_s, deadline_xfer_s = excluded.deadline_xfer_s, "
+        "updated_at = excluded.updated_at";
+    static const char sql_price[] =
+        "INSERT INTO tld_prices (tld, operation, term, amount) VALUES (?, ?, "
+        "?, ?) ON CONFLICT (tld, operation, term) DO UPDATE SET amount = "
+        "excluded.amount";
+    static const char sql_unprice[] = "DELETE FROM tld_prices WHERE tld = ? "
+                                      "AND operation = ? AND term = ?";
+    char name[NAME_MAX_ASCII + 1];
+    struct tld cur;
+    struct conn c = {0};
+    struct store_stmt *s;
+    int64_t now = clock_now();
+    int64_t amounts[64];
+    enum tld_op ops[64], unops[64];
+    int terms[64], unterms[64];
+    bool exists;
+    int rc;
+
+    if ((rc = tld_normalize(r->tld, name, sizeof name, err)) < 0)
+        return rc;
+    if (r->nprices > 64 || r->nunprices > 64)
+        return rm_err_set(err, RM_ELIMIT, "at most 64 prices per call");
+    /* Everything is validated before the transaction opens. */
+    for (size_t i = 0; i < r->nprices; i++) {
+        const char *eq = strchr(r->prices[i], '=');
+        if (!eq)
+            return rm_err_set(err, RM_EINVAL,
+                              "price \"%.60s\": write OP:TERM=AMOUNT",
+                              r->prices[i]);
+        if ((rc = parse_price_key(r->prices[i], (size_t)(eq - r->prices[i]),
+                                  &ops[i], &terms[i], err)) < 0)
+            return rc;
+        if ((rc = money_parse(eq + 1, &amounts[i], err)) < 0)
+            return rc;
+    }
+    for (size_t i = 0; i < r->nunprices; i++)
+        if ((rc = parse_price_key(r->unprices[i], strlen(r->unprices[i]),
+                                  &unops[i], &unterms[i], err)) < 0)
+            return rc;
+    rc = tld_get(app, name, &cur, err);
+    if (rc == RM_ENOTFOUND) {
+        exists = false;
+        memset(&cur, 0, sizeof cur);
+        cur.allowed_terms = 0x7fe;
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        exists = true;
+    }
+    if (r->connection) {
+        if ((rc = conn_get(app, r->connection, &c, err)) < 0)
+            return rc;
+        cur.connection_id = c.id;
+        conn_release(&c);
+    } else if (!exists) {
+        return rm_err_set(err, RM_EINVAL,
+                          "new TLD .%s needs --registrar CONNECTION", name);
+    }
+    if (r->terms && (rc = parse_terms(r->terms, &cur.allowed_terms, err)) < 0)
+        return rc;
+    if ((rc = override("first check", r->first_check, 0, &cur.first_check_s,
+                       err)) < 0 ||
+        (rc = override("poll interval", r->poll_interval, 1,
+                       &cur.poll_interval_s, err)) < 0 ||
+        (rc = override("registration deadline", r->deadline_reg, 60,
+                       &cur.deadline_reg_s, err)) < 0 ||
+        (rc = override("transfer deadline", r->deadline_xfer, 60,
+                       &cur.deadline_xfer_s, err)) < 0)
+        return rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql_up, &s, err)) < 0)
+        goto out;
+    store_bind_text(s, 1, name);
+    store_bind_int64(s, 2, cur.connection_id);
+    store_bind_int64(s, 3, cur.allowed_terms);
+    bind_override(s, 4, cur.first_check_s);
+    bind_override(s, 5, cur.poll_interval_s);
+    bind_override(s, 6, cur.deadline_reg_s);
+    bind_override(s, 7, cur.deadline_xfer_s);
+    store_bind_int64(s, 8, now);
+    store_bind_int64(s, 9, now);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    for (size_t i = 0; rc >= 0 && i < r->nprices; i++) {
+        if ((rc = store_prepare(app->st, sql_price, &s, err)) < 0)
+            break;
+        store_bind_text(s, 1, name);
+        store_bind_text(s, 2, tld_op_name(ops[i]));
+        store_bind_int64(s, 3, terms[i]);
+        store_bind_int64(s, 4, amounts[i]);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++) {
+        if ((rc = store_prepare(app->st, sql_unprice, &s, err)) < 0)
+            break;
+        store_bind_text(s, 1, name);
+        store_bind_text(s, 2, tld_op_name(unops[i]));
+        store_bind_int64(s, 3, unterms[i]);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, err);
+out:
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_remove(struct app *app, const char *tld, struct rm_err *err)
+{
+    static const char sql_use[] =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE tld = ? AND "
+        "status NOT IN ('failed', 'cancelled', 'transferred_away')";
+    static const char sql_del[] = "DELETE FROM tlds WHERE tld = ?";
+    char name[NAME_MAX_ASCII + 1];
+    struct store_stmt *s;
+    int64_t n = 0;
+    int rc;
+
+    if ((rc = tld_normalize(tld, name, sizeof name, err)) < 0)
+        return rc;
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql_use, &s, err)) < 0)
+        goto out;
+    store_bind_text(s, 1, name);
+    if ((rc = store_step(s, err)) == STORE_ROW)
+        n = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    if (n) {
+        rc = rm_err_set(err, CORE_EREFUSED,
+                        ".%s has %" PRId64 " live domain(s); not removed", name,
+                        n);
+        goto out;
+    }
+    if ((rc = store_prepare(app->st, sql_del, &s, err)) < 0)
+        goto out;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc >= 0 && store_changes(app->st) == 0)
+        rc = rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not configured", name);
+    if (rc >= 0)
+        rc = store_commit(app->st, err);
+out:
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+#define TLD_COLS                                                               \
+    "t.tld, t.connection_id, c.title, t.allowed_terms, "                       \
+    "COALESCE(t.first_check_s, 0), COALESCE(t.poll_interval_s, 0), "           \
+    "COALESCE(t.deadline_reg_s, 0), COALESCE(t.deadline_xfer_s, 0), "          \
+    "COALESCE(t.first_check_s, c.first_check_s), "                             \
+    "COALESCE(t.poll_interval_s, c.poll_interval_s), "                         \
+    "COALESCE(t.deadline_reg_s, c.deadline_reg_s), "                           \
+    "COALESCE(t.deadline_xfer_s, c.deadline_xfer_s) "                          \
+    "FROM tlds t JOIN registrar_connections c ON c.id = t.connection_id "
+
+static void read_tld(struct store_stmt *s, struct tld *t)
+{
+    const char *v;
+
+    memset(t, 0, sizeof *t);
+    v = store_col_text(s, 0);
+    snprintf(t->tld, sizeof t->tld, "%s", v ? v : "");
+    t->connection_id = store_col_int64(s, 1);
+    v = store_col_text(s, 2);
+    snprintf(t->connection, sizeof t->connection, "%s", v ? v : "");
+    t->allowed_terms = (unsigned)store_col_int64(s, 3);
+    t->first_check_s = store_col_int64(s, 4);
+    t->poll_interval_s = store_col_int64(s, 5);
+    t->deadline_reg_s = store_col_int64(s, 6);
+    t->deadline_xfer_s = store_col_int64(s, 7);
+    t->eff_first_check_s = store_col_int64(s, 8);
+    t->eff_poll_interval_s = store_col_int64(s, 9);
+    t->eff_deadline_reg_s = store_col_int64(s, 10);
+    t->eff_deadline_xfer_s = store_col_int64(s, 11);
+    for (int o = 0; o < TLD_NOPS; o++)
+        for (int y = 0; y <= TLD_MAX_TERM; y++)
+            t->price[o][y] = TLD_NOPRICE;
+}
+
+static int load_prices(struct app *app, struct tld *t, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT operation, term, amount FROM tld_prices WHERE tld = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, t->tld);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        const char *op = store_col_text(s, 0);
+        enum tld_op o;
+        int64_t term = store_col_int64(s, 1);
+        if (op && op_from_name(op, strlen(op), &o) == 0 && term >= 1 &&
+            term <= TLD_MAX_TERM)
+            t->price[o][term] = store_col_int64(s, 2);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_get(struct app *app, const char *tld, struct tld *out,
+            struct rm_err *err)
+{
+    static const char sql[] = "SELECT " TLD_COLS "WHERE t.tld = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, tld);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        read_tld(s, out);
+        rc = 0;
+    } else if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not offered", tld);
+    }
+    store_stmt_release(s);
+    if (rc == 0)
+        rc = load_prices(app, out, err);
+    return rc;
+}
+
+int tld_list(struct app *app, struct tld **out, size_t *n, struct rm_err *err)
+{
+    static const char sql[] = "SELECT " TLD_COLS "ORDER BY t.tld";
+    struct store_stmt *s;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 8;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        read_tld(s, &(*out)[(*n)++]);
+    }
+    store_stmt_release(s);
+    for (size_t i = 0; rc >= 0 && i < *n; i++)
+        rc = load_prices(app, &(*out)[i], err);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
+int tld_for_name(struct app *app, const struct name *n, struct tld *out,
+                 struct rm_err *err)
+{
+    /* Longest suffix first, never the whole name: "a.co.uk" tries
+     * "co.uk", then "uk". */
+    for (size_t i = 1; i < n->labels; i++) {
+        const char *suf = name_suffix_of(n, i);
+        int rc = tld_get(app, suf, out, err);
+        if (rc != RM_ENOTFOUND)
+            return rc;
+    }
+    return rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not offered", n->tld);
+}
+
+int tld_price_for(const struct tld *t, enum tld_op op, int term,
+                  int64_t *amount, struct rm_err *err)
+{
+    char offered[64] = "";
+    size_t len = 0;
+
+    if (term >= 1 && term <= TLD_MAX_TERM &&
+        (t->allowed_terms & (1u << term)) && t->price[op][term] >= 0) {
+        *amount = t->price[op][term];
+        return 0;
+    }
+    for (int y = 1; y <= TLD_MAX_TERM; y++)
+        if ((t->allowed_terms & (1u << y)) && t->price[op][y] >= 0)
+            len += (size_t)snprintf(offered + len, sizeof offered - len, "%s%d",
+                                    len ? "," : "", y);
+    return rm_err_set(err, RM_EINVAL,
+                      "%s of .%s for %d year(s) is not offered (terms "
+                      "offered: %s)",
+                      tld_op_name(op), t->tld, term, len ? offered : "none");
+}

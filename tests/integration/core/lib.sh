@@ -1,0 +1,199 @@
+# lib.sh - shared helpers of the core integration tests (POSIX sh).
+#
+# Each test sources this file with REGMAN and SIM set to the binaries. It
+# gets a private temp dir, an opensrs-sim on 127.0.0.1 with OS-chosen ports
+# (read from its --ready-file), and a regman installation made by
+# `regman init`. JSON is read with python3 (meson itself needs it).
+
+set -u
+SIM_USER=test
+SIM_KEY=9a1b2c3d4e5f60718293a4b5c6d7e8f9
+PASS=0
+FAIL=0
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/regman-it.XXXXXX")
+SIM_PID=
+
+cleanup() {
+    if [ -n "$SIM_PID" ]; then
+        kill "$SIM_PID" 2>/dev/null
+        wait "$SIM_PID" 2>/dev/null
+    fi
+    rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+ok() {
+    PASS=$((PASS + 1))
+    echo "ok - $*"
+}
+bad() {
+    FAIL=$((FAIL + 1))
+    echo "not ok - $*"
+}
+# check DESC CMD... - a shell condition.
+check() {
+    _desc=$1
+    shift
+    if "$@"; then ok "$_desc"; else bad "$_desc"; fi
+}
+# expect_rc WANT DESC -- CMD... - run CMD, compare its exit status.
+expect_rc() {
+    _want=$1
+    _desc=$2
+    shift 3
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    _got=$?
+    if [ "$_got" = "$_want" ]; then
+        ok "$_desc (exit $_got)"
+    else
+        bad "$_desc: exit $_got, want $_want"
+        sed 's/^/#   /' "$WORK/out" "$WORK/err"
+    fi
+}
+finish() {
+    echo "# $PASS passed, $FAIL failed"
+    [ "$FAIL" = 0 ]
+}
+
+# jget FILE EXPR - python expression over j (the parsed JSON of FILE).
+jget() {
+    python3 -c 'import json,sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1" "$2"
+}
+
+# sql QUERY - one value from the regman database (read-only).
+sql() {
+    python3 -c 'import sqlite3,sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+r = c.execute(sys.argv[2]).fetchone()
+print("" if r is None or r[0] is None else r[0])' "$WORK/regman.db" "$1"
+}
+# sql_write QUERY - change the database behind regman's back (tests only).
+sql_write() {
+    python3 -c 'import sqlite3,sys
+c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
+        "$WORK/regman.db" "$1"
+}
+# dbsig - a digest of every row that matters (not the registrar log).
+dbsig() {
+    python3 -c 'import sqlite3,sys,hashlib
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+h = hashlib.sha256()
+for t in ("registrar_connections", "tlds", "tld_prices", "accounts",
+          "contacts", "domains", "operations", "ledger_postings",
+          "ledger_entries", "mail_outbox"):
+    for r in c.execute("SELECT * FROM " + t + " ORDER BY 1"):
+        h.update(repr(r).encode())
+print(h.hexdigest())' "$WORK/regman.db"
+}
+
+# sim_start [ARGS] - start opensrs-sim; sets SIM_URL_PORT, CTL.
+sim_start() {
+    "$SIM" --listen 127.0.0.1:0 --control 127.0.0.1:0 \
+        --reseller "$SIM_USER:$SIM_KEY" --ready-file "$WORK/sim.ready" \
+        --log "$WORK/sim.log" "$@" &
+    SIM_PID=$!
+    i=0
+    while [ ! -s "$WORK/sim.ready" ]; do
+        i=$((i + 1))
+        if [ $i -gt 500 ] || ! kill -0 "$SIM_PID" 2>/dev/null; then
+            echo "opensrs-sim did not start" >&2
+            exit 1
+        fi
+        sleep 0.01
+    done
+    SIM_PORT=$(sed -n 's/^listen=127.0.0.1://p' "$WORK/sim.ready")
+    CTL=http://$(sed -n 's/^control=//p' "$WORK/sim.ready")
+}
+
+# ctl METHOD PATH [BODY] - the sim's control API.
+ctl() {
+    if [ $# -ge 3 ]; then
+        curl -sf -X "$1" -H 'Content-Type: application/json' -d "$3" "$CTL$2"
+    else
+        curl -sf -X "$1" "$CTL$2"
+    fi
+}
+# sim_count ACTION DOMAIN - requests the sim received for the domain.
+sim_count() {
+    ctl GET /counts >"$WORK/counts.json"
+    jget "$WORK/counts.json" \
+        "j['domains'].get('$1', {}).get('$2', 0)"
+}
+# sim_has DOMAIN - 0 when the domain is in the reseller's portfolio.
+sim_has() {
+    ctl GET /state >"$WORK/state.json"
+    python3 -c 'import json,sys
+s = json.load(open(sys.argv[1]))
+sys.exit(0 if s["domains"].get(sys.argv[2], {}).get("owner") == sys.argv[3]
+         else 1)' "$WORK/state.json" "$1" "$SIM_USER"
+}
+# sim_pending DOMAIN - 0 when an order, queued request or transfer of the
+# domain is still open at the sim.
+sim_pending() {
+    ctl GET /state >"$WORK/state.json"
+    python3 -c 'import json,sys
+s = json.load(open(sys.argv[1]))
+d = sys.argv[2]
+done = ("completed", "declined", "cancelled")
+o = any(v.get("domain") == d and v.get("status") not in done
+        for v in s["orders"].values())
+q = any(v.get("domain") == d for v in s["queue"].values())
+t = any(v.get("domain") == d and v.get("status") not in done
+        for v in s["transfers"].values())
+sys.exit(0 if o or q or t else 1)' "$WORK/state.json" "$1"
+}
+
+# regman subcommand wrapper: `rg domain list` = regman domain list -c ...
+rg() {
+    cmd=$1
+    shift
+    "$REGMAN" "$cmd" -c "$WORK/regman.conf" "$@"
+}
+
+# setup_regman - init, one connection to the sim, .com/.net priced, an
+# account "alice" with 1000.00 and an owner contact.
+setup_regman() {
+    "$REGMAN" init --dir "$WORK" >/dev/null || exit 1
+    # short timeouts: the "hang" fault must not take 80 s
+    sed -i 's/^timeout_ms = .*/timeout_ms = 1500/;
+            s/^retry_delay_ms = .*/retry_delay_ms = 10/' "$WORK/regman.conf"
+    rg registrar add --title sim --server 127.0.0.1 --port "$SIM_PORT" \
+        --tls no --login "$SIM_USER" --key "$SIM_KEY" \
+        --ns ns1.example.net,ns2.example.net >/dev/null || exit 1
+    rg tld set .com --registrar sim --terms 1-10 --price register:1=12.50 \
+        --price register:2=25 --price renew:1=13 --price renew:2=26 \
+        --price transfer:1=10 >/dev/null || exit 1
+    rg tld set .net --registrar sim --price register:1=11 \
+        --price renew:1=11 --price transfer:1=9 >/dev/null || exit 1
+    rg account add alice --email alice@example.com >/dev/null || exit 1
+    rg account credit alice 1000 --ref seed >/dev/null || exit 1
+    rg account contact alice --first-name Alice --last-name Smith \
+        --address1 "1 Main St" --city Toronto --postal-code M5V1A1 \
+        --country CA --phone +1.4165550123 --email alice@example.com \
+        >/dev/null || exit 1
+}
+
+# audit_clean DESC - `regman audit` exits 0.
+audit_clean() {
+    if rg audit >"$WORK/audit.out" 2>&1; then
+        ok "audit clean: $1"
+    else
+        bad "audit: $1"
+        sed 's/^/#   /' "$WORK/audit.out"
+    fi
+}
+
+# op_state DOMAIN - state of the domain's newest operation.
+op_state() {
+    sql "SELECT o.state FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = '$1' ORDER BY o.id DESC LIMIT 1"
+}
+dom_status() {
+    sql "SELECT status FROM domains WHERE name = '$1' ORDER BY id DESC LIMIT 1"
+}
+# charges/refunds of the domain's operations
+postings() {
+    sql "SELECT COUNT(*) FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = '$1' AND p.kind = '$2'"
+}

@@ -1,0 +1,233 @@
+#!/bin/sh
+# test_ops - every domain operation and outcome through the real regman
+# and opensrs-sim binaries on a real SQLite file, including every sim
+# fault. After each: `regman audit` is clean and the sim's counts prove
+# no order was sent twice.
+# usage: test_ops.sh REGMAN OPENSRS_SIM
+REGMAN=$1
+SIM=$2
+. "$(dirname "$0")/lib.sh"
+
+sim_start
+setup_regman
+
+# --- connections ----------------------------------------------------------
+expect_rc 0 "registrar test prints the registrar balance" -- \
+    rg registrar test sim
+check "test output shows a balance" grep -q "balance" "$WORK/out"
+rg registrar show sim --json >"$WORK/conn.json"
+check "the key is never printed" \
+    sh -c "! grep -q '$SIM_KEY' '$WORK/conn.json'"
+check "the key is sealed at rest" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_connections WHERE key_enc LIKE '%$SIM_KEY%'")" = 0
+expect_rc 2 "unknown connection" -- rg registrar show nosuch
+
+# --- lookup -----------------------------------------------------------------
+expect_rc 0 "lookup of a free name" -- rg domain lookup free-name.com --json
+check "lookup lists the price per term" \
+    test "$(jget "$WORK/out" "j['prices']['1']")" = "12.50"
+expect_rc 1 "lookup of a taken name" -- rg domain lookup taken.com
+
+# --- register: done ---------------------------------------------------------
+expect_rc 0 "register succeeds" -- \
+    rg domain register good.com --account alice --json
+check "state succeeded" test "$(op_state good.com)" = succeeded
+check "domain active" test "$(dom_status good.com)" = active
+check "expiry from the registrar" \
+    test -n "$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")"
+check "sent once" test "$(sim_count SW_REGISTER good.com)" = 1
+check "sim has it" sim_has good.com
+check "mail queued for the customer" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'alice@example.com'")" -ge 1
+audit_clean "register done"
+
+expect_rc 1 "a live name cannot be registered twice" -- \
+    rg domain register good.com --account alice
+check "still sent once" test "$(sim_count SW_REGISTER good.com)" = 1
+
+# IDN: both forms stored
+expect_rc 0 "register an IDN name" -- \
+    rg domain register bücher.com --account alice
+check "A-label and U-label stored" \
+    test "$(sql "SELECT unicode_name FROM domains WHERE name = 'xn--bcher-kva.com'")" = "bücher.com"
+
+# --- renew ------------------------------------------------------------------
+exp0=$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")
+expect_rc 0 "renew succeeds" -- rg domain renew good.com --account alice
+check "expiry moved a year" \
+    test "$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")" -gt "$exp0"
+y0=$(python3 -c "import time; print(time.gmtime($exp0).tm_year)")
+check "renewal carried our expiry year ($y0)" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE action = 'RENEW' AND request LIKE '%currentexpirationyear\">$y0<%'")" = 1
+check "RENEW sent once" test "$(sim_count RENEW good.com)" = 1
+audit_clean "renew done"
+
+# 541: our record disagrees with the registrar → failed, refunded,
+# record refreshed, never re-sent; the next renew works.
+real=$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")
+sql_write "UPDATE domains SET expires_at = expires_at - 5 * 31536000 WHERE name = 'good.com'"
+expect_rc 1 "renew with a stale expiry year fails (541)" -- \
+    rg domain renew good.com
+check "RENEW sent once more only" test "$(sim_count RENEW good.com)" = 2
+check "record refreshed from GET DOMAIN" \
+    test "$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")" = "$real"
+check "the failed renewal is refunded" \
+    test "$(postings good.com refund)" = 1
+check "domain back to active" test "$(dom_status good.com)" = active
+expect_rc 0 "renew again succeeds" -- rg domain renew good.com
+audit_clean "renew 541"
+
+# --- transfer ---------------------------------------------------------------
+ctl POST /domains '{"name":"moving.com","owner":"other","expiry":"2027-06-01 00:00:00","auth_info":"sesame"}' >/dev/null
+expect_rc 0 "transferability check" -- rg domain transfer-status moving.com
+expect_rc 3 "transfer goes pending" -- \
+    rg domain transfer moving.com --account alice --auth-code sesame
+check "transfer pending" test "$(op_state moving.com)" = pending
+check "domain transferring" test "$(dom_status moving.com)" = transferring
+check "transfer sent once" test "$(sim_count SW_REGISTER moving.com)" = 1
+check "auth code never logged" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%sesame%' OR response LIKE '%sesame%'")" = 0
+expect_rc 3 "own transfer status: still pending" -- \
+    rg domain transfer-status moving.com --account alice
+check "registrar status recorded" \
+    test -n "$(sql "SELECT transfer_status FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'moving.com'")"
+audit_clean "transfer pending"
+ctl POST /clock/advance '{"seconds": 864000}' >/dev/null
+expect_rc 0 "transfer completes after the registry window" -- \
+    rg domain transfer-status moving.com --account alice
+check "transfer succeeded" test "$(op_state moving.com)" = succeeded
+check "transferred domain active" test "$(dom_status moving.com)" = active
+audit_clean "transfer completed"
+expect_rc 1 "transfer with a wrong auth code fails" -- \
+    rg domain transfer taken.net --account alice --auth-code wrong
+check "refunded" test "$(postings taken.net refund)" = 1
+audit_clean "transfer refused"
+
+# --- insufficient funds: refused, nothing written --------------------------
+rg account add bob >/dev/null
+rg account contact bob --first-name Bob --last-name B --address1 x \
+    --city y --postal-code 1 --country US --phone +1.5555550000 \
+    --email bob@example.com >/dev/null
+sig=$(dbsig)
+expect_rc 1 "insufficient funds refused" -- \
+    rg domain register poor.com --account bob
+check "insufficient funds: nothing written" test "$(dbsig)" = "$sig"
+check "insufficient funds: nothing sent" \
+    test "$(sim_count SW_REGISTER poor.com)" = 0
+
+# --- every sim fault on a registration --------------------------------------
+# fault → expected exit status (3 pending, 1 failed)
+for spec in close_before:3 close_after:3 http_500:3 truncated:3 \
+    malformed:3 hang:3 code_705:3 code_486:3 code_300:3 code_310:3 \
+    code_400:3 async:3 queue:3 forced_pending:3 decline_later:3 \
+    auth_failure:1; do
+    f=${spec%%:*}
+    want=${spec#*:}
+    d=$(echo "f-$f" | tr _ -).com
+    ctl POST /rules "{\"action\":\"SW_REGISTER\",\"domain\":\"$d\",\"fault\":\"$f\",\"count\":1}" >/dev/null
+    expect_rc "$want" "register under $f" -- \
+        rg domain register "$d" --account alice
+    check "$f: sent exactly once" test "$(sim_count SW_REGISTER "$d")" = 1
+    if [ "$want" = 3 ]; then
+        check "$f: operation pending, charged" \
+            test "$(op_state "$d")/$(postings "$d" charge)/$(postings "$d" refund)" = pending/1/0
+        check "$f: deadline and next check set" \
+            test -n "$(sql "SELECT deadline_at * next_check_at FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = '$d'")"
+    else
+        check "$f: failed and refunded once" \
+            test "$(op_state "$d")/$(postings "$d" refund)" = failed/1
+    fi
+    audit_clean "after $f"
+done
+check "queue: queue id stored" \
+    test -n "$(sql "SELECT queue_request_id FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'f-queue.com'")"
+check "forced_pending: order id stored" \
+    test -n "$(sql "SELECT o.registrar_order_id FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'f-forced-pending.com'")"
+
+# Follow-up checks (read-only): what the registrar did decides.
+expect_rc 0 "close_after: the check finds it registered" -- \
+    rg domain check f-close-after.com
+check "close_after: still sent once" \
+    test "$(sim_count SW_REGISTER f-close-after.com)" = 1
+ctl POST /clock/advance '{"seconds": 7200}' >/dev/null
+expect_rc 0 "async: completes" -- rg domain check f-async.com
+expect_rc 0 "queue: completes" -- rg domain check f-queue.com
+expect_rc 1 "decline_later: declined, refunded" -- \
+    rg domain check f-decline-later.com
+check "decline_later: refunded once" \
+    test "$(postings f-decline-later.com refund)" = 1
+# close_before never applied: past the deadline the final check refunds.
+expect_rc 3 "close_before: before the deadline it stays pending" -- \
+    rg domain check f-close-before.com
+REGMAN_CLOCK_OFFSET=300000 expect_rc 1 "close_before: timed out after the deadline" -- \
+    rg domain check f-close-before.com
+check "close_before: timed_out, refunded once" \
+    test "$(op_state f-close-before.com)/$(postings f-close-before.com refund)" = timed_out/1
+check "no registration was ever sent twice" \
+    test "$(ctl GET /counts | python3 -c 'import json,sys; print(max(json.load(sys.stdin)["domains"]["SW_REGISTER"].values()))')" = 1
+audit_clean "after follow-up checks"
+
+# --- faults on renewals --------------------------------------------------
+for spec in close_after:3 code_705:3 http_500:3 auth_failure:1; do
+    f=${spec%%:*}
+    want=${spec#*:}
+    d=$(echo "r-$f" | tr _ -).com
+    rg domain register "$d" --account alice >/dev/null
+    ctl POST /rules "{\"action\":\"RENEW\",\"domain\":\"$d\",\"fault\":\"$f\",\"count\":1}" >/dev/null
+    expect_rc "$want" "renew under $f" -- rg domain renew "$d"
+    check "renew $f: sent once" test "$(sim_count RENEW "$d")" = 1
+    audit_clean "renew $f"
+done
+expect_rc 0 "renew close_after: the check sees the new expiry" -- \
+    rg domain check r-close-after.com
+check "renew close_after: domain active again" \
+    test "$(dom_status r-close-after.com)" = active
+audit_clean "renew follow-up"
+
+# --- faults on transfers -----------------------------------------------------
+for f in close_after http_500 code_705; do
+    d=$(echo "t-$f" | tr _ -).com
+    ctl POST /domains "{\"name\":\"$d\",\"owner\":\"other\",\"expiry\":\"2027-06-01 00:00:00\",\"auth_info\":\"k\"}" >/dev/null
+    ctl POST /rules "{\"action\":\"SW_REGISTER\",\"domain\":\"$d\",\"fault\":\"$f\",\"count\":1}" >/dev/null
+    expect_rc 3 "transfer under $f" -- \
+        rg domain transfer "$d" --account alice --auth-code k
+    check "transfer $f: sent once" test "$(sim_count SW_REGISTER "$d")" = 1
+    audit_clean "transfer $f"
+done
+
+# --- not sent: nothing reached the registrar → failed + refund ------------
+dead=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+rg registrar add --title dead --server 127.0.0.1 --port "$dead" --tls no \
+    --login x --key y >/dev/null
+rg tld set .org --registrar dead --price register:1=5 >/dev/null
+expect_rc 1 "connection refused: failed after bounded retries" -- \
+    rg domain register never.org --account alice --json
+check "three attempts" test "$(jget "$WORK/out" "j['attempts']")" = 3
+check "never sent: refunded once" \
+    test "$(op_state never.org)/$(postings never.org refund)" = failed/1
+audit_clean "not sent"
+expect_rc 1 "a connection with domains cannot be removed" -- \
+    rg registrar rm sim
+expect_rc 1 "registrar test fails on a dead connection" -- \
+    rg registrar test dead
+
+# --- the registrar log ---------------------------------------------------------
+expect_rc 0 "log by domain" -- rg log --domain good.com --json
+check "log rows carry the operation id" \
+    test "$(jget "$WORK/out" "sum(1 for r in j if r['action'] == 'SW_REGISTER' and r['operation_id'])")" = 1
+expect_rc 0 "log as CSV" -- rg log --op 1 --csv
+check "CSV has a header and rows" test "$(wc -l <"$WORK/out")" -ge 2
+check "no key in the log" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%$SIM_KEY%'")" = 0
+check "registrant passwords are redacted in the log" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%\"reg_password\">[redacted]<%'")" -ge 1
+check "no registrant password in the clear" \
+    test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%\"reg_password\">%' AND request NOT LIKE '%\"reg_password\">[redacted]<%'")" = 0
+
+# --- audit detects damage ---------------------------------------------------
+sql_write "UPDATE accounts SET balance = balance + 1 WHERE name = 'alice'"
+expect_rc 1 "audit fails on a tampered balance (I1)" -- rg audit
+sql_write "UPDATE accounts SET balance = balance - 1 WHERE name = 'alice'"
+audit_clean "restored"
+
+finish
