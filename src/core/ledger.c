@@ -33,6 +33,8 @@
 #include <string.h>
 
 #include "core/ledger.h"
+
+#include "core/money.h"
 #include "util/xalloc.h"
 
 #define MAX_LEGS 2
@@ -149,12 +151,13 @@ static int funds_ok(const struct acct *a, int64_t charge, int64_t nb,
 {
     if (nb >= -a->credit_limit)
         return 0;
+    char bal[32], chg[32], lim[32];
     return rm_err_set(err, RM_ELIMIT,
-                      "insufficient funds: account %" PRId64
-                      " (%s) has a balance of %" PRId64
-                      ", the charge is %" PRId64
-                      " and the credit limit is %" PRId64 " (minor units)",
-                      a->id, a->name, a->balance, charge, a->credit_limit);
+                      "insufficient funds: account %s has a balance of %s, "
+                      "the charge is %s and the credit limit is %s",
+                      a->name, money_format(a->balance, bal),
+                      money_format(charge, chg),
+                      money_format(a->credit_limit, lim));
 }
 
 /* find_posting - id and content of the posting with idem_key, if any. */

@@ -708,8 +708,12 @@ struct begin_req {
 
 static int funds_refused(int rc, struct rm_err *err)
 {
-    if (rc == RM_ELIMIT)
-        return rm_err_set(err, CORE_EREFUSED, "%s", err->msg);
+    /* keep the ledger's message; only the class changes */
+    if (rc == RM_ELIMIT) {
+        if (err)
+            err->code = CORE_EREFUSED;
+        return CORE_EREFUSED;
+    }
     return rc;
 }
 

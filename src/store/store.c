@@ -148,7 +148,7 @@ static int apply_one(struct store *st, const struct store_migration *m,
                      int64_t known, struct rm_err *err)
 {
     struct store_stmt *s;
-    int64_t have;
+    int64_t have = 0;
     int rc;
 
     if ((rc = store_begin(st, STORE_TX_WRITE, err)) < 0)
@@ -196,7 +196,7 @@ fail:
 int store_migrate_with(struct store *st, const struct store_migration *list,
                        size_t n, struct rm_err *err)
 {
-    int64_t have, known = n == 0 ? 0 : list[n - 1].version;
+    int64_t have = 0, known = n == 0 ? 0 : list[n - 1].version;
     int rc;
 
     for (size_t i = 0; i < n; i++)
