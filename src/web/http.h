@@ -1,0 +1,217 @@
+/*
+ * http - regman's HTTP server (libmicrohttpd) and the frame every JSON
+ * endpoint runs in: limits, routing, authentication, CSRF, security
+ * headers, static files, /healthz and /metrics.
+ *
+ * Adding an endpoint is one table row and one handler function:
+ *
+ *   static int get_domain(struct web_req *r)
+ *   {
+ *       int64_t id;
+ *       int rc = api_path_id(r, "id", &id);     // 404 reply on junk
+ *       if (rc)
+ *           return rc;
+ *       ... load the row (r->st, or core via r->ctx) ...
+ *       if ((rc = auth_scope(r, row_account_id)))   // not yours: 404
+ *           return rc;
+ *       return web_reply_json(r, 200, obj);
+ *   }
+ *   static const struct web_route domain_routes[] = {
+ *       {"GET", "/api/v1/domains/{id}", get_domain, WEB_LOGIN},
+ *   };
+ *   web_server_add_routes(srv, domain_routes, 1);
+ *
+ * Handler contract
+ * - A handler runs on one of the server's threads with a worker checked
+ *   out for it alone: r->st (a store handle) and r->ctx (what the host's
+ *   worker_open made, e.g. a struct app). It must leave no transaction
+ *   open (the frame rolls back and logs one it finds).
+ * - It sets exactly one reply (web_reply_* or api_error*) and returns
+ *   what that call returned (0). Helpers that validate input set an error
+ *   reply themselves and return WEB_STOP: the handler returns it as is.
+ *   A negative return without a reply becomes a 500 "internal" error whose
+ *   details go to the log only.
+ * - r->who is the authenticated principal on WEB_LOGIN / WEB_ADMIN routes
+ *   (never NULL there); NULL on WEB_PUBLIC routes.
+ *
+ * What the frame guarantees before a handler runs
+ * - The request body is complete, at most cfg.max_body bytes (413 with a
+ *   JSON error otherwise) and NUL-terminated; a non-empty body on an API
+ *   route has Content-Type application/json (415 otherwise).
+ * - The route's access rule holds (401 without valid credentials, 403 for
+ *   a customer on a WEB_ADMIN route), and on POST/PUT/PATCH/DELETE from a
+ *   session cookie the X-CSRF-Token header equals the session's token
+ *   (403 "csrf_failed"). Bearer API tokens need no CSRF token: a browser
+ *   never attaches them by itself.
+ * Every response carries the security headers (CSP without inline script,
+ * X-Frame-Options DENY, Referrer-Policy no-referrer, X-Content-Type-Options
+ * nosniff; HSTS over TLS) and API responses Cache-Control: no-store.
+ *
+ * Threads: web_server_start runs cfg.threads MHD threads (epoll). The
+ * worker pool holds one worker per thread, opened at start; requests
+ * borrow one for the handler and give it back.
+ *
+ * Ownership: web_server_new copies cfg's scalars and strings; the route
+ * tables passed to web_server_add_routes must outlive the server (they
+ * are static const arrays). web_server_free stops and frees everything.
+ */
+#ifndef RM_WEB_HTTP_H
+#define RM_WEB_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+#include "util/err.h"
+
+struct web_server;
+struct web_req_priv;
+struct metrics;
+struct auth;
+struct auth_policy;
+
+/* A handler (or a helper) set an error reply: return this unchanged. */
+#define WEB_STOP 1
+
+#define WEB_USERNAME_MAX 64
+
+enum web_role { WEB_ROLE_ADMIN = 1, WEB_ROLE_CUSTOMER = 2 };
+
+/* The authenticated caller of a request (set by auth.c). */
+struct web_principal {
+    int64_t login_id;
+    char username[WEB_USERNAME_MAX + 1];
+    enum web_role role;
+    int64_t account_id; /* customer: its account; admin: 0 */
+    bool via_token;     /* Bearer API token (else session cookie) */
+    int64_t session_id; /* session row, 0 for a token */
+    int64_t token_id;   /* api_tokens row, 0 for a session */
+    char csrf[48];      /* the session's CSRF token ("" for a token) */
+};
+
+/* Route access rules. */
+enum web_access {
+    WEB_PUBLIC = 0, /* anyone; r->who is NULL */
+    WEB_LOGIN = 1,  /* any logged-in principal */
+    WEB_ADMIN = 2,  /* admins only; customers get 403 */
+};
+
+struct web_req;
+typedef int web_handler_fn(struct web_req *r);
+
+/*
+ * struct web_route - one row of a route table. pattern is an absolute
+ * path whose segments are literals or "{name}" (matches one non-empty
+ * segment; read it with web_param). A path that matches a pattern under
+ * another method gets 405 with an Allow header.
+ */
+struct web_route {
+    const char *method; /* "GET", "POST", "PUT", "PATCH", "DELETE" */
+    const char *pattern;
+    web_handler_fn *fn;
+    enum web_access access;
+};
+
+/* One per server thread: what a handler may use exclusively. */
+struct web_worker {
+    struct store *st;
+    void *ctx;
+};
+
+struct web_config {
+    const char *listen_addr;   /* numeric IPv4/IPv6; NULL = 127.0.0.1 */
+    unsigned port;             /* 0 = chosen by the OS (web_server_port) */
+    unsigned threads;          /* 0 = 4 */
+    size_t max_body;           /* 0 = 1 MiB */
+    size_t max_header;         /* per-connection header memory; 0 = 32 KiB */
+    unsigned max_conns;        /* 0 = 512 */
+    unsigned max_conns_per_ip; /* 0 = no limit */
+    unsigned conn_timeout_s;   /* idle connection timeout; 0 = 30 */
+    const char *web_root;      /* static files; NULL = none served */
+    const char *tls_cert_file; /* PEM; both set = HTTPS */
+    const char *tls_key_file;
+    /* Mark cookies Secure although this server speaks plain HTTP (it sits
+     * behind a TLS-terminating proxy). Always on with TLS. */
+    bool cookie_secure;
+    enum web_access metrics_access;        /* who may read /metrics */
+    const struct auth_policy *auth_policy; /* NULL = defaults (auth.h) */
+    /* Opens one worker (called cfg.threads times by web_server_start, on
+     * the caller's thread) and closes it (web_server_free). */
+    int (*worker_open)(void *arg, struct web_worker *w, struct rm_err *err);
+    void (*worker_close)(void *arg, struct web_worker *w);
+    void *worker_arg;
+};
+
+/*
+ * struct web_req - one request as a handler sees it. Strings are valid
+ * for the duration of the handler.
+ */
+struct web_req {
+    const char *method;
+    const char *path; /* percent-decoded, without the query */
+    const char *body; /* NUL-terminated ("" when none) */
+    size_t body_len;
+    const struct web_principal *who;
+    struct store *st; /* the borrowed worker's store handle */
+    void *ctx;        /* the borrowed worker's host context */
+    struct web_server *srv;
+    char client_ip[64];
+    bool tls;
+    struct web_req_priv *priv;
+};
+
+/* web_server_new - a server with the built-in routes (/healthz, /metrics,
+ * the auth endpoints); not listening yet. */
+int web_server_new(const struct web_config *cfg, struct web_server **out,
+                   struct rm_err *err);
+/* web_server_add_routes - add a route table (before web_server_start). */
+void web_server_add_routes(struct web_server *srv,
+                           const struct web_route *routes, size_t n);
+/* web_server_start - open the workers, bind and serve. */
+int web_server_start(struct web_server *srv, struct rm_err *err);
+/* web_server_port - the bound port (after start). */
+unsigned web_server_port(const struct web_server *srv);
+/* web_server_metrics - the registry /metrics renders (metrics.h). */
+struct metrics *web_server_metrics(struct web_server *srv);
+/* web_server_auth - the server's auth state (auth.h). */
+struct auth *web_server_auth(struct web_server *srv);
+bool web_server_cookie_secure(const struct web_server *srv);
+/* web_server_free - stop serving, close workers, free. NULL ok. */
+void web_server_free(struct web_server *srv);
+
+/* web_param - the value of "{name}" in the matched pattern, or NULL. */
+const char *web_param(const struct web_req *r, const char *name);
+/* web_query - a query-string argument (decoded), or NULL. */
+const char *web_query(const struct web_req *r, const char *name);
+/* web_header - a request header (case-insensitive name), or NULL. */
+const char *web_header(const struct web_req *r, const char *name);
+/* web_cookie - a request cookie, or NULL. */
+const char *web_cookie(const struct web_req *r, const char *name);
+
+/* Replies. Each returns 0; a second reply replaces the first. */
+/* web_reply_json - j is stolen (decref'd by the frame); NULL = no body. */
+int web_reply_json(struct web_req *r, unsigned status, json_t *j);
+/* web_reply_data - data is copied. */
+int web_reply_data(struct web_req *r, unsigned status, const char *ctype,
+                   const char *data, size_t len);
+/* web_reply_header - add a response header to the reply (any order with
+ * the web_reply_* call); Set-Cookie may repeat. Copied. */
+void web_reply_header(struct web_req *r, const char *name, const char *value);
+
+/* web_route_match - does path match pattern? On a match, up to maxp
+ * parameters are stored as (name, value) slices into pattern and path.
+ * Exposed for the unit tests. Returns the parameter count or -1. */
+struct web_param_slice {
+    const char *name, *value;
+    size_t name_len, value_len;
+};
+int web_route_match(const char *pattern, const char *path,
+                    struct web_param_slice *params, int maxp);
+
+/* The response headers every reply carries (name, value pairs, NULL
+ * terminated); tests compare against it. */
+extern const char *const web_security_headers[];
+
+#endif
