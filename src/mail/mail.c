@@ -1,0 +1,904 @@
+/*
+ * mail - the outbox and SMTP delivery; the contract is in mail.h.
+ *
+ * Invariants (mail_outbox):
+ * M1  A row's message_id and created_at never change: every attempt sends
+ *     the same bytes (mail_build_message is a pure function of the row).
+ * M2  A row leaves 'queued' only through record_outcome(), whose UPDATE
+ *     names the state and attempts it read, so an admin's retry racing a
+ *     delivery is never overwritten by a stale outcome.
+ * M3  attempts counts finished SMTP attempts; 'failed' means attempts
+ *     reached max_attempts (or an admin will retry it); rows are never
+ *     deleted.
+ */
+#include "mail/mail.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "mail/template.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#define ROW_COLS                                                               \
+    "id, idem_key, message_id, to_addr, subject, body, state, attempts, "      \
+    "next_attempt_at, created_at, sent_at, last_error"
+
+void mail_config_init(struct mail_config *mc)
+{
+    memset(mc, 0, sizeof(*mc));
+    mc->tls = MAIL_TLS_STARTTLS;
+    mc->timeout_s = 60;
+    mc->retry_min_s = 60;
+    mc->retry_max_s = 3600;
+    mc->max_attempts = 10;
+}
+
+void mail_config_release(struct mail_config *mc)
+{
+    free(mc->smtp_url);
+    free(mc->username);
+    if (mc->password) {
+        explicit_bzero(mc->password, strlen(mc->password));
+        free(mc->password);
+    }
+    free(mc->ca_file);
+    free(mc->from);
+    free(mc->from_name);
+    free(mc->admin);
+    free(mc->templates_dir);
+    mail_config_init(mc);
+}
+
+/* addr_ok - a bare address local@domain, nothing a header or an SMTP
+ * command could be split on. */
+static bool addr_ok(const char *a)
+{
+    size_t n = strlen(a);
+    const char *at = strchr(a, '@');
+    if (n == 0 || n > MAIL_ADDR_MAX || !at || at == a || !at[1] ||
+        strchr(at + 1, '@') || at[1] == '.' || a[n - 1] == '.')
+        return false;
+    for (const char *p = a; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= 0x20 || c >= 0x7f || strchr("<>()[]\\,;:\"", c))
+            return false;
+    }
+    return true;
+}
+
+/* utf8_len - length of the valid UTF-8 sequence at p (at most n bytes), 0
+ * when invalid (overlong forms and surrogates included). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+    if (p[0] < 0x80)
+        return 1;
+    size_t len;
+    unsigned min;
+    unsigned cp;
+    if ((p[0] & 0xe0) == 0xc0) {
+        len = 2, min = 0x80, cp = p[0] & 0x1f;
+    } else if ((p[0] & 0xf0) == 0xe0) {
+        len = 3, min = 0x800, cp = p[0] & 0x0f;
+    } else if ((p[0] & 0xf8) == 0xf0) {
+        len = 4, min = 0x10000, cp = p[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+static bool utf8_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t l = utf8_len(p + i, n - i);
+        if (l == 0)
+            return false;
+        i += l;
+    }
+    return true;
+}
+
+/* text_ok - UTF-8 without control characters (a subject, a name). */
+static bool text_ok(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            return false;
+    return utf8_ok(s, strlen(s));
+}
+
+static int loopback_host(const char *url)
+{
+    const char *h = strstr(url, "://");
+    h = h ? h + 3 : url;
+    size_t n = strcspn(h, ":/");
+    if (h[0] == '[')
+        n = strcspn(h, "]") + 1;
+    return (n == 9 && !strncmp(h, "localhost", 9)) ||
+           (n == 5 && !strncmp(h, "[::1]", 5)) || !strncmp(h, "127.", 4);
+}
+
+static void get_string(struct config *cfg, const char *key, char **out)
+{
+    const char *v = config_get(cfg, "mail", key);
+    if (v && *v) {
+        free(*out);
+        *out = xstrdup(v);
+    }
+}
+
+int mail_config_load(struct config *cfg, struct mail_config *mc,
+                     struct rm_err *err)
+{
+    static const char *const keys[] = {"smtp_url", "username", "password",
+                                       "ca_file",  "from",     "from_name",
+                                       "admin",    "templates"};
+    char **dst[] = {&mc->smtp_url, &mc->username,     &mc->password,
+                    &mc->ca_file,  &mc->from,         &mc->from_name,
+                    &mc->admin,    &mc->templates_dir};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        get_string(cfg, keys[i], dst[i]);
+
+    const char *where = cfg->path ? cfg->path : "config";
+    if (mc->smtp_url) {
+        if (!strncmp(mc->smtp_url, "smtps://", 8)) {
+            mc->tls = MAIL_TLS_IMPLICIT;
+        } else if (!strncmp(mc->smtp_url, "smtp://", 7)) {
+            bool starttls = !loopback_host(mc->smtp_url);
+            if (config_get_bool(cfg, "mail", "starttls", starttls, &starttls,
+                                err) < 0)
+                return err ? err->code : RM_EINVAL;
+            mc->tls = starttls ? MAIL_TLS_STARTTLS : MAIL_TLS_NONE;
+        } else {
+            return rm_err_set(err, RM_EINVAL,
+                              "%s: [mail] smtp_url must start with smtp:// "
+                              "or smtps://",
+                              where);
+        }
+    }
+    if (!mc->username != !mc->password)
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: [mail] username and password go together",
+                          where);
+    if (mc->from && !addr_ok(mc->from))
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: [mail] from is not a plain address: %s", where,
+                          mc->from);
+    if (mc->admin && !addr_ok(mc->admin))
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: [mail] admin is not a plain address: %s", where,
+                          mc->admin);
+    if (mc->from_name && !text_ok(mc->from_name))
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: [mail] from_name has control characters or "
+                          "is not UTF-8",
+                          where);
+    struct {
+        const char *key;
+        int64_t *v, min, max;
+    } ints[] = {
+        {"timeout_s", &mc->timeout_s, 1, 3600},
+        {"retry_min_s", &mc->retry_min_s, 1, 86400},
+        {"retry_max_s", &mc->retry_max_s, 1, 30 * 86400},
+        {"max_attempts", &mc->max_attempts, 1, 1000},
+    };
+    for (size_t i = 0; i < sizeof(ints) / sizeof(ints[0]); i++)
+        if (config_get_int(cfg, "mail", ints[i].key, *ints[i].v, ints[i].min,
+                           ints[i].max, ints[i].v, err) < 0)
+            return err ? err->code : RM_EINVAL;
+    if (mc->retry_max_s < mc->retry_min_s)
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: [mail] retry_max_s is below retry_min_s", where);
+    if (!mc->templates_dir)
+        mc->templates_dir = xstrdup("templates");
+    return 0;
+}
+
+void mail_row_release(struct mail_row *row)
+{
+    free(row->idem_key);
+    free(row->message_id);
+    free(row->to_addr);
+    free(row->subject);
+    free(row->body);
+    free(row->state);
+    free(row->last_error);
+    memset(row, 0, sizeof(*row));
+}
+
+void mail_rows_free(struct mail_row *rows, int n)
+{
+    for (int i = 0; i < n; i++)
+        mail_row_release(&rows[i]);
+    free(rows);
+}
+
+static char *dup_col(struct store_stmt *s, int col)
+{
+    const char *t = store_col_text(s, col);
+    return t ? xstrdup(t) : NULL;
+}
+
+static void read_row(struct store_stmt *s, struct mail_row *r)
+{
+    r->id = store_col_int64(s, 0);
+    r->idem_key = dup_col(s, 1);
+    r->message_id = dup_col(s, 2);
+    r->to_addr = dup_col(s, 3);
+    r->subject = dup_col(s, 4);
+    r->body = dup_col(s, 5);
+    r->state = dup_col(s, 6);
+    r->attempts = store_col_int64(s, 7);
+    r->next_attempt_at = store_col_int64(s, 8);
+    r->created_at = store_col_int64(s, 9);
+    r->sent_at = store_col_is_null(s, 10) ? 0 : store_col_int64(s, 10);
+    r->last_error = dup_col(s, 11);
+}
+
+static void new_message_id(const char *from, char *out, size_t n)
+{
+    unsigned char rnd[16];
+    size_t got = 0;
+    while (got < sizeof(rnd)) {
+        ssize_t r = getrandom(rnd + got, sizeof(rnd) - got, 0);
+        if (r > 0)
+            got += (size_t)r;
+    }
+    char hex[33];
+    for (size_t i = 0; i < sizeof(rnd); i++)
+        snprintf(hex + 2 * i, 3, "%02x", rnd[i]);
+    snprintf(out, n, "<%s.regman@%s>", hex, strchr(from, '@') + 1);
+}
+
+int mail_queue(struct store *st, const struct mail_config *mc,
+               const char *idem_key, const char *to, const char *subject,
+               const char *body, int64_t now, int64_t *id, struct rm_err *err)
+{
+    if (!store_in_tx(st))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "mail: mail_queue outside a transaction");
+    if (!mc->from)
+        return rm_err_set(err, RM_EINVAL,
+                          "mail: no [mail] from address configured");
+    if (!idem_key || !*idem_key || strlen(idem_key) > 200)
+        return rm_err_set(err, RM_EINVAL,
+                          "mail: idempotency key must be 1..200 bytes");
+    if (!addr_ok(to))
+        return rm_err_set(err, RM_EINVAL,
+                          "mail: not a plain mail address: \"%.80s\"", to);
+    if (strlen(subject) > MAIL_SUBJECT_MAX)
+        return rm_err_set(err, RM_ELIMIT, "mail: subject over %d bytes",
+                          MAIL_SUBJECT_MAX);
+    if (!text_ok(subject))
+        return rm_err_set(err, RM_EINVAL,
+                          "mail: subject has control characters or is not "
+                          "UTF-8");
+    size_t blen = strlen(body);
+    if (blen > MAIL_BODY_MAX)
+        return rm_err_set(err, RM_ELIMIT, "mail: body over %d bytes",
+                          MAIL_BODY_MAX);
+    if (!utf8_ok(body, blen))
+        return rm_err_set(err, RM_EINVAL, "mail: body is not UTF-8");
+
+    char msgid[MAIL_ADDR_MAX + 64];
+    new_message_id(mc->from, msgid, sizeof(msgid));
+
+    struct store_stmt *s;
+    int rc = store_prepare(
+        st,
+        "INSERT INTO mail_outbox (idem_key, message_id, to_addr, subject, "
+        "body, state, attempts, next_attempt_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
+        "ON CONFLICT (idem_key) DO NOTHING RETURNING id",
+        &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, idem_key);
+    store_bind_text(s, 2, msgid);
+    store_bind_text(s, 3, to);
+    store_bind_text(s, 4, subject);
+    store_bind_text(s, 5, body);
+    store_bind_int64(s, 6, now);
+    store_bind_int64(s, 7, now);
+    rc = store_step(s, err);
+    int64_t newid = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
+    if (rc == STORE_ROW)
+        rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (newid == 0) {
+        /* A replay of an event already queued: report the first row. */
+        rc = store_prepare(st, "SELECT id FROM mail_outbox WHERE idem_key = ?",
+                           &s, err);
+        if (rc < 0)
+            return rc;
+        store_bind_text(s, 1, idem_key);
+        rc = store_step(s, err);
+        if (rc == STORE_ROW)
+            newid = store_col_int64(s, 0);
+        store_stmt_release(s);
+        if (rc < 0)
+            return rc;
+        if (rc != STORE_ROW)
+            return rm_err_set(err, RM_EINTERNAL, "mail: outbox row %s vanished",
+                              idem_key);
+    } else {
+        rm_log(LOG_INFO, "mail %lld: queued for %s (%s)", (long long)newid, to,
+               idem_key);
+    }
+    if (id)
+        *id = newid;
+    return 0;
+}
+
+int mail_queue_template(struct store *st, const struct mail_config *mc,
+                        const char *idem_key, const char *to, const char *name,
+                        const struct tmpl_var *vars, size_t nvars, int64_t now,
+                        int64_t *id, struct rm_err *err)
+{
+    char *subject, *body;
+    int rc = tmpl_mail(mc->templates_dir ? mc->templates_dir : "templates",
+                       name, vars, nvars, &subject, &body, err);
+    if (rc < 0)
+        return rc;
+    rc = mail_queue(st, mc, idem_key, to, subject, body, now, id, err);
+    free(subject);
+    free(body);
+    return rc;
+}
+
+int mail_outbox_get(struct store *st, int64_t id, struct mail_row *row,
+                    struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(
+        st, "SELECT " ROW_COLS " FROM mail_outbox WHERE id = ?", &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_int64(s, 1, id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        read_row(s, row);
+    store_stmt_release(s);
+    if (rc == STORE_DONE)
+        return rm_err_set(err, RM_ENOTFOUND, "mail %lld: no such message",
+                          (long long)id);
+    return rc < 0 ? rc : 0;
+}
+
+int mail_outbox_list(struct store *st, const char *state, int limit,
+                     struct mail_row **rows, int *n, struct rm_err *err)
+{
+    *rows = NULL;
+    *n = 0;
+    if (limit < 1 || limit > 10000)
+        return rm_err_set(err, RM_EINVAL, "mail: list limit out of range");
+    struct store_stmt *s;
+    /* Two statements rather than "? IS NULL OR state = ?": PostgreSQL
+     * cannot type a parameter that is only compared with NULL. */
+    int rc = state ? store_prepare(st,
+                                   "SELECT " ROW_COLS " FROM mail_outbox "
+                                   "WHERE state = ? ORDER BY id DESC LIMIT ?",
+                                   &s, err)
+                   : store_prepare(st,
+                                   "SELECT " ROW_COLS " FROM mail_outbox "
+                                   "ORDER BY id DESC LIMIT ?",
+                                   &s, err);
+    if (rc < 0)
+        return rc;
+    int k = 1;
+    if (state)
+        store_bind_text(s, k++, state);
+    store_bind_int64(s, k, limit);
+    struct mail_row *out = xcalloc((size_t)limit, sizeof(*out));
+    int cnt = 0;
+    while ((rc = store_step(s, err)) == STORE_ROW)
+        read_row(s, &out[cnt++]);
+    store_stmt_release(s);
+    if (rc < 0) {
+        mail_rows_free(out, cnt);
+        return rc;
+    }
+    *rows = out;
+    *n = cnt;
+    return 0;
+}
+
+int mail_outbox_retry(struct store *st, int64_t id, int64_t now,
+                      struct rm_err *err)
+{
+    int rc = store_begin(st, STORE_TX_WRITE, err);
+    if (rc < 0)
+        return rc;
+    struct store_stmt *s;
+    rc = store_prepare(st, "SELECT state FROM mail_outbox WHERE id = ?", &s,
+                       err);
+    if (rc < 0)
+        goto out;
+    store_bind_int64(s, 1, id);
+    rc = store_step(s, err);
+    bool sent = rc == STORE_ROW && !strcmp(store_col_text(s, 0), "sent");
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "mail %lld: no such message",
+                        (long long)id);
+        goto out;
+    }
+    if (sent) {
+        rc = rm_err_set(err, RM_EINVAL, "mail %lld: already sent",
+                        (long long)id);
+        goto out;
+    }
+    rc = store_prepare(st,
+                       "UPDATE mail_outbox SET state = 'queued', attempts = 0, "
+                       "next_attempt_at = ? WHERE id = ? AND state <> 'sent'",
+                       &s, err);
+    if (rc < 0)
+        goto out;
+    store_bind_int64(s, 1, now);
+    store_bind_int64(s, 2, id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    rc = store_commit(st, err);
+    if (rc == 0)
+        rm_log(LOG_INFO, "mail %lld: requeued by an admin", (long long)id);
+    return rc;
+out:
+    store_rollback(st);
+    return rc;
+}
+
+int64_t mail_backoff(int64_t attempts, int64_t min_s, int64_t max_s)
+{
+    int64_t d = min_s;
+    for (int64_t i = 1; i < attempts && d < max_s; i++)
+        d *= 2;
+    return d < max_s ? d : max_s;
+}
+
+/* --- message building ---------------------------------------------------
+ */
+
+static const char b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void add_base64(struct buf *out, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < n)
+            v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n)
+            v |= p[i + 2];
+        buf_addc(out, b64[(v >> 18) & 63]);
+        buf_addc(out, b64[(v >> 12) & 63]);
+        buf_addc(out, i + 1 < n ? b64[(v >> 6) & 63] : '=');
+        buf_addc(out, i + 2 < n ? b64[v & 63] : '=');
+    }
+}
+
+static bool plain_ascii(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return !strstr(s, "=?");
+}
+
+/*
+ * add_encoded_words - s as RFC 2047 encoded-words ("=?UTF-8?B?...?=", each
+ * at most 75 characters) separated by CRLF SPACE folds. A word holds at
+ * most 45 bytes (60 base64 characters) and never splits a UTF-8 sequence,
+ * as RFC 2047 section 5 requires.
+ */
+static void add_encoded_words(struct buf *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s);
+    size_t i = 0;
+    bool first = true;
+    while (i < n) {
+        size_t j = i;
+        while (j < n) {
+            size_t l = utf8_len(p + j, n - j);
+            if (l == 0)
+                l = 1; /* validated at queue time; never here */
+            if (j + l - i > 45)
+                break;
+            j += l;
+        }
+        if (!first)
+            buf_adds(out, "\r\n ");
+        buf_adds(out, "=?UTF-8?B?");
+        add_base64(out, p + i, j - i);
+        buf_adds(out, "?=");
+        first = false;
+        i = j;
+    }
+}
+
+static void add_header_text(struct buf *out, const char *name, const char *v)
+{
+    buf_adds(out, name);
+    buf_adds(out, ": ");
+    if (plain_ascii(v) && strlen(v) + strlen(name) + 2 <= 78)
+        buf_adds(out, v);
+    else
+        add_encoded_words(out, v);
+    buf_adds(out, "\r\n");
+}
+
+static void add_date(struct buf *out, int64_t t)
+{
+    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed",
+                                       "Thu", "Fri", "Sat"};
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr",
+                                         "May", "Jun", "Jul", "Aug",
+                                         "Sep", "Oct", "Nov", "Dec"};
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    /* Fixed English names: strftime's %a/%b follow the locale. */
+    buf_addf(out, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n",
+             days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900,
+             tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void add_from(struct buf *out, const struct mail_config *mc)
+{
+    buf_adds(out, "From: ");
+    if (mc->from_name && *mc->from_name) {
+        if (plain_ascii(mc->from_name)) {
+            buf_addc(out, '"');
+            for (const char *p = mc->from_name; *p; p++) {
+                if (*p == '"' || *p == '\\')
+                    buf_addc(out, '\\');
+                buf_addc(out, *p);
+            }
+            buf_addc(out, '"');
+        } else {
+            add_encoded_words(out, mc->from_name);
+        }
+        buf_addf(out, " <%s>\r\n", mc->from);
+    } else {
+        buf_addf(out, "%s\r\n", mc->from);
+    }
+}
+
+/* body_is_7bit - ASCII without NUL and no line over 998 bytes: sendable
+ * as it is. */
+static bool body_is_7bit(const char *b)
+{
+    size_t line = 0;
+    for (const unsigned char *p = (const unsigned char *)b; *p; p++) {
+        if (*p >= 0x80)
+            return false;
+        if (*p == '\n' || *p == '\r') {
+            line = 0;
+        } else if (++line > 998) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* next_line - the line at *p without its end (LF, CRLF or CR); advances
+ * *p past the end. Returns the length. */
+static size_t next_line(const char **p)
+{
+    const char *s = *p;
+    size_t n = strcspn(s, "\r\n");
+    const char *e = s + n;
+    if (e[0] == '\r' && e[1] == '\n')
+        e += 2;
+    else if (*e)
+        e += 1;
+    *p = e;
+    return n;
+}
+
+static void add_body_7bit(struct buf *out, const char *b)
+{
+    const char *p = b;
+    while (*p) {
+        const char *start = p;
+        size_t n = next_line(&p);
+        buf_add(out, start, n);
+        buf_adds(out, "\r\n");
+    }
+}
+
+/* add_body_qp - quoted-printable (RFC 2045 6.7): at most 76 characters a
+ * line with "=" soft breaks, "=XX" for 8-bit bytes, '=' and controls, and
+ * for a space or tab that ends a line. */
+static void add_body_qp(struct buf *out, const char *b)
+{
+    const char *p = b;
+    while (*p) {
+        const char *start = p;
+        size_t n = next_line(&p);
+        size_t col = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)start[i];
+            bool last = i + 1 == n;
+            bool lit = (c >= 33 && c <= 126 && c != '=') ||
+                       ((c == ' ' || c == '\t') && !last);
+            size_t w = lit ? 1 : 3;
+            /* Keep room for the '=' of a soft break: 75 + 1. */
+            if (col + w > 75) {
+                buf_adds(out, "=\r\n");
+                col = 0;
+            }
+            if (lit)
+                buf_addc(out, (char)c);
+            else
+                buf_addf(out, "=%02X", c);
+            col += w;
+        }
+        buf_adds(out, "\r\n");
+    }
+}
+
+int mail_build_message(const struct mail_config *mc, const struct mail_row *row,
+                       struct buf *out, struct rm_err *err)
+{
+    if (!mc->from)
+        return rm_err_set(err, RM_EINVAL,
+                          "mail: no [mail] from address configured");
+    if (!addr_ok(row->to_addr))
+        return rm_err_set(err, RM_EINVAL, "mail %lld: bad recipient",
+                          (long long)row->id);
+    if (!text_ok(row->subject) || !utf8_ok(row->body, strlen(row->body)))
+        return rm_err_set(err, RM_EINVAL, "mail %lld: bad subject or body",
+                          (long long)row->id);
+    add_date(out, row->created_at);
+    add_from(out, mc);
+    buf_addf(out, "To: %s\r\n", row->to_addr);
+    add_header_text(out, "Subject", row->subject);
+    buf_addf(out, "Message-ID: %s\r\n", row->message_id);
+    buf_adds(out, "MIME-Version: 1.0\r\n"
+                  "Content-Type: text/plain; charset=UTF-8\r\n");
+    bool seven = body_is_7bit(row->body);
+    buf_addf(out, "Content-Transfer-Encoding: %s\r\n",
+             seven ? "7bit" : "quoted-printable");
+    buf_adds(out, "Auto-Submitted: auto-generated\r\n\r\n");
+    if (seven)
+        add_body_7bit(out, row->body);
+    else
+        add_body_qp(out, row->body);
+    return 0;
+}
+
+/* --- SMTP ----------------------------------------------------------------
+ */
+
+struct upload {
+    const char *p;
+    size_t left;
+};
+
+static size_t read_cb(char *dst, size_t size, size_t nmemb, void *arg)
+{
+    struct upload *u = arg;
+    size_t n = size * nmemb;
+    if (n > u->left)
+        n = u->left;
+    memcpy(dst, u->p, n);
+    u->p += n;
+    u->left -= n;
+    return n;
+}
+
+static int send_with(CURL *c, const struct mail_config *mc,
+                     const struct mail_row *row, struct rm_err *err)
+{
+    if (!mc->smtp_url)
+        return rm_err_set(err, RM_EINVAL, "mail: no [mail] smtp_url set");
+    struct buf msg;
+    buf_init(&msg);
+    int rc = mail_build_message(mc, row, &msg, err);
+    if (rc < 0) {
+        buf_release(&msg);
+        return rc;
+    }
+    char from[MAIL_ADDR_MAX + 3], to[MAIL_ADDR_MAX + 3];
+    snprintf(from, sizeof(from), "<%s>", mc->from);
+    snprintf(to, sizeof(to), "<%s>", row->to_addr);
+    struct curl_slist *rcpt = curl_slist_append(NULL, to);
+    if (!rcpt)
+        rm_fatal("out of memory");
+    struct upload up = {msg.data, msg.len};
+    char ebuf[CURL_ERROR_SIZE] = "";
+
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, mc->smtp_url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
+    curl_easy_setopt(c, CURLOPT_READDATA, &up);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)msg.len);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)mc->timeout_s);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                     (long)(mc->timeout_s < 15 ? mc->timeout_s : 15));
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    /* Verification stays on whatever the URL: a CA file is the way to
+     * trust a private server. */
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (mc->ca_file)
+        curl_easy_setopt(c, CURLOPT_CAINFO, mc->ca_file);
+    if (mc->tls == MAIL_TLS_STARTTLS)
+        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+    if (mc->username) {
+        curl_easy_setopt(c, CURLOPT_USERNAME, mc->username);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, mc->password);
+    }
+    CURLcode cc = curl_easy_perform(c);
+    long code = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+    /* Drop the borrowed pointers before they go out of scope. */
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, NULL);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL);
+    curl_slist_free_all(rcpt);
+    explicit_bzero(msg.data, msg.len);
+    buf_release(&msg);
+    if (cc != CURLE_OK)
+        return rm_err_set(err, RM_EIO, "smtp: %s (last reply %ld)",
+                          ebuf[0] ? ebuf : curl_easy_strerror(cc), code);
+    return 0;
+}
+
+int mail_send(const struct mail_config *mc, const struct mail_row *row,
+              struct rm_err *err)
+{
+    CURL *c = curl_easy_init();
+    if (!c)
+        return rm_err_set(err, RM_EINTERNAL, "mail: curl_easy_init failed");
+    int rc = send_with(c, mc, row, err);
+    curl_easy_cleanup(c);
+    return rc;
+}
+
+/* record_outcome - one attempt's result in its own write transaction (M2).
+ * Returns 0 also when the row changed meanwhile (nothing is written). */
+static int record_outcome(struct store *st, const struct mail_config *mc,
+                          const struct mail_row *row, const struct rm_err *e,
+                          int64_t now, struct mail_deliver_stats *stats,
+                          struct rm_err *err)
+{
+    int64_t attempts = row->attempts + 1;
+    int64_t wait = mail_backoff(attempts, mc->retry_min_s, mc->retry_max_s);
+    const char *state = !e                             ? "sent"
+                        : attempts >= mc->max_attempts ? "failed"
+                                                       : "queued";
+    int rc = store_begin(st, STORE_TX_WRITE, err);
+    if (rc < 0)
+        return rc;
+    struct store_stmt *s;
+    /* One statement for the three outcomes; the WHERE is M2. */
+    rc = store_prepare(st,
+                       "UPDATE mail_outbox SET state = ?, attempts = ?, "
+                       "last_error = ?, sent_at = ?, next_attempt_at = ? "
+                       "WHERE id = ? AND state = 'queued' AND attempts = ?",
+                       &s, err);
+    if (rc < 0)
+        goto fail;
+    store_bind_text(s, 1, state);
+    store_bind_int64(s, 2, attempts);
+    store_bind_text(s, 3, e ? e->msg : NULL);
+    if (e)
+        store_bind_null(s, 4);
+    else
+        store_bind_int64(s, 4, now);
+    store_bind_int64(
+        s, 5, !strcmp(state, "queued") ? now + wait : row->next_attempt_at);
+    store_bind_int64(s, 6, row->id);
+    store_bind_int64(s, 7, row->attempts);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto fail;
+    int64_t changed = store_changes(st);
+    rc = store_commit(st, err);
+    if (rc < 0)
+        goto fail;
+    if (changed == 0) {
+        rm_log(LOG_WARN,
+               "mail %lld: changed during delivery; outcome %s not recorded",
+               (long long)row->id, state);
+    } else if (!e) {
+        stats->sent++;
+        rm_log(LOG_INFO, "mail %lld: sent to %s %s", (long long)row->id,
+               row->to_addr, row->message_id);
+    } else if (!strcmp(state, "failed")) {
+        stats->failed++;
+        rm_log(LOG_ERROR, "mail %lld: giving up after %lld attempts: %s",
+               (long long)row->id, (long long)attempts, e->msg);
+    } else {
+        stats->deferred++;
+        rm_log(LOG_WARN, "mail %lld: attempt %lld failed, retry in %llds: %s",
+               (long long)row->id, (long long)attempts, (long long)wait,
+               e->msg);
+    }
+    return 0;
+fail:
+    store_rollback(st);
+    return rc;
+}
+
+int mail_deliver_due(struct store *st, const struct mail_config *mc,
+                     int64_t now, int limit, int (*keep_going)(void *arg),
+                     void *arg, struct mail_deliver_stats *stats,
+                     struct rm_err *err)
+{
+    memset(stats, 0, sizeof(*stats));
+    if (limit < 1 || limit > 10000)
+        return rm_err_set(err, RM_EINVAL, "mail: batch limit out of range");
+    if (store_in_tx(st))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "mail: delivery inside a transaction");
+    struct store_stmt *s;
+    int rc = store_prepare(st,
+                           "SELECT " ROW_COLS " FROM mail_outbox "
+                           "WHERE state = 'queued' AND next_attempt_at <= ? "
+                           "ORDER BY next_attempt_at, id LIMIT ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_int64(s, 1, now);
+    store_bind_int64(s, 2, limit);
+    struct mail_row *rows = xcalloc((size_t)limit, sizeof(*rows));
+    int n = 0;
+    while ((rc = store_step(s, err)) == STORE_ROW)
+        read_row(s, &rows[n++]);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    rc = 0;
+
+    CURL *c = n ? curl_easy_init() : NULL;
+    if (n && !c) {
+        rc = rm_err_set(err, RM_EINTERNAL, "mail: curl_easy_init failed");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        if (keep_going && !keep_going(arg))
+            break;
+        struct rm_err e;
+        rm_err_clear(&e);
+        int src = send_with(c, mc, &rows[i], &e);
+        rc = record_outcome(st, mc, &rows[i], src < 0 ? &e : NULL, now, stats,
+                            err);
+        if (rc < 0)
+            break;
+    }
+    if (c)
+        curl_easy_cleanup(c);
+out:
+    mail_rows_free(rows, n);
+    return rc;
+}
