@@ -63,8 +63,8 @@ static void usernames_are_a_small_alphabet(void **state)
                                       "a/b",
                                       "ü",
                                       "a'b",
-                                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa"};
+                                      ("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                                       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaa")};
     for (size_t k = 0; k < 3; k++)
         assert_true(auth_username_ok(good[k]));
     for (size_t k = 0; k < 6; k++)
