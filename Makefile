@@ -2,7 +2,7 @@
 #   make demo    run the product's demo against a local opensrs-sim
 #   make check   install dependencies, build, run the whole test suite
 .POSIX:
-.PHONY: all deps build check demo fuzz-smoke bench format clean
+.PHONY: all deps e2e-deps build check demo fuzz-smoke bench format clean
 
 BUILD = build
 
@@ -11,13 +11,16 @@ all: build
 deps:
 	./scripts/install-deps
 
+e2e-deps:
+	./scripts/install-e2e
+
 $(BUILD)/build.ninja:
 	meson setup $(BUILD) -Dwerror=true
 
 build: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
 
-check: deps
+check: deps e2e-deps
 	./scripts/run-tests
 
 demo: deps build

@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cmd_async.h"
 #include "cli/cmd_core.h"
+#include "cli/cmd_lifecycle.h"
+#include "cli/cmd_mail.h"
+#include "cli/cmd_serve.h"
 #include "cli/cmd_xcp.h"
 
 #ifndef REGMAN_VERSION
@@ -32,6 +36,16 @@ static const struct command commands[] = {
      "check list show"},
     {"audit", cmd_audit, "check the money and state invariants"},
     {"log", cmd_log, "the registrar request log"},
+    {"serve", cmd_serve, "run the daemon: HTTP API, web UI and job runner"},
+    {"login", cmd_login, "web logins: add passwd disable enable list"},
+    {"demo", cmd_demo, "a local demo: opensrs-sim, demo data, the daemon"},
+    {"async", cmd_async,
+     "the Async Manager: list show check reset cancel sweep"},
+    {"mail", cmd_mail, "the mail outbox: list retry"},
+    {"lifecycle", cmd_lifecycle,
+     "daily lifecycle: run due auto-renew (expiry, warnings, renewals, "
+     "sync)"},
+    {"import", cmd_import, "adopt an existing registrar portfolio"},
 };
 
 static void help(FILE *f)

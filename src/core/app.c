@@ -51,7 +51,10 @@ static char *resolve(const char *conf, const char *p)
     return xasprintf("%.*s/%s", (int)(slash - conf), conf, p);
 }
 
-static const char *const known_sections[] = {"regman", "registrar", NULL};
+/* Sections read here; [http] (regman serve) and [mail] (mail.h) belong to
+ * their readers, which refuse their own unknown keys. */
+static const char *const known_sections[] = {"regman", "registrar", "http",
+                                             "mail", NULL};
 
 int app_load_settings(const char *path, struct app_settings *set,
                       struct rm_err *err)
@@ -138,7 +141,12 @@ int app_load_settings(const char *path, struct app_settings *set,
             goto out;
         }
     }
-    const struct config_entry *u = config_unused(&cfg);
+    const struct config_entry *u = NULL;
+    for (size_t k = 0; k < cfg.n && !u; k++)
+        if (!cfg.entries[k].used &&
+            (strcmp(cfg.entries[k].section, "regman") == 0 ||
+             strcmp(cfg.entries[k].section, "registrar") == 0))
+            u = &cfg.entries[k];
     if (u) {
         rc = rm_err_set(err, RM_EINVAL, "%s:%d: unknown key \"%s\" in [%s]",
                         path, u->line, u->key, u->section);

@@ -4,7 +4,8 @@
  *   I1 every balance = sum of its ledger entries        (ledger.c)
  *   I2 every operation has exactly the legs its state requires (ledger.c)
  *   I3 no operation sits in `new` or `sending` without a live lease (ops.c)
- *   I4 every active domain has a succeeded operation    (ops.c)
+ *   I4 every active domain has a succeeded operation or was adopted by
+ *      `regman import` (ops.c, lifecycle.c)
  *   I5 the legs of every posting sum to zero            (ledger.c)
  */
 #ifndef RM_CORE_AUDIT_H

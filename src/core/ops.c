@@ -46,10 +46,16 @@
  *     DOMAIN - it is never re-sent automatically (rule 6), because the
  *     disagreement may mean a renewal already happened.
  * O6  Transfers always go through `pending` (rule 6).
+ * O7  An automatic renewal (ops_renew_auto) carries the idempotency key
+ *     the lifecycle chose (autorenew:<domain>:<expiry>:<attempt>, UNIQUE
+ *     in operations), so one attempt is never created twice; a new
+ *     domain row starts with auto_renew on when its account or its
+ *     connection says so.
  */
 #include "core/ops.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +112,7 @@ struct op_row {
     char domain[NAME_MAX_ASCII + 1], tld[NAME_MAX_ASCII + 1];
     char domain_status[24];
     int64_t domain_expires;
+    char idem_key[OPS_IDEM_MAX];
 };
 
 static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
@@ -124,7 +131,8 @@ static int op_load(struct app *app, int64_t id, struct op_row *o,
         "o.kind, o.state, COALESCE(o.registrar_order_id, ''), "
         "COALESCE(o.queue_request_id, ''), COALESCE(o.transfer_status, ''), "
         "COALESCE(o.pending_reason, ''), COALESCE(o.lease_owner, ''), "
-        "d.name, d.tld, d.status, COALESCE(d.expires_at, 0) "
+        "d.name, d.tld, d.status, COALESCE(d.expires_at, 0), "
+        "COALESCE(o.idempotency_key, '') "
         "FROM operations o JOIN domains d ON d.id = o.domain_id "
         "WHERE o.id = ?";
     struct store_stmt *s;
@@ -158,6 +166,7 @@ static int op_load(struct app *app, int64_t id, struct op_row *o,
         cpy(o->tld, sizeof o->tld, s, 19);
         cpy(o->domain_status, sizeof o->domain_status, s, 20);
         o->domain_expires = store_col_int64(s, 21);
+        cpy(o->idem_key, sizeof o->idem_key, s, 22);
         rc = 0;
     } else if (rc == STORE_DONE) {
         rc = rm_err_set(err, RM_ENOTFOUND, "unknown operation %" PRId64, id);
@@ -334,6 +343,12 @@ static int set_domain(struct app *app, int64_t domain_id, const char *status,
     return rc < 0 ? rc : 0;
 }
 
+static bool autorenew_key(const char *key)
+{
+    return strncmp(key, OPS_AUTORENEW_PREFIX, strlen(OPS_AUTORENEW_PREFIX)) ==
+           0;
+}
+
 /* queue_mail - the customer's mail about a terminal move (rule 4); no
  * row when the account has no address. Replays are no-ops. */
 static int queue_mail(struct app *app, const struct op_row *o, int64_t now,
@@ -349,6 +364,10 @@ static int queue_mail(struct app *app, const struct op_row *o, int64_t now,
     struct buf body;
     int rc;
 
+    /* A completed automatic renewal is announced by the lifecycle with
+     * its own template (lifecycle.h, once per domain and expiry date). */
+    if (strcmp(o->state, "succeeded") == 0 && autorenew_key(o->idem_key))
+        return 0;
     if ((rc = account_get_id(app, o->account_id, &a, err)) < 0)
         return rc;
     if (!a.email[0])
@@ -397,6 +416,9 @@ static const char *domain_status_after(const struct op_row *o,
     if (strcmp(state, "pending") == 0)
         return strcmp(o->kind, "transfer") == 0 ? "transferring"
                                                 : "registering";
+    /* an admin's cancel removes the domain (design section 1) */
+    if (strcmp(state, "cancelled") == 0)
+        return "cancelled";
     return "failed";
 }
 
@@ -415,7 +437,11 @@ static int finish(struct app *app, struct op_row *o, const char *state,
     char from_buf[16];
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+    /* Inside the caller's transaction when one is open (the Async
+     * Manager's poll counts the check in the same one). */
+    bool own = !store_in_tx(app->st);
+
+    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
         return rc;
     snprintf(from_buf, sizeof from_buf, "%s", o->state);
     from = from_buf;
@@ -438,9 +464,11 @@ static int finish(struct app *app, struct op_row *o, const char *state,
         (rc = queue_mail(app, o, now, err)) < 0)
         goto out;
     app_crash_point("before_settle");
-    rc = store_commit(app->st, err);
+    if (own)
+        rc = store_commit(app->st, err);
 out:
-    store_rollback(app->st);
+    if (own)
+        store_rollback(app->st);
     if (rc < 0)
         rm_err_prefix(err, "op %" PRId64 ": ", o->id);
     return rc < 0 ? rc : 0;
@@ -511,24 +539,6 @@ static int64_t fetch_expiry(struct conn_session *sess, const char *domain)
     rm_log(LOG_WARN, "op %" PRId64 ": GET DOMAIN %s: %s", sess->op_id, domain,
            err.msg);
     return 0;
-}
-
-/* belongs_expiry - BELONGS_TO_RSP: 1 ours (with *expiry), 0 not ours,
- * negative when the registrar gave no usable answer. */
-static int belongs(struct conn_session *sess, const char *domain,
-                   int64_t *expiry)
-{
-    struct reg_belongs b;
-    struct rm_err err;
-
-    memset(&b, 0, sizeof b);
-    if (reg_belongs(sess->reg, domain, &b, &err) < 0) {
-        rm_log(LOG_WARN, "op %" PRId64 ": BELONGS_TO_RSP %s: %s", sess->op_id,
-               domain, err.msg);
-        return -1;
-    }
-    *expiry = (int64_t)b.expiry;
-    return b.ours ? 1 : 0;
 }
 
 static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
@@ -704,6 +714,7 @@ struct begin_req {
     int64_t expiry_year;
     const char *reg_username, *reg_password_enc;
     const char *renew_from_status;
+    const char *idem_key; /* operations.idempotency_key; NULL = none */
 };
 
 static int funds_refused(int rc, struct rm_err *err)
@@ -725,15 +736,19 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
     static const char sql_dom[] =
         "INSERT INTO domains (name, unicode_name, tld, account_id, "
         "connection_id, status, reg_username, reg_password_enc, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "updated_at, auto_renew) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "CASE WHEN EXISTS (SELECT 1 FROM accounts WHERE id = ? AND "
+        "auto_renew = 1) OR EXISTS (SELECT 1 FROM registrar_connections "
+        "WHERE id = ? AND renew_mode = 'auto') THEN 1 ELSE 0 END) "
+        "RETURNING id";
     static const char sql_renew[] =
         "UPDATE domains SET status = 'renewing', updated_at = ? WHERE id = ? "
         "AND status = ?";
     static const char sql_op[] =
         "INSERT INTO operations (kind, domain_id, account_id, "
         "connection_id, state, term, amount, expiry_year, created_at, "
-        "lease_owner, lease_expires_at) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, "
-        "?, ?, ?) RETURNING id";
+        "lease_owner, lease_expires_at, idempotency_key) VALUES (?, ?, ?, ?, "
+        "'new', ?, ?, ?, ?, ?, ?, ?) RETURNING id";
     struct store_stmt *s;
     int64_t now = clock_now(), other;
     int rc;
@@ -777,6 +792,8 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         store_bind_text(s, 8, b->reg_password_enc);
         store_bind_int64(s, 9, now);
         store_bind_int64(s, 10, now);
+        store_bind_int64(s, 11, b->account_id);
+        store_bind_int64(s, 12, b->connection_id);
         rc = store_step(s, err);
         if (rc == STORE_ROW)
             b->domain_id = store_col_int64(s, 0);
@@ -802,10 +819,15 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
     store_bind_int64(s, 8, now);
     store_bind_text(s, 9, app->lease_owner);
     store_bind_int64(s, 10, now + app->set.lease_s);
+    store_bind_text(s, 11, b->idem_key);
     rc = store_step(s, err);
     if (rc == STORE_ROW)
         *op_id = store_col_int64(s, 0);
     store_stmt_release(s);
+    if (rc < 0 && b->idem_key && store_errkind(app->st) == STORE_ERR_UNIQUE)
+        rc = rm_err_set(err, CORE_EREFUSED,
+                        "%s: an operation with key %s exists already",
+                        b->name->ascii, b->idem_key);
     if (rc < 0)
         goto out;
     if ((rc = ledger_charge(app->st, *op_id, now, err)) < 0) {
@@ -1035,8 +1057,11 @@ static int store_expiry(struct app *app, int64_t domain_id, int64_t expires,
     return rc < 0 ? rc : 0;
 }
 
-int ops_renew(struct app *app, const char *name, const char *account, int term,
-              struct ops_result *res, struct rm_err *err)
+/* renew - ops_renew and ops_renew_auto: idem_key (may be NULL) goes on
+ * the operation; expect_expires > 0 refuses a domain whose expiry moved. */
+static int renew(struct app *app, const char *name, const char *account,
+                 int term, const char *idem_key, int64_t expect_expires,
+                 struct ops_result *res, struct rm_err *err)
 {
     struct name nm;
     struct domain_row d;
@@ -1067,6 +1092,9 @@ int ops_renew(struct app *app, const char *name, const char *account, int term,
         return rm_err_set(err, CORE_EREFUSED,
                           "%s is %s; only active or expired domains renew",
                           nm.ascii, d.status);
+    if (expect_expires > 0 && d.expires_at != expect_expires)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "%s: the expiry date changed meanwhile", nm.ascii);
     if ((rc = tld_get(app, d.tld, &t, err)) < 0)
         return rc;
     if ((rc = tld_price_for(&t, TLD_RENEW, term, &amount, err)) < 0)
@@ -1099,6 +1127,7 @@ int ops_renew(struct app *app, const char *name, const char *account, int term,
     b.amount = amount;
     b.expiry_year = year_of(d.expires_at);
     b.renew_from_status = d.status;
+    b.idem_key = idem_key;
     if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
         goto out;
     app_crash_point("after_charge");
@@ -1112,79 +1141,288 @@ out:
     return rc;
 }
 
+int ops_renew(struct app *app, const char *name, const char *account, int term,
+              struct ops_result *res, struct rm_err *err)
+{
+    return renew(app, name, account, term, NULL, 0, res, err);
+}
+
+int ops_renew_auto(struct app *app, const char *name, int term,
+                   int64_t expires_at, const char *idem_key,
+                   struct ops_result *res, struct rm_err *err)
+{
+    if (expires_at <= 0 || !idem_key || !autorenew_key(idem_key) ||
+        strlen(idem_key) >= OPS_IDEM_MAX)
+        return rm_err_set(err, RM_EINVAL,
+                          "an automatic renewal needs its expiry date and a "
+                          "key \"" OPS_AUTORENEW_PREFIX "...\"");
+    return renew(app, name, NULL, term, idem_key, expires_at, res, err);
+}
+
 /* --- checks of pending operations ---------------------------------------- */
 
-enum verdict { V_WAIT, V_DONE, V_NO, V_UNKNOWN };
+/* Registrar calls of a poll, each preceded by the caller's hook (the
+ * Async Manager's rate limit). */
+struct poller {
+    struct registrar *reg;
+    const struct ops_target *t;
+    ops_call_hook *hook;
+    void *hook_arg;
+    struct ops_poll *out;
+};
 
-/* probe - one read-only look at what became of o. */
-static enum verdict probe(struct conn_session *sess, const struct op_row *o,
-                          int64_t *expiry, char *answer, size_t an,
-                          char *xfer_status, size_t xn)
+static void before_call(struct poller *p)
+{
+    p->out->calls++;
+    if (p->hook)
+        p->hook(p->hook_arg);
+}
+
+static void note(struct ops_poll *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* note - append "; text" to the poll's answer (bounded). */
+static void note(struct ops_poll *out, const char *fmt, ...)
+{
+    size_t len = strlen(out->answer);
+    va_list ap;
+
+    if (len + 3 >= sizeof out->answer)
+        return;
+    if (len) {
+        memcpy(out->answer + len, "; ", 3);
+        len += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(out->answer + len, sizeof out->answer - len, fmt, ap);
+    va_end(ap);
+}
+
+/* poll_belongs - BELONGS_TO_RSP: 1 ours (*expiry set), 0 not, -1 no
+ * usable answer. */
+static int poll_belongs(struct poller *p, int64_t *expiry)
+{
+    struct reg_belongs b;
+    struct rm_err err;
+
+    memset(&b, 0, sizeof b);
+    before_call(p);
+    if (reg_belongs(p->reg, p->t->domain, &b, &err) < 0) {
+        note(p->out, "BELONGS_TO_RSP: %s", err.msg);
+        return -1;
+    }
+    note(p->out, "BELONGS_TO_RSP: %s", b.ours ? "ours" : "not ours");
+    *expiry = (int64_t)b.expiry;
+    return b.ours ? 1 : 0;
+}
+
+/* poll_expiry - GET DOMAIN: the registrar's expiry, 0 when unknown. */
+static int64_t poll_expiry(struct poller *p)
+{
+    struct reg_domain_info info;
+    struct rm_err err;
+
+    memset(&info, 0, sizeof info);
+    before_call(p);
+    if (p->reg->ops->info(p->reg->impl, p->t->domain, &info, &err) < 0) {
+        note(p->out, "GET DOMAIN: %s", err.msg);
+        return 0;
+    }
+    note(p->out, "GET DOMAIN: expires %d", year_of((int64_t)info.expiry));
+    return (int64_t)info.expiry;
+}
+
+/* done_with_expiry - the operation completed; learn the new expiry when
+ * the answer so far did not carry it. */
+static void done_with_expiry(struct poller *p, int64_t expiry)
+{
+    p->out->verdict = OPS_V_DONE;
+    p->out->expiry = expiry ? expiry : poll_expiry(p);
+}
+
+static void poll_transfer(struct poller *p)
+{
+    struct reg_transfer_info ti;
+    struct rm_err err;
+    int64_t e = 0;
+
+    memset(&ti, 0, sizeof ti);
+    before_call(p);
+    if (reg_transfer_status(p->reg, p->t->domain, &ti, &err) < 0) {
+        note(p->out, "CHECK_TRANSFER: %s", err.msg);
+        p->out->verdict = OPS_V_UNKNOWN;
+        return;
+    }
+    snprintf(p->out->transfer_status, sizeof p->out->transfer_status, "%s",
+             ti.status[0] ? ti.status : reg_transfer_state_name(ti.state));
+    note(p->out, "CHECK_TRANSFER: %s%s%s", p->out->transfer_status,
+         ti.reason[0] ? " " : "", ti.reason);
+    if (ti.state == REG_XFER_COMPLETED) {
+        /* the new expiry: BELONGS_TO_RSP carries it, else GET DOMAIN */
+        if (poll_belongs(p, &e) != 1)
+            e = 0;
+        done_with_expiry(p, e);
+    } else if (ti.state == REG_XFER_CANCELLED) {
+        p->out->verdict = OPS_V_NO;
+    } else {
+        p->out->verdict = OPS_V_WAIT;
+    }
+}
+
+static void poll_renew(struct poller *p)
+{
+    struct reg_order_info oi;
+    struct rm_err err;
+    int64_t e = poll_expiry(p);
+
+    if (!e) {
+        p->out->verdict = OPS_V_UNKNOWN;
+        return;
+    }
+    /* O5: the renewal carried expiry_year; a later year means applied */
+    if (year_of(e) > p->t->expiry_year) {
+        p->out->verdict = OPS_V_DONE;
+        p->out->expiry = e;
+        return;
+    }
+    p->out->verdict = OPS_V_WAIT;
+    if (p->out->final || !p->t->order_id[0])
+        return;
+    memset(&oi, 0, sizeof oi);
+    before_call(p);
+    if (reg_order_info(p->reg, p->t->order_id, &oi, &err) < 0) {
+        note(p->out, "GET_ORDER_INFO: %s", err.msg);
+        return;
+    }
+    note(p->out, "GET_ORDER_INFO: %s", oi.status);
+    if (oi.state == REG_ORDER_DECLINED || oi.state == REG_ORDER_CANCELLED)
+        p->out->verdict = OPS_V_NO;
+}
+
+/* poll_register - the cheapest question first: the queued request or the
+ * order says "still waiting" in one call; BELONGS_TO_RSP decides when
+ * there is neither, and gives the expiry once done. */
+static void poll_register(struct poller *p)
 {
     struct rm_err err;
+    int64_t e = 0;
     int b;
 
-    *expiry = 0;
-    if (strcmp(o->kind, "transfer") == 0) {
-        struct reg_transfer_info ti;
-        memset(&ti, 0, sizeof ti);
-        if (reg_transfer_status(sess->reg, o->domain, &ti, &err) < 0) {
-            snprintf(answer, an, "CHECK_TRANSFER: %s", err.msg);
-            return V_UNKNOWN;
-        }
-        snprintf(xfer_status, xn, "%s", ti.status);
-        snprintf(answer, an, "CHECK_TRANSFER: %s %s", ti.status, ti.reason);
-        if (ti.state == REG_XFER_COMPLETED) {
-            /* the expiry, when the registrar tells it */
-            if (belongs(sess, o->domain, expiry) < 0)
-                *expiry = 0;
-            return V_DONE;
-        }
-        if (ti.state == REG_XFER_CANCELLED)
-            return V_NO;
-        return V_WAIT;
-    }
-    if (strcmp(o->kind, "renew") == 0) {
-        int64_t e = fetch_expiry(sess, o->domain);
-        snprintf(answer, an, "GET DOMAIN: expiry year %d", e ? year_of(e) : 0);
-        if (!e)
-            return V_UNKNOWN;
-        if (year_of(e) > o->expiry_year) {
-            *expiry = e;
-            return V_DONE;
-        }
-    }
-    if (o->queue_id[0]) {
+    if (!p->out->final && p->t->queue_id[0]) {
         struct reg_queue_info qi;
         memset(&qi, 0, sizeof qi);
-        if (sess->reg->ops->queue_info(sess->reg->impl, o->queue_id, &qi,
-                                       &err) == 0) {
-            snprintf(answer, an, "QUERY_QUEUED_REQUEST: %s", qi.status);
-            if (qi.state == REG_QUEUE_FAILED)
-                return V_NO;
+        before_call(p);
+        if (p->reg->ops->queue_info(p->reg->impl, p->t->queue_id, &qi, &err) ==
+            0) {
+            note(p->out, "QUERY_QUEUED_REQUEST: %s", qi.status);
+            if (qi.state == REG_QUEUE_FAILED) {
+                p->out->verdict = OPS_V_NO;
+                return;
+            }
+            if (qi.state == REG_QUEUE_WAITING) {
+                p->out->verdict = OPS_V_WAIT;
+                return;
+            }
+        } else {
+            note(p->out, "QUERY_QUEUED_REQUEST: %s", err.msg);
         }
-    } else if (o->order_id[0]) {
+    } else if (!p->out->final && p->t->order_id[0]) {
         struct reg_order_info oi;
         memset(&oi, 0, sizeof oi);
-        if (reg_order_info(sess->reg, o->order_id, &oi, &err) == 0) {
-            snprintf(answer, an, "GET_ORDER_INFO: %s", oi.status);
-            if (oi.state == REG_ORDER_DECLINED ||
-                oi.state == REG_ORDER_CANCELLED)
-                return V_NO;
+        before_call(p);
+        if (reg_order_info(p->reg, p->t->order_id, &oi, &err) == 0) {
+            note(p->out, "GET_ORDER_INFO: %s", oi.status);
+            switch (oi.state) {
+            case REG_ORDER_DECLINED:
+            case REG_ORDER_CANCELLED:
+                p->out->verdict = OPS_V_NO;
+                return;
+            case REG_ORDER_PENDING:
+            case REG_ORDER_PROCESSED:
+            case REG_ORDER_WAITING:
+                p->out->verdict = OPS_V_WAIT;
+                return;
+            default:
+                break; /* completed or unknown: BELONGS_TO_RSP decides */
+            }
+        } else {
+            note(p->out, "GET_ORDER_INFO: %s", err.msg);
         }
     }
-    if (strcmp(o->kind, "renew") == 0)
-        return V_WAIT;
-    b = belongs(sess, o->domain, expiry);
+    b = poll_belongs(p, &e);
     if (b < 0) {
-        snprintf(answer + strlen(answer), an - strlen(answer),
-                 "%sBELONGS_TO_RSP: no answer", *answer ? "; " : "");
-        return V_UNKNOWN;
+        p->out->verdict = OPS_V_UNKNOWN;
+        return;
     }
-    snprintf(answer + strlen(answer), an - strlen(answer),
-             "%sBELONGS_TO_RSP: %s", *answer ? "; " : "",
-             b ? "ours" : "not ours");
-    return b ? V_DONE : V_WAIT;
+    if (b == 1) {
+        done_with_expiry(p, e);
+        return;
+    }
+    p->out->verdict = OPS_V_WAIT;
+    if (p->out->final)
+        return;
+    /* not ours (yet): LOOKUP 221 says a registration is still waiting */
+    struct reg_lookup lk;
+    memset(&lk, 0, sizeof lk);
+    before_call(p);
+    if (reg_lookup(p->reg, p->t->domain, &lk, &err) < 0)
+        note(p->out, "LOOKUP: %s", err.msg);
+    else if (lk.availability == REG_PENDING_ELSEWHERE)
+        note(p->out, "LOOKUP 221: a registration is waiting at the registry");
+    else
+        note(p->out, "LOOKUP %d: %s", lk.reply.code,
+             lk.availability == REG_AVAILABLE ? "available" : "taken");
+}
+
+void ops_poll_run(struct registrar *reg, const struct ops_target *t,
+                  int64_t now, ops_call_hook *hook, void *hook_arg,
+                  struct ops_poll *out)
+{
+    struct poller p = {reg, t, hook, hook_arg, out};
+
+    memset(out, 0, sizeof *out);
+    /* Rule 5: past the deadline only the authoritative question is asked
+     * (BELONGS_TO_RSP, CHECK_TRANSFER, GET DOMAIN); its "no" times out. */
+    out->final = t->deadline_at && now >= t->deadline_at;
+    if (strcmp(t->kind, "transfer") == 0)
+        poll_transfer(&p);
+    else if (strcmp(t->kind, "renew") == 0)
+        poll_renew(&p);
+    else
+        poll_register(&p);
+    if (!out->answer[0])
+        snprintf(out->answer, sizeof out->answer, "no answer");
+}
+
+const char *ops_verdict_name(enum ops_verdict v)
+{
+    static const char *const n[] = {"waiting", "done", "refused", "no answer"};
+    return (unsigned)v < 4 ? n[v] : "?";
+}
+
+static void target_of(const struct op_row *o, struct ops_target *t)
+{
+    memset(t, 0, sizeof *t);
+    t->id = o->id;
+    t->connection_id = o->connection_id;
+    t->expiry_year = o->expiry_year;
+    t->deadline_at = o->deadline_at;
+    snprintf(t->kind, sizeof t->kind, "%s", o->kind);
+    snprintf(t->domain, sizeof t->domain, "%s", o->domain);
+    snprintf(t->order_id, sizeof t->order_id, "%s", o->order_id);
+    snprintf(t->queue_id, sizeof t->queue_id, "%s", o->queue_id);
+}
+
+int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
+                   struct rm_err *err)
+{
+    struct op_row o;
+    int rc;
+
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
+        return rc;
+    target_of(&o, t);
+    return outcome_of(o.state);
 }
 
 static int note_check(struct app *app, const struct op_row *o,
@@ -1193,82 +1431,232 @@ static int note_check(struct app *app, const struct op_row *o,
 {
     static const char sql[] =
         "UPDATE operations SET last_check_at = ?, checks = checks + 1, "
-        "next_check_at = ?, last_answer = ?, transfer_status = "
-        "COALESCE(?, transfer_status) WHERE id = ? AND state = 'pending'";
+        "next_check_at = COALESCE(?, next_check_at), last_answer = ?, "
+        "transfer_status = COALESCE(?, transfer_status) WHERE id = ? AND "
+        "state = ?";
     struct store_stmt *s;
     int rc;
 
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, clock_now());
-    store_bind_int64(s, 2, next);
+    if (next)
+        store_bind_int64(s, 2, next);
+    else
+        store_bind_null(s, 2);
     store_bind_text(s, 3, answer);
     store_bind_text(s, 4, xfer && *xfer ? xfer : NULL);
     store_bind_int64(s, 5, o->id);
+    store_bind_text(s, 6, o->state);
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
 }
 
-static int check_op(struct app *app, struct conn_session *sess,
-                    struct op_row *o, struct ops_result *res,
-                    struct rm_err *err)
+bool ops_poll_settles(const struct ops_poll *p)
+{
+    return p->verdict == OPS_V_DONE || p->verdict == OPS_V_NO ||
+           (p->final && p->verdict == OPS_V_WAIT);
+}
+
+/*
+ * apply - inside the caller's write transaction: count the check, then
+ * either settle o through finish() (same transaction, rule 4) or set its
+ * next check. A poll that decided "final" is re-judged against the row's
+ * deadline as it is now (an admin reset in between wins).
+ */
+static int apply(struct app *app, struct op_row *o, const struct ops_poll *p,
+                 struct rm_err *err)
 {
     struct move_fields f = {0};
     struct windows w;
-    char answer[REG_TEXT_MAX * 2] = "", xfer[64] = "";
-    int64_t expiry, now;
-    enum verdict v;
+    int64_t now = clock_now();
+    bool final = p->final && o->deadline_at && now >= o->deadline_at;
     int rc;
 
-    sess->op_id = o->id;
-    v = probe(sess, o, &expiry, answer, sizeof answer, xfer, sizeof xfer);
-    now = clock_now();
-    f.last_answer = answer;
-    f.transfer_status = xfer;
-    if (v == V_DONE) {
-        if (!expiry)
-            expiry = fetch_expiry(sess, o->domain);
-        f.reason = "completed at the registrar";
-        rc = finish(app, o, "succeeded", &f, expiry, err);
-    } else if (v == V_NO) {
-        f.reason = answer;
-        rc = finish(app, o, "failed", &f, 0, err);
-    } else if (v == V_WAIT && o->deadline_at && now >= o->deadline_at) {
-        /* Rule 5: the probe above was the final authoritative check
-         * (BELONGS_TO_RSP, CHECK_TRANSFER or GET DOMAIN) and said no. */
-        f.reason = "deadline passed; the final check did not find the "
-                   "domain ours";
-        rc = finish(app, o, "timed_out", &f, 0, err);
-    } else {
-        if ((rc = windows_for(app, o, &w, err)) < 0)
-            return rc;
-        rc = note_check(app, o, answer, xfer, now + w.poll, err);
-    }
-    if (rc < 0)
+    f.last_answer = p->answer;
+    f.transfer_status = p->transfer_status;
+    if (ops_poll_settles(p) && (p->verdict != OPS_V_WAIT || final) &&
+        (rc = note_check(app, o, p->answer, NULL, 0, err)) < 0)
         return rc;
-    return reload(app, o->id, res, err);
+    if (p->verdict == OPS_V_DONE) {
+        f.reason = "completed at the registrar";
+        return finish(app, o, "succeeded", &f, p->expiry, err);
+    }
+    if (p->verdict == OPS_V_NO) {
+        f.reason = p->answer;
+        return finish(app, o, "failed", &f, 0, err);
+    }
+    if (p->verdict == OPS_V_WAIT && final) {
+        f.reason = "deadline passed; the final check did not find it "
+                   "done at the registrar";
+        return finish(app, o, "timed_out", &f, 0, err);
+    }
+    /* still waiting, or no usable answer: the next check one poll
+     * interval on (first check → hourly; bounded by the interval) */
+    if ((rc = windows_for(app, o, &w, err)) < 0)
+        return rc;
+    return note_check(app, o, p->answer, p->transfer_status, now + w.poll, err);
+}
+
+int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
+                   struct ops_result *res, struct rm_err *err)
+{
+    struct op_row o;
+    bool own = !store_in_tx(app->st);
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
+        goto out;
+    if (strcmp(o.state, "pending") == 0 && (rc = apply(app, &o, p, err)) < 0)
+        goto out;
+    fill_result(&o, res);
+    if (own)
+        rc = store_commit(app->st, err);
+out:
+    if (own)
+        store_rollback(app->st);
+    if (rc < 0) {
+        rm_err_prefix(err, "op %" PRId64 ": ", op_id);
+        return rc;
+    }
+    if (!own)
+        return outcome_of(o.state);
+    return reload(app, op_id, res, err);
 }
 
 int ops_check(struct app *app, int64_t op_id, struct ops_result *res,
               struct rm_err *err)
 {
     struct conn_session sess;
+    struct ops_target t;
+    struct ops_poll p;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = ops_target_get(app, op_id, &t, err)) < 0)
+        return rc;
+    if (rc != OPS_PENDING)
+        return reload(app, op_id, res, err);
+    if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
+        return rc;
+    sess.op_id = op_id;
+    ops_poll_run(sess.reg, &t, clock_now(), NULL, NULL, &p);
+    conn_session_close(&sess);
+    rm_log(LOG_INFO, "op %" PRId64 ": check: %s (%s)", op_id,
+           ops_verdict_name(p.verdict), p.answer);
+    return ops_poll_apply(app, op_id, &p, res, err);
+}
+
+/* --- admin actions: reset and cancel ---------------------------------------
+ */
+
+int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
+              struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE operations SET deadline_at = ?, next_check_at = ? WHERE id "
+        "= ? AND state = 'pending'";
+    struct store_stmt *s;
+    struct windows w;
     struct op_row o;
+    int64_t now = clock_now(), deadline;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
+        goto out;
+    if (strcmp(o.state, "pending") != 0) {
+        rc = rm_err_set(err, CORE_EREFUSED,
+                        "op %" PRId64 " is %s; only pending operations reset",
+                        op_id, o.state);
+        goto out;
+    }
+    if ((rc = windows_for(app, &o, &w, err)) < 0)
+        goto out;
+    deadline = now + (strcmp(o.kind, "transfer") == 0 ? w.deadline_xfer
+                                                      : w.deadline_reg);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        goto out;
+    store_bind_int64(s, 1, deadline);
+    store_bind_int64(s, 2, now); /* "check soon": due at the next sweep */
+    store_bind_int64(s, 3, op_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    if ((rc = store_commit(app->st, err)) == 0)
+        rm_log(LOG_INFO, "op %" PRId64 ": reset: deadline %" PRId64, op_id,
+               deadline);
+out:
+    store_rollback(app->st);
+    if (rc < 0)
+        return rc;
+    return reload(app, op_id, res, err);
+}
+
+int ops_cancel(struct app *app, int64_t op_id, const char *why,
+               struct ops_result *res, char *registrar_answer, size_t ran,
+               struct rm_err *err)
+{
+    struct conn_session sess;
+    struct reg_op_result r;
+    struct move_fields f = {0};
+    struct rm_err cerr;
+    struct op_row o;
+    char reason[REG_TEXT_MAX + 128], said[REG_TEXT_MAX + 64] = "";
     int rc;
 
     memset(res, 0, sizeof *res);
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
-    if (strcmp(o.state, "pending") != 0) {
-        fill_result(&o, res);
-        return outcome_of(o.state);
+    if (strcmp(o.state, "pending") != 0)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "op %" PRId64 " is %s; only pending operations "
+                          "can be cancelled",
+                          op_id, o.state);
+    /* At the registrar first, where it can be done (best effort: the
+     * admin's decision stands either way, and the answer is recorded). */
+    memset(&r, 0, sizeof r);
+    if (strcmp(o.kind, "transfer") != 0 && !o.order_id[0]) {
+        snprintf(said, sizeof said, "no registrar order to cancel");
+    } else if ((rc = conn_session_open(app, o.connection_id, &sess, &cerr)) <
+               0) {
+        snprintf(said, sizeof said, "not cancelled at the registrar: %s",
+                 cerr.msg);
+    } else {
+        sess.op_id = op_id;
+        if (strcmp(o.kind, "transfer") == 0)
+            sess.reg->ops->cancel_transfer(sess.reg->impl, o.domain,
+                                           o.order_id[0] ? o.order_id : NULL,
+                                           &r, &cerr);
+        else
+            sess.reg->ops->cancel_order(sess.reg->impl, o.order_id, &r, &cerr);
+        conn_session_close(&sess);
+        answer_text(&r.reply, said, sizeof said);
+        snprintf(said + strlen(said), sizeof said - strlen(said), " (%s)",
+                 reg_op_state_name(r.state));
     }
-    if ((rc = conn_session_open(app, o.connection_id, &sess, err)) < 0)
+    if (registrar_answer)
+        snprintf(registrar_answer, ran, "%s", said);
+    snprintf(reason, sizeof reason, "cancelled by the admin%s%s; registrar: %s",
+             why && *why ? ": " : "", why ? why : "", said);
+    f.reason = reason;
+    f.last_answer = said;
+    /* reload: the row may have moved while the registrar was asked */
+    if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
-    rc = check_op(app, &sess, &o, res, err);
-    conn_session_close(&sess);
-    return rc;
+    if (strcmp(o.state, "pending") != 0)
+        return rm_err_set(err, CORE_EREFUSED,
+                          "op %" PRId64 " became %s meanwhile", op_id, o.state);
+    if ((rc = finish(app, &o, "cancelled", &f, 0, err)) < 0)
+        return rc;
+    return reload(app, op_id, res, err);
 }
 
 /* --- lookup and transfer status ------------------------------------------ */

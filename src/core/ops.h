@@ -16,6 +16,7 @@
 #define RM_CORE_OPS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/app.h"
@@ -64,11 +65,121 @@ int ops_transfer(struct app *app, const struct ops_order_req *r,
 int ops_renew(struct app *app, const char *name, const char *account, int term,
               struct ops_result *res, struct rm_err *err);
 
+/* Automatic renewals (core/lifecycle.h) carry an idempotency key that
+ * starts with this prefix; their success mail is the lifecycle's. */
+#define OPS_AUTORENEW_PREFIX "autorenew:"
+#define OPS_IDEM_MAX 96
+/* ops_renew_auto - ops_renew for the lifecycle: the operation carries
+ * idem_key (OPS_AUTORENEW_PREFIX..., UNIQUE: a second attempt with the
+ * same key is CORE_EREFUSED and writes nothing), and the domain must
+ * still expire at expires_at (else CORE_EREFUSED). No customer mail is
+ * queued when it succeeds (the lifecycle sends its own). */
+int ops_renew_auto(struct app *app, const char *name, int term,
+                   int64_t expires_at, const char *idem_key,
+                   struct ops_result *res, struct rm_err *err);
+
 /* ops_check - one read-only check of a pending operation (the Async
  * Manager's "check"); moves it when the registrar's answer settles it,
  * and past its deadline runs the final authoritative check (rule 5). */
 int ops_check(struct app *app, int64_t op_id, struct ops_result *res,
               struct rm_err *err);
+
+/* --- the Async Manager's poll (design section 4 rules 5 and 7) ----------
+ *
+ * ops_check is ops_target_get + ops_poll_run + ops_poll_apply. The Async
+ * Manager (core/async.h) runs the middle step on worker threads: it only
+ * talks to the registrar (read-only queries, never the order again), so
+ * many polls run at once while one thread does every store write. */
+
+enum ops_verdict {
+    OPS_V_WAIT,   /* still in progress (or not ours yet) */
+    OPS_V_DONE,   /* completed at the registrar */
+    OPS_V_NO,     /* explicitly declined / cancelled / failed */
+    OPS_V_UNKNOWN /* no usable answer: ask again later */
+};
+const char *ops_verdict_name(enum ops_verdict v);
+
+/* What a poll needs to know about a pending operation (a copy). */
+struct ops_target {
+    int64_t id, connection_id, expiry_year, deadline_at;
+    char kind[16]; /* register transfer renew */
+    char domain[NAME_MAX_ASCII + 1];
+    char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
+};
+
+#define OPS_ANSWER_MAX 1200
+
+/* What one poll learned. */
+struct ops_poll {
+    enum ops_verdict verdict;
+    bool final;     /* past the deadline: the final authoritative check */
+    int64_t expiry; /* DONE: the registrar's new expiry (0 unknown) */
+    int calls;      /* registrar calls made */
+    char answer[OPS_ANSWER_MAX]; /* "GET_ORDER_INFO: waiting; ..." */
+    char transfer_status[64];    /* CHECK_TRANSFER's word, "" if none */
+};
+
+/* ops_target_get - the operation's poll facts; returns its outcome
+ * (OPS_PENDING when it is pending) or a negative code. */
+int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
+                   struct rm_err *err);
+
+/* Called before every registrar call of a poll (a rate limit); may
+ * block. */
+typedef void ops_call_hook(void *arg);
+
+/*
+ * ops_poll_run - read-only calls chosen from what t has, no store access:
+ *   transfer       CHECK_TRANSFER; completed → BELONGS_TO_RSP (GET DOMAIN)
+ *                  for the new expiry; cancelled → NO;
+ *   renew          GET DOMAIN: expiry year past t->expiry_year → DONE;
+ *                  else GET_ORDER_INFO (when an order id is known);
+ *   register       QUERY_QUEUED_REQUEST (queue id) or GET_ORDER_INFO (order
+ *                  id): waiting → WAIT in one call, declined/failed → NO;
+ *                  otherwise BELONGS_TO_RSP: ours → DONE, else LOOKUP (221:
+ *                  a registration is waiting).
+ * When now >= t->deadline_at only the authoritative call runs (BELONGS_TO_
+ * RSP, CHECK_TRANSFER, GET DOMAIN) and out->final is set (rule 5).
+ * Thread-safe for distinct registrars; hook may be NULL.
+ */
+void ops_poll_run(struct registrar *reg, const struct ops_target *t,
+                  int64_t now, ops_call_hook *hook, void *hook_arg,
+                  struct ops_poll *out);
+
+/* ops_poll_settles - does applying p end the operation (DONE, NO, or a
+ * final check that did not find it done)? */
+bool ops_poll_settles(const struct ops_poll *p);
+
+/*
+ * ops_poll_apply - record p on a pending operation: checks + 1, last
+ * check, last answer, transfer status; then DONE → succeeded (domain
+ * active, the registrar's expiry); NO → failed + refund; final and not
+ * done (and the deadline still passed) → timed_out + refund; otherwise
+ * next check = now + poll interval. A terminal move, its refund, the
+ * domain and the customer's mail commit together (rule 4). Runs inside
+ * the caller's write transaction when one is open, else in its own. An
+ * operation no longer pending is left alone. Returns its outcome.
+ */
+int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
+                   struct ops_result *res, struct rm_err *err);
+
+/* ops_reset - a pending operation's deadline = now + its window
+ * (registration/renewal or transfer), next check = now. CORE_EREFUSED when
+ * it is not pending. */
+int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
+              struct rm_err *err);
+
+/*
+ * ops_cancel - the admin's cancel of a pending operation: first, where it
+ * can be done, at the registrar (CANCEL_TRANSFER for transfers,
+ * PROCESS_PENDING command=cancel for an order id; best effort, its answer
+ * goes to registrar_answer and the reason), then ONE transaction: state
+ * cancelled, refund, the domain cancelled (a renewal's domain goes back to
+ * active/expired), the customer's mail. CORE_EREFUSED when not pending.
+ */
+int ops_cancel(struct app *app, int64_t op_id, const char *why,
+               struct ops_result *res, char *registrar_answer, size_t ran,
+               struct rm_err *err);
 
 /* Lookup: availability and the price of every offered term. */
 struct ops_lookup {

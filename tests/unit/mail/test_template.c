@@ -179,7 +179,9 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
                                           "autorenew_done",
                                           "autorenew_failed",
                                           "refund",
-                                          "admin_digest"};
+                                          "admin_digest",
+                                          "last_chance",
+                                          "sync_report"};
     struct section sec[32];
     int ns = read_readme(sec, 32);
     assert_int_equal(ns, (int)(sizeof shipped / sizeof shipped[0]));

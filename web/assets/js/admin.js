@@ -1,35 +1,41 @@
 // admin.js - the provider's control panel (/admin/).
 
 import { session } from './api.js';
-import { h, clear } from './dom.js';
+import { h, clear, add, fill } from './dom.js';
 import { showLogin } from './login.js';
 import { startShell } from './shell.js';
+import { renderDashboard } from './admin-dashboard.js';
+import { renderRegistrars } from './admin-registrars.js';
+import { renderTlds } from './admin-tlds.js';
+import { renderAccounts } from './admin-accounts.js';
+import { renderAsync } from './admin-async.js';
+import { renderDomains, renderJobs, renderMail, renderReglog } from './admin-ops.js';
 
 const sections = [
-  { id: 'dashboard', title: 'Dashboard',
+  { id: 'dashboard', title: 'Dashboard', render: renderDashboard,
     description: 'Registrations and renewals per day, pending operations and their age, refunds and registrar balances.' },
-  { id: 'registrars', title: 'Domain Registrars',
+  { id: 'registrars', title: 'Domain Registrars', render: renderRegistrars,
     description: 'Registrar connections: add or edit a connection and test it against the registrar.' },
-  { id: 'tlds', title: 'TLDs and Prices',
+  { id: 'tlds', title: 'TLDs and Prices', render: renderTlds,
     description: 'Which connection serves each TLD, and the price of every operation and term.' },
-  { id: 'accounts', title: 'Accounts',
+  { id: 'accounts', title: 'Accounts', render: renderAccounts,
     description: 'Customer accounts, their balances, credits and ledger history.' },
-  { id: 'domains', title: 'Domains',
+  { id: 'domains', title: 'Domains', render: renderDomains,
     description: 'Search domains; each domain shows its operation timeline and registrar log.' },
-  { id: 'async', title: 'Async Manager',
+  { id: 'async', title: 'Async Manager', render: renderAsync,
     description: 'Operations the registrar has not confirmed yet: age, next check, deadline and last answer, with check, reset and cancel.' },
-  { id: 'jobs', title: 'Jobs',
+  { id: 'jobs', title: 'Jobs', render: renderJobs,
     description: 'Scheduled background work: polls, expiry warnings, auto-renewals and mail delivery.' },
-  { id: 'mail', title: 'Mail Outbox',
+  { id: 'mail', title: 'Mail Outbox', render: renderMail,
     description: 'Messages queued for customers and administrators, and their delivery state.' },
-  { id: 'reglog', title: 'Registrar Log',
+  { id: 'reglog', title: 'Registrar Log', render: renderReglog,
     description: 'Every request to a registrar and its response, secrets redacted, with CSV export.' },
 ];
 
 const root = document.getElementById('app');
 
 function denied(who) {
-  clear(root).append(
+  fill(root, 
     h('main', { class: 'login-page' },
       h('div', { class: 'login-card' },
         h('h1', {}, 'Administrators only'),
@@ -50,5 +56,5 @@ function show(who) {
 }
 
 session().then(show).catch((e) => {
-  clear(root).append(h('p', { class: 'form-error', role: 'alert' }, e.message));
+  fill(root, h('p', { class: 'form-error', role: 'alert' }, e.message));
 });

@@ -1,37 +1,210 @@
-// customer.js - the customer panel (/).
+// customer.js - the customer panel (/). Without a session it is the
+// public storefront: a domain search with prices, sign-up with the
+// license agreement of the connection serving the searched TLD, and the
+// sign-in form. With one, the customer's sections (customer-pages.js).
 
-import { session } from './api.js';
-import { h, clear } from './dom.js';
+import { get, post, session, login } from './api.js';
+import { h, clear, add, fill } from './dom.js';
 import { showLogin } from './login.js';
 import { startShell } from './shell.js';
+import { money, errorBox, field, input, busy, loading, priceTerms, years, setCurrency } from './ui.js';
+import {
+  renderMyDomains, renderSearch, renderTransfers, renderOrders, renderBalance, renderProfile, lookupResult,
+} from './customer-pages.js';
 
 const sections = [
-  { id: 'domains', title: 'My Domains',
+  { id: 'domains', title: 'My Domains', render: renderMyDomains,
     description: 'Your domains with their expiry dates and auto-renew setting.' },
-  { id: 'search', title: 'Find a Domain',
+  { id: 'search', title: 'Find a Domain', render: renderSearch,
     description: 'Check whether a name is available and what it costs for each term, then register it.' },
-  { id: 'transfers', title: 'Transfers',
+  { id: 'transfers', title: 'Transfers', render: renderTransfers,
     description: 'Move a domain to this account with its authorization code, and follow the transfer.' },
-  { id: 'orders', title: 'Orders',
+  { id: 'orders', title: 'Orders', render: renderOrders,
     description: 'Registrations, renewals and transfers, with their status while the registrar is working on them.' },
-  { id: 'balance', title: 'Balance and History',
+  { id: 'balance', title: 'Balance and History', render: renderBalance,
     description: 'Your balance, charges, refunds and credits.' },
-  { id: 'profile', title: 'Contact Details',
+  { id: 'profile', title: 'Contact Details', render: renderProfile,
     description: 'The contact details used when registering your domains.' },
 ];
 
 const root = document.getElementById('app');
+let publicRoute = null;
 
 function show(who) {
+  if (publicRoute) {
+    window.removeEventListener('hashchange', publicRoute);
+    publicRoute = null;
+  }
   if (!who) {
-    showLogin(root, { title: 'Your domains', subtitle: 'Sign in to manage your domains.', onDone: show });
+    publicRoute = routePublic;
+    window.addEventListener('hashchange', publicRoute);
+    routePublic();
     return;
   }
-  startShell(root, { panel: 'Domains', who, sections,
-    otherPanel: who.role === 'admin' ? { href: '/admin/', title: 'Administration' } : null,
-    onSignedOut: () => show(null) });
+  get('/api/v1/me').then((me) => {
+    if (me.account) setCurrency(me.account.currency);
+  }, () => {}).finally(() => {
+    startShell(root, { panel: 'Domains', who, sections,
+      otherPanel: who.role === 'admin' ? { href: '/admin/', title: 'Administration' } : null,
+      onSignedOut: () => {
+        history.replaceState(null, '', '#/');
+        show(null);
+      } });
+  });
+}
+
+// ---- public pages -------------------------------------------------------
+
+function publicFrame(...content) {
+  return h('div', { class: 'shell' },
+    h('header', { class: 'topbar' },
+      h('a', { class: 'brand brand-link', href: '#/' }, h('span', { class: 'brand-mark' }, 'r'), 'regman'),
+      h('span', { class: 'panel-name' }, 'Domains'),
+      h('div', { class: 'topbar-right' }, h('a', { class: 'topbar-link', href: '#/login' }, 'Sign in'))),
+    h('main', { class: 'public', id: 'content', tabindex: '-1' }, content));
+}
+
+function routePublic() {
+  const path = location.hash.replace(/^#\/?/, '');
+  if (path === 'login') {
+    document.title = 'Sign in — regman';
+    showLogin(root, { title: 'Your domains', subtitle: 'Sign in to manage your domains.', onDone: enter,
+      footer: h('p', {}, 'New here? ', h('a', { href: '#/' }, 'Find a domain and sign up')) });
+    return;
+  }
+  if (path.startsWith('signup/')) {
+    renderSignup(decodeURIComponent(path.slice(7)));
+    return;
+  }
+  renderStorefront(path.startsWith('find/') ? decodeURIComponent(path.slice(5)) : '');
+}
+
+function enter(who) {
+  if (!location.hash.startsWith('#/search') && !location.hash.startsWith('#/domains')) {
+    history.replaceState(null, '', '#/domains');
+  }
+  show(who);
+}
+
+function renderStorefront(initial) {
+  document.title = 'Find a domain — regman';
+  const name = input({ type: 'search', name: 'domain', id: 'find-domain', placeholder: 'yourname.com',
+    maxlength: 253, autocomplete: 'off', spellcheck: 'false', required: true });
+  name.value = initial;
+  const go = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search');
+  const out = h('div', { class: 'lookup-slot' });
+  const form = h('form', { class: 'hero-search', role: 'search' },
+    h('label', { for: 'find-domain', class: 'sr-only' }, 'Domain name'), name, go);
+  fill(root, publicFrame(
+    h('section', { class: 'hero' },
+      h('h1', {}, 'Find your domain'),
+      h('p', { class: 'muted' }, 'Search a name to see whether it is free and what it costs, then sign up to register it.'),
+      form),
+    out,
+    h('p', { class: 'public-foot muted' }, 'Already a customer? ', h('a', { href: '#/login' }, 'Sign in'))));
+
+  async function search() {
+    const q = name.value.trim().toLowerCase();
+    if (!q) {
+      name.focus();
+      return;
+    }
+    if (location.hash !== `#/find/${encodeURIComponent(q)}`) history.replaceState(null, '', `#/find/${encodeURIComponent(q)}`);
+    await busy(go, 'Searching…', async () => {
+      loading(out, `Asking the registry about ${q}…`);
+      try {
+        const r = await get(`/api/v1/lookup?name=${encodeURIComponent(q)}`);
+        fill(out, lookupResult(r, r.available
+          ? h('div', { class: 'form-actions' }, h('a', { class: 'btn btn-primary', href: `#/signup/${encodeURIComponent(r.domain)}` },
+            'Sign up to register it'))
+          : h('p', {}, 'Own it already elsewhere? Sign up and transfer it in with its authorization code.')));
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    });
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    search();
+  });
+  if (initial) search();
+  name.focus();
+}
+
+async function renderSignup(domain) {
+  document.title = 'Sign up — regman';
+  const slot = h('div', {});
+  fill(root, publicFrame(h('h1', { class: 'page-title' }, 'Create your account'), slot));
+  loading(slot, 'Loading the registration agreement…');
+  let lic;
+  try {
+    lic = await get(`/api/v1/license?domain=${encodeURIComponent(domain)}`);
+  } catch (e) {
+    fill(slot, errorBox(e), h('p', {}, h('a', { href: '#/' }, 'Search another name')));
+    return;
+  }
+  const terms = priceTerms(lic.prices, 'register');
+  const user = input({ name: 'username', autocomplete: 'username', required: true, maxlength: 64, pattern: '[A-Za-z0-9._@-]{1,64}' });
+  const email = input({ name: 'email', type: 'email', autocomplete: 'email', required: true, maxlength: 254 });
+  const pass = input({ name: 'password', type: 'password', autocomplete: 'new-password', required: true, minlength: 10, maxlength: 1024 });
+  const accept = h('input', { type: 'checkbox', name: 'accept_license', id: 'accept-license', required: true });
+  const err = h('div', { 'aria-live': 'assertive' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Accept and create account');
+  const agreement = h('div', { class: 'agreement', tabindex: '0', role: 'region', 'aria-label': 'Registration agreement', id: 'license-text' },
+    lic.text ? lic.text.split(/\n{2,}/).map((p) => h('p', {}, p)) : h('p', { class: 'muted' }, 'This registrar has no separate agreement.'));
+  const form = h('form', { class: 'form signup-form', novalidate: true },
+    h('div', { class: 'card signup-domain' },
+      h('p', {}, 'You are signing up to register ', h('strong', {}, domain),
+        terms.length ? ` — from ${money(lic.prices.register[String(terms[0])])} for ${years(terms[0])}.` : '.'),
+      h('p', { class: 'muted' }, 'After signing up you will confirm the order and see its exact charge.')),
+    h('section', { class: 'card' },
+      h('h2', { class: 'card-title' }, `Registration agreement for .${lic.tld}`),
+      agreement,
+      field('I have read and accept this registration agreement', accept)),
+    h('section', { class: 'card' },
+      h('h2', { class: 'card-title' }, 'Your login'),
+      h('div', { class: 'form-grid' },
+        field('Username', user, 'Letters, digits and . _ @ -'),
+        field('Email', email, 'Where we send order confirmations and expiry warnings.'),
+        field('Password', pass, 'At least 10 characters.'))),
+    err,
+    h('div', { class: 'form-actions' }, submit, h('a', { class: 'btn btn-quiet-dark', href: '#/' }, 'Back to search')));
+  fill(slot, form);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(err);
+    const problems = [];
+    if (!accept.checked) problems.push('Accept the registration agreement to sign up.');
+    if (!/^[A-Za-z0-9._@-]{1,64}$/.test(user.value.trim())) problems.push('Choose a username (letters, digits and . _ @ -).');
+    if (!email.value.includes('@')) problems.push('Enter your email address.');
+    if (pass.value.length < 10) problems.push('The password needs at least 10 characters.');
+    if (problems.length) {
+      add(err, h('div', { class: 'form-error', role: 'alert' }, problems.map((p) => h('div', {}, p))));
+      (!accept.checked ? accept : user).focus();
+      return;
+    }
+    await busy(submit, 'Creating your account…', async () => {
+      try {
+        await post('/api/v1/signup', {
+          username: user.value.trim(), password: pass.value, email: email.value.trim(),
+          domain, license_sha256: lic.sha256, accept_license: true,
+        });
+        const who = await login(user.value.trim(), pass.value);
+        history.replaceState(null, '', `#/search/${encodeURIComponent(domain)}`);
+        show(who);
+      } catch (e) {
+        if (e.code === 'license_required') {
+          add(err, errorBox('The agreement changed while you were reading it. Please read the new version.'));
+          renderSignup(domain);
+          return;
+        }
+        add(err, errorBox(e));
+      }
+    });
+  });
 }
 
 session().then(show).catch((e) => {
-  clear(root).append(h('p', { class: 'form-error', role: 'alert' }, e.message));
+  fill(root, h('p', { class: 'form-error', role: 'alert' }, e.message));
 });

@@ -4,7 +4,8 @@ import { login } from './api.js';
 import { h, clear } from './dom.js';
 
 // showLogin - render the form into root; onDone(login) after success.
-export function showLogin(root, { title, subtitle, onDone }) {
+// footer: optional node under the form (e.g. a link to sign up).
+export function showLogin(root, { title, subtitle, onDone, footer }) {
   const error = h('p', { class: 'form-error', role: 'alert', hidden: true });
   const user = h('input', { id: 'login-username', name: 'username', autocomplete: 'username',
     required: true, maxlength: 64, autofocus: true });
@@ -58,6 +59,7 @@ export function showLogin(root, { title, subtitle, onDone }) {
         h('div', { class: 'brand brand-large' }, h('span', { class: 'brand-mark' }, 'r'), 'regman'),
         h('h1', {}, title),
         subtitle ? h('p', { class: 'muted' }, subtitle) : null,
-        form)));
+        form,
+        footer ? h('div', { class: 'login-footer' }, footer) : null)));
   user.focus();
 }

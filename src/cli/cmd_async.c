@@ -1,0 +1,294 @@
+/*
+ * cmd_async - `regman async list|show|check|reset|cancel|sweep`: the
+ * Async Manager from the command line (core/async.h; docs/regman.1).
+ *
+ * OP is an operation id or a domain name (its pending operation, else its
+ * newest). Exit status: list, show, reset, cancel and sweep 0 when done;
+ * check 0 succeeded, 3 still pending, 1 failed / timed out / cancelled;
+ * sweep 1 when an operation could not be stored (it stays due); the
+ * usual 2 and 4 (cli.h).
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_async.h"
+#include "cli/cmd_core.h"
+#include "core/async.h"
+#include "core/money.h"
+#include "mail/mail.h"
+#include "util/clock.h"
+#include "util/config.h"
+
+static const char usage[] =
+    "regman async list [--limit N]\n"
+    "       regman async show OP\n"
+    "       regman async check OP\n"
+    "       regman async reset OP\n"
+    "       regman async cancel OP [--reason TEXT]\n"
+    "       regman async sweep\n"
+    "OP: an operation id or a domain name; common: -c FILE, --json";
+
+static json_t *entry_json(const struct async_entry *e)
+{
+    json_t *j = json_object();
+
+    json_object_set_new(j, "id", json_integer(e->id));
+    json_object_set_new(j, "domain", json_string(e->domain));
+    json_object_set_new(j, "account", json_string(e->account));
+    json_object_set_new(j, "connection", json_string(e->connection));
+    json_object_set_new(j, "kind", json_string(e->kind));
+    json_object_set_new(j, "state", json_string(e->state));
+    json_object_set_new(j, "fee", cli_money(e->amount));
+    json_object_set_new(j, "started", cli_time(e->created_at));
+    json_object_set_new(j, "last_check", cli_time(e->last_check_at));
+    json_object_set_new(j, "next_check",
+                        strcmp(e->state, "pending") == 0
+                            ? cli_time(e->next_check_at)
+                            : json_null());
+    json_object_set_new(j, "deadline", cli_time(e->deadline_at));
+    json_object_set_new(j, "finished", cli_time(e->finished_at));
+    json_object_set_new(j, "checks", json_integer(e->checks));
+    json_object_set_new(j, "order_id", json_string(e->order_id));
+    json_object_set_new(j, "queue_id", json_string(e->queue_id));
+    json_object_set_new(j, "transfer_status", json_string(e->transfer_status));
+    json_object_set_new(j, "last_answer", json_string(e->last_answer));
+    json_object_set_new(j, "reason", json_string(e->reason));
+    return j;
+}
+
+static char *tm(int64_t t, char *b, unsigned n)
+{
+    return clock_format(t, b, n);
+}
+
+static int do_list(struct app *app, const struct cli_common *com,
+                   const char *limit_s)
+{
+    static const char *head[] = {"ID",         "DOMAIN",     "ACCOUNT",
+                                 "KIND",       "FEE",        "STARTED",
+                                 "LAST CHECK", "NEXT CHECK", "DEADLINE",
+                                 "CHECKS",     "LAST ANSWER"};
+    struct async_entry *v;
+    struct rm_err err;
+    size_t n;
+    long limit = 0;
+    int rc;
+
+    if (limit_s) {
+        char *end;
+        limit = strtol(limit_s, &end, 10);
+        if (*end || limit < 1 || limit > 100000) {
+            fprintf(stderr, "regman: --limit must be 1..100000\n");
+            return EXIT_USAGE;
+        }
+    }
+    if ((rc = async_list(app, (int)limit, &v, &n, &err)) < 0)
+        return cli_fail(rc, &err);
+    if (com->json) {
+        json_t *a = json_array();
+        for (size_t i = 0; i < n; i++)
+            json_array_append_new(a, entry_json(&v[i]));
+        cli_json_print(a);
+    } else {
+        struct cli_table t;
+        cli_table_init(&t, 11, head);
+        for (size_t i = 0; i < n; i++) {
+            char id[24], fee[MONEY_STR_MAX], a[32], b[32], c[32], d[32];
+            char checks[24], ans[81];
+            snprintf(id, sizeof id, "%" PRId64, v[i].id);
+            snprintf(checks, sizeof checks, "%" PRId64, v[i].checks);
+            /* one table line per entry: the answer is cut, --json and
+             * show give it whole */
+            snprintf(ans, sizeof ans, "%.80s", v[i].last_answer);
+            cli_table_row(&t, id, v[i].domain, v[i].account, v[i].kind,
+                          money_format(v[i].amount, fee),
+                          tm(v[i].created_at, a, sizeof a),
+                          tm(v[i].last_check_at, b, sizeof b),
+                          tm(v[i].next_check_at, c, sizeof c),
+                          tm(v[i].deadline_at, d, sizeof d), checks,
+                          ans[0] ? ans : "-");
+        }
+        cli_table_print(&t);
+    }
+    async_entries_free(v);
+    return EXIT_OK;
+}
+
+static void entry_print(const struct async_entry *e)
+{
+    char b[32], m[MONEY_STR_MAX];
+
+    cli_kv("operation", "%" PRId64, e->id);
+    cli_kv("domain", "%s", e->domain);
+    cli_kv("account", "%s", e->account);
+    cli_kv("connection", "%s", e->connection);
+    cli_kv("kind", "%s", e->kind);
+    cli_kv("state", "%s", e->state);
+    cli_kv("fee", "%s", money_format(e->amount, m));
+    cli_kv("started", "%s", tm(e->created_at, b, sizeof b));
+    cli_kv("last check", "%s", tm(e->last_check_at, b, sizeof b));
+    if (strcmp(e->state, "pending") == 0)
+        cli_kv("next check", "%s", tm(e->next_check_at, b, sizeof b));
+    cli_kv("deadline", "%s", tm(e->deadline_at, b, sizeof b));
+    if (e->finished_at)
+        cli_kv("finished", "%s", tm(e->finished_at, b, sizeof b));
+    cli_kv("checks", "%" PRId64, e->checks);
+    if (e->order_id[0])
+        cli_kv("order", "%s", e->order_id);
+    if (e->queue_id[0])
+        cli_kv("queue request", "%s", e->queue_id);
+    if (e->transfer_status[0])
+        cli_kv("transfer status", "%s", e->transfer_status);
+    cli_kv("last answer", "%s", e->last_answer[0] ? e->last_answer : "-");
+    cli_kv("reason", "%s", e->reason[0] ? e->reason : "-");
+}
+
+static int show(struct app *app, const struct cli_common *com, const char *spec,
+                int status)
+{
+    struct async_entry e;
+    struct rm_err err;
+    int rc;
+
+    if ((rc = async_get(app, spec, &e, &err)) < 0)
+        return cli_fail(rc, &err);
+    if (com->json)
+        cli_json_print(entry_json(&e));
+    else
+        entry_print(&e);
+    return status;
+}
+
+static int exit_for_outcome(int outcome)
+{
+    if (outcome == OPS_SUCCEEDED)
+        return EXIT_OK;
+    if (outcome == OPS_PENDING)
+        return EXIT_PENDING;
+    return EXIT_REFUSED;
+}
+
+/* load_mail - the [mail] section of the installation's config. */
+static int load_mail(struct app *app, struct mail_config *mc,
+                     struct rm_err *err)
+{
+    struct config cfg;
+    int rc;
+
+    mail_config_init(mc);
+    if ((rc = config_load(app->set.conf_path, &cfg, err)) < 0)
+        return rc;
+    rc = mail_config_load(&cfg, mc, err);
+    config_free(&cfg);
+    return rc;
+}
+
+static int do_sweep(struct app *app, const struct cli_common *com)
+{
+    struct mail_config mc;
+    struct async_sweep_stats st;
+    struct rm_err err;
+    int rc;
+
+    if ((rc = load_mail(app, &mc, &err)) < 0) {
+        mail_config_release(&mc);
+        return cli_fail(rc, &err);
+    }
+    rc = async_sweep(app, &mc, NULL, &st, &err);
+    mail_config_release(&mc);
+    if (rc < 0)
+        return cli_fail(rc, &err);
+    if (com->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "polled", json_integer(st.polled));
+        json_object_set_new(j, "calls", json_integer(st.calls));
+        json_object_set_new(j, "succeeded", json_integer(st.succeeded));
+        json_object_set_new(j, "failed", json_integer(st.failed));
+        json_object_set_new(j, "timed_out", json_integer(st.timed_out));
+        json_object_set_new(j, "waiting", json_integer(st.waiting));
+        json_object_set_new(j, "no_answer", json_integer(st.no_answer));
+        json_object_set_new(j, "errors", json_integer(st.errors));
+        json_object_set_new(j, "digested", json_integer(st.digested));
+        json_object_set_new(j, "digest_mail_id",
+                            st.digest_mail_id ? json_integer(st.digest_mail_id)
+                                              : json_null());
+        json_object_set_new(j, "ms", json_integer(st.ms));
+        cli_json_print(j);
+    } else {
+        printf("sweep: polled %d (%d registrar calls) in %" PRId64
+               " ms: %d succeeded, %d failed, %d timed out, %d waiting, "
+               "%d without answer, %d errors\n",
+               st.polled, st.calls, st.ms, st.succeeded, st.failed,
+               st.timed_out, st.waiting, st.no_answer, st.errors);
+        if (st.digest_mail_id)
+            printf("digest: mail %" PRId64 " lists %d operation(s)\n",
+                   st.digest_mail_id, st.digested);
+    }
+    return st.errors ? EXIT_REFUSED : EXIT_OK;
+}
+
+int cmd_async(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[3], *limit = NULL, *reason = NULL;
+    struct cli_opt opts[] = {{"limit", OPT_VALUE, &limit},
+                             {"reason", OPT_VALUE, &reason},
+                             {NULL, 0, NULL}};
+    struct app *app = NULL;
+    struct ops_result res;
+    struct rm_err err;
+    size_t npos;
+    const char *sub;
+    int rc, status;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
+        return rc;
+    if (com.help)
+        return printf("usage: %s\n", usage), EXIT_OK;
+    if (npos < 1)
+        return cli_usage(usage);
+    sub = pos[0];
+    bool needs_op = strcmp(sub, "show") == 0 || strcmp(sub, "check") == 0 ||
+                    strcmp(sub, "reset") == 0 || strcmp(sub, "cancel") == 0;
+    bool known =
+        needs_op || strcmp(sub, "list") == 0 || strcmp(sub, "sweep") == 0;
+    if (!known || (needs_op && npos != 2) || (!needs_op && npos != 1) ||
+        (limit && strcmp(sub, "list") != 0) ||
+        (reason && strcmp(sub, "cancel") != 0))
+        return cli_usage(usage);
+    if ((rc =
+             cli_open(&com, APP_OPEN_STORE | APP_OPEN_KEY | APP_RECOVER, &app)))
+        return rc;
+    if (strcmp(sub, "list") == 0) {
+        status = do_list(app, &com, limit);
+    } else if (strcmp(sub, "show") == 0) {
+        status = show(app, &com, pos[1], EXIT_OK);
+    } else if (strcmp(sub, "sweep") == 0) {
+        status = do_sweep(app, &com);
+    } else if (strcmp(sub, "check") == 0) {
+        if ((rc = async_check(app, pos[1], &res, &err)) < 0)
+            status = cli_fail(rc, &err);
+        else
+            status = show(app, &com, pos[1], exit_for_outcome(rc));
+    } else if (strcmp(sub, "reset") == 0) {
+        if ((rc = async_reset(app, pos[1], &res, &err)) < 0)
+            status = cli_fail(rc, &err);
+        else
+            status = show(app, &com, pos[1], EXIT_OK);
+    } else {
+        char said[REG_TEXT_MAX + 64] = "";
+        if ((rc = async_cancel(app, pos[1], reason, &res, said, sizeof said,
+                               &err)) < 0) {
+            status = cli_fail(rc, &err);
+        } else {
+            if (!com.json)
+                printf("registrar: %s\n", said);
+            status = show(app, &com, pos[1], EXIT_OK);
+        }
+    }
+    app_close(app);
+    return status;
+}

@@ -1,0 +1,422 @@
+/*
+ * cmd_demo - `regman demo [--dir D] [--port N] [--ready-file F]`: a
+ * complete local installation to try regman with, in one command.
+ *
+ *  1. D (or a new temporary directory) gets `regman init` when it has no
+ *     regman.conf yet; an existing demo directory is reused.
+ *  2. opensrs-sim starts as a child on 127.0.0.1 (OS-chosen ports, HTTPS
+ *     with its self-signed CA, .ca asynchronous, state kept in D). The
+ *     child dies with us (PR_SET_PDEATHSIG) and is stopped and reaped when
+ *     serve returns, so no process outlives the demo.
+ *  3. First run: the connection "OpenSRS (local test server)" with a short
+ *     license agreement, .com .net .org .ca with prices, the customer
+ *     account demo-customer credited 100.00 with an owner contact, and
+ *     the logins admin and customer with random passwords (kept, mode
+ *     0600, in D/demo-logins.txt). Later runs point the connection at the
+ *     new sim port and key.
+ *  4. serve_run on 127.0.0.1:N (default 8080), printing the URL and logins
+ *     once it listens. Ctrl-C stops everything; a temporary directory is
+ *     removed then, a given one is kept.
+ */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_serve.h"
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/ledger.h"
+#include "core/tld.h"
+#include "util/clock.h"
+#include "util/secret.h"
+#include "util/xalloc.h"
+#include "web/auth.h"
+
+#define DEMO_CONN "OpenSRS (local test server)"
+#define DEMO_ACCOUNT "demo-customer"
+#define DEMO_USER "demo"
+
+static const char usage[] =
+    "regman demo [--dir DIR] [--port N] [--ready-file FILE]";
+
+static const char license_text[] =
+    "Demo Registration Agreement\n"
+    "\n"
+    "1. This is a local test installation: names registered here exist only "
+    "in the test server on this computer.\n"
+    "2. Registrations are charged to your demo balance and refunded when the "
+    "registrar declines them.\n"
+    "3. You keep your contact details current and use your domains "
+    "lawfully.\n";
+
+/* find_sim - opensrs-sim: $REGMAN_SIM, next to this binary, the build
+ * tree's, else by PATH. */
+static char *find_sim(void)
+{
+    const char *env = getenv("REGMAN_SIM");
+    char self[PATH_MAX];
+    if (env && *env)
+        return xstrdup(env);
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            char *p = xasprintf("%s/opensrs-sim", self);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+            p = xasprintf("%s/../sim/opensrs-sim", self);
+            if (access(p, X_OK) == 0)
+                return p;
+            free(p);
+        }
+    }
+    return xstrdup("opensrs-sim");
+}
+
+struct sim {
+    pid_t pid;
+    unsigned port;
+};
+
+static int sim_start(const char *dir, const char *key, struct sim *s)
+{
+    char *exe = find_sim();
+    char *ready = xasprintf("%s/sim.ready", dir);
+    char *tls = xasprintf("%s/tls", dir);
+    char *state = xasprintf("%s/sim-state.json", dir);
+    char *log = xasprintf("%s/sim.log", dir);
+    char *reseller = xasprintf("%s:%s", DEMO_USER, key);
+    pid_t parent = getpid();
+    int rc = -1;
+
+    unlink(ready);
+    s->pid = fork();
+    if (s->pid < 0) {
+        fprintf(stderr, "regman: fork: %s\n", strerror(errno));
+        goto out;
+    }
+    if (s->pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        /* never outlive the demo, even when it is killed -9 */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1);
+        char *args[] = {
+            exe,           "--listen",      "127.0.0.1:0", "--control",
+            "127.0.0.1:0", "--reseller",    reseller,      "--tls-self-signed",
+            tls,           "--state",       state,         "--ready-file",
+            ready,         "--log",         log,           "--async-tlds",
+            "ca",          "--async-delay", "120",         NULL};
+        execvp(exe, args);
+        fprintf(stderr, "regman: cannot run %s: %s\n", exe, strerror(errno));
+        _exit(127);
+    }
+    /* the sim writes its ready file once every socket listens */
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(ready, "r");
+        if (f) {
+            char line[128];
+            while (fgets(line, sizeof line, f))
+                if (sscanf(line, "listen=127.0.0.1:%u", &s->port) == 1)
+                    rc = 0;
+            fclose(f);
+            if (rc == 0)
+                break;
+        }
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+            fprintf(stderr, "regman: opensrs-sim (%s) exited; see %s\n", exe,
+                    log);
+            s->pid = 0;
+            goto out;
+        }
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    if (rc < 0)
+        fprintf(stderr, "regman: opensrs-sim did not start; see %s\n", log);
+out:
+    free(exe);
+    free(ready);
+    free(tls);
+    free(state);
+    free(log);
+    free(reseller);
+    return rc;
+}
+
+static void sim_stop(struct sim *s)
+{
+    if (s->pid <= 0)
+        return;
+    kill(s->pid, SIGTERM);
+    while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    s->pid = 0;
+}
+
+struct logins {
+    char admin_pw[40], customer_pw[40];
+};
+
+static int save_logins(const char *dir, const struct logins *l)
+{
+    char *p = xasprintf("%s/demo-logins.txt", dir);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    free(p);
+    if (fd < 0)
+        return -1;
+    dprintf(fd, "admin %s\ncustomer %s\n", l->admin_pw, l->customer_pw);
+    close(fd);
+    return 0;
+}
+
+static void load_logins(const char *dir, struct logins *l)
+{
+    char *p = xasprintf("%s/demo-logins.txt", dir);
+    FILE *f = fopen(p, "r");
+    free(p);
+    snprintf(l->admin_pw, sizeof l->admin_pw, "(see demo-logins.txt)");
+    snprintf(l->customer_pw, sizeof l->customer_pw, "(see demo-logins.txt)");
+    if (!f)
+        return;
+    char user[32], pw[40];
+    while (fscanf(f, "%31s %39s", user, pw) == 2) {
+        if (strcmp(user, "admin") == 0)
+            snprintf(l->admin_pw, sizeof l->admin_pw, "%s", pw);
+        else if (strcmp(user, "customer") == 0)
+            snprintf(l->customer_pw, sizeof l->customer_pw, "%s", pw);
+    }
+    fclose(f);
+}
+
+/* seed - the demo data of a fresh installation. */
+static int seed(struct app *app, const char *dir, unsigned port,
+                const char *key, struct logins *l, struct rm_err *err)
+{
+    char portbuf[16], *ca = xasprintf("%s/tls/ca.pem", dir);
+    struct conn_edit e = {
+        .title = DEMO_CONN,
+        .server = "127.0.0.1",
+        .port = portbuf,
+        .tls = "yes",
+        .login = DEMO_USER,
+        .key = key,
+        .license_text = license_text,
+        .test_mode = "yes",
+        .ca_file = ca,
+        .default_ns = "ns1.example.net,ns2.example.net",
+        /* short windows: the async .ca settles within minutes */
+        .first_check = "60",
+        .poll_interval = "60",
+    };
+    int64_t id, acct;
+    int rc;
+
+    snprintf(portbuf, sizeof portbuf, "%u", port);
+    rc = conn_add(app, &e, &id, err);
+    free(ca);
+    if (rc < 0)
+        return rc;
+    static const struct {
+        const char *tld;
+        const char *prices[6];
+    } tlds[] = {
+        {".com",
+         {"register:1=12.99", "register:2=25.98", "register:5=64.95",
+          "renew:1=12.99", "transfer:1=9.99", NULL}},
+        {".net",
+         {"register:1=13.99", "register:2=27.98", "renew:1=13.99",
+          "transfer:1=10.99", NULL, NULL}},
+        {".org",
+         {"register:1=11.99", "register:2=23.98", "renew:1=11.99",
+          "transfer:1=9.99", NULL, NULL}},
+        {".ca",
+         {"register:1=14.99", "register:2=29.98", "renew:1=14.99",
+          "transfer:1=14.99", NULL, NULL}},
+    };
+    for (size_t i = 0; i < sizeof tlds / sizeof tlds[0]; i++) {
+        struct tld_set_req q = {.tld = tlds[i].tld,
+                                .connection = DEMO_CONN,
+                                .terms = "1-10",
+                                .prices = (const char **)tlds[i].prices};
+        while (q.nprices < 6 && tlds[i].prices[q.nprices])
+            q.nprices++;
+        if ((rc = tld_set(app, &q, err)) < 0)
+            return rc;
+    }
+    if ((rc = account_add(app, DEMO_ACCOUNT, "customer@example.com", NULL,
+                          false, &acct, err)) < 0 ||
+        (rc = ledger_credit(app->st, acct, 10000, "demo:welcome", "demo credit",
+                            clock_now(), err)) < 0)
+        return rc;
+    const char *vals[CONTACT_FIELDS + 1] = {"Ada",
+                                            "Lovelace",
+                                            "Analytical Engines",
+                                            "1 Engine Way",
+                                            NULL,
+                                            NULL,
+                                            "Toronto",
+                                            "ON",
+                                            "M5V 1A1",
+                                            "CA",
+                                            "+1.4165550123",
+                                            NULL,
+                                            "customer@example.com",
+                                            "en"};
+    if ((rc = contact_set(app, acct, "owner", vals, err)) < 0)
+        return rc;
+    char *a = secret_random_text(16), *c = secret_random_text(16);
+    snprintf(l->admin_pw, sizeof l->admin_pw, "%s", a);
+    snprintf(l->customer_pw, sizeof l->customer_pw, "%s", c);
+    free(a);
+    free(c);
+    if ((rc = auth_login_create(app->st, "admin", l->admin_pw, WEB_ROLE_ADMIN,
+                                0, AUTH_COST_INTERACTIVE, NULL, err)) < 0 ||
+        (rc = auth_login_create(app->st, "customer", l->customer_pw,
+                                WEB_ROLE_CUSTOMER, acct, AUTH_COST_INTERACTIVE,
+                                NULL, err)) < 0)
+        return rc;
+    if (save_logins(dir, l) < 0)
+        return rm_err_set(err, RM_EIO, "%s/demo-logins.txt: %s", dir,
+                          strerror(errno));
+    return 0;
+}
+
+/* repoint - a reused demo directory: the new sim's port and key. */
+static int repoint(struct app *app, const char *dir, unsigned port,
+                   const char *key, struct rm_err *err)
+{
+    char portbuf[16], *ca = xasprintf("%s/tls/ca.pem", dir);
+    struct conn_edit e = {.port = portbuf, .key = key, .ca_file = ca};
+    snprintf(portbuf, sizeof portbuf, "%u", port);
+    int rc = conn_edit(app, DEMO_CONN, &e, err);
+    free(ca);
+    return rc;
+}
+
+struct banner {
+    const char *dir;
+    const struct logins *l;
+    bool temp, fresh;
+};
+
+static void on_ready(const char *url, void *arg)
+{
+    const struct banner *b = arg;
+    printf("\nregman demo is running\n\n"
+           "  Customer panel  %s\n"
+           "  Admin panel     %sadmin/\n"
+           "  API             %sapi/v1/  (docs/openapi.yaml)\n\n"
+           "  Admin login     admin / %s\n"
+           "  Customer login  customer / %s  (account %s%s)\n\n"
+           "  Registrar       opensrs-sim on 127.0.0.1 (.ca is asynchronous)\n"
+           "  Data            %s%s\n"
+           "  CLI             regman domain list -c %s/regman.conf\n\n"
+           "Press Ctrl-C to stop.\n",
+           url, url, url, b->l->admin_pw, b->l->customer_pw, DEMO_ACCOUNT,
+           b->fresh ? ", credited 100.00" : "", b->dir,
+           b->temp ? " (removed when the demo stops)" : "", b->dir);
+    fflush(stdout);
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw)
+{
+    return remove(path);
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[1], *dir_opt = NULL, *port_s = NULL, *ready = NULL;
+    size_t npos;
+    struct cli_opt opts[] = {{"dir", OPT_VALUE, &dir_opt},
+                             {"port", OPT_VALUE, &port_s},
+                             {"ready-file", OPT_VALUE, &ready},
+                             {NULL, 0, NULL}};
+    struct rm_err err;
+    struct sim sim = {0};
+    struct logins l;
+    struct app *app = NULL;
+    char tmpl[] = "/tmp/regman-demo.XXXXXX", *dir, *conf = NULL;
+    int64_t port = 8080;
+    int rc, status = EXIT_SYSTEM;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage(usage), EXIT_OK;
+    rm_err_clear(&err);
+    if (port_s && conn_parse_int("--port", port_s, 0, 65535, &port, &err) < 0)
+        return cli_fail(RM_EINVAL, &err);
+    if (dir_opt) {
+        if (mkdir(dir_opt, 0700) < 0 && errno != EEXIST) {
+            fprintf(stderr, "regman: %s: %s\n", dir_opt, strerror(errno));
+            return EXIT_SYSTEM;
+        }
+        dir = realpath(dir_opt, NULL);
+    } else {
+        dir = mkdtemp(tmpl) ? xstrdup(tmpl) : NULL;
+    }
+    if (!dir) {
+        fprintf(stderr, "regman: demo directory: %s\n", strerror(errno));
+        return EXIT_SYSTEM;
+    }
+    conf = xasprintf("%s/regman.conf", dir);
+    bool fresh = access(conf, F_OK) != 0;
+    if (fresh && (rc = app_init_dir(dir, &err)) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        goto out;
+    }
+    char *key = secret_random_text(32);
+    if (sim_start(dir, key, &sim) < 0) {
+        free(key);
+        goto out;
+    }
+    if ((rc = app_open(conf, APP_OPEN_STORE | APP_OPEN_KEY, &app, &err)) == 0)
+        rc = fresh ? seed(app, dir, sim.port, key, &l, &err)
+                   : repoint(app, dir, sim.port, key, &err);
+    free(key);
+    app_close(app);
+    if (rc < 0) {
+        fprintf(stderr, "regman: demo setup: %s\n", err.msg);
+        goto out;
+    }
+    if (!fresh)
+        load_logins(dir, &l);
+
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
+    struct banner b = {dir, &l, !dir_opt, fresh};
+    struct serve_opts so = {.conf = conf,
+                            .listen = listen,
+                            .ready_file = ready,
+                            .on_ready = on_ready,
+                            .arg = &b};
+    status = serve_run(&so);
+out:
+    sim_stop(&sim);
+    if (!dir_opt && dir)
+        nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(conf);
+    free(dir);
+    return status;
+}

@@ -1,0 +1,933 @@
+/*
+ * async - the Async Manager (contract in async.h).
+ *
+ * One sweep, seen from the calling thread (the only store writer):
+ *
+ *   page := due pending operations with id > last, by id (at most page)
+ *   for each connection in the page: a pool of min(concurrency, n)
+ *       workers, each with its own registrar; they take operations from
+ *       the pool, wait for the connection's rate limiter before every
+ *       call, poll (ops_poll_run, no store access) and hand the answer
+ *       back on one done-list
+ *   while answers are outstanding: take every answer on the done-list;
+ *       tx 1 registrar log rows; crash point sweep_after_poll;
+ *       tx 2 every "still waiting" note; then each settling answer in
+ *       its own transaction (ops_poll_apply)
+ *   join the workers; keep_going? next page
+ *   crash point sweep_before_digest; the digest (one transaction)
+ *
+ * Invariants:
+ * A1 Workers never write: a registrar exchange is copied into the
+ *    answer it belongs to and stored by the calling thread.
+ * A2 A poll never sends an order (ops_poll_run makes read-only calls).
+ * A3 An operation is polled at most once per sweep: pages advance by id
+ *    and `now` is fixed at the start, while a note moves next_check_at
+ *    past it.
+ * A4 digested_at is set only in the transaction that queues the digest
+ *    listing the operation; the digest lists only rows it marks.
+ */
+#include "core/async.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/conn.h"
+#include "core/money.h"
+#include "core/names.h"
+#include "core/reglog.h"
+#include "mail/template.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* --- rate limit -------------------------------------------------------- */
+
+void async_limiter_init(struct async_limiter *l, int64_t rate_per_min)
+{
+    l->spacing_ns = rate_per_min > 0 ? 60000000000LL / rate_per_min : 0;
+    l->next_ns = 0;
+}
+
+int64_t async_limiter_take(struct async_limiter *l, int64_t now_ns)
+{
+    int64_t at;
+
+    if (!l->spacing_ns)
+        return now_ns;
+    /* Even spacing, no burst: any 60 s window holds at most `rate` call
+     * starts, which is what a registrar's command-rate limit counts. */
+    at = now_ns > l->next_ns ? now_ns : l->next_ns;
+    l->next_ns = at + l->spacing_ns;
+    return at;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* --- the registrar log of one answer (A1) --------------------------------- */
+
+struct logrec {
+    char *action, *object, *domain, *request, *response, *outcome, *error;
+    long http_status;
+    int64_t duration_ms;
+};
+
+struct item {
+    struct ops_target t;
+    struct ops_poll p;
+    struct logrec *logs;
+    size_t nlogs, caplogs;
+    struct item *next; /* on the done-list */
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return xstrdup(s ? s : "");
+}
+
+static void item_log(struct item *it, const struct reglog_entry *e)
+{
+    struct logrec *l;
+
+    if (it->nlogs == it->caplogs) {
+        it->caplogs = it->caplogs ? it->caplogs * 2 : 4;
+        it->logs = xrealloc(it->logs, it->caplogs * sizeof *it->logs);
+    }
+    l = &it->logs[it->nlogs++];
+    l->action = dup_or_empty(e->action);
+    l->object = dup_or_empty(e->object);
+    l->domain = dup_or_empty(e->domain);
+    l->request = dup_or_empty(e->request);
+    l->response = dup_or_empty(e->response);
+    l->outcome = dup_or_empty(e->outcome);
+    l->error = dup_or_empty(e->error);
+    l->http_status = e->http_status;
+    l->duration_ms = e->duration_ms;
+}
+
+static void item_logs_free(struct item *it)
+{
+    for (size_t i = 0; i < it->nlogs; i++) {
+        struct logrec *l = &it->logs[i];
+        free(l->action);
+        free(l->object);
+        free(l->domain);
+        free(l->request);
+        free(l->response);
+        free(l->outcome);
+        free(l->error);
+    }
+    free(it->logs);
+    it->logs = NULL;
+    it->nlogs = it->caplogs = 0;
+}
+
+/*
+ * Sink arguments handed to app->make_registrar live in a process-wide
+ * free list and are never freed: a driver bridge may remember the (sink,
+ * arg) pair (cmd_serve keeps one per pair), so reusing addresses keeps
+ * that bounded by the most workers ever run at once.
+ */
+struct sink_slot {
+    struct item *cur; /* the answer being collected; worker-owned */
+    bool busy;
+    struct sink_slot *next;
+};
+
+static pthread_mutex_t slots_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct sink_slot *slots;
+
+static struct sink_slot *slot_get(void)
+{
+    struct sink_slot *s;
+
+    pthread_mutex_lock(&slots_mu);
+    for (s = slots; s && s->busy; s = s->next)
+        ;
+    if (!s) {
+        s = xcalloc(1, sizeof *s);
+        s->next = slots;
+        slots = s;
+    }
+    s->busy = true;
+    s->cur = NULL;
+    pthread_mutex_unlock(&slots_mu);
+    return s;
+}
+
+static void slot_put(struct sink_slot *s)
+{
+    pthread_mutex_lock(&slots_mu);
+    s->busy = false;
+    s->cur = NULL;
+    pthread_mutex_unlock(&slots_mu);
+}
+
+static void worker_sink(const struct reglog_entry *e, void *arg)
+{
+    struct sink_slot *s = arg;
+
+    if (s->cur)
+        item_log(s->cur, e);
+}
+
+/* --- pools and workers ------------------------------------------------------
+ */
+
+struct sweep;
+
+struct pool {
+    int64_t conn_id;
+    int conc;
+    pthread_mutex_t lim_mu;
+    struct async_limiter lim;
+    struct registrar *regs[ASYNC_MAX_WORKERS];
+    struct sink_slot *slots[ASYNC_MAX_WORKERS];
+    int nregs;
+    /* this page's share */
+    struct item **items;
+    size_t n, next;
+    struct pool *link;
+};
+
+struct worker {
+    struct sweep *sw;
+    struct pool *pool;
+    struct registrar *reg;
+    struct sink_slot *slot;
+    pthread_t th;
+};
+
+struct sweep {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct item *done_head, *done_tail;
+    int stop;
+};
+
+static void limiter_wait(void *arg)
+{
+    struct pool *p = arg;
+    int64_t at, now;
+
+    pthread_mutex_lock(&p->lim_mu);
+    now = mono_ns();
+    at = async_limiter_take(&p->lim, now);
+    pthread_mutex_unlock(&p->lim_mu);
+    if (at > now) {
+        struct timespec ts = {(time_t)((at - now) / 1000000000LL),
+                              (long)((at - now) % 1000000000LL)};
+        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+            ;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct sweep *sw = w->sw;
+    struct pool *p = w->pool;
+
+    for (;;) {
+        struct item *it = NULL;
+        pthread_mutex_lock(&sw->mu);
+        if (!sw->stop && p->next < p->n)
+            it = p->items[p->next++];
+        pthread_mutex_unlock(&sw->mu);
+        if (!it)
+            break;
+        w->slot->cur = it;
+        ops_poll_run(w->reg, &it->t, clock_now(),
+                     p->lim.spacing_ns ? limiter_wait : NULL, p, &it->p);
+        w->slot->cur = NULL;
+        pthread_mutex_lock(&sw->mu);
+        it->next = NULL;
+        if (sw->done_tail)
+            sw->done_tail->next = it;
+        else
+            sw->done_head = it;
+        sw->done_tail = it;
+        pthread_cond_signal(&sw->cv);
+        pthread_mutex_unlock(&sw->mu);
+    }
+    return NULL;
+}
+
+static struct pool *pool_get(struct app *app, struct pool **pools,
+                             int64_t conn_id, struct rm_err *err)
+{
+    struct pool *p;
+    struct conn c;
+    int rc;
+
+    for (p = *pools; p; p = p->link)
+        if (p->conn_id == conn_id)
+            return p;
+    if ((rc = conn_get_id(app, conn_id, &c, err)) < 0)
+        return NULL;
+    p = xcalloc(1, sizeof *p);
+    p->conn_id = conn_id;
+    p->conc = (int)(c.concurrency < 1                   ? 1
+                    : c.concurrency > ASYNC_MAX_WORKERS ? ASYNC_MAX_WORKERS
+                                                        : c.concurrency);
+    async_limiter_init(&p->lim, c.rate_per_min);
+    pthread_mutex_init(&p->lim_mu, NULL);
+    conn_release(&c);
+    p->link = *pools;
+    *pools = p;
+    return p;
+}
+
+/* pool_grow - registrars for n workers, made on the calling thread. */
+static int pool_grow(struct app *app, struct pool *p, int n, struct rm_err *err)
+{
+    struct conn c;
+    char *key = NULL;
+    int rc;
+
+    if (p->nregs >= n)
+        return 0;
+    if (!app->make_registrar)
+        return rm_err_set(err, RM_EINTERNAL, "no registrar driver available");
+    if ((rc = conn_get_id(app, p->conn_id, &c, err)) < 0)
+        return rc;
+    if ((rc = conn_key(app, p->conn_id, &key, err)) == 0) {
+        while (p->nregs < n) {
+            struct sink_slot *s = slot_get();
+            if ((rc = app->make_registrar(app, &c, key, worker_sink, s,
+                                          &p->regs[p->nregs], err)) < 0) {
+                slot_put(s);
+                break;
+            }
+            p->slots[p->nregs++] = s;
+        }
+    }
+    secret_free_text(key);
+    conn_release(&c);
+    if (rc < 0)
+        rm_err_prefix(err, "connection %" PRId64 ": ", p->conn_id);
+    return rc;
+}
+
+static void pools_free(struct pool *p)
+{
+    while (p) {
+        struct pool *n = p->link;
+        for (int i = 0; i < p->nregs; i++) {
+            reg_free(p->regs[i]);
+            slot_put(p->slots[i]);
+        }
+        pthread_mutex_destroy(&p->lim_mu);
+        free(p->items);
+        free(p);
+        p = n;
+    }
+}
+
+/* --- the writer side ---------------------------------------------------------
+ */
+
+static int load_page(struct app *app, int64_t now, int64_t after, int limit,
+                     struct item **out, size_t *n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT o.id, o.connection_id, COALESCE(o.expiry_year, 0), "
+        "COALESCE(o.deadline_at, 0), o.kind, d.name, "
+        "COALESCE(o.registrar_order_id, ''), "
+        "COALESCE(o.queue_request_id, '') FROM operations o JOIN domains d "
+        "ON d.id = o.domain_id WHERE o.state = 'pending' AND "
+        "o.next_check_at <= ? AND o.id > ? ORDER BY o.id LIMIT ?";
+    struct store_stmt *s;
+    struct item *v;
+    int rc;
+
+    *n = 0;
+    v = xcalloc((size_t)limit, sizeof *v);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0) {
+        free(v);
+        return rc;
+    }
+    store_bind_int64(s, 1, now);
+    store_bind_int64(s, 2, after);
+    store_bind_int64(s, 3, limit);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        struct ops_target *t = &v[*n].t;
+        t->id = store_col_int64(s, 0);
+        t->connection_id = store_col_int64(s, 1);
+        t->expiry_year = store_col_int64(s, 2);
+        t->deadline_at = store_col_int64(s, 3);
+        snprintf(t->kind, sizeof t->kind, "%s", store_col_text(s, 4));
+        snprintf(t->domain, sizeof t->domain, "%s", store_col_text(s, 5));
+        snprintf(t->order_id, sizeof t->order_id, "%s", store_col_text(s, 6));
+        snprintf(t->queue_id, sizeof t->queue_id, "%s", store_col_text(s, 7));
+        (*n)++;
+    }
+    store_stmt_release(s);
+    if (rc < 0) {
+        free(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+static void count_outcome(struct async_sweep_stats *st, int outcome,
+                          const struct ops_poll *p)
+{
+    switch (outcome) {
+    case OPS_SUCCEEDED:
+        st->succeeded++;
+        break;
+    case OPS_FAILED:
+        st->failed++;
+        break;
+    case OPS_TIMED_OUT:
+        st->timed_out++;
+        break;
+    case OPS_PENDING:
+        if (p->verdict == OPS_V_UNKNOWN)
+            st->no_answer++;
+        else
+            st->waiting++;
+        break;
+    default:
+        break;
+    }
+}
+
+/* store_batch - the answers in batch (a NULL-terminated list), A1. */
+static void store_batch(struct app *app, struct item *batch,
+                        struct async_sweep_stats *st)
+{
+    struct ops_result res;
+    struct rm_err err;
+    int rc, n_wait = 0;
+
+    /* 1: the registrar log, in a transaction of its own (reglog.h: never
+     * rolled back with an operation's state) */
+    if (store_begin(app->st, STORE_TX_WRITE, &err) == 0) {
+        rc = 0;
+        for (struct item *it = batch; it && rc == 0; it = it->next)
+            for (size_t i = 0; i < it->nlogs && rc == 0; i++) {
+                struct logrec *l = &it->logs[i];
+                struct reglog_entry e = {
+                    l->action,  l->object,      l->domain,
+                    l->request, l->response,    l->http_status,
+                    l->outcome, l->duration_ms, l->error,
+                };
+                rc = reglog_write(app, it->t.connection_id, it->t.id, &e, &err);
+            }
+        if (rc == 0)
+            rc = store_commit(app->st, &err);
+        store_rollback(app->st);
+    } else {
+        rc = -1;
+    }
+    if (rc < 0)
+        rm_log(LOG_WARN, "async: registrar log not stored: %s", err.msg);
+    for (struct item *it = batch; it; it = it->next) {
+        item_logs_free(it);
+        st->polled++;
+        st->calls += it->p.calls;
+    }
+    app_crash_point("sweep_after_poll");
+
+    /* 2: every "still waiting" note in one transaction */
+    for (struct item *it = batch; it; it = it->next)
+        n_wait += !ops_poll_settles(&it->p);
+    if (n_wait && store_begin(app->st, STORE_TX_WRITE, &err) == 0) {
+        rc = 0;
+        for (struct item *it = batch; it && rc >= 0; it = it->next)
+            if (!ops_poll_settles(&it->p))
+                rc = ops_poll_apply(app, it->t.id, &it->p, &res, &err);
+        if (rc >= 0)
+            rc = store_commit(app->st, &err);
+        store_rollback(app->st);
+        if (rc >= 0) {
+            for (struct item *it = batch; it; it = it->next)
+                if (!ops_poll_settles(&it->p))
+                    count_outcome(st, OPS_PENDING, &it->p);
+            n_wait = 0;
+        } else {
+            rm_log(LOG_WARN, "async: notes batch: %s; one by one", err.msg);
+        }
+    }
+    /* 3: settles, one transaction each (and the notes again one by one
+     * when their batch failed) */
+    for (struct item *it = batch; it; it = it->next) {
+        if (!ops_poll_settles(&it->p) && !n_wait)
+            continue;
+        rc = ops_poll_apply(app, it->t.id, &it->p, &res, &err);
+        if (rc < 0) {
+            st->errors++;
+            rm_log(LOG_ERROR, "%s", err.msg);
+            continue;
+        }
+        count_outcome(st, rc, &it->p);
+        if (rc != OPS_PENDING)
+            rm_log(LOG_INFO, "op %" PRId64 ": %s (%s)", it->t.id,
+                   ops_outcome_name((enum ops_outcome)rc), it->p.answer);
+    }
+}
+
+/* run_page - poll the page's items with pools per connection. */
+static int run_page(struct app *app, struct pool **pools, struct item *v,
+                    size_t n, struct async_sweep_stats *st, struct rm_err *err)
+{
+    struct sweep sw;
+    struct worker *workers;
+    struct pool *p;
+    size_t outstanding = 0, nw = 0, maxw = 0;
+    int rc = 0;
+
+    memset(&sw, 0, sizeof sw);
+    pthread_mutex_init(&sw.mu, NULL);
+    pthread_cond_init(&sw.cv, NULL);
+    for (p = *pools; p; p = p->link)
+        p->n = p->next = 0;
+    /* share the page out; an operation whose connection cannot be used
+     * (deleted key, no driver) is counted and left due */
+    for (size_t i = 0; i < n; i++) {
+        p = pool_get(app, pools, v[i].t.connection_id, err);
+        if (!p) {
+            st->errors++;
+            rm_log(LOG_ERROR, "op %" PRId64 ": %s", v[i].t.id, err->msg);
+            continue;
+        }
+        p->items = xrealloc(p->items, (p->n + 1) * sizeof *p->items);
+        p->items[p->n++] = &v[i];
+    }
+    for (p = *pools; p; p = p->link)
+        maxw += p->n ? (size_t)p->conc : 0;
+    workers = xcalloc(maxw ? maxw : 1, sizeof *workers);
+    for (p = *pools; p; p = p->link) {
+        int want;
+        if (!p->n)
+            continue;
+        want = p->n < (size_t)p->conc ? (int)p->n : p->conc;
+        if (pool_grow(app, p, want, err) < 0 && p->nregs == 0) {
+            st->errors += (int)p->n;
+            rm_log(LOG_ERROR, "async: %s", err->msg);
+            p->n = 0;
+            continue;
+        }
+        if (want > p->nregs)
+            want = p->nregs;
+        outstanding += p->n;
+        for (int k = 0; k < want; k++) {
+            struct worker *w = &workers[nw];
+            w->sw = &sw;
+            w->pool = p;
+            w->reg = p->regs[k];
+            w->slot = p->slots[k];
+            if (pthread_create(&w->th, NULL, worker_main, w) != 0) {
+                rm_log(LOG_ERROR, "async: cannot start a worker thread");
+                break;
+            }
+            nw++;
+        }
+    }
+    if (outstanding && nw == 0) {
+        /* no thread at all: nothing can be polled this time */
+        rc = rm_err_set(err, RM_EIO, "async: no worker could start");
+        goto out;
+    }
+    while (outstanding) {
+        struct item *batch;
+        size_t k = 0;
+        pthread_mutex_lock(&sw.mu);
+        while (!sw.done_head)
+            pthread_cond_wait(&sw.cv, &sw.mu);
+        batch = sw.done_head;
+        sw.done_head = sw.done_tail = NULL;
+        pthread_mutex_unlock(&sw.mu);
+        for (struct item *it = batch; it; it = it->next)
+            k++;
+        store_batch(app, batch, st);
+        outstanding -= k;
+    }
+out:
+    pthread_mutex_lock(&sw.mu);
+    sw.stop = 1;
+    pthread_mutex_unlock(&sw.mu);
+    for (size_t i = 0; i < nw; i++)
+        pthread_join(workers[i].th, NULL);
+    free(workers);
+    pthread_cond_destroy(&sw.cv);
+    pthread_mutex_destroy(&sw.mu);
+    return rc;
+}
+
+int async_sweep(struct app *app, const struct mail_config *mc,
+                const struct async_sweep_opts *o, struct async_sweep_stats *st,
+                struct rm_err *err)
+{
+    struct pool *pools = NULL;
+    int page = o && o->page > 0 ? o->page : 1024;
+    int64_t now = clock_now(), after = 0, t0 = mono_ns();
+    int rc = 0;
+
+    memset(st, 0, sizeof *st);
+    st->started = now;
+    for (;;) {
+        struct item *v = NULL;
+        size_t n = 0;
+        if ((rc = load_page(app, now, after, page, &v, &n, err)) < 0)
+            break;
+        if (n == 0) {
+            free(v);
+            break;
+        }
+        after = v[n - 1].t.id;
+        rc = run_page(app, &pools, v, n, st, err);
+        for (size_t i = 0; i < n; i++)
+            item_logs_free(&v[i]);
+        free(v);
+        if (rc < 0 || (size_t)page > n)
+            break;
+        if (o && o->keep_going && !o->keep_going(o->arg))
+            break;
+    }
+    pools_free(pools);
+    if (rc < 0) {
+        st->ms = (mono_ns() - t0) / 1000000;
+        return rc;
+    }
+    app_crash_point("sweep_before_digest");
+    if ((rc = async_digest(app, mc, now, &st->digested, &st->digest_mail_id,
+                           err)) < 0)
+        rm_log(LOG_ERROR, "async: digest: %s", err->msg);
+    st->ms = (mono_ns() - t0) / 1000000;
+    rm_log(LOG_INFO,
+           "async: sweep polled=%d calls=%d succeeded=%d failed=%d "
+           "timed_out=%d waiting=%d no_answer=%d errors=%d digested=%d "
+           "ms=%" PRId64,
+           st->polled, st->calls, st->succeeded, st->failed, st->timed_out,
+           st->waiting, st->no_answer, st->errors, st->digested, st->ms);
+    return rc;
+}
+
+/* --- the digest
+ * ---------------------------------------------------------------- */
+
+struct section {
+    const char *state;
+    struct buf lines;
+    int count;
+};
+
+int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
+                 int *n, int64_t *mail_id, struct rm_err *err)
+{
+    /* digested_at IS NULL AND deadline_at IS NOT NULL: an operation that
+     * went through pending (rule 8) and is not in a digest yet; the
+     * partial index operations_undigested keeps this cheap. */
+    static const char sql_sel[] =
+        "SELECT o.id, o.kind, o.state, o.amount, d.name, a.name FROM "
+        "operations o JOIN domains d ON d.id = o.domain_id JOIN accounts a "
+        "ON a.id = o.account_id WHERE o.digested_at IS NULL AND "
+        "o.deadline_at IS NOT NULL AND o.state IN ('succeeded', 'failed', "
+        "'timed_out', 'cancelled') ORDER BY o.id";
+    static const char sql_mark[] =
+        "UPDATE operations SET digested_at = ? WHERE id = ? AND "
+        "digested_at IS NULL";
+    struct section sec[4] = {{"succeeded", {0}, 0},
+                             {"failed", {0}, 0},
+                             {"timed_out", {0}, 0},
+                             {"cancelled", {0}, 0}};
+    struct store_stmt *s;
+    int64_t *ids = NULL, max_id = 0;
+    size_t nids = 0, cap = 0;
+    char when[32], cnt[4][16], ended[16], key[96];
+    int rc;
+
+    *n = 0;
+    *mail_id = 0;
+    if (!mc || !mc->admin || !mc->from) {
+        rm_log(LOG_DEBUG, "async: no [mail] admin/from: no digest");
+        return 0;
+    }
+    for (int i = 0; i < 4; i++)
+        buf_init(&sec[i].lines);
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        goto out;
+    if ((rc = store_prepare(app->st, sql_sel, &s, err)) < 0)
+        goto out;
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        const char *state = store_col_text(s, 2);
+        char amt[MONEY_STR_MAX];
+        for (int i = 0; i < 4; i++) {
+            if (strcmp(state, sec[i].state) != 0)
+                continue;
+            if (sec[i].count < ASYNC_DIGEST_LINES)
+                buf_addf(&sec[i].lines, "op %" PRId64 " %s %s %s %s %s\n",
+                         store_col_int64(s, 0), store_col_text(s, 4),
+                         store_col_text(s, 1), store_col_text(s, 5),
+                         money_format(store_col_int64(s, 3), amt),
+                         app->set.currency);
+            sec[i].count++;
+        }
+        if (nids == cap) {
+            cap = cap ? cap * 2 : 64;
+            ids = xrealloc(ids, cap * sizeof *ids);
+        }
+        ids[nids++] = store_col_int64(s, 0);
+        max_id = store_col_int64(s, 0);
+    }
+    store_stmt_release(s);
+    if (rc < 0 || nids == 0)
+        goto out;
+    for (size_t i = 0; i < nids && rc >= 0; i++) {
+        if ((rc = store_prepare(app->st, sql_mark, &s, err)) < 0)
+            break;
+        store_bind_int64(s, 1, now);
+        store_bind_int64(s, 2, ids[i]);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc >= 0 && store_changes(app->st) != 1)
+            rc = rm_err_set(err, RM_EINTERNAL,
+                            "op %" PRId64 " was digested by another sweep",
+                            ids[i]);
+    }
+    if (rc < 0)
+        goto out;
+    for (int i = 0; i < 4; i++) {
+        if (sec[i].count > ASYNC_DIGEST_LINES)
+            buf_addf(&sec[i].lines, "... and %d more\n",
+                     sec[i].count - ASYNC_DIGEST_LINES);
+        if (!sec[i].count)
+            buf_addf(&sec[i].lines, "(none)\n");
+        /* the template puts its own line break after each list */
+        if (sec[i].lines.len && sec[i].lines.data[sec[i].lines.len - 1] == '\n')
+            sec[i].lines.data[--sec[i].lines.len] = '\0';
+        snprintf(cnt[i], sizeof cnt[i], "%d", sec[i].count);
+    }
+    snprintf(ended, sizeof ended, "%d",
+             sec[1].count + sec[2].count + sec[3].count);
+    clock_format(now, when, sizeof when);
+    /* stable for this set of operations: a replay after a rolled-back
+     * attempt may reuse it, a later digest (new ids) never does */
+    snprintf(key, sizeof key, "digest:%" PRId64 ":%zu", max_id, nids);
+    {
+        struct tmpl_var vars[] = {
+            {"sweep_time", when},        {"completed_count", cnt[0]},
+            {"ended_count", ended},      {"completed", sec[0].lines.data},
+            {"failed_count", cnt[1]},    {"failed", sec[1].lines.data},
+            {"timed_out_count", cnt[2]}, {"timed_out", sec[2].lines.data},
+            {"cancelled_count", cnt[3]}, {"cancelled", sec[3].lines.data},
+        };
+        rc = mail_queue_template(app->st, mc, key, mc->admin, "admin_digest",
+                                 vars, sizeof vars / sizeof vars[0], now,
+                                 mail_id, err);
+    }
+    if (rc < 0)
+        goto out;
+    if ((rc = store_commit(app->st, err)) == 0) {
+        *n = (int)nids;
+        rm_log(LOG_INFO,
+               "async: digest mail %" PRId64 ": %d completed, %s ended "
+               "otherwise",
+               *mail_id, sec[0].count, ended);
+    }
+out:
+    store_rollback(app->st);
+    if (rc < 0)
+        *mail_id = 0;
+    for (int i = 0; i < 4; i++)
+        buf_release(&sec[i].lines);
+    free(ids);
+    return rc < 0 ? rc : 0;
+}
+
+/* --- listing and admin actions ----------------------------------------------
+ */
+
+#define ENTRY_COLS                                                             \
+    "SELECT o.id, d.name, a.name, c.title, o.kind, o.state, o.amount, "        \
+    "o.created_at, COALESCE(o.last_check_at, 0), "                             \
+    "COALESCE(o.next_check_at, 0), COALESCE(o.deadline_at, 0), "               \
+    "COALESCE(o.finished_at, 0), o.checks, "                                   \
+    "COALESCE(o.registrar_order_id, ''), COALESCE(o.queue_request_id, ''), "   \
+    "COALESCE(o.transfer_status, ''), COALESCE(o.last_answer, ''), "           \
+    "COALESCE(o.pending_reason, '') FROM operations o JOIN domains d ON "      \
+    "d.id = o.domain_id JOIN accounts a ON a.id = o.account_id JOIN "          \
+    "registrar_connections c ON c.id = o.connection_id "
+
+static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
+{
+    const char *t = store_col_text(s, col);
+    snprintf(dst, n, "%s", t ? t : "");
+}
+
+static void entry_read(struct store_stmt *s, struct async_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    e->id = store_col_int64(s, 0);
+    cpy(e->domain, sizeof e->domain, s, 1);
+    cpy(e->account, sizeof e->account, s, 2);
+    cpy(e->connection, sizeof e->connection, s, 3);
+    cpy(e->kind, sizeof e->kind, s, 4);
+    cpy(e->state, sizeof e->state, s, 5);
+    e->amount = store_col_int64(s, 6);
+    e->created_at = store_col_int64(s, 7);
+    e->last_check_at = store_col_int64(s, 8);
+    e->next_check_at = store_col_int64(s, 9);
+    e->deadline_at = store_col_int64(s, 10);
+    e->finished_at = store_col_int64(s, 11);
+    e->checks = store_col_int64(s, 12);
+    cpy(e->order_id, sizeof e->order_id, s, 13);
+    cpy(e->queue_id, sizeof e->queue_id, s, 14);
+    cpy(e->transfer_status, sizeof e->transfer_status, s, 15);
+    cpy(e->last_answer, sizeof e->last_answer, s, 16);
+    cpy(e->reason, sizeof e->reason, s, 17);
+}
+
+int async_list(struct app *app, int limit, struct async_entry **out, size_t *n,
+               struct rm_err *err)
+{
+    static const char sql[] = ENTRY_COLS
+        "WHERE o.state = 'pending' ORDER BY o.next_check_at, o.id LIMIT ?";
+    struct store_stmt *s;
+    size_t cap = 0;
+    int rc;
+
+    *out = NULL;
+    *n = 0;
+    if (limit == 0)
+        limit = 1000;
+    if (limit < 1 || limit > 100000)
+        return rm_err_set(err, RM_EINVAL, "limit must be 1..100000");
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, limit);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            *out = xrealloc(*out, cap * sizeof **out);
+        }
+        entry_read(s, &(*out)[(*n)++]);
+    }
+    store_stmt_release(s);
+    if (rc < 0) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return rc;
+    }
+    return 0;
+}
+
+void async_entries_free(struct async_entry *v)
+{
+    free(v);
+}
+
+int async_resolve(struct app *app, const char *spec, int64_t *op_id,
+                  struct rm_err *err)
+{
+    static const char sql_id[] = "SELECT id FROM operations WHERE id = ?";
+    static const char sql_name[] =
+        "SELECT o.id FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "WHERE d.name = ? ORDER BY CASE WHEN o.state = 'pending' THEN 0 ELSE "
+        "1 END, o.id DESC LIMIT 1";
+    struct store_stmt *s;
+    struct name nm;
+    const char *p;
+    int rc;
+
+    *op_id = 0;
+    if (!spec || !*spec || strlen(spec) > NAME_MAX_ASCII)
+        return rm_err_set(err, RM_EINVAL,
+                          "an operation id or a domain name is needed");
+    for (p = spec; *p >= '0' && *p <= '9'; p++)
+        ;
+    if (!*p && p - spec <= 18) {
+        if ((rc = store_prepare(app->st, sql_id, &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, strtoll(spec, NULL, 10));
+    } else {
+        if ((rc = name_parse(spec, &nm, err)) < 0)
+            return rc;
+        if ((rc = store_prepare(app->st, sql_name, &s, err)) < 0)
+            return rc;
+        store_bind_text(s, 1, nm.ascii);
+    }
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        *op_id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (!*op_id)
+        return rm_err_set(err, RM_ENOTFOUND, "no operation \"%s\"", spec);
+    return 0;
+}
+
+int async_get(struct app *app, const char *spec, struct async_entry *e,
+              struct rm_err *err)
+{
+    static const char sql[] = ENTRY_COLS "WHERE o.id = ?";
+    struct store_stmt *s;
+    int64_t id;
+    int rc;
+
+    if ((rc = async_resolve(app, spec, &id, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        entry_read(s, e);
+    store_stmt_release(s);
+    if (rc == STORE_DONE)
+        return rm_err_set(err, RM_ENOTFOUND, "no operation \"%s\"", spec);
+    return rc < 0 ? rc : 0;
+}
+
+int async_check(struct app *app, const char *spec, struct ops_result *res,
+                struct rm_err *err)
+{
+    int64_t id;
+    int rc;
+
+    if ((rc = async_resolve(app, spec, &id, err)) < 0)
+        return rc;
+    return ops_check(app, id, res, err);
+}
+
+int async_reset(struct app *app, const char *spec, struct ops_result *res,
+                struct rm_err *err)
+{
+    int64_t id;
+    int rc;
+
+    if ((rc = async_resolve(app, spec, &id, err)) < 0)
+        return rc;
+    return ops_reset(app, id, res, err);
+}
+
+int async_cancel(struct app *app, const char *spec, const char *why,
+                 struct ops_result *res, char *registrar_answer, size_t ran,
+                 struct rm_err *err)
+{
+    int64_t id;
+    int rc;
+
+    if (why && (rc = conn_check_text("reason", why, 200, true, err)) < 0)
+        return rc;
+    if ((rc = async_resolve(app, spec, &id, err)) < 0)
+        return rc;
+    return ops_cancel(app, id, why, res, registrar_answer, ran, err);
+}

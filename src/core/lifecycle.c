@@ -1,0 +1,1364 @@
+/*
+ * lifecycle - expiry warnings, automatic renewals, last-chance alerts,
+ * expiry marking, portfolio sync and import (contract in lifecycle.h).
+ *
+ * Invariants (each step keeps them across crashes and re-runs):
+ * L1  A notice (expiry_warning, last_chance, autorenew_done) and the mail
+ *     it announces commit in one transaction, and notices are UNIQUE per
+ *     (domain, kind, expiry date): at most one such mail per domain and
+ *     expiry date, and never a notice without its mail.
+ * L2  An automatic renewal attempt is an operation whose idempotency key
+ *     autorenew:<domain id>:<expiry>:<n> is UNIQUE; attempt n+1 is made
+ *     only when every earlier attempt for that expiry ended refunded
+ *     (failed / timed_out / cancelled): the domain is selected only while
+ *     active with that expiry, and an attempt in new, sending or pending
+ *     keeps it `renewing`, a succeeded one moves its expiry. Together with
+ *     currentexpirationyear (ops.c O5) no expiry date is renewed twice.
+ * L3  A registrar-refused attempt is retried after LIFECYCLE_RETRY_S, not
+ *     on every run; an attempt that never left (recovered from `new`) may
+ *     be retried at once.
+ * L4  Sync never deletes: a domain the registrar does not list is flagged
+ *     `missing`, and the corrections of one connection and the report
+ *     that lists them commit together.
+ */
+#include "core/lifecycle.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/ledger.h"
+#include "core/money.h"
+#include "core/ops.h"
+#include "core/tld.h"
+#include "mail/template.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* --- small helpers -------------------------------------------------------- */
+
+static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
+{
+    const char *t = store_col_text(s, col);
+    snprintf(dst, n, "%s", t ? t : "");
+}
+
+static char *ymd(int64_t t, char *buf, size_t n)
+{
+    struct tm tm;
+    time_t tt = (time_t)t;
+
+    if (t <= 0 || !gmtime_r(&tt, &tm))
+        snprintf(buf, n, "-");
+    else
+        strftime(buf, n, "%Y-%m-%d", &tm);
+    return buf;
+}
+
+static char *amount_text(const struct app *app, int64_t v, char *buf, size_t n)
+{
+    char m[MONEY_STR_MAX];
+    snprintf(buf, n, "%s %s", money_format(v, m), app->set.currency);
+    return buf;
+}
+
+static bool can_mail(const struct lifecycle_ctx *c)
+{
+    return c->mc && c->mc->from;
+}
+
+static bool keep_going(const struct lifecycle_ctx *c)
+{
+    return !c->keep_going || c->keep_going(c->arg);
+}
+
+/* note_error - an item failed: log it, keep the first message. A store
+ * that failed ends the step (the caller returns rc). */
+static void note_error(struct lifecycle_stats *s, struct rm_err *first,
+                       const char *what, const char *domain,
+                       const struct rm_err *e)
+{
+    rm_log(LOG_WARN, "lifecycle: %s %s: %s", what, domain, e->msg);
+    if (!s->errors++)
+        rm_err_set(first, e->code ? e->code : RM_EINTERNAL, "%s %s: %s", what,
+                   domain, e->msg);
+}
+
+static int step_result(const struct lifecycle_stats *s, int64_t before,
+                       const struct rm_err *first, struct rm_err *err)
+{
+    if (s->errors == before)
+        return 0;
+    return rm_err_set(err, first->code < 0 ? first->code : RM_EINTERNAL,
+                      "%" PRId64 " item(s) failed; first: %s",
+                      s->errors - before, first->msg);
+}
+
+/* notice_add - INSERT the notice; 1 when it is new, 0 when it was there.
+ * Inside the caller's write transaction. */
+static int notice_add(struct app *app, int64_t domain_id, const char *kind,
+                      int64_t expires_at, int64_t now, struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO notices (domain_id, kind, expires_at, sent_at) VALUES "
+        "(?, ?, ?, ?) ON CONFLICT (domain_id, kind, expires_at) DO NOTHING";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, domain_id);
+    store_bind_text(s, 2, kind);
+    store_bind_int64(s, 3, expires_at);
+    store_bind_int64(s, 4, now);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    return store_changes(app->st) == 1 ? 1 : 0;
+}
+
+static int notice_exists(struct app *app, int64_t domain_id, const char *kind,
+                         int64_t expires_at, struct rm_err *err)
+{
+    static const char sql[] = "SELECT 1 FROM notices WHERE domain_id = ? AND "
+                              "kind = ? AND expires_at = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, domain_id);
+    store_bind_text(s, 2, kind);
+    store_bind_int64(s, 3, expires_at);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : rc == STORE_ROW;
+}
+
+/* --- selections ----------------------------------------------------------- */
+
+#define DOMAIN_COLS                                                            \
+    "d.id, d.account_id, d.connection_id, COALESCE(d.expires_at, 0), "         \
+    "d.auto_renew, d.name, d.unicode_name, d.tld, d.status "
+
+/* Keyset window on one connection: ?1 connection, ?2 cursor expiry, ?3
+ * upper bound, ?4 cursor expiry, ?5 cursor id; the LIMIT is last. The
+ * index domains(connection_id, expires_at) serves the range and the
+ * order. */
+#define WINDOW                                                                 \
+    "FROM domains d WHERE d.connection_id = ? AND d.expires_at >= ? AND "      \
+    "d.expires_at <= ? AND (d.expires_at > ? OR d.id > ?) "
+
+static const char sql_due_warn[] =
+    "SELECT " DOMAIN_COLS WINDOW
+    "AND d.status = 'active' AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
+    "n.domain_id = d.id AND n.kind = 'expiry_warning' AND n.expires_at = "
+    "d.expires_at) ORDER BY d.expires_at, d.id LIMIT ?";
+
+static const char sql_due_renew[] =
+    "SELECT " DOMAIN_COLS WINDOW
+    "AND d.status = 'active' AND d.auto_renew = 1 AND NOT EXISTS (SELECT 1 "
+    "FROM operations o WHERE o.domain_id = d.id AND o.kind = 'renew' AND "
+    "o.sent_at > ?) ORDER BY d.expires_at, d.id LIMIT ?";
+
+static const char sql_due_last[] =
+    "SELECT " DOMAIN_COLS WINDOW
+    "AND d.status IN ('active', 'renewing') AND d.auto_renew = 1 AND NOT "
+    "EXISTS (SELECT 1 FROM notices n WHERE n.domain_id = d.id AND n.kind = "
+    "'last_chance' AND n.expires_at = d.expires_at) ORDER BY d.expires_at, "
+    "d.id LIMIT ?";
+
+enum selection { SEL_WARN, SEL_RENEW, SEL_LAST };
+
+static void read_domain(struct store_stmt *s, struct lifecycle_domain *d)
+{
+    d->domain_id = store_col_int64(s, 0);
+    d->account_id = store_col_int64(s, 1);
+    d->connection_id = store_col_int64(s, 2);
+    d->expires_at = store_col_int64(s, 3);
+    d->auto_renew = store_col_int64(s, 4) != 0;
+    cpy(d->name, sizeof d->name, s, 5);
+    cpy(d->unicode, sizeof d->unicode, s, 6);
+    cpy(d->tld, sizeof d->tld, s, 7);
+    cpy(d->status, sizeof d->status, s, 8);
+}
+
+/* The per-connection settings the selections need. conn_list() is not
+ * used here: it counts every connection's domains, a full scan. */
+struct conn_days {
+    int64_t id, warn_days, renew_days;
+};
+
+static int conn_days(struct app *app, struct conn_days **out, size_t *n,
+                     struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, warn_days, renew_days FROM registrar_connections "
+        "ORDER BY id";
+    struct store_stmt *s;
+    size_t cap = 8;
+    int rc;
+
+    *n = 0;
+    *out = xmalloc(cap * sizeof **out);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        if (*n == cap)
+            *out = xrealloc(*out, (cap *= 2) * sizeof **out);
+        (*out)[*n].id = store_col_int64(s, 0);
+        (*out)[*n].warn_days = store_col_int64(s, 1);
+        (*out)[*n].renew_days = store_col_int64(s, 2);
+        (*n)++;
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* walk - the rows of one selection, connection by connection, in keyset
+ * batches. Each batch is read and its statement released before fn sees
+ * the rows, so fn may write. */
+static int walk(struct app *app, enum selection sel, int64_t now,
+                lifecycle_row_fn *fn, void *arg, struct rm_err *err)
+{
+    struct conn_days *cv = NULL;
+    struct lifecycle_domain *rows;
+    size_t nconn = 0;
+    int rc;
+
+    if ((rc = conn_days(app, &cv, &nconn, err)) < 0) {
+        free(cv);
+        return rc;
+    }
+    rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    for (size_t k = 0; k < nconn && rc == 0; k++) {
+        int64_t days = sel == SEL_WARN    ? cv[k].warn_days
+                       : sel == SEL_RENEW ? cv[k].renew_days
+                                          : LIFECYCLE_LAST_CHANCE_DAYS;
+        int64_t hi = now + days * LIFECYCLE_DAY;
+        int64_t cur_exp = now, cur_id = INT64_MAX;
+        const char *sql = sel == SEL_WARN    ? sql_due_warn
+                          : sel == SEL_RENEW ? sql_due_renew
+                                             : sql_due_last;
+
+        if (days <= 0)
+            continue;
+        for (;;) {
+            struct store_stmt *s;
+            size_t n = 0;
+            int b = 6;
+
+            if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+                break;
+            store_bind_int64(s, 1, cv[k].id);
+            store_bind_int64(s, 2, cur_exp);
+            store_bind_int64(s, 3, hi);
+            store_bind_int64(s, 4, cur_exp);
+            store_bind_int64(s, 5, cur_id);
+            if (sel == SEL_RENEW)
+                store_bind_int64(s, b++, now - LIFECYCLE_RETRY_S);
+            store_bind_int64(s, b, LIFECYCLE_BATCH);
+            while (n < LIFECYCLE_BATCH &&
+                   (rc = store_step(s, err)) == STORE_ROW)
+                read_domain(s, &rows[n++]);
+            store_stmt_release(s);
+            if (rc < 0)
+                break;
+            rc = 0;
+            for (size_t i = 0; i < n && rc == 0; i++)
+                rc = fn(&rows[i], arg);
+            if (rc != 0 || n < LIFECYCLE_BATCH)
+                break;
+            cur_exp = rows[n - 1].expires_at;
+            cur_id = rows[n - 1].domain_id;
+        }
+    }
+    free(rows);
+    free(cv);
+    return rc;
+}
+
+int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
+                           void *arg, struct rm_err *err)
+{
+    return walk(app, SEL_WARN, now, fn, arg, err);
+}
+
+int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
+                           void *arg, struct rm_err *err)
+{
+    return walk(app, SEL_RENEW, now, fn, arg, err);
+}
+
+int lifecycle_due_last_chance(struct app *app, int64_t now,
+                              lifecycle_row_fn *fn, void *arg,
+                              struct rm_err *err)
+{
+    return walk(app, SEL_LAST, now, fn, arg, err);
+}
+
+/* A step's callback state. A negative rc from a callback stops the walk:
+ * only store failures do that; item failures are counted. */
+struct step {
+    struct lifecycle_ctx *c;
+    struct lifecycle_stats *s;
+    struct rm_err first;
+    struct rm_err *err;
+};
+
+static int fatal(int rc)
+{
+    return rc == RM_EIO;
+}
+
+/* --- warnings ------------------------------------------------------------- */
+
+static int warn_one(const struct lifecycle_domain *d, void *arg)
+{
+    struct step *st = arg;
+    struct lifecycle_ctx *c = st->c;
+    struct app *app = c->app;
+    struct account a;
+    struct rm_err e;
+    char key[128], exp[16], left[24];
+    int rc, fresh;
+
+    if (!keep_going(c))
+        return 1;
+    if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
+        goto fail;
+    snprintf(left, sizeof left, "%" PRId64,
+             (d->expires_at - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
+    struct tmpl_var vars[] = {
+        {"customer", a.name},
+        {"domain", d->unicode},
+        {"expires", ymd(d->expires_at, exp, sizeof exp)},
+        {"days_left", left},
+        {"auto_renew", d->auto_renew ? "on" : "off"},
+    };
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, &e)) < 0)
+        goto fail;
+    fresh = rc = notice_add(app, d->domain_id, "expiry_warning", d->expires_at,
+                            c->now, &e);
+    if (rc == 1 && a.email[0]) {
+        snprintf(key, sizeof key, "notice:%" PRId64 ":expiry_warning:%" PRId64,
+                 d->domain_id, d->expires_at);
+        rc = mail_queue_template(app->st, c->mc, key, a.email, "expiry_warning",
+                                 vars, sizeof vars / sizeof vars[0], c->now,
+                                 NULL, &e);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, &e);
+    store_rollback(app->st);
+    if (rc < 0)
+        goto fail;
+    if (fresh == 1) {
+        st->s->warned++;
+        rm_log(LOG_INFO, "lifecycle: %s: expiry warning (expires %s)%s",
+               d->name, exp, a.email[0] ? "" : ", no address");
+    }
+    return 0;
+fail:
+    note_error(st->s, &st->first, "expiry warning", d->name, &e);
+    if (fatal(rc)) {
+        *st->err = e;
+        return rc;
+    }
+    return 0;
+}
+
+int lifecycle_warnings(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                       struct rm_err *err)
+{
+    struct step st = {c, s, {0}, err};
+    int64_t before = s->errors;
+    int rc;
+
+    if (!can_mail(c)) {
+        /* No notice without its mail (L1): the warnings wait until mail
+         * is configured. */
+        rm_log(LOG_WARN, "lifecycle: no [mail] from address: expiry "
+                         "warnings are not sent");
+        return 0;
+    }
+    rc = lifecycle_due_warnings(c->app, c->now, warn_one, &st, err);
+    if (rc < 0)
+        return rc;
+    return step_result(s, before, &st.first, err);
+}
+
+/* --- automatic renewal ---------------------------------------------------- */
+
+/* done_one - the autorenew_done notice and mail of succeeded operation
+ * op_id (domain, old expiry from its key); L1. */
+static int done_one(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                    int64_t op_id, int64_t domain_id, int64_t account_id,
+                    int64_t old_exp, int64_t term, int64_t amount,
+                    const char *unicode, int64_t new_exp, struct rm_err *e)
+{
+    struct app *app = c->app;
+    struct account a;
+    char key[96], exp[16], years[16], amt[64];
+    int rc, fresh;
+
+    if ((rc = notice_exists(app, domain_id, "autorenew_done", old_exp, e)) != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = account_get_id(app, account_id, &a, e)) < 0)
+        return rc;
+    snprintf(years, sizeof years, "%" PRId64, term);
+    struct tmpl_var vars[] = {
+        {"customer", a.name},
+        {"domain", unicode},
+        {"term", years},
+        {"expires", ymd(new_exp, exp, sizeof exp)},
+        {"amount", amount_text(app, amount, amt, sizeof amt)},
+    };
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
+        return rc;
+    fresh = rc =
+        notice_add(app, domain_id, "autorenew_done", old_exp, c->now, e);
+    if (rc == 1 && a.email[0] && can_mail(c)) {
+        snprintf(key, sizeof key, "autorenew-done:%" PRId64, op_id);
+        rc = mail_queue_template(app->st, c->mc, key, a.email, "autorenew_done",
+                                 vars, sizeof vars / sizeof vars[0], c->now,
+                                 NULL, e);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, e);
+    store_rollback(app->st);
+    if (rc < 0)
+        return rc;
+    if (fresh == 1)
+        s->done_mails++;
+    return 0;
+}
+
+/* parse_key - the expiry in "autorenew:<domain>:<expiry>:<n>". */
+static int64_t key_expiry(const char *key)
+{
+    const char *p = strchr(key, ':');
+
+    if (!p || !(p = strchr(p + 1, ':')))
+        return 0;
+    return strtoll(p + 1, NULL, 10);
+}
+
+/* announce_done - L1 for every automatic renewal that succeeded in the
+ * last 40 days and has no autorenew_done notice yet (those settled later
+ * by the Async Manager included). */
+static int announce_done(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                         struct rm_err *first, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT o.id, o.domain_id, o.account_id, o.term, o.amount, "
+        "o.idempotency_key, d.unicode_name, COALESCE(d.expires_at, 0), d.name "
+        "FROM operations o JOIN domains d ON d.id = o.domain_id WHERE "
+        "o.finished_at >= ? AND o.id > ? AND o.state = 'succeeded' AND "
+        "o.kind = 'renew' AND o.idempotency_key LIKE 'autorenew:%' "
+        "ORDER BY o.id LIMIT ?";
+    struct row {
+        int64_t op, dom, acc, term, amount, old_exp, new_exp;
+        char unicode[NAME_MAX_INPUT + 1], name[NAME_MAX_ASCII + 1];
+    } *rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    int64_t cur = 0;
+    int rc = 0;
+
+    for (;;) {
+        struct store_stmt *st;
+        size_t n = 0;
+        char key[OPS_IDEM_MAX];
+
+        if ((rc = store_prepare(c->app->st, sql, &st, err)) < 0)
+            break;
+        store_bind_int64(st, 1, c->now - 40 * LIFECYCLE_DAY);
+        store_bind_int64(st, 2, cur);
+        store_bind_int64(st, 3, LIFECYCLE_BATCH);
+        while (n < LIFECYCLE_BATCH && (rc = store_step(st, err)) == STORE_ROW) {
+            struct row *r = &rows[n++];
+            r->op = store_col_int64(st, 0);
+            r->dom = store_col_int64(st, 1);
+            r->acc = store_col_int64(st, 2);
+            r->term = store_col_int64(st, 3);
+            r->amount = store_col_int64(st, 4);
+            cpy(key, sizeof key, st, 5);
+            r->old_exp = key_expiry(key);
+            cpy(r->unicode, sizeof r->unicode, st, 6);
+            r->new_exp = store_col_int64(st, 7);
+            cpy(r->name, sizeof r->name, st, 8);
+        }
+        store_stmt_release(st);
+        if (rc < 0)
+            break;
+        rc = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct rm_err e;
+            struct row *r = &rows[i];
+            if (!keep_going(c))
+                goto out;
+            rc = done_one(c, s, r->op, r->dom, r->acc, r->old_exp, r->term,
+                          r->amount, r->unicode, r->new_exp, &e);
+            if (rc < 0) {
+                note_error(s, first, "auto-renew notice", r->name, &e);
+                if (fatal(rc)) {
+                    *err = e;
+                    goto out;
+                }
+                rc = 0;
+            }
+        }
+        if (n < LIFECYCLE_BATCH)
+            break;
+        cur = rows[n - 1].op;
+    }
+out:
+    free(rows);
+    return rc;
+}
+
+/* no_funds - L1-like: the customer and the admin hear of it once a day
+ * (mail keys carry the day), until expiry. */
+static int no_funds(struct lifecycle_ctx *c, const struct lifecycle_domain *d,
+                    const struct account *a, int64_t amount, struct rm_err *e)
+{
+    struct app *app = c->app;
+    char key[128], exp[16], amt[64], bal[64];
+    int64_t day = c->now / LIFECYCLE_DAY;
+    int rc = 0;
+
+    if (!can_mail(c))
+        return 0;
+    struct tmpl_var vars[] = {
+        {"customer", a->name},
+        {"domain", d->unicode},
+        {"expires", ymd(d->expires_at, exp, sizeof exp)},
+        {"amount", amount_text(app, amount, amt, sizeof amt)},
+        {"balance", amount_text(app, a->balance, bal, sizeof bal)},
+    };
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
+        return rc;
+    if (a->email[0]) {
+        snprintf(key, sizeof key,
+                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64,
+                 d->domain_id, d->expires_at, day);
+        rc = mail_queue_template(app->st, c->mc, key, a->email,
+                                 "autorenew_failed", vars,
+                                 sizeof vars / sizeof vars[0], c->now, NULL, e);
+    }
+    if (rc >= 0 && c->mc->admin) {
+        snprintf(key, sizeof key,
+                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64 ":admin",
+                 d->domain_id, d->expires_at, day);
+        rc = mail_queue_template(app->st, c->mc, key, c->mc->admin,
+                                 "autorenew_failed", vars,
+                                 sizeof vars / sizeof vars[0], c->now, NULL, e);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, e);
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+/* attempts_for - automatic renewal attempts made for this expiry. */
+static int attempts_for(struct app *app, int64_t domain_id, int64_t expires,
+                        int64_t *n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM operations WHERE domain_id = ? "
+        "AND kind = 'renew' AND idempotency_key LIKE ?";
+    struct store_stmt *s;
+    char pat[OPS_IDEM_MAX];
+    int rc;
+
+    /* digits and colons only: no LIKE wildcard can come from the data */
+    snprintf(pat, sizeof pat, OPS_AUTORENEW_PREFIX "%" PRId64 ":%" PRId64 ":%%",
+             domain_id, expires);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, domain_id);
+    store_bind_text(s, 2, pat);
+    rc = store_step(s, err);
+    *n = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int renew_one(const struct lifecycle_domain *d, void *arg)
+{
+    struct step *st = arg;
+    struct lifecycle_ctx *c = st->c;
+    struct app *app = c->app;
+    struct lifecycle_stats *s = st->s;
+    struct account a;
+    struct tld t;
+    struct ops_result res;
+    struct rm_err e;
+    char key[OPS_IDEM_MAX];
+    int64_t amount, n;
+    int rc;
+
+    if (!keep_going(c))
+        return 1;
+    if (tld_get(app, d->tld, &t, &e) < 0 ||
+        tld_price_for(&t, TLD_RENEW, 1, &amount, &e) < 0) {
+        /* not an error of the job: the provider stopped pricing it */
+        rm_log(LOG_WARN, "lifecycle: %s: not renewed automatically: %s",
+               d->name, e.msg);
+        s->skipped++;
+        return 0;
+    }
+    if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
+        goto fail;
+    rc = ledger_check_funds(app->st, a.id, amount, &e);
+    if (rc == RM_ELIMIT) {
+        rm_log(LOG_INFO, "lifecycle: %s: auto-renew waits for funds (%s)",
+               d->name, e.msg);
+        s->no_funds++;
+        if ((rc = no_funds(c, d, &a, amount, &e)) < 0)
+            goto fail;
+        return 0;
+    }
+    if (rc < 0)
+        goto fail;
+    if ((rc = attempts_for(app, d->domain_id, d->expires_at, &n, &e)) < 0)
+        goto fail;
+    snprintf(key, sizeof key,
+             OPS_AUTORENEW_PREFIX "%" PRId64 ":%" PRId64 ":%" PRId64,
+             d->domain_id, d->expires_at, n + 1);
+    rc = ops_renew_auto(app, d->name, 1, d->expires_at, key, &res, &e);
+    if (rc == CORE_EREFUSED) {
+        rm_log(LOG_INFO, "lifecycle: %s: auto-renew not attempted: %s", d->name,
+               e.msg);
+        s->skipped++;
+        return 0;
+    }
+    if (rc < 0)
+        goto fail;
+    rm_log(LOG_INFO, "lifecycle: %s: auto-renew op %" PRId64 " %s", d->name,
+           res.op_id, res.state);
+    if (rc == OPS_SUCCEEDED) {
+        s->renewed++;
+        if ((rc = done_one(c, s, res.op_id, d->domain_id, d->account_id,
+                           d->expires_at, 1, amount, d->unicode, res.expires_at,
+                           &e)) < 0)
+            goto fail;
+    } else if (rc == OPS_PENDING) {
+        s->pending++;
+    } else {
+        s->failed++;
+    }
+    return 0;
+fail:
+    note_error(s, &st->first, "auto-renew", d->name, &e);
+    if (fatal(rc)) {
+        *st->err = e;
+        return rc;
+    }
+    return 0;
+}
+
+/* last_reason - one line on why d is still not renewed. */
+static void last_reason(struct app *app, const struct lifecycle_domain *d,
+                        char *buf, size_t n)
+{
+    static const char sql[] =
+        "SELECT state, COALESCE(pending_reason, '') FROM operations WHERE "
+        "domain_id = ? AND kind = 'renew' ORDER BY id DESC LIMIT 1";
+    struct store_stmt *s;
+    struct rm_err e;
+    struct account a;
+    struct tld t;
+    int64_t amount;
+    char amt[64], bal[64];
+
+    if (strcmp(d->status, "renewing") == 0) {
+        snprintf(buf, n, "a renewal is waiting for the registrar's answer");
+        return;
+    }
+    if (account_get_id(app, d->account_id, &a, &e) == 0 &&
+        tld_get(app, d->tld, &t, &e) == 0 &&
+        tld_price_for(&t, TLD_RENEW, 1, &amount, &e) == 0 &&
+        ledger_check_funds(app->st, a.id, amount, &e) == RM_ELIMIT) {
+        snprintf(buf, n,
+                 "insufficient funds: the renewal costs %s, the "
+                 "balance is %s",
+                 amount_text(app, amount, amt, sizeof amt),
+                 amount_text(app, a.balance, bal, sizeof bal));
+        return;
+    }
+    snprintf(buf, n, "no renewal has succeeded yet");
+    if (store_prepare(app->st, sql, &s, &e) < 0)
+        return;
+    store_bind_int64(s, 1, d->domain_id);
+    if (store_step(s, &e) == STORE_ROW) {
+        const char *state = store_col_text(s, 0);
+        const char *why = store_col_text(s, 1);
+        snprintf(buf, n, "the last renewal %s: %.300s", state ? state : "?",
+                 why && *why ? why : "(no reason given)");
+    }
+    store_stmt_release(s);
+}
+
+static int last_one(const struct lifecycle_domain *d, void *arg)
+{
+    struct step *st = arg;
+    struct lifecycle_ctx *c = st->c;
+    struct app *app = c->app;
+    struct account a;
+    struct rm_err e;
+    char key[128], exp[16], left[24], reason[512];
+    int rc, fresh;
+
+    if (!keep_going(c))
+        return 1;
+    if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
+        goto fail;
+    last_reason(app, d, reason, sizeof reason);
+    snprintf(left, sizeof left, "%" PRId64,
+             (d->expires_at - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
+    struct tmpl_var vars[] = {
+        {"customer", a.name},
+        {"domain", d->unicode},
+        {"expires", ymd(d->expires_at, exp, sizeof exp)},
+        {"days_left", left},
+        {"reason", reason},
+    };
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, &e)) < 0)
+        goto fail;
+    fresh = rc =
+        notice_add(app, d->domain_id, "last_chance", d->expires_at, c->now, &e);
+    if (rc == 1) {
+        snprintf(key, sizeof key, "notice:%" PRId64 ":last_chance:%" PRId64,
+                 d->domain_id, d->expires_at);
+        rc = mail_queue_template(
+            app->st, c->mc, key, c->mc->admin, "last_chance", vars,
+            sizeof vars / sizeof vars[0], c->now, NULL, &e);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, &e);
+    store_rollback(app->st);
+    if (rc < 0)
+        goto fail;
+    if (fresh == 1) {
+        st->s->last_chance++;
+        rm_log(LOG_WARN, "lifecycle: %s: last chance, expires %s: %s", d->name,
+               exp, reason);
+    }
+    return 0;
+fail:
+    note_error(st->s, &st->first, "last chance", d->name, &e);
+    if (fatal(rc)) {
+        *st->err = e;
+        return rc;
+    }
+    return 0;
+}
+
+int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                    struct rm_err *err)
+{
+    struct step st = {c, s, {0}, err};
+    int64_t before = s->errors;
+    int rc;
+
+    if ((rc = announce_done(c, s, &st.first, err)) < 0)
+        return rc;
+    if ((rc = lifecycle_due_renewals(c->app, c->now, renew_one, &st, err)) < 0)
+        return rc;
+    if (!keep_going(c))
+        return step_result(s, before, &st.first, err);
+    if (can_mail(c) && c->mc->admin) {
+        rc = lifecycle_due_last_chance(c->app, c->now, last_one, &st, err);
+        if (rc < 0)
+            return rc;
+    } else {
+        /* L1: no alert recorded that nobody could receive */
+        rm_log(LOG_WARN, "lifecycle: no [mail] from and admin address: "
+                         "last-chance alerts are not sent");
+    }
+    return step_result(s, before, &st.first, err);
+}
+
+/* --- expiry --------------------------------------------------------------- */
+
+int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err)
+{
+    /* Batches keep each write transaction short. */
+    static const char sql[] =
+        "UPDATE domains SET status = 'expired', updated_at = ? WHERE id IN "
+        "(SELECT id FROM domains WHERE expires_at > 0 AND expires_at <= ? "
+        "AND status = 'active' ORDER BY expires_at LIMIT ?)";
+    struct app *app = c->app;
+    int64_t n;
+    int rc;
+
+    do {
+        struct store_stmt *st;
+        if (!keep_going(c))
+            return 0;
+        if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+            return rc;
+        if ((rc = store_prepare(app->st, sql, &st, err)) < 0)
+            goto out;
+        store_bind_int64(st, 1, c->now);
+        store_bind_int64(st, 2, c->now);
+        store_bind_int64(st, 3, LIFECYCLE_BATCH);
+        rc = store_step(st, err);
+        store_stmt_release(st);
+        n = rc < 0 ? 0 : store_changes(app->st);
+        if (rc >= 0)
+            rc = store_commit(app->st, err);
+    out:
+        store_rollback(app->st);
+        if (rc < 0)
+            return rc;
+        s->expired += n;
+    } while (n == LIFECYCLE_BATCH);
+    if (s->expired)
+        rm_log(LOG_INFO, "lifecycle: %" PRId64 " domain(s) marked expired",
+               s->expired);
+    return 0;
+}
+
+/* --- portfolio sync --------------------------------------------------------
+ */
+
+static int item_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct reg_expiring_item *)a)->domain,
+                  ((const struct reg_expiring_item *)b)->domain);
+}
+
+/* A bounded list of report lines. */
+struct report_list {
+    struct buf b;
+    int64_t n;
+};
+
+static void report_add(struct report_list *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void report_add(struct report_list *l, const char *fmt, ...)
+{
+    va_list ap;
+    char line[1024];
+
+    if (l->n++ >= LIFECYCLE_REPORT_LINES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    buf_addf(&l->b, "%s\n", line);
+}
+
+static const char *report_text(struct report_list *l)
+{
+    if (l->n == 0)
+        return "(none)";
+    if (l->n > LIFECYCLE_REPORT_LINES)
+        buf_addf(&l->b, "... and %" PRId64 " more\n",
+                 l->n - LIFECYCLE_REPORT_LINES);
+    /* no trailing newline: the template places the list */
+    if (l->b.len && l->b.data[l->b.len - 1] == '\n')
+        l->b.data[--l->b.len] = '\0';
+    return l->b.data;
+}
+
+struct sync_state {
+    struct lifecycle_ctx *c;
+    struct lifecycle_stats *s;
+    const struct conn *conn;
+    struct reg_expiring *list;
+    unsigned char *matched;
+    int64_t from, to;
+    struct report_list drift, missing, restored, unknown;
+};
+
+static int sync_update(struct app *app, int64_t id, int64_t expires,
+                       const char *status, int64_t now, struct rm_err *err)
+{
+    static const char sql[] = "UPDATE domains SET expires_at = ?, status = ?, "
+                              "updated_at = ? WHERE id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    if (expires > 0)
+        store_bind_int64(s, 1, expires);
+    else
+        store_bind_null(s, 1);
+    store_bind_text(s, 2, status);
+    store_bind_int64(s, 3, now);
+    store_bind_int64(s, 4, id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* sync_domain - compare one of our domains with the registrar's list. */
+static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
+                       struct rm_err *err)
+{
+    struct reg_expiring_item key, *it;
+    int64_t now = ss->c->now, exp = d->expires_at;
+    const char *status = d->status;
+    char a[16], b[16];
+
+    snprintf(key.domain, sizeof key.domain, "%s", d->name);
+    it = ss->list->n
+             ? bsearch(&key, ss->list->items, ss->list->n, sizeof *it, item_cmp)
+             : NULL;
+    if (it) {
+        ss->matched[it - ss->list->items] = 1;
+        if (it->expiry > 0 && (int64_t)it->expiry != exp) {
+            report_add(&ss->drift, "%s: %s -> %s", d->unicode,
+                       ymd(exp, a, sizeof a),
+                       ymd((int64_t)it->expiry, b, sizeof b));
+            ss->s->drift++;
+            exp = (int64_t)it->expiry;
+        }
+        if (strcmp(status, "missing") == 0) {
+            status = exp > now ? "active" : "expired";
+            report_add(&ss->restored, "%s: listed again, now %s", d->unicode,
+                       status);
+            ss->s->restored++;
+        } else if (strcmp(status, "expired") == 0 && exp > now) {
+            status = "active";
+        }
+    } else if (strcmp(status, "missing") != 0 && exp >= ss->from &&
+               exp <= ss->to) {
+        /* L4: flagged, never deleted */
+        status = "missing";
+        report_add(&ss->missing, "%s: expires %s here, not listed", d->unicode,
+                   ymd(exp, a, sizeof a));
+        ss->s->missing++;
+    }
+    if (exp == d->expires_at && strcmp(status, d->status) == 0)
+        return 0;
+    return sync_update(ss->c->app, d->domain_id, exp, status, now, err);
+}
+
+static int live_name(struct app *app, const char *name, int64_t *id,
+                     struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id FROM domains WHERE name = ? AND status NOT IN ('failed', "
+        "'cancelled', 'transferred_away')";
+    struct store_stmt *s;
+    int rc;
+
+    *id = 0;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        *id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* sync_apply - one write transaction: every correction of the connection
+ * and the report that lists them (L4). */
+static int sync_apply(struct sync_state *ss, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT " DOMAIN_COLS "FROM domains d WHERE d.connection_id = ? AND "
+        "d.id > ? AND d.status IN ('active', 'expired', 'missing') ORDER BY "
+        "d.id LIMIT ?";
+    struct app *app = ss->c->app;
+    struct lifecycle_domain *rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    int64_t cur = 0;
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        goto out;
+    for (;;) {
+        struct store_stmt *s;
+        size_t n = 0;
+        if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+            goto out;
+        store_bind_int64(s, 1, ss->conn->id);
+        store_bind_int64(s, 2, cur);
+        store_bind_int64(s, 3, LIFECYCLE_BATCH);
+        while (n < LIFECYCLE_BATCH && (rc = store_step(s, err)) == STORE_ROW)
+            read_domain(s, &rows[n++]);
+        store_stmt_release(s);
+        if (rc < 0)
+            goto out;
+        for (size_t i = 0; i < n; i++)
+            if ((rc = sync_domain(ss, &rows[i], err)) < 0)
+                goto out;
+        if (n < LIFECYCLE_BATCH)
+            break;
+        cur = rows[n - 1].domain_id;
+    }
+    for (size_t i = 0; i < ss->list->n; i++) {
+        int64_t id;
+        if (ss->matched[i])
+            continue;
+        if ((rc = live_name(app, ss->list->items[i].domain, &id, err)) < 0)
+            goto out;
+        if (id)
+            continue; /* ours on another connection, or in progress */
+        char e[16];
+        report_add(&ss->unknown, "%s: expires %s", ss->list->items[i].domain,
+                   ymd((int64_t)ss->list->items[i].expiry, e, sizeof e));
+        ss->s->unknown++;
+    }
+    if ((ss->drift.n || ss->missing.n || ss->restored.n) && can_mail(ss->c) &&
+        ss->c->mc->admin) {
+        char key[96], when[32], nd[24], nm[24], nr[24], nu[24];
+        snprintf(key, sizeof key, "sync:%" PRId64 ":%" PRId64, ss->conn->id,
+                 ss->c->now);
+        snprintf(nd, sizeof nd, "%" PRId64, ss->drift.n);
+        snprintf(nm, sizeof nm, "%" PRId64, ss->missing.n);
+        snprintf(nr, sizeof nr, "%" PRId64, ss->restored.n);
+        snprintf(nu, sizeof nu, "%" PRId64, ss->unknown.n);
+        struct tmpl_var vars[] = {
+            {"connection", ss->conn->title},
+            {"sync_time", clock_format(ss->c->now, when, sizeof when)},
+            {"drift_count", nd},
+            {"drift", report_text(&ss->drift)},
+            {"missing_count", nm},
+            {"missing", report_text(&ss->missing)},
+            {"restored_count", nr},
+            {"restored", report_text(&ss->restored)},
+            {"unknown_count", nu},
+            {"unknown", report_text(&ss->unknown)},
+        };
+        if ((rc = mail_queue_template(
+                 app->st, ss->c->mc, key, ss->c->mc->admin, "sync_report", vars,
+                 sizeof vars / sizeof vars[0], ss->c->now, NULL, err)) < 0)
+            goto out;
+    }
+    rc = store_commit(app->st, err);
+out:
+    store_rollback(app->st);
+    free(rows);
+    return rc;
+}
+
+static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     const struct conn *conn, struct rm_err *err)
+{
+    struct conn_session sess;
+    struct reg_expiring list;
+    struct sync_state ss;
+    int rc;
+
+    memset(&ss, 0, sizeof ss);
+    ss.c = c;
+    ss.s = s;
+    ss.conn = conn;
+    ss.from = c->now - LIFECYCLE_SYNC_PAST_S;
+    ss.to = c->now + LIFECYCLE_SYNC_FUTURE_S;
+    /* The registrar answers by whole days: compare on the same days. */
+    ss.from -= ss.from % LIFECYCLE_DAY;
+    ss.to += LIFECYCLE_DAY - 1 - ss.to % LIFECYCLE_DAY;
+    if ((rc = conn_session_open(c->app, conn->id, &sess, err)) < 0)
+        return rc;
+    memset(&list, 0, sizeof list);
+    rc = sess.reg->ops->expiring(sess.reg->impl, (time_t)ss.from, (time_t)ss.to,
+                                 &list, err);
+    conn_session_close(&sess);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < list.n; i++)
+        for (char *p = list.items[i].domain; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    if (list.n)
+        qsort(list.items, list.n, sizeof *list.items, item_cmp);
+    s->listed += (int64_t)list.n;
+    ss.list = &list;
+    ss.matched = xcalloc(list.n ? list.n : 1, 1);
+    buf_init(&ss.drift.b);
+    buf_init(&ss.missing.b);
+    buf_init(&ss.restored.b);
+    buf_init(&ss.unknown.b);
+    rc = sync_apply(&ss, err);
+    if (rc == 0)
+        rm_log(LOG_INFO,
+               "lifecycle: sync %s: %zu listed, %" PRId64 " drift, %" PRId64
+               " missing, %" PRId64 " restored, %" PRId64 " unknown here",
+               conn->title, list.n, ss.drift.n, ss.missing.n, ss.restored.n,
+               ss.unknown.n);
+    buf_release(&ss.drift.b);
+    buf_release(&ss.missing.b);
+    buf_release(&ss.restored.b);
+    buf_release(&ss.unknown.b);
+    free(ss.matched);
+    reg_expiring_release(&list);
+    return rc;
+}
+
+int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                   struct rm_err *err)
+{
+    struct conn *cv = NULL;
+    struct rm_err first = {0};
+    size_t n = 0;
+    int64_t before = s->errors;
+    int rc;
+
+    if ((rc = conn_list(c->app, &cv, &n, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n && keep_going(c); i++) {
+        struct rm_err e;
+        if ((rc = sync_conn(c, s, &cv[i], &e)) < 0) {
+            /* one registrar that does not answer does not stop the
+             * others; its domains are left as they are */
+            note_error(s, &first, "sync", cv[i].title, &e);
+        }
+        rc = 0;
+    }
+    conn_list_free(cv, n);
+    if (rc < 0)
+        return rc;
+    return step_result(s, before, &first, err);
+}
+
+/* --- auto-renew switch ---------------------------------------------------- */
+
+int lifecycle_set_auto_renew(struct app *app, const char *name,
+                             const char *account, bool on, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domains SET auto_renew = ?, updated_at = ? WHERE id = ?";
+    struct name nm;
+    struct store_stmt *s;
+    int64_t id = 0, owner = 0;
+    int rc;
+
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    if ((rc = live_name(app, nm.ascii, &id, err)) < 0)
+        return rc;
+    if (!id)
+        return rm_err_set(err, RM_ENOTFOUND, "%s is not a domain here",
+                          nm.ascii);
+    if (account) {
+        struct account a;
+        if ((rc = account_get(app, account, &a, err)) < 0)
+            return rc;
+        if ((rc = store_prepare(app->st,
+                                "SELECT account_id FROM domains WHERE id = ?",
+                                &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, id);
+        if ((rc = store_step(s, err)) == STORE_ROW)
+            owner = store_col_int64(s, 0);
+        store_stmt_release(s);
+        if (rc < 0)
+            return rc;
+        if (owner != a.id)
+            return rm_err_set(err, RM_ENOTFOUND,
+                              "%s is not a domain of account %s", nm.ascii,
+                              a.name);
+    }
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) == 0) {
+        store_bind_int64(s, 1, on ? 1 : 0);
+        store_bind_int64(s, 2, clock_now());
+        store_bind_int64(s, 3, id);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc >= 0)
+            rc = store_commit(app->st, err);
+    }
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+/* --- import -----------------------------------------------------------------
+ */
+
+#define IMPORT_CHUNK 200
+
+static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
+                        const struct account *a, int64_t import_id,
+                        const struct reg_expiring_item *items, size_t n,
+                        struct lifecycle_import_result *res, struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO domains (name, unicode_name, tld, account_id, "
+        "connection_id, status, expires_at, auto_renew, import_id, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    struct app *app = c->app;
+    bool auto_renew = a->auto_renew || strcmp(conn->renew_mode, "auto") == 0;
+    int64_t adopted = 0, skipped = 0;
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct name nm;
+        struct tld t;
+        struct rm_err e;
+        struct store_stmt *s;
+        int64_t id;
+        if (name_parse(items[i].domain, &nm, &e) < 0) {
+            rm_log(LOG_WARN, "import: skipped \"%.80s\": %s", items[i].domain,
+                   e.msg);
+            skipped++;
+            continue;
+        }
+        if ((rc = live_name(app, nm.ascii, &id, err)) < 0)
+            goto out;
+        if (id) {
+            skipped++;
+            continue;
+        }
+        if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+            goto out;
+        store_bind_text(s, 1, nm.ascii);
+        store_bind_text(s, 2, nm.unicode);
+        store_bind_text(s, 3,
+                        tld_for_name(app, &nm, &t, &e) == 0 ? t.tld : nm.tld);
+        store_bind_int64(s, 4, a->id);
+        store_bind_int64(s, 5, conn->id);
+        store_bind_text(
+            s, 6, (int64_t)items[i].expiry > c->now ? "active" : "expired");
+        if (items[i].expiry > 0)
+            store_bind_int64(s, 7, (int64_t)items[i].expiry);
+        else
+            store_bind_null(s, 7);
+        store_bind_int64(s, 8, auto_renew ? 1 : 0);
+        store_bind_int64(s, 9, import_id);
+        store_bind_int64(s, 10, c->now);
+        store_bind_int64(s, 11, c->now);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc < 0)
+            goto out;
+        adopted++;
+    }
+    rc = store_commit(app->st, err);
+    if (rc == 0) {
+        res->adopted += adopted;
+        res->skipped += skipped;
+    }
+out:
+    store_rollback(app->st);
+    return rc;
+}
+
+static int import_record(struct app *app, int64_t *id, const struct conn *conn,
+                         const struct account *a, int64_t from, int64_t to,
+                         int64_t now, const struct lifecycle_import_result *res,
+                         bool finished, struct rm_err *err)
+{
+    static const char ins[] =
+        "INSERT INTO imports (connection_id, account_id, range_from, "
+        "range_to, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+    static const char upd[] =
+        "UPDATE imports SET finished_at = ?, listed = ?, adopted = ?, "
+        "skipped = ? WHERE id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if (!finished) {
+        if ((rc = store_prepare(app->st, ins, &s, err)) < 0)
+            goto out;
+        store_bind_int64(s, 1, conn->id);
+        store_bind_int64(s, 2, a->id);
+        store_bind_int64(s, 3, from);
+        store_bind_int64(s, 4, to);
+        store_bind_int64(s, 5, now);
+        rc = store_step(s, err);
+        if (rc == STORE_ROW)
+            *id = store_col_int64(s, 0);
+    } else {
+        if ((rc = store_prepare(app->st, upd, &s, err)) < 0)
+            goto out;
+        store_bind_int64(s, 1, now);
+        store_bind_int64(s, 2, res->listed);
+        store_bind_int64(s, 3, res->adopted);
+        store_bind_int64(s, 4, res->skipped);
+        store_bind_int64(s, 5, *id);
+        rc = store_step(s, err);
+    }
+    store_stmt_release(s);
+    if (rc >= 0)
+        rc = store_commit(app->st, err);
+out:
+    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+int lifecycle_import(struct lifecycle_ctx *c,
+                     const struct lifecycle_import_req *r,
+                     struct lifecycle_import_result *res, struct rm_err *err)
+{
+    struct app *app = c->app;
+    struct conn conn;
+    struct account a;
+    struct conn_session sess;
+    struct reg_expiring list;
+    int64_t from = r->from ? r->from : c->now - 90 * LIFECYCLE_DAY;
+    int64_t to = r->to ? r->to : c->now + 11 * 366 * LIFECYCLE_DAY;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    memset(&conn, 0, sizeof conn);
+    if (to < from)
+        return rm_err_set(err, RM_EINVAL,
+                          "import: the range ends before it "
+                          "starts");
+    if ((rc = conn_get(app, r->connection, &conn, err)) < 0)
+        return rc;
+    if ((rc = account_get(app, r->account, &a, err)) < 0)
+        goto out_conn;
+    if ((rc = conn_session_open(app, conn.id, &sess, err)) < 0)
+        goto out_conn;
+    memset(&list, 0, sizeof list);
+    rc = sess.reg->ops->expiring(sess.reg->impl, (time_t)from, (time_t)to,
+                                 &list, err);
+    conn_session_close(&sess);
+    if (rc < 0) {
+        rm_err_prefix(err, "import: ");
+        goto out_conn;
+    }
+    res->listed = (int64_t)list.n;
+    if ((rc = import_record(app, &res->import_id, &conn, &a, from, to, c->now,
+                            res, false, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < list.n; i += IMPORT_CHUNK) {
+        size_t k = list.n - i < IMPORT_CHUNK ? list.n - i : IMPORT_CHUNK;
+        if (!keep_going(c))
+            break;
+        if ((rc = import_chunk(c, &conn, &a, res->import_id, list.items + i, k,
+                               res, err)) < 0)
+            goto out;
+        if (r->progress)
+            r->progress((int64_t)(i + k), (int64_t)list.n, r->arg);
+    }
+    if (r->progress && list.n == 0)
+        r->progress(0, 0, r->arg);
+    rc = import_record(app, &res->import_id, &conn, &a, from, to, clock_now(),
+                       res, true, err);
+    if (rc == 0)
+        rm_log(LOG_INFO,
+               "import %" PRId64 ": %s -> %s: %" PRId64 " listed, %" PRId64
+               " adopted, %" PRId64 " skipped",
+               res->import_id, conn.title, a.name, res->listed, res->adopted,
+               res->skipped);
+out:
+    reg_expiring_release(&list);
+out_conn:
+    conn_release(&conn);
+    return rc;
+}

@@ -1,0 +1,174 @@
+/*
+ * lifecycle - the daily life of registered domains (design section 6):
+ * expiry warnings, automatic renewals, "last chance" alerts, marking
+ * expired domains, portfolio sync with the registrar, and adopting an
+ * existing registrar portfolio (`regman import`).
+ *
+ * Every step is idempotent and safe to interrupt at any point; running it
+ * again (after a crash, twice a day, on two nodes) never sends a mail
+ * twice, never renews twice, never charges twice:
+ *
+ *   warnings    domains on a connection with warn_days > 0 whose expiry
+ *               is within warn_days: one expiry_warning mail per domain
+ *               and expiry date. The notices row (UNIQUE domain, kind,
+ *               expires_at) and the outbox row commit together.
+ *   renew       domains with auto_renew on, active, expiring within the
+ *               connection's renew_days: charge -> RENEW -> settle through
+ *               the operation state machine (ops_renew_auto). Each attempt
+ *               is an operation keyed autorenew:<domain>:<expiry>:<n>
+ *               (UNIQUE); a new attempt is made only while the domain is
+ *               active with that expiry (a pending or succeeded renewal
+ *               moves the domain to renewing or moves its expiry) and no
+ *               renewal of the domain reached the registrar in the last
+ *               LIFECYCLE_RETRY_S. Insufficient funds: no operation, the
+ *               customer and the admin get autorenew_failed once per day
+ *               until expiry. A renewal that succeeded (now or later, by
+ *               the Async Manager) gets autorenew_done once (notices
+ *               autorenew_done). Then the last-chance alert: admin mail
+ *               once per domain and expiry date for auto-renew domains
+ *               still not renewed LIFECYCLE_LAST_CHANCE_DAYS before expiry.
+ *   expire      active domains whose expiry passed -> status expired.
+ *   sync        per connection, GET_DOMAINS_BY_EXPIREDATE (every page)
+ *               over [now - LIFECYCLE_SYNC_PAST_S, now + LIFECYCLE_SYNC_
+ *               FUTURE_S]: our expiry corrected where the registrar's
+ *               differs, domains not listed although their expiry is in
+ *               the range flagged (status missing; never deleted), missing
+ *               ones listed again restored; one admin report mail
+ *               (sync_report) per connection and run, in the transaction
+ *               of the corrections, when anything changed.
+ *
+ * Selections (lifecycle_due_*) walk the index domains(connection_id,
+ * expires_at) in keyset batches of LIFECYCLE_BATCH rows: only due rows
+ * are read, memory does not grow with the number of domains, and the
+ * callback runs with no statement open, so it may write.
+ *
+ * Mail: templates expiry_warning, autorenew_done, autorenew_failed,
+ * last_chance, sync_report (templates/README.md). Without a [mail] from
+ * address nothing can be queued: warnings wait (no notice is recorded)
+ * and the other steps do their work and log that no mail was sent.
+ *
+ * Threads: one struct lifecycle_ctx per thread (its app is one thread's).
+ */
+#ifndef RM_CORE_LIFECYCLE_H
+#define RM_CORE_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "core/names.h"
+#include "mail/mail.h"
+
+#define LIFECYCLE_BATCH 256
+#define LIFECYCLE_DAY 86400
+#define LIFECYCLE_LAST_CHANCE_DAYS 3
+/* A renewal the registrar refused is tried again after this long. */
+#define LIFECYCLE_RETRY_S (20 * 3600)
+#define LIFECYCLE_SYNC_PAST_S (400 * LIFECYCLE_DAY)
+#define LIFECYCLE_SYNC_FUTURE_S (11 * 366 * LIFECYCLE_DAY)
+/* Lines of one list in a report mail; the rest is counted. */
+#define LIFECYCLE_REPORT_LINES 500
+
+/* One selected domain, as the selection callbacks see it. */
+struct lifecycle_domain {
+    int64_t domain_id, account_id, connection_id, expires_at;
+    bool auto_renew;
+    char name[NAME_MAX_ASCII + 1];
+    char unicode[NAME_MAX_INPUT + 1];
+    char tld[NAME_MAX_ASCII + 1];
+    char status[24];
+};
+
+/* A selection callback: non-zero stops the walk (and is returned). */
+typedef int lifecycle_row_fn(const struct lifecycle_domain *d, void *arg);
+
+/* lifecycle_due_warnings - domains due an expiry warning at now: active,
+ * expiring in (now, now + the connection's warn_days], no warning for
+ * this expiry yet. */
+int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
+                           void *arg, struct rm_err *err);
+/* lifecycle_due_renewals - domains due an automatic renewal attempt at
+ * now: auto_renew on, active, expiring in (now, now + renew_days], and no
+ * renewal of the domain sent in the last LIFECYCLE_RETRY_S. */
+int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
+                           void *arg, struct rm_err *err);
+/* lifecycle_due_last_chance - auto-renew domains (active or renewing)
+ * expiring within LIFECYCLE_LAST_CHANCE_DAYS with no alert sent yet. */
+int lifecycle_due_last_chance(struct app *app, int64_t now,
+                              lifecycle_row_fn *fn, void *arg,
+                              struct rm_err *err);
+
+struct lifecycle_ctx {
+    struct app *app;
+    const struct mail_config *mc; /* NULL: no mail */
+    int64_t now;
+    /* Called between items; zero stops early (shutdown, lost lease).
+     * NULL: keep going. */
+    int (*keep_going)(void *arg);
+    void *arg;
+};
+
+struct lifecycle_stats {
+    int64_t warned;      /* warnings recorded */
+    int64_t renewed;     /* renewals that succeeded */
+    int64_t pending;     /* renewals left pending (Async Manager) */
+    int64_t failed;      /* renewals refused (refunded) */
+    int64_t no_funds;    /* attempts not made for want of funds */
+    int64_t skipped;     /* not attempted (no price, changed meanwhile) */
+    int64_t done_mails;  /* autorenew_done notices */
+    int64_t last_chance; /* last-chance alerts */
+    int64_t expired;     /* marked expired */
+    int64_t listed;      /* sync: domains the registrar listed */
+    int64_t drift;       /* sync: expiry corrected */
+    int64_t missing;     /* sync: flagged missing */
+    int64_t restored;    /* sync: missing ones found again */
+    int64_t unknown;     /* sync: at the registrar, unknown here */
+    int64_t errors;      /* items that failed (logged) */
+};
+
+int lifecycle_warnings(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                       struct rm_err *err);
+int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                    struct rm_err *err);
+int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err);
+/* lifecycle_sync - every connection; a connection the registrar does not
+ * answer for is logged and counted in errors, the others still run. */
+int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                   struct rm_err *err);
+
+/* lifecycle_set_auto_renew - turn automatic renewal of a live domain on
+ * or off; account (may be NULL) must own it. */
+int lifecycle_set_auto_renew(struct app *app, const char *name,
+                             const char *account, bool on, struct rm_err *err);
+
+struct lifecycle_import_req {
+    const char *connection; /* title or id */
+    const char *account;    /* name or id: the new owner */
+    int64_t from, to;       /* expiry range; 0: now - 90 days, now + 11 y */
+    /* Called after each chunk (may be NULL). */
+    void (*progress)(int64_t done, int64_t total, void *arg);
+    void *arg;
+};
+
+struct lifecycle_import_result {
+    int64_t import_id;
+    int64_t listed;  /* names the registrar listed */
+    int64_t adopted; /* new domain rows */
+    int64_t skipped; /* known already (or not a valid name) */
+};
+
+/*
+ * lifecycle_import - adopt the connection's portfolio: every domain
+ * GET_DOMAINS_BY_EXPIREDATE lists (every page) that has no live row here
+ * becomes an active (expired when its expiry passed) domain of the
+ * account, with auto_renew from the account's or the connection's
+ * default, without a charge, pointing at one `imports` row that records
+ * the run. Chunks of rows commit as they go; running it again adopts
+ * only what is still missing.
+ */
+int lifecycle_import(struct lifecycle_ctx *c,
+                     const struct lifecycle_import_req *r,
+                     struct lifecycle_import_result *res, struct rm_err *err);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * registry - every job kind regman runs (contract in registry.h).
+ */
+#include "jobs/registry.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "util/log.h"
+
+struct sweep_lease {
+    struct runner *r;
+    struct job *job;
+};
+
+/* sweep_keep_going - between pages: stop on shutdown, keep the lease. */
+static int sweep_keep_going(void *arg)
+{
+    struct sweep_lease *l = arg;
+    struct rm_err err;
+
+    if (runner_stopping(l->r))
+        return 0;
+    if (runner_extend(l->r, l->job, &err) < 0) {
+        rm_log(LOG_WARN, "async: sweep lease lost: %s", err.msg);
+        return 0;
+    }
+    return 1;
+}
+
+static int async_job_run(struct runner *r, struct job *job, void *arg,
+                         struct rm_err *err)
+{
+    struct jobs_ctx *c = arg;
+    struct sweep_lease l = {r, job};
+    struct async_sweep_opts o = {0};
+    int rc;
+
+    o.keep_going = sweep_keep_going;
+    o.arg = &l;
+    rc = async_sweep(c->app, c->mc, &o, &c->last_sweep, err);
+    c->sweeps++;
+    return rc;
+}
+
+int jobs_register_all(struct runner *r, struct app *app,
+                      const struct mail_config *mc, struct jobs_ctx *ctx,
+                      struct rm_err *err)
+{
+    struct runner_handler h = {0};
+    int rc;
+
+    ctx->app = app;
+    ctx->mc = mc;
+    memset(&ctx->last_sweep, 0, sizeof ctx->last_sweep);
+    ctx->sweeps = 0;
+    if (mc && mc->smtp_url) {
+        memset(&ctx->mail, 0, sizeof ctx->mail);
+        ctx->mail.mc = mc;
+        if ((rc = mail_job_register(r, &ctx->mail, ctx->mail_interval_s, err)) <
+            0)
+            return rc;
+        rm_log(LOG_INFO, "jobs: registered kind=%s", MAIL_JOB_KIND);
+    } else {
+        rm_log(LOG_WARN, "jobs: no [mail] smtp_url: mail stays in the outbox");
+    }
+    h.kind = ASYNC_JOB_KIND;
+    h.run = async_job_run;
+    h.arg = ctx;
+    h.period_s = ctx->async_interval_s > 0 ? ctx->async_interval_s : 60;
+    h.lease_s = 300; /* extended between pages (sweep_keep_going) */
+    h.backoff_min_s = 30;
+    h.backoff_max_s = h.period_s > 30 ? h.period_s : 30;
+    if ((rc = runner_register(r, &h, 1, err)) < 0)
+        return rc;
+    rm_log(LOG_INFO, "jobs: registered kind=%s every=%" PRId64 "s",
+           ASYNC_JOB_KIND, h.period_s);
+    return lifecycle_job_register(r, &ctx->lifecycle, app, mc, err);
+}

@@ -1,0 +1,192 @@
+/*
+ * api_core - shared helpers of the core endpoints and their installation
+ * (contract in api_core.h).
+ */
+#include "web/api_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/clock.h"
+#include "util/xalloc.h"
+#include "web/api.h"
+#include "web/api_admin.h"
+#include "web/api_domains.h"
+#include "web/api_metrics.h"
+#include "web/auth.h"
+
+struct app *api_app(struct web_req *r)
+{
+    return r->ctx;
+}
+
+int api_fail(struct web_req *r, int rc, const struct rm_err *err)
+{
+    if (rc == RM_EIO || rc == RM_EPROTO)
+        return api_error(r, 502, API_EREGISTRAR, NULL, "%s",
+                         err && err->msg[0] ? err->msg
+                                            : "the registrar did not answer");
+    return api_error_rm(r, rc, err);
+}
+
+json_t *api_time(int64_t t)
+{
+    return t ? json_integer(t) : json_null();
+}
+
+json_t *api_text(const char *s)
+{
+    return json_string(s ? s : "");
+}
+
+const char *api_int_text(int64_t v, char *buf, size_t n)
+{
+    snprintf(buf, n, "%" PRId64, v);
+    return buf;
+}
+
+json_t *api_account_json(const struct account *a)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(a->id));
+    json_object_set_new(j, "name", json_string(a->name));
+    json_object_set_new(j, "email", json_string(a->email));
+    json_object_set_new(j, "kind", json_string(a->kind));
+    json_object_set_new(j, "balance", json_integer(a->balance));
+    json_object_set_new(j, "credit_limit", json_integer(a->credit_limit));
+    json_object_set_new(j, "currency", json_string(a->currency));
+    json_object_set_new(j, "auto_renew", json_boolean(a->auto_renew));
+    json_object_set_new(j, "domains", json_integer(a->domains));
+    json_object_set_new(j, "created_at", api_time(a->created_at));
+    return j;
+}
+
+int api_customer_account(struct web_req *r, struct account *a)
+{
+    struct rm_err err;
+    rm_err_clear(&err);
+    int rc = account_get_id(api_app(r), r->who->account_id, a, &err);
+    if (rc < 0)
+        return api_fail(r, rc, &err);
+    return 0;
+}
+
+/* read_license_file - at most CONN_LICENSE_MAX bytes of path. */
+static int read_license_file(const char *path, char **out, struct rm_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return rm_err_set(err, RM_EIO, "license file %s: %s", path,
+                          strerror(errno));
+    struct stat sb;
+    if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode) ||
+        sb.st_size > CONN_LICENSE_MAX) {
+        close(fd);
+        return rm_err_set(err, RM_EIO,
+                          "license file %s: not a regular file of at most "
+                          "%d bytes",
+                          path, CONN_LICENSE_MAX);
+    }
+    char *buf = xmalloc((size_t)sb.st_size + 1);
+    size_t got = 0;
+    while (got < (size_t)sb.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    buf[got] = '\0';
+    *out = buf;
+    return 0;
+}
+
+int api_license(const struct conn *c, char **text, char hex[65],
+                struct rm_err *err)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    int rc;
+
+    *text = NULL;
+    if (c->license_text)
+        *text = xstrdup(c->license_text);
+    else if (c->license_path[0] &&
+             (rc = read_license_file(c->license_path, text, err)) < 0)
+        return rc;
+    if (!*text)
+        *text = xstrdup("");
+    crypto_hash_sha256(h, (const unsigned char *)*text, strlen(*text));
+    sodium_bin2hex(hex, 65, h, sizeof h);
+    return 0;
+}
+
+int api_license_accepted(struct store *st, int64_t account_id, int64_t conn_id,
+                         const char *hex, bool *yes, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st,
+                           "SELECT id FROM license_acceptances WHERE "
+                           "account_id = ? AND connection_id = ? AND "
+                           "license_sha256 = ? LIMIT 1",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_int64(s, 1, account_id);
+    store_bind_int64(s, 2, conn_id);
+    store_bind_text(s, 3, hex);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    *yes = rc == STORE_ROW;
+    return 0;
+}
+
+int api_license_record(struct store *st, int64_t login_id, int64_t account_id,
+                       int64_t conn_id, const char *domain, const char *hex,
+                       const char *client_ip, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st,
+                           "INSERT INTO license_acceptances (login_id, "
+                           "account_id, connection_id, domain, license_sha256, "
+                           "client_ip, accepted_at) VALUES (?, ?, ?, ?, ?, ?, "
+                           "?)",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    if (login_id)
+        store_bind_int64(s, 1, login_id);
+    else
+        store_bind_null(s, 1);
+    store_bind_int64(s, 2, account_id);
+    store_bind_int64(s, 3, conn_id);
+    store_bind_text(s, 4, domain ? domain : "");
+    store_bind_text(s, 5, hex);
+    store_bind_text(s, 6, client_ip ? client_ip : "");
+    store_bind_int64(s, 7, clock_now());
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int api_core_install(struct web_server *srv, struct rm_err *err)
+{
+    const struct web_route *t;
+    size_t n;
+
+    t = api_domains_routes(&n);
+    web_server_add_routes(srv, t, n);
+    t = api_admin_routes(&n);
+    web_server_add_routes(srv, t, n);
+    return api_metrics_register(web_server_metrics(srv), err);
+}

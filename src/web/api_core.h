@@ -1,0 +1,84 @@
+/*
+ * api_core - the JSON API over regman's core (/api/v1/...): what the
+ * endpoint modules share and the one call that installs them all.
+ *
+ * Every endpoint calls the same core functions the CLI calls (cli/cmd_*.c)
+ * with the same arguments, so an action taken in the browser and the same
+ * action taken with `regman` have identical effects. The host (regman
+ * serve) gives each server worker its own struct app as the worker's ctx
+ * (and the app's store as its st); endpoints reach it with api_app().
+ *
+ * JSON conventions (docs/openapi.yaml):
+ * - money: integers of minor units (1250 = 12.50 of the one currency);
+ * - times: integers of epoch seconds UTC, null when not set;
+ * - ids: integers; lists use the page envelope of api.h, newest first
+ *   (?after=ID then means "ids below ID");
+ * - errors: {"error": {"code", "message", "field"}} (api.h), plus
+ *   502 "registrar_error" when the registrar did not answer usefully.
+ *
+ * Scope: customers see and touch only rows of their own account; a row of
+ * another account answers 404 exactly like a missing one (auth_scope).
+ * Admin-only endpoints answer 403 to customers (WEB_ADMIN routes).
+ */
+#ifndef RM_WEB_API_CORE_H
+#define RM_WEB_API_CORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/account.h"
+#include "core/app.h"
+#include "core/conn.h"
+#include "util/err.h"
+#include "web/http.h"
+
+#define API_EREGISTRAR "registrar_error"
+#define API_ELICENSE "license_required"
+
+/* api_core_install - add every /api/v1 route table of the core endpoints
+ * and register the /metrics families (api_metrics.h) on srv. Before
+ * web_server_start. */
+int api_core_install(struct web_server *srv, struct rm_err *err);
+
+/* api_app - the request's struct app (the worker's ctx). */
+struct app *api_app(struct web_req *r);
+
+/* api_fail - reply for a failed core call: api_error_rm, except that a
+ * registrar that did not answer (RM_EIO) or broke the protocol
+ * (RM_EPROTO) is 502 registrar_error with core's message. Returns
+ * WEB_STOP. */
+int api_fail(struct web_req *r, int rc, const struct rm_err *err);
+
+/* api_time - epoch seconds, or null for 0. */
+json_t *api_time(int64_t t);
+/* api_text - a JSON string; NULL becomes "". */
+json_t *api_text(const char *s);
+
+/* api_account_json - an account as the API shows it. */
+json_t *api_account_json(const struct account *a);
+
+/* api_customer_account - the caller's own account (customers only):
+ * loads it into *a; 0 or a reply and WEB_STOP. */
+int api_customer_account(struct web_req *r, struct account *a);
+
+/* api_license - the license agreement of connection c (its text, or the
+ * file it names) and its SHA-256 (64 hex digits). *text is heap ("" when
+ * the connection has none). */
+int api_license(const struct conn *c, char **text, char hex[65],
+                struct rm_err *err);
+
+/* api_license_accepted - has account_id accepted the agreement with this
+ * hash of connection conn_id? */
+int api_license_accepted(struct store *st, int64_t account_id, int64_t conn_id,
+                         const char *hex, bool *yes, struct rm_err *err);
+/* api_license_record - store an acceptance (own write transaction). */
+int api_license_record(struct store *st, int64_t login_id, int64_t account_id,
+                       int64_t conn_id, const char *domain, const char *hex,
+                       const char *client_ip, struct rm_err *err);
+
+/* api_int_text - v as decimal text into buf (for core's text-typed edit
+ * requests). */
+const char *api_int_text(int64_t v, char *buf, size_t n);
+
+#endif

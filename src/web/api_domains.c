@@ -1,0 +1,1010 @@
+/*
+ * api_domains - lookup, signup, domains and operations endpoints
+ * (contract in api_domains.h).
+ */
+#include "web/api_domains.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/lifecycle.h"
+#include "core/names.h"
+#include "core/ops.h"
+#include "core/tld.h"
+#include "util/clock.h"
+#include "util/xalloc.h"
+#include "web/api.h"
+#include "web/api_core.h"
+#include "web/auth.h"
+
+#define ERR_INIT(e) rm_err_clear(&(e))
+
+static const char *avail_word(enum reg_availability a)
+{
+    switch (a) {
+    case REG_AVAILABLE:
+        return "available";
+    case REG_TAKEN:
+        return "taken";
+    case REG_PENDING_ELSEWHERE:
+        return "pending_elsewhere";
+    case REG_INVALID:
+        return "invalid";
+    }
+    return "unknown";
+}
+
+/* prices_json - {register: {"1": 1250}, renew: {...}, transfer: {...}}
+ * with the terms a customer can order. */
+static json_t *prices_json(const struct tld *t)
+{
+    json_t *p = json_object();
+    for (int o = 0; o < TLD_NOPS; o++) {
+        json_t *po = json_object();
+        for (int y = 1; y <= TLD_MAX_TERM; y++) {
+            char k[4];
+            if (t->price[o][y] < 0 || !(t->allowed_terms & (1u << y)))
+                continue;
+            snprintf(k, sizeof k, "%d", y);
+            json_object_set_new(po, k, json_integer(t->price[o][y]));
+        }
+        json_object_set_new(p, tld_op_name((enum tld_op)o), po);
+    }
+    return p;
+}
+
+/* offer - the TLD serving name and its connection's license. 0, or a
+ * reply (400 bad name, 404 TLD not offered). */
+struct offer {
+    struct name name;
+    struct tld tld;
+    int64_t conn_id;
+    char *license;
+    char sha[65];
+};
+
+static int load_offer(struct web_req *r, const char *input, const char *field,
+                      struct offer *o)
+{
+    struct rm_err e;
+    struct conn c;
+    int rc;
+    ERR_INIT(e);
+    memset(o, 0, sizeof *o);
+    if (!input)
+        return api_error(r, 400, API_EMISSING, field, "%s is required", field);
+    if (strlen(input) > NAME_MAX_INPUT)
+        return api_error(r, 400, API_ERANGE, field, "%s: too long", field);
+    if ((rc = name_parse(input, &o->name, &e)) < 0)
+        return api_error(r, 400, API_EINVALID, field, "%s", e.msg);
+    if ((rc = tld_for_name(api_app(r), &o->name, &o->tld, &e)) < 0)
+        return api_fail(r, rc, &e);
+    if ((rc = conn_get_id(api_app(r), o->tld.connection_id, &c, &e)) < 0)
+        return api_fail(r, rc, &e);
+    o->conn_id = c.id;
+    rc = api_license(&c, &o->license, o->sha, &e);
+    conn_release(&c);
+    if (rc < 0)
+        return api_fail(r, rc, &e);
+    return 0;
+}
+
+static json_t *license_json(const struct offer *o)
+{
+    return json_pack("{s:I, s:s, s:s}", "connection_id", (json_int_t)o->conn_id,
+                     "sha256", o->sha, "text", o->license);
+}
+
+static int get_lookup(struct web_req *r)
+{
+    struct offer o;
+    int rc = load_offer(r, web_query(r, "name"), "name", &o);
+    if (rc)
+        return rc;
+    struct ops_lookup lk;
+    struct rm_err e;
+    ERR_INIT(e);
+    if ((rc = ops_lookup(api_app(r), o.name.ascii, &lk, &e)) < 0) {
+        free(o.license);
+        return api_fail(r, rc, &e);
+    }
+    json_t *j = json_object();
+    json_object_set_new(j, "domain", json_string(lk.name.ascii));
+    json_object_set_new(j, "unicode_name", json_string(lk.name.unicode));
+    json_object_set_new(j, "tld", json_string(lk.tld));
+    json_object_set_new(j, "available",
+                        json_boolean(lk.availability == REG_AVAILABLE));
+    json_object_set_new(j, "availability",
+                        json_string(avail_word(lk.availability)));
+    json_object_set_new(j, "premium", json_boolean(lk.premium));
+    json_object_set_new(j, "has_claim", json_boolean(lk.has_claim));
+    json_object_set_new(j, "reason", json_string(lk.reason));
+    json_object_set_new(j, "prices", prices_json(&o.tld));
+    json_object_set_new(j, "license", license_json(&o));
+    free(o.license);
+    return web_reply_json(r, 200, j);
+}
+
+static int get_license(struct web_req *r)
+{
+    struct offer o;
+    int rc = load_offer(r, web_query(r, "domain"), "domain", &o);
+    if (rc)
+        return rc;
+    json_t *j = license_json(&o);
+    json_object_set_new(j, "domain", json_string(o.name.ascii));
+    json_object_set_new(j, "tld", json_string(o.tld.tld));
+    json_object_set_new(j, "prices", prices_json(&o.tld));
+    free(o.license);
+    return web_reply_json(r, 200, j);
+}
+
+/* username_taken - is there a login with this name? */
+static int username_taken(struct store *st, const char *u, bool *yes,
+                          struct rm_err *e)
+{
+    struct store_stmt *s;
+    int rc =
+        store_prepare(st, "SELECT id FROM logins WHERE username = ?", &s, e);
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, u);
+    rc = store_step(s, e);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    *yes = rc == STORE_ROW;
+    return 0;
+}
+
+static int post_signup(struct web_req *r)
+{
+    static const char *const fields[] = {
+        "username",       "password",       "email", "domain",
+        "license_sha256", "accept_license", NULL};
+    json_t *b;
+    const char *user = NULL, *pw = NULL, *email = NULL, *domain = NULL,
+               *sha = NULL;
+    bool accept = false;
+    struct offer o = {0};
+    int rc = api_body(r, &b);
+    if (rc)
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc = api_get_str(r, b, "username", true, 1, WEB_USERNAME_MAX, &user,
+                          NULL)) ||
+        (rc = api_get_str(r, b, "password", true, AUTH_PASSWORD_MIN,
+                          AUTH_PASSWORD_MAX, &pw, NULL)) ||
+        (rc = api_get_str(r, b, "email", true, 3, ACCOUNT_EMAIL_MAX, &email,
+                          NULL)) ||
+        (rc = api_get_str(r, b, "domain", true, 1, NAME_MAX_INPUT, &domain,
+                          NULL)) ||
+        (rc = api_get_str(r, b, "license_sha256", true, 64, 64, &sha, NULL)) ||
+        (rc = api_get_bool(r, b, "accept_license", true, &accept, NULL)))
+        goto out;
+    if (!accept) {
+        rc = api_error(r, 400, API_EINVALID, "accept_license",
+                       "the license agreement must be accepted");
+        goto out;
+    }
+    if (!auth_username_ok(user)) {
+        rc = api_error(r, 400, API_EINVALID, "username",
+                       "username: 1..%d characters of A-Z a-z 0-9 . _ @ -",
+                       WEB_USERNAME_MAX);
+        goto out;
+    }
+    if ((rc = load_offer(r, domain, "domain", &o)))
+        goto out;
+    if (strcmp(sha, o.sha) != 0) {
+        rc = api_error(r, 409, API_ELICENSE, "license_sha256",
+                       "the license agreement has changed; read and accept "
+                       "the current one");
+        goto out;
+    }
+    struct rm_err e;
+    bool taken = false;
+    ERR_INIT(e);
+    if ((rc = username_taken(r->st, user, &taken, &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    struct account a;
+    if (taken || account_get(api_app(r), user, &a, &e) == 0) {
+        rc = api_error(r, 409, API_ECONFLICT, "username",
+                       "username %s is taken", user);
+        goto out;
+    }
+    int64_t acct = 0, login = 0;
+    ERR_INIT(e);
+    /* account, then its login, then the acceptance: a login never exists
+     * without its account */
+    if ((rc = account_add(api_app(r), user, email, NULL, false, &acct, &e)) <
+        0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    if ((rc = auth_login_create(r->st, user, pw, WEB_ROLE_CUSTOMER, acct,
+                                AUTH_COST_INTERACTIVE, &login, &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    if ((rc = api_license_record(r->st, login, acct, o.conn_id, o.name.ascii,
+                                 o.sha, r->client_ip, &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    if ((rc = account_get_id(api_app(r), acct, &a, &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    rc = web_reply_json(r, 201,
+                        json_pack("{s:s, s:I, s:o}", "username", user,
+                                  "login_id", (json_int_t)login, "account",
+                                  api_account_json(&a)));
+out:
+    free(o.license);
+    json_decref(b);
+    return rc;
+}
+
+static int get_me(struct web_req *r)
+{
+    const struct web_principal *w = r->who;
+    json_t *j = json_pack(
+        "{s:I, s:s, s:s, s:s}", "login_id", (json_int_t)w->login_id, "username",
+        w->username, "role", w->role == WEB_ROLE_ADMIN ? "admin" : "customer",
+        "via", w->via_token ? "token" : "session");
+    if (w->role == WEB_ROLE_CUSTOMER) {
+        struct account a;
+        int rc = api_customer_account(r, &a);
+        if (rc) {
+            json_decref(j);
+            return rc;
+        }
+        json_object_set_new(j, "account", api_account_json(&a));
+    } else {
+        json_object_set_new(j, "account", json_null());
+    }
+    return web_reply_json(r, 200, j);
+}
+
+/* ---- operations and domains as JSON ---------------------------------------
+ */
+
+#define OP_COLS                                                                \
+    "o.id, o.kind, o.state, o.domain_id, d.name, d.unicode_name, "             \
+    "o.account_id, a.name, o.connection_id, o.term, o.amount, "                \
+    "COALESCE(o.registrar_order_id, ''), COALESCE(o.queue_request_id, ''), "   \
+    "COALESCE(o.transfer_status, ''), COALESCE(o.pending_reason, ''), "        \
+    "COALESCE(o.last_answer, ''), o.checks, o.created_at, "                    \
+    "COALESCE(o.sent_at, 0), COALESCE(o.next_check_at, 0), "                   \
+    "COALESCE(o.last_check_at, 0), COALESCE(o.deadline_at, 0), "               \
+    "COALESCE(o.finished_at, 0) FROM operations o JOIN domains d ON d.id = "   \
+    "o.domain_id JOIN accounts a ON a.id = o.account_id "
+
+static json_t *op_json(struct store_stmt *s, int64_t now)
+{
+    json_t *j = json_object();
+    const char *state = store_col_text(s, 2);
+    int64_t created = store_col_int64(s, 17), finished = store_col_int64(s, 22);
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "kind", api_text(store_col_text(s, 1)));
+    json_object_set_new(j, "state", api_text(state));
+    json_object_set_new(j, "domain_id", json_integer(store_col_int64(s, 3)));
+    json_object_set_new(j, "domain", api_text(store_col_text(s, 4)));
+    json_object_set_new(j, "unicode_name", api_text(store_col_text(s, 5)));
+    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 6)));
+    json_object_set_new(j, "account", api_text(store_col_text(s, 7)));
+    json_object_set_new(j, "connection_id",
+                        json_integer(store_col_int64(s, 8)));
+    json_object_set_new(j, "term", json_integer(store_col_int64(s, 9)));
+    json_object_set_new(j, "amount", json_integer(store_col_int64(s, 10)));
+    json_object_set_new(j, "order_id", api_text(store_col_text(s, 11)));
+    json_object_set_new(j, "queue_id", api_text(store_col_text(s, 12)));
+    json_object_set_new(j, "transfer_status", api_text(store_col_text(s, 13)));
+    json_object_set_new(j, "pending_reason", api_text(store_col_text(s, 14)));
+    json_object_set_new(j, "last_answer", api_text(store_col_text(s, 15)));
+    json_object_set_new(j, "checks", json_integer(store_col_int64(s, 16)));
+    json_object_set_new(j, "created_at", api_time(created));
+    json_object_set_new(j, "sent_at", api_time(store_col_int64(s, 18)));
+    json_object_set_new(j, "next_check_at", api_time(store_col_int64(s, 19)));
+    json_object_set_new(j, "last_check_at", api_time(store_col_int64(s, 20)));
+    json_object_set_new(j, "deadline_at", api_time(store_col_int64(s, 21)));
+    json_object_set_new(j, "finished_at", api_time(finished));
+    json_object_set_new(j, "age_s",
+                        json_integer((finished ? finished : now) - created));
+    return j;
+}
+
+/* load_op - one operation as JSON (NULL when absent). */
+static int load_op(struct store *st, int64_t id, json_t **out, int64_t *acct,
+                   struct rm_err *e)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st, "SELECT " OP_COLS "WHERE o.id = ?", &s, e);
+    *out = NULL;
+    if (rc < 0)
+        return rc;
+    store_bind_int64(s, 1, id);
+    rc = store_step(s, e);
+    if (rc == STORE_ROW) {
+        *out = op_json(s, clock_now());
+        if (acct)
+            *acct = store_col_int64(s, 6);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* reply_outcome - the answer to an action that created or looked at an
+ * operation: 201 (202 when pending; 200 for a check) with the operation
+ * and what the call reported. */
+static int reply_outcome(struct web_req *r, int outcome,
+                         const struct ops_result *res, bool created,
+                         const char *registrar_answer)
+{
+    json_t *op;
+    struct rm_err e;
+    ERR_INIT(e);
+    int rc = load_op(r->st, res->op_id, &op, NULL, &e);
+    if (rc < 0)
+        return api_fail(r, rc, &e);
+    if (!op)
+        return api_error(r, 500, API_EINTERNAL, NULL, "operation vanished");
+    json_t *j = json_object();
+    json_object_set_new(j, "operation", op);
+    json_object_set_new(j, "state", json_string(res->state));
+    json_object_set_new(
+        j, "outcome", json_string(ops_outcome_name((enum ops_outcome)outcome)));
+    json_object_set_new(j, "amount", json_integer(res->amount));
+    json_object_set_new(j, "refunded",
+                        json_boolean(outcome == OPS_FAILED ||
+                                     outcome == OPS_TIMED_OUT ||
+                                     outcome == OPS_CANCELLED));
+    json_object_set_new(j, "expires_at", api_time(res->expires_at));
+    json_object_set_new(j, "reason", json_string(res->reason));
+    json_object_set_new(j, "attempts", json_integer(res->attempts));
+    if (registrar_answer)
+        json_object_set_new(j, "registrar_answer",
+                            json_string(registrar_answer));
+    unsigned status = !created ? 200 : outcome == OPS_PENDING ? 202 : 201;
+    return web_reply_json(r, status, j);
+}
+
+#define DOM_COLS                                                               \
+    "d.id, d.name, d.unicode_name, d.tld, d.status, "                          \
+    "COALESCE(d.expires_at, 0), d.auto_renew, d.account_id, a.name, "          \
+    "d.connection_id, c.title, d.created_at, d.updated_at FROM domains d "     \
+    "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
+    "c.id = d.connection_id "
+
+static json_t *dom_json(struct store_stmt *s, bool admin)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "name", api_text(store_col_text(s, 1)));
+    json_object_set_new(j, "unicode_name", api_text(store_col_text(s, 2)));
+    json_object_set_new(j, "tld", api_text(store_col_text(s, 3)));
+    json_object_set_new(j, "status", api_text(store_col_text(s, 4)));
+    json_object_set_new(j, "expires_at", api_time(store_col_int64(s, 5)));
+    json_object_set_new(j, "auto_renew", json_boolean(store_col_int64(s, 6)));
+    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 7)));
+    json_object_set_new(j, "account", api_text(store_col_text(s, 8)));
+    if (admin) {
+        json_object_set_new(j, "connection_id",
+                            json_integer(store_col_int64(s, 9)));
+        json_object_set_new(j, "connection", api_text(store_col_text(s, 10)));
+    }
+    json_object_set_new(j, "created_at", api_time(store_col_int64(s, 11)));
+    json_object_set_new(j, "updated_at", api_time(store_col_int64(s, 12)));
+    return j;
+}
+
+/* q_ok - a search fragment of a name: letters, digits, '-', '.'. */
+static bool q_ok(const char *q)
+{
+    for (; *q; q++)
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') ||
+              *q == '-' || *q == '.'))
+            return false;
+    return true;
+}
+
+/* filter_account - ?account_id= for admins; customers are always limited
+ * to their own account (a different id is simply nothing of theirs). */
+static int filter_account(struct web_req *r, int64_t *acct)
+{
+    const char *a = web_query(r, "account_id");
+    *acct = auth_account_filter(r);
+    if (!a)
+        return 0;
+    int64_t v;
+    if (!api_parse_int64(a, 1, INT64_MAX, &v))
+        return api_error(r, 400, API_EWRONG_TYPE, "account_id",
+                         "account_id: expected a positive integer");
+    if (*acct && v != *acct)
+        v = -1; /* matches no row */
+    *acct = v;
+    return 0;
+}
+
+static int list_domains(struct web_req *r)
+{
+    static const char sql[] =
+        "SELECT " DOM_COLS "WHERE (? = 0 OR d.account_id = ?) AND "
+        "(CAST(? AS TEXT) IS NULL OR d.status = ?) AND (CAST(? AS TEXT) IS "
+        "NULL OR d.name LIKE ?) AND (? = 0 OR d.id < ?) ORDER BY d.id DESC "
+        "LIMIT ? OFFSET ?";
+    struct api_page p;
+    int64_t acct;
+    int rc = api_page_parse(r, &p);
+    if (rc || (rc = filter_account(r, &acct)))
+        return rc;
+    const char *status = web_query(r, "status"), *q = web_query(r, "q");
+    if (status && strlen(status) > 32)
+        return api_error(r, 400, API_ERANGE, "status", "status: too long");
+    if (q && (strlen(q) > NAME_MAX_ASCII || !q_ok(q)))
+        return api_error(r, 400, API_EINVALID, "q",
+                         "q: lowercase letters, digits, '-' and '.'");
+    char *like = q ? xasprintf("%%%s%%", q) : NULL;
+    struct store_stmt *s;
+    struct rm_err e;
+    ERR_INIT(e);
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0) {
+        free(like);
+        return api_fail(r, rc, &e);
+    }
+    store_bind_int64(s, 1, acct);
+    store_bind_int64(s, 2, acct);
+    store_bind_text(s, 3, status);
+    store_bind_text(s, 4, status);
+    store_bind_text(s, 5, like);
+    store_bind_text(s, 6, like);
+    store_bind_int64(s, 7, p.has_after);
+    store_bind_int64(s, 8, p.has_after ? p.after : 0);
+    store_bind_int64(s, 9, p.fetch);
+    store_bind_int64(s, 10, p.has_after ? 0 : p.offset);
+    free(like);
+    json_t *items = json_array();
+    while ((rc = store_step(s, &e)) == STORE_ROW)
+        json_array_append_new(items, dom_json(s, auth_is_admin(r)));
+    store_stmt_release(s);
+    if (rc < 0) {
+        json_decref(items);
+        return api_fail(r, rc, &e);
+    }
+    return api_reply_page(r, &p, items);
+}
+
+/* load_domain - the path's domain as the caller may see it: the caller's
+ * live row of that name, else its newest row. 0 with *j (and *nm), or
+ * a reply: 404 for a bad name, no row, or only other accounts' rows. */
+static int load_domain(struct web_req *r, struct name *nm, json_t **j,
+                       int64_t *acct)
+{
+    static const char sql[] =
+        "SELECT " DOM_COLS "WHERE d.name = ? AND (? = 0 OR d.account_id = ?) "
+        "ORDER BY CASE WHEN d.status IN ('failed', 'cancelled', "
+        "'transferred_away') THEN 0 ELSE 1 END DESC, d.id DESC LIMIT 1";
+    struct rm_err e;
+    struct store_stmt *s;
+    const char *in = web_param(r, "name");
+    int rc;
+    ERR_INIT(e);
+    *j = NULL;
+    if (!in || strlen(in) > NAME_MAX_INPUT || name_parse(in, nm, &e) < 0)
+        return api_error(r, 404, API_ENOTFOUND, NULL, "no such domain");
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    int64_t only = auth_account_filter(r);
+    store_bind_text(s, 1, nm->ascii);
+    store_bind_int64(s, 2, only);
+    store_bind_int64(s, 3, only);
+    rc = store_step(s, &e);
+    if (rc == STORE_ROW) {
+        *j = dom_json(s, auth_is_admin(r));
+        if (acct)
+            *acct = store_col_int64(s, 7);
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return api_fail(r, rc, &e);
+    if (!*j)
+        return api_error(r, 404, API_ENOTFOUND, NULL, "no such domain");
+    return 0;
+}
+
+static int get_domain(struct web_req *r)
+{
+    struct name nm;
+    json_t *j;
+    int rc = load_domain(r, &nm, &j, NULL);
+    if (rc)
+        return rc;
+    struct store_stmt *s;
+    struct rm_err e;
+    ERR_INIT(e);
+    if ((rc = store_prepare(
+             r->st, "SELECT " OP_COLS "WHERE o.domain_id = ? ORDER BY o.id", &s,
+             &e)) < 0) {
+        json_decref(j);
+        return api_fail(r, rc, &e);
+    }
+    store_bind_int64(s, 1, json_integer_value(json_object_get(j, "id")));
+    json_t *ops = json_array();
+    int64_t now = clock_now();
+    bool pending = false;
+    while ((rc = store_step(s, &e)) == STORE_ROW) {
+        json_t *o = op_json(s, now);
+        const char *st = json_string_value(json_object_get(o, "state"));
+        pending = pending || strcmp(st, "pending") == 0 ||
+                  strcmp(st, "sending") == 0 || strcmp(st, "new") == 0;
+        json_array_append_new(ops, o);
+    }
+    store_stmt_release(s);
+    if (rc < 0) {
+        json_decref(ops);
+        json_decref(j);
+        return api_fail(r, rc, &e);
+    }
+    json_object_set_new(j, "operations", ops);
+    json_object_set_new(j, "pending", json_boolean(pending));
+    return web_reply_json(r, 200, j);
+}
+
+/* order_account - who an order is for: a customer orders for itself (an
+ * "account_id" naming another account is 404, like any object not
+ * theirs); an admin names the account. *a filled. */
+static int order_account(struct web_req *r, json_t *b, struct account *a)
+{
+    int64_t id = 0;
+    bool present = false;
+    int rc = api_get_int(r, b, "account_id", auth_is_admin(r), 1, INT64_MAX,
+                         &id, &present);
+    if (rc)
+        return rc;
+    if (!auth_is_admin(r)) {
+        if (present && id != r->who->account_id)
+            return api_error(r, 404, API_ENOTFOUND, "account_id",
+                             "no such account");
+        return api_customer_account(r, a);
+    }
+    struct rm_err e;
+    ERR_INIT(e);
+    if (account_get_id(api_app(r), id, a, &e) < 0 ||
+        strcmp(a->kind, "customer") != 0)
+        return api_error(r, 400, API_EINVALID, "account_id",
+                         "account_id: no such customer account");
+    return 0;
+}
+
+/* license_gate - a customer's order needs the current license accepted
+ * (recorded before, or now with "license_sha256"). Names and TLDs that
+ * core would refuse anyway pass through to core's own error. */
+static int license_gate(struct web_req *r, json_t *b, const char *name,
+                        const struct account *a)
+{
+    const char *given = NULL;
+    int rc = api_get_str(r, b, "license_sha256", false, 64, 64, &given, NULL);
+    if (rc || auth_is_admin(r))
+        return rc;
+    struct name nm;
+    struct tld t;
+    struct conn c;
+    struct rm_err e;
+    char *text = NULL, sha[65];
+    bool yes = false;
+    ERR_INIT(e);
+    if (name_parse(name, &nm, &e) < 0 ||
+        tld_for_name(api_app(r), &nm, &t, &e) < 0)
+        return 0;
+    if ((rc = conn_get_id(api_app(r), t.connection_id, &c, &e)) < 0)
+        return api_fail(r, rc, &e);
+    rc = api_license(&c, &text, sha, &e);
+    conn_release(&c);
+    free(text);
+    if (rc < 0)
+        return api_fail(r, rc, &e);
+    if ((rc = api_license_accepted(r->st, a->id, t.connection_id, sha, &yes,
+                                   &e)) < 0)
+        return api_fail(r, rc, &e);
+    if (yes)
+        return 0;
+    if (!given || strcmp(given, sha) != 0)
+        return api_error(r, 409, API_ELICENSE, "license_sha256",
+                         "accept the license agreement of .%s first "
+                         "(GET /api/v1/license?domain=%s)",
+                         t.tld, nm.ascii);
+    if ((rc =
+             api_license_record(r->st, r->who->login_id, a->id, t.connection_id,
+                                nm.ascii, sha, r->client_ip, &e)) < 0)
+        return api_fail(r, rc, &e);
+    return 0;
+}
+
+static int post_order(struct web_req *r, bool transfer)
+{
+    static const char *const fields[] = {
+        "name",      "term",           "account_id", "nameservers",
+        "auth_code", "license_sha256", NULL};
+    json_t *b;
+    const char *name = NULL, *auth = NULL;
+    const char *ns[REG_NS_MAX];
+    int64_t term = 0;
+    struct account a;
+    struct ops_order_req q = {0};
+    int rc = api_body(r, &b);
+    if (rc)
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc =
+             api_get_str(r, b, "name", true, 1, NAME_MAX_INPUT, &name, NULL)) ||
+        (rc = api_get_int(r, b, "term", false, 1, TLD_MAX_TERM, &term, NULL)) ||
+        (rc = api_get_str(r, b, "auth_code", transfer, 1, OPS_AUTH_MAX, &auth,
+                          NULL)))
+        goto out;
+    if (!transfer && auth) {
+        rc = api_error(r, 400, API_EUNKNOWN, "auth_code",
+                       "auth_code is for transfers only");
+        goto out;
+    }
+    json_t *nv = json_object_get(b, "nameservers");
+    if (nv && !json_is_null(nv)) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(nv) || json_array_size(nv) > REG_NS_MAX) {
+            rc = api_error(r, 400, API_EWRONG_TYPE, "nameservers",
+                           "nameservers: an array of at most %d host names",
+                           REG_NS_MAX);
+            goto out;
+        }
+        json_array_foreach(nv, i, v)
+        {
+            if (!json_is_string(v) || json_string_length(v) > 253 ||
+                strlen(json_string_value(v)) != json_string_length(v)) {
+                rc = api_error(r, 400, API_EWRONG_TYPE, "nameservers",
+                               "nameservers: an array of host names");
+                goto out;
+            }
+            ns[i] = json_string_value(v);
+        }
+        q.nameservers = ns;
+        q.n_nameservers = json_array_size(nv);
+    }
+    if ((rc = order_account(r, b, &a)) || (rc = license_gate(r, b, name, &a)))
+        goto out;
+    struct ops_result res;
+    struct rm_err e;
+    ERR_INIT(e);
+    q.name = name;
+    q.account = a.name;
+    q.term = (int)term;
+    q.auth_code = auth;
+    int outcome = transfer ? ops_transfer(api_app(r), &q, &res, &e)
+                           : ops_register(api_app(r), &q, &res, &e);
+    /* a negative outcome: refused before anything was written; RM_EIO
+     * here is the store, not the registrar */
+    rc = outcome < 0 ? api_error_rm(r, outcome, &e)
+                     : reply_outcome(r, outcome, &res, true, NULL);
+out:
+    json_decref(b);
+    return rc;
+}
+
+static int post_register(struct web_req *r)
+{
+    return post_order(r, false);
+}
+
+static int post_transfer(struct web_req *r)
+{
+    return post_order(r, true);
+}
+
+static int post_renew(struct web_req *r)
+{
+    static const char *const fields[] = {"term", NULL};
+    struct name nm;
+    json_t *dom, *b = NULL;
+    int64_t term = 0;
+    int rc = load_domain(r, &nm, &dom, NULL);
+    if (rc)
+        return rc;
+    json_decref(dom);
+    if (r->body_len &&
+        ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, fields)) ||
+         (rc = api_get_int(r, b, "term", false, 1, TLD_MAX_TERM, &term,
+                           NULL)))) {
+        json_decref(b);
+        return rc;
+    }
+    json_decref(b);
+    struct account a;
+    const char *acct = NULL;
+    if (!auth_is_admin(r)) {
+        if ((rc = api_customer_account(r, &a)))
+            return rc;
+        acct = a.name;
+    }
+    struct ops_result res;
+    struct rm_err e;
+    ERR_INIT(e);
+    int outcome = ops_renew(api_app(r), nm.ascii, acct, (int)term, &res, &e);
+    if (outcome < 0)
+        return api_error_rm(r, outcome, &e);
+    return reply_outcome(r, outcome, &res, true, NULL);
+}
+
+/* PATCH a domain: the auto-renew switch (lifecycle_set_auto_renew). */
+static int patch_domain(struct web_req *r)
+{
+    static const char *const fields[] = {"auto_renew", NULL};
+    struct name nm;
+    json_t *dom, *b;
+    bool on = false;
+    int rc = load_domain(r, &nm, &dom, NULL);
+    if (rc)
+        return rc;
+    json_decref(dom);
+    if ((rc = api_body(r, &b)))
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc = api_get_bool(r, b, "auto_renew", true, &on, NULL))) {
+        json_decref(b);
+        return rc;
+    }
+    json_decref(b);
+    struct account a;
+    const char *acct = NULL;
+    if (!auth_is_admin(r)) {
+        if ((rc = api_customer_account(r, &a)))
+            return rc;
+        acct = a.name;
+    }
+    struct rm_err e;
+    ERR_INIT(e);
+    if ((rc = lifecycle_set_auto_renew(api_app(r), nm.ascii, acct, on, &e)) < 0)
+        return api_fail(r, rc, &e);
+    if ((rc = load_domain(r, &nm, &dom, NULL)))
+        return rc;
+    return web_reply_json(r, 200, dom);
+}
+
+static int get_transfer_status(struct web_req *r)
+{
+    struct name nm;
+    struct rm_err e;
+    struct account a;
+    const char *acct = NULL, *in = web_param(r, "name");
+    int rc;
+    ERR_INIT(e);
+    if (!in || strlen(in) > NAME_MAX_INPUT || name_parse(in, &nm, &e) < 0)
+        return api_error(r, 404, API_ENOTFOUND, NULL, "no such domain");
+    if (!auth_is_admin(r)) {
+        if ((rc = api_customer_account(r, &a)))
+            return rc;
+        acct = a.name;
+    } else if (web_query(r, "account_id")) {
+        int64_t id;
+        if (!api_parse_int64(web_query(r, "account_id"), 1, INT64_MAX, &id) ||
+            account_get_id(api_app(r), id, &a, &e) < 0)
+            return api_error(r, 400, API_EINVALID, "account_id",
+                             "account_id: no such account");
+        acct = a.name;
+    }
+    struct ops_transfer_status ts;
+    rc = ops_transfer_status(api_app(r), nm.ascii, acct, &ts, &e);
+    if (rc < 0)
+        return api_fail(r, rc, &e);
+    json_t *j = json_object();
+    json_object_set_new(j, "domain", json_string(nm.ascii));
+    json_object_set_new(j, "own_transfer", json_boolean(ts.own));
+    json_object_set_new(j, "transferable", json_boolean(ts.transferable));
+    json_object_set_new(j, "status", json_string(ts.status));
+    json_object_set_new(j, "reason", json_string(ts.reason));
+    json_t *op = NULL;
+    if (ts.own && load_op(r->st, ts.op.op_id, &op, NULL, &e) < 0)
+        op = NULL;
+    json_object_set_new(j, "operation", op ? op : json_null());
+    return web_reply_json(r, 200, j);
+}
+
+static int list_operations(struct web_req *r)
+{
+    static const char sql[] =
+        "SELECT " OP_COLS
+        "WHERE (? = 0 OR o.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
+        "o.state = ?) AND (CAST(? AS TEXT) IS NULL OR o.kind = ?) AND "
+        "(CAST(? AS TEXT) IS NULL OR d.name = ?) AND (? = 0 OR o.id < ?) "
+        "ORDER BY o.id DESC LIMIT ? OFFSET ?";
+    static const char *const states[] = {"new",       "sending", "pending",
+                                         "succeeded", "failed",  "timed_out",
+                                         "cancelled", NULL};
+    static const char *const kinds[] = {"register", "renew", "transfer", NULL};
+    struct api_page p;
+    int64_t acct;
+    int rc = api_page_parse(r, &p);
+    if (rc || (rc = filter_account(r, &acct)))
+        return rc;
+    const char *state = web_query(r, "state"), *kind = web_query(r, "kind"),
+               *dq = web_query(r, "domain");
+    bool ok = !state;
+    for (size_t i = 0; state && states[i]; i++)
+        ok = ok || strcmp(state, states[i]) == 0;
+    if (!ok)
+        return api_error(r, 400, API_EINVALID, "state",
+                         "state: new, sending, pending, succeeded, failed, "
+                         "timed_out or cancelled");
+    ok = !kind;
+    for (size_t i = 0; kind && kinds[i]; i++)
+        ok = ok || strcmp(kind, kinds[i]) == 0;
+    if (!ok)
+        return api_error(r, 400, API_EINVALID, "kind",
+                         "kind: register, renew or transfer");
+    struct name nm;
+    struct rm_err e;
+    ERR_INIT(e);
+    if (dq && (strlen(dq) > NAME_MAX_INPUT || name_parse(dq, &nm, &e) < 0))
+        return api_error(r, 400, API_EINVALID, "domain", "domain: %s",
+                         e.msg[0] ? e.msg : "too long");
+    struct store_stmt *s;
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    store_bind_int64(s, 1, acct);
+    store_bind_int64(s, 2, acct);
+    store_bind_text(s, 3, state);
+    store_bind_text(s, 4, state);
+    store_bind_text(s, 5, kind);
+    store_bind_text(s, 6, kind);
+    store_bind_text(s, 7, dq ? nm.ascii : NULL);
+    store_bind_text(s, 8, dq ? nm.ascii : NULL);
+    store_bind_int64(s, 9, p.has_after);
+    store_bind_int64(s, 10, p.has_after ? p.after : 0);
+    store_bind_int64(s, 11, p.fetch);
+    store_bind_int64(s, 12, p.has_after ? 0 : p.offset);
+    json_t *items = json_array();
+    int64_t now = clock_now();
+    while ((rc = store_step(s, &e)) == STORE_ROW)
+        json_array_append_new(items, op_json(s, now));
+    store_stmt_release(s);
+    if (rc < 0) {
+        json_decref(items);
+        return api_fail(r, rc, &e);
+    }
+    return api_reply_page(r, &p, items);
+}
+
+/* path_op - the path's operation, scoped; 0 with *j or a reply. */
+static int path_op(struct web_req *r, int64_t *id, json_t **j)
+{
+    int64_t acct = 0;
+    struct rm_err e;
+    int rc = api_path_id(r, "id", id);
+    if (rc)
+        return rc;
+    ERR_INIT(e);
+    if ((rc = load_op(r->st, *id, j, &acct, &e)) < 0)
+        return api_fail(r, rc, &e);
+    if (!*j)
+        return api_error(r, 404, API_ENOTFOUND, NULL, "no such operation");
+    if ((rc = auth_scope(r, acct))) {
+        json_decref(*j);
+        return rc;
+    }
+    return 0;
+}
+
+static int get_operation(struct web_req *r)
+{
+    int64_t id;
+    json_t *j;
+    int rc = path_op(r, &id, &j);
+    if (rc)
+        return rc;
+    return web_reply_json(r, 200, j);
+}
+
+static int post_check(struct web_req *r)
+{
+    int64_t id;
+    json_t *j;
+    int rc = path_op(r, &id, &j);
+    if (rc)
+        return rc;
+    json_decref(j);
+    struct ops_result res;
+    struct rm_err e;
+    ERR_INIT(e);
+    int outcome = ops_check(api_app(r), id, &res, &e);
+    if (outcome < 0)
+        return api_fail(r, outcome, &e);
+    return reply_outcome(r, outcome, &res, false, NULL);
+}
+
+/* Async Manager: reset - a new waiting window from now, check soon. */
+static int post_reset(struct web_req *r)
+{
+    int64_t id;
+    json_t *j;
+    int rc = path_op(r, &id, &j);
+    if (rc)
+        return rc;
+    json_decref(j);
+    if (r->body_len) {
+        static const char *const none[] = {NULL};
+        json_t *b;
+        if ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, none))) {
+            json_decref(b);
+            return rc;
+        }
+        json_decref(b);
+    }
+    struct ops_result res;
+    struct rm_err e;
+    ERR_INIT(e);
+    int outcome = ops_reset(api_app(r), id, &res, &e);
+    if (outcome < 0)
+        return api_error_rm(r, outcome, &e);
+    return reply_outcome(r, outcome, &res, false, NULL);
+}
+
+/* Async Manager: cancel - at the registrar where it can be done, then
+ * cancelled + refund + the domain removed, in one transaction. */
+static int post_cancel(struct web_req *r)
+{
+    static const char *const fields[] = {"reason", NULL};
+    int64_t id;
+    json_t *j, *b = NULL;
+    const char *why = NULL;
+    int rc = path_op(r, &id, &j);
+    if (rc)
+        return rc;
+    json_decref(j);
+    if (r->body_len &&
+        ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, fields)) ||
+         (rc = api_get_str(r, b, "reason", false, 0, 500, &why, NULL)))) {
+        json_decref(b);
+        return rc;
+    }
+    struct ops_result res;
+    struct rm_err e;
+    char answer[REG_TEXT_MAX] = "";
+    ERR_INIT(e);
+    int outcome = ops_cancel(api_app(r), id, why ? why : "cancelled by admin",
+                             &res, answer, sizeof answer, &e);
+    json_decref(b);
+    if (outcome < 0)
+        return api_error_rm(r, outcome, &e);
+    rc = reply_outcome(r, outcome, &res, false, answer);
+    return rc;
+}
+
+static const struct web_route routes[] = {
+    {"GET", "/api/v1/lookup", get_lookup, WEB_PUBLIC},
+    {"GET", "/api/v1/license", get_license, WEB_PUBLIC},
+    {"POST", "/api/v1/signup", post_signup, WEB_PUBLIC},
+    {"GET", "/api/v1/me", get_me, WEB_LOGIN},
+    {"GET", "/api/v1/domains", list_domains, WEB_LOGIN},
+    {"POST", "/api/v1/domains/register", post_register, WEB_LOGIN},
+    {"POST", "/api/v1/domains/transfer", post_transfer, WEB_LOGIN},
+    {"GET", "/api/v1/domains/{name}", get_domain, WEB_LOGIN},
+    {"PATCH", "/api/v1/domains/{name}", patch_domain, WEB_LOGIN},
+    {"POST", "/api/v1/domains/{name}/renew", post_renew, WEB_LOGIN},
+    {"GET", "/api/v1/domains/{name}/transfer-status", get_transfer_status,
+     WEB_LOGIN},
+    {"GET", "/api/v1/operations", list_operations, WEB_LOGIN},
+    {"GET", "/api/v1/operations/{id}", get_operation, WEB_LOGIN},
+    {"POST", "/api/v1/operations/{id}/check", post_check, WEB_ADMIN},
+    {"POST", "/api/v1/operations/{id}/reset", post_reset, WEB_ADMIN},
+    {"POST", "/api/v1/operations/{id}/cancel", post_cancel, WEB_ADMIN},
+};
+
+const struct web_route *api_domains_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

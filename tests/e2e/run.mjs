@@ -1,0 +1,467 @@
+#!/usr/bin/env node
+// run.mjs - end-to-end browser test of the admin and customer panels.
+//
+// Starts `regman demo` (SQLite, its opensrs-sim with the asynchronous .ca,
+// the daemon) in a temporary directory on an OS-chosen port, plus a second
+// opensrs-sim whose reseller key the test knows, so the admin can add a
+// real OpenSRS connection through the form. Debian's chromium, driven
+// headless by playwright-core, then plays the scenario of issue 6: the
+// admin adds and tests the connection, maps .com to it with prices and
+// credits an account; a customer signs up accepting the license,
+// registers a domain and sees it active; an asynchronous .ca registration
+// appears in the Async Manager where the admin uses check, reset and
+// cancel, and the refund shows in the customer's history. Every page is
+// photographed into SCREENSHOT_DIR.
+//
+// usage: node run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
+// Prints one line per step; exits 1 on the first failed step, 77 (skip)
+// when chromium or playwright-core is not installed (scripts/install-e2e)
+// unless REGMAN_E2E_REQUIRED=1.
+
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const [regman, simExe, shotDir] = process.argv.slice(2);
+if (!regman || !simExe || !shotDir) {
+  console.error('usage: run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR');
+  process.exit(2);
+}
+const CHROMIUM = process.env.REGMAN_CHROMIUM || '/usr/bin/chromium';
+
+// Missing tools skip the test (77), or fail it where the run must be
+// complete (REGMAN_E2E_REQUIRED=1, as in CI).
+function missing(what) {
+  const required = process.env.REGMAN_E2E_REQUIRED === '1';
+  console.log(`${required ? 'FAIL' : 'SKIP'}: ${what} (run scripts/install-e2e)`);
+  process.exit(required ? 1 : 77);
+}
+let chromium;
+try {
+  ({ chromium } = createRequire(import.meta.url)('playwright-core'));
+} catch (e) {
+  missing('playwright-core is not installed');
+}
+if (!fs.existsSync(CHROMIUM)) missing(`${CHROMIUM} is missing`);
+
+const top = fs.mkdtempSync(path.join(os.tmpdir(), 'regman-e2e.'));
+const children = [];
+const browsers = [];
+let stepNo = 0;
+const pageErrors = [];
+
+function cleanup() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGINT');
+  }
+}
+
+async function stopAll() {
+  for (const b of browsers.splice(0)) await b.close().catch(() => {});
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill('SIGINT');
+      await new Promise((res) => {
+        const t = setTimeout(() => { c.kill('SIGKILL'); res(); }, 10000);
+        c.once('exit', () => { clearTimeout(t); res(); });
+      });
+    }
+  }
+  fs.rmSync(top, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+
+// waitFile - the text of a ready file once it holds `needle`.
+async function waitFile(file, needle, child, what, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const t = fs.readFileSync(file, 'utf8');
+      if (t.includes(needle)) return t;
+    } catch (e) { /* not yet */ }
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (Date.now() > end) throw new Error(`${what} did not become ready`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let failShot = null;
+
+async function step(name, fn) {
+  stepNo++;
+  const t0 = Date.now();
+  pageErrors.length = 0;
+  try {
+    await fn();
+    if (pageErrors.length) throw new Error(`script error in the page: ${pageErrors.join('; ')}`);
+    console.log(`ok ${stepNo} - ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    console.log(`FAIL ${stepNo} - ${name}: ${e.message.split('\n')[0]}`);
+    if (failShot) {
+      await failShot(`FAILED-${String(stepNo).padStart(2, '0')}`).catch(() => {});
+    }
+    if (process.env.E2E_DEBUG) console.log(e.stack);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+const sfx = `${process.pid}${randomBytes(2).toString('hex')}`;
+const DOMAIN = `e2e-shop-${sfx}.com`;
+const ASYNC = `e2e-wait-${sfx}.ca`;
+const CUSTOMER = `e2e-${sfx}`;
+const PASSWORD = `pw-${randomBytes(9).toString('hex')}`;
+const KEY = randomBytes(24).toString('hex');
+const LICENSE = 'E2E Registration Agreement\n\nYou agree to keep your contact details current.';
+
+let base;
+let logins;
+let simPort;
+const simDir = path.join(top, 'sim');
+let admin;
+let customer;
+const shots = [];
+
+fs.mkdirSync(shotDir, { recursive: true });
+for (const f of fs.readdirSync(shotDir)) if (f.endsWith('.png')) fs.unlinkSync(path.join(shotDir, f));
+
+async function shot(page, name) {
+  const file = path.join(shotDir, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  shots.push(file);
+}
+
+async function confirm(page, buttonName) {
+  const dlg = page.locator('dialog[open]');
+  await dlg.waitFor();
+  await dlg.getByRole('button', { name: buttonName }).click();
+  await dlg.waitFor({ state: 'detached' });
+}
+
+function expectText(locator, text, timeout = 15000) {
+  return locator.filter({ hasText: text }).first().waitFor({ timeout });
+}
+
+await step('start opensrs-sim (known reseller key) and regman demo', async () => {
+  fs.mkdirSync(simDir);
+  const simReady = path.join(top, 'sim.ready');
+  const sim = spawn(simExe, ['--listen', '127.0.0.1:0', '--control', '127.0.0.1:0',
+    '--reseller', `e2e:${KEY}`, '--tls-self-signed', simDir, '--state', path.join(top, 'sim-state.json'),
+    '--ready-file', simReady, '--log', path.join(top, 'sim.log')], { stdio: 'ignore' });
+  children.push(sim);
+  const st = await waitFile(simReady, 'listen=', sim, 'opensrs-sim');
+  simPort = Number(/listen=127\.0\.0\.1:(\d+)/.exec(st)[1]);
+
+  const ready = path.join(top, 'demo.ready');
+  const out = fs.openSync(path.join(top, 'demo.out'), 'w');
+  const demo = spawn(regman, ['demo', '--dir', path.join(top, 'demo'), '--port', '0', '--ready-file', ready],
+    { stdio: ['ignore', out, out], env: Object.assign({}, process.env, { REGMAN_SIM: simExe }) });
+  children.push(demo);
+  const t = await waitFile(ready, 'listen=', demo, 'regman demo');
+  base = `http://127.0.0.1:${/:(\d+)\s*$/.exec(t.trim())[1]}`;
+  logins = Object.fromEntries(fs.readFileSync(path.join(top, 'demo', 'demo-logins.txt'), 'utf8')
+    .trim().split('\n').map((l) => l.split(/\s+/)));
+  if (!logins.admin || !logins.customer) throw new Error('demo-logins.txt lacks the logins');
+});
+
+await step('launch Debian chromium headless (admin and customer, each a new empty profile)', async () => {
+  // one browser per person: separate profiles, so separate session cookies
+  const mk = async (who) => {
+    const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(top, `chromium-${who}-`)), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 860 },
+    });
+    browsers.push(ctx);
+    const page = ctx.pages()[0] || await ctx.newPage();
+    page.setDefaultTimeout(20000);
+    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+    return page;
+  };
+  admin = await mk('admin');
+  customer = await mk('customer');
+  failShot = async (name) => {
+    await shot(admin, `${name}-admin`);
+    await shot(customer, `${name}-customer`);
+  };
+});
+
+await step('admin signs in and sees the dashboard with charts', async () => {
+  await admin.goto(`${base}/admin/`);
+  await admin.fill('#login-username', 'admin');
+  await admin.fill('#login-password', logins.admin);
+  await admin.click('button[type=submit]');
+  await admin.locator('.tiles').waitFor();
+  await admin.locator('svg.chart').first().waitFor();
+  await expectText(admin.locator('.chart-figure'), 'Registrations and renewals per day');
+  await expectText(admin.locator('.chart-value'), '$'); // the demo connection's registrar balance
+  await shot(admin, '01-admin-dashboard');
+});
+
+await step('admin adds an OpenSRS connection with every field', async () => {
+  await admin.goto(`${base}/admin/#/registrars`);
+  await admin.locator('table').waitFor();
+  await shot(admin, '02-admin-registrars');
+  await admin.getByRole('link', { name: 'Add connection' }).click();
+  const f = admin.locator('form.form');
+  await f.locator('[name=title]').fill('OpenSRS E2E');
+  await f.locator('[name=server]').fill('127.0.0.1');
+  await f.locator('[name=port]').fill(String(simPort));
+  if (!await f.locator('[name=tls]').isChecked()) throw new Error('TLS should be on by default');
+  await f.locator('[name=ca_file]').fill(path.join(simDir, 'ca.pem'));
+  await f.locator('[name=test_mode]').check();
+  await f.locator('[name=login]').fill('e2e');
+  await f.locator('[name=key]').fill(KEY);
+  await f.locator('[name=license_text]').fill(LICENSE);
+  await f.locator('[name=warn_days]').fill('30');
+  await f.locator('[name=renew_days]').fill('7');
+  await f.locator('[name=renew_mode]').selectOption('manual');
+  await f.locator('[name=first_check_s]').fill('60');
+  await f.locator('[name=poll_interval_s]').fill('60');
+  await f.locator('[name=default_ns]').fill('ns1.example.net\nns2.example.net');
+  await f.getByRole('button', { name: 'Add connection' }).click();
+  await expectText(admin.locator('.notice-ok'), 'Connection OpenSRS E2E added');
+});
+
+await step('admin tests the connection and sees the registrar balance', async () => {
+  await admin.getByRole('button', { name: 'Test connection' }).click();
+  await expectText(admin.locator('.test-slot .notice-ok'), 'Registrar balance: $');
+  await shot(admin, '03-admin-registrar-form-tested');
+  await admin.goto(`${base}/admin/#/registrars`);
+  await admin.getByRole('button', { name: 'Test OpenSRS E2E' }).click();
+  await expectText(admin.locator('.test-cell .notice-ok'), 'Registrar balance');
+  await shot(admin, '04-admin-registrars-tested');
+});
+
+await step('admin maps .com to the new connection with prices', async () => {
+  await admin.goto(`${base}/admin/#/tlds/com`);
+  const f = admin.locator('form.form');
+  await f.locator('select[name=connection_id]').selectOption({ label: 'OpenSRS E2E' });
+  await f.locator('[name=price-register-1]').fill('10.00');
+  await f.locator('[name=price-register-2]').fill('19.50');
+  await f.locator('[name=price-register-5]').fill('');
+  await f.locator('[name=price-renew-1]').fill('10');
+  await f.locator('[name=price-transfer-1]').fill('8.00');
+  await f.getByRole('button', { name: 'Save prices' }).click();
+  await expectText(admin.locator('.notice-ok'), '.com saved: served by OpenSRS E2E');
+  if (await admin.locator('[name=price-register-2]').inputValue() !== '19.50') throw new Error('2-year price not kept');
+  if (await admin.locator('[name=price-register-5]').inputValue() !== '') throw new Error('5-year price not removed');
+  await shot(admin, '05-admin-tld-com');
+  await admin.goto(`${base}/admin/#/tlds`);
+  const row = admin.locator('tr', { hasText: '.com' });
+  await expectText(row, 'OpenSRS E2E');
+  await expectText(row, '$10.00');
+  await shot(admin, '06-admin-tlds');
+});
+
+await step('visitor searches a .com: available, prices per term', async () => {
+  await customer.goto(`${base}/`);
+  await customer.fill('#find-domain', DOMAIN);
+  await customer.click('.hero-search button[type=submit]');
+  await customer.locator('.lookup-yes').waitFor();
+  await expectText(customer.locator('table.prices tr'), '$19.50');
+  await shot(customer, '07-customer-storefront-search');
+});
+
+await step('signup shows the connection\'s license and requires accepting it', async () => {
+  await customer.getByRole('link', { name: 'Sign up to register it' }).click();
+  await expectText(customer.locator('#license-text'), 'E2E Registration Agreement');
+  await customer.fill('[name=username]', CUSTOMER);
+  await customer.fill('[name=email]', `${CUSTOMER}@example.com`);
+  await customer.fill('[name=password]', PASSWORD);
+  await customer.getByRole('button', { name: 'Accept and create account' }).click();
+  await expectText(customer.locator('.form-error'), 'Accept the registration agreement');
+  await shot(customer, '08-customer-signup');
+  await customer.check('#accept-license');
+  await customer.getByRole('button', { name: 'Accept and create account' }).click();
+  await customer.locator('.shell .sidebar').waitFor();
+  await customer.locator('.lookup-yes').waitFor();
+  await expectText(customer.locator('.lookup-name'), DOMAIN);
+});
+
+await step('admin finds the new account and credits 50.00', async () => {
+  await admin.goto(`${base}/admin/#/accounts`);
+  await admin.fill('[aria-label="Search accounts"]', CUSTOMER);
+  await admin.click('.search-form button[type=submit]');
+  await admin.click(`a:text-is("${CUSTOMER}")`);
+  await expectText(admin.locator('#account-balance'), '$0.00');
+  await admin.fill('[name=amount]', '50.00');
+  await admin.fill('[name=ref]', `e2e-payment-${sfx}`);
+  await admin.fill('[name=memo]', 'bank transfer');
+  await admin.getByRole('button', { name: 'Credit account' }).click();
+  await confirm(admin, 'Credit $50.00');
+  await expectText(admin.locator('.notice-ok'), 'Credited $50.00');
+  await expectText(admin.locator('#account-balance'), '$50.00');
+  await expectText(admin.locator('tr'), 'bank transfer');
+  await shot(admin, '09-admin-account-credited');
+});
+
+await step('customer registers the .com: contact, confirmation with the charge, succeeded', async () => {
+  await customer.click('.lookup form button[type=submit]');
+  await expectText(customer.locator('.card-title'), 'First, your contact details');
+  const c = customer.locator('form[aria-label="Owner contact"]');
+  for (const [k, v] of Object.entries({ first_name: 'Grace', last_name: 'Hopper', email: `${CUSTOMER}@example.com`,
+    phone: '+1.4165550199', address1: '1 Harbour St', city: 'Toronto', state: 'ON', postal_code: 'M5J 2N8', country: 'CA' })) {
+    await c.locator(`[name=${k}]`).fill(v);
+  }
+  await c.getByRole('button', { name: 'Save contact details' }).click();
+  const dlg = customer.locator('dialog[open]');
+  await expectText(dlg, 'Charge');
+  await expectText(dlg.locator('.charge'), '$10.00');
+  await expectText(dlg, '$50.00 → $40.00');
+  await shot(customer, '10-customer-confirm-charge');
+  await confirm(customer, 'Pay $10.00 and register');
+  await expectText(customer.locator('.notice-ok'), `Registration of ${DOMAIN} completed`);
+  await shot(customer, '11-customer-registered');
+});
+
+await step('customer sees the domain active with its expiry and switches auto-renew on', async () => {
+  await customer.goto(`${base}/#/domains`);
+  const row = customer.locator(`tr[data-domain="${DOMAIN}"]`);
+  await expectText(row.locator('.badge'), 'active');
+  const year = String(new Date().getUTCFullYear() + 1);
+  await expectText(row, year);
+  await row.locator('input.switch').check();
+  await expectText(customer.locator('.notice-ok'), `Auto-renew of ${DOMAIN} is on`);
+  await customer.locator(`tr[data-domain="${DOMAIN}"] input.switch:checked`).waitFor();
+  await shot(customer, '12-customer-domains');
+  await customer.click(`a:text-is("${DOMAIN}")`);
+  await customer.locator('.timeline').waitFor();
+  await expectText(customer.locator('form.inline-form'), 'Renew for');
+  await shot(customer, '13-customer-domain-detail');
+});
+
+await step('customer orders an asynchronous .ca: license accepted, honest pending status', async () => {
+  await customer.goto(`${base}/#/search/${ASYNC}`);
+  await customer.locator('.lookup-yes').waitFor();
+  await customer.click('.lookup form button[type=submit]');
+  await expectText(customer.locator('dialog[open] .charge'), '$14.99');
+  await confirm(customer, 'Pay $14.99 and register');
+  // the demo connection's agreement was never accepted by this customer
+  const dlg = customer.locator('dialog[open]');
+  await expectText(dlg, 'Demo Registration Agreement');
+  await dlg.getByRole('button', { name: 'Accept and continue' }).click();
+  await expectText(dlg.locator('.form-error'), 'Tick the box');
+  await dlg.locator('#order-accept-license').check();
+  await dlg.getByRole('button', { name: 'Accept and continue' }).click();
+  const pend = customer.locator('.notice-wait');
+  await expectText(pend, `Registration of ${ASYNC} is pending`);
+  await expectText(pend, 'You have been charged $14.99; if the registration fails you are refunded');
+  await shot(customer, '14-customer-pending');
+  await customer.goto(`${base}/#/orders`);
+  await expectText(customer.locator('.notice-wait'), ASYNC);
+  await shot(customer, '15-customer-orders');
+});
+
+const asyncRow = () => admin.locator(`tr[data-domain="${ASYNC}"]`);
+
+await step('the .ca registration appears in the Async Manager with age, next check, deadline, last answer', async () => {
+  await admin.goto(`${base}/admin/#/async`);
+  await asyncRow().waitFor();
+  await expectText(asyncRow(), '$14.99');
+  await expectText(asyncRow(), '250');
+  await shot(admin, '16-admin-async');
+});
+
+await step('admin checks it now (confirmation; still pending)', async () => {
+  await asyncRow().locator('[data-action=check]').click();
+  await expectText(admin.locator('dialog[open]'), 'asks the registrar');
+  await confirm(admin, 'Check now');
+  await expectText(admin.locator('.notice'), `Checked ${ASYNC}: pending`);
+  await expectText(asyncRow().locator('td[data-label=Checks]'), '1');
+});
+
+await step('admin resets its waiting window (confirmation; new deadline)', async () => {
+  await asyncRow().locator('[data-action=reset]').click();
+  await confirm(admin, 'Reset');
+  await expectText(admin.locator('.notice'), `Reset ${ASYNC}: new deadline`);
+  await asyncRow().waitFor();
+});
+
+await step('admin cancels it (confirmation with reason; refunded, gone from the list)', async () => {
+  await asyncRow().locator('[data-action=cancel]').click();
+  const dlg = admin.locator('dialog[open]');
+  await expectText(dlg, 'refunds $14.99');
+  await dlg.locator('[name=reason]').fill('e2e: customer asked');
+  await shot(admin, '17-admin-async-cancel-dialog');
+  await confirm(admin, 'Cancel and refund');
+  await expectText(admin.locator('.notice'), `Cancelled ${ASYNC}; $14.99 refunded`);
+  await asyncRow().waitFor({ state: 'detached' });
+  await shot(admin, '18-admin-async-after-cancel');
+});
+
+await step('the refund is visible in the customer\'s history', async () => {
+  await customer.goto(`${base}/#/balance`);
+  const refund = customer.locator('tr[data-kind=refund]');
+  await expectText(refund, '$14.99');
+  await expectText(refund, ASYNC);
+  await expectText(customer.locator('#customer-balance'), '$40.00');
+  await shot(customer, '19-customer-balance-history');
+  await customer.goto(`${base}/#/domains/${ASYNC}`);
+  await expectText(customer.locator('.timeline'), 'cancelled');
+  await shot(customer, '20-customer-cancelled-domain');
+});
+
+await step('admin domain detail: operation timeline and registrar log', async () => {
+  await admin.goto(`${base}/admin/#/domains`);
+  await admin.fill('[aria-label="Search domains"]', `e2e-shop-${sfx}`);
+  await admin.click('.search-form button[type=submit]');
+  await admin.click(`a:text-is("${DOMAIN}")`);
+  await expectText(admin.locator('.timeline'), 'Registration, 1 year');
+  await expectText(admin.locator('code'), 'SW_REGISTER');
+  await shot(admin, '21-admin-domain-detail');
+});
+
+await step('admin pages: domains, jobs, mail outbox, registrar log (filter, CSV link), dashboard', async () => {
+  await admin.goto(`${base}/admin/#/domains`);
+  await admin.locator('tr', { hasText: DOMAIN }).waitFor();
+  await shot(admin, '22-admin-domains');
+  await admin.goto(`${base}/admin/#/jobs`);
+  await expectText(admin.locator('td'), 'lifecycle');
+  await shot(admin, '23-admin-jobs');
+  await admin.goto(`${base}/admin/#/mail`);
+  await expectText(admin.locator('td'), DOMAIN);
+  await shot(admin, '24-admin-mail');
+  await admin.goto(`${base}/admin/#/reglog`);
+  await admin.fill('[name=domain]', ASYNC);
+  await admin.click('.filter-form button[type=submit]');
+  await expectText(admin.locator('code'), 'SW_REGISTER');
+  const href = await admin.locator('a', { hasText: 'Export CSV' }).getAttribute('href');
+  if (!href.includes(`domain=${ASYNC}`)) throw new Error(`CSV link ignores the filter: ${href}`);
+  const csv = await admin.evaluate(async (u) => (await fetch(u)).text(), href);
+  if (!csv.includes(ASYNC)) throw new Error('CSV export lacks the domain');
+  await shot(admin, '25-admin-reglog');
+  await admin.goto(`${base}/admin/#/dashboard`);
+  await admin.locator('svg.chart').first().waitFor();
+  await expectText(admin.locator('.tile'), '$14.99');
+  await shot(admin, '26-admin-dashboard-after');
+});
+
+await step('customer pages: transfers, contact details; a phone-sized screen', async () => {
+  await customer.goto(`${base}/#/transfers`);
+  await customer.locator('form[aria-label="Transfer a domain in"]').waitFor();
+  await customer.locator('text=No transfers yet.').waitFor();
+  await shot(customer, '27-customer-transfers');
+  await customer.goto(`${base}/#/profile`);
+  if (await customer.locator('[name=last_name]').inputValue() !== 'Hopper') throw new Error('contact not shown');
+  await shot(customer, '28-customer-contact');
+  await customer.setViewportSize({ width: 390, height: 844 });
+  await customer.goto(`${base}/#/domains`);
+  await customer.locator(`tr[data-domain="${DOMAIN}"]`).waitFor();
+  await shot(customer, '29-customer-domains-phone');
+});
+
+await step('customer is kept out of the admin panel', async () => {
+  await customer.goto(`${base}/admin/`);
+  await expectText(customer.locator('h1'), 'Administrators only');
+});
+
+await step('stop the demo and the simulator', async () => {
+  await stopAll();
+});
+console.log(`${stepNo} steps passed; ${shots.length} screenshots in ${shotDir}`);

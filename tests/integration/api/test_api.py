@@ -1,0 +1,752 @@
+#!/usr/bin/env python3
+"""test_api - every /api/v1 endpoint of `regman serve` against the real
+regman and opensrs-sim binaries on a real SQLite file: the happy path with
+its effect checked in the database, authorization (customer A vs B: 404;
+customer on an admin endpoint: 403; anonymous: 401), CSRF, bad JSON,
+wrong types, unknown fields, oversized bodies, wrong media type - each
+refusal with a clear error and nothing changed in the database.
+
+usage: test_api.py REGMAN OPENSRS_SIM
+"""
+
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from apilib import SIM_KEY, SIM_USER, Client, Env, Results  # noqa: E402
+
+LICENSE = "Registration agreement v1: be nice."
+
+
+def main():
+    regman, sim = sys.argv[1], sys.argv[2]
+    t = Results()
+    env = Env(regman, sim)
+    try:
+        run(env, t)
+    except Exception as e:  # a crash is a failure, not a skip
+        import traceback
+        traceback.print_exc()
+        t.check("test ran to the end: %s" % e, False)
+    finally:
+        env.close()
+    return t.finish()
+
+
+def setup(env):
+    env.start_sim()
+    env.init()
+    env.rg("registrar", "add", "--title", "sim", "--server", "127.0.0.1",
+           "--port", str(env.sim_port), "--tls", "no", "--login", SIM_USER,
+           "--key", SIM_KEY, "--license-text", LICENSE, "--ns",
+           "ns1.example.net,ns2.example.net")
+    env.rg("tld", "set", ".com", "--registrar", "sim", "--terms", "1-10",
+           "--price", "register:1=12.50", "--price", "register:2=25",
+           "--price", "renew:1=13", "--price", "transfer:1=10")
+    env.rg("tld", "set", ".net", "--registrar", "sim", "--price",
+           "register:1=11", "--price", "renew:1=11", "--price",
+           "transfer:1=9")
+    env.rg("tld", "set", ".ca", "--registrar", "sim", "--price",
+           "register:1=15", "--price", "renew:1=15")
+    env.rg("login", "add", "admin", "--role", "admin", "--password-stdin",
+           stdin="admin-password-1\n")
+    env.start_serve()
+
+
+def contact(email):
+    return {"first_name": "Ann", "last_name": "Lee", "address1": "1 Main St",
+            "city": "Toronto", "postal_code": "M5V1A1", "country": "CA",
+            "phone": "+1.4165550123", "email": email}
+
+
+def run(env, t):
+    setup(env)
+    admin = Client(env.port)
+    anon = Client(env.port)
+    r = admin.login("admin", "admin-password-1")
+    t.check("admin logs in", r.status == 200 and admin.csrf, r)
+
+    # --- public: license, lookup, signup ------------------------------------
+    r = anon.get("/api/v1/license?domain=a-site.com")
+    t.check("license of .com is public", r.status == 200 and
+            r.json["text"] == LICENSE, r)
+    sha = r.json["sha256"]
+    import hashlib
+    t.check("license sha256 is the SHA-256 of the text",
+            sha == hashlib.sha256(LICENSE.encode()).hexdigest())
+    t.check("license lists prices in minor units",
+            r.json["prices"]["register"]["1"] == 1250, r)
+    r = anon.get("/api/v1/license?domain=x.example")
+    t.check("license of an unoffered TLD: 404", r.status == 404, r)
+    r = anon.get("/api/v1/license?domain=-bad-.com")
+    t.check("license of a bad name: 400 invalid field domain",
+            r.status == 400 and r.field() == "domain", r)
+    r = anon.get("/api/v1/lookup?name=free-name.com")
+    t.check("lookup: available with prices and license",
+            r.status == 200 and r.json["available"] is True and
+            r.json["prices"]["register"]["2"] == 2500 and
+            r.json["license"]["sha256"] == sha, r)
+    r = anon.get("/api/v1/lookup?name=taken.com")
+    t.check("lookup of a taken name", r.status == 200 and
+            r.json["available"] is False and
+            r.json["availability"] == "taken", r)
+    r = anon.get("/api/v1/lookup")
+    t.check("lookup without name: 400 missing_field",
+            r.status == 400 and r.err() == "missing_field", r)
+
+    sig = env.dbsig()
+    base = {"username": "alice", "password": "alice-password-1",
+            "email": "alice@example.com", "domain": "a-site.com",
+            "license_sha256": sha, "accept_license": True}
+    for desc, body, code in [
+        ("signup without accepting", dict(base, accept_license=False),
+         "invalid"),
+        ("signup with an old license hash", dict(base, license_sha256="0" * 64),
+         "license_required"),
+        ("signup with a short password", dict(base, password="short"),
+         "out_of_range"),
+        ("signup with a bad username", dict(base, username="a b"), "invalid"),
+        ("signup with a wrong type", dict(base, accept_license="yes"),
+         "wrong_type"),
+        ("signup with an unknown field", dict(base, admin=True),
+         "unknown_field"),
+        ("signup with an unoffered TLD", dict(base, domain="a.example"),
+         "not_found"),
+    ]:
+        r = anon.post("/api/v1/signup", body)
+        t.check(desc + ": refused (%s)" % code,
+                400 <= r.status < 500 and r.err() == code, r)
+    t.check("refused signups changed nothing", env.dbsig() == sig)
+
+    r = anon.post("/api/v1/signup", base)
+    t.check("signup creates account and login", r.status == 201 and
+            r.json["account"]["name"] == "alice", r)
+    acct_a = r.json["account"]["id"]
+    t.check("signup recorded the license acceptance with its hash",
+            env.sql("SELECT COUNT(*) FROM license_acceptances WHERE "
+                    "account_id = ? AND license_sha256 = ? AND "
+                    "accepted_at > 0", acct_a, sha) == 1)
+    r = anon.post("/api/v1/signup", base)
+    t.check("signup with a taken username: 409 conflict",
+            r.status == 409 and r.err() == "conflict", r)
+    r = anon.post("/api/v1/signup", dict(base, username="bob",
+                                         email="bob@example.com",
+                                         password="bob-password-12"))
+    t.check("second customer signs up", r.status == 201, r)
+    acct_b = r.json["account"]["id"]
+
+    a = Client(env.port)
+    b = Client(env.port)
+    t.check("customer A logs in", a.login("alice", "alice-password-1")
+            .status == 200)
+    t.check("customer B logs in", b.login("bob", "bob-password-12")
+            .status == 200)
+
+    # --- me --------------------------------------------------------------
+    r = a.get("/api/v1/me")
+    t.check("me: customer with its account and balance", r.status == 200 and
+            r.json["role"] == "customer" and
+            r.json["account"]["id"] == acct_a and
+            r.json["account"]["balance"] == 0, r)
+    r = admin.get("/api/v1/me")
+    t.check("me: admin without account", r.status == 200 and
+            r.json["role"] == "admin" and r.json["account"] is None, r)
+    r = anon.get("/api/v1/me")
+    t.check("me anonymous: 401", r.status == 401 and
+            r.err() == "unauthenticated", r)
+
+    # --- accounts: credit, adjust, limit, contacts, history -----------------
+    r = admin.post("/api/v1/accounts/%d/credit" % acct_a,
+                   {"amount": 100000, "ref": "pay-1", "memo": "wire"})
+    t.check("credit A 1000.00", r.status == 200 and
+            r.json["balance"] == 100000 and r.json["replayed"] is False, r)
+    t.check("credit is in the ledger", env.sql(
+        "SELECT balance FROM accounts WHERE id = ?", acct_a) == 100000)
+    r = admin.post("/api/v1/accounts/%d/credit" % acct_a,
+                   {"amount": 100000, "ref": "pay-1", "memo": "wire"})
+    t.check("credit replay with the same ref changes nothing",
+            r.status == 200 and r.json["replayed"] is True and
+            r.json["balance"] == 100000, r)
+    r = admin.post("/api/v1/accounts/%d/credit" % acct_b, {"amount": 50000})
+    t.check("credit B 500.00", r.status == 200 and
+            r.json["balance"] == 50000, r)
+    r = admin.post("/api/v1/accounts/%d/adjust" % acct_b,
+                   {"amount": -1000, "memo": "fee"})
+    t.check("adjust B by -10.00", r.status == 200 and
+            r.json["balance"] == 49000, r)
+    r = admin.call("PUT", "/api/v1/accounts/%d/limit" % acct_b,
+                   body={"credit_limit": 2000})
+    t.check("credit limit of B set", r.status == 200 and
+            r.json["credit_limit"] == 2000, r)
+
+    sig = env.dbsig()
+    credit = "/api/v1/accounts/%d/credit" % acct_a
+    for desc, kw, status, code, field in [
+        ("invalid JSON", {"raw": '{"amount": '}, 400, "invalid_json", None),
+        ("amount as a string", {"body": {"amount": "12"}}, 400, "wrong_type",
+         "amount"),
+        ("amount as a float", {"body": {"amount": 12.5}}, 400, "wrong_type",
+         "amount"),
+        ("zero amount", {"body": {"amount": 0}}, 400, "out_of_range",
+         "amount"),
+        ("negative credit", {"body": {"amount": -5}}, 400, "out_of_range",
+         "amount"),
+        ("missing amount", {"body": {"memo": "x"}}, 400, "missing_field",
+         "amount"),
+        ("unknown field", {"body": {"amount": 5, "x": 1}}, 400,
+         "unknown_field", "x"),
+        ("a JSON array", {"raw": "[1]"}, 400, "wrong_type", None),
+        ("too deep", {"raw": "[" * 40 + "]" * 40}, 400, "too_deep", None),
+        ("text/plain body", {"raw": '{"amount": 5}', "ctype": "text/plain"},
+         415, "unsupported_media_type", None),
+        ("duplicate keys", {"raw": '{"amount": 5, "amount": 6}'}, 400,
+         "invalid_json", None),
+        ("oversized body", {"raw": '{"memo": "' + "x" * (2 << 20) + '"}'},
+         413, "body_too_large", None),
+    ]:
+        r = admin.post(credit, **kw)
+        t.check("credit with %s: %d %s" % (desc, status, code),
+                r.status == status and r.err() == code and
+                (field is None or r.field() == field), r)
+    r = admin.post("/api/v1/accounts/%d/adjust" % acct_a, {"amount": 5})
+    t.check("adjust without memo: missing_field memo",
+            r.status == 400 and r.field() == "memo", r)
+    r = admin.post("/api/v1/accounts/999999/credit", {"amount": 5})
+    t.check("credit of an unknown account: 404", r.status == 404, r)
+    t.check("refused money moves changed nothing", env.dbsig() == sig)
+
+    r = admin.post("/api/v1/accounts", {"name": "carol", "email":
+                                        "carol@example.com",
+                                        "credit_limit": 500})
+    t.check("admin adds an account", r.status == 201 and
+            r.json["credit_limit"] == 500, r)
+    acct_c = r.json["id"]
+    r = admin.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_c,
+                   body=contact("carol@example.com"))
+    t.check("admin sets a customer's contact", r.status == 200, r)
+    r = admin.post("/api/v1/accounts", {"name": "carol"})
+    t.check("account name taken: 4xx, not 500", 400 <= r.status < 500, r)
+    r = admin.get("/api/v1/accounts?limit=2")
+    t.check("account list pages", r.status == 200 and
+            len(r.json["items"]) == 2 and
+            r.json["page"]["next_offset"] == 2, r)
+    r = admin.get("/api/v1/accounts?limit=2&offset=2")
+    t.check("account list second page", r.status == 200 and
+            len(r.json["items"]) == 1 and
+            r.json["page"]["next_offset"] is None, r)
+    r = admin.get("/api/v1/accounts?limit=0")
+    t.check("limit 0: 400 out_of_range", r.status == 400 and
+            r.field() == "limit", r)
+    r = a.get("/api/v1/accounts")
+    t.check("customer's account list holds only its own",
+            r.status == 200 and [x["id"] for x in r.json["items"]] == [acct_a],
+            r)
+    r = a.get("/api/v1/accounts/%d" % acct_a)
+    t.check("customer reads its account", r.status == 200 and
+            r.json["balance"] == 100000, r)
+
+    r = a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_a,
+               body=contact("alice@example.com"))
+    t.check("customer sets its owner contact", r.status == 200 and
+            r.json["email"] == "alice@example.com", r)
+    r = b.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_b,
+               body=contact("bob@example.com"))
+    t.check("B sets its owner contact", r.status == 200, r)
+    r = a.get("/api/v1/accounts/%d/contacts/owner" % acct_a)
+    t.check("customer reads its contact", r.status == 200 and
+            r.json["city"] == "Toronto", r)
+    r = a.get("/api/v1/accounts/%d/contacts/tech" % acct_a)
+    t.check("missing contact type: 404", r.status == 404, r)
+    r = a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_a,
+               body=dict(contact("x@example.com"), country=5))
+    t.check("contact with a wrong type: 400 wrong_type country",
+            r.status == 400 and r.field() == "country", r)
+    r = a.get("/api/v1/accounts/%d/history?limit=1" % acct_a)
+    t.check("history, newest first, paged", r.status == 200 and
+            len(r.json["items"]) == 1 and
+            r.json["items"][0]["kind"] == "credit" and
+            r.json["items"][0]["amount"] == 100000, r)
+
+    # --- TLDs -----------------------------------------------------------------
+    r = admin.call("PUT", "/api/v1/tlds/.org",
+                   body={"connection_id": 1, "terms": [1, 2],
+                         "prices": {"register": {"1": 999, "2": 1998},
+                                    "renew": {"1": 999}},
+                         "first_check_s": 120})
+    t.check("admin maps .org with prices", r.status == 200 and
+            r.json["prices"]["register"]["2"] == 1998 and
+            r.json["overrides"]["first_check_s"] == 120, r)
+    t.check(".org price stored in minor units", env.sql(
+        "SELECT amount FROM tld_prices WHERE tld = 'org' AND "
+        "operation = 'register' AND term = 2") == 1998)
+    r = admin.call("PUT", "/api/v1/tlds/org",
+                   body={"prices": {"register": {"2": None}},
+                         "first_check_s": None})
+    t.check("a null price removes it, a null window inherits",
+            r.status == 200 and "2" not in r.json["prices"]["register"] and
+            r.json["overrides"]["first_check_s"] is None, r)
+    sig = env.dbsig()
+    for desc, body, field in [
+        ("a price as a string", {"prices": {"register": {"1": "9.99"}}},
+         "prices"),
+        ("an unknown operation", {"prices": {"sell": {"1": 5}}}, "prices"),
+        ("a term of 11", {"terms": [11]}, "terms"),
+        ("an unknown connection", {"connection_id": 999}, "connection_id"),
+    ]:
+        r = admin.call("PUT", "/api/v1/tlds/org", body=body)
+        t.check("tld with %s: 400 field %s" % (desc, field),
+                r.status == 400 and r.field() == field, r)
+    t.check("refused TLD edits changed nothing", env.dbsig() == sig)
+    r = a.get("/api/v1/tlds")
+    t.check("customers see TLD prices without the connection",
+            r.status == 200 and len(r.json["items"]) == 4 and
+            all("connection" not in x for x in r.json["items"]), r)
+    r = admin.get("/api/v1/tlds/com")
+    t.check("admin reads one TLD with its connection", r.status == 200 and
+            r.json["connection"] == "sim", r)
+    r = admin.call("DELETE", "/api/v1/tlds/org")
+    t.check("admin removes .org", r.status == 200 and env.sql(
+        "SELECT COUNT(*) FROM tlds WHERE tld = 'org'") == 0, r)
+    r = admin.get("/api/v1/tlds/org")
+    t.check("removed TLD: 404", r.status == 404, r)
+
+    # --- connections ----------------------------------------------------------
+    r = admin.get("/api/v1/connections")
+    t.check("connections list", r.status == 200 and
+            r.json["items"][0]["title"] == "sim", r)
+    t.check("the key is never returned", SIM_KEY not in r.body and
+            r.json["items"][0]["key_set"] is True, r)
+    r = admin.post("/api/v1/connections",
+                   {"title": "second", "server": "127.0.0.1",
+                    "port": env.sim_port, "tls": False, "login": SIM_USER,
+                    "key": SIM_KEY, "license_text": "other terms",
+                    "warn_days": 20, "test_mode": True,
+                    "default_ns": ["ns1.example.net", "ns2.example.net"]})
+    t.check("admin adds a connection", r.status == 201 and
+            r.json["warn_days"] == 20 and r.json["test_mode"] is True and
+            r.json["default_ns"] == ["ns1.example.net", "ns2.example.net"],
+            r)
+    t.check("add does not echo the key", SIM_KEY not in r.body)
+    cid = r.json["id"]
+    t.check("the key is sealed at rest", env.sql(
+        "SELECT COUNT(*) FROM registrar_connections WHERE key_enc LIKE ?",
+        "%" + SIM_KEY + "%") == 0)
+    r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
+                   body={"warn_days": 10, "renew_mode": "auto"})
+    t.check("admin edits a connection", r.status == 200 and
+            r.json["warn_days"] == 10 and r.json["renew_mode"] == "auto", r)
+    sig = env.dbsig()
+    for desc, body, code in [
+        ("a port as a string", {"port": "443"}, "wrong_type"),
+        ("tls as a string", {"tls": "yes"}, "wrong_type"),
+        ("an unknown field", {"password": "x"}, "unknown_field"),
+        ("a bad renew mode", {"renew_mode": "never"}, "invalid"),
+        ("a port out of range", {"port": 70000}, None),
+        ("a duplicate title", {"title": "sim"}, None),
+    ]:
+        r = admin.call("PATCH", "/api/v1/connections/%d" % cid, body=body)
+        t.check("connection edit with %s: 4xx %s" % (desc, code or ""),
+                400 <= r.status < 500 and (code is None or r.err() == code),
+                r)
+    r = admin.post("/api/v1/connections", {"title": "x", "login": "u"})
+    t.check("connection add without key: missing_field key",
+            r.status == 400 and r.field() == "key", r)
+    t.check("refused connection edits changed nothing", env.dbsig() == sig)
+    r = admin.post("/api/v1/connections/%d/test" % cid)
+    t.check("connection test shows the registrar balance",
+            r.status == 200 and r.json["ok"] is True and
+            isinstance(r.json["balance"], int), r)
+    r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
+                   body={"key": "wrong-key-123"})
+    r = admin.post("/api/v1/connections/%d/test" % cid)
+    t.check("connection test with a wrong key reports failure",
+            r.status == 200 and r.json["ok"] is False and r.json["message"],
+            r)
+    r = admin.call("DELETE", "/api/v1/connections/%d" % cid)
+    t.check("admin removes an unused connection", r.status == 200 and
+            env.sql("SELECT COUNT(*) FROM registrar_connections WHERE "
+                    "id = ?", cid) == 0, r)
+    r = admin.call("DELETE", "/api/v1/connections/1")
+    t.check("a connection in use cannot be removed: 409 refused",
+            r.status == 409 and r.err() == "refused", r)
+    r = admin.get("/api/v1/connections/abc")
+    t.check("a malformed id: 404", r.status == 404, r)
+
+    # --- domains ----------------------------------------------------------
+    r = a.post("/api/v1/domains/register", {"name": "a-site.com", "term": 2})
+    t.check("customer A registers a-site.com for 2 years",
+            r.status == 201 and r.json["state"] == "succeeded" and
+            r.json["amount"] == 2500 and
+            r.json["operation"]["account_id"] == acct_a, r)
+    op_a = r.json["operation"]["id"]
+    t.check("domain active and charged in the database",
+            env.sql("SELECT status FROM domains WHERE name = 'a-site.com'")
+            == "active" and
+            env.sql("SELECT balance FROM accounts WHERE id = ?", acct_a)
+            == 100000 - 2500)
+    r = b.post("/api/v1/domains/register", {"name": "b-site.com"})
+    t.check("B must accept the license of .com first? (accepted at signup)",
+            r.status == 201, r)
+    op_b = r.json["operation"]["id"]
+    r = b.post("/api/v1/domains/register", {"name": "b-site.net"})
+    t.check("B registers b-site.net (same connection, license accepted)",
+            r.status == 201, r)
+
+    sig = env.dbsig()
+    for desc, body, status, code, field in [
+        ("term as a string", {"name": "z1.com", "term": "1"}, 400,
+         "wrong_type", "term"),
+        ("term 0", {"name": "z1.com", "term": 0}, 400, "out_of_range",
+         "term"),
+        ("no name", {"term": 1}, 400, "missing_field", "name"),
+        ("nameservers not a list", {"name": "z1.com", "nameservers": "a"},
+         400, "wrong_type", "nameservers"),
+        ("an auth code on a registration", {"name": "z1.com",
+                                            "auth_code": "x"},
+         400, "unknown_field", "auth_code"),
+        ("an invalid name", {"name": "bad_name.com"}, 400, "invalid", None),
+        ("an unoffered TLD", {"name": "z1.example"}, 404, "not_found", None),
+        ("a taken name", {"name": "a-site.com"}, 409, "refused", None),
+        ("a term not offered", {"name": "z1.net", "term": 3}, 400, "invalid",
+         None),
+        ("B's account id", {"name": "z1.com", "account_id": acct_b}, 404,
+         "not_found", "account_id"),
+    ]:
+        r = a.post("/api/v1/domains/register", body)
+        t.check("register with %s: %d %s" % (desc, status, code),
+                r.status == status and r.err() == code and
+                (field is None or r.field() == field), r)
+    r = admin.post("/api/v1/domains/register", {"name": "expensive.com",
+                                                "account_id": acct_c})
+    t.check("insufficient funds: 409 refused",
+            r.status == 409 and r.err() == "refused" and
+            "funds" in r.json["error"]["message"], r)
+    t.check("refused registrations changed nothing", env.dbsig() == sig)
+
+    # admin orders for an account; must name it
+    r = admin.post("/api/v1/domains/register", {"name": "c-site.com"})
+    t.check("admin register without account_id: missing_field",
+            r.status == 400 and r.field() == "account_id", r)
+    r = admin.post("/api/v1/domains/register",
+                   {"name": "c-site.com", "account_id": acct_a,
+                    "nameservers": ["ns1.example.net", "ns2.example.net"]})
+    t.check("admin registers for A", r.status == 201 and
+            r.json["operation"]["account"] == "alice", r)
+
+    # async TLD: pending, 202
+    r = a.post("/api/v1/domains/register", {"name": "a-site.ca"})
+    t.check("async .ca registration answers 202 pending",
+            r.status == 202 and r.json["state"] == "pending", r)
+    op_ca = r.json["operation"]["id"]
+
+    # license change: customer must accept the new text before ordering
+    env.rg("registrar", "edit", "sim", "--license-text", "v2 terms")
+    r = a.post("/api/v1/domains/register", {"name": "a-new.com"})
+    t.check("a changed license blocks the order: 409 license_required",
+            r.status == 409 and r.err() == "license_required" and
+            r.field() == "license_sha256", r)
+    sha2 = a.get("/api/v1/license?domain=a-new.com").json["sha256"]
+    r = a.post("/api/v1/domains/register", {"name": "a-new.com",
+                                            "license_sha256": sha2})
+    t.check("accepting the new license lets the order through",
+            r.status == 201 and env.sql(
+                "SELECT COUNT(*) FROM license_acceptances WHERE "
+                "account_id = ? AND license_sha256 = ?", acct_a, sha2) == 1,
+            r)
+
+    r = a.get("/api/v1/domains")
+    names = sorted(x["name"] for x in r.json["items"])
+    t.check("A's domain list holds only A's domains",
+            r.status == 200 and names == ["a-new.com", "a-site.ca",
+                                          "a-site.com", "c-site.com"], r)
+    t.check("customer's domain list hides the connection",
+            "connection" not in r.json["items"][0])
+    r = admin.get("/api/v1/domains?account_id=%d" % acct_b)
+    t.check("admin filters domains by account", r.status == 200 and
+            sorted(x["name"] for x in r.json["items"]) ==
+            ["b-site.com", "b-site.net"], r)
+    r = admin.get("/api/v1/domains?q=site.c&limit=2")
+    t.check("admin searches and pages domains", r.status == 200 and
+            len(r.json["items"]) == 2 and r.json["page"]["next_after"], r)
+    after = r.json["page"]["next_after"]
+    r = admin.get("/api/v1/domains?q=site.c&limit=2&after=%d" % after)
+    t.check("keyset page continues below the last id",
+            r.status == 200 and all(x["id"] < after
+                                    for x in r.json["items"]), r)
+    r = a.get("/api/v1/domains/a-site.com")
+    t.check("domain show with its operations timeline", r.status == 200 and
+            r.json["status"] == "active" and
+            r.json["operations"][0]["id"] == op_a and
+            r.json["pending"] is False, r)
+    r = a.get("/api/v1/domains/a-site.ca")
+    t.check("a pending domain says so", r.status == 200 and
+            r.json["pending"] is True, r)
+
+    r = a.call("PATCH", "/api/v1/domains/a-site.com",
+               body={"auto_renew": True})
+    t.check("customer turns auto-renew on", r.status == 200 and
+            r.json["auto_renew"] is True and env.sql(
+                "SELECT auto_renew FROM domains WHERE name = 'a-site.com'")
+            == 1, r)
+    r = a.call("PATCH", "/api/v1/domains/a-site.com",
+               body={"auto_renew": "yes"})
+    t.check("auto-renew as a string: 400 wrong_type", r.status == 400 and
+            r.field() == "auto_renew", r)
+    r = a.post("/api/v1/domains/a-site.com/renew", {"term": 1})
+    t.check("customer renews its domain", r.status == 201 and
+            r.json["state"] == "succeeded" and r.json["amount"] == 1300, r)
+    r = a.post("/api/v1/domains/a-site.com/renew", {"term": "1"})
+    t.check("renew with a wrong type: 400", r.status == 400 and
+            r.field() == "term", r)
+
+    r = a.post("/api/v1/domains/transfer", {"name": "moving.com"})
+    t.check("transfer without auth_code: missing_field",
+            r.status == 400 and r.field() == "auth_code", r)
+    r = a.post("/api/v1/domains/transfer", {"name": "moving.com",
+                                            "auth_code": "sesame"})
+    t.check("transfer is accepted and pending (202)", r.status in (202, 201)
+            and r.json["operation"]["kind"] == "transfer", r)
+    r = a.get("/api/v1/domains/moving.com/transfer-status")
+    t.check("transfer status of the own transfer", r.status == 200 and
+            r.json["own_transfer"] is True and r.json["operation"], r)
+
+    # operations
+    r = a.get("/api/v1/operations")
+    t.check("A's operations only", r.status == 200 and
+            all(x["account_id"] == acct_a for x in r.json["items"]) and
+            op_b not in [x["id"] for x in r.json["items"]], r)
+    r = admin.get("/api/v1/operations?state=pending")
+    t.check("admin lists pending operations (Async Manager)",
+            r.status == 200 and op_ca in [x["id"] for x in r.json["items"]]
+            and all(x["state"] == "pending" for x in r.json["items"]), r)
+    r = admin.get("/api/v1/operations?state=bogus")
+    t.check("bad state filter: 400 field state", r.status == 400 and
+            r.field() == "state", r)
+    r = admin.get("/api/v1/operations?domain=a-site.com&kind=renew")
+    t.check("operations filtered by domain and kind", r.status == 200 and
+            len(r.json["items"]) == 1, r)
+    r = a.get("/api/v1/operations/%d" % op_a)
+    t.check("A reads its operation", r.status == 200 and
+            r.json["domain"] == "a-site.com", r)
+    r = admin.post("/api/v1/operations/%d/check" % op_ca)
+    t.check("admin checks a pending operation now", r.status == 200 and
+            r.json["operation"]["checks"] >= 1, r)
+    dl0 = env.sql("SELECT deadline_at FROM operations WHERE id = ?", op_ca)
+    env.sql_write("UPDATE operations SET deadline_at = deadline_at - 100000 "
+                  "WHERE id = ?", op_ca)
+    r = admin.post("/api/v1/operations/%d/reset" % op_ca)
+    t.check("admin resets a pending operation: new deadline from now",
+            r.status == 200 and r.json["state"] == "pending" and
+            env.sql("SELECT deadline_at FROM operations WHERE id = ?",
+                    op_ca) >= dl0, r)
+    r = admin.post("/api/v1/operations/%d/reset" % op_ca, {"x": 1})
+    t.check("reset with an unknown field: 400", r.status == 400 and
+            r.err() == "unknown_field", r)
+    bal0 = env.sql("SELECT balance FROM accounts WHERE id = ?", acct_a)
+    fee = env.sql("SELECT amount FROM operations WHERE id = ?", op_ca)
+    r = admin.post("/api/v1/operations/%d/cancel" % op_ca,
+                   {"reason": "customer asked"})
+    t.check("admin cancels a pending operation: cancelled and refunded",
+            r.status == 200 and r.json["state"] == "cancelled" and
+            r.json["refunded"] is True and "registrar_answer" in r.json, r)
+    t.check("the refund is in the customer's balance",
+            env.sql("SELECT balance FROM accounts WHERE id = ?", acct_a) ==
+            bal0 + fee)
+    t.check("the cancelled domain is gone from the live names",
+            env.sql("SELECT status FROM domains WHERE name = 'a-site.ca'")
+            == "cancelled")
+    r = a.get("/api/v1/accounts/%d/history?limit=1" % acct_a)
+    t.check("the refund shows in the customer's history",
+            r.status == 200 and r.json["items"][0]["kind"] == "refund", r)
+    r = admin.post("/api/v1/operations/%d/cancel" % op_ca)
+    t.check("cancel of a settled operation: 409 refused",
+            r.status == 409 and r.err() == "refused", r)
+    r = admin.post("/api/v1/operations/%d/reset" % op_ca)
+    t.check("reset of a settled operation: 409 refused",
+            r.status == 409 and r.err() == "refused", r)
+
+    # --- registrar log, audit, jobs, mail --------------------------------
+    r = admin.get("/api/v1/registrar-log?domain=a-site.com")
+    t.check("registrar log filtered by domain", r.status == 200 and
+            len(r.json["items"]) >= 2 and
+            all(x["domain"] == "a-site.com" for x in r.json["items"]), r)
+    t.check("registrar log redacts the key", SIM_KEY not in r.body)
+    r = admin.get("/api/v1/registrar-log?operation_id=%d" % op_a)
+    t.check("registrar log filtered by operation", r.status == 200 and
+            all(x["operation_id"] == op_a for x in r.json["items"]) and
+            r.json["items"], r)
+    r = admin.get("/api/v1/registrar-log?operation_id=x")
+    t.check("registrar log with a bad operation id: 400",
+            r.status == 400 and r.field() == "operation_id", r)
+    r = admin.get("/api/v1/registrar-log.csv?domain=a-site.com")
+    t.check("registrar log CSV export", r.status == 200 and
+            r.headers.get("content-type", "").startswith("text/csv") and
+            r.body.startswith("id,at,operation_id,action") and
+            "a-site.com" in r.body, r)
+    r = admin.get("/api/v1/stats?days=7")
+    today = r.json["days"][-1] if r.status == 200 else {}
+    t.check("stats: 7 days, today's registrations and refunds",
+            r.status == 200 and len(r.json["days"]) == 7 and
+            today["ops"]["register"]["created"] == env.sql(
+                "SELECT COUNT(*) FROM operations WHERE kind = 'register'")
+            and today["refunds"] >= 1 and today["refunded"] > 0 and
+            r.json["active_domains"] == env.sql(
+                "SELECT COUNT(*) FROM domains WHERE status = 'active'"), r)
+    r = admin.get("/api/v1/stats?days=0")
+    t.check("stats days=0: 400 field days", r.status == 400 and
+            r.field() == "days", r)
+    r = admin.get("/api/v1/audit")
+    t.check("audit is clean", r.status == 200 and r.json["ok"] is True, r)
+    r = admin.get("/api/v1/jobs")
+    t.check("jobs list", r.status == 200 and "items" in r.json, r)
+    r = admin.get("/api/v1/mail")
+    t.check("mail outbox lists the mail of the registrations",
+            r.status == 200 and len(r.json["items"]) >= 1, r)
+    mail_id = r.json["items"][0]["id"]
+    r = admin.get("/api/v1/mail/%d" % mail_id)
+    t.check("one mail with its body", r.status == 200 and "body" in r.json,
+            r)
+    r = admin.post("/api/v1/mail/%d/retry" % mail_id)
+    t.check("retry a queued mail", r.status == 200 and
+            r.json["state"] == "queued", r)
+
+    # --- tokens and /metrics ----------------------------------------------
+    r = admin.post("/api/v1/auth/tokens", {"name": "scraper"})
+    t.check("admin creates an API token", r.status in (200, 201) and
+            r.json.get("token", "").startswith("rmt_"), r)
+    bot = Client(env.port)
+    bot.token = r.json.get("token")
+    r = bot.get("/metrics")
+    body = r.body
+    t.check("metrics: operations by state",
+            r.status == 200 and 'regman_operations{state="pending"}' in body,
+            r)
+    for fam in ("regman_operations_pending ",
+                "regman_operations_pending_oldest_age_seconds ",
+                'regman_registrar_call_duration_seconds_bucket{action="SW_REGISTER",le="+Inf"}',
+                "regman_registrar_call_duration_seconds_count",
+                'regman_mail_outbox{state="queued"}',
+                "regman_jobs_lag_seconds "):
+        t.check("metrics has " + fam.strip(), fam in body)
+    r = bot.post("/api/v1/accounts/%d/credit" % acct_c, {"amount": 100})
+    t.check("a Bearer token needs no CSRF token", r.status == 200, r)
+
+    # --- authorization: every endpoint ----------------------------------
+    authz(env, t, admin, a, b, anon, acct_a, acct_b, op_b, mail_id)
+
+    # --- CSRF ------------------------------------------------------------
+    sig = env.dbsig()
+    r = a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_a,
+               body=contact("evil@example.com"), csrf=False)
+    t.check("state change without the CSRF token: 403 csrf_failed",
+            r.status == 403 and r.err() == "csrf_failed", r)
+    r = a.post("/api/v1/domains/register", {"name": "csrf.com"},
+               headers={"X-CSRF-Token": "x" * 43}, csrf=False)
+    t.check("state change with a wrong CSRF token: 403",
+            r.status == 403 and r.err() == "csrf_failed", r)
+    r = admin.post("/api/v1/accounts/%d/credit" % acct_a, {"amount": 5},
+                   csrf=False)
+    t.check("admin credit without CSRF token: 403", r.status == 403, r)
+    t.check("CSRF refusals changed nothing", env.dbsig() == sig)
+
+    # --- clean stop ---------------------------------------------------------
+    rc = env.stop_serve(signal.SIGTERM)
+    t.check("serve stops cleanly on SIGTERM (exit 0)", rc == 0, rc)
+    p = env.rg("audit", check=False)
+    t.check("regman audit clean after the API session", p.returncode == 0,
+            p.stdout + p.stderr)
+    with open(os.path.join(env.work, "serve.log")) as f:
+        log = f.read()
+    t.check("serve's log has no sanitizer report or error line",
+            "Sanitizer" not in log and "runtime error" not in log and
+            " error regman" not in log, log)
+
+
+def authz(env, t, admin, a, b, anon, acct_a, acct_b, op_b, mail_id):
+    # admin-only endpoints: customer → 403, anonymous → 401, nothing changed
+    admin_only = [
+        ("GET", "/api/v1/connections", None),
+        ("POST", "/api/v1/connections", {"title": "x", "login": "l",
+                                         "key": "k"}),
+        ("GET", "/api/v1/connections/1", None),
+        ("PATCH", "/api/v1/connections/1", {"warn_days": 1}),
+        ("DELETE", "/api/v1/connections/1", None),
+        ("POST", "/api/v1/connections/1/test", None),
+        ("PUT", "/api/v1/tlds/com", {"terms": [1]}),
+        ("DELETE", "/api/v1/tlds/com", None),
+        ("POST", "/api/v1/accounts", {"name": "mallory"}),
+        ("POST", "/api/v1/accounts/%d/credit" % acct_a, {"amount": 100}),
+        ("POST", "/api/v1/accounts/%d/adjust" % acct_a, {"amount": 100,
+                                                         "memo": "x"}),
+        ("PUT", "/api/v1/accounts/%d/limit" % acct_a, {"credit_limit": 1}),
+        ("GET", "/api/v1/audit", None),
+        ("GET", "/api/v1/stats", None),
+        ("GET", "/api/v1/registrar-log", None),
+        ("GET", "/api/v1/registrar-log.csv", None),
+        ("GET", "/api/v1/jobs", None),
+        ("GET", "/api/v1/mail", None),
+        ("GET", "/api/v1/mail/%d" % mail_id, None),
+        ("POST", "/api/v1/mail/%d/retry" % mail_id, None),
+        ("POST", "/api/v1/operations/%d/check" % op_b, None),
+        ("POST", "/api/v1/operations/%d/reset" % op_b, None),
+        ("POST", "/api/v1/operations/%d/cancel" % op_b, None),
+        ("GET", "/metrics", None),
+    ]
+    sig = env.dbsig()
+    for m, path, body in admin_only:
+        r = a.call(m, path, body=body)
+        t.check("customer on admin endpoint %s %s: 403" % (m, path),
+                r.status == 403 and r.err() == "forbidden", r)
+        r = anon.call(m, path, body=body)
+        t.check("anonymous on %s %s: 401" % (m, path), r.status == 401, r)
+    t.check("refused admin calls changed nothing", env.dbsig() == sig)
+
+    # B's objects seen by A: 404, as if they did not exist
+    scoped = [
+        ("GET", "/api/v1/accounts/%d" % acct_b, None),
+        ("GET", "/api/v1/accounts/%d/history" % acct_b, None),
+        ("GET", "/api/v1/accounts/%d/contacts/owner" % acct_b, None),
+        ("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_b,
+         contact("evil@example.com")),
+        ("GET", "/api/v1/domains/b-site.com", None),
+        ("POST", "/api/v1/domains/b-site.com/renew", {"term": 1}),
+        ("PATCH", "/api/v1/domains/b-site.com", {"auto_renew": True}),
+        ("GET", "/api/v1/operations/%d" % op_b, None),
+        ("POST", "/api/v1/domains/register", {"name": "steal.com",
+                                              "account_id": acct_b}),
+        ("POST", "/api/v1/domains/transfer", {"name": "steal.com",
+                                              "auth_code": "x",
+                                              "account_id": acct_b}),
+    ]
+    sig = env.dbsig()
+    for m, path, body in scoped:
+        r = a.call(m, path, body=body)
+        t.check("A on B's %s %s: 404" % (m, path),
+                r.status == 404 and r.err() == "not_found", r)
+        r = anon.call(m, path, body=body)
+        t.check("anonymous on %s %s: 401" % (m, path), r.status == 401, r)
+    # B's own objects work for B (the 404s above are about ownership)
+    r = b.get("/api/v1/domains/b-site.com")
+    t.check("B reads b-site.com", r.status == 200, r)
+    r = b.get("/api/v1/operations/%d" % op_b)
+    t.check("B reads its operation", r.status == 200, r)
+    # lists: nothing of B's leaks into A's
+    for path in ("/api/v1/domains", "/api/v1/operations",
+                 "/api/v1/accounts"):
+        r = a.get(path)
+        t.check("A's %s has nothing of B's" % path, r.status == 200 and
+                "b-site" not in r.body and '"bob"' not in r.body, r)
+        r = a.get(path + "?account_id=%d" % acct_b)
+        t.check("A's %s?account_id=B is empty" % path, r.status == 200 and
+                r.json["items"] == [], r)
+    r = a.get("/api/v1/domains/b-site.com/transfer-status")
+    t.check("A's transfer status of B's name shows no operation of B's",
+            r.status == 200 and r.json["own_transfer"] is False and
+            r.json["operation"] is None, r)
+    t.check("refused cross-account calls changed nothing",
+            env.dbsig() == sig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

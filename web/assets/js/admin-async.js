@@ -1,0 +1,106 @@
+// admin-async.js - the Async Manager: every pending operation with its
+// age, checks, next check, deadline and the registrar's last answer, and
+// per row check (poll now), reset (a new deadline from now) and cancel
+// (refund, domain removed), each behind a confirmation dialog.
+
+import { get, post } from './api.js';
+import { h, clear, add, fill } from './dom.js';
+import {
+  money, when, duration, timeCell, loading, errorBox, notice, table, button, busy, confirmDialog,
+  toolbar, opLabel, input, field, years,
+} from './ui.js';
+
+const ACTIONS = {
+  check: {
+    label: 'Check',
+    title: (op) => `Check ${op.domain} now?`,
+    body: () => 'regman asks the registrar about this operation now (read-only calls). If the registrar has settled it, the operation settles here too.',
+    confirm: 'Check now',
+    done: (r) => `Checked ${r.operation.domain}: ${r.state}${r.operation.last_answer ? ` — ${r.operation.last_answer}` : ''}.`,
+  },
+  reset: {
+    label: 'Reset',
+    title: (op) => `Reset the waiting window of ${op.domain}?`,
+    body: (op) => `The deadline (now ${when(op.deadline_at)}) starts again from now, and the next check runs soon. The customer stays charged ${money(op.amount)} while it waits.`,
+    confirm: 'Reset',
+    done: (r) => `Reset ${r.operation.domain}: new deadline ${when(r.operation.deadline_at)}, next check ${when(r.operation.next_check_at)}.`,
+  },
+  cancel: {
+    label: 'Cancel',
+    danger: true,
+    title: (op) => `Cancel the ${opLabel(op.kind).toLowerCase()} of ${op.domain}?`,
+    body: (op) => `regman asks the registrar to cancel the order where it can, removes the domain and refunds ${money(op.amount)} to ${op.account}. This cannot be undone.`,
+    confirm: 'Cancel and refund',
+    done: (r) => `Cancelled ${r.operation.domain}; ${r.refunded ? `${money(r.amount)} refunded` : 'nothing to refund'}.${r.registrar_answer ? ` Registrar: ${r.registrar_answer}.` : ''}`,
+  },
+};
+
+export function renderAsync(main) {
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  const updated = h('span', { class: 'muted' });
+  const refresh = button('Refresh', {}, () => load());
+  const body = h('div', {});
+  add(main, 
+    h('p', { class: 'lead' }, 'Operations the registrar has not confirmed yet. The customer is charged while they wait; a failed, timed-out or cancelled operation is refunded.'),
+    toolbar(refresh, updated), status, body);
+
+  async function act(kind, op, btn) {
+    const a = ACTIONS[kind];
+    let reason = null;
+    let extra = null;
+    if (kind === 'cancel') {
+      reason = input({ name: 'reason', maxlength: 500, autocomplete: 'off', placeholder: 'e.g. customer asked' });
+      extra = field('Reason (kept with the operation)', reason);
+    }
+    const ok = await confirmDialog({ title: a.title(op), body: a.body(op), confirm: a.confirm, danger: a.danger, extra });
+    if (!ok) return;
+    await busy(btn, `${a.label}…`, async () => {
+      clear(status);
+      try {
+        const body = kind === 'cancel' && reason.value.trim() ? { reason: reason.value.trim() } : undefined;
+        const r = await post(`/api/v1/operations/${op.id}/${kind}`, body);
+        add(status, notice(a.done(r), r.state === 'pending' || r.state === 'succeeded' ? 'ok' : 'info'));
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+    load();
+  }
+
+  async function load() {
+    if (!body.firstChild) loading(body);
+    try {
+      const res = await get('/api/v1/operations?state=pending&limit=500');
+      updated.textContent = `Updated ${when(Math.floor(Date.now() / 1000))}`;
+      fill(body, table([
+        { title: 'Operation', cell: (op) => h('div', { class: 'op-cell' },
+          h('a', { href: `#/domains/${encodeURIComponent(op.domain)}` }, op.unicode_name || op.domain), h('br'),
+          h('span', { class: 'muted' }, `${opLabel(op.kind)} ${years(op.term)} · #${op.id} · ${op.account}`)) },
+        { title: 'Charged', num: true, cell: (op) => money(op.amount) },
+        { title: 'Age', cell: (op) => duration(op.age_s) },
+        { title: 'Checks', cell: (op) => h('span', {}, String(op.checks),
+          op.last_check_at ? h('span', { class: 'muted' }, ' · last ', timeCell(op.last_check_at)) : null) },
+        { title: 'Next check', cell: (op) => timeCell(op.next_check_at) },
+        { title: 'Deadline', cell: (op) => timeCell(op.deadline_at) },
+        { title: 'Last answer', cell: (op) => h('span', { class: 'answer' }, op.last_answer || op.pending_reason || '—') },
+        { title: 'Actions', cell: (op) => {
+          const btns = ['check', 'reset', 'cancel'].map((k) => {
+            const b = button(ACTIONS[k].label, {
+              class: `btn btn-small${ACTIONS[k].danger ? ' btn-danger-quiet' : ''}`,
+              'aria-label': `${ACTIONS[k].label} ${op.domain}`, 'data-action': k,
+            }, () => act(k, op, b));
+            return b;
+          });
+          return h('div', { class: 'row-actions' }, btns);
+        } },
+      ], res.items, {
+        caption: 'Pending operations',
+        empty: 'Nothing is pending: the registrar has confirmed every operation.',
+        rowAttrs: (op) => ({ 'data-op': op.id, 'data-domain': op.domain }),
+      }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}

@@ -1,0 +1,119 @@
+// admin-dashboard.js - the provider's overview: figures now, operations
+// per day, pending operations by age, refunds per day and each
+// registrar connection's balance (GET /api/v1/stats, the pending list and
+// one harmless test call per connection).
+
+import { get, post } from './api.js';
+import { h, clear, add, fill } from './dom.js';
+import { barChart, hbarChart } from './chart.js';
+import { money, duration, loading, errorBox, card, select, toolbar, button, now } from './ui.js';
+
+function dayLabel(d) {
+  const date = new Date(d * 86400 * 1000);
+  return `${date.getUTCMonth() + 1}/${date.getUTCDate()}`;
+}
+
+function tile(label, value, note, href) {
+  const body = [h('span', { class: 'tile-label' }, label), h('span', { class: 'tile-value' }, value),
+    note ? h('span', { class: 'tile-note' }, note) : null];
+  return href ? h('a', { class: 'tile', href }, body) : h('div', { class: 'tile' }, body);
+}
+
+const AGE_BUCKETS = [
+  ['< 1 hour', 3600], ['1–6 hours', 6 * 3600], ['6–24 hours', 86400], ['1–3 days', 3 * 86400], ['> 3 days', Infinity],
+];
+
+export function renderDashboard(main) {
+  const days = select([['7', 'Last 7 days'], ['30', 'Last 30 days'], ['90', 'Last 90 days']], '30',
+    { id: 'dash-days', 'aria-label': 'Period' });
+  const refresh = button('Refresh', {}, () => load());
+  const body = h('div', { class: 'dashboard' });
+  add(main, toolbar(h('label', { for: 'dash-days', class: 'sr-only' }, 'Period'), days, refresh), body);
+  days.addEventListener('change', () => load());
+
+  async function load() {
+    loading(body, 'Loading figures…');
+    let stats;
+    let pending;
+    let conns;
+    try {
+      [stats, pending, conns] = await Promise.all([
+        get(`/api/v1/stats?days=${days.value}`),
+        get('/api/v1/operations?state=pending&limit=500'),
+        get('/api/v1/connections?limit=20'),
+      ]);
+    } catch (e) {
+      fill(body, errorBox(e));
+      return;
+    }
+    const ds = stats.days || [];
+    const labels = ds.map((d) => dayLabel(d.day));
+    const count = (d, kind) => (d.ops && d.ops[kind] ? d.ops[kind].created : 0);
+    const sum = (kind) => ds.reduce((a, d) => a + count(d, kind), 0);
+    const refundsTotal = ds.reduce((a, d) => a + (d.refunded || 0), 0);
+    const refundsCount = ds.reduce((a, d) => a + (d.refunds || 0), 0);
+
+    const tiles = h('div', { class: 'tiles' },
+      tile('Pending operations', String(stats.pending),
+        stats.pending ? `oldest ${duration(stats.pending_oldest_age_s)}` : 'none waiting', '#/async'),
+      tile('Active domains', String(stats.active_domains), null, '#/domains'),
+      tile(`Registrations (${days.value} d)`, String(sum('register')), `${sum('renew')} renewals, ${sum('transfer')} transfers`),
+      tile(`Refunds (${days.value} d)`, money(refundsTotal), `${refundsCount} refund${refundsCount === 1 ? '' : 's'}`),
+      tile('Customer balances', money(stats.customer_balances), null, '#/accounts'));
+
+    const opsChart = barChart({
+      title: 'Registrations and renewals per day',
+      labels,
+      integer: true,
+      series: [
+        { name: 'Registrations', values: ds.map((d) => count(d, 'register')) },
+        { name: 'Renewals', values: ds.map((d) => count(d, 'renew')) },
+        { name: 'Transfers', values: ds.map((d) => count(d, 'transfer')) },
+      ],
+      summary: `Over ${ds.length} days: ${sum('register')} registrations, ${sum('renew')} renewals, ${sum('transfer')} transfers.`,
+    });
+
+    const t = now();
+    const buckets = AGE_BUCKETS.map(([label]) => ({ label, value: 0 }));
+    for (const op of pending.items) {
+      const age = op.age_s !== undefined ? op.age_s : t - op.created_at;
+      const i = AGE_BUCKETS.findIndex(([, lim]) => age < lim);
+      buckets[i].value++;
+    }
+    const pendingChart = hbarChart({
+      title: `Pending operations by age (${pending.items.length}${pending.page.next_offset !== null ? '+' : ''})`,
+      rows: buckets.map((b) => ({ label: b.label, value: b.value, series: 3, note: String(b.value) })),
+      summary: buckets.map((b) => `${b.label}: ${b.value}`).join(', '),
+    });
+
+    const refundChart = barChart({
+      title: 'Refunds per day',
+      labels,
+      format: (v) => money(Math.round(v)),
+      series: [{ name: 'Refunded', values: ds.map((d) => d.refunded || 0) }],
+      palette: 3,
+      summary: `Refunded ${money(refundsTotal)} in ${refundsCount} refunds over ${ds.length} days.`,
+    });
+
+    const balanceSlot = h('div', {}, h('p', { class: 'muted' }, 'Asking each registrar for its balance…'));
+    fill(body, tiles,
+      h('div', { class: 'chart-grid-2' },
+        card(null, opsChart), card(null, pendingChart), card(null, refundChart),
+        card(null, balanceSlot)));
+
+    // one GET_BALANCE per connection, in parallel; a failure is shown as such
+    const results = await Promise.all(conns.items.map((c) =>
+      post(`/api/v1/connections/${c.id}/test`).then((r) => ({ c, r }), (e) => ({ c, r: { ok: false, message: e.message } }))));
+    const rows = results.map(({ c, r }) => ({
+      label: c.title,
+      value: r.ok ? r.balance : 0,
+      series: r.ok ? 1 : 4,
+      note: r.ok ? money(r.balance) : `unavailable: ${r.message || 'no answer'}`,
+    }));
+    fill(balanceSlot, hbarChart({
+      title: 'Registrar balance', rows, format: money, empty: 'No registrar connections yet.',
+      summary: rows.map((r) => `${r.label}: ${r.note}`).join('; '),
+    }));
+  }
+  load();
+}

@@ -1,0 +1,226 @@
+// admin-ops.js - the read-mostly admin pages: domains (search, detail with
+// the operation timeline and its registrar log), jobs, the mail outbox
+// (with retry) and the registrar log (filters, CSV export).
+
+import { get, post } from './api.js';
+import { h, clear, add, fill } from './dom.js';
+import {
+  when, day, timeCell, loading, errorBox, notice, table, field, input, select, button, busy,
+  toolbar, card, dl, pager, qs, badge, confirmDialog,
+} from './ui.js';
+import { timeline } from './opview.js';
+
+const DOMAIN_STATES = ['registering', 'transferring', 'renewing', 'active', 'expired', 'failed', 'cancelled', 'missing', 'transferred_away'];
+
+export function renderDomains(main, { path }) {
+  const name = path.split('/').slice(1).join('/');
+  if (name) return renderDomain(main, decodeURIComponent(name));
+  const q = input({ type: 'search', name: 'q', placeholder: 'Part of the name', 'aria-label': 'Search domains', maxlength: 253 });
+  const st = select([['', 'Any status'], ...DOMAIN_STATES.map((s) => [s, s.replace('_', ' ')])], '', { 'aria-label': 'Status', name: 'status' });
+  const form = h('form', { class: 'search-form', role: 'search' }, q, st, h('button', { type: 'submit', class: 'btn' }, 'Search'));
+  const body = h('div', {});
+  add(main, toolbar(form), body);
+  let offset = 0;
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    offset = 0;
+    load();
+  });
+  st.addEventListener('change', () => { offset = 0; load(); });
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/domains${qs({ q: q.value.trim().toLowerCase(), status: st.value, offset, limit: 50 })}`);
+      fill(body, table([
+        { title: 'Domain', cell: (d) => h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, d.unicode_name || d.name) },
+        { title: 'Status', cell: (d) => badge(d.status) },
+        { title: 'Account', cell: (d) => h('a', { href: `#/accounts/${d.account_id}` }, d.account) },
+        { title: 'Connection', cell: (d) => d.connection || '—' },
+        { title: 'Expires', cell: (d) => day(d.expires_at) },
+        { title: 'Auto-renew', cell: (d) => (d.auto_renew ? 'on' : 'off') },
+      ], res.items, { caption: 'Domains', empty: q.value || st.value ? 'No domain matches.' : 'No domains yet.' }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+async function renderDomain(main, name) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  let d;
+  try {
+    d = await get(`/api/v1/domains/${encodeURIComponent(name)}`);
+  } catch (e) {
+    fill(slot, errorBox(e), h('a', { href: '#/domains' }, 'Back to domains'));
+    return;
+  }
+  const title = main.querySelector('.page-title');
+  if (title) title.textContent = d.unicode_name || d.name;
+  const log = h('div', {});
+  fill(slot, 
+    h('p', {}, h('a', { href: '#/domains' }, '← All domains')),
+    h('div', { class: 'detail-grid' },
+      card('Domain', dl([
+        ['Status', badge(d.status)],
+        ['Account', h('a', { href: `#/accounts/${d.account_id}` }, d.account)],
+        ['Connection', d.connection ? h('a', { href: `#/registrars/${d.connection_id}` }, d.connection) : '—'],
+        ['Expires', when(d.expires_at)],
+        ['Auto-renew', d.auto_renew ? 'on' : 'off'],
+        ['Added', when(d.created_at)],
+        d.pending ? ['Pending', h('a', { href: '#/async' }, 'yes — see the Async Manager')] : null,
+      ])),
+      card('Operations', timeline(d.operations, { admin: true }))),
+    card('Registrar log', log));
+  reglogList(log, { domain: d.name }, { compact: true });
+}
+
+// reglogList - the registrar log filtered; used by the log page and the
+// domain detail.
+export function reglogList(el, filters, { compact = false } = {}) {
+  let offset = 0;
+  async function load() {
+    loading(el);
+    try {
+      const res = await get(`/api/v1/registrar-log${qs(Object.assign({}, filters, { offset, limit: compact ? 20 : 50 }))}`);
+      fill(el, table([
+        { title: 'When', cell: (r) => when(r.at) },
+        { title: 'Action', cell: (r) => h('code', {}, `${r.action} ${r.object}`) },
+        compact ? null : { title: 'Domain', cell: (r) => r.domain || '—' },
+        { title: 'Op', cell: (r) => (r.operation_id ? `#${r.operation_id}` : '—') },
+        { title: 'Outcome', cell: (r) => h('span', {}, r.outcome, r.http_status ? h('span', { class: 'muted' }, ` · HTTP ${r.http_status}`) : null) },
+        { title: 'Time', num: true, cell: (r) => `${r.duration_ms} ms` },
+        { title: 'Exchange', cell: (r) => h('details', { class: 'xml' },
+          h('summary', {}, 'Request and response'),
+          h('h3', {}, 'Request'), h('pre', {}, r.request || '—'),
+          h('h3', {}, 'Response'), h('pre', {}, r.response || '—')) },
+      ].filter(Boolean), res.items, { caption: 'Registrar log', empty: 'No registrar requests recorded.' }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(el, errorBox(e));
+    }
+  }
+  load();
+}
+
+export function renderReglog(main) {
+  const domain = input({ name: 'domain', placeholder: 'example.com', maxlength: 253, autocomplete: 'off' });
+  const op = input({ name: 'operation_id', inputmode: 'numeric', maxlength: 18, autocomplete: 'off' });
+  const action = input({ name: 'action', placeholder: 'SW_REGISTER', maxlength: 64, autocomplete: 'off' });
+  const csv = h('a', { class: 'btn', href: '/api/v1/registrar-log.csv', download: 'registrar-log.csv' }, 'Export CSV');
+  const form = h('form', { class: 'filter-form' },
+    field('Domain', domain), field('Operation id', op), field('Action', action),
+    h('div', { class: 'filter-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Filter'), csv));
+  const body = h('div', {});
+  add(main, form, body);
+  const filters = () => {
+    const f = {};
+    if (domain.value.trim()) f.domain = domain.value.trim().toLowerCase();
+    if (/^\d+$/.test(op.value.trim())) f.operation_id = op.value.trim();
+    if (action.value.trim()) f.action = action.value.trim().toUpperCase();
+    return f;
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const f = filters();
+    csv.setAttribute('href', `/api/v1/registrar-log.csv${qs(f)}`);
+    reglogList(body, f);
+  });
+  reglogList(body, {});
+}
+
+export function renderJobs(main) {
+  const st = select([['', 'All jobs'], ['ready', 'Ready'], ['held', 'Held']], '', { 'aria-label': 'State', name: 'state' });
+  const body = h('div', {});
+  add(main, h('p', { class: 'lead' }, 'Background work: async sweeps, expiry warnings, auto-renewals, mail delivery and registrar-log pruning. Read-only.'),
+    toolbar(st, button('Refresh', {}, () => load())), body);
+  let offset = 0;
+  st.addEventListener('change', () => { offset = 0; load(); });
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/jobs${qs({ state: st.value, offset, limit: 50 })}`);
+      fill(body, table([
+        { title: 'Job', cell: (j) => h('span', {}, h('code', {}, j.kind), j.dedup_key ? h('span', { class: 'muted' }, ` ${j.dedup_key}`) : null) },
+        { title: 'State', cell: (j) => (j.running ? badge('running') : badge(j.state)) },
+        { title: 'Runs', cell: (j) => timeCell(j.run_at) },
+        { title: 'Attempts', num: true, cell: (j) => String(j.attempts) },
+        { title: 'Lease', cell: (j) => (j.lease_owner ? `${j.lease_owner} until ${when(j.lease_expires_at)}` : '—') },
+        { title: 'Last error', cell: (j) => (j.last_error ? h('span', { class: 'neg' }, j.last_error) : '—') },
+      ], res.items, { caption: 'Jobs', empty: 'No jobs.' }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+export function renderMail(main, { path }) {
+  const id = path.split('/')[1];
+  if (id) return renderOneMail(main, Number(id));
+  const st = select([['', 'All mail'], ['queued', 'Queued'], ['sent', 'Sent'], ['failed', 'Failed']], '', { 'aria-label': 'State', name: 'state' });
+  const status = h('div', { 'aria-live': 'polite' });
+  const body = h('div', {});
+  add(main, toolbar(st, button('Refresh', {}, () => load())), status, body);
+  let offset = 0;
+  st.addEventListener('change', () => { offset = 0; load(); });
+  async function retry(m, btn) {
+    if (!await confirmDialog({ title: 'Send this mail again now?', confirm: 'Send again',
+      body: `"${m.subject}" to ${m.to}` })) return;
+    await busy(btn, 'Sending…', async () => {
+      clear(status);
+      try {
+        const r = await post(`/api/v1/mail/${m.id}/retry`);
+        add(status, notice(`Mail #${r.id}: ${r.state}${r.last_error ? ` — ${r.last_error}` : ''}.`, r.state === 'sent' ? 'ok' : 'info'));
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+    load();
+  }
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/mail${qs({ state: st.value, offset, limit: 50 })}`);
+      fill(body, table([
+        { title: 'Subject', cell: (m) => h('div', { class: 'subject-cell' }, h('a', { href: `#/mail/${m.id}` }, m.subject),
+          m.last_error ? h('div', { class: 'neg' }, m.last_error) : null) },
+        { title: 'To', cell: (m) => m.to },
+        { title: 'State', cell: (m) => badge(m.state) },
+        { title: 'Attempts', num: true, cell: (m) => String(m.attempts) },
+        { title: 'Queued', cell: (m) => timeCell(m.created_at) },
+        { title: 'Sent / next try', cell: (m) => (m.sent_at ? timeCell(m.sent_at) : timeCell(m.next_attempt_at)) },
+        { title: '', cell: (m) => {
+          if (m.state === 'sent') return '';
+          const b = button('Retry', { class: 'btn btn-small', 'aria-label': `Retry mail ${m.id}` }, () => retry(m, b));
+          return b;
+        } },
+      ], res.items, { caption: 'Mail outbox', empty: 'The outbox is empty.' }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+async function renderOneMail(main, id) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  try {
+    const m = await get(`/api/v1/mail/${id}`);
+    fill(slot, h('p', {}, h('a', { href: '#/mail' }, '← Outbox')),
+      card(m.subject, dl([
+        ['To', m.to], ['State', badge(m.state)], ['Message id', h('code', {}, m.message_id)],
+        ['Queued', when(m.created_at)], ['Sent', when(m.sent_at)], ['Attempts', String(m.attempts)],
+        m.last_error ? ['Last error', m.last_error] : null,
+      ]), h('pre', { class: 'mail-body' }, m.body || '')));
+  } catch (e) {
+    fill(slot, errorBox(e));
+  }
+}

@@ -1,0 +1,208 @@
+// admin-tlds.js - TLDs and prices: which connection serves each TLD, the
+// orderable terms, the price of every operation and term (term totals in
+// minor units; a blank cell removes that price) and the async windows a
+// TLD may override.
+
+import { get, put, del } from './api.js';
+import { h, clear, add, fill } from './dom.js';
+import {
+  money, moneyInput, parseMoney, duration, loading, errorBox, notice, table, field, input, select,
+  busy, confirmDialog, toolbar, button, priceTerms,
+} from './ui.js';
+
+const OPS = [['register', 'Register'], ['renew', 'Renew'], ['transfer', 'Transfer']];
+const WINDOWS = [
+  ['first_check_s', 'First check after (seconds)'],
+  ['poll_interval_s', 'Check every (seconds)'],
+  ['deadline_s', 'Registration deadline (seconds)'],
+  ['transfer_deadline_s', 'Transfer deadline (seconds)'],
+];
+
+let flash = null;
+
+export function renderTlds(main, { path }) {
+  const tld = path.split('/')[1];
+  if (tld) return renderForm(main, tld === 'new' ? null : decodeURIComponent(tld));
+  return renderList(main);
+}
+
+function priceSummary(prices, op) {
+  const terms = priceTerms(prices, op);
+  if (!terms.length) return h('span', { class: 'muted' }, 'not sold');
+  const first = terms[0];
+  return h('span', {}, `${money(prices[op][first])} / ${first}y`,
+    terms.length > 1 ? h('span', { class: 'muted' }, ` +${terms.length - 1} term${terms.length > 2 ? 's' : ''}`) : null);
+}
+
+function renderList(main) {
+  const body = h('div', {});
+  add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/tlds/new' }, 'Add TLD')), body);
+  loading(body);
+  get('/api/v1/tlds?limit=500').then((res) => {
+    fill(body, table([
+      { title: 'TLD', cell: (t) => h('a', { href: `#/tlds/${encodeURIComponent(t.tld)}` }, `.${t.tld}`) },
+      { title: 'Connection', cell: (t) => t.connection },
+      { title: 'Terms', cell: (t) => termsText(t.terms) },
+      ...OPS.map(([op, label]) => ({ title: label, cell: (t) => priceSummary(t.prices, op) })),
+      { title: 'Checks', cell: (t) => `after ${duration(t.first_check_s)}, every ${duration(t.poll_interval_s)}` },
+    ], res.items, { caption: 'TLDs and prices', empty: 'No TLDs yet. Add one and choose the connection that serves it.' }));
+  }, (e) => fill(body, errorBox(e)));
+}
+
+function termsText(terms) {
+  if (!terms || !terms.length) return '—';
+  const sorted = [...terms].sort((a, b) => a - b);
+  const contiguous = sorted.every((t, i) => i === 0 || t === sorted[i - 1] + 1);
+  return contiguous && sorted.length > 2 ? `${sorted[0]}–${sorted[sorted.length - 1]} years` : sorted.join(', ');
+}
+
+async function renderForm(main, name) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  let tld = null;
+  let conns;
+  try {
+    conns = (await get('/api/v1/connections?limit=500')).items;
+    if (name) tld = await get(`/api/v1/tlds/${encodeURIComponent(name)}`);
+  } catch (e) {
+    fill(slot, errorBox(e), h('a', { href: '#/tlds' }, 'Back to the list'));
+    return;
+  }
+  if (!conns.length) {
+    fill(slot, notice('Add a registrar connection first: every TLD is served by one.', 'info'),
+      h('a', { class: 'btn btn-primary', href: '#/registrars/new' }, 'Add connection'));
+    return;
+  }
+
+  const nameInput = input({ name: 'tld', required: true, maxlength: 63, placeholder: 'com', autocomplete: 'off' });
+  const connSel = select(conns.map((c) => [String(c.id), c.title]), tld ? tld.connection_id : conns[0].id, { name: 'connection_id' });
+  const termBoxes = [];
+  const termSet = new Set(tld ? tld.terms : [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const terms = h('fieldset', { class: 'form-group' }, h('legend', {}, 'Terms customers may order'),
+    h('div', { class: 'term-boxes' }, Array.from({ length: 10 }, (_, i) => {
+      const n = i + 1;
+      const cb = h('input', { type: 'checkbox', id: `term-${n}`, value: String(n), checked: termSet.has(n) });
+      termBoxes.push(cb);
+      return h('label', { class: 'term-box', for: `term-${n}` }, cb, `${n}y`);
+    })));
+
+  const cells = new Map();
+  const grid = h('table', { class: 'price-grid' },
+    h('caption', {}, 'Prices (term totals). A blank cell means the operation is not sold for that term.'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Term'), OPS.map(([, label]) => h('th', { scope: 'col' }, label)))),
+    h('tbody', {}, Array.from({ length: 10 }, (_, i) => {
+      const n = i + 1;
+      return h('tr', {}, h('th', { scope: 'row' }, `${n} year${n > 1 ? 's' : ''}`), OPS.map(([op, label]) => {
+        const v = tld && tld.prices[op] ? tld.prices[op][String(n)] : undefined;
+        const el = input({ name: `price-${op}-${n}`, inputmode: 'decimal', class: 'price-input',
+          'aria-label': `${label} price for ${n} year${n > 1 ? 's' : ''}`, placeholder: '—' });
+        el.value = v === undefined ? '' : moneyInput(v);
+        cells.set(`${op}:${n}`, { el, old: v });
+        return h('td', {}, el);
+      }));
+    })));
+
+  const winInputs = new Map();
+  const windows = h('fieldset', { class: 'form-group' }, h('legend', {}, 'Asynchronous windows (blank: the connection\'s)'),
+    h('div', { class: 'form-grid' }, WINDOWS.map(([key, label]) => {
+      const el = input({ name: key, inputmode: 'numeric', autocomplete: 'off',
+        placeholder: tld ? `${tld[key]} (${duration(tld[key])})` : '' });
+      const o = tld && tld.overrides ? tld.overrides[key] : null;
+      el.value = o === null || o === undefined ? '' : String(o);
+      winInputs.set(key, el);
+      return field(label, el);
+    })));
+
+  const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
+  if (flash) {
+    add(status, notice(flash, 'ok'));
+    flash = null;
+  }
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, tld ? 'Save prices' : 'Add TLD');
+  const actions = [save];
+  if (tld) {
+    actions.push(button('Remove TLD', { class: 'btn btn-danger-quiet' }, async () => {
+      if (!await confirmDialog({ title: `Remove .${tld.tld}?`, danger: true, confirm: 'Remove',
+        body: 'Customers can no longer order it. A TLD with live domains cannot be removed.' })) return;
+      try {
+        await del(`/api/v1/tlds/${encodeURIComponent(tld.tld)}`);
+        location.hash = '#/tlds';
+      } catch (e) {
+        fill(status, errorBox(e));
+      }
+    }));
+  }
+  actions.push(h('a', { class: 'btn btn-quiet-dark', href: '#/tlds' }, 'Back'));
+
+  const form = h('form', { class: 'form', novalidate: true },
+    h('div', { class: 'form-grid' },
+      tld ? h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'TLD'), h('strong', { class: 'tld-name' }, `.${tld.tld}`))
+        : field('TLD', nameInput, 'Without the leading dot, e.g. com or co.uk.'),
+      field('Served by connection', connSel)),
+    terms, h('div', { class: 'table-wrap' }, grid), windows, status,
+    h('div', { class: 'form-actions' }, actions));
+  fill(slot, form);
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(status);
+    const body = { connection_id: Number(connSel.value) };
+    body.terms = termBoxes.filter((b) => b.checked).map((b) => Number(b.value));
+    if (!body.terms.length) {
+      add(status, errorBox('Choose at least one term.'));
+      return;
+    }
+    const prices = {};
+    for (const [key, { el, old }] of cells) {
+      const [op, n] = key.split(':');
+      const t = el.value.trim();
+      el.removeAttribute('aria-invalid');
+      let v = null;
+      if (t !== '') {
+        v = parseMoney(t);
+        if (v === null) {
+          el.setAttribute('aria-invalid', 'true');
+          el.focus();
+          add(status, errorBox(`${el.getAttribute('aria-label')}: "${t}" is not an amount (e.g. 12.99).`));
+          return;
+        }
+      }
+      if (v === null && old === undefined) continue;
+      if (v === old) continue;
+      (prices[op] = prices[op] || {})[n] = v;
+    }
+    if (Object.keys(prices).length) body.prices = prices;
+    for (const [key, el] of winInputs) {
+      const t = el.value.trim();
+      if (t !== '' && !/^\d+$/.test(t)) {
+        el.focus();
+        add(status, errorBox(`${key}: a number of seconds is expected.`));
+        return;
+      }
+      const v = t === '' ? null : Number(t);
+      const old = tld && tld.overrides ? tld.overrides[key] : null;
+      if (v !== old) body[key] = v;
+    }
+    const tname = tld ? tld.tld : nameInput.value.trim().replace(/^\./, '').toLowerCase();
+    if (!tname) {
+      nameInput.focus();
+      add(status, errorBox('Enter the TLD.'));
+      return;
+    }
+    await busy(save, 'Saving…', async () => {
+      try {
+        const saved = await put(`/api/v1/tlds/${encodeURIComponent(tname)}`, body);
+        flash = `.${saved.tld} saved: served by ${saved.connection}.`;
+        if (tld) {
+          fill(main, h('h1', { class: 'page-title' }, 'TLDs and Prices'));
+          renderForm(main, saved.tld);
+        } else {
+          location.hash = `#/tlds/${encodeURIComponent(saved.tld)}`;
+        }
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+  });
+}

@@ -1,0 +1,560 @@
+// customer-pages.js - the signed-in customer's sections: domains (expiry,
+// auto-renew switch, renew), find and register a domain, transfers in and
+// their status, orders with their honest state, balance and history, and
+// the owner contact used for registrations. Every order is confirmed with
+// its charge first; a changed license agreement is shown and accepted
+// before the order is sent again.
+
+import { get, post, put, request } from './api.js';
+import { h, clear, add, fill } from './dom.js';
+import {
+  money, when, day, loading, errorBox, notice, table, field, input, select, button, busy,
+  confirmDialog, toolbar, card, dl, pager, qs, badge, opLabel, priceTerms, years, relative,
+} from './ui.js';
+import { outcomeNotice, pendingNotice, timeline } from './opview.js';
+
+// me - the caller and its account (balance), fresh each time.
+async function me() {
+  const m = await get('/api/v1/me');
+  if (!m.account) throw new Error('This login has no customer account.');
+  return m;
+}
+
+// ---- shared pieces --------------------------------------------------------
+
+export function priceTable(prices) {
+  const ops = ['register', 'renew', 'transfer'];
+  const terms = [...new Set(ops.flatMap((op) => priceTerms(prices, op)))].sort((a, b) => a - b);
+  if (!terms.length) return h('p', { class: 'muted' }, 'No prices are set for this TLD.');
+  const cell = (op, t) => (prices[op] && prices[op][String(t)] !== undefined ? money(prices[op][String(t)]) : '—');
+  return h('div', { class: 'table-wrap' }, h('table', { class: 'prices' },
+    h('caption', { class: 'sr-only' }, 'Prices per term'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Term'), h('th', { scope: 'col', class: 'num' }, 'Register'),
+      h('th', { scope: 'col', class: 'num' }, 'Renew'), h('th', { scope: 'col', class: 'num' }, 'Transfer in'))),
+    h('tbody', {}, terms.map((t) => h('tr', {}, h('th', { scope: 'row' }, years(t)),
+      ops.map((op) => h('td', { class: 'num' }, cell(op, t))))))));
+}
+
+export function lookupResult(r, actions) {
+  const avail = r.available;
+  return h('section', { class: `card lookup lookup-${avail ? 'yes' : 'no'}`, 'aria-live': 'polite' },
+    h('div', { class: 'lookup-head' },
+      h('h2', { class: 'lookup-name' }, r.unicode_name || r.domain),
+      badge(avail ? 'available' : r.availability === 'taken' ? 'taken' : r.availability)),
+    h('p', { class: 'muted' }, avail ? 'This name is available.' : (r.reason || 'This name cannot be registered.'),
+      r.premium ? ' It is a premium name.' : ''),
+    priceTable(r.prices), actions);
+}
+
+function termSelect(prices, op, attrs) {
+  const terms = priceTerms(prices, op);
+  return select(terms.map((t) => [String(t), `${years(t)} — ${money(prices[op][String(t)])}`]), terms[0] ? String(terms[0]) : '', attrs);
+}
+
+// acceptLicense - show the agreement, resolve to its sha256 once accepted
+// (or null when the customer goes back).
+async function acceptLicense(domain) {
+  const lic = await get(`/api/v1/license?domain=${encodeURIComponent(domain)}`);
+  const box = h('input', { type: 'checkbox', id: 'order-accept-license' });
+  const ok = await confirmDialog({
+    title: `Registration agreement for .${lic.tld}`,
+    body: [h('p', {}, 'The registrar serving this name asks you to accept its agreement (it is new or has changed since you last accepted it).'),
+      h('div', { class: 'agreement', tabindex: '0', role: 'region', 'aria-label': 'Registration agreement' },
+        (lic.text || '(no text)').split(/\n{2,}/).map((p) => h('p', {}, p)))],
+    extra: field('I have read and accept this agreement', box),
+    confirm: 'Accept and continue',
+    check: () => (box.checked ? null : 'Tick the box to accept the agreement, or go back.'),
+  });
+  return ok ? lic.sha256 : null;
+}
+
+// order - confirm the charge, send, handle license_required; renders the
+// outcome into out. Returns the outcome or null.
+async function order({ path, body, name, kind, amount, out, btn }) {
+  let m;
+  try {
+    m = await me();
+  } catch (e) {
+    add(out, errorBox(e));
+    return null;
+  }
+  const bal = m.account.balance;
+  const after = bal - amount;
+  const ok = await confirmDialog({
+    title: `Confirm: ${opLabel(kind).toLowerCase()} of ${name}`,
+    body: [
+      dl([['Domain', name], ['Term', years(body.term || 1)], ['Charge', h('strong', { class: 'charge' }, money(amount))],
+        ['Your balance', `${money(bal)} → ${money(after)}`]]),
+      after < -m.account.credit_limit
+        ? h('p', { class: 'form-error' }, 'Your balance is not enough for this order; it will be refused unless you add funds.')
+        : h('p', { class: 'muted' }, kind === 'transfer'
+          ? 'Transfers take several days. If the transfer fails you are refunded in full.'
+          : 'If the registry refuses the order you are refunded in full.'),
+    ],
+    confirm: `Pay ${money(amount)} and ${kind === 'register' ? 'register' : kind === 'renew' ? 'renew' : 'transfer'}`,
+  });
+  if (!ok) return null;
+  return busy(btn, 'Working…', async () => {
+    clear(out);
+    let payload = Object.assign({}, body);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const r = await post(path, payload);
+        add(out, outcomeNotice(r), h('p', {}, h('a', { href: `#/domains/${encodeURIComponent(r.operation.domain)}` }, `Go to ${name}`)));
+        return r;
+      } catch (e) {
+        if (e.code === 'license_required' && attempt === 0) {
+          const sha = await acceptLicense(name);
+          if (!sha) {
+            add(out, notice('Nothing was ordered or charged: the agreement was not accepted.', 'info'));
+            return null;
+          }
+          payload = Object.assign(payload, { license_sha256: sha });
+          continue;
+        }
+        add(out, errorBox(e), h('p', { class: 'muted' }, 'Nothing was charged.'));
+        return null;
+      }
+    }
+    return null;
+  });
+}
+
+// needContact - when the account has no owner contact, render the form
+// into el and resolve once it is saved; resolves at once otherwise.
+async function needContact(el) {
+  const m = await me();
+  const acct = await get(`/api/v1/accounts/${m.account.id}`);
+  if (acct.has_owner_contact) return true;
+  return new Promise((resolve) => {
+    fill(el, card('First, your contact details',
+      h('p', { class: 'muted' }, 'Registries need the owner\'s contact details for every domain. You enter them once; they are used for your registrations.'),
+      contactForm(m.account.id, null, () => {
+        clear(el);
+        resolve(true);
+      })));
+    el.querySelector('input')?.focus();
+  });
+}
+
+const CONTACT = [
+  ['first_name', 'First name', true, 64, 'given-name'], ['last_name', 'Last name', true, 64, 'family-name'],
+  ['org_name', 'Organization', false, 128, 'organization'], ['email', 'Email', true, 254, 'email'],
+  ['phone', 'Phone', true, 32, 'tel', '+1.4165550123 (country code, dot, number)'],
+  ['address1', 'Address', true, 128, 'address-line1'], ['address2', 'Address (line 2)', false, 128, 'address-line2'],
+  ['city', 'City', true, 64, 'address-level2'], ['state', 'State or province', false, 64, 'address-level1'],
+  ['postal_code', 'Postal code', true, 16, 'postal-code'], ['country', 'Country (2 letters)', true, 2, 'country', 'ISO code, e.g. CA, US, DE'],
+];
+
+function contactForm(accountId, current, onSaved) {
+  const inputs = new Map();
+  const status = h('div', { 'aria-live': 'polite' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save contact details');
+  const form = h('form', { class: 'form', novalidate: true, 'aria-label': 'Owner contact' },
+    h('div', { class: 'form-grid' }, CONTACT.map(([key, label, req, max, ac, hint]) => {
+      const el = input({ name: key, maxlength: max, required: req, autocomplete: ac, type: key === 'email' ? 'email' : key === 'phone' ? 'tel' : 'text' });
+      el.value = current && current[key] ? current[key] : '';
+      inputs.set(key, el);
+      return field(label + (req ? ' *' : ''), el, hint);
+    })), status, h('div', { class: 'form-actions' }, save));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(status);
+    const body = {};
+    for (const [key, label, req] of CONTACT) {
+      const el = inputs.get(key);
+      el.removeAttribute('aria-invalid');
+      let v = el.value.trim();
+      if (key === 'country') v = v.toUpperCase();
+      if (req && !v) {
+        el.setAttribute('aria-invalid', 'true');
+        el.focus();
+        add(status, errorBox(`${label} is required.`));
+        return;
+      }
+      if (v) body[key] = v;
+    }
+    await busy(save, 'Saving…', async () => {
+      try {
+        await put(`/api/v1/accounts/${accountId}/contacts/owner`, body);
+        add(status, notice('Contact details saved.', 'ok'));
+        if (onSaved) onSaved();
+      } catch (e) {
+        const el = e.field && inputs.get(e.field);
+        if (el) {
+          el.setAttribute('aria-invalid', 'true');
+          el.focus();
+        }
+        add(status, errorBox(e));
+      }
+    });
+  });
+  return form;
+}
+
+// ---- My Domains -----------------------------------------------------------
+
+function autoRenewSwitch(d, onChange) {
+  const sw = h('input', { type: 'checkbox', role: 'switch', class: 'switch', checked: d.auto_renew,
+    'aria-label': `Auto-renew ${d.unicode_name || d.name}`, disabled: d.status !== 'active' && d.status !== 'expired' });
+  sw.addEventListener('change', async () => {
+    sw.disabled = true;
+    try {
+      const r = await request('PATCH', `/api/v1/domains/${encodeURIComponent(d.name)}`, { auto_renew: sw.checked });
+      d.auto_renew = r.auto_renew;
+      if (onChange) onChange(null, r);
+    } catch (e) {
+      sw.checked = !sw.checked;
+      if (onChange) onChange(e);
+    } finally {
+      sw.disabled = false;
+    }
+  });
+  return h('label', { class: 'switch-wrap' }, sw, h('span', { class: 'switch-text' }, d.auto_renew ? 'On' : 'Off'));
+}
+
+export function renderMyDomains(main, { path }) {
+  const name = path.split('/').slice(1).join('/');
+  if (name) return renderDomain(main, decodeURIComponent(name));
+  const status = h('div', { 'aria-live': 'polite' });
+  const body = h('div', {});
+  add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/search' }, 'Register a domain'),
+    h('a', { class: 'btn', href: '#/transfers' }, 'Transfer a domain in')), status, body);
+  let offset = 0;
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/domains${qs({ offset, limit: 50 })}`);
+      fill(body, table([
+        { title: 'Domain', cell: (d) => h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, d.unicode_name || d.name) },
+        { title: 'Status', cell: (d) => badge(d.status) },
+        { title: 'Expires', cell: (d) => (d.expires_at ? h('span', {}, day(d.expires_at), h('span', { class: 'muted' }, ` (${relative(d.expires_at)})`)) : '—') },
+        { title: 'Auto-renew', cell: (d) => autoRenewSwitch(d, (e, r) => {
+          fill(status, e ? errorBox(e) : notice(`Auto-renew of ${r.unicode_name || r.name} is ${r.auto_renew ? 'on' : 'off'}.`, 'ok'));
+          load();
+        }) },
+        { title: '', cell: (d) => h('a', { class: 'btn btn-small', href: `#/domains/${encodeURIComponent(d.name)}` }, d.status === 'active' ? 'Renew / details' : 'Details') },
+      ], res.items, { caption: 'Your domains', empty: 'You have no domains yet. Find one and register it.',
+        rowAttrs: (d) => ({ 'data-domain': d.name }) }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+async function renderDomain(main, name) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  let d;
+  let lic;
+  try {
+    d = await get(`/api/v1/domains/${encodeURIComponent(name)}`);
+    lic = await get(`/api/v1/license?domain=${encodeURIComponent(d.name)}`).catch(() => null);
+  } catch (e) {
+    fill(slot, errorBox(e), h('a', { href: '#/domains' }, 'Back to your domains'));
+    return;
+  }
+  const title = main.querySelector('.page-title');
+  if (title) title.textContent = d.unicode_name || d.name;
+  const swStatus = h('div', { 'aria-live': 'polite' });
+  const pendingOp = (d.operations || []).find((o) => o.state === 'pending');
+  const renewOut = h('div', { 'aria-live': 'polite' });
+  let renewCard = null;
+  if (d.status === 'active' && lic && priceTerms(lic.prices, 'renew').length) {
+    const term = termSelect(lic.prices, 'renew', { name: 'term', id: 'renew-term' });
+    const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Renew');
+    const form = h('form', { class: 'form inline-form' }, field('Renew for', term), h('div', { class: 'form-actions' }, btn));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const t = Number(term.value);
+      const r = await order({ path: `/api/v1/domains/${encodeURIComponent(d.name)}/renew`, body: { term: t },
+        name: d.unicode_name || d.name, kind: 'renew', amount: lic.prices.renew[String(t)], out: renewOut, btn });
+      if (r) setTimeout(() => { if (location.hash.startsWith('#/domains/')) refresh(); }, 0);
+    });
+    renewCard = card('Renew', h('p', { class: 'muted' }, `Adds time to the current expiry (${when(d.expires_at)}).`), form, renewOut);
+  }
+  function refresh() {
+    fill(main, h('h1', { class: 'page-title' }, d.unicode_name || d.name));
+    renderDomain(main, d.name).then(() => {
+      // keep the last outcome visible after the refresh
+    });
+  }
+  fill(slot, 
+    h('p', {}, h('a', { href: '#/domains' }, '← Your domains')),
+    pendingOp ? pendingNotice(pendingOp) : null,
+    h('div', { class: 'detail-grid' },
+      card('Domain', dl([
+        ['Status', badge(d.status)],
+        ['Expires', d.expires_at ? `${when(d.expires_at)} (${relative(d.expires_at)})` : '—'],
+        ['Auto-renew', autoRenewSwitch(d, (e, r) => fill(swStatus, e ? errorBox(e)
+          : notice(`Auto-renew is ${r.auto_renew ? 'on: we renew it before it expires and charge your balance' : 'off: renew it yourself before it expires'}.`, 'ok')))],
+        ['Registered here', when(d.created_at)],
+      ]), swStatus),
+      renewCard),
+    card('History', timeline(d.operations)));
+  if (renewOut.firstChild) renewOut.scrollIntoView();
+}
+
+// ---- Find a Domain --------------------------------------------------------
+
+export function renderSearch(main, { path }) {
+  const initial = decodeURIComponent(path.split('/').slice(1).join('/'));
+  const name = input({ type: 'search', name: 'domain', id: 'search-domain', placeholder: 'yourname.com', maxlength: 253,
+    autocomplete: 'off', spellcheck: 'false' });
+  name.value = initial;
+  const go = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Search');
+  const form = h('form', { class: 'hero-search', role: 'search' }, h('label', { for: 'search-domain', class: 'sr-only' }, 'Domain name'), name, go);
+  const out = h('div', { class: 'lookup-slot' });
+  add(main, form, out);
+
+  async function search() {
+    const q = name.value.trim().toLowerCase();
+    if (!q) return;
+    const want = `#/search/${encodeURIComponent(q)}`;
+    if (location.hash !== want) history.replaceState(null, '', want);
+    await busy(go, 'Searching…', async () => {
+      loading(out, `Asking the registry about ${q}…`);
+      let r;
+      try {
+        r = await get(`/api/v1/lookup?name=${encodeURIComponent(q)}`);
+      } catch (e) {
+        fill(out, errorBox(e));
+        return;
+      }
+      const result = h('div', { 'aria-live': 'polite', class: 'order-result' });
+      let actions = null;
+      if (r.available && priceTerms(r.prices, 'register').length) {
+        const term = termSelect(r.prices, 'register', { name: 'term', id: 'register-term' });
+        const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Register');
+        const contactSlot = h('div', {});
+        const f = h('form', { class: 'form inline-form' }, field('Register for', term), h('div', { class: 'form-actions' }, btn));
+        f.addEventListener('submit', async (ev) => {
+          ev.preventDefault();
+          clear(result);
+          try {
+            await needContact(contactSlot);
+          } catch (e) {
+            add(result, errorBox(e));
+            return;
+          }
+          const t = Number(term.value);
+          const done = await order({ path: '/api/v1/domains/register', body: { name: r.domain, term: t }, name: r.unicode_name || r.domain,
+            kind: 'register', amount: r.prices.register[String(t)], out: result, btn });
+          // ordered: the form would offer the same name again
+          if (done) f.replaceWith(h('p', { class: 'muted' }, 'Ordered — see the result below.'));
+        });
+        actions = [f, contactSlot];
+      } else if (!r.available) {
+        actions = h('p', {}, 'Is it yours at another registrar? ', h('a', { href: `#/transfers/${encodeURIComponent(r.domain)}` }, 'Transfer it in'), '.');
+      }
+      fill(out, lookupResult(r, actions), result);
+    });
+  }
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    search();
+  });
+  if (initial) search();
+  else name.focus();
+}
+
+// ---- Transfers ------------------------------------------------------------
+
+export function renderTransfers(main, { path }) {
+  const initial = decodeURIComponent(path.split('/').slice(1).join('/'));
+  const name = input({ name: 'domain', id: 'transfer-domain', maxlength: 253, autocomplete: 'off', spellcheck: 'false', placeholder: 'yourname.com' });
+  name.value = initial;
+  const auth = input({ name: 'auth_code', id: 'transfer-auth', maxlength: 256, autocomplete: 'off', type: 'password' });
+  const termSlot = h('div', {});
+  const out = h('div', { 'aria-live': 'polite' });
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Transfer');
+  let lic = null;
+  let term = null;
+  const form = h('form', { class: 'form card', novalidate: true, 'aria-label': 'Transfer a domain in' },
+    h('div', { class: 'form-grid' }, field('Domain', name), field('Authorization code', auth, 'From the registrar the domain is at now (also called EPP or auth code).')),
+    termSlot, out, h('div', { class: 'form-actions' }, btn));
+  const list = h('div', {});
+  add(main, form, h('h2', { class: 'section-title' }, 'Your transfers'), list);
+
+  async function prices() {
+    clear(termSlot);
+    lic = null;
+    term = null;
+    const q = name.value.trim().toLowerCase();
+    if (!q.includes('.')) return;
+    try {
+      lic = await get(`/api/v1/license?domain=${encodeURIComponent(q)}`);
+      if (!priceTerms(lic.prices, 'transfer').length) {
+        add(termSlot, notice(`Transfers of .${lic.tld} are not offered.`, 'info'));
+        return;
+      }
+      term = termSelect(lic.prices, 'transfer', { name: 'term', id: 'transfer-term' });
+      add(termSlot, field('Term (added on transfer)', term));
+    } catch (e) {
+      add(termSlot, errorBox(e));
+    }
+  }
+  name.addEventListener('change', prices);
+  if (initial) prices();
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    const q = name.value.trim().toLowerCase();
+    if (!q || !auth.value) {
+      add(out, errorBox('Enter the domain and its authorization code.'));
+      return;
+    }
+    if (!lic || lic.domain !== q) await prices();
+    if (!term) return;
+    try {
+      await needContact(out);
+    } catch (e) {
+      add(out, errorBox(e));
+      return;
+    }
+    const t = Number(term.value);
+    const r = await order({ path: '/api/v1/domains/transfer', body: { name: q, term: t, auth_code: auth.value }, name: q,
+      kind: 'transfer', amount: lic.prices.transfer[String(t)], out, btn });
+    if (r) {
+      auth.value = '';
+      load();
+    }
+  });
+
+  async function check(op, btn, slot) {
+    await busy(btn, 'Checking…', async () => {
+      clear(slot);
+      try {
+        const s = await get(`/api/v1/domains/${encodeURIComponent(op.domain)}/transfer-status`);
+        add(slot, h('span', { class: 'muted' }, `Registrar says: ${s.status || 'no status yet'}${s.reason ? ` — ${s.reason}` : ''}`));
+        if (s.operation && s.operation.state !== op.state) load();
+      } catch (e) {
+        add(slot, errorBox(e));
+      }
+    });
+  }
+
+  async function load() {
+    loading(list);
+    try {
+      const res = await get('/api/v1/operations?kind=transfer&limit=50');
+      fill(list, table([
+        { title: 'Domain', cell: (op) => h('a', { href: `#/domains/${encodeURIComponent(op.domain)}` }, op.unicode_name || op.domain) },
+        { title: 'State', cell: (op) => badge(op.state) },
+        { title: 'Registrar status', cell: (op) => op.transfer_status || '—' },
+        { title: 'Ordered', cell: (op) => when(op.created_at) },
+        { title: 'Charged', num: true, cell: (op) => money(op.amount) },
+        { title: 'Status', cell: (op) => {
+          const slot = h('div', {});
+          if (op.state !== 'pending') return op.state === 'succeeded' ? 'Completed' : 'Refunded';
+          const b = button('Check status', { class: 'btn btn-small' }, () => check(op, b, slot));
+          return h('div', {}, b, slot);
+        } },
+      ], res.items, { caption: 'Your transfers', empty: 'No transfers yet.' }));
+    } catch (e) {
+      fill(list, errorBox(e));
+    }
+  }
+  load();
+}
+
+// ---- Orders ---------------------------------------------------------------
+
+export function renderOrders(main) {
+  const body = h('div', {});
+  const st = select([['', 'All orders'], ['pending', 'Pending'], ['succeeded', 'Completed'], ['failed', 'Failed'],
+    ['timed_out', 'Timed out'], ['cancelled', 'Cancelled']], '', { 'aria-label': 'Show', name: 'state' });
+  add(main, toolbar(st), body);
+  let offset = 0;
+  st.addEventListener('change', () => { offset = 0; load(); });
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/operations${qs({ state: st.value, offset, limit: 50 })}`);
+      const pend = res.items.filter((o) => o.state === 'pending');
+      fill(body, 
+        pend.map((op) => pendingNotice(op)),
+        table([
+          { title: 'Order', cell: (op) => h('span', {}, `${opLabel(op.kind)} of `, h('a', { href: `#/domains/${encodeURIComponent(op.domain)}` }, op.unicode_name || op.domain)) },
+          { title: 'Term', cell: (op) => years(op.term) },
+          { title: 'State', cell: (op) => badge(op.state) },
+          { title: 'Ordered', cell: (op) => when(op.created_at) },
+          { title: 'Charged', num: true, cell: (op) => h('span', {}, money(op.amount),
+            ['failed', 'timed_out', 'cancelled'].includes(op.state) ? h('span', { class: 'muted' }, ' refunded') : null) },
+          { title: 'Details', cell: (op) => (op.state === 'pending' ? h('span', { class: 'muted' }, `Waiting for the registry; next check ${relative(op.next_check_at)}`) : (op.state === 'succeeded' ? '—' : op.pending_reason || '—')) },
+        ], res.items, { caption: 'Your orders', empty: 'No orders yet.' }),
+        pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+// ---- Balance and History --------------------------------------------------
+
+export async function renderBalance(main) {
+  const top = h('div', {});
+  const body = h('div', {});
+  add(main, top, body);
+  loading(top);
+  let m;
+  try {
+    m = await me();
+  } catch (e) {
+    fill(top, errorBox(e));
+    return;
+  }
+  const a = m.account;
+  fill(top, h('div', { class: 'tiles' },
+    h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, 'Balance'),
+      h('span', { class: `tile-value${a.balance < 0 ? ' neg' : ''}`, id: 'customer-balance' }, money(a.balance))),
+    a.credit_limit ? h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, 'Credit allowed'), h('span', { class: 'tile-value' }, money(a.credit_limit))) : null,
+    h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, 'Domains'), h('span', { class: 'tile-value' }, String(a.domains)))),
+  h('p', { class: 'muted' }, 'To add funds, contact your provider. Charges of orders that fail, time out or are cancelled are refunded automatically.'));
+  let offset = 0;
+  async function load() {
+    loading(body);
+    try {
+      const res = await get(`/api/v1/accounts/${a.id}/history${qs({ offset, limit: 50 })}`);
+      fill(body, table([
+        { title: 'Date', cell: (l) => when(l.at) },
+        { title: 'Kind', cell: (l) => badge(l.kind) },
+        { title: 'Description', cell: (l) => l.memo || l.ref || '—' },
+        { title: 'Amount', num: true, cell: (l) => h('span', { class: l.amount < 0 ? 'neg' : 'pos' }, money(l.amount)) },
+        { title: 'Balance', num: true, cell: (l) => money(l.balance_after) },
+      ], res.items, { caption: 'Balance history', empty: 'No charges, refunds or credits yet.',
+        rowAttrs: (l) => ({ 'data-kind': l.kind }) }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+// ---- Contact Details ------------------------------------------------------
+
+export async function renderProfile(main) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  try {
+    const m = await me();
+    let cur = null;
+    try {
+      cur = await get(`/api/v1/accounts/${m.account.id}/contacts/owner`);
+    } catch (e) {
+      if (e.status !== 404) throw e;
+    }
+    fill(slot, card('Owner contact',
+      h('p', { class: 'muted' }, cur ? 'Used for your new registrations and transfers.' : 'Not set yet: you need it before your first registration.'),
+      contactForm(m.account.id, cur, null)));
+  } catch (e) {
+    fill(slot, errorBox(e));
+  }
+}
