@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -143,6 +144,31 @@ static void get_string(struct config *cfg, const char *key, char **out)
     }
 }
 
+#ifndef REGMAN_DATADIR
+#define REGMAN_DATADIR "/usr/local/share"
+#endif
+
+static bool is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* default_templates_dir - the installed templates, else the source tree's
+ * (a build run from its checkout), else "templates". */
+static char *default_templates_dir(void)
+{
+    char *p = xasprintf("%s/regman/templates", REGMAN_DATADIR);
+    if (is_dir(p))
+        return p;
+    free(p);
+#ifdef REGMAN_SOURCE_TEMPLATES
+    if (is_dir(REGMAN_SOURCE_TEMPLATES))
+        return xstrdup(REGMAN_SOURCE_TEMPLATES);
+#endif
+    return xstrdup("templates");
+}
+
 int mail_config_load(struct config *cfg, struct mail_config *mc,
                      struct rm_err *err)
 {
@@ -205,8 +231,18 @@ int mail_config_load(struct config *cfg, struct mail_config *mc,
     if (mc->retry_max_s < mc->retry_min_s)
         return rm_err_set(err, RM_EINVAL,
                           "%s: [mail] retry_max_s is below retry_min_s", where);
+    if (mc->templates_dir && mc->templates_dir[0] != '/' && cfg->path &&
+        strchr(cfg->path, '/')) {
+        /* relative to the configuration file, not to wherever the daemon
+         * happens to be started */
+        const char *slash = strrchr(cfg->path, '/');
+        char *abs = xasprintf("%.*s/%s", (int)(slash - cfg->path), cfg->path,
+                              mc->templates_dir);
+        free(mc->templates_dir);
+        mc->templates_dir = abs;
+    }
     if (!mc->templates_dir)
-        mc->templates_dir = xstrdup("templates");
+        mc->templates_dir = default_templates_dir();
     return 0;
 }
 

@@ -9,13 +9,12 @@
 
 #include "util/clock.h"
 
-/* Upper bounds of the latency buckets, in milliseconds (the log's unit)
- * and as Prometheus "le" labels in seconds. */
-static const int64_t bucket_ms[] = {25,   50,   100,   250,   500,  1000,
-                                    2500, 5000, 10000, 30000, 60000};
+/* Upper bounds of the latency buckets as Prometheus "le" labels in
+ * seconds; the query below counts the same bounds in milliseconds (the
+ * log's unit): 25 50 100 250 500 1000 2500 5000 10000 30000 60000. */
 static const char *const bucket_le[] = {
     "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60"};
-#define NBUCKETS (sizeof bucket_ms / sizeof bucket_ms[0])
+#define NBUCKETS (sizeof bucket_le / sizeof bucket_le[0])
 
 /* by_label - "SELECT label, count" rows into samples of one label, with
  * every name of fixed emitted (0 when absent). */

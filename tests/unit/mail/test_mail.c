@@ -598,8 +598,24 @@ static void test_config_table(void **state)
                      cases[i].rc);
         if (rc == 0) {
             assert_int_equal(mc.tls, cases[i].tls);
-            assert_string_equal(mc.templates_dir, "templates");
+            /* no templates key: the installed or source-tree templates */
+            assert_non_null(strstr(mc.templates_dir, "templates"));
         }
+        mail_config_release(&mc);
+        config_free(&cfg);
+    }
+
+    /* a relative templates path is taken from the config file's dir */
+    {
+        struct config cfg;
+        struct mail_config mc;
+        const char *t = "[mail]\ntemplates = tpl\n";
+        assert_int_equal(
+            config_parse("/etc/regman/regman.conf", t, strlen(t), &cfg, NULL),
+            0);
+        mail_config_init(&mc);
+        assert_int_equal(mail_config_load(&cfg, &mc, NULL), 0);
+        assert_string_equal(mc.templates_dir, "/etc/regman/tpl");
         mail_config_release(&mc);
         config_free(&cfg);
     }
