@@ -60,6 +60,17 @@ static int exit_for_outcome(int outcome)
     }
 }
 
+/* lookup_fail - a registrar that did not answer usefully is a refusal
+ * (exit 1) with its message, not bad input. */
+static int lookup_fail(int rc, struct rm_err *err)
+{
+    if (rc == RM_EIO || rc == RM_EPROTO) {
+        fprintf(stderr, "regman: %s\n", err->msg);
+        return EXIT_REFUSED;
+    }
+    return cli_fail(rc, err);
+}
+
 static json_t *result_json(const char *name, const struct ops_result *r)
 {
     json_t *j = json_object();
@@ -111,6 +122,51 @@ static size_t split_ns(char *buf, const char **out, size_t max)
     return n;
 }
 
+/* domain_ops - the operations of domain did, oldest first: appended to
+ * ops as JSON, or (ops NULL) printed one a line. */
+static int domain_ops(struct app *app, int64_t did, json_t *ops,
+                      struct rm_err *err)
+{
+    static const char sql_ops[] =
+        "SELECT id, kind, state, term, amount, COALESCE(pending_reason, ''), "
+        "created_at, COALESCE(finished_at, 0), COALESCE(deadline_at, 0), "
+        "COALESCE(registrar_order_id, ''), COALESCE(last_answer, '') "
+        "FROM operations WHERE domain_id = ? ORDER BY id";
+    struct store_stmt *so;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
+        return rc;
+    store_bind_int64(so, 1, did);
+    while (store_step(so, err) == STORE_ROW) {
+        char m[MONEY_STR_MAX];
+        if (!ops) {
+            printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n",
+                   store_col_int64(so, 0), store_col_text(so, 1),
+                   store_col_text(so, 2), store_col_int64(so, 3),
+                   money_format(store_col_int64(so, 4), m),
+                   *store_col_text(so, 5) ? ": " : "", store_col_text(so, 5));
+            continue;
+        }
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(store_col_int64(so, 0)));
+        json_object_set_new(o, "kind", json_string(store_col_text(so, 1)));
+        json_object_set_new(o, "state", json_string(store_col_text(so, 2)));
+        json_object_set_new(o, "term", json_integer(store_col_int64(so, 3)));
+        json_object_set_new(o, "amount", cli_money(store_col_int64(so, 4)));
+        json_object_set_new(o, "reason", json_string(store_col_text(so, 5)));
+        json_object_set_new(o, "created_at", cli_time(store_col_int64(so, 6)));
+        json_object_set_new(o, "finished_at", cli_time(store_col_int64(so, 7)));
+        json_object_set_new(o, "deadline_at", cli_time(store_col_int64(so, 8)));
+        json_object_set_new(o, "order_id", json_string(store_col_text(so, 9)));
+        json_object_set_new(o, "last_answer",
+                            json_string(store_col_text(so, 10)));
+        json_array_append_new(ops, o);
+    }
+    store_stmt_release(so);
+    return 0;
+}
+
 struct dom_list_row {
     int64_t id, expires, account_id;
     char name[254], unicode[1025], status[24], account[72], conn[72];
@@ -128,13 +184,8 @@ static int list_domains(struct app *app, const char *account,
         "WHERE (? = 0 OR d.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
         "d.status = ?) AND (CAST(? AS TEXT) IS NULL OR d.name = ?) "
         "ORDER BY d.name, d.id";
-    static const char sql_ops[] =
-        "SELECT id, kind, state, term, amount, COALESCE(pending_reason, ''), "
-        "created_at, COALESCE(finished_at, 0), COALESCE(deadline_at, 0), "
-        "COALESCE(registrar_order_id, ''), COALESCE(last_answer, '') "
-        "FROM operations WHERE domain_id = ? ORDER BY id";
     struct account a = {0};
-    struct store_stmt *s, *so;
+    struct store_stmt *s;
     json_t *arr = json ? json_array() : NULL;
     static const char *head[] = {"ID",      "NAME",    "STATUS",
                                  "EXPIRES", "ACCOUNT", "CONNECTION"};
@@ -174,36 +225,11 @@ static int list_domains(struct app *app, const char *account,
                                 json_string(store_col_text(s, 6)));
             if (name) {
                 json_t *ops = json_array();
-                if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
+                if ((rc = domain_ops(app, did, ops, err)) < 0) {
+                    json_decref(ops);
+                    json_decref(j);
                     break;
-                store_bind_int64(so, 1, did);
-                while (store_step(so, err) == STORE_ROW) {
-                    json_t *o = json_object();
-                    json_object_set_new(o, "id",
-                                        json_integer(store_col_int64(so, 0)));
-                    json_object_set_new(o, "kind",
-                                        json_string(store_col_text(so, 1)));
-                    json_object_set_new(o, "state",
-                                        json_string(store_col_text(so, 2)));
-                    json_object_set_new(o, "term",
-                                        json_integer(store_col_int64(so, 3)));
-                    json_object_set_new(o, "amount",
-                                        cli_money(store_col_int64(so, 4)));
-                    json_object_set_new(o, "reason",
-                                        json_string(store_col_text(so, 5)));
-                    json_object_set_new(o, "created_at",
-                                        cli_time(store_col_int64(so, 6)));
-                    json_object_set_new(o, "finished_at",
-                                        cli_time(store_col_int64(so, 7)));
-                    json_object_set_new(o, "deadline_at",
-                                        cli_time(store_col_int64(so, 8)));
-                    json_object_set_new(o, "order_id",
-                                        json_string(store_col_text(so, 9)));
-                    json_object_set_new(o, "last_answer",
-                                        json_string(store_col_text(so, 10)));
-                    json_array_append_new(ops, o);
                 }
-                store_stmt_release(so);
                 json_object_set_new(j, "operations", ops);
             }
             json_array_append_new(arr, j);
@@ -215,19 +241,8 @@ static int list_domains(struct app *app, const char *account,
             cli_kv("expires", "%s", exp);
             cli_kv("account", "%s", store_col_text(s, 5));
             cli_kv("connection", "%s", store_col_text(s, 6));
-            if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
+            if ((rc = domain_ops(app, did, NULL, err)) < 0)
                 break;
-            store_bind_int64(so, 1, did);
-            while (store_step(so, err) == STORE_ROW) {
-                char m[MONEY_STR_MAX];
-                printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n",
-                       store_col_int64(so, 0), store_col_text(so, 1),
-                       store_col_text(so, 2), store_col_int64(so, 3),
-                       money_format(store_col_int64(so, 4), m),
-                       *store_col_text(so, 5) ? ": " : "",
-                       store_col_text(so, 5));
-            }
-            store_stmt_release(so);
         } else {
             cli_table_row(&t, id, store_col_text(s, 1), store_col_text(s, 3),
                           exp, store_col_text(s, 5), store_col_text(s, 6));
@@ -309,10 +324,7 @@ int cmd_domain(int argc, char **argv)
         rc = ops_lookup(app, pos[1], &lk, &err);
         app_close(app);
         if (rc < 0)
-            return rc == RM_EIO || rc == RM_EPROTO
-                       ? (fprintf(stderr, "regman: %s\n", err.msg),
-                          EXIT_REFUSED)
-                       : cli_fail(rc, &err);
+            return lookup_fail(rc, &err);
         if (com.json) {
             json_t *j = json_object(), *p = json_object();
             json_object_set_new(j, "domain", json_string(lk.name.ascii));
@@ -353,10 +365,7 @@ int cmd_domain(int argc, char **argv)
         rc = ops_transfer_status(app, pos[1], account, &ts, &err);
         app_close(app);
         if (rc < 0)
-            return rc == RM_EIO || rc == RM_EPROTO
-                       ? (fprintf(stderr, "regman: %s\n", err.msg),
-                          EXIT_REFUSED)
-                       : cli_fail(rc, &err);
+            return lookup_fail(rc, &err);
         if (com.json) {
             json_t *j = ts.own ? result_json(pos[1], &ts.op) : json_object();
             json_object_set_new(j, "own_transfer", json_boolean(ts.own));

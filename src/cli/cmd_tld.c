@@ -123,16 +123,12 @@ int cmd_tld(int argc, char **argv)
     rm_err_clear(&err);
     if (strcmp(sub, "set") == 0) {
         struct tld t;
-        char name[NAME_MAX_ASCII + 1];
         r.tld = pos[1];
         r.prices = prices.v;
         r.nprices = prices.n;
         r.unprices = unprices.v;
         r.nunprices = unprices.n;
-        rc = tld_set(app, &r, &err);
-        if (rc == 0 &&
-            (rc = tld_normalize(pos[1], name, sizeof name, &err)) == 0 &&
-            (rc = tld_get(app, name, &t, &err)) == 0) {
+        if ((rc = tld_set_get(app, &r, &t, &err)) == 0) {
             if (com.json)
                 cli_json_print(tld_json(&t));
             else

@@ -126,6 +126,11 @@ int conn_check_text(const char *what, const char *s, size_t max,
     return 0;
 }
 
+const char *conn_edit_missing(const struct conn_edit *e)
+{
+    return !e->title ? "title" : !e->login ? "login" : !e->key ? "key" : NULL;
+}
+
 void conn_release(struct conn *c)
 {
     free(c->license_text);
@@ -497,7 +502,7 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
     int rc;
 
     defaults(&c);
-    if (!e->title || !e->login || !e->key) {
+    if (conn_edit_missing(e)) {
         rc = rm_err_set(err, RM_EINVAL,
                         "a connection needs a title, a login and a key");
         goto out;

@@ -60,6 +60,10 @@ struct conn_edit {
 
 void conn_release(struct conn *c);
 
+/* conn_edit_missing - the first field conn_add requires that e leaves
+ * out ("title", "login" or "key"), or NULL when all are there. */
+const char *conn_edit_missing(const struct conn_edit *e);
+
 int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
              struct rm_err *err);
 int conn_edit(struct app *app, const char *title_or_id,

@@ -84,6 +84,26 @@ static void copy_col(char *dst, size_t n, struct store_stmt *s, int col)
     snprintf(dst, n, "%s", t ? t : "");
 }
 
+/* first_row - sql with ?1 bound (to key, or to id when key is NULL),
+ * stepped once: STORE_ROW with *s for the caller to read and release;
+ * STORE_DONE or < 0 with *s released. */
+static int first_row(struct store *st, const char *sql, const char *key,
+                     int64_t id, struct store_stmt **s, struct rm_err *err)
+{
+    int rc;
+
+    if ((rc = store_prepare(st, sql, s, err)) < 0)
+        return rc;
+    if (key)
+        store_bind_text(*s, 1, key);
+    else
+        store_bind_int64(*s, 1, id);
+    rc = store_step(*s, err);
+    if (rc != STORE_ROW)
+        store_stmt_release(*s);
+    return rc;
+}
+
 /* load_account - the row of account id, or RM_ENOTFOUND. */
 static int load_account(struct store *st, int64_t id, struct acct *a,
                         struct rm_err *err)
@@ -91,12 +111,8 @@ static int load_account(struct store *st, int64_t id, struct acct *a,
     static const char sql[] = "SELECT id, name, kind, currency, balance, "
                               "credit_limit FROM accounts WHERE id = ?";
     struct store_stmt *s;
-    int rc;
+    int rc = first_row(st, sql, NULL, id, &s, err);
 
-    if ((rc = store_prepare(st, sql, &s, err)) < 0)
-        return rc;
-    store_bind_int64(s, 1, id);
-    rc = store_step(s, err);
     if (rc == STORE_ROW) {
         a->id = store_col_int64(s, 0);
         copy_col(a->name, sizeof a->name, s, 1);
@@ -104,11 +120,11 @@ static int load_account(struct store *st, int64_t id, struct acct *a,
         copy_col(a->currency, sizeof a->currency, s, 3);
         a->balance = store_col_int64(s, 4);
         a->credit_limit = store_col_int64(s, 5);
+        store_stmt_release(s);
         rc = 0;
     } else if (rc == STORE_DONE) {
         rc = rm_err_set(err, RM_ENOTFOUND, "ledger: no account %" PRId64, id);
     }
-    store_stmt_release(s);
     return rc;
 }
 
@@ -118,20 +134,16 @@ static int system_account(struct store *st, const char *kind, int64_t *id,
 {
     static const char sql[] = "SELECT id FROM accounts WHERE kind = ?";
     struct store_stmt *s;
-    int rc;
+    int rc = first_row(st, sql, kind, 0, &s, err);
 
-    if ((rc = store_prepare(st, sql, &s, err)) < 0)
-        return rc;
-    store_bind_text(s, 1, kind);
-    rc = store_step(s, err);
     if (rc == STORE_ROW) {
         *id = store_col_int64(s, 0);
+        store_stmt_release(s);
         rc = 0;
     } else if (rc == STORE_DONE) {
         rc = rm_err_set(err, RM_EINTERNAL,
                         "ledger: the system account '%s' is missing", kind);
     }
-    store_stmt_release(s);
     return rc;
 }
 
@@ -172,10 +184,7 @@ static int find_posting(struct store *st, const char *key, int64_t *id,
     int rc;
 
     *id = 0;
-    if ((rc = store_prepare(st, sql, &s, err)) < 0)
-        return rc;
-    store_bind_text(s, 1, key);
-    rc = store_step(s, err);
+    rc = first_row(st, sql, key, 0, &s, err);
     if (rc == STORE_ROW) {
         *id = store_col_int64(s, 0);
         if (kind_from_name(store_col_text(s, 1), kind) < 0)
@@ -185,10 +194,10 @@ static int find_posting(struct store *st, const char *key, int64_t *id,
         else
             rc = 0;
         *op_id = store_col_int64(s, 2);
+        store_stmt_release(s);
     } else if (rc == STORE_DONE) {
         rc = 0;
     }
-    store_stmt_release(s);
     return rc;
 }
 
@@ -395,24 +404,20 @@ static int load_op(struct store *st, int64_t op_id, struct op_row *o,
         "FROM operations o JOIN domains d ON d.id = o.domain_id "
         "WHERE o.id = ?";
     struct store_stmt *s;
-    int rc;
+    int rc = first_row(st, sql, NULL, op_id, &s, err);
 
-    if ((rc = store_prepare(st, sql, &s, err)) < 0)
-        return rc;
-    store_bind_int64(s, 1, op_id);
-    rc = store_step(s, err);
     if (rc == STORE_ROW) {
         const char *k = store_col_text(s, 2), *d = store_col_text(s, 3);
         o->account_id = store_col_int64(s, 0);
         o->amount = store_col_int64(s, 1);
         snprintf(o->memo, sizeof o->memo, "%s %s %" PRId64 "y", k ? k : "",
                  d ? d : "", store_col_int64(s, 4));
+        store_stmt_release(s);
         rc = 0;
     } else if (rc == STORE_DONE) {
         rc = rm_err_set(err, RM_ENOTFOUND, "ledger: no operation %" PRId64,
                         op_id);
     }
-    store_stmt_release(s);
     if (rc == 0 && o->amount < 0)
         rc = rm_err_set(err, RM_EINTERNAL,
                         "ledger: operation %" PRId64 " has a negative fee",

@@ -320,6 +320,55 @@ static int fatal(int rc)
     return rc == RM_EIO;
 }
 
+/* step_fail - item d failed with rc/e: counted; a store failure (fatal)
+ * also ends the step, returning rc with e in the step's err. */
+static int step_fail(struct step *st, const char *what, const char *domain,
+                     int rc, const struct rm_err *e)
+{
+    note_error(st->s, &st->first, what, domain, e);
+    if (fatal(rc)) {
+        *st->err = *e;
+        return rc;
+    }
+    return 0;
+}
+
+/* days_left - whole days (rounded up) until d expires, as text. */
+static char *days_left(const struct lifecycle_ctx *c,
+                       const struct lifecycle_domain *d, char *buf, size_t n)
+{
+    snprintf(buf, n, "%" PRId64,
+             (d->expires_at - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
+    return buf;
+}
+
+/* notice_mail - in one write transaction: the notice kind of d, and when
+ * it is new and to is set, its mail from template kind. 1 when the notice
+ * is new, 0 when it was there, or < 0. */
+static int notice_mail(struct lifecycle_ctx *c,
+                       const struct lifecycle_domain *d, const char *kind,
+                       const char *to, const struct tmpl_var *vars,
+                       size_t nvars, struct rm_err *e)
+{
+    struct app *app = c->app;
+    char key[128];
+    int rc, fresh;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
+        return rc;
+    fresh = rc = notice_add(app, d->domain_id, kind, d->expires_at, c->now, e);
+    if (rc == 1 && to) {
+        snprintf(key, sizeof key, "notice:%" PRId64 ":%s:%" PRId64,
+                 d->domain_id, kind, d->expires_at);
+        rc = mail_queue_template(app->st, c->mc, key, to, kind, vars, nvars,
+                                 c->now, NULL, e);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, e);
+    store_rollback(app->st);
+    return rc < 0 ? rc : fresh;
+}
+
 /* --- warnings ------------------------------------------------------------- */
 
 static int warn_one(const struct lifecycle_domain *d, void *arg)
@@ -329,49 +378,28 @@ static int warn_one(const struct lifecycle_domain *d, void *arg)
     struct app *app = c->app;
     struct account a;
     struct rm_err e;
-    char key[128], exp[16], left[24];
-    int rc, fresh;
+    char exp[16], left[24];
+    int rc;
 
     if (!keep_going(c))
         return 1;
     if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
-        goto fail;
-    snprintf(left, sizeof left, "%" PRId64,
-             (d->expires_at - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
+        return step_fail(st, "expiry warning", d->name, rc, &e);
     struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", d->unicode},
         {"expires", ymd(d->expires_at, exp, sizeof exp)},
-        {"days_left", left},
+        {"days_left", days_left(c, d, left, sizeof left)},
         {"auto_renew", d->auto_renew ? "on" : "off"},
     };
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, &e)) < 0)
-        goto fail;
-    fresh = rc = notice_add(app, d->domain_id, "expiry_warning", d->expires_at,
-                            c->now, &e);
-    if (rc == 1 && a.email[0]) {
-        snprintf(key, sizeof key, "notice:%" PRId64 ":expiry_warning:%" PRId64,
-                 d->domain_id, d->expires_at);
-        rc = mail_queue_template(app->st, c->mc, key, a.email, "expiry_warning",
-                                 vars, sizeof vars / sizeof vars[0], c->now,
-                                 NULL, &e);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, &e);
-    store_rollback(app->st);
+    rc = notice_mail(c, d, "expiry_warning", a.email[0] ? a.email : NULL, vars,
+                     sizeof vars / sizeof vars[0], &e);
     if (rc < 0)
-        goto fail;
-    if (fresh == 1) {
+        return step_fail(st, "expiry warning", d->name, rc, &e);
+    if (rc == 1) {
         st->s->warned++;
         rm_log(LOG_INFO, "lifecycle: %s: expiry warning (expires %s)%s",
                d->name, exp, a.email[0] ? "" : ", no address");
-    }
-    return 0;
-fail:
-    note_error(st->s, &st->first, "expiry warning", d->name, &e);
-    if (fatal(rc)) {
-        *st->err = e;
-        return rc;
     }
     return 0;
 }
@@ -657,12 +685,7 @@ static int renew_one(const struct lifecycle_domain *d, void *arg)
     }
     return 0;
 fail:
-    note_error(s, &st->first, "auto-renew", d->name, &e);
-    if (fatal(rc)) {
-        *st->err = e;
-        return rc;
-    }
-    return 0;
+    return step_fail(st, "auto-renew", d->name, rc, &e);
 }
 
 /* last_reason - one line on why d is still not renewed. */
@@ -714,50 +737,30 @@ static int last_one(const struct lifecycle_domain *d, void *arg)
     struct app *app = c->app;
     struct account a;
     struct rm_err e;
-    char key[128], exp[16], left[24], reason[512];
-    int rc, fresh;
+    char exp[16], left[24], reason[512];
+    int rc;
 
     if (!keep_going(c))
         return 1;
     if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
-        goto fail;
+        return step_fail(st, "last chance", d->name, rc, &e);
     last_reason(app, d, reason, sizeof reason);
-    snprintf(left, sizeof left, "%" PRId64,
-             (d->expires_at - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
     struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", d->unicode},
         {"expires", ymd(d->expires_at, exp, sizeof exp)},
-        {"days_left", left},
+        {"days_left", days_left(c, d, left, sizeof left)},
         {"reason", reason},
     };
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, &e)) < 0)
-        goto fail;
-    fresh = rc =
-        notice_add(app, d->domain_id, "last_chance", d->expires_at, c->now, &e);
-    if (rc == 1) {
-        snprintf(key, sizeof key, "notice:%" PRId64 ":last_chance:%" PRId64,
-                 d->domain_id, d->expires_at);
-        rc = mail_queue_template(
-            app->st, c->mc, key, c->mc->admin, "last_chance", vars,
-            sizeof vars / sizeof vars[0], c->now, NULL, &e);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, &e);
-    store_rollback(app->st);
+    /* the caller runs this only with an admin address */
+    rc = notice_mail(c, d, "last_chance", c->mc->admin, vars,
+                     sizeof vars / sizeof vars[0], &e);
     if (rc < 0)
-        goto fail;
-    if (fresh == 1) {
+        return step_fail(st, "last chance", d->name, rc, &e);
+    if (rc == 1) {
         st->s->last_chance++;
         rm_log(LOG_WARN, "lifecycle: %s: last chance, expires %s: %s", d->name,
                exp, reason);
-    }
-    return 0;
-fail:
-    note_error(st->s, &st->first, "last chance", d->name, &e);
-    if (fatal(rc)) {
-        *st->err = e;
-        return rc;
     }
     return 0;
 }

@@ -137,6 +137,33 @@ static int override(const char *what, const char *v, int64_t min, int64_t *cur,
     return conn_parse_duration(what, v, min, 365 * 86400, cur, err);
 }
 
+/* price_row - set (amount >= 0) or remove (TLD_NOPRICE) one price;
+ * inside the caller's write transaction. */
+static int price_row(struct app *app, const char *tld, enum tld_op op, int term,
+                     int64_t amount, struct rm_err *err)
+{
+    static const char sql_price[] =
+        "INSERT INTO tld_prices (tld, operation, term, amount) VALUES (?, ?, "
+        "?, ?) ON CONFLICT (tld, operation, term) DO UPDATE SET amount = "
+        "excluded.amount";
+    static const char sql_unprice[] = "DELETE FROM tld_prices WHERE tld = ? "
+                                      "AND operation = ? AND term = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, amount >= 0 ? sql_price : sql_unprice, &s,
+                            err)) < 0)
+        return rc;
+    store_bind_text(s, 1, tld);
+    store_bind_text(s, 2, tld_op_name(op));
+    store_bind_int64(s, 3, term);
+    if (amount >= 0)
+        store_bind_int64(s, 4, amount);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc;
+}
+
 int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
 {
     static const char sql_up[] =
@@ -148,12 +175,6 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
         "poll_interval_s = excluded.poll_interval_s, deadline_reg_s = "
         "excluded.deadline_reg_s, deadline_xfer_s = excluded.deadline_xfer_s, "
         "updated_at = excluded.updated_at";
-    static const char sql_price[] =
-        "INSERT INTO tld_prices (tld, operation, term, amount) VALUES (?, ?, "
-        "?, ?) ON CONFLICT (tld, operation, term) DO UPDATE SET amount = "
-        "excluded.amount";
-    static const char sql_unprice[] = "DELETE FROM tld_prices WHERE tld = ? "
-                                      "AND operation = ? AND term = ?";
     char name[NAME_MAX_ASCII + 1];
     struct tld cur;
     struct conn c = {0};
@@ -232,30 +253,27 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
     store_bind_int64(s, 9, now);
     rc = store_step(s, err);
     store_stmt_release(s);
-    for (size_t i = 0; rc >= 0 && i < r->nprices; i++) {
-        if ((rc = store_prepare(app->st, sql_price, &s, err)) < 0)
-            break;
-        store_bind_text(s, 1, name);
-        store_bind_text(s, 2, tld_op_name(ops[i]));
-        store_bind_int64(s, 3, terms[i]);
-        store_bind_int64(s, 4, amounts[i]);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-    }
-    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++) {
-        if ((rc = store_prepare(app->st, sql_unprice, &s, err)) < 0)
-            break;
-        store_bind_text(s, 1, name);
-        store_bind_text(s, 2, tld_op_name(unops[i]));
-        store_bind_int64(s, 3, unterms[i]);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-    }
+    for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
+        rc = price_row(app, name, ops[i], terms[i], amounts[i], err);
+    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++)
+        rc = price_row(app, name, unops[i], unterms[i], TLD_NOPRICE, err);
     if (rc >= 0)
         rc = store_commit(app->st, err);
 out:
     store_rollback(app->st);
     return rc < 0 ? rc : 0;
+}
+
+int tld_set_get(struct app *app, const struct tld_set_req *r, struct tld *out,
+                struct rm_err *err)
+{
+    char name[NAME_MAX_ASCII + 1];
+    int rc;
+
+    if ((rc = tld_set(app, r, err)) < 0 ||
+        (rc = tld_normalize(r->tld, name, sizeof name, err)) < 0)
+        return rc;
+    return tld_get(app, name, out, err);
 }
 
 int tld_remove(struct app *app, const char *tld, struct rm_err *err)

@@ -270,6 +270,33 @@ static const char *first_unknown_ns(struct sim *sim, const json_t *ns)
     return NULL;
 }
 
+/* unknown_ns_reply - the 435 for the first name server of ns the registry
+ * does not know (ns is then released), or NULL when it knows them all. */
+static struct xcp_value *unknown_ns_reply(struct ctx *c, json_t *ns)
+{
+    const char *unknown = first_unknown_ns(c->sim, ns);
+    if (!unknown)
+        return NULL;
+    struct xcp_value *r =
+        reply(c, false, 435, NULL,
+              "Name server '%s' is not found at the registry", unknown);
+    json_decref(ns);
+    return r;
+}
+
+/* array_has - is a value equal to v in the JSON array arr? */
+static bool array_has(const json_t *arr, const json_t *v)
+{
+    size_t i;
+    json_t *r;
+    json_array_foreach(arr, i, r)
+    {
+        if (json_equal(v, r))
+            return true;
+    }
+    return false;
+}
+
 /* --- contacts ------------------------------------------------------------- */
 
 static bool phone_ok(const char *p)
@@ -973,6 +1000,20 @@ static int cmp_id(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* page_args - "limit" (default 40, and 40 when outside 1..max) and "page"
+ * (at least 1); false when either is not an integer. */
+static bool page_args(struct ctx *c, int64_t max, int64_t *limit, int64_t *page)
+{
+    bool bad = false;
+    *limit = aint(c, "limit", 40, &bad);
+    *page = aint(c, "page", 1, &bad);
+    if (*limit < 1 || *limit > max)
+        *limit = 40;
+    if (*page < 1)
+        *page = 1;
+    return !bad;
+}
+
 static struct xcp_value *act_get_transfers_in(struct ctx *c)
 {
     char name[MAX_NAME] = "";
@@ -982,14 +1023,9 @@ static struct xcp_value *act_get_transfers_in(struct ctx *c)
     bool bad = false;
     int64_t order_id = aint(c, "order_id", -1, &bad);
     int64_t tid = aint(c, "transfer_id", -1, &bad);
-    int64_t limit = aint(c, "limit", 40, &bad);
-    int64_t page = aint(c, "page", 1, &bad);
-    if (bad)
+    int64_t limit, page;
+    if (!page_args(c, 40, &limit, &page) || bad)
         return fail(c, 465, "Invalid data: expected integers");
-    if (limit < 1 || limit > 40)
-        limit = 40;
-    if (page < 1)
-        page = 1;
     const char *status = astr(c, "status");
     json_t *all = json_object_get(c->sim->state, "transfers");
     size_t cap = json_object_size(all), n = 0;
@@ -1302,13 +1338,9 @@ static struct xcp_value *act_get_domain(struct ctx *c)
                 return fail(c, 415, "Authentication Error: invalid cookie");
             profile = sim_jstr(ck, "reg_username", "");
         }
-        bool bad = false;
-        int64_t limit = aint(c, "limit", 40, &bad);
-        int64_t page = aint(c, "page", 1, &bad);
-        if (limit < 1 || limit > 1000)
-            limit = 40;
-        if (page < 1)
-            page = 1;
+        /* not-a-number paging falls back to the defaults here */
+        int64_t limit, page;
+        (void)page_args(c, 1000, &limit, &page);
         struct xcp_value *arr = xcp_array_new();
         int64_t total = 0;
         const char *key;
@@ -1427,15 +1459,9 @@ static struct xcp_value *act_get_by_expiredate(struct ctx *c)
                           "exp_from/exp_to must be YYYY-MM-DD");
     if (strlen(to) == 10)
         t += 86399; /* the whole last day */
-    bool bad = false;
-    int64_t limit = aint(c, "limit", 40, &bad);
-    int64_t page = aint(c, "page", 1, &bad);
-    if (bad)
+    int64_t limit, page;
+    if (!page_args(c, 1000, &limit, &page))
         return fail(c, 465, "Invalid data: expected integers");
-    if (limit < 1 || limit > 1000)
-        limit = 40;
-    if (page < 1)
-        page = 1;
     json_t *domains = json_object_get(c->sim->state, "domains");
     size_t n = 0;
     json_t **v = xmalloc((json_object_size(domains) + 1) * sizeof(*v));
@@ -1589,13 +1615,9 @@ static struct xcp_value *act_modify(struct ctx *c)
         json_t *ns = collect_ns(attr(c, "nameserver_list"), msg, sizeof(msg));
         if (!ns)
             return fail_field(c, 465, "Invalid data", msg);
-        const char *unknown = first_unknown_ns(c->sim, ns);
-        if (unknown) {
-            json_decref(ns);
-            return reply(c, false, 435, NULL,
-                         "Name server '%s' is not found at the registry",
-                         unknown);
-        }
+        struct xcp_value *r = unknown_ns_reply(c, ns);
+        if (r)
+            return r;
         json_object_set_new(d, "nameservers", ns);
     } else {
         return fail_field(c, 465, "Invalid data", "unsupported data type");
@@ -1659,28 +1681,16 @@ static struct xcp_value *act_adv_update_ns(struct ctx *c)
             return fail_field(c, 465, "Invalid data", msg);
         }
         result = json_array();
-        size_t i, k;
-        json_t *v, *r;
+        size_t i;
+        json_t *v;
         json_array_foreach(json_object_get(d, "nameservers"), i, v)
         {
-            bool drop = false;
-            json_array_foreach(rem, k, r)
-            {
-                if (json_equal(v, r))
-                    drop = true;
-            }
-            if (!drop)
+            if (!array_has(rem, v))
                 json_array_append(result, v);
         }
         json_array_foreach(add, i, v)
         {
-            bool have = false;
-            json_array_foreach(result, k, r)
-            {
-                if (json_equal(v, r))
-                    have = true;
-            }
-            if (!have)
+            if (!array_has(result, v))
                 json_array_append(result, v);
         }
         json_decref(add);
@@ -1689,14 +1699,9 @@ static struct xcp_value *act_adv_update_ns(struct ctx *c)
         return fail_field(c, 465, "Invalid data",
                           "op_type must be assign or add_remove");
     }
-    const char *unknown = first_unknown_ns(c->sim, result);
-    if (unknown) {
-        struct xcp_value *r =
-            reply(c, false, 435, NULL,
-                  "Name server '%s' is not found at the registry", unknown);
-        json_decref(result);
+    struct xcp_value *r = unknown_ns_reply(c, result);
+    if (r)
         return r;
-    }
     json_object_set_new(d, "nameservers", result);
     sim_jset_int(d, "updated", c->now);
     c->sim->dirty = true;

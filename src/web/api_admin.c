@@ -237,12 +237,9 @@ static int list_connections(struct web_req *r)
         return api_fail(r, rc, &e);
     json_t *items = json_array();
     int64_t skip = p.offset;
-    for (size_t i = 0; i < n && (int64_t)json_array_size(items) < p.fetch;
-         i++) {
-        if (p.has_after ? v[i].id >= p.after : skip-- > 0)
-            continue;
-        json_array_append_new(items, conn_json(&v[i]));
-    }
+    for (size_t i = 0; i < n && (int64_t)json_array_size(items) < p.fetch; i++)
+        if (!api_page_skip(&p, v[i].id, &skip))
+            json_array_append_new(items, conn_json(&v[i]));
     conn_list_free(v, n);
     return api_reply_page(r, &p, items);
 }
@@ -273,14 +270,12 @@ static int add_connection(struct web_req *r)
         return rc;
     }
     /* the same required fields as `regman registrar add` */
-    const char *req[] = {"title", "login", "key"};
-    for (size_t i = 0; i < 3; i++)
-        if (!json_object_get(b, req[i]) ||
-            json_is_null(json_object_get(b, req[i]))) {
-            json_decref(b);
-            return api_error(r, 400, API_EMISSING, req[i], "%s is required",
-                             req[i]);
-        }
+    const char *missing = conn_edit_missing(&ed);
+    if (missing) {
+        json_decref(b);
+        return api_error(r, 400, API_EMISSING, missing, "%s is required",
+                         missing);
+    }
     struct rm_err e;
     int64_t id = 0;
     ERR_INIT(e);
@@ -293,13 +288,9 @@ static int add_connection(struct web_req *r)
 
 static int get_connection(struct web_req *r)
 {
-    struct conn c;
-    int rc = load_conn(r, &c);
-    if (rc)
-        return rc;
-    json_t *j = conn_json(&c);
-    conn_release(&c);
-    return web_reply_json(r, 200, j);
+    int64_t id;
+    int rc = api_path_id(r, "id", &id);
+    return rc ? rc : reply_conn(r, 200, id);
 }
 
 static int edit_connection(struct web_req *r)
@@ -351,16 +342,13 @@ static int test_connection(struct web_req *r)
     int rc = load_conn(r, &c);
     if (rc)
         return rc;
-    if (r->body_len) {
-        json_t *b;
-        static const char *const none[] = {NULL};
-        if ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, none))) {
-            json_decref(b);
-            conn_release(&c);
-            return rc;
-        }
-        json_decref(b);
+    static const char *const none[] = {NULL};
+    json_t *b;
+    if ((rc = api_opt_body(r, none, &b))) {
+        conn_release(&c);
+        return rc;
     }
+    json_decref(b);
     struct conn_session s;
     struct reg_balance bal;
     struct rm_err e;
@@ -633,12 +621,8 @@ static int put_tld(struct web_req *r)
         (rc = window_override(r, b, "transfer_deadline_s", wb[3], sizeof wb[3],
                               &q.deadline_xfer)))
         goto out;
-    if ((rc = tld_set(api_app(r), &q, &e)) < 0) {
-        rc = api_fail(r, rc, &e);
-        goto out;
-    }
     struct tld t;
-    if ((rc = tld_get(api_app(r), name, &t, &e)) < 0) {
+    if ((rc = tld_set_get(api_app(r), &q, &t, &e)) < 0) {
         rc = api_fail(r, rc, &e);
         goto out;
     }
@@ -705,7 +689,7 @@ static int list_accounts(struct web_req *r)
             continue;
         if (q && *q && !strstr(v[i].name, q) && !strstr(v[i].email, q))
             continue;
-        if (p.has_after ? v[i].id >= p.after : skip-- > 0)
+        if (api_page_skip(&p, v[i].id, &skip))
             continue;
         json_array_append_new(items, api_account_json(&v[i]));
     }
@@ -895,7 +879,7 @@ struct hist {
 static int hist_line(const struct ledger_line *l, void *arg)
 {
     struct hist *h = arg;
-    if (h->p->has_after ? l->entry_id >= h->p->after : h->skip-- > 0)
+    if (api_page_skip(h->p, l->entry_id, &h->skip))
         return 0;
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(l->entry_id));
@@ -956,7 +940,7 @@ static int contact_type(struct web_req *r, const char **type)
 static int get_contact(struct web_req *r)
 {
     struct account a;
-    const char *type;
+    const char *type = NULL;
     int rc = load_account(r, &a);
     if (rc || (rc = contact_type(r, &type)))
         return rc;
@@ -971,7 +955,7 @@ static int get_contact(struct web_req *r)
 static int put_contact(struct web_req *r)
 {
     struct account a;
-    const char *type;
+    const char *type = NULL;
     int rc = load_account(r, &a);
     if (rc || (rc = contact_type(r, &type)))
         return rc;
@@ -1154,6 +1138,25 @@ static int log_filters(struct web_req *r, const char **domain, int64_t *op,
     return 0;
 }
 
+static json_t *reglog_json(struct store_stmt *s, void *arg)
+{
+    json_t *j = json_object();
+    (void)arg;
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "at", api_time(store_col_int64(s, 1)));
+    json_object_set_new(j, "connection_id", api_time(store_col_int64(s, 2)));
+    json_object_set_new(j, "operation_id", api_time(store_col_int64(s, 3)));
+    json_object_set_new(j, "action", api_text(store_col_text(s, 4)));
+    json_object_set_new(j, "object", api_text(store_col_text(s, 5)));
+    json_object_set_new(j, "domain", api_text(store_col_text(s, 6)));
+    json_object_set_new(j, "outcome", api_text(store_col_text(s, 7)));
+    json_object_set_new(j, "http_status", json_integer(store_col_int64(s, 8)));
+    json_object_set_new(j, "duration_ms", json_integer(store_col_int64(s, 9)));
+    json_object_set_new(j, "request", api_text(store_col_text(s, 10)));
+    json_object_set_new(j, "response", api_text(store_col_text(s, 11)));
+    return j;
+}
+
 static int list_reglog(struct web_req *r)
 {
     static const char sql[] =
@@ -1180,36 +1183,8 @@ static int list_reglog(struct web_req *r)
     store_bind_int64(s, 4, op);
     store_bind_text(s, 5, action);
     store_bind_text(s, 6, action);
-    store_bind_int64(s, 7, p.has_after);
-    store_bind_int64(s, 8, p.has_after ? p.after : 0);
-    store_bind_int64(s, 9, p.fetch);
-    store_bind_int64(s, 10, p.has_after ? 0 : p.offset);
-    json_t *items = json_array();
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
-        json_object_set_new(j, "at", api_time(store_col_int64(s, 1)));
-        json_object_set_new(j, "connection_id",
-                            api_time(store_col_int64(s, 2)));
-        json_object_set_new(j, "operation_id", api_time(store_col_int64(s, 3)));
-        json_object_set_new(j, "action", api_text(store_col_text(s, 4)));
-        json_object_set_new(j, "object", api_text(store_col_text(s, 5)));
-        json_object_set_new(j, "domain", api_text(store_col_text(s, 6)));
-        json_object_set_new(j, "outcome", api_text(store_col_text(s, 7)));
-        json_object_set_new(j, "http_status",
-                            json_integer(store_col_int64(s, 8)));
-        json_object_set_new(j, "duration_ms",
-                            json_integer(store_col_int64(s, 9)));
-        json_object_set_new(j, "request", api_text(store_col_text(s, 10)));
-        json_object_set_new(j, "response", api_text(store_col_text(s, 11)));
-        json_array_append_new(items, j);
-    }
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_fail(r, rc, &e);
-    }
-    return api_reply_page(r, &p, items);
+    api_bind_page(s, 7, &p);
+    return api_reply_rows(r, &p, s, reglog_json, NULL);
 }
 
 #define CSV_MAX_ROWS 100000
@@ -1299,20 +1274,38 @@ static int export_reglog(struct web_req *r)
 /* ---- jobs and mail --------------------------------------------------------
  */
 
-static int list_jobs(struct web_req *r)
+static json_t *job_json(struct store_stmt *s, void *arg)
 {
-    static const char sql[] =
-        "SELECT id, kind, dedup_key, state, run_at, COALESCE(lease_owner, ''), "
-        "COALESCE(lease_expires_at, 0), attempts, COALESCE(last_error, ''), "
-        "created_at, updated_at FROM jobs WHERE (CAST(? AS TEXT) IS NULL OR "
-        "state = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?";
+    const int64_t *now = arg;
+    int64_t lease = store_col_int64(s, 6);
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "kind", api_text(store_col_text(s, 1)));
+    json_object_set_new(j, "dedup_key", api_text(store_col_text(s, 2)));
+    json_object_set_new(j, "state", api_text(store_col_text(s, 3)));
+    json_object_set_new(j, "run_at", api_time(store_col_int64(s, 4)));
+    json_object_set_new(j, "running", json_boolean(lease > *now));
+    json_object_set_new(j, "lease_owner", api_text(store_col_text(s, 5)));
+    json_object_set_new(j, "lease_expires_at", api_time(lease));
+    json_object_set_new(j, "attempts", json_integer(store_col_int64(s, 7)));
+    json_object_set_new(j, "last_error", api_text(store_col_text(s, 8)));
+    json_object_set_new(j, "created_at", api_time(store_col_int64(s, 9)));
+    json_object_set_new(j, "updated_at", api_time(store_col_int64(s, 10)));
+    return j;
+}
+
+/* list_state - ?state= of allowed, then the bound listing of sql (state
+ * twice, then the page) answered with row. */
+static int list_state(struct web_req *r, const char *sql,
+                      const char *const *allowed, const char *msg,
+                      json_t *(*row)(struct store_stmt *s, void *arg),
+                      void *arg)
+{
     struct api_page p;
+    const char *state;
     int rc = api_page_parse(r, &p);
-    if (rc)
+    if (rc || (rc = api_query_enum(r, "state", allowed, msg, &state)))
         return rc;
-    const char *state = web_query(r, "state");
-    if (state && strcmp(state, "ready") && strcmp(state, "held"))
-        return api_error(r, 400, API_EINVALID, "state", "state: ready or held");
     struct store_stmt *s;
     struct rm_err e;
     ERR_INIT(e);
@@ -1320,35 +1313,20 @@ static int list_jobs(struct web_req *r)
         return api_fail(r, rc, &e);
     store_bind_text(s, 1, state);
     store_bind_text(s, 2, state);
-    store_bind_int64(s, 3, p.has_after);
-    store_bind_int64(s, 4, p.has_after ? p.after : 0);
-    store_bind_int64(s, 5, p.fetch);
-    store_bind_int64(s, 6, p.has_after ? 0 : p.offset);
-    json_t *items = json_array();
+    api_bind_page(s, 3, &p);
+    return api_reply_rows(r, &p, s, row, arg);
+}
+
+static int list_jobs(struct web_req *r)
+{
+    static const char sql[] =
+        "SELECT id, kind, dedup_key, state, run_at, COALESCE(lease_owner, ''), "
+        "COALESCE(lease_expires_at, 0), attempts, COALESCE(last_error, ''), "
+        "created_at, updated_at FROM jobs WHERE (CAST(? AS TEXT) IS NULL OR "
+        "state = ?) AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?";
+    static const char *const states[] = {"ready", "held", NULL};
     int64_t now = clock_now();
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        int64_t lease = store_col_int64(s, 6);
-        json_t *j = json_object();
-        json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
-        json_object_set_new(j, "kind", api_text(store_col_text(s, 1)));
-        json_object_set_new(j, "dedup_key", api_text(store_col_text(s, 2)));
-        json_object_set_new(j, "state", api_text(store_col_text(s, 3)));
-        json_object_set_new(j, "run_at", api_time(store_col_int64(s, 4)));
-        json_object_set_new(j, "running", json_boolean(lease > now));
-        json_object_set_new(j, "lease_owner", api_text(store_col_text(s, 5)));
-        json_object_set_new(j, "lease_expires_at", api_time(lease));
-        json_object_set_new(j, "attempts", json_integer(store_col_int64(s, 7)));
-        json_object_set_new(j, "last_error", api_text(store_col_text(s, 8)));
-        json_object_set_new(j, "created_at", api_time(store_col_int64(s, 9)));
-        json_object_set_new(j, "updated_at", api_time(store_col_int64(s, 10)));
-        json_array_append_new(items, j);
-    }
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_fail(r, rc, &e);
-    }
-    return api_reply_page(r, &p, items);
+    return list_state(r, sql, states, "state: ready or held", job_json, &now);
 }
 
 static json_t *mail_json(const struct mail_row *m, bool body)
@@ -1371,6 +1349,24 @@ static json_t *mail_json(const struct mail_row *m, bool body)
     return j;
 }
 
+static json_t *mail_row_json(struct store_stmt *s, void *arg)
+{
+    struct mail_row m = {
+        .id = store_col_int64(s, 0),
+        .message_id = (char *)store_col_text(s, 1),
+        .to_addr = (char *)store_col_text(s, 2),
+        .subject = (char *)store_col_text(s, 3),
+        .state = (char *)store_col_text(s, 4),
+        .attempts = store_col_int64(s, 5),
+        .next_attempt_at = store_col_int64(s, 6),
+        .created_at = store_col_int64(s, 7),
+        .sent_at = store_col_int64(s, 8),
+        .last_error = (char *)store_col_text(s, 9),
+    };
+    (void)arg;
+    return mail_json(&m, false);
+}
+
 static int list_mail(struct web_req *r)
 {
     static const char sql[] =
@@ -1378,85 +1374,43 @@ static int list_mail(struct web_req *r)
         "next_attempt_at, created_at, COALESCE(sent_at, 0), last_error "
         "FROM mail_outbox WHERE (CAST(? AS TEXT) IS NULL OR state = ?) AND "
         "(? = 0 OR id < ?) ORDER BY id DESC LIMIT ? OFFSET ?";
-    struct api_page p;
-    int rc = api_page_parse(r, &p);
+    static const char *const states[] = {"queued", "sent", "failed", NULL};
+    return list_state(r, sql, states, "state: queued, sent or failed",
+                      mail_row_json, NULL);
+}
+
+/* mail_reply - the path's message (retried first when retry) as JSON,
+ * with its body when body. */
+static int mail_reply(struct web_req *r, bool retry, bool body)
+{
+    int64_t id;
+    int rc = api_path_id(r, "id", &id);
     if (rc)
         return rc;
-    const char *state = web_query(r, "state");
-    if (state && strcmp(state, "queued") && strcmp(state, "sent") &&
-        strcmp(state, "failed"))
-        return api_error(r, 400, API_EINVALID, "state",
-                         "state: queued, sent or failed");
-    struct store_stmt *s;
+    struct mail_row m;
     struct rm_err e;
     ERR_INIT(e);
-    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+    if ((rc = mail_outbox_get(r->st, id, &m, &e)) < 0)
         return api_fail(r, rc, &e);
-    store_bind_text(s, 1, state);
-    store_bind_text(s, 2, state);
-    store_bind_int64(s, 3, p.has_after);
-    store_bind_int64(s, 4, p.has_after ? p.after : 0);
-    store_bind_int64(s, 5, p.fetch);
-    store_bind_int64(s, 6, p.has_after ? 0 : p.offset);
-    json_t *items = json_array();
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        struct mail_row m = {
-            .id = store_col_int64(s, 0),
-            .message_id = (char *)store_col_text(s, 1),
-            .to_addr = (char *)store_col_text(s, 2),
-            .subject = (char *)store_col_text(s, 3),
-            .state = (char *)store_col_text(s, 4),
-            .attempts = store_col_int64(s, 5),
-            .next_attempt_at = store_col_int64(s, 6),
-            .created_at = store_col_int64(s, 7),
-            .sent_at = store_col_int64(s, 8),
-            .last_error = (char *)store_col_text(s, 9),
-        };
-        json_array_append_new(items, mail_json(&m, false));
+    if (retry) {
+        mail_row_release(&m);
+        if ((rc = mail_outbox_retry(r->st, id, clock_now(), &e)) < 0 ||
+            (rc = mail_outbox_get(r->st, id, &m, &e)) < 0)
+            return api_fail(r, rc, &e);
     }
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_fail(r, rc, &e);
-    }
-    return api_reply_page(r, &p, items);
+    json_t *j = mail_json(&m, body);
+    mail_row_release(&m);
+    return web_reply_json(r, 200, j);
 }
 
 static int get_mail(struct web_req *r)
 {
-    int64_t id;
-    int rc = api_path_id(r, "id", &id);
-    if (rc)
-        return rc;
-    struct mail_row m;
-    struct rm_err e;
-    ERR_INIT(e);
-    if ((rc = mail_outbox_get(r->st, id, &m, &e)) < 0)
-        return api_fail(r, rc, &e);
-    json_t *j = mail_json(&m, true);
-    mail_row_release(&m);
-    return web_reply_json(r, 200, j);
+    return mail_reply(r, false, true);
 }
 
 static int retry_mail(struct web_req *r)
 {
-    int64_t id;
-    int rc = api_path_id(r, "id", &id);
-    if (rc)
-        return rc;
-    struct mail_row m;
-    struct rm_err e;
-    ERR_INIT(e);
-    if ((rc = mail_outbox_get(r->st, id, &m, &e)) < 0)
-        return api_fail(r, rc, &e);
-    mail_row_release(&m);
-    if ((rc = mail_outbox_retry(r->st, id, clock_now(), &e)) < 0)
-        return api_fail(r, rc, &e);
-    if ((rc = mail_outbox_get(r->st, id, &m, &e)) < 0)
-        return api_fail(r, rc, &e);
-    json_t *j = mail_json(&m, false);
-    mail_row_release(&m);
-    return web_reply_json(r, 200, j);
+    return mail_reply(r, true, false);
 }
 
 static const struct web_route routes[] = {

@@ -52,6 +52,66 @@ const char *api_int_text(int64_t v, char *buf, size_t n)
     return buf;
 }
 
+int api_opt_body(struct web_req *r, const char *const *allowed, json_t **out)
+{
+    int rc;
+    *out = NULL;
+    if (!r->body_len)
+        return 0;
+    if ((rc = api_body(r, out)) || (rc = api_only_fields(r, *out, allowed))) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int api_query_enum(struct web_req *r, const char *key,
+                   const char *const *allowed, const char *msg,
+                   const char **out)
+{
+    const char *v = web_query(r, key);
+    *out = NULL;
+    if (!v)
+        return 0;
+    for (size_t i = 0; allowed[i]; i++)
+        if (strcmp(v, allowed[i]) == 0) {
+            *out = v;
+            return 0;
+        }
+    return api_error(r, 400, API_EINVALID, key, "%s", msg);
+}
+
+bool api_page_skip(const struct api_page *p, int64_t id, int64_t *skip)
+{
+    return p->has_after ? id >= p->after : (*skip)-- > 0;
+}
+
+void api_bind_page(struct store_stmt *s, int first, const struct api_page *p)
+{
+    store_bind_int64(s, first, p->has_after);
+    store_bind_int64(s, first + 1, p->has_after ? p->after : 0);
+    store_bind_int64(s, first + 2, p->fetch);
+    store_bind_int64(s, first + 3, p->has_after ? 0 : p->offset);
+}
+
+int api_reply_rows(struct web_req *r, const struct api_page *p,
+                   struct store_stmt *s,
+                   json_t *(*row)(struct store_stmt *s, void *arg), void *arg)
+{
+    json_t *items = json_array();
+    struct rm_err e;
+    int rc;
+    rm_err_clear(&e);
+    while ((rc = store_step(s, &e)) == STORE_ROW)
+        json_array_append_new(items, row(s, arg));
+    store_stmt_release(s);
+    if (rc < 0) {
+        json_decref(items);
+        return api_fail(r, rc, &e);
+    }
+    return api_reply_page(r, p, items);
+}
+
 json_t *api_account_json(const struct account *a)
 {
     json_t *j = json_object();

@@ -31,6 +31,7 @@
 #include "core/app.h"
 #include "core/conn.h"
 #include "util/err.h"
+#include "web/api.h"
 #include "web/http.h"
 
 #define API_EREGISTRAR "registrar_error"
@@ -80,5 +81,30 @@ int api_license_record(struct store *st, int64_t login_id, int64_t account_id,
 /* api_int_text - v as decimal text into buf (for core's text-typed edit
  * requests). */
 const char *api_int_text(int64_t v, char *buf, size_t n);
+
+/* api_opt_body - an optional JSON object body: none (empty) leaves *out
+ * NULL; one that is given must parse and use only the allowed keys. 0, or
+ * a reply and WEB_STOP (with *out NULL). The caller json_decrefs *out. */
+int api_opt_body(struct web_req *r, const char *const *allowed, json_t **out);
+
+/* api_query_enum - ?key= absent (*out NULL) or one of allowed (NULL
+ * ended); anything else is 400 invalid with msg. */
+int api_query_enum(struct web_req *r, const char *key,
+                   const char *const *allowed, const char *msg,
+                   const char **out);
+
+/* api_page_skip - for lists paged in memory (newest first): should the row
+ * with this id be left out of the page p? *skip starts at p->offset. */
+bool api_page_skip(const struct api_page *p, int64_t id, int64_t *skip);
+
+/* api_bind_page - bind the page of p to the four parameters from first on
+ * of a query that ends "AND (? = 0 OR id < ?) ... LIMIT ? OFFSET ?". */
+void api_bind_page(struct store_stmt *s, int first, const struct api_page *p);
+
+/* api_reply_rows - run the bound query s, one item per row made by row(s,
+ * arg), release s and answer the page (or the store's failure). */
+int api_reply_rows(struct web_req *r, const struct api_page *p,
+                   struct store_stmt *s,
+                   json_t *(*row)(struct store_stmt *s, void *arg), void *arg);
 
 #endif

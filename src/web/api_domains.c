@@ -320,6 +320,12 @@ static json_t *op_json(struct store_stmt *s, int64_t now)
     return j;
 }
 
+/* op_row - op_json for api_reply_rows (arg: the int64_t now). */
+static json_t *op_row(struct store_stmt *s, void *arg)
+{
+    return op_json(s, *(const int64_t *)arg);
+}
+
 /* load_op - one operation as JSON (NULL when absent). */
 static int load_op(struct store *st, int64_t id, json_t **out, int64_t *acct,
                    struct rm_err *e)
@@ -404,6 +410,12 @@ static json_t *dom_json(struct store_stmt *s, bool admin)
     return j;
 }
 
+/* dom_row - dom_json for api_reply_rows (arg: the bool admin). */
+static json_t *dom_row(struct store_stmt *s, void *arg)
+{
+    return dom_json(s, *(const bool *)arg);
+}
+
 /* q_ok - a search fragment of a name: letters, digits, '-', '.'. */
 static bool q_ok(const char *q)
 {
@@ -464,20 +476,10 @@ static int list_domains(struct web_req *r)
     store_bind_text(s, 4, status);
     store_bind_text(s, 5, like);
     store_bind_text(s, 6, like);
-    store_bind_int64(s, 7, p.has_after);
-    store_bind_int64(s, 8, p.has_after ? p.after : 0);
-    store_bind_int64(s, 9, p.fetch);
-    store_bind_int64(s, 10, p.has_after ? 0 : p.offset);
+    api_bind_page(s, 7, &p);
     free(like);
-    json_t *items = json_array();
-    while ((rc = store_step(s, &e)) == STORE_ROW)
-        json_array_append_new(items, dom_json(s, auth_is_admin(r)));
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_fail(r, rc, &e);
-    }
-    return api_reply_page(r, &p, items);
+    bool admin = auth_is_admin(r);
+    return api_reply_rows(r, &p, s, dom_row, &admin);
 }
 
 /* load_domain - the path's domain as the caller may see it: the caller's
@@ -626,6 +628,19 @@ static int license_gate(struct web_req *r, json_t *b, const char *name,
     return 0;
 }
 
+/* own_account - the account name core limits a customer's action to
+ * (its own, loaded into *a); NULL for an admin. 0 or a reply. */
+static int own_account(struct web_req *r, struct account *a, const char **acct)
+{
+    *acct = NULL;
+    if (auth_is_admin(r))
+        return 0;
+    int rc = api_customer_account(r, a);
+    if (rc == 0)
+        *acct = a->name;
+    return rc;
+}
+
 static int post_order(struct web_req *r, bool transfer)
 {
     static const char *const fields[] = {
@@ -715,21 +730,17 @@ static int post_renew(struct web_req *r)
     if (rc)
         return rc;
     json_decref(dom);
-    if (r->body_len &&
-        ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, fields)) ||
-         (rc = api_get_int(r, b, "term", false, 1, TLD_MAX_TERM, &term,
-                           NULL)))) {
+    if ((rc = api_opt_body(r, fields, &b)) ||
+        (b && (rc = api_get_int(r, b, "term", false, 1, TLD_MAX_TERM, &term,
+                                NULL)))) {
         json_decref(b);
         return rc;
     }
     json_decref(b);
     struct account a;
-    const char *acct = NULL;
-    if (!auth_is_admin(r)) {
-        if ((rc = api_customer_account(r, &a)))
-            return rc;
-        acct = a.name;
-    }
+    const char *acct;
+    if ((rc = own_account(r, &a, &acct)))
+        return rc;
     struct ops_result res;
     struct rm_err e;
     ERR_INIT(e);
@@ -759,12 +770,9 @@ static int patch_domain(struct web_req *r)
     }
     json_decref(b);
     struct account a;
-    const char *acct = NULL;
-    if (!auth_is_admin(r)) {
-        if ((rc = api_customer_account(r, &a)))
-            return rc;
-        acct = a.name;
-    }
+    const char *acct;
+    if ((rc = own_account(r, &a, &acct)))
+        return rc;
     struct rm_err e;
     ERR_INIT(e);
     if ((rc = lifecycle_set_auto_renew(api_app(r), nm.ascii, acct, on, &e)) < 0)
@@ -779,16 +787,14 @@ static int get_transfer_status(struct web_req *r)
     struct name nm;
     struct rm_err e;
     struct account a;
-    const char *acct = NULL, *in = web_param(r, "name");
+    const char *acct, *in = web_param(r, "name");
     int rc;
     ERR_INIT(e);
     if (!in || strlen(in) > NAME_MAX_INPUT || name_parse(in, &nm, &e) < 0)
         return api_error(r, 404, API_ENOTFOUND, NULL, "no such domain");
-    if (!auth_is_admin(r)) {
-        if ((rc = api_customer_account(r, &a)))
-            return rc;
-        acct = a.name;
-    } else if (web_query(r, "account_id")) {
+    if ((rc = own_account(r, &a, &acct)))
+        return rc;
+    if (auth_is_admin(r) && web_query(r, "account_id")) {
         int64_t id;
         if (!api_parse_int64(web_query(r, "account_id"), 1, INT64_MAX, &id) ||
             account_get_id(api_app(r), id, &a, &e) < 0)
@@ -830,21 +836,14 @@ static int list_operations(struct web_req *r)
     int rc = api_page_parse(r, &p);
     if (rc || (rc = filter_account(r, &acct)))
         return rc;
-    const char *state = web_query(r, "state"), *kind = web_query(r, "kind"),
-               *dq = web_query(r, "domain");
-    bool ok = !state;
-    for (size_t i = 0; state && states[i]; i++)
-        ok = ok || strcmp(state, states[i]) == 0;
-    if (!ok)
-        return api_error(r, 400, API_EINVALID, "state",
-                         "state: new, sending, pending, succeeded, failed, "
-                         "timed_out or cancelled");
-    ok = !kind;
-    for (size_t i = 0; kind && kinds[i]; i++)
-        ok = ok || strcmp(kind, kinds[i]) == 0;
-    if (!ok)
-        return api_error(r, 400, API_EINVALID, "kind",
-                         "kind: register, renew or transfer");
+    const char *state, *kind, *dq = web_query(r, "domain");
+    if ((rc = api_query_enum(r, "state", states,
+                             "state: new, sending, pending, succeeded, "
+                             "failed, timed_out or cancelled",
+                             &state)) ||
+        (rc = api_query_enum(r, "kind", kinds,
+                             "kind: register, renew or transfer", &kind)))
+        return rc;
     struct name nm;
     struct rm_err e;
     ERR_INIT(e);
@@ -862,20 +861,9 @@ static int list_operations(struct web_req *r)
     store_bind_text(s, 6, kind);
     store_bind_text(s, 7, dq ? nm.ascii : NULL);
     store_bind_text(s, 8, dq ? nm.ascii : NULL);
-    store_bind_int64(s, 9, p.has_after);
-    store_bind_int64(s, 10, p.has_after ? p.after : 0);
-    store_bind_int64(s, 11, p.fetch);
-    store_bind_int64(s, 12, p.has_after ? 0 : p.offset);
-    json_t *items = json_array();
+    api_bind_page(s, 9, &p);
     int64_t now = clock_now();
-    while ((rc = store_step(s, &e)) == STORE_ROW)
-        json_array_append_new(items, op_json(s, now));
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_fail(r, rc, &e);
-    }
-    return api_reply_page(r, &p, items);
+    return api_reply_rows(r, &p, s, op_row, &now);
 }
 
 /* path_op - the path's operation, scoped; 0 with *j or a reply. */
@@ -898,6 +886,16 @@ static int path_op(struct web_req *r, int64_t *id, json_t **j)
     return 0;
 }
 
+/* op_target - the path's operation (scoped) an action is taken on. */
+static int op_target(struct web_req *r, int64_t *id)
+{
+    json_t *j;
+    int rc = path_op(r, id, &j);
+    if (rc == 0)
+        json_decref(j);
+    return rc;
+}
+
 static int get_operation(struct web_req *r)
 {
     int64_t id;
@@ -911,11 +909,9 @@ static int get_operation(struct web_req *r)
 static int post_check(struct web_req *r)
 {
     int64_t id;
-    json_t *j;
-    int rc = path_op(r, &id, &j);
+    int rc = op_target(r, &id);
     if (rc)
         return rc;
-    json_decref(j);
     struct ops_result res;
     struct rm_err e;
     ERR_INIT(e);
@@ -928,21 +924,13 @@ static int post_check(struct web_req *r)
 /* Async Manager: reset - a new waiting window from now, check soon. */
 static int post_reset(struct web_req *r)
 {
+    static const char *const none[] = {NULL};
     int64_t id;
-    json_t *j;
-    int rc = path_op(r, &id, &j);
-    if (rc)
+    json_t *b;
+    int rc = op_target(r, &id);
+    if (rc || (rc = api_opt_body(r, none, &b)))
         return rc;
-    json_decref(j);
-    if (r->body_len) {
-        static const char *const none[] = {NULL};
-        json_t *b;
-        if ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, none))) {
-            json_decref(b);
-            return rc;
-        }
-        json_decref(b);
-    }
+    json_decref(b);
     struct ops_result res;
     struct rm_err e;
     ERR_INIT(e);
@@ -958,15 +946,12 @@ static int post_cancel(struct web_req *r)
 {
     static const char *const fields[] = {"reason", NULL};
     int64_t id;
-    json_t *j, *b = NULL;
+    json_t *b;
     const char *why = NULL;
-    int rc = path_op(r, &id, &j);
-    if (rc)
+    int rc = op_target(r, &id);
+    if (rc || (rc = api_opt_body(r, fields, &b)))
         return rc;
-    json_decref(j);
-    if (r->body_len &&
-        ((rc = api_body(r, &b)) || (rc = api_only_fields(r, b, fields)) ||
-         (rc = api_get_str(r, b, "reason", false, 0, 500, &why, NULL)))) {
+    if (b && (rc = api_get_str(r, b, "reason", false, 0, 500, &why, NULL))) {
         json_decref(b);
         return rc;
     }

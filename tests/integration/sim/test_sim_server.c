@@ -122,6 +122,13 @@ static void cleanup(struct simproc *s)
     assert_int_equal(system(cmd), 0);
 }
 
+/* finish - the simulator exits cleanly; its directory is removed. */
+static void finish(struct simproc *s)
+{
+    assert_int_equal(stop(s), 0);
+    cleanup(s);
+}
+
 static int connect_to(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -236,6 +243,16 @@ static int ops_code(const struct buf *resp, struct xcp_msg *keep)
     return (int)c;
 }
 
+/* exchange - send req on fd and read one whole response into resp
+ * (initialised here). */
+static void exchange(int fd, const char *req, struct buf *resp)
+{
+    bool closed;
+    send_all(fd, req, strlen(req));
+    buf_init(resp);
+    assert_true(recv_response(fd, resp, 5000, &closed));
+}
+
 /* call - one XCP exchange on a new connection; returns the OPS code and,
  * if keep, the parsed message. */
 static int call(const struct simproc *s, const char *action, const char *object,
@@ -264,12 +281,9 @@ static int control(const struct simproc *s, const char *method,
         xasprintf("%s %s HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s", method,
                   path, json ? strlen(json) : 0, json ? json : "");
     int fd = connect_to(s->control);
-    send_all(fd, req, strlen(req));
-    free(req);
     struct buf resp;
-    buf_init(&resp);
-    bool closed;
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, req, &resp);
+    free(req);
     close(fd);
     int status = atoi(resp.data + 9);
     if (out)
@@ -344,8 +358,7 @@ static void https_with_self_signed_ca(void **state)
             assert_int_equal(before.st_ino, after.st_ino);
         }
     }
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void bad_signature_gets_ops_401(void **state)
@@ -355,11 +368,8 @@ static void bad_signature_gets_ops_401(void **state)
     char *req = xcp_request("HTTP/1.1", "alice", "not-the-key", "LOOKUP",
                             "DOMAIN", "{\"domain\":\"x.com\"}", NULL);
     int fd = connect_to(s.port);
-    send_all(fd, req, strlen(req));
     struct buf resp;
-    buf_init(&resp);
-    bool closed;
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, req, &resp);
     assert_memory_equal(resp.data, "HTTP/1.1 200 OK\r\n", 17);
     struct xcp_msg m;
     assert_int_equal(ops_code(&resp, &m), 401);
@@ -370,8 +380,7 @@ static void bad_signature_gets_ops_401(void **state)
     close(fd);
     free(req);
     buf_release(&resp);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void keep_alive_for_11_close_for_10(void **state)
@@ -382,12 +391,9 @@ static void keep_alive_for_11_close_for_10(void **state)
     for (int i = 0; i < 3; i++) {
         char *req = xcp_request("HTTP/1.1", "alice", "k1", "LOOKUP", "DOMAIN",
                                 "{\"domain\":\"ka.com\"}", NULL);
-        send_all(fd, req, strlen(req));
-        free(req);
         struct buf resp;
-        buf_init(&resp);
-        bool closed;
-        assert_true(recv_response(fd, &resp, 5000, &closed));
+        exchange(fd, req, &resp);
+        free(req);
         assert_null(strstr(resp.data, "Connection: close"));
         assert_int_equal(ops_code(&resp, NULL), 210);
         buf_release(&resp);
@@ -398,18 +404,14 @@ static void keep_alive_for_11_close_for_10(void **state)
     fd = connect_to(s.port);
     char *req = xcp_request("HTTP/1.0", "alice", "k1", "LOOKUP", "DOMAIN",
                             "{\"domain\":\"ka.com\"}", NULL);
-    send_all(fd, req, strlen(req));
-    free(req);
     struct buf resp;
-    buf_init(&resp);
-    bool closed;
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, req, &resp);
+    free(req);
     assert_non_null(strstr(resp.data, "Connection: close\r\n"));
     assert_true(peer_closed(fd, 2000));
     buf_release(&resp);
     close(fd);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void huge_body_and_malformed_xml(void **state)
@@ -419,22 +421,18 @@ static void huge_body_and_malformed_xml(void **state)
     int fd = connect_to(s.port);
     const char *big = "POST / HTTP/1.1\r\nX-Username: alice\r\nX-Signature: "
                       "x\r\nContent-Length: 9000000\r\n\r\n<OPS";
-    send_all(fd, big, strlen(big));
     struct buf resp;
-    buf_init(&resp);
-    bool closed;
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, big, &resp);
     assert_int_equal(ops_code(&resp, NULL), 400);
     assert_non_null(strstr(resp.data, "too large"));
     assert_true(peer_closed(fd, 2000));
     close(fd);
-    buf_reset(&resp);
+    buf_release(&resp);
 
     fd = connect_to(s.port);
     const char *bad = "POST / HTTP/1.1\r\nX-Username: alice\r\nX-Signature: "
                       "x\r\nContent-Length: 14\r\n\r\n<OPS_envelope>";
-    send_all(fd, bad, strlen(bad));
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, bad, &resp);
     struct xcp_msg m;
     assert_int_equal(ops_code(&resp, &m), 400);
     assert_non_null(
@@ -442,8 +440,7 @@ static void huge_body_and_malformed_xml(void **state)
     xcp_msg_free(&m);
     close(fd);
     buf_release(&resp);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void slowloris_is_dropped(void **state)
@@ -469,8 +466,7 @@ static void slowloris_is_dropped(void **state)
     /* the server still answers others */
     assert_int_equal(
         call(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"a.com\"}", NULL), 210);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 /* One LOOKUP under a fault rule, as seen on the wire. */
@@ -555,8 +551,7 @@ static void faults_on_the_wire(void **state)
             "lost-answer.com")),
         1);
     json_decref(counts);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void control_api_routes(void **state)
@@ -638,8 +633,7 @@ static void control_api_routes(void **state)
         call(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"seeded.com\"}", NULL), 210);
     assert_int_equal(control(&s, "GET", "/nowhere", NULL, NULL), 404);
     assert_int_equal(control(&s, "POST", "/balance", "not json", NULL), 400);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void transfer_completes_after_eight_days(void **state)
@@ -679,11 +673,8 @@ static void transfer_completes_after_eight_days(void **state)
                           "X-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
                           sig, body.len, body.data);
     int fd = connect_to(s.port);
-    send_all(fd, raw, strlen(raw));
     struct buf resp;
-    buf_init(&resp);
-    bool closed;
-    assert_true(recv_response(fd, &resp, 5000, &closed));
+    exchange(fd, raw, &resp);
     assert_int_equal(ops_code(&resp, NULL), 200);
     close(fd);
     free(raw);
@@ -707,8 +698,7 @@ static void transfer_completes_after_eight_days(void **state)
     assert_string_equal(xcp_path_str(m.data, "attributes.transfers[0].status"),
                         "completed");
     xcp_msg_free(&m);
-    assert_int_equal(stop(&s), 0);
-    cleanup(&s);
+    finish(&s);
 }
 
 static void state_survives_restart(void **state)

@@ -97,70 +97,67 @@ static int teardown(void **state)
     return 0;
 }
 
-static int64_t customer(struct fx *f, const char *name, int64_t credit_limit)
+/* A parameter of run(): text when text is set, else num. */
+struct arg {
+    const char *text;
+    int64_t num;
+};
+
+/* run - sql with args bound in order, stepped once; asserts the step is
+ * want (STORE_ROW or STORE_DONE) and returns column 0 of the row (0 for
+ * STORE_DONE). */
+static int64_t run(struct fx *f, const char *sql, int want,
+                   const struct arg *args, size_t n)
 {
     struct store_stmt *s;
     struct rm_err err = {0};
-    int64_t id;
+    int64_t v = 0;
 
-    assert_int_equal(store_prepare(f->st,
-                                   "INSERT INTO accounts (name, kind, "
-                                   "credit_limit, created_at) VALUES (?, "
-                                   "'customer', ?, ?) RETURNING id",
-                                   &s, &err),
-                     0);
-    store_bind_text(s, 1, name);
-    store_bind_int64(s, 2, credit_limit);
-    store_bind_int64(s, 3, NOW);
-    assert_int_equal(store_step(s, &err), STORE_ROW);
-    id = store_col_int64(s, 0);
+    assert_int_equal(store_prepare(f->st, sql, &s, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        if (args[i].text)
+            store_bind_text(s, (int)i + 1, args[i].text);
+        else
+            store_bind_int64(s, (int)i + 1, args[i].num);
+    assert_int_equal(store_step(s, &err), want);
+    if (want == STORE_ROW)
+        v = store_col_int64(s, 0);
     store_stmt_release(s);
-    return id;
+    return v;
+}
+
+#define RUN(f, sql, want, ...)                                                 \
+    run(f, sql, want, (const struct arg[]){__VA_ARGS__},                       \
+        sizeof((const struct arg[]){__VA_ARGS__}) / sizeof(struct arg))
+
+static int64_t customer(struct fx *f, const char *name, int64_t credit_limit)
+{
+    return RUN(f,
+               "INSERT INTO accounts (name, kind, credit_limit, created_at) "
+               "VALUES (?, 'customer', ?, ?) RETURNING id",
+               STORE_ROW, {name, 0}, {NULL, credit_limit}, {NULL, NOW});
 }
 
 /* new_op - a domain and an operation for account with fee amount, inside
  * the caller's transaction. */
 static int64_t new_op(struct fx *f, int64_t account, int64_t amount)
 {
-    struct store_stmt *s;
-    struct rm_err err = {0};
     char name[64];
-    int64_t dom, op;
+    int64_t dom;
 
     snprintf(name, sizeof name, "d%d.com", ++f->ndomains);
-    assert_int_equal(store_prepare(f->st,
-                                   "INSERT INTO domains (name, unicode_name, "
-                                   "tld, account_id, connection_id, status, "
-                                   "created_at, updated_at) VALUES (?, ?, "
-                                   "'com', ?, ?, 'registering', ?, ?) "
-                                   "RETURNING id",
-                                   &s, &err),
-                     0);
-    store_bind_text(s, 1, name);
-    store_bind_text(s, 2, name);
-    store_bind_int64(s, 3, account);
-    store_bind_int64(s, 4, f->conn);
-    store_bind_int64(s, 5, NOW);
-    store_bind_int64(s, 6, NOW);
-    assert_int_equal(store_step(s, &err), STORE_ROW);
-    dom = store_col_int64(s, 0);
-    store_stmt_release(s);
-    assert_int_equal(store_prepare(f->st,
-                                   "INSERT INTO operations (kind, domain_id, "
-                                   "account_id, connection_id, state, term, "
-                                   "amount, created_at) VALUES ('register', "
-                                   "?, ?, ?, 'new', 1, ?, ?) RETURNING id",
-                                   &s, &err),
-                     0);
-    store_bind_int64(s, 1, dom);
-    store_bind_int64(s, 2, account);
-    store_bind_int64(s, 3, f->conn);
-    store_bind_int64(s, 4, amount);
-    store_bind_int64(s, 5, NOW);
-    assert_int_equal(store_step(s, &err), STORE_ROW);
-    op = store_col_int64(s, 0);
-    store_stmt_release(s);
-    return op;
+    dom = RUN(f,
+              "INSERT INTO domains (name, unicode_name, tld, account_id, "
+              "connection_id, status, created_at, updated_at) VALUES (?, ?, "
+              "'com', ?, ?, 'registering', ?, ?) RETURNING id",
+              STORE_ROW, {name, 0}, {name, 0}, {NULL, account}, {NULL, f->conn},
+              {NULL, NOW}, {NULL, NOW});
+    return RUN(f,
+               "INSERT INTO operations (kind, domain_id, account_id, "
+               "connection_id, state, term, amount, created_at) VALUES "
+               "('register', ?, ?, ?, 'new', 1, ?, ?) RETURNING id",
+               STORE_ROW, {NULL, dom}, {NULL, account}, {NULL, f->conn},
+               {NULL, amount}, {NULL, NOW});
 }
 
 /* charge_new_op - operation + charge in one transaction, as core does;
@@ -182,18 +179,21 @@ static int charge_new_op(struct fx *f, int64_t account, int64_t amount,
 
 static void set_state(struct fx *f, int64_t op, const char *state)
 {
-    struct store_stmt *s;
-    struct rm_err err = {0};
+    RUN(f, "UPDATE operations SET state = ? WHERE id = ?", STORE_DONE,
+        {state, 0}, {NULL, op});
+}
 
-    assert_int_equal(store_prepare(f->st,
-                                   "UPDATE operations SET state = ? "
-                                   "WHERE id = ?",
-                                   &s, &err),
+/* charged_alice - the common start: alice with 5000 credited ("pay-1")
+ * and one operation of 1200 charged (*op). */
+static int64_t charged_alice(struct fx *f, int64_t *op)
+{
+    struct rm_err err = {0};
+    int64_t a = customer(f, "alice", 0);
+
+    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
                      0);
-    store_bind_text(s, 1, state);
-    store_bind_int64(s, 2, op);
-    assert_int_equal(store_step(s, &err), STORE_DONE);
-    store_stmt_release(s);
+    assert_int_equal(charge_new_op(f, a, 1200, op, &err), 0);
+    return a;
 }
 
 static int64_t balance(struct fx *f, int64_t account)
@@ -245,12 +245,8 @@ static void test_credit_moves_money_from_funding(void **state)
 static void test_charge_legs_sum_to_zero_and_balance_tracks(void **state)
 {
     struct fx *f = *state;
-    struct rm_err err = {0};
-    int64_t a = customer(f, "alice", 0), op;
+    int64_t op, a = charged_alice(f, &op);
 
-    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
-                     0);
-    assert_int_equal(charge_new_op(f, a, 1200, &op, &err), 0);
     assert_int_equal(balance(f, a), 3800);
     assert_int_equal(balance(f, f->sales), 1200);
     assert_int_equal(one(f->st,
@@ -330,11 +326,8 @@ static void test_replayed_charge_changes_nothing(void **state)
 {
     struct fx *f = *state;
     struct rm_err err = {0};
-    int64_t a = customer(f, "alice", 0), op;
+    int64_t op, a = charged_alice(f, &op);
 
-    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
-                     0);
-    assert_int_equal(charge_new_op(f, a, 1200, &op, &err), 0);
     for (int i = 0; i < 3; i++) {
         assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
         assert_int_equal(ledger_charge(f->st, op, NOW + 1, &err),
@@ -350,11 +343,8 @@ static void test_refund_reverses_charge_exactly_once(void **state)
 {
     struct fx *f = *state;
     struct rm_err err = {0};
-    int64_t a = customer(f, "alice", 0), op, got = 0;
+    int64_t op, got = 0, a = charged_alice(f, &op);
 
-    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
-                     0);
-    assert_int_equal(charge_new_op(f, a, 1200, &op, &err), 0);
     for (int i = 0; i < 2; i++) {
         assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
         set_state(f, op, "failed");

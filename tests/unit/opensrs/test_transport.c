@@ -303,43 +303,59 @@ static struct xcp_value *lookup_req(void)
     return xcp_request_new("LOOKUP", "DOMAIN", a);
 }
 
+/* A test's scaffolding: the server in one mode, a transport to it, a
+ * LOOKUP request and a reply to fill. */
+struct rig {
+    struct srs_transport *t;
+    struct xcp_value *req;
+    struct srs_reply rep;
+};
+
+static void rig_open(struct rig *g, enum mode m, const char *scheme,
+                     long timeout_ms)
+{
+    server_start(m);
+    g->t = client(scheme, timeout_ms);
+    g->req = lookup_req();
+    srs_reply_init(&g->rep);
+}
+
+static void rig_close(struct rig *g)
+{
+    srs_reply_release(&g->rep);
+    xcp_free(g->req);
+    srs_transport_free(g->t);
+    server_stop();
+}
+
 /* call - one call in a given mode; returns the outcome. */
 static enum srs_outcome call(enum mode m, const char *scheme, bool idempotent,
                              char *msg, size_t msg_size)
 {
-    server_start(m);
-    struct srs_transport *t = client(scheme, 1000);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
+    struct rig g;
+    rig_open(&g, m, scheme, 1000);
     struct rm_err err;
     rm_err_clear(&err);
-    int rc = srs_transport_call(t, req, idempotent, &rep, &err);
-    enum srs_outcome o = rep.outcome;
+    int rc = srs_transport_call(g.t, g.req, idempotent, &g.rep, &err);
+    enum srs_outcome o = g.rep.outcome;
     assert_int_equal(rc == 0, o == SRS_ANSWERED);
     if (msg)
         snprintf(msg, msg_size, "%s", err.msg);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    rig_close(&g);
     return o;
 }
 
 static void answered_request_has_exact_headers_and_valid_signature(void **s)
 {
-    server_start(M_OK);
-    struct srs_transport *t = client("http", 2000);
+    struct rig g;
+    rig_open(&g, M_OK, "http", 2000);
     struct logged lg = {0};
-    srs_transport_set_log(t, log_cb, &lg);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
-    assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), 0);
-    assert_int_equal(rep.outcome, SRS_ANSWERED);
-    assert_int_equal(rep.http_status, 200);
-    assert_true(rep.resp.is_success);
-    assert_int_equal(rep.resp.code, 210);
+    srs_transport_set_log(g.t, log_cb, &lg);
+    assert_int_equal(srs_transport_call(g.t, g.req, true, &g.rep, NULL), 0);
+    assert_int_equal(g.rep.outcome, SRS_ANSWERED);
+    assert_int_equal(g.rep.http_status, 200);
+    assert_true(g.rep.resp.is_success);
+    assert_int_equal(g.rep.resp.code, 210);
 
     const char *h = srv.last_head;
     assert_non_null(strstr(h, "POST / HTTP/1.1\r\n"));
@@ -368,15 +384,11 @@ static void answered_request_has_exact_headers_and_valid_signature(void **s)
     assert_non_null(strstr(lg.response, "Domain available"));
     assert_null(strstr(lg.response, "s3cret-code"));
     /* ...while the caller's tree and reply stay untouched. */
-    assert_string_equal(xcp_path_str(req, "attributes.reg_password"),
+    assert_string_equal(xcp_path_str(g.req, "attributes.reg_password"),
                         "hunter2");
-    assert_string_equal(xcp_path_str(rep.resp.attrs, "auth_info"),
+    assert_string_equal(xcp_path_str(g.rep.resp.attrs, "auth_info"),
                         "s3cret-code");
-
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    rig_close(&g);
 }
 
 struct outcome_case {
@@ -440,112 +452,99 @@ static void refused_connection_is_not_sent(void **s)
     srs_transport_free(t);
 }
 
-static void unusable_source_ip_is_not_sent(void **s)
+struct source_ip_case {
+    const char *source_ip;
+    bool idempotent;
+    int want_rc;
+    enum srs_outcome want;
+    int want_requests;
+};
+
+/* source_ip_call - one call to an M_OK server from the local address of
+ * c, checked against what c expects. */
+static void source_ip_call(const struct source_ip_case *c)
 {
     server_start(M_OK);
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/", srv.port);
-    /* TEST-NET-1: not configured on this host, so bind() fails. */
     struct srs_transport_config cfg = {.url = url,
                                        .user = "u",
                                        .key = KEY,
-                                       .source_ip = "192.0.2.77",
+                                       .source_ip = c->source_ip,
                                        .timeout_ms = 2000};
-    struct srs_transport *t = srs_transport_new(&cfg, NULL);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
-    assert_int_equal(srs_transport_call(t, req, false, &rep, NULL), RM_EIO);
-    assert_int_equal(rep.outcome, SRS_NOT_SENT);
-    assert_int_equal(atomic_load(&srv.requests), 0);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    struct rig g = {.t = srs_transport_new(&cfg, NULL), .req = lookup_req()};
+    assert_non_null(g.t);
+    srs_reply_init(&g.rep);
+    assert_int_equal(
+        srs_transport_call(g.t, g.req, c->idempotent, &g.rep, NULL),
+        c->want_rc);
+    assert_string_equal(srs_outcome_name(g.rep.outcome),
+                        srs_outcome_name(c->want));
+    assert_int_equal(atomic_load(&srv.requests), c->want_requests);
+    rig_close(&g);
+}
+
+static void unusable_source_ip_is_not_sent(void **s)
+{
+    /* TEST-NET-1: not configured on this host, so bind() fails. */
+    static const struct source_ip_case c = {"192.0.2.77", false, RM_EIO,
+                                            SRS_NOT_SENT, 0};
+    source_ip_call(&c);
 }
 
 static void source_ip_binds_the_local_address(void **s)
 {
-    server_start(M_OK);
-    char url[64];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", srv.port);
-    struct srs_transport_config cfg = {.url = url,
-                                       .user = "u",
-                                       .key = KEY,
-                                       .source_ip = "127.0.0.1",
-                                       .timeout_ms = 2000};
-    struct srs_transport *t = srs_transport_new(&cfg, NULL);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
-    assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), 0);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    static const struct source_ip_case c = {"127.0.0.1", true, 0, SRS_ANSWERED,
+                                            1};
+    source_ip_call(&c);
 }
 
 static void idempotent_calls_reuse_one_connection(void **s)
 {
-    server_start(M_OK);
-    struct srs_transport *t = client("http", 2000);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
+    struct rig g;
+    rig_open(&g, M_OK, "http", 2000);
     for (int i = 0; i < 3; i++)
-        assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), 0);
+        assert_int_equal(srs_transport_call(g.t, g.req, true, &g.rep, NULL), 0);
     assert_int_equal(atomic_load(&srv.accepted), 1);
     assert_int_equal(atomic_load(&srv.requests), 3);
     /* Side effects never ride on a kept connection. */
     for (int i = 0; i < 2; i++)
-        assert_int_equal(srs_transport_call(t, req, false, &rep, NULL), 0);
+        assert_int_equal(srs_transport_call(g.t, g.req, false, &g.rep, NULL),
+                         0);
     assert_int_equal(atomic_load(&srv.accepted), 3);
     assert_int_equal(atomic_load(&srv.requests), 5);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    rig_close(&g);
 }
 
 static void side_effect_is_sent_once_when_kept_connection_dies(void **s)
 {
     /* Connection 1 answers once and dies on its next request; later
      * connections read the request and close unanswered. */
-    server_start(M_DIE_ON_2ND);
-    struct srs_transport *t = client("http", 2000);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
-    assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), 0);
+    struct rig g;
+    rig_open(&g, M_DIE_ON_2ND, "http", 2000);
+    assert_int_equal(srs_transport_call(g.t, g.req, true, &g.rep, NULL), 0);
     assert_int_equal(atomic_load(&srv.requests), 1);
     struct rm_err err;
-    assert_int_equal(srs_transport_call(t, req, false, &rep, &err), RM_EIO);
-    assert_int_equal(rep.outcome, SRS_UNKNOWN);
+    assert_int_equal(srs_transport_call(g.t, g.req, false, &g.rep, &err),
+                     RM_EIO);
+    assert_int_equal(g.rep.outcome, SRS_UNKNOWN);
     /* Exactly one more request arrived: no silent re-send. */
     assert_int_equal(atomic_load(&srv.requests), 2);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    rig_close(&g);
 }
 
 static void read_only_call_on_dead_kept_connection_is_retried(void **s)
 {
     /* The contrast that makes the rule necessary: curl re-sends a
      * request whose kept connection died, which is fine for reads. */
-    server_start(M_DIE_ON_2ND);
-    struct srs_transport *t = client("http", 2000);
-    struct xcp_value *req = lookup_req();
-    struct srs_reply rep;
-    srs_reply_init(&rep);
-    assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), 0);
-    assert_int_equal(srs_transport_call(t, req, true, &rep, NULL), RM_EIO);
-    assert_int_equal(rep.outcome, SRS_UNKNOWN);
+    struct rig g;
+    rig_open(&g, M_DIE_ON_2ND, "http", 2000);
+    assert_int_equal(srs_transport_call(g.t, g.req, true, &g.rep, NULL), 0);
+    assert_int_equal(srs_transport_call(g.t, g.req, true, &g.rep, NULL),
+                     RM_EIO);
+    assert_int_equal(g.rep.outcome, SRS_UNKNOWN);
     assert_int_equal(atomic_load(&srv.requests), 3);
-    srs_reply_release(&rep);
-    xcp_free(req);
-    srs_transport_free(t);
-    server_stop();
+    rig_close(&g);
 }
 
 struct thread_arg {
