@@ -3,7 +3,9 @@
  * complete local installation to try regman with, in one command.
  *
  *  1. D (or a new temporary directory) gets `regman init` when it has no
- *     regman.conf yet; an existing demo directory is reused.
+ *     regman.conf yet, plus a [mail] From address without smtp_url (the
+ *     customer mails are queued and shown, never sent); an existing demo
+ *     directory is reused.
  *  2. opensrs-sim starts as a child on 127.0.0.1 (OS-chosen ports, HTTPS
  *     with its self-signed CA, .ca asynchronous, state kept in D). The
  *     child dies with us (PR_SET_PDEATHSIG) and is stopped and reaped when
@@ -207,6 +209,26 @@ static void load_logins(const char *dir, struct logins *l)
     fclose(f);
 }
 
+/* demo_mail - a [mail] section for a fresh demo: a From address, so
+ * operations queue their customer mails (nothing is queued without one),
+ * and no smtp_url, so they stay in the outbox (the admin's Mail page) and
+ * nothing leaves this computer. */
+static int demo_mail(const char *conf, struct rm_err *err)
+{
+    FILE *f = fopen(conf, "a");
+
+    if (!f)
+        return rm_err_set(err, RM_EIO, "%s: %s", conf, strerror(errno));
+    fputs("\n[mail]\n"
+          "# no smtp_url: mail stays queued, visible in the admin's Mail "
+          "page\n"
+          "from = regman@localhost\n",
+          f);
+    if (fclose(f) != 0)
+        return rm_err_set(err, RM_EIO, "%s: %s", conf, strerror(errno));
+    return 0;
+}
+
 /* seed - the demo data of a fresh installation. */
 static int seed(struct app *app, const char *dir, unsigned port,
                 const char *key, struct logins *l, struct rm_err *err)
@@ -382,7 +404,8 @@ int cmd_demo(int argc, char **argv)
     }
     conf = xasprintf("%s/regman.conf", dir);
     bool fresh = access(conf, F_OK) != 0;
-    if (fresh && (rc = app_init_dir(dir, &err)) < 0) {
+    if (fresh && ((rc = app_init_dir(dir, &err)) < 0 ||
+                  (rc = demo_mail(conf, &err)) < 0)) {
         fprintf(stderr, "regman: %s\n", err.msg);
         goto out;
     }

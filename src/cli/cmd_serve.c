@@ -211,8 +211,7 @@ static char *default_web_root(void)
 }
 
 static int load_http_conf(const char *path, const struct serve_opts *o,
-                          struct http_conf *h, struct mail_config *mc,
-                          struct rm_err *err)
+                          struct http_conf *h, struct rm_err *err)
 {
     static const char *const keys[] = {"listen",   "web_root", "threads",
                                        "tls_cert", "tls_key",  "cookie_secure",
@@ -266,7 +265,7 @@ static int load_http_conf(const char *path, const struct serve_opts *o,
             goto out;
         }
     }
-    rc = mail_config_load(&cfg, mc, err);
+    rc = 0;
 out:
     config_free(&cfg);
     if (rc < 0)
@@ -344,7 +343,6 @@ int serve_run(const struct serve_opts *o)
     struct rm_err err;
     const char *path;
     struct http_conf hc;
-    struct mail_config mc;
     struct jobs_ctx jobs = {0};
     struct app *app = NULL;
     struct runner *runner = NULL;
@@ -355,11 +353,9 @@ int serve_run(const struct serve_opts *o)
     int rc, n = 0, status = EXIT_SYSTEM;
 
     rm_err_clear(&err);
-    mail_config_init(&mc);
     if ((rc = app_find_conf(o->conf, &path, &err)) < 0 ||
-        (rc = load_http_conf(path, o, &hc, &mc, &err)) < 0) {
+        (rc = load_http_conf(path, o, &hc, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
-        mail_config_release(&mc);
         return EXIT_USAGE;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -388,10 +384,12 @@ int serve_run(const struct serve_opts *o)
            app->set.database, n);
 
     /* The runner shares the main app (its own store handle, this build's
-     * driver): every job kind of jobs/registry.h runs on its thread. */
+     * driver): every job kind of jobs/registry.h runs on its thread, with
+     * the [mail] section app_open read (the one operations queue with). */
     struct runner_opts ro = {.stop = &stopping};
     if ((rc = runner_new(app->st, &ro, &runner, &err)) < 0 ||
-        (rc = jobs_register_all(runner, app, &mc, &jobs, &err)) < 0) {
+        (rc = jobs_register_all(runner, app, &app->set.mail, &jobs, &err)) <
+            0) {
         rm_log(LOG_ERROR, "serve: job runner: %s", err.msg);
         goto out;
     }
@@ -459,7 +457,6 @@ out:
     runner_free(runner);
     app_close(app);
     bridges_free();
-    mail_config_release(&mc);
     http_conf_release(&hc);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (status == EXIT_OK)

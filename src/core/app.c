@@ -51,8 +51,8 @@ static char *resolve(const char *conf, const char *p)
     return xasprintf("%.*s/%s", (int)(slash - conf), conf, p);
 }
 
-/* Sections read here; [http] (regman serve) and [mail] (mail.h) belong to
- * their readers, which refuse their own unknown keys. */
+/* Sections read here; [http] belongs to regman serve, and [mail] is
+ * parsed by mail_config_load (mail.h), both owners of their own keys. */
 static const char *const known_sections[] = {"regman", "registrar", "http",
                                              "mail", NULL};
 
@@ -65,6 +65,7 @@ int app_load_settings(const char *path, struct app_settings *set,
     int rc;
 
     memset(set, 0, sizeof *set);
+    mail_config_init(&set->mail);
     if ((rc = config_load(path, &cfg, err)) < 0)
         return rc;
     set->conf_path = xstrdup(path);
@@ -130,6 +131,10 @@ int app_load_settings(const char *path, struct app_settings *set,
                                 set->retry_delay_ms * 8) /
                                1000 +
                            60;
+    /* Once, at open: operations render their customer mails from
+     * set.mail.templates_dir and queue them with set.mail.from. */
+    if ((rc = mail_config_load(&cfg, &set->mail, err)) < 0)
+        goto out;
     for (size_t k = 0; k < cfg.n; k++) {
         bool known = false;
         for (size_t s = 0; known_sections[s]; s++)
@@ -165,6 +170,7 @@ void app_settings_release(struct app_settings *set)
     free(set->conf_path);
     free(set->database);
     free(set->master_key_file);
+    mail_config_release(&set->mail);
     memset(set, 0, sizeof *set);
 }
 

@@ -7,6 +7,9 @@
  *   [regman]    database, master_key_file, currency, log_level
  *   [registrar] connect_timeout_ms, timeout_ms, send_attempts,
  *               retry_delay_ms, lease_s
+ *   [mail]      read once here by mail_config_load (mail/mail.h) into
+ *               set.mail, so core queues its mails with the same
+ *               configuration the daemon delivers them with
  * Relative paths are relative to the directory of the config file. Unknown
  * sections or keys are errors naming FILE:LINE.
  *
@@ -24,6 +27,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mail/mail.h"
 #include "registrar/registrar.h"
 #include "store/store.h"
 #include "util/config.h"
@@ -54,6 +58,11 @@ struct app_settings {
     int send_attempts;   /* NOT_SENT retries of one operation, total */
     long retry_delay_ms; /* first backoff; doubles per attempt */
     int64_t lease_s;     /* how long an operation's lease lasts */
+    /* [mail]: from, admin, templates dir... Without `from` nothing can be
+     * queued (mail_queue refuses: the Message-ID is made from its domain,
+     * and delivery needs it as the sender); core then skips a mail with a
+     * log line rather than failing the state change that causes it. */
+    struct mail_config mail;
 };
 
 struct app {
@@ -62,6 +71,7 @@ struct app {
     struct secret_key key;
     bool have_key;
     char lease_owner[160]; /* "host:pid" */
+    bool mail_off_logged;  /* "no [mail] from" warned once per app */
     /* set by the entry point; NULL → operations needing a registrar fail */
     int (*make_registrar)(struct app *app, const struct conn *c,
                           const char *key, reglog_sink_fn *sink, void *sink_arg,

@@ -51,6 +51,10 @@
  *     in operations), so one attempt is never created twice; a new
  *     domain row starts with auto_renew on when its account or its
  *     connection says so.
+ * O8  The customer's mail about a terminal move comes from a template
+ *     file (templates/README.md), rendered before the write transaction
+ *     and queued inside it with key op:<id>:<state>, so a replayed move
+ *     queues nothing new (see "the customer's mail" below).
  */
 #include "core/ops.h"
 
@@ -67,6 +71,8 @@
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/tld.h"
+#include "mail/mail.h"
+#include "mail/template.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -110,6 +116,7 @@ struct op_row {
     char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
     char transfer_status[64], reason[REG_TEXT_MAX], lease_owner[160];
     char domain[NAME_MAX_ASCII + 1], tld[NAME_MAX_ASCII + 1];
+    char unicode[NAME_MAX_INPUT + 1]; /* the domain's U-label form */
     char domain_status[24];
     int64_t domain_expires;
     char idem_key[OPS_IDEM_MAX];
@@ -132,7 +139,7 @@ static int op_load(struct app *app, int64_t id, struct op_row *o,
         "COALESCE(o.queue_request_id, ''), COALESCE(o.transfer_status, ''), "
         "COALESCE(o.pending_reason, ''), COALESCE(o.lease_owner, ''), "
         "d.name, d.tld, d.status, COALESCE(d.expires_at, 0), "
-        "COALESCE(o.idempotency_key, '') "
+        "COALESCE(o.idempotency_key, ''), d.unicode_name "
         "FROM operations o JOIN domains d ON d.id = o.domain_id "
         "WHERE o.id = ?";
     struct store_stmt *s;
@@ -167,6 +174,9 @@ static int op_load(struct app *app, int64_t id, struct op_row *o,
         cpy(o->domain_status, sizeof o->domain_status, s, 20);
         o->domain_expires = store_col_int64(s, 21);
         cpy(o->idem_key, sizeof o->idem_key, s, 22);
+        cpy(o->unicode, sizeof o->unicode, s, 23);
+        if (!o->unicode[0])
+            snprintf(o->unicode, sizeof o->unicode, "%s", o->domain);
         rc = 0;
     } else if (rc == STORE_DONE) {
         rc = rm_err_set(err, RM_ENOTFOUND, "unknown operation %" PRId64, id);
@@ -349,56 +359,242 @@ static bool autorenew_key(const char *key)
            0;
 }
 
-/* queue_mail - the customer's mail about a terminal move (rule 4); no
- * row when the account has no address. Replays are no-ops. */
-static int queue_mail(struct app *app, const struct op_row *o, int64_t now,
-                      struct rm_err *err)
+/* --- the customer's mail about a terminal move (O8) ----------------------
+ *
+ * Template by kind and outcome (variables in templates/README.md):
+ *   register  succeeded                        registration_completed
+ *   renew     succeeded                        renewal_completed
+ *   transfer  succeeded                        transfer_completed
+ *   transfer  failed / timed_out / cancelled   transfer_failed
+ *   register, renew  failed / timed_out / cancelled   refund
+ * An automatic renewal that succeeded gets no mail here: the lifecycle
+ * announces it with autorenew_done (once per domain and expiry date);
+ * its failures are refunded here like any renewal's.
+ *
+ * Every template is given the same full set of variables, each with a
+ * value (a missing one would be an error, never an empty string): an
+ * unknown expiry or reason is said in words.
+ *
+ * The mail is rendered before the write transaction that makes the move,
+ * so no template file is read while the store's write lock is held, and
+ * queued inside it (rule 4: move, refund and outbox row commit together).
+ * The rendering remembers its inputs; when the row turned out different
+ * inside the transaction (an Async Manager poll re-judged there, or a
+ * caller's own transaction), it is rendered again in place.
+ *
+ * Without a [mail] from address nothing can be queued (mail_queue refuses:
+ * the Message-ID is made from its domain and delivery sends with it, see
+ * mail.h), so the mail is skipped with a log line - as the lifecycle and
+ * the Async Manager's digest do - and the move commits. A template that
+ * cannot be rendered is an error: the move does not commit without its
+ * mail (mail.h), the operation stays where it was and is retried. */
+
+/* ymd - a date as YYYY-MM-DD (UTC). */
+static void ymd(int64_t t, char *buf, size_t n)
 {
-    static const char sql[] =
-        "INSERT INTO mail_outbox (idem_key, message_id, to_addr, subject, "
-        "body, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "ON CONFLICT (idem_key) DO NOTHING";
+    struct tm tm;
+    time_t tt = (time_t)t;
+
+    if (!gmtime_r(&tt, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
+        snprintf(buf, n, "%" PRId64, t);
+}
+
+/* one_line - s as one line of valid UTF-8 for a mail body: control
+ * characters become spaces, bytes that are not UTF-8 become '?', spaces
+ * collapse; empty gives dflt. */
+static void one_line(const char *s, const char *dflt, char *out, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t k = 0;
+
+    while (*p && k + 5 < n) {
+        size_t len = *p < 0x80             ? 1
+                     : (*p & 0xe0) == 0xc0 ? 2
+                     : (*p & 0xf0) == 0xe0 ? 3
+                     : (*p & 0xf8) == 0xf0 ? 4
+                                           : 0;
+        bool ok = len > 0 && !(len == 2 && *p < 0xc2) && !(*p > 0xf4);
+        for (size_t i = 1; ok && i < len; i++)
+            ok = (p[i] & 0xc0) == 0x80;
+        if (!ok) {
+            out[k++] = '?';
+            p++;
+        } else if (len == 1 && (*p < 0x20 || *p == 0x7f || *p == ' ')) {
+            if (k && out[k - 1] != ' ')
+                out[k++] = ' ';
+            p++;
+        } else {
+            memcpy(out + k, p, len);
+            k += len;
+            p += len;
+        }
+    }
+    while (k && out[k - 1] == ' ')
+        k--;
+    out[k] = '\0';
+    if (!k)
+        snprintf(out, n, "%s", dflt);
+}
+
+struct op_mail {
+    /* the inputs it was rendered from (op_mail_fits) */
+    int64_t op_id;
+    char state[16];
+    char *reason;
+    int64_t expires, refund;
+    /* the result: skip, or a rendered message for to */
+    bool rendered, skip;
+    const char *why_skipped;
+    char to[ACCOUNT_EMAIL_MAX + 1];
+    char *subject, *body;
+};
+
+static void op_mail_release(struct op_mail *m)
+{
+    free(m->reason);
+    free(m->subject);
+    free(m->body);
+    memset(m, 0, sizeof *m);
+}
+
+/* mail_expiry - the expiry date the mail gives: the one the move writes,
+ * else the domain's - except for a renewal, whose old date is not news. */
+static int64_t mail_expiry(const struct op_row *o, const char *state,
+                           int64_t expires)
+{
+    if (expires > 0)
+        return expires;
+    if (strcmp(o->kind, "renew") == 0 && strcmp(state, "succeeded") == 0)
+        return 0;
+    return o->domain_expires;
+}
+
+/* mail_reason - the reason the move records (and the mail gives): the
+ * move's own, else the row's, as long as the row keeps it. */
+static void mail_reason(const struct op_row *o, const struct move_fields *f,
+                        char *out, size_t n)
+{
+    const char *r = f && f->reason ? f->reason : o->reason;
+    size_t len = strnlen(r, n - 1); /* cut as o->reason is */
+
+    memcpy(out, r, len);
+    out[len] = '\0';
+}
+
+static bool op_mail_fits(const struct op_mail *m, const struct op_row *o,
+                         const char *state, const char *reason, int64_t expires,
+                         int64_t refund)
+{
+    return m->rendered && m->op_id == o->id && !strcmp(m->state, state) &&
+           !strcmp(m->reason, reason) && m->expires == expires &&
+           m->refund == refund;
+}
+
+/* op_mail_render - the mail o ending in state will queue, rendered now.
+ * expires: the domain's expiry after the move (0 unknown); refund: the
+ * amount refunded by it (0 when none). Reads the account and the template
+ * file; writes nothing. */
+static int op_mail_render(struct app *app, const struct op_row *o,
+                          const char *state, const char *reason,
+                          int64_t expires, int64_t refund, struct op_mail *m,
+                          struct rm_err *err)
+{
+    const struct mail_config *mc = &app->set.mail;
+    bool ok = strcmp(state, "succeeded") == 0;
+    bool xfer = strcmp(o->kind, "transfer") == 0;
+    bool renew = strcmp(o->kind, "renew") == 0;
+    char amount[MONEY_STR_MAX + 16], refunded[MONEY_STR_MAX + 16];
+    char m1[MONEY_STR_MAX], m2[MONEY_STR_MAX], exp[32], years[24], opid[24];
+    char why[REG_TEXT_MAX];
+    const char *name;
     struct account a;
-    struct store_stmt *s;
-    char key[96], mid[128], subject[400], amt[MONEY_STR_MAX];
-    struct buf body;
     int rc;
 
-    /* A completed automatic renewal is announced by the lifecycle with
-     * its own template (lifecycle.h, once per domain and expiry date). */
-    if (strcmp(o->state, "succeeded") == 0 && autorenew_key(o->idem_key))
+    op_mail_release(m);
+    m->op_id = o->id;
+    snprintf(m->state, sizeof m->state, "%s", state);
+    m->reason = xstrdup(reason);
+    m->expires = expires;
+    m->refund = refund;
+    if (ok && autorenew_key(o->idem_key)) {
+        m->rendered = m->skip = true; /* the lifecycle's autorenew_done */
         return 0;
+    }
+    if (!mc->from) {
+        m->rendered = m->skip = true;
+        m->why_skipped = "no [mail] from address is configured";
+        return 0;
+    }
     if ((rc = account_get_id(app, o->account_id, &a, err)) < 0)
         return rc;
-    if (!a.email[0])
+    if (!a.email[0]) {
+        m->rendered = m->skip = true;
+        m->why_skipped = "the account has no mail address";
         return 0;
-    snprintf(key, sizeof key, "op:%" PRId64 ":%s", o->id, o->state);
-    snprintf(mid, sizeof mid, "<op-%" PRId64 "-%s@regman>", o->id, o->state);
-    snprintf(subject, sizeof subject, "%s of %s: %s", o->kind, o->domain,
-             strcmp(o->state, "succeeded") == 0 ? "completed" : o->state);
-    buf_init(&body);
-    buf_addf(&body, "Your %s of %s (operation %" PRId64 ") %s.\n", o->kind,
-             o->domain, o->id,
-             strcmp(o->state, "succeeded") == 0 ? "is complete"
-                                                : "did not complete");
-    if (terminal_refund(o->state))
-        buf_addf(&body, "%s %s has been refunded to your balance.\n",
-                 money_format(o->amount, amt), app->set.currency);
-    if (o->reason[0])
-        buf_addf(&body, "Registrar: %s\n", o->reason);
-    if ((rc = store_prepare(app->st, sql, &s, err)) == 0) {
-        store_bind_text(s, 1, key);
-        store_bind_text(s, 2, mid);
-        store_bind_text(s, 3, a.email);
-        store_bind_text(s, 4, subject);
-        store_bind_text(s, 5, body.data);
-        store_bind_int64(s, 6, now);
-        store_bind_int64(s, 7, now);
-        rc = store_step(s, err);
-        store_stmt_release(s);
     }
-    buf_release(&body);
-    return rc < 0 ? rc : 0;
+    snprintf(m->to, sizeof m->to, "%s", a.email);
+    if (ok)
+        name = xfer    ? "transfer_completed"
+               : renew ? "renewal_completed"
+                       : "registration_completed";
+    else
+        name = xfer ? "transfer_failed" : "refund";
+    snprintf(amount, sizeof amount, "%s %s", money_format(o->amount, m1),
+             app->set.currency);
+    snprintf(refunded, sizeof refunded, "%s %s", money_format(refund, m2),
+             app->set.currency);
+    if (expires > 0)
+        ymd(expires, exp, sizeof exp);
+    else
+        snprintf(exp, sizeof exp, "(not reported yet)");
+    snprintf(years, sizeof years, "%" PRId64, o->term);
+    snprintf(opid, sizeof opid, "%" PRId64, o->id);
+    one_line(reason, "no reason was given", why, sizeof why);
+    const struct tmpl_var vars[] = {
+        {"customer", a.name},
+        {"domain", o->unicode},
+        {"operation", xfer    ? "transfer"
+                      : renew ? "renewal"
+                              : "registration"},
+        {"operation_id", opid},
+        {"term", years},
+        {"expires", exp},
+        {"amount", amount},
+        {"refund", refunded},
+        {"reason", why},
+    };
+    rc = tmpl_mail(mc->templates_dir ? mc->templates_dir : "templates", name,
+                   vars, sizeof vars / sizeof vars[0], &m->subject, &m->body,
+                   err);
+    if (rc < 0)
+        rm_err_prefix(err, "customer mail: ");
+    m->rendered = rc == 0;
+    return rc;
+}
+
+/* op_mail_queue - the rendered mail into the outbox, inside the move's
+ * transaction; a replay of key op:<id>:<state> adds nothing. */
+static int op_mail_queue(struct app *app, const struct op_mail *m, int64_t now,
+                         struct rm_err *err)
+{
+    char key[64];
+
+    if (m->skip) {
+        if (m->why_skipped) {
+            /* Mail switched off is worth a warning once per app, then a
+             * line per mail. */
+            bool no_from = !app->set.mail.from;
+            rm_log(no_from && !app->mail_off_logged ? LOG_WARN : LOG_INFO,
+                   "op %" PRId64 ": customer mail (%s) not queued: %s",
+                   m->op_id, m->state, m->why_skipped);
+            if (no_from)
+                app->mail_off_logged = true;
+        }
+        return 0;
+    }
+    snprintf(key, sizeof key, "op:%" PRId64 ":%s", m->op_id, m->state);
+    return mail_queue(app->st, &app->set.mail, key, m->to, m->subject, m->body,
+                      now, NULL, err);
 }
 
 /* domain_status_after - the domain's status once o ends in state. */
@@ -426,23 +622,44 @@ static const char *domain_status_after(const struct op_row *o,
  * finish - one transaction: move o to state (succeeded / failed /
  * timed_out / cancelled / pending), refund when the state requires it,
  * set the domain, queue the mail. expires > 0 updates the domain's
- * expiry. The before_settle crash point fires just before the commit.
+ * expiry. pre (may be NULL) is the mail rendered before the caller's
+ * transaction; otherwise, in its own transaction, finish renders it
+ * before beginning (O8). The before_settle crash point fires just before
+ * the commit.
  */
 static int finish(struct app *app, struct op_row *o, const char *state,
                   const struct move_fields *f, int64_t expires,
-                  struct rm_err *err)
+                  struct op_mail *pre, struct rm_err *err)
 {
-    int64_t now = clock_now(), refunded;
+    int64_t now = clock_now(), refunded = 0;
     const char *from;
-    char from_buf[16];
+    char from_buf[16], reason[sizeof o->reason];
+    struct op_mail own_mail = {0}, *m = pre;
+    bool mails = strcmp(state, "pending") != 0;
     int rc;
 
     /* Inside the caller's transaction when one is open (the Async
      * Manager's poll counts the check in the same one). */
     bool own = !store_in_tx(app->st);
 
-    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+    mail_reason(o, f, reason, sizeof reason);
+    /* A refund reverses the charge exactly (ledger.h). */
+    if (mails && own &&
+        !(m && op_mail_fits(m, o, state, reason, mail_expiry(o, state, expires),
+                            terminal_refund(state) ? o->amount : 0))) {
+        m = &own_mail;
+        if ((rc = op_mail_render(
+                 app, o, state, reason, mail_expiry(o, state, expires),
+                 terminal_refund(state) ? o->amount : 0, m, err)) < 0) {
+            op_mail_release(&own_mail);
+            rm_err_prefix(err, "op %" PRId64 ": ", o->id);
+            return rc;
+        }
+    }
+    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0) {
+        op_mail_release(&own_mail);
         return rc;
+    }
     snprintf(from_buf, sizeof from_buf, "%s", o->state);
     from = from_buf;
     if ((rc = move(app, o, from, state, f, now, err)) < 0)
@@ -460,15 +677,28 @@ static int finish(struct app *app, struct op_row *o, const char *state,
     if ((rc = set_domain(app, o->domain_id, domain_status_after(o, state, now),
                          expires, f ? f->order_id : NULL, now, err)) < 0)
         goto out;
-    if (strcmp(state, "pending") != 0 &&
-        (rc = queue_mail(app, o, now, err)) < 0)
-        goto out;
+    if (mails) {
+        if (!m || !op_mail_fits(m, o, state, reason,
+                                mail_expiry(o, state, expires), refunded)) {
+            /* rendered from other facts (or not at all): again, here */
+            rm_log(LOG_DEBUG, "op %" PRId64 ": mail rendered in the move",
+                   o->id);
+            m = &own_mail;
+            if ((rc = op_mail_render(app, o, state, reason,
+                                     mail_expiry(o, state, expires), refunded,
+                                     m, err)) < 0)
+                goto out;
+        }
+        if ((rc = op_mail_queue(app, m, now, err)) < 0)
+            goto out;
+    }
     app_crash_point("before_settle");
     if (own)
         rc = store_commit(app->st, err);
 out:
     if (own)
         store_rollback(app->st);
+    op_mail_release(&own_mail);
     if (rc < 0)
         rm_err_prefix(err, "op %" PRId64 ": ", o->id);
     return rc < 0 ? rc : 0;
@@ -511,10 +741,13 @@ static int windows_for(struct app *app, const struct op_row *o,
 
 static void answer_text(const struct reg_reply *r, char *buf, size_t n)
 {
+    const char *d = reg_delivery_name(r->delivery);
     if (r->delivery == REG_ANSWERED)
         snprintf(buf, n, "%d %s", r->code, r->text);
+    else if (strncmp(r->text, d, strlen(d)) == 0)
+        snprintf(buf, n, "%s", r->text); /* the transport named it already */
     else
-        snprintf(buf, n, "%s: %s", reg_delivery_name(r->delivery), r->text);
+        snprintf(buf, n, "%s: %s", d, r->text);
 }
 
 static int year_of(int64_t t)
@@ -566,13 +799,13 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
         expires = (int64_t)r->expiry;
         if (!expires)
             expires = fetch_expiry(sess, o->domain);
-        return finish(app, o, "succeeded", &f, expires, err);
+        return finish(app, o, "succeeded", &f, expires, NULL, err);
     case REG_OP_NOT_SENT:
         snprintf(reason, sizeof reason,
                  "not sent after %d attempt(s): %s (nothing reached the "
                  "registrar)",
                  attempts, r->reply.text);
-        return finish(app, o, "failed", &f, 0, err);
+        return finish(app, o, "failed", &f, 0, NULL, err);
     case REG_OP_FAILED:
         if (strcmp(o->kind, "renew") == 0 && r->reply.code == 541) {
             /* O5: refresh our record, never re-send. */
@@ -585,7 +818,7 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
                          "wanted",
                          year_of(expires), o->expiry_year);
         }
-        return finish(app, o, "failed", &f, expires, err);
+        return finish(app, o, "failed", &f, expires, NULL, err);
     case REG_OP_PENDING:
         break;
     }
@@ -596,7 +829,7 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
                                                             : w.deadline_reg);
     snprintf(reason, sizeof reason, "%s: %s", reg_pending_why_name(r->why),
              r->reason[0] ? r->reason : answer);
-    return finish(app, o, "pending", &f, 0, err);
+    return finish(app, o, "pending", &f, 0, NULL, err);
 }
 
 /* --- send ------------------------------------------------------------------
@@ -1459,38 +1692,53 @@ bool ops_poll_settles(const struct ops_poll *p)
            (p->final && p->verdict == OPS_V_WAIT);
 }
 
+/* settle_of - the terminal move poll p makes of pending o at now: its
+ * state, reason and expiry; NULL when p does not end it. A poll that
+ * decided "final" is judged against the row's deadline (an admin reset in
+ * between wins). */
+static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
+                             int64_t now, const char **reason, int64_t *expires)
+{
+    bool final = p->final && o->deadline_at && now >= o->deadline_at;
+
+    *expires = 0;
+    if (p->verdict == OPS_V_DONE) {
+        *reason = "completed at the registrar";
+        *expires = p->expiry;
+        return "succeeded";
+    }
+    if (p->verdict == OPS_V_NO) {
+        *reason = p->answer;
+        return "failed";
+    }
+    if (p->verdict == OPS_V_WAIT && final) {
+        *reason = "deadline passed; the final check did not find it "
+                  "done at the registrar";
+        return "timed_out";
+    }
+    return NULL;
+}
+
 /*
  * apply - inside the caller's write transaction: count the check, then
- * either settle o through finish() (same transaction, rule 4) or set its
- * next check. A poll that decided "final" is re-judged against the row's
- * deadline as it is now (an admin reset in between wins).
+ * either settle o through finish() (same transaction, rule 4; pre is the
+ * mail rendered before it, may be NULL) or set its next check.
  */
 static int apply(struct app *app, struct op_row *o, const struct ops_poll *p,
-                 struct rm_err *err)
+                 struct op_mail *pre, struct rm_err *err)
 {
     struct move_fields f = {0};
     struct windows w;
-    int64_t now = clock_now();
-    bool final = p->final && o->deadline_at && now >= o->deadline_at;
+    int64_t now = clock_now(), expires;
+    const char *state = settle_of(o, p, now, &f.reason, &expires);
     int rc;
 
     f.last_answer = p->answer;
     f.transfer_status = p->transfer_status;
-    if (ops_poll_settles(p) && (p->verdict != OPS_V_WAIT || final) &&
-        (rc = note_check(app, o, p->answer, NULL, 0, err)) < 0)
-        return rc;
-    if (p->verdict == OPS_V_DONE) {
-        f.reason = "completed at the registrar";
-        return finish(app, o, "succeeded", &f, p->expiry, err);
-    }
-    if (p->verdict == OPS_V_NO) {
-        f.reason = p->answer;
-        return finish(app, o, "failed", &f, 0, err);
-    }
-    if (p->verdict == OPS_V_WAIT && final) {
-        f.reason = "deadline passed; the final check did not find it "
-                   "done at the registrar";
-        return finish(app, o, "timed_out", &f, 0, err);
+    if (state) {
+        if ((rc = note_check(app, o, p->answer, NULL, 0, err)) < 0)
+            return rc;
+        return finish(app, o, state, &f, expires, pre, err);
     }
     /* still waiting, or no usable answer: the next check one poll
      * interval on (first check → hourly; bounded by the interval) */
@@ -1503,15 +1751,38 @@ int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
                    struct ops_result *res, struct rm_err *err)
 {
     struct op_row o;
+    struct op_mail pre = {0};
     bool own = !store_in_tx(app->st);
     int rc;
 
     memset(res, 0, sizeof *res);
+    /* A poll that settles the operation: its customer mail is rendered
+     * before the write transaction (O8); apply() judges again inside it,
+     * and finish() renders again only when the row changed meanwhile. */
+    if (own && ops_poll_settles(p)) {
+        const char *reason, *state;
+        char why[sizeof o.reason];
+        int64_t expires;
+        if ((rc = op_load(app, op_id, &o, err)) < 0)
+            goto out;
+        state = strcmp(o.state, "pending") == 0
+                    ? settle_of(&o, p, clock_now(), &reason, &expires)
+                    : NULL;
+        if (state) {
+            struct move_fields f = {.reason = reason};
+            mail_reason(&o, &f, why, sizeof why);
+            if ((rc = op_mail_render(
+                     app, &o, state, why, mail_expiry(&o, state, expires),
+                     terminal_refund(state) ? o.amount : 0, &pre, err)) < 0)
+                goto out;
+        }
+    }
     if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
+        goto out;
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         goto out;
-    if (strcmp(o.state, "pending") == 0 && (rc = apply(app, &o, p, err)) < 0)
+    if (strcmp(o.state, "pending") == 0 &&
+        (rc = apply(app, &o, p, &pre, err)) < 0)
         goto out;
     fill_result(&o, res);
     if (own)
@@ -1519,6 +1790,7 @@ int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
 out:
     if (own)
         store_rollback(app->st);
+    op_mail_release(&pre);
     if (rc < 0) {
         rm_err_prefix(err, "op %" PRId64 ": ", op_id);
         return rc;
@@ -1654,7 +1926,7 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     if (strcmp(o.state, "pending") != 0)
         return rm_err_set(err, CORE_EREFUSED,
                           "op %" PRId64 " became %s meanwhile", op_id, o.state);
-    if ((rc = finish(app, &o, "cancelled", &f, 0, err)) < 0)
+    if ((rc = finish(app, &o, "cancelled", &f, 0, NULL, err)) < 0)
         return rc;
     return reload(app, op_id, res, err);
 }
@@ -1782,7 +2054,7 @@ int ops_recover(struct app *app, int *n, struct rm_err *err)
             return rc;
         if (strcmp(o.state, "new") == 0) {
             f.reason = "never sent: the process stopped before sending";
-            rc = finish(app, &o, "failed", &f, 0, err);
+            rc = finish(app, &o, "failed", &f, 0, NULL, err);
         } else if (strcmp(o.state, "sending") == 0) {
             /* Rule 2: never resend; find out with read-only calls. */
             if ((rc = windows_for(app, &o, &w, err)) < 0)
@@ -1793,7 +2065,7 @@ int ops_recover(struct app *app, int *n, struct rm_err *err)
             f.deadline_at =
                 now + (strcmp(o.kind, "transfer") == 0 ? w.deadline_xfer
                                                        : w.deadline_reg);
-            rc = finish(app, &o, "pending", &f, 0, err);
+            rc = finish(app, &o, "pending", &f, 0, NULL, err);
             if (rc == 0) {
                 struct rm_err cerr;
                 if (ops_check(app, o.id, &res, &cerr) < 0)

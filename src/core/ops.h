@@ -11,6 +11,14 @@
  *                                         (insufficient funds, name live);
  *   RM_EIO / RM_EINTERNAL                 the store failed.
  * struct ops_result describes what happened.
+ *
+ * When an operation ends (succeeded, failed, timed_out, cancelled) the
+ * customer's mail is one of the templates of templates/README.md, chosen
+ * by kind and outcome, rendered from app->set.mail.templates_dir before
+ * the write transaction and queued (mail_queue, key op:<id>:<state>) in
+ * the transaction that makes the move. Without a [mail] from address it
+ * is skipped with a log line; a template that cannot be rendered keeps
+ * the operation from ending (it stays sending/pending and is retried).
  */
 #ifndef RM_CORE_OPS_H
 #define RM_CORE_OPS_H

@@ -71,6 +71,10 @@ void buf_vaddf(struct buf *b, const char *fmt, va_list ap)
 {
     va_list cp;
     char probe[1];
+    /* GCC with UBSan at -O2 sees a path with a NULL format and refuses
+     * to compile (-Wformat-truncation); a NULL format appends nothing */
+    if (!fmt)
+        return;
     va_copy(cp, ap);
     /* a 1-byte buffer rather than NULL: some toolchains warn on NULL */
     int n = vsnprintf(probe, sizeof(probe), fmt, cp);

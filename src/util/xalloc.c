@@ -55,6 +55,8 @@ char *xasprintf(const char *fmt, ...)
 {
     va_list ap;
     char probe[1];
+    if (!fmt) /* see buf_vaddf: keeps GCC's UBSan build compiling */
+        return xstrdup("");
     va_start(ap, fmt);
     int n = vsnprintf(probe, sizeof(probe), fmt, ap);
     va_end(ap);

@@ -17,6 +17,8 @@ import tempfile
 import time
 
 SIM_USER = "test"
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         "..", "..", "..", "templates")
 SIM_KEY = "9a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
@@ -96,6 +98,8 @@ class Env:
         with open(self.conf) as f:
             text = f.read()
         text = text.replace("timeout_ms = 80000", "timeout_ms = 3000")
+        # a From address: without one operations queue no customer mail
+        text += "\n[mail]\nfrom = regman@example.net\ntemplates = %s\n" % TEMPLATES
         with open(self.conf, "w") as f:
             f.write(text)
 

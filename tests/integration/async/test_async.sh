@@ -50,6 +50,8 @@ simexp=$(ctl GET /state | python3 -c 'import json,sys; print(json.load(sys.stdin
 check "expiry is the registrar's" \
     test "$(sql "SELECT expires_at FROM domains WHERE name = 'hourly.ca'")" = "$simexp"
 check "the customer's mail" test "$(customer_mails "$A")" = 1
+check "the sweep's mail is the registration template, filled" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key = 'op:$A:succeeded' AND subject = 'hourly.ca is registered' AND body LIKE '%15.00 USD was charged%' AND body LIKE '%Reference: operation $A.%' AND body NOT LIKE '%{{%'")" = 1
 check "one digest listing it" test "$(digests)/$(digests_listing "$A")" = 1/1
 check "the digest goes to the admin" \
     test "$(sql "SELECT to_addr FROM mail_outbox WHERE idem_key LIKE 'digest:%'")" = admin@example.net
@@ -88,6 +90,8 @@ check "balance back" \
     test "$(sql "SELECT balance FROM accounts WHERE name = 'alice'")" = $((bal0 + 1250))
 check "domain failed" test "$(dom_status lost.com)" = failed
 check "refund mail" test "$(customer_mails "$B")" = 1
+check "the refund mail names the amount and the deadline" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key = 'op:$B:timed_out' AND subject = 'Refund for lost.com' AND body LIKE '%did not take place: deadline passed%' AND body LIKE '%12.50 USD was refunded%'")" = 1
 check "digest lists it under timed out" \
     test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key LIKE 'digest:%' AND body LIKE '%Timed out (1):%op $B lost.com%'")" = 1
 check "never sent twice" test "$(sim_count SW_REGISTER lost.com)" = 1

@@ -2,14 +2,49 @@
 # test_ops - every domain operation and outcome through the real regman
 # and opensrs-sim binaries on a real SQLite file, including every sim
 # fault. After each: `regman audit` is clean and the sim's counts prove
-# no order was sent twice.
-# usage: test_ops.sh REGMAN OPENSRS_SIM
+# no order was sent twice. The customer's mail about each ended operation
+# is asserted on its outbox row: the template's subject, every variable
+# filled, one row per operation and state even when the move is replayed.
+# usage: test_ops.sh REGMAN OPENSRS_SIM TEMPLATES_DIR
 REGMAN=$1
 SIM=$2
+TEMPLATES=$3
 . "$(dirname "$0")/lib.sh"
 
 sim_start
 setup_regman
+cat >>"$WORK/regman.conf" <<EOC
+[mail]
+from = regman@example.net
+templates = $TEMPLATES
+EOC
+
+# op_of DOMAIN - the domain's newest operation id.
+op_of() {
+    sql "SELECT o.id FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = '$1' ORDER BY o.id DESC LIMIT 1"
+}
+# ymd DOMAIN - the domain's expiry date as the mails write it.
+ymd() {
+    python3 -c 'import sys,time
+print(time.strftime("%Y-%m-%d", time.gmtime(int(sys.argv[1]))))' \
+        "$(sql "SELECT expires_at FROM domains WHERE name = '$1' ORDER BY id DESC LIMIT 1")"
+}
+# mail_is OPID STATE SUBJECT TEXT... - the customer's mail about the
+# operation ending in STATE: one outbox row with this subject, to alice,
+# every variable filled (no "{{" left) and every TEXT in its body.
+mail_is() {
+    python3 -c 'import sqlite3,sys
+c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+rows = c.execute("SELECT to_addr, subject, body FROM mail_outbox WHERE idem_key = ?",
+                 ("op:%s:%s" % (sys.argv[2], sys.argv[3]),)).fetchall()
+if len(rows) != 1:
+    sys.exit("%d rows for op:%s:%s" % (len(rows), sys.argv[2], sys.argv[3]))
+to, subject, body = rows[0]
+bad = [t for t in sys.argv[5:] if t not in body]
+if to != "alice@example.com" or subject != sys.argv[4] or "{{" in subject + body or bad:
+    sys.exit("to %r subject %r missing %r in:\n%s" % (to, subject, bad, body))' \
+        "$WORK/regman.db" "$@"
+}
 
 # --- connections ----------------------------------------------------------
 expect_rc 0 "registrar test prints the registrar balance" -- \
@@ -39,6 +74,11 @@ check "sent once" test "$(sim_count SW_REGISTER good.com)" = 1
 check "sim has it" sim_has good.com
 check "mail queued for the customer" \
     test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'alice@example.com'")" -ge 1
+G=$(op_of good.com)
+check "registration mail: the template's subject, every variable filled" \
+    mail_is "$G" succeeded "good.com is registered" "Hello alice," \
+    "registered to you for 1 year(s)" "It expires on $(ymd good.com)." \
+    "12.50 USD was charged" "Reference: operation $G."
 audit_clean "register done"
 
 expect_rc 1 "a live name cannot be registered twice" -- \
@@ -50,6 +90,9 @@ expect_rc 0 "register an IDN name" -- \
     rg domain register bücher.com --account alice
 check "A-label and U-label stored" \
     test "$(sql "SELECT unicode_name FROM domains WHERE name = 'xn--bcher-kva.com'")" = "bücher.com"
+check "the mail names the domain in its Unicode form" \
+    mail_is "$(op_of xn--bcher-kva.com)" succeeded "bücher.com is registered" \
+    "the domain bücher.com is now registered"
 
 # --- renew ------------------------------------------------------------------
 exp0=$(sql "SELECT expires_at FROM domains WHERE name = 'good.com'")
@@ -60,6 +103,11 @@ y0=$(python3 -c "import time; print(time.gmtime($exp0).tm_year)")
 check "renewal carried our expiry year ($y0)" \
     test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE action = 'RENEW' AND request LIKE '%currentexpirationyear\">$y0<%'")" = 1
 check "RENEW sent once" test "$(sim_count RENEW good.com)" = 1
+R=$(op_of good.com)
+check "renewal mail: the renewal template with the new expiry" \
+    mail_is "$R" succeeded "good.com was renewed" "renewed for 1 year(s)" \
+    "It now expires on $(ymd good.com)." "13.00 USD was charged" \
+    "Reference: operation $R."
 audit_clean "renew done"
 
 # 541: our record disagrees with the registrar → failed, refunded,
@@ -74,6 +122,11 @@ check "record refreshed from GET DOMAIN" \
 check "the failed renewal is refunded" \
     test "$(postings good.com refund)" = 1
 check "domain back to active" test "$(dom_status good.com)" = active
+R=$(op_of good.com)
+check "refund mail names the amount and the registrar's reason" \
+    mail_is "$R" failed "Refund for good.com" \
+    "the renewal of good.com did not take place: the registrar's expiry year is" \
+    "13.00 USD was refunded" "Reference: operation $R."
 expect_rc 0 "renew again succeeds" -- rg domain renew good.com
 audit_clean "renew 541"
 
@@ -97,10 +150,16 @@ expect_rc 0 "transfer completes after the registry window" -- \
     rg domain transfer-status moving.com --account alice
 check "transfer succeeded" test "$(op_state moving.com)" = succeeded
 check "transferred domain active" test "$(dom_status moving.com)" = active
+check "transfer mail: completed, with the expiry read after it" \
+    mail_is "$(op_of moving.com)" succeeded "Transfer of moving.com completed" \
+    "The domain now expires on" "$(ymd moving.com). 10.00 USD was charged"
 audit_clean "transfer completed"
 expect_rc 1 "transfer with a wrong auth code fails" -- \
     rg domain transfer taken.net --account alice --auth-code wrong
 check "refunded" test "$(postings taken.net refund)" = 1
+check "failed transfer mail: the reason and the refund" \
+    mail_is "$(op_of taken.net)" failed "Transfer of taken.net did not complete" \
+    "the transfer of taken.net did not complete: " "9.00 USD was refunded"
 audit_clean "transfer refused"
 
 # --- insufficient funds: refused, nothing written --------------------------
@@ -163,6 +222,10 @@ REGMAN_CLOCK_OFFSET=300000 expect_rc 1 "close_before: timed out after the deadli
     rg domain check f-close-before.com
 check "close_before: timed_out, refunded once" \
     test "$(op_state f-close-before.com)/$(postings f-close-before.com refund)" = timed_out/1
+check "timed-out registration: refund mail with the deadline as reason" \
+    mail_is "$(op_of f-close-before.com)" timed_out "Refund for f-close-before.com" \
+    "the registration of f-close-before.com did not take place: deadline passed" \
+    "12.50 USD was refunded"
 check "no registration was ever sent twice" \
     test "$(ctl GET /counts | python3 -c 'import json,sys; print(max(json.load(sys.stdin)["domains"]["SW_REGISTER"].values()))')" = 1
 audit_clean "after follow-up checks"
@@ -223,6 +286,30 @@ check "registrant passwords are redacted in the log" \
     test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%\"reg_password\">[redacted]<%'")" -ge 1
 check "no registrant password in the clear" \
     test "$(sql "SELECT COUNT(*) FROM registrar_log WHERE request LIKE '%\"reg_password\">%' AND request NOT LIKE '%\"reg_password\">[redacted]<%'")" = 0
+
+# --- customer mail: a replayed move queues nothing new; no [mail] from ----
+# The registration of good.com ends again (its row put back to pending,
+# the check finds the domain ours): same key op:<id>:succeeded, no new row.
+nmail=$(sql "SELECT COUNT(*) FROM mail_outbox")
+mid=$(sql "SELECT id || message_id FROM mail_outbox WHERE idem_key = 'op:$G:succeeded'")
+sql_write "UPDATE operations SET state = 'pending', finished_at = NULL, deadline_at = 4102444800, next_check_at = 0 WHERE id = $G"
+expect_rc 0 "replay: the check ends the registration again" -- rg async check "$G"
+check "replay: succeeded again" \
+    test "$(sql "SELECT state FROM operations WHERE id = $G")" = succeeded
+check "replay: no new mail, the first row kept" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox")/$(sql "SELECT id || message_id FROM mail_outbox WHERE idem_key = 'op:$G:succeeded'")" = "$nmail/$mid"
+audit_clean "replayed move"
+# Without a From address nothing can be queued (mail.h): the operation
+# ends all the same and the skipped mail is logged.
+sed '/^\[mail\]/,$d' "$WORK/regman.conf" >"$WORK/nomail.conf"
+expect_rc 0 "register without [mail] from" -- \
+    "$REGMAN" domain register nomail.com -c "$WORK/nomail.conf" --account alice
+check "without from: succeeded" test "$(op_state nomail.com)" = succeeded
+check "without from: no mail queued" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key LIKE 'op:$(op_of nomail.com):%'")" = 0
+check "without from: a log line says so" \
+    grep -q "customer mail (succeeded) not queued: no \[mail\] from" "$WORK/err"
+audit_clean "no mail configured"
 
 # --- audit detects damage ---------------------------------------------------
 sql_write "UPDATE accounts SET balance = balance + 1 WHERE name = 'alice'"

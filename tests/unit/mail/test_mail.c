@@ -527,19 +527,19 @@ static void test_queue_template_renders_or_queues_nothing(void **state)
     struct fx *f = *state;
     free(f->mc.templates_dir);
     f->mc.templates_dir = strdup(templates_dir);
-    const struct tmpl_var vars[] = {{"customer", "Алиса"},
-                                    {"domain", "пример.рф"},
-                                    {"term", "2"},
-                                    {"expires", "2028-11-28"},
-                                    {"amount", "24.00 USD"}};
+    const struct tmpl_var vars[] = {
+        {"customer", "Алиса"},   {"domain", "пример.рф"},
+        {"term", "2"},           {"expires", "2028-11-28"},
+        {"amount", "24.00 USD"}, {"operation_id", "5"}};
     struct rm_err err = {0};
     int64_t id = 0;
     assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
     assert_int_equal(
         mail_queue_template(f->st, &f->mc, "op:5:done", "alice@example.test",
-                            "registration_completed", vars, 5, 10, &id, &err),
+                            "registration_completed", vars, 6, 10, &id, &err),
         0);
-    /* without "amount": an error, and no row */
+    /* without "amount" (and the operation id after it): an error, and no
+     * row */
     assert_int_equal(
         mail_queue_template(f->st, &f->mc, "op:6:done", "alice@example.test",
                             "registration_completed", vars, 4, 10, NULL, &err),
@@ -547,7 +547,7 @@ static void test_queue_template_renders_or_queues_nothing(void **state)
     assert_non_null(strstr(err.msg, "{{amount}}"));
     assert_int_equal(mail_queue_template(f->st, &f->mc, "op:7:done",
                                          "alice@example.test", "no_such", vars,
-                                         5, 10, NULL, &err),
+                                         6, 10, NULL, &err),
                      RM_ENOTFOUND);
     assert_int_equal(store_commit(f->st, &err), 0);
     struct mail_row *rows;
