@@ -136,6 +136,24 @@ int name_parse(const char *input, struct name *out, struct rm_err *err)
         idn2_free(uni);
         return rm_err_set(err, RM_EINVAL, "domain name is too long");
     }
+    /* Decoding alone accepts any punycode: "xn--ea" decodes to U+0084, a
+     * control character no U-label may hold. An A-label must be what its
+     * own U-label converts back to (RFC 5891 5.4); that conversion
+     * applies every IDNA2008 rule the decoder does not. */
+    if (strcmp(uni, out->ascii) != 0) {
+        char *back = NULL;
+        rc =
+            idn2_to_ascii_8z(uni, &back, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+        bool same = rc == IDN2_OK && strcmp(back, out->ascii) == 0;
+        idn2_free(back);
+        if (!same) {
+            idn2_free(uni);
+            return rm_err_set(err, RM_EINVAL,
+                              "\"%s\" has an invalid IDN label: not the "
+                              "A-label of any valid U-label",
+                              out->ascii);
+        }
+    }
     memcpy(out->unicode, uni, strlen(uni) + 1);
     idn2_free(uni);
     out->tld = strrchr(out->ascii, '.') + 1;

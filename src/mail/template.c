@@ -12,10 +12,11 @@
 
 #include "util/xalloc.h"
 
+/* name_char - [a-z] first, then [a-z0-9_] (template.h). */
 static bool name_char(char c, bool first)
 {
-    return (c >= 'a' && c <= 'z') || c == '_' ||
-           (!first && c >= '0' && c <= '9');
+    return (c >= 'a' && c <= 'z') ||
+           (!first && ((c >= '0' && c <= '9') || c == '_'));
 }
 
 static const char *lookup(const struct tmpl_var *vars, size_t n,
@@ -149,8 +150,16 @@ int tmpl_mail(const char *dir, const char *name, const struct tmpl_var *vars,
                         what);
         goto out;
     }
-    while (subj.len && (subj.data[subj.len - 1] == ' '))
+    /* Trim after rendering: a value or a tab can bring blanks the skip of
+     * spaces before rendering does not see. */
+    while (subj.len &&
+           (subj.data[subj.len - 1] == ' ' || subj.data[subj.len - 1] == '\t'))
         subj.data[--subj.len] = '\0';
+    size_t lead = strspn(subj.data, " \t");
+    if (lead) {
+        memmove(subj.data, subj.data + lead, subj.len - lead + 1);
+        subj.len -= lead;
+    }
     const char *b = nl + 2;
     rc = render_from(what, 3, b, file.len - (size_t)(b - file.data), vars,
                      nvars, &text, err);

@@ -75,27 +75,48 @@ bool api_json_depth_ok(const char *s, size_t len, int max)
     return true;
 }
 
-int api_body(struct web_req *r, json_t **out)
+int api_parse_body(const char *buf, size_t len, json_t **out, const char **code,
+                   struct rm_err *err)
 {
+    const char *unused;
+    if (!code)
+        code = &unused;
     *out = NULL;
-    if (r->body_len == 0)
-        return api_error(r, 400, API_EINVALID_JSON, NULL,
-                         "a JSON object body is required");
-    if (!api_json_depth_ok(r->body, r->body_len, API_MAX_DEPTH))
-        return api_error(r, 400, API_ETOO_DEEP, NULL,
-                         "JSON nested deeper than %d levels", API_MAX_DEPTH);
+    *code = API_EINVALID_JSON;
+    if (len == 0)
+        return rm_err_set(err, RM_EINVAL, "a JSON object body is required");
+    /* No JSON text holds a NUL byte, and jansson skips one after a number
+     * ("{\"a\":1\0}" loads), so refuse it before parsing. */
+    const char *nul = memchr(buf, '\0', len);
+    if (nul)
+        return rm_err_set(err, RM_EINVAL, "invalid JSON: a NUL byte at %zu",
+                          (size_t)(nul - buf));
+    if (!api_json_depth_ok(buf, len, API_MAX_DEPTH)) {
+        *code = API_ETOO_DEEP;
+        return rm_err_set(err, RM_ELIMIT, "JSON nested deeper than %d levels",
+                          API_MAX_DEPTH);
+    }
     json_error_t je;
-    json_t *j = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &je);
+    json_t *j = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &je);
     if (!j)
-        return api_error(r, 400, API_EINVALID_JSON, NULL,
-                         "invalid JSON at line %d, column %d: %s", je.line,
-                         je.column, je.text);
+        return rm_err_set(err, RM_EINVAL,
+                          "invalid JSON at line %d, column %d: %s", je.line,
+                          je.column, je.text);
     if (!json_is_object(j)) {
         json_decref(j);
-        return api_error(r, 400, API_EWRONG_TYPE, NULL,
-                         "the body must be a JSON object");
+        *code = API_EWRONG_TYPE;
+        return rm_err_set(err, RM_EINVAL, "the body must be a JSON object");
     }
     *out = j;
+    return 0;
+}
+
+int api_body(struct web_req *r, json_t **out)
+{
+    const char *code;
+    struct rm_err err = {0};
+    if (api_parse_body(r->body, r->body_len, out, &code, &err))
+        return api_error(r, 400, code, NULL, "%s", err.msg);
     return 0;
 }
 

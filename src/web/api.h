@@ -87,6 +87,16 @@ json_t *api_error_body(const char *code, const char *field,
  * A lexical scan (strings and escapes respected); does not validate. */
 bool api_json_depth_ok(const char *s, size_t len, int max);
 
+/* api_parse_body - the body rules above applied to len bytes of text,
+ * without a request (api_body is this plus the 400 reply). On success
+ * *out is the object (caller decrefs). On failure *out is NULL, *code
+ * (when code is not NULL) is the API_E* word the reply carries
+ * (API_EINVALID_JSON: empty or not JSON; API_ETOO_DEEP; API_EWRONG_TYPE:
+ * JSON but not an object) and err holds the message: RM_ELIMIT for too
+ * deep, RM_EINVAL otherwise. */
+int api_parse_body(const char *buf, size_t len, json_t **out, const char **code,
+                   struct rm_err *err);
+
 /* api_body - the request body parsed as a JSON object (caller decrefs
  * *out). Empty body, bad JSON, too deep, or not an object: 400. */
 int api_body(struct web_req *r, json_t **out);

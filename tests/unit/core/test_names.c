@@ -80,6 +80,8 @@ static const struct bad_case bads[] = {
     {"x'; DROP TABLE domains;--.com", "space"},
     {"a.123", "numeric"},
     {"xn--zz.com", "invalid"},
+    /* decodes (to U+0084, a control character) but is no valid A-label */
+    {"tal.xn--eA.p", "invalid IDN label"},
     {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com",
      "limit is 63"},
 };

@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "util/buf.h"
 #include "web/api.h"
 
 struct depth_case {
@@ -92,12 +93,86 @@ static void error_body_has_code_message_and_field(void **state)
     json_decref(e);
 }
 
+struct body_case {
+    const char *json;
+    const char *code; /* NULL: accepted */
+    size_t len;       /* 0: strlen(json) */
+};
+
+static const struct body_case body_cases[] = {
+    {"{\"a\":1}", NULL, 0},
+    {" {} ", NULL, 0},
+    {"", API_EINVALID_JSON, 0},
+    {"{", API_EINVALID_JSON, 0},
+    {"{\"a\":1,\"a\":2}", API_EINVALID_JSON, 0},
+    /* duplicates are found after decoding escapes, at any depth */
+    {"{\"a\":1,\"\\u0061\":2}", API_EINVALID_JSON, 0},
+    {"{\"x\":{\"k\":1,\"k\":2}}", API_EINVALID_JSON, 0},
+    {"{\"s\":\"a\\u0000b\"}", API_EINVALID_JSON, 0},
+    {"\"text\"", API_EINVALID_JSON, 0},
+    {"[1]", API_EWRONG_TYPE, 0},
+    /* a NUL byte is no JSON (jansson alone skips one after a number) */
+    {"{\"a\":1\0}", API_EINVALID_JSON, 8},
+    {"{\"a\":0\0 }", API_EINVALID_JSON, 9},
+};
+
+static void body_is_one_object_without_duplicates(void **state)
+{
+    for (size_t i = 0; i < sizeof(body_cases) / sizeof(body_cases[0]); i++) {
+        const struct body_case *c = &body_cases[i];
+        json_t *j = (json_t *)&body_cases;
+        const char *code = NULL;
+        struct rm_err err = {0};
+        size_t len = c->len ? c->len : strlen(c->json);
+        int rc = api_parse_body(c->json, len, &j, &code, &err);
+        if (!c->code) {
+            if (rc != 0 || !json_is_object(j))
+                fail_msg("%s: refused: %s", c->json, err.msg);
+            json_decref(j);
+            continue;
+        }
+        if (rc != RM_EINVAL || j != NULL || !code || strcmp(code, c->code) ||
+            !err.msg[0])
+            fail_msg("%s: rc %d code %s, want %s", c->json, rc,
+                     code ? code : "(none)", c->code);
+    }
+}
+
+static void body_deeper_than_the_limit_is_too_deep(void **state)
+{
+    for (int levels = API_MAX_DEPTH; levels <= API_MAX_DEPTH + 1; levels++) {
+        /* {"a": nested levels - 1 times around [] */
+        struct buf b;
+        buf_init(&b);
+        for (int i = 0; i < levels - 1; i++)
+            buf_adds(&b, "{\"a\":");
+        buf_adds(&b, "[]");
+        for (int i = 0; i < levels - 1; i++)
+            buf_adds(&b, "}");
+        json_t *j = NULL;
+        const char *code = NULL;
+        struct rm_err err = {0};
+        int rc = api_parse_body(b.data, b.len, &j, &code, &err);
+        if (levels <= API_MAX_DEPTH) {
+            assert_int_equal(rc, 0);
+            json_decref(j);
+        } else {
+            assert_int_equal(rc, RM_ELIMIT);
+            assert_string_equal(code, API_ETOO_DEEP);
+            assert_null(j);
+        }
+        buf_release(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(depth_counts_nesting_outside_strings),
         cmocka_unit_test(int64_parsing_is_whole_and_bounded),
         cmocka_unit_test(error_body_has_code_message_and_field),
+        cmocka_unit_test(body_is_one_object_without_duplicates),
+        cmocka_unit_test(body_deeper_than_the_limit_is_too_deep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
