@@ -51,8 +51,9 @@ struct xcp_item {
 
 struct xcp_value {
     enum xcp_type type;
-    bool own_str; /* str is a separate allocation */
-    size_t len;   /* scalar bytes, or number of items */
+    bool own_str;   /* str is a separate allocation */
+    uint8_t pclass; /* node_alloc size class; 0 = plain malloc */
+    size_t len;     /* scalar bytes, or number of items */
     size_t cap;
     char *str;
     struct xcp_item *items;
@@ -98,9 +99,107 @@ static size_t fmt_u(uint64_t n, char d[20])
     return k;
 }
 
+/*
+ * Node allocation. Building and freeing trees is malloc-bound, so each
+ * thread keeps a small cache of freed nodes per size class (at most
+ * POOL_KEEP of each, released when the thread exits). Under
+ * AddressSanitizer the cache is off, so a use after free is still caught.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define XCP_POOL 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define XCP_POOL 0
+#endif
+#endif
+#ifndef XCP_POOL
+#define XCP_POOL 1
+#endif
+
+#define POOL_CLASSES 3
+#define POOL_KEEP 256
+static const size_t pool_size[POOL_CLASSES + 1] = {0, 64, 128, 256};
+
+struct pool_block {
+    struct pool_block *next;
+};
+
+struct pool {
+    struct pool_block *head[POOL_CLASSES + 1];
+    unsigned n[POOL_CLASSES + 1];
+    bool registered;
+};
+
+static _Thread_local struct pool tl_pool;
+static pthread_key_t pool_key;
+static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
+
+static void pool_release(void *arg)
+{
+    struct pool *p = arg;
+    for (int c = 1; c <= POOL_CLASSES; c++) {
+        while (p->head[c]) {
+            struct pool_block *b = p->head[c];
+            p->head[c] = b->next;
+            free(b);
+        }
+        p->n[c] = 0;
+    }
+}
+
+static void pool_key_init(void)
+{
+    pthread_key_create(&pool_key, pool_release);
+}
+
+/* node_alloc - size bytes for a node (uninitialised), remembering the
+ * class in v->pclass for node_release. */
+static struct xcp_value *node_alloc(size_t size)
+{
+    int c = 0;
+    if (XCP_POOL)
+        for (int k = 1; k <= POOL_CLASSES; k++)
+            if (size <= pool_size[k]) {
+                c = k;
+                break;
+            }
+    struct xcp_value *v;
+    if (c && tl_pool.head[c]) {
+        v = (struct xcp_value *)(void *)tl_pool.head[c];
+        tl_pool.head[c] = tl_pool.head[c]->next;
+        tl_pool.n[c]--;
+    } else {
+        v = xmalloc(c ? pool_size[c] : size);
+    }
+    v->pclass = (uint8_t)c;
+    return v;
+}
+
+static void node_release(struct xcp_value *v)
+{
+    int c = v->pclass;
+    if (c && tl_pool.n[c] < POOL_KEEP) {
+        if (!tl_pool.registered) {
+            /* a thread's cache is freed when the thread exits */
+            pthread_once(&pool_once, pool_key_init);
+            pthread_setspecific(pool_key, &tl_pool);
+            tl_pool.registered = true;
+        }
+        struct pool_block *b = (struct pool_block *)(void *)v;
+        b->next = tl_pool.head[c];
+        tl_pool.head[c] = b;
+        tl_pool.n[c]++;
+        return;
+    }
+    free(v);
+}
+
 static struct xcp_value *node_new(enum xcp_type t)
 {
-    struct xcp_value *v = xcalloc(1, sizeof(*v));
+    struct xcp_value *v = node_alloc(sizeof(*v));
+    uint8_t c = v->pclass;
+    memset(v, 0, sizeof(*v));
+    v->pclass = c;
     v->type = t;
     return v;
 }
@@ -109,8 +208,10 @@ struct xcp_value *xcp_scalar_newn(const char *s, size_t len)
 {
     if (!s)
         len = 0;
-    struct xcp_value *v = xmalloc(sizeof(*v) + len + 1);
+    struct xcp_value *v = node_alloc(sizeof(*v) + len + 1);
+    uint8_t c = v->pclass;
     memset(v, 0, sizeof(*v));
+    v->pclass = c;
     v->type = XCP_SCALAR;
     v->str = v->text;
     if (len)
@@ -172,7 +273,7 @@ void xcp_free(struct xcp_value *v)
         }
         free(v->items);
     }
-    free(v);
+    node_release(v);
 }
 
 struct xcp_value *xcp_clone(const struct xcp_value *v)
