@@ -942,7 +942,9 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
         return;
     }
     if (!all_space(s, (size_t)len))
-        p_fail(p, RM_EINVAL, "unexpected text \"%.20s\"", s);
+        /* expat's text is not NUL-terminated: print at most len bytes */
+        p_fail(p, RM_EINVAL, "unexpected text \"%.*s\"", len < 20 ? len : 20,
+               s);
 }
 
 static void XMLCALL on_doctype(void *ud, const XML_Char *name,
