@@ -20,7 +20,6 @@
 #include "core/money.h"
 #include "mail/mail.h"
 #include "util/clock.h"
-#include "util/config.h"
 
 static const char usage[] =
     "regman async list [--limit N]\n"
@@ -171,34 +170,14 @@ static int exit_for_outcome(int outcome)
     return EXIT_REFUSED;
 }
 
-/* load_mail - the [mail] section of the installation's config. */
-static int load_mail(struct app *app, struct mail_config *mc,
-                     struct rm_err *err)
-{
-    struct config cfg;
-    int rc;
-
-    mail_config_init(mc);
-    if ((rc = config_load(app->set.conf_path, &cfg, err)) < 0)
-        return rc;
-    rc = mail_config_load(&cfg, mc, err);
-    config_free(&cfg);
-    return rc;
-}
-
 static int do_sweep(struct app *app, const struct cli_common *com)
 {
-    struct mail_config mc;
     struct async_sweep_stats st;
     struct rm_err err;
     int rc;
 
-    if ((rc = load_mail(app, &mc, &err)) < 0) {
-        mail_config_release(&mc);
-        return cli_fail(rc, &err);
-    }
-    rc = async_sweep(app, &mc, NULL, &st, &err);
-    mail_config_release(&mc);
+    /* the [mail] section app_open read, as regman serve's sweep uses */
+    rc = async_sweep(app, &app->set.mail, NULL, &st, &err);
     if (rc < 0)
         return cli_fail(rc, &err);
     if (com->json) {

@@ -15,10 +15,12 @@
  *     account demo-customer credited 100.00 with an owner contact, and
  *     the logins admin and customer with random passwords (kept, mode
  *     0600, in D/demo-logins.txt). Later runs point the connection at the
- *     new sim port and key.
- *  4. serve_run on 127.0.0.1:N (default 8080), printing the URL and logins
- *     once it listens. Ctrl-C stops everything; a temporary directory is
- *     removed then, a given one is kept.
+ *     new sim port and key. Each run's reseller key is written to
+ *     D/sim.key (mode 0600), so an admin can add a second connection to
+ *     the same sim or talk to it with `regman xcp --key-file`.
+ *  4. serve_run on 127.0.0.1:N (default 8080), printing the URL, logins,
+ *     the sim's URL and the key file once it listens. Ctrl-C stops everything;
+ * a temporary directory is removed then, a given one is kept.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -209,6 +211,22 @@ static void load_logins(const char *dir, struct logins *l)
     fclose(f);
 }
 
+/* save_key - the sim's reseller key, one line, readable by the owner
+ * only (an existing file is replaced, its mode set again). */
+static int save_key(const char *dir, const char *key, struct rm_err *err)
+{
+    char *p = xasprintf("%s/sim.key", dir);
+    int fd =
+        open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int rc = 0;
+    if (fd < 0 || fchmod(fd, 0600) < 0 || dprintf(fd, "%s\n", key) < 0)
+        rc = rm_err_set(err, RM_EIO, "%s: %s", p, strerror(errno));
+    if (fd >= 0 && close(fd) < 0 && rc == 0)
+        rc = rm_err_set(err, RM_EIO, "%s: %s", p, strerror(errno));
+    free(p);
+    return rc;
+}
+
 /* demo_mail - a [mail] section for a fresh demo: a From address, so
  * operations queue their customer mails (nothing is queued without one),
  * and no smtp_url, so they stay in the outbox (the admin's Mail page) and
@@ -337,6 +355,7 @@ static int repoint(struct app *app, const char *dir, unsigned port,
 struct banner {
     const char *dir;
     const struct logins *l;
+    unsigned sim_port;
     bool temp, fresh;
 };
 
@@ -349,13 +368,16 @@ static void on_ready(const char *url, void *arg)
            "  API             %sapi/v1/  (docs/openapi.yaml)\n\n"
            "  Admin login     admin / %s\n"
            "  Customer login  customer / %s  (account %s%s)\n\n"
-           "  Registrar       opensrs-sim on 127.0.0.1 (.ca is asynchronous)\n"
+           "  Registrar       opensrs-sim at https://127.0.0.1:%u/ "
+           "(.ca is asynchronous)\n"
+           "  Reseller        %s, key in %s/sim.key (CA %s/tls/ca.pem)\n"
            "  Data            %s%s\n"
            "  CLI             regman domain list -c %s/regman.conf\n\n"
            "Press Ctrl-C to stop.\n",
            url, url, url, b->l->admin_pw, b->l->customer_pw, DEMO_ACCOUNT,
-           b->fresh ? ", credited 100.00" : "", b->dir,
-           b->temp ? " (removed when the demo stops)" : "", b->dir);
+           b->fresh ? ", credited 100.00" : "", b->sim_port, DEMO_USER, b->dir,
+           b->dir, b->dir, b->temp ? " (removed when the demo stops)" : "",
+           b->dir);
     fflush(stdout);
 }
 
@@ -410,6 +432,11 @@ int cmd_demo(int argc, char **argv)
         goto out;
     }
     char *key = secret_random_text(32);
+    if (save_key(dir, key, &err) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        free(key);
+        goto out;
+    }
     if (sim_start(dir, key, &sim) < 0) {
         free(key);
         goto out;
@@ -428,7 +455,7 @@ int cmd_demo(int argc, char **argv)
 
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
-    struct banner b = {dir, &l, !dir_opt, fresh};
+    struct banner b = {dir, &l, sim.port, !dir_opt, fresh};
     struct serve_opts so = {.conf = conf,
                             .listen = listen,
                             .ready_file = ready,

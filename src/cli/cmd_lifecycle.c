@@ -20,7 +20,6 @@
 #include "core/lifecycle.h"
 #include "mail/mail.h"
 #include "util/clock.h"
-#include "util/config.h"
 
 static const char usage[] =
     "regman lifecycle run [expire|warnings|renew|sync|all ...]\n"
@@ -32,20 +31,6 @@ static const char usage[] =
 static const char import_usage[] =
     "regman import CONNECTION --account A [--from YYYY-MM-DD] "
     "[--to YYYY-MM-DD] [--json]";
-
-/* load_mail - the [mail] section of the installation's config. */
-static int load_mail(struct app *app, struct mail_config *mc,
-                     struct rm_err *err)
-{
-    struct config cfg;
-    int rc;
-
-    if ((rc = config_load(app->set.conf_path, &cfg, err)) < 0)
-        return rc;
-    rc = mail_config_load(&cfg, mc, err);
-    config_free(&cfg);
-    return rc;
-}
 
 static const struct {
     const char *name;
@@ -106,7 +91,6 @@ static int do_run(struct app *app, const struct cli_common *com,
                   const char **names, size_t nnames)
 {
     bool want[NSTEPS] = {false};
-    struct mail_config mc;
     struct rm_err err;
     json_t *out = com->json ? json_object() : NULL;
     int status = EXIT_OK, rc;
@@ -127,13 +111,8 @@ static int do_run(struct app *app, const struct cli_common *com,
             return cli_usage(usage);
         }
     }
-    mail_config_init(&mc);
-    if ((rc = load_mail(app, &mc, &err)) < 0) {
-        mail_config_release(&mc);
-        json_decref(out);
-        return cli_fail(rc, &err);
-    }
-    struct lifecycle_ctx c = {app, &mc, clock_now(), NULL, NULL};
+    /* the [mail] section app_open read, as the daily jobs use */
+    struct lifecycle_ctx c = {app, &app->set.mail, clock_now(), NULL, NULL};
     for (size_t k = 0; k < NSTEPS; k++) {
         struct lifecycle_stats s;
         if (!want[k])
@@ -159,7 +138,6 @@ static int do_run(struct app *app, const struct cli_common *com,
             status = EXIT_REFUSED;
         }
     }
-    mail_config_release(&mc);
     if (out)
         cli_json_print(out);
     return status;

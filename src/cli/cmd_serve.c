@@ -135,6 +135,7 @@ struct http_conf {
     int64_t threads;
     bool cookie_secure;
     bool have_log_level;
+    struct api_limits limits;
 };
 
 static void http_conf_release(struct http_conf *h)
@@ -213,9 +214,11 @@ static char *default_web_root(void)
 static int load_http_conf(const char *path, const struct serve_opts *o,
                           struct http_conf *h, struct rm_err *err)
 {
-    static const char *const keys[] = {"listen",   "web_root", "threads",
-                                       "tls_cert", "tls_key",  "cookie_secure",
-                                       NULL};
+    static const char *const keys[] = {
+        "listen",         "web_root",         "threads",
+        "tls_cert",       "tls_key",          "cookie_secure",
+        "lookup_per_min", "signups_per_hour", NULL};
+    int64_t lookups, signups;
     struct config cfg;
     int rc;
     memset(h, 0, sizeof *h);
@@ -250,8 +253,16 @@ static int load_http_conf(const char *path, const struct serve_opts *o,
     if ((rc = config_get_int(&cfg, "http", "threads", 4, 1, 256, &h->threads,
                              err)) < 0 ||
         (rc = config_get_bool(&cfg, "http", "cookie_secure", false,
-                              &h->cookie_secure, err)) < 0)
+                              &h->cookie_secure, err)) < 0 ||
+        (rc = config_get_int(&cfg, "http", "lookup_per_min",
+                             API_LOOKUP_PER_MIN_DEFAULT, 0, 1000000, &lookups,
+                             err)) < 0 ||
+        (rc = config_get_int(&cfg, "http", "signups_per_hour",
+                             API_SIGNUPS_PER_HOUR_DEFAULT, 0, 1000000, &signups,
+                             err)) < 0)
         goto out;
+    h->limits.lookup_per_min = (unsigned)lookups;
+    h->limits.signups_per_hour = (unsigned)signups;
     for (size_t i = 0; i < cfg.n; i++) {
         bool known = false;
         if (strcmp(cfg.entries[i].section, "http") != 0)
@@ -412,7 +423,7 @@ int serve_run(const struct serve_opts *o)
         rm_log(LOG_WARN, "serve: no web root found: the UI is not served "
                          "(set [http] web_root)");
     if ((rc = web_server_new(&wc, &srv, &err)) < 0 ||
-        (rc = api_core_install(srv, &err)) < 0 ||
+        (rc = api_core_install(srv, &hc.limits, &err)) < 0 ||
         (rc = web_server_start(srv, &err)) < 0) {
         rm_log(LOG_ERROR, "serve: http: %s", err.msg);
         goto out;
@@ -452,6 +463,7 @@ out:
     /* HTTP first: no new requests, the ones in hand finish, workers
      * close their stores */
     web_server_free(srv);
+    api_core_release();
     if (runner_started)
         pthread_join(runner_thread, NULL);
     runner_free(runner);

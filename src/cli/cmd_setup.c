@@ -1,5 +1,6 @@
 /*
- * cmd_setup - `regman init`, `check-config`, `audit` and `log`.
+ * cmd_setup - `regman init`, `check-config`, `audit`, `log` and `log
+ * prune`.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -199,32 +200,84 @@ static int log_row(const struct reglog_row *r, void *arg)
     return 0;
 }
 
+/* log_prune - `regman log prune`: the reglog.prune job's work, once. */
+static int log_prune(const struct cli_common *com, bool dry_run)
+{
+    struct rm_err err;
+    struct app *app;
+    struct reglog_prune_opts o = {0};
+    int64_t n = 0, now = clock_now(), cutoff;
+    char at[32];
+    int rc;
+
+    if ((rc = cli_open(com, APP_OPEN_STORE, &app)))
+        return rc;
+    rm_err_clear(&err);
+    o.dry_run = dry_run;
+    cutoff = reglog_prune_cutoff(app, now);
+    int keep_days = app->set.log_keep_days;
+    rc = reglog_prune(app, now, &o, &n, &err);
+    app_close(app);
+    if (rc < 0) {
+        if (n)
+            fprintf(stderr,
+                    "regman: %" PRId64 " row(s) deleted before the "
+                    "error\n",
+                    n);
+        return cli_fail(rc, &err);
+    }
+    clock_format(cutoff, at, sizeof at);
+    if (com->json) {
+        json_t *j = json_object();
+        json_object_set_new(j, dry_run ? "would_delete" : "deleted",
+                            json_integer(n));
+        json_object_set_new(j, "before", json_string(at));
+        json_object_set_new(j, "keep_days", json_integer(keep_days));
+        json_object_set_new(j, "dry_run", json_boolean(dry_run));
+        cli_json_print(j);
+    } else {
+        printf("log prune: %s %" PRId64 " row(s) older than %s (%d days)\n",
+               dry_run ? "would delete" : "deleted", n, at, keep_days);
+    }
+    return EXIT_OK;
+}
+
 int cmd_log(int argc, char **argv)
 {
     struct cli_common com = {0};
     const char *pos[1], *domain = NULL, *op = NULL, *limit = NULL;
-    bool csv = false;
+    bool csv = false, dry_run = false;
     size_t npos;
     struct rm_err err;
     struct app *app;
     struct cli_table t;
     static const char *head[] = {"ID",     "AT",      "OP",   "ACTION",
                                  "DOMAIN", "OUTCOME", "HTTP", "MS"};
-    struct cli_opt opts[] = {{"domain", OPT_VALUE, &domain},
-                             {"op", OPT_VALUE, &op},
-                             {"limit", OPT_VALUE, &limit},
-                             {"csv", OPT_FLAG, &csv},
-                             {NULL, 0, NULL}};
+    struct cli_opt opts[] = {
+        {"domain", OPT_VALUE, &domain},  {"op", OPT_VALUE, &op},
+        {"limit", OPT_VALUE, &limit},    {"csv", OPT_FLAG, &csv},
+        {"dry-run", OPT_FLAG, &dry_run}, {NULL, 0, NULL}};
     int64_t op_id = 0, lim = 0;
     struct log_ctx ctx = {0};
     int rc;
 
-    if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 1, &npos)))
         return rc;
     if (com.help)
         return cli_usage("regman log [--domain D] [--op N] [--limit N] "
-                         "[--csv | --json] [-c FILE]"),
+                         "[--csv | --json] [-c FILE]\n"
+                         "       regman log prune [--dry-run] [--json] "
+                         "[-c FILE]"),
                EXIT_OK;
+    if (npos == 1 && strcmp(pos[0], "prune") != 0)
+        return cli_usage("regman log: unknown subcommand (only \"prune\")");
+    if (npos == 1 && (domain || op || limit || csv))
+        return cli_usage("regman log prune takes only --dry-run, --json "
+                         "and -c FILE");
+    if (npos == 1)
+        return log_prune(&com, dry_run);
+    if (dry_run)
+        return cli_usage("--dry-run belongs to regman log prune");
     rm_err_clear(&err);
     if (op && conn_parse_int("--op", op, 1, INT64_MAX, &op_id, &err) < 0)
         return cli_fail(RM_EINVAL, &err);

@@ -131,6 +131,10 @@ int app_load_settings(const char *path, struct app_settings *set,
                                 set->retry_delay_ms * 8) /
                                1000 +
                            60;
+    if ((rc = config_get_int(&cfg, "registrar", "log_keep_days", 90, 1, 3650,
+                             &i, err)) < 0)
+        goto out;
+    set->log_keep_days = (int)i;
     /* Once, at open: operations render their customer mails from
      * set.mail.templates_dir and queue them with set.mail.from. */
     if ((rc = mail_config_load(&cfg, &set->mail, err)) < 0)

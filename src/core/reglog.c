@@ -112,3 +112,84 @@ int reglog_query(struct app *app, const char *domain, int64_t op_id,
         return rc;
     return stop;
 }
+
+int64_t reglog_prune_cutoff(const struct app *app, int64_t now)
+{
+    return now - (int64_t)app->set.log_keep_days * REGLOG_DAY_S;
+}
+
+static int prune_count(struct app *app, int64_t cutoff, int64_t *n,
+                       struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st,
+                            "SELECT CAST(COUNT(*) AS BIGINT) FROM "
+                            "registrar_log WHERE at < ?",
+                            &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, cutoff);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        *n = store_col_int64(s, 0);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* prune_batch - one transaction: the oldest batch rows below cutoff. */
+static int prune_batch(struct app *app, int64_t cutoff, int64_t batch,
+                       int64_t *n, struct rm_err *err)
+{
+    /* DELETE ... LIMIT is not in the common dialect: the ids of one batch
+     * are picked by a subquery on the at index instead. */
+    static const char sql[] =
+        "DELETE FROM registrar_log WHERE id IN (SELECT id FROM registrar_log "
+        "WHERE at < ? ORDER BY at LIMIT ?)";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        goto fail;
+    store_bind_int64(s, 1, cutoff);
+    store_bind_int64(s, 2, batch);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto fail;
+    *n = store_changes(app->st);
+    if ((rc = store_commit(app->st, err)) < 0)
+        goto fail;
+    return 0;
+fail:
+    store_rollback(app->st);
+    return rc;
+}
+
+int reglog_prune(struct app *app, int64_t now,
+                 const struct reglog_prune_opts *opts, int64_t *deleted,
+                 struct rm_err *err)
+{
+    static const struct reglog_prune_opts defaults = {0};
+    int64_t cutoff = reglog_prune_cutoff(app, now), batch, n;
+    int rc;
+
+    if (!opts)
+        opts = &defaults;
+    *deleted = 0;
+    if (opts->dry_run)
+        return prune_count(app, cutoff, deleted, err);
+    batch = opts->batch > 0 ? opts->batch : REGLOG_PRUNE_BATCH;
+    for (;;) {
+        if ((rc = prune_batch(app, cutoff, batch, &n, err)) < 0)
+            return rc;
+        *deleted += n;
+        /* a short batch was the last one */
+        if (n < batch)
+            return 0;
+        if (opts->keep_going && !opts->keep_going(opts->arg))
+            return 0;
+    }
+}

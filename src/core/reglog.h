@@ -6,6 +6,7 @@
 #ifndef RM_CORE_REGLOG_H
 #define RM_CORE_REGLOG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -39,6 +40,33 @@ struct reglog_row {
 int reglog_query(struct app *app, const char *domain, int64_t op_id,
                  int64_t limit,
                  int (*fn)(const struct reglog_row *r, void *ctx), void *ctx,
+                 struct rm_err *err);
+
+/* Pruning: rows older than [registrar] log_keep_days are deleted in
+ * batches of REGLOG_PRUNE_BATCH rows, one write transaction per batch, so
+ * the write lock is held for one short batch at a time and other writers
+ * (operations logging their exchanges) get in between. */
+#define REGLOG_PRUNE_BATCH 10000
+#define REGLOG_DAY_S 86400
+
+struct reglog_prune_opts {
+    int64_t batch; /* rows per transaction; <= 0: REGLOG_PRUNE_BATCH */
+    bool dry_run;  /* count what would go, delete nothing */
+    /* between batches; 0 stops early (rows left go next time). NULL: go
+     * on. */
+    int (*keep_going)(void *arg);
+    void *arg;
+};
+
+/* reglog_prune_cutoff - the oldest `at` kept at now: now - log_keep_days
+ * days. */
+int64_t reglog_prune_cutoff(const struct app *app, int64_t now);
+
+/* reglog_prune - delete (or with dry_run count) the rows with at < the
+ * cutoff of now; *deleted is the number (rows of finished batches even on
+ * failure). Idempotent: a second run finds nothing. opts may be NULL. */
+int reglog_prune(struct app *app, int64_t now,
+                 const struct reglog_prune_opts *opts, int64_t *deleted,
                  struct rm_err *err);
 
 #endif

@@ -75,5 +75,7 @@ int jobs_register_all(struct runner *r, struct app *app,
         return rc;
     rm_log(LOG_INFO, "jobs: registered kind=%s every=%" PRId64 "s",
            ASYNC_JOB_KIND, h.period_s);
-    return lifecycle_job_register(r, &ctx->lifecycle, app, mc, err);
+    if ((rc = lifecycle_job_register(r, &ctx->lifecycle, app, mc, err)) < 0)
+        return rc;
+    return prune_job_register(r, &ctx->prune, app, err);
 }

@@ -10,6 +10,8 @@
  *                (jobs/lifecycle_job.h) daily: expiry marking, expiry
  *                warnings, auto-renew with last-chance alerts, portfolio
  *                sync.
+ *   reglog.prune (jobs/prune_job.h) daily at 03:00 UTC: deletes
+ *                registrar_log rows older than [registrar] log_keep_days.
  * Job kinds added later register here too, so `regman serve` (and any
  * other runner) calls just jobs_register_all.
  *
@@ -26,6 +28,7 @@
 #include "core/async.h"
 #include "jobs/lifecycle_job.h"
 #include "jobs/mail_job.h"
+#include "jobs/prune_job.h"
 #include "jobs/runner.h"
 #include "mail/mail.h"
 
@@ -39,6 +42,7 @@ struct jobs_ctx {
     struct mail_job mail;
     struct async_sweep_stats last_sweep; /* of the newest sweep */
     struct lifecycle_job lifecycle;      /* lifecycle_job.h */
+    struct prune_job prune;              /* prune_job.h */
     int64_t sweeps;                      /* sweeps run */
 };
 

@@ -15,12 +15,14 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/api_admin.h"
 #include "web/api_domains.h"
 #include "web/api_metrics.h"
 #include "web/auth.h"
+#include "web/ratelimit.h"
 
 struct app *api_app(struct web_req *r)
 {
@@ -239,10 +241,79 @@ int api_license_record(struct store *st, int64_t login_id, int64_t account_id,
     return rc < 0 ? rc : 0;
 }
 
-int api_core_install(struct web_server *srv, struct rm_err *err)
+/* ---- budgets of the public endpoints ------------------------------------
+ */
+
+#define API_LIMIT_SLOTS 4096
+
+struct budget {
+    struct ratelimit *rl; /* NULL = no limit */
+    int64_t window_s;
+    const char *what;
+};
+
+static struct budget budgets[2] = {
+    [API_BUDGET_LOOKUP] = {NULL, 60, "lookups"},
+    [API_BUDGET_SIGNUP] = {NULL, 3600, "signups"},
+};
+
+void api_core_release(void)
+{
+    for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
+        ratelimit_free(budgets[i].rl);
+        budgets[i].rl = NULL;
+    }
+}
+
+static void budget_set(enum api_budget b, unsigned max)
+{
+    ratelimit_free(budgets[b].rl);
+    /* the limiter counts "failures": here every counted use is one */
+    budgets[b].rl =
+        max ? ratelimit_new(API_LIMIT_SLOTS, max, budgets[b].window_s) : NULL;
+}
+
+int api_throttle(struct web_req *r, enum api_budget b, bool count)
+{
+    struct budget *bu = &budgets[b];
+    if (!bu->rl)
+        return 0;
+    int64_t now = clock_now();
+    int64_t wait = ratelimit_blocked(bu->rl, r->client_ip, now);
+    if (!wait) {
+        if (count)
+            ratelimit_fail(bu->rl, r->client_ip, now);
+        return 0;
+    }
+    char ra[32];
+    snprintf(ra, sizeof ra, "%lld", (long long)wait);
+    web_reply_header(r, "Retry-After", ra);
+    rm_log(LOG_WARN, "api: %s throttled for %s (retry in %llds)", bu->what,
+           r->client_ip, (long long)wait);
+    return api_error(r, 429, API_ERATE, NULL,
+                     "too many %s from this address; try again in %lld "
+                     "seconds",
+                     bu->what, (long long)wait);
+}
+
+void api_throttle_count(struct web_req *r, enum api_budget b)
+{
+    if (budgets[b].rl)
+        ratelimit_fail(budgets[b].rl, r->client_ip, clock_now());
+}
+
+int api_core_install(struct web_server *srv, const struct api_limits *lim,
+                     struct rm_err *err)
 {
     const struct web_route *t;
     size_t n;
+    struct api_limits def = {API_LOOKUP_PER_MIN_DEFAULT,
+                             API_SIGNUPS_PER_HOUR_DEFAULT};
+
+    if (!lim)
+        lim = &def;
+    budget_set(API_BUDGET_LOOKUP, lim->lookup_per_min);
+    budget_set(API_BUDGET_SIGNUP, lim->signups_per_hour);
 
     t = api_domains_routes(&n);
     web_server_add_routes(srv, t, n);

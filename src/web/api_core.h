@@ -37,10 +37,42 @@
 #define API_EREGISTRAR "registrar_error"
 #define API_ELICENSE "license_required"
 
+/*
+ * Request budgets of the public endpoints, per client IP (the TCP peer:
+ * X-Forwarded-For is not trusted), in the bounded limiters of
+ * ratelimit.h. GET /api/v1/lookup counts every request (each one asks
+ * the registrar); POST /api/v1/signup counts the accounts it creates
+ * (a refused signup costs nothing), so a typo does not lock a customer
+ * out. Past the budget the endpoint answers 429 rate_limited with
+ * Retry-After (seconds) before doing any work. The check and the count
+ * are two steps, so concurrent requests may pass the budget by at most
+ * the number of server threads. 0 switches a budget off (a server behind
+ * a proxy sees every client at the proxy's address).
+ */
+struct api_limits {
+    unsigned lookup_per_min;   /* lookups per IP and minute */
+    unsigned signups_per_hour; /* accounts created per IP and hour */
+};
+#define API_LOOKUP_PER_MIN_DEFAULT 60
+#define API_SIGNUPS_PER_HOUR_DEFAULT 5
+
+enum api_budget { API_BUDGET_LOOKUP, API_BUDGET_SIGNUP };
+
 /* api_core_install - add every /api/v1 route table of the core endpoints
- * and register the /metrics families (api_metrics.h) on srv. Before
- * web_server_start. */
-int api_core_install(struct web_server *srv, struct rm_err *err);
+ * and register the /metrics families (api_metrics.h) on srv; set the
+ * budgets (lim NULL = the defaults above). Before web_server_start. The
+ * limiters are process-wide (one server per process): api_core_release
+ * frees them after web_server_free. */
+int api_core_install(struct web_server *srv, const struct api_limits *lim,
+                     struct rm_err *err);
+void api_core_release(void);
+
+/* api_throttle - 0 when the caller's IP is within budget b (counting
+ * this request when count is true), else a 429 reply and WEB_STOP. */
+int api_throttle(struct web_req *r, enum api_budget b, bool count);
+/* api_throttle_count - count one use of budget b by the caller's IP
+ * (a signup that created its account). */
+void api_throttle_count(struct web_req *r, enum api_budget b);
 
 /* api_app - the request's struct app (the worker's ctx). */
 struct app *api_app(struct web_req *r);

@@ -102,7 +102,11 @@ static json_t *license_json(const struct offer *o)
 static int get_lookup(struct web_req *r)
 {
     struct offer o;
-    int rc = load_offer(r, web_query(r, "name"), "name", &o);
+    /* every lookup counts: each one is a registrar LOOKUP */
+    int rc = api_throttle(r, API_BUDGET_LOOKUP, true);
+    if (rc)
+        return rc;
+    rc = load_offer(r, web_query(r, "name"), "name", &o);
     if (rc)
         return rc;
     struct ops_lookup lk;
@@ -171,8 +175,11 @@ static int post_signup(struct web_req *r)
                *sha = NULL;
     bool accept = false;
     struct offer o = {0};
-    int rc = api_body(r, &b);
+    /* refused before any work; only a created account is counted (below) */
+    int rc = api_throttle(r, API_BUDGET_SIGNUP, false);
     if (rc)
+        return rc;
+    if ((rc = api_body(r, &b)))
         return rc;
     if ((rc = api_only_fields(r, b, fields)) ||
         (rc = api_get_str(r, b, "username", true, 1, WEB_USERNAME_MAX, &user,
@@ -227,6 +234,7 @@ static int post_signup(struct web_req *r)
         rc = api_fail(r, rc, &e);
         goto out;
     }
+    api_throttle_count(r, API_BUDGET_SIGNUP);
     if ((rc = auth_login_create(r->st, user, pw, WEB_ROLE_CUSTOMER, acct,
                                 AUTH_COST_INTERACTIVE, &login, &e)) < 0) {
         rc = api_fail(r, rc, &e);

@@ -7,6 +7,7 @@
  *   regman_operations_pending_oldest_age_seconds gauge, 0 when none
  *   regman_registrar_call_duration_seconds{action}  histogram of the
  *                                                registrar log's durations
+ *                                                of the last 24 hours
  *   regman_mail_outbox{state}                    gauge, queued/sent/failed
  *   regman_jobs{state}                           gauge, ready/held
  *   regman_jobs_lag_seconds                      gauge, how late the most

@@ -31,7 +31,84 @@ def main():
         t.check("test ran to the end: %s" % e, False)
     finally:
         env.close()
+    env = Env(regman, sim)
+    try:
+        throttle(env, t)
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        t.check("throttle test ran to the end: %s" % e, False)
+    finally:
+        env.close()
     return t.finish()
+
+
+def retry_after(r, most):
+    v = r.headers.get("retry-after", "")
+    return v.isdigit() and 1 <= int(v) <= most
+
+
+def throttle(env, t):
+    """Per-IP budgets of the public lookup and signup endpoints, small
+    ones set in [http] so the test is fast."""
+    env.start_sim()
+    env.init()
+    with open(env.conf) as f:
+        good = f.read()
+    with open(env.conf, "w") as f:
+        f.write(good + "\n[http]\nlookup_per_min = -1\n")
+    p = env.rg("serve", "--listen", "127.0.0.1:0", check=False)
+    t.check("a negative lookup_per_min is a config error (exit 2)",
+            p.returncode == 2 and "lookup_per_min" in p.stderr, p.stderr)
+    with open(env.conf, "w") as f:
+        f.write(good + "\n[http]\nlookup_per_min = 3\n"
+                "signups_per_hour = 1\n")
+    env.rg("registrar", "add", "--title", "sim", "--server", "127.0.0.1",
+           "--port", str(env.sim_port), "--tls", "no", "--login", SIM_USER,
+           "--key", SIM_KEY, "--license-text", LICENSE)
+    env.rg("tld", "set", ".com", "--registrar", "sim", "--price",
+           "register:1=12.50")
+    env.start_serve()
+    anon = Client(env.port)
+
+    codes = [anon.get("/api/v1/lookup?name=free-%d.com" % i).status
+             for i in range(3)]
+    t.check("lookups within the budget answer 200", codes == [200] * 3, codes)
+    calls = env.sql("SELECT COUNT(*) FROM registrar_log")
+    t.check("each lookup asked the registrar (logged)", calls >= 3, calls)
+    r = anon.get("/api/v1/lookup?name=free-9.com")
+    t.check("a lookup past the budget: 429 rate_limited",
+            r.status == 429 and r.err() == "rate_limited", r)
+    t.check("the 429 says when to retry (Retry-After 1..60)",
+            retry_after(r, 60), r.headers)
+    t.check("a throttled lookup does not ask the registrar",
+            env.sql("SELECT COUNT(*) FROM registrar_log") == calls)
+    r = Client(env.port).get("/api/v1/lookup?name=free-9.com")
+    t.check("the budget is per address, not per session: still 429",
+            r.status == 429, r)
+
+    sha = anon.get("/api/v1/license?domain=x.com").json["sha256"]
+    base = {"username": "carol", "password": "carol-password-1",
+            "email": "carol@example.com", "domain": "x.com",
+            "license_sha256": sha, "accept_license": True}
+    r = anon.post("/api/v1/signup", dict(base, password="short"))
+    t.check("a refused signup (400) does not use the signup budget",
+            r.status == 400, r)
+    r = anon.post("/api/v1/signup", base)
+    t.check("signup within the budget (lookups throttled meanwhile): 201",
+            r.status == 201, r)
+    r = anon.post("/api/v1/signup", dict(base, username="dave",
+                                         email="dave@example.com"))
+    t.check("a signup past the budget: 429 rate_limited",
+            r.status == 429 and r.err() == "rate_limited", r)
+    t.check("the signup 429 has Retry-After (1..3600)",
+            retry_after(r, 3600), r.headers)
+    t.check("the throttled signup created nothing",
+            env.sql("SELECT COUNT(*) FROM logins WHERE username = 'dave'") ==
+            0 and env.sql("SELECT COUNT(*) FROM accounts WHERE name = "
+                          "'dave'") == 0)
+    r = anon.get("/api/v1/license?domain=x.com")
+    t.check("other public endpoints are not throttled", r.status == 200, r)
 
 
 def setup(env):

@@ -9,6 +9,7 @@ usage: test_demo.py REGMAN OPENSRS_SIM
 """
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -44,6 +45,26 @@ def alive(pid):
         return False
 
 
+def xcp(regman, url, key_file, ca):
+    """One signed request to the demo's sim with regman xcp."""
+    return subprocess.run([regman, "xcp", "--url", url, "--user", "demo",
+                           "--key-file", key_file, "--ca-file", ca,
+                           "--timeout", "20", "GET_BALANCE", "BALANCE"],
+                          capture_output=True, text=True, timeout=60)
+
+
+def read_banner(path, timeout=20.0):
+    """The demo's output once its banner is complete (the ready file is
+    written just before the banner is printed)."""
+    end = time.time() + timeout
+    while True:
+        with open(path) as f:
+            text = f.read()
+        if "Press Ctrl-C to stop." in text or time.time() > end:
+            return text
+        time.sleep(0.01)
+
+
 def start_demo(regman, sim, d, ready):
     if os.path.exists(ready):
         os.unlink(ready)
@@ -65,9 +86,7 @@ def main():
     p = None
     try:
         p, port, out = start_demo(regman, sim, d, ready)
-        out.flush()
-        with open(out.name) as f:
-            banner = f.read()
+        banner = read_banner(out.name)
         t.check("demo prints the URL", "http://127.0.0.1:%d/" % port in banner,
                 banner)
         logins = dict(line.split() for line in
@@ -79,6 +98,26 @@ def main():
                 == 0)
         sims = children(p.pid)
         t.check("one opensrs-sim child runs", len(sims) == 1, sims)
+        key_file = os.path.join(d, "sim.key")
+        t.check("the sim's reseller key is in DIR/sim.key, mode 0600",
+                os.path.isfile(key_file) and
+                os.stat(key_file).st_mode & 0o777 == 0o600)
+        t.check("demo prints the key file", key_file in banner, banner)
+        m = re.search(r"https://127\.0\.0\.1:(\d+)/", banner)
+        t.check("demo prints the sim's URL", m is not None, banner)
+        if m:
+            sim_url = m.group(0)
+            ca = os.path.join(d, "tls", "ca.pem")
+            x = xcp(regman, sim_url, key_file, ca)
+            t.check("the sim accepts a request signed with sim.key",
+                    x.returncode == 0 and "is_success" in x.stdout,
+                    x.stdout + x.stderr)
+            with open(key_file, "w") as f:
+                f.write("not-the-key\n")
+            os.chmod(key_file, 0o600)
+            x = xcp(regman, sim_url, key_file, ca)
+            t.check("the sim refuses another key (the check can fail)",
+                    x.returncode != 0, x.stdout + x.stderr)
 
         admin = Client(port)
         r = admin.login("admin", logins["admin"])
@@ -139,6 +178,14 @@ def main():
         t.check("a second run reuses the demo directory", r.status == 200, r)
         r = cust.get("/api/v1/domains/" + name)
         t.check("the domain is still there", r.status == 200, r)
+        t.check("a second run writes its new key to sim.key (mode 0600)",
+                open(key_file).read().strip() != "not-the-key" and
+                os.stat(key_file).st_mode & 0o777 == 0o600)
+        m = re.findall(r"https://127\.0\.0\.1:\d+/", read_banner(d + ".out"))
+        x = xcp(regman, m[-1] if m else "https://127.0.0.1:1/", key_file,
+                os.path.join(d, "tls", "ca.pem"))
+        t.check("the second run's sim accepts its sim.key",
+                x.returncode == 0, x.stdout + x.stderr)
         sims = children(p.pid)
         r = Client(port)
         p.send_signal(signal.SIGTERM)
