@@ -191,8 +191,8 @@ static int count_files(const char *dir, char names[][512], int max)
         if (names && n < max) {
             /* a path that does not fit is cut; the test then fails to
              * open it, which is the right outcome */
-            int w = snprintf(names[n], 512, "%.*s/%.*s", 250, dir, 250,
-                             e->d_name);
+            int w =
+                snprintf(names[n], 512, "%.*s/%.*s", 250, dir, 250, e->d_name);
             (void)w;
         }
         n++;
