@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,21 +149,53 @@ int cli_usage(const char *text)
 
 /* --- the OpenSRS driver, wired to core's registrar log ------------------ */
 
+/*
+ * The OpenSRS driver for core (app.make_registrar), safe for many threads
+ * (regman serve): a bridge (sink, arg) from the transport's exchange log
+ * to core's registrar log is shared by every registrar made with the same
+ * pair. core passes its struct conn_session as arg, so the pairs in use
+ * are bounded by the sessions that can be open at once, and a reused
+ * bridge forwards to the same place it did before. Bridges are freed at
+ * exit.
+ */
 struct bridge {
     reglog_sink_fn *sink;
     void *arg;
     struct bridge *next;
 };
 
+static pthread_mutex_t bridge_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct bridge *bridges;
 
-static void free_bridges(void)
+static void bridges_free(void)
 {
+    pthread_mutex_lock(&bridge_mu);
     while (bridges) {
-        struct bridge *b = bridges->next;
+        struct bridge *n = bridges->next;
         free(bridges);
+        bridges = n;
+    }
+    pthread_mutex_unlock(&bridge_mu);
+}
+
+static struct bridge *bridge_for(reglog_sink_fn *sink, void *arg)
+{
+    struct bridge *b;
+    pthread_mutex_lock(&bridge_mu);
+    for (b = bridges; b; b = b->next)
+        if (b->sink == sink && b->arg == arg)
+            break;
+    if (!b) {
+        if (!bridges)
+            atexit(bridges_free);
+        b = xcalloc(1, sizeof *b);
+        b->sink = sink;
+        b->arg = arg;
+        b->next = bridges;
         bridges = b;
     }
+    pthread_mutex_unlock(&bridge_mu);
+    return b;
 }
 
 static void on_exchange(const struct srs_log_entry *e, void *arg)
@@ -182,13 +215,12 @@ static void on_exchange(const struct srs_log_entry *e, void *arg)
     b->sink(&r, b->arg);
 }
 
-static int make_registrar(struct app *app, const struct conn *c,
-                          const char *key, reglog_sink_fn *sink, void *sink_arg,
-                          struct registrar **out, struct rm_err *err)
+int cli_make_registrar(struct app *app, const struct conn *c, const char *key,
+                       reglog_sink_fn *sink, void *sink_arg,
+                       struct registrar **out, struct rm_err *err)
 {
     char url[400];
     struct srs_transport_config cfg = {0};
-    struct bridge *b;
 
     conn_url(c, url, sizeof url);
     cfg.url = url;
@@ -201,14 +233,8 @@ static int make_registrar(struct app *app, const struct conn *c,
     cfg.max_handles = 1;
     if (!(*out = srs_registrar_new(&cfg, err)))
         return err->code ? err->code : RM_EINVAL;
-    b = xcalloc(1, sizeof *b);
-    b->sink = sink;
-    b->arg = sink_arg;
-    if (!bridges)
-        atexit(free_bridges);
-    b->next = bridges;
-    bridges = b;
-    srs_transport_set_log(srs_registrar_transport(*out), on_exchange, b);
+    srs_transport_set_log(srs_registrar_transport(*out), on_exchange,
+                          bridge_for(sink, sink_arg));
     return 0;
 }
 
@@ -222,7 +248,7 @@ int cli_open(const struct cli_common *com, unsigned flags, struct app **app)
         fprintf(stderr, "regman: %s\n", err.msg);
         return rc == RM_ENOTFOUND || rc == RM_EINVAL ? EXIT_USAGE : EXIT_SYSTEM;
     }
-    (*app)->make_registrar = make_registrar;
+    (*app)->make_registrar = cli_make_registrar;
     if (flags & APP_RECOVER) {
         if ((rc = ops_recover(*app, &n, &err)) < 0) {
             fprintf(stderr, "regman: recovery: %s\n", err.msg);

@@ -62,6 +62,13 @@ int cli_parse(int argc, char **argv, const struct cli_opt *opts,
  * status (0 = opened). */
 int cli_open(const struct cli_common *com, unsigned flags, struct app **app);
 
+/* cli_make_registrar - the OpenSRS driver for app.make_registrar: a
+ * registrar for connection c whose exchanges go to core's registrar log
+ * through sink. Safe to call from many threads (regman serve). */
+int cli_make_registrar(struct app *app, const struct conn *c, const char *key,
+                       reglog_sink_fn *sink, void *sink_arg,
+                       struct registrar **out, struct rm_err *err);
+
 /* cli_exit_for - exit status for a negative core/rm code. */
 int cli_exit_for(int rc);
 /* cli_fail - print "regman: msg" to stderr; returns cli_exit_for(rc). */

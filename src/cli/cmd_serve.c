@@ -38,92 +38,6 @@ static const char usage[] =
     "regman serve [-c FILE] [--listen ADDR:PORT] [--web-root DIR] "
     "[--ready-file FILE]";
 
-/* ---- the OpenSRS driver for server threads -------------------------------
- *
- * Like the CLI's, but safe for many threads: a bridge (sink, arg) is
- * shared by every registrar made with the same pair. core passes its
- * struct conn_session as arg, so the pairs in use are bounded by the
- * sessions that can be open at once, and a reused bridge forwards to the
- * same place it did before. */
-
-struct bridge {
-    reglog_sink_fn *sink;
-    void *arg;
-    struct bridge *next;
-};
-
-static pthread_mutex_t bridge_mu = PTHREAD_MUTEX_INITIALIZER;
-static struct bridge *bridges;
-
-static struct bridge *bridge_for(reglog_sink_fn *sink, void *arg)
-{
-    struct bridge *b;
-    pthread_mutex_lock(&bridge_mu);
-    for (b = bridges; b; b = b->next)
-        if (b->sink == sink && b->arg == arg)
-            break;
-    if (!b) {
-        b = xcalloc(1, sizeof *b);
-        b->sink = sink;
-        b->arg = arg;
-        b->next = bridges;
-        bridges = b;
-    }
-    pthread_mutex_unlock(&bridge_mu);
-    return b;
-}
-
-static void bridges_free(void)
-{
-    pthread_mutex_lock(&bridge_mu);
-    while (bridges) {
-        struct bridge *n = bridges->next;
-        free(bridges);
-        bridges = n;
-    }
-    pthread_mutex_unlock(&bridge_mu);
-}
-
-static void on_exchange(const struct srs_log_entry *e, void *arg)
-{
-    struct bridge *b = arg;
-    struct reglog_entry r = {
-        .action = e->action,
-        .object = e->object,
-        .domain = e->domain,
-        .request = e->request,
-        .response = e->response,
-        .http_status = e->http_status,
-        .outcome = srs_outcome_name(e->outcome),
-        .duration_ms = (int64_t)e->duration_ms,
-        .error = e->error,
-    };
-    b->sink(&r, b->arg);
-}
-
-static int make_registrar(struct app *app, const struct conn *c,
-                          const char *key, reglog_sink_fn *sink, void *sink_arg,
-                          struct registrar **out, struct rm_err *err)
-{
-    char url[400];
-    struct srs_transport_config cfg = {0};
-
-    conn_url(c, url, sizeof url);
-    cfg.url = url;
-    cfg.user = c->login;
-    cfg.key = key;
-    cfg.ca_file = c->ca_file[0] ? c->ca_file : NULL;
-    cfg.source_ip = c->source_ip[0] ? c->source_ip : NULL;
-    cfg.connect_timeout_ms = app->set.connect_timeout_ms;
-    cfg.timeout_ms = app->set.timeout_ms;
-    cfg.max_handles = 1;
-    if (!(*out = srs_registrar_new(&cfg, err)))
-        return err->code ? err->code : RM_EINVAL;
-    srs_transport_set_log(srs_registrar_transport(*out), on_exchange,
-                          bridge_for(sink, sink_arg));
-    return 0;
-}
-
 /* ---- configuration --------------------------------------------------------
  */
 
@@ -296,7 +210,7 @@ static int open_app(const char *conf, struct app **app, struct rm_err *err)
     int rc = app_open(conf, APP_OPEN_STORE | APP_OPEN_KEY, app, err);
     if (rc < 0)
         return rc;
-    (*app)->make_registrar = make_registrar;
+    (*app)->make_registrar = cli_make_registrar;
     return 0;
 }
 
@@ -468,7 +382,6 @@ out:
         pthread_join(runner_thread, NULL);
     runner_free(runner);
     app_close(app);
-    bridges_free();
     http_conf_release(&hc);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (status == EXIT_OK)
