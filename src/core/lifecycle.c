@@ -951,26 +951,6 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
     return sync_update(ss->c->app, d->domain_id, exp, status, now, err);
 }
 
-static int live_name(struct app *app, const char *name, int64_t *id,
-                     struct rm_err *err)
-{
-    static const char sql[] =
-        "SELECT id FROM domains WHERE name = ? AND status NOT IN ('failed', "
-        "'cancelled', 'transferred_away')";
-    struct store_stmt *s;
-    int rc;
-
-    *id = 0;
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-        return rc;
-    store_bind_text(s, 1, name);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW)
-        *id = store_col_int64(s, 0);
-    store_stmt_release(s);
-    return rc < 0 ? rc : 0;
-}
-
 /* sync_apply - one write transaction: every correction of the connection
  * and the report that lists them (L4). */
 static int sync_apply(struct sync_state *ss, struct rm_err *err)
@@ -1010,7 +990,8 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
         int64_t id;
         if (ss->matched[i])
             continue;
-        if ((rc = live_name(app, ss->list->items[i].domain, &id, err)) < 0)
+        if ((rc = ops_live_domain(app, ss->list->items[i].domain, &id, err)) <
+            0)
             goto out;
         if (id)
             continue; /* ours on another connection, or in progress */
@@ -1145,7 +1126,7 @@ int lifecycle_set_auto_renew(struct app *app, const char *name,
 
     if ((rc = name_parse(name, &nm, err)) < 0)
         return rc;
-    if ((rc = live_name(app, nm.ascii, &id, err)) < 0)
+    if ((rc = ops_live_domain(app, nm.ascii, &id, err)) < 0)
         return rc;
     if (!id)
         return rm_err_set(err, RM_ENOTFOUND, "%s is not a domain here",
@@ -1217,7 +1198,7 @@ static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
             skipped++;
             continue;
         }
-        if ((rc = live_name(app, nm.ascii, &id, err)) < 0)
+        if ((rc = ops_live_domain(app, nm.ascii, &id, err)) < 0)
             goto out;
         if (id) {
             skipped++;

@@ -919,8 +919,8 @@ static int run(struct app *app, struct conn_session *sess, int64_t op_id,
 
 /* --- begin: validation and the one creating transaction ------------------ */
 
-static int live_domain(struct app *app, const char *name, int64_t *id,
-                       struct rm_err *err)
+int ops_live_domain(struct app *app, const char *name, int64_t *id,
+                    struct rm_err *err)
 {
     static const char sql[] =
         "SELECT id FROM domains WHERE name = ? AND status NOT IN ('failed', "
@@ -1002,7 +1002,7 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         if (rc < 0)
             goto out;
     } else {
-        if ((rc = live_domain(app, b->name->ascii, &other, err)) < 0)
+        if ((rc = ops_live_domain(app, b->name->ascii, &other, err)) < 0)
             goto out;
         if (other) {
             rc = rm_err_set(err, CORE_EREFUSED,
@@ -1173,7 +1173,7 @@ static int order(struct app *app, const char *kind,
         return rc;
     for (size_t i = 0; i < nns; i++)
         nsp[i] = ns[i];
-    if ((rc = live_domain(app, nm.ascii, &b.domain_id, err)) < 0)
+    if ((rc = ops_live_domain(app, nm.ascii, &b.domain_id, err)) < 0)
         return rc;
     if (b.domain_id)
         return rm_err_set(err, CORE_EREFUSED,

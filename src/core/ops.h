@@ -224,4 +224,10 @@ int ops_recover(struct app *app, int *n, struct rm_err *err);
 /* ops_move_allowed - is from → to a legal move of the diagram? */
 bool ops_move_allowed(const char *from, const char *to);
 
+/* ops_live_domain - id of the domain row of name that is not failed,
+ * cancelled or transferred away (the one a new order would collide with),
+ * or 0 when there is none. */
+int ops_live_domain(struct app *app, const char *name, int64_t *id,
+                    struct rm_err *err);
+
 #endif
