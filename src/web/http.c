@@ -39,6 +39,7 @@
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/auth.h"
+#include "web/jsonw.h"
 #include "web/metrics.h"
 #include "web/webroot.h"
 
@@ -254,15 +255,15 @@ static enum MHD_Result queue_reply(struct web_server *srv,
     size_t len = 0;
     const char *ctype = NULL;
     if (q->json) {
-        body = json_dumps(q->json, JSON_COMPACT);
+        body = web_json_dump(q->json, &len);
         if (!body) {
             rm_log(LOG_ERROR, "web: cannot serialize a reply to %s",
                    q->pub.path);
             q->status = 500;
             body = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
                            "\"internal error\",\"field\":null}}");
+            len = strlen(body);
         }
-        len = strlen(body);
         ctype = "application/json";
     } else if (q->data) {
         body = q->data;

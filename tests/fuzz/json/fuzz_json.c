@@ -19,6 +19,8 @@
  *   J4  an accepted object, dumped and read again, is accepted and equal;
  *   J5  on valid JSON, api_json_depth_ok(max) holds exactly when
  *       max >= the reference's depth.
+ *   J6  web_json_dump (the reply writer) writes an accepted object
+ *       exactly as json_dumps(JSON_COMPACT) does.
  */
 #include <jansson.h>
 #include <math.h>
@@ -31,6 +33,7 @@
 #include "util/buf.h"
 #include "util/err.h"
 #include "web/api.h"
+#include "web/jsonw.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -427,6 +430,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fail("J1: accepted \\u0000, a lone surrogate or an out-of-range "
                  "number",
                  NULL);
+
+        char *compact = json_dumps(j, JSON_COMPACT);
+        size_t wlen = 0;
+        char *written = web_json_dump(j, &wlen);
+        if (!compact || !written || strcmp(compact, written) != 0 ||
+            wlen != strlen(compact))
+            fail("J6: web_json_dump differs from json_dumps", NULL);
+        free(compact);
+        free(written);
 
         char *again = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
         if (!again)
