@@ -496,10 +496,12 @@ static int list_domains(struct web_req *r)
 static int load_domain(struct web_req *r, struct name *nm, json_t **j,
                        int64_t *acct)
 {
+    /* Newest first, and the first live row wins, else the newest row: the
+     * rows of one name come in index order (domains_name ends in the id),
+     * where an ORDER BY on liveness made SQLite sort them on every call. */
     static const char sql[] =
         "SELECT " DOM_COLS "WHERE d.name = ? AND (? = 0 OR d.account_id = ?) "
-        "ORDER BY CASE WHEN d.status IN ('failed', 'cancelled', "
-        "'transferred_away') THEN 0 ELSE 1 END DESC, d.id DESC LIMIT 1";
+        "ORDER BY d.id DESC";
     struct rm_err e;
     struct store_stmt *s;
     const char *in = web_param(r, "name");
@@ -514,15 +516,25 @@ static int load_domain(struct web_req *r, struct name *nm, json_t **j,
     store_bind_text(s, 1, nm->ascii);
     store_bind_int64(s, 2, only);
     store_bind_int64(s, 3, only);
-    rc = store_step(s, &e);
-    if (rc == STORE_ROW) {
+    while ((rc = store_step(s, &e)) == STORE_ROW) {
+        const char *st = store_col_text(s, 4);
+        bool live = strcmp(st, "failed") != 0 && strcmp(st, "cancelled") != 0 &&
+                    strcmp(st, "transferred_away") != 0;
+        if (*j && !live)
+            continue;
+        json_decref(*j);
         *j = dom_json(s, auth_is_admin(r));
         if (acct)
             *acct = store_col_int64(s, 7);
+        if (live)
+            break;
     }
     store_stmt_release(s);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(*j);
+        *j = NULL;
         return api_fail(r, rc, &e);
+    }
     if (!*j)
         return api_error(r, 404, API_ENOTFOUND, NULL, "no such domain");
     return 0;
