@@ -13,6 +13,7 @@
 #include "core/conn.h"
 #include "core/money.h"
 #include "core/ops.h"
+#include "core/pace.h"
 #include "core/reglog.h"
 #include "opensrs/srs.h"
 #include "util/clock.h"
@@ -235,6 +236,9 @@ int cli_make_registrar(struct app *app, const struct conn *c, const char *key,
         return err->code ? err->code : RM_EINVAL;
     srs_transport_set_log(srs_registrar_transport(*out), on_exchange,
                           bridge_for(sink, sink_arg));
+    if (app->pace_calls)
+        srs_transport_set_pace(srs_registrar_transport(*out), pace_wait,
+                               pace_for(c->id, c->rate_per_min));
     return 0;
 }
 

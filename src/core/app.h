@@ -72,7 +72,11 @@ struct app {
     struct secret_key key;
     bool have_key;
     char lease_owner[160]; /* "host:pid" */
-    bool mail_off_logged;  /* "no [mail] from" warned once per app */
+    /* Registrars made while set wait for their connection's rate limit
+     * before every request (core/pace.h): background work (sweep,
+     * lifecycle, import) sets it while it runs. */
+    bool pace_calls;
+    bool mail_off_logged; /* "no [mail] from" warned once per app */
     /* set by the entry point; NULL → operations needing a registrar fail */
     int (*make_registrar)(struct app *app, const struct conn *c,
                           const char *key, reglog_sink_fn *sink, void *sink_arg,

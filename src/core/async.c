@@ -5,10 +5,10 @@
  *
  *   page := due pending operations with id > last, by id (at most page)
  *   for each connection in the page: a pool of min(concurrency, n)
- *       workers, each with its own registrar; they take operations from
- *       the pool, wait for the connection's rate limiter before every
- *       call, poll (ops_poll_run, no store access) and hand the answer
- *       back on one done-list
+ *       workers, each with its own registrar (made with pace_calls set:
+ *       every request waits for the connection's rate limit, core/pace.h);
+ *       they take operations from the pool, poll (ops_poll_run, no store
+ *       access) and hand the answer back on one done-list
  *   while answers are outstanding: take every answer on the done-list;
  *       tx 1 registrar log rows; crash point sweep_after_poll;
  *       tx 2 every "still waiting" note; then each settling answer in
@@ -45,27 +45,6 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
-
-/* --- rate limit -------------------------------------------------------- */
-
-void async_limiter_init(struct async_limiter *l, int64_t rate_per_min)
-{
-    l->spacing_ns = rate_per_min > 0 ? 60000000000LL / rate_per_min : 0;
-    l->next_ns = 0;
-}
-
-int64_t async_limiter_take(struct async_limiter *l, int64_t now_ns)
-{
-    int64_t at;
-
-    if (!l->spacing_ns)
-        return now_ns;
-    /* Even spacing, no burst: any 60 s window holds at most `rate` call
-     * starts, which is what a registrar's command-rate limit counts. */
-    at = now_ns > l->next_ns ? now_ns : l->next_ns;
-    l->next_ns = at + l->spacing_ns;
-    return at;
-}
 
 static int64_t mono_ns(void)
 {
@@ -190,8 +169,6 @@ struct sweep;
 struct pool {
     int64_t conn_id;
     int conc;
-    pthread_mutex_t lim_mu;
-    struct async_limiter lim;
     struct registrar *regs[ASYNC_MAX_WORKERS];
     struct sink_slot *slots[ASYNC_MAX_WORKERS];
     int nregs;
@@ -216,23 +193,6 @@ struct sweep {
     int stop;
 };
 
-static void limiter_wait(void *arg)
-{
-    struct pool *p = arg;
-    int64_t at, now;
-
-    pthread_mutex_lock(&p->lim_mu);
-    now = mono_ns();
-    at = async_limiter_take(&p->lim, now);
-    pthread_mutex_unlock(&p->lim_mu);
-    if (at > now) {
-        struct timespec ts = {(time_t)((at - now) / 1000000000LL),
-                              (long)((at - now) % 1000000000LL)};
-        while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-            ;
-    }
-}
-
 static void *worker_main(void *arg)
 {
     struct worker *w = arg;
@@ -248,8 +208,7 @@ static void *worker_main(void *arg)
         if (!it)
             break;
         w->slot->cur = it;
-        ops_poll_run(w->reg, &it->t, clock_now(),
-                     p->lim.spacing_ns ? limiter_wait : NULL, p, &it->p);
+        ops_poll_run(w->reg, &it->t, clock_now(), &it->p);
         w->slot->cur = NULL;
         pthread_mutex_lock(&sw->mu);
         it->next = NULL;
@@ -281,8 +240,6 @@ static struct pool *pool_get(struct app *app, struct pool **pools,
     p->conc = (int)(c.concurrency < 1                   ? 1
                     : c.concurrency > ASYNC_MAX_WORKERS ? ASYNC_MAX_WORKERS
                                                         : c.concurrency);
-    async_limiter_init(&p->lim, c.rate_per_min);
-    pthread_mutex_init(&p->lim_mu, NULL);
     conn_release(&c);
     p->link = *pools;
     *pools = p;
@@ -328,7 +285,6 @@ static void pools_free(struct pool *p)
             reg_free(p->regs[i]);
             slot_put(p->slots[i]);
         }
-        pthread_mutex_destroy(&p->lim_mu);
         free(p->items);
         free(p);
         p = n;
@@ -569,9 +525,9 @@ out:
     return rc;
 }
 
-int async_sweep(struct app *app, const struct mail_config *mc,
-                const struct async_sweep_opts *o, struct async_sweep_stats *st,
-                struct rm_err *err)
+static int sweep(struct app *app, const struct mail_config *mc,
+                 const struct async_sweep_opts *o, struct async_sweep_stats *st,
+                 struct rm_err *err)
 {
     struct pool *pools = NULL;
     int page = o && o->page > 0 ? o->page : 1024;
@@ -615,6 +571,19 @@ int async_sweep(struct app *app, const struct mail_config *mc,
            "ms=%" PRId64,
            st->polled, st->calls, st->succeeded, st->failed, st->timed_out,
            st->waiting, st->no_answer, st->errors, st->digested, st->ms);
+    return rc;
+}
+
+int async_sweep(struct app *app, const struct mail_config *mc,
+                const struct async_sweep_opts *o, struct async_sweep_stats *st,
+                struct rm_err *err)
+{
+    bool paced = app->pace_calls;
+    int rc;
+
+    app->pace_calls = true; /* background work: rate-limited */
+    rc = sweep(app, mc, o, st, err);
+    app->pace_calls = paced;
     return rc;
 }
 

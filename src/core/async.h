@@ -8,10 +8,11 @@
  * the order again). Per connection it runs up to `concurrency` polls at
  * once on worker threads, each with its own registrar, and starts no more
  * than `rate_per_min` registrar calls per minute (evenly spaced; 0 = no
- * limit). Workers never touch the store: the calling thread is the only
- * writer (SQLite has one writer at a time anyway). It stores each batch of
- * answers as it arrives: the registrar log rows in one transaction, the
- * "still waiting" notes in a second, then every settling answer in a
+ * limit; the limit is the process's, core/pace.h, shared with the
+ * lifecycle and import). Workers never touch the store: the calling thread is
+ * the only writer (SQLite has one writer at a time anyway). It stores each
+ * batch of answers as it arrives: the registrar log rows in one transaction,
+ * the "still waiting" notes in a second, then every settling answer in a
  * transaction of its own (ops_poll_apply: state, refund, domain, customer
  * mail together - rule 4).
  *
@@ -123,17 +124,5 @@ int async_reset(struct app *app, const char *spec, struct ops_result *res,
 int async_cancel(struct app *app, const char *spec, const char *why,
                  struct ops_result *res, char *registrar_answer, size_t ran,
                  struct rm_err *err);
-
-/* Rate limit of one connection: call starts at least 60/rate s apart. */
-struct async_limiter {
-    int64_t spacing_ns; /* 0 = no limit */
-    int64_t next_ns;    /* earliest start of the next call */
-};
-/* async_limiter_init - rate_per_min 0 = no limit. */
-void async_limiter_init(struct async_limiter *l, int64_t rate_per_min);
-/* async_limiter_take - the start time (ns, same clock as now_ns) granted
- * to a call asked for at now_ns; the caller sleeps until then. Pure apart
- * from l; the caller serialises. */
-int64_t async_limiter_take(struct async_limiter *l, int64_t now_ns);
 
 #endif

@@ -765,8 +765,8 @@ static int last_one(const struct lifecycle_domain *d, void *arg)
     return 0;
 }
 
-int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
-                    struct rm_err *err)
+static int renew_step(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                      struct rm_err *err)
 {
     struct step st = {c, s, {0}, err};
     int64_t before = s->errors;
@@ -788,6 +788,18 @@ int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                          "last-chance alerts are not sent");
     }
     return step_result(s, before, &st.first, err);
+}
+
+int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                    struct rm_err *err)
+{
+    bool paced = c->app->pace_calls;
+    int rc;
+
+    c->app->pace_calls = true; /* background work: rate-limited */
+    rc = renew_step(c, s, err);
+    c->app->pace_calls = paced;
+    return rc;
 }
 
 /* --- expiry --------------------------------------------------------------- */
@@ -1086,8 +1098,8 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     return rc;
 }
 
-int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
-                   struct rm_err *err)
+static int sync_step(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err)
 {
     struct conn *cv = NULL;
     struct rm_err first = {0};
@@ -1110,6 +1122,18 @@ int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     if (rc < 0)
         return rc;
     return step_result(s, before, &first, err);
+}
+
+int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                   struct rm_err *err)
+{
+    bool paced = c->app->pace_calls;
+    int rc;
+
+    c->app->pace_calls = true; /* background work: rate-limited */
+    rc = sync_step(c, s, err);
+    c->app->pace_calls = paced;
+    return rc;
 }
 
 /* --- auto-renew switch ---------------------------------------------------- */
@@ -1283,9 +1307,9 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-int lifecycle_import(struct lifecycle_ctx *c,
-                     const struct lifecycle_import_req *r,
-                     struct lifecycle_import_result *res, struct rm_err *err)
+static int import_run(struct lifecycle_ctx *c,
+                      const struct lifecycle_import_req *r,
+                      struct lifecycle_import_result *res, struct rm_err *err)
 {
     struct app *app = c->app;
     struct conn conn;
@@ -1344,5 +1368,18 @@ out:
     reg_expiring_release(&list);
 out_conn:
     conn_release(&conn);
+    return rc;
+}
+
+int lifecycle_import(struct lifecycle_ctx *c,
+                     const struct lifecycle_import_req *r,
+                     struct lifecycle_import_result *res, struct rm_err *err)
+{
+    bool paced = c->app->pace_calls;
+    int rc;
+
+    c->app->pace_calls = true; /* background work: rate-limited */
+    rc = import_run(c, r, res, err);
+    c->app->pace_calls = paced;
     return rc;
 }

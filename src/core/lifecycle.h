@@ -126,6 +126,9 @@ struct lifecycle_stats {
     int64_t errors;      /* items that failed (logged) */
 };
 
+/* The steps. Renew, sync and import call the registrar as background
+ * work: every request waits for its connection's rate limit
+ * (core/pace.h). */
 int lifecycle_warnings(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                        struct rm_err *err);
 int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,

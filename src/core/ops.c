@@ -1394,21 +1394,16 @@ int ops_renew_auto(struct app *app, const char *name, int term,
 
 /* --- checks of pending operations ---------------------------------------- */
 
-/* Registrar calls of a poll, each preceded by the caller's hook (the
- * Async Manager's rate limit). */
+/* Registrar calls of a poll, each counted. */
 struct poller {
     struct registrar *reg;
     const struct ops_target *t;
-    ops_call_hook *hook;
-    void *hook_arg;
     struct ops_poll *out;
 };
 
 static void before_call(struct poller *p)
 {
     p->out->calls++;
-    if (p->hook)
-        p->hook(p->hook_arg);
 }
 
 static void note(struct ops_poll *out, const char *fmt, ...)
@@ -1608,10 +1603,9 @@ static void poll_register(struct poller *p)
 }
 
 void ops_poll_run(struct registrar *reg, const struct ops_target *t,
-                  int64_t now, ops_call_hook *hook, void *hook_arg,
-                  struct ops_poll *out)
+                  int64_t now, struct ops_poll *out)
 {
-    struct poller p = {reg, t, hook, hook_arg, out};
+    struct poller p = {reg, t, out};
 
     memset(out, 0, sizeof *out);
     /* Rule 5: past the deadline only the authoritative question is asked
@@ -1816,7 +1810,7 @@ int ops_check(struct app *app, int64_t op_id, struct ops_result *res,
     if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
         return rc;
     sess.op_id = op_id;
-    ops_poll_run(sess.reg, &t, clock_now(), NULL, NULL, &p);
+    ops_poll_run(sess.reg, &t, clock_now(), &p);
     conn_session_close(&sess);
     rm_log(LOG_INFO, "op %" PRId64 ": check: %s (%s)", op_id,
            ops_verdict_name(p.verdict), p.answer);

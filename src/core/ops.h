@@ -132,10 +132,6 @@ struct ops_poll {
 int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
                    struct rm_err *err);
 
-/* Called before every registrar call of a poll (a rate limit); may
- * block. */
-typedef void ops_call_hook(void *arg);
-
 /*
  * ops_poll_run - read-only calls chosen from what t has, no store access:
  *   transfer       CHECK_TRANSFER; completed → BELONGS_TO_RSP (GET DOMAIN)
@@ -148,11 +144,10 @@ typedef void ops_call_hook(void *arg);
  *                  a registration is waiting).
  * When now >= t->deadline_at only the authoritative call runs (BELONGS_TO_
  * RSP, CHECK_TRANSFER, GET DOMAIN) and out->final is set (rule 5).
- * Thread-safe for distinct registrars; hook may be NULL.
+ * Thread-safe for distinct registrars.
  */
 void ops_poll_run(struct registrar *reg, const struct ops_target *t,
-                  int64_t now, ops_call_hook *hook, void *hook_arg,
-                  struct ops_poll *out);
+                  int64_t now, struct ops_poll *out);
 
 /* ops_poll_settles - does applying p end the operation (DONE, NO, or a
  * final check that did not find it done)? */

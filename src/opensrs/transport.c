@@ -29,6 +29,8 @@ struct srs_transport {
 
     void (*log_cb)(const struct srs_log_entry *e, void *arg);
     void *log_arg;
+    void (*pace_cb)(void *arg);
+    void *pace_arg;
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -150,6 +152,13 @@ void srs_transport_set_log(struct srs_transport *t,
 {
     t->log_cb = cb;
     t->log_arg = arg;
+}
+
+void srs_transport_set_pace(struct srs_transport *t, void (*cb)(void *arg),
+                            void *arg)
+{
+    t->pace_cb = cb;
+    t->pace_arg = arg;
 }
 
 const char *srs_transport_user(const struct srs_transport *t)
@@ -307,6 +316,8 @@ int srs_transport_call(struct srs_transport *t, const struct xcp_value *req,
     if (!err)
         err = &local;
     rm_err_clear(err);
+    if (t->pace_cb)
+        t->pace_cb(t->pace_arg);
 
     struct buf body;
     buf_init(&body);

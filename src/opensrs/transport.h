@@ -107,6 +107,11 @@ void srs_transport_set_log(struct srs_transport *t,
                            void (*cb)(const struct srs_log_entry *e, void *arg),
                            void *arg);
 
+/* srs_transport_set_pace - cb(arg) runs before every request is sent and
+ * may block: a rate limit (core/pace.h). NULL cb: none (the default). */
+void srs_transport_set_pace(struct srs_transport *t, void (*cb)(void *arg),
+                            void *arg);
+
 /* srs_transport_user - the configured reseller username. */
 const char *srs_transport_user(const struct srs_transport *t);
 

@@ -243,6 +243,21 @@ expect_rc 2 "import: unknown account" -- rg import sim --account nobody
 expect_rc 2 "import: bad date" -- rg import sim --account carol --from 2020-13-01
 audit_clean "after import"
 
+# --- rate limit: the lifecycle's calls are paced like the sweep's --------------
+# 600 calls a minute = 100 ms apart; sync asks for the 1100 imported domains
+# page by page (500 per page)
+sql_write "UPDATE registrar_connections SET rate_per_min = 600"
+ctl POST /counts/reset >/dev/null
+t0=$(date +%s%N)
+life sync
+t1=$(date +%s%N)
+ctl GET /counts >"$WORK/counts.json"
+calls=$(jget "$WORK/counts.json" "sum(j['actions'].values())")
+check "rate-limited sync: several pages asked for" test "$calls" -ge 3
+check "sync calls at most 600/min: >= (calls-1) x 100 ms" \
+    test $(((t1 - t0) / 1000000)) -ge $(((calls - 1) * 100))
+sql_write "UPDATE registrar_connections SET rate_per_min = 0"
+
 # --- crashes inside an automatic renewal --------------------------------------------
 # cr-* register a day apart, so each is alone in its renewal window.
 for p in after_charge after_send before_settle; do

@@ -42,8 +42,10 @@ const GROUPS = [
     { key: 'transfer_deadline_s', label: 'Transfer deadline (seconds)', type: 'int' },
   ]],
   ['Limits and defaults', [
-    { key: 'concurrency', label: 'Concurrent requests', type: 'int' },
-    { key: 'rate_per_min', label: 'Requests per minute (0: no limit)', type: 'int' },
+    { key: 'concurrency', label: 'Concurrent requests', type: 'int',
+      hint: 'Async Manager checks running at once.' },
+    { key: 'rate_per_min', label: 'Requests per minute (0: no limit)', type: 'int',
+      hint: 'Paces background work: checks, auto-renewals, sync, import. Customer orders never wait.' },
     { key: 'default_ns', label: 'Default name servers', type: 'list', hint: 'One per line.' },
   ]],
 ];
