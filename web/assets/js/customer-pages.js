@@ -343,8 +343,15 @@ export function renderSearch(main, { path }) {
           const t = Number(term.value);
           const done = await order({ path: '/api/v1/domains/register', body: { name: r.domain, term: t }, name: r.unicode_name || r.domain,
             kind: 'register', amount: r.prices.register[String(t)], out: result, btn });
-          // ordered: the form would offer the same name again
-          if (done) f.replaceWith(h('p', { class: 'muted' }, 'Ordered — see the result below.'));
+          // ordered: the form would offer the same name again, and the
+          // card would still call it available
+          if (done) {
+            f.replaceWith(h('p', { class: 'muted' }, 'Ordered — see the result below.'));
+            const head = out.querySelector('.lookup-head');
+            const b = head && head.querySelector('.badge');
+            if (b) b.replaceWith(badge('ordered'));
+            if (head && head.nextElementSibling) head.nextElementSibling.textContent = 'You have ordered this name.';
+          }
         });
         actions = [f, contactSlot];
       } else if (!r.available) {
