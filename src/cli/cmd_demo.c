@@ -3,9 +3,9 @@
  * complete local installation to try regman with, in one command.
  *
  *  1. D (or a new temporary directory) gets `regman init` when it has no
- *     regman.conf yet, plus a [mail] From address without smtp_url (the
- *     customer mails are queued and shown, never sent); an existing demo
- *     directory is reused.
+ *     regman.conf yet, plus a [mail] From and admin address without
+ *     smtp_url (customer mails, digests and alerts are queued and shown,
+ *     never sent); an existing demo directory is reused.
  *  2. opensrs-sim starts as a child on 127.0.0.1 (OS-chosen ports, HTTPS
  *     with its self-signed CA, .ca asynchronous, state kept in D). The
  *     child dies with us (PR_SET_PDEATHSIG) and is stopped and reaped when
@@ -229,8 +229,9 @@ static int save_key(const char *dir, const char *key, struct rm_err *err)
 
 /* demo_mail - a [mail] section for a fresh demo: a From address, so
  * operations queue their customer mails (nothing is queued without one),
- * and no smtp_url, so they stay in the outbox (the admin's Mail page) and
- * nothing leaves this computer. */
+ * an admin address, so the Async Manager's digests and the lifecycle's
+ * alerts are queued too, and no smtp_url, so they stay in the outbox (the
+ * admin's Mail page) and nothing leaves this computer. */
 static int demo_mail(const char *conf, struct rm_err *err)
 {
     FILE *f = fopen(conf, "a");
@@ -240,7 +241,8 @@ static int demo_mail(const char *conf, struct rm_err *err)
     fputs("\n[mail]\n"
           "# no smtp_url: mail stays queued, visible in the admin's Mail "
           "page\n"
-          "from = regman@localhost\n",
+          "from = regman@localhost\n"
+          "admin = admin@localhost\n",
           f);
     if (fclose(f) != 0)
         return rm_err_set(err, RM_EIO, "%s: %s", conf, strerror(errno));
