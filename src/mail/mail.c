@@ -24,6 +24,7 @@
 
 #include "mail/template.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 #define ROW_COLS                                                               \
@@ -73,41 +74,11 @@ static bool addr_ok(const char *a)
     return true;
 }
 
-/* utf8_len - length of the valid UTF-8 sequence at p (at most n bytes), 0
- * when invalid (overlong forms and surrogates included). */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t len;
-    unsigned min;
-    unsigned cp;
-    if ((p[0] & 0xe0) == 0xc0) {
-        len = 2, min = 0x80, cp = p[0] & 0x1f;
-    } else if ((p[0] & 0xf0) == 0xe0) {
-        len = 3, min = 0x800, cp = p[0] & 0x0f;
-    } else if ((p[0] & 0xf8) == 0xf0) {
-        len = 4, min = 0x10000, cp = p[0] & 0x07;
-    } else {
-        return 0;
-    }
-    if (len > n)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 static bool utf8_ok(const char *s, size_t n)
 {
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        size_t l = utf8_len(p + i, n - i);
+        size_t l = utf8_seq(p + i, n - i);
         if (l == 0)
             return false;
         i += l;
@@ -557,7 +528,7 @@ static void add_encoded_words(struct buf *out, const char *s)
     while (i < n) {
         size_t j = i;
         while (j < n) {
-            size_t l = utf8_len(p + j, n - j);
+            size_t l = utf8_seq(p + j, n - j);
             if (l == 0)
                 l = 1; /* validated at queue time; never here */
             if (j + l - i > 45)

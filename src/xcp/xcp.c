@@ -31,6 +31,7 @@
 #endif
 #include <time.h>
 
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /*
@@ -1098,34 +1099,12 @@ int xcp_parse(const char *buf, size_t len, struct xcp_msg *out,
 
 /* ------------------------------------------------------------- emitter */
 
-/* utf8_seq - length of a valid UTF-8 sequence at s (n bytes left), 0 if
- * invalid. Rejects overlongs, surrogates and code points > U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+/* xml_char_seq - a valid UTF-8 sequence at s that is also an XML
+ * character: U+FFFE and U+FFFF (EF BF BE, EF BF BF) are not. */
+static size_t xml_char_seq(const unsigned char *s, size_t n)
 {
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned cp, min;
-    if ((c & 0xE0) == 0xC0)
-        len = 2, cp = c & 0x1F, min = 0x80;
-    else if ((c & 0xF0) == 0xE0)
-        len = 3, cp = c & 0x0F, min = 0x800;
-    else if ((c & 0xF8) == 0xF0)
-        len = 4, cp = c & 0x07, min = 0x10000;
-    else
-        return 0;
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    /* U+FFFE and U+FFFF are not XML characters */
-    if (cp == 0xFFFE || cp == 0xFFFF)
+    size_t len = utf8_seq(s, n);
+    if (len == 3 && s[0] == 0xEF && s[1] == 0xBF && s[2] >= 0xBE)
         return 0;
     return len;
 }
@@ -1230,7 +1209,7 @@ static void escape(struct buf *out, const char *s, size_t n, bool in_attr)
                 /* DEL is a legal XML character; C0 controls are not */
                 rep = c == 0x7f ? NULL : "\xEF\xBF\xBD";
             } else {
-                adv = utf8_seq(u + i, n - i);
+                adv = xml_char_seq(u + i, n - i);
                 if (!adv) {
                     rep = "\xEF\xBF\xBD";
                     adv = 1;
