@@ -875,6 +875,16 @@ static void report_add(struct report_list *l, const char *fmt, ...)
     buf_addf(&l->b, "%s\n", line);
 }
 
+/* fnv1a - 64-bit FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
 static const char *report_text(struct report_list *l)
 {
     if (l->n == 0)
@@ -897,6 +907,24 @@ struct sync_state {
     int64_t from, to;
     struct report_list drift, missing, restored, unknown;
 };
+
+/* report_digest - the changes a sync report lists (drift, missing,
+ * restored), hashed. */
+static uint64_t report_digest(const struct sync_state *ss)
+{
+    const struct report_list *l[] = {&ss->drift, &ss->missing, &ss->restored};
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < sizeof l / sizeof *l; i++) {
+        char n[24];
+        /* the counts too: lines past the report's limit are not kept */
+        h = fnv1a(
+            h, n,
+            (size_t)snprintf(n, sizeof n, "%zu:%" PRId64 ";", i, l[i]->n));
+        h = fnv1a(h, l[i]->b.data ? l[i]->b.data : "", l[i]->b.len);
+    }
+    return h;
+}
 
 static int sync_update(struct app *app, int64_t id, int64_t expires,
                        const char *status, int64_t now, struct rm_err *err)
@@ -1015,8 +1043,12 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
     if ((ss->drift.n || ss->missing.n || ss->restored.n) && can_mail(ss->c) &&
         ss->c->mc->admin) {
         char key[96], when[32], nd[24], nm[24], nr[24], nu[24];
-        snprintf(key, sizeof key, "sync:%" PRId64 ":%" PRId64, ss->conn->id,
-                 ss->c->now);
+        /* The report is queued in the transaction of the changes it lists,
+         * so a run that found nothing new queues nothing; the key only has
+         * to tell reports apart, also two from one second (the changes'
+         * digest does). */
+        snprintf(key, sizeof key, "sync:%" PRId64 ":%" PRId64 ":%016" PRIx64,
+                 ss->conn->id, ss->c->now, report_digest(ss));
         snprintf(nd, sizeof nd, "%" PRId64, ss->drift.n);
         snprintf(nm, sizeof nm, "%" PRId64, ss->missing.n);
         snprintf(nr, sizeof nr, "%" PRId64, ss->restored.n);
