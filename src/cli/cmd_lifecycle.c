@@ -281,16 +281,16 @@ static void progress(int64_t done, int64_t total, void *arg)
     int width = 40, fill;
     (void)arg;
     if (total <= 0) {
-        fprintf(stderr, "\rimport: nothing listed\n");
+        printf("\rimport: nothing listed\n");
         return;
     }
     fill = (int)(done * width / total);
-    fprintf(stderr, "\rimport: [%.*s%*s] %" PRId64 "/%" PRId64 " (%d%%)", fill,
-            "########################################", width - fill, "", done,
-            total, (int)(done * 100 / total));
+    printf("\rimport: [%.*s%*s] %" PRId64 "/%" PRId64 " (%d%%)", fill,
+           "########################################", width - fill, "", done,
+           total, (int)(done * 100 / total));
     if (done >= total)
-        fputc('\n', stderr);
-    fflush(stderr);
+        putchar('\n');
+    fflush(stdout);
 }
 
 static int parse_day(const char *what, const char *s, int64_t *out,
@@ -336,8 +336,9 @@ int cmd_import(int argc, char **argv)
         r.to += 86399; /* the whole last day */
     r.connection = pos[0];
     r.account = account;
-    /* A bar only where a person watches; logs and pipes get the summary. */
-    if (isatty(STDERR_FILENO))
+    /* A bar only where a person watches the output: logs, pipes and
+     * --json get the summary alone. */
+    if (isatty(STDOUT_FILENO) && !com.json)
         r.progress = progress;
     if ((rc = cli_open(&com, APP_RECOVER, &app)))
         return rc;

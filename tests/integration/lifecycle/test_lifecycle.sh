@@ -234,11 +234,17 @@ check "import: no charge" \
     test "$(sql "SELECT balance FROM accounts WHERE name = 'carol'")" = 0
 check "import: one import record" \
     test "$(sql "SELECT adopted || '/' || listed FROM imports")" = 1100/1104
-check "import: no progress bar when stderr is not a terminal" \
-    sh -c "! grep -q '#' '$WORK/import.err'"
+check "import: no progress bar when stdout is not a terminal" \
+    sh -c "! grep -q '#' '$WORK/import.out' && ! grep -q '#' '$WORK/import.err'"
 rg import sim --account carol >"$WORK/import.out" 2>&1
 check "import again: nothing new" grep -q " 0 adopted, 1104 skipped" \
     "$WORK/import.out"
+# on a terminal (script(1) gives the command a pty) the bar comes first
+script -qec "'$REGMAN' import -c '$WORK/regman.conf' sim --account carol" \
+    /dev/null >"$WORK/import.tty" 2>&1
+check "import on a terminal: a progress bar, then the summary" \
+    sh -c "grep -q 'import: \[#*\] 1104/1104 (100%)' '$WORK/import.tty' &&
+        grep -q ' 0 adopted, 1104 skipped' '$WORK/import.tty'"
 expect_rc 2 "import: unknown account" -- rg import sim --account nobody
 expect_rc 2 "import: bad date" -- rg import sim --account carol --from 2020-13-01
 audit_clean "after import"
