@@ -196,21 +196,7 @@ sql_write "UPDATE registrar_connections SET rate_per_min = 0"
 
 # --- mail delivered by regman serve to a real SMTP server ---------------------
 if [ -x "$SMTPD" ] && command -v exim4 >/dev/null 2>&1; then
-    # the server's own user must reach its directory: not under $WORK (0700)
-    SMTPDIR=$(mktemp -d "${TMPDIR:-/tmp}/regman-smtp.XXXXXX")
-    chmod 755 "$SMTPDIR"
-    "$SMTPD" --dir "$SMTPDIR/s" --ready "$WORK/smtp.ready" &
-    SMTP_PID=$!
-    i=0
-    while [ ! -s "$WORK/smtp.ready" ] && [ $i -lt 500 ]; do
-        sleep 0.02
-        i=$((i + 1))
-    done
-    port=$(sed -n 's/^smtp_port //p' "$WORK/smtp.ready")
-    cat >>"$WORK/regman.conf" <<EOC
-smtp_url = smtp://127.0.0.1:$port
-retry_min_s = 1
-EOC
+    smtp_start "$SMTPD"
     mid=$(sql "SELECT message_id FROM mail_outbox WHERE idem_key LIKE 'digest:%' ORDER BY id DESC LIMIT 1")
     "$REGMAN" serve -c "$WORK/regman.conf" --listen 127.0.0.1:0 \
         --ready-file "$WORK/serve.ready" 2>"$WORK/serve.log" &
@@ -227,9 +213,7 @@ EOC
         test "$(sql "SELECT COUNT(*) FROM jobs WHERE kind = 'async.sweep'")" = 1
     kill "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" 2>/dev/null
-    kill "$SMTP_PID" 2>/dev/null
-    wait "$SMTP_PID" 2>/dev/null
-    rm -rf "$SMTPDIR"
+    smtp_stop
     expect_rc 0 "mail list" -- rg mail list --state sent --json
     check "mail list shows the sent digest" grep -q -F "$mid" "$WORK/out"
 else

@@ -18,6 +18,7 @@ cleanup() {
         kill "$SIM_PID" 2>/dev/null
         wait "$SIM_PID" 2>/dev/null
     fi
+    smtp_stop
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -90,6 +91,40 @@ print(h.hexdigest())' "$WORK/regman.db"
 }
 
 # sim_start [ARGS] - start opensrs-sim; sets SIM_URL_PORT, CTL.
+# smtp_start SERVER - a real SMTP server (scripts/smtp-test-server, Exim) on
+# 127.0.0.1, and [mail] smtp_url pointed at it (regman.conf must end in its
+# [mail] section). Its mailbox is $SMTPDIR/s/mail, Exim's queue
+# $SMTPDIR/s/spool/input. The directory is not under $WORK (0700): the
+# server's own user must reach it.
+smtp_start() {
+    SMTPDIR=$(mktemp -d "${TMPDIR:-/tmp}/regman-smtp.XXXXXX")
+    chmod 755 "$SMTPDIR"
+    "$1" --dir "$SMTPDIR/s" --ready "$WORK/smtp.ready" &
+    SMTP_PID=$!
+    i=0
+    while [ ! -s "$WORK/smtp.ready" ] && [ $i -lt 500 ]; do
+        sleep 0.02
+        i=$((i + 1))
+    done
+    port=$(sed -n 's/^smtp_port //p' "$WORK/smtp.ready")
+    cat >>"$WORK/regman.conf" <<EOC
+smtp_url = smtp://127.0.0.1:$port
+retry_min_s = 1
+EOC
+}
+# smtp_stop - stop the server smtp_start started (if any), remove its files.
+smtp_stop() {
+    if [ -n "${SMTP_PID:-}" ]; then
+        kill "$SMTP_PID" 2>/dev/null
+        wait "$SMTP_PID" 2>/dev/null
+        SMTP_PID=
+    fi
+    if [ -n "${SMTPDIR:-}" ]; then
+        rm -rf "$SMTPDIR"
+        SMTPDIR=
+    fi
+}
+
 sim_start() {
     "$SIM" --listen 127.0.0.1:0 --control 127.0.0.1:0 \
         --reseller "$SIM_USER:$SIM_KEY" --ready-file "$WORK/sim.ready" \

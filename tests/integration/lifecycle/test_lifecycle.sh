@@ -297,21 +297,7 @@ check "after_charge: the attempt that never left was refunded, the retry renewed
 
 # --- the daemon: lifecycle jobs registered, mail delivered over SMTP --------
 if [ -n "$SMTPD" ] && [ -x "$SMTPD" ] && command -v exim4 >/dev/null 2>&1; then
-    # the server's own user must reach its directory: not under $WORK (0700)
-    SMTPDIR=$(mktemp -d "${TMPDIR:-/tmp}/regman-smtp.XXXXXX")
-    chmod 755 "$SMTPDIR"
-    "$SMTPD" --dir "$SMTPDIR/s" --ready "$WORK/smtp.ready" &
-    SMTP_PID=$!
-    i=0
-    while [ ! -s "$WORK/smtp.ready" ] && [ $i -lt 500 ]; do
-        sleep 0.02
-        i=$((i + 1))
-    done
-    port=$(sed -n 's/^smtp_port //p' "$WORK/smtp.ready")
-    cat >>"$WORK/regman.conf" <<EOC
-smtp_url = smtp://127.0.0.1:$port
-retry_min_s = 1
-EOC
+    smtp_start "$SMTPD"
     # Accepted by the server: delivered to the maildir, or in Exim's queue
     # (Exim queues, rather than delivers, after 10 messages on one
     # connection: smtp_accept_queue_per_connection).
@@ -335,9 +321,7 @@ EOC
         test "$(sql "SELECT COUNT(*) FROM jobs WHERE kind LIKE 'lifecycle.%'")" = 4
     kill "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" 2>/dev/null
-    kill "$SMTP_PID" 2>/dev/null
-    wait "$SMTP_PID" 2>/dev/null
-    rm -rf "$SMTPDIR"
+    smtp_stop
     check "serve: the daemon's lifecycle runs sent no warning twice" \
         test "$(mails "notice:$W1:expiry_warning:%")" = 1
     audit_clean "after the daemon"
