@@ -11,6 +11,7 @@ Results)."""
 import calendar
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +41,12 @@ def parse_time(s):
     if s in (None, "", "-"):
         return 0
     return calendar.timegm(time.strptime(s, "%Y-%m-%d %H:%M:%S"))
+
+
+# What AddressSanitizer, LeakSanitizer and UBSan print when they find
+# something: a CLI run or the daemon's log containing one fails the test.
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                   "runtime error:")
 
 
 def first_line(text):
@@ -82,6 +89,7 @@ class World:
         self.token = None
         self.kills = 0
         self.serve_starts = 0
+        self.sanitizer = []  # (command, report) of sanitizer findings
 
     # --- the one clock -------------------------------------------------------
     def _write_clock(self):
@@ -163,7 +171,22 @@ class World:
         p = subprocess.run([self.regman, args[0], "-c", self.conf] +
                            list(args[1:]), input=stdin, capture_output=True,
                            text=True, env=self.env, timeout=timeout)
+        if any(m in p.stderr for m in SANITIZER_MARKS):
+            self.sanitizer.append((" ".join(args), p.stderr))
         return Proc(p.returncode, p.stdout, p.stderr)
+
+    def sanitizer_reports(self):
+        """Sanitizer findings of CLI runs and in the daemon's log."""
+        found = list(self.sanitizer)
+        try:
+            with open(os.path.join(self.work, "serve.log"),
+                      errors="replace") as f:
+                text = f.read()
+            if any(m in text for m in SANITIZER_MARKS):
+                found.append(("serve", text[-4000:]))
+        except FileNotFoundError:
+            pass
+        return found
 
     def must(self, *args, **kw):
         p = self.rg(*args, **kw)
@@ -241,6 +264,20 @@ class World:
             self.serve.kill()
             rc = self.serve.wait()
         self.serve = None
+        return rc
+
+    def stop_sim(self):
+        """SIGTERM the sim; its exit status (0 unless something is wrong,
+        a sanitizer's report included)."""
+        if self.sim is None:
+            return None
+        self.sim.send_signal(signal.SIGTERM)
+        try:
+            rc = self.sim.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.sim.kill()
+            rc = self.sim.wait()
+        self.sim = None
         return rc
 
     def api(self, method, path, body=None, timeout=60):
@@ -364,6 +401,18 @@ class Truth:
         self.rec = p.json() if p.rc == 0 else None
         p = w.rg("audit")
         self.audit_rc, self.audit_out = p.rc, p.out + p.err
+        # what the daily portfolio sync corrected on its own (its reports)
+        self.sync_expiry = self.sync_missing = 0
+        p = w.rg("mail", "list", "--limit", "10000", "--json")
+        for m in (p.json() or []) if p.rc == 0 else []:
+            subj = m.get("subject", "")
+            if "portfolio sync" in subj:
+                for n, what in re.findall(r"(\d+) (expiry changes?|missing)",
+                                          subj):
+                    if what == "missing":
+                        self.sync_missing += int(n)
+                    else:
+                        self.sync_expiry += int(n)
 
 
 def compare(t, tr, detail_limit=15):
@@ -536,6 +585,7 @@ def compare(t, tr, detail_limit=15):
                     (rids[:20], sorted(late_ids)[:20],
                      tr.rec.get("total_exposure"), exposure))
     return {"late": len(late_ids) if late_ok else None,
+            "sync_expiry": tr.sync_expiry, "sync_missing": tr.sync_missing,
             "exposure": exposure, "unflagged": unflagged,
             "unflagged_cost": unflagged_cost, "sim_domains": len(ours)}
 

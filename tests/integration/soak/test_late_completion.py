@@ -166,6 +166,11 @@ def run(w, t):
     fig = soaklib.compare(t, tr)
     rc = w.stop_serve()
     t.check("serve stops cleanly (exit %s)" % rc, rc == 0)
+    rc = w.stop_sim()
+    t.check("opensrs-sim stops cleanly (exit %s)" % rc, rc == 0)
+    san = w.sanitizer_reports()
+    t.check("no sanitizer report from any regman run", not san,
+            "\n".join("%s: %s" % r for r in san[:2]))
     print("# late completion: late completions %s, exposure %s, unflagged "
           "completions %d" % ("n/a" if fig["late"] is None else fig["late"],
                               soaklib.money(fig["exposure"]),

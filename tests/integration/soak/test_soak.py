@@ -35,7 +35,7 @@ completions, exposure) precedes "# N passed, N failed".
 
 Environment:
   REGMAN_SOAK_SEED       random seed (default 20261206; printed)
-  REGMAN_SOAK_OPS        operations (default 360; 200 when built with
+  REGMAN_SOAK_OPS        operations (default 360; 300 when built with
                          sanitizers, REGMAN_SOAK_SANITIZED=1, which meson
                          sets). The long run: REGMAN_SOAK_OPS=3000.
   KEEP_WORK=1            keep the work dir (sim.log, serve.log, regman.db).
@@ -372,7 +372,7 @@ def main():
     seed = int(os.environ.get("REGMAN_SOAK_SEED", "20261206"))
     sanitized = os.environ.get("REGMAN_SOAK_SANITIZED", "") not in ("", "0")
     nops = int(os.environ.get("REGMAN_SOAK_OPS",
-                              "200" if sanitized else "360"))
+                              "300" if sanitized else "360"))
     print("# seed %d (REGMAN_SOAK_SEED), %d operations (REGMAN_SOAK_OPS)%s"
           % (seed, nops, ", sanitizer build" if sanitized else ""))
     sys.stdout.flush()
@@ -396,6 +396,11 @@ def main():
         fig = soaklib.compare(t, tr)
         rc = w.stop_serve()
         t.check("serve stops cleanly on SIGTERM (exit %s)" % rc, rc == 0)
+        rc = w.stop_sim()
+        t.check("opensrs-sim stops cleanly (exit %s)" % rc, rc == 0)
+        san = w.sanitizer_reports()
+        t.check("no sanitizer report from any regman run", not san,
+                "\n".join("%s: %s" % r for r in san[:2]))
         faults = w.sim_log_faults()
         nfaults = sum(faults.values())
         print("# faults fired by kind: " + " ".join(
@@ -409,12 +414,14 @@ def main():
         print("# soak: seed %d, operations %d (register %d, renew %d, "
               "transfer %d), faults injected %d, kills %d, late "
               "completions %s, exposure %s, unflagged completions %d "
-              "(%s), registrar domains %d, simulated %.1f h, wall %.0f s"
+              "(%s), registrar domains %d, sync corrections %d expiry / %d "
+              "missing, simulated %.1f h, wall %.0f s"
               % (seed, orders, s.n["register"], s.n["renew"],
                  s.n["transfer"], nfaults, w.kills,
                  "n/a" if fig["late"] is None else fig["late"],
                  money(fig["exposure"]), fig["unflagged"],
                  money(fig["unflagged_cost"]), fig["sim_domains"],
+                 fig["sync_expiry"], fig["sync_missing"],
                  (w.offset - start_off) / 3600.0, time.time() - t0))
     except Exception as e:  # a harness failure is a failure, with a trace
         import traceback
