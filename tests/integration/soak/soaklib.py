@@ -90,6 +90,7 @@ class World:
         self.kills = 0
         self.serve_starts = 0
         self.sanitizer = []  # (command, report) of sanitizer findings
+        self.cli_recovered = 0
 
     # --- the one clock -------------------------------------------------------
     def _write_clock(self):
@@ -173,7 +174,20 @@ class World:
                            text=True, env=self.env, timeout=timeout)
         if any(m in p.stderr for m in SANITIZER_MARKS):
             self.sanitizer.append((" ".join(args), p.stderr))
+        self.cli_recovered += p.stderr.count(": recovered from ")
         return Proc(p.returncode, p.stdout, p.stderr)
+
+    def recovered(self):
+        """Operations start-up recovery found in new or sending (the
+        daemon's log and the CLI's standard error)."""
+        n = self.cli_recovered
+        try:
+            with open(os.path.join(self.work, "serve.log"),
+                      errors="replace") as f:
+                n += f.read().count(": recovered from ")
+        except FileNotFoundError:
+            pass
+        return n
 
     def sanitizer_reports(self):
         """Sanitizer findings of CLI runs and in the daemon's log."""

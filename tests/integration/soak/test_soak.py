@@ -407,10 +407,12 @@ def main():
             "%s=%d" % kv for kv in sorted(faults.items())))
         print("# interfaces: api %d (lost in kills %d), cli %d; admin "
               "cancels %d, checks %d, resets %d; sweeps %d (%d exited "
-              "non-zero); rules %d; serve starts %d"
+              "non-zero); rules %d; serve starts %d; operations recovered "
+              "after a kill %d"
               % (s.n["api"], s.n["api_lost"], s.n["cli"], s.n["cancel"],
                  s.n["check"], s.n["reset"], s.n["sweep"],
-                 s.n["sweep_errors"], s.n["rules"], w.serve_starts))
+                 s.n["sweep_errors"], s.n["rules"], w.serve_starts,
+                 w.recovered()))
         print("# soak: seed %d, operations %d (register %d, renew %d, "
               "transfer %d), faults injected %d, kills %d, late "
               "completions %s, exposure %s, unflagged completions %d "
