@@ -193,10 +193,11 @@ static int list_domains(struct app *app, const char *account,
     size_t rows = 0;
     int rc;
 
-    if (account && (rc = account_get(app, account, &a, err)) < 0)
+    if ((account && (rc = account_get(app, account, &a, err)) < 0) ||
+        (rc = store_prepare(app->st, sql, &s, err)) < 0) {
+        json_decref(arr);
         return rc;
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-        return rc;
+    }
     store_bind_int64(s, 1, a.id);
     store_bind_int64(s, 2, a.id);
     store_bind_text(s, 3, status);
