@@ -483,7 +483,7 @@ static void plain_reason(const struct op_row *o, const char *state,
         return;
     }
     if (strcmp(state, "timed_out") == 0) {
-        snprintf(out, n, "the registry did not confirm it in time");
+        snprintf(out, n, "deadline passed before the registry confirmed it");
         return;
     }
     if (strcmp(state, "failed") != 0) {
@@ -507,16 +507,25 @@ static void plain_reason(const struct op_row *o, const char *state,
             snprintf(out, n, "%s", codes[i].words);
             return;
         }
-    if (code || strchr(p, ':') || strchr(p, ';')) {
-        /* a registrar's own words are kept only when they are plain */
-        one_line(code && !strchr(p, ';') ? p : "", "", text, sizeof text);
-        if (text[0] && strlen(text) < 120)
+    if (code) {
+        /* a registrar's own words, without its code */
+        one_line(p, "", text, sizeof text);
+        if (text[0] && strlen(text) < 120 && !strchr(text, ':'))
             snprintf(out, n, "the registrar declined it (%s)", text);
         else
             snprintf(out, n, "the registrar declined it");
-        (void)o;
         return;
     }
+    /* the Async Manager's notes name registrar actions ("GET_ORDER_INFO:
+     * declined", "transport: ..."): those are for the admin */
+    for (const char *q = p; *q; q++)
+        if (*q == ':' && q > p &&
+            ((q[-1] >= 'A' && q[-1] <= 'Z') ||
+             strncmp(p, "transport", 9) == 0)) {
+            snprintf(out, n, "the registrar declined it");
+            return;
+        }
+    (void)o;
     one_line(reason, "the registrar declined it", out, n);
 }
 

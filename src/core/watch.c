@@ -98,6 +98,9 @@ static int exec1(struct app *app, const char *sql, const int64_t *iv, size_t ni,
     return rc < 0 ? rc : 0;
 }
 
+/* held_account - the provider's own account: late completions are
+ * recorded under it, never under the refunded customer. Its name cannot
+ * be taken by a customer (account names have no ':'). */
 static int held_account(struct app *app, int64_t *id, struct rm_err *err)
 {
     static const char sql[] = "SELECT id FROM accounts WHERE name = ?";
@@ -111,12 +114,20 @@ static int held_account(struct app *app, int64_t *id, struct rm_err *err)
     if ((rc = store_step(s, err)) == STORE_ROW)
         *id = store_col_int64(s, 0);
     store_stmt_release(s);
-    if (rc < 0)
+    if (rc < 0 || *id)
+        return rc < 0 ? rc : 0;
+    /* made with the first late completion, inside its transaction */
+    if ((rc = store_prepare(app->st,
+                            "INSERT INTO accounts (name, kind, created_at) "
+                            "VALUES (?, 'customer', ?) RETURNING id",
+                            &s, err)) < 0)
         return rc;
-    if (!*id)
-        return rm_err_set(err, RM_EINTERNAL, "the %s account is missing",
-                          WATCH_HELD_ACCOUNT);
-    return 0;
+    store_bind_text(s, 1, WATCH_HELD_ACCOUNT);
+    store_bind_int64(s, 2, clock_now());
+    if ((rc = store_step(s, err)) == STORE_ROW)
+        *id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
 }
 
 static void ymd(int64_t t, char *buf, size_t n)

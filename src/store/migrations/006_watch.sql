@@ -46,8 +46,3 @@ CREATE TABLE registrar_prices (
     PRIMARY KEY (connection_id, tld, reg_type, period)
 );
 
--- The provider's own account: late completions are recorded under it,
--- never under the customer who was refunded. Its name cannot be taken by
--- a customer (account names have no ':').
-INSERT INTO accounts (name, kind, created_at) VALUES ('provider:held',
-    'customer', 0);
