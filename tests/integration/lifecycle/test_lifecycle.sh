@@ -309,6 +309,11 @@ check "a third unknown name is a change: a second report" \
 check "the second report marks only the third name new" \
     sh -c "echo \"\$1\" | grep -q 'u-three.com: expires ${E3%% *}, new' &&
         echo \"\$1\" | grep -q 'u-one.com: expires ${E1%% *}\$'" - "$(sync_mail body)"
+rg lifecycle run sync --json >"$WORK/sync.json" 2>&1
+check "lifecycle run sync --json names them (unknown_names), none new" \
+    test "$(jget "$WORK/sync.json" "'%d/%d/' % (j['sync']['unknown'], j['sync']['unknown_new']) + ','.join(sorted(d['name'] for d in j['sync']['unknown_names']))")" = "3/0/u-one.com,u-three.com,u-two.com"
+check "a sync that finds the same names again mails nothing" \
+    test "$(mails 'sync:%')" = $((S0 + 2))
 
 # adopting named domains: import --only
 SIG=$(dbsig)
