@@ -12,23 +12,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_async.h"
 #include "cli/cmd_core.h"
 #include "core/async.h"
+#include "core/watch.h"
 #include "core/money.h"
 #include "mail/mail.h"
 #include "util/clock.h"
 
 static const char usage[] =
-    "regman async list [--limit N]\n"
+    "regman async list [--limit N] [--late | --watched | --flagged]\n"
     "       regman async show OP\n"
     "       regman async check OP\n"
     "       regman async reset OP\n"
     "       regman async cancel OP [--reason TEXT]\n"
+    "       regman async late OP assign|revoke|expire|absorb\n"
     "       regman async sweep\n"
-    "OP: an operation id or a domain name; common: -c FILE, --json";
+    "OP: an operation id or a domain name; common: -c FILE, --json\n"
+    "--late: refunded operations the registrar completed after all;\n"
+    "--watched: refunded operations the registrar may still complete;\n"
+    "--flagged: every operation ever watched.";
 
 static json_t *entry_json(const struct async_entry *e)
 {
@@ -55,6 +61,23 @@ static json_t *entry_json(const struct async_entry *e)
     json_object_set_new(j, "transfer_status", json_string(e->transfer_status));
     json_object_set_new(j, "last_answer", json_string(e->last_answer));
     json_object_set_new(j, "reason", json_string(e->reason));
+    json_object_set_new(j, "watch",
+                        e->watch[0] ? json_string(e->watch) : json_null());
+    json_object_set_new(j, "stop_answer", json_string(e->stop_answer));
+    json_object_set_new(j, "registrar_cost",
+                        e->registrar_cost >= 0 ? json_integer(e->registrar_cost)
+                                               : json_null());
+    json_object_set_new(j, "late_at", cli_time(e->late_at));
+    json_object_set_new(j, "next_watch_check",
+                        strcmp(e->watch, "watching") == 0
+                            ? cli_time(e->watch_next_at)
+                            : json_null());
+    json_object_set_new(j, "held_domain_id",
+                        e->held_domain_id ? json_integer(e->held_domain_id)
+                                          : json_null());
+    json_object_set_new(j, "resolved_op_id",
+                        e->resolved_op_id ? json_integer(e->resolved_op_id)
+                                          : json_null());
     return j;
 }
 
@@ -64,7 +87,7 @@ static char *tm(int64_t t, char *b, unsigned n)
 }
 
 static int do_list(struct app *app, const struct cli_common *com,
-                   const char *limit_s)
+                   const char *limit_s, enum async_list_kind which)
 {
     static const char *head[] = {"ID",         "DOMAIN",     "ACCOUNT",
                                  "KIND",       "FEE",        "STARTED",
@@ -84,8 +107,30 @@ static int do_list(struct app *app, const struct cli_common *com,
             return EXIT_USAGE;
         }
     }
-    if ((rc = async_list(app, (int)limit, &v, &n, &err)) < 0)
+    if ((rc = async_list_which(app, which, (int)limit, &v, &n, &err)) < 0)
         return cli_fail(rc, &err);
+    if (which != ASYNC_LIST_PENDING && !com->json) {
+        static const char *whead[] = {
+            "ID",    "DOMAIN", "ACCOUNT",        "KIND",       "STATE",
+            "WATCH", "REFUND", "REGISTRAR COST", "STOP ANSWER"};
+        struct cli_table t;
+        cli_table_init(&t, 9, whead);
+        for (size_t i = 0; i < n; i++) {
+            char id[24], fee[MONEY_STR_MAX], cost[MONEY_STR_MAX], ans[81];
+            snprintf(id, sizeof id, "%" PRId64, v[i].id);
+            snprintf(ans, sizeof ans, "%.80s", v[i].stop_answer);
+            cli_table_row(&t, id, v[i].domain, v[i].account, v[i].kind,
+                          v[i].state, v[i].watch,
+                          money_format(v[i].amount, fee),
+                          v[i].registrar_cost >= 0
+                              ? money_format(v[i].registrar_cost, cost)
+                              : "unknown",
+                          ans[0] ? ans : "-");
+        }
+        cli_table_print(&t);
+        async_entries_free(v);
+        return EXIT_OK;
+    }
     if (com->json) {
         json_t *a = json_array();
         for (size_t i = 0; i < n; i++)
@@ -143,6 +188,19 @@ static void entry_print(const struct async_entry *e)
         cli_kv("transfer status", "%s", e->transfer_status);
     cli_kv("last answer", "%s", e->last_answer[0] ? e->last_answer : "-");
     cli_kv("reason", "%s", e->reason[0] ? e->reason : "-");
+    if (e->registrar_cost >= 0)
+        cli_kv("registrar cost", "%s", money_format(e->registrar_cost, m));
+    if (e->stop_answer[0])
+        cli_kv("registrar stop", "%s", e->stop_answer);
+    if (e->watch[0]) {
+        cli_kv("watch", "%s", e->watch);
+        if (strcmp(e->watch, "watching") == 0)
+            cli_kv("next watch check", "%s", tm(e->watch_next_at, b, sizeof b));
+        if (e->late_at)
+            cli_kv("completed late", "%s", tm(e->late_at, b, sizeof b));
+        if (e->resolved_op_id)
+            cli_kv("charged again by", "operation %" PRId64, e->resolved_op_id);
+    }
 }
 
 static int show(struct app *app, const struct cli_common *com, const char *spec,
@@ -159,6 +217,27 @@ static int show(struct app *app, const struct cli_common *com, const char *spec,
     else
         entry_print(&e);
     return status;
+}
+
+/* do_late - the admin's decision on a late completion. */
+static int do_late(struct app *app, const struct cli_common *com,
+                   const char *spec, enum watch_action action)
+{
+    char said[REG_TEXT_MAX + 64] = "";
+    struct rm_err err;
+    int64_t id, new_op = 0;
+    int rc;
+
+    if ((rc = async_resolve(app, spec, &id, &err)) < 0)
+        return cli_fail(rc, &err);
+    rc = watch_resolve(app, id, action, &new_op, said, sizeof said, &err);
+    if (said[0] && !com->json)
+        printf("registrar: %s\n", said);
+    if (rc < 0)
+        return cli_fail(rc, &err);
+    if (new_op && !com->json)
+        printf("charged again through operation %" PRId64 "\n", new_op);
+    return show(app, com, spec, EXIT_OK);
 }
 
 static int exit_for_outcome(int outcome)
@@ -212,10 +291,12 @@ static int do_sweep(struct app *app, const struct cli_common *com)
 int cmd_async(int argc, char **argv)
 {
     struct cli_common com = {0};
-    const char *pos[3], *limit = NULL, *reason = NULL;
-    struct cli_opt opts[] = {{"limit", OPT_VALUE, &limit},
-                             {"reason", OPT_VALUE, &reason},
-                             {NULL, 0, NULL}};
+    const char *pos[4], *limit = NULL, *reason = NULL;
+    bool late = false, watched = false, flagged = false;
+    struct cli_opt opts[] = {
+        {"limit", OPT_VALUE, &limit},    {"reason", OPT_VALUE, &reason},
+        {"late", OPT_FLAG, &late},       {"watched", OPT_FLAG, &watched},
+        {"flagged", OPT_FLAG, &flagged}, {NULL, 0, NULL}};
     struct app *app = NULL;
     struct ops_result res;
     struct rm_err err;
@@ -223,7 +304,7 @@ int cmd_async(int argc, char **argv)
     const char *sub;
     int rc, status;
 
-    if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 3, &npos)))
         return rc;
     if (com.help)
         return printf("usage: %s\n", usage), EXIT_OK;
@@ -232,17 +313,32 @@ int cmd_async(int argc, char **argv)
     sub = pos[0];
     bool needs_op = strcmp(sub, "show") == 0 || strcmp(sub, "check") == 0 ||
                     strcmp(sub, "reset") == 0 || strcmp(sub, "cancel") == 0;
-    bool known =
-        needs_op || strcmp(sub, "list") == 0 || strcmp(sub, "sweep") == 0;
-    if (!known || (needs_op && npos != 2) || (!needs_op && npos != 1) ||
+    bool decide = strcmp(sub, "late") == 0;
+    bool known = needs_op || decide || strcmp(sub, "list") == 0 ||
+                 strcmp(sub, "sweep") == 0;
+    int nlists = (int)late + (int)watched + (int)flagged;
+    if (!known || (needs_op && npos != 2) || (decide && npos != 3) ||
+        (!needs_op && !decide && npos != 1) ||
         (limit && strcmp(sub, "list") != 0) ||
-        (reason && strcmp(sub, "cancel") != 0))
+        (reason && strcmp(sub, "cancel") != 0) ||
+        (nlists && strcmp(sub, "list") != 0) || nlists > 1)
         return cli_usage(usage);
+    enum watch_action action = WATCH_ASSIGN;
+    if (decide && (rc = watch_action_parse(pos[2], &action, &err)) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
     if ((rc =
              cli_open(&com, APP_OPEN_STORE | APP_OPEN_KEY | APP_RECOVER, &app)))
         return rc;
     if (strcmp(sub, "list") == 0) {
-        status = do_list(app, &com, limit);
+        status = do_list(app, &com, limit,
+                         late      ? ASYNC_LIST_LATE
+                         : watched ? ASYNC_LIST_WATCHED
+                         : flagged ? ASYNC_LIST_FLAGGED
+                                   : ASYNC_LIST_PENDING);
+    } else if (decide) {
+        status = do_late(app, &com, pos[1], action);
     } else if (strcmp(sub, "show") == 0) {
         status = show(app, &com, pos[1], EXIT_OK);
     } else if (strcmp(sub, "sweep") == 0) {
@@ -270,4 +366,102 @@ int cmd_async(int argc, char **argv)
     }
     app_close(app);
     return status;
+}
+
+/* --- regman reconcile --------------------------------------------------- */
+
+static const char reconcile_usage[] =
+    "regman reconcile [--since YYYY-MM-DD] [-c FILE] [--json]\n"
+    "Every operation refunded to its customer while the registrar completed\n"
+    "it (exposure: paid at the registrar, not recovered) or may still\n"
+    "complete it (at risk: watched), with the registrar's cost.";
+
+int cmd_reconcile(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[1], *since_s = NULL;
+    struct cli_opt opts[] = {{"since", OPT_VALUE, &since_s}, {NULL, 0, NULL}};
+    struct reconcile_report r;
+    struct app *app = NULL;
+    struct rm_err err;
+    time_t since = 0;
+    size_t npos;
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
+        return rc;
+    if (com.help)
+        return printf("usage: %s\n", reconcile_usage), EXIT_OK;
+    if (npos)
+        return cli_usage(reconcile_usage);
+    if (since_s && reg_parse_time(since_s, &since, &err) < 0) {
+        fprintf(stderr, "regman: --since: %s\n", err.msg);
+        return EXIT_USAGE;
+    }
+    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+        return rc;
+    if ((rc = watch_reconcile(app, (int64_t)since, &r, &err)) < 0) {
+        app_close(app);
+        return cli_fail(rc, &err);
+    }
+    if (com.json) {
+        json_t *j = json_object(), *a = json_array();
+        for (size_t i = 0; i < r.n; i++) {
+            const struct reconcile_row *x = &r.rows[i];
+            json_t *o = json_object();
+            json_object_set_new(o, "id", json_integer(x->id));
+            json_object_set_new(o, "domain", json_string(x->domain));
+            json_object_set_new(o, "account", json_string(x->account));
+            json_object_set_new(o, "kind", json_string(x->kind));
+            json_object_set_new(o, "state", json_string(x->state));
+            json_object_set_new(o, "watch", json_string(x->watch));
+            json_object_set_new(o, "refunded", json_integer(x->amount));
+            json_object_set_new(o, "registrar_cost",
+                                x->registrar_cost >= 0
+                                    ? json_integer(x->registrar_cost)
+                                    : json_null());
+            json_object_set_new(o, "exposure", json_integer(x->exposure));
+            json_object_set_new(o, "at_risk", json_integer(x->at_risk));
+            json_object_set_new(o, "finished", cli_time(x->finished_at));
+            json_object_set_new(o, "late_at", cli_time(x->late_at));
+            json_object_set_new(o, "stop_answer", json_string(x->stop_answer));
+            json_array_append_new(a, o);
+        }
+        json_object_set_new(j, "since", since ? cli_time(since) : json_null());
+        json_object_set_new(j, "operations", a);
+        json_object_set_new(j, "count", json_integer((json_int_t)r.n));
+        json_object_set_new(j, "total_exposure",
+                            json_integer(r.total_exposure));
+        json_object_set_new(j, "total_at_risk", json_integer(r.total_at_risk));
+        json_object_set_new(j, "unknown_cost", json_integer(r.unknown_cost));
+        json_object_set_new(j, "currency", json_string(app->set.currency));
+        cli_json_print(j);
+    } else {
+        static const char *head[] = {
+            "ID",    "DOMAIN",   "ACCOUNT",        "KIND",     "STATE",
+            "WATCH", "REFUNDED", "REGISTRAR COST", "EXPOSURE", "AT RISK"};
+        struct cli_table t;
+        char m1[MONEY_STR_MAX], m2[MONEY_STR_MAX];
+        cli_table_init(&t, 10, head);
+        for (size_t i = 0; i < r.n; i++) {
+            const struct reconcile_row *x = &r.rows[i];
+            char id[24], a[MONEY_STR_MAX], c[MONEY_STR_MAX], e[MONEY_STR_MAX],
+                k[MONEY_STR_MAX];
+            snprintf(id, sizeof id, "%" PRId64, x->id);
+            cli_table_row(
+                &t, id, x->domain, x->account, x->kind, x->state, x->watch,
+                money_format(x->amount, a),
+                x->registrar_cost >= 0 ? money_format(x->registrar_cost, c)
+                                       : "unknown",
+                money_format(x->exposure, e), money_format(x->at_risk, k));
+        }
+        cli_table_print(&t);
+        printf("%zu operation(s); exposure %s %s, at risk %s %s%s\n", r.n,
+               money_format(r.total_exposure, m1), app->set.currency,
+               money_format(r.total_at_risk, m2), app->set.currency,
+               r.unknown_cost ? " (some registrar costs unknown)" : "");
+    }
+    watch_reconcile_free(&r);
+    app_close(app);
+    return EXIT_OK;
 }

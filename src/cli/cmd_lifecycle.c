@@ -20,17 +20,19 @@
 #include "core/lifecycle.h"
 #include "mail/mail.h"
 #include "util/clock.h"
+#include "util/xalloc.h"
 
 static const char usage[] =
     "regman lifecycle run [expire|warnings|renew|sync|all ...]\n"
     "       regman lifecycle due warnings|renewals|last-chance "
     "[--limit N]\n"
     "       regman lifecycle auto-renew NAME on|off [--account A]\n"
+    "       regman lifecycle unknown [CONNECTION]\n"
     "common: -c FILE, --json";
 
 static const char import_usage[] =
     "regman import CONNECTION --account A [--from YYYY-MM-DD] "
-    "[--to YYYY-MM-DD] [--json]";
+    "[--to YYYY-MM-DD] [--only NAME,NAME...] [--json]";
 
 static const struct {
     const char *name;
@@ -61,6 +63,7 @@ static json_t *stats_json(const struct lifecycle_stats *s)
     json_object_set_new(j, "missing", json_integer(s->missing));
     json_object_set_new(j, "restored", json_integer(s->restored));
     json_object_set_new(j, "unknown", json_integer(s->unknown));
+    json_object_set_new(j, "unknown_new", json_integer(s->unknown_new));
     json_object_set_new(j, "errors", json_integer(s->errors));
     return j;
 }
@@ -81,10 +84,98 @@ static void stats_print(const char *step, const struct lifecycle_stats *s)
     else
         printf("sync: %" PRId64 " listed, %" PRId64 " expiry corrected, "
                "%" PRId64 " missing, %" PRId64 " restored, %" PRId64
-               " unknown here\n",
-               s->listed, s->drift, s->missing, s->restored, s->unknown);
+               " unknown here (%" PRId64 " new)\n",
+               s->listed, s->drift, s->missing, s->restored, s->unknown,
+               s->unknown_new);
     if (s->errors)
         printf("%s: %" PRId64 " item(s) failed\n", step, s->errors);
+}
+
+/* Where unknown_row puts a name: printed, or a JSON array. */
+struct unknown_out {
+    json_t *rows; /* NULL: print */
+    const char *indent;
+    int64_t n;
+};
+
+static int unknown_row(const struct lifecycle_unknown *u, void *arg)
+{
+    struct unknown_out *o = arg;
+    char exp[32] = "-", first[32];
+
+    o->n++;
+    if (o->rows) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(u->id));
+        json_object_set_new(j, "name", json_string(u->name));
+        json_object_set_new(j, "connection_id", json_integer(u->connection_id));
+        json_object_set_new(j, "connection", json_string(u->connection));
+        json_object_set_new(j, "expires_at", cli_time(u->expires_at));
+        json_object_set_new(j, "first_seen_at", cli_time(u->first_seen_at));
+        json_object_set_new(j, "last_seen_at", cli_time(u->last_seen_at));
+        json_array_append_new(o->rows, j);
+    } else {
+        if (u->expires_at > 0) {
+            time_t t = (time_t)u->expires_at;
+            struct tm tm;
+            if (gmtime_r(&t, &tm))
+                strftime(exp, sizeof exp, "%Y-%m-%d", &tm);
+        }
+        printf("%s%-40s expires %-10s %-20s first seen %s\n", o->indent,
+               u->name, exp, u->connection,
+               clock_format(u->first_seen_at, first, sizeof first));
+    }
+    return 0;
+}
+
+/* sync_names - the names this run's sync found unknown (their rows were
+ * written at c->now), printed under the stats line or as JSON. */
+static int sync_names(struct app *app, int64_t now, json_t *j,
+                      struct rm_err *err)
+{
+    struct unknown_out o = {j ? json_array() : NULL, "  unknown: ", 0};
+    struct lifecycle_unknown_query q = {0};
+    int rc;
+
+    q.seen_since = now;
+    rc = lifecycle_unknown_list(app, &q, unknown_row, &o, err);
+    if (j)
+        json_object_set_new(j, "unknown_names", o.rows);
+    return rc;
+}
+
+static int do_unknown(struct app *app, const struct cli_common *com,
+                      const char *connection)
+{
+    struct unknown_out o = {com->json ? json_array() : NULL, "", 0};
+    struct lifecycle_unknown_query q = {0};
+    struct rm_err err;
+    int rc;
+
+    if (connection) {
+        struct conn c;
+        if ((rc = conn_get(app, connection, &c, &err)) < 0) {
+            json_decref(o.rows);
+            return cli_fail(rc, &err);
+        }
+        q.connection_id = c.id;
+        conn_release(&c);
+    }
+    if ((rc = lifecycle_unknown_list(app, &q, unknown_row, &o, &err)) < 0) {
+        json_decref(o.rows);
+        return cli_fail(rc, &err);
+    }
+    if (o.rows) {
+        json_t *j = json_object();
+        json_object_set_new(j, "unknown", json_integer(o.n));
+        json_object_set_new(j, "domains", o.rows);
+        cli_json_print(j);
+    } else {
+        printf("%" PRId64 " unknown here (as of each connection's last "
+               "sync)\n",
+               o.n);
+    }
+    return EXIT_OK;
 }
 
 static int do_run(struct app *app, const struct cli_common *com,
@@ -120,13 +211,19 @@ static int do_run(struct app *app, const struct cli_common *com,
         memset(&s, 0, sizeof s);
         rm_err_clear(&err);
         rc = steps[k].step(&c, &s, &err);
+        bool list = steps[k].step == lifecycle_sync && s.unknown;
+        struct rm_err e2;
         if (out) {
             json_t *j = stats_json(&s);
             if (rc < 0)
                 json_object_set_new(j, "error", json_string(err.msg));
+            if (list && sync_names(app, c.now, j, &e2) < 0)
+                fprintf(stderr, "regman: unknown names: %s\n", e2.msg);
             json_object_set_new(out, steps[k].name, j);
         } else {
             stats_print(steps[k].name, &s);
+            if (list && sync_names(app, c.now, NULL, &e2) < 0)
+                fprintf(stderr, "regman: unknown names: %s\n", e2.msg);
         }
         if (rc < 0) {
             fprintf(stderr, "regman: lifecycle %s: %s\n", steps[k].name,
@@ -247,6 +344,12 @@ int cmd_lifecycle(int argc, char **argv)
         if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
             return rc;
         rc = do_due(app, &com, pos[1], limit);
+    } else if (strcmp(pos[0], "unknown") == 0) {
+        if (npos > 2)
+            return cli_usage(usage);
+        if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+            return rc;
+        rc = do_unknown(app, &com, npos == 2 ? pos[1] : NULL);
     } else if (strcmp(pos[0], "auto-renew") == 0) {
         bool on;
         if (npos != 3)
@@ -306,14 +409,55 @@ static int parse_day(const char *what, const char *s, int64_t *out,
     return 0;
 }
 
+/* split_names - the names of every --only value (comma separated) into
+ * *v (pointers into *text; both heap). */
+static int split_names(const struct cli_list *l, char **text, const char ***v,
+                       size_t *n, struct rm_err *err)
+{
+    size_t len = 0, cap = 1;
+
+    for (size_t i = 0; i < l->n; i++) {
+        len += strlen(l->v[i]) + 1;
+        for (const char *p = l->v[i]; *p; p++)
+            cap += *p == ',';
+        cap++;
+    }
+    *text = xmalloc(len + 1);
+    *v = xcalloc(cap, sizeof **v);
+    *n = 0;
+    char *w = *text;
+    for (size_t i = 0; i < l->n; i++) {
+        strcpy(w, l->v[i]);
+        for (char *tok = w, *end; tok; tok = end) {
+            if ((end = strchr(tok, ',')))
+                *end++ = '\0';
+            if (*tok)
+                (*v)[(*n)++] = tok;
+        }
+        w += strlen(l->v[i]) + 1;
+    }
+    if (*n == 0) {
+        free(*v);
+        free(*text);
+        *v = NULL;
+        *text = NULL;
+        return rm_err_set(err, RM_EINVAL, "--only: no names given");
+    }
+    return 0;
+}
+
 int cmd_import(int argc, char **argv)
 {
     struct cli_common com = {0};
     const char *account = NULL, *from = NULL, *to = NULL, *pos[1];
+    struct cli_list only = {0};
     struct cli_opt opts[] = {{"account", OPT_VALUE, &account},
                              {"from", OPT_VALUE, &from},
                              {"to", OPT_VALUE, &to},
+                             {"only", OPT_LIST, &only},
                              {NULL, 0, NULL}};
+    char *names = NULL;
+    const char **namev = NULL;
     struct lifecycle_import_req r = {0};
     struct lifecycle_import_result res;
     struct app *app;
@@ -336,14 +480,25 @@ int cmd_import(int argc, char **argv)
         r.to += 86399; /* the whole last day */
     r.connection = pos[0];
     r.account = account;
+    if (only.n) {
+        /* --only a.com,b.com, and may be given again */
+        if ((rc = split_names(&only, &names, &namev, &r.n_only, &err)) < 0)
+            return cli_fail(rc, &err);
+        r.only = namev;
+    }
     /* A bar only where a person watches the output: logs, pipes and
      * --json get the summary alone. */
     if (isatty(STDOUT_FILENO) && !com.json)
         r.progress = progress;
-    if ((rc = cli_open(&com, APP_RECOVER, &app)))
+    if ((rc = cli_open(&com, APP_RECOVER, &app))) {
+        free(namev);
+        free(names);
         return rc;
+    }
     struct lifecycle_ctx c = {app, NULL, clock_now(), NULL, NULL};
     rc = lifecycle_import(&c, &r, &res, &err);
+    free(namev);
+    free(names);
     if (rc < 0) {
         rc = cli_fail(rc, &err);
     } else if (com.json) {

@@ -40,7 +40,9 @@ static const struct command commands[] = {
     {"login", cmd_login, "web logins: add passwd disable enable list"},
     {"demo", cmd_demo, "a local demo: opensrs-sim, demo data, the daemon"},
     {"async", cmd_async,
-     "the Async Manager: list show check reset cancel sweep"},
+     "the Async Manager: list show check reset cancel late sweep"},
+    {"reconcile", cmd_reconcile,
+     "refunded operations the registrar completed or may complete"},
     {"mail", cmd_mail, "the mail outbox: list retry"},
     {"lifecycle", cmd_lifecycle,
      "daily lifecycle: run due auto-renew (expiry, warnings, renewals, "

@@ -40,6 +40,7 @@
 #include "core/money.h"
 #include "core/names.h"
 #include "core/reglog.h"
+#include "core/watch.h"
 #include "mail/template.h"
 #include "util/buf.h"
 #include "util/clock.h"
@@ -560,6 +561,16 @@ static int sweep(struct app *app, const struct mail_config *mc,
         st->ms = (mono_ns() - t0) / 1000000;
         return rc;
     }
+    /* Rule 9: refunded operations the registrar may still complete. */
+    {
+        struct watch_stats ws;
+        struct rm_err werr;
+        if (watch_sweep(app, &ws, &werr) < 0)
+            rm_log(LOG_ERROR, "async: watched: %s", werr.msg);
+        st->watched = ws.checked;
+        st->late = ws.late;
+        st->errors += ws.errors;
+    }
     app_crash_point("sweep_before_digest");
     if ((rc = async_digest(app, mc, now, &st->digested, &st->digest_mail_id,
                            err)) < 0)
@@ -568,9 +579,10 @@ static int sweep(struct app *app, const struct mail_config *mc,
     rm_log(LOG_INFO,
            "async: sweep polled=%d calls=%d succeeded=%d failed=%d "
            "timed_out=%d waiting=%d no_answer=%d errors=%d digested=%d "
-           "ms=%" PRId64,
+           "watched=%d late=%d ms=%" PRId64,
            st->polled, st->calls, st->succeeded, st->failed, st->timed_out,
-           st->waiting, st->no_answer, st->errors, st->digested, st->ms);
+           st->waiting, st->no_answer, st->errors, st->digested, st->watched,
+           st->late, st->ms);
     return rc;
 }
 
@@ -729,7 +741,11 @@ out:
     "COALESCE(o.finished_at, 0), o.checks, "                                   \
     "COALESCE(o.registrar_order_id, ''), COALESCE(o.queue_request_id, ''), "   \
     "COALESCE(o.transfer_status, ''), COALESCE(o.last_answer, ''), "           \
-    "COALESCE(o.pending_reason, '') FROM operations o JOIN domains d ON "      \
+    "COALESCE(o.pending_reason, ''), COALESCE(o.watch, ''), "                  \
+    "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
+    "COALESCE(o.late_at, 0), COALESCE(o.watch_next_at, 0), "                   \
+    "COALESCE(o.held_domain_id, 0), COALESCE(o.resolved_op_id, 0), "           \
+    "COALESCE(o.resolved_at, 0) FROM operations o JOIN domains d ON "          \
     "d.id = o.domain_id JOIN accounts a ON a.id = o.account_id JOIN "          \
     "registrar_connections c ON c.id = o.connection_id "
 
@@ -760,13 +776,34 @@ static void entry_read(struct store_stmt *s, struct async_entry *e)
     cpy(e->transfer_status, sizeof e->transfer_status, s, 15);
     cpy(e->last_answer, sizeof e->last_answer, s, 16);
     cpy(e->reason, sizeof e->reason, s, 17);
+    cpy(e->watch, sizeof e->watch, s, 18);
+    cpy(e->stop_answer, sizeof e->stop_answer, s, 19);
+    e->registrar_cost = store_col_int64(s, 20);
+    e->late_at = store_col_int64(s, 21);
+    e->watch_next_at = store_col_int64(s, 22);
+    e->held_domain_id = store_col_int64(s, 23);
+    e->resolved_op_id = store_col_int64(s, 24);
+    e->resolved_at = store_col_int64(s, 25);
 }
 
 int async_list(struct app *app, int limit, struct async_entry **out, size_t *n,
                struct rm_err *err)
 {
-    static const char sql[] = ENTRY_COLS
-        "WHERE o.state = 'pending' ORDER BY o.next_check_at, o.id LIMIT ?";
+    return async_list_which(app, ASYNC_LIST_PENDING, limit, out, n, err);
+}
+
+int async_list_which(struct app *app, enum async_list_kind which, int limit,
+                     struct async_entry **out, size_t *n, struct rm_err *err)
+{
+    static const char *const sqls[] = {
+        ENTRY_COLS
+        "WHERE o.state = 'pending' ORDER BY o.next_check_at, o.id LIMIT ?",
+        ENTRY_COLS "WHERE o.watch = 'late' ORDER BY o.late_at, o.id LIMIT ?",
+        ENTRY_COLS "WHERE o.watch = 'watching' ORDER BY o.watch_next_at, o.id "
+                   "LIMIT ?",
+        ENTRY_COLS "WHERE o.watch IS NOT NULL ORDER BY o.id DESC LIMIT ?",
+    };
+    const char *sql;
     struct store_stmt *s;
     size_t cap = 0;
     int rc;
@@ -777,6 +814,9 @@ int async_list(struct app *app, int limit, struct async_entry **out, size_t *n,
         limit = 1000;
     if (limit < 1 || limit > 100000)
         return rm_err_set(err, RM_EINVAL, "limit must be 1..100000");
+    if ((unsigned)which > ASYNC_LIST_FLAGGED)
+        return rm_err_set(err, RM_EINVAL, "unknown list");
+    sql = sqls[which];
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, limit);
@@ -846,13 +886,21 @@ int async_resolve(struct app *app, const char *spec, int64_t *op_id,
 int async_get(struct app *app, const char *spec, struct async_entry *e,
               struct rm_err *err)
 {
-    static const char sql[] = ENTRY_COLS "WHERE o.id = ?";
-    struct store_stmt *s;
     int64_t id;
     int rc;
 
     if ((rc = async_resolve(app, spec, &id, err)) < 0)
         return rc;
+    return async_get_id(app, id, e, err);
+}
+
+int async_get_id(struct app *app, int64_t id, struct async_entry *e,
+                 struct rm_err *err)
+{
+    static const char sql[] = ENTRY_COLS "WHERE o.id = ?";
+    struct store_stmt *s;
+    int rc;
+
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, id);
@@ -861,17 +909,25 @@ int async_get(struct app *app, const char *spec, struct async_entry *e,
         entry_read(s, e);
     store_stmt_release(s);
     if (rc == STORE_DONE)
-        return rm_err_set(err, RM_ENOTFOUND, "no operation \"%s\"", spec);
+        return rm_err_set(err, RM_ENOTFOUND, "no operation %" PRId64, id);
     return rc < 0 ? rc : 0;
 }
 
 int async_check(struct app *app, const char *spec, struct ops_result *res,
                 struct rm_err *err)
 {
+    struct async_entry e;
     int64_t id;
     int rc;
 
     if ((rc = async_resolve(app, spec, &id, err)) < 0)
+        return rc;
+    /* a watched operation is checked as such: it stays ended (rule 9) */
+    snprintf(e.watch, sizeof e.watch, "%s", "");
+    if ((rc = async_get_id(app, id, &e, err)) < 0)
+        return rc;
+    if (strcmp(e.watch, "watching") == 0 &&
+        (rc = watch_check(app, id, e.watch, sizeof e.watch, err)) < 0)
         return rc;
     return ops_check(app, id, res, err);
 }

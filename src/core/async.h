@@ -66,8 +66,9 @@ struct async_sweep_stats {
     int succeeded, failed, timed_out; /* settled by this sweep */
     int waiting, no_answer;           /* still pending */
     int errors;                       /* store errors (left due) */
-    int digested;                     /* operations in the digest */
-    int64_t digest_mail_id;           /* 0: none queued */
+    int watched, late;      /* watched operations checked; late completions */
+    int digested;           /* operations in the digest */
+    int64_t digest_mail_id; /* 0: none queued */
 };
 
 /*
@@ -100,6 +101,12 @@ struct async_entry {
     char transfer_status[64];
     char last_answer[OPS_ANSWER_MAX];
     char reason[REG_TEXT_MAX];
+    /* rule 9 (core/watch.h): "" never watched, watching, ended, late, ... */
+    char watch[16];
+    char stop_answer[OPS_STOP_MAX];
+    int64_t registrar_cost; /* -1 unknown */
+    int64_t late_at, watch_next_at, held_domain_id;
+    int64_t resolved_op_id, resolved_at;
 };
 
 /* async_list - pending operations by next check, at most limit (1..100000;
@@ -108,15 +115,30 @@ int async_list(struct app *app, int limit, struct async_entry **out, size_t *n,
                struct rm_err *err);
 void async_entries_free(struct async_entry *v);
 
+/* async_list_which - pending (as async_list), late completions (oldest
+ * first), watched (by next watch check), or every operation ever watched
+ * (newest first). */
+enum async_list_kind {
+    ASYNC_LIST_PENDING,
+    ASYNC_LIST_LATE,
+    ASYNC_LIST_WATCHED,
+    ASYNC_LIST_FLAGGED
+};
+int async_list_which(struct app *app, enum async_list_kind which, int limit,
+                     struct async_entry **out, size_t *n, struct rm_err *err);
+
 /* async_resolve - "42" (an operation id) or a domain name (its pending
  * operation, else its newest) into an id; RM_ENOTFOUND otherwise. */
 int async_resolve(struct app *app, const char *spec, int64_t *op_id,
                   struct rm_err *err);
-/* async_get - one operation (any state) by spec. */
+/* async_get - one operation (any state) by spec; async_get_id by id. */
 int async_get(struct app *app, const char *spec, struct async_entry *e,
               struct rm_err *err);
+int async_get_id(struct app *app, int64_t id, struct async_entry *e,
+                 struct rm_err *err);
 
-/* The admin's actions by spec: ops_check, ops_reset, ops_cancel. */
+/* The admin's actions by spec: ops_check (watch_check first on a watched
+ * operation), ops_reset, ops_cancel. */
 int async_check(struct app *app, const char *spec, struct ops_result *res,
                 struct rm_err *err);
 int async_reset(struct app *app, const char *spec, struct ops_result *res,

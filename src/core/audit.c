@@ -45,6 +45,8 @@ static int audit_domains(struct app *app, struct audit_check *c,
         "SELECT d.id, d.name, (SELECT CAST(COUNT(*) AS BIGINT) FROM "
         "operations o WHERE o.domain_id = d.id AND o.state = 'succeeded') "
         "+ CASE WHEN d.import_id IS NULL THEN 0 ELSE 1 END "
+        "+ (SELECT CAST(COUNT(*) AS BIGINT) FROM operations o WHERE "
+        "o.held_domain_id = d.id AND o.watch IN ('late', 'expiring')) "
         "FROM domains d WHERE d.status = 'active' ORDER BY d.id";
     struct store_stmt *s;
     int rc;
@@ -58,7 +60,7 @@ static int audit_domains(struct app *app, struct audit_check *c,
         c->bad++;
         buf_addf(&c->detail,
                  "domain %" PRId64 " %s: active without a succeeded "
-                 "operation or an import\n",
+                 "operation, an import or a late completion\n",
                  store_col_int64(s, 0), store_col_text(s, 1));
     }
     store_stmt_release(s);
@@ -73,7 +75,8 @@ int audit_run(struct app *app, struct audit_report *rep, struct rm_err *err)
         "every balance equals the sum of its ledger entries",
         "every operation has exactly the ledger legs its state requires",
         "no operation sits in new or sending without a live lease",
-        "every active domain has a succeeded operation or an import",
+        "every active domain has a succeeded operation, an import or a "
+        "late completion",
         "the legs of every posting sum to zero",
     };
     struct ledger_audit la;

@@ -33,9 +33,14 @@
  *               FUTURE_S]: our expiry corrected where the registrar's
  *               differs, domains not listed although their expiry is in
  *               the range flagged (status missing; never deleted), missing
- *               ones listed again restored; one admin report mail
- *               (sync_report) per connection and run, in the transaction
- *               of the corrections, when anything changed.
+ *               ones listed again restored, and the names listed that
+ *               have no live domain here kept as the connection's
+ *               registrar_unknown rows (lifecycle_unknown_list); one
+ *               admin report mail (sync_report) per connection and run,
+ *               in the transaction of the corrections, when anything
+ *               changed - a name unknown here that the previous sync did
+ *               not list as unknown counts as a change, the same names
+ *               again do not.
  *
  * Selections (lifecycle_due_*) walk the index domains(connection_id,
  * expires_at) in keyset batches of LIFECYCLE_BATCH rows: only due rows
@@ -56,8 +61,10 @@
 #include <stdint.h>
 
 #include "core/app.h"
+#include "core/conn.h"
 #include "core/names.h"
 #include "mail/mail.h"
+#include "registrar/registrar.h"
 
 #define LIFECYCLE_BATCH 256
 #define LIFECYCLE_DAY 86400
@@ -68,6 +75,8 @@
 #define LIFECYCLE_SYNC_FUTURE_S (11 * 366 * LIFECYCLE_DAY)
 /* Lines of one list in a report mail; the rest is counted. */
 #define LIFECYCLE_REPORT_LINES 500
+/* Names one `regman import --only` may adopt. */
+#define LIFECYCLE_IMPORT_ONLY_MAX 500
 
 /* One selected domain, as the selection callbacks see it. */
 struct lifecycle_domain {
@@ -123,6 +132,7 @@ struct lifecycle_stats {
     int64_t missing;     /* sync: flagged missing */
     int64_t restored;    /* sync: missing ones found again */
     int64_t unknown;     /* sync: at the registrar, unknown here */
+    int64_t unknown_new; /* sync: of those, not unknown at the last sync */
     int64_t errors;      /* items that failed (logged) */
 };
 
@@ -140,6 +150,35 @@ int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                    struct rm_err *err);
 
+/* One name a registrar lists for a connection that has no live domain
+ * here, as the connection's last sync found it (registrar_unknown). */
+struct lifecycle_unknown {
+    int64_t id, connection_id;
+    int64_t expires_at; /* the registrar's; 0 when it gave none */
+    int64_t first_seen_at, last_seen_at;
+    char connection[CONN_TITLE_MAX + 1]; /* the connection's title */
+    char name[REG_DOMAIN_MAX];           /* ASCII form, lowercase */
+};
+
+struct lifecycle_unknown_query {
+    int64_t connection_id; /* 0: every connection */
+    int64_t seen_since;    /* only rows with last_seen_at >= it (0: all) */
+    int64_t after;         /* only ids below it (0: from the newest) */
+    int64_t limit;         /* rows at most (0: all) */
+    int64_t offset;        /* rows skipped first */
+};
+
+/* A listing callback: non-zero stops the listing (and is returned). It
+ * runs with the listing's statement open: it must not use the store. */
+typedef int lifecycle_unknown_fn(const struct lifecycle_unknown *u, void *arg);
+
+/* lifecycle_unknown_list - the registrar_unknown rows q selects, newest
+ * first (by id), each given to fn. */
+int lifecycle_unknown_list(struct app *app,
+                           const struct lifecycle_unknown_query *q,
+                           lifecycle_unknown_fn *fn, void *arg,
+                           struct rm_err *err);
+
 /* lifecycle_set_auto_renew - turn automatic renewal of a live domain on
  * or off; account (may be NULL) must own it. */
 int lifecycle_set_auto_renew(struct app *app, const char *name,
@@ -148,7 +187,12 @@ int lifecycle_set_auto_renew(struct app *app, const char *name,
 struct lifecycle_import_req {
     const char *connection; /* title or id */
     const char *account;    /* name or id: the new owner */
-    int64_t from, to;       /* expiry range; 0: now - 90 days, now + 11 y */
+    int64_t from, to;       /* expiry range; 0: now - 90 days, now + 11 y
+                               (with only: the sync's range) */
+    /* Adopt only these names (may be NULL, n_only 0: every name listed);
+     * at most LIFECYCLE_IMPORT_ONLY_MAX. */
+    const char *const *only;
+    size_t n_only;
     /* Called after each chunk (may be NULL). */
     void (*progress)(int64_t done, int64_t total, void *arg);
     void *arg;
@@ -156,7 +200,7 @@ struct lifecycle_import_req {
 
 struct lifecycle_import_result {
     int64_t import_id;
-    int64_t listed;  /* names the registrar listed */
+    int64_t listed;  /* names the registrar listed (with only: of those) */
     int64_t adopted; /* new domain rows */
     int64_t skipped; /* known already (or not a valid name) */
 };
@@ -168,7 +212,14 @@ struct lifecycle_import_result {
  * account, with auto_renew from the account's or the connection's
  * default, without a charge, pointing at one `imports` row that records
  * the run. Chunks of rows commit as they go; running it again adopts
- * only what is still missing.
+ * only what is still missing. An adopted name leaves registrar_unknown in
+ * the transaction that adds it.
+ *
+ * With only: each name is checked first (RM_EINVAL naming it when it is
+ * not a domain name), then every one must be in the registrar's list for
+ * the range (RM_EINVAL naming those that are not); only then is anything
+ * written, and nothing but those names is adopted (one already known
+ * here is counted as skipped).
  */
 int lifecycle_import(struct lifecycle_ctx *c,
                      const struct lifecycle_import_req *r,

@@ -237,6 +237,12 @@ struct move_fields {
     const char *transfer_status;
     int64_t next_check_at;
     int64_t deadline_at;
+    /* rule 9: a refunding move whose registrar order may still complete
+     * sets watch = "watching" (with the next watch check and its end);
+     * stop_answer is the registrar's answer to the request to stop it */
+    const char *watch;
+    const char *stop_answer;
+    int64_t watch_next_at, watch_until;
 };
 
 /*
@@ -258,7 +264,10 @@ static int move(struct app *app, struct op_row *o, const char *from,
         "transfer_status = COALESCE(?, transfer_status), "
         "next_check_at = ?, deadline_at = COALESCE(?, deadline_at), "
         "sent_at = CASE WHEN ? = 'sending' THEN ? ELSE sent_at END, "
-        "finished_at = ?, lease_owner = ?, lease_expires_at = ? "
+        "finished_at = ?, lease_owner = ?, lease_expires_at = ?, "
+        "watch = COALESCE(?, watch), stop_answer = COALESCE(?, stop_answer), "
+        "watch_next_at = COALESCE(?, watch_next_at), "
+        "watch_until = COALESCE(?, watch_until) "
         "WHERE id = ? AND state = ?";
     struct store_stmt *s;
     bool term = strcmp(to, "succeeded") == 0 || terminal_refund(to);
@@ -310,8 +319,19 @@ static int move(struct app *app, struct op_row *o, const char *from,
         store_bind_null(s, 12);
         store_bind_null(s, 13);
     }
-    store_bind_int64(s, 14, o->id);
-    store_bind_text(s, 15, from);
+    store_bind_text(s, 14, f && f->watch ? f->watch : NULL);
+    store_bind_text(
+        s, 15, f && f->stop_answer && *f->stop_answer ? f->stop_answer : NULL);
+    if (f && f->watch && f->watch_next_at)
+        store_bind_int64(s, 16, f->watch_next_at);
+    else
+        store_bind_null(s, 16);
+    if (f && f->watch && f->watch_until)
+        store_bind_int64(s, 17, f->watch_until);
+    else
+        store_bind_null(s, 17);
+    store_bind_int64(s, 18, o->id);
+    store_bind_text(s, 19, from);
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0)
@@ -436,6 +456,79 @@ static void one_line(const char *s, const char *dflt, char *out, size_t n)
         snprintf(out, n, "%s", dflt);
 }
 
+/* plain_reason - why an operation ended, in the customer's words: the
+ * registrar's codes and the Async Manager's notes stay in the operation
+ * (the admin sees them), the mail says what happened. */
+static void plain_reason(const struct op_row *o, const char *state,
+                         const char *reason, char *out, size_t n)
+{
+    static const struct {
+        int code;
+        const char *words;
+    } codes[] = {
+        {485, "the name is already registered"},
+        {487, "the name cannot be transferred at the moment"},
+        {541, "the registry's expiry date differs from ours; our record "
+              "has been refreshed, please renew again if you still want to"},
+        {480, "the registry does not know the name in that state"},
+        {445, "the registry refused the request"},
+        {465, "the registry refused the data of the request"},
+    };
+    char text[REG_TEXT_MAX];
+    const char *p = reason;
+    int code = 0;
+
+    if (strcmp(state, "cancelled") == 0) {
+        snprintf(out, n, "it was cancelled by our staff");
+        return;
+    }
+    if (strcmp(state, "timed_out") == 0) {
+        snprintf(out, n, "deadline passed before the registry confirmed it");
+        return;
+    }
+    if (strcmp(state, "failed") != 0) {
+        one_line(reason, "no reason was given", out, n);
+        return;
+    }
+    if (strncmp(reason, "not sent", 8) == 0 ||
+        strncmp(reason, "never sent", 10) == 0) {
+        snprintf(out, n,
+                 "the registrar could not be reached, so nothing was "
+                 "ordered");
+        return;
+    }
+    if (p[0] >= '1' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+        p[2] >= '0' && p[2] <= '9' && (p[3] == ' ' || !p[3])) {
+        code = (p[0] - '0') * 100 + (p[1] - '0') * 10 + (p[2] - '0');
+        p += p[3] ? 4 : 3;
+    }
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (codes[i].code == code) {
+            snprintf(out, n, "%s", codes[i].words);
+            return;
+        }
+    if (code) {
+        /* a registrar's own words, without its code */
+        one_line(p, "", text, sizeof text);
+        if (text[0] && strlen(text) < 120 && !strchr(text, ':'))
+            snprintf(out, n, "the registrar declined it (%s)", text);
+        else
+            snprintf(out, n, "the registrar declined it");
+        return;
+    }
+    /* the Async Manager's notes name registrar actions ("GET_ORDER_INFO:
+     * declined", "transport: ..."): those are for the admin */
+    for (const char *q = p; *q; q++)
+        if (*q == ':' && q > p &&
+            ((q[-1] >= 'A' && q[-1] <= 'Z') ||
+             strncmp(p, "transport", 9) == 0)) {
+            snprintf(out, n, "the registrar declined it");
+            return;
+        }
+    (void)o;
+    one_line(reason, "the registrar declined it", out, n);
+}
+
 struct op_mail {
     /* the inputs it was rendered from (op_mail_fits) */
     int64_t op_id;
@@ -549,7 +642,7 @@ static int op_mail_render(struct app *app, const struct op_row *o,
         snprintf(exp, sizeof exp, "(not reported yet)");
     snprintf(years, sizeof years, "%" PRId64, o->term);
     snprintf(opid, sizeof opid, "%" PRId64, o->id);
-    one_line(reason, "no reason was given", why, sizeof why);
+    plain_reason(o, state, reason, why, sizeof why);
     const struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", o->unicode},
@@ -737,6 +830,11 @@ static int windows_for(struct app *app, const struct op_row *o,
     return 0;
 }
 
+static void target_of(const struct op_row *o, struct ops_target *t);
+static int watch_fields(struct app *app, const struct op_row *o,
+                        const struct ops_poll *p, int64_t now,
+                        struct move_fields *f, struct rm_err *err);
+
 /* --- settle: the registrar's answer to a send -------------------------- */
 
 static void answer_text(const struct reg_reply *r, char *buf, size_t n)
@@ -818,6 +916,22 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
                          "wanted",
                          year_of(expires), o->expiry_year);
         }
+        if (r->order_id[0]) {
+            /* Rule 9: a refused order the registrar saved as pending (485
+             * or 487 with forced_pending) is cancelled there, so nobody
+             * processing pending orders later buys it unpaid. */
+            struct ops_target t;
+            struct ops_poll p;
+            target_of(o, &t);
+            snprintf(t.kind, sizeof t.kind, "register"); /* by order id */
+            snprintf(t.order_id, sizeof t.order_id, "%s", r->order_id);
+            memset(&p, 0, sizeof p);
+            p.verdict = OPS_V_WAIT;
+            ops_stop_run(sess->reg, &t, &p);
+            p.verdict = OPS_V_WAIT; /* the refusal stands */
+            if ((rc = watch_fields(app, o, &p, now, &f, err)) < 0)
+                return rc;
+        }
         return finish(app, o, "failed", &f, expires, NULL, err);
     case REG_OP_PENDING:
         break;
@@ -891,6 +1005,82 @@ static int send(struct app *app, struct conn_session *sess, struct op_row *o,
     }
 }
 
+/* record_cost - what the registrar charges for o (design section 5):
+ * GET_PRICE for its TLD, type and period, kept a day per connection in
+ * registrar_prices so an order costs one extra call a day at most. Best
+ * effort: a cost that cannot be learnt stays unknown (NULL) and the
+ * exposure report says so. */
+static void record_cost(struct app *app, struct conn_session *sess,
+                        const struct op_row *o)
+{
+    static const char sql_get[] =
+        "SELECT price, fetched_at FROM registrar_prices WHERE connection_id "
+        "= ? AND tld = ? AND reg_type = ? AND period = ?";
+    static const char sql_put[] =
+        "INSERT INTO registrar_prices (connection_id, tld, reg_type, period, "
+        "price, fetched_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
+        "(connection_id, tld, reg_type, period) DO UPDATE SET price = "
+        "excluded.price, fetched_at = excluded.fetched_at";
+    static const char sql_op[] = "UPDATE operations SET registrar_cost = ? "
+                                 "WHERE id = ? AND registrar_cost IS NULL";
+    bool xfer = strcmp(o->kind, "transfer") == 0;
+    bool renew = strcmp(o->kind, "renew") == 0;
+    const char *type = xfer ? "transfer" : renew ? "renewal" : "new";
+    int64_t period = xfer ? 1 : o->term, now = clock_now(), price = -1;
+    struct store_stmt *s;
+    struct reg_price rp;
+    struct rm_err err;
+    int rc;
+
+    if (store_prepare(app->st, sql_get, &s, &err) < 0)
+        goto fail;
+    store_bind_int64(s, 1, o->connection_id);
+    store_bind_text(s, 2, o->tld);
+    store_bind_text(s, 3, type);
+    store_bind_int64(s, 4, period);
+    if (store_step(s, &err) == STORE_ROW && now - store_col_int64(s, 1) < 86400)
+        price = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (price < 0) {
+        memset(&rp, 0, sizeof rp);
+        if (sess->reg->ops->price(sess->reg->impl, o->domain,
+                                  xfer    ? REG_PRICE_TRANSFER
+                                  : renew ? REG_PRICE_RENEWAL
+                                          : REG_PRICE_NEW,
+                                  (int)period, &rp, &err) < 0 ||
+            rp.price < 0)
+            goto fail;
+        price = rp.price;
+    }
+    if (store_begin(app->st, STORE_TX_WRITE, &err) < 0)
+        goto fail;
+    rc = store_prepare(app->st, sql_put, &s, &err);
+    if (rc == 0) {
+        store_bind_int64(s, 1, o->connection_id);
+        store_bind_text(s, 2, o->tld);
+        store_bind_text(s, 3, type);
+        store_bind_int64(s, 4, period);
+        store_bind_int64(s, 5, price);
+        store_bind_int64(s, 6, now);
+        rc = store_step(s, &err);
+        store_stmt_release(s);
+    }
+    if (rc >= 0 && (rc = store_prepare(app->st, sql_op, &s, &err)) == 0) {
+        store_bind_int64(s, 1, price);
+        store_bind_int64(s, 2, o->id);
+        rc = store_step(s, &err);
+        store_stmt_release(s);
+    }
+    if (rc >= 0)
+        rc = store_commit(app->st, &err);
+    store_rollback(app->st);
+    if (rc >= 0)
+        return;
+fail:
+    rm_log(LOG_WARN, "op %" PRId64 ": registrar cost unknown: %s", o->id,
+           err.msg);
+}
+
 /* run - new → sending → the send → settle. */
 static int run(struct app *app, struct conn_session *sess, int64_t op_id,
                const struct send_req *q, struct ops_result *res,
@@ -911,6 +1101,10 @@ static int run(struct app *app, struct conn_session *sess, int64_t op_id,
            reg_op_state_name(r.state), r.reply.code, r.reply.text);
     if ((rc = settle(app, sess, &o, &r, attempts, err)) < 0)
         return rc;
+    /* what the registrar charges, for whatever it may complete */
+    if (r.state == REG_OP_DONE || r.state == REG_OP_PENDING ||
+        (r.state == REG_OP_FAILED && r.order_id[0]))
+        record_cost(app, sess, &o);
     rc = reload(app, op_id, res, err);
     if (rc >= 0)
         res->attempts = attempts;
@@ -1602,6 +1796,138 @@ static void poll_register(struct poller *p)
              lk.availability == REG_AVAILABLE ? "available" : "taken");
 }
 
+const char *ops_stop_name(enum ops_stop st)
+{
+    static const char *const n[] = {"not asked", "stopped", "refused",
+                                    "no answer", "no order to stop"};
+    return (unsigned)st < 5 ? n[st] : "?";
+}
+
+bool ops_stop_watch(enum ops_stop st)
+{
+    return st == OPS_STOP_REFUSED || st == OPS_STOP_UNKNOWN ||
+           st == OPS_STOP_NO_ORDER;
+}
+
+static void stop_note(struct ops_poll *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* stop_note - append "; text" to the stop's answer (bounded). */
+static void stop_note(struct ops_poll *out, const char *fmt, ...)
+{
+    size_t len = strlen(out->stop_answer);
+    va_list ap;
+
+    if (len + 3 >= sizeof out->stop_answer)
+        return;
+    if (len) {
+        memcpy(out->stop_answer + len, "; ", 3);
+        len += 2;
+    }
+    va_start(ap, fmt);
+    vsnprintf(out->stop_answer + len, sizeof out->stop_answer - len, fmt, ap);
+    va_end(ap);
+}
+
+/* stop_readback - the stop was refused: where does the order stand? A
+ * completed order makes the verdict DONE; a cancelled or declined one
+ * means it is stopped after all. */
+static void stop_readback(struct poller *p)
+{
+    struct rm_err err;
+    int64_t e = 0;
+
+    if (strcmp(p->t->kind, "transfer") == 0) {
+        struct reg_transfer_info ti;
+        memset(&ti, 0, sizeof ti);
+        before_call(p);
+        if (reg_transfer_status(p->reg, p->t->domain, &ti, &err) < 0) {
+            stop_note(p->out, "CHECK_TRANSFER: %s", err.msg);
+            return;
+        }
+        stop_note(p->out, "CHECK_TRANSFER: %s",
+                  ti.status[0] ? ti.status : reg_transfer_state_name(ti.state));
+        if (ti.state == REG_XFER_COMPLETED) {
+            if (poll_belongs(p, &e) != 1)
+                e = 0;
+            done_with_expiry(p, e);
+        } else if (ti.state == REG_XFER_CANCELLED) {
+            p->out->stop = OPS_STOP_STOPPED;
+        }
+        return;
+    }
+    struct reg_order_info oi;
+    memset(&oi, 0, sizeof oi);
+    before_call(p);
+    if (reg_order_info(p->reg, p->t->order_id, &oi, &err) < 0) {
+        stop_note(p->out, "GET_ORDER_INFO: %s", err.msg);
+        return;
+    }
+    stop_note(p->out, "GET_ORDER_INFO: %s", oi.status);
+    switch (oi.state) {
+    case REG_ORDER_DECLINED:
+    case REG_ORDER_CANCELLED:
+        p->out->stop = OPS_STOP_STOPPED;
+        return;
+    case REG_ORDER_COMPLETED:
+        break;
+    default:
+        return; /* still running: refused stands */
+    }
+    if (strcmp(p->t->kind, "renew") == 0) {
+        e = poll_expiry(p);
+        if (e && year_of(e) > p->t->expiry_year) {
+            p->out->verdict = OPS_V_DONE;
+            p->out->expiry = e;
+        }
+        return;
+    }
+    if (poll_belongs(p, &e) == 1)
+        done_with_expiry(p, e);
+}
+
+void ops_stop_run(struct registrar *reg, const struct ops_target *t,
+                  struct ops_poll *out)
+{
+    struct poller p = {reg, t, out};
+    struct reg_op_result r;
+    struct rm_err err;
+    char said[REG_TEXT_MAX + 64];
+    bool xfer = strcmp(t->kind, "transfer") == 0;
+
+    out->stop_answer[0] = '\0';
+    if (!xfer && !t->order_id[0]) {
+        out->stop = OPS_STOP_NO_ORDER;
+        stop_note(out, "no registrar order to stop%s",
+                  t->queue_id[0] ? " (a queued request cannot be cancelled)"
+                                 : "");
+        return;
+    }
+    memset(&r, 0, sizeof r);
+    before_call(&p);
+    if (xfer)
+        reg->ops->cancel_transfer(reg->impl, t->domain,
+                                  t->order_id[0] ? t->order_id : NULL, &r,
+                                  &err);
+    else
+        reg->ops->cancel_order(reg->impl, t->order_id, &r, &err);
+    answer_text(&r.reply, said, sizeof said);
+    stop_note(out, "%s %s",
+              xfer ? "CANCEL_TRANSFER:" : "PROCESS_PENDING cancel:", said);
+    switch (r.state) {
+    case REG_OP_DONE:
+        out->stop = OPS_STOP_STOPPED;
+        return;
+    case REG_OP_FAILED:
+        out->stop = OPS_STOP_REFUSED;
+        stop_readback(&p);
+        return;
+    default:
+        out->stop = OPS_STOP_UNKNOWN;
+        return;
+    }
+}
+
 void ops_poll_run(struct registrar *reg, const struct ops_target *t,
                   int64_t now, struct ops_poll *out)
 {
@@ -1617,6 +1943,9 @@ void ops_poll_run(struct registrar *reg, const struct ops_target *t,
         poll_renew(&p);
     else
         poll_register(&p);
+    /* Rule 9: give up only together with the registrar. */
+    if (out->final && out->verdict == OPS_V_WAIT)
+        ops_stop_run(reg, t, out);
     if (!out->answer[0])
         snprintf(out->answer, sizeof out->answer, "no answer");
 }
@@ -1696,6 +2025,19 @@ static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
     bool final = p->final && o->deadline_at && now >= o->deadline_at;
 
     *expires = 0;
+    if (p->verdict == OPS_V_DONE && p->stop != OPS_STOP_NONE) {
+        *reason = "completed at the registrar before it could be stopped";
+        *expires = p->expiry;
+        return "succeeded";
+    }
+    if (p->verdict == OPS_V_WAIT && final && p->stop != OPS_STOP_NONE) {
+        *reason = ops_stop_watch(p->stop)
+                      ? "deadline passed; not done at the registrar, which "
+                        "did not confirm the cancel: refunded and watched"
+                      : "deadline passed; not done at the registrar, which "
+                        "cancelled the order";
+        return "timed_out";
+    }
     if (p->verdict == OPS_V_DONE) {
         *reason = "completed at the registrar";
         *expires = p->expiry;
@@ -1711,6 +2053,29 @@ static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
         return "timed_out";
     }
     return NULL;
+}
+
+/* watch_fields - rule 9: what the stop's answer p means for the move
+ * that refunds o (f): the answer recorded, and watched unless the
+ * registrar confirmed the stop. */
+static int watch_fields(struct app *app, const struct op_row *o,
+                        const struct ops_poll *p, int64_t now,
+                        struct move_fields *f, struct rm_err *err)
+{
+    struct windows w;
+    int rc;
+
+    if (p->stop == OPS_STOP_NONE)
+        return 0;
+    f->stop_answer = p->stop_answer;
+    if (p->verdict == OPS_V_DONE || !ops_stop_watch(p->stop))
+        return 0;
+    if ((rc = windows_for(app, o, &w, err)) < 0)
+        return rc;
+    f->watch = "watching";
+    f->watch_next_at = now + OPS_WATCH_CADENCE * w.poll;
+    f->watch_until = now + OPS_WATCH_DAYS * 86400;
+    return 0;
 }
 
 /*
@@ -1731,6 +2096,8 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *p,
     f.transfer_status = p->transfer_status;
     if (state) {
         if ((rc = note_check(app, o, p->answer, NULL, 0, err)) < 0)
+            return rc;
+        if ((rc = watch_fields(app, o, p, now, &f, err)) < 0)
             return rc;
         return finish(app, o, state, &f, expires, pre, err);
     }
@@ -1871,11 +2238,13 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
                struct rm_err *err)
 {
     struct conn_session sess;
-    struct reg_op_result r;
+    struct ops_target t;
+    struct ops_poll p;
     struct move_fields f = {0};
     struct rm_err cerr;
     struct op_row o;
-    char reason[REG_TEXT_MAX + 128], said[REG_TEXT_MAX + 64] = "";
+    char reason[REG_TEXT_MAX + OPS_STOP_MAX + 128];
+    int64_t now;
     int rc;
 
     memset(res, 0, sizeof *res);
@@ -1886,40 +2255,48 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
                           "op %" PRId64 " is %s; only pending operations "
                           "can be cancelled",
                           op_id, o.state);
-    /* At the registrar first, where it can be done (best effort: the
-     * admin's decision stands either way, and the answer is recorded). */
-    memset(&r, 0, sizeof r);
-    if (strcmp(o.kind, "transfer") != 0 && !o.order_id[0]) {
-        snprintf(said, sizeof said, "no registrar order to cancel");
-    } else if ((rc = conn_session_open(app, o.connection_id, &sess, &cerr)) <
-               0) {
-        snprintf(said, sizeof said, "not cancelled at the registrar: %s",
-                 cerr.msg);
+    /* Rule 9: at the registrar first. */
+    memset(&p, 0, sizeof p);
+    p.verdict = OPS_V_WAIT;
+    target_of(&o, &t);
+    if ((rc = conn_session_open(app, o.connection_id, &sess, &cerr)) < 0) {
+        p.stop = OPS_STOP_UNKNOWN;
+        snprintf(p.stop_answer, sizeof p.stop_answer,
+                 "the registrar could not be asked: %.300s", cerr.msg);
     } else {
         sess.op_id = op_id;
-        if (strcmp(o.kind, "transfer") == 0)
-            sess.reg->ops->cancel_transfer(sess.reg->impl, o.domain,
-                                           o.order_id[0] ? o.order_id : NULL,
-                                           &r, &cerr);
-        else
-            sess.reg->ops->cancel_order(sess.reg->impl, o.order_id, &r, &cerr);
+        ops_stop_run(sess.reg, &t, &p);
         conn_session_close(&sess);
-        answer_text(&r.reply, said, sizeof said);
-        snprintf(said + strlen(said), sizeof said - strlen(said), " (%s)",
-                 reg_op_state_name(r.state));
     }
+    rm_log(LOG_INFO, "op %" PRId64 ": cancel at the registrar: %s (%s)", op_id,
+           ops_stop_name(p.stop), p.stop_answer);
     if (registrar_answer)
-        snprintf(registrar_answer, ran, "%s", said);
-    snprintf(reason, sizeof reason, "cancelled by the admin%s%s; registrar: %s",
-             why && *why ? ": " : "", why ? why : "", said);
-    f.reason = reason;
-    f.last_answer = said;
+        snprintf(registrar_answer, ran, "%s", p.stop_answer);
+    f.last_answer = p.stop_answer;
+    f.stop_answer = p.stop_answer;
     /* reload: the row may have moved while the registrar was asked */
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
     if (strcmp(o.state, "pending") != 0)
         return rm_err_set(err, CORE_EREFUSED,
                           "op %" PRId64 " became %s meanwhile", op_id, o.state);
+    if (p.verdict == OPS_V_DONE) {
+        /* too late: the registrar completed it, so it is the customer's */
+        snprintf(reason, sizeof reason,
+                 "not cancelled: the registrar had already completed it");
+        f.reason = reason;
+        if ((rc = finish(app, &o, "succeeded", &f, p.expiry, NULL, err)) < 0)
+            return rc;
+        return reload(app, op_id, res, err);
+    }
+    snprintf(reason, sizeof reason, "cancelled by the admin%s%s; registrar: %s",
+             why && *why ? ": " : "", why ? why : "",
+             ops_stop_watch(p.stop) ? "did not confirm the cancel (watched)"
+                                    : "order cancelled");
+    f.reason = reason;
+    now = clock_now();
+    if ((rc = watch_fields(app, &o, &p, now, &f, err)) < 0)
+        return rc;
     if ((rc = finish(app, &o, "cancelled", &f, 0, NULL, err)) < 0)
         return rc;
     return reload(app, op_id, res, err);

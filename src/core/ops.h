@@ -32,6 +32,10 @@
 #include "registrar/registrar.h"
 
 #define OPS_AUTH_MAX 256
+/* A watched operation (rule 9) is checked every OPS_WATCH_CADENCE poll
+ * intervals, for at most OPS_WATCH_DAYS days (core/watch.h). */
+#define OPS_WATCH_CADENCE 4
+#define OPS_WATCH_DAYS 30
 
 enum ops_outcome {
     OPS_SUCCEEDED = 0,
@@ -116,6 +120,25 @@ struct ops_target {
 };
 
 #define OPS_ANSWER_MAX 1200
+#define OPS_STOP_MAX 400
+
+/*
+ * Rule 9 (design section 4): before a refund ends an operation the
+ * registrar may still complete, the registrar is asked to stop it
+ * (PROCESS_PENDING command=cancel for an order id, CANCEL_TRANSFER for a
+ * transfer). What it said:
+ */
+enum ops_stop {
+    OPS_STOP_NONE,     /* not asked: the operation does not end here */
+    OPS_STOP_STOPPED,  /* confirmed: the order cannot complete any more */
+    OPS_STOP_REFUSED,  /* refused (465 ...) and the order still runs */
+    OPS_STOP_UNKNOWN,  /* no usable answer */
+    OPS_STOP_NO_ORDER, /* nothing identifies an order to stop (a queued
+                        * request, a lost answer) */
+};
+const char *ops_stop_name(enum ops_stop s);
+/* ops_stop_watch - must a refund after this answer be watched? */
+bool ops_stop_watch(enum ops_stop s);
 
 /* What one poll learned. */
 struct ops_poll {
@@ -125,12 +148,24 @@ struct ops_poll {
     int calls;      /* registrar calls made */
     char answer[OPS_ANSWER_MAX]; /* "GET_ORDER_INFO: waiting; ..." */
     char transfer_status[64];    /* CHECK_TRANSFER's word, "" if none */
+    enum ops_stop stop;          /* final and not done: the stop's answer */
+    char stop_answer[OPS_STOP_MAX];
 };
 
 /* ops_target_get - the operation's poll facts; returns its outcome
  * (OPS_PENDING when it is pending) or a negative code. */
 int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
                    struct rm_err *err);
+
+/*
+ * ops_stop_run - ask the registrar to stop t's order (rule 9) and read
+ * back where the order stands when it refuses: out->stop says what it
+ * answered; out->verdict becomes DONE (with the expiry) when the order
+ * turns out completed, NO when it is cancelled or declined (then stop is
+ * STOPPED). Thread-safe for distinct registrars; no store access.
+ */
+void ops_stop_run(struct registrar *reg, const struct ops_target *t,
+                  struct ops_poll *out);
 
 /*
  * ops_poll_run - read-only calls chosen from what t has, no store access:
@@ -143,8 +178,10 @@ int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
  *                  otherwise BELONGS_TO_RSP: ours → DONE, else LOOKUP (221:
  *                  a registration is waiting).
  * When now >= t->deadline_at only the authoritative call runs (BELONGS_TO_
- * RSP, CHECK_TRANSFER, GET DOMAIN) and out->final is set (rule 5).
- * Thread-safe for distinct registrars.
+ * RSP, CHECK_TRANSFER, GET DOMAIN) and out->final is set (rule 5); when it
+ * does not find the operation done, ops_stop_run follows (rule 9), the
+ * one call with a side effect a poll makes. Thread-safe for distinct
+ * registrars.
  */
 void ops_poll_run(struct registrar *reg, const struct ops_target *t,
                   int64_t now, struct ops_poll *out);
@@ -157,7 +194,8 @@ bool ops_poll_settles(const struct ops_poll *p);
  * ops_poll_apply - record p on a pending operation: checks + 1, last
  * check, last answer, transfer status; then DONE → succeeded (domain
  * active, the registrar's expiry); NO → failed + refund; final and not
- * done (and the deadline still passed) → timed_out + refund; otherwise
+ * done (and the deadline still passed) → timed_out + refund, watched
+ * unless the registrar confirmed the stop (rule 9); otherwise
  * next check = now + poll interval. A terminal move, its refund, the
  * domain and the customer's mail commit together (rule 4). Runs inside
  * the caller's write transaction when one is open, else in its own. An
@@ -173,12 +211,16 @@ int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
               struct rm_err *err);
 
 /*
- * ops_cancel - the admin's cancel of a pending operation: first, where it
- * can be done, at the registrar (CANCEL_TRANSFER for transfers,
- * PROCESS_PENDING command=cancel for an order id; best effort, its answer
- * goes to registrar_answer and the reason), then ONE transaction: state
- * cancelled, refund, the domain cancelled (a renewal's domain goes back to
- * active/expired), the customer's mail. CORE_EREFUSED when not pending.
+ * ops_cancel - the admin's cancel of a pending operation, together with
+ * the registrar (rule 9): first ops_stop_run (CANCEL_TRANSFER for
+ * transfers, PROCESS_PENDING command=cancel for an order id; its answer
+ * goes to registrar_answer, the reason and stop_answer). When the order
+ * turns out completed, the operation succeeds instead (OPS_SUCCEEDED,
+ * nothing refunded). Otherwise ONE transaction: state cancelled, refund,
+ * the domain cancelled (a renewal's domain goes back to active/expired),
+ * the customer's mail, and watch = "watching" unless the registrar
+ * confirmed the stop (core/watch.h follows it). CORE_EREFUSED when not
+ * pending.
  */
 int ops_cancel(struct app *app, int64_t op_id, const char *why,
                struct ops_result *res, char *registrar_answer, size_t ran,

@@ -1056,6 +1056,35 @@ static int drv_cancel_transfer(void *impl, const char *domain,
     return operation(impl, req, REG_KIND_CANCEL, false, out, err);
 }
 
+static int drv_revoke(void *impl, const char *domain, struct reg_op_result *out,
+                      struct rm_err *err)
+{
+    struct srs *s = impl;
+    if (check_domain(domain, err))
+        return invalid_op(out, err);
+    struct xcp_value *req = req1("REVOKE", "DOMAIN", "domain", domain);
+    xcp_assoc_set_str(xcp_request_attrs(req), "reseller",
+                      srs_transport_user(s->t));
+    return operation(impl, req, REG_KIND_CANCEL, false, out, err);
+}
+
+static int drv_set_expire_action(void *impl, const char *domain,
+                                 bool auto_renew, struct reg_op_result *out,
+                                 struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return invalid_op(out, err);
+    /* both flags are required; affect_domains is sent although the
+     * server defaults it (opensrs-manage.md section 2.6, 15) */
+    struct xcp_value *req = req1("MODIFY", "DOMAIN", "domain", domain);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "data", "expire_action");
+    xcp_assoc_set_str(a, "affect_domains", "0");
+    xcp_assoc_set_str(a, "auto_renew", auto_renew ? "1" : "0");
+    xcp_assoc_set_str(a, "let_expire", auto_renew ? "0" : "1");
+    return operation(impl, req, REG_KIND_CANCEL, false, out, err);
+}
+
 static int drv_transfer_status(void *impl, const char *domain,
                                struct reg_transfer_info *out,
                                struct rm_err *err)
@@ -1281,6 +1310,8 @@ static const struct registrar_ops srs_ops = {
     .process_pending = drv_process_pending,
     .cancel_order = drv_cancel_order,
     .cancel_transfer = drv_cancel_transfer,
+    .revoke = drv_revoke,
+    .set_expire_action = drv_set_expire_action,
     .transfer_status = drv_transfer_status,
     .transfers_in = drv_transfers_in,
     .order_info = drv_order_info,

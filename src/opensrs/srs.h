@@ -8,7 +8,7 @@
  * CHECK_TRANSFER (check_status=1), GET_TRANSFERS_IN, GET_ORDER_INFO,
  * QUERY_QUEUED_REQUEST, BELONGS_TO_RSP, GET DOMAIN (all_info, status),
  * GET_DOMAINS_BY_EXPIREDATE (every page, following `remainder`),
- * GET_BALANCE, GET_PRICE.
+ * GET_BALANCE, GET_PRICE, REVOKE, MODIFY (data=expire_action).
  *
  * Operation mapping (shared/opensrs-xcp.md §6, design §4 rule 3), first
  * match wins:

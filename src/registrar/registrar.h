@@ -101,7 +101,7 @@ enum reg_op_kind {
     REG_KIND_REGISTER,
     REG_KIND_TRANSFER,
     REG_KIND_RENEW,
-    REG_KIND_CANCEL /* cancel an order or a transfer */
+    REG_KIND_CANCEL /* cancel an order or a transfer; revoke, modify */
 };
 
 struct reg_op_result {
@@ -353,6 +353,15 @@ struct registrar_ops {
     /* cancel_transfer - by domain or order id (either may be NULL). */
     int (*cancel_transfer)(void *impl, const char *domain, const char *order_id,
                            struct reg_op_result *out, struct rm_err *err);
+    /* revoke - delete a domain of ours at the registry (OpenSRS REVOKE;
+     * within the add-grace period the registrar refunds it). DONE when
+     * the registrar confirmed it. */
+    int (*revoke)(void *impl, const char *domain, struct reg_op_result *out,
+                  struct rm_err *err);
+    /* set_expire_action - auto-renew on, or off and let it expire
+     * silently (OpenSRS MODIFY expire_action). */
+    int (*set_expire_action)(void *impl, const char *domain, bool auto_renew,
+                             struct reg_op_result *out, struct rm_err *err);
 
     int (*transfer_status)(void *impl, const char *domain,
                            struct reg_transfer_info *out, struct rm_err *err);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/account.h"
 #include "core/conn.h"
@@ -15,6 +16,7 @@
 #include "core/names.h"
 #include "core/ops.h"
 #include "core/tld.h"
+#include "core/watch.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
 #include "web/api.h"
@@ -291,10 +293,13 @@ static int get_me(struct web_req *r)
     "COALESCE(o.last_answer, ''), o.checks, o.created_at, "                    \
     "COALESCE(o.sent_at, 0), COALESCE(o.next_check_at, 0), "                   \
     "COALESCE(o.last_check_at, 0), COALESCE(o.deadline_at, 0), "               \
-    "COALESCE(o.finished_at, 0) FROM operations o JOIN domains d ON d.id = "   \
-    "o.domain_id JOIN accounts a ON a.id = o.account_id "
+    "COALESCE(o.finished_at, 0), COALESCE(o.watch, ''), "                      \
+    "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
+    "COALESCE(o.late_at, 0), COALESCE(o.held_domain_id, 0), "                  \
+    "COALESCE(o.resolved_op_id, 0) FROM operations o JOIN domains d ON d.id "  \
+    "= o.domain_id JOIN accounts a ON a.id = o.account_id "
 
-static json_t *op_json(struct store_stmt *s, int64_t now)
+static json_t *op_json(struct store_stmt *s, int64_t now, bool admin)
 {
     json_t *j = json_object();
     const char *state = store_col_text(s, 2);
@@ -325,18 +330,38 @@ static json_t *op_json(struct store_stmt *s, int64_t now)
     json_object_set_new(j, "finished_at", api_time(finished));
     json_object_set_new(j, "age_s",
                         json_integer((finished ? finished : now) - created));
+    /* rule 9 (core/watch.h): what the registrar did after a refund is the
+     * provider's business, shown to admins only */
+    if (admin) {
+        const char *w = store_col_text(s, 23);
+        int64_t cost = store_col_int64(s, 25), held = store_col_int64(s, 27),
+                again = store_col_int64(s, 28);
+        json_object_set_new(j, "watch", w && *w ? json_string(w) : json_null());
+        json_object_set_new(j, "stop_answer", api_text(store_col_text(s, 24)));
+        json_object_set_new(j, "registrar_cost",
+                            cost >= 0 ? json_integer(cost) : json_null());
+        json_object_set_new(j, "late_at", api_time(store_col_int64(s, 26)));
+        json_object_set_new(j, "held_domain_id",
+                            held ? json_integer(held) : json_null());
+        json_object_set_new(j, "resolved_op_id",
+                            again ? json_integer(again) : json_null());
+    }
     return j;
 }
 
-/* op_row - op_json for api_reply_rows (arg: the int64_t now). */
+/* op_row - op_json for api_reply_rows (arg: struct op_ctx). */
+struct op_ctx {
+    int64_t now;
+    bool admin;
+};
 static json_t *op_row(struct store_stmt *s, void *arg)
 {
-    return op_json(s, *(const int64_t *)arg);
+    const struct op_ctx *c = arg;
+    return op_json(s, c->now, c->admin);
 }
 
-/* load_op - one operation as JSON (NULL when absent). */
-static int load_op(struct store *st, int64_t id, json_t **out, int64_t *acct,
-                   struct rm_err *e)
+static int load_op(struct store *st, int64_t id, bool admin, json_t **out,
+                   int64_t *acct, struct rm_err *e)
 {
     struct store_stmt *s;
     int rc = store_prepare(st, "SELECT " OP_COLS "WHERE o.id = ?", &s, e);
@@ -346,7 +371,7 @@ static int load_op(struct store *st, int64_t id, json_t **out, int64_t *acct,
     store_bind_int64(s, 1, id);
     rc = store_step(s, e);
     if (rc == STORE_ROW) {
-        *out = op_json(s, clock_now());
+        *out = op_json(s, clock_now(), admin);
         if (acct)
             *acct = store_col_int64(s, 6);
     }
@@ -364,7 +389,7 @@ static int reply_outcome(struct web_req *r, int outcome,
     json_t *op;
     struct rm_err e;
     ERR_INIT(e);
-    int rc = load_op(r->st, res->op_id, &op, NULL, &e);
+    int rc = load_op(r->st, res->op_id, auth_is_admin(r), &op, NULL, &e);
     if (rc < 0)
         return api_fail(r, rc, &e);
     if (!op)
@@ -561,7 +586,7 @@ static int get_domain(struct web_req *r)
     int64_t now = clock_now();
     bool pending = false;
     while ((rc = store_step(s, &e)) == STORE_ROW) {
-        json_t *o = op_json(s, now);
+        json_t *o = op_json(s, now, auth_is_admin(r));
         const char *st = json_string_value(json_object_get(o, "state"));
         pending = pending || strcmp(st, "pending") == 0 ||
                   strcmp(st, "sending") == 0 || strcmp(st, "new") == 0;
@@ -833,7 +858,8 @@ static int get_transfer_status(struct web_req *r)
     json_object_set_new(j, "status", json_string(ts.status));
     json_object_set_new(j, "reason", json_string(ts.reason));
     json_t *op = NULL;
-    if (ts.own && load_op(r->st, ts.op.op_id, &op, NULL, &e) < 0)
+    if (ts.own &&
+        load_op(r->st, ts.op.op_id, auth_is_admin(r), &op, NULL, &e) < 0)
         op = NULL;
     json_object_set_new(j, "operation", op ? op : json_null());
     return web_reply_json(r, 200, j);
@@ -845,8 +871,13 @@ static int list_operations(struct web_req *r)
         "SELECT " OP_COLS
         "WHERE (? = 0 OR o.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
         "o.state = ?) AND (CAST(? AS TEXT) IS NULL OR o.kind = ?) AND "
-        "(CAST(? AS TEXT) IS NULL OR d.name = ?) AND (? = 0 OR o.id < ?) "
+        "(CAST(? AS TEXT) IS NULL OR d.name = ?) AND (CAST(? AS TEXT) IS "
+        "NULL OR o.watch = ?) AND (? = 0 OR o.id < ?) "
         "ORDER BY o.id DESC LIMIT ? OFFSET ?";
+    static const char *const watches[] = {"watching", "ended",   "late",
+                                          "assigned", "revoked", "expiring",
+                                          "absorbed", NULL};
+    static const char *const flags[] = {"0", "1", NULL};
     static const char *const states[] = {"new",       "sending", "pending",
                                          "succeeded", "failed",  "timed_out",
                                          "cancelled", NULL};
@@ -864,6 +895,22 @@ static int list_operations(struct web_req *r)
         (rc = api_query_enum(r, "kind", kinds,
                              "kind: register, renew or transfer", &kind)))
         return rc;
+    const char *watch, *late;
+    if ((rc = api_query_enum(r, "watch", watches,
+                             "watch: watching, ended, late, assigned, "
+                             "revoked, expiring or absorbed",
+                             &watch)) ||
+        (rc = api_query_enum(r, "late", flags, "late: 0 or 1", &late)))
+        return rc;
+    if (late && strcmp(late, "1") == 0) {
+        if (watch && strcmp(watch, "late") != 0)
+            return api_error(r, 400, API_EINVALID, "late",
+                             "late=1 and watch=%s contradict", watch);
+        watch = "late";
+    }
+    if (watch && !auth_is_admin(r))
+        return api_error(r, 403, API_EFORBIDDEN, "watch",
+                         "only admins filter by watch");
     struct name nm;
     struct rm_err e;
     ERR_INIT(e);
@@ -881,9 +928,11 @@ static int list_operations(struct web_req *r)
     store_bind_text(s, 6, kind);
     store_bind_text(s, 7, dq ? nm.ascii : NULL);
     store_bind_text(s, 8, dq ? nm.ascii : NULL);
-    api_bind_page(s, 9, &p);
-    int64_t now = clock_now();
-    return api_reply_rows(r, &p, s, op_row, &now);
+    store_bind_text(s, 9, watch);
+    store_bind_text(s, 10, watch);
+    api_bind_page(s, 11, &p);
+    struct op_ctx ctx = {clock_now(), auth_is_admin(r)};
+    return api_reply_rows(r, &p, s, op_row, &ctx);
 }
 
 /* path_op - the path's operation, scoped; 0 with *j or a reply. */
@@ -895,7 +944,7 @@ static int path_op(struct web_req *r, int64_t *id, json_t **j)
     if (rc)
         return rc;
     ERR_INIT(e);
-    if ((rc = load_op(r->st, *id, j, &acct, &e)) < 0)
+    if ((rc = load_op(r->st, *id, auth_is_admin(r), j, &acct, &e)) < 0)
         return api_fail(r, rc, &e);
     if (!*j)
         return api_error(r, 404, API_ENOTFOUND, NULL, "no such operation");
@@ -962,6 +1011,95 @@ static int post_reset(struct web_req *r)
 
 /* Async Manager: cancel - at the registrar where it can be done, then
  * cancelled + refund + the domain removed, in one transaction. */
+/* POST /api/v1/operations/{id}/late {"action": "assign"|"revoke"|
+ * "expire"|"absorb"} - the admin's decision on a late completion
+ * (core/watch.h). 409 when it is not one or the registrar refused. */
+static int post_late(struct web_req *r)
+{
+    static const char *const fields[] = {"action", NULL};
+    int64_t id, new_op = 0;
+    json_t *b;
+    const char *act = NULL;
+    enum watch_action a;
+    struct rm_err e;
+    char answer[REG_TEXT_MAX + 64] = "";
+    int rc = op_target(r, &id);
+    if (rc || (rc = api_opt_body(r, fields, &b)))
+        return rc;
+    if (!b) {
+        rc = api_error(r, 400, API_EMISSING, "action", "action is required");
+        return rc;
+    }
+    if ((rc = api_get_str(r, b, "action", true, 1, 16, &act, NULL))) {
+        json_decref(b);
+        return rc;
+    }
+    ERR_INIT(e);
+    if (watch_action_parse(act, &a, &e) < 0) {
+        json_decref(b);
+        return api_error(r, 400, API_EINVALID, "action", "%s", e.msg);
+    }
+    json_decref(b);
+    rc = watch_resolve(api_app(r), id, a, &new_op, answer, sizeof answer, &e);
+    if (rc < 0)
+        return api_error_rm(r, rc, &e);
+    json_t *op;
+    if ((rc = load_op(r->st, id, true, &op, NULL, &e)) < 0)
+        return api_fail(r, rc, &e);
+    json_t *j = json_object();
+    json_object_set_new(j, "operation", op ? op : json_null());
+    json_object_set_new(j, "charged_by",
+                        new_op ? json_integer(new_op) : json_null());
+    json_object_set_new(j, "registrar_answer", json_string(answer));
+    return web_reply_json(r, 200, j);
+}
+
+/* GET /api/v1/reconcile[?since=YYYY-MM-DD] - the exposure report. */
+static int get_reconcile(struct web_req *r)
+{
+    const char *sq = web_query(r, "since");
+    struct reconcile_report rep;
+    struct rm_err e;
+    time_t since = 0;
+    int rc;
+
+    ERR_INIT(e);
+    if (sq && (strlen(sq) > 32 || reg_parse_time(sq, &since, &e) < 0))
+        return api_error(r, 400, API_EINVALID, "since", "since: %s",
+                         e.msg[0] ? e.msg : "too long");
+    if ((rc = watch_reconcile(api_app(r), (int64_t)since, &rep, &e)) < 0)
+        return api_fail(r, rc, &e);
+    json_t *j = json_object(), *a = json_array();
+    for (size_t i = 0; i < rep.n; i++) {
+        const struct reconcile_row *x = &rep.rows[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "id", json_integer(x->id));
+        json_object_set_new(o, "domain", json_string(x->domain));
+        json_object_set_new(o, "account", json_string(x->account));
+        json_object_set_new(o, "kind", json_string(x->kind));
+        json_object_set_new(o, "state", json_string(x->state));
+        json_object_set_new(o, "watch", json_string(x->watch));
+        json_object_set_new(o, "refunded", json_integer(x->amount));
+        json_object_set_new(o, "registrar_cost",
+                            x->registrar_cost >= 0
+                                ? json_integer(x->registrar_cost)
+                                : json_null());
+        json_object_set_new(o, "exposure", json_integer(x->exposure));
+        json_object_set_new(o, "at_risk", json_integer(x->at_risk));
+        json_object_set_new(o, "finished_at", api_time(x->finished_at));
+        json_object_set_new(o, "late_at", api_time(x->late_at));
+        json_object_set_new(o, "stop_answer", api_text(x->stop_answer));
+        json_array_append_new(a, o);
+    }
+    json_object_set_new(j, "operations", a);
+    json_object_set_new(j, "count", json_integer((json_int_t)rep.n));
+    json_object_set_new(j, "total_exposure", json_integer(rep.total_exposure));
+    json_object_set_new(j, "total_at_risk", json_integer(rep.total_at_risk));
+    json_object_set_new(j, "unknown_cost", json_integer(rep.unknown_cost));
+    watch_reconcile_free(&rep);
+    return web_reply_json(r, 200, j);
+}
+
 static int post_cancel(struct web_req *r)
 {
     static const char *const fields[] = {"reason", NULL};
@@ -1006,6 +1144,8 @@ static const struct web_route routes[] = {
     {"POST", "/api/v1/operations/{id}/check", post_check, WEB_ADMIN},
     {"POST", "/api/v1/operations/{id}/reset", post_reset, WEB_ADMIN},
     {"POST", "/api/v1/operations/{id}/cancel", post_cancel, WEB_ADMIN},
+    {"POST", "/api/v1/operations/{id}/late", post_late, WEB_ADMIN},
+    {"GET", "/api/v1/reconcile", get_reconcile, WEB_ADMIN},
 };
 
 const struct web_route *api_domains_routes(size_t *n)

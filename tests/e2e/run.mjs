@@ -10,15 +10,17 @@
 // credits an account; a customer signs up accepting the license,
 // registers a domain and sees it active; an asynchronous .ca registration
 // appears in the Async Manager where the admin uses check, reset and
-// cancel, and the refund shows in the customer's history. Every page is
-// photographed into SCREENSHOT_DIR.
+// cancel, and the refund shows in the customer's history; a domain put
+// at the registrar behind regman's back is named by the portfolio sync and
+// adopted from the Domain Registrars page. Every page is photographed into
+// SCREENSHOT_DIR.
 //
 // usage: node run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 // Prints one line per step; exits 1 on the first failed step, 77 (skip)
 // when chromium or playwright-core is not installed (scripts/install-e2e)
 // unless REGMAN_E2E_REQUIRED=1.
 
-import { spawn } from 'node:child_process';
+import { spawn, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -112,6 +114,7 @@ async function step(name, fn) {
 const sfx = `${process.pid}${randomBytes(2).toString('hex')}`;
 const DOMAIN = `e2e-shop-${sfx}.com`;
 const ASYNC = `e2e-wait-${sfx}.ca`;
+const UNKNOWN = `e2e-found-${sfx}.com`;
 const CUSTOMER = `e2e-${sfx}`;
 const PASSWORD = `pw-${randomBytes(9).toString('hex')}`;
 const KEY = randomBytes(24).toString('hex');
@@ -120,6 +123,7 @@ const LICENSE = 'E2E Registration Agreement\n\nYou agree to keep your contact de
 let base;
 let logins;
 let simPort;
+let simControl;
 const simDir = path.join(top, 'sim');
 let admin;
 let customer;
@@ -141,6 +145,16 @@ async function confirm(page, buttonName) {
   await dlg.waitFor({ state: 'detached' });
 }
 
+// regmanCli - run `regman ARGS -c <the demo's regman.conf>`; its output.
+function regmanCli(...args) {
+  return new Promise((resolve, reject) => {
+    execFile(regman, [...args, '-c', path.join(top, 'demo', 'regman.conf')], (e, out, err) => {
+      if (e) reject(new Error(`regman ${args.join(' ')}: ${err || e.message}`));
+      else resolve(out);
+    });
+  });
+}
+
 function expectText(locator, text, timeout = 15000) {
   return locator.filter({ hasText: text }).first().waitFor({ timeout });
 }
@@ -154,6 +168,7 @@ await step('start opensrs-sim (known reseller key) and regman demo', async () =>
   children.push(sim);
   const st = await waitFile(simReady, 'listen=', sim, 'opensrs-sim');
   simPort = Number(/listen=127\.0\.0\.1:(\d+)/.exec(st)[1]);
+  simControl = `http://${/control=(\S+)/.exec(st)[1]}`;
 
   const ready = path.join(top, 'demo.ready');
   const out = fs.openSync(path.join(top, 'demo.out'), 'w');
@@ -440,6 +455,42 @@ await step('admin pages: domains, jobs, mail outbox, registrar log (filter, CSV 
   await admin.locator('svg.chart').first().waitFor();
   await expectText(admin.locator('.tile'), '$14.99');
   await shot(admin, '26-admin-dashboard-after');
+});
+
+await step('sync names a domain the registrar holds that regman does not know; the admin adopts it', async () => {
+  // at the registrar for the e2e reseller, but never ordered through regman
+  const expiry = new Date(Date.now() + 200 * 86400 * 1000).toISOString().slice(0, 19).replace('T', ' ');
+  const res = await fetch(`${simControl}/domains`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: UNKNOWN, owner: 'e2e', expiry }),
+  });
+  if (!res.ok) throw new Error(`sim POST /domains: ${res.status}`);
+  const out = await regmanCli('lifecycle', 'run', 'sync');
+  if (!new RegExp(`unknown: ${UNKNOWN.replace(/\./g, '\\.')} +expires ${expiry.slice(0, 10)} +OpenSRS E2E`).test(out)) {
+    throw new Error(`the sync did not name ${UNKNOWN}: ${out}`);
+  }
+  await admin.goto(`${base}/admin/#/registrars`);
+  const row = admin.locator(`#unknown-domains tr[data-domain="${UNKNOWN}"]`);
+  await expectText(row, 'OpenSRS E2E');
+  await expectText(row, expiry.slice(0, 10));
+  await shot(admin, '30-admin-registrars-unknown');
+  await row.getByRole('button', { name: `Adopt ${UNKNOWN} into an account` }).click();
+  const dlg = admin.locator('dialog[open]');
+  await expectText(dlg, 'Nothing is charged');
+  await dlg.locator('[name=account]').fill(CUSTOMER);
+  await shot(admin, '31-admin-adopt-dialog');
+  await dlg.locator('[name=account]').fill('');
+  await dlg.getByRole('button', { name: 'Adopt' }).click();
+  await expectText(dlg.locator('.form-error'), 'Name the account');
+  await dlg.locator('[name=account]').fill(CUSTOMER);
+  await confirm(admin, 'Adopt');
+  await expectText(admin.locator('#unknown-domains .notice-ok'), `Adopted ${UNKNOWN} into account ${CUSTOMER}`);
+  await row.waitFor({ state: 'detached' });
+  await shot(admin, '32-admin-registrars-adopted');
+  const left = await regmanCli('lifecycle', 'unknown', '--json');
+  if (JSON.parse(left).domains.some((d) => d.name === UNKNOWN)) throw new Error(`${UNKNOWN} is still listed unknown`);
+  await customer.goto(`${base}/#/domains`);
+  await expectText(customer.locator(`tr[data-domain="${UNKNOWN}"] .badge`), 'active');
 });
 
 await step('customer pages: transfers, contact details; a phone-sized screen', async () => {

@@ -9,6 +9,9 @@ refusal with a clear error and nothing changed in the database.
 usage: test_api.py REGMAN OPENSRS_SIM
 """
 
+import calendar
+import http.client
+import json
 import os
 import signal
 import sys
@@ -688,6 +691,9 @@ def run(env, t):
     t.check("retry a queued mail", r.status == 200 and
             r.json["state"] == "queued", r)
 
+    # --- the registrar's domains unknown here, adopted by name --------------
+    unknown_domains(env, t, admin, b, acct_b)
+
     # --- tokens and /metrics ----------------------------------------------
     r = admin.post("/api/v1/auth/tokens", {"name": "scraper"})
     t.check("admin creates an API token", r.status in (200, 201) and
@@ -740,6 +746,128 @@ def run(env, t):
             " error regman" not in log, log)
 
 
+def sim_domain(env, name, expiry, owner=SIM_USER):
+    """A domain at the registrar that regman did not register (the sim's
+    control API)."""
+    host, port = env.ctl.replace("http://", "").split(":")
+    c = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        c.request("POST", "/domains", json.dumps(
+            {"name": name, "owner": owner, "expiry": expiry}),
+            {"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        if r.status != 200:
+            raise RuntimeError("sim POST /domains %s: %d" % (name, r.status))
+    finally:
+        c.close()
+
+
+def unknown_domains(env, t, admin, b, acct_b):
+    """GET /api/v1/unknown-domains after a sync, and POST
+    /api/v1/connections/{id}/import adopting one name into an account."""
+    sim_domain(env, "u-api.com", "2031-05-06 07:08:09")
+    sim_domain(env, "u-keep.com", "2032-01-02 03:04:05")
+    env.rg("lifecycle", "run", "sync")
+    cid = env.sql("SELECT id FROM registrar_connections WHERE title = 'sim'")
+    r = admin.get("/api/v1/unknown-domains")
+    items = r.json["items"] if r.status == 200 else []
+    t.check("unknown-domains lists the registrar's names unknown here",
+            sorted(x["name"] for x in items) == ["u-api.com", "u-keep.com"],
+            r)
+    one = [x for x in items if x["name"] == "u-api.com"]
+    t.check("an unknown domain: the registrar's expiry, its connection, "
+            "when it was seen",
+            one and one[0]["expires_at"] == calendar.timegm(
+                (2031, 5, 6, 7, 8, 9)) and one[0]["connection"] == "sim" and
+            one[0]["connection_id"] == cid and
+            one[0]["first_seen_at"] == one[0]["last_seen_at"] > 0, r)
+    r = admin.get("/api/v1/unknown-domains?connection_id=%d" % cid)
+    t.check("unknown-domains of the connection", r.status == 200 and
+            len(r.json["items"]) == 2, r)
+    r = admin.get("/api/v1/unknown-domains?connection_id=%d" % (cid + 99))
+    t.check("unknown-domains of another connection: none",
+            r.status == 200 and r.json["items"] == [], r)
+    r = admin.get("/api/v1/unknown-domains?connection_id=x")
+    t.check("unknown-domains with a bad connection_id: 400",
+            r.status == 400 and r.field() == "connection_id", r)
+    r = admin.get("/api/v1/unknown-domains?limit=1")
+    t.check("unknown-domains pages", r.status == 200 and
+            len(r.json["items"]) == 1 and
+            r.json["page"]["next_after"] == r.json["items"][0]["id"], r)
+    r2 = admin.get("/api/v1/unknown-domains?limit=1&after=%d" %
+                   r.json["page"]["next_after"])
+    t.check("unknown-domains: the next page by after=",
+            r2.status == 200 and len(r2.json["items"]) == 1 and
+            r2.json["items"][0]["id"] < r.json["items"][0]["id"], r2)
+
+    path = "/api/v1/connections/%d/import" % cid
+    sig = env.dbsig()
+    imports = env.sql("SELECT COUNT(*) FROM imports")
+    for desc, p, body, status, code, field in [
+        ("a name not at the registrar", path,
+         {"account_id": acct_b, "names": ["u-api.com", "not-there.com"]},
+         400, "invalid", "names"),
+        ("an invalid name", path,
+         {"account_id": acct_b, "names": ["bad..name.com"]},
+         400, "invalid", "names"),
+        ("no names", path, {"account_id": acct_b, "names": []},
+         400, "out_of_range", "names"),
+        ("names not an array", path,
+         {"account_id": acct_b, "names": "u-api.com"},
+         400, "wrong_type", "names"),
+        ("a name not a string", path, {"account_id": acct_b, "names": [1]},
+         400, "wrong_type", "names"),
+        ("no account", path, {"names": ["u-api.com"]},
+         400, "missing_field", "account_id"),
+        ("an account that does not exist", path,
+         {"account_id": 999999, "names": ["u-api.com"]},
+         404, "not_found", "account_id"),
+        ("an unknown field", path,
+         {"account_id": acct_b, "names": ["u-api.com"], "all": True},
+         400, "unknown_field", "all"),
+        ("a connection that does not exist",
+         "/api/v1/connections/%d/import" % (cid + 99),
+         {"account_id": acct_b, "names": ["u-api.com"]},
+         404, "not_found", None),
+    ]:
+        r = admin.post(p, body)
+        t.check("import refuses %s: %d %s" % (desc, status, code),
+                r.status == status and r.err() == code and
+                r.field() == field, r)
+        if desc == "a name not at the registrar":
+            msg = r.json["error"]["message"] if r.json else ""
+            t.check("the refusal names the name not at the registrar",
+                    "not-there.com" in msg and "u-api.com" not in msg, r)
+    t.check("refused imports changed nothing",
+            env.dbsig() == sig and
+            env.sql("SELECT COUNT(*) FROM imports") == imports)
+
+    r = admin.post(path, {"account_id": acct_b, "names": ["U-API.com"]})
+    t.check("import adopts the one name into the account",
+            r.status == 200 and r.json["adopted"] == 1 and
+            r.json["listed"] == 1 and r.json["skipped"] == 0 and
+            r.json["account_id"] == acct_b, r)
+    t.check("the adopted domain: the account's, active, the registrar's "
+            "expiry, no charge",
+            env.sql("SELECT account_id || '/' || status || '/' || expires_at "
+                    "FROM domains WHERE name = 'u-api.com' AND import_id IS "
+                    "NOT NULL") == "%d/active/%d" % (
+                        acct_b, calendar.timegm((2031, 5, 6, 7, 8, 9))) and
+            env.sql("SELECT COUNT(*) FROM domains WHERE name = 'u-keep.com'")
+            == 0)
+    r = admin.get("/api/v1/unknown-domains")
+    t.check("the adopted name left the unknown list", r.status == 200 and
+            [x["name"] for x in r.json["items"]] == ["u-keep.com"], r)
+    r = b.get("/api/v1/domains/u-api.com")
+    t.check("the account's customer sees the adopted domain",
+            r.status == 200, r)
+    r = admin.post(path, {"account_id": acct_b, "names": ["u-api.com"]})
+    t.check("importing it again adopts nothing (known: skipped)",
+            r.status == 200 and r.json["adopted"] == 0 and
+            r.json["skipped"] == 1, r)
+
+
 def authz(env, t, admin, a, b, anon, acct_a, acct_b, op_b, mail_id):
     # admin-only endpoints: customer → 403, anonymous → 401, nothing changed
     admin_only = [
@@ -769,6 +897,9 @@ def authz(env, t, admin, a, b, anon, acct_a, acct_b, op_b, mail_id):
         ("POST", "/api/v1/operations/%d/reset" % op_b, None),
         ("POST", "/api/v1/operations/%d/cancel" % op_b, None),
         ("GET", "/metrics", None),
+        ("GET", "/api/v1/unknown-domains", None),
+        ("POST", "/api/v1/connections/1/import",
+         {"account_id": acct_a, "names": ["u-keep.com"]}),
     ]
     sig = env.dbsig()
     for m, path, body in admin_only:

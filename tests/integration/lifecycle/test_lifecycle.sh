@@ -4,8 +4,10 @@
 # forward together: an expiry warning sent once, auto-renew charging and
 # renewing once, insufficient funds mailed daily and then renewed after a
 # credit, the last-chance alert once, expired marking, portfolio sync
-# (drift corrected and reported, missing flagged and restored), import of
-# a three-page portfolio, and crashes inside an automatic renewal.
+# (drift corrected and reported, missing flagged and restored, domains
+# unknown here named, kept and mailed once), import of a three-page
+# portfolio and of named domains (--only), and crashes inside an automatic
+# renewal.
 # Mail is asserted on the outbox rows, and at the end `regman serve` (which
 # runs the lifecycle jobs too) delivers it to a real SMTP server
 # (scripts/smtp-test-server) when Exim is installed.
@@ -248,6 +250,108 @@ check "import on a terminal: a progress bar, then the summary" \
 expect_rc 2 "import: unknown account" -- rg import sim --account nobody
 expect_rc 2 "import: bad date" -- rg import sim --account carol --from 2020-13-01
 audit_clean "after import"
+
+# --- sync names the domains unknown here ----------------------------------------
+# u-one.com and u-two.com are ours at the registrar, but regman never
+# registered or imported them.
+uexp() { date -u -d "@$(($(now) + $1 * 86400))" '+%Y-%m-%d %H:%M:%S'; }
+epoch() { date -u -d "$1" +%s; }
+unk() { sql "SELECT COUNT(*) FROM registrar_unknown"; }
+sync_mail() { sql "SELECT $1 FROM mail_outbox WHERE idem_key LIKE 'sync:%' ORDER BY id DESC LIMIT 1"; }
+E1=$(uexp 200)
+E2=$(uexp 300)
+E3=$(uexp 400)
+ctl POST /domains "{\"name\":\"u-one.com\",\"owner\":\"test\",\"expiry\":\"$E1\"}" >/dev/null ||
+    bad "sim u-one.com"
+ctl POST /domains "{\"name\":\"u-two.com\",\"owner\":\"test\",\"expiry\":\"$E2\"}" >/dev/null ||
+    bad "sim u-two.com"
+S0=$(mails 'sync:%')
+life sync
+check "sync: 2 unknown here, both new" \
+    grep -q "2 unknown here (2 new)" "$WORK/life.out"
+check "sync names each unknown domain with the registrar's expiry" \
+    sh -c "grep -q 'unknown: u-one.com  *expires ${E1%% *} *sim' '$WORK/life.out' &&
+        grep -q 'unknown: u-two.com  *expires ${E2%% *} *sim' '$WORK/life.out'"
+check "sync: the unknown names are kept, with the registrar's expiry" \
+    test "$(unk)/$(sql "SELECT expires_at FROM registrar_unknown WHERE name = 'u-one.com'")" = "2/$(epoch "$E1")"
+check "sync: nothing else changed, yet one report is sent for the new names" \
+    test "$(mails 'sync:%')" = $((S0 + 1))
+check "the report names them, new, with their expiry" \
+    sh -c "echo \"\$1\" | grep -q 'u-one.com: expires ${E1%% *}, new' &&
+        echo \"\$1\" | grep -q 'u-two.com: expires ${E2%% *}, new'" - "$(sync_mail body)"
+check "the report's subject counts them" \
+    sh -c "echo \"\$1\" | grep -q '2 new unknown'" - "$(sync_mail subject)"
+F1=$(sql "SELECT first_seen_at FROM registrar_unknown WHERE name = 'u-one.com'")
+life sync
+check "sync again: still named, none new" \
+    sh -c "grep -q '2 unknown here (0 new)' '$WORK/life.out' &&
+        grep -q 'unknown: u-one.com' '$WORK/life.out'"
+check "sync again: the same names are not mailed again" \
+    test "$(mails 'sync:%')" = $((S0 + 1))
+check "sync again: a name keeps its first sighting" \
+    test "$(sql "SELECT first_seen_at FROM registrar_unknown WHERE name = 'u-one.com'")" = "$F1"
+rg lifecycle unknown --json >"$WORK/unknown.json" 2>&1
+check "lifecycle unknown --json lists both names between syncs" \
+    test "$(jget "$WORK/unknown.json" "str(j['unknown']) + ' ' + ','.join(sorted(d['name'] for d in j['domains']))")" = "2 u-one.com,u-two.com"
+check "lifecycle unknown --json: the registrar's expiry and the connection" \
+    test "$(jget "$WORK/unknown.json" "[d['expires_at'] for d in j['domains'] if d['name'] == 'u-two.com'][0]")/$(jget "$WORK/unknown.json" "j['domains'][0]['connection']")" = "$E2/sim"
+rg lifecycle unknown sim >"$WORK/unknown.out" 2>&1
+check "lifecycle unknown CONNECTION: one line per name, then the count" \
+    sh -c "grep -q '^u-two.com  *expires ${E2%% *} *sim' '$WORK/unknown.out' &&
+        grep -q '^2 unknown here' '$WORK/unknown.out'"
+expect_rc 2 "lifecycle unknown of a connection that does not exist" -- \
+    rg lifecycle unknown nosuch
+ctl POST /domains "{\"name\":\"u-three.com\",\"owner\":\"test\",\"expiry\":\"$E3\"}" >/dev/null ||
+    bad "sim u-three.com"
+life sync
+check "a third unknown name is a change: a second report" \
+    test "$(mails 'sync:%')" = $((S0 + 2))
+check "the second report marks only the third name new" \
+    sh -c "echo \"\$1\" | grep -q 'u-three.com: expires ${E3%% *}, new' &&
+        echo \"\$1\" | grep -q 'u-one.com: expires ${E1%% *}\$'" - "$(sync_mail body)"
+rg lifecycle run sync --json >"$WORK/sync.json" 2>&1
+check "lifecycle run sync --json names them (unknown_names), none new" \
+    test "$(jget "$WORK/sync.json" "'%d/%d/' % (j['sync']['unknown'], j['sync']['unknown_new']) + ','.join(sorted(d['name'] for d in j['sync']['unknown_names']))")" = "3/0/u-one.com,u-three.com,u-two.com"
+check "a sync that finds the same names again mails nothing" \
+    test "$(mails 'sync:%')" = $((S0 + 2))
+
+# adopting named domains: import --only
+SIG=$(dbsig)
+NIMP=$(sql "SELECT COUNT(*) FROM imports")
+expect_rc 2 "import --only: a name not at the registrar is refused" -- \
+    rg import sim --account bob --only u-one.com,not-there.com
+check "the refusal names it" grep -q "not-there.com" "$WORK/err"
+check "the refusal does not name the listed one" \
+    sh -c "! grep -q 'u-one.com' '$WORK/err'"
+expect_rc 2 "import --only: an invalid name is refused" -- \
+    rg import sim --account bob --only "u-one.com,bad_name..com"
+check "that refusal names it" grep -q "bad_name..com" "$WORK/err"
+check "refused imports changed nothing (no import record either)" \
+    test "$(dbsig)/$(sql "SELECT COUNT(*) FROM imports")/$(unk)" = "$SIG/$NIMP/3"
+ctl POST /counts/reset >/dev/null
+rg import sim --account bob --only U-ONE.com --only u-one.com --json \
+    >"$WORK/import.json" 2>"$WORK/import.err"
+check "import --only: exit 0" test $? = 0
+check "import --only: the one name adopted" \
+    test "$(jget "$WORK/import.json" "'%d/%d/%d' % (j['listed'], j['adopted'], j['skipped'])")" = 1/1/0
+check "import --only: bob owns u-one.com, active, with the registrar's expiry" \
+    test "$(sql "SELECT a.name || '/' || d.status || '/' || d.expires_at FROM domains d JOIN accounts a ON a.id = d.account_id WHERE d.name = 'u-one.com' AND d.import_id IS NOT NULL")" = "bob/active/$(epoch "$E1")"
+check "import --only: nothing else adopted" \
+    test "$(sql "SELECT COUNT(*) FROM domains WHERE name IN ('u-two.com', 'u-three.com')")" = 0
+check "import --only: u-one.com leaves the unknown list at once" \
+    test "$(unk)/$(sql "SELECT COUNT(*) FROM registrar_unknown WHERE name = 'u-one.com'")" = 2/0
+check "import --only: no charge" \
+    test "$(sql "SELECT balance FROM accounts WHERE name = 'bob'")" = 700
+# u-two.com leaves the reseller: it drops off the list at the next sync
+ctl POST /domains '{"name":"u-two.com","owner":"other"}' >/dev/null ||
+    bad "sim u-two.com away"
+S1=$(mails 'sync:%')
+life sync
+check "sync: a name gone from the registrar drops off the list" \
+    test "$(unk)/$(sql "SELECT name FROM registrar_unknown")" = 1/u-three.com
+check "sync: u-one.com (adopted) is not unknown, and nothing new is mailed" \
+    test "$(mails 'sync:%')/$(dom_status u-one.com)" = "$S1/active"
+audit_clean "after adopting by name"
 
 # --- rate limit: the lifecycle's calls are paced like the sweep's --------------
 # 600 calls a minute = 100 ms apart; sync asks for the 1100 imported domains

@@ -181,6 +181,8 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
                                           "autorenew_failed",
                                           "refund",
                                           "admin_digest",
+                                          "admin_late",
+                                          "late_assigned",
                                           "last_chance",
                                           "sync_report"};
     struct section sec[32];

@@ -1,6 +1,7 @@
 // admin-registrars.js - Domain Registrars: the connections, an add/edit
 // form with every connection field (the key is write-only), a test
-// button that shows the registrar balance, and removal.
+// button that shows the registrar balance, and removal; under the list,
+// the domains the registrars hold that are unknown here (admin-unknown.js).
 
 import { get, post, request, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -8,6 +9,7 @@ import {
   money, when, loading, errorBox, notice, table, field, input, select, button, busy,
   confirmDialog, toolbar, card, badge,
 } from './ui.js';
+import { unknownSection } from './admin-unknown.js';
 
 // FIELDS - every ConnectionEdit field of the API, grouped as the form shows them.
 const GROUPS = [
@@ -78,7 +80,8 @@ async function runTest(btn, id, slot) {
 
 function renderList(main) {
   const body = h('div', {});
-  add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/registrars/new' }, 'Add connection')), body);
+  add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/registrars/new' }, 'Add connection')), body,
+    unknownSection());
   loading(body);
   get('/api/v1/connections?limit=500').then((res) => {
     fill(body, table([
