@@ -570,35 +570,53 @@ def compare(t, tr, detail_limit=15):
             tr.held is not None, "exit %d: %s" % (tr.held_rc, tr.held_err))
     t.check("regman reconcile --json answers", tr.rec is not None,
             "exit %d: %s" % (tr.rec_rc, tr.rec_err))
+    at_risk = watching = unknown_cost = None
     if late_ok:
         op_state = {o["id"]: o for o in tr.ops}
         wrong = [e for e in tr.late
                  if e.get("watch") != "late" or
                  op_state.get(e["id"], {}).get("state") not in REFUNDED or
-                 not isinstance(e.get("registrar_cost"), int)]
-        t.check("every late completion is a refunded operation, watch=late, "
-                "with its registrar cost", not wrong, json.dumps(wrong[:5]))
+                 not (e.get("registrar_cost") is None or
+                      isinstance(e.get("registrar_cost"), int))]
+        t.check("every late completion is a refunded operation, watch "
+                "late, with its registrar cost (or null: unknown)",
+                not wrong, json.dumps(wrong[:5]))
         if tr.held is not None:
             nohome = [e["domain"] for e in tr.late
                       if e["kind"] in ("register", "transfer") and
-                      e["domain"] not in held_names and
-                      not any(d["account"] != HELD and
-                              d["status"] in ("active", "expired")
-                              for d in live.get(e["domain"], []))]
-            t.check("each late registration or transfer is provider-held",
-                    not nohome, " ".join(nohome[:20]))
+                      e["domain"] not in held_names]
+            t.check("each late registration or transfer is an active "
+                    "domain of %s" % HELD, not nohome, " ".join(nohome[:20]))
         exposure = sum(e.get("registrar_cost") or 0 for e in tr.late)
-        if tr.rec is not None:
-            rids = sorted(o["id"] for o in tr.rec.get("operations", []))
-            t.check("reconcile lists exactly the late completions, count "
-                    "and total exposure agree",
-                    rids == sorted(late_ids) and
-                    tr.rec.get("count") == len(late_ids) and
-                    tr.rec.get("total_exposure") == exposure,
-                    "reconcile %s vs late %s, exposure %s vs %s" %
-                    (rids[:20], sorted(late_ids)[:20],
-                     tr.rec.get("total_exposure"), exposure))
+        unknown_cost = sum(1 for e in tr.late
+                           if e.get("registrar_cost") is None)
+    if tr.rec is not None:
+        rows = tr.rec.get("operations", [])
+        rlate = sorted(o["id"] for o in rows if o.get("watch") == "late")
+        watching = sum(1 for o in rows if o.get("watch") == "watching")
+        at_risk = tr.rec.get("total_at_risk")
+        bad = [o for o in rows if o.get("state") not in REFUNDED]
+        t.check("reconcile: every row a refunded operation, count and "
+                "totals the sums of its rows",
+                not bad and tr.rec.get("count") == len(rows) and
+                tr.rec.get("total_exposure") ==
+                sum(o.get("exposure") or 0 for o in rows) and
+                at_risk == sum(o.get("at_risk") or 0 for o in rows),
+                json.dumps({k: v for k, v in tr.rec.items()
+                            if k != "operations"}) + json.dumps(bad[:3]))
+        if late_ok:
+            t.check("reconcile: its late rows are exactly the late "
+                    "completions, their exposure their registrar cost",
+                    rlate == sorted(late_ids) and
+                    sum(o.get("exposure") or 0 for o in rows
+                        if o.get("watch") == "late") == exposure,
+                    "reconcile late %s vs async list --late %s; exposure "
+                    "%s vs %s" % (rlate[:20], sorted(late_ids)[:20],
+                                  tr.rec.get("total_exposure"), exposure))
+            exposure = tr.rec.get("total_exposure")
     return {"late": len(late_ids) if late_ok else None,
+            "at_risk": at_risk, "watching": watching,
+            "unknown_cost": unknown_cost,
             "sync_expiry": tr.sync_expiry, "sync_missing": tr.sync_missing,
             "exposure": exposure, "unflagged": unflagged,
             "unflagged_cost": unflagged_cost, "sim_domains": len(ours)}

@@ -88,8 +88,12 @@ def run(w, t):
     show = w.rg("async", "show", str(op), "--json").json() or {}
     t.check("the operation is cancelled", show.get("state") == "cancelled",
             show)
-    t.check("the operation is watched (async show: watch = watched)",
-            show.get("watch") == "watched", show)
+    t.check("the operation is watched (async show: watch = watching)",
+            show.get("watch") == "watching", show)
+    p = w.rg("async", "list", "--watched", "--json")
+    t.check("async list --watched --json lists it",
+            p.rc == 0 and [e.get("id") for e in p.json() or []] == [op],
+            p.out + soaklib.first_line(p.err))
 
     # the registry completes the order; the sweep sees it
     w.advance(3600 + 600)
@@ -98,8 +102,10 @@ def run(w, t):
             st["domains"].get(NAME, {}).get("owner") == soaklib.SIM_USER)
     sw = w.rg("async", "sweep", "--json")
     t.check("sweep (exit 0)", sw.rc == 0, sw.out + sw.err)
-    w.advance(3600)
-    w.rg("async", "sweep", "--json")
+    # a watched operation is checked every fourth poll interval (4 h here)
+    for _ in range(6):
+        w.advance(3600)
+        w.rg("async", "sweep", "--json")
 
     h = history(w, "alice")
     t.check("alice still refunded exactly once, balance 100.00",

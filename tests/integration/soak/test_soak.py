@@ -98,6 +98,7 @@ class Soak:
                   "sweep": 0, "advance": 0, "rules": 0, "api_lost": 0,
                   "sweep_errors": 0}
         self.audits_bad = []
+        self.sweep_errs = []
 
     # --- set-up --------------------------------------------------------------
     def setup(self):
@@ -274,6 +275,9 @@ class Soak:
         p = self.w.rg("async", "sweep", "--json")
         if p.rc != 0:
             self.n["sweep_errors"] += 1
+            if len(self.sweep_errs) < 5:
+                self.sweep_errs.append("exit %d: %s %s" % (
+                    p.rc, p.out.strip()[:300], p.err.strip()[:600]))
 
     def audit(self, t, when):
         p = self.w.rg("audit")
@@ -401,6 +405,8 @@ def main():
         san = w.sanitizer_reports()
         t.check("no sanitizer report from any regman run", not san,
                 "\n".join("%s: %s" % r for r in san[:2]))
+        for e in s.sweep_errs:
+            print("# a sweep exited non-zero: " + e.replace("\n", " | "))
         faults = w.sim_log_faults()
         nfaults = sum(faults.values())
         print("# faults fired by kind: " + " ".join(
@@ -415,13 +421,16 @@ def main():
                  w.recovered()))
         print("# soak: seed %d, operations %d (register %d, renew %d, "
               "transfer %d), faults injected %d, kills %d, late "
-              "completions %s, exposure %s, unflagged completions %d "
+              "completions %s, exposure %s, still watched %s (at risk %s), "
+              "unflagged completions %d "
               "(%s), registrar domains %d, sync corrections %d expiry / %d "
               "missing, simulated %.1f h, wall %.0f s"
               % (seed, orders, s.n["register"], s.n["renew"],
                  s.n["transfer"], nfaults, w.kills,
                  "n/a" if fig["late"] is None else fig["late"],
-                 money(fig["exposure"]), fig["unflagged"],
+                 money(fig["exposure"]),
+                 "n/a" if fig["watching"] is None else fig["watching"],
+                 money(fig["at_risk"]), fig["unflagged"],
                  money(fig["unflagged_cost"]), fig["sim_domains"],
                  fig["sync_expiry"], fig["sync_missing"],
                  (w.offset - start_off) / 3600.0, time.time() - t0))
