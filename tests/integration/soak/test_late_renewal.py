@@ -13,7 +13,15 @@ would charge the customer twice for one renewal).
 Checks: the registrar completed one renewal; regman has one succeeded
 renewal; the watched one never becomes late (not in `async list --late
 --json`, no exposure in `reconcile --json`); the customer paid exactly
-one renewal; the soak's reconciliation holds; `regman audit` is clean.
+one renewal.
+
+The other side of the same ambiguity: a renewal times out and is watched,
+the registry then applies it; the customer renews again, this order is
+queued and the registrar never applies it (the year it carried is gone);
+its poll sees the expiry year the first one moved. The registrar applied
+one renewal: regman must count one, succeeded or late, not both.
+
+Then the soak's reconciliation holds and `regman audit` is clean.
 
 usage: test_late_renewal.py REGMAN OPENSRS_SIM
 """
@@ -26,6 +34,7 @@ import soaklib  # noqa: E402
 from soaklib import Results, World  # noqa: E402
 
 NAME = "renewed-once.com"
+NAME2 = "renewed-late.com"
 
 
 def run(w, t):
@@ -80,6 +89,45 @@ def run(w, t):
     refunds = [e for e in hist if e.get("kind") == "refund"]
     t.check("alice paid one registration and one renewal (3 charges, 1 "
             "refund)", len(charges) == 3 and len(refunds) == 1, hist)
+
+    # a renewal that completes late, and a second one the registrar does
+    # not apply (queued, then refused: the year it carried is gone) but
+    # whose poll sees the expiry year the late one moved
+    w.must("domain", "register", NAME2, "--account", "alice")
+    w.rule(action="RENEW", domain=NAME2, fault="async", count=1,
+           complete_after=5 * 3600)
+    p = w.rg("domain", "renew", NAME2)
+    t.check("%s: an asynchronous renewal is pending (exit 3)" % NAME2,
+            p.rc == 3, p.out + p.err)
+    a = w.must("async", "show", NAME2, "--json").json()["id"]
+    for _ in range(5):  # past its deadline; the registry applies it at 5 h
+        w.advance(3600)
+        w.rg("async", "sweep", "--json")
+    w.advance(600)
+    show = w.must("async", "show", str(a), "--json").json()
+    t.check("%s: timed out and watched, the registrar applied it since" %
+            NAME2, show.get("state") == "timed_out" and
+            show.get("watch") == "watching", show)
+    w.rule(action="RENEW", domain=NAME2, fault="queue", count=1,
+           complete_after=1800)
+    p = w.rg("domain", "renew", NAME2)
+    t.check("%s: a second renewal, queued at the registrar (exit 3)" % NAME2,
+            p.rc == 3, p.out + p.err)
+    for _ in range(8):
+        w.advance(3600)
+        w.rg("async", "sweep", "--json")
+    st = w.ctl("GET", "/state")
+    done = [o for o in st["orders"].values()
+            if o["domain"] == NAME2 and o["reg_type"] == "renewal" and
+            o["status"] == "completed"]
+    ops = [o for o in w.api_all("/api/v1/operations?domain=" + NAME2)
+           if o["kind"] == "renew"]
+    late = [o for o in ops if o.get("watch") == "late"]
+    ok = [o for o in ops if o["state"] == "succeeded"]
+    t.check("%s: the registrar applied one renewal; regman counts one "
+            "(succeeded %d + late %d)" % (NAME2, len(ok), len(late)),
+            len(done) == 1 and len(ok) + len(late) == 1,
+            [(o["id"], o["state"], o.get("watch")) for o in ops])
 
     fig = soaklib.compare(t, soaklib.Truth(w))
     rc = w.stop_serve()

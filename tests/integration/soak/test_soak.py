@@ -422,7 +422,7 @@ def main():
         print("# soak: seed %d, operations %d (register %d, renew %d, "
               "transfer %d), faults injected %d, kills %d, late "
               "completions %s, exposure %s, still watched %s (at risk %s), "
-              "unflagged completions %d "
+              "open at the registrar %d, unflagged completions %d "
               "(%s), registrar domains %d, sync corrections %d expiry / %d "
               "missing, simulated %.1f h, wall %.0f s"
               % (seed, orders, s.n["register"], s.n["renew"],
@@ -430,7 +430,7 @@ def main():
                  "n/a" if fig["late"] is None else fig["late"],
                  money(fig["exposure"]),
                  "n/a" if fig["watching"] is None else fig["watching"],
-                 money(fig["at_risk"]), fig["unflagged"],
+                 money(fig["at_risk"]), fig["open"], fig["unflagged"],
                  money(fig["unflagged_cost"]), fig["sim_domains"],
                  fig["sync_expiry"], fig["sync_missing"],
                  (w.offset - start_off) / 3600.0, time.time() - t0))
