@@ -636,6 +636,71 @@ static void control_api_routes(void **state)
     finish(&s);
 }
 
+/* domain_expiry - the expiry GET /state holds for name, -1 if absent. */
+static int64_t domain_expiry(const struct simproc *s, const char *name)
+{
+    json_t *j;
+    assert_int_equal(control(s, "GET", "/state", NULL, &j), 200);
+    json_t *d = json_object_get(json_object_get(j, "domains"), name);
+    int64_t exp = d ? json_integer_value(json_object_get(d, "expiry")) : -1;
+    json_decref(j);
+    return exp;
+}
+
+static void post_domains_takes_epoch_or_date_expiry(void **state)
+{
+    struct simproc s = {0};
+    start(&s, NULL);
+    static const struct {
+        const char *name;
+        const char *expiry; /* JSON text */
+        int64_t want;
+    } ok[] = {
+        {"epoch.com", "1927857906", 1927857906},
+        {"zero.com", "0", 0},
+        {"last.com", "253402300799", 253402300799LL},
+        {"stamp.com", "\"2031-02-03 04:05:06\"", 1927857906},
+        {"day.com", "\"2031-02-03\"", 1927843200},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char *body = xasprintf("{\"name\":\"%s\",\"owner\":\"alice\","
+                               "\"expiry\":%s}",
+                               ok[i].name, ok[i].expiry);
+        assert_int_equal(control(&s, "POST", "/domains", body, NULL), 200);
+        free(body);
+        assert_int_equal(domain_expiry(&s, ok[i].name), ok[i].want);
+    }
+    /* what the XCP side reports follows */
+    struct xcp_msg m;
+    assert_int_equal(
+        call(&s, "BELONGS_TO_RSP", "DOMAIN", "{\"domain\":\"epoch.com\"}", &m),
+        200);
+    assert_string_equal(xcp_path_str(m.data, "attributes.domain_expdate"),
+                        "2031-02-03 04:05:06");
+    xcp_msg_free(&m);
+
+    static const char *const bad[] = {
+        "-1",   "253402300800",   "1.5e9",
+        "true", "null",           "{}",
+        "[1]",  "\"1927857906\"", "\"tomorrow\"",
+        "\"\"", "\"2031-13-01\"", "\"2031-02-03T04:05:06\"",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *body = xasprintf(
+            "{\"name\":\"bad.com\",\"owner\":\"alice\",\"expiry\":%s}", bad[i]);
+        json_t *j = NULL;
+        assert_int_equal(control(&s, "POST", "/domains", body, &j), 400);
+        const char *e = json_string_value(json_object_get(j, "error"));
+        if (!e || !strstr(e, "expiry"))
+            fail_msg("%s: error %s", body, e ? e : "(none)");
+        json_decref(j);
+        free(body);
+        /* a refused request changes nothing */
+        assert_int_equal(domain_expiry(&s, "bad.com"), -1);
+    }
+    finish(&s);
+}
+
 static void transfer_completes_after_eight_days(void **state)
 {
     struct simproc s = {0};
@@ -757,6 +822,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(slowloris_is_dropped),
         cmocka_unit_test(faults_on_the_wire),
         cmocka_unit_test(control_api_routes),
+        cmocka_unit_test(post_domains_takes_epoch_or_date_expiry),
         cmocka_unit_test(transfer_completes_after_eight_days),
         cmocka_unit_test(state_survives_restart),
     };
