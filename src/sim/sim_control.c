@@ -139,8 +139,7 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
     json_t *ns = json_object_get(b, "nameservers");
     if (json_is_array(ns))
         json_object_set(d, "nameservers", ns);
-    json_object_set_new(json_object_get(sim->state, "domains"), name, d);
-    sim->dirty = true;
+    sim_put(sim, "domains", name, d);
     return 0;
 }
 
