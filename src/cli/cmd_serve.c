@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/serve_conf.h"
 #include "core/conn.h"
 #include "core/ops.h"
 #include "core/reglog.h"
@@ -30,173 +31,9 @@
 #include "web/api_core.h"
 #include "web/http.h"
 
-#ifndef REGMAN_DATADIR
-#define REGMAN_DATADIR "/usr/local/share"
-#endif
-
 static const char usage[] =
     "regman serve [-c FILE] [--listen ADDR:PORT] [--web-root DIR] "
     "[--ready-file FILE]";
-
-/* ---- configuration --------------------------------------------------------
- */
-
-struct http_conf {
-    char *listen_addr;
-    unsigned port;
-    char *web_root;
-    char *tls_cert, *tls_key;
-    int64_t threads;
-    bool cookie_secure;
-    bool have_log_level;
-    struct api_limits limits;
-};
-
-static void http_conf_release(struct http_conf *h)
-{
-    free(h->listen_addr);
-    free(h->web_root);
-    free(h->tls_cert);
-    free(h->tls_key);
-    memset(h, 0, sizeof *h);
-}
-
-/* parse_listen - "127.0.0.1:8080", "[::1]:8080" or "0.0.0.0:0". */
-static int parse_listen(const char *s, char **addr, unsigned *port,
-                        struct rm_err *err)
-{
-    const char *colon;
-    char *end;
-    if (!s || !*s || strlen(s) > 80)
-        return rm_err_set(err, RM_EINVAL, "listen: expected ADDR:PORT");
-    if (s[0] == '[') {
-        const char *rb = strchr(s, ']');
-        if (!rb || rb[1] != ':')
-            return rm_err_set(err, RM_EINVAL,
-                              "listen \"%s\": expected [ADDR]:PORT", s);
-        *addr = xstrndup(s + 1, (size_t)(rb - s - 1));
-        colon = rb + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon || colon == s)
-            return rm_err_set(err, RM_EINVAL,
-                              "listen \"%s\": expected ADDR:PORT", s);
-        *addr = xstrndup(s, (size_t)(colon - s));
-    }
-    errno = 0;
-    long p = strtol(colon + 1, &end, 10);
-    if (errno || *end || end == colon + 1 || p < 0 || p > 65535) {
-        free(*addr);
-        *addr = NULL;
-        return rm_err_set(err, RM_EINVAL, "listen \"%s\": bad port", s);
-    }
-    *port = (unsigned)p;
-    return 0;
-}
-
-/* conf_path_rel - p relative to the config file's directory. */
-static char *conf_path_rel(const char *conf, const char *p)
-{
-    const char *slash = strrchr(conf, '/');
-    if (p[0] == '/' || !slash)
-        return xstrdup(p);
-    return xasprintf("%.*s/%s", (int)(slash - conf), conf, p);
-}
-
-static bool is_dir_with_index(const char *dir)
-{
-    char *p = xasprintf("%s/index.html", dir);
-    bool ok = access(p, R_OK) == 0;
-    free(p);
-    return ok;
-}
-
-/* default_web_root - the installed UI, else the source tree's. */
-static char *default_web_root(void)
-{
-    char *p = xasprintf("%s/regman/web", REGMAN_DATADIR);
-    if (is_dir_with_index(p))
-        return p;
-    free(p);
-#ifdef REGMAN_SOURCE_WEB
-    if (is_dir_with_index(REGMAN_SOURCE_WEB))
-        return xstrdup(REGMAN_SOURCE_WEB);
-#endif
-    return NULL;
-}
-
-static int load_http_conf(const char *path, const struct serve_opts *o,
-                          struct http_conf *h, struct rm_err *err)
-{
-    static const char *const keys[] = {
-        "listen",         "web_root",         "threads",
-        "tls_cert",       "tls_key",          "cookie_secure",
-        "lookup_per_min", "signups_per_hour", NULL};
-    int64_t lookups, signups;
-    struct config cfg;
-    int rc;
-    memset(h, 0, sizeof *h);
-    if ((rc = config_load(path, &cfg, err)) < 0)
-        return rc;
-    h->have_log_level = config_get(&cfg, "regman", "log_level") != NULL;
-    const char *listen =
-        o->listen ? o->listen
-                  : config_get_str(&cfg, "http", "listen", "127.0.0.1:8080");
-    if (o->listen)
-        (void)config_get(&cfg, "http", "listen");
-    if ((rc = parse_listen(listen, &h->listen_addr, &h->port, err)) < 0)
-        goto out;
-    const char *wr = config_get(&cfg, "http", "web_root");
-    if (o->web_root)
-        h->web_root = xstrdup(o->web_root);
-    else if (wr)
-        h->web_root = conf_path_rel(path, wr);
-    else
-        h->web_root = default_web_root();
-    const char *c = config_get(&cfg, "http", "tls_cert");
-    const char *k = config_get(&cfg, "http", "tls_key");
-    if (!c != !k) {
-        rc = rm_err_set(err, RM_EINVAL,
-                        "%s: [http] tls_cert and tls_key go together", path);
-        goto out;
-    }
-    if (c) {
-        h->tls_cert = conf_path_rel(path, c);
-        h->tls_key = conf_path_rel(path, k);
-    }
-    if ((rc = config_get_int(&cfg, "http", "threads", 4, 1, 256, &h->threads,
-                             err)) < 0 ||
-        (rc = config_get_bool(&cfg, "http", "cookie_secure", false,
-                              &h->cookie_secure, err)) < 0 ||
-        (rc = config_get_int(&cfg, "http", "lookup_per_min",
-                             API_LOOKUP_PER_MIN_DEFAULT, 0, 1000000, &lookups,
-                             err)) < 0 ||
-        (rc = config_get_int(&cfg, "http", "signups_per_hour",
-                             API_SIGNUPS_PER_HOUR_DEFAULT, 0, 1000000, &signups,
-                             err)) < 0)
-        goto out;
-    h->limits.lookup_per_min = (unsigned)lookups;
-    h->limits.signups_per_hour = (unsigned)signups;
-    for (size_t i = 0; i < cfg.n; i++) {
-        bool known = false;
-        if (strcmp(cfg.entries[i].section, "http") != 0)
-            continue;
-        for (size_t j = 0; keys[j]; j++)
-            known = known || strcmp(cfg.entries[i].key, keys[j]) == 0;
-        if (!known) {
-            rc = rm_err_set(err, RM_EINVAL,
-                            "%s:%d: unknown key \"%s\" in [http]", path,
-                            cfg.entries[i].line, cfg.entries[i].key);
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    config_free(&cfg);
-    if (rc < 0)
-        http_conf_release(h);
-    return rc;
-}
 
 /* ---- workers and the runner ------------------------------------------------
  */
@@ -267,7 +104,7 @@ int serve_run(const struct serve_opts *o)
 {
     struct rm_err err;
     const char *path;
-    struct http_conf hc;
+    struct serve_conf hc;
     struct jobs_ctx jobs = {0};
     struct app *app = NULL;
     struct runner *runner = NULL;
@@ -279,7 +116,7 @@ int serve_run(const struct serve_opts *o)
 
     rm_err_clear(&err);
     if ((rc = app_find_conf(o->conf, &path, &err)) < 0 ||
-        (rc = load_http_conf(path, o, &hc, &err)) < 0) {
+        (rc = serve_conf_load(path, o->listen, o->web_root, &hc, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
         return EXIT_USAGE;
     }
@@ -323,7 +160,7 @@ int serve_run(const struct serve_opts *o)
     struct web_config wc = {
         .listen_addr = hc.listen_addr,
         .port = hc.port,
-        .threads = (unsigned)hc.threads,
+        .threads = hc.threads,
         .web_root = hc.web_root,
         .tls_cert_file = hc.tls_cert,
         .tls_key_file = hc.tls_key,
@@ -362,7 +199,7 @@ int serve_run(const struct serve_opts *o)
         goto out;
     }
     rm_log(LOG_INFO, "serve: listening url=%s threads=%u web_root=%s", url,
-           (unsigned)hc.threads, hc.web_root ? hc.web_root : "-");
+           hc.threads, hc.web_root ? hc.web_root : "-");
     if (o->on_ready)
         o->on_ready(url, o->arg);
 
@@ -382,7 +219,7 @@ out:
         pthread_join(runner_thread, NULL);
     runner_free(runner);
     app_close(app);
-    http_conf_release(&hc);
+    serve_conf_release(&hc);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (status == EXIT_OK)
         rm_log(LOG_INFO, "serve: stopped");
