@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -80,6 +81,57 @@ static void *runner_main(void *arg)
     if (runner_run(r, &err) < 0)
         rm_log(LOG_ERROR, "serve: job runner stopped: %s", err.msg);
     return NULL;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * drain - the graceful part of a stop: no new connections, then wait
+ * until no request is under way, at most drain_s seconds (a duration, so
+ * the monotonic clock, not clock_now). A request counts as over only
+ * when two looks DRAIN_POLL_MS apart both find none, so one that MHD is
+ * reading from a connection at that moment is not cut off. Another
+ * SIGTERM or SIGINT ends the wait at once.
+ */
+#define DRAIN_POLL_MS 50
+static void drain(struct web_server *srv, unsigned drain_s,
+                  const sigset_t *sigs)
+{
+    int64_t t0 = mono_ms(), end = t0 + (int64_t)drain_s * 1000;
+    unsigned busy, quiet = 0;
+
+    web_server_quiesce(srv);
+    rm_log(LOG_INFO, "serve: draining requests=%u drain_seconds=%u",
+           web_server_busy(srv), drain_s);
+    for (;;) {
+        busy = web_server_busy(srv);
+        quiet = busy ? 0 : quiet + 1;
+        if (quiet >= 2) {
+            rm_log(LOG_INFO, "serve: drained ms=%" PRId64, mono_ms() - t0);
+            return;
+        }
+        if (mono_ms() >= end) {
+            rm_log(LOG_WARN,
+                   "serve: drain_seconds=%u passed with %u requests under "
+                   "way; they are cut off",
+                   drain_s, busy);
+            return;
+        }
+        struct timespec ts = {0, DRAIN_POLL_MS * 1000000L};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            rm_log(LOG_WARN,
+                   "serve: second %s: stopping now, %u requests under way "
+                   "are cut off",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", busy);
+            return;
+        }
+    }
 }
 
 static int write_ready(const char *path, const char *addr, unsigned port,
@@ -211,11 +263,15 @@ int serve_run(const struct serve_opts *o)
         ;
     rm_log(LOG_INFO, "serve: stopping signal=%s",
            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* The runner stops at its next safe point (after the job in hand; a
+     * sweep between pages) while HTTP drains. */
+    stopping = 1;
+    drain(srv, hc.drain_s, &sigs);
     status = EXIT_OK;
 out:
     stopping = 1;
-    /* HTTP first: no new requests, the ones in hand finish, workers
-     * close their stores */
+    /* HTTP first: what the drain left is cut off, workers close their
+     * stores; then the runner */
     web_server_free(srv);
     api_core_release();
     if (runner_started)

@@ -134,6 +134,8 @@ struct web_server {
     bool reaper_running, reaper_stop;
     pthread_cond_t reaper_cv;
     int quiesced_fd; /* the listening socket after web_server_quiesce */
+    int *handed;     /* sockets given to MHD, not started yet */
+    size_t nhanded;
     atomic_bool draining;
 
     /* MHD's messages, repeats counted (mhd_log) */
@@ -668,6 +670,16 @@ static void set_phase(struct web_server *srv, struct conn_track *t,
     pthread_mutex_unlock(&srv->conn_mu);
 }
 
+/* handed_del - fd has reached MHD's thread, or was refused. conn_mu. */
+static void handed_del(struct web_server *srv, int fd)
+{
+    for (size_t i = 0; i < srv->nhanded; i++)
+        if (srv->handed[i] == fd) {
+            srv->handed[i] = srv->handed[--srv->nhanded];
+            return;
+        }
+}
+
 static void on_connection(void *cls, struct MHD_Connection *conn,
                           void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
@@ -684,6 +696,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         t->phase = PHASE_HEADER;
         t->since_ms = mono_ms();
         pthread_mutex_lock(&srv->conn_mu);
+        handed_del(srv, t->fd);
         t->next = srv->conns;
         if (srv->conns)
             srv->conns->prev = t;
@@ -783,6 +796,35 @@ static void *reaper_main(void *arg)
     return NULL;
 }
 
+/* take_backlog - accept the connections the kernel completed but MHD did
+ * not take yet (every thread may be busy in a handler) and hand them to
+ * MHD: their clients sent a request before the stop and get an answer.
+ * MHD starts such a connection on one of its threads later; until then
+ * it is counted in handed[] so that web_server_busy sees it. */
+static void take_backlog(struct web_server *srv, int lfd)
+{
+    for (unsigned n = 0; n < srv->cfg.max_conns; n++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN: the backlog is empty */
+        pthread_mutex_lock(&srv->conn_mu);
+        srv->handed =
+            xrealloc(srv->handed, (srv->nhanded + 1) * sizeof(*srv->handed));
+        srv->handed[srv->nhanded++] = fd;
+        pthread_mutex_unlock(&srv->conn_mu);
+        /* MHD closes the socket itself when it refuses it */
+        if (MHD_add_connection(srv->mhd, fd, (struct sockaddr *)&ss, len) !=
+            MHD_YES) {
+            pthread_mutex_lock(&srv->conn_mu);
+            handed_del(srv, fd);
+            pthread_mutex_unlock(&srv->conn_mu);
+        }
+    }
+}
+
 void web_server_quiesce(struct web_server *srv)
 {
     if (!srv->mhd || srv->quiesced_fd >= 0)
@@ -791,18 +833,18 @@ void web_server_quiesce(struct web_server *srv)
     MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
     if (fd == MHD_INVALID_SOCKET)
         return;
+    take_backlog(srv, fd);
     /* MHD's threads may still hold the socket until MHD_stop_daemon, so it
      * is closed only then; shutting it down now makes the kernel refuse
-     * new connections (and those waiting in the backlog) at once instead
-     * of leaving them unanswered. */
+     * new connections at once instead of leaving them unanswered. */
     shutdown(fd, SHUT_RDWR);
     srv->quiesced_fd = fd;
 }
 
 unsigned web_server_busy(struct web_server *srv)
 {
-    unsigned n = 0;
     pthread_mutex_lock(&srv->conn_mu);
+    unsigned n = (unsigned)srv->nhanded;
     for (struct conn_track *t = srv->conns; t; t = t->next) {
         int unread = 0;
         if (t->cut)
@@ -1306,6 +1348,7 @@ void web_server_free(struct web_server *srv)
     pthread_mutex_destroy(&srv->pool_mu);
     pthread_cond_destroy(&srv->pool_cv);
     pthread_mutex_destroy(&srv->conn_mu);
+    free(srv->handed);
     pthread_mutex_destroy(&srv->log_mu);
     pthread_cond_destroy(&srv->reaper_cv);
     free(srv->listen_addr);
