@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +82,59 @@ static void *runner_main(void *arg)
     if (runner_run(r, &err) < 0)
         rm_log(LOG_ERROR, "serve: job runner stopped: %s", err.msg);
     return NULL;
+}
+
+/*
+ * serve_lock - one regman serve per SQLite database (design section 2):
+ * an exclusive flock(2) on "DATABASE.serve.lock", taken before recovery
+ * and held for the life of the process through *fd (the kernel drops it
+ * when the process ends, however it ends). Only serve takes it, so the
+ * CLI keeps working beside a running daemon. The file holds the holder's
+ * pid, for the message. *fd is -1 when there is nothing to lock.
+ */
+static int serve_lock(const char *database, int *fd, struct rm_err *err)
+{
+    const char *db = database;
+    *fd = -1;
+    if (strncmp(db, "postgres", 8) == 0)
+        return 0; /* any number of daemons may share PostgreSQL */
+    if (strncmp(db, "sqlite:", 7) == 0)
+        db += 7;
+    if (strcmp(db, ":memory:") == 0)
+        return 0;
+    char *path = xasprintf("%s.serve.lock", db);
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f < 0) {
+        rm_err_set(err, RM_EIO, "%s: %s", path, strerror(errno));
+        free(path);
+        return RM_EIO;
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(f, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(f);
+        if (e == EWOULDBLOCK)
+            rm_err_set(err, RM_EINVAL,
+                       "database %s is in use by another regman serve "
+                       "(%s%s%slock %s); stop it first",
+                       database, *pid ? "pid " : "", pid, *pid ? ", " : "",
+                       path);
+        else
+            rm_err_set(err, RM_EIO, "%s: %s", path, strerror(e));
+        free(path);
+        return e == EWOULDBLOCK ? RM_EINVAL : RM_EIO;
+    }
+    char line[32];
+    int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (ftruncate(f, 0) != 0 || pwrite(f, line, (size_t)len, 0) != len)
+        rm_log(LOG_WARN, "serve: %s: cannot record the pid: %s", path,
+               strerror(errno));
+    free(path);
+    *fd = f;
+    return 0;
 }
 
 static int64_t mono_ms(void)
@@ -164,7 +218,7 @@ int serve_run(const struct serve_opts *o)
     pthread_t runner_thread;
     bool runner_started = false;
     sigset_t sigs;
-    int rc, n = 0, status = EXIT_SYSTEM;
+    int rc, n = 0, status = EXIT_SYSTEM, lock_fd = -1;
 
     rm_err_clear(&err);
     if ((rc = app_find_conf(o->conf, &path, &err)) < 0 ||
@@ -186,6 +240,11 @@ int serve_run(const struct serve_opts *o)
         fprintf(stderr, "regman: %s\n", err.msg);
         status =
             rc == RM_EINVAL || rc == RM_ENOTFOUND ? EXIT_USAGE : EXIT_SYSTEM;
+        goto out;
+    }
+    if ((rc = serve_lock(app->set.database, &lock_fd, &err)) < 0) {
+        fprintf(stderr, "regman: serve: %s\n", err.msg);
+        status = rc == RM_EINVAL ? EXIT_REFUSED : EXIT_SYSTEM;
         goto out;
     }
     if (!hc.have_log_level)
@@ -278,6 +337,8 @@ out:
         pthread_join(runner_thread, NULL);
     runner_free(runner);
     app_close(app);
+    if (lock_fd >= 0)
+        close(lock_fd); /* the lock goes last: nothing of ours is open */
     serve_conf_release(&hc);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (status == EXIT_OK)
