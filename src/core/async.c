@@ -3,6 +3,7 @@
  *
  * One sweep, seen from the calling thread (the only store writer):
  *
+ *   recover: new/sending with a dead lease (ops_recover, rule 2)
  *   page := due pending operations with id > last, by id (at most page)
  *   for each connection in the page: a pool of min(concurrency, n)
  *       workers, each with its own registrar (made with pace_calls set:
@@ -525,6 +526,26 @@ out:
     return rc;
 }
 
+/* recover_dead - rule 2 inside the daemon, not only at start-up: an
+ * operation left in `new` or `sending` whose lease is dead (its process
+ * is gone, or it could not write its outcome - a full disk - and the lease
+ * expired) is recovered as at start (ops_recover: new → failed + refund;
+ * sending → pending, never resent, then one read-only check), so I3 heals
+ * within one sweep once writes work again. */
+static void recover_dead(struct app *app, struct async_sweep_stats *st)
+{
+    struct rm_err err;
+    int n = 0;
+
+    if (ops_recover(app, &n, &err) < 0) {
+        st->errors++;
+        rm_log(LOG_ERROR, "async: recovery: %s", err.msg);
+    }
+    if (n)
+        rm_log(LOG_WARN, "async: recovered %d interrupted operation(s)", n);
+    st->recovered = n;
+}
+
 static int sweep(struct app *app, const struct mail_config *mc,
                  const struct async_sweep_opts *o, struct async_sweep_stats *st,
                  struct rm_err *err)
@@ -536,6 +557,7 @@ static int sweep(struct app *app, const struct mail_config *mc,
 
     memset(st, 0, sizeof *st);
     st->started = now;
+    recover_dead(app, st);
     for (;;) {
         struct item *v = NULL;
         size_t n = 0;
