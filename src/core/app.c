@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/reglog.h"
 #include "util/clock.h"
 #include "util/lease.h"
 #include "util/log.h"
@@ -220,8 +221,15 @@ fail:
 
 void app_close(struct app *app)
 {
+    struct rm_err err;
+    int n;
+
     if (!app)
         return;
+    /* a last chance for registrar log rows kept in memory (reglog.h) */
+    if (app->st && reglog_kept() && reglog_flush(app, &n, &err) < 0)
+        rm_log(LOG_WARN, "registrar log: %zu row(s) still kept: %s",
+               reglog_kept(), err.msg);
     store_close(app->st);
     secret_key_wipe(&app->key);
     app_settings_release(&app->set);
