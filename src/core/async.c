@@ -97,6 +97,7 @@ static void item_log(struct item *it, const struct reglog_entry *e)
     l->duration_ms = e->duration_ms;
 }
 
+/* logrec_entry - a copied exchange as an entry; strings borrowed. */
 static void logrec_entry(const struct logrec *l, struct reglog_entry *e)
 {
     e->action = l->action;

@@ -13,7 +13,8 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define REGLOG_MAX_TEXT (1024 * 1024) /* bytes of one stored request */
+#define REGLOG_MAX_TEXT ((size_t)1024 * 1024) /* bytes of one stored request   \
+                                               */
 
 static void bind_capped(struct store_stmt *s, int i, const char *v)
 {
@@ -28,6 +29,7 @@ static void bind_capped(struct store_stmt *s, int i, const char *v)
     store_bind_text(s, i, "(not stored: longer than 1 MiB)");
 }
 
+/* write_at - one row stamped at (reglog_write, and kept rows later). */
 static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
                     const struct reglog_entry *e, struct rm_err *err)
 {
@@ -93,6 +95,8 @@ static struct kept *keep_head, *keep_tail;
 static size_t keep_n, keep_bytes;
 static pthread_once_t keep_once = PTHREAD_ONCE_INIT;
 
+/* dup_capped - a copy of v (NULL: ""), the note when over 1 MiB; adds
+ * its size to *bytes. */
 static char *dup_capped(const char *v, size_t *bytes)
 {
     static const char note[] = "(not stored: longer than 1 MiB)";
@@ -106,6 +110,7 @@ static char *dup_capped(const char *v, size_t *bytes)
     return xstrdup(v ? v : "");
 }
 
+/* kept_free - one kept row and its texts. */
 static void kept_free(struct kept *k)
 {
     free(k->action);
@@ -118,6 +123,7 @@ static void kept_free(struct kept *k)
     free(k);
 }
 
+/* kept_entry - the row as an entry; strings borrowed from k. */
 static void kept_entry(const struct kept *k, struct reglog_entry *e)
 {
     e->action = k->action;
@@ -182,11 +188,13 @@ static void spill_one(const struct kept *k, const char *why)
     buf_release(&b);
 }
 
+/* spill_at_exit - the exit handler: the last resort for what is kept. */
 static void spill_at_exit(void)
 {
     reglog_spill();
 }
 
+/* register_exit - once, when the first row is kept. */
 static void register_exit(void)
 {
     atexit(spill_at_exit);

@@ -45,7 +45,7 @@ int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
  * for good (a constraint, e.g. its connection was deleted) goes there too.
  */
 #define REGLOG_KEEP_MAX 10000
-#define REGLOG_KEEP_BYTES (16 * 1024 * 1024)
+#define REGLOG_KEEP_BYTES ((size_t)16 * 1024 * 1024)
 #define REGLOG_KEPT 1
 
 /* reglog_record - write the kept rows (when app's store is not inside a
