@@ -13,8 +13,8 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#define REGLOG_MAX_TEXT ((size_t)1024 * 1024) /* bytes of one stored request   \
-                                               */
+/* bytes of one stored request */
+#define REGLOG_MAX_TEXT ((size_t)1024 * 1024)
 
 static void bind_capped(struct store_stmt *s, int i, const char *v)
 {
