@@ -273,6 +273,8 @@ static int do_sweep(struct app *app, const struct cli_common *com)
         json_object_set_new(j, "digest_mail_id",
                             st.digest_mail_id ? json_integer(st.digest_mail_id)
                                               : json_null());
+        json_object_set_new(j, "watched", json_integer(st.watched));
+        json_object_set_new(j, "late", json_integer(st.late));
         json_object_set_new(j, "ms", json_integer(st.ms));
         cli_json_print(j);
     } else {
@@ -281,6 +283,9 @@ static int do_sweep(struct app *app, const struct cli_common *com)
                "%d without answer, %d errors\n",
                st.polled, st.calls, st.ms, st.succeeded, st.failed,
                st.timed_out, st.waiting, st.no_answer, st.errors);
+        if (st.watched)
+            printf("watched: %d checked, %d completed late\n", st.watched,
+                   st.late);
         if (st.digest_mail_id)
             printf("digest: mail %" PRId64 " lists %d operation(s)\n",
                    st.digest_mail_id, st.digested);

@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/serve_conf.h"
 #include "core/conn.h"
 #include "core/ops.h"
 #include "core/reglog.h"
@@ -30,173 +33,9 @@
 #include "web/api_core.h"
 #include "web/http.h"
 
-#ifndef REGMAN_DATADIR
-#define REGMAN_DATADIR "/usr/local/share"
-#endif
-
 static const char usage[] =
     "regman serve [-c FILE] [--listen ADDR:PORT] [--web-root DIR] "
     "[--ready-file FILE]";
-
-/* ---- configuration --------------------------------------------------------
- */
-
-struct http_conf {
-    char *listen_addr;
-    unsigned port;
-    char *web_root;
-    char *tls_cert, *tls_key;
-    int64_t threads;
-    bool cookie_secure;
-    bool have_log_level;
-    struct api_limits limits;
-};
-
-static void http_conf_release(struct http_conf *h)
-{
-    free(h->listen_addr);
-    free(h->web_root);
-    free(h->tls_cert);
-    free(h->tls_key);
-    memset(h, 0, sizeof *h);
-}
-
-/* parse_listen - "127.0.0.1:8080", "[::1]:8080" or "0.0.0.0:0". */
-static int parse_listen(const char *s, char **addr, unsigned *port,
-                        struct rm_err *err)
-{
-    const char *colon;
-    char *end;
-    if (!s || !*s || strlen(s) > 80)
-        return rm_err_set(err, RM_EINVAL, "listen: expected ADDR:PORT");
-    if (s[0] == '[') {
-        const char *rb = strchr(s, ']');
-        if (!rb || rb[1] != ':')
-            return rm_err_set(err, RM_EINVAL,
-                              "listen \"%s\": expected [ADDR]:PORT", s);
-        *addr = xstrndup(s + 1, (size_t)(rb - s - 1));
-        colon = rb + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (!colon || colon == s)
-            return rm_err_set(err, RM_EINVAL,
-                              "listen \"%s\": expected ADDR:PORT", s);
-        *addr = xstrndup(s, (size_t)(colon - s));
-    }
-    errno = 0;
-    long p = strtol(colon + 1, &end, 10);
-    if (errno || *end || end == colon + 1 || p < 0 || p > 65535) {
-        free(*addr);
-        *addr = NULL;
-        return rm_err_set(err, RM_EINVAL, "listen \"%s\": bad port", s);
-    }
-    *port = (unsigned)p;
-    return 0;
-}
-
-/* conf_path_rel - p relative to the config file's directory. */
-static char *conf_path_rel(const char *conf, const char *p)
-{
-    const char *slash = strrchr(conf, '/');
-    if (p[0] == '/' || !slash)
-        return xstrdup(p);
-    return xasprintf("%.*s/%s", (int)(slash - conf), conf, p);
-}
-
-static bool is_dir_with_index(const char *dir)
-{
-    char *p = xasprintf("%s/index.html", dir);
-    bool ok = access(p, R_OK) == 0;
-    free(p);
-    return ok;
-}
-
-/* default_web_root - the installed UI, else the source tree's. */
-static char *default_web_root(void)
-{
-    char *p = xasprintf("%s/regman/web", REGMAN_DATADIR);
-    if (is_dir_with_index(p))
-        return p;
-    free(p);
-#ifdef REGMAN_SOURCE_WEB
-    if (is_dir_with_index(REGMAN_SOURCE_WEB))
-        return xstrdup(REGMAN_SOURCE_WEB);
-#endif
-    return NULL;
-}
-
-static int load_http_conf(const char *path, const struct serve_opts *o,
-                          struct http_conf *h, struct rm_err *err)
-{
-    static const char *const keys[] = {
-        "listen",         "web_root",         "threads",
-        "tls_cert",       "tls_key",          "cookie_secure",
-        "lookup_per_min", "signups_per_hour", NULL};
-    int64_t lookups, signups;
-    struct config cfg;
-    int rc;
-    memset(h, 0, sizeof *h);
-    if ((rc = config_load(path, &cfg, err)) < 0)
-        return rc;
-    h->have_log_level = config_get(&cfg, "regman", "log_level") != NULL;
-    const char *listen =
-        o->listen ? o->listen
-                  : config_get_str(&cfg, "http", "listen", "127.0.0.1:8080");
-    if (o->listen)
-        (void)config_get(&cfg, "http", "listen");
-    if ((rc = parse_listen(listen, &h->listen_addr, &h->port, err)) < 0)
-        goto out;
-    const char *wr = config_get(&cfg, "http", "web_root");
-    if (o->web_root)
-        h->web_root = xstrdup(o->web_root);
-    else if (wr)
-        h->web_root = conf_path_rel(path, wr);
-    else
-        h->web_root = default_web_root();
-    const char *c = config_get(&cfg, "http", "tls_cert");
-    const char *k = config_get(&cfg, "http", "tls_key");
-    if (!c != !k) {
-        rc = rm_err_set(err, RM_EINVAL,
-                        "%s: [http] tls_cert and tls_key go together", path);
-        goto out;
-    }
-    if (c) {
-        h->tls_cert = conf_path_rel(path, c);
-        h->tls_key = conf_path_rel(path, k);
-    }
-    if ((rc = config_get_int(&cfg, "http", "threads", 4, 1, 256, &h->threads,
-                             err)) < 0 ||
-        (rc = config_get_bool(&cfg, "http", "cookie_secure", false,
-                              &h->cookie_secure, err)) < 0 ||
-        (rc = config_get_int(&cfg, "http", "lookup_per_min",
-                             API_LOOKUP_PER_MIN_DEFAULT, 0, 1000000, &lookups,
-                             err)) < 0 ||
-        (rc = config_get_int(&cfg, "http", "signups_per_hour",
-                             API_SIGNUPS_PER_HOUR_DEFAULT, 0, 1000000, &signups,
-                             err)) < 0)
-        goto out;
-    h->limits.lookup_per_min = (unsigned)lookups;
-    h->limits.signups_per_hour = (unsigned)signups;
-    for (size_t i = 0; i < cfg.n; i++) {
-        bool known = false;
-        if (strcmp(cfg.entries[i].section, "http") != 0)
-            continue;
-        for (size_t j = 0; keys[j]; j++)
-            known = known || strcmp(cfg.entries[i].key, keys[j]) == 0;
-        if (!known) {
-            rc = rm_err_set(err, RM_EINVAL,
-                            "%s:%d: unknown key \"%s\" in [http]", path,
-                            cfg.entries[i].line, cfg.entries[i].key);
-            goto out;
-        }
-    }
-    rc = 0;
-out:
-    config_free(&cfg);
-    if (rc < 0)
-        http_conf_release(h);
-    return rc;
-}
 
 /* ---- workers and the runner ------------------------------------------------
  */
@@ -245,6 +84,110 @@ static void *runner_main(void *arg)
     return NULL;
 }
 
+/*
+ * serve_lock - one regman serve per SQLite database (design section 2):
+ * an exclusive flock(2) on "DATABASE.serve.lock", taken before recovery
+ * and held for the life of the process through *fd (the kernel drops it
+ * when the process ends, however it ends). Only serve takes it, so the
+ * CLI keeps working beside a running daemon. The file holds the holder's
+ * pid, for the message. *fd is -1 when there is nothing to lock.
+ */
+static int serve_lock(const char *database, int *fd, struct rm_err *err)
+{
+    const char *db = database;
+    *fd = -1;
+    if (strncmp(db, "postgres", 8) == 0)
+        return 0; /* any number of daemons may share PostgreSQL */
+    if (strncmp(db, "sqlite:", 7) == 0)
+        db += 7;
+    if (strcmp(db, ":memory:") == 0)
+        return 0;
+    char *path = xasprintf("%s.serve.lock", db);
+    int f = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (f < 0) {
+        rm_err_set(err, RM_EIO, "%s: %s", path, strerror(errno));
+        free(path);
+        return RM_EIO;
+    }
+    if (flock(f, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        char pid[32] = "";
+        ssize_t n = pread(f, pid, sizeof(pid) - 1, 0);
+        pid[n > 0 ? n : 0] = '\0';
+        pid[strcspn(pid, "\n")] = '\0';
+        close(f);
+        if (e == EWOULDBLOCK)
+            rm_err_set(err, RM_EINVAL,
+                       "database %s is in use by another regman serve "
+                       "(%s%s%slock %s); stop it first",
+                       database, *pid ? "pid " : "", pid, *pid ? ", " : "",
+                       path);
+        else
+            rm_err_set(err, RM_EIO, "%s: %s", path, strerror(e));
+        free(path);
+        return e == EWOULDBLOCK ? RM_EINVAL : RM_EIO;
+    }
+    char line[32];
+    int len = snprintf(line, sizeof line, "%ld\n", (long)getpid());
+    if (ftruncate(f, 0) != 0 || pwrite(f, line, (size_t)len, 0) != len)
+        rm_log(LOG_WARN, "serve: %s: cannot record the pid: %s", path,
+               strerror(errno));
+    free(path);
+    *fd = f;
+    return 0;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * drain - the graceful part of a stop: no new connections, then wait
+ * until no request is under way, at most drain_s seconds (a duration, so
+ * the monotonic clock, not clock_now). A request counts as over only
+ * when two looks DRAIN_POLL_MS apart both find none, so one that MHD is
+ * reading from a connection at that moment is not cut off. Another
+ * SIGTERM or SIGINT ends the wait at once.
+ */
+#define DRAIN_POLL_MS 50
+static void drain(struct web_server *srv, unsigned drain_s,
+                  const sigset_t *sigs)
+{
+    int64_t t0 = mono_ms(), end = t0 + (int64_t)drain_s * 1000;
+    unsigned busy, quiet = 0;
+
+    web_server_quiesce(srv);
+    rm_log(LOG_INFO, "serve: draining requests=%u drain_seconds=%u",
+           web_server_busy(srv), drain_s);
+    for (;;) {
+        busy = web_server_busy(srv);
+        quiet = busy ? 0 : quiet + 1;
+        if (quiet >= 2) {
+            rm_log(LOG_INFO, "serve: drained ms=%" PRId64, mono_ms() - t0);
+            return;
+        }
+        if (mono_ms() >= end) {
+            rm_log(LOG_WARN,
+                   "serve: drain_seconds=%u passed with %u requests under "
+                   "way; they are cut off",
+                   drain_s, busy);
+            return;
+        }
+        struct timespec ts = {0, DRAIN_POLL_MS * 1000000L};
+        int sig = sigtimedwait(sigs, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT) {
+            rm_log(LOG_WARN,
+                   "serve: second %s: stopping now, %u requests under way "
+                   "are cut off",
+                   sig == SIGINT ? "SIGINT" : "SIGTERM", busy);
+            return;
+        }
+    }
+}
+
 static int write_ready(const char *path, const char *addr, unsigned port,
                        struct rm_err *err)
 {
@@ -267,7 +210,7 @@ int serve_run(const struct serve_opts *o)
 {
     struct rm_err err;
     const char *path;
-    struct http_conf hc;
+    struct serve_conf hc;
     struct jobs_ctx jobs = {0};
     struct app *app = NULL;
     struct runner *runner = NULL;
@@ -275,11 +218,11 @@ int serve_run(const struct serve_opts *o)
     pthread_t runner_thread;
     bool runner_started = false;
     sigset_t sigs;
-    int rc, n = 0, status = EXIT_SYSTEM;
+    int rc, n = 0, status = EXIT_SYSTEM, lock_fd = -1;
 
     rm_err_clear(&err);
     if ((rc = app_find_conf(o->conf, &path, &err)) < 0 ||
-        (rc = load_http_conf(path, o, &hc, &err)) < 0) {
+        (rc = serve_conf_load(path, o->listen, o->web_root, &hc, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
         return EXIT_USAGE;
     }
@@ -297,6 +240,11 @@ int serve_run(const struct serve_opts *o)
         fprintf(stderr, "regman: %s\n", err.msg);
         status =
             rc == RM_EINVAL || rc == RM_ENOTFOUND ? EXIT_USAGE : EXIT_SYSTEM;
+        goto out;
+    }
+    if ((rc = serve_lock(app->set.database, &lock_fd, &err)) < 0) {
+        fprintf(stderr, "regman: serve: %s\n", err.msg);
+        status = rc == RM_EINVAL ? EXIT_REFUSED : EXIT_SYSTEM;
         goto out;
     }
     if (!hc.have_log_level)
@@ -323,11 +271,14 @@ int serve_run(const struct serve_opts *o)
     struct web_config wc = {
         .listen_addr = hc.listen_addr,
         .port = hc.port,
-        .threads = (unsigned)hc.threads,
+        .threads = hc.threads,
         .web_root = hc.web_root,
         .tls_cert_file = hc.tls_cert,
         .tls_key_file = hc.tls_key,
         .cookie_secure = hc.cookie_secure,
+        .max_conns_per_ip = hc.max_conns_per_ip,
+        .header_timeout_s = hc.header_timeout_s,
+        .body_timeout_s = hc.body_timeout_s,
         .metrics_access = WEB_ADMIN,
         .worker_open = worker_open,
         .worker_close = worker_close,
@@ -362,7 +313,7 @@ int serve_run(const struct serve_opts *o)
         goto out;
     }
     rm_log(LOG_INFO, "serve: listening url=%s threads=%u web_root=%s", url,
-           (unsigned)hc.threads, hc.web_root ? hc.web_root : "-");
+           hc.threads, hc.web_root ? hc.web_root : "-");
     if (o->on_ready)
         o->on_ready(url, o->arg);
 
@@ -371,18 +322,24 @@ int serve_run(const struct serve_opts *o)
         ;
     rm_log(LOG_INFO, "serve: stopping signal=%s",
            sig == SIGINT ? "SIGINT" : "SIGTERM");
+    /* The runner stops at its next safe point (after the job in hand; a
+     * sweep between pages) while HTTP drains. */
+    stopping = 1;
+    drain(srv, hc.drain_s, &sigs);
     status = EXIT_OK;
 out:
     stopping = 1;
-    /* HTTP first: no new requests, the ones in hand finish, workers
-     * close their stores */
+    /* HTTP first: what the drain left is cut off, workers close their
+     * stores; then the runner */
     web_server_free(srv);
     api_core_release();
     if (runner_started)
         pthread_join(runner_thread, NULL);
     runner_free(runner);
     app_close(app);
-    http_conf_release(&hc);
+    if (lock_fd >= 0)
+        close(lock_fd); /* the lock goes last: nothing of ours is open */
+    serve_conf_release(&hc);
     pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
     if (status == EXIT_OK)
         rm_log(LOG_INFO, "serve: stopped");

@@ -7,9 +7,12 @@
  * every CLI command does at start), starts the job runner on its own
  * thread and store handle, starts the HTTP server (one struct app per
  * server thread), writes the ready file, calls on_ready, then waits for
- * SIGTERM or SIGINT and stops in order: HTTP first (no new requests; the
- * requests in hand finish), then the runner (the job in hand finishes),
- * then the store. Returns the exit status (cli.h).
+ * SIGTERM or SIGINT and stops in order: the runner is told to stop at
+ * its next safe point (the job in hand finishes) while HTTP stops
+ * accepting connections and waits for the requests under way to be
+ * answered, at most [http] drain_seconds (a second signal ends the wait);
+ * then HTTP closes, the runner is joined, the store closed. Returns the
+ * exit status (cli.h): 0 after a signal.
  */
 #ifndef RM_CLI_CMD_SERVE_H
 #define RM_CLI_CMD_SERVE_H

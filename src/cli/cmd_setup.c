@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "cli/cmd_core.h"
+#include "cli/serve_conf.h"
 #include "core/audit.h"
 #include "core/conn.h"
 #include "core/reglog.h"
@@ -51,6 +52,7 @@ int cmd_check_config(int argc, char **argv)
     size_t npos;
     struct rm_err err;
     struct app_settings set;
+    struct serve_conf sc;
     struct secret_key key;
     int rc;
 
@@ -64,12 +66,23 @@ int cmd_check_config(int argc, char **argv)
         fprintf(stderr, "regman: %s\n", err.msg);
         return EXIT_USAGE;
     }
-    if ((rc = secret_key_load(set.master_key_file, &key, &err)) < 0) {
+    /* [http] through the very function regman serve reads it with */
+    if ((rc = serve_conf_load(path, NULL, NULL, &sc, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
         app_settings_release(&set);
         return EXIT_USAGE;
     }
+    if ((rc = secret_key_load(set.master_key_file, &key, &err)) < 0) {
+        fprintf(stderr, "regman: %s\n", err.msg);
+        serve_conf_release(&sc);
+        app_settings_release(&set);
+        return EXIT_USAGE;
+    }
     secret_key_wipe(&key);
+    char listen[128];
+    snprintf(listen, sizeof listen,
+             strchr(sc.listen_addr, ':') ? "[%s]:%u" : "%s:%u", sc.listen_addr,
+             sc.port);
     if (com.json) {
         json_t *j = json_object();
         json_object_set_new(j, "config", json_string(set.conf_path));
@@ -77,12 +90,15 @@ int cmd_check_config(int argc, char **argv)
         json_object_set_new(j, "master_key_file",
                             json_string(set.master_key_file));
         json_object_set_new(j, "currency", json_string(set.currency));
+        json_object_set_new(j, "listen", json_string(listen));
         json_object_set_new(j, "ok", json_true());
         cli_json_print(j);
     } else {
-        printf("%s: ok (database %s, master key %s, currency %s)\n",
-               set.conf_path, set.database, set.master_key_file, set.currency);
+        printf("%s: ok (database %s, master key %s, currency %s, listen %s)\n",
+               set.conf_path, set.database, set.master_key_file, set.currency,
+               listen);
     }
+    serve_conf_release(&sc);
     app_settings_release(&set);
     return EXIT_OK;
 }

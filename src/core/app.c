@@ -5,14 +5,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/reglog.h"
 #include "util/clock.h"
+#include "util/lease.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -220,8 +221,15 @@ fail:
 
 void app_close(struct app *app)
 {
+    struct rm_err err;
+    int n;
+
     if (!app)
         return;
+    /* a last chance for registrar log rows kept in memory (reglog.h) */
+    if (app->st && reglog_kept() && reglog_flush(app, &n, &err) < 0)
+        rm_log(LOG_WARN, "registrar log: %zu row(s) still kept: %s",
+               reglog_kept(), err.msg);
     store_close(app->st);
     secret_key_wipe(&app->key);
     app_settings_release(&app->set);
@@ -231,25 +239,12 @@ void app_close(struct app *app)
 bool app_lease_live(const struct app *app, const char *owner,
                     int64_t expires_at, int64_t now)
 {
-    const char *colon;
-    size_t hl;
-    long pid;
-    char *end;
-
+    (void)app;
     if (!owner || !*owner || expires_at <= now)
         return false;
     /* A lease of a process on this host that is gone is dead at once:
      * a crashed CLI run must not block its operation until expiry. */
-    colon = strrchr(owner, ':');
-    hl = strcspn(app->lease_owner, ":");
-    if (colon && (size_t)(colon - owner) == hl &&
-        strncmp(owner, app->lease_owner, hl) == 0) {
-        errno = 0;
-        pid = strtol(colon + 1, &end, 10);
-        if (!*end && pid > 0 && kill((pid_t)pid, 0) < 0 && errno == ESRCH)
-            return false;
-    }
-    return true;
+    return !lease_owner_gone(owner);
 }
 
 void app_crash_point(const char *name)

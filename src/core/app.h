@@ -107,7 +107,8 @@ void app_close(struct app *app);
 
 /* app_lease_live - is an operation lease held by a live owner? A lease is
  * live until it expires, unless its owner is a process on this host that
- * no longer exists (a crashed regman). */
+ * no longer exists (a crashed regman; util/lease.h, the rule job leases
+ * follow too). */
 bool app_lease_live(const struct app *app, const char *owner,
                     int64_t expires_at, int64_t now);
 

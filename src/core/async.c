@@ -3,6 +3,8 @@
  *
  * One sweep, seen from the calling thread (the only store writer):
  *
+ *   recover: kept registrar log rows; new/sending with a dead lease
+ *       (ops_recover, rule 2)
  *   page := due pending operations with id > last, by id (at most page)
  *   for each connection in the page: a pool of min(concurrency, n)
  *       workers, each with its own registrar (made with pace_calls set:
@@ -94,6 +96,20 @@ static void item_log(struct item *it, const struct reglog_entry *e)
     l->error = dup_or_empty(e->error);
     l->http_status = e->http_status;
     l->duration_ms = e->duration_ms;
+}
+
+/* logrec_entry - a copied exchange as an entry; strings borrowed. */
+static void logrec_entry(const struct logrec *l, struct reglog_entry *e)
+{
+    e->action = l->action;
+    e->object = l->object;
+    e->domain = l->domain;
+    e->request = l->request;
+    e->response = l->response;
+    e->http_status = l->http_status;
+    e->outcome = l->outcome;
+    e->duration_ms = l->duration_ms;
+    e->error = l->error;
 }
 
 static void item_logs_free(struct item *it)
@@ -369,30 +385,34 @@ static void store_batch(struct app *app, struct item *batch,
 {
     struct ops_result res;
     struct rm_err err;
-    int rc, n_wait = 0;
+    int rc, n_wait = 0, n;
 
     /* 1: the registrar log, in a transaction of its own (reglog.h: never
-     * rolled back with an operation's state) */
-    if (store_begin(app->st, STORE_TX_WRITE, &err) == 0) {
-        rc = 0;
+     * rolled back with an operation's state), after the rows kept from an
+     * earlier failure; the batch's rows are kept when it fails */
+    rc = reglog_flush(app, &n, &err);
+    if (rc == 0 && (rc = store_begin(app->st, STORE_TX_WRITE, &err)) == 0) {
         for (struct item *it = batch; it && rc == 0; it = it->next)
             for (size_t i = 0; i < it->nlogs && rc == 0; i++) {
-                struct logrec *l = &it->logs[i];
-                struct reglog_entry e = {
-                    l->action,  l->object,      l->domain,
-                    l->request, l->response,    l->http_status,
-                    l->outcome, l->duration_ms, l->error,
-                };
+                struct reglog_entry e;
+                logrec_entry(&it->logs[i], &e);
                 rc = reglog_write(app, it->t.connection_id, it->t.id, &e, &err);
             }
         if (rc == 0)
             rc = store_commit(app->st, &err);
         store_rollback(app->st);
-    } else {
-        rc = -1;
     }
-    if (rc < 0)
-        rm_log(LOG_WARN, "async: registrar log not stored: %s", err.msg);
+    if (rc < 0) {
+        int64_t at = clock_now();
+        rm_log(LOG_WARN, "async: registrar log rows kept in memory: %s",
+               err.msg);
+        for (struct item *it = batch; it; it = it->next)
+            for (size_t i = 0; i < it->nlogs; i++) {
+                struct reglog_entry e;
+                logrec_entry(&it->logs[i], &e);
+                reglog_keep(at, it->t.connection_id, it->t.id, &e);
+            }
+    }
     for (struct item *it = batch; it; it = it->next) {
         item_logs_free(it);
         st->polled++;
@@ -526,6 +546,32 @@ out:
     return rc;
 }
 
+/* recover_dead - what a write fault or a dead process left behind,
+ * healed within one sweep once writes work again, without a restart:
+ * registrar log rows kept in memory are written (reglog.h), and rule 2
+ * runs inside the daemon, not only at start-up - an operation left in
+ * `new` or `sending` whose lease is dead (its process is gone, or it could
+ * not write its outcome and the lease expired) is recovered as at start
+ * (ops_recover: new → failed + refund; sending → pending, never resent,
+ * then one read-only check). */
+static void recover_dead(struct app *app, struct async_sweep_stats *st)
+{
+    struct rm_err err;
+    int n = 0;
+
+    if (reglog_flush(app, &n, &err) < 0)
+        rm_log(LOG_WARN, "async: %zu registrar log row(s) still kept: %s",
+               reglog_kept(), err.msg);
+    n = 0;
+    if (ops_recover(app, &n, &err) < 0) {
+        st->errors++;
+        rm_log(LOG_ERROR, "async: recovery: %s", err.msg);
+    }
+    if (n)
+        rm_log(LOG_WARN, "async: recovered %d interrupted operation(s)", n);
+    st->recovered = n;
+}
+
 static int sweep(struct app *app, const struct mail_config *mc,
                  const struct async_sweep_opts *o, struct async_sweep_stats *st,
                  struct rm_err *err)
@@ -537,6 +583,7 @@ static int sweep(struct app *app, const struct mail_config *mc,
 
     memset(st, 0, sizeof *st);
     st->started = now;
+    recover_dead(app, st);
     for (;;) {
         struct item *v = NULL;
         size_t n = 0;

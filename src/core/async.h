@@ -16,6 +16,12 @@
  * transaction of its own (ops_poll_apply: state, refund, domain, customer
  * mail together - rule 4).
  *
+ * Before the first page a sweep recovers every operation left in `new`
+ * or `sending` with a dead lease (ops_recover, design section 4 rule 2:
+ * new → failed + refund, sending → pending, never resent), so the daemon
+ * heals I3 within one sweep, without a restart - e.g. once a full disk
+ * that kept an order from writing its outcome has room again.
+ *
  * After the last page the sweep queues ONE admin digest (rule 8,
  * templates/admin_digest.txt to [mail] admin) listing every operation that
  * went through `pending`, has ended and is not digested yet - completed,
@@ -62,6 +68,7 @@ struct async_sweep_opts {
 struct async_sweep_stats {
     int64_t started; /* clock_now() at the start */
     int64_t ms;      /* wall time */
+    int recovered;   /* new/sending with a dead lease (ops_recover) */
     int polled, calls;
     int succeeded, failed, timed_out; /* settled by this sweep */
     int waiting, no_answer;           /* still pending */

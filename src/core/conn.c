@@ -667,14 +667,17 @@ int conn_key(struct app *app, int64_t id, char **key, struct rm_err *err)
     return rc;
 }
 
-/* session_sink - store one exchange; arm the after_send crash point. */
+/* session_sink - store one exchange (kept in memory when the write
+ * fails, reglog.h); arm the after_send crash point. */
 static void session_sink(const struct reglog_entry *e, void *arg)
 {
     struct conn_session *s = arg;
     struct rm_err err;
 
-    if (reglog_write(s->app, s->conn_id, s->op_id, e, &err) < 0)
-        rm_log(LOG_WARN, "op %" PRId64 ": registrar log not stored: %s",
+    if (reglog_record(s->app, s->conn_id, s->op_id, e, &err) != 0)
+        rm_log(LOG_WARN,
+               "op %" PRId64 ": registrar log row kept in memory, not "
+               "stored: %s",
                s->op_id, err.msg);
     if (s->crash_after_send)
         app_crash_point("after_send");

@@ -252,10 +252,11 @@ struct ops_transfer_status {
 int ops_transfer_status(struct app *app, const char *name, const char *account,
                         struct ops_transfer_status *out, struct rm_err *err);
 
-/* ops_recover - start-up recovery (rule 2): every operation in `new`
- * whose lease is dead never reached the registrar → failed + refund;
- * every one in `sending` whose lease is dead → pending (never resent),
- * then one read-only check each. *n gets how many were recovered. */
+/* ops_recover - recovery (rule 2), at start-up and at the start of every
+ * Async Manager sweep (async.h): every operation in `new` whose lease is
+ * dead never reached the registrar → failed + refund; every one in
+ * `sending` whose lease is dead → pending (never resent), then one
+ * read-only check each. *n gets how many were recovered. */
 int ops_recover(struct app *app, int *n, struct rm_err *err);
 
 /* ops_move_allowed - is from → to a legal move of the diagram? */

@@ -4,11 +4,17 @@
 #include "core/reglog.h"
 
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "util/buf.h"
 #include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
 
-#define REGLOG_MAX_TEXT (1024 * 1024) /* bytes of one stored request */
+/* bytes of one stored request */
+#define REGLOG_MAX_TEXT ((size_t)1024 * 1024)
 
 static void bind_capped(struct store_stmt *s, int i, const char *v)
 {
@@ -23,8 +29,9 @@ static void bind_capped(struct store_stmt *s, int i, const char *v)
     store_bind_text(s, i, "(not stored: longer than 1 MiB)");
 }
 
-int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
-                 const struct reglog_entry *e, struct rm_err *err)
+/* write_at - one row stamped at (reglog_write, and kept rows later). */
+static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
+                    const struct reglog_entry *e, struct rm_err *err)
 {
     static const char sql[] =
         "INSERT INTO registrar_log (at, connection_id, operation_id, action, "
@@ -35,7 +42,7 @@ int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
 
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
-    store_bind_int64(s, 1, clock_now());
+    store_bind_int64(s, 1, at);
     if (conn_id)
         store_bind_int64(s, 2, conn_id);
     else
@@ -64,6 +71,302 @@ int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
+}
+
+int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
+                 const struct reglog_entry *e, struct rm_err *err)
+{
+    return write_at(app, clock_now(), conn_id, op_id, e, err);
+}
+
+/* --- rows kept in memory ------------------------------------------------ */
+
+struct kept {
+    int64_t at, conn_id, op_id, duration_ms;
+    long http_status;
+    char *action, *object, *domain, *request, *response, *outcome, *error;
+    size_t bytes;
+    struct kept *next;
+};
+
+/* The queue, oldest first; every field under keep_mu. */
+static pthread_mutex_t keep_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct kept *keep_head, *keep_tail;
+static size_t keep_n, keep_bytes;
+static pthread_once_t keep_once = PTHREAD_ONCE_INIT;
+
+/* dup_capped - a copy of v (NULL: ""), the note when over 1 MiB; adds
+ * its size to *bytes. */
+static char *dup_capped(const char *v, size_t *bytes)
+{
+    static const char note[] = "(not stored: longer than 1 MiB)";
+    size_t n = v ? strlen(v) : 0;
+
+    if (n > REGLOG_MAX_TEXT) {
+        v = note;
+        n = sizeof note - 1;
+    }
+    *bytes += n + 1;
+    return xstrdup(v ? v : "");
+}
+
+/* kept_free - one kept row and its texts. */
+static void kept_free(struct kept *k)
+{
+    free(k->action);
+    free(k->object);
+    free(k->domain);
+    free(k->request);
+    free(k->response);
+    free(k->outcome);
+    free(k->error);
+    free(k);
+}
+
+/* kept_entry - the row as an entry; strings borrowed from k. */
+static void kept_entry(const struct kept *k, struct reglog_entry *e)
+{
+    e->action = k->action;
+    e->object = k->object;
+    e->domain = k->domain;
+    e->request = k->request;
+    e->response = k->response;
+    e->http_status = k->http_status;
+    e->outcome = k->outcome;
+    e->duration_ms = k->duration_ms;
+    e->error = k->error;
+}
+
+/* esc - s on one line: backslash, CR, LF, TAB and other controls escaped. */
+static void esc(struct buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '\\')
+            buf_adds(b, "\\\\");
+        else if (c == '\n')
+            buf_adds(b, "\\n");
+        else if (c == '\r')
+            buf_adds(b, "\\r");
+        else if (c == '\t')
+            buf_adds(b, "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            buf_addf(b, "\\x%02x", c);
+        else
+            buf_addc(b, (char)c);
+    }
+}
+
+/* spill_one - the last resort: the row as one log line. */
+static void spill_one(const struct kept *k, const char *why)
+{
+    struct buf b;
+    char when[32];
+
+    buf_init(&b);
+    if (k->op_id)
+        buf_addf(&b, "op %" PRId64 ": ", k->op_id);
+    buf_addf(&b,
+             "registrar log row not stored (%s): at=%s connection=%" PRId64
+             " action=",
+             why, clock_format(k->at, when, sizeof when), k->conn_id);
+    esc(&b, k->action);
+    buf_adds(&b, " object=");
+    esc(&b, k->object);
+    buf_adds(&b, " domain=");
+    esc(&b, k->domain);
+    buf_adds(&b, " outcome=");
+    esc(&b, k->outcome);
+    buf_addf(&b, " http=%ld ms=%" PRId64 " error=", k->http_status,
+             k->duration_ms);
+    esc(&b, k->error);
+    buf_adds(&b, " request=");
+    esc(&b, k->request);
+    buf_adds(&b, " response=");
+    esc(&b, k->response);
+    rm_log(LOG_WARN, "%s", b.data);
+    buf_release(&b);
+}
+
+/* spill_at_exit - the exit handler: the last resort for what is kept. */
+static void spill_at_exit(void)
+{
+    reglog_spill();
+}
+
+/* register_exit - once, when the first row is kept. */
+static void register_exit(void)
+{
+    atexit(spill_at_exit);
+}
+
+/* trim_locked - spill the oldest rows beyond the bounds. */
+static void trim_locked(void)
+{
+    while (keep_head &&
+           (keep_n > REGLOG_KEEP_MAX || keep_bytes > REGLOG_KEEP_BYTES)) {
+        struct kept *k = keep_head;
+        keep_head = k->next;
+        if (!keep_head)
+            keep_tail = NULL;
+        keep_n--;
+        keep_bytes -= k->bytes;
+        spill_one(k, "over the memory bound");
+        kept_free(k);
+    }
+}
+
+void reglog_keep(int64_t at, int64_t conn_id, int64_t op_id,
+                 const struct reglog_entry *e)
+{
+    struct kept *k = xcalloc(1, sizeof *k);
+
+    k->at = at;
+    k->conn_id = conn_id;
+    k->op_id = op_id;
+    k->http_status = e->http_status;
+    k->duration_ms = e->duration_ms;
+    k->bytes = sizeof *k;
+    k->action = dup_capped(e->action, &k->bytes);
+    k->object = dup_capped(e->object, &k->bytes);
+    k->domain = dup_capped(e->domain, &k->bytes);
+    k->request = dup_capped(e->request, &k->bytes);
+    k->response = dup_capped(e->response, &k->bytes);
+    k->outcome = dup_capped(e->outcome, &k->bytes);
+    k->error = dup_capped(e->error, &k->bytes);
+    pthread_once(&keep_once, register_exit);
+    pthread_mutex_lock(&keep_mu);
+    if (keep_tail)
+        keep_tail->next = k;
+    else
+        keep_head = k;
+    keep_tail = k;
+    keep_n++;
+    keep_bytes += k->bytes;
+    trim_locked();
+    pthread_mutex_unlock(&keep_mu);
+}
+
+size_t reglog_kept(void)
+{
+    size_t n;
+
+    pthread_mutex_lock(&keep_mu);
+    n = keep_n;
+    pthread_mutex_unlock(&keep_mu);
+    return n;
+}
+
+size_t reglog_spill(void)
+{
+    struct kept *k;
+    size_t n = 0;
+
+    pthread_mutex_lock(&keep_mu);
+    while ((k = keep_head)) {
+        keep_head = k->next;
+        spill_one(k, "still unwritten at exit");
+        kept_free(k);
+        n++;
+    }
+    keep_tail = NULL;
+    keep_n = keep_bytes = 0;
+    pthread_mutex_unlock(&keep_mu);
+    return n;
+}
+
+/* refused_for_good - the row itself is refused (a constraint): writing it
+ * again cannot help. */
+static bool refused_for_good(const struct app *app)
+{
+    enum store_errkind k = store_errkind(app->st);
+
+    return k == STORE_ERR_UNIQUE || k == STORE_ERR_FOREIGN_KEY ||
+           k == STORE_ERR_CHECK;
+}
+
+int reglog_flush(struct app *app, int *n, struct rm_err *err)
+{
+    struct kept *list, *last = NULL, *k;
+    size_t cnt, bytes;
+    int rc;
+
+    *n = 0;
+    if (!app->st || store_in_tx(app->st))
+        return 0;
+    /* Take the whole queue: other threads keep appending to an empty one
+     * meanwhile, and a failure puts this list back in front of theirs. */
+    pthread_mutex_lock(&keep_mu);
+    list = keep_head;
+    cnt = keep_n;
+    bytes = keep_bytes;
+    keep_head = keep_tail = NULL;
+    keep_n = keep_bytes = 0;
+    pthread_mutex_unlock(&keep_mu);
+    if (!list)
+        return 0;
+    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) == 0) {
+        struct kept **pp = &list;
+        while ((k = *pp)) {
+            struct reglog_entry e;
+            kept_entry(k, &e);
+            if ((rc = write_at(app, k->at, k->conn_id, k->op_id, &e, err)) <
+                0) {
+                if (!refused_for_good(app))
+                    break;
+                /* only this statement failed; the others stand */
+                spill_one(k, err->msg);
+                *pp = k->next;
+                cnt--;
+                bytes -= k->bytes;
+                kept_free(k);
+                rc = 0;
+                continue;
+            }
+            pp = &k->next;
+        }
+        if (rc == 0)
+            rc = store_commit(app->st, err);
+        store_rollback(app->st);
+    }
+    if (rc < 0) {
+        if (list) {
+            for (last = list; last->next; last = last->next)
+                ;
+            pthread_mutex_lock(&keep_mu);
+            last->next = keep_head;
+            keep_head = list;
+            if (!keep_tail)
+                keep_tail = last;
+            keep_n += cnt;
+            keep_bytes += bytes;
+            trim_locked();
+            pthread_mutex_unlock(&keep_mu);
+        }
+        return rc;
+    }
+    while ((k = list)) {
+        list = k->next;
+        kept_free(k);
+    }
+    *n = (int)cnt;
+    return 0;
+}
+
+int reglog_record(struct app *app, int64_t conn_id, int64_t op_id,
+                  const struct reglog_entry *e, struct rm_err *err)
+{
+    int64_t at = clock_now();
+    int n;
+
+    /* Kept rows first, so the table keeps the order of the exchanges;
+     * when they cannot be written, neither can this one. */
+    if (reglog_flush(app, &n, err) < 0 ||
+        write_at(app, at, conn_id, op_id, e, err) < 0) {
+        reglog_keep(at, conn_id, op_id, e);
+        return REGLOG_KEPT;
+    }
+    return 0;
 }
 
 int reglog_query(struct app *app, const char *domain, int64_t op_id,

@@ -26,9 +26,51 @@ struct reglog_entry {
 };
 
 /* reglog_write - one row, in its own statement (never inside a
- * transaction that a crash could roll back with the operation's state). */
+ * transaction that a crash could roll back with the operation's state).
+ * A failure loses the row: callers use reglog_record, which keeps it. */
 int reglog_write(struct app *app, int64_t conn_id, int64_t op_id,
                  const struct reglog_entry *e, struct rm_err *err);
+
+/*
+ * Rows that could not be written. The exchange happened whether or not its
+ * row can be stored (a full disk, an I/O error, a database busy past the
+ * timeout), so a row whose write fails is kept in memory - process-wide,
+ * with its time - and written at the next opportunity: the next
+ * reglog_record of any thread, the start of every Async Manager sweep,
+ * app_close. At most REGLOG_KEEP_MAX rows and REGLOG_KEEP_BYTES bytes are
+ * kept; beyond that the oldest, and every row still kept at process exit,
+ * go to the log instead - the last resort: LOG_WARN, one line each ("op
+ * N: registrar log row not stored: ..." with control characters escaped;
+ * the texts were redacted by the driver). A kept row the database refuses
+ * for good (a constraint, e.g. its connection was deleted) goes there too.
+ */
+#define REGLOG_KEEP_MAX 10000
+#define REGLOG_KEEP_BYTES ((size_t)16 * 1024 * 1024)
+#define REGLOG_KEPT 1
+
+/* reglog_record - write the kept rows (when app's store is not inside a
+ * transaction), then e as reglog_write does. 0: stored; REGLOG_KEPT: kept
+ * in memory (or logged), err says why. */
+int reglog_record(struct app *app, int64_t conn_id, int64_t op_id,
+                  const struct reglog_entry *e, struct rm_err *err);
+
+/* reglog_keep - keep a copy of e, stamped at, for a later write (when the
+ * caller's own write of it failed). Texts over 1 MiB are kept as the note
+ * that replaces them in the table. */
+void reglog_keep(int64_t at, int64_t conn_id, int64_t op_id,
+                 const struct reglog_entry *e);
+
+/* reglog_flush - write every kept row in one transaction of app's store
+ * (not inside one of the caller's: then nothing happens). *n: rows
+ * written. On failure they all stay kept and the error is returned. */
+int reglog_flush(struct app *app, int *n, struct rm_err *err);
+
+/* reglog_kept - the number of rows kept. */
+size_t reglog_kept(void);
+
+/* reglog_spill - write every kept row to the log and forget it; the
+ * number of rows. Runs at exit by itself once a row was kept. */
+size_t reglog_spill(void);
 
 struct reglog_row {
     int64_t id, at, conn_id, op_id, http_status, duration_ms;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "util/clock.h"
+#include "util/lease.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -276,9 +277,74 @@ static void leased_release(struct leased *l)
     free(l->payload);
 }
 
+/* Leases of gone owners looked at per lease_one (the live ones: at most
+ * one per runner). */
+#define DEAD_SCAN_MAX 64
+
+/* release_dead - R5, inside lease_one's write transaction: drop the
+ * unexpired leases of due jobs whose owner is a process on this host that
+ * no longer exists. Each release repeats the owner it saw ("AND
+ * lease_owner = ?"), so a lease retaken meanwhile is left alone. */
+static int release_dead(struct runner *r, int64_t now, struct rm_err *err)
+{
+    struct {
+        int64_t id;
+        char *owner;
+        char *kind;
+    } dead[DEAD_SCAN_MAX];
+    size_t n = 0;
+    struct store_stmt *s;
+    int rc = store_prepare(r->st,
+                           "SELECT id, lease_owner, kind FROM jobs "
+                           "WHERE state = 'ready' AND run_at <= ? "
+                           "AND lease_owner IS NOT NULL "
+                           "AND lease_expires_at > ? "
+                           "ORDER BY run_at, id LIMIT ?",
+                           &s, err);
+    if (rc < 0)
+        return rc;
+    store_bind_int64(s, 1, now);
+    store_bind_int64(s, 2, now);
+    store_bind_int64(s, 3, DEAD_SCAN_MAX);
+    while ((rc = store_step(s, err)) == STORE_ROW && n < DEAD_SCAN_MAX) {
+        const char *owner = store_col_text(s, 1);
+        if (!owner || !strcmp(owner, r->owner) || !lease_owner_gone(owner))
+            continue;
+        dead[n].id = store_col_int64(s, 0);
+        dead[n].owner = xstrdup(owner);
+        dead[n].kind = xstrdup(store_col_text(s, 2));
+        n++;
+    }
+    store_stmt_release(s);
+    for (size_t i = 0; i < n && rc >= 0; i++) {
+        rc = store_prepare(r->st,
+                           "UPDATE jobs SET lease_owner = NULL, "
+                           "lease_expires_at = NULL, updated_at = ? "
+                           "WHERE id = ? AND lease_owner = ?",
+                           &s, err);
+        if (rc < 0)
+            break;
+        store_bind_int64(s, 1, now);
+        store_bind_int64(s, 2, dead[i].id);
+        store_bind_text(s, 3, dead[i].owner);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc >= 0 && store_changes(r->st) == 1)
+            rm_log(LOG_WARN,
+                   "job %lld %s: lease of %s released: that process is "
+                   "gone",
+                   (long long)dead[i].id, dead[i].kind, dead[i].owner);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(dead[i].owner);
+        free(dead[i].kind);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 /* lease_one - R1: in one write transaction, take the earliest due job that
- * nobody holds (or whose holder's lease expired). 1 with *l filled, 0 when
- * nothing is due. */
+ * nobody holds (or whose holder's lease expired, or whose holder is gone:
+ * R5). 1 with *l filled, 0 when nothing is due. */
 static int lease_one(struct runner *r, struct leased *l, struct rm_err *err)
 {
     int64_t now = runner_now(r);
@@ -286,6 +352,8 @@ static int lease_one(struct runner *r, struct leased *l, struct rm_err *err)
     if (rc < 0)
         return rc;
     struct store_stmt *s;
+    if ((rc = release_dead(r, now, err)) < 0)
+        goto fail;
     /* The outer WHERE repeats the lease test: on PostgreSQL a concurrent
      * lease of the same row makes this UPDATE match nothing instead of
      * stealing it (design section 6, store.h D10). */

@@ -23,8 +23,10 @@
  *   leased --handler 0--> deleted (one-shot) | run_at = next slot (periodic)
  *          --handler <0--> unleased, run_at = now + backoff, last_error
  *                          (one-shot at max_attempts: state 'held')
- *          --owner dies--> lease expires: leasable again (attempts kept,
- *                          so a job that kills its runner ends up held)
+ *          --owner dies--> leasable again (attempts kept, so a job that
+ *                          kills its runner ends up held): at once when
+ *                          the owner was a process on this host (R5),
+ *                          else when the lease expires
  *
  * Invariants:
  * R1  A lease is taken by one conditional UPDATE inside a STORE_TX_WRITE
@@ -38,6 +40,11 @@
  *     can outlive the lease calls runner_extend() between steps.
  * R4  Handlers are idempotent: a crash after the work and before the row
  *     is finished runs the job again (at-least-once).
+ * R5  A lease whose owner is "HOST:PID:N" of this host with no process PID
+ *     (a killed daemon) is dead before it expires, as operation leases are
+ *     (util/lease.h): inside the leasing transaction it is released by an
+ *     UPDATE that repeats the owner it saw, so a race stays R1-safe. Owners
+ *     of other hosts or other names keep their lease until it expires.
  *
  * Ownership and threads: a struct runner owns nothing but its handler
  * table and owner string; the store handle is the caller's and is used by

@@ -261,6 +261,8 @@ int main(int argc, char **argv)
     struct sim sim;
     if (sim_init(&sim, &cfg, &err) < 0)
         return die(err.msg);
+    if (sim.note[0])
+        fprintf(stderr, "opensrs-sim: %s\n", sim.note);
     if (rules && sim_rules_load(&sim.rules, rules, &err) < 0)
         return die(err.msg);
     pthread_mutex_lock(&sim.mu);

@@ -199,7 +199,7 @@ static bool registered_ours(struct sim *sim, const json_t *d, const char *user)
     json_t *w = json_object_get(d, "waiting_order");
     if (!w)
         return true;
-    json_t *o = sim_order(sim, json_integer_value(w));
+    const json_t *o = sim_order_peek(sim, json_integer_value(w));
     return !(o && strcmp(sim_jstr(o, "reg_type", ""), "new") == 0);
 }
 
@@ -398,8 +398,7 @@ static json_t *new_order(struct ctx *c, const char *domain,
     sim_jset_int(o, "cost", cost);
     sim_jset_int(o, "order_date", c->now);
     sim_jset_int(o, "updated", c->now);
-    json_object_set_new(json_object_get(c->sim->state, "orders"), key, o);
-    c->sim->dirty = true;
+    sim_put(c->sim, "orders", key, o);
     return o;
 }
 
@@ -444,7 +443,8 @@ static struct xcp_value *queue_order(struct ctx *c, json_t *order)
     sim_jset_str(q, "status", "queued");
     sim_jset_int(q, "request_date", c->now);
     sim_jset_int(q, "due", c->now + delay);
-    json_object_set_new(json_object_get(c->sim->state, "queue"), key, q);
+    sim_put(c->sim, "queue", key, q);
+    sim_touch_id(c->sim, "orders", order);
     sim_jset_int(order, "queue_id", qid);
     sim_jset_str(order, "status", "waiting");
     sim_schedule(c->sim, c->now + delay);
@@ -862,7 +862,10 @@ static struct xcp_value *act_renew(struct ctx *c)
     if (astr(c, "auto_renew"))
         sim_jset_int(order, "auto_renew", aflag(c, "auto_renew"));
     json_t *req = json_object();
-    json_object_set(req, "contact_set", json_object_get(d, "contact_set"));
+    /* a copy: a later change to the domain must not reach the order */
+    json_t *dcs = json_object_get(d, "contact_set");
+    if (dcs)
+        json_object_set_new(req, "contact_set", json_deep_copy(dcs));
     json_object_set_new(order, "request", req);
 
     const char *handle = astr(c, "handle");
@@ -1533,7 +1536,7 @@ static struct xcp_value *act_set_cookie(struct ctx *c)
     json_object_foreach_safe(cookies, tmp, key, v)
     {
         if (sim_jint(v, "expires", 0) < c->now)
-            json_object_del(cookies, key);
+            sim_del(c->sim, "cookies", key);
     }
     if (json_object_size(cookies) >= 10000)
         return fail(c, 400, "Too many sessions");
@@ -1545,7 +1548,7 @@ static struct xcp_value *act_set_cookie(struct ctx *c)
     sim_jset_str(ck, "domain", name);
     sim_jset_str(ck, "reg_username", u);
     sim_jset_int(ck, "expires", c->now + 7200);
-    json_object_set_new(cookies, cookie, ck);
+    sim_put(c->sim, "cookies", cookie, ck);
     int64_t count = 0;
     json_object_foreach(json_object_get(c->sim->state, "domains"), key, v)
     {
@@ -1572,8 +1575,7 @@ static struct xcp_value *act_delete_cookie(struct ctx *c)
     json_t *cookies = json_object_get(c->sim->state, "cookies");
     if (!ck || !json_object_get(cookies, ck))
         return fail(c, 415, "Authentication Error: invalid cookie");
-    json_object_del(cookies, ck);
-    c->sim->dirty = true;
+    sim_del(c->sim, "cookies", ck);
     return reply(c, true, 200, NULL, "Cookie deleted");
 }
 
@@ -1717,8 +1719,7 @@ static struct xcp_value *act_revoke(struct ctx *c)
     json_t *d = sim_domain(c->sim, name);
     if (!registered_ours(c->sim, d, c->user))
         return fail(c, 480, "Domain not found");
-    json_object_del(json_object_get(c->sim->state, "domains"), name);
-    c->sim->dirty = true;
+    sim_del(c->sim, "domains", name);
     json_t *ev = json_object();
     sim_jset_str(ev, "domain_name", name);
     sim_event(c->sim, "DELETED", "DOMAIN", ev);
@@ -1755,6 +1756,7 @@ static struct xcp_value *act_ack_event(struct ctx *c)
         if (strcmp(sim_jstr(json_array_get(events, i), "event_id", ""), id) ==
             0) {
             json_array_remove(events, i);
+            sim_journal_event_del(&c->sim->journal, i);
             c->sim->dirty = true;
             return reply(c, true, 200, NULL, "Command completed successfully");
         }

@@ -71,6 +71,25 @@ static bool jnum(const json_t *body, const char *key, int64_t *out)
     return false;
 }
 
+/* parse_expiry - the "expiry" of POST /domains: absent (*out untouched),
+ * epoch seconds as a JSON integer, or a date string sim_parse_time reads.
+ * Anything else, or a time outside 1970..9999, is an error. */
+static int parse_expiry(const json_t *v, int64_t *out)
+{
+    if (!v)
+        return 0;
+    if (json_is_integer(v)) {
+        json_int_t t = json_integer_value(v);
+        if (t < 0 || t > 253402300799LL)
+            return -1;
+        *out = (int64_t)t;
+        return 0;
+    }
+    if (json_is_string(v))
+        return sim_parse_time(json_string_value(v), out) < 0 ? -1 : 0;
+    return -1;
+}
+
 static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
 {
     char name[254];
@@ -89,18 +108,18 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
         snprintf(msg, n, "owner must be \"other\" or a configured reseller");
         return -1;
     }
+    int64_t expiry = -1;
+    if (parse_expiry(json_object_get(b, "expiry"), &expiry) < 0) {
+        snprintf(msg, n,
+                 "expiry must be epoch seconds (an integer from 0 to "
+                 "253402300799) or a UTC date \"YYYY-MM-DD HH:MM:SS\" or "
+                 "\"YYYY-MM-DD\"");
+        return -1;
+    }
     int64_t now = sim_now(sim);
     json_t *d = sim_new_domain(owner, now);
-    const char *exp = sim_jstr(b, "expiry", NULL);
-    if (exp) {
-        int64_t t;
-        if (sim_parse_time(exp, &t) < 0) {
-            json_decref(d);
-            snprintf(msg, n, "expiry must be \"YYYY-MM-DD HH:MM:SS\"");
-            return -1;
-        }
-        sim_jset_int(d, "expiry", t);
-    }
+    if (expiry >= 0)
+        sim_jset_int(d, "expiry", expiry);
     static const char *const strs[] = {"reg_username", "reg_password",
                                        "auth_info"};
     for (size_t i = 0; i < 3; i++)
@@ -120,8 +139,7 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
     json_t *ns = json_object_get(b, "nameservers");
     if (json_is_array(ns))
         json_object_set(d, "nameservers", ns);
-    json_object_set_new(json_object_get(sim->state, "domains"), name, d);
-    sim->dirty = true;
+    sim_put(sim, "domains", name, d);
     return 0;
 }
 

@@ -5,9 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,12 +266,52 @@ json_t *sim_order(struct sim *sim, int64_t id)
 {
     char key[24];
     snprintf(key, sizeof(key), "%" PRId64, id);
+    json_t *o = json_object_get(json_object_get(sim->state, "orders"), key);
+    if (o)
+        sim_touch(sim, "orders", key);
+    return o;
+}
+
+const json_t *sim_order_peek(const struct sim *sim, int64_t id)
+{
+    char key[24];
+    snprintf(key, sizeof(key), "%" PRId64, id);
     return json_object_get(json_object_get(sim->state, "orders"), key);
 }
 
 json_t *sim_domain(struct sim *sim, const char *name)
 {
-    return json_object_get(json_object_get(sim->state, "domains"), name);
+    json_t *d = json_object_get(json_object_get(sim->state, "domains"), name);
+    if (d)
+        sim_touch(sim, "domains", name);
+    return d;
+}
+
+void sim_touch(struct sim *sim, const char *coll, const char *key)
+{
+    sim_journal_touch(&sim->journal, coll, key);
+}
+
+void sim_touch_id(struct sim *sim, const char *coll, const json_t *obj)
+{
+    char key[24];
+    snprintf(key, sizeof(key), "%" PRId64, sim_jint(obj, "id", 0));
+    sim_touch(sim, coll, key);
+}
+
+void sim_put(struct sim *sim, const char *coll, const char *key, json_t *v)
+{
+    json_object_set_new(json_object_get(sim->state, coll), key, v);
+    sim_touch(sim, coll, key);
+    sim->dirty = true;
+}
+
+void sim_del(struct sim *sim, const char *coll, const char *key)
+{
+    /* note first: key may point into the member being removed */
+    sim_touch(sim, coll, key);
+    json_object_del(json_object_get(sim->state, coll), key);
+    sim->dirty = true;
 }
 
 static bool transfer_active(const json_t *t)
@@ -300,6 +338,8 @@ json_t *sim_transfer_by_domain(struct sim *sim, const char *name,
         if (!best || sim_jint(t, "id", 0) > sim_jint(best, "id", 0))
             best = t;
     }
+    if (best)
+        sim_touch_id(sim, "transfers", best);
     return best;
 }
 
@@ -320,9 +360,12 @@ void sim_event(struct sim *sim, const char *event, const char *object,
     json_object_set_new(e, "object_data", object_data);
     json_t *events = json_object_get(sim->state, "events");
     /* a client that never acknowledges must not grow us without bound */
-    if (json_array_size(events) >= 10000)
+    if (json_array_size(events) >= 10000) {
         json_array_remove(events, 0);
+        sim_journal_event_del(&sim->journal, 0);
+    }
     json_array_append_new(events, e);
+    sim_journal_event_add(&sim->journal, e);
     sim->dirty = true;
 }
 
@@ -538,17 +581,15 @@ int sim_init(struct sim *sim, struct sim_config *cfg, struct rm_err *err)
     json_object_set_new(sim->counts, "domains", json_object());
     sim->next_due = INT64_MIN; /* first sim_now scans everything */
 
+    sim_journal_init(&sim->journal, sim->cfg.state_path);
     json_t *s = NULL;
-    if (sim->cfg.state_path && access(sim->cfg.state_path, F_OK) == 0) {
-        json_error_t jerr;
-        s = json_load_file(sim->cfg.state_path, JSON_REJECT_DUPLICATES, &jerr);
-        if (!s) {
-            rm_err_set(err, RM_EINVAL, "state %s: line %d: %s",
-                       sim->cfg.state_path, jerr.line, jerr.text);
-            sim_release(sim);
-            return RM_EINVAL;
-        }
-        int rc = validate_state(s, &sim->cfg, err);
+    int rc = sim_journal_load_snapshot(&sim->journal, &s, err);
+    if (rc < 0) {
+        sim_release(sim);
+        return rc;
+    }
+    if (s) {
+        rc = validate_state(s, &sim->cfg, err);
         if (rc < 0) {
             rm_err_prefix(err, "%s: ", sim->cfg.state_path);
             json_decref(s);
@@ -558,6 +599,13 @@ int sim_init(struct sim *sim, struct sim_config *cfg, struct rm_err *err)
     } else {
         s = sim_default_state(&sim->cfg);
         seed_defaults(sim, s);
+    }
+    rc =
+        sim_journal_replay(&sim->journal, s, sim->note, sizeof(sim->note), err);
+    if (rc < 0) {
+        json_decref(s);
+        sim_release(sim);
+        return rc;
     }
     if (sim->cfg.clock_start >= 0)
         sim_jset_int(s, "clock_offset", sim->cfg.clock_start - sim->realtime());
@@ -573,6 +621,7 @@ void sim_release(struct sim *sim)
     json_decref(sim->initial);
     json_decref(sim->counts);
     sim->state = sim->initial = sim->counts = NULL;
+    sim_journal_release(&sim->journal);
     sim_rules_release(&sim->rules);
     sim_config_release(&sim->cfg);
     pthread_mutex_destroy(&sim->mu);
@@ -584,6 +633,9 @@ void sim_reset(struct sim *sim)
     sim->state = json_deep_copy(sim->initial);
     sim->next_due = INT64_MIN;
     sim->dirty = true;
+    /* the journal records changes, not a new world: a snapshot does */
+    sim_journal_forget(&sim->journal);
+    sim->journal.need_snapshot = true;
 }
 
 const char *sim_reseller_key(const struct sim *sim, const char *user)
@@ -602,67 +654,24 @@ int sim_save(struct sim *sim, struct rm_err *err)
 {
     if (!sim->cfg.state_path)
         return 0;
-    const char *path = sim->cfg.state_path;
-    char *tmp = xasprintf("%s.tmp", path);
-    char *text = json_dumps(sim->state, JSON_INDENT(1) | JSON_SORT_KEYS);
-    int rc = 0;
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        rc = rm_err_set(err, RM_EIO, "state: cannot create %s: %s", tmp,
-                        strerror(errno));
-        goto out;
-    }
-    size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, text + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            rc = rm_err_set(err, RM_EIO, "state: write %s: %s", tmp,
-                            strerror(errno));
-            close(fd);
-            unlink(tmp);
-            goto out;
-        }
-        off += (size_t)w;
-    }
-    /* data must be on disk before the rename makes it the state */
-    if (fsync(fd) < 0 || close(fd) < 0) {
-        rc = rm_err_set(err, RM_EIO, "state: fsync %s: %s", tmp,
-                        strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    if (rename(tmp, path) < 0) {
-        rc = rm_err_set(err, RM_EIO, "state: rename to %s: %s", path,
-                        strerror(errno));
-        unlink(tmp);
-        goto out;
-    }
-    /* and the rename itself must survive a crash */
-    char *dcopy = xstrdup(path);
-    int dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dcopy);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-    }
-    sim->dirty = false;
-out:
-    free(text);
-    free(tmp);
+    int rc = sim_journal_snapshot(&sim->journal, sim->state, err);
+    if (rc == 0)
+        sim->dirty = false;
     return rc;
 }
 
 int sim_save_if_dirty(struct sim *sim, struct rm_err *err)
 {
-    if (!sim->dirty)
-        return 0;
-    if (!sim->cfg.state_path) {
-        sim->dirty = false;
+    if (!sim->dirty) {
+        /* nothing changed: the notes are of members only read */
+        sim_journal_forget(&sim->journal);
         return 0;
     }
-    return sim_save(sim, err);
+    /* on failure the notes stay and the next save writes them */
+    int rc = sim_journal_commit(&sim->journal, sim->state, err);
+    if (rc == 0)
+        sim->dirty = false;
+    return rc;
 }
 
 /* --- clock and pending work ---------------------------------------------- */
@@ -700,6 +709,7 @@ int64_t sim_clock_set(struct sim *sim, int64_t now)
 
 static void release_hold(struct sim *sim, json_t *order)
 {
+    sim_touch_id(sim, "orders", order);
     json_t *r = sim_reseller(sim, sim_jstr(order, "reseller", ""));
     if (sim_jint(order, "held", 0)) {
         sim_jset_int(r, "hold_balance",
@@ -711,6 +721,7 @@ static void release_hold(struct sim *sim, json_t *order)
 
 static void take_hold(struct sim *sim, json_t *order)
 {
+    sim_touch_id(sim, "orders", order);
     json_t *r = sim_reseller(sim, sim_jstr(order, "reseller", ""));
     sim_jset_int(r, "hold_balance",
                  sim_jint(r, "hold_balance", 0) + sim_jint(order, "cost", 0));
@@ -737,6 +748,7 @@ static void order_status_event(struct sim *sim, json_t *order)
 static void set_status(struct sim *sim, json_t *order, const char *status,
                        int64_t when)
 {
+    sim_touch_id(sim, "orders", order);
     sim_jset_str(order, "status", status);
     sim_jset_int(order, "updated", when);
     if (strcmp(status, "completed") == 0 || strcmp(status, "cancelled") == 0 ||
@@ -759,15 +771,16 @@ static void apply_new(struct sim *sim, json_t *order, int64_t when)
     sim_jset_str(d, "reg_username", sim_jstr(req, "reg_username", ""));
     sim_jset_str(d, "reg_password", sim_jstr(req, "reg_password", ""));
     sim_jset_str(d, "auth_info", sim_jstr(req, "auth_info", ""));
+    /* copies: a later change to the domain must not reach the order */
     json_t *cs = json_object_get(req, "contact_set");
     if (json_is_object(cs))
-        json_object_set(d, "contact_set", cs);
+        json_object_set_new(d, "contact_set", json_deep_copy(cs));
     json_t *ns = json_object_get(req, "nameservers");
     if (json_is_array(ns))
-        json_object_set(d, "nameservers", ns);
+        json_object_set_new(d, "nameservers", json_deep_copy(ns));
     sim_jset_int(d, "auto_renew", sim_jint(order, "auto_renew", 0));
     sim_jset_int(d, "locked", sim_jint(order, "lock", 0));
-    json_object_set_new(json_object_get(sim->state, "domains"), name, d);
+    sim_put(sim, "domains", name, d);
     debit(sim, order);
     set_status(sim, order, "completed", when);
     json_t *ev = json_object();
@@ -809,6 +822,7 @@ static void transfer_event(struct sim *sim, json_t *t)
 
 static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
 {
+    sim_touch_id(sim, "transfers", t);
     json_t *order = sim_order(sim, sim_jint(t, "order_id", 0));
     const char *name = sim_jstr(t, "domain", "");
     sim_jset_int(t, "updated", when);
@@ -827,7 +841,7 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
     json_t *d = sim_domain(sim, name);
     if (!d) {
         d = seed_domain("other", when);
-        json_object_set_new(json_object_get(sim->state, "domains"), name, d);
+        sim_put(sim, "domains", name, d);
     }
     json_t *req = order ? json_object_get(order, "request") : NULL;
     sim_jset_str(d, "owner", sim_jstr(t, "reseller", ""));
@@ -838,10 +852,10 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
         sim_jset_str(d, "reg_password", sim_jstr(req, "reg_password", ""));
         json_t *cs = json_object_get(req, "contact_set");
         if (json_is_object(cs))
-            json_object_set(d, "contact_set", cs);
+            json_object_set_new(d, "contact_set", json_deep_copy(cs));
         json_t *ns = json_object_get(req, "nameservers");
         if (json_is_array(ns) && json_array_size(ns))
-            json_object_set(d, "nameservers", ns);
+            json_object_set_new(d, "nameservers", json_deep_copy(ns));
     }
     if (order) {
         debit(sim, order);
@@ -859,8 +873,7 @@ static void complete_waiting(struct sim *sim, json_t *order, int64_t when)
         if (strcmp(type, "new") == 0) {
             if (d &&
                 sim_jint(d, "waiting_order", 0) == sim_jint(order, "id", -1))
-                json_object_del(json_object_get(sim->state, "domains"),
-                                sim_jstr(order, "domain", ""));
+                sim_del(sim, "domains", sim_jstr(order, "domain", ""));
         } else if (d) {
             json_object_del(d, "waiting_order");
         }
@@ -897,7 +910,8 @@ static void run_queued(struct sim *sim, json_t *q, int64_t when)
 enum item_kind { ITEM_NONE, ITEM_ORDER, ITEM_QUEUE, ITEM_OWNER, ITEM_REG };
 
 static enum item_kind next_item(struct sim *sim, int64_t now, json_t **out,
-                                int64_t *when, int64_t *future)
+                                const char **out_key, int64_t *when,
+                                int64_t *future)
 {
     enum item_kind kind = ITEM_NONE;
     int64_t best = INT64_MAX;
@@ -910,6 +924,7 @@ static enum item_kind next_item(struct sim *sim, int64_t now, json_t **out,
         if (due_ <= now && due_ < best) {                                      \
             best = due_;                                                       \
             *out = v;                                                          \
+            *out_key = key;                                                    \
             kind = (k);                                                        \
         } else if (due_ > now && due_ < *future) {                             \
             *future = due_;                                                    \
@@ -943,8 +958,9 @@ void sim_tick(struct sim *sim, int64_t now)
 {
     for (int guard = 0; guard < 100000; guard++) {
         json_t *item = NULL;
+        const char *key = NULL;
         int64_t when, future;
-        enum item_kind kind = next_item(sim, now, &item, &when, &future);
+        enum item_kind kind = next_item(sim, now, &item, &key, &when, &future);
         if (kind == ITEM_NONE) {
             sim->next_due = future;
             sim->now = now;
@@ -952,6 +968,11 @@ void sim_tick(struct sim *sim, int64_t now)
         }
         /* events carry the time the work was due, not the time we noticed */
         sim->now = when;
+        sim_touch(sim,
+                  kind == ITEM_ORDER   ? "orders"
+                  : kind == ITEM_QUEUE ? "queue"
+                                       : "transfers",
+                  key);
         switch (kind) {
         case ITEM_ORDER:
             complete_waiting(sim, item, when);
@@ -1019,6 +1040,7 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
     bool async = (tld && sim_in_list(sim->cfg.async_tlds, tld)) ||
                  sim_jint(order, "force_async", 0) || decline_later;
     json_t *d = sim_domain(sim, name);
+    sim_touch_id(sim, "orders", order);
     sim->dirty = true;
 
     if (strcmp(type, "new") == 0) {
@@ -1039,8 +1061,7 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
         if (async) {
             json_t *w = seed_domain(user, now);
             sim_jset_int(w, "waiting_order", sim_jint(order, "id", 0));
-            json_object_set_new(json_object_get(sim->state, "domains"), name,
-                                w);
+            sim_put(sim, "domains", name, w);
             sim_jset_int(order, "due", now + delay);
             sim_jset_int(order, "decline", decline_later ? 1 : 0);
             take_hold(sim, order);
@@ -1130,8 +1151,7 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
         char fallback[300];
         snprintf(fallback, sizeof(fallback), "admin@%s", name);
         sim_jset_str(t, "request_address", email[0] ? email : fallback);
-        json_object_set_new(json_object_get(sim->state, "transfers"), idtext,
-                            t);
+        sim_put(sim, "transfers", idtext, t);
         sim_jset_int(order, "transfer_id", tid);
         take_hold(sim, order);
         set_status(sim, order, "processed", now);
@@ -1146,13 +1166,13 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
 void sim_order_cancel(struct sim *sim, json_t *order)
 {
     int64_t now = sim->now;
+    sim_touch_id(sim, "orders", order);
     const char *st = sim_jstr(order, "status", "");
     if (strcmp(st, "waiting") == 0) {
         json_t *d = sim_domain(sim, sim_jstr(order, "domain", ""));
         if (d && sim_jint(d, "waiting_order", 0) == sim_jint(order, "id", -1)) {
             if (strcmp(sim_jstr(order, "reg_type", ""), "new") == 0)
-                json_object_del(json_object_get(sim->state, "domains"),
-                                sim_jstr(order, "domain", ""));
+                sim_del(sim, "domains", sim_jstr(order, "domain", ""));
             else
                 json_object_del(d, "waiting_order");
         }
@@ -1164,6 +1184,7 @@ void sim_order_cancel(struct sim *sim, json_t *order)
         json_t *t =
             json_object_get(json_object_get(sim->state, "transfers"), key);
         if (t && transfer_active(t)) {
+            sim_touch(sim, "transfers", key);
             sim_jset_str(t, "status", "cancelled");
             sim_jset_int(t, "updated", now);
             transfer_event(sim, t);

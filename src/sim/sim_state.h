@@ -6,7 +6,19 @@
  * state file, GET /state and POST /state/reset are the same object; one
  * mutex (struct sim.mu) guards it and everything else in struct sim that
  * changes at run time. Callers lock, call sim_now() (which applies pending
- * work that is due), act, call sim_save_if_dirty(), unlock.
+ * work that is due), act, call sim_save_if_dirty(), unlock - and only then
+ * answer, so that with --state the change is in the journal first.
+ *
+ * With --state, sim_journal (sim_journal.h) records each request's changes.
+ * It learns what changed from the code that changes it: sim_order(),
+ * sim_domain() and sim_transfer_by_domain() note the member they return
+ * (the caller may change it), sim_put()/sim_del() add and remove members
+ * of the keyed collections, sim_touch() notes a member reached another
+ * way, sim_event() and the event acknowledgement note list operations.
+ * The other top-level members (clock_offset, counters, resellers, prices)
+ * are compared with their last recorded value instead. Invariant:
+ *   I4 a change to a member of domains, orders, queue, transfers or
+ *      cookies goes with a note of that member, in the same request.
  *
  * Amounts are integer cents inside the tree and decimal strings ("10.00")
  * on the wire; times are epoch seconds inside the tree and
@@ -40,6 +52,7 @@
 #include <stdint.h>
 
 #include "sim/sim_fault.h"
+#include "sim/sim_journal.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "xcp/xcp.h"
@@ -78,6 +91,8 @@ struct sim {
     int64_t next_due; /* earliest time pending work is due, or INT64_MAX */
     int64_t now;      /* the time of the work being done (set by sim_now) */
     bool dirty;
+    struct sim_journal journal; /* --state: snapshot + journal */
+    char note[512]; /* from sim_init: what loading the state dropped, or "" */
     /* time source; tests replace it to get a fixed real clock */
     int64_t (*realtime)(void);
 };
@@ -91,7 +106,8 @@ int sim_config_add_reseller(struct sim_config *cfg, const char *spec,
 
 /*
  * sim_init - build the world from cfg (moved into sim; cfg is left
- * empty): load cfg.state_path if it exists, else the default world.
+ * empty): load cfg.state_path if it exists, else the default world, then
+ * replay its journal. The next sim_save_if_dirty writes a snapshot.
  */
 int sim_init(struct sim *sim, struct sim_config *cfg, struct rm_err *err);
 void sim_release(struct sim *sim);
@@ -99,11 +115,14 @@ void sim_release(struct sim *sim);
 /* sim_default_state - a fresh default world for the configured resellers. */
 json_t *sim_default_state(const struct sim_config *cfg);
 
-/* sim_reset - back to the world at start (lock held). */
+/* sim_reset - back to the world at start (lock held); the next save
+ * writes a snapshot. */
 void sim_reset(struct sim *sim);
 
-/* sim_save - write the state file atomically (no-op without state_path).
- * sim_save_if_dirty saves only after a change. Lock held. */
+/* sim_save - write a snapshot of the world to the state file atomically
+ * and empty the journal (no-op without state_path).
+ * sim_save_if_dirty - after a change, append the request's changes to the
+ * journal (or write a snapshot when one is due). Lock held. */
 int sim_save(struct sim *sim, struct rm_err *err);
 int sim_save_if_dirty(struct sim *sim, struct rm_err *err);
 
@@ -157,11 +176,23 @@ int64_t sim_price(const struct sim *sim, const char *tld, const char *reg_type,
  * created with the default balance if missing. */
 json_t *sim_reseller(struct sim *sim, const char *user);
 
-/* Orders, domains and transfers by key; NULL if absent. */
+/* Orders, domains and transfers by key; NULL if absent. Each notes the
+ * member for the journal (I4): the caller may change it. */
 json_t *sim_order(struct sim *sim, int64_t id);
 json_t *sim_domain(struct sim *sim, const char *name);
 json_t *sim_transfer_by_domain(struct sim *sim, const char *name,
                                bool active_only);
+/* sim_order_peek - sim_order for reading only (no note). */
+const json_t *sim_order_peek(const struct sim *sim, int64_t id);
+
+/* sim_put - set member key of collection coll ("domains", "orders",
+ * "queue", "transfers", "cookies") to v (stolen); sim_del - remove it.
+ * Both note the change. */
+void sim_put(struct sim *sim, const char *coll, const char *key, json_t *v);
+void sim_del(struct sim *sim, const char *coll, const char *key);
+/* sim_touch - note a member changed in place, by key or by its "id". */
+void sim_touch(struct sim *sim, const char *coll, const char *key);
+void sim_touch_id(struct sim *sim, const char *coll, const json_t *obj);
 
 /* sim_new_domain - a domain object with defaults (expiry now + 1 year). */
 json_t *sim_new_domain(const char *owner, int64_t now);

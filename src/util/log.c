@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static const char *prog = "regman";
@@ -33,9 +34,21 @@ static void vlog(enum rm_loglevel lvl, const char *fmt, va_list ap)
     int n = snprintf(line, sizeof(line), "%s %s %s: ", ts, names[lvl], prog);
     if (n < 0 || (size_t)n >= sizeof(line))
         n = 0;
-    vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    va_list ap2;
+    va_copy(ap2, ap);
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    /* A longer line is written whole (registrar log rows written here as
+     * a last resort, core/reglog.h), from the heap. */
+    char *big = NULL;
+    if (m > 0 && (size_t)m >= sizeof(line) - (size_t)n &&
+        (big = malloc((size_t)n + (size_t)m + 1)) != NULL) {
+        memcpy(big, line, (size_t)n);
+        vsnprintf(big + n, (size_t)m + 1, fmt, ap2);
+    }
+    va_end(ap2);
     /* One fputs per line keeps concurrent threads' lines whole. */
-    fprintf(stderr, "%s\n", line);
+    fprintf(stderr, "%s\n", big ? big : line);
+    free(big);
 }
 
 void rm_log(enum rm_loglevel lvl, const char *fmt, ...)

@@ -5,9 +5,9 @@
  * (normal events worth a line), LOG_WARN (something went wrong and was
  * handled), LOG_ERROR (an operation failed), LOG_FATAL (the process cannot
  * continue; rm_fatal exits). Lines go to stderr as
- * "2026-11-28T01:02:03Z level prog: message". Lines about an operation
- * start with its id ("op 42: ..."). Secrets never reach a log: callers
- * redact before logging.
+ * "2026-11-28T01:02:03Z level prog: message", whatever its length. Lines
+ * about an operation start with its id ("op 42: ..."). Secrets never reach
+ * a log: callers redact before logging.
  */
 #ifndef RM_UTIL_LOG_H
 #define RM_UTIL_LOG_H

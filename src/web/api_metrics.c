@@ -64,6 +64,20 @@ static int collect_ops(void *arg, struct store *st, void *ctx,
                     "state", states, o);
 }
 
+/* collect_watch - refunded operations by what the registrar did after
+ * the refund (design section 4 rule 9, core/watch.h). */
+static int collect_watch(void *arg, struct store *st, void *ctx,
+                         struct metrics_out *o)
+{
+    static const char *const watches[] = {"watching", "ended",   "late",
+                                          "assigned", "revoked", "expiring",
+                                          "absorbed", NULL};
+    return by_label(st,
+                    "SELECT watch, CAST(COUNT(*) AS BIGINT) FROM operations "
+                    "WHERE watch IS NOT NULL GROUP BY watch",
+                    "watch", watches, o);
+}
+
 /* pending_stats - count and oldest created_at of pending operations. */
 static int pending_stats(struct store *st, int64_t *n, int64_t *oldest)
 {
@@ -214,6 +228,10 @@ int api_metrics_register(struct metrics *m, struct rm_err *err)
          collect_ops},
         {"regman_operations_pending", "Operations waiting for the registrar.",
          METRIC_GAUGE, collect_pending},
+        {"regman_operations_watched",
+         "Refunded operations by what the registrar did after the refund "
+         "(late: completed there, awaiting the admin's decision).",
+         METRIC_GAUGE, collect_watch},
         {"regman_operations_pending_oldest_age_seconds",
          "Age of the oldest pending operation.", METRIC_GAUGE,
          collect_pending_age},

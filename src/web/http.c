@@ -12,6 +12,24 @@
  *              connection is dropped.
  *   last call  route, borrow a worker, authenticate, check CSRF, run the
  *              handler, build and queue the response.
+ *
+ * Deadlines. MHD's connection timeout counts idleness, so a client that
+ * sends one byte every few seconds would keep a connection forever. Each
+ * connection therefore has a struct conn_track (MHD_OPTION_NOTIFY_CONNECTION)
+ * whose phase says what the server waits for and since when (monotonic):
+ *
+ *   HEADER  from the accept, or from the previous answer on a kept-alive
+ *           connection, until the header is in (1st access handler call);
+ *   BODY    from there until the body is in (last call);
+ *   BUSY    the handler runs and the answer is sent (no deadline: the
+ *           idle timeout covers a client that stops reading);
+ *   --on_completed--> HEADER again.
+ *
+ * The reaper thread looks every REAP_MS; a connection past its phase's
+ * deadline gets shutdown(2) on its socket, and MHD, seeing the end of the
+ * stream, closes it on its own thread. The socket stays valid while the
+ * reaper holds conn_mu: MHD calls the CLOSED notification, which unlinks
+ * the track under conn_mu, before it closes the socket.
  */
 #include "web/http.h"
 
@@ -28,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -46,6 +65,8 @@
 #define MAX_PARAMS 8
 #define DRAIN_FACTOR 8
 #define TLS_FILE_MAX (1 << 20)
+#define REAP_MS 200
+#define LOG_REPEAT_MS 1000
 
 const char *const web_security_headers[] = {
     "Content-Security-Policy",
@@ -63,6 +84,20 @@ const char *const web_security_headers[] = {
     "Cross-Origin-Resource-Policy",
     "same-origin",
     NULL,
+};
+
+enum conn_phase { PHASE_HEADER, PHASE_BODY, PHASE_BUSY };
+
+/* One accepted connection; fields other than the links are written by
+ * the connection's MHD thread and read by the reaper, all under conn_mu. */
+struct conn_track {
+    struct conn_track *prev, *next;
+    int fd;
+    enum conn_phase phase;
+    int64_t since_ms;  /* start of the phase (mono_ms) */
+    bool request_line; /* HEADER: the request line has arrived */
+    bool served;       /* an answer was sent on this connection before */
+    bool cut;          /* shut down by the reaper */
 };
 
 struct route_table {
@@ -92,8 +127,26 @@ struct web_server {
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
 
+    /* connections and their deadlines */
+    pthread_mutex_t conn_mu;
+    struct conn_track *conns;
+    pthread_t reaper;
+    bool reaper_running, reaper_stop;
+    pthread_cond_t reaper_cv;
+    int quiesced_fd; /* the listening socket after web_server_quiesce */
+    int *handed;     /* sockets given to MHD, not started yet */
+    size_t nhanded;
+    atomic_bool draining;
+
+    /* MHD's messages, repeats counted (mhd_log) */
+    pthread_mutex_t log_mu;
+    char log_last[512];
+    int64_t log_at;
+    unsigned log_repeats;
+
     /* built-in metrics */
-    _Atomic uint64_t by_class[6]; /* index status / 100 (0: other) */
+    _Atomic uint64_t by_class[6];          /* index status / 100 (0: other) */
+    _Atomic uint64_t cut_header, cut_body; /* closed past a deadline */
     _Atomic int64_t in_flight;
     int64_t started_at;
 };
@@ -104,6 +157,7 @@ struct hdr {
 
 struct web_req_priv {
     struct MHD_Connection *conn;
+    struct conn_track *track; /* NULL if MHD gave none */
     struct web_req pub;
     bool started;
     struct buf body;
@@ -125,6 +179,13 @@ struct web_req_priv {
     struct hdr *hdrs;
     size_t nhdrs;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* ---- route matching ---------------------------------------------------- */
 
@@ -230,9 +291,13 @@ void web_reply_header(struct web_req *r, const char *name, const char *value)
     q->nhdrs++;
 }
 
+/* add_security_headers - the headers every response carries; while the
+ * server drains (web_server_quiesce), also "Connection: close". */
 static void add_security_headers(struct web_server *srv,
                                  struct MHD_Response *resp)
 {
+    if (atomic_load(&srv->draining))
+        MHD_add_response_header(resp, "Connection", "close");
     for (size_t i = 0; web_security_headers[i]; i += 2)
         MHD_add_response_header(resp, web_security_headers[i],
                                 web_security_headers[i + 1]);
@@ -580,6 +645,218 @@ static bool declared_too_large(struct MHD_Connection *c, size_t max)
     return !api_parse_int64(cl, 0, INT64_MAX, &n) || (uint64_t)n > max;
 }
 
+/* ---- connections and deadlines ------------------------------------------ */
+
+static struct conn_track *track_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* set_phase - the connection now waits for what phase names. */
+static void set_phase(struct web_server *srv, struct conn_track *t,
+                      enum conn_phase phase)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&srv->conn_mu);
+    if (phase == PHASE_HEADER) {
+        t->request_line = false;
+        t->served = true;
+    }
+    t->phase = phase;
+    t->since_ms = mono_ms();
+    pthread_mutex_unlock(&srv->conn_mu);
+}
+
+/* handed_del - fd has reached MHD's thread, or was refused. conn_mu. */
+static void handed_del(struct web_server *srv, int fd)
+{
+    for (size_t i = 0; i < srv->nhanded; i++)
+        if (srv->handed[i] == fd) {
+            srv->handed[i] = srv->handed[--srv->nhanded];
+            return;
+        }
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    struct web_server *srv = cls;
+    struct conn_track *t = *socket_context;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (!ci)
+            return; /* untracked: MHD's idle timeout still applies */
+        t = xcalloc(1, sizeof(*t));
+        t->fd = ci->connect_fd;
+        t->phase = PHASE_HEADER;
+        t->since_ms = mono_ms();
+        pthread_mutex_lock(&srv->conn_mu);
+        handed_del(srv, t->fd);
+        t->next = srv->conns;
+        if (srv->conns)
+            srv->conns->prev = t;
+        srv->conns = t;
+        pthread_mutex_unlock(&srv->conn_mu);
+        *socket_context = t;
+    } else if (t) {
+        pthread_mutex_lock(&srv->conn_mu);
+        if (t->prev)
+            t->prev->next = t->next;
+        else
+            srv->conns = t->next;
+        if (t->next)
+            t->next->prev = t->prev;
+        pthread_mutex_unlock(&srv->conn_mu);
+        free(t);
+        *socket_context = NULL;
+    }
+}
+
+/* on_request_line - MHD has the request line (MHD_OPTION_URI_LOG_CALLBACK):
+ * the request has begun, which matters to web_server_busy. */
+static void *on_request_line(void *cls, const char *uri,
+                             struct MHD_Connection *conn)
+{
+    struct web_server *srv = cls;
+    struct conn_track *t = track_of(conn);
+    if (t) {
+        pthread_mutex_lock(&srv->conn_mu);
+        t->request_line = true;
+        pthread_mutex_unlock(&srv->conn_mu);
+    }
+    return NULL;
+}
+
+static void mhd_log_flush(struct web_server *srv);
+
+/* reap - shut down the connections past their phase's deadline. */
+static void reap(struct web_server *srv)
+{
+    int64_t now = mono_ms();
+    int64_t hdr_ms = (int64_t)srv->cfg.header_timeout_s * 1000;
+    int64_t body_ms = (int64_t)srv->cfg.body_timeout_s * 1000;
+    unsigned header = 0, body = 0;
+    pthread_mutex_lock(&srv->conn_mu);
+    for (struct conn_track *t = srv->conns; t; t = t->next) {
+        if (t->cut || t->phase == PHASE_BUSY)
+            continue;
+        int64_t limit = t->phase == PHASE_HEADER ? hdr_ms : body_ms;
+        if (now - t->since_ms < limit)
+            continue;
+        shutdown(t->fd, SHUT_RDWR);
+        t->cut = true;
+        /* an idle kept-alive connection is not a slow client */
+        if (t->phase == PHASE_BODY)
+            body++;
+        else if (t->request_line || !t->served)
+            header++;
+    }
+    pthread_mutex_unlock(&srv->conn_mu);
+    if (header) {
+        atomic_fetch_add(&srv->cut_header, header);
+        rm_log(LOG_WARN,
+               "web: closed %u connections whose request header took over "
+               "%u s",
+               header, srv->cfg.header_timeout_s);
+    }
+    if (body) {
+        atomic_fetch_add(&srv->cut_body, body);
+        rm_log(LOG_WARN,
+               "web: closed %u connections whose request body took over %u s",
+               body, srv->cfg.body_timeout_s);
+    }
+}
+
+static void *reaper_main(void *arg)
+{
+    struct web_server *srv = arg;
+    pthread_mutex_lock(&srv->conn_mu);
+    while (!srv->reaper_stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += REAP_MS * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&srv->reaper_cv, &srv->conn_mu, &ts);
+        if (srv->reaper_stop)
+            break;
+        pthread_mutex_unlock(&srv->conn_mu);
+        reap(srv);
+        mhd_log_flush(srv);
+        pthread_mutex_lock(&srv->conn_mu);
+    }
+    pthread_mutex_unlock(&srv->conn_mu);
+    return NULL;
+}
+
+/* take_backlog - accept the connections the kernel completed but MHD did
+ * not take yet (every thread may be busy in a handler) and hand them to
+ * MHD: their clients sent a request before the stop and get an answer.
+ * MHD starts such a connection on one of its threads later; until then
+ * it is counted in handed[] so that web_server_busy sees it. */
+static void take_backlog(struct web_server *srv, int lfd)
+{
+    for (unsigned n = 0; n < srv->cfg.max_conns; n++) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return; /* EAGAIN: the backlog is empty */
+        pthread_mutex_lock(&srv->conn_mu);
+        srv->handed =
+            xrealloc(srv->handed, (srv->nhanded + 1) * sizeof(*srv->handed));
+        srv->handed[srv->nhanded++] = fd;
+        pthread_mutex_unlock(&srv->conn_mu);
+        /* MHD closes the socket itself when it refuses it */
+        if (MHD_add_connection(srv->mhd, fd, (struct sockaddr *)&ss, len) !=
+            MHD_YES) {
+            pthread_mutex_lock(&srv->conn_mu);
+            handed_del(srv, fd);
+            pthread_mutex_unlock(&srv->conn_mu);
+        }
+    }
+}
+
+void web_server_quiesce(struct web_server *srv)
+{
+    if (!srv->mhd || srv->quiesced_fd >= 0)
+        return;
+    atomic_store(&srv->draining, true);
+    MHD_socket fd = MHD_quiesce_daemon(srv->mhd);
+    if (fd == MHD_INVALID_SOCKET)
+        return;
+    take_backlog(srv, fd);
+    /* MHD's threads may still hold the socket until MHD_stop_daemon, so it
+     * is closed only then; shutting it down now makes the kernel refuse
+     * new connections at once instead of leaving them unanswered. */
+    shutdown(fd, SHUT_RDWR);
+    srv->quiesced_fd = fd;
+}
+
+unsigned web_server_busy(struct web_server *srv)
+{
+    pthread_mutex_lock(&srv->conn_mu);
+    unsigned n = (unsigned)srv->nhanded;
+    for (struct conn_track *t = srv->conns; t; t = t->next) {
+        int unread = 0;
+        if (t->cut)
+            continue;
+        if (t->phase != PHASE_HEADER || t->request_line ||
+            (ioctl(t->fd, FIONREAD, &unread) == 0 && unread > 0))
+            n++;
+    }
+    pthread_mutex_unlock(&srv->conn_mu);
+    return n;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -600,14 +877,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         client_ip(conn, q->pub.client_ip, sizeof(q->pub.client_ip));
         *con_cls = q;
         atomic_fetch_add(&srv->in_flight, 1);
+        q->track = track_of(conn);
+        set_phase(srv, q->track, PHASE_BODY);
         if (declared_too_large(conn, srv->cfg.max_body)) {
             q->too_large = true;
             const char *expect =
                 MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Expect");
             /* The client has sent no body yet: answer now. */
-            if (expect && strcasecmp(expect, "100-continue") == 0)
+            if (expect && strcasecmp(expect, "100-continue") == 0) {
+                set_phase(srv, q->track, PHASE_BUSY);
                 return queue_error(srv, q, 413, API_ETOO_LARGE,
                                    "request body too large");
+            }
         }
         return MHD_YES;
     }
@@ -628,6 +909,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     }
     if (q->replied)
         return MHD_YES; /* answered early (413) */
+    set_phase(srv, q->track, PHASE_BUSY);
     return dispatch(srv, q);
 }
 
@@ -639,6 +921,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (!q)
         return;
     atomic_fetch_sub(&srv->in_flight, 1);
+    /* kept alive: the next request's header is due from now */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        set_phase(srv, q->track, PHASE_HEADER);
     reply_clear(q);
     for (size_t i = 0; i < q->nhdrs; i++) {
         free(q->hdrs[i].name);
@@ -655,12 +940,49 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* mhd_log - MHD's messages. Under a flood of connections MHD says the
+ * same thing once per connection; a message repeating the previous one
+ * within LOG_REPEAT_MS is only counted, and the count is logged by
+ * mhd_log_flush (from the reaper) at most once per LOG_REPEAT_MS. */
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
-    char line[512];
+    struct web_server *srv = cls;
+    char line[sizeof(srv->log_last)];
     vsnprintf(line, sizeof(line), fmt, ap);
     line[strcspn(line, "\n")] = '\0';
+    int64_t now = mono_ms();
+    pthread_mutex_lock(&srv->log_mu);
+    if (strcmp(line, srv->log_last) == 0 && now - srv->log_at < LOG_REPEAT_MS) {
+        srv->log_repeats++;
+        pthread_mutex_unlock(&srv->log_mu);
+        return;
+    }
+    unsigned repeats = srv->log_repeats;
+    srv->log_repeats = 0;
+    srv->log_at = now;
+    snprintf(srv->log_last, sizeof(srv->log_last), "%s", line);
+    pthread_mutex_unlock(&srv->log_mu);
+    if (repeats)
+        rm_log(LOG_WARN, "web: the previous message repeated %u times",
+               repeats);
     rm_log(LOG_WARN, "web: %s", line);
+}
+
+static void mhd_log_flush(struct web_server *srv)
+{
+    int64_t now = mono_ms();
+    char line[sizeof(srv->log_last)];
+    unsigned repeats = 0;
+    pthread_mutex_lock(&srv->log_mu);
+    if (srv->log_repeats && now - srv->log_at >= LOG_REPEAT_MS) {
+        repeats = srv->log_repeats;
+        srv->log_repeats = 0;
+        srv->log_at = now;
+        snprintf(line, sizeof(line), "%s", srv->log_last);
+    }
+    pthread_mutex_unlock(&srv->log_mu);
+    if (repeats)
+        rm_log(LOG_WARN, "web: %s (%u times)", line, repeats);
 }
 
 /* ---- built-in routes ---------------------------------------------------- */
@@ -713,6 +1035,17 @@ static int collect_in_flight(void *arg, struct store *st, void *ctx,
     return 0;
 }
 
+static int collect_cut(void *arg, struct store *st, void *ctx,
+                       struct metrics_out *o)
+{
+    struct web_server *srv = arg;
+    metrics_emit(o, NULL, (const char *const[]){"phase", "header", NULL},
+                 (double)atomic_load(&srv->cut_header));
+    metrics_emit(o, NULL, (const char *const[]){"phase", "body", NULL},
+                 (double)atomic_load(&srv->cut_body));
+    return 0;
+}
+
 static int collect_start(void *arg, struct store *st, void *ctx,
                          struct metrics_out *o)
 {
@@ -761,9 +1094,21 @@ int web_server_new(const struct web_config *cfg, struct web_server **out,
         c->max_conns = 512;
     if (!c->conn_timeout_s)
         c->conn_timeout_s = 30;
+    if (!c->header_timeout_s)
+        c->header_timeout_s = 10;
+    if (!c->body_timeout_s)
+        c->body_timeout_s = 60;
     srv->tls = srv->tls_cert != NULL;
     pthread_mutex_init(&srv->pool_mu, NULL);
     pthread_cond_init(&srv->pool_cv, NULL);
+    pthread_mutex_init(&srv->conn_mu, NULL);
+    pthread_mutex_init(&srv->log_mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&srv->reaper_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    srv->quiesced_fd = -1;
     srv->metrics = metrics_new();
     srv->auth = auth_new(cfg->auth_policy);
     srv->started_at = clock_now();
@@ -798,6 +1143,12 @@ int web_server_new(const struct web_config *cfg, struct web_server **out,
         rc = metrics_register(srv->metrics, "regman_http_requests_in_flight",
                               "HTTP requests being processed.", METRIC_GAUGE,
                               collect_in_flight, srv, err);
+    if (rc == 0)
+        rc = metrics_register(
+            srv->metrics, "regman_http_deadline_closed_total",
+            "Connections closed because their request header or body did "
+            "not arrive in time.",
+            METRIC_COUNTER, collect_cut, srv, err);
     if (rc == 0)
         rc = metrics_register(srv->metrics, "regman_process_start_time_seconds",
                               "Start time of the process (epoch seconds).",
@@ -888,8 +1239,9 @@ int web_server_start(struct web_server *srv, struct rm_err *err)
     }
 
     char *cert = NULL, *key = NULL;
-    unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    /* ITC: MHD_quiesce_daemon needs it */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ERROR_LOG | MHD_USE_ITC;
     if (srv->tls) {
         if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
             return rm_err_set(err, RM_EINVAL,
@@ -903,7 +1255,7 @@ int web_server_start(struct web_server *srv, struct rm_err *err)
         flags |= MHD_USE_TLS;
     }
 
-    struct MHD_OptionItem opts[16];
+    struct MHD_OptionItem opts[20];
     int n = 0;
 #define OPT(o, v, p)                                                           \
     opts[n++] = (struct MHD_OptionItem){(o), (intptr_t)(v), (p)}
@@ -917,6 +1269,8 @@ int web_server_start(struct web_server *srv, struct rm_err *err)
     if (c->max_conns_per_ip)
         OPT(MHD_OPTION_PER_IP_CONNECTION_LIMIT, c->max_conns_per_ip, NULL);
     OPT(MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, srv);
+    OPT(MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, srv);
+    OPT(MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)on_request_line, srv);
     if (srv->tls) {
         OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, cert);
         OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, key);
@@ -936,6 +1290,10 @@ int web_server_start(struct web_server *srv, struct rm_err *err)
     const union MHD_DaemonInfo *di =
         MHD_get_daemon_info(srv->mhd, MHD_DAEMON_INFO_BIND_PORT);
     srv->port = di ? di->port : c->port;
+    if (pthread_create(&srv->reaper, NULL, reaper_main, srv) != 0)
+        return rm_err_set(err, RM_EINTERNAL,
+                          "web: cannot start the deadline thread");
+    srv->reaper_running = true;
     rm_log(LOG_INFO, "web: listening on %s:%u (%u threads%s)", c->listen_addr,
            srv->port, c->threads, srv->tls ? ", TLS" : "");
     return 0;
@@ -965,8 +1323,19 @@ void web_server_free(struct web_server *srv)
 {
     if (!srv)
         return;
+    if (srv->reaper_running) {
+        pthread_mutex_lock(&srv->conn_mu);
+        srv->reaper_stop = true;
+        pthread_cond_signal(&srv->reaper_cv);
+        pthread_mutex_unlock(&srv->conn_mu);
+        pthread_join(srv->reaper, NULL);
+    }
     if (srv->mhd)
         MHD_stop_daemon(srv->mhd);
+    if (srv->quiesced_fd >= 0)
+        close(srv->quiesced_fd);
+    srv->log_at = 0;
+    mhd_log_flush(srv);
     for (size_t i = 0; i < srv->nopen; i++)
         if (srv->cfg.worker_close)
             srv->cfg.worker_close(srv->cfg.worker_arg, &srv->workers[i]);
@@ -978,6 +1347,10 @@ void web_server_free(struct web_server *srv)
     auth_free(srv->auth);
     pthread_mutex_destroy(&srv->pool_mu);
     pthread_cond_destroy(&srv->pool_cv);
+    pthread_mutex_destroy(&srv->conn_mu);
+    free(srv->handed);
+    pthread_mutex_destroy(&srv->log_mu);
+    pthread_cond_destroy(&srv->reaper_cv);
     free(srv->listen_addr);
     free(srv->web_root_dir);
     free(srv->tls_cert);

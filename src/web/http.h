@@ -47,9 +47,13 @@
  * X-Frame-Options DENY, Referrer-Policy no-referrer, X-Content-Type-Options
  * nosniff; HSTS over TLS) and API responses Cache-Control: no-store.
  *
- * Threads: web_server_start runs cfg.threads MHD threads (epoll). The
+ * Threads: web_server_start runs cfg.threads MHD threads (epoll) and one
+ * thread that closes connections past their header or body deadline. The
  * worker pool holds one worker per thread, opened at start; requests
  * borrow one for the handler and give it back.
+ *
+ * Graceful stop: web_server_quiesce, then poll web_server_busy until it
+ * is 0 (or the caller's patience ends), then web_server_free.
  *
  * Ownership: web_server_new copies cfg's scalars and strings; the route
  * tables passed to web_server_add_routes must outlive the server (they
@@ -127,8 +131,14 @@ struct web_config {
     size_t max_body;           /* 0 = 1 MiB */
     size_t max_header;         /* per-connection header memory; 0 = 32 KiB */
     unsigned max_conns;        /* 0 = 512 */
-    unsigned max_conns_per_ip; /* 0 = no limit */
+    unsigned max_conns_per_ip; /* 0 = no limit; more are closed at accept */
     unsigned conn_timeout_s;   /* idle connection timeout; 0 = 30 */
+    /* Whole-phase deadlines that trickling bytes do not extend: the
+     * request header must be in within header_timeout_s of the accept (or
+     * of the previous answer on a kept-alive connection), the body within
+     * body_timeout_s of the header; the connection is closed otherwise. */
+    unsigned header_timeout_s; /* 0 = 10 */
+    unsigned body_timeout_s;   /* 0 = 60 */
     const char *web_root;      /* static files; NULL = none served */
     const char *tls_cert_file; /* PEM; both set = HTTPS */
     const char *tls_key_file;
@@ -178,7 +188,18 @@ struct metrics *web_server_metrics(struct web_server *srv);
 /* web_server_auth - the server's auth state (auth.h). */
 struct auth *web_server_auth(struct web_server *srv);
 bool web_server_cookie_secure(const struct web_server *srv);
-/* web_server_free - stop serving, close workers, free. NULL ok. */
+/* web_server_quiesce - stop accepting connections: the listening socket
+ * refuses new ones from now on. Accepted connections are still served,
+ * and every answer carries "Connection: close". Called once, from one
+ * thread, after web_server_start. */
+void web_server_quiesce(struct web_server *srv);
+/* web_server_busy - how many connections have a request under way: its
+ * request line (or unread bytes) has arrived and its answer is not sent
+ * yet. Idle kept-alive connections and clients that sent part of a
+ * request line do not count. */
+unsigned web_server_busy(struct web_server *srv);
+/* web_server_free - stop serving, close workers, free. NULL ok. Requests
+ * still under way are cut off: quiesce and drain first to avoid that. */
 void web_server_free(struct web_server *srv);
 
 /* web_param - the value of "{name}" in the matched pattern, or NULL. */

@@ -1,4 +1,4 @@
--- 006_registrar_unknown: domains a registrar lists for a connection that
+-- 007_registrar_unknown: domains a registrar lists for a connection that
 -- regman does not know (core/lifecycle.c, portfolio sync), so they can be
 -- listed by name between syncs and adopted (`regman import --only`).
 -- Each sync of a connection rewrites its rows in the transaction of its

@@ -292,6 +292,57 @@ static int control(const struct simproc *s, const char *method,
     return status;
 }
 
+/* sw_register - SW_REGISTER of name (reg_type new or transfer) with a
+ * full contact set, on a new connection; returns the OPS code. */
+static int sw_register(const struct simproc *s, const char *name,
+                       const char *reg_type, const char *auth_info)
+{
+    struct xcp_value *req = xcp_request_new("SW_REGISTER", "DOMAIN", NULL);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "domain", name);
+    xcp_assoc_set_str(a, "reg_type", reg_type);
+    xcp_assoc_set_str(a, "period", "1");
+    xcp_assoc_set_str(a, "reg_username", "u");
+    xcp_assoc_set_str(a, "reg_password", "p");
+    xcp_assoc_set_str(a, "custom_tech_contact", "0");
+    xcp_assoc_set_str(a, "custom_nameservers", "0");
+    if (auth_info)
+        xcp_assoc_set_str(a, "auth_info", auth_info);
+    static const char *const types[] = {"owner", "admin", "billing"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[96];
+        static const char *const kv[][2] = {
+            {"first_name", "A"},        {"last_name", "B"},
+            {"address1", "C"},          {"city", "D"},
+            {"country", "US"},          {"postal_code", "1"},
+            {"phone", "+1.5555550100"}, {"email", "a@b.example"}};
+        for (size_t k = 0; k < 8; k++) {
+            snprintf(path, sizeof(path), "contact_set.%s.%s", types[i],
+                     kv[k][0]);
+            assert_int_equal(
+                xcp_path_set(a, path, xcp_scalar_new(kv[k][1]), NULL), 0);
+        }
+    }
+    struct buf body;
+    buf_init(&body);
+    xcp_emit(req, &body);
+    xcp_free(req);
+    char sig[33];
+    xcp_sign(body.data, body.len, "k1", sig);
+    char *raw = xasprintf("POST / HTTP/1.0\r\nX-Username: alice\r\n"
+                          "X-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
+                          sig, body.len, body.data);
+    int fd = connect_to(s->port);
+    struct buf resp;
+    exchange(fd, raw, &resp);
+    int code = ops_code(&resp, NULL);
+    close(fd);
+    free(raw);
+    buf_release(&body);
+    buf_release(&resp);
+    return code;
+}
+
 /* --- tests ---------------------------------------------------------------- */
 
 static size_t sink(char *p, size_t sz, size_t n, void *arg)
@@ -636,50 +687,77 @@ static void control_api_routes(void **state)
     finish(&s);
 }
 
+/* domain_expiry - the expiry GET /state holds for name, -1 if absent. */
+static int64_t domain_expiry(const struct simproc *s, const char *name)
+{
+    json_t *j;
+    assert_int_equal(control(s, "GET", "/state", NULL, &j), 200);
+    json_t *d = json_object_get(json_object_get(j, "domains"), name);
+    int64_t exp = d ? json_integer_value(json_object_get(d, "expiry")) : -1;
+    json_decref(j);
+    return exp;
+}
+
+static void post_domains_takes_epoch_or_date_expiry(void **state)
+{
+    struct simproc s = {0};
+    start(&s, NULL);
+    static const struct {
+        const char *name;
+        const char *expiry; /* JSON text */
+        int64_t want;
+    } ok[] = {
+        {"epoch.com", "1927857906", 1927857906},
+        {"zero.com", "0", 0},
+        {"last.com", "253402300799", 253402300799LL},
+        {"stamp.com", "\"2031-02-03 04:05:06\"", 1927857906},
+        {"day.com", "\"2031-02-03\"", 1927843200},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        char *body = xasprintf("{\"name\":\"%s\",\"owner\":\"alice\","
+                               "\"expiry\":%s}",
+                               ok[i].name, ok[i].expiry);
+        assert_int_equal(control(&s, "POST", "/domains", body, NULL), 200);
+        free(body);
+        assert_int_equal(domain_expiry(&s, ok[i].name), ok[i].want);
+    }
+    /* what the XCP side reports follows */
+    struct xcp_msg m;
+    assert_int_equal(
+        call(&s, "BELONGS_TO_RSP", "DOMAIN", "{\"domain\":\"epoch.com\"}", &m),
+        200);
+    assert_string_equal(xcp_path_str(m.data, "attributes.domain_expdate"),
+                        "2031-02-03 04:05:06");
+    xcp_msg_free(&m);
+
+    static const char *const bad[] = {
+        "-1",   "253402300800",   "1.5e9",
+        "true", "null",           "{}",
+        "[1]",  "\"1927857906\"", "\"tomorrow\"",
+        "\"\"", "\"2031-13-01\"", "\"2031-02-03T04:05:06\"",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char *body = xasprintf(
+            "{\"name\":\"bad.com\",\"owner\":\"alice\",\"expiry\":%s}", bad[i]);
+        json_t *j = NULL;
+        assert_int_equal(control(&s, "POST", "/domains", body, &j), 400);
+        const char *e = json_string_value(json_object_get(j, "error"));
+        if (!e || !strstr(e, "expiry"))
+            fail_msg("%s: error %s", body, e ? e : "(none)");
+        json_decref(j);
+        free(body);
+        /* a refused request changes nothing */
+        assert_int_equal(domain_expiry(&s, "bad.com"), -1);
+    }
+    finish(&s);
+}
+
 static void transfer_completes_after_eight_days(void **state)
 {
     struct simproc s = {0};
     start(&s, NULL);
-    /* the transfer request needs contacts; build it with nested data */
-    struct xcp_value *req = xcp_request_new("SW_REGISTER", "DOMAIN", NULL);
-    struct xcp_value *a = xcp_request_attrs(req);
-    xcp_assoc_set_str(a, "domain", "taken.com");
-    xcp_assoc_set_str(a, "reg_type", "transfer");
-    xcp_assoc_set_str(a, "reg_username", "u");
-    xcp_assoc_set_str(a, "reg_password", "p");
-    xcp_assoc_set_str(a, "auth_info", "transfer-me");
-    static const char *const types[] = {"owner", "admin", "billing"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[96];
-        static const char *const kv[][2] = {
-            {"first_name", "A"},        {"last_name", "B"},
-            {"address1", "C"},          {"city", "D"},
-            {"country", "US"},          {"postal_code", "1"},
-            {"phone", "+1.5555550100"}, {"email", "a@b.example"}};
-        for (size_t k = 0; k < 8; k++) {
-            snprintf(path, sizeof(path), "contact_set.%s.%s", types[i],
-                     kv[k][0]);
-            assert_int_equal(
-                xcp_path_set(a, path, xcp_scalar_new(kv[k][1]), NULL), 0);
-        }
-    }
-    struct buf body;
-    buf_init(&body);
-    xcp_emit(req, &body);
-    xcp_free(req);
-    char sig[33];
-    xcp_sign(body.data, body.len, "k1", sig);
-    char *raw = xasprintf("POST / HTTP/1.0\r\nX-Username: alice\r\n"
-                          "X-Signature: %s\r\nContent-Length: %zu\r\n\r\n%s",
-                          sig, body.len, body.data);
-    int fd = connect_to(s.port);
-    struct buf resp;
-    exchange(fd, raw, &resp);
-    assert_int_equal(ops_code(&resp, NULL), 200);
-    close(fd);
-    free(raw);
-    buf_release(&body);
-    buf_release(&resp);
+    assert_int_equal(sw_register(&s, "taken.com", "transfer", "transfer-me"),
+                     200);
 
     struct xcp_msg m;
     call(&s, "CHECK_TRANSFER", "DOMAIN",
@@ -740,6 +818,137 @@ static void state_survives_restart(void **state)
     cleanup(&s);
 }
 
+/* get_state - GET /state (must answer 200). */
+static json_t *get_state(const struct simproc *s)
+{
+    json_t *j = NULL;
+    assert_int_equal(control(s, "GET", "/state", NULL, &j), 200);
+    assert_non_null(j);
+    return j;
+}
+
+/* kill9 - SIGKILL: no chance to save anything at exit. */
+static void kill9(struct simproc *s)
+{
+    assert_int_equal(kill(s->pid, SIGKILL), 0);
+    int st = 0;
+    assert_int_equal(waitpid(s->pid, &st, 0), s->pid);
+    assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+}
+
+static long journal_size(const struct simproc *s)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/state.json.journal", s->dir);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* same_state - the world after a restart is the one before the kill. */
+static void same_state(json_t *before, json_t *after)
+{
+    if (!json_equal(before, after)) {
+        const char *k;
+        json_t *v;
+        json_object_foreach(before, k, v)
+        {
+            if (!json_equal(v, json_object_get(after, k)))
+                fail_msg("GET /state: \"%s\" differs after the restart", k);
+        }
+        fail_msg("GET /state differs after the restart");
+    }
+}
+
+static void acknowledged_changes_survive_sigkill(void **state)
+{
+    struct simproc s = {0};
+    const char *extra[] = {"--clock", "1800000000", NULL};
+    start(&s, extra);
+    /* orders of every kind that change the world, through XCP */
+    char name[32];
+    for (int i = 0; i < 20; i++) {
+        snprintf(name, sizeof(name), "kill%02d.com", i);
+        assert_int_equal(sw_register(&s, name, "new", NULL), 200);
+    }
+    assert_int_equal(sw_register(&s, "first.ca", "new", NULL), 250);
+    assert_int_equal(
+        control(&s, "POST", "/clock/advance", "{\"seconds\":600}", NULL), 200);
+    assert_int_equal(sw_register(&s, "waiting.ca", "new", NULL), 250);
+    assert_int_equal(sw_register(&s, "taken.net", "transfer", "transfer-me"),
+                     200);
+    assert_int_equal(call(&s, "MODIFY", "DOMAIN",
+                          "{\"domain\":\"kill00.com\",\"data\":\"status\","
+                          "\"lock_state\":\"1\"}",
+                          NULL),
+                     200);
+    assert_int_equal(call(&s, "SET", "COOKIE",
+                          "{\"domain\":\"kill01.com\",\"reg_username\":"
+                          "\"u\",\"reg_password\":\"p\"}",
+                          NULL),
+                     200);
+    assert_int_equal(
+        call(&s, "REVOKE", "DOMAIN", "{\"domain\":\"kill02.com\"}", NULL), 200);
+    struct xcp_msg m;
+    assert_int_equal(call(&s, "POLL", "EVENT", "{\"limit\":\"1\"}", &m), 200);
+    char *ack =
+        xasprintf("{\"event_id\":\"%s\"}",
+                  xcp_path_str(m.data, "attributes.events[0].event_id"));
+    xcp_msg_free(&m);
+    assert_int_equal(call(&s, "ACK", "EVENT", ack, NULL), 200);
+    free(ack);
+    /* and through the control API */
+    assert_int_equal(
+        control(&s, "POST", "/balance", "{\"balance\":\"4321.00\"}", NULL),
+        200);
+    assert_int_equal(control(&s, "POST", "/prices",
+                             "{\"tld\":\"net\",\"price\":\"13.00\"}", NULL),
+                     200);
+    assert_int_equal(control(&s, "POST", "/domains",
+                             "{\"name\":\"seeded.org\",\"expiry\":1900000000}",
+                             NULL),
+                     200);
+    json_t *before = get_state(&s);
+    /* what is on disk is the start-up snapshot plus the journal */
+    assert_true(journal_size(&s) > 0);
+    kill9(&s);
+    start(&s, NULL);
+    json_t *after = get_state(&s);
+    same_state(before, after);
+    json_decref(before);
+    json_decref(after);
+
+    /* again after the restart's snapshot, with a torn record at the end
+     * of the journal, as a kill in the middle of a write leaves it */
+    assert_int_equal(sw_register(&s, "second.com", "new", NULL), 200);
+    assert_int_equal(
+        control(&s, "POST", "/clock/advance", "{\"seconds\":60}", NULL), 200);
+    before = get_state(&s);
+    kill9(&s);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/state.json.journal", s.dir);
+    FILE *f = fopen(path, "ab");
+    assert_non_null(f);
+    fputs("{\"seq\":999,\"set\":{\"domains\":{\"torn.com\":{\"own", f);
+    fclose(f);
+    start(&s, NULL);
+    after = get_state(&s);
+    same_state(before, after);
+    assert_null(json_object_get(json_object_get(after, "domains"), "torn.com"));
+    json_decref(before);
+    json_decref(after);
+
+    /* a clean stop leaves the whole world in the snapshot */
+    before = get_state(&s);
+    assert_int_equal(stop(&s), 0);
+    assert_int_equal(journal_size(&s), 0);
+    start(&s, NULL);
+    after = get_state(&s);
+    same_state(before, after);
+    json_decref(before);
+    json_decref(after);
+    finish(&s);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -757,8 +966,10 @@ int main(int argc, char **argv)
         cmocka_unit_test(slowloris_is_dropped),
         cmocka_unit_test(faults_on_the_wire),
         cmocka_unit_test(control_api_routes),
+        cmocka_unit_test(post_domains_takes_epoch_or_date_expiry),
         cmocka_unit_test(transfer_completes_after_eight_days),
         cmocka_unit_test(state_survives_restart),
+        cmocka_unit_test(acknowledged_changes_survive_sigkill),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();

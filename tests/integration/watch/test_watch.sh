@@ -152,8 +152,13 @@ for n in rev exp; do
     expect_rc 0 "$n.ca cancelled" -- rg async cancel "$(op_id $n.ca)"
 done
 advance 7200
+rg async check "$(op_id rev.ca)" >/dev/null
+check "async check works on a watched operation" \
+    test "$(op_col rev.ca watch)/$(op_col exp.ca watch)" = late/watching
 advance 14400
 sweep
+check "the sweep counts the watched and the late" \
+    test "$(jget "$WORK/sweep.json" "(j['watched'], j['late'])")" = "(1, 1)"
 check "both late" test "$(op_col rev.ca watch)/$(op_col exp.ca watch)" = late/late
 expect_rc 1 "absorb is for renewals" -- rg async late "$(op_id rev.ca)" absorb
 expect_rc 0 "revoke" -- rg async late "$(op_id rev.ca)" revoke

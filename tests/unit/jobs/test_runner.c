@@ -1,7 +1,8 @@
 /*
  * test_runner - the durable job runner on real SQLite files: leases, one
  * run per job across two threads and across two processes sharing a file,
- * expired leases retaken, lost leases changing nothing, bounded backoff and
+ * expired leases retaken, the lease of a killed runner taken at once (but
+ * not a live or foreign one), lost leases changing nothing, bounded backoff and
  * 'held', periodic jobs created once and moved to their next slot, jobs of
  * unknown kinds left alone, and a clean stop on SIGTERM.
  */
@@ -25,6 +26,7 @@
 
 #include "jobs/runner.h"
 #include "store/store.h"
+#include "util/lease.h"
 #include "util/log.h"
 
 struct fx {
@@ -299,6 +301,157 @@ static void test_lease_of_dead_owner_is_retaken_after_expiry(void **state)
     f->now += 1;
     assert_int_equal(run_due(r), 1);
     assert_int_equal(rec.last_attempts, 2); /* the crashed run counts */
+    assert_int_equal(q1(f->st, "SELECT COUNT(*) FROM jobs", 0), 0);
+    runner_free(r);
+}
+
+/* dead_pid - the pid of a child that has exited and been reaped. */
+static pid_t dead_pid(void)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+static void this_host(char *host, size_t n)
+{
+    assert_int_equal(gethostname(host, n - 1), 0);
+    host[n - 1] = '\0';
+}
+
+static void
+test_owner_is_gone_only_when_its_process_on_this_host_is(void **state)
+{
+    (void)state;
+    char host[256], o[9][320];
+    long dead = (long)dead_pid(), me = (long)getpid();
+    this_host(host, sizeof host);
+    snprintf(o[0], sizeof o[0], "%s:%ld:1", host, dead);  /* job lease */
+    snprintf(o[1], sizeof o[1], "%s:%ld", host, dead);    /* op lease */
+    snprintf(o[2], sizeof o[2], "%s:%ld:1", host, me);    /* alive */
+    snprintf(o[3], sizeof o[3], "%s:%ld", host, me);      /* alive */
+    snprintf(o[4], sizeof o[4], "%sx:%ld:1", host, dead); /* other host */
+    snprintf(o[5], sizeof o[5], "%s:%ldx:1", host, dead); /* not a pid */
+    snprintf(o[6], sizeof o[6], "%s:%ld:1:2", host, dead);
+    snprintf(o[7], sizeof o[7], "%s:0", host);
+    snprintf(o[8], sizeof o[8], "%s", host);
+    static const bool want[] = {true,  true,  false, false, false,
+                                false, false, false, false};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (lease_owner_gone(o[i]) != want[i])
+            fail_msg("lease_owner_gone(\"%s\") != %d", o[i], want[i]);
+    assert_false(lease_owner_gone(NULL));
+    assert_false(lease_owner_gone(""));
+    assert_false(lease_owner_gone("dead:1"));
+}
+
+/* lease_to - give job id an unexpired lease (until now + 300) of owner. */
+static void lease_to(struct fx *f, int64_t id, const char *owner)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    assert_int_equal(store_prepare(f->st,
+                                   "UPDATE jobs SET lease_owner = ?, "
+                                   "lease_expires_at = ?, attempts = 1 "
+                                   "WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_text(s, 1, owner);
+    store_bind_int64(s, 2, f->now + 300);
+    store_bind_int64(s, 3, id);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_lease_of_live_or_foreign_owner_waits_for_expiry(void **state)
+{
+    struct fx *f = *state;
+    char host[256], mine[320], foreign[320];
+    this_host(host, sizeof host);
+    /* this very process (alive), and a dead pid of another host */
+    snprintf(mine, sizeof mine, "%s:%ld:7", host, (long)getpid());
+    snprintf(foreign, sizeof foreign, "other-%s:%ld:1", host, (long)dead_pid());
+    lease_to(f, enqueue(f, "t.live", "a", "", f->now - 10), mine);
+    lease_to(f, enqueue(f, "t.live", "b", "", f->now - 10), foreign);
+    struct runner *r = new_runner(f->st, &f->now, "r2");
+    struct rec rec = {0};
+    struct runner_handler h = {.kind = "t.live", .run = rec_run, .arg = &rec};
+    struct rm_err err = {0};
+    assert_int_equal(runner_register(r, &h, 0, &err), 0);
+    assert_int_equal(run_due(r), 0);
+    f->now += 300;
+    assert_int_equal(run_due(r), 2);
+    runner_free(r);
+}
+
+/* A runner in a child process takes the job, says so on a pipe and hangs
+ * in its handler until it is killed. */
+static int hang_run(struct runner *r, struct job *job, void *arg,
+                    struct rm_err *err)
+{
+    int fd = *(int *)arg;
+    if (write(fd, "x", 1) != 1)
+        _exit(3);
+    for (;;)
+        pause();
+    return 0;
+}
+
+static void test_lease_of_killed_runner_is_taken_at_once(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = enqueue(f, "t.hang", "k", "", f->now - 10);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    /* No SQLite handle may cross a fork: close ours first. */
+    store_close(f->st);
+    f->st = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct store *st = open_store(f->path);
+        struct runner *r = new_runner(st, &f->now, NULL); /* HOST:PID:N */
+        struct runner_handler h = {
+            .kind = "t.hang", .run = hang_run, .arg = &p[1]};
+        struct rm_err err = {0};
+        if (runner_register(r, &h, 0, &err) == 0)
+            runner_run_due(r, 0, NULL, &err);
+        _exit(4);
+    }
+    char c;
+    assert_int_equal(read(p[0], &c, 1), 1); /* the child holds the lease */
+    kill(pid, SIGKILL);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    close(p[0]);
+    close(p[1]);
+    f->st = open_store(f->path);
+    char host[256], want[320];
+    this_host(host, sizeof host);
+    snprintf(want, sizeof want, "%s:%ld:", host, (long)pid);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    assert_int_equal(
+        store_prepare(f->st,
+                      "SELECT lease_owner, lease_expires_at FROM jobs "
+                      "WHERE id = ?",
+                      &s, &err),
+        0);
+    store_bind_int64(s, 1, id);
+    assert_int_equal(store_step(s, &err), STORE_ROW);
+    assert_int_equal(strncmp(store_col_text(s, 0), want, strlen(want)), 0);
+    assert_true(store_col_int64(s, 1) > f->now); /* far from expired */
+    store_stmt_release(s);
+
+    /* the clock has not moved: only the owner's death frees the job */
+    struct runner *r = new_runner(f->st, &f->now, "r2");
+    struct rec rec = {0};
+    struct runner_handler h = {.kind = "t.hang", .run = rec_run, .arg = &rec};
+    assert_int_equal(runner_register(r, &h, 0, &err), 0);
+    assert_int_equal(run_due(r), 1);
+    assert_int_equal(rec.last_attempts, 2); /* the killed run counts */
     assert_int_equal(q1(f->st, "SELECT COUNT(*) FROM jobs", 0), 0);
     runner_free(r);
 }
@@ -646,12 +799,16 @@ int main(void)
     rm_log_init("test_runner", LOG_FATAL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff_and_slot_tables),
+        cmocka_unit_test(
+            test_owner_is_gone_only_when_its_process_on_this_host_is),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_enqueue_is_idempotent_per_dedup_key),
         T(test_one_shot_job_runs_once_and_is_deleted),
         T(test_failures_back_off_bounded_then_hold),
         T(test_success_with_again_at_keeps_one_shot_job),
         T(test_lease_of_dead_owner_is_retaken_after_expiry),
+        T(test_lease_of_live_or_foreign_owner_waits_for_expiry),
+        T(test_lease_of_killed_runner_is_taken_at_once),
         T(test_job_that_keeps_killing_its_runner_is_held),
         T(test_lost_lease_changes_nothing),
         T(test_periodic_job_is_created_once_and_moves_to_next_slot),

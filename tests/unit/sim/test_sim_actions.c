@@ -2,6 +2,11 @@
  * Unit tests of opensrs-sim's action handlers, called directly (no
  * sockets): every response code the sim promises, the order state
  * machine, simulated time and the balance invariants.
+ *
+ * Every test runs with a state file, saved after each request as the
+ * server does, and ends by loading that file (snapshot + journal) into a
+ * second sim that must hold the same world: each scenario here is also a
+ * check that the journal records every change (sim_state.h I4).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -22,6 +27,8 @@
 
 static struct sim S;
 static int64_t fake_real;
+static char dir[64];
+static char state_path[128];
 
 static int64_t fake_time(void)
 {
@@ -42,24 +49,85 @@ static int64_t fake_time(void)
     "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\"," CSET extra   \
     "}"
 
-static int setup(void **state)
+/* save - what the server does after each request. */
+static void save(void)
+{
+    struct rm_err err;
+    if (sim_save_if_dirty(&S, &err) < 0)
+        fail_msg("save: %s", err.msg);
+}
+
+static void load(struct sim *s)
 {
     struct sim_config cfg;
     sim_config_init(&cfg);
     assert_int_equal(sim_config_add_reseller(&cfg, "alice:k1", NULL), 0);
     assert_int_equal(sim_config_add_reseller(&cfg, "bob:k2", NULL), 0);
-    assert_int_equal(sim_init(&S, &cfg, NULL), 0);
+    cfg.state_path = xstrdup(state_path);
+    struct rm_err err;
+    if (sim_init(s, &cfg, &err) < 0)
+        fail_msg("load: %s", err.msg);
+}
+
+static int setup(void **state)
+{
+    snprintf(dir, sizeof(dir), "/tmp/sim-unit-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(state_path, sizeof(state_path), "%s/state.json", dir);
+    load(&S);
+    /* small, so that snapshots happen in the middle of the scenarios too */
+    S.journal.compact_min = 16384;
     fake_real = 1000;
     S.realtime = fake_time;
     pthread_mutex_lock(&S.mu);
     sim_clock_set(&S, T0);
+    save();
     pthread_mutex_unlock(&S.mu);
     return 0;
 }
 
+/* same_world - a and b hold equal worlds; names the first difference. */
+static void same_world(const json_t *a, const json_t *b)
+{
+    if (json_equal(a, b))
+        return;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)a, key, v)
+    {
+        json_t *w = json_object_get(b, key);
+        if (json_equal(v, w))
+            continue;
+        if (!json_is_object(v) || !json_is_object(w))
+            fail_msg("member %s differs", key);
+        const char *k2;
+        json_t *v2;
+        json_object_foreach(v, k2, v2)
+        {
+            if (!json_equal(v2, json_object_get(w, k2)))
+                fail_msg("%s.%s differs", key, k2);
+        }
+        fail_msg("%s has members the other lacks", key);
+    }
+    fail_msg("the worlds differ in their members");
+}
+
 static int teardown(void **state)
 {
+    /* tests change the world directly too: let the save look at it all */
+    pthread_mutex_lock(&S.mu);
+    S.dirty = true;
+    save();
+    pthread_mutex_unlock(&S.mu);
+    struct sim again;
+    load(&again);
+    same_world(S.state, again.state);
+    same_world(again.state, S.state);
+    sim_release(&again);
     sim_release(&S);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
     return 0;
 }
 
@@ -80,6 +148,7 @@ static struct xcp_value *act_full(const char *user, const char *action,
     struct sim_mode m = {f, -1};
     pthread_mutex_lock(&S.mu);
     struct xcp_value *resp = sim_act(&S, user, &r, &m);
+    save();
     pthread_mutex_unlock(&S.mu);
     xcp_free(req);
     return resp;
@@ -117,6 +186,7 @@ static void advance(int64_t seconds)
 {
     pthread_mutex_lock(&S.mu);
     sim_clock_advance(&S, seconds);
+    save();
     pthread_mutex_unlock(&S.mu);
 }
 
@@ -757,35 +827,28 @@ static void name_suggest_lists_lookup_and_suggestions(void **state)
 
 static void state_file_round_trip(void **state)
 {
-    char path[] = "/tmp/sim-state-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
-    free(S.cfg.state_path);
-    S.cfg.state_path = xstrdup(path);
     xcp_free(act("SW_REGISTER", REG("kept.com", "")));
-    pthread_mutex_lock(&S.mu);
-    assert_int_equal(sim_save(&S, NULL), 0);
-    pthread_mutex_unlock(&S.mu);
-
-    struct sim_config cfg;
-    sim_config_init(&cfg);
-    sim_config_add_reseller(&cfg, "alice:k1", NULL);
-    cfg.state_path = xstrdup(path);
-    struct sim s2;
-    assert_int_equal(sim_init(&s2, &cfg, NULL), 0);
-    json_t *d = sim_domain(&s2, "kept.com");
-    assert_non_null(d);
-    assert_string_equal(sim_jstr(d, "owner", ""), "alice");
-    assert_int_equal(sim_jint(sim_reseller(&s2, "alice"), "balance", 0),
-                     balance("alice"));
-    /* ids continue, not restart */
-    pthread_mutex_lock(&s2.mu);
-    assert_int_equal(sim_next_id(&s2, "order"), 1000002);
-    pthread_mutex_unlock(&s2.mu);
-    sim_release(&s2);
-    unlink(path);
+    /* from the journal alone (the sim was not stopped), then after a
+     * snapshot */
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            pthread_mutex_lock(&S.mu);
+            assert_int_equal(sim_save(&S, NULL), 0);
+            pthread_mutex_unlock(&S.mu);
+        }
+        struct sim s2;
+        load(&s2);
+        json_t *d = sim_domain(&s2, "kept.com");
+        assert_non_null(d);
+        assert_string_equal(sim_jstr(d, "owner", ""), "alice");
+        assert_int_equal(sim_jint(sim_reseller(&s2, "alice"), "balance", 0),
+                         balance("alice"));
+        /* ids continue, not restart */
+        pthread_mutex_lock(&s2.mu);
+        assert_int_equal(sim_next_id(&s2, "order"), 1000002);
+        pthread_mutex_unlock(&s2.mu);
+        sim_release(&s2);
+    }
 }
 
 static void reset_restores_start_state(void **state)
@@ -793,7 +856,13 @@ static void reset_restores_start_state(void **state)
     xcp_free(act("SW_REGISTER", REG("temp.com", "")));
     pthread_mutex_lock(&S.mu);
     sim_reset(&S);
+    save();
     pthread_mutex_unlock(&S.mu);
+    /* the reset world is what a restart finds */
+    struct sim s2;
+    load(&s2);
+    same_world(S.state, s2.state);
+    sim_release(&s2);
     expect("LOOKUP", "{\"domain\":\"temp.com\"}", 210);
     expect("LOOKUP", "{\"domain\":\"taken.com\"}", 211);
     assert_int_equal(balance("alice"), SIM_DEFAULT_BALANCE);
