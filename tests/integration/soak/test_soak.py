@@ -405,8 +405,10 @@ def main():
         san = w.sanitizer_reports()
         t.check("no sanitizer report from any regman run", not san,
                 "\n".join("%s: %s" % r for r in san[:2]))
-        for e in s.sweep_errs:
-            print("# a sweep exited non-zero: " + e.replace("\n", " | "))
+        t.check("every regman async sweep exited 0 (%d of %d did not)" %
+                (s.n["sweep_errors"], s.n["sweep"]),
+                s.n["sweep_errors"] == 0,
+                "\n".join(e.replace("\n", " ") for e in s.sweep_errs))
         faults = w.sim_log_faults()
         nfaults = sum(faults.values())
         print("# faults fired by kind: " + " ".join(
