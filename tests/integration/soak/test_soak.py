@@ -28,7 +28,10 @@ list --account provider:held --json`, `reconcile --json`):
   (2) every live domain in regman is at the sim with the same expiry;
   (3) every order the sim completed is a succeeded operation or a flagged
       late completion (a refunded operation never completes unflagged);
-  (4) `regman audit` is clean, here and after every restart.
+  (4) `regman audit` is clean, here and after every restart;
+and: nothing left pending, every order still open at the sim watched, the
+late completions and `reconcile` consistent, every CLI sweep exited 0,
+no sanitizer report. docs/soak.md has the details.
 
 One line of figures (operations, faults injected, kills, late
 completions, exposure) precedes "# N passed, N failed".
@@ -37,8 +40,10 @@ Environment:
   REGMAN_SOAK_SEED       random seed (default 20261206; printed)
   REGMAN_SOAK_OPS        operations (default 360; 300 when built with
                          sanitizers, REGMAN_SOAK_SANITIZED=1, which meson
-                         sets). The long run: REGMAN_SOAK_OPS=3000.
-  KEEP_WORK=1            keep the work dir (sim.log, serve.log, regman.db).
+                         sets). The long run: REGMAN_SOAK_OPS=3000
+                         (meson test ... --timeout-multiplier 4).
+  KEEP_WORK=1            keep the work dir (sim.log, serve.log, regman.db,
+                         sim-state.json).
 
 usage: test_soak.py REGMAN OPENSRS_SIM
 """
