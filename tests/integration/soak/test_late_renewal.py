@@ -29,6 +29,7 @@ usage: test_late_renewal.py REGMAN OPENSRS_SIM
 import os
 import sys
 
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import soaklib  # noqa: E402
 from soaklib import Results, World  # noqa: E402
