@@ -85,6 +85,11 @@ function domainCell(op) {
     h('span', { class: 'muted' }, `${opLabel(op.kind)} ${years(op.term)} · #${op.id}`));
 }
 
+function customerCell(op) {
+  return h('div', {}, h('a', { class: 'nowrap', href: `#/accounts/${op.account_id}` }, op.account), h('br'),
+    h('span', { class: 'muted nowrap' }, `refunded ${money(op.amount)}`));
+}
+
 export function renderLate(main) {
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const updated = h('span', { class: 'muted' });
@@ -135,10 +140,9 @@ export function renderLate(main) {
       return;
     }
     updated.textContent = `Updated ${when(Math.floor(Date.now() / 1000))}`;
-    fill(lateBody, table([
+    fill(lateBody, h('div', { class: 'tight-table' }, table([
       { title: 'Domain', cell: domainCell },
-      { title: 'Customer', cell: (op) => h('a', { href: `#/accounts/${op.account_id}` }, op.account) },
-      { title: 'Refunded', num: true, cell: (op) => money(op.amount) },
+      { title: 'Customer', cell: customerCell },
       { title: 'Completed', cell: (op) => timeCell(op.late_at) },
       { title: 'Registrar cost', num: true, cell: (op) => money(op.registrar_cost) },
       { title: 'Stop answer', cell: (op) => h('span', { class: 'answer' }, stopAnswer(op.stop_answer) || '—') },
@@ -152,13 +156,12 @@ export function renderLate(main) {
       })) },
     ], late.items, {
       caption: 'Late completions awaiting a decision',
-      empty: 'No late completions: no refunded order has been completed by the registrar.',
+      empty: 'No late completion awaits a decision.',
       rowAttrs: (op) => ({ 'data-op': op.id, 'data-domain': op.domain }),
-    }));
-    fill(watchBody, table([
+    })));
+    fill(watchBody, h('div', { class: 'tight-table' }, table([
       { title: 'Domain', cell: domainCell },
-      { title: 'Customer', cell: (op) => op.account },
-      { title: 'Refunded', num: true, cell: (op) => money(op.amount) },
+      { title: 'Customer', cell: customerCell },
       { title: 'Ended here', cell: (op) => h('span', {}, badge(op.state), ' ', timeCell(op.finished_at)) },
       { title: 'Stop answer', cell: (op) => h('span', { class: 'answer' }, stopAnswer(op.stop_answer) || 'no answer') },
       { title: 'Next check', cell: (op) => timeCell(op.watch_next_at) },
@@ -167,7 +170,7 @@ export function renderLate(main) {
       caption: 'Watched orders',
       empty: 'No order is being watched.',
       rowAttrs: (op) => ({ 'data-op': op.id, 'data-domain': op.domain }),
-    }));
+    })));
   }
   load();
 }
@@ -214,14 +217,15 @@ export function renderReconcile(main) {
     const unknown = rep.unknown_cost
       ? notice(`The registrar's cost of ${rep.unknown_cost} operation${rep.unknown_cost === 1 ? ' is' : 's are'} unknown and counted as zero in the totals.`, 'warn')
       : null;
-    fill(body, tiles, unknown, table([
+    fill(body, tiles, unknown, h('div', { class: 'tight-table' }, table([
       { title: 'Domain', cell: (o) => h('div', { class: 'op-cell' },
         h('a', { href: `#/domains/${encodeURIComponent(o.domain)}` }, o.domain), h('br'),
         h('span', { class: 'muted' }, `${opLabel(o.kind)} · #${o.id}`)) },
-      { title: 'Customer', cell: (o) => o.account },
+      { title: 'Customer', cell: (o) => h('span', { class: 'nowrap' }, o.account) },
       { title: 'Ended', cell: (o) => h('span', {}, badge(o.state), ' ', day(o.finished_at)) },
       { title: 'Now', cell: (o) => (o.watch === 'late'
-        ? h('a', { href: '#/late' }, WATCH_TEXT.late) : (WATCH_TEXT[o.watch] || o.watch)) },
+        ? h('a', { class: 'nowrap', href: '#/late' }, WATCH_TEXT.late)
+        : h('span', { class: 'nowrap' }, WATCH_TEXT[o.watch] || o.watch)) },
       { title: 'Refunded', num: true, cell: (o) => money(o.refunded) },
       { title: 'Registrar cost', num: true, cell: (o) => money(o.registrar_cost) },
       { title: 'Exposure', num: true, cell: (o) => money(o.exposure) },
@@ -230,7 +234,7 @@ export function renderReconcile(main) {
       caption: 'Refunded operations the registrar completed or may complete',
       empty: since.value ? `Nothing since ${since.value}.` : 'Nothing to reconcile: every refund was confirmed by the registrar.',
       rowAttrs: (o) => ({ 'data-op': o.id, 'data-domain': o.domain }),
-    }));
+    })));
   }
   load();
 }
