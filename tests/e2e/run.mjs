@@ -137,11 +137,16 @@ async function shot(page, name) {
   shots.push(file);
 }
 
+// confirm - press a button of the open dialog and wait until THAT dialog
+// is gone (another one, e.g. the license agreement, may open right after).
+let dialogSeq = 0;
 async function confirm(page, buttonName) {
   const dlg = page.locator('dialog[open]');
   await dlg.waitFor();
+  const mark = `dlg${++dialogSeq}`;
+  await dlg.evaluate((d, m) => d.setAttribute('data-e2e', m), mark);
   await dlg.getByRole('button', { name: buttonName }).click();
-  await dlg.waitFor({ state: 'detached' });
+  await page.locator(`dialog[data-e2e="${mark}"]`).waitFor({ state: 'detached' });
 }
 
 function expectText(locator, text, timeout = 15000) {
@@ -413,7 +418,7 @@ await step('the watched order is listed read-only under Late Completions', async
   await expectText(row, '465 Order is not pending or declined');
   await expectText(row.locator('td[data-label="Next check"]'), 'in ');
   if (await row.locator('button').count()) throw new Error('watched rows should have no actions');
-  await admin.locator('#late-list', { hasText: 'No late completions' }).waitFor();
+  await admin.locator('#late-list', { hasText: 'No late completion awaits a decision' }).waitFor();
   await shot(admin, '18a-admin-late-watching');
 });
 
@@ -472,7 +477,7 @@ await step('admin assigns it to the customer (confirmation with the charge); it 
   await confirm(admin, 'Charge $14.99 and assign');
   await expectText(admin.locator('.notice-ok'), `${ASYNC} assigned to ${CUSTOMER}, charged $14.99.`);
   await row.waitFor({ state: 'detached' });
-  await admin.locator('#late-list', { hasText: 'No late completions' }).waitFor();
+  await admin.locator('#late-list', { hasText: 'No late completion awaits a decision' }).waitFor();
   await shot(admin, '18f-admin-late-after-assign');
   await admin.goto(`${base}/admin/#/reconcile`);
   await expectText(admin.locator(`tr[data-domain="${ASYNC}"]`), 'assigned');
@@ -536,6 +541,11 @@ await step('admin pages: domains, jobs, mail outbox, registrar log (filter, CSV 
   await admin.locator('svg.chart').first().waitFor();
   await expectText(admin.locator('.tile'), '$14.99');
   await shot(admin, '26-admin-dashboard-after');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await admin.goto(`${base}/admin/#/reconcile`);
+  await admin.locator(`tr[data-domain="${ASYNC}"]`).waitFor();
+  await shot(admin, '26a-admin-reconcile-phone');
+  await admin.setViewportSize({ width: 1280, height: 860 });
 });
 
 await step('customer pages: transfers, contact details; a phone-sized screen', async () => {
