@@ -296,8 +296,9 @@ static int get_me(struct web_req *r)
     "COALESCE(o.finished_at, 0), COALESCE(o.watch, ''), "                      \
     "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
     "COALESCE(o.late_at, 0), COALESCE(o.held_domain_id, 0), "                  \
-    "COALESCE(o.resolved_op_id, 0) FROM operations o JOIN domains d ON d.id "  \
-    "= o.domain_id JOIN accounts a ON a.id = o.account_id "
+    "COALESCE(o.resolved_op_id, 0), COALESCE(o.watch_next_at, 0) "             \
+    "FROM operations o JOIN domains d ON d.id = o.domain_id "                  \
+    "JOIN accounts a ON a.id = o.account_id "
 
 static json_t *op_json(struct store_stmt *s, int64_t now, bool admin)
 {
@@ -345,6 +346,10 @@ static json_t *op_json(struct store_stmt *s, int64_t now, bool admin)
                             held ? json_integer(held) : json_null());
         json_object_set_new(j, "resolved_op_id",
                             again ? json_integer(again) : json_null());
+        json_object_set_new(j, "watch_next_at",
+                            w && strcmp(w, "watching") == 0
+                                ? api_time(store_col_int64(s, 29))
+                                : json_null());
     }
     return j;
 }
@@ -978,12 +983,23 @@ static int get_operation(struct web_req *r)
 static int post_check(struct web_req *r)
 {
     int64_t id;
-    int rc = op_target(r, &id);
+    json_t *j;
+    int rc = path_op(r, &id, &j);
     if (rc)
         return rc;
+    /* a watched operation is checked as such (rule 9, core/watch.h) */
+    const char *w = json_string_value(json_object_get(j, "watch"));
+    bool watching = w && strcmp(w, "watching") == 0;
+    json_decref(j);
     struct ops_result res;
     struct rm_err e;
     ERR_INIT(e);
+    if (watching) {
+        char now_watch[16];
+        if ((rc = watch_check(api_app(r), id, now_watch, sizeof now_watch,
+                              &e)) < 0)
+            return api_fail(r, rc, &e);
+    }
     int outcome = ops_check(api_app(r), id, &res, &e);
     if (outcome < 0)
         return api_fail(r, outcome, &e);

@@ -10,10 +10,13 @@
 // credits an account; a customer signs up accepting the license,
 // registers a domain and sees it active; an asynchronous .ca registration
 // appears in the Async Manager where the admin uses check, reset and
-// cancel, and the refund shows in the customer's history; a domain put
-// at the registrar behind regman's back is named by the portfolio sync and
-// adopted from the Domain Registrars page. Every page is photographed into
-// SCREENSHOT_DIR.
+// cancel; the registry is already working on the order, so the cancel is
+// refunded but watched (a warning); the sim's clock moves on, the order
+// completes, and the late completion is listed, reconciled and assigned
+// back to the customer, who sees the refund and the new charge; a domain
+// put at the registrar behind regman's back is named by the portfolio sync
+// and adopted from the Domain Registrars page. Every page is photographed
+// into SCREENSHOT_DIR.
 //
 // usage: node run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 // Prints one line per step; exits 1 on the first failed step, 77 (skip)
@@ -138,11 +141,16 @@ async function shot(page, name) {
   shots.push(file);
 }
 
+// confirm - press a button of the open dialog and wait until THAT dialog
+// is gone (another one, e.g. the license agreement, may open right after).
+let dialogSeq = 0;
 async function confirm(page, buttonName) {
   const dlg = page.locator('dialog[open]');
   await dlg.waitFor();
+  const mark = `dlg${++dialogSeq}`;
+  await dlg.evaluate((d, m) => d.setAttribute('data-e2e', m), mark);
   await dlg.getByRole('button', { name: buttonName }).click();
-  await dlg.waitFor({ state: 'detached' });
+  await page.locator(`dialog[data-e2e="${mark}"]`).waitFor({ state: 'detached' });
 }
 
 // regmanCli - run `regman ARGS -c <the demo's regman.conf>`; its output.
@@ -398,28 +406,121 @@ await step('admin resets its waiting window (confirmation; new deadline)', async
   await asyncRow().waitFor();
 });
 
-await step('admin cancels it (confirmation with reason; refunded, gone from the list)', async () => {
+let asyncOp;
+
+await step('admin cancels it: the registry is already working on it, so the refusal is a warning', async () => {
+  asyncOp = Number(await asyncRow().getAttribute('data-op'));
   await asyncRow().locator('[data-action=cancel]').click();
   const dlg = admin.locator('dialog[open]');
+  await expectText(dlg, 'first asks the registrar to stop the order');
+  await expectText(dlg, 'the operation succeeds instead and nothing is refunded');
   await expectText(dlg, 'refunds $14.99');
   await dlg.locator('[name=reason]').fill('e2e: customer asked');
   await shot(admin, '17-admin-async-cancel-dialog');
   await confirm(admin, 'Cancel and refund');
-  await expectText(admin.locator('.notice'), `Cancelled ${ASYNC}; $14.99 refunded`);
+  // the sim's order is "waiting" at the registry: PROCESS_PENDING cancel is refused
+  const warn = admin.locator('.notice-warn', { hasText: `Cancelled ${ASYNC}` });
+  await expectText(warn, 'the registrar did not confirm the cancel (465');
+  await expectText(warn, 'The customer was refunded $14.99; regman keeps watching the order');
+  if (await admin.locator('.notice-ok', { hasText: ASYNC }).count()) throw new Error('a refused cancel shown as a success');
   await asyncRow().waitFor({ state: 'detached' });
   await shot(admin, '18-admin-async-after-cancel');
 });
 
-await step('the refund is visible in the customer\'s history', async () => {
+await step('the watched order is listed read-only under Late Completions', async () => {
+  await admin.getByRole('link', { name: 'Late completions and watched orders' }).click();
+  const row = admin.locator(`#watch-list tr[data-domain="${ASYNC}"]`);
+  await expectText(row, '465 Order is not pending or declined');
+  await expectText(row.locator('td[data-label="Next check"]'), 'in ');
+  if (await row.locator('button').count()) throw new Error('watched rows should have no actions');
+  await admin.locator('#late-list', { hasText: 'No late completion awaits a decision' }).waitFor();
+  await shot(admin, '18a-admin-late-watching');
+});
+
+await step('the registry completes the order later: a check finds the late completion', async () => {
+  const ready = fs.readFileSync(path.join(top, 'demo', 'sim.ready'), 'utf8');
+  const ctl = `http://127.0.0.1:${/control=127\.0\.0\.1:(\d+)/.exec(ready)[1]}`;
+  const res = await fetch(`${ctl}/clock/advance`, { method: 'POST',
+    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seconds: 3600 }) });
+  if (!res.ok) throw new Error(`sim clock: HTTP ${res.status}`);
+  // the watched operation's check, as the sweep would run it
+  const r = await admin.evaluate(async (id) => {
+    const api = await import('/assets/js/api.js');
+    return api.post(`/api/v1/operations/${id}/check`);
+  }, asyncOp);
+  if (r.operation.watch !== 'late') throw new Error(`watch is ${r.operation.watch}, not late`);
+  if (r.state !== 'cancelled') throw new Error(`the refunded operation became ${r.state}`);
+  await admin.goto(`${base}/admin/#/dashboard`);
+  const warn = admin.locator('.notice-warn');
+  await expectText(warn, '1 late completion awaits your decision');
+  await shot(admin, '18b-admin-dashboard-late');
+  await warn.getByRole('link', { name: 'Decide now' }).click();
+  const row = admin.locator(`#late-list tr[data-domain="${ASYNC}"]`);
+  await expectText(row, '$14.99');
+  await expectText(row.locator('td[data-label=Customer]'), CUSTOMER);
+  for (const a of ['assign', 'revoke', 'expire']) await row.locator(`[data-action=${a}]`).waitFor();
+  if (await row.locator('[data-action=absorb]').count()) throw new Error('absorb offered for a registration');
+  await admin.locator(`#watch-list tr[data-domain="${ASYNC}"]`).waitFor({ state: 'detached' });
+  await shot(admin, '18c-admin-late-completion');
+});
+
+await step('reconcile: the late completion is exposure until decided', async () => {
+  await admin.goto(`${base}/admin/#/reconcile`);
+  const row = admin.locator(`tr[data-domain="${ASYNC}"]`);
+  await expectText(row, 'late, undecided');
+  const cost = await row.locator('td[data-label="Registrar cost"]').innerText();
+  if (!/^\$\d/.test(cost)) throw new Error(`registrar cost shown as "${cost}"`);
+  await expectText(row.locator('td[data-label=Exposure]'), cost);
+  await expectText(admin.locator('#total-exposure'), cost);
+  await admin.fill('[name=since]', '2999-01-01');
+  await admin.getByRole('button', { name: 'Show' }).click();
+  await admin.locator('text=Nothing since 2999-01-01.').waitFor();
+  await expectText(admin.locator('#total-exposure'), '$0.00');
+  await admin.fill('[name=since]', '');
+  await admin.getByRole('button', { name: 'Show' }).click();
+  await row.waitFor();
+  await shot(admin, '18d-admin-reconcile');
+});
+
+await step('admin assigns it to the customer (confirmation with the charge); it leaves the late list', async () => {
+  await admin.goto(`${base}/admin/#/late`);
+  const row = admin.locator(`#late-list tr[data-domain="${ASYNC}"]`);
+  await row.locator('[data-action=assign]').click();
+  const dlg = admin.locator('dialog[open]');
+  await expectText(dlg, `is charged $14.99 again`);
+  await shot(admin, '18e-admin-late-assign-dialog');
+  await confirm(admin, 'Charge $14.99 and assign');
+  await expectText(admin.locator('.notice-ok'), `${ASYNC} assigned to ${CUSTOMER}, charged $14.99.`);
+  await row.waitFor({ state: 'detached' });
+  await admin.locator('#late-list', { hasText: 'No late completion awaits a decision' }).waitFor();
+  await shot(admin, '18f-admin-late-after-assign');
+  await admin.goto(`${base}/admin/#/reconcile`);
+  await expectText(admin.locator(`tr[data-domain="${ASYNC}"]`), 'assigned');
+  await expectText(admin.locator('#total-exposure'), '$0.00');
+});
+
+await step('the customer sees the refund, the new charge and the domain, never the internals', async () => {
   await customer.goto(`${base}/#/balance`);
   const refund = customer.locator('tr[data-kind=refund]');
   await expectText(refund, '$14.99');
   await expectText(refund, ASYNC);
-  await expectText(customer.locator('#customer-balance'), '$40.00');
+  // 50.00 - 10.00 (.com) - 14.99 + 14.99 (refund) - 14.99 (assigned)
+  await expectText(customer.locator('#customer-balance'), '$25.01');
   await shot(customer, '19-customer-balance-history');
+  // assigned: the customer's active domain, its registration charged once more
   await customer.goto(`${base}/#/domains/${ASYNC}`);
-  await expectText(customer.locator('.timeline'), 'cancelled');
-  await shot(customer, '20-customer-cancelled-domain');
+  await expectText(customer.locator('.badge'), 'active');
+  await expectText(customer.locator('.timeline'), 'Registration, 1 year');
+  await expectText(customer.locator('.timeline'), 'succeeded');
+  const text = await customer.locator('main').innerText();
+  for (const w of ['provider:held', '465', 'PROCESS_PENDING', 'late completion', 'watch']) {
+    if (text.includes(w)) throw new Error(`the customer's domain page shows "${w}"`);
+  }
+  const api = await customer.evaluate(async (d) => (await fetch(`/api/v1/operations?domain=${d}`)).text(), ASYNC);
+  for (const k of ['"watch"', '"stop_answer"', '"registrar_cost"']) {
+    if (api.includes(k)) throw new Error(`the customer's API answer carries ${k}`);
+  }
+  await shot(customer, '20-customer-assigned-domain');
 });
 
 await step('admin domain detail: operation timeline and registrar log', async () => {
@@ -455,6 +556,11 @@ await step('admin pages: domains, jobs, mail outbox, registrar log (filter, CSV 
   await admin.locator('svg.chart').first().waitFor();
   await expectText(admin.locator('.tile'), '$14.99');
   await shot(admin, '26-admin-dashboard-after');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await admin.goto(`${base}/admin/#/reconcile`);
+  await admin.locator(`tr[data-domain="${ASYNC}"]`).waitFor();
+  await shot(admin, '26a-admin-reconcile-phone');
+  await admin.setViewportSize({ width: 1280, height: 860 });
 });
 
 await step('sync names a domain the registrar holds that regman does not know; the admin adopts it', async () => {

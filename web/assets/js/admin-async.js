@@ -1,7 +1,9 @@
 // admin-async.js - the Async Manager: every pending operation with its
 // age, checks, next check, deadline and the registrar's last answer, and
 // per row check (poll now), reset (a new deadline from now) and cancel
-// (refund, domain removed), each behind a confirmation dialog.
+// (asked of the registrar first; refund, domain removed), each behind a
+// confirmation dialog. A cancel the registrar did not confirm is shown as
+// a warning: the order stays watched (design rule 9, admin-late.js).
 
 import { get, post } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -29,20 +31,61 @@ const ACTIONS = {
     label: 'Cancel',
     danger: true,
     title: (op) => `Cancel the ${opLabel(op.kind).toLowerCase()} of ${op.domain}?`,
-    body: (op) => `regman asks the registrar to cancel the order where it can, removes the domain and refunds ${money(op.amount)} to ${op.account}. This cannot be undone.`,
+    body: (op) => [
+      'regman first asks the registrar to stop the order. If the registrar has already completed it, the operation succeeds instead and nothing is refunded.',
+      `Otherwise regman removes the domain and refunds ${money(op.amount)} to ${op.account}. This cannot be undone. If the registrar does not confirm the stop, regman keeps watching the order and alerts you if it completes later.`,
+    ],
     confirm: 'Cancel and refund',
-    done: (r) => `Cancelled ${r.operation.domain}; ${r.refunded ? `${money(r.amount)} refunded` : 'nothing to refund'}.${r.registrar_answer ? ` Registrar: ${r.registrar_answer}.` : ''}`,
+    done: (r) => `Cancelled ${r.operation.domain}; ${r.refunded ? `${money(r.amount)} refunded` : 'nothing to refund'}.`,
   },
 };
+
+// stopAnswer - the registrar's answer without the command in front
+// ("PROCESS_PENDING cancel: 465 Order is ..." -> "465 Order is ...").
+export function stopAnswer(text) {
+  return String(text || '').replace(/^[A-Z_]+(?: [a-z_]+)?: /, '').trim();
+}
+
+// cancelNotice - what a cancel did, by what the registrar said: a
+// confirmed stop is a success; a refused or unanswered one a warning (the
+// order is watched); an order the registrar had completed a success of
+// another kind (nothing refunded).
+function cancelNotice(r) {
+  const op = r.operation;
+  const said = stopAnswer(r.registrar_answer);
+  if (r.state === 'succeeded') {
+    return notice(`The registrar had already completed the ${opLabel(op.kind).toLowerCase()} of ${op.domain}, so it succeeded instead of being cancelled. Nothing was refunded.${said ? ` Registrar: ${said}.` : ''}`, 'ok');
+  }
+  if (op.watch === 'watching') {
+    return notice([
+      h('strong', {}, `Cancelled ${op.domain}, but the registrar did not confirm the cancel${said ? ` (${said})` : ''}.`),
+      ` The customer was refunded ${money(r.amount)}; regman keeps watching the order and will alert you if it completes. `,
+      h('a', { href: '#/late' }, 'Late completions and watched orders'),
+    ], 'warn');
+  }
+  return notice(`${ACTIONS.cancel.done(r)}${said ? ` The registrar confirmed the cancel: ${said}.` : ''}`, 'ok');
+}
+
+// lateNotice - the warning that late completions await a decision.
+export function lateNotice(late) {
+  const n = late.items.length;
+  const more = late.page && late.page.next_offset !== null && late.page.next_offset !== undefined ? '+' : '';
+  return notice([
+    h('strong', {}, `${n}${more} late completion${n === 1 && !more ? '' : 's'} await${n === 1 && !more ? 's' : ''} your decision. `),
+    'The registrar completed an order after its customer was refunded; the provider holds the domain until you decide. ',
+    h('a', { href: '#/late' }, 'Decide now'),
+  ], 'warn');
+}
 
 export function renderAsync(main) {
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   const updated = h('span', { class: 'muted' });
   const refresh = button('Refresh', {}, () => load());
   const body = h('div', {});
-  add(main, 
+  const lateSlot = h('div', {});
+  add(main,
     h('p', { class: 'lead' }, 'Operations the registrar has not confirmed yet. The customer is charged while they wait; a failed, timed-out or cancelled operation is refunded.'),
-    toolbar(refresh, updated), status, body);
+    toolbar(refresh, updated), lateSlot, status, body);
 
   async function act(kind, op, btn) {
     const a = ACTIONS[kind];
@@ -59,7 +102,8 @@ export function renderAsync(main) {
       try {
         const body = kind === 'cancel' && reason.value.trim() ? { reason: reason.value.trim() } : undefined;
         const r = await post(`/api/v1/operations/${op.id}/${kind}`, body);
-        add(status, notice(a.done(r), r.state === 'pending' || r.state === 'succeeded' ? 'ok' : 'info'));
+        add(status, kind === 'cancel' ? cancelNotice(r)
+          : notice(a.done(r), r.state === 'pending' || r.state === 'succeeded' ? 'ok' : 'info'));
       } catch (e) {
         add(status, errorBox(e));
       }
@@ -70,7 +114,11 @@ export function renderAsync(main) {
   async function load() {
     if (!body.firstChild) loading(body);
     try {
-      const res = await get('/api/v1/operations?state=pending&limit=500');
+      const [res, late] = await Promise.all([
+        get('/api/v1/operations?state=pending&limit=500'),
+        get('/api/v1/operations?late=1&limit=100').catch(() => null),
+      ]);
+      fill(lateSlot, late && late.items.length ? lateNotice(late) : null);
       updated.textContent = `Updated ${when(Math.floor(Date.now() / 1000))}`;
       fill(body, table([
         { title: 'Operation', cell: (op) => h('div', { class: 'op-cell' },

@@ -1,12 +1,14 @@
-// admin-dashboard.js - the provider's overview: figures now, operations
-// per day, pending operations by age, refunds per day and each
-// registrar connection's balance (GET /api/v1/stats, the pending list and
-// one harmless test call per connection).
+// admin-dashboard.js - the provider's overview: a warning when late
+// completions await a decision, figures now, operations per day, pending
+// operations by age, refunds per day and each registrar connection's
+// balance (GET /api/v1/stats, the pending and late lists and one harmless
+// test call per connection).
 
 import { get, post } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import { barChart, hbarChart } from './chart.js';
 import { money, duration, loading, errorBox, card, select, toolbar, button, now } from './ui.js';
+import { lateNotice } from './admin-async.js';
 
 function dayLabel(d) {
   const date = new Date(d * 86400 * 1000);
@@ -36,11 +38,13 @@ export function renderDashboard(main) {
     let stats;
     let pending;
     let conns;
+    let late;
     try {
-      [stats, pending, conns] = await Promise.all([
+      [stats, pending, conns, late] = await Promise.all([
         get(`/api/v1/stats?days=${days.value}`),
         get('/api/v1/operations?state=pending&limit=500'),
         get('/api/v1/connections?limit=20'),
+        get('/api/v1/operations?late=1&limit=100'),
       ]);
     } catch (e) {
       fill(body, errorBox(e));
@@ -96,7 +100,7 @@ export function renderDashboard(main) {
     });
 
     const balanceSlot = h('div', {}, h('p', { class: 'muted' }, 'Asking each registrar for its balance…'));
-    fill(body, tiles,
+    fill(body, late.items.length ? lateNotice(late) : null, tiles,
       h('div', { class: 'chart-grid-2' },
         card(null, opsChart), card(null, pendingChart), card(null, refundChart),
         card(null, balanceSlot)));

@@ -9,6 +9,7 @@ import { renderRegistrars } from './admin-registrars.js';
 import { renderTlds } from './admin-tlds.js';
 import { renderAccounts } from './admin-accounts.js';
 import { renderAsync } from './admin-async.js';
+import { renderLate, renderReconcile } from './admin-late.js';
 import { renderDomains, renderJobs, renderMail, renderReglog } from './admin-ops.js';
 
 const sections = [
@@ -24,6 +25,10 @@ const sections = [
     description: 'Search domains; each domain shows its operation timeline and registrar log.' },
   { id: 'async', title: 'Async Manager', render: renderAsync,
     description: 'Operations the registrar has not confirmed yet: age, next check, deadline and last answer, with check, reset and cancel.' },
+  { id: 'late', title: 'Late Completions', render: renderLate,
+    description: 'Orders the registrar completed after the customer was refunded, held by the provider until you decide; and the orders still watched.' },
+  { id: 'reconcile', title: 'Reconcile', render: renderReconcile,
+    description: 'What the registrar charged for orders refunded to the customers: exposure and amounts at risk.' },
   { id: 'jobs', title: 'Jobs', render: renderJobs,
     description: 'Scheduled background work: polls, expiry warnings, auto-renewals and mail delivery.' },
   { id: 'mail', title: 'Mail Outbox', render: renderMail,

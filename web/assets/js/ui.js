@@ -114,7 +114,7 @@ export function errorBox(e) {
 }
 
 export function notice(text, kind = 'ok') {
-  return h('div', { class: `notice notice-${kind}`, role: kind === 'bad' ? 'alert' : 'status' }, text);
+  return h('div', { class: `notice notice-${kind}`, role: kind === 'bad' || kind === 'warn' ? 'alert' : 'status' }, text);
 }
 
 // table - columns: [{title, num, cell(row) -> node|text}]; rows: array.
