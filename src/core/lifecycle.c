@@ -19,7 +19,9 @@
  *     be retried at once.
  * L4  Sync never deletes: a domain the registrar does not list is flagged
  *     `missing`, and the corrections of one connection and the report
- *     that lists them commit together.
+ *     that lists them commit together. A domain made, or with an order
+ *     that began or ended, after the listing began is left for the next
+ *     sync: the list may not show it yet.
  * L5  After a sync of a connection, its registrar_unknown rows are exactly
  *     the names the registrar listed that have no live domain here, each
  *     with the registrar's expiry; they are written in the transaction of
@@ -913,6 +915,9 @@ struct sync_state {
     struct reg_expiring *list;
     unsigned char *matched;
     int64_t from, to;
+    /* when the listing began: a domain changed since (an order that
+     * completed while the registrar listed) is not judged by it (L4) */
+    int64_t listed_at;
     struct report_list drift, missing, restored, unknown;
     /* unknown names this sync saw for the first time (L5) */
     struct report_list unknown_new;
@@ -959,9 +964,11 @@ static int sync_update(struct app *app, int64_t id, int64_t expires,
     return rc < 0 ? rc : 0;
 }
 
-/* sync_domain - compare one of our domains with the registrar's list. */
+/* sync_domain - compare one of our domains with the registrar's list;
+ * changed: an order of it began or ended (or the row was made) after the
+ * listing began. */
 static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
-                       struct rm_err *err)
+                       int64_t changed, struct rm_err *err)
 {
     struct reg_expiring_item key, *it;
     int64_t now = ss->c->now, exp = d->expires_at;
@@ -972,6 +979,14 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
     it = ss->list->n
              ? bsearch(&key, ss->list->items, ss->list->n, sizeof *it, item_cmp)
              : NULL;
+    if (changed) {
+        /* changed while the registrar listed: the list may predate it
+         * (a registration it does not show yet, a renewal's old date);
+         * the next sync judges it */
+        if (it)
+            ss->matched[it - ss->list->items] = 1;
+        return 0;
+    }
     if (it) {
         ss->matched[it - ss->list->items] = 1;
         if (it->expiry > 0 && (int64_t)it->expiry != exp) {
@@ -1148,11 +1163,17 @@ out:
 static int sync_apply(struct sync_state *ss, struct rm_err *err)
 {
     static const char sql[] =
-        "SELECT " DOMAIN_COLS "FROM domains d WHERE d.connection_id = ? AND "
-        "d.id > ? AND d.status IN ('active', 'expired', 'missing') ORDER BY "
-        "d.id LIMIT ?";
+        "SELECT " DOMAIN_COLS ", CASE WHEN d.created_at >= ? OR EXISTS "
+        "(SELECT 1 FROM operations o WHERE o.domain_id = d.id AND "
+        "(o.created_at >= ? OR COALESCE(o.finished_at, 0) >= ? OR "
+        "COALESCE(o.late_at, 0) >= ?)) THEN 1 ELSE 0 END FROM domains d "
+        "WHERE d.connection_id = ? AND d.id > ? AND d.status IN ('active', "
+        "'expired', 'missing') ORDER BY d.id LIMIT ?";
     struct app *app = ss->c->app;
     struct lifecycle_domain *rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    /* changed[i]: an order of the domain began or ended, or it was made,
+     * after the listing began */
+    int64_t *upd = xmalloc(LIFECYCLE_BATCH * sizeof *upd);
     int64_t cur = 0;
     int rc;
 
@@ -1163,16 +1184,20 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
         size_t n = 0;
         if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
             goto out;
-        store_bind_int64(s, 1, ss->conn->id);
-        store_bind_int64(s, 2, cur);
-        store_bind_int64(s, 3, LIFECYCLE_BATCH);
-        while (n < LIFECYCLE_BATCH && (rc = store_step(s, err)) == STORE_ROW)
+        for (int k = 1; k <= 4; k++)
+            store_bind_int64(s, k, ss->listed_at);
+        store_bind_int64(s, 5, ss->conn->id);
+        store_bind_int64(s, 6, cur);
+        store_bind_int64(s, 7, LIFECYCLE_BATCH);
+        while (n < LIFECYCLE_BATCH && (rc = store_step(s, err)) == STORE_ROW) {
+            upd[n] = store_col_int64(s, 9);
             read_domain(s, &rows[n++]);
+        }
         store_stmt_release(s);
         if (rc < 0)
             goto out;
         for (size_t i = 0; i < n; i++)
-            if ((rc = sync_domain(ss, &rows[i], err)) < 0)
+            if ((rc = sync_domain(ss, &rows[i], upd[i], err)) < 0)
                 goto out;
         if (n < LIFECYCLE_BATCH)
             break;
@@ -1216,6 +1241,7 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
 out:
     store_rollback(app->st);
     free(rows);
+    free(upd);
     return rc;
 }
 
@@ -1239,6 +1265,7 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     if ((rc = conn_session_open(c->app, conn->id, &sess, err)) < 0)
         return rc;
     memset(&list, 0, sizeof list);
+    ss.listed_at = clock_now();
     rc = sess.reg->ops->expiring(sess.reg->impl, (time_t)ss.from, (time_t)ss.to,
                                  &list, err);
     conn_session_close(&sess);

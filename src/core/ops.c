@@ -241,7 +241,7 @@ struct move_fields {
      * sets watch = "watching" (with the next watch check and its end);
      * stop_answer is the registrar's answer to the request to stop it */
     const char *watch;
-    const char *stop_answer;
+    const char *stop_answer, *stop_state;
     int64_t watch_next_at, watch_until;
 };
 
@@ -266,6 +266,7 @@ static int move(struct app *app, struct op_row *o, const char *from,
         "sent_at = CASE WHEN ? = 'sending' THEN ? ELSE sent_at END, "
         "finished_at = ?, lease_owner = ?, lease_expires_at = ?, "
         "watch = COALESCE(?, watch), stop_answer = COALESCE(?, stop_answer), "
+        "stop_state = COALESCE(?, stop_state), "
         "watch_next_at = COALESCE(?, watch_next_at), "
         "watch_until = COALESCE(?, watch_until) "
         "WHERE id = ? AND state = ?";
@@ -322,16 +323,17 @@ static int move(struct app *app, struct op_row *o, const char *from,
     store_bind_text(s, 14, f && f->watch ? f->watch : NULL);
     store_bind_text(
         s, 15, f && f->stop_answer && *f->stop_answer ? f->stop_answer : NULL);
+    store_bind_text(s, 16, f && f->stop_state ? f->stop_state : NULL);
     if (f && f->watch && f->watch_next_at)
-        store_bind_int64(s, 16, f->watch_next_at);
-    else
-        store_bind_null(s, 16);
-    if (f && f->watch && f->watch_until)
-        store_bind_int64(s, 17, f->watch_until);
+        store_bind_int64(s, 17, f->watch_next_at);
     else
         store_bind_null(s, 17);
-    store_bind_int64(s, 18, o->id);
-    store_bind_text(s, 19, from);
+    if (f && f->watch && f->watch_until)
+        store_bind_int64(s, 18, f->watch_until);
+    else
+        store_bind_null(s, 18);
+    store_bind_int64(s, 19, o->id);
+    store_bind_text(s, 20, from);
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0)
@@ -1113,6 +1115,28 @@ static int run(struct app *app, struct conn_session *sess, int64_t op_id,
 
 /* --- begin: validation and the one creating transaction ------------------ */
 
+int ops_renewal_taken(struct app *app, int64_t domain_id, int64_t op_id,
+                      int64_t expiry_year, bool *taken, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM operations WHERE domain_id = ? "
+        "AND kind = 'renew' AND id <> ? AND expiry_year = ? AND (state = "
+        "'succeeded' OR watch IN ('late', 'assigned', 'absorbed'))";
+    struct store_stmt *s;
+    int rc;
+
+    *taken = false;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, domain_id);
+    store_bind_int64(s, 2, op_id);
+    store_bind_int64(s, 3, expiry_year);
+    if ((rc = store_step(s, err)) == STORE_ROW)
+        *taken = store_col_int64(s, 0) > 0;
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
 int ops_live_domain(struct app *app, const char *name, int64_t *id,
                     struct rm_err *err)
 {
@@ -1803,6 +1827,13 @@ const char *ops_stop_name(enum ops_stop st)
     return (unsigned)st < 5 ? n[st] : "?";
 }
 
+const char *ops_stop_word(enum ops_stop st)
+{
+    static const char *const w[] = {NULL, "stopped", "refused", "unknown",
+                                    "no_order"};
+    return (unsigned)st < 5 ? w[st] : NULL;
+}
+
 bool ops_stop_watch(enum ops_stop st)
 {
     return st == OPS_STOP_REFUSED || st == OPS_STOP_UNKNOWN ||
@@ -2068,6 +2099,7 @@ static int watch_fields(struct app *app, const struct op_row *o,
     if (p->stop == OPS_STOP_NONE)
         return 0;
     f->stop_answer = p->stop_answer;
+    f->stop_state = ops_stop_word(p->stop);
     if (p->verdict == OPS_V_DONE || !ops_stop_watch(p->stop))
         return 0;
     if ((rc = windows_for(app, o, &w, err)) < 0)
@@ -2083,14 +2115,39 @@ static int watch_fields(struct app *app, const struct op_row *o,
  * either settle o through finish() (same transaction, rule 4; pre is the
  * mail rendered before it, may be NULL) or set its next check.
  */
-static int apply(struct app *app, struct op_row *o, const struct ops_poll *p,
+static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
                  struct op_mail *pre, struct rm_err *err)
 {
     struct move_fields f = {0};
     struct windows w;
+    struct ops_poll q;
+    const struct ops_poll *p = pp;
     int64_t now = clock_now(), expires;
-    const char *state = settle_of(o, p, now, &f.reason, &expires);
+    const char *state;
+    bool taken = false;
     int rc;
+
+    /* O5 with rule 9: the year a renewal extends is credited once */
+    if (p->verdict == OPS_V_DONE && strcmp(o->kind, "renew") == 0 &&
+        (rc = ops_renewal_taken(app, o->domain_id, o->id, o->expiry_year,
+                                &taken, err)) < 0)
+        return rc;
+    if (taken) {
+        q = *pp;
+        q.verdict = OPS_V_WAIT;
+        snprintf(q.answer + strlen(q.answer),
+                 sizeof q.answer - strlen(q.answer),
+                 "; the registrar's new expiry year is another renewal's");
+        if (q.final && q.stop == OPS_STOP_NONE) {
+            /* its order may still be open: watched, the stop asked later */
+            q.stop = OPS_STOP_UNKNOWN;
+            snprintf(q.stop_answer, sizeof q.stop_answer,
+                     "not asked yet (the expiry year moved by another "
+                     "renewal)");
+        }
+        p = &q;
+    }
+    state = settle_of(o, p, now, &f.reason, &expires);
 
     f.last_answer = p->answer;
     f.transfer_status = p->transfer_status;
@@ -2280,6 +2337,14 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     if (strcmp(o.state, "pending") != 0)
         return rm_err_set(err, CORE_EREFUSED,
                           "op %" PRId64 " became %s meanwhile", op_id, o.state);
+    if (p.verdict == OPS_V_DONE && strcmp(o.kind, "renew") == 0) {
+        bool taken;
+        if ((rc = ops_renewal_taken(app, o.domain_id, o.id, o.expiry_year,
+                                    &taken, err)) < 0)
+            return rc;
+        if (taken)
+            p.verdict = OPS_V_WAIT; /* O5: that year is another's */
+    }
     if (p.verdict == OPS_V_DONE) {
         /* too late: the registrar completed it, so it is the customer's */
         snprintf(reason, sizeof reason,

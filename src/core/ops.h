@@ -137,6 +137,9 @@ enum ops_stop {
                         * request, a lost answer) */
 };
 const char *ops_stop_name(enum ops_stop s);
+/* ops_stop_word - the stop_state column's word: "stopped", "refused",
+ * "unknown", "no_order"; NULL for OPS_STOP_NONE. */
+const char *ops_stop_word(enum ops_stop s);
 /* ops_stop_watch - must a refund after this answer be watched? */
 bool ops_stop_watch(enum ops_stop s);
 
@@ -261,6 +264,15 @@ int ops_recover(struct app *app, int *n, struct rm_err *err);
 
 /* ops_move_allowed - is from → to a legal move of the diagram? */
 bool ops_move_allowed(const char *from, const char *to);
+
+/* ops_renewal_taken - O5 with rule 9: a renewal carries the expiry year
+ * it extends, and the registrar applies at most one renewal per year (a
+ * second is refused, 541). *taken says whether another renewal of the
+ * domain carrying the same year already counts as applied (succeeded, or
+ * a late completion kept), so a moved expiry year cannot be credited
+ * twice. */
+int ops_renewal_taken(struct app *app, int64_t domain_id, int64_t op_id,
+                      int64_t expiry_year, bool *taken, struct rm_err *err);
 
 /* ops_live_domain - id of the domain row of name that is not failed,
  * cancelled or transferred away (the one a new order would collide with),

@@ -22,7 +22,7 @@
 struct wrow {
     int64_t id, domain_id, account_id, connection_id, term, amount;
     int64_t watch_until, held_domain_id, expiry_year;
-    char kind[16], state[16], watch[16];
+    char kind[16], state[16], watch[16], stop_state[16];
     char domain[NAME_MAX_ASCII + 1], unicode[NAME_MAX_INPUT + 1];
     char tld[NAME_MAX_ASCII + 1], order_id[REG_ID_MAX];
     char account[128];
@@ -42,7 +42,8 @@ static int wrow_load(struct app *app, int64_t id, struct wrow *w,
         "o.amount, COALESCE(o.watch_until, 0), COALESCE(o.held_domain_id, 0), "
         "COALESCE(o.expiry_year, 0), o.kind, o.state, COALESCE(o.watch, ''), "
         "d.name, d.unicode_name, d.tld, COALESCE(o.registrar_order_id, ''), "
-        "a.name FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "a.name, COALESCE(o.stop_state, '') FROM operations o JOIN domains "
+        "d ON d.id = o.domain_id "
         "JOIN accounts a ON a.id = o.account_id WHERE o.id = ?";
     struct store_stmt *s;
     int rc;
@@ -70,6 +71,7 @@ static int wrow_load(struct app *app, int64_t id, struct wrow *w,
         cpy(w->tld, sizeof w->tld, s, 14);
         cpy(w->order_id, sizeof w->order_id, s, 15);
         cpy(w->account, sizeof w->account, s, 16);
+        cpy(w->stop_state, sizeof w->stop_state, s, 17);
         if (!w->unicode[0])
             snprintf(w->unicode, sizeof w->unicode, "%s", w->domain);
         rc = 0;
@@ -169,8 +171,9 @@ static int late_mail(struct app *app, const struct wrow *w, int64_t expires,
 }
 
 /* apply - record what a watch check learned, one transaction. */
-static int apply(struct app *app, int64_t op_id, const struct ops_poll *p,
-                 char *watch, size_t wn, int *outcome, struct rm_err *err)
+static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
+                 const struct ops_poll *stop, char *watch, size_t wn,
+                 int *outcome, struct rm_err *err)
 {
     static const char sql_note[] =
         "UPDATE operations SET last_answer = ?, last_check_at = ?, "
@@ -190,17 +193,46 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *p,
     struct conn c;
     int64_t now = clock_now(), held = 0, other = 0, held_acc;
     const char *end = NULL;
-    char answer[OPS_ANSWER_MAX + 96];
+    char answer[OPS_ANSWER_MAX + OPS_STOP_MAX + 160];
     int rc;
 
+    struct ops_poll q = *pp;
+    const struct ops_poll *p = &q;
+    bool taken = false;
+
     *outcome = 0;
-    snprintf(answer, sizeof answer, "watch: %s", p->answer);
+    /* a stop asked again (its first answer was lost) decides first */
+    if (stop && stop->verdict == OPS_V_DONE) {
+        q.verdict = OPS_V_DONE;
+        q.expiry = stop->expiry;
+    } else if (stop && stop->stop == OPS_STOP_STOPPED) {
+        q.verdict = OPS_V_NO;
+    }
+    snprintf(answer, sizeof answer, "watch: %.900s%s%.300s", p->answer,
+             stop ? "; stop: " : "", stop ? stop->stop_answer : "");
     if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
         return rc;
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
         goto out;
     if (strcmp(w.watch, "watching") != 0)
         goto done; /* ended meanwhile */
+    if (stop && stop->stop != OPS_STOP_NONE) {
+        const char *tv[] = {ops_stop_word(stop->stop), stop->stop_answer};
+        const int64_t iv[] = {op_id};
+        if ((rc = exec1(app,
+                        "UPDATE operations SET stop_state = ?, stop_answer = "
+                        "? WHERE id = ?",
+                        iv, 1, tv, 2, err)) < 0)
+            goto out;
+    }
+    /* O5 with rule 9: a moved expiry year another renewal already
+     * accounts for is not this renewal's */
+    if (q.verdict == OPS_V_DONE && strcmp(w.kind, "renew") == 0 &&
+        (rc = ops_renewal_taken(app, w.domain_id, w.id, w.expiry_year, &taken,
+                                err)) < 0)
+        goto out;
+    if (taken)
+        q.verdict = OPS_V_WAIT;
     if (p->verdict == OPS_V_DONE) {
         if (strcmp(w.kind, "renew") == 0) {
             /* the customer's domain lives on: the registrar's expiry */
@@ -224,7 +256,7 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *p,
             end = "ended";
             snprintf(answer, sizeof answer,
                      "watch: the name is ours through domain row %" PRId64
-                     "; %s",
+                     "; %.1000s",
                      other, p->answer);
         } else {
             if ((rc = held_account(app, &held_acc, err)) < 0)
@@ -259,7 +291,8 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *p,
                now >= w.watch_until) {
         end = "ended";
         snprintf(answer, sizeof answer,
-                 "watch: not completed within %d days; no longer followed; %s",
+                 "watch: not completed within %d days; no longer followed; "
+                 "%.1000s",
                  OPS_WATCH_DAYS, p->answer);
     }
     if (end) {
@@ -314,13 +347,17 @@ out:
     return rc < 0 ? rc : 0;
 }
 
-static int check_one(struct app *app, int64_t op_id, char *watch, size_t wn,
-                     int *outcome, struct rm_err *err)
+/* check_one - one watch check; *outcome 1 late, 2 ended, 0 otherwise, 3
+ * when the operation was no longer watched (quiet: another sweep or an
+ * admin got there first; else CORE_EREFUSED). */
+static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
+                     size_t wn, int *outcome, struct rm_err *err)
 {
     struct conn_session sess;
     struct ops_target t;
-    struct ops_poll p;
+    struct ops_poll p, sp;
     struct wrow w;
+    bool restop;
     int rc;
 
     *outcome = 0;
@@ -329,26 +366,36 @@ static int check_one(struct app *app, int64_t op_id, char *watch, size_t wn,
     if (strcmp(w.watch, "watching") != 0) {
         if (watch)
             snprintf(watch, wn, "%s", w.watch);
+        *outcome = 3;
+        if (quiet)
+            return 0;
         return rm_err_set(err, CORE_EREFUSED,
                           "op %" PRId64 " is not watched (%s)", op_id,
                           w.watch[0] ? w.watch : "never was");
     }
     if ((rc = ops_target_get(app, op_id, &t, err)) < 0)
         return rc;
-    t.deadline_at = 0; /* never "final": a watch check only reads */
+    t.deadline_at = 0; /* never "final": a watch check reads ... */
+    /* ... except that a stop whose answer was lost is asked again */
+    restop = strcmp(w.stop_state, "unknown") == 0 &&
+             (strcmp(t.kind, "transfer") == 0 || t.order_id[0]);
     if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
         return rc;
     sess.op_id = op_id;
+    memset(&sp, 0, sizeof sp);
+    sp.verdict = OPS_V_WAIT;
+    if (restop)
+        ops_stop_run(sess.reg, &t, &sp);
     ops_poll_run(sess.reg, &t, clock_now(), &p);
     conn_session_close(&sess);
-    return apply(app, op_id, &p, watch, wn, outcome, err);
+    return apply(app, op_id, &p, restop ? &sp : NULL, watch, wn, outcome, err);
 }
 
 int watch_check(struct app *app, int64_t op_id, char *watch, size_t n,
                 struct rm_err *err)
 {
     int outcome;
-    return check_one(app, op_id, watch, n, &outcome, err);
+    return check_one(app, op_id, false, watch, n, &outcome, err);
 }
 
 int watch_sweep(struct app *app, struct watch_stats *st, struct rm_err *err)
@@ -377,7 +424,7 @@ int watch_sweep(struct app *app, struct watch_stats *st, struct rm_err *err)
             struct rm_err e;
             int outcome;
             st->checked++;
-            if (check_one(app, ids[i], NULL, 0, &outcome, &e) < 0) {
+            if (check_one(app, ids[i], true, NULL, 0, &outcome, &e) < 0) {
                 st->errors++;
                 rm_log(LOG_ERROR, "op %" PRId64 ": watch: %s", ids[i], e.msg);
                 continue;

@@ -18,8 +18,12 @@
 --        absorbed   a late renewal the provider keeps paying for.
 ALTER TABLE operations ADD COLUMN watch TEXT CHECK (watch IN ('watching',
     'ended', 'late', 'assigned', 'revoked', 'expiring', 'absorbed'));
--- the registrar's answer to the request to stop the order
+-- the registrar's answer to the request to stop the order, and what it
+-- meant: stopped, refused, unknown (no usable answer: asked again at the
+-- next watch check) or no_order (nothing identifies an order to stop)
 ALTER TABLE operations ADD COLUMN stop_answer TEXT;
+ALTER TABLE operations ADD COLUMN stop_state TEXT CHECK (stop_state IN
+    ('stopped', 'refused', 'unknown', 'no_order'));
 ALTER TABLE operations ADD COLUMN watch_next_at BIGINT;
 ALTER TABLE operations ADD COLUMN watch_until BIGINT;
 ALTER TABLE operations ADD COLUMN watch_checks BIGINT NOT NULL DEFAULT 0;
