@@ -119,6 +119,24 @@ check "cancelled at the sim before the refund" \
 check "not watched: the registrar confirmed" test -z "$(op_col forced.com watch)"
 check "refunded" test "$(balance alice)" = "$b0"
 
+# --- a stop whose answer is lost is asked again at the next watch check --
+ctl POST /rules '{"action":"SW_REGISTER","domain":"lost-stop.com","fault":"forced_pending"}' >/dev/null
+expect_rc 3 "forced-pending registration goes pending" -- \
+    rg domain register lost-stop.com --account alice
+L=$(op_id lost-stop.com)
+ctl POST /rules '{"action":"PROCESS_PENDING","fault":"close_before","count":1}' >/dev/null
+expect_rc 0 "admin cancel; the registrar's answer is lost" -- rg async cancel "$L"
+check "cancelled, refunded and watched: the stop's outcome is unknown" \
+    test "$(op_state lost-stop.com)/$(postings lost-stop.com refund)/$(op_col lost-stop.com watch)/$(op_col lost-stop.com stop_state)" = cancelled/1/watching/unknown
+check "the order is still pending at the sim" \
+    test "$(sim_order_status lost-stop.com)" = pending
+advance $((4 * 3600))
+sweep
+check "the next watch check asked again: cancelled at the sim" \
+    test "$(sim_order_status lost-stop.com)" = cancelled
+check "the watch ended, the stop confirmed" \
+    test "$(op_col lost-stop.com watch)/$(op_col lost-stop.com stop_state)" = ended/stopped
+
 # --- an async order past its deadline that the registry then declines --
 ctl POST /rules '{"action":"SW_REGISTER","domain":"declined.ca","fault":"decline_later","complete_after":360000}' >/dev/null
 expect_rc 3 "a .ca registration the registry declines later" -- \
