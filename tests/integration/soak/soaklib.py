@@ -634,6 +634,23 @@ def compare(t, tr, detail_limit=15):
             "unflagged_cost": unflagged_cost, "sim_domains": len(ours)}
 
 
+def scenario_main(run, prefix):
+    """Run one scenario run(world, results) against the binaries named on
+    the command line (REGMAN OPENSRS_SIM); an exception is a failed check.
+    Returns the exit status."""
+    t = Results()
+    w = World(sys.argv[1], sys.argv[2], prefix=prefix)
+    try:
+        run(w, t)
+    except Exception as e:
+        import traceback
+        traceback.print_exc()
+        t.check("the scenario ran to its end", False, repr(e))
+    finally:
+        w.close()
+    return t.finish()
+
+
 def money(minor):
     if minor is None:
         return "n/a"

@@ -32,7 +32,6 @@ import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import soaklib  # noqa: E402
-from soaklib import Results, World  # noqa: E402
 
 NAME = "renewed-once.com"
 NAME2 = "renewed-late.com"
@@ -142,19 +141,5 @@ def run(w, t):
           (fig["late"], soaklib.money(fig["exposure"])))
 
 
-def main():
-    t = Results()
-    w = World(sys.argv[1], sys.argv[2], prefix="regman-renewal.")
-    try:
-        run(w, t)
-    except Exception as e:
-        import traceback
-        traceback.print_exc()
-        t.check("the scenario ran to its end", False, repr(e))
-    finally:
-        w.close()
-    return t.finish()
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(soaklib.scenario_main(run, "regman-renewal."))
