@@ -75,8 +75,8 @@ int audit_run(struct app *app, struct audit_report *rep, struct rm_err *err)
         "every balance equals the sum of its ledger entries",
         "every operation has exactly the ledger legs its state requires",
         "no operation sits in new or sending without a live lease",
-        "every active domain has a succeeded operation, an import or a "
-        "late completion",
+        ("every active domain has a succeeded operation, an import or a "
+         "late completion"),
         "the legs of every posting sum to zero",
     };
     struct ledger_audit la;
