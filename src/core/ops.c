@@ -878,6 +878,8 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
                   const struct reg_op_result *r, int attempts,
                   struct rm_err *err)
 {
+    struct ops_target t;
+    struct ops_poll p;
     struct move_fields f = {0};
     struct windows w;
     char answer[REG_TEXT_MAX + 64], reason[REG_TEXT_MAX + 96];
@@ -921,9 +923,8 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
         if (r->order_id[0]) {
             /* Rule 9: a refused order the registrar saved as pending (485
              * or 487 with forced_pending) is cancelled there, so nobody
-             * processing pending orders later buys it unpaid. */
-            struct ops_target t;
-            struct ops_poll p;
+             * processing pending orders later buys it unpaid. (t and p
+             * live as long as f, which points into p.) */
             target_of(o, &t);
             snprintf(t.kind, sizeof t.kind, "register"); /* by order id */
             snprintf(t.order_id, sizeof t.order_id, "%s", r->order_id);
