@@ -31,6 +31,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api_core.h"
+#include "web/api_signup.h"
 #include "web/http.h"
 
 static const char usage[] =
@@ -287,6 +288,17 @@ int serve_run(const struct serve_opts *o)
     if (!hc.web_root)
         rm_log(LOG_WARN, "serve: no web root found: the UI is not served "
                          "(set [http] web_root)");
+    api_site_set(&hc.site);
+    if (hc.site.signup_verify && !app->set.mail.from)
+        rm_log(LOG_WARN, "serve: [http] signup_verify is on but [mail] has no "
+                         "from address: sign-ups are refused until it is set");
+    else if (hc.site.signup_verify && !hc.site.public_url &&
+             (!strcmp(hc.listen_addr, "0.0.0.0") ||
+              !strcmp(hc.listen_addr, "::")))
+        rm_log(LOG_WARN,
+               "serve: set [http] public_url: confirmation links "
+               "would name the address %s",
+               hc.listen_addr);
     if ((rc = web_server_new(&wc, &srv, &err)) < 0 ||
         (rc = api_core_install(srv, &hc.limits, &err)) < 0 ||
         (rc = web_server_start(srv, &err)) < 0) {
@@ -333,6 +345,7 @@ out:
      * stores; then the runner */
     web_server_free(srv);
     api_core_release();
+    api_site_release();
     if (runner_started)
         pthread_join(runner_thread, NULL);
     runner_free(runner);

@@ -31,6 +31,10 @@ static const char *const http_keys[] = {"listen",
                                         "header_timeout",
                                         "body_timeout",
                                         "drain_seconds",
+                                        "signup_verify",
+                                        "public_url",
+                                        "funds_text",
+                                        "funds_url",
                                         NULL};
 
 /* where - "FILE:LINE: [http] KEY" for a key of the file, or the option
@@ -143,6 +147,78 @@ static int check_readable(const char *file, const char *what,
     return 0;
 }
 
+/* url_ok - scheme:// (or mailto: when allowed) then printable ASCII
+ * without spaces, quotes, angle brackets or backslashes. */
+static bool url_ok(const char *u, bool mailto)
+{
+    if (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0 &&
+        !(mailto && strncmp(u, "mailto:", 7) == 0))
+        return false;
+    const char *rest = strchr(u, ':') + 1;
+    if (!mailto || strncmp(u, "mailto:", 7) != 0)
+        rest += 2;
+    if (!*rest)
+        return false;
+    for (const char *p = u; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+            strchr("\"'<>\\`", *p))
+            return false;
+    return true;
+}
+
+/* load_site - signup_verify, public_url, funds_text, funds_url. */
+static int load_site(struct config *cfg, struct serve_conf *sc,
+                     struct rm_err *err)
+{
+    char w[512];
+    int rc;
+    struct api_site *s = &sc->site;
+
+    if ((rc = config_get_bool(cfg, "http", "signup_verify", true,
+                              &s->signup_verify, err)) < 0)
+        return rc;
+    const char *pu = config_get(cfg, "http", "public_url");
+    if (pu) {
+        size_t n = strlen(pu);
+        if (n > API_SITE_URL_MAX || !url_ok(pu, false) || strchr(pu, '#') ||
+            strchr(pu, '?'))
+            return rm_err_set(err, RM_EINVAL,
+                              "%s: \"%.60s\": expected http[s]://HOST[:PORT]"
+                              "[/PATH] (at most %d characters, no ? or #)",
+                              where(cfg, "public_url", NULL, w, sizeof w), pu,
+                              API_SITE_URL_MAX);
+        while (n > 0 && pu[n - 1] == '/')
+            n--;
+        s->public_url = xstrndup(pu, n);
+    }
+    const char *ft = config_get(cfg, "http", "funds_text");
+    if (ft) {
+        if (strlen(ft) > API_FUNDS_TEXT_MAX || !*ft)
+            return rm_err_set(err, RM_EINVAL, "%s: 1..%d bytes of text",
+                              where(cfg, "funds_text", NULL, w, sizeof w),
+                              API_FUNDS_TEXT_MAX);
+        for (const char *p = ft; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return rm_err_set(err, RM_EINVAL,
+                                  "%s: control characters are not allowed",
+                                  where(cfg, "funds_text", NULL, w, sizeof w));
+        s->funds_text = xstrdup(ft);
+    }
+    const char *fu = config_get(cfg, "http", "funds_url");
+    if (fu) {
+        if (strlen(fu) > API_SITE_URL_MAX || !url_ok(fu, true))
+            return rm_err_set(err, RM_EINVAL,
+                              "%s: \"%.60s\": expected an http://, https:// "
+                              "or mailto: link of at most %d characters",
+                              where(cfg, "funds_url", NULL, w, sizeof w), fu,
+                              API_SITE_URL_MAX);
+        s->funds_url = xstrdup(fu);
+    }
+    s->listen_addr = xstrdup(sc->listen_addr);
+    s->tls = sc->tls_cert != NULL;
+    return 0;
+}
+
 /* get_uint - an integer key in [min, max], or def when absent. */
 static int get_uint(struct config *cfg, const char *key, int64_t def,
                     int64_t min, int64_t max, unsigned *out, struct rm_err *err)
@@ -248,6 +324,8 @@ static int load(struct config *cfg, const char *path, const char *listen,
         return rc;
     sc->limits.lookup_per_min = lookups;
     sc->limits.signups_per_hour = signups;
+    if ((rc = load_site(cfg, sc, err)) < 0)
+        return rc;
 
     for (size_t i = 0; i < cfg->n; i++) {
         bool known = false;
@@ -285,5 +363,6 @@ void serve_conf_release(struct serve_conf *sc)
     free(sc->web_root);
     free(sc->tls_cert);
     free(sc->tls_key);
+    api_site_conf_release(&sc->site);
     memset(sc, 0, sizeof *sc);
 }

@@ -16,6 +16,7 @@
 
 #include "util/err.h"
 #include "web/api_core.h"
+#include "web/api_signup.h"
 
 /* Defaults and ranges of the keys (regman.conf.5). */
 #define SERVE_THREADS_DEFAULT 4
@@ -43,6 +44,7 @@ struct serve_conf {
     unsigned drain_s;          /* graceful stop: wait for requests */
     bool have_log_level;       /* [regman] log_level is set */
     struct api_limits limits;
+    struct api_site site; /* signup_verify, public_url, funds_* */
 };
 
 /*

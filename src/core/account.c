@@ -92,6 +92,7 @@ int account_add(struct app *app, const char *name, const char *email,
 #define ACC_COLS                                                               \
     "a.id, a.name, COALESCE(a.email, ''), a.kind, a.balance, "                 \
     "a.credit_limit, a.currency, a.auto_renew, a.created_at, "                 \
+    "a.email_verified, "                                                       \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM domains d WHERE d.account_id = "    \
     "a.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')) "   \
     "FROM accounts a "
@@ -108,7 +109,8 @@ static void read_acc(struct store_stmt *s, struct account *a)
     cpy(a->currency, sizeof a->currency, s, 6);
     a->auto_renew = store_col_int64(s, 7) != 0;
     a->created_at = store_col_int64(s, 8);
-    a->domains = store_col_int64(s, 9);
+    a->email_verified = store_col_int64(s, 9) != 0;
+    a->domains = store_col_int64(s, 10);
 }
 
 static int get_one(struct app *app, const char *sql, const char *text,

@@ -24,6 +24,9 @@ struct account {
     char currency[8];
     bool auto_renew;
     int64_t created_at;
+    /* false only for a self-signup whose address is not yet confirmed
+     * (web/api_signup.h); admin-made accounts are created confirmed */
+    bool email_verified;
     int64_t domains; /* live domains */
 };
 

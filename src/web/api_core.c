@@ -21,6 +21,7 @@
 #include "web/api_admin.h"
 #include "web/api_domains.h"
 #include "web/api_metrics.h"
+#include "web/api_signup.h"
 #include "web/api_sync.h"
 #include "web/auth.h"
 #include "web/ratelimit.h"
@@ -126,6 +127,7 @@ json_t *api_account_json(const struct account *a)
     json_object_set_new(j, "credit_limit", json_integer(a->credit_limit));
     json_object_set_new(j, "currency", json_string(a->currency));
     json_object_set_new(j, "auto_renew", json_boolean(a->auto_renew));
+    json_object_set_new(j, "email_verified", json_boolean(a->email_verified));
     json_object_set_new(j, "domains", json_integer(a->domains));
     json_object_set_new(j, "created_at", api_time(a->created_at));
     return j;
@@ -321,6 +323,8 @@ int api_core_install(struct web_server *srv, const struct api_limits *lim,
     t = api_admin_routes(&n);
     web_server_add_routes(srv, t, n);
     t = api_sync_routes(&n);
+    web_server_add_routes(srv, t, n);
+    t = api_signup_routes(&n);
     web_server_add_routes(srv, t, n);
     return api_metrics_register(web_server_metrics(srv), err);
 }

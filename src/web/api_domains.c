@@ -18,9 +18,11 @@
 #include "core/tld.h"
 #include "core/watch.h"
 #include "util/clock.h"
+#include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/api_core.h"
+#include "web/api_signup.h"
 #include "web/auth.h"
 
 #define ERR_INIT(e) rm_err_clear(&(e))
@@ -228,11 +230,25 @@ static int post_signup(struct web_req *r)
         goto out;
     }
     int64_t acct = 0, login = 0;
+    bool verify = api_signup_verifies();
     ERR_INIT(e);
+    if (verify && !api_app(r)->set.mail.from) {
+        rm_log(LOG_ERROR, "api: signup refused: [http] signup_verify needs "
+                          "[mail] from to mail the confirmation link");
+        rc = api_error(r, 503, API_EUNAVAILABLE, NULL,
+                       "sign-up is not available now; contact the provider");
+        goto out;
+    }
     /* account, then its login, then the acceptance: a login never exists
-     * without its account */
-    if ((rc = account_add(api_app(r), user, email, NULL, false, &acct, &e)) <
-        0) {
+     * without its account. The account and its confirmation mail
+     * (api_signup.h) commit together or not at all. */
+    if ((rc = store_begin(r->st, STORE_TX_WRITE, &e)) < 0 ||
+        (rc = account_add(api_app(r), user, email, NULL, false, &acct, &e)) <
+            0 ||
+        (verify && (rc = api_verify_issue(r, api_app(r), acct, user, email,
+                                          clock_now(), &e)) < 0) ||
+        (rc = store_commit(r->st, &e)) < 0) {
+        store_rollback(r->st);
         rc = api_fail(r, rc, &e);
         goto out;
     }
@@ -740,7 +756,8 @@ static int post_order(struct web_req *r, bool transfer)
         q.nameservers = ns;
         q.n_nameservers = json_array_size(nv);
     }
-    if ((rc = order_account(r, b, &a)) || (rc = license_gate(r, b, name, &a)))
+    if ((rc = order_account(r, b, &a)) || (rc = api_verify_gate(r, &a)) ||
+        (rc = license_gate(r, b, name, &a)))
         goto out;
     struct ops_result res;
     struct rm_err e;
@@ -789,7 +806,8 @@ static int post_renew(struct web_req *r)
     json_decref(b);
     struct account a;
     const char *acct;
-    if ((rc = own_account(r, &a, &acct)))
+    if ((rc = own_account(r, &a, &acct)) ||
+        (acct && (rc = api_verify_gate(r, &a))))
         return rc;
     struct ops_result res;
     struct rm_err e;

@@ -144,6 +144,19 @@ async function shot(page, name) {
 // confirm - press a button of the open dialog and wait until THAT dialog
 // is gone (another one, e.g. the license agreement, may open right after).
 let dialogSeq = 0;
+// verifyLink - the confirmation link mailed to addr (the demo's outbox)
+function verifyLink(addr) {
+  return new Promise((resolve, reject) => {
+    execFile('sqlite3', [path.join(top, 'demo', 'regman.db'),
+      `SELECT body FROM mail_outbox WHERE to_addr = '${addr.replace(/'/g, "''")}' AND idem_key LIKE 'verify:%' ORDER BY id DESC LIMIT 1`],
+    (e, out) => {
+      const m = /(https?:\/\/\S+\/#\/verify\/\S+)/.exec(out || '');
+      if (e || !m) reject(new Error(`no confirmation mail to ${addr}: ${e ? e.message : out}`));
+      else resolve(m[1]);
+    });
+  });
+}
+
 async function confirm(page, buttonName) {
   const dlg = page.locator('dialog[open]');
   await dlg.waitFor();
@@ -307,16 +320,29 @@ await step('signup shows the connection\'s license and requires accepting it', a
   await expectText(customer.locator('.lookup-name'), DOMAIN);
 });
 
+await step('the new customer confirms the e-mail address with the mailed link', async () => {
+  await expectText(customer.locator('.verify-banner'), 'Confirm your e-mail address');
+  const link = await verifyLink(`${CUSTOMER}@example.com`);
+  await customer.goto(link);
+  await expectText(customer.locator('.notice-ok'), 'Your e-mail address is confirmed');
+  await customer.getByRole('link', { name: 'Continue to your domains' }).click();
+  await customer.locator('.shell .sidebar').waitFor();
+  await customer.goto(`${base}/#/search/${encodeURIComponent(DOMAIN)}`);
+  await customer.locator('.lookup-yes').waitFor();
+  if (await customer.locator('.verify-banner').count()) throw new Error('the banner stayed after confirming');
+});
+
 await step('admin finds the new account and credits 50.00', async () => {
   await admin.goto(`${base}/admin/#/accounts`);
   await admin.fill('[aria-label="Search accounts"]', CUSTOMER);
   await admin.click('.search-form button[type=submit]');
   await admin.click(`a:text-is("${CUSTOMER}")`);
   await expectText(admin.locator('#account-balance'), '$0.00');
-  await admin.fill('[name=amount]', '50.00');
-  await admin.fill('[name=ref]', `e2e-payment-${sfx}`);
-  await admin.fill('[name=memo]', 'bank transfer');
   await admin.getByRole('button', { name: 'Credit account' }).click();
+  const dlg = admin.locator('dialog[open]');
+  await dlg.locator('[name=amount]').fill('50.00');
+  await dlg.locator('[name=ref]').fill(`e2e-payment-${sfx}`);
+  await dlg.locator('[name=memo]').fill('bank transfer');
   await confirm(admin, 'Credit $50.00');
   await expectText(admin.locator('.notice-ok'), 'Credited $50.00');
   await expectText(admin.locator('#account-balance'), '$50.00');

@@ -13,7 +13,9 @@ import calendar
 import http.client
 import json
 import os
+import re
 import signal
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -34,6 +36,16 @@ def main():
         t.check("test ran to the end: %s" % e, False)
     finally:
         env.close()
+    for fn in (verify_email, verify_off):
+        env = Env(regman, sim)
+        try:
+            fn(env, t)
+        except Exception as e:
+            import traceback
+            traceback.print_exc()
+            t.check("%s test ran to the end: %s" % (fn.__name__, e), False)
+        finally:
+            env.close()
     env = Env(regman, sim)
     try:
         throttle(env, t)
@@ -44,6 +56,219 @@ def main():
     finally:
         env.close()
     return t.finish()
+
+
+TOKEN_RE = re.compile(r"/#/verify/([A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43})\b")
+
+
+def verify_mails(env, email):
+    """The confirmation mails queued for an address, oldest first."""
+    c = sqlite3.connect("file:" + env.db + "?mode=ro", uri=True)
+    try:
+        return c.execute("SELECT subject, body FROM mail_outbox WHERE "
+                         "to_addr = ? AND idem_key LIKE 'verify:%' "
+                         "ORDER BY id", (email,)).fetchall()
+    finally:
+        c.close()
+
+
+def follow_link(env, email, client=None):
+    """Confirm the address as its owner would: the newest mailed link."""
+    body = verify_mails(env, email)[-1][1]
+    token = TOKEN_RE.search(body).group(1)
+    return (client or Client(env.port)).post("/api/v1/verify-email",
+                                             {"token": token}), token
+
+
+def signup_body(anon, user, domain="v-site.com"):
+    sha = anon.get("/api/v1/license?domain=" + domain).json["sha256"]
+    return {"username": user, "password": user + "-password-1",
+            "email": user + "@example.com", "domain": domain,
+            "license_sha256": sha, "accept_license": True}
+
+
+def money_rows(env):
+    return (env.sql("SELECT COUNT(*) FROM operations"),
+            env.sql("SELECT COUNT(*) FROM ledger_entries"),
+            env.sql("SELECT COUNT(*) FROM domains"))
+
+
+def verify_email(env, t):
+    """A self-signup confirms its address before its first order."""
+    setup(env, "[http]\npublic_url = https://panel.example.net/\n"
+               "funds_text = Pay by bank transfer to IBAN XX00 1234.\n"
+               "funds_url = https://pay.example.net/topup\n")
+    admin = Client(env.port)
+    admin.login("admin", "admin-password-1")
+    anon = Client(env.port)
+    r = anon.get("/api/v1/site")
+    t.check("site: verification on, the provider's funds text and link",
+            r.status == 200 and r.json == {
+                "signup_verify": True,
+                "funds_text": "Pay by bank transfer to IBAN XX00 1234.",
+                "funds_url": "https://pay.example.net/topup"}, r)
+
+    r = anon.post("/api/v1/signup", signup_body(anon, "vera"))
+    t.check("signup: 201, the account is not confirmed yet",
+            r.status == 201 and
+            r.json["account"]["email_verified"] is False, r)
+    acct = r.json["account"]["id"]
+    mails = verify_mails(env, "vera@example.com")
+    t.check("signup queued exactly one confirmation mail", len(mails) == 1,
+            mails)
+    t.check("the mail names the customer and links to public_url",
+            "vera" in mails[0][0] and
+            "https://panel.example.net/#/verify/" in mails[0][1] and
+            TOKEN_RE.search(mails[0][1]), mails)
+    t.check("only the verifier's hash is stored, never the link's token",
+            TOKEN_RE.search(mails[0][1]).group(1).split(".")[1] not in
+            (env.sql("SELECT verifier_hash FROM email_verifications "
+                     "WHERE account_id = ?", acct) or ""))
+    t.check("the link expires in 48 hours",
+            env.sql("SELECT expires_at - created_at FROM "
+                    "email_verifications WHERE account_id = ?", acct) ==
+            48 * 3600)
+
+    v = Client(env.port)
+    v.login("vera", "vera-password-1")
+    t.check("me says the address is not confirmed",
+            v.get("/api/v1/me").json["account"]["email_verified"] is False)
+    admin.post("/api/v1/accounts/%d/credit" % acct, {"amount": 10000})
+    admin.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct,
+               body=contact("vera@example.com"))
+    before = money_rows(env)
+    for what, path, body in [
+            ("register", "/api/v1/domains/register", {"name": "v-site.com"}),
+            ("transfer", "/api/v1/domains/transfer",
+             {"name": "v-moving.com", "auth_code": "abc123"})]:
+        r = v.post(path, body)
+        t.check("unconfirmed customer's %s: 403 email_unverified, in "
+                "customer words" % what,
+                r.status == 403 and r.err() == "email_unverified" and
+                "confirm your e-mail address first" in
+                r.json["error"]["message"], r)
+    t.check("the refused orders charged nothing and created nothing",
+            money_rows(env) == before and
+            env.sql("SELECT balance FROM accounts WHERE id = ?", acct) ==
+            10000)
+
+    r = anon.post("/api/v1/verify-email", {"token": "nonsense"})
+    t.check("a malformed token: 404 verify_unknown",
+            r.status == 404 and r.err() == "verify_unknown", r)
+    token = TOKEN_RE.search(mails[0][1]).group(1)
+    forged = token[:17] + ("A" if token[17] != "A" else "B") + token[18:]
+    r = anon.post("/api/v1/verify-email", {"token": forged})
+    t.check("the right selector with a wrong verifier: 404 verify_unknown",
+            r.status == 404 and r.err() == "verify_unknown", r)
+    t.check("a wrong token confirmed nothing", env.sql(
+        "SELECT email_verified FROM accounts WHERE id = ?", acct) == 0)
+
+    r, _ = follow_link(env, "vera@example.com")
+    t.check("the link confirms the address (no login needed)",
+            r.status == 200 and r.json["verified"] is True and
+            env.sql("SELECT email_verified FROM accounts WHERE id = ?",
+                    acct) == 1, r)
+    r, _ = follow_link(env, "vera@example.com")
+    t.check("the same link again: 409 verify_used, still confirmed",
+            r.status == 409 and r.err() == "verify_used" and
+            "confirmed" in r.json["error"]["message"] and
+            env.sql("SELECT email_verified FROM accounts WHERE id = ?",
+                    acct) == 1, r)
+    r = v.post("/api/v1/domains/register", {"name": "v-site.com"})
+    t.check("once confirmed, the order goes through and is charged",
+            r.status == 201 and r.json["state"] == "succeeded" and
+            env.sql("SELECT balance FROM accounts WHERE id = ?", acct) ==
+            10000 - 1250, r)
+    r = v.post("/api/v1/verify-email/resend")
+    t.check("a confirmed customer needs no new mail: 409",
+            r.status == 409, r)
+
+    # an expired link, then a new mail
+    r = anon.post("/api/v1/signup", signup_body(anon, "walt"))
+    acct_w = r.json["account"]["id"]
+    # the mail was sent 49 hours ago (the store's times, not the clock)
+    env.sql_write("UPDATE email_verifications SET created_at = created_at "
+                  "- 49 * 3600, expires_at = created_at - 3600 WHERE "
+                  "account_id = ?", acct_w)
+    r, _ = follow_link(env, "walt@example.com")
+    t.check("an expired link: 410 verify_expired, nothing confirmed",
+            r.status == 410 and r.err() == "verify_expired" and
+            env.sql("SELECT email_verified FROM accounts WHERE id = ?",
+                    acct_w) == 0, r)
+    w = Client(env.port)
+    w.login("walt", "walt-password-1")
+    r = w.post("/api/v1/verify-email/resend")
+    t.check("resend: 202, a second mail to the same address",
+            r.status == 202 and r.json["sent_to"] == "walt@example.com" and
+            len(verify_mails(env, "walt@example.com")) == 2, r)
+    r = w.post("/api/v1/verify-email/resend")
+    t.check("resend again at once: 429 with Retry-After, no third mail",
+            r.status == 429 and r.err() == "rate_limited" and
+            retry_after(r, 60) and
+            len(verify_mails(env, "walt@example.com")) == 2, r)
+    r, _ = follow_link(env, "walt@example.com")
+    t.check("the new link confirms", r.status == 200, r)
+
+    # accounts made by the admin count as confirmed
+    r = admin.post("/api/v1/accounts", {"name": "adam",
+                                        "email": "adam@example.com"})
+    acct_x = r.json["id"]
+    t.check("an account made by the admin is confirmed, no mail",
+            r.status == 201 and r.json["email_verified"] is True and
+            verify_mails(env, "adam@example.com") == [], r)
+    env.rg("account", "add", "cleo", "--email", "cleo@example.com")
+    t.check("an account made with the CLI is confirmed",
+            env.sql("SELECT email_verified FROM accounts WHERE name = "
+                    "'cleo'") == 1)
+    env.rg("login", "add", "adam", "--role", "customer", "--account", "adam",
+           "--password-stdin", stdin="adam-password-1\n")
+    admin.post("/api/v1/accounts/%d/credit" % acct_x, {"amount": 10000})
+    admin.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_x,
+               body=contact("adam@example.com"))
+    x = Client(env.port)
+    x.login("adam", "adam-password-1")
+    sha = x.get("/api/v1/license?domain=adam-site.com").json["sha256"]
+    r = x.post("/api/v1/domains/register", {"name": "adam-site.com",
+                                            "license_sha256": sha})
+    t.check("the admin-made account's customer orders at once",
+            r.status == 201 and r.json["state"] == "succeeded", r)
+
+
+def verify_off(env, t):
+    """[http] signup_verify = no: today's behaviour, order at once."""
+    setup(env, "[http]\nsignup_verify = no\n")
+    admin = Client(env.port)
+    admin.login("admin", "admin-password-1")
+    anon = Client(env.port)
+    t.check("site: verification off, no funds text",
+            anon.get("/api/v1/site").json == {
+                "signup_verify": False, "funds_text": None,
+                "funds_url": None})
+    r = anon.post("/api/v1/signup", signup_body(anon, "olga"))
+    acct = r.json["account"]["id"]
+    t.check("signup_verify = no: confirmed at once, no mail queued",
+            r.status == 201 and r.json["account"]["email_verified"] is True
+            and verify_mails(env, "olga@example.com") == [], r)
+    admin.post("/api/v1/accounts/%d/credit" % acct, {"amount": 10000})
+    admin.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct,
+               body=contact("olga@example.com"))
+    o = Client(env.port)
+    o.login("olga", "olga-password-1")
+    r = o.post("/api/v1/domains/register", {"name": "v-site.com"})
+    t.check("signup_verify = no: the new customer orders at once",
+            r.status == 201 and r.json["state"] == "succeeded", r)
+    for bad in ("signup_verify = maybe", "public_url = ftp://x.example",
+                "public_url = https://x.example/#/", "funds_url = javascript:x"):
+        with open(env.conf) as f:
+            good = f.read()
+        with open(env.conf, "w") as f:
+            f.write(good.replace("signup_verify = no", bad))
+        p = env.rg("check-config", check=False)
+        t.check("check-config refuses [http] %s naming the key" % bad,
+                p.returncode != 0 and bad.split(" ")[0] in p.stderr,
+                p.stderr)
+        with open(env.conf, "w") as f:
+            f.write(good)
 
 
 def retry_after(r, most):
@@ -114,9 +339,12 @@ def throttle(env, t):
     t.check("other public endpoints are not throttled", r.status == 200, r)
 
 
-def setup(env):
+def setup(env, extra_conf=""):
     env.start_sim()
     env.init()
+    if extra_conf:
+        with open(env.conf, "a") as f:
+            f.write("\n" + extra_conf)
     env.rg("registrar", "add", "--title", "sim", "--server", "127.0.0.1",
            "--port", str(env.sim_port), "--tls", "no", "--login", SIM_USER,
            "--key", SIM_KEY, "--license-text", LICENSE, "--ns",
@@ -215,6 +443,10 @@ def run(env, t):
                                          password="bob-password-12"))
     t.check("second customer signs up", r.status == 201, r)
     acct_b = r.json["account"]["id"]
+    for who in ("alice", "bob"):
+        r, _ = follow_link(env, who + "@example.com")
+        t.check("%s confirms the address with the mailed link" % who,
+                r.status == 200, r)
 
     a = Client(env.port)
     b = Client(env.port)

@@ -184,7 +184,8 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
                                           "admin_late",
                                           "late_assigned",
                                           "last_chance",
-                                          "sync_report"};
+                                          "sync_report",
+                                          "verify_email"};
     struct section sec[32];
     int ns = read_readme(sec, 32);
     assert_int_equal(ns, (int)(sizeof shipped / sizeof shipped[0]));

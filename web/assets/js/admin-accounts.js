@@ -1,7 +1,7 @@
 // admin-accounts.js - customer accounts: search and add; one account with
-// its balance, credit (money received; a payment reference makes a retry
-// harmless), signed adjustment, credit limit, its domains and the ledger
-// history.
+// its balance, credit (money received, in a dialog from the Credit button
+// by the balance; a payment reference makes a retry harmless), signed
+// adjustment, credit limit, its domains and the ledger history.
 
 import { get, post, put } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -111,31 +111,34 @@ async function renderDetail(main, id) {
   ]));
   showFacts();
 
-  // credit
-  const amount = input({ name: 'amount', inputmode: 'decimal', required: true, placeholder: '50.00', autocomplete: 'off' });
-  const ref = input({ name: 'ref', maxlength: 200, autocomplete: 'off' });
-  const memo = input({ name: 'memo', maxlength: 500, autocomplete: 'off' });
+  // credit: one button by the balance opens a dialog for the money
+  // received; its confirm button names the amount, the balance after shows
   const creditStatus = h('div', { 'aria-live': 'polite' });
-  const creditBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Credit account');
-  const creditForm = h('form', { class: 'form', novalidate: true, 'aria-label': 'Credit' },
-    field('Amount received', amount), field('Payment reference', ref, 'Optional; the same reference twice credits once.'),
-    field('Memo', memo), creditStatus, h('div', { class: 'form-actions' }, creditBtn));
-  creditForm.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
+  const creditBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'credit-account' }, 'Credit account');
+  creditBtn.addEventListener('click', async () => {
     clear(creditStatus);
+    const amount = input({ name: 'amount', inputmode: 'decimal', required: true, placeholder: '50.00', autocomplete: 'off' });
+    const ref = input({ name: 'ref', maxlength: 200, autocomplete: 'off' });
+    const memo = input({ name: 'memo', maxlength: 500, autocomplete: 'off' });
+    const after = h('p', { class: 'muted credit-after', 'aria-live': 'polite' }, `Balance now ${money(acct.balance)}.`);
+    const extra = h('div', { class: 'form' },
+      field('Amount received', amount),
+      field('Payment reference', ref, 'Optional, e.g. the bank transfer\'s reference; the same reference twice credits once.'),
+      field('Memo', memo), after);
+    amount.addEventListener('input', () => {
+      const v = parseMoney(amount.value);
+      const ok = extra.closest('form')?.querySelector('button[type=submit]');
+      if (ok) ok.textContent = v ? `Credit ${money(v)}` : 'Credit';
+      after.textContent = v ? `The balance becomes ${money(acct.balance + v)}.` : `Balance now ${money(acct.balance)}.`;
+    });
+    const go = await confirmDialog({ title: `Credit ${acct.name}`, confirm: 'Credit', extra,
+      body: 'Money received from the customer, added to its balance.',
+      check: () => (parseMoney(amount.value) ? null : 'Enter the amount received, e.g. 50.00.') });
+    if (!go) return;
     const v = parseMoney(amount.value);
-    if (!v) {
-      amount.setAttribute('aria-invalid', 'true');
-      amount.focus();
-      add(creditStatus, errorBox('Enter the amount received, e.g. 50.00.'));
-      return;
-    }
-    amount.removeAttribute('aria-invalid');
     const body = { amount: v };
     if (ref.value.trim()) body.ref = ref.value.trim();
     if (memo.value.trim()) body.memo = memo.value.trim();
-    if (!await confirmDialog({ title: 'Credit this account?', confirm: `Credit ${money(v)}`,
-      body: `${acct.name} receives ${money(v)}; the balance becomes ${money(acct.balance + v)}.` })) return;
     await busy(creditBtn, 'Crediting…', async () => {
       try {
         const r = await post(`/api/v1/accounts/${id}/credit`, body);
@@ -143,7 +146,6 @@ async function renderDetail(main, id) {
         showFacts();
         add(creditStatus, notice(r.replayed ? `Already credited with this reference; nothing changed. Balance ${money(r.balance)}.`
           : `Credited ${money(v)}. Balance ${money(r.balance)}.`, r.replayed ? 'info' : 'ok'));
-        amount.value = ref.value = memo.value = '';
         loadHistory(0);
       } catch (e) {
         add(creditStatus, errorBox(e));
@@ -243,8 +245,7 @@ async function renderDetail(main, id) {
   fill(slot, 
     h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
     h('div', { class: 'detail-grid' },
-      card('Summary', facts),
-      card('Credit', creditForm),
+      card('Summary', facts, h('div', { class: 'form-actions' }, creditBtn), creditStatus),
       card('Adjust', adjForm, h('hr', {}), limForm)),
     card('Domains', domains),
     card('History', history));

@@ -12,6 +12,7 @@ import {
   confirmDialog, toolbar, card, dl, pager, qs, badge, opLabel, priceTerms, years, relative,
 } from './ui.js';
 import { outcomeNotice, pendingNotice, timeline } from './opview.js';
+import { fundsHint } from './site.js';
 
 // me - the caller and its account (balance), fresh each time.
 async function me() {
@@ -522,7 +523,7 @@ export async function renderBalance(main) {
       h('span', { class: `tile-value${a.balance < 0 ? ' neg' : ''}`, id: 'customer-balance' }, money(a.balance))),
     a.credit_limit ? h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, 'Credit allowed'), h('span', { class: 'tile-value' }, money(a.credit_limit))) : null,
     h('div', { class: 'tile' }, h('span', { class: 'tile-label' }, 'Domains'), h('span', { class: 'tile-value' }, String(a.domains)))),
-  h('p', { class: 'muted' }, 'To add funds, contact your provider. Charges of orders that fail, time out or are cancelled are refunded automatically.'));
+  fundsHint());
   let offset = 0;
   async function load() {
     loading(body);

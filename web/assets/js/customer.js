@@ -11,6 +11,7 @@ import { money, errorBox, field, input, busy, loading, priceTerms, years, setCur
 import {
   renderMyDomains, renderSearch, renderTransfers, renderOrders, renderBalance, renderProfile, lookupResult,
 } from './customer-pages.js';
+import { renderVerify, verifyBanner } from './site.js';
 
 const sections = [
   { id: 'domains', title: 'My Domains', render: renderMyDomains,
@@ -41,7 +42,9 @@ function show(who) {
     routePublic();
     return;
   }
+  let account = null;
   get('/api/v1/me').then((me) => {
+    account = me.account;
     if (me.account) setCurrency(me.account.currency);
   }, () => {}).finally(() => {
     startShell(root, { panel: 'Domains', who, sections,
@@ -50,6 +53,11 @@ function show(who) {
         history.replaceState(null, '', '#/');
         show(null);
       } });
+    // an unconfirmed address: a strip above every section until confirmed
+    verifyBanner(account).then((b) => {
+      const top = root.querySelector('.shell > .topbar');
+      if (b && top) top.after(b);
+    });
   });
 }
 
@@ -70,6 +78,10 @@ function routePublic() {
     document.title = 'Sign in — regman';
     showLogin(root, { title: 'Your domains', subtitle: 'Sign in to manage your domains.', onDone: enter,
       footer: h('p', {}, 'New here? ', h('a', { href: '#/' }, 'Find a domain and sign up')) });
+    return;
+  }
+  if (path.startsWith('verify/')) {
+    renderVerify(root, publicFrame, path.slice(7), () => session().then(show));
     return;
   }
   if (path.startsWith('signup/')) {
@@ -205,6 +217,14 @@ async function renderSignup(domain) {
   });
 }
 
-session().then(show).catch((e) => {
+// a confirmation link opens here whether or not a session exists; one
+// opened in a tab that shows the signed-in panel starts the page afresh
+window.addEventListener('hashchange', () => {
+  if (!publicRoute && location.hash.startsWith('#/verify/')) location.reload();
+});
+const opened = location.hash.replace(/^#\/?/, '');
+(opened.startsWith('verify/')
+  ? Promise.resolve(renderVerify(root, publicFrame, opened.slice(7), () => session().then(show)))
+  : session().then(show)).catch((e) => {
   fill(root, h('p', { class: 'form-error', role: 'alert' }, e.message));
 });
