@@ -88,6 +88,141 @@ def run(env, t):
     actions = [x["action"] for x in r.json["items"]] if r.status == 200 else []
     t.check("the domain's registrar log shows the cancel request "
             "(PROCESS_PENDING)", "PROCESS_PENDING" in actions, actions)
+    run_more(env, t, admin, acct, op_ca)
+
+
+def run_more(env, t, admin, acct, op_ca):
+    # --- Async Manager: recently ended operations -------------------------
+    r = admin.get("/api/v1/async/ended")
+    ended = {x["id"]: x for x in r.json["items"]} if r.status == 200 else {}
+    t.check("recently ended: the cancelled operation with its outcome",
+            op_ca in ended and ended[op_ca]["state"] == "cancelled" and
+            ended[op_ca]["refunded"] is True and
+            ended[op_ca]["domain"] == "a-site.ca", r)
+    op_com = env.sql("SELECT o.id FROM operations o JOIN domains d ON "
+                     "d.id = o.domain_id WHERE d.name = 'a-site.com'")
+    t.check("recently ended leaves out what never waited (a-site.com)",
+            op_com not in ended, ended.keys())
+    env.sql_write("UPDATE operations SET finished_at = finished_at - "
+                  "8 * 86400 WHERE id = ?", op_ca)
+    r = admin.get("/api/v1/async/ended?days=7")
+    t.check("recently ended: only the last 7 days", r.status == 200 and
+            op_ca not in [x["id"] for x in r.json["items"]], r)
+    r = admin.get("/api/v1/async/ended?days=30")
+    t.check("recently ended: ?days=30 reaches further back",
+            r.status == 200 and
+            op_ca in [x["id"] for x in r.json["items"]], r)
+    env.sql_write("UPDATE operations SET finished_at = finished_at + "
+                  "8 * 86400 WHERE id = ?", op_ca)
+    r = admin.get("/api/v1/async/ended?days=0")
+    t.check("recently ended with days=0: 400 field days",
+            r.status == 400 and r.field() == "days", r)
+
+    # --- dashboard: what succeeded, and revenue ---------------------------
+    r = admin.get("/api/v1/stats?days=7")
+    today = r.json["days"][-1] if r.status == 200 else {}
+    reg = today.get("ops", {}).get("register", {})
+    t.check("stats count succeeded registrations apart from attempts",
+            reg.get("created") == 2 and reg.get("succeeded") == 1, reg)
+    t.check("stats: revenue = charges - refunds over the window",
+            r.json["charged"] == 1250 + 1500 and
+            r.json["refunded"] == 1500 and r.json["revenue"] == 1250 and
+            today.get("revenue") == 1250, r)
+
+    # --- registrar balance, cached ----------------------------------------
+    n0 = env.sql("SELECT COUNT(*) FROM registrar_log WHERE action = "
+                 "'GET_BALANCE'")
+    r = admin.get("/api/v1/connections/1/balance")
+    t.check("the balance of a connection without pressing Test",
+            r.status == 200 and r.json["ok"] is True and
+            isinstance(r.json["balance"], int) and
+            r.json["cached"] is False, r)
+    r = admin.get("/api/v1/connections/1/balance")
+    t.check("asked again within a minute: the cached answer",
+            r.status == 200 and r.json["cached"] is True, r)
+    n1 = env.sql("SELECT COUNT(*) FROM registrar_log WHERE action = "
+                 "'GET_BALANCE'")
+    t.check("two page loads asked the registrar once", n1 == n0 + 1,
+            (n0, n1))
+    r = admin.get("/api/v1/connections/99/balance")
+    t.check("balance of an unknown connection: 404", r.status == 404, r)
+
+    # --- a connection is tested before it is saved ------------------------
+    body = {"title": "wrong", "server": "127.0.0.1", "port": env.sim_port,
+            "tls": False, "login": SIM_USER, "key": "not-the-key"}
+    sig = env.dbsig()
+    r = admin.post("/api/v1/connections", body)
+    t.check("a connection with a wrong key: 409 connection_test_failed "
+            "with the registrar's answer",
+            r.status == 409 and r.err() == "connection_test_failed" and
+            "GET_BALANCE" in r.json["error"]["message"], r)
+    t.check("... and nothing was saved", env.sql(
+        "SELECT COUNT(*) FROM registrar_connections WHERE title = 'wrong'")
+        == 0)
+    r = admin.post("/api/v1/connections", dict(body, force="yes"))
+    t.check("force as a string: 400 wrong_type", r.status == 400 and
+            r.field() == "force", r)
+    r = admin.post("/api/v1/connections", dict(body, force=True))
+    t.check("saved anyway with force: 201 with the failed test",
+            r.status == 201 and r.json["test"]["ok"] is False and
+            r.json["test"]["message"], r)
+    cid = r.json["id"] if r.status == 201 else 0
+    r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
+                   body={"key": SIM_KEY})
+    t.check("fixing the key: the test passes and the balance is cached",
+            r.status == 200 and r.json["test"]["ok"] is True and
+            admin.get("/api/v1/connections/%d/balance" % cid)
+            .json["cached"] is True, r)
+    r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
+                   body={"key": "wrong-again"})
+    t.check("an edit to a wrong key: 409, the old key kept",
+            r.status == 409 and admin.post(
+                "/api/v1/connections/%d/test" % cid).json["ok"] is True, r)
+    r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
+                   body={"warn_days": 12})
+    t.check("an edit that does not touch the connection is not tested",
+            r.status == 200 and "test" not in r.json, r)
+    r = admin.post("/api/v1/connections",
+                   {"title": "good", "server": "127.0.0.1",
+                    "port": env.sim_port, "tls": False, "login": SIM_USER,
+                    "key": SIM_KEY})
+    t.check("a good connection: 201 with its balance",
+            r.status == 201 and r.json["test"]["ok"] is True, r)
+    del sig
+
+    # --- license acceptances ---------------------------------------------
+    r = admin.get("/api/v1/license-acceptances?account_id=%d" % acct)
+    items = r.json["items"] if r.status == 200 else []
+    t.check("the account's license acceptances with time, address, hash",
+            len(items) == 1 and items[0]["account"] == "alice" and
+            items[0]["connection"] == "sim" and
+            items[0]["license_sha256"] ==
+            hashlib.sha256(LICENSE.encode()).hexdigest() and
+            items[0]["client_ip"] == "127.0.0.1" and
+            items[0]["accepted_at"] > 0 and
+            items[0]["domain"] == "a-site.com" and
+            items[0]["username"] == "alice", r)
+    r = admin.get("/api/v1/license-acceptances?connection_id=1")
+    t.check("per connection", r.status == 200 and len(r.json["items"]) == 1,
+            r)
+    r = admin.get("/api/v1/license-acceptances?connection_id=%d" % cid)
+    t.check("another connection has none", r.status == 200 and
+            r.json["items"] == [], r)
+    r = admin.get("/api/v1/license-acceptances?account_id=x")
+    t.check("a bad account id: 400 field account_id", r.status == 400 and
+            r.field() == "account_id", r)
+    r = admin.get("/api/v1/license-acceptances.csv?account_id=%d" % acct)
+    t.check("CSV export of the acceptances", r.status == 200 and
+            r.headers.get("content-type", "").startswith("text/csv") and
+            r.body.startswith("id,accepted_at,account_id,account") and
+            "alice" in r.body and "127.0.0.1" in r.body, r)
+    cust = Client(env.port)
+    cust.login("alice", "alice-password-1")
+    for path in ["/api/v1/license-acceptances",
+                 "/api/v1/license-acceptances.csv",
+                 "/api/v1/async/ended", "/api/v1/connections/1/balance"]:
+        r = cust.get(path)
+        t.check("a customer gets 403 from " + path, r.status == 403, r)
 
 
 if __name__ == "__main__":
