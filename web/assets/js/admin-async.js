@@ -199,7 +199,7 @@ export function renderAsync(main) {
     ], ended.items, {
       caption: 'Recently ended operations',
       empty: 'No operation that waited here has ended in the last 7 days.',
-      rowAttrs: (op) => ({ 'data-ended-op': op.id, 'data-domain': op.domain, 'data-state': op.state }),
+      rowAttrs: (op) => ({ 'data-ended-op': op.id, 'data-ended-domain': op.domain, 'data-state': op.state }),
     }));
   }
   load();

@@ -81,6 +81,7 @@ function balanceText(r) {
 
 async function runTest(btn, id, slot) {
   await busy(btn, 'Testing…', async () => {
+    delete slot.dataset.auto;
     clear(slot);
     try {
       add(slot, testResult(await post(`/api/v1/connections/${id}/test`)));
@@ -108,8 +109,10 @@ function renderList(main) {
         const slot = h('div', { class: 'test-slot', 'data-balance': c.id }, h('span', { class: 'muted' }, 'Asking…'));
         const b = button('Test', { class: 'btn btn-small', 'aria-label': `Test ${c.title}` }, () => runTest(b, c.id, slot));
         // the balance without pressing Test: cached by the server for a minute
-        get(`/api/v1/connections/${c.id}/balance`).then((r) => fill(slot, balanceText(r)),
-          (e) => fill(slot, errorBox(e)));
+        // (unless Test was pressed meanwhile: its answer is newer)
+        slot.dataset.auto = '1';
+        get(`/api/v1/connections/${c.id}/balance`).then((r) => slot.dataset.auto && fill(slot, balanceText(r)),
+          (e) => slot.dataset.auto && fill(slot, errorBox(e)));
         return h('div', { class: 'test-cell' }, b, slot);
       } },
     ], res.items, { caption: 'Registrar connections', empty: 'No registrar connections yet. Add one to start selling domains.' }));
