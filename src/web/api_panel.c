@@ -151,9 +151,10 @@ int api_conn_probe(struct web_req *r, const char *title,
         return 0;
     if (rc < 0 && !force)
         return api_error(r, 409, "connection_test_failed", NULL,
-                         "the registrar did not accept this connection "
-                         "(GET_BALANCE): %s; nothing was saved. Check the "
-                         "server, login and key, or save anyway.",
+                         "The registrar did not accept this connection "
+                         "(GET_BALANCE): %s. Nothing was saved: check the "
+                         "server, login and key, or save anyway "
+                         "(\"force\": true).",
                          err.msg);
     if (rc < 0)
         *test = json_pack("{s:b, s:s}", "ok", 0, "message", err.msg);

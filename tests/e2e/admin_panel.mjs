@@ -34,7 +34,7 @@ const money = (minor) => `$${Math.floor(minor / 100).toLocaleString('en-US')}.${
 const LATE = 'e2e-overdue.ca';
 const SIGNUP = 'e2e-signer';
 
-await E.step('a refused registration exists (failed, refunded): attempts are not successes', async () => {
+await E.step('a registration attempt that has not succeeded exists (the registrar answered 400)', async () => {
   await E.ctl('POST', '/rules', { action: 'SW_REGISTER', domain: 'e2e-refused.com', fault: 'code_400' });
   await E.regmanCli('domain', 'register', 'e2e-refused.com', '--account', 'demo-customer').catch(() => {});
   await E.regmanCli('domain', 'register', 'e2e-good.com', '--account', 'demo-customer');
@@ -80,7 +80,7 @@ await E.step('chart axes: distinct round ticks for tiny amounts (never "$0.01 / 
 await E.step('Domain Registrars: each balance is shown when the page opens, without pressing Test', async () => {
   await admin.goto(`${E.base}/admin/#/registrars`);
   await E.expectText(admin.locator('[data-balance] .balance-ok'), '$');
-  await E.expectText(admin.locator('table'), 'every 1 minute'); // the demo's windows, in words
+  await E.expectText(admin.locator('table'), 'checked every 1 minute'); // the demo's windows, in words
   await E.shot(admin, '02-registrars-balances');
 });
 
@@ -98,7 +98,8 @@ await E.step('a connection with a wrong key is not saved silently: warning, then
   await f.locator('[name=first_check_s]').fill('90');
   await f.locator('[name=first_check_s-unit]').selectOption({ label: 'minutes' });
   await f.getByRole('button', { name: 'Add connection' }).click();
-  await E.expectText(admin.locator('.notice-warn'), 'Not saved: the registrar refused the test');
+  await E.expectText(admin.locator('.notice-warn'), 'Not saved.');
+  await E.expectText(admin.locator('.notice-warn'), 'did not accept this connection (GET_BALANCE)');
   await E.shot(admin, '03-registrar-refused');
   const list = await apiJson(admin, '/api/v1/connections');
   if (list.items.some((c) => c.title === 'Wrong key')) throw new Error('saved before the admin insisted');
@@ -163,6 +164,7 @@ await E.step('Async Manager: a cancelled operation stays visible under "Recently
   const ended = admin.locator(`tr[data-ended-domain="${LATE}"]`);
   await ended.waitFor();
   await E.expectText(ended, 'refunded');
+  await E.expectText(ended, 'e2e: customer asked'); // the admin's reason
   await E.shot(admin, '08-async-recently-ended');
 });
 

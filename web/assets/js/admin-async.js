@@ -25,12 +25,11 @@ export function overdueCell(epoch, serverNow, what = 'overdue') {
     h('strong', {}, what), late >= 60 ? ` by ${dur(late)}` : '');
 }
 
-const OUTCOME = {
-  succeeded: 'Completed',
-  failed: 'Failed — refunded',
-  timed_out: 'Timed out — refunded',
-  cancelled: 'Cancelled — refunded',
-};
+// outcomeNote - what an ended operation meant for the money.
+function outcomeNote(op) {
+  if (op.state === 'succeeded') return 'completed, charge kept';
+  return op.refunded ? `${money(op.amount)} refunded` : 'not refunded';
+}
 
 const ACTIONS = {
   check: {
@@ -189,13 +188,14 @@ export function renderAsync(main) {
       { title: 'Operation', cell: (op) => h('div', { class: 'op-cell' },
         h('a', { href: `#/domains/${encodeURIComponent(op.domain)}` }, op.unicode_name || op.domain), h('br'),
         h('span', { class: 'muted' }, `${opLabel(op.kind)} ${years(op.term)} · #${op.id} · ${op.account}`)) },
-      { title: 'Outcome', cell: (op) => h('span', {}, badge(op.state), ' ',
-        h('span', { class: 'muted' }, OUTCOME[op.state] || op.state)) },
+      { title: 'Outcome', cell: (op) => h('span', {}, badge(op.state), h('br'),
+        h('span', { class: 'muted' }, outcomeNote(op))) },
       { title: 'Charged', num: true, cell: (op) => money(op.amount) },
       { title: 'Ended', cell: (op) => timeCell(op.finished_at) },
       { title: 'Waited', cell: (op) => dur((op.finished_at || 0) - op.created_at) },
       { title: 'Reason', cell: (op) => h('span', { class: 'answer' },
-        op.stop_answer ? `Stop: ${stopAnswer(op.stop_answer)}` : (op.last_answer || op.pending_reason || '—')) },
+        op.pending_reason || op.last_answer || '—',
+        op.stop_answer ? h('span', { class: 'muted' }, h('br'), `Registrar's answer to the stop: ${stopAnswer(op.stop_answer)}`) : null) },
     ], ended.items, {
       caption: 'Recently ended operations',
       empty: 'No operation that waited here has ended in the last 7 days.',

@@ -104,7 +104,8 @@ function renderList(main) {
       { title: 'Mode', cell: (c) => (c.test_mode ? badge('test') : 'live') },
       { title: 'TLDs', num: true, cell: (c) => String(c.tlds) },
       { title: 'Domains', num: true, cell: (c) => String(c.domains) },
-      { title: 'Checks', cell: (c) => h('span', { class: 'muted' }, `after ${durationText(c.first_check_s)}, every ${durationText(c.poll_interval_s)}; deadline ${durationText(c.deadline_s)}`) },
+      { title: 'Pending orders', cell: (c) => h('span', { class: 'nowrap', title: `first check after ${durationText(c.first_check_s)}` },
+        `checked every ${durationText(c.poll_interval_s)}`, h('br'), h('span', { class: 'muted' }, `deadline ${durationText(c.deadline_s)}`)) },
       { title: 'Balance', cell: (c) => {
         const slot = h('div', { class: 'test-slot', 'data-balance': c.id }, h('span', { class: 'muted' }, 'Asking…'));
         const b = button('Test', { class: 'btn btn-small', 'aria-label': `Test ${c.title}` }, () => runTest(b, c.id, slot));
@@ -284,7 +285,7 @@ async function renderForm(main, id) {
       } catch (e) {
         if (e.code === 'connection_test_failed' && !body.force) {
           const anyway = button('Save anyway', { class: 'btn btn-danger-quiet' }, () => send(Object.assign({}, body, { force: true }), anyway));
-          add(status, notice([h('strong', {}, 'Not saved: the registrar refused the test. '), e.message, ' ',
+          add(status, notice([h('strong', {}, 'Not saved. '), e.message.replace(/ \("force": true\)\.$/, '.'), ' ',
             h('p', { class: 'muted' }, 'Save anyway only if the registrar is down for a while; orders through this connection will fail until it answers.'),
             anyway], 'warn'));
           return;
