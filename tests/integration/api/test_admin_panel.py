@@ -150,7 +150,6 @@ def run_more(env, t, admin, acct, op_ca):
     # --- a connection is tested before it is saved ------------------------
     body = {"title": "wrong", "server": "127.0.0.1", "port": env.sim_port,
             "tls": False, "login": SIM_USER, "key": "not-the-key"}
-    sig = env.dbsig()
     r = admin.post("/api/v1/connections", body)
     t.check("a connection with a wrong key: 409 connection_test_failed "
             "with the registrar's answer",
@@ -188,7 +187,6 @@ def run_more(env, t, admin, acct, op_ca):
                     "key": SIM_KEY})
     t.check("a good connection: 201 with its balance",
             r.status == 201 and r.json["test"]["ok"] is True, r)
-    del sig
 
     # --- license acceptances ---------------------------------------------
     r = admin.get("/api/v1/license-acceptances?account_id=%d" % acct)
