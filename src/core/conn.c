@@ -712,3 +712,56 @@ void conn_session_close(struct conn_session *s)
         reg_free(s->reg);
     s->reg = NULL;
 }
+
+int conn_probe(struct app *app, const char *title_or_id,
+               const struct conn_edit *e, struct reg_balance *bal, bool *asked,
+               struct rm_err *err)
+{
+    struct conn c;
+    struct conn_session s;
+    const char *key = NULL;
+    char *stored = NULL;
+    int rc;
+
+    memset(bal, 0, sizeof *bal);
+    *asked = false;
+    if (title_or_id) {
+        if ((rc = conn_get(app, title_or_id, &c, err)) < 0)
+            return rc;
+    } else {
+        defaults(&c);
+    }
+    if ((rc = apply(e, &c, &key, err)) < 0)
+        goto out;
+    if (!title_or_id && !e->server)
+        snprintf(c.server, sizeof c.server, "%s",
+                 c.test_mode ? OPENSRS_TEST_SERVER : OPENSRS_LIVE_SERVER);
+    if (!key) {
+        if (!title_or_id) {
+            rc = rm_err_set(err, RM_EINVAL, "a connection needs a key");
+            goto out;
+        }
+        if ((rc = conn_key(app, c.id, &stored, err)) < 0)
+            goto out;
+        key = stored;
+    }
+    if (!app->make_registrar) {
+        rc = rm_err_set(err, RM_EINTERNAL, "no registrar driver available");
+        goto out;
+    }
+    /* the exchange is logged like any other (for a connection not yet
+     * saved, without one) */
+    memset(&s, 0, sizeof s);
+    s.app = app;
+    s.conn_id = title_or_id ? c.id : 0;
+    if ((rc = app->make_registrar(app, &c, key, session_sink, &s, &s.reg,
+                                  err)) < 0)
+        goto out;
+    *asked = true;
+    rc = reg_balance(s.reg, bal, err);
+    conn_session_close(&s);
+out:
+    secret_free_text(stored);
+    conn_release(&c);
+    return rc < 0 ? rc : 0;
+}

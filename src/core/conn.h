@@ -112,4 +112,14 @@ int conn_session_open(struct app *app, int64_t conn_id, struct conn_session *s,
                       struct rm_err *err);
 void conn_session_close(struct conn_session *s);
 
+/* conn_probe - ask the registrar for its balance (GET_BALANCE, harmless)
+ * with the connection as it would be after e: a new one (title_or_id
+ * NULL) or an existing one edited; nothing is stored but the exchange in
+ * the registrar log. 0 with *bal filled; or an error in err: with *asked
+ * the registrar's refusal (or why it did not answer), without it why the
+ * registrar could not be asked (e is invalid, no key). */
+int conn_probe(struct app *app, const char *title_or_id,
+               const struct conn_edit *e, struct reg_balance *bal, bool *asked,
+               struct rm_err *err);
+
 #endif

@@ -29,6 +29,28 @@ static void bind_capped(struct store_stmt *s, int i, const char *v)
     store_bind_text(s, i, "(not stored: longer than 1 MiB)");
 }
 
+/* op_domain - the name of op_id's domain (owned, NULL when unknown). A
+ * request that names only an order (PROCESS_PENDING, GET_ORDER_INFO,
+ * CANCEL_TRANSFER by order id) is made for an operation, and its row
+ * carries that operation's domain so the domain's log shows it. */
+static char *op_domain(struct app *app, int64_t op_id)
+{
+    static const char sql[] =
+        "SELECT d.name FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "WHERE o.id = ?";
+    struct store_stmt *s;
+    struct rm_err err;
+    char *name = NULL;
+
+    if (op_id <= 0 || store_prepare(app->st, sql, &s, &err) < 0)
+        return NULL;
+    store_bind_int64(s, 1, op_id);
+    if (store_step(s, &err) == STORE_ROW && store_col_text(s, 0))
+        name = xstrdup(store_col_text(s, 0));
+    store_stmt_release(s);
+    return name;
+}
+
 /* write_at - one row stamped at (reglog_write, and kept rows later). */
 static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
                     const struct reglog_entry *e, struct rm_err *err)
@@ -38,10 +60,15 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
         "object, domain, request, response, http_status, outcome, "
         "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     struct store_stmt *s;
+    char *dom = NULL;
     int rc;
 
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+    if (!e->domain || !*e->domain)
+        dom = op_domain(app, op_id);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0) {
+        free(dom);
         return rc;
+    }
     store_bind_int64(s, 1, at);
     if (conn_id)
         store_bind_int64(s, 2, conn_id);
@@ -55,6 +82,8 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
     store_bind_text(s, 5, e->object ? e->object : "");
     if (e->domain && *e->domain)
         store_bind_text(s, 6, e->domain);
+    else if (dom)
+        store_bind_text(s, 6, dom);
     else
         store_bind_null(s, 6);
     bind_capped(s, 7, e->request ? e->request : "");
@@ -70,6 +99,7 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
     store_bind_int64(s, 11, e->duration_ms);
     rc = store_step(s, err);
     store_stmt_release(s);
+    free(dom);
     return rc < 0 ? rc : 0;
 }
 

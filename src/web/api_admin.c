@@ -26,6 +26,7 @@
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/api_core.h"
+#include "web/api_panel.h"
 #include "web/auth.h"
 
 #define ERR_INIT(e) rm_err_clear(&(e))
@@ -209,6 +210,57 @@ static int conn_edit_from_json(struct web_req *r, json_t *b,
     return 0;
 }
 
+/* conn_force - take body["force"] out of b: save even when the registrar
+ * refuses the test (api_panel.h). */
+static int conn_force(struct web_req *r, json_t *b, bool *force)
+{
+    json_t *v = json_is_object(b) ? json_object_get(b, "force") : NULL;
+    *force = false;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return api_error(r, 400, API_EWRONG_TYPE, "force",
+                         "force: expected true or false");
+    *force = json_is_true(v);
+    json_object_del(b, "force");
+    return 0;
+}
+
+/* conn_touched - does e change how regman reaches the registrar? */
+static bool conn_touched(const struct conn_edit *e)
+{
+    return e->server || e->port || e->tls || e->source_ip || e->login ||
+           e->key || e->test_mode || e->ca_file;
+}
+
+/* reply_saved - the saved connection with the test's result. */
+static int reply_saved(struct web_req *r, unsigned status, int64_t id,
+                       json_t *test)
+{
+    struct conn c;
+    struct rm_err e;
+    ERR_INIT(e);
+    int rc = conn_get_id(api_app(r), id, &c, &e);
+    if (rc < 0) {
+        json_decref(test);
+        return api_fail(r, rc, &e);
+    }
+    json_t *j = conn_json(&c);
+    conn_release(&c);
+    api_balance_forget(id);
+    if (test) {
+        json_t *ok = json_object_get(test, "ok");
+        if (json_is_true(ok)) {
+            struct reg_balance bal = {0};
+            bal.balance = json_integer_value(json_object_get(test, "balance"));
+            bal.hold = json_integer_value(json_object_get(test, "hold"));
+            api_balance_store(id, true, &bal, "");
+        }
+        json_object_set_new(j, "test", test);
+    }
+    return web_reply_json(r, status, j);
+}
+
 /* load_conn - the connection named by the path id, or a 404 reply. */
 static int load_conn(struct web_req *r, struct conn *c)
 {
@@ -262,10 +314,12 @@ static int add_connection(struct web_req *r)
     json_t *b;
     struct conn_edit ed;
     struct conn_bufs x;
+    bool force;
     int rc = api_body(r, &b);
     if (rc)
         return rc;
-    if ((rc = conn_edit_from_json(r, b, &ed, &x))) {
+    if ((rc = conn_force(r, b, &force)) ||
+        (rc = conn_edit_from_json(r, b, &ed, &x))) {
         json_decref(b);
         return rc;
     }
@@ -276,14 +330,22 @@ static int add_connection(struct web_req *r)
         return api_error(r, 400, API_EMISSING, missing, "%s is required",
                          missing);
     }
+    /* tested before it is saved: a wrong key is said at once */
+    json_t *test = NULL;
+    if ((rc = api_conn_probe(r, NULL, &ed, force, &test))) {
+        json_decref(b);
+        return rc;
+    }
     struct rm_err e;
     int64_t id = 0;
     ERR_INIT(e);
     rc = conn_add(api_app(r), &ed, &id, &e);
     json_decref(b);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(test);
         return api_fail(r, rc, &e);
-    return reply_conn(r, 201, id);
+    }
+    return reply_saved(r, 201, id, test);
 }
 
 static int get_connection(struct web_req *r)
@@ -302,7 +364,17 @@ static int edit_connection(struct web_req *r)
     json_t *b;
     struct conn_edit ed;
     struct conn_bufs x;
-    if ((rc = api_body(r, &b)) || (rc = conn_edit_from_json(r, b, &ed, &x))) {
+    bool force;
+    if ((rc = api_body(r, &b)) || (rc = conn_force(r, b, &force)) ||
+        (rc = conn_edit_from_json(r, b, &ed, &x))) {
+        json_decref(b);
+        conn_release(&c);
+        return rc;
+    }
+    /* a change of how regman reaches the registrar is tested first */
+    json_t *test = NULL;
+    if (conn_touched(&ed) &&
+        (rc = api_conn_probe(r, c.title, &ed, force, &test))) {
         json_decref(b);
         conn_release(&c);
         return rc;
@@ -314,9 +386,11 @@ static int edit_connection(struct web_req *r)
     int64_t id = c.id;
     json_decref(b);
     conn_release(&c);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(test);
         return api_fail(r, rc, &e);
-    return reply_conn(r, 200, id);
+    }
+    return reply_saved(r, 200, id, test);
 }
 
 static int delete_connection(struct web_req *r)
@@ -332,6 +406,7 @@ static int delete_connection(struct web_req *r)
     conn_release(&c);
     if (rc < 0)
         return api_fail(r, rc, &e);
+    api_balance_forget(id);
     return web_reply_json(r, 200,
                           json_pack("{s:I}", "removed", (json_int_t)id));
 }
@@ -353,6 +428,7 @@ static int test_connection(struct web_req *r)
     struct reg_balance bal;
     struct rm_err e;
     ERR_INIT(e);
+    int64_t id = c.id;
     rc = conn_session_open(api_app(r), c.id, &s, &e);
     conn_release(&c);
     if (rc < 0)
@@ -360,6 +436,7 @@ static int test_connection(struct web_req *r)
     memset(&bal, 0, sizeof bal);
     rc = reg_balance(s.reg, &bal, &e);
     conn_session_close(&s);
+    api_balance_store(id, rc >= 0, &bal, rc < 0 ? e.msg : "");
     /* a registrar that does not answer is the test's result, not a
      * failure of this request (as `regman registrar test` exits 1) */
     if (rc < 0)
@@ -1020,12 +1097,18 @@ static int get_stats(struct web_req *r)
         "CAST(SUM(CASE WHEN state = 'succeeded' THEN 1 ELSE 0 END) AS "
         "BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM operations "
         "WHERE created_at >= ? GROUP BY created_at / 86400, kind";
+    /* charges and refunds of customer accounts per day: a charge is
+     * negative there, a refund positive; revenue is what was charged and
+     * not refunded */
     static const char sql_refunds[] =
-        "SELECT p.created_at / 86400, CAST(COUNT(*) AS BIGINT), "
-        "CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_postings p "
-        "JOIN ledger_entries e ON e.posting_id = p.id JOIN accounts a ON "
-        "a.id = e.account_id WHERE p.kind = 'refund' AND a.kind = "
-        "'customer' AND p.created_at >= ? GROUP BY p.created_at / 86400";
+        "SELECT p.created_at / 86400, CAST(COALESCE(SUM(CASE WHEN p.kind = "
+        "'refund' THEN 1 ELSE 0 END), 0) AS BIGINT), CAST(COALESCE(SUM(CASE "
+        "WHEN p.kind = 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT), "
+        "CAST(COALESCE(SUM(CASE WHEN p.kind = 'charge' THEN -e.amount ELSE 0 "
+        "END), 0) AS BIGINT) FROM ledger_postings p JOIN ledger_entries e ON "
+        "e.posting_id = p.id JOIN accounts a ON a.id = e.account_id WHERE "
+        "p.kind IN ('charge', 'refund') AND a.kind = 'customer' AND "
+        "p.created_at >= ? GROUP BY p.created_at / 86400";
     static const char sql_now[] =
         "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM operations WHERE "
         "state = 'pending'), (SELECT COALESCE(MIN(created_at), 0) FROM "
@@ -1034,17 +1117,19 @@ static int get_stats(struct web_req *r)
         "'customer'), (SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE "
         "status = 'active')";
     const char *ds = web_query(r, "days");
-    int64_t days = 30, now = clock_now();
+    int64_t days = 30, now = clock_now(), charged = 0, refunded = 0;
     if (ds && !api_parse_int64(ds, 1, 366, &days))
         return api_error(r, 400, API_ERANGE, "days", "days: 1..366");
     int64_t first = now / 86400 - days + 1;
     json_t *byday = json_object(), *j = NULL;
     for (int64_t d = first; d <= now / 86400; d++) {
         char k[24];
-        json_object_set_new(
-            byday, api_int_text(d, k, sizeof k),
-            json_pack("{s:I, s:{}, s:I, s:I}", "day", (json_int_t)d, "ops",
-                      "refunds", (json_int_t)0, "refunded", (json_int_t)0));
+        json_object_set_new(byday, api_int_text(d, k, sizeof k),
+                            json_pack("{s:I, s:{}, s:I, s:I, s:I, s:I}", "day",
+                                      (json_int_t)d, "ops", "refunds",
+                                      (json_int_t)0, "refunded", (json_int_t)0,
+                                      "charged", (json_int_t)0, "revenue",
+                                      (json_int_t)0));
     }
     struct store_stmt *s;
     struct rm_err e;
@@ -1080,6 +1165,13 @@ static int get_stats(struct web_req *r)
                                 json_integer(store_col_int64(s, 1)));
             json_object_set_new(day, "refunded",
                                 json_integer(store_col_int64(s, 2)));
+            json_object_set_new(day, "charged",
+                                json_integer(store_col_int64(s, 3)));
+            json_object_set_new(
+                day, "revenue",
+                json_integer(store_col_int64(s, 3) - store_col_int64(s, 2)));
+            charged += store_col_int64(s, 3);
+            refunded += store_col_int64(s, 2);
         }
     }
     store_stmt_release(s);
@@ -1108,6 +1200,9 @@ static int get_stats(struct web_req *r)
     }
     json_decref(byday);
     json_object_set_new(j, "days", arr);
+    json_object_set_new(j, "charged", json_integer(charged));
+    json_object_set_new(j, "refunded", json_integer(refunded));
+    json_object_set_new(j, "revenue", json_integer(charged - refunded));
     json_object_set_new(j, "now", json_integer(now));
     return web_reply_json(r, 200, j);
 fail:

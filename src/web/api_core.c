@@ -22,6 +22,7 @@
 #include "web/api_domains.h"
 #include "web/api_metrics.h"
 #include "web/api_signup.h"
+#include "web/api_panel.h"
 #include "web/api_sync.h"
 #include "web/auth.h"
 #include "web/ratelimit.h"
@@ -325,6 +326,8 @@ int api_core_install(struct web_server *srv, const struct api_limits *lim,
     t = api_sync_routes(&n);
     web_server_add_routes(srv, t, n);
     t = api_signup_routes(&n);
+    web_server_add_routes(srv, t, n);
+    t = api_panel_routes(&n);
     web_server_add_routes(srv, t, n);
     return api_metrics_register(web_server_metrics(srv), err);
 }

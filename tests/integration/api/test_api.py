@@ -670,7 +670,7 @@ def run(env, t):
             r.status == 200 and r.json["ok"] is True and
             isinstance(r.json["balance"], int), r)
     r = admin.call("PATCH", "/api/v1/connections/%d" % cid,
-                   body={"key": "wrong-key-123"})
+                   body={"key": "wrong-key-123", "force": True})
     r = admin.post("/api/v1/connections/%d/test" % cid)
     t.check("connection test with a wrong key reports failure",
             r.status == 200 and r.json["ok"] is False and r.json["message"],

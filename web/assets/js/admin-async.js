@@ -4,13 +4,32 @@
 // (asked of the registrar first; refund, domain removed), each behind a
 // confirmation dialog. A cancel the registrar did not confirm is shown as
 // a warning: the order stays watched (design rule 9, admin-late.js).
+// A check or deadline already past is shown as overdue (until the next
+// sweep), measured by the server's clock. Below, the operations that
+// went through pending and ended in the last 7 days, with their outcome.
 
 import { get, post } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   money, when, duration, timeCell, loading, errorBox, notice, table, button, busy, confirmDialog,
-  toolbar, opLabel, input, field, years,
+  toolbar, opLabel, input, field, years, badge, duration as dur, now,
 } from './ui.js';
+
+// overdueCell - a time that should have come: "overdue 9m" (the
+// absolute time as its title); otherwise the ordinary time cell.
+// serverNow: the server's clock, so a skewed browser does not hide it.
+export function overdueCell(epoch, serverNow, what = 'overdue') {
+  if (epoch === null || epoch === undefined || epoch > serverNow) return timeCell(epoch);
+  const late = serverNow - epoch;
+  return h('span', { class: 'overdue', 'data-overdue': 'true', title: `${what} since ${when(epoch)}` },
+    h('strong', {}, what), late >= 60 ? ` by ${dur(late)}` : '');
+}
+
+// outcomeNote - what an ended operation meant for the money.
+function outcomeNote(op) {
+  if (op.state === 'succeeded') return 'completed, charge kept';
+  return op.refunded ? `${money(op.amount)} refunded` : 'not refunded';
+}
 
 const ACTIONS = {
   check: {
@@ -83,9 +102,13 @@ export function renderAsync(main) {
   const refresh = button('Refresh', {}, () => load());
   const body = h('div', {});
   const lateSlot = h('div', {});
+  const endedBody = h('div', {});
   add(main,
     h('p', { class: 'lead' }, 'Operations the registrar has not confirmed yet. The customer is charged while they wait; a failed, timed-out or cancelled operation is refunded.'),
-    toolbar(refresh, updated), lateSlot, status, body);
+    toolbar(refresh, updated), lateSlot, status, body,
+    h('h2', { class: 'section-title', id: 'recently-ended' }, 'Recently ended (7 days)'),
+    h('p', { class: 'muted' }, 'Operations that waited here and have ended since: completed, failed, timed out or cancelled, with the reason.'),
+    endedBody);
 
   async function act(kind, op, btn) {
     const a = ACTIONS[kind];
@@ -114,10 +137,15 @@ export function renderAsync(main) {
   async function load() {
     if (!body.firstChild) loading(body);
     try {
-      const [res, late] = await Promise.all([
+      const [res, late, ended] = await Promise.all([
         get('/api/v1/operations?state=pending&limit=500'),
         get('/api/v1/operations?late=1&limit=100').catch(() => null),
+        get('/api/v1/async/ended?days=7&limit=200').catch((e) => ({ error: e })),
       ]);
+      // the server's clock: age_s is measured by it
+      const first = res.items[0];
+      const serverNow = first && first.age_s !== undefined ? first.created_at + first.age_s : now();
+      renderEnded(ended);
       fill(lateSlot, late && late.items.length ? lateNotice(late) : null);
       updated.textContent = `Updated ${when(Math.floor(Date.now() / 1000))}`;
       fill(body, table([
@@ -128,8 +156,8 @@ export function renderAsync(main) {
         { title: 'Age', cell: (op) => duration(op.age_s) },
         { title: 'Checks', cell: (op) => h('span', {}, String(op.checks),
           op.last_check_at ? h('span', { class: 'muted' }, ' · last ', timeCell(op.last_check_at)) : null) },
-        { title: 'Next check', cell: (op) => timeCell(op.next_check_at) },
-        { title: 'Deadline', cell: (op) => timeCell(op.deadline_at) },
+        { title: 'Next check', cell: (op) => overdueCell(op.next_check_at, serverNow) },
+        { title: 'Deadline', cell: (op) => overdueCell(op.deadline_at, serverNow, 'passed') },
         { title: 'Last answer', cell: (op) => h('span', { class: 'answer' }, op.last_answer || op.pending_reason || '—') },
         { title: 'Actions', cell: (op) => {
           const btns = ['check', 'reset', 'cancel'].map((k) => {
@@ -149,6 +177,30 @@ export function renderAsync(main) {
     } catch (e) {
       fill(body, errorBox(e));
     }
+  }
+
+  function renderEnded(ended) {
+    if (ended.error) {
+      fill(endedBody, errorBox(ended.error));
+      return;
+    }
+    fill(endedBody, table([
+      { title: 'Operation', cell: (op) => h('div', { class: 'op-cell' },
+        h('a', { href: `#/domains/${encodeURIComponent(op.domain)}` }, op.unicode_name || op.domain), h('br'),
+        h('span', { class: 'muted' }, `${opLabel(op.kind)} ${years(op.term)} · #${op.id} · ${op.account}`)) },
+      { title: 'Outcome', cell: (op) => h('span', {}, badge(op.state), h('br'),
+        h('span', { class: 'muted' }, outcomeNote(op))) },
+      { title: 'Charged', num: true, cell: (op) => money(op.amount) },
+      { title: 'Ended', cell: (op) => timeCell(op.finished_at) },
+      { title: 'Waited', cell: (op) => dur((op.finished_at || 0) - op.created_at) },
+      { title: 'Reason', cell: (op) => h('span', { class: 'answer' },
+        op.pending_reason || op.last_answer || '—',
+        op.stop_answer ? h('span', { class: 'muted' }, h('br'), `Registrar's answer to the stop: ${stopAnswer(op.stop_answer)}`) : null) },
+    ], ended.items, {
+      caption: 'Recently ended operations',
+      empty: 'No operation that waited here has ended in the last 7 days.',
+      rowAttrs: (op) => ({ 'data-ended-op': op.id, 'data-ended-domain': op.domain, 'data-state': op.state }),
+    }));
   }
   load();
 }

@@ -1,10 +1,11 @@
 // admin-dashboard.js - the provider's overview: a warning when late
 // completions await a decision, figures now, operations per day, pending
-// operations by age, refunds per day and each registrar connection's
-// balance (GET /api/v1/stats, the pending and late lists and one harmless
-// test call per connection).
+// operations by age, revenue and refunds per day and each registrar
+// connection's balance (GET /api/v1/stats, the pending and late lists and
+// each connection's balance, which the server asks for at most once a
+// minute).
 
-import { get, post } from './api.js';
+import { get } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import { barChart, hbarChart } from './chart.js';
 import { money, duration, loading, errorBox, card, select, toolbar, button, now } from './ui.js';
@@ -52,7 +53,8 @@ export function renderDashboard(main) {
     }
     const ds = stats.days || [];
     const labels = ds.map((d) => dayLabel(d.day));
-    const count = (d, kind) => (d.ops && d.ops[kind] ? d.ops[kind].created : 0);
+    // what succeeded: failed and cancelled attempts are not registrations
+    const count = (d, kind) => (d.ops && d.ops[kind] ? d.ops[kind].succeeded : 0);
     const sum = (kind) => ds.reduce((a, d) => a + count(d, kind), 0);
     const refundsTotal = ds.reduce((a, d) => a + (d.refunded || 0), 0);
     const refundsCount = ds.reduce((a, d) => a + (d.refunds || 0), 0);
@@ -61,12 +63,13 @@ export function renderDashboard(main) {
       tile('Pending operations', String(stats.pending),
         stats.pending ? `oldest ${duration(stats.pending_oldest_age_s)}` : 'none waiting', '#/async'),
       tile('Active domains', String(stats.active_domains), null, '#/domains'),
-      tile(`Registrations (${days.value} d)`, String(sum('register')), `${sum('renew')} renewals, ${sum('transfer')} transfers`),
+      tile(`Registrations (${days.value} d)`, String(sum('register')), `${sum('renew')} renewals, ${sum('transfer')} transfers completed`),
+      tile(`Revenue (${days.value} d)`, money(stats.revenue || 0), `${money(stats.charged || 0)} charged, ${money(stats.refunded || 0)} refunded`),
       tile(`Refunds (${days.value} d)`, money(refundsTotal), `${refundsCount} refund${refundsCount === 1 ? '' : 's'}`),
       tile('Customer balances', money(stats.customer_balances), null, '#/accounts'));
 
     const opsChart = barChart({
-      title: 'Registrations and renewals per day',
+      title: 'Completed registrations and renewals per day',
       labels,
       integer: true,
       series: [
@@ -94,6 +97,7 @@ export function renderDashboard(main) {
       title: 'Refunds per day',
       labels,
       format: (v) => money(Math.round(v)),
+      integer: true, // minor units: no tick between two cents
       series: [{ name: 'Refunded', values: ds.map((d) => d.refunded || 0) }],
       palette: 3,
       summary: `Refunded ${money(refundsTotal)} in ${refundsCount} refunds over ${ds.length} days.`,
@@ -105,9 +109,10 @@ export function renderDashboard(main) {
         card(null, opsChart), card(null, pendingChart), card(null, refundChart),
         card(null, balanceSlot)));
 
-    // one GET_BALANCE per connection, in parallel; a failure is shown as such
+    // one GET_BALANCE per connection (reused by the server for a minute),
+    // in parallel; a failure is shown as such
     const results = await Promise.all(conns.items.map((c) =>
-      post(`/api/v1/connections/${c.id}/test`).then((r) => ({ c, r }), (e) => ({ c, r: { ok: false, message: e.message } }))));
+      get(`/api/v1/connections/${c.id}/balance`).then((r) => ({ c, r }), (e) => ({ c, r: { ok: false, message: e.message } }))));
     const rows = results.map(({ c, r }) => ({
       label: c.title,
       value: r.ok ? r.balance : 0,

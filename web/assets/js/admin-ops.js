@@ -74,8 +74,28 @@ async function renderDomain(main, name) {
         d.pending ? ['Pending', h('a', { href: '#/async' }, 'yes — see the Async Manager')] : null,
       ])),
       card('Operations', timeline(d.operations, { admin: true }))),
+    card('Actions', domainLinks(d)),
     card('Registrar log', log));
   reglogList(log, { domain: d.name }, { compact: true });
+}
+
+// domainLinks - where an admin goes from a domain: its registrar log (all
+// of it, and per operation), the Async Manager while it waits, the
+// account and the connection.
+function domainLinks(d) {
+  const ops = d.operations || [];
+  const q = encodeURIComponent(d.name);
+  return h('div', { class: 'domain-links' },
+    h('ul', { class: 'link-list' },
+      h('li', {}, h('a', { href: `#/reglog?domain=${q}` }, 'Registrar log of this domain'), ' · ',
+        h('a', { href: `/api/v1/registrar-log.csv?domain=${q}`, download: `registrar-log-${d.name}.csv` }, 'CSV')),
+      d.pending ? h('li', {}, h('a', { href: '#/async' }, 'Async Manager: check, reset or cancel the pending operation')) : null,
+      h('li', {}, h('a', { href: `#/accounts/${d.account_id}` }, `Account ${d.account}`)),
+      d.connection_id ? h('li', {}, h('a', { href: `#/registrars/${d.connection_id}` }, `Connection ${d.connection}`)) : null),
+    ops.length ? h('h3', { class: 'card-subtitle' }, 'Operations') : null,
+    ops.length ? h('ul', { class: 'link-list' }, ops.map((op) => h('li', { 'data-op': op.id },
+      `#${op.id} ${op.kind} · `, badge(op.state), ' · ',
+      h('a', { href: `#/reglog?operation_id=${op.id}` }, 'its registrar log')))) : null);
 }
 
 // reglogList - the registrar log filtered; used by the log page and the
@@ -106,10 +126,16 @@ export function reglogList(el, filters, { compact = false } = {}) {
   load();
 }
 
-export function renderReglog(main) {
+// renderReglog - the log with its filters; #/reglog?domain=example.com
+// (or ?operation_id=N, ?action=X) opens it filtered.
+export function renderReglog(main, { path } = { path: 'reglog' }) {
+  const given = new URLSearchParams(path.includes('?') ? path.slice(path.indexOf('?') + 1) : '');
   const domain = input({ name: 'domain', placeholder: 'example.com', maxlength: 253, autocomplete: 'off' });
   const op = input({ name: 'operation_id', inputmode: 'numeric', maxlength: 18, autocomplete: 'off' });
   const action = input({ name: 'action', placeholder: 'SW_REGISTER', maxlength: 64, autocomplete: 'off' });
+  domain.value = given.get('domain') || '';
+  op.value = given.get('operation_id') || '';
+  action.value = given.get('action') || '';
   const csv = h('a', { class: 'btn', href: '/api/v1/registrar-log.csv', download: 'registrar-log.csv' }, 'Export CSV');
   const form = h('form', { class: 'filter-form' },
     field('Domain', domain), field('Operation id', op), field('Action', action),
@@ -129,7 +155,8 @@ export function renderReglog(main) {
     csv.setAttribute('href', `/api/v1/registrar-log.csv${qs(f)}`);
     reglogList(body, f);
   });
-  reglogList(body, {});
+  csv.setAttribute('href', `/api/v1/registrar-log.csv${qs(filters())}`);
+  reglogList(body, filters());
 }
 
 export function renderJobs(main) {

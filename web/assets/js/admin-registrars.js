@@ -1,7 +1,11 @@
 // admin-registrars.js - Domain Registrars: the connections, an add/edit
-// form with every connection field (the key is write-only), a test
-// button that shows the registrar balance, and removal; under the list,
-// the domains the registrars hold that are unknown here (admin-unknown.js).
+// form with every connection field (the key is write-only; durations in
+// minutes, hours or days), a test button that shows the registrar
+// balance, and removal. The list shows each registrar's balance as soon
+// as it opens (the server asks each registrar at most once a minute). A
+// save is tested by the server first: a connection the registrar refuses
+// is saved only when the admin says "Save anyway". Under the list, the
+// domains the registrars hold that are unknown here (admin-unknown.js).
 
 import { get, post, request, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -10,6 +14,7 @@ import {
   confirmDialog, toolbar, card, badge,
 } from './ui.js';
 import { unknownSection } from './admin-unknown.js';
+import { durationInput, durationText } from './durations.js';
 
 // FIELDS - every ConnectionEdit field of the API, grouped as the form shows them.
 const GROUPS = [
@@ -38,10 +43,10 @@ const GROUPS = [
     { key: 'renew_mode', label: 'Default renew mode', type: 'select', options: [['', '—'], ['auto', 'Automatic'], ['manual', 'Manual']] },
   ]],
   ['Asynchronous operations', [
-    { key: 'first_check_s', label: 'First check after (seconds)', type: 'int' },
-    { key: 'poll_interval_s', label: 'Check every (seconds)', type: 'int' },
-    { key: 'deadline_s', label: 'Registration deadline (seconds)', type: 'int' },
-    { key: 'transfer_deadline_s', label: 'Transfer deadline (seconds)', type: 'int' },
+    { key: 'first_check_s', label: 'First check after', type: 'duration', unit: '60' },
+    { key: 'poll_interval_s', label: 'Check every', type: 'duration', unit: '60' },
+    { key: 'deadline_s', label: 'Registration deadline', type: 'duration', unit: '3600' },
+    { key: 'transfer_deadline_s', label: 'Transfer deadline', type: 'duration', unit: '86400' },
   ]],
   ['Limits and defaults', [
     { key: 'concurrency', label: 'Concurrent requests', type: 'int',
@@ -67,8 +72,16 @@ function testResult(r) {
     : notice(`Test failed: ${r.message || 'the registrar did not answer'}`, 'bad');
 }
 
+// balanceText - a balance as the list shows it, compact.
+function balanceText(r) {
+  return r.ok
+    ? h('span', { class: 'balance-ok' }, money(r.balance), r.hold ? h('span', { class: 'muted' }, ` (on hold ${money(r.hold)})`) : null)
+    : notice(`Unavailable: ${r.message || 'the registrar did not answer'}`, 'bad');
+}
+
 async function runTest(btn, id, slot) {
   await busy(btn, 'Testing…', async () => {
+    delete slot.dataset.auto;
     clear(slot);
     try {
       add(slot, testResult(await post(`/api/v1/connections/${id}/test`)));
@@ -91,9 +104,16 @@ function renderList(main) {
       { title: 'Mode', cell: (c) => (c.test_mode ? badge('test') : 'live') },
       { title: 'TLDs', num: true, cell: (c) => String(c.tlds) },
       { title: 'Domains', num: true, cell: (c) => String(c.domains) },
+      { title: 'Pending orders', cell: (c) => h('span', { class: 'nowrap', title: `first check after ${durationText(c.first_check_s)}` },
+        `checked every ${durationText(c.poll_interval_s)}`, h('br'), h('span', { class: 'muted' }, `deadline ${durationText(c.deadline_s)}`)) },
       { title: 'Balance', cell: (c) => {
-        const slot = h('div', { class: 'test-slot' });
+        const slot = h('div', { class: 'test-slot', 'data-balance': c.id }, h('span', { class: 'muted' }, 'Asking…'));
         const b = button('Test', { class: 'btn btn-small', 'aria-label': `Test ${c.title}` }, () => runTest(b, c.id, slot));
+        // the balance without pressing Test: cached by the server for a minute
+        // (unless Test was pressed meanwhile: its answer is newer)
+        slot.dataset.auto = '1';
+        get(`/api/v1/connections/${c.id}/balance`).then((r) => slot.dataset.auto && fill(slot, balanceText(r)),
+          (e) => slot.dataset.auto && fill(slot, errorBox(e)));
         return h('div', { class: 'test-cell' }, b, slot);
       } },
     ], res.items, { caption: 'Registrar connections', empty: 'No registrar connections yet. Add one to start selling domains.' }));
@@ -113,6 +133,8 @@ function control(f, value, editing) {
     el.value = (value || []).join('\n');
   } else if (f.type === 'select') {
     el = select(f.options, value || '', common);
+  } else if (f.type === 'duration') {
+    return durationInput({ name: f.key, seconds: value, label: f.label, unit: f.unit });
   } else {
     el = input(Object.assign({
       type: f.type === 'password' ? 'password' : 'text',
@@ -128,6 +150,11 @@ function control(f, value, editing) {
 
 function readValue(f, el) {
   if (f.type === 'bool') return el.checked;
+  if (f.type === 'duration') {
+    const v = el.seconds();
+    if (Number.isNaN(v)) throw Object.assign(new Error(`${f.label}: a number of minutes, hours or days is expected`), { field: f.key });
+    return v;
+  }
   if (f.type === 'list') return el.value.split(/[\s,]+/).map((s) => s.trim()).filter(Boolean);
   if (f.type === 'int') {
     const t = el.value.trim();
@@ -165,6 +192,11 @@ async function renderForm(main, id) {
     h('div', { class: 'form-grid' }, fields.map((f) => {
       const el = control(f, conn ? conn[f.key] : defaults[f.key], !!conn);
       controls.set(f.key, { f, el });
+      if (f.type === 'duration') {
+        el.number.id = `conn-${f.key}`;
+        return h('div', { class: 'field' }, h('label', { for: el.number.id }, f.label), el.el,
+          conn ? h('p', { class: 'hint' }, `Now ${durationText(conn[f.key])}.`) : null);
+      }
       return field(f.label + (f.required && !(conn && f.type === 'password') ? ' *' : ''), el,
         conn && f.editHint ? f.editHint : f.hint);
     }))));
@@ -188,11 +220,12 @@ async function renderForm(main, id) {
     extra.push(tb, rm);
   }
   if (flash) {
-    add(status, notice(flash, 'ok'));
+    add(status, notice(flash[0], flash[1]));
     flash = null;
   }
   const form = h('form', { class: 'form', novalidate: true },
-    conn ? h('p', { class: 'muted' }, `Added ${when(conn.created_at)}; serves ${conn.tlds} TLD(s) and ${conn.domains} domain(s). Key stored: ${conn.key_set ? 'yes' : 'no'}.`) : null,
+    conn ? h('p', { class: 'muted' }, `Added ${when(conn.created_at)}; serves ${conn.tlds} TLD(s) and ${conn.domains} domain(s). Key stored: ${conn.key_set ? 'yes' : 'no'}. `,
+      h('a', { href: `#/acceptances?connection_id=${conn.id}` }, 'License acceptances of this connection')) : null,
     sections, status,
     h('div', { class: 'form-actions' }, save, extra, h('a', { class: 'btn btn-quiet-dark', href: '#/registrars' }, 'Back')),
     testSlot);
@@ -201,7 +234,7 @@ async function renderForm(main, id) {
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(status);
-    for (const { el } of controls.values()) el.removeAttribute('aria-invalid');
+    for (const { el } of controls.values()) (el.number || el).removeAttribute('aria-invalid');
     const body = {};
     try {
       for (const [key, { f, el }] of controls) {
@@ -212,7 +245,7 @@ async function renderForm(main, id) {
         } else if (f.type === 'password') {
           if (v !== undefined) body[key] = v;
         } else if (!same(v, conn[key]) && !(v === undefined && (conn[key] === '' || conn[key] === null))) {
-          body[key] = v === undefined ? (f.type === 'int' ? undefined : '') : v;
+          body[key] = v === undefined ? (f.type === 'int' || f.type === 'duration' ? undefined : '') : v;
           if (body[key] === undefined) delete body[key];
         }
       }
@@ -225,31 +258,50 @@ async function renderForm(main, id) {
       add(status, notice('Nothing changed.', 'info'));
       return;
     }
-    await busy(save, 'Saving…', async () => {
+    await send(body, save);
+  });
+
+  // send - save; the server tests the connection first. Refused by the
+  // registrar: say so, and offer "Save anyway" (force) beside it.
+  async function send(body, btn) {
+    await busy(btn, 'Saving…', async () => {
+      clear(status);
       try {
         const saved = conn
           ? await request('PATCH', `/api/v1/connections/${conn.id}`, body)
           : await post('/api/v1/connections', body);
+        const tested = saved.test ? (saved.test.ok
+          ? ` Registrar balance: ${money(saved.test.balance)}.`
+          : ` Saved although the registrar refused the test: ${saved.test.message}`) : '';
         if (!conn) {
-          flash = `Connection ${saved.title} added. Test it to see the registrar balance.`;
+          flash = [`Connection ${saved.title} added.${tested || ' Test it to see the registrar balance.'}`,
+            saved.test && !saved.test.ok ? 'warn' : 'ok'];
           location.hash = `#/registrars/${saved.id}`;
           return;
         }
         conn = saved;
         controls.get('key').el.value = '';
-        add(status, notice('Saved.', 'ok'));
+        add(status, notice(`Saved.${tested}`, saved.test && !saved.test.ok ? 'warn' : 'ok'));
       } catch (e) {
+        if (e.code === 'connection_test_failed' && !body.force) {
+          const anyway = button('Save anyway', { class: 'btn btn-danger-quiet' }, () => send(Object.assign({}, body, { force: true }), anyway));
+          add(status, notice([h('strong', {}, 'Not saved. '), e.message.replace(/ \("force": true\)\.$/, '.'), ' ',
+            h('p', { class: 'muted' }, 'Save anyway only if the registrar is down for a while; orders through this connection will fail until it answers.'),
+            anyway], 'warn'));
+          return;
+        }
         markInvalid(e.field);
         add(status, errorBox(e));
       }
     });
-  });
+  }
 
   function markInvalid(key) {
     const c = key && controls.get(key);
     if (c) {
-      c.el.setAttribute('aria-invalid', 'true');
-      c.el.focus();
+      const el = c.el.number || c.el;
+      el.setAttribute('aria-invalid', 'true');
+      el.focus();
     }
   }
 }

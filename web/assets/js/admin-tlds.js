@@ -1,21 +1,23 @@
 // admin-tlds.js - TLDs and prices: which connection serves each TLD, the
 // orderable terms, the price of every operation and term (term totals in
 // minor units; a blank cell removes that price) and the async windows a
-// TLD may override.
+// TLD may override (in minutes, hours or days). The list shows the terms
+// a customer can actually buy: orderable and priced.
 
 import { get, put, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
-  money, moneyInput, parseMoney, duration, loading, errorBox, notice, table, field, input, select,
+  money, moneyInput, parseMoney, loading, errorBox, notice, table, field, input, select,
   busy, confirmDialog, toolbar, button, priceTerms,
 } from './ui.js';
+import { durationInput, durationText } from './durations.js';
 
 const OPS = [['register', 'Register'], ['renew', 'Renew'], ['transfer', 'Transfer']];
 const WINDOWS = [
-  ['first_check_s', 'First check after (seconds)'],
-  ['poll_interval_s', 'Check every (seconds)'],
-  ['deadline_s', 'Registration deadline (seconds)'],
-  ['transfer_deadline_s', 'Transfer deadline (seconds)'],
+  ['first_check_s', 'First check after', '60'],
+  ['poll_interval_s', 'Check every', '60'],
+  ['deadline_s', 'Registration deadline', '3600'],
+  ['transfer_deadline_s', 'Transfer deadline', '86400'],
 ];
 
 let flash = null;
@@ -42,18 +44,28 @@ function renderList(main) {
     fill(body, table([
       { title: 'TLD', cell: (t) => h('a', { href: `#/tlds/${encodeURIComponent(t.tld)}` }, `.${t.tld}`) },
       { title: 'Connection', cell: (t) => t.connection },
-      { title: 'Terms', cell: (t) => termsText(t.terms) },
+      { title: 'Terms on sale', cell: (t) => h('span', { 'data-terms': t.tld }, termsText(buyable(t))) },
       ...OPS.map(([op, label]) => ({ title: label, cell: (t) => priceSummary(t.prices, op) })),
-      { title: 'Checks', cell: (t) => `after ${duration(t.first_check_s)}, every ${duration(t.poll_interval_s)}` },
+      { title: 'Checks', cell: (t) => `after ${durationText(t.first_check_s)}, every ${durationText(t.poll_interval_s)}` },
+      { title: 'Deadline', cell: (t) => durationText(t.deadline_s) },
     ], res.items, { caption: 'TLDs and prices', empty: 'No TLDs yet. Add one and choose the connection that serves it.' }));
   }, (e) => fill(body, errorBox(e)));
 }
 
+// buyable - the terms a customer can register: orderable and priced.
+function buyable(t) {
+  const priced = new Set(priceTerms(t.prices, 'register'));
+  return (t.terms || []).filter((n) => priced.has(n));
+}
+
+// termsText - [1, 2] -> "1 or 2 years", [1..5] -> "1–5 years", [1] -> "1 year".
 function termsText(terms) {
-  if (!terms || !terms.length) return '—';
+  if (!terms || !terms.length) return h('span', { class: 'muted' }, 'none (no register price)');
   const sorted = [...terms].sort((a, b) => a - b);
+  if (sorted.length === 1) return `${sorted[0]} year${sorted[0] === 1 ? '' : 's'}`;
   const contiguous = sorted.every((t, i) => i === 0 || t === sorted[i - 1] + 1);
-  return contiguous && sorted.length > 2 ? `${sorted[0]}–${sorted[sorted.length - 1]} years` : sorted.join(', ');
+  if (contiguous && sorted.length > 2) return `${sorted[0]}–${sorted[sorted.length - 1]} years`;
+  return `${sorted.slice(0, -1).join(', ')} or ${sorted[sorted.length - 1]} years`;
 }
 
 async function renderForm(main, name) {
@@ -105,13 +117,14 @@ async function renderForm(main, name) {
 
   const winInputs = new Map();
   const windows = h('fieldset', { class: 'form-group' }, h('legend', {}, 'Asynchronous windows (blank: the connection\'s)'),
-    h('div', { class: 'form-grid' }, WINDOWS.map(([key, label]) => {
-      const el = input({ name: key, inputmode: 'numeric', autocomplete: 'off',
-        placeholder: tld ? `${tld[key]} (${duration(tld[key])})` : '' });
+    h('div', { class: 'form-grid' }, WINDOWS.map(([key, label, unit]) => {
       const o = tld && tld.overrides ? tld.overrides[key] : null;
-      el.value = o === null || o === undefined ? '' : String(o);
-      winInputs.set(key, el);
-      return field(label, el);
+      const d = durationInput({ name: key, seconds: o, label, unit,
+        placeholder: tld ? durationText(tld[key]) : '' });
+      d.number.id = `tld-${key}`;
+      winInputs.set(key, d);
+      return h('div', { class: 'field' }, h('label', { for: d.number.id }, label), d.el,
+        tld ? h('p', { class: 'hint' }, o === null || o === undefined ? `Blank: the connection's ${durationText(tld[key])}.` : 'Overrides the connection; blank to use the connection\'s window.') : null);
     })));
 
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
@@ -173,14 +186,14 @@ async function renderForm(main, name) {
       (prices[op] = prices[op] || {})[n] = v;
     }
     if (Object.keys(prices).length) body.prices = prices;
-    for (const [key, el] of winInputs) {
-      const t = el.value.trim();
-      if (t !== '' && !/^\d+$/.test(t)) {
-        el.focus();
-        add(status, errorBox(`${key}: a number of seconds is expected.`));
+    for (const [key, d] of winInputs) {
+      const s = d.seconds();
+      if (Number.isNaN(s)) {
+        d.number.focus();
+        add(status, errorBox(`${WINDOWS.find((w) => w[0] === key)[1]}: a number of minutes, hours or days is expected.`));
         return;
       }
-      const v = t === '' ? null : Number(t);
+      const v = s === undefined ? null : s;
       const old = tld && tld.overrides ? tld.overrides[key] : null;
       if (v !== old) body[key] = v;
     }

@@ -11,6 +11,7 @@ import { renderAccounts } from './admin-accounts.js';
 import { renderAsync } from './admin-async.js';
 import { renderLate, renderReconcile } from './admin-late.js';
 import { renderDomains, renderJobs, renderMail, renderReglog } from './admin-ops.js';
+import { renderAcceptances } from './admin-acceptances.js';
 
 const sections = [
   { id: 'dashboard', title: 'Dashboard', render: renderDashboard,
@@ -35,6 +36,8 @@ const sections = [
     description: 'Messages queued for customers and administrators, and their delivery state.' },
   { id: 'reglog', title: 'Registrar Log', render: renderReglog,
     description: 'Every request to a registrar and its response, secrets redacted, with CSV export.' },
+  { id: 'acceptances', title: 'License Acceptances', render: renderAcceptances,
+    description: 'Who accepted which license agreement, when, from which address, with the hash of the text; per account or connection, with CSV export.' },
 ];
 
 const root = document.getElementById('app');

@@ -17,6 +17,32 @@ function niceMax(v) {
   return 10 * p;
 }
 
+// niceStep - the smallest 1, 2, 5 x 10^n at least v.
+function niceStep(v) {
+  const p = 10 ** Math.floor(Math.log10(v));
+  for (const m of [1, 2, 5]) if (m * p >= v - 1e-9 * p) return m * p;
+  return 10 * p;
+}
+
+// axisTicks - the values an axis from 0 up to max is labelled with: at
+// most five, evenly spaced by 1, 2 or 5 x 10^n and never closer than
+// minStep (1 for counts and for money in minor units, so a chart of 2
+// cents is labelled 0, 1, 2 cents rather than three roundings of 1.33),
+// each one's text (format) different from the one before. The last tick
+// is the top of the axis.
+export function axisTicks(max, { minStep = 0, format = String } = {}) {
+  let step = niceStep(max > 0 ? max / 4 : 1);
+  if (minStep && step < minStep) step = minStep;
+  for (;;) {
+    const top = Math.max(step, Math.ceil(max / step - 1e-9) * step);
+    const ticks = [];
+    for (let v = 0; v <= top + step / 2; v += step) ticks.push(Math.round(v / step) * step);
+    const texts = ticks.map((v) => format(v));
+    if (texts.every((t, i) => i === 0 || t !== texts[i - 1])) return ticks;
+    step = niceStep(step * 1.5); // labels too fine for the format: coarser
+  }
+}
+
 // barChart - series: [{name, values: [number]}], labels: [text] (one per
 // slot), format(v) for the axis and tooltips. Returns a figure with a
 // legend; the SVG carries a text summary for screen readers.
@@ -24,8 +50,8 @@ export function barChart({ title, series, labels, format = String, summary, inte
   const n = labels.length;
   let max = 0;
   for (const s of series) for (const v of s.values) max = Math.max(max, v);
-  let top = niceMax(max);
-  if (integer && top < 4) top = 4;
+  const ticks = axisTicks(max, { minStep: integer ? 1 : 0, format });
+  const top = ticks[ticks.length - 1];
   const plotW = W - PAD.l - PAD.r;
   const plotH = H - PAD.t - PAD.b;
   const slot = plotW / Math.max(1, n);
@@ -34,12 +60,10 @@ export function barChart({ title, series, labels, format = String, summary, inte
 
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img',
     'aria-label': summary || title, preserveAspectRatio: 'xMidYMid meet' });
-  // grid and y axis: 0, 1/2, max
-  for (const f of [0, 0.5, 1]) {
-    const v = top * f;
+  // grid and y axis: one line per tick
+  for (const v of ticks) {
     add(root, svg('line', { x1: PAD.l, x2: W - PAD.r, y1: y(v), y2: y(v), class: 'chart-grid' }),
-      svg('text', { x: PAD.l - 6, y: y(v) + 4, class: 'chart-axis', 'text-anchor': 'end' },
-        integer && v !== Math.round(v) ? '' : format(v)));
+      svg('text', { x: PAD.l - 6, y: y(v) + 4, class: 'chart-axis', 'text-anchor': 'end' }, format(v)));
   }
   // x labels: about six evenly spaced
   const every = Math.max(1, Math.ceil(n / 6));

@@ -44,7 +44,8 @@ export function startShell(root, { panel, who, sections, otherPanel, onSignedOut
 
   function route() {
     const id = location.hash.replace(/^#\/?/, '') || sections[0].id;
-    const section = sections.find((s) => s.id === id.split('/')[0]) || sections[0];
+    // #/section/more or #/section?filters: the section is the first word
+    const section = sections.find((s) => s.id === id.split(/[/?]/)[0]) || sections[0];
     for (const [sid, a] of links) {
       if (sid === section.id) a.setAttribute('aria-current', 'page');
       else a.removeAttribute('aria-current');

@@ -1,0 +1,380 @@
+/*
+ * api_panel - the admin panel's registrar balances, connection test on
+ * save, recently ended operations and license acceptances (contract in
+ * api_panel.h).
+ */
+#include "web/api_panel.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "registrar/registrar.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "web/api.h"
+#include "web/api_core.h"
+
+/* ---- the registrar balance, cached per connection ------------------------
+ */
+
+#define BALANCE_SLOTS 64
+
+struct balance_slot {
+    int64_t conn_id; /* 0: free */
+    int64_t at;
+    bool ok;
+    int64_t balance, hold;
+    char msg[512];
+};
+
+static pthread_mutex_t balance_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct balance_slot balances[BALANCE_SLOTS];
+
+void api_balance_store(int64_t conn_id, bool ok, const struct reg_balance *b,
+                       const char *msg)
+{
+    struct balance_slot *slot = NULL;
+
+    pthread_mutex_lock(&balance_mu);
+    for (size_t i = 0; i < BALANCE_SLOTS; i++) {
+        struct balance_slot *x = &balances[i];
+        if (x->conn_id == conn_id) {
+            slot = x;
+            break;
+        }
+        /* a free slot, else the oldest */
+        if (!slot || (slot->conn_id && (!x->conn_id || x->at < slot->at)))
+            slot = x;
+    }
+    memset(slot, 0, sizeof *slot);
+    slot->conn_id = conn_id;
+    slot->at = clock_now();
+    slot->ok = ok;
+    if (ok && b) {
+        slot->balance = b->balance;
+        slot->hold = b->hold;
+    }
+    snprintf(slot->msg, sizeof slot->msg, "%s", msg ? msg : "");
+    pthread_mutex_unlock(&balance_mu);
+}
+
+void api_balance_forget(int64_t conn_id)
+{
+    pthread_mutex_lock(&balance_mu);
+    for (size_t i = 0; i < BALANCE_SLOTS; i++)
+        if (balances[i].conn_id == conn_id)
+            memset(&balances[i], 0, sizeof balances[i]);
+    pthread_mutex_unlock(&balance_mu);
+}
+
+/* balance_cached - conn_id's balance if asked within the TTL. */
+static bool balance_cached(int64_t conn_id, int64_t now,
+                           struct balance_slot *out)
+{
+    bool hit = false;
+
+    pthread_mutex_lock(&balance_mu);
+    for (size_t i = 0; i < BALANCE_SLOTS; i++)
+        if (balances[i].conn_id == conn_id &&
+            now - balances[i].at < API_BALANCE_TTL_S && now >= balances[i].at) {
+            *out = balances[i];
+            hit = true;
+            break;
+        }
+    pthread_mutex_unlock(&balance_mu);
+    return hit;
+}
+
+static json_t *balance_json(const struct balance_slot *b, bool cached)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "ok", json_boolean(b->ok));
+    if (b->ok) {
+        json_object_set_new(j, "balance", json_integer(b->balance));
+        json_object_set_new(j, "hold", json_integer(b->hold));
+    } else {
+        json_object_set_new(j, "message", json_string(b->msg));
+    }
+    json_object_set_new(j, "checked_at", json_integer(b->at));
+    json_object_set_new(j, "cached", json_boolean(cached));
+    return j;
+}
+
+static int get_balance(struct web_req *r)
+{
+    struct app *app = api_app(r);
+    struct balance_slot b;
+    struct conn_session s;
+    struct reg_balance bal;
+    struct rm_err e;
+    int64_t id;
+    int rc;
+
+    if ((rc = api_path_id(r, "id", &id)))
+        return rc;
+    if (balance_cached(id, clock_now(), &b))
+        return web_reply_json(r, 200, balance_json(&b, true));
+    rm_err_clear(&e);
+    if ((rc = conn_session_open(app, id, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    memset(&bal, 0, sizeof bal);
+    rc = reg_balance(s.reg, &bal, &e);
+    conn_session_close(&s);
+    /* as POST .../test: a registrar that does not answer is the result */
+    api_balance_store(id, rc >= 0, &bal, rc < 0 ? e.msg : "");
+    if (!balance_cached(id, clock_now(), &b)) {
+        memset(&b, 0, sizeof b);
+        b.ok = rc >= 0;
+        b.balance = bal.balance;
+        b.hold = bal.hold;
+        b.at = clock_now();
+        snprintf(b.msg, sizeof b.msg, "%s", rc < 0 ? e.msg : "");
+    }
+    return web_reply_json(r, 200, balance_json(&b, false));
+}
+
+int api_conn_probe(struct web_req *r, const char *title,
+                   const struct conn_edit *e, bool force, json_t **test)
+{
+    struct reg_balance bal;
+    struct rm_err err;
+    bool asked;
+    int rc;
+
+    *test = NULL;
+    rm_err_clear(&err);
+    rc = conn_probe(api_app(r), title, e, &bal, &asked, &err);
+    if (rc < 0 && !asked)
+        /* the edit itself is invalid: the save says so */
+        return 0;
+    if (rc < 0 && !force)
+        return api_error(r, 409, "connection_test_failed", NULL,
+                         "The registrar did not accept this connection "
+                         "(GET_BALANCE): %s. Nothing was saved: check the "
+                         "server, login and key, or save anyway "
+                         "(\"force\": true).",
+                         err.msg);
+    if (rc < 0)
+        *test = json_pack("{s:b, s:s}", "ok", 0, "message", err.msg);
+    else
+        *test =
+            json_pack("{s:b, s:I, s:I}", "ok", 1, "balance",
+                      (json_int_t)bal.balance, "hold", (json_int_t)bal.hold);
+    return 0;
+}
+
+/* ---- recently ended operations -------------------------------------------
+ */
+
+static json_t *ended_json(struct store_stmt *s, void *arg)
+{
+    json_t *j = json_object();
+    (void)arg;
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "kind", api_text(store_col_text(s, 1)));
+    json_object_set_new(j, "state", api_text(store_col_text(s, 2)));
+    json_object_set_new(j, "domain", api_text(store_col_text(s, 3)));
+    json_object_set_new(j, "unicode_name", api_text(store_col_text(s, 4)));
+    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 5)));
+    json_object_set_new(j, "account", api_text(store_col_text(s, 6)));
+    json_object_set_new(j, "term", json_integer(store_col_int64(s, 7)));
+    json_object_set_new(j, "amount", json_integer(store_col_int64(s, 8)));
+    json_object_set_new(j, "checks", json_integer(store_col_int64(s, 9)));
+    json_object_set_new(j, "created_at", api_time(store_col_int64(s, 10)));
+    json_object_set_new(j, "deadline_at", api_time(store_col_int64(s, 11)));
+    json_object_set_new(j, "finished_at", api_time(store_col_int64(s, 12)));
+    json_object_set_new(j, "pending_reason", api_text(store_col_text(s, 13)));
+    json_object_set_new(j, "last_answer", api_text(store_col_text(s, 14)));
+    json_object_set_new(j, "stop_answer", api_text(store_col_text(s, 15)));
+    const char *w = store_col_text(s, 16);
+    json_object_set_new(j, "watch", w && *w ? json_string(w) : json_null());
+    json_object_set_new(j, "refunded", json_boolean(store_col_int64(s, 17)));
+    return j;
+}
+
+static int list_ended(struct web_req *r)
+{
+    /* deadline_at is set by the move to pending and kept: an operation
+     * with one went through the Async Manager */
+    static const char sql[] =
+        "SELECT o.id, o.kind, o.state, d.name, d.unicode_name, o.account_id, "
+        "a.name, o.term, o.amount, o.checks, o.created_at, "
+        "COALESCE(o.deadline_at, 0), COALESCE(o.finished_at, 0), "
+        "COALESCE(o.pending_reason, ''), COALESCE(o.last_answer, ''), "
+        "COALESCE(o.stop_answer, ''), COALESCE(o.watch, ''), "
+        "(SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings p WHERE "
+        "p.operation_id = o.id AND p.kind = 'refund') "
+        "FROM operations o JOIN domains d ON d.id = o.domain_id "
+        "JOIN accounts a ON a.id = o.account_id "
+        "WHERE o.deadline_at IS NOT NULL AND o.finished_at IS NOT NULL AND "
+        "o.finished_at >= ? AND o.state IN ('succeeded', 'failed', "
+        "'timed_out', 'cancelled') AND (? = 0 OR o.id < ?) "
+        "ORDER BY o.finished_at DESC, o.id DESC LIMIT ? OFFSET ?";
+    const char *ds = web_query(r, "days");
+    int64_t days = 7;
+    struct api_page p;
+    struct store_stmt *s;
+    struct rm_err e;
+    int rc = api_page_parse(r, &p);
+
+    if (rc)
+        return rc;
+    if (ds && !api_parse_int64(ds, 1, 90, &days))
+        return api_error(r, 400, API_ERANGE, "days", "days: 1..90");
+    rm_err_clear(&e);
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    store_bind_int64(s, 1, clock_now() - days * 86400);
+    api_bind_page(s, 2, &p);
+    return api_reply_rows(r, &p, s, ended_json, NULL);
+}
+
+/* ---- license acceptances -------------------------------------------------
+ */
+
+#define ACCEPT_SQL                                                             \
+    "SELECT l.id, l.accepted_at, l.account_id, a.name, "                       \
+    "COALESCE(l.login_id, 0), COALESCE(g.username, ''), "                      \
+    "COALESCE(l.connection_id, 0), COALESCE(c.title, ''), l.domain, "          \
+    "l.license_sha256, l.client_ip FROM license_acceptances l "                \
+    "JOIN accounts a ON a.id = l.account_id "                                  \
+    "LEFT JOIN logins g ON g.id = l.login_id "                                 \
+    "LEFT JOIN registrar_connections c ON c.id = l.connection_id "             \
+    "WHERE (? = 0 OR l.account_id = ?) AND (? = 0 OR l.connection_id = ?) "
+
+static json_t *accept_json(struct store_stmt *s, void *arg)
+{
+    json_t *j = json_object();
+    (void)arg;
+    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
+    json_object_set_new(j, "accepted_at", api_time(store_col_int64(s, 1)));
+    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 2)));
+    json_object_set_new(j, "account", api_text(store_col_text(s, 3)));
+    json_object_set_new(j, "login_id", api_time(store_col_int64(s, 4)));
+    json_object_set_new(j, "username", api_text(store_col_text(s, 5)));
+    json_object_set_new(j, "connection_id", api_time(store_col_int64(s, 6)));
+    json_object_set_new(j, "connection", api_text(store_col_text(s, 7)));
+    json_object_set_new(j, "domain", api_text(store_col_text(s, 8)));
+    json_object_set_new(j, "license_sha256", api_text(store_col_text(s, 9)));
+    json_object_set_new(j, "client_ip", api_text(store_col_text(s, 10)));
+    return j;
+}
+
+/* accept_filters - ?account_id= ?connection_id= (0: any). */
+static int accept_filters(struct web_req *r, int64_t *acct, int64_t *conn)
+{
+    const char *a = web_query(r, "account_id");
+    const char *c = web_query(r, "connection_id");
+
+    *acct = *conn = 0;
+    if (a && !api_parse_int64(a, 1, INT64_MAX, acct))
+        return api_error(r, 400, API_EWRONG_TYPE, "account_id",
+                         "account_id: expected an account id");
+    if (c && !api_parse_int64(c, 1, INT64_MAX, conn))
+        return api_error(r, 400, API_EWRONG_TYPE, "connection_id",
+                         "connection_id: expected a connection id");
+    return 0;
+}
+
+static void bind_filters(struct store_stmt *s, int64_t acct, int64_t conn)
+{
+    store_bind_int64(s, 1, acct);
+    store_bind_int64(s, 2, acct);
+    store_bind_int64(s, 3, conn);
+    store_bind_int64(s, 4, conn);
+}
+
+static int list_acceptances(struct web_req *r)
+{
+    static const char sql[] = ACCEPT_SQL "AND (? = 0 OR l.id < ?) "
+                                         "ORDER BY l.id DESC LIMIT ? OFFSET ?";
+    struct api_page p;
+    struct store_stmt *s;
+    struct rm_err e;
+    int64_t acct, conn;
+    int rc = api_page_parse(r, &p);
+
+    if (rc || (rc = accept_filters(r, &acct, &conn)))
+        return rc;
+    rm_err_clear(&e);
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    bind_filters(s, acct, conn);
+    api_bind_page(s, 5, &p);
+    return api_reply_rows(r, &p, s, accept_json, NULL);
+}
+
+#define ACCEPT_CSV_MAX_ROWS 100000
+
+static void csv_field(struct buf *b, const char *s)
+{
+    buf_addc(b, '"');
+    for (; s && *s; s++) {
+        if (*s == '"')
+            buf_addc(b, '"');
+        buf_addc(b, *s);
+    }
+    buf_addc(b, '"');
+}
+
+static int export_acceptances(struct web_req *r)
+{
+    static const char sql[] = ACCEPT_SQL "ORDER BY l.id DESC LIMIT ?";
+    struct store_stmt *s;
+    struct rm_err e;
+    struct buf out;
+    int64_t acct, conn;
+    int rc = accept_filters(r, &acct, &conn);
+
+    if (rc)
+        return rc;
+    rm_err_clear(&e);
+    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
+        return api_fail(r, rc, &e);
+    bind_filters(s, acct, conn);
+    store_bind_int64(s, 5, ACCEPT_CSV_MAX_ROWS);
+    buf_init(&out);
+    buf_adds(&out, "id,accepted_at,account_id,account,username,"
+                   "connection_id,connection,domain,license_sha256,"
+                   "client_ip\r\n");
+    while ((rc = store_step(s, &e)) == STORE_ROW) {
+        char at[32];
+        clock_format(store_col_int64(s, 1), at, sizeof at);
+        buf_addf(&out, "%" PRId64 ",", store_col_int64(s, 0));
+        csv_field(&out, at);
+        buf_addf(&out, ",%" PRId64 ",", store_col_int64(s, 2));
+        csv_field(&out, store_col_text(s, 3));
+        buf_addc(&out, ',');
+        csv_field(&out, store_col_text(s, 5));
+        buf_addf(&out, ",%" PRId64 ",", store_col_int64(s, 6));
+        for (int i = 7; i <= 10; i++) {
+            csv_field(&out, store_col_text(s, i));
+            buf_adds(&out, i < 10 ? "," : "\r\n");
+        }
+    }
+    store_stmt_release(s);
+    if (rc < 0) {
+        buf_release(&out);
+        return api_fail(r, rc, &e);
+    }
+    web_reply_data(r, 200, "text/csv; charset=utf-8", out.data, out.len);
+    web_reply_header(r, "Content-Disposition",
+                     "attachment; filename=\"license-acceptances.csv\"");
+    buf_release(&out);
+    return 0;
+}
+
+static const struct web_route routes[] = {
+    {"GET", "/api/v1/connections/{id}/balance", get_balance, WEB_ADMIN},
+    {"GET", "/api/v1/async/ended", list_ended, WEB_ADMIN},
+    {"GET", "/api/v1/license-acceptances", list_acceptances, WEB_ADMIN},
+    {"GET", "/api/v1/license-acceptances.csv", export_acceptances, WEB_ADMIN},
+};
+
+const struct web_route *api_panel_routes(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

@@ -1,0 +1,209 @@
+// admin_panel.mjs - the admin panel as a provider meets it: the
+// dashboard counts what succeeded and shows revenue, chart axes have
+// distinct round ticks, the registrars list shows balances without a
+// click, a connection the registrar refuses is saved only on "Save
+// anyway", durations are entered and shown in minutes, hours or days,
+// the TLD list shows the terms on sale, the Async Manager marks overdue
+// checks and keeps recently ended operations, the domain page links its
+// registrar log (with the admin's cancel request in it) and the license
+// acceptances are listed per account and connection with a CSV export.
+//
+// usage: admin_panel.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { scenario } from './lib.mjs';
+
+// regman's clock, moved by this file (REGMAN_CLOCK_FILE, util/clock.h):
+// set before the demo starts so the daemon reads it
+const clockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'regman-admin-clock.'));
+const clockFile = path.join(clockDir, 'offset');
+fs.writeFileSync(clockFile, '0\n');
+process.env.REGMAN_CLOCK_FILE = clockFile;
+process.on('exit', () => fs.rmSync(clockDir, { recursive: true, force: true }));
+const setClock = (s) => fs.writeFileSync(clockFile, `${s}\n`);
+
+const E = await scenario('admin', process.argv.slice(2));
+const { admin } = E;
+const api = (page, p) => page.evaluate(async (u) => {
+  const r = await fetch(u, { credentials: 'same-origin' });
+  return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+}, p);
+const apiJson = async (page, p) => JSON.parse((await api(page, p)).text);
+const money = (minor) => `$${Math.floor(minor / 100).toLocaleString('en-US')}.${String(minor % 100).padStart(2, '0')}`;
+const LATE = 'e2e-overdue.ca';
+const SIGNUP = 'e2e-signer';
+
+await E.step('a registration attempt that has not succeeded exists (the registrar answered 400)', async () => {
+  await E.ctl('POST', '/rules', { action: 'SW_REGISTER', domain: 'e2e-refused.com', fault: 'code_400' });
+  await E.regmanCli('domain', 'register', 'e2e-refused.com', '--account', 'demo-customer').catch(() => {});
+  await E.regmanCli('domain', 'register', 'e2e-good.com', '--account', 'demo-customer');
+  await E.ctl('DELETE', '/rules');
+});
+
+await E.step('admin signs in: the dashboard counts succeeded registrations and shows revenue', async () => {
+  await E.signIn(admin, 'admin', E.logins.admin);
+  await admin.locator('.tiles').waitFor();
+  const stats = await apiJson(admin, '/api/v1/stats?days=30');
+  const sum = (f) => stats.days.reduce((a, d) => a + (d.ops.register ? d.ops.register[f] : 0), 0);
+  if (sum('created') <= sum('succeeded')) throw new Error('the scenario needs a failed attempt');
+  const tile = admin.locator('.tile', { hasText: 'Registrations (30 d)' });
+  const value = await tile.locator('.tile-value').textContent();
+  if (value !== String(sum('succeeded'))) {
+    throw new Error(`Registrations tile says ${value}, ${sum('succeeded')} succeeded (${sum('created')} attempts)`);
+  }
+  const rev = admin.locator('.tile', { hasText: 'Revenue (30 d)' });
+  await E.expectText(rev.locator('.tile-value'), money(stats.revenue));
+  await E.expectText(rev, 'refunded');
+  await E.shot(admin, '01-dashboard');
+});
+
+await E.step('chart axes: distinct round ticks for tiny amounts (never "$0.01 / $0.01 / $0.00")', async () => {
+  const labels = await admin.evaluate(async () => {
+    const { barChart } = await import('/assets/js/chart.js');
+    const { money: m } = await import('/assets/js/ui.js');
+    const axis = (values) => {
+      const fig = barChart({ title: 't', labels: values.map(String), integer: true, format: m,
+        series: [{ name: 's', values }] });
+      return [...fig.querySelectorAll('text.chart-axis[text-anchor=end]')].map((t) => t.textContent);
+    };
+    return { one: axis([0, 1, 0]), two: axis([0, 2, 1]) };
+  });
+  if (JSON.stringify(labels.one) !== JSON.stringify(['$0.00', '$0.01'])) throw new Error(`max 1 cent: ${labels.one}`);
+  if (JSON.stringify(labels.two) !== JSON.stringify(['$0.00', '$0.01', '$0.02'])) throw new Error(`max 2 cents: ${labels.two}`);
+  for (const fig of await admin.locator('.chart-figure svg.chart').all()) {
+    const t = await fig.locator('text.chart-axis[text-anchor=end]').allTextContents();
+    if (new Set(t).size !== t.length) throw new Error(`duplicate axis labels on the dashboard: ${t}`);
+  }
+});
+
+await E.step('Domain Registrars: each balance is shown when the page opens, without pressing Test', async () => {
+  await admin.goto(`${E.base}/admin/#/registrars`);
+  await E.expectText(admin.locator('[data-balance] .balance-ok'), '$');
+  await E.expectText(admin.locator('table'), 'checked every 1 minute'); // the demo's windows, in words
+  await E.shot(admin, '02-registrars-balances');
+});
+
+await E.step('a connection with a wrong key is not saved silently: warning, then "Save anyway"', async () => {
+  await admin.getByRole('link', { name: 'Add connection' }).click();
+  const f = admin.locator('form.form');
+  await f.locator('[name=title]').fill('Wrong key');
+  await f.locator('[name=server]').fill('127.0.0.1');
+  await f.locator('[name=port]').fill(String(E.sim.port));
+  await f.locator('[name=ca_file]').fill(path.join(E.top, 'demo', 'tls', 'ca.pem'));
+  await f.locator('[name=login]').fill('nobody');
+  await f.locator('[name=key]').fill('not-a-key');
+  await f.locator('[name=deadline_s]').fill('3');
+  await f.locator('[name=deadline_s-unit]').selectOption({ label: 'days' });
+  await f.locator('[name=first_check_s]').fill('90');
+  await f.locator('[name=first_check_s-unit]').selectOption({ label: 'minutes' });
+  await f.getByRole('button', { name: 'Add connection' }).click();
+  await E.expectText(admin.locator('.notice-warn'), 'Not saved.');
+  await E.expectText(admin.locator('.notice-warn'), 'did not accept this connection (GET_BALANCE)');
+  await E.shot(admin, '03-registrar-refused');
+  const list = await apiJson(admin, '/api/v1/connections');
+  if (list.items.some((c) => c.title === 'Wrong key')) throw new Error('saved before the admin insisted');
+  await admin.getByRole('button', { name: 'Save anyway' }).click();
+  await E.expectText(admin.locator('.notice-warn'), 'Saved although the registrar refused the test');
+  const c = (await apiJson(admin, '/api/v1/connections')).items.find((x) => x.title === 'Wrong key');
+  if (!c || c.deadline_s !== 259200 || c.first_check_s !== 5400) {
+    throw new Error(`durations not saved in seconds: ${c && c.deadline_s}, ${c && c.first_check_s}`);
+  }
+  if (await admin.locator('[name=deadline_s]').inputValue() !== '3' ||
+      await admin.locator('[name=deadline_s-unit]').inputValue() !== '86400') {
+    throw new Error('the form does not show 3 days');
+  }
+  await E.shot(admin, '04-registrar-saved-anyway');
+  await admin.goto(`${E.base}/admin/#/registrars`);
+  const row = admin.locator('tr', { hasText: 'Wrong key' });
+  await E.expectText(row, 'deadline 3 days');
+  await E.expectText(row.locator('[data-balance]'), 'Unavailable');
+});
+
+await E.step('TLDs: the terms on sale (not "1–10 years"), windows in minutes, hours or days', async () => {
+  await admin.goto(`${E.base}/admin/#/tlds`);
+  await E.expectText(admin.locator('[data-terms=net]'), '1 or 2 years');
+  const net = await admin.locator('[data-terms=net]').textContent();
+  if (net.includes('10')) throw new Error(`.net terms: ${net}`);
+  await admin.goto(`${E.base}/admin/#/tlds/org`);
+  const f = admin.locator('form.form');
+  await f.locator('[name=poll_interval_s]').fill('2');
+  await f.locator('[name=poll_interval_s-unit]').selectOption({ label: 'hours' });
+  await f.getByRole('button', { name: 'Save prices' }).click();
+  await E.expectText(admin.locator('.notice-ok'), '.org saved');
+  const org = await apiJson(admin, '/api/v1/tlds/org');
+  if (org.overrides.poll_interval_s !== 7200) throw new Error(`poll override ${org.overrides.poll_interval_s}`);
+  await E.shot(admin, '05-tld-durations');
+  await admin.goto(`${E.base}/admin/#/tlds`);
+  await E.expectText(admin.locator('tr', { hasText: '.org' }), 'every 2 hours');
+  await E.shot(admin, '06-tlds-terms');
+});
+
+await E.step('Async Manager: a check past due is shown as overdue, not "now" or "33s ago"', async () => {
+  await E.regmanCli('domain', 'register', LATE, '--account', 'demo-customer').catch(() => {});
+  // the registrar is slow to answer the check, and regman's clock passes
+  // the next check: until the sweep has its answer the check is overdue
+  await E.ctl('POST', '/rules', { action: 'GET_ORDER_INFO', fault: 'delay', delay_ms: 20000 });
+  setClock(600);
+  await admin.goto(`${E.base}/admin/#/async`);
+  const row = admin.locator(`tr[data-domain="${LATE}"]`);
+  await row.waitFor();
+  await E.expectText(row.locator('td[data-label="Next check"]'), 'overdue');
+  await E.shot(admin, '07-async-overdue');
+  await E.ctl('DELETE', '/rules');
+  setClock(0);
+});
+
+await E.step('Async Manager: a cancelled operation stays visible under "Recently ended" with its outcome', async () => {
+  await admin.goto(`${E.base}/admin/#/async`);
+  const row = admin.locator(`tr[data-domain="${LATE}"]`);
+  await row.locator('[data-action=cancel]').click();
+  await admin.locator('dialog[open] [name=reason]').fill('e2e: customer asked');
+  await E.confirm(admin, 'Cancel and refund');
+  await E.expectText(admin.locator('.notice'), `${LATE}`);
+  const ended = admin.locator(`tr[data-ended-domain="${LATE}"]`);
+  await ended.waitFor();
+  await E.expectText(ended, 'refunded');
+  await E.expectText(ended, 'e2e: customer asked'); // the admin's reason
+  await E.shot(admin, '08-async-recently-ended');
+});
+
+await E.step('the domain page links its registrar log, which has the cancel request (PROCESS_PENDING)', async () => {
+  await admin.goto(`${E.base}/admin/#/domains/${LATE}`);
+  await admin.getByRole('link', { name: 'Registrar log of this domain' }).waitFor();
+  await E.expectText(admin.locator('.link-list [data-op]'), 'its registrar log');
+  await E.shot(admin, '09-domain-links');
+  await admin.getByRole('link', { name: 'Registrar log of this domain' }).click();
+  if (await admin.locator('[name=domain]').inputValue() !== LATE) throw new Error('the log is not filtered by the domain');
+  await E.expectText(admin.locator('table'), 'PROCESS_PENDING');
+  await E.shot(admin, '10-reglog-domain');
+});
+
+await E.step('License acceptances: per account and per connection, with CSV export', async () => {
+  const lic = await (await fetch(`${E.base}/api/v1/license?domain=e2e-signer.com`)).json();
+  const res = await fetch(`${E.base}/api/v1/signup`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username: SIGNUP, password: 'signer-password-1', email: 'signer@example.com',
+      domain: 'e2e-signer.com', license_sha256: lic.sha256, accept_license: true }),
+  });
+  if (res.status !== 201) throw new Error(`signup: ${res.status} ${await res.text()}`);
+  const acct = (await res.json()).account.id;
+  await admin.goto(`${E.base}/admin/#/acceptances?account_id=${acct}`);
+  const row = admin.locator('tr[data-acceptance]');
+  await E.expectText(row, SIGNUP);
+  await E.expectText(row, lic.sha256);
+  await E.expectText(row, '127.0.0.1');
+  await E.shot(admin, '11-acceptances-account');
+  const href = await admin.getByRole('link', { name: 'Export CSV' }).getAttribute('href');
+  const csv = await api(admin, href);
+  if (!csv.type.startsWith('text/csv') || !csv.text.includes(SIGNUP) || !csv.text.includes(lic.sha256)) {
+    throw new Error(`CSV export: ${csv.status} ${csv.text.slice(0, 200)}`);
+  }
+  const conn = (await apiJson(admin, '/api/v1/connections')).items.find((c) => c.title !== 'Wrong key');
+  await admin.goto(`${E.base}/admin/#/registrars/${conn.id}`);
+  await admin.getByRole('link', { name: 'License acceptances of this connection' }).click();
+  await E.expectText(admin.locator('tr[data-acceptance]'), SIGNUP);
+  await E.shot(admin, '12-acceptances-connection');
+});
+
+await E.done();
