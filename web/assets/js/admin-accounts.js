@@ -245,7 +245,8 @@ async function renderDetail(main, id) {
   fill(slot, 
     h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
     h('div', { class: 'detail-grid' },
-      card('Summary', facts, h('div', { class: 'form-actions' }, creditBtn), creditStatus),
+      card('Summary', facts, h('div', { class: 'form-actions' }, creditBtn), creditStatus,
+        h('p', {}, h('a', { href: `#/acceptances?account_id=${id}` }, 'License acceptances of this account'))),
       card('Adjust', adjForm, h('hr', {}), limForm)),
     card('Domains', domains),
     card('History', history));
