@@ -8,6 +8,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import sqlite3
@@ -252,3 +253,25 @@ class Client:
         if r.status == 200:
             self.csrf = r.json.get("csrf_token")
         return r
+
+
+TOKEN_RE = re.compile(r"/#/verify/([A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43})\b")
+
+
+def verify_mails(env, email):
+    """The confirmation mails queued for an address, oldest first."""
+    c = sqlite3.connect("file:" + env.db + "?mode=ro", uri=True)
+    try:
+        return c.execute("SELECT subject, body FROM mail_outbox WHERE "
+                         "to_addr = ? AND idem_key LIKE 'verify:%' "
+                         "ORDER BY id", (email,)).fetchall()
+    finally:
+        c.close()
+
+
+def follow_link(env, email, client=None):
+    """Confirm the address as its owner would: the newest mailed link."""
+    body = verify_mails(env, email)[-1][1]
+    token = TOKEN_RE.search(body).group(1)
+    return (client or Client(env.port)).post("/api/v1/verify-email",
+                                             {"token": token}), token

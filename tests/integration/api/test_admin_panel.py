@@ -14,7 +14,8 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apilib import SIM_KEY, SIM_USER, Client, Env, Results  # noqa: E402
+from apilib import (SIM_KEY, SIM_USER, Client, Env,  # noqa: E402
+                    Results, follow_link)
 
 LICENSE = "Registration agreement v1: be nice."
 
@@ -62,6 +63,8 @@ def run(env, t):
         "license_sha256": sha, "accept_license": True})
     t.check("a customer signs up, accepting the license", r.status == 201, r)
     acct = r.json["account"]["id"]
+    r, _ = follow_link(env, "alice@example.com")
+    t.check("she confirms her address", r.status == 200, r)
     admin.post("/api/v1/accounts/%d/credit" % acct, {"amount": 100000})
     a = Client(env.port)
     a.login("alice", "alice-password-1")

@@ -19,7 +19,8 @@ import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from apilib import SIM_KEY, SIM_USER, Client, Env, Results  # noqa: E402
+from apilib import (SIM_KEY, SIM_USER, TOKEN_RE, Client, Env,  # noqa: E402
+                    Results, follow_link, verify_mails)
 
 LICENSE = "Registration agreement v1: be nice."
 
@@ -56,28 +57,6 @@ def main():
     finally:
         env.close()
     return t.finish()
-
-
-TOKEN_RE = re.compile(r"/#/verify/([A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43})\b")
-
-
-def verify_mails(env, email):
-    """The confirmation mails queued for an address, oldest first."""
-    c = sqlite3.connect("file:" + env.db + "?mode=ro", uri=True)
-    try:
-        return c.execute("SELECT subject, body FROM mail_outbox WHERE "
-                         "to_addr = ? AND idem_key LIKE 'verify:%' "
-                         "ORDER BY id", (email,)).fetchall()
-    finally:
-        c.close()
-
-
-def follow_link(env, email, client=None):
-    """Confirm the address as its owner would: the newest mailed link."""
-    body = verify_mails(env, email)[-1][1]
-    token = TOKEN_RE.search(body).group(1)
-    return (client or Client(env.port)).post("/api/v1/verify-email",
-                                             {"token": token}), token
 
 
 def signup_body(anon, user, domain="v-site.com"):
