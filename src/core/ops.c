@@ -458,11 +458,12 @@ static void one_line(const char *s, const char *dflt, char *out, size_t n)
         snprintf(out, n, "%s", dflt);
 }
 
-/* plain_reason - why an operation ended, in the customer's words: the
+/* ops_plain_reason - why an operation ended, in the customer's words: the
  * registrar's codes and the Async Manager's notes stay in the operation
- * (the admin sees them), the mail says what happened. */
-static void plain_reason(const struct op_row *o, const char *state,
-                         const char *reason, char *out, size_t n)
+ * (the admin sees them), the mail and the customer's panel say what
+ * happened. */
+void ops_plain_reason(const char *state, const char *reason, char *out,
+                      size_t n)
 {
     static const struct {
         int code;
@@ -527,7 +528,6 @@ static void plain_reason(const struct op_row *o, const char *state,
             snprintf(out, n, "the registrar declined it");
             return;
         }
-    (void)o;
     one_line(reason, "the registrar declined it", out, n);
 }
 
@@ -644,7 +644,7 @@ static int op_mail_render(struct app *app, const struct op_row *o,
         snprintf(exp, sizeof exp, "(not reported yet)");
     snprintf(years, sizeof years, "%" PRId64, o->term);
     snprintf(opid, sizeof opid, "%" PRId64, o->id);
-    plain_reason(o, state, reason, why, sizeof why);
+    ops_plain_reason(state, reason, why, sizeof why);
     const struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", o->unicode},

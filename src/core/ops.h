@@ -47,6 +47,13 @@ enum ops_outcome {
 
 const char *ops_outcome_name(enum ops_outcome o);
 
+/* ops_plain_reason - why an operation in state (failed, timed_out,
+ * cancelled) ended, in the customer's words, from its stored reason
+ * (operations.pending_reason; "" when none): never a registrar code or an
+ * Async Manager note. Writes at most n bytes to out. */
+void ops_plain_reason(const char *state, const char *reason, char *out,
+                      size_t n);
+
 struct ops_result {
     int64_t op_id;
     int64_t domain_id;

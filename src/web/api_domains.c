@@ -151,6 +151,34 @@ static int get_license(struct web_req *r)
     return web_reply_json(r, 200, j);
 }
 
+/* get_license_acceptance - has the caller's account accepted the current
+ * agreement serving ?domain=? Lets the panel show the agreement before
+ * the charge is confirmed; admins order without one (accepted: true). */
+static int get_license_acceptance(struct web_req *r)
+{
+    struct offer o;
+    struct account a;
+    struct rm_err e;
+    bool yes = true;
+    int rc = load_offer(r, web_query(r, "domain"), "domain", &o);
+    if (rc)
+        return rc;
+    free(o.license);
+    ERR_INIT(e);
+    if (!auth_is_admin(r)) {
+        if ((rc = api_customer_account(r, &a)))
+            return rc;
+        if ((rc = api_license_accepted(r->st, a.id, o.conn_id, o.sha, &yes,
+                                       &e)) < 0)
+            return api_fail(r, rc, &e);
+    }
+    return web_reply_json(r, 200,
+                          json_pack("{s:s, s:s, s:I, s:s, s:b}", "domain",
+                                    o.name.ascii, "tld", o.tld.tld,
+                                    "connection_id", (json_int_t)o.conn_id,
+                                    "sha256", o.sha, "accepted", yes));
+}
+
 /* username_taken - is there a login with this name? */
 static int username_taken(struct store *st, const char *u, bool *yes,
                           struct rm_err *e)
@@ -312,9 +340,26 @@ static int get_me(struct web_req *r)
     "COALESCE(o.finished_at, 0), COALESCE(o.watch, ''), "                      \
     "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
     "COALESCE(o.late_at, 0), COALESCE(o.held_domain_id, 0), "                  \
-    "COALESCE(o.resolved_op_id, 0), COALESCE(o.watch_next_at, 0) "             \
+    "COALESCE(o.resolved_op_id, 0), COALESCE(o.watch_next_at, 0), "            \
+    "COALESCE(t.poll_interval_s, c.poll_interval_s) "                          \
     "FROM operations o JOIN domains d ON d.id = o.domain_id "                  \
-    "JOIN accounts a ON a.id = o.account_id "
+    "JOIN accounts a ON a.id = o.account_id "                                  \
+    "JOIN registrar_connections c ON c.id = o.connection_id "                  \
+    "LEFT JOIN tlds t ON t.tld = d.tld AND t.connection_id = o.connection_id "
+
+/* customer_reason - why a refunded operation ended, in the customer's
+ * words (ops_plain_reason); null while it is not over or succeeded. */
+static json_t *customer_reason(const char *state, struct store_stmt *s)
+{
+    char why[512];
+    if (!state ||
+        (strcmp(state, "failed") != 0 && strcmp(state, "timed_out") != 0 &&
+         strcmp(state, "cancelled") != 0))
+        return json_null();
+    const char *reason = store_col_text(s, 14);
+    ops_plain_reason(state, reason ? reason : "", why, sizeof why);
+    return json_string(why);
+}
 
 static json_t *op_json(struct store_stmt *s, int64_t now, bool admin)
 {
@@ -347,6 +392,12 @@ static json_t *op_json(struct store_stmt *s, int64_t now, bool admin)
     json_object_set_new(j, "finished_at", api_time(finished));
     json_object_set_new(j, "age_s",
                         json_integer((finished ? finished : now) - created));
+    /* how often a pending order is checked: the TLD's window while it
+     * still maps to the connection, else the connection's (ops.c
+     * windows_for) */
+    json_object_set_new(j, "check_interval_s",
+                        json_integer(store_col_int64(s, 30)));
+    json_object_set_new(j, "customer_reason", customer_reason(state, s));
     /* rule 9 (core/watch.h): what the registrar did after a refund is the
      * provider's business, shown to admins only */
     if (admin) {
@@ -438,12 +489,51 @@ static int reply_outcome(struct web_req *r, int outcome,
 #define DOM_COLS                                                               \
     "d.id, d.name, d.unicode_name, d.tld, d.status, "                          \
     "COALESCE(d.expires_at, 0), d.auto_renew, d.account_id, a.name, "          \
-    "d.connection_id, c.title, d.created_at, d.updated_at FROM domains d "     \
+    "d.connection_id, c.title, d.created_at, d.updated_at, "                   \
+    "COALESCE(t.poll_interval_s, c.poll_interval_s), c.warn_days, "            \
+    "c.renew_days, (SELECT o.state FROM operations o WHERE o.domain_id = "     \
+    "d.id AND o.kind = 'renew' AND o.idempotency_key LIKE 'autorenew:' || "    \
+    "CAST(d.id AS TEXT) || ':' || CAST(d.expires_at AS TEXT) || ':%' "         \
+    "ORDER BY o.id DESC LIMIT 1) FROM domains d "                              \
     "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
-    "c.id = d.connection_id "
+    "c.id = d.connection_id LEFT JOIN tlds t ON t.tld = d.tld AND "            \
+    "t.connection_id = d.connection_id "
 
-static json_t *dom_json(struct store_stmt *s, bool admin)
+#define DAY_S 86400
+
+/* needs_action - why the customer should act on a domain now, or NULL:
+ *   autorenew_failed  auto-renew is on and the last automatic renewal
+ *                     of this expiry ended refunded, or none succeeded a
+ *                     day after it was due (lifecycle.c waits for funds);
+ *   expired           the expiry date has passed;
+ *   expiring          auto-renew is off and the expiry is within the
+ *                     connection's warn_days.
+ * Only active and expired domains qualify: anything else is either in
+ * progress or over. */
+static const char *needs_action(struct store_stmt *s, int64_t now)
 {
+    const char *st = store_col_text(s, 4), *last = store_col_text(s, 16);
+    int64_t exp = store_col_int64(s, 5), warn = store_col_int64(s, 14),
+            renew = store_col_int64(s, 15);
+    bool autorenew = store_col_int64(s, 6) != 0;
+    if (!st || (strcmp(st, "active") != 0 && strcmp(st, "expired") != 0))
+        return NULL;
+    if (autorenew && last &&
+        (strcmp(last, "failed") == 0 || strcmp(last, "timed_out") == 0 ||
+         strcmp(last, "cancelled") == 0))
+        return "autorenew_failed";
+    if (autorenew && exp > 0 && exp > now && now > exp - renew * DAY_S + DAY_S)
+        return "autorenew_failed";
+    if (strcmp(st, "expired") == 0 || (exp > 0 && exp <= now))
+        return "expired";
+    if (!autorenew && exp > 0 && exp - now <= warn * DAY_S)
+        return "expiring";
+    return NULL;
+}
+
+static json_t *dom_json(struct store_stmt *s, bool admin, int64_t now)
+{
+    const char *act = needs_action(s, now);
     json_t *j = json_object();
     json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
     json_object_set_new(j, "name", api_text(store_col_text(s, 1)));
@@ -461,13 +551,19 @@ static json_t *dom_json(struct store_stmt *s, bool admin)
     }
     json_object_set_new(j, "created_at", api_time(store_col_int64(s, 11)));
     json_object_set_new(j, "updated_at", api_time(store_col_int64(s, 12)));
+    json_object_set_new(j, "needs_action",
+                        act ? json_string(act) : json_null());
+    json_object_set_new(j, "check_interval_s",
+                        json_integer(store_col_int64(s, 13)));
+    json_object_set_new(j, "warn_days", json_integer(store_col_int64(s, 14)));
     return j;
 }
 
-/* dom_row - dom_json for api_reply_rows (arg: the bool admin). */
+/* dom_row - dom_json for api_reply_rows (arg: struct op_ctx). */
 static json_t *dom_row(struct store_stmt *s, void *arg)
 {
-    return dom_json(s, *(const bool *)arg);
+    const struct op_ctx *c = arg;
+    return dom_json(s, c->admin, c->now);
 }
 
 /* q_ok - a search fragment of a name: letters, digits, '-', '.'. */
@@ -498,17 +594,57 @@ static int filter_account(struct web_req *r, int64_t *acct)
     return 0;
 }
 
+/* expiry_bound - ?expires_before= (epoch seconds) and
+ * ?expires_within_days= (from now) as one bound: the earlier of the two,
+ * 0 for none. 0 or a reply. */
+static int expiry_bound(struct web_req *r, int64_t now, int64_t *bound)
+{
+    const char *before = web_query(r, "expires_before"),
+               *days = web_query(r, "expires_within_days");
+    int64_t v;
+    *bound = 0;
+    if (before) {
+        if (!api_parse_int64(before, 1, INT64_MAX / 2, &v))
+            return api_error(r, 400, API_EWRONG_TYPE, "expires_before",
+                             "expires_before: epoch seconds");
+        *bound = v;
+    }
+    if (days) {
+        if (!api_parse_int64(days, 0, 3660, &v))
+            return api_error(r, 400, API_ERANGE, "expires_within_days",
+                             "expires_within_days: 0 to 3660");
+        v = now + v * DAY_S;
+        if (!*bound || v < *bound)
+            *bound = v;
+    }
+    return 0;
+}
+
+/* list_domains - ?live=1: live rows only (one per name); ?live=0: past
+ * attempts only (failed, cancelled, transferred away), the newest row of
+ * each name the account no longer holds; without it every row. Filters
+ * status, q (a fragment of the name) and an expiry bound. */
 static int list_domains(struct web_req *r)
 {
+#define DEAD "('failed', 'cancelled', 'transferred_away')"
     static const char sql[] =
         "SELECT " DOM_COLS "WHERE (? = 0 OR d.account_id = ?) AND "
         "(CAST(? AS TEXT) IS NULL OR d.status = ?) AND (CAST(? AS TEXT) IS "
-        "NULL OR d.name LIKE ?) AND (? = 0 OR d.id < ?) ORDER BY d.id DESC "
-        "LIMIT ? OFFSET ?";
+        "NULL OR d.name LIKE ?) AND (? = 0 OR d.status NOT IN " DEAD ") AND "
+        "(? = 0 OR (d.status IN " DEAD " AND NOT EXISTS (SELECT 1 FROM "
+        "domains d2 WHERE d2.name = d.name AND d2.account_id = d.account_id "
+        "AND (d2.status NOT IN " DEAD " OR d2.id > d.id)))) AND (? = 0 OR "
+        "(d.expires_at IS NOT NULL AND d.expires_at < ?)) AND (? = 0 OR "
+        "d.id < ?) ORDER BY d.id DESC LIMIT ? OFFSET ?";
+#undef DEAD
+    static const char *const flags[] = {"0", "1", NULL};
     struct api_page p;
-    int64_t acct;
+    int64_t acct, bound, now = clock_now();
+    const char *live;
     int rc = api_page_parse(r, &p);
-    if (rc || (rc = filter_account(r, &acct)))
+    if (rc || (rc = filter_account(r, &acct)) ||
+        (rc = api_query_enum(r, "live", flags, "live: 0 or 1", &live)) ||
+        (rc = expiry_bound(r, now, &bound)))
         return rc;
     const char *status = web_query(r, "status"), *q = web_query(r, "q");
     if (status && strlen(status) > 32)
@@ -530,10 +666,14 @@ static int list_domains(struct web_req *r)
     store_bind_text(s, 4, status);
     store_bind_text(s, 5, like);
     store_bind_text(s, 6, like);
-    api_bind_page(s, 7, &p);
+    store_bind_int64(s, 7, live && strcmp(live, "1") == 0);
+    store_bind_int64(s, 8, live && strcmp(live, "0") == 0);
+    store_bind_int64(s, 9, bound);
+    store_bind_int64(s, 10, bound);
+    api_bind_page(s, 11, &p);
     free(like);
-    bool admin = auth_is_admin(r);
-    return api_reply_rows(r, &p, s, dom_row, &admin);
+    struct op_ctx ctx = {now, auth_is_admin(r)};
+    return api_reply_rows(r, &p, s, dom_row, &ctx);
 }
 
 /* load_domain - the path's domain as the caller may see it: the caller's
@@ -569,7 +709,7 @@ static int load_domain(struct web_req *r, struct name *nm, json_t **j,
         if (*j && !live)
             continue;
         json_decref(*j);
-        *j = dom_json(s, auth_is_admin(r));
+        *j = dom_json(s, auth_is_admin(r), clock_now());
         if (acct)
             *acct = store_col_int64(s, 7);
         if (live)
@@ -694,6 +834,21 @@ static int license_gate(struct web_req *r, json_t *b, const char *name,
     return 0;
 }
 
+/* refused_reply - an order core refused before anything was written. A
+ * customer short of funds reads what to do, not the ledger's figures
+ * (ledger.c funds_ok: "insufficient funds: account ... has a balance of
+ * ..."); everything else as api_error_rm. */
+static int refused_reply(struct web_req *r, int rc, const struct rm_err *e)
+{
+    if (rc == CORE_EREFUSED && !auth_is_admin(r) &&
+        strncmp(e->msg, "insufficient funds", 18) == 0)
+        return api_error(r, 409, API_EREFUSED, NULL,
+                         "Your balance is too low for this order. Add funds "
+                         "to your account first, then order again. Nothing "
+                         "was charged.");
+    return api_error_rm(r, rc, e);
+}
+
 /* own_account - the account name core limits a customer's action to
  * (its own, loaded into *a); NULL for an admin. 0 or a reply. */
 static int own_account(struct web_req *r, struct account *a, const char **acct)
@@ -770,7 +925,7 @@ static int post_order(struct web_req *r, bool transfer)
                            : ops_register(api_app(r), &q, &res, &e);
     /* a negative outcome: refused before anything was written; RM_EIO
      * here is the store, not the registrar */
-    rc = outcome < 0 ? api_error_rm(r, outcome, &e)
+    rc = outcome < 0 ? refused_reply(r, outcome, &e)
                      : reply_outcome(r, outcome, &res, true, NULL);
 out:
     json_decref(b);
@@ -814,7 +969,7 @@ static int post_renew(struct web_req *r)
     ERR_INIT(e);
     int outcome = ops_renew(api_app(r), nm.ascii, acct, (int)term, &res, &e);
     if (outcome < 0)
-        return api_error_rm(r, outcome, &e);
+        return refused_reply(r, outcome, &e);
     return reply_outcome(r, outcome, &res, true, NULL);
 }
 
@@ -1163,6 +1318,7 @@ static int post_cancel(struct web_req *r)
 static const struct web_route routes[] = {
     {"GET", "/api/v1/lookup", get_lookup, WEB_PUBLIC},
     {"GET", "/api/v1/license", get_license, WEB_PUBLIC},
+    {"GET", "/api/v1/license/acceptance", get_license_acceptance, WEB_LOGIN},
     {"POST", "/api/v1/signup", post_signup, WEB_PUBLIC},
     {"GET", "/api/v1/me", get_me, WEB_LOGIN},
     {"GET", "/api/v1/domains", list_domains, WEB_LOGIN},

@@ -389,15 +389,16 @@ await step('customer orders an asynchronous .ca: license accepted, honest pendin
   await customer.goto(`${base}/#/search/${ASYNC}`);
   await customer.locator('.lookup-yes').waitFor();
   await customer.click('.lookup form button[type=submit]');
-  await expectText(customer.locator('dialog[open] .charge'), '$14.99');
-  await confirm(customer, 'Pay $14.99 and register');
-  // the demo connection's agreement was never accepted by this customer
+  // the demo connection's agreement was never accepted by this customer:
+  // it comes first, the charge after it
   const dlg = customer.locator('dialog[open]');
   await expectText(dlg, 'Demo Registration Agreement');
   await dlg.getByRole('button', { name: 'Accept and continue' }).click();
   await expectText(dlg.locator('.form-error'), 'Tick the box');
   await dlg.locator('#order-accept-license').check();
   await dlg.getByRole('button', { name: 'Accept and continue' }).click();
+  await expectText(customer.locator('dialog[open] .charge'), '$14.99');
+  await confirm(customer, 'Pay $14.99 and register');
   const pend = customer.locator('.notice-wait');
   await expectText(pend, `Registration of ${ASYNC} is pending`);
   await expectText(pend, 'You have been charged $14.99; if the registration fails you are refunded');

@@ -17,6 +17,7 @@ import re
 import signal
 import sqlite3
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from apilib import (SIM_KEY, SIM_USER, TOKEN_RE, Client, Env,  # noqa: E402
@@ -905,6 +906,9 @@ def run(env, t):
     # --- the registrar's domains unknown here, adopted by name --------------
     unknown_domains(env, t, admin, b, acct_b)
 
+    # --- the customer's view: live or past, filters, needs_action ---------
+    customer_views(env, t, a, b, acct_a)
+
     # --- tokens and /metrics ----------------------------------------------
     r = admin.post("/api/v1/auth/tokens", {"name": "scraper"})
     t.check("admin creates an API token", r.status in (200, 201) and
@@ -955,6 +959,141 @@ def run(env, t):
     t.check("serve's log has no sanitizer report or error line",
             "Sanitizer" not in log and "runtime error" not in log and
             " error regman" not in log, log)
+
+
+def customer_views(env, t, a, b, acct_a):
+    """GET /api/v1/domains as the customer panel asks for it: live rows
+    or past attempts (one row per name), search, status and expiry
+    filters; needs_action and check_interval_s on domains; customer_reason
+    on operations; the agreement's acceptance; no funds in plain words.
+    Rows added here behind regman's back are removed again."""
+    now = int(time.time())
+    live = a.get("/api/v1/domains?live=1&limit=500")
+    names = [x["name"] for x in live.json["items"]]
+    t.check("live=1: the live domains, one row per name",
+            live.status == 200 and len(names) == len(set(names)) and
+            "a-site.com" in names and all(
+                x["status"] not in ("failed", "cancelled", "transferred_away")
+                for x in live.json["items"]), live)
+    dom = env.sql("SELECT id FROM domains WHERE name = 'a-site.com' AND "
+                  "status = 'active'")
+    conn = env.sql("SELECT connection_id FROM domains WHERE id = ?", dom)
+    saved = (env.sql("SELECT expires_at FROM domains WHERE id = ?", dom),
+             env.sql("SELECT auto_renew FROM domains WHERE id = ?", dom))
+    # an adopted name's cancelled attempt, and a name tried twice
+    for name, st in (("a-site.com", "cancelled"), ("a-gone.com", "failed"),
+                     ("a-gone.com", "cancelled")):
+        env.sql_write(
+            "INSERT INTO domains (name, unicode_name, tld, account_id, "
+            "connection_id, status, created_at, updated_at) VALUES "
+            "(?, ?, 'com', ?, ?, ?, ?, ?)", name, name, acct_a, conn, st,
+            now, now)
+    try:
+        r = a.get("/api/v1/domains?live=1&limit=500")
+        t.check("live=1 hides the cancelled row of a live name",
+                [x["name"] for x in r.json["items"]].count("a-site.com") == 1
+                and "a-gone.com" not in [x["name"] for x in r.json["items"]],
+                r)
+        r = a.get("/api/v1/domains?live=0&limit=500")
+        past = [x["name"] for x in r.json["items"]]
+        t.check("live=0: past attempts, one row per name, none of a live "
+                "name", r.status == 200 and past.count("a-gone.com") == 1 and
+                "a-site.com" not in past, r)
+        r = a.get("/api/v1/domains?live=2")
+        t.check("live=2: 400 naming live", r.status == 400 and
+                r.field() == "live", r)
+        r = a.get("/api/v1/domains?live=1&q=a-site")
+        t.check("q searches within the live domains", r.status == 200 and
+                "a-site.com" in [x["name"] for x in r.json["items"]] and
+                all("a-site" in x["name"] and x["status"] != "cancelled"
+                    for x in r.json["items"]), r)
+        r = a.get("/api/v1/domains?live=1&status=active&q=a-site")
+        t.check("status filters", r.status == 200 and
+                [x["name"] for x in r.json["items"]] == ["a-site.com"], r)
+
+        # expires in two days, auto-renew off: expiring (warn_days 30)
+        env.sql_write("UPDATE domains SET expires_at = ?, auto_renew = 0 "
+                      "WHERE id = ?", now + 2 * 86400, dom)
+        r = a.get("/api/v1/domains?live=1&expires_within_days=7")
+        t.check("expires_within_days=7 lists the domain expiring in two days",
+                r.status == 200 and
+                [x["name"] for x in r.json["items"]] == ["a-site.com"], r)
+        r = a.get("/api/v1/domains?live=1&expires_before=%d" % (now + 86400))
+        t.check("expires_before before its expiry leaves it out",
+                r.status == 200 and "a-site.com" not in
+                [x["name"] for x in r.json["items"]], r)
+        r = a.get("/api/v1/domains?expires_within_days=x")
+        t.check("expires_within_days=x: 400", r.status == 400 and
+                r.field() == "expires_within_days", r)
+        r = a.get("/api/v1/domains/a-site.com")
+        t.check("expiring soon on manual renewal: needs_action expiring",
+                r.status == 200 and r.json["needs_action"] == "expiring" and
+                r.json["check_interval_s"] == 3600, r)
+        env.sql_write("UPDATE domains SET auto_renew = 1 WHERE id = ?", dom)
+        r = a.get("/api/v1/domains?live=1&q=a-site.com")
+        t.check("auto-renew on and not renewed days after it was due: "
+                "needs_action autorenew_failed",
+                r.status == 200 and
+                r.json["items"][0]["needs_action"] == "autorenew_failed", r)
+        env.sql_write("UPDATE domains SET expires_at = ? WHERE id = ?",
+                      now + 300 * 86400, dom)
+        r = a.get("/api/v1/domains/a-site.com")
+        t.check("far from expiry: needs_action null",
+                r.status == 200 and r.json["needs_action"] is None, r)
+    finally:
+        env.sql_write("DELETE FROM domains WHERE account_id = ? AND "
+                      "created_at = ? AND import_id IS NULL AND status IN "
+                      "('failed', 'cancelled') AND NOT EXISTS (SELECT 1 FROM "
+                      "operations o WHERE o.domain_id = domains.id)",
+                      acct_a, now)
+        env.sql_write("UPDATE domains SET expires_at = ?, auto_renew = ? "
+                      "WHERE id = ?", saved[0], saved[1], dom)
+
+    r = a.get("/api/v1/operations?kind=transfer")
+    t.check("operations carry check_interval_s (the connection's window)",
+            r.status == 200 and r.json["items"] and all(
+                x["check_interval_s"] == 3600 for x in r.json["items"]), r)
+    r = a.post("/api/v1/domains/transfer", {"name": "taken.com",
+                                            "auth_code": "wrong-code"})
+    op = r.json["operation"]
+    t.check("a refused transfer explains itself in plain words "
+            "(customer_reason, no registrar code)",
+            r.status == 201 and op["state"] == "failed" and
+            op["customer_reason"] and
+            not op["customer_reason"][:3].isdigit(), r)
+    r = a.get("/api/v1/operations?kind=transfer&state=failed")
+    t.check("the transfers list has the same customer_reason",
+            r.status == 200 and r.json["items"][0]["customer_reason"] ==
+            op["customer_reason"], r)
+    r = a.get("/api/v1/license/acceptance?domain=new-one.com")
+    t.check("license acceptance: accepted, with the current hash",
+            r.status == 200 and r.json["accepted"] is True and
+            len(r.json["sha256"]) == 64, r)
+    r = Client(env.port).get("/api/v1/license/acceptance?domain=x.com")
+    t.check("license acceptance needs a login: 401", r.status == 401, r)
+    env.rg("account", "add", "dora", "--email", "dora@example.com")
+    env.rg("login", "add", "dora", "--role", "customer", "--account", "dora",
+           "--password-stdin", stdin="dora-password-1\n")
+    d = Client(env.port)
+    d.login("dora", "dora-password-1")
+    d.call("PUT", "/api/v1/accounts/%d/contacts/owner" %
+           d.get("/api/v1/me").json["account"]["id"],
+           body=contact("dora@example.com"))
+    sha = d.get("/api/v1/license?domain=dora.com").json["sha256"]
+    r = d.get("/api/v1/license/acceptance?domain=dora.com")
+    t.check("license acceptance: not yet accepted by a new account",
+            r.status == 200 and r.json["accepted"] is False and
+            r.json["sha256"] == sha, r)
+    r = d.post("/api/v1/domains/register", {"name": "dora.com",
+                                            "license_sha256": sha})
+    msg = r.json["error"]["message"] if r.status == 409 else ""
+    t.check("a customer short of funds reads what to do, not the ledger",
+            r.status == 409 and r.err() == "refused" and
+            "Add funds" in msg and "dora" not in msg and
+            "credit limit" not in msg, r)
+    t.check("the refusal charged nothing",
+            env.sql("SELECT COUNT(*) FROM operations o JOIN accounts a ON "
+                    "a.id = o.account_id WHERE a.name = 'dora'") == 0)
 
 
 def sim_domain(env, name, expiry, owner=SIM_USER):

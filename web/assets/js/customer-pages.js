@@ -1,15 +1,16 @@
 // customer-pages.js - the signed-in customer's sections: domains (expiry,
 // auto-renew switch, renew), find and register a domain, transfers in and
 // their status, orders with their honest state, balance and history, and
-// the owner contact used for registrations. Every order is confirmed with
-// its charge first; a changed license agreement is shown and accepted
-// before the order is sent again.
+// the owner contact used for registrations. An agreement not yet accepted
+// is shown first; the charge is confirmed last, and not at all when the
+// balance cannot pay it.
 
 import { get, post, put, request } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   money, when, day, loading, errorBox, notice, table, field, input, select, button, busy,
   confirmDialog, toolbar, card, dl, pager, qs, badge, opLabel, priceTerms, years, relative,
+  agreementText, sentence,
 } from './ui.js';
 import { outcomeNotice, pendingNotice, timeline } from './opview.js';
 import { fundsHint } from './site.js';
@@ -56,12 +57,13 @@ function termSelect(prices, op, attrs) {
 // (or null when the customer goes back).
 async function acceptLicense(domain) {
   const lic = await get(`/api/v1/license?domain=${encodeURIComponent(domain)}`);
+  lic.text = lic.text || '(no text)';
   const box = h('input', { type: 'checkbox', id: 'order-accept-license' });
   const ok = await confirmDialog({
     title: `Registration agreement for .${lic.tld}`,
     body: [h('p', {}, 'The registrar serving this name asks you to accept its agreement (it is new or has changed since you last accepted it).'),
       h('div', { class: 'agreement', tabindex: '0', role: 'region', 'aria-label': 'Registration agreement' },
-        (lic.text || '(no text)').split(/\n{2,}/).map((p) => h('p', {}, p)))],
+        agreementText(lic.text))],
     extra: field('I have read and accept this agreement', box),
     confirm: 'Accept and continue',
     check: () => (box.checked ? null : 'Tick the box to accept the agreement, or go back.'),
@@ -69,35 +71,58 @@ async function acceptLicense(domain) {
   return ok ? lic.sha256 : null;
 }
 
-// order - confirm the charge, send, handle license_required; renders the
-// outcome into out. Returns the outcome or null.
-async function order({ path, body, name, kind, amount, out, btn }) {
-  let m;
-  try {
-    m = await me();
-  } catch (e) {
-    add(out, errorBox(e));
-    return null;
-  }
+// confirmCharge - the last dialog of an order: the charge and the balance
+// before and after. A balance that cannot pay it says what to do and
+// leaves the button disabled. Resolves true when confirmed.
+async function confirmCharge({ body, name, kind, amount }) {
+  const m = await me();
   const bal = m.account.balance;
   const after = bal - amount;
-  const ok = await confirmDialog({
+  const short = after < -m.account.credit_limit;
+  const verb = kind === 'register' ? 'register' : kind === 'renew' ? 'renew' : 'transfer';
+  return confirmDialog({
     title: `Confirm: ${opLabel(kind).toLowerCase()} of ${name}`,
     body: [
       dl([['Domain', name], ['Term', years(body.term || 1)], ['Charge', h('strong', { class: 'charge' }, money(amount))],
         ['Your balance', `${money(bal)} → ${money(after)}`]]),
-      after < -m.account.credit_limit
-        ? h('p', { class: 'form-error' }, 'Your balance is not enough for this order; it will be refused unless you add funds.')
+      short
+        ? h('p', { class: 'form-error', role: 'alert', id: 'order-no-funds' },
+          `Your balance is not enough for this order. Add funds to your account first, then order again — nothing has been charged.`)
         : h('p', { class: 'muted' }, kind === 'transfer'
           ? 'Transfers take several days. If the transfer fails you are refunded in full.'
           : 'If the registry refuses the order you are refunded in full.'),
     ],
-    confirm: `Pay ${money(amount)} and ${kind === 'register' ? 'register' : kind === 'renew' ? 'renew' : 'transfer'}`,
+    confirm: `Pay ${money(amount)} and ${verb}`,
+    blocked: short,
   });
-  if (!ok) return null;
+}
+
+// order - the agreement first when it has not been accepted, the charge
+// confirmed last, then send (a license_required answer shows the new
+// agreement and confirms the charge again); renders the outcome into out.
+// Returns the outcome or null.
+async function order({ path, body, name, kind, amount, out, btn }) {
+  let payload = Object.assign({}, body);
+  const declined = () => add(out, notice('Nothing was ordered or charged: the agreement was not accepted.', 'info'));
+  try {
+    if (kind !== 'renew') {
+      const acc = await get(`/api/v1/license/acceptance?domain=${encodeURIComponent(body.name)}`);
+      if (!acc.accepted) {
+        const sha = await acceptLicense(body.name);
+        if (!sha) {
+          declined();
+          return null;
+        }
+        payload.license_sha256 = sha;
+      }
+    }
+    if (!await confirmCharge({ body, name, kind, amount })) return null;
+  } catch (e) {
+    add(out, errorBox(e));
+    return null;
+  }
   return busy(btn, 'Working…', async () => {
     clear(out);
-    let payload = Object.assign({}, body);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const r = await post(path, payload);
@@ -105,15 +130,16 @@ async function order({ path, body, name, kind, amount, out, btn }) {
         return r;
       } catch (e) {
         if (e.code === 'license_required' && attempt === 0) {
-          const sha = await acceptLicense(name);
+          const sha = await acceptLicense(body.name);
           if (!sha) {
-            add(out, notice('Nothing was ordered or charged: the agreement was not accepted.', 'info'));
+            declined();
             return null;
           }
           payload = Object.assign(payload, { license_sha256: sha });
+          if (!await confirmCharge({ body, name, kind, amount })) return null;
           continue;
         }
-        add(out, errorBox(e), h('p', { class: 'muted' }, 'Nothing was charged.'));
+        add(out, errorBox(e), /charged/.test(e.message || '') ? null : h('p', { class: 'muted' }, 'Nothing was charged.'));
         return null;
       }
     }
@@ -214,30 +240,94 @@ function autoRenewSwitch(d, onChange) {
   return h('label', { class: 'switch-wrap' }, sw, h('span', { class: 'switch-text' }, d.auto_renew ? 'On' : 'Off'));
 }
 
+// actionText - why a domain needs the customer now (the API's
+// needs_action), in plain words; null when it does not.
+export function actionText(d) {
+  const name = d.unicode_name || d.name;
+  const exp = d.expires_at ? `${day(d.expires_at)} (${relative(d.expires_at)})` : 'soon';
+  switch (d.needs_action) {
+  case 'autorenew_failed':
+    return `The automatic renewal of ${name} did not go through, and it expires on ${exp}. Check your balance and renew it now.`;
+  case 'expiring':
+    return `${name} expires on ${exp} and auto-renew is off. Renew it now, or turn auto-renew on.`;
+  case 'expired':
+    return `${name} expired on ${exp}. Renew it now if you want to keep it.`;
+  default:
+    return null;
+  }
+}
+
+const actionShort = { autorenew_failed: 'Auto-renewal failed', expiring: 'Expiring soon', expired: 'Expired' };
+
+// the views of My Domains: live ones by default, past attempts apart
+const VIEWS = [
+  ['live', 'Live domains'], ['active', 'Active'], ['expired', 'Expired'], ['registering', 'Being registered'],
+  ['transferring', 'Being transferred'], ['renewing', 'Being renewed'], ['past', 'Past attempts (failed, cancelled)'],
+];
+const WINDOWS = [['', 'Any expiry'], ['30', 'Expiring within 30 days'], ['90', 'Expiring within 90 days'], ['365', 'Expiring within a year']];
+const PAGE = 25;
+
 export function renderMyDomains(main, { path }) {
   const name = path.split('/').slice(1).join('/');
   if (name) return renderDomain(main, decodeURIComponent(name));
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
+  const q = input({ type: 'search', name: 'q', id: 'domains-q', placeholder: 'Search your domains', maxlength: 253,
+    autocomplete: 'off', spellcheck: 'false', 'aria-label': 'Search your domains' });
+  const view = select(VIEWS, 'live', { name: 'view', id: 'domains-view', 'aria-label': 'Show' });
+  const win = select(WINDOWS, '', { name: 'expires', id: 'domains-expires', 'aria-label': 'Expiry' });
+  const filters = h('form', { class: 'domain-filters', role: 'search', 'aria-label': 'Filter your domains' }, q, view, win);
   add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/search' }, 'Register a domain'),
-    h('a', { class: 'btn', href: '#/transfers' }, 'Transfer a domain in')), status, body);
+    h('a', { class: 'btn', href: '#/transfers' }, 'Transfer a domain in')), filters, status, body);
   let offset = 0;
+  let timer = null;
+  const reload = () => { offset = 0; load(); };
+  filters.addEventListener('submit', (ev) => { ev.preventDefault(); reload(); });
+  view.addEventListener('change', reload);
+  win.addEventListener('change', reload);
+  q.addEventListener('input', () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, 250);
+  });
+  function query() {
+    const v = view.value;
+    const text = q.value.trim().toLowerCase().replace(/[^a-z0-9.-]/g, '');
+    return qs({ live: v === 'past' ? 0 : 1, status: v === 'live' || v === 'past' ? '' : v, q: text,
+      expires_within_days: win.value, offset, limit: PAGE });
+  }
+  function emptyText() {
+    if (q.value.trim() || win.value || view.value !== 'live') return 'No domains match these filters.';
+    return 'You have no domains yet. Find one and register it.';
+  }
   async function load() {
     loading(body);
     try {
-      const res = await get(`/api/v1/domains${qs({ offset, limit: 50 })}`);
-      fill(body, table([
-        { title: 'Domain', cell: (d) => h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, d.unicode_name || d.name) },
-        { title: 'Status', cell: (d) => badge(d.status) },
-        { title: 'Expires', cell: (d) => (d.expires_at ? h('span', {}, day(d.expires_at), h('span', { class: 'muted' }, ` (${relative(d.expires_at)})`)) : '—') },
-        { title: 'Auto-renew', cell: (d) => autoRenewSwitch(d, (e, r) => {
-          fill(status, e ? errorBox(e) : notice(`Auto-renew of ${r.unicode_name || r.name} is ${r.auto_renew ? 'on' : 'off'}.`, 'ok'));
-          load();
-        }) },
-        { title: '', cell: (d) => h('a', { class: 'btn btn-small', href: `#/domains/${encodeURIComponent(d.name)}` }, d.status === 'active' ? 'Renew / details' : 'Details') },
-      ], res.items, { caption: 'Your domains', empty: 'You have no domains yet. Find one and register it.',
-        rowAttrs: (d) => ({ 'data-domain': d.name }) }),
-      pager(res.page, offset, (o) => { offset = o; load(); }));
+      const res = await get(`/api/v1/domains${query()}`);
+      const flagged = res.items.filter((d) => d.needs_action);
+      const past = view.value === 'past';
+      fill(body,
+        flagged.length ? h('div', { class: 'notice notice-warn', role: 'alert', id: 'domains-attention' },
+          h('strong', {}, flagged.length === 1 ? 'One domain needs your attention. ' : `${flagged.length} domains need your attention. `),
+          flagged.map((d) => h('span', { class: 'attention-item' }, actionText(d), ' ',
+            h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, `Open ${d.unicode_name || d.name}`), ' '))) : null,
+        table([
+          { title: 'Domain', cell: (d) => h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, d.unicode_name || d.name) },
+          { title: 'Status', cell: (d) => h('span', { class: 'status-cell' }, badge(d.status),
+            d.needs_action ? h('span', { class: 'badge badge-attention', title: actionText(d) }, `⚠ ${actionShort[d.needs_action] || 'Action needed'}`) : null) },
+          { title: past ? 'Tried' : 'Expires', cell: (d) => (past ? day(d.created_at)
+            : d.expires_at ? h('span', {}, day(d.expires_at), h('span', { class: 'muted' }, ` (${relative(d.expires_at)})`)) : '—') },
+          past ? null : { title: 'Auto-renew', cell: (d) => autoRenewSwitch(d, (e, r) => {
+            fill(status, e ? errorBox(e) : notice(`Auto-renew of ${r.unicode_name || r.name} is ${r.auto_renew ? 'on' : 'off'}.`, 'ok'));
+            load();
+          }) },
+          { title: '', cell: (d) => h('a', { class: `btn btn-small${d.needs_action ? ' btn-primary' : ''}`, href: `#/domains/${encodeURIComponent(d.name)}` },
+            d.needs_action ? 'Renew now' : d.status === 'active' ? 'Renew / details' : 'Details') },
+        ].filter(Boolean), res.items, { caption: past ? 'Your past attempts' : 'Your domains', empty: emptyText(),
+          rowAttrs: (d) => ({ 'data-domain': d.name, 'data-status': d.status, class: d.needs_action ? 'row-attention' : null,
+            'data-needs-action': d.needs_action || null }) }),
+        h('div', { class: 'list-foot' },
+          res.items.length ? h('span', { class: 'muted', id: 'domains-range' }, `Showing ${offset + 1}–${offset + res.items.length}`) : null,
+          pager(res.page, offset, (o) => { offset = o; load(); })));
     } catch (e) {
       fill(body, errorBox(e));
     }
@@ -276,6 +366,7 @@ async function renderDomain(main, name) {
       if (r) setTimeout(() => { if (location.hash.startsWith('#/domains/')) refresh(); }, 0);
     });
     renewCard = card('Renew', h('p', { class: 'muted' }, `Adds time to the current expiry (${when(d.expires_at)}).`), form, renewOut);
+    renewCard.id = 'renew';
   }
   function refresh() {
     fill(main, h('h1', { class: 'page-title' }, d.unicode_name || d.name));
@@ -286,6 +377,12 @@ async function renderDomain(main, name) {
   fill(slot, 
     h('p', {}, h('a', { href: '#/domains' }, '← Your domains')),
     pendingOp ? pendingNotice(pendingOp) : null,
+    d.needs_action ? h('div', { class: 'notice notice-warn', role: 'alert', id: 'domain-attention' },
+      h('strong', {}, `${actionShort[d.needs_action] || 'Action needed'}. `), actionText(d),
+      renewCard ? [' ', button('Renew it', { class: 'btn btn-small btn-primary renew-link' }, () => {
+        renewCard.scrollIntoView({ block: 'center' });
+        renewCard.querySelector('select')?.focus();
+      })] : null) : null,
     h('div', { class: 'detail-grid' },
       card('Domain', dl([
         ['Status', badge(d.status)],
@@ -458,7 +555,12 @@ export function renderTransfers(main, { path }) {
         { title: 'Charged', num: true, cell: (op) => money(op.amount) },
         { title: 'Status', cell: (op) => {
           const slot = h('div', {});
-          if (op.state !== 'pending') return op.state === 'succeeded' ? 'Completed' : 'Refunded';
+          if (op.state === 'succeeded') return 'Completed';
+          if (op.state !== 'pending') {
+            return h('div', { class: 'transfer-outcome' }, h('strong', {}, `Refunded ${money(op.amount)}`),
+              op.customer_reason ? h('p', { class: 'muted reason' }, sentence(op.customer_reason),
+                /transferred/.test(op.customer_reason) ? ' Check the authorization code and that the domain is unlocked at your current registrar, then try again.' : '') : null);
+          }
           const b = button('Check status', { class: 'btn btn-small' }, () => check(op, b, slot));
           return h('div', {}, b, slot);
         } },
@@ -493,7 +595,7 @@ export function renderOrders(main) {
           { title: 'Ordered', cell: (op) => when(op.created_at) },
           { title: 'Charged', num: true, cell: (op) => h('span', {}, money(op.amount),
             ['failed', 'timed_out', 'cancelled'].includes(op.state) ? h('span', { class: 'muted' }, ' refunded') : null) },
-          { title: 'Details', cell: (op) => (op.state === 'pending' ? h('span', { class: 'muted' }, `Waiting for the registry; next check ${relative(op.next_check_at)}`) : (op.state === 'succeeded' ? '—' : op.pending_reason || '—')) },
+          { title: 'Details', cell: (op) => (op.state === 'pending' ? h('span', { class: 'muted' }, `Waiting for the registry; next check ${relative(op.next_check_at)}`) : (op.state === 'succeeded' ? '—' : sentence(op.customer_reason) || '—')) },
         ], res.items, { caption: 'Your orders', empty: 'No orders yet.' }),
         pager(res.page, offset, (o) => { offset = o; load(); }));
     } catch (e) {

@@ -7,7 +7,7 @@ import { get, post, session, login } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import { showLogin } from './login.js';
 import { startShell } from './shell.js';
-import { money, errorBox, field, input, busy, loading, priceTerms, years, setCurrency } from './ui.js';
+import { money, errorBox, field, input, busy, loading, priceTerms, years, setCurrency, agreementText } from './ui.js';
 import {
   renderMyDomains, renderSearch, renderTransfers, renderOrders, renderBalance, renderProfile, lookupResult,
 } from './customer-pages.js';
@@ -163,7 +163,7 @@ async function renderSignup(domain) {
   const err = h('div', { 'aria-live': 'assertive' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Accept and create account');
   const agreement = h('div', { class: 'agreement', tabindex: '0', role: 'region', 'aria-label': 'Registration agreement', id: 'license-text' },
-    lic.text ? lic.text.split(/\n{2,}/).map((p) => h('p', {}, p)) : h('p', { class: 'muted' }, 'This registrar has no separate agreement.'));
+    agreementText(lic.text));
   const form = h('form', { class: 'form signup-form', novalidate: true },
     h('div', { class: 'card signup-domain' },
       h('p', {}, 'You are signing up to register ', h('strong', {}, domain),

@@ -3,7 +3,7 @@
 // confirmed it, an honest statement of what that means for the money.
 
 import { h } from './dom.js';
-import { money, when, relative, badge, opLabel, years, duration } from './ui.js';
+import { money, when, relative, badge, opLabel, years, duration, every, sentence } from './ui.js';
 
 // pendingText - what a pending operation means, in plain words.
 export function pendingText(op) {
@@ -11,7 +11,7 @@ export function pendingText(op) {
   const next = op.next_check_at ? ` The next check is ${relative(op.next_check_at)} (${when(op.next_check_at)}).` : '';
   const wait = op.kind === 'transfer'
     ? 'Transfers take several days: the current registrar and the owner have to approve it.'
-    : 'Waiting for the registry — we check regularly until it answers (about every hour on a live registry).';
+    : `Waiting for the registry — we check ${every(op.check_interval_s)} until it answers.`;
   return `${wait}${next} You have been charged ${money(op.amount)}; if the ${what} fails you are refunded in full.`;
 }
 
@@ -30,9 +30,11 @@ export function outcomeNotice(out) {
       `Charged ${money(out.amount)}.${out.expires_at ? ` It now expires on ${when(out.expires_at)}.` : ''}`);
   }
   if (out.state === 'pending') return pendingNotice(op);
+  // a customer reads the plain reason; an admin the registrar's own
+  const why = op.customer_reason !== undefined && !('watch' in op) ? sentence(op.customer_reason) : (out.reason || '');
   return h('div', { class: 'notice notice-bad', role: 'alert' },
     h('strong', {}, `${opLabel(op.kind)} of ${name} ${out.state.replace('_', ' ')}. `),
-    `${out.reason || ''}${out.refunded ? ` The ${money(out.amount)} charged has been refunded.` : ''}`);
+    `${why}${out.refunded ? ` The ${money(out.amount)} charged has been refunded.` : ''}`);
 }
 
 // timeline - operations oldest first as a list of steps.
@@ -55,8 +57,9 @@ export function timeline(ops, { admin = false } = {}) {
         h('strong', {}, `${opLabel(op.kind)}, ${years(op.term)}`), badge(op.state),
         h('span', { class: 'muted' }, `#${op.id} · ${money(op.amount)}${['failed', 'timed_out', 'cancelled'].includes(op.state) ? ' (refunded)' : ''}`)),
       op.state === 'pending' && !admin ? h('p', { class: 'timeline-note' }, pendingText(op)) : null,
-      op.pending_reason && (admin || op.state !== 'pending') && op.state !== 'succeeded'
+      admin && op.pending_reason && op.state !== 'succeeded'
         ? h('p', { class: 'timeline-note' }, op.pending_reason) : null,
+      !admin && op.customer_reason ? h('p', { class: 'timeline-note' }, sentence(op.customer_reason)) : null,
       h('dl', { class: 'facts facts-compact' }, steps.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
   }));
 }

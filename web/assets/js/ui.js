@@ -176,11 +176,12 @@ export async function busy(btn, label, fn) {
 // confirmDialog - a modal <dialog>; resolves to true (confirmed) or
 // false. `extra` is an optional node (e.g. an input) placed in the body;
 // `check` returns an error text to keep the dialog open.
-export function confirmDialog({ title, body, confirm = 'Confirm', danger = false, extra = null, check = null }) {
+// `blocked: true` shows the confirm button disabled (the body says why).
+export function confirmDialog({ title, body, confirm = 'Confirm', danger = false, extra = null, check = null, blocked = false }) {
   return new Promise((resolve) => {
     const titleId = `dlg${++fieldSeq}`;
     const err = h('p', { class: 'form-error', role: 'alert', hidden: true });
-    const ok = h('button', { type: 'submit', class: `btn ${danger ? 'btn-danger' : 'btn-primary'}` }, confirm);
+    const ok = h('button', { type: 'submit', class: `btn ${danger ? 'btn-danger' : 'btn-primary'}`, disabled: blocked }, confirm);
     const cancel = h('button', { type: 'button', class: 'btn' }, 'Go back');
     const form = h('form', { method: 'dialog', class: 'dialog-form' },
       h('h2', { id: titleId }, title),
@@ -255,4 +256,30 @@ export function priceTerms(prices, op) {
 
 export function years(n) {
   return `${n}\u00a0year${n === 1 ? '' : 's'}`; // never broken across lines
+}
+
+// agreementText - a license agreement as its author wrote it: paragraphs
+// at blank lines, single line breaks kept (CSS white-space), always as
+// text, never as HTML.
+export function agreementText(text) {
+  if (!text) return [h('p', { class: 'muted' }, 'This registrar has no separate agreement.')];
+  return text.replace(/\r\n?/g, '\n').trim().split(/\n{2,}/).map((p) => h('p', { class: 'agreement-para' }, p));
+}
+
+// every - a check interval in seconds as words: "every minute".
+export function every(s) {
+  if (!s || s <= 0) return 'regularly';
+  if (s < 60) return `every ${s} seconds`;
+  if (s === 60) return 'every minute';
+  if (s < 3600) return `every ${Math.round(s / 60)} minutes`;
+  if (s === 3600) return 'every hour';
+  if (s < 86400) return `every ${Math.round(s / 3600)} hours`;
+  return s === 86400 ? 'every day' : `every ${Math.round(s / 86400)} days`;
+}
+
+// sentence - a lower-case clause from the API as a sentence.
+export function sentence(t) {
+  if (!t) return '';
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
 }

@@ -1,0 +1,210 @@
+// customer_panel.mjs - the customer panel as a customer meets it, each
+// step a behaviour that used to surprise: the agreement shown before the
+// charge is confirmed and with its line breaks kept, a Pay button that
+// cannot be pressed without the funds (and a refusal in customer words),
+// the real check interval of a pending order, the reason a transfer
+// failed, My Domains showing live domains (past attempts behind a filter,
+// one row per name, search and expiry filters) and flagging a domain whose
+// automatic renewal failed shortly before it expires, on a desktop and a
+// phone-sized screen.
+//
+// usage: node customer_panel.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
+// The demo runs with REGMAN_CLOCK_FILE so the last step can move regman's
+// clock to two days before the domains expire.
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { scenario } from './lib.mjs';
+
+const clockDir = fs.mkdtempSync(path.join(os.tmpdir(), 'regman-clock.'));
+const clockFile = path.join(clockDir, 'offset');
+fs.writeFileSync(clockFile, '0\n');
+process.env.REGMAN_CLOCK_FILE = clockFile;
+process.on('exit', () => fs.rmSync(clockDir, { recursive: true, force: true }));
+
+const E = await scenario('customer', process.argv.slice(2));
+const sfx = randomBytes(3).toString('hex');
+const FIRST = `cp-first-${sfx}.com`;
+const ASYNC = `cp-wait-${sfx}.ca`;
+const TAKEN = 'taken.com'; // the sim's, transferable with auth_info transfer-me
+const GONE = 'taken.net';
+const POOR = `cp-poor-${sfx}.com`;
+const c = E.customer;
+
+// the text as laid out on screen (innerText keeps rendered line breaks)
+const shown = (loc) => loc.evaluate((el) => el.innerText);
+const dlg = () => c.locator('dialog[open]');
+const amt = (v) => `${Math.floor(v / 100)}.${String(v % 100).padStart(2, '0')}`;
+
+async function signInCustomer() {
+  await E.signIn(c, 'customer', E.logins.customer);
+  await c.locator('.shell .sidebar').waitFor();
+}
+
+async function openRegister(name) {
+  await c.goto(`${E.base}/#/search/${name}`);
+  await c.locator('.lookup-yes').waitFor();
+  await c.click('.lookup form button[type=submit]');
+}
+
+await E.step('signup keeps the agreement\'s line breaks: numbered clauses on their own lines', async () => {
+  await c.goto(`${E.base}/#/signup/cp-signup-${sfx}.com`);
+  const lic = c.locator('#license-text');
+  await E.expectText(lic, 'Demo Registration Agreement');
+  const text = await shown(lic);
+  if (!/computer\.\n+2\. Registrations/.test(text) || !/declines them\.\n+3\. You keep/.test(text)) {
+    throw new Error(`clauses run together: ${JSON.stringify(text)}`);
+  }
+  if (await lic.locator('a, b, strong, em, script').count()) throw new Error('agreement rendered as HTML');
+  await E.shot(c, '01-signup-agreement');
+});
+
+await E.step('an order shows the agreement first and confirms the charge last', async () => {
+  await signInCustomer();
+  await openRegister(FIRST);
+  await E.expectText(dlg(), 'Demo Registration Agreement');
+  if (await dlg().locator('.charge').count()) throw new Error('the charge is confirmed before the agreement');
+  const text = await shown(dlg().locator('.agreement'));
+  if (!/computer\.\n+2\. Registrations/.test(text)) throw new Error(`clauses run together in the dialog: ${JSON.stringify(text)}`);
+  await E.shot(c, '02-order-agreement-first');
+  await dlg().locator('#order-accept-license').check();
+  await E.confirm(c, 'Accept and continue');
+  await E.expectText(c.locator('dialog[open] .charge'), '$12.99');
+  await E.shot(c, '03-order-charge-last');
+  await E.confirm(c, 'Pay $12.99 and register');
+  await E.expectText(c.locator('.notice-ok'), `Registration of ${FIRST} completed`);
+});
+
+await E.step('a pending order names the connection\'s real check interval (every minute in the demo)', async () => {
+  await openRegister(ASYNC);
+  // the agreement of this connection is accepted now: the charge comes at once
+  await E.expectText(c.locator('dialog[open] .charge'), '$14.99');
+  await E.confirm(c, 'Pay $14.99 and register');
+  const pend = c.locator('.notice-wait');
+  await E.expectText(pend, `Registration of ${ASYNC} is pending`);
+  await E.expectText(pend, 'we check every minute');
+  if ((await shown(pend)).includes('every hour')) throw new Error('still says every hour');
+  await E.shot(c, '04-pending-interval');
+});
+
+async function transfer(name, code, price) {
+  await c.goto(`${E.base}/#/transfers`);
+  await c.fill('#transfer-domain', name);
+  await c.locator('#transfer-domain').dispatchEvent('change');
+  await c.locator('#transfer-term').waitFor();
+  await c.fill('#transfer-auth', code);
+  await c.getByRole('button', { name: 'Transfer', exact: true }).click();
+  await E.confirm(c, `Pay ${price} and transfer`);
+}
+
+await E.step('a failed transfer says why in the transfers list, in plain words', async () => {
+  await transfer(TAKEN, 'wrong-code', '$9.99');
+  await E.expectText(c.locator('.notice-bad'), `Transfer of ${TAKEN} failed`);
+  const row = c.locator('table.data-table tr', { hasText: TAKEN }).first();
+  await E.expectText(row, 'Refunded');
+  await E.expectText(row, 'cannot be transferred');
+  await E.expectText(row, 'authorization code');
+  if (/\b4\d\d\b/.test(await shown(row))) throw new Error('a registrar code reached the customer');
+  await E.shot(c, '05-transfers-reason');
+  // one more refused for good, and the first tried again with the right code
+  await transfer(GONE, 'wrong-code', '$10.99');
+  await E.expectText(c.locator('.notice-bad'), `Transfer of ${GONE} failed`);
+  await transfer(TAKEN, 'transfer-me', '$9.99');
+  await E.expectText(c.locator('.notice-wait'), `Transfer of ${TAKEN} is pending`);
+});
+
+await E.step('My Domains: live domains by default, one row per name, past attempts behind a filter, search and expiry', async () => {
+  await c.goto(`${E.base}/#/domains`);
+  await c.locator(`tr[data-domain="${FIRST}"]`).waitFor();
+  // taken.com: a refused transfer and a running one - one live row
+  if (await c.locator(`tr[data-domain="${TAKEN}"]`).count() !== 1) throw new Error(`${TAKEN} is not on one row`);
+  await E.expectText(c.locator(`tr[data-domain="${TAKEN}"] .badge`), 'transferring');
+  if (await c.locator('tr[data-status="failed"], tr[data-status="cancelled"]').count()) throw new Error('dead rows among the live');
+  if (await c.locator(`tr[data-domain="${GONE}"]`).count()) throw new Error('the refused transfer is listed as a domain');
+  await E.expectText(c.locator('#domains-range'), 'Showing 1–');
+  await E.shot(c, '06-domains-live');
+  await c.selectOption('#domains-view', 'past');
+  await c.locator(`tr[data-domain="${GONE}"][data-status="failed"]`).waitFor();
+  if (await c.locator(`tr[data-domain="${TAKEN}"]`).count()) throw new Error('a live name among the past attempts');
+  await E.shot(c, '07-domains-past');
+  await c.selectOption('#domains-view', 'live');
+  await c.locator(`tr[data-domain="${FIRST}"]`).waitFor();
+  await c.fill('#domains-q', 'cp-wait');
+  await c.locator(`tr[data-domain="${FIRST}"]`).waitFor({ state: 'detached' });
+  await c.locator(`tr[data-domain="${ASYNC}"]`).waitFor();
+  await c.fill('#domains-q', '');
+  await c.locator(`tr[data-domain="${FIRST}"]`).waitFor();
+  await c.selectOption('#domains-expires', '30');
+  await E.expectText(c.locator('.empty-state'), 'No domains match these filters');
+  await c.selectOption('#domains-expires', '');
+  await c.locator(`tr[data-domain="${FIRST}"]`).waitFor();
+});
+
+await E.step('no funds: the Pay button is disabled and says to add funds; the API refuses in customer words', async () => {
+  const me = await c.evaluate(async () => (await fetch('/api/v1/me')).json());
+  const keep = 100; // leave 1.00
+  const cut = me.account.balance - keep;
+  await E.regmanCli('account', 'adjust', 'demo-customer', `-${amt(cut)}`, '--memo', 'e2e: spend the balance');
+  try {
+    await openRegister(POOR);
+    await E.expectText(c.locator('#order-no-funds'), 'Add funds to your account first');
+    const pay = dlg().getByRole('button', { name: 'Pay $12.99 and register' });
+    if (!await pay.isDisabled()) throw new Error('Pay is enabled without the funds');
+    await E.shot(c, '08-no-funds');
+    await E.confirm(c, 'Go back');
+    const msg = await c.evaluate(async (name) => {
+      const api = await import('/assets/js/api.js');
+      try {
+        await api.post('/api/v1/domains/register', { name, term: 1 });
+        return 'accepted';
+      } catch (e) {
+        return e.message;
+      }
+    }, POOR);
+    if (!/Add funds/.test(msg) || /balance of|credit limit|demo-customer/.test(msg)) throw new Error(`refusal reads: ${msg}`);
+  } finally {
+    await E.regmanCli('account', 'adjust', 'demo-customer', amt(cut), '--memo', 'e2e: balance back');
+  }
+});
+
+await E.step('a domain whose auto-renewal failed two days before expiry is flagged in the list and on its page', async () => {
+  await c.goto(`${E.base}/#/domains`);
+  await c.locator(`tr[data-domain="${FIRST}"] input.switch`).check();
+  await E.expectText(c.locator('.notice-ok'), `Auto-renew of ${FIRST} is on`);
+  const d = await c.evaluate(async (n) => (await fetch(`/api/v1/domains/${n}`)).json(), FIRST);
+  const me = await c.evaluate(async () => (await fetch('/api/v1/me')).json());
+  // the balance cannot pay the renewal: the automatic renewal waits for
+  // funds while the expiry comes closer
+  await E.regmanCli('account', 'adjust', 'demo-customer', `-${amt(me.account.balance)}`, '--memo', 'e2e: nothing left');
+  const jump = d.expires_at - 2 * 86400 - Math.floor(Date.now() / 1000);
+  fs.writeFileSync(clockFile, `${jump}\n`);
+  await E.ctl('POST', '/clock/advance', { seconds: jump });
+  const out = await E.regmanCli('lifecycle', 'run', 'renew');
+  if (!/fund/i.test(out)) console.log(`# lifecycle: ${out.trim()}`);
+  // the browser's clock moves with regman's; a year later the session has
+  // ended: sign in again
+  await c.clock.install({ time: new Date((Math.floor(Date.now() / 1000) + jump) * 1000) });
+  await c.goto(`${E.base}/#/login`);
+  await c.reload();
+  await signInCustomer();
+  await c.goto(`${E.base}/#/domains`);
+  const row = c.locator(`tr[data-domain="${FIRST}"]`);
+  await row.waitFor();
+  if (await row.getAttribute('data-needs-action') !== 'autorenew_failed') {
+    throw new Error(`row not flagged: ${await row.getAttribute('data-needs-action')}`);
+  }
+  await E.expectText(row, 'Auto-renewal failed');
+  await E.expectText(c.locator('#domains-attention'), `The automatic renewal of ${FIRST} did not go through`);
+  await E.expectText(c.locator('#domains-attention'), 'in 2d');
+  await E.shot(c, '09-domains-needs-action');
+  await c.setViewportSize({ width: 390, height: 844 });
+  await E.shot(c, '10-domains-phone');
+  await c.setViewportSize({ width: 1280, height: 860 });
+  await row.getByRole('link', { name: FIRST }).click();
+  await E.expectText(c.locator('#domain-attention'), 'did not go through');
+  await E.expectText(c.locator('#domain-attention'), 'Check your balance and renew it now');
+  await E.shot(c, '11-domain-needs-action');
+});
+
+await E.done();
