@@ -89,6 +89,15 @@ refused 2 "oversized account name" -- rg account add "$long"
 refused 1 "duplicate account" -- rg account add alice
 refused 2 "contact with a bad country" -- \
     rg account contact alice --country Canada
+for cc in XX ZZ UK XK ca; do
+    refused 2 "contact with the unassigned country code $cc" -- \
+        rg account contact alice --country "$cc"
+    check "  the error names $cc" grep -q "country \"$cc\" is not an ISO 3166-1" \
+        "$WORK/err"
+done
+expect_rc 0 "contact with an assigned country code (SX, 2010)" -- \
+    rg account contact alice --country SX
+rg account contact alice --country CA >/dev/null
 refused 2 "contact with a bad phone" -- \
     rg account contact alice --phone 555-1234
 refused 2 "unknown option" -- rg domain list --bogus
