@@ -113,6 +113,43 @@ printf '[regman]\ndatabase = x.db\nbogus = 1\n' >"$WORK/bad.conf"
 expect_rc 2 "unknown config key" -- "$REGMAN" check-config -c "$WORK/bad.conf"
 check "the error names the line" grep -q "bad.conf:3" "$WORK/err"
 expect_rc 0 "good config" -- rg check-config
+
+# [regman] currency: a current ISO 4217 code with 2 decimals, refused at
+# check-config and at every start, with a message naming the code, its
+# minor unit and the line
+cp "$WORK/regman.conf" "$WORK/good.conf"
+cur_line=$(grep -n '^currency = ' "$WORK/regman.conf" | cut -d: -f1)
+for c in JPY:0 KWD:3 CLF:4 XAU:N.A.; do
+    code=${c%%:*}
+    unit=${c#*:}
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 2 "check-config refuses currency $code" -- rg check-config
+    check "  naming $code, its minor unit $unit and the line" grep -q \
+        "regman.conf:$cur_line: \[regman\] currency $code has ISO 4217 minor unit $unit" \
+        "$WORK/err"
+    expect_rc 2 "account list refuses to start with currency $code" -- \
+        rg account list
+    check "  with the same message" grep -q "currency $code has ISO 4217" \
+        "$WORK/err"
+    expect_rc 2 "serve refuses to start with currency $code" -- \
+        rg serve --listen 127.0.0.1:0 --ready-file "$WORK/cur.ready"
+    check "  serve never got ready" test ! -e "$WORK/cur.ready"
+done
+for code in ABC usd HRK; do
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 2 "check-config refuses currency $code (not a current code)" \
+        -- rg check-config
+    check "  naming it" grep -q "currency \"$code\" is not an ISO 4217" \
+        "$WORK/err"
+done
+for code in EUR CAD; do
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 0 "check-config passes currency $code" -- rg check-config
+done
+cp "$WORK/good.conf" "$WORK/regman.conf"
 expect_rc 1 "init refuses to overwrite" -- "$REGMAN" init --dir "$WORK"
 check "master key is 0600" \
     test "$(stat -c %a "$WORK/master.key")" = 600
