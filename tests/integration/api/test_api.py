@@ -430,6 +430,9 @@ def run(env, t):
         ("a bad renew mode", {"renew_mode": "never"}, "invalid"),
         ("a port out of range", {"port": 70000}, None),
         ("a duplicate title", {"title": "sim"}, None),
+        ("a CA file that does not exist", {"ca_file": "/nonexistent/ca.pem"},
+         None),
+        ("a CA file that is not PEM", {"ca_file": "/dev/null"}, None),
     ]:
         r = admin.call("PATCH", "/api/v1/connections/%d" % cid, body=body)
         t.check("connection edit with %s: 4xx %s" % (desc, code or ""),

@@ -82,6 +82,38 @@ refused 2 "oversized title" -- \
 refused 2 "oversized key" -- rg registrar add --title k --login x --key "$long"
 refused 2 "server given as a URL" -- \
     rg registrar add --title u --login x --key y --server "http://x/"
+# --ca-file: a readable file holding a PEM certificate, on add and edit
+printf 'not a certificate\n' >"$WORK/notpem.crt"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' \
+    >"$WORK/ca.pem"
+for f in /nonexistent "$WORK" "$WORK/notpem.crt" /dev/null; do
+    refused 2 "add with --ca-file $f" -- \
+        rg registrar add --title c --login x --key y --ca-file "$f"
+    check "  the error names the CA file" grep -q "CA file \"$f\"" "$WORK/err"
+    refused 2 "edit with --ca-file $f" -- rg registrar edit sim --ca-file "$f"
+    check "  the error names the CA file" grep -q "CA file \"$f\"" "$WORK/err"
+done
+rg registrar edit sim --ca-file /nonexistent 2>"$WORK/ca.err"
+check "a missing CA file: the error says it cannot be read" \
+    grep -q 'CA file "/nonexistent" cannot be read: No such file' "$WORK/ca.err"
+rg registrar edit sim --ca-file "$WORK/notpem.crt" 2>"$WORK/ca.err"
+check "a file without a certificate: the error says it is not PEM" \
+    grep -q "holds no PEM certificate" "$WORK/ca.err"
+chmod 000 "$WORK/ca.pem"
+if [ "$(id -u)" != 0 ]; then
+    refused 2 "edit with an unreadable --ca-file" -- \
+        rg registrar edit sim --ca-file "$WORK/ca.pem"
+fi
+chmod 600 "$WORK/ca.pem"
+expect_rc 0 "edit with a PEM --ca-file" -- \
+    rg registrar edit sim --ca-file "$WORK/ca.pem"
+check "  stored" test "$(sql "SELECT ca_file FROM registrar_connections \
+    WHERE title = 'sim'")" = "$WORK/ca.pem"
+rm "$WORK/ca.pem"
+expect_rc 0 "an edit that leaves the CA file alone does not read it again" \
+    -- rg registrar edit sim --warn-days 30
+expect_rc 0 "an empty --ca-file goes back to the system trust store" -- \
+    rg registrar edit sim --ca-file ""
 refused 1 "duplicate connection title" -- \
     rg registrar add --title sim --login x --key y
 refused 2 "account name with SQL" -- rg account add "bob'; DELETE FROM accounts; --"
