@@ -18,9 +18,18 @@
  *     new sim port and key. Each run's reseller key is written to
  *     D/sim.key (mode 0600), so an admin can add a second connection to
  *     the same sim or talk to it with `regman xcp --key-file`.
- *  4. serve_run on 127.0.0.1:N (default 8080), printing the URL, logins,
- *     the sim's URL and the key file once it listens. Ctrl-C stops everything;
- * a temporary directory is removed then, a given one is kept.
+ *  4. serve_run on 127.0.0.1:N, printing the URL, logins, the sim's URL
+ *     and the key file once it listens. Ctrl-C stops everything; a
+ *     temporary directory is removed then, a given one is kept.
+ *
+ * The port is settled before anything else (demo_port): without --port,
+ * 8080 or, when that is in use, the next free one up to DEMO_PORT_LAST; an
+ * explicit --port N is taken as meant and refused when in use (exit 1);
+ * --port 0 lets the system choose when serve binds. The chosen port is
+ * held by a listening socket of ours while the demo prepares and released
+ * just before serve binds it, so only another program binding it in that
+ * instant can take it (serve then fails to listen, exit 4). The banner
+ * and the ready file give the port serve actually bound.
  */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
@@ -28,11 +37,13 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -52,9 +63,80 @@
 #define DEMO_CONN "OpenSRS (local test server)"
 #define DEMO_ACCOUNT "demo-customer"
 #define DEMO_USER "demo"
+#define DEMO_PORT 8080      /* without --port */
+#define DEMO_PORT_LAST 8099 /* the default falls forward up to here */
 
 static const char usage[] =
     "regman demo [--dir DIR] [--port N] [--ready-file FILE]";
+
+/* port_hold - listen on 127.0.0.1:port with SO_REUSEADDR, as the HTTP
+ * server will (a port in TIME_WAIT is free, one something listens on is
+ * not); *fd is the socket (close-on-exec: the sim does not inherit it).
+ * Returns 0 or an errno value. */
+static int port_hold(unsigned port, int *fd)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int one = 1, e, s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    if (s < 0)
+        return errno;
+    if (setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+        bind(s, (struct sockaddr *)&sa, sizeof sa) == 0 && listen(s, 1) == 0) {
+        *fd = s;
+        return 0;
+    }
+    e = errno;
+    close(s);
+    return e;
+}
+
+/*
+ * demo_port - settle the port to serve on (see the top of this file):
+ * *port and the socket that holds it in *fd (-1 for port 0), or an exit
+ * status after saying why on stderr.
+ */
+static int demo_port(const char *given, unsigned want, unsigned *port, int *fd)
+{
+    int e;
+
+    *fd = -1;
+    *port = want;
+    if (given && want == 0)
+        return EXIT_OK;
+    if (given) {
+        if ((e = port_hold(want, fd)) == 0)
+            return EXIT_OK;
+        if (e == EADDRINUSE) {
+            fprintf(stderr,
+                    "regman: demo: port %u on 127.0.0.1 is in use; choose "
+                    "another with --port N, or --port 0 for any free "
+                    "port\n",
+                    want);
+            return EXIT_REFUSED;
+        }
+        fprintf(stderr, "regman: demo: cannot listen on 127.0.0.1:%u: %s\n",
+                want, strerror(e));
+        return EXIT_SYSTEM;
+    }
+    for (unsigned p = DEMO_PORT; p <= DEMO_PORT_LAST; p++) {
+        if ((e = port_hold(p, fd)) == 0) {
+            *port = p;
+            return EXIT_OK;
+        }
+        if (e != EADDRINUSE) {
+            fprintf(stderr, "regman: demo: cannot listen on 127.0.0.1:%u: %s\n",
+                    p, strerror(e));
+            return EXIT_SYSTEM;
+        }
+    }
+    fprintf(stderr,
+            "regman: demo: ports %u to %u on 127.0.0.1 are all in use; "
+            "choose one with --port N, or --port 0 for any free port\n",
+            DEMO_PORT, DEMO_PORT_LAST);
+    return EXIT_REFUSED;
+}
 
 static const char license_text[] =
     "Demo Registration Agreement\n"
@@ -359,11 +441,16 @@ struct banner {
     const struct logins *l;
     unsigned sim_port;
     bool temp, fresh;
+    bool fell_forward; /* DEMO_PORT was in use */
 };
 
 static void on_ready(const char *url, void *arg)
 {
     const struct banner *b = arg;
+    if (b->fell_forward)
+        printf("\nport %u on 127.0.0.1 is in use: serving on the next free "
+               "port\n",
+               DEMO_PORT);
     printf("\nregman demo is running\n\n"
            "  Customer panel  %s\n"
            "  Admin panel     %sadmin/\n"
@@ -402,9 +489,10 @@ int cmd_demo(int argc, char **argv)
     struct sim sim = {0};
     struct logins l;
     struct app *app = NULL;
-    char tmpl[] = "/tmp/regman-demo.XXXXXX", *dir, *conf = NULL;
-    int64_t port = 8080;
-    int rc, status = EXIT_SYSTEM;
+    char tmpl[] = "/tmp/regman-demo.XXXXXX", *dir = NULL, *conf = NULL;
+    int64_t port = DEMO_PORT;
+    unsigned serve_port;
+    int rc, status = EXIT_SYSTEM, hold = -1;
 
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
         return rc;
@@ -413,10 +501,12 @@ int cmd_demo(int argc, char **argv)
     rm_err_clear(&err);
     if (port_s && conn_parse_int("--port", port_s, 0, 65535, &port, &err) < 0)
         return cli_fail(RM_EINVAL, &err);
+    if ((rc = demo_port(port_s, (unsigned)port, &serve_port, &hold)) != EXIT_OK)
+        return rc;
     if (dir_opt) {
         if (mkdir(dir_opt, 0700) < 0 && errno != EEXIST) {
             fprintf(stderr, "regman: %s: %s\n", dir_opt, strerror(errno));
-            return EXIT_SYSTEM;
+            goto out;
         }
         dir = realpath(dir_opt, NULL);
     } else {
@@ -424,7 +514,7 @@ int cmd_demo(int argc, char **argv)
     }
     if (!dir) {
         fprintf(stderr, "regman: demo directory: %s\n", strerror(errno));
-        return EXIT_SYSTEM;
+        goto out;
     }
     conf = xasprintf("%s/regman.conf", dir);
     bool fresh = access(conf, F_OK) != 0;
@@ -456,15 +546,22 @@ int cmd_demo(int argc, char **argv)
         load_logins(dir, &l);
 
     char listen[32];
-    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)port);
-    struct banner b = {dir, &l, sim.port, !dir_opt, fresh};
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", serve_port);
+    struct banner b = {dir,      &l,    sim.port,
+                       !dir_opt, fresh, !port_s && serve_port != DEMO_PORT};
     struct serve_opts so = {.conf = conf,
                             .listen = listen,
                             .ready_file = ready,
                             .on_ready = on_ready,
                             .arg = &b};
+    /* released at the last moment: serve binds it next */
+    if (hold >= 0)
+        close(hold);
+    hold = -1;
     status = serve_run(&so);
 out:
+    if (hold >= 0)
+        close(hold);
     sim_stop(&sim);
     if (!dir_opt && dir)
         nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/conn.h"
+#include "core/country.h"
 #include "core/money.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -286,11 +287,12 @@ int contact_set(struct app *app, int64_t account_id, const char *type,
         if (field_required[i] && !*field_ptr(&c, i))
             return rm_err_set(err, RM_EINVAL, "contact: %s is required",
                               contact_field_names[i]);
-    if (strlen(c.country) != 2 || c.country[0] < 'A' || c.country[0] > 'Z' ||
-        c.country[1] < 'A' || c.country[1] > 'Z')
+    if (!country_assigned(c.country))
         return rm_err_set(err, RM_EINVAL,
-                          "contact: country must be an ISO 3166 code such as "
-                          "CA");
+                          "contact: country \"%s\" is not an ISO 3166-1 "
+                          "alpha-2 country code (two capital letters such as "
+                          "CA, US or GB)",
+                          c.country);
     if (c.phone[0] != '+' || !strchr(c.phone, '.') ||
         strspn(c.phone + 1, "0123456789.") != strlen(c.phone) - 1)
         return rm_err_set(err, RM_EINVAL,

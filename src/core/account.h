@@ -62,7 +62,8 @@ extern const char *const contact_field_names[];
 /* contact_set - create or replace the account's contact of type (owner,
  * admin, billing, tech); values[i] belongs to contact_field_names[i]
  * (NULL: keep / empty). Required: first_name last_name address1 city
- * postal_code country phone email. */
+ * postal_code country phone email. country is an assigned ISO 3166-1
+ * alpha-2 code (country.h), phone "+CC.NUMBER". */
 int contact_set(struct app *app, int64_t account_id, const char *type,
                 const char *const *values, struct rm_err *err);
 /* contact_get - RM_ENOTFOUND when the account has none of that type. */

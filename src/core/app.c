@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/currency.h"
 #include "core/reglog.h"
 #include "util/clock.h"
 #include "util/lease.h"
@@ -52,6 +53,17 @@ static char *resolve(const char *conf, const char *p)
     return xasprintf("%.*s/%s", (int)(slash - conf), conf, p);
 }
 
+/* entry_line - the line of section's key in cfg, 0 when it is absent. */
+static int entry_line(const struct config *cfg, const char *section,
+                      const char *key)
+{
+    for (size_t i = 0; i < cfg->n; i++)
+        if (strcmp(cfg->entries[i].section, section) == 0 &&
+            strcmp(cfg->entries[i].key, key) == 0)
+            return cfg->entries[i].line;
+    return 0;
+}
+
 /* Sections read here; [http] belongs to regman serve, and [mail] is
  * parsed by mail_config_load (mail.h), both owners of their own keys. */
 static const char *const known_sections[] = {"regman", "registrar", "http",
@@ -80,12 +92,9 @@ int app_load_settings(const char *path, struct app_settings *set,
     v = config_get_str(&cfg, "regman", "master_key_file", "master.key");
     set->master_key_file = resolve(path, v);
     v = config_get_str(&cfg, "regman", "currency", "USD");
-    if (strlen(v) != 3 || v[0] < 'A' || v[0] > 'Z' || v[1] < 'A' ||
-        v[1] > 'Z' || v[2] < 'A' || v[2] > 'Z') {
-        rc = rm_err_set(err, RM_EINVAL,
-                        "%s: [regman] currency must be an ISO 4217 code "
-                        "such as USD",
-                        path);
+    if ((rc = currency_check(v, err)) < 0) {
+        rm_err_prefix(err, "%s:%d: [regman] ", path,
+                      entry_line(&cfg, "regman", "currency"));
         goto out;
     }
     snprintf(set->currency, sizeof set->currency, "%s", v);

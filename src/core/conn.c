@@ -5,10 +5,13 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/names.h"
 #include "core/reglog.h"
@@ -124,6 +127,60 @@ int conn_check_text(const char *what, const char *s, size_t max,
             return rm_err_set(err, RM_EINVAL, "%s contains a control character",
                               what);
     return 0;
+}
+
+/*
+ * conn_check_ca_file - read the file whole (it is small: a CA or a
+ * bundle) rather than trusting its name, so a typo, a directory, a DER
+ * file or a private key is refused when the connection is saved, not on
+ * its first request.
+ */
+int conn_check_ca_file(const char *path, struct rm_err *err)
+{
+    struct stat st;
+    char *text;
+    size_t len = 0;
+    int fd, rc = 0;
+
+    if ((rc = conn_check_text("CA file", path, CONN_PATH_MAX, false, err)) < 0)
+        return rc;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0)
+        return rm_err_set(err, RM_EINVAL, "CA file \"%s\" cannot be read: %s",
+                          path, strerror(errno));
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return rm_err_set(err, RM_EINVAL, "CA file \"%s\" is not a file", path);
+    }
+    if (st.st_size > CONN_CA_FILE_MAX) {
+        close(fd);
+        return rm_err_set(err, RM_ELIMIT,
+                          "CA file \"%s\" is larger than %d bytes", path,
+                          CONN_CA_FILE_MAX);
+    }
+    size_t size = (size_t)st.st_size;
+    text = xmalloc(size + 1);
+    while (len < size) {
+        ssize_t n = read(fd, text + len, size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = rm_err_set(err, RM_EINVAL, "CA file \"%s\" cannot be read: %s",
+                            path, strerror(errno));
+        if (n <= 0)
+            break; /* a file that shrank is checked as it is now */
+        len += (size_t)n;
+    }
+    close(fd);
+    text[len] = '\0';
+    /* a NUL byte (DER) ends the search early: such a file is not PEM */
+    if (rc == 0 && !strstr(text, "-----BEGIN CERTIFICATE-----"))
+        rc = rm_err_set(err, RM_EINVAL,
+                        "CA file \"%s\" holds no PEM certificate (no "
+                        "\"-----BEGIN CERTIFICATE-----\" line)",
+                        path);
+    free(text);
+    return rc;
 }
 
 const char *conn_edit_missing(const struct conn_edit *e)
@@ -407,6 +464,10 @@ static int apply(const struct conn_edit *e, struct conn *c, const char **key,
         snprintf(c->renew_mode, sizeof c->renew_mode, "%s", e->renew_mode);
     }
     TEXT(ca_file, "CA file", CONN_PATH_MAX, true);
+    /* empty = the system trust store; an unchanged one is not read again */
+    if (e->ca_file && *e->ca_file &&
+        (rc = conn_check_ca_file(e->ca_file, err)) < 0)
+        return rc;
     DUR(first_check, "first check", first_check_s, 0, 30 * 86400);
     DUR(poll_interval, "poll interval", poll_interval_s, 1, 30 * 86400);
     DUR(deadline_reg, "registration deadline", deadline_reg_s, 60, 365 * 86400);

@@ -11,7 +11,8 @@
  * Edits are given as text (struct conn_edit: NULL = leave unchanged), so
  * the CLI and the API share one validation. Limits: title 64 bytes, server
  * 253, login 64, key 4096, license text 64 KiB, paths 1024, 13 default
- * nameservers. Durations are seconds or a number with s/m/h/d.
+ * nameservers. Durations are seconds or a number with s/m/h/d. A CA file,
+ * when given, must exist and hold a PEM certificate (conn_check_ca_file).
  */
 #ifndef RM_CORE_CONN_H
 #define RM_CORE_CONN_H
@@ -26,6 +27,7 @@
 #define CONN_KEY_MAX 4096
 #define CONN_LICENSE_MAX 65536
 #define CONN_PATH_MAX 1024
+#define CONN_CA_FILE_MAX (4 * 1024 * 1024)
 
 struct conn {
     int64_t id;
@@ -97,6 +99,12 @@ int conn_parse_bool(const char *what, const char *s, bool *out,
 /* conn_check_text - a bounded single-line printable string. */
 int conn_check_text(const char *what, const char *s, size_t max,
                     bool allow_empty, struct rm_err *err);
+/* conn_check_ca_file - path names a readable regular file of at most
+ * CONN_CA_FILE_MAX bytes holding at least one PEM certificate ("-----BEGIN
+ * CERTIFICATE-----"); RM_EINVAL (RM_ELIMIT when too large) naming the
+ * path otherwise. conn_add and conn_edit call it for a non-empty CA file,
+ * so the CLI and the API refuse the same files. */
+int conn_check_ca_file(const char *path, struct rm_err *err);
 
 /* A registrar session: a registrar for one connection whose exchanges are
  * stored in registrar_log with op_id (set it before each call). */

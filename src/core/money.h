@@ -17,6 +17,9 @@
 
 #include "util/err.h"
 
+/* the decimals of every amount: the installation's currency has them
+ * (currency_check, currency.h) */
+#define MONEY_DECIMALS 2
 #define MONEY_MAX_DIGITS 13 /* up to 9,999,999,999,999.99 */
 #define MONEY_STR_MAX 32    /* buffer for money_format */
 

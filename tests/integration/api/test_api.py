@@ -554,6 +554,12 @@ def run(env, t):
                body=dict(contact("x@example.com"), country=5))
     t.check("contact with a wrong type: 400 wrong_type country",
             r.status == 400 and r.field() == "country", r)
+    r = a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_a,
+               body=dict(contact("x@example.com"), country="XX"))
+    t.check("contact with an unassigned country code: 400 naming it",
+            r.status == 400 and r.err() == "invalid" and
+            'country "XX" is not an ISO 3166-1' in
+            r.json["error"]["message"], r)
     r = a.get("/api/v1/accounts/%d/history?limit=1" % acct_a)
     t.check("history, newest first, paged", r.status == 200 and
             len(r.json["items"]) == 1 and
@@ -636,6 +642,9 @@ def run(env, t):
         ("a bad renew mode", {"renew_mode": "never"}, "invalid"),
         ("a port out of range", {"port": 70000}, None),
         ("a duplicate title", {"title": "sim"}, None),
+        ("a CA file that does not exist", {"ca_file": "/nonexistent/ca.pem"},
+         None),
+        ("a CA file that is not PEM", {"ca_file": "/dev/null"}, None),
     ]:
         r = admin.call("PATCH", "/api/v1/connections/%d" % cid, body=body)
         t.check("connection edit with %s: 4xx %s" % (desc, code or ""),

@@ -82,6 +82,38 @@ refused 2 "oversized title" -- \
 refused 2 "oversized key" -- rg registrar add --title k --login x --key "$long"
 refused 2 "server given as a URL" -- \
     rg registrar add --title u --login x --key y --server "http://x/"
+# --ca-file: a readable file holding a PEM certificate, on add and edit
+printf 'not a certificate\n' >"$WORK/notpem.crt"
+printf -- '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' \
+    >"$WORK/ca.pem"
+for f in /nonexistent "$WORK" "$WORK/notpem.crt" /dev/null; do
+    refused 2 "add with --ca-file $f" -- \
+        rg registrar add --title c --login x --key y --ca-file "$f"
+    check "  the error names the CA file" grep -q "CA file \"$f\"" "$WORK/err"
+    refused 2 "edit with --ca-file $f" -- rg registrar edit sim --ca-file "$f"
+    check "  the error names the CA file" grep -q "CA file \"$f\"" "$WORK/err"
+done
+rg registrar edit sim --ca-file /nonexistent 2>"$WORK/ca.err"
+check "a missing CA file: the error says it cannot be read" \
+    grep -q 'CA file "/nonexistent" cannot be read: No such file' "$WORK/ca.err"
+rg registrar edit sim --ca-file "$WORK/notpem.crt" 2>"$WORK/ca.err"
+check "a file without a certificate: the error says it is not PEM" \
+    grep -q "holds no PEM certificate" "$WORK/ca.err"
+chmod 000 "$WORK/ca.pem"
+if [ "$(id -u)" != 0 ]; then
+    refused 2 "edit with an unreadable --ca-file" -- \
+        rg registrar edit sim --ca-file "$WORK/ca.pem"
+fi
+chmod 600 "$WORK/ca.pem"
+expect_rc 0 "edit with a PEM --ca-file" -- \
+    rg registrar edit sim --ca-file "$WORK/ca.pem"
+check "  stored" test "$(sql "SELECT ca_file FROM registrar_connections \
+    WHERE title = 'sim'")" = "$WORK/ca.pem"
+rm "$WORK/ca.pem"
+expect_rc 0 "an edit that leaves the CA file alone does not read it again" \
+    -- rg registrar edit sim --warn-days 30
+expect_rc 0 "an empty --ca-file goes back to the system trust store" -- \
+    rg registrar edit sim --ca-file ""
 refused 1 "duplicate connection title" -- \
     rg registrar add --title sim --login x --key y
 refused 2 "account name with SQL" -- rg account add "bob'; DELETE FROM accounts; --"
@@ -89,6 +121,15 @@ refused 2 "oversized account name" -- rg account add "$long"
 refused 1 "duplicate account" -- rg account add alice
 refused 2 "contact with a bad country" -- \
     rg account contact alice --country Canada
+for cc in XX ZZ UK XK ca; do
+    refused 2 "contact with the unassigned country code $cc" -- \
+        rg account contact alice --country "$cc"
+    check "  the error names $cc" grep -q "country \"$cc\" is not an ISO 3166-1" \
+        "$WORK/err"
+done
+expect_rc 0 "contact with an assigned country code (SX, 2010)" -- \
+    rg account contact alice --country SX
+rg account contact alice --country CA >/dev/null
 refused 2 "contact with a bad phone" -- \
     rg account contact alice --phone 555-1234
 refused 2 "unknown option" -- rg domain list --bogus
@@ -104,6 +145,43 @@ printf '[regman]\ndatabase = x.db\nbogus = 1\n' >"$WORK/bad.conf"
 expect_rc 2 "unknown config key" -- "$REGMAN" check-config -c "$WORK/bad.conf"
 check "the error names the line" grep -q "bad.conf:3" "$WORK/err"
 expect_rc 0 "good config" -- rg check-config
+
+# [regman] currency: a current ISO 4217 code with 2 decimals, refused at
+# check-config and at every start, with a message naming the code, its
+# minor unit and the line
+cp "$WORK/regman.conf" "$WORK/good.conf"
+cur_line=$(grep -n '^currency = ' "$WORK/regman.conf" | cut -d: -f1)
+for c in JPY:0 KWD:3 CLF:4 XAU:N.A.; do
+    code=${c%%:*}
+    unit=${c#*:}
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 2 "check-config refuses currency $code" -- rg check-config
+    check "  naming $code, its minor unit $unit and the line" grep -q \
+        "regman.conf:$cur_line: \[regman\] currency $code has ISO 4217 minor unit $unit" \
+        "$WORK/err"
+    expect_rc 2 "account list refuses to start with currency $code" -- \
+        rg account list
+    check "  with the same message" grep -q "currency $code has ISO 4217" \
+        "$WORK/err"
+    expect_rc 2 "serve refuses to start with currency $code" -- \
+        rg serve --listen 127.0.0.1:0 --ready-file "$WORK/cur.ready"
+    check "  serve never got ready" test ! -e "$WORK/cur.ready"
+done
+for code in ABC usd HRK; do
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 2 "check-config refuses currency $code (not a current code)" \
+        -- rg check-config
+    check "  naming it" grep -q "currency \"$code\" is not an ISO 4217" \
+        "$WORK/err"
+done
+for code in EUR CAD; do
+    sed "s/^currency = .*/currency = $code/" "$WORK/good.conf" \
+        >"$WORK/regman.conf"
+    expect_rc 0 "check-config passes currency $code" -- rg check-config
+done
+cp "$WORK/good.conf" "$WORK/regman.conf"
 expect_rc 1 "init refuses to overwrite" -- "$REGMAN" init --dir "$WORK"
 check "master key is 0600" \
     test "$(stat -c %a "$WORK/master.key")" = 600
