@@ -1764,6 +1764,11 @@ static void poll_register(struct poller *p)
             note(p->out, "QUERY_QUEUED_REQUEST: %s", qi.status);
             if (qi.state == REG_QUEUE_FAILED) {
                 p->out->verdict = OPS_V_NO;
+                /* rule 9: a failed queued request may leave its order
+                 * pending (insufficient funds): nobody may process it
+                 * later unpaid, so it is cancelled */
+                if (p->t->order_id[0])
+                    ops_stop_run(p->reg, p->t, p->out);
                 return;
             }
             if (qi.state == REG_QUEUE_WAITING) {
@@ -1861,6 +1866,33 @@ static void stop_note(struct ops_poll *out, const char *fmt, ...)
     va_end(ap);
 }
 
+static void stop_readback(struct poller *p);
+
+/* stop_order - PROCESS_PENDING command=cancel of t's order id: stopped
+ * when confirmed; refused (with the order's state read back) or unknown
+ * otherwise. */
+static void stop_order(struct poller *p)
+{
+    struct reg_op_result r;
+    struct rm_err err;
+    char said[REG_TEXT_MAX + 64];
+
+    memset(&r, 0, sizeof r);
+    before_call(p);
+    p->reg->ops->cancel_order(p->reg->impl, p->t->order_id, &r, &err);
+    answer_text(&r.reply, said, sizeof said);
+    stop_note(p->out, "PROCESS_PENDING cancel: %s", said);
+    if (r.state == REG_OP_DONE) {
+        p->out->stop = OPS_STOP_STOPPED;
+    } else if (r.state == REG_OP_FAILED) {
+        p->out->stop = OPS_STOP_REFUSED;
+        if (strcmp(p->t->kind, "transfer") != 0)
+            stop_readback(p);
+    } else {
+        p->out->stop = OPS_STOP_UNKNOWN;
+    }
+}
+
 /* stop_readback - the stop was refused: where does the order stand? A
  * completed order makes the verdict DONE; a cancelled or declined one
  * means it is stopped after all. */
@@ -1885,6 +1917,10 @@ static void stop_readback(struct poller *p)
             done_with_expiry(p, e);
         } else if (ti.state == REG_XFER_CANCELLED) {
             p->out->stop = OPS_STOP_STOPPED;
+        } else if (ti.state == REG_XFER_NONE && p->t->order_id[0]) {
+            /* no transfer at the registry: the order was saved and never
+             * processed (forced_pending); it is cancelled as an order */
+            stop_order(p);
         }
         return;
     }
@@ -1935,17 +1971,16 @@ void ops_stop_run(struct registrar *reg, const struct ops_target *t,
                                  : "");
         return;
     }
+    if (!xfer) {
+        stop_order(&p);
+        return;
+    }
     memset(&r, 0, sizeof r);
     before_call(&p);
-    if (xfer)
-        reg->ops->cancel_transfer(reg->impl, t->domain,
-                                  t->order_id[0] ? t->order_id : NULL, &r,
-                                  &err);
-    else
-        reg->ops->cancel_order(reg->impl, t->order_id, &r, &err);
+    reg->ops->cancel_transfer(reg->impl, t->domain,
+                              t->order_id[0] ? t->order_id : NULL, &r, &err);
     answer_text(&r.reply, said, sizeof said);
-    stop_note(out, "%s %s",
-              xfer ? "CANCEL_TRANSFER:" : "PROCESS_PENDING cancel:", said);
+    stop_note(out, "CANCEL_TRANSFER: %s", said);
     switch (r.state) {
     case REG_OP_DONE:
         out->stop = OPS_STOP_STOPPED;

@@ -33,7 +33,7 @@
 
 #define OPS_AUTH_MAX 256
 /* A watched operation (rule 9) is checked every OPS_WATCH_CADENCE poll
- * intervals, for at most OPS_WATCH_DAYS days (core/watch.h). */
+ * intervals, and once a day after OPS_WATCH_DAYS days (core/watch.h). */
 #define OPS_WATCH_CADENCE 4
 #define OPS_WATCH_DAYS 30
 

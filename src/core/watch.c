@@ -216,6 +216,9 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
         goto out;
     if (strcmp(w.watch, "watching") != 0)
         goto done; /* ended meanwhile */
+    if (!stop && q.stop != OPS_STOP_NONE)
+        stop = &q; /* the check asked a stop itself (a failed queued
+                    * request whose order stayed pending) */
     if (stop && stop->stop != OPS_STOP_NONE) {
         const char *tv[] = {ops_stop_word(stop->stop), stop->stop_answer};
         const int64_t iv[] = {op_id};
@@ -285,15 +288,9 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
                                 err)) < 0)
                 goto out;
         }
-    } else if (p->verdict == OPS_V_NO) {
-        end = "ended";
-    } else if (p->verdict == OPS_V_WAIT && w.watch_until &&
-               now >= w.watch_until) {
-        end = "ended";
-        snprintf(answer, sizeof answer,
-                 "watch: not completed within %d days; no longer followed; "
-                 "%.1000s",
-                 OPS_WATCH_DAYS, p->answer);
+    } else if (p->verdict == OPS_V_NO &&
+               !(q.stop != OPS_STOP_NONE && ops_stop_watch(q.stop))) {
+        end = "ended"; /* declined or cancelled there, nothing left open */
     }
     if (end) {
         if ((rc = store_prepare(app->st, sql_end, &s, err)) < 0)
@@ -331,7 +328,12 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
             goto out;
         store_bind_text(s, 1, answer);
         store_bind_int64(s, 2, now);
-        store_bind_int64(s, 3, now + OPS_WATCH_CADENCE * poll);
+        /* past OPS_WATCH_DAYS the registrar has said nothing for a
+         * month: still followed, once a day */
+        store_bind_int64(s, 3,
+                         now + (w.watch_until && now >= w.watch_until
+                                    ? 86400
+                                    : OPS_WATCH_CADENCE * poll));
         store_bind_int64(s, 4, op_id);
         rc = store_step(s, err);
         store_stmt_release(s);

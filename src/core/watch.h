@@ -11,7 +11,9 @@
  *
  *   watching ── the registrar's order completes ──▶ late
  *            ── it is cancelled / declined ───────▶ ended
- *            ── nothing after OPS_WATCH_DAYS ─────▶ ended
+ *   (after OPS_WATCH_DAYS without news it is checked once a day; an
+ *   order left open is asked to stop again: a lost stop answer, a failed
+ *   queued request whose order stayed pending)
  *   late ── admin: assign (charge the customer again) ─▶ assigned
  *        ── admin: revoke (REVOKE at the registrar) ───▶ revoked
  *        ── admin: let it expire (auto-renew off) ─────▶ expiring
