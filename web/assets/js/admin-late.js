@@ -105,7 +105,7 @@ export function renderLate(main) {
     status,
     h('h2', { class: 'section-title' }, 'Awaiting your decision'), lateBody,
     h('h2', { class: 'section-title' }, 'Still watched'),
-    h('p', { class: 'muted' }, 'Refunded orders the registrar did not confirm as stopped. regman checks them regularly until the registrar's order ends (once a day after a month without news); nothing is needed from you unless one completes.'),
+    h('p', { class: 'muted' }, 'Refunded orders the registrar did not confirm as stopped. regman checks them regularly until the registrar\'s order ends (once a day after a month without news); nothing is needed from you unless one completes.'),
     watchBody);
 
   async function decide(kind, op, btn) {
