@@ -1012,9 +1012,11 @@ static int send(struct app *app, struct conn_session *sess, struct op_row *o,
  * GET_PRICE for its TLD, type and period, kept a day per connection in
  * registrar_prices so an order costs one extra call a day at most. Best
  * effort: a cost that cannot be learnt stays unknown (NULL) and the
- * exposure report says so. */
+ * exposure report says so. ask: the registrar may be asked (it answered
+ * the order); otherwise only a kept price is used, so a registrar that is
+ * down does not hold the customer's answer for a second timeout. */
 static void record_cost(struct app *app, struct conn_session *sess,
-                        const struct op_row *o)
+                        const struct op_row *o, bool ask)
 {
     static const char sql_get[] =
         "SELECT price, fetched_at FROM registrar_prices WHERE connection_id "
@@ -1030,6 +1032,7 @@ static void record_cost(struct app *app, struct conn_session *sess,
     bool renew = strcmp(o->kind, "renew") == 0;
     const char *type = xfer ? "transfer" : renew ? "renewal" : "new";
     int64_t period = xfer ? 1 : o->term, now = clock_now(), price = -1;
+    bool fresh;
     struct store_stmt *s;
     struct reg_price rp;
     struct rm_err err;
@@ -1044,7 +1047,10 @@ static void record_cost(struct app *app, struct conn_session *sess,
     if (store_step(s, &err) == STORE_ROW && now - store_col_int64(s, 1) < 86400)
         price = store_col_int64(s, 0);
     store_stmt_release(s);
-    if (price < 0) {
+    fresh = price < 0;
+    if (fresh && !ask)
+        return;
+    if (fresh) {
         memset(&rp, 0, sizeof rp);
         if (sess->reg->ops->price(sess->reg->impl, o->domain,
                                   xfer    ? REG_PRICE_TRANSFER
@@ -1057,8 +1063,8 @@ static void record_cost(struct app *app, struct conn_session *sess,
     }
     if (store_begin(app->st, STORE_TX_WRITE, &err) < 0)
         goto fail;
-    rc = store_prepare(app->st, sql_put, &s, &err);
-    if (rc == 0) {
+    rc = fresh ? store_prepare(app->st, sql_put, &s, &err) : 0;
+    if (rc == 0 && fresh) {
         store_bind_int64(s, 1, o->connection_id);
         store_bind_text(s, 2, o->tld);
         store_bind_text(s, 3, type);
@@ -1107,7 +1113,7 @@ static int run(struct app *app, struct conn_session *sess, int64_t op_id,
     /* what the registrar charges, for whatever it may complete */
     if (r.state == REG_OP_DONE || r.state == REG_OP_PENDING ||
         (r.state == REG_OP_FAILED && r.order_id[0]))
-        record_cost(app, sess, &o);
+        record_cost(app, sess, &o, r.reply.delivery == REG_ANSWERED);
     rc = reload(app, op_id, res, err);
     if (rc >= 0)
         res->attempts = attempts;
