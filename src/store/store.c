@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <sys/types.h>
 #include <time.h>
 
 #include "store/sqlite.h"
@@ -260,6 +262,65 @@ void store_rollback(struct store *st)
 int store_in_tx(const struct store *st)
 {
     return st->in_tx;
+}
+
+int store_tx_retryable(const struct store *st, int rc)
+{
+    if (rc == RM_ECONFLICT)
+        return 1;
+    return rc < 0 &&
+           (st->errkind == STORE_ERR_BUSY || st->errkind == STORE_ERR_CONFLICT);
+}
+
+/* tx_pause - a random pause before re-run `run` (1-based): about 1 ms on
+ * the first, doubling up to about 100 ms, so racing units spread out. */
+static void tx_pause(int run)
+{
+    long max_us = 1000L << (run < 7 ? run : 7);
+    uint32_t r = 0;
+    struct timespec ts;
+
+    if (max_us > 100000)
+        max_us = 100000;
+    if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+        r = (uint32_t)run * 2654435761u;
+    long us = max_us / 2 + (long)(r % (uint32_t)(max_us / 2 + 1));
+    ts.tv_sec = us / 1000000;
+    ts.tv_nsec = (us % 1000000) * 1000;
+    nanosleep(&ts, NULL);
+}
+
+int store_tx(struct store *st, enum store_txmode mode, store_tx_fn fn,
+             void *arg, struct rm_err *err)
+{
+    int rc = 0;
+
+    if (st->in_tx)
+        return fn(st, arg, err);
+    for (int run = 1; run <= STORE_TX_TRIES; run++) {
+        if (run > 1)
+            tx_pause(run - 1);
+        if ((rc = store_begin(st, mode, err)) < 0) {
+            if (store_tx_retryable(st, rc))
+                continue;
+            return rc;
+        }
+        rc = fn(st, arg, err);
+        if (rc < 0) {
+            int again = store_tx_retryable(st, rc);
+            store_rollback(st);
+            if (again)
+                continue;
+            return rc;
+        }
+        int crc = store_commit(st, err);
+        if (crc == 0)
+            return rc;
+        if (!store_tx_retryable(st, crc))
+            return crc;
+        rc = crc;
+    }
+    return rc;
 }
 
 int store_prepare(struct store *st, const char *sql, struct store_stmt **out,

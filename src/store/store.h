@@ -87,6 +87,7 @@ enum store_errkind {
     STORE_ERR_FOREIGN_KEY, /* FOREIGN KEY violated */
     STORE_ERR_CHECK,       /* CHECK or NOT NULL violated */
     STORE_ERR_BUSY,        /* locked past the busy timeout */
+    STORE_ERR_CONFLICT,    /* serialization failure or deadlock (pg) */
     STORE_ERR_SCHEMA,      /* database from a newer regman, bad migration */
     STORE_ERR_OTHER,
 };
@@ -161,6 +162,30 @@ void store_rollback(struct store *st);
 /* store_in_tx - 1 inside store_begin..commit/rollback. Functions that must
  * run inside the caller's transaction check it. */
 int store_in_tx(const struct store *st);
+
+/*
+ * store_tx - run one unit of work in a transaction and commit it.
+ * fn(st, arg, err) does the work: it returns a negative rm_errcode to roll
+ * back (that code is returned), or a value >= 0 to commit (that value is
+ * returned once the commit succeeded).
+ * A retryable failure re-runs fn whole, from a fresh transaction: fn
+ * returned RM_ECONFLICT (an optimistic `WHERE col = old` update lost), or
+ * fn or the commit failed with STORE_ERR_BUSY or STORE_ERR_CONFLICT. At
+ * most STORE_TX_TRIES runs, with a random pause before each re-run that
+ * grows from about 1 ms to about 100 ms. So fn must have no effect outside
+ * the database that a re-run would repeat (no registrar calls, no mail
+ * sent; queue the mail in the database instead), and must not keep state
+ * in arg across runs unless it resets it first.
+ * Inside an open transaction (store_in_tx), fn joins it: it runs once, and
+ * the outer unit of work commits, rolls back and retries.
+ */
+#define STORE_TX_TRIES 8
+typedef int (*store_tx_fn)(struct store *st, void *arg, struct rm_err *err);
+int store_tx(struct store *st, enum store_txmode mode, store_tx_fn fn,
+             void *arg, struct rm_err *err);
+/* store_tx_retryable - 1 when rc (from a unit of work on st) is worth
+ * running again from a fresh transaction. */
+int store_tx_retryable(const struct store *st, int rc);
 
 /* store_prepare - a ready statement for sql (a string constant, D1). */
 int store_prepare(struct store *st, const char *sql, struct store_stmt **out,

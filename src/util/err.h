@@ -15,8 +15,10 @@ enum rm_errcode {
     RM_ELIMIT = -2, /* input exceeds a configured limit */
     RM_EIO = -3,    /* file or network I/O failed */
     RM_ENOTFOUND = -4,
-    RM_EPROTO = -5,   /* the peer broke the protocol */
-    RM_EINTERNAL = -6 /* a bug or an impossible state */
+    RM_EPROTO = -5,    /* the peer broke the protocol */
+    RM_EINTERNAL = -6, /* a bug or an impossible state */
+    RM_ECONFLICT = -7  /* a concurrent change won: the whole unit of work
+                        * may be run again (store_tx does) */
 };
 
 struct rm_err {

@@ -541,6 +541,148 @@ static void test_reader_sees_last_commit_while_writer_works(void **state)
     store_close(b);
 }
 
+/* A unit of work that loses its optimistic update `lose` times, then
+ * inserts one account. */
+struct txw {
+    int runs, lose, fail;
+};
+
+static int tx_work(struct store *st, void *arg, struct rm_err *err)
+{
+    struct txw *w = arg;
+    int rc;
+
+    w->runs++;
+    if ((rc = insert_account(st, "tx", err)) < 0)
+        return rc;
+    if (w->runs <= w->lose)
+        return rm_err_set(err, RM_ECONFLICT, "lost run %d", w->runs);
+    if (w->fail)
+        return rm_err_set(err, RM_EINVAL, "refused");
+    return 7;
+}
+
+static void test_tx_reruns_a_lost_conflict_whole(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct txw w = {.lose = 2};
+    struct rm_err err = {0};
+
+    /* The value of the unit of work comes back; the two lost runs left
+     * nothing behind: exactly one account was added. */
+    assert_int_equal(store_tx(a, STORE_TX_WRITE, tx_work, &w, &err), 7);
+    assert_int_equal(w.runs, 3);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE "
+                              "kind = 'customer'"),
+                     1);
+    assert_false(store_in_tx(a));
+    store_close(a);
+}
+
+static void test_tx_gives_up_after_bounded_runs(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct txw w = {.lose = 1000};
+    struct rm_err err = {0};
+
+    assert_int_equal(store_tx(a, STORE_TX_WRITE, tx_work, &w, &err),
+                     RM_ECONFLICT);
+    assert_int_equal(w.runs, STORE_TX_TRIES);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE "
+                              "kind = 'customer'"),
+                     0);
+    store_close(a);
+}
+
+static void test_tx_error_rolls_back_and_is_not_rerun(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct txw w = {.fail = 1};
+    struct rm_err err = {0};
+
+    assert_int_equal(store_tx(a, STORE_TX_WRITE, tx_work, &w, &err), RM_EINVAL);
+    assert_int_equal(w.runs, 1);
+    assert_string_equal(err.msg, "refused");
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE "
+                              "kind = 'customer'"),
+                     0);
+    store_close(a);
+}
+
+static void test_tx_joins_an_open_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct txw w = {0};
+    struct rm_err err = {0};
+
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_int_equal(store_tx(a, STORE_TX_WRITE, tx_work, &w, &err), 7);
+    /* Still the caller's transaction: rolling it back undoes the work. */
+    assert_true(store_in_tx(a));
+    store_rollback(a);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE "
+                              "kind = 'customer'"),
+                     0);
+    store_close(a);
+}
+
+struct holder {
+    const char *path;
+    int hold_ms, started;
+};
+
+static void *hold_write_lock(void *arg)
+{
+    struct holder *h = arg;
+    struct store *st;
+    struct rm_err err = {0};
+
+    if (store_open(h->path, NULL, &st, &err) != 0) {
+        __atomic_store_n(&h->started, -1, __ATOMIC_SEQ_CST);
+        return NULL;
+    }
+    if (store_begin(st, STORE_TX_WRITE, &err) == 0) {
+        __atomic_store_n(&h->started, 1, __ATOMIC_SEQ_CST);
+        usleep((useconds_t)h->hold_ms * 1000);
+        store_commit(st, &err);
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void test_tx_reruns_past_a_busy_database(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b;
+    struct store_open_opts o = {.busy_timeout_ms = 20};
+    struct holder h = {.path = f->path, .hold_ms = 150};
+    struct txw w = {0};
+    struct rm_err err = {0};
+    pthread_t th;
+
+    /* b gives up on the lock after 20 ms; the holder keeps it 150 ms, so
+     * plain store_begin fails busy, and store_tx waits it out by re-runs. */
+    assert_int_equal(store_open(f->path, &o, &b, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, hold_write_lock, &h), 0);
+    while (__atomic_load_n(&h.started, __ATOMIC_SEQ_CST) == 0)
+        usleep(1000);
+    assert_int_equal(h.started, 1);
+    assert_int_equal(store_begin(b, STORE_TX_WRITE, &err), RM_EIO);
+    assert_int_equal(store_errkind(b), STORE_ERR_BUSY);
+    assert_int_equal(store_tx(b, STORE_TX_WRITE, tx_work, &w, &err), 7);
+    pthread_join(th, NULL);
+    assert_int_equal(w.runs, 1);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE "
+                              "kind = 'customer'"),
+                     1);
+    store_close(b);
+    store_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +704,11 @@ int main(void)
         T(test_second_writer_waits_then_succeeds),
         T(test_writer_gives_up_after_busy_timeout),
         T(test_reader_sees_last_commit_while_writer_works),
+        T(test_tx_reruns_a_lost_conflict_whole),
+        T(test_tx_gives_up_after_bounded_runs),
+        T(test_tx_error_rolls_back_and_is_not_rerun),
+        T(test_tx_joins_an_open_transaction),
+        T(test_tx_reruns_past_a_busy_database),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
