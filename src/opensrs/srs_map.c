@@ -1,0 +1,732 @@
+/*
+ * srs_map - the OpenSRS driver's response mappers: an answered operation
+ * or query into registrar-neutral results (see srs.h for the contract and
+ * the operation mapping table).
+ */
+#include "opensrs/srs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "opensrs/srs_int.h"
+#include "util/xalloc.h"
+
+/* --- small helpers ---------------------------------------------------- */
+
+/*
+ * field - the scalar text of key in assoc v: 0 with *out = text, or NULL
+ * when absent (or v is no assoc); RM_EPROTO when present but not a
+ * scalar, so a wrong type is a clear error rather than a silent miss.
+ */
+static int field(const struct xcp_value *v, const char *key, const char **out,
+                 struct rm_err *err)
+{
+    *out = NULL;
+    const struct xcp_value *x = xcp_assoc_get(v, key);
+    if (!x)
+        return 0;
+    if (xcp_type(x) != XCP_SCALAR)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: attribute \"%s\" is not a scalar", key);
+    *out = xcp_str(x);
+    return 0;
+}
+
+/* field_flag - "1", "Y", "y" → true; "0", "N", "", absent → false. */
+static int field_flag(const struct xcp_value *v, const char *key, bool *out,
+                      struct rm_err *err)
+{
+    const char *s;
+    int rc = field(v, key, &s, err);
+    if (rc)
+        return rc;
+    *out = s && (strcmp(s, "1") == 0 || strcasecmp(s, "y") == 0 ||
+                 strcasecmp(s, "yes") == 0);
+    return 0;
+}
+
+/* field_time - a date field; absent, empty or all-zero dates give 0. */
+static int field_time(const struct xcp_value *v, const char *key, time_t *out,
+                      struct rm_err *err)
+{
+    const char *s;
+    *out = 0;
+    int rc = field(v, key, &s, err);
+    if (rc || !s || !*s || strncmp(s, "0000", 4) == 0)
+        return rc;
+    rc = reg_parse_time(s, out, err);
+    if (rc)
+        rm_err_prefix(err, "opensrs: attribute \"%s\": ", key);
+    return rc;
+}
+
+/* child - a nested assoc/array of the wanted kind, NULL when absent,
+ * RM_EPROTO when present with another kind. */
+static int child(const struct xcp_value *v, const char *key, enum xcp_type want,
+                 const struct xcp_value **out, struct rm_err *err)
+{
+    *out = xcp_assoc_get(v, key);
+    if (*out && xcp_type(*out) != want) {
+        *out = NULL;
+        return rm_err_set(err, RM_EPROTO, "opensrs: \"%s\" is not a %s", key,
+                          want == XCP_ARRAY ? "list" : "structure");
+    }
+    return 0;
+}
+
+void srs_fill_reply(const struct xcp_response *r, struct reg_reply *out)
+{
+    out->delivery = REG_ANSWERED;
+    out->is_success = r->is_success;
+    out->code = r->code;
+    copy(out->text, sizeof(out->text), r->text);
+}
+
+/* refused - the common error for an answered query that said no. */
+static int refused(const struct xcp_response *r, const char *what,
+                   struct rm_err *err)
+{
+    /* 480 "item not found"; BELONGS_TO_RSP and GET say "Unknown domain". */
+    bool nf = r->code == 480 || (r->text && strcasestr(r->text, "not found"));
+    return rm_err_set(err, nf ? RM_ENOTFOUND : RM_EPROTO,
+                      "opensrs: %s refused: %d %.200s", what, r->code,
+                      r->text ? r->text : "");
+}
+
+/* --- operations ------------------------------------------------------- */
+
+/* definite - response codes that are an explicit, final refusal. */
+static bool definite(int code)
+{
+    static const int codes[] = {401, 410, 415, 420, 430, 435, 440, 445,
+                                447, 460, 465, 480, 485, 487, 541, 555};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (codes[i] == code)
+            return true;
+    return false;
+}
+
+/* retry_code - codes that say "busy / timed out / try again": the
+ * request may or may not have taken effect. */
+static bool retry_code(int code)
+{
+    static const int codes[] = {300, 310, 350, 400, 404, 436,
+                                437, 486, 552, 557, 705};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (codes[i] == code)
+            return true;
+    return false;
+}
+
+static void set_pending(struct reg_op_result *out, enum reg_pending_why why,
+                        const char *reason)
+{
+    out->state = REG_OP_PENDING;
+    out->why = why;
+    copy(out->reason, sizeof(out->reason), reason);
+}
+
+void srs_map_op(enum reg_op_kind kind, bool save, const struct xcp_response *r,
+                struct reg_op_result *out)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    const struct xcp_value *a = r->attrs;
+    struct rm_err e;
+    rm_err_clear(&e);
+    const char *id = NULL, *order_id = NULL, *forced = NULL, *queue = NULL;
+    const char *xfer = NULL, *error = NULL;
+    time_t expiry = 0;
+    /* A field of the wrong type in an answer we cannot fully read: the
+     * effect is unknown, so pending - never failed, never done. */
+    if (field(a, "id", &id, &e) || field(a, "order_id", &order_id, &e) ||
+        field(a, "forced_pending", &forced, &e) ||
+        field(a, "queue_request_id", &queue, &e) ||
+        field(a, "transfer_id", &xfer, &e) || field(a, "error", &error, &e) ||
+        field_time(a, "registration expiration date", &expiry, &e)) {
+        set_pending(out, REG_PENDING_UNKNOWN, e.msg);
+        return;
+    }
+    copy(out->order_id, sizeof(out->order_id),
+         order_id && *order_id ? order_id : id);
+    copy(out->transfer_id, sizeof(out->transfer_id), xfer);
+    out->expiry = expiry;
+
+    /* A forced-pending order only waits for someone to process it. For
+     * "domain taken" / "not transferable" there is nothing to fix, so the
+     * refusal stands (the saved order id is still reported, to cancel). */
+    bool hopeless = !r->is_success && (r->code == 485 || r->code == 487);
+    if (forced && *forced && !hopeless) {
+        copy(out->order_id, sizeof(out->order_id), forced);
+        char why[REG_TEXT_MAX];
+        snprintf(why, sizeof(why), "order saved as pending (%d %.200s)",
+                 r->code, r->text);
+        set_pending(out, REG_PENDING_FORCED, why);
+        return;
+    }
+    if (queue && *queue) {
+        copy(out->queue_id, sizeof(out->queue_id), queue);
+        const char *ar = NULL;
+        field(a, "async_reason", &ar, &e);
+        set_pending(out, REG_PENDING_QUEUED,
+                    ar && *ar ? ar : "request queued at the registrar");
+        return;
+    }
+    if (r->code == 250) {
+        set_pending(out, REG_PENDING_ASYNC, r->text);
+        return;
+    }
+    if (r->is_success && r->code == 200) {
+        if (save) {
+            set_pending(out, REG_PENDING_SAVED, "saved order");
+        } else if (kind == REG_KIND_TRANSFER) {
+            /* Transfers take days: done means "requested" (design §4
+             * rule 6); CHECK_TRANSFER tells when it completes. */
+            set_pending(out, REG_PENDING_TRANSFER, r->text);
+        } else {
+            out->state = REG_OP_DONE;
+            out->why = REG_PENDING_NONE;
+            copy(out->reason, sizeof(out->reason), r->text);
+        }
+        return;
+    }
+    if (!r->is_success && definite(r->code)) {
+        if (forced && *forced)
+            copy(out->order_id, sizeof(out->order_id), forced);
+        out->state = REG_OP_FAILED;
+        out->why = REG_PENDING_NONE;
+        if (error && *error)
+            snprintf(out->reason, sizeof(out->reason), "%d %.200s: %.250s",
+                     r->code, r->text, error);
+        else
+            snprintf(out->reason, sizeof(out->reason), "%d %.400s", r->code,
+                     r->text);
+        return;
+    }
+    char why[REG_TEXT_MAX];
+    snprintf(why, sizeof(why), "outcome unknown (%d %.400s)", r->code, r->text);
+    set_pending(out,
+                retry_code(r->code) ? REG_PENDING_RETRY : REG_PENDING_UNKNOWN,
+                why);
+}
+
+void srs_map_op_reply(enum reg_op_kind kind, bool save,
+                      const struct srs_reply *rep, const char *err_text,
+                      struct reg_op_result *out)
+{
+    if (rep->outcome == SRS_ANSWERED) {
+        srs_map_op(kind, save, &rep->resp, out);
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    copy(out->reply.text, sizeof(out->reply.text), err_text);
+    copy(out->reason, sizeof(out->reason), err_text);
+    if (rep->outcome == SRS_NOT_SENT) {
+        out->reply.delivery = REG_NOT_SENT;
+        out->state = REG_OP_NOT_SENT;
+        out->why = REG_PENDING_NONE;
+    } else {
+        out->reply.delivery = REG_UNKNOWN;
+        out->state = REG_OP_PENDING;
+        out->why = REG_PENDING_TRANSPORT;
+    }
+}
+
+/* --- query mappers ---------------------------------------------------- */
+
+int srs_map_lookup(const struct xcp_response *r, struct reg_lookup *out,
+                   struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    const char *status, *reason;
+    int rc;
+    if ((rc = field(r->attrs, "status", &status, err)) ||
+        (rc = field(r->attrs, "reason", &reason, err)) ||
+        (rc = field_flag(r->attrs, "has_claim", &out->has_claim, err)))
+        return rc;
+    out->premium = reason && strcasestr(reason, "premium");
+    switch (r->code) {
+    case 210:
+        out->availability = REG_AVAILABLE;
+        return 0;
+    case 211:
+        out->availability = REG_TAKEN;
+        return 0;
+    case 221:
+        out->availability = REG_PENDING_ELSEWHERE;
+        return 0;
+    case 465:
+        out->availability = REG_INVALID;
+        return 0;
+    default:
+        break;
+    }
+    if (!r->is_success)
+        return refused(r, "LOOKUP", err);
+    /* An unfamiliar success code: trust the status word if there is one. */
+    if (status && strcasecmp(status, "available") == 0) {
+        out->availability = REG_AVAILABLE;
+        return 0;
+    }
+    if (status && strcasecmp(status, "taken") == 0) {
+        out->availability = REG_TAKEN;
+        return 0;
+    }
+    return rm_err_set(err, RM_EPROTO,
+                      "opensrs: LOOKUP: unexpected answer %d %.200s", r->code,
+                      r->text);
+}
+
+/* suggest_section - append the items of attributes.<name>.items. */
+static int suggest_section(const struct xcp_value *a, const char *name,
+                           struct reg_suggest *out, size_t *cap,
+                           struct rm_err *err)
+{
+    const struct xcp_value *sec, *items;
+    int rc;
+    if ((rc = child(a, name, XCP_ASSOC, &sec, err)) || !sec)
+        return rc;
+    if ((rc = child(sec, "items", XCP_ARRAY, &items, err)) || !items)
+        return rc;
+    for (size_t i = 0; i < xcp_len(items); i++) {
+        const struct xcp_value *it = xcp_array_get(items, i);
+        if (xcp_type(it) != XCP_ASSOC)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: %s.items[%zu] is not a structure", name,
+                              i);
+        const char *dom, *st;
+        if ((rc = field(it, "domain", &dom, err)) ||
+            (rc = field(it, "status", &st, err)))
+            return rc;
+        if (!dom || !*dom)
+            continue;
+        if (out->n >= SRS_LIST_MAX)
+            return rm_err_set(err, RM_ELIMIT, "opensrs: too many names");
+        if (out->n == *cap) {
+            *cap = *cap ? *cap * 2 : 16;
+            out->items = xrealloc(out->items, *cap * sizeof(*out->items));
+        }
+        struct reg_suggestion *s = &out->items[out->n++];
+        copy(s->domain, sizeof(s->domain), dom);
+        s->available = st && strcasecmp(st, "available") == 0;
+    }
+    return 0;
+}
+
+int srs_map_suggest(const struct xcp_response *r, struct reg_suggest *out,
+                    struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "NAME_SUGGEST", err);
+    size_t cap = 0;
+    int rc = suggest_section(r->attrs, "lookup", out, &cap, err);
+    if (!rc)
+        rc = suggest_section(r->attrs, "suggestion", out, &cap, err);
+    if (rc) {
+        struct reg_reply keep = out->reply;
+        reg_suggest_release(out);
+        out->reply = keep;
+    }
+    return rc;
+}
+
+int srs_map_transfer_check(const struct xcp_response *r,
+                           struct reg_transfer_info *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "CHECK_TRANSFER", err);
+    const struct xcp_value *a = r->attrs;
+    const char *status, *reason;
+    bool t1 = false, t2 = false;
+    int rc;
+    /* The registrar spells it "transferrable"; accept the dictionary
+     * spelling too. */
+    if ((rc = field_flag(a, "transferrable", &t1, err)) ||
+        (rc = field_flag(a, "transferable", &t2, err)) ||
+        (rc = field(a, "status", &status, err)) ||
+        (rc = field(a, "reason", &reason, err)) ||
+        (rc = field_time(a, "unixtime", &out->when, err)))
+        return rc;
+    out->transferable = t1 || t2;
+    out->state = reg_transfer_state_parse(status);
+    copy(out->status, sizeof(out->status), status);
+    copy(out->reason, sizeof(out->reason), reason);
+    return 0;
+}
+
+/* either_time - epoch field if present, else the text date field. */
+static int either_time(const struct xcp_value *v, const char *epoch,
+                       const char *text, time_t *out, struct rm_err *err)
+{
+    int rc = field_time(v, epoch, out, err);
+    if (rc || *out)
+        return rc;
+    return field_time(v, text, out, err);
+}
+
+int srs_map_transfers_in(const struct xcp_response *r,
+                         struct reg_transfers *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET_TRANSFERS_IN", err);
+    const struct xcp_value *list;
+    int rc = child(r->attrs, "transfers", XCP_ARRAY, &list, err);
+    if (rc || !list)
+        return rc;
+    size_t n = xcp_len(list);
+    if (n > SRS_LIST_MAX)
+        return rm_err_set(err, RM_ELIMIT, "opensrs: too many transfers");
+    out->items = xcalloc(n ? n : 1, sizeof(*out->items));
+    for (size_t i = 0; i < n; i++) {
+        const struct xcp_value *it = xcp_array_get(list, i);
+        struct reg_transfer_in *x = &out->items[i];
+        const char *dom, *st, *oid, *tid, *lr;
+        if (xcp_type(it) != XCP_ASSOC) {
+            rc = rm_err_set(err, RM_EPROTO,
+                            "opensrs: transfers[%zu] is not a structure", i);
+            break;
+        }
+        if ((rc = field(it, "domain", &dom, err)) ||
+            (rc = field(it, "status", &st, err)) ||
+            (rc = field(it, "order_id", &oid, err)) ||
+            (rc = field(it, "transfer_id", &tid, err)) ||
+            (rc = field(it, "losing_registrar", &lr, err)) ||
+            (rc = either_time(it, "order_date_epoch", "order_date",
+                              &x->order_date, err)) ||
+            (rc = either_time(it, "completed_date_epoch", "completed_date",
+                              &x->completed_date, err)))
+            break;
+        copy(x->domain, sizeof(x->domain), dom);
+        copy(x->status, sizeof(x->status), st);
+        copy(x->order_id, sizeof(x->order_id), oid);
+        copy(x->transfer_id, sizeof(x->transfer_id), tid);
+        copy(x->losing_registrar, sizeof(x->losing_registrar), lr);
+        x->state = reg_transfer_state_parse(st);
+        out->n++;
+    }
+    if (rc) {
+        struct reg_reply keep = out->reply;
+        reg_transfers_release(out);
+        out->reply = keep;
+    }
+    return rc;
+}
+
+int srs_map_order_info(const struct xcp_response *r, struct reg_order_info *out,
+                       struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET_ORDER_INFO", err);
+    const struct xcp_value *fh;
+    int rc = child(r->attrs, "field_hash", XCP_ASSOC, &fh, err);
+    if (rc)
+        return rc;
+    if (!fh)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET_ORDER_INFO: no field_hash");
+    const char *id, *dom, *type, *status;
+    int64_t period = 0;
+    if ((rc = field(fh, "id", &id, err)) ||
+        (rc = field(fh, "domain", &dom, err)) ||
+        (rc = field(fh, "reg_type", &type, err)) ||
+        (rc = field(fh, "status", &status, err)))
+        return rc;
+    if (xcp_assoc_get(fh, "period") &&
+        (rc = xcp_path_int(fh, "period", &period, err)))
+        return rc;
+    if (!status)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET_ORDER_INFO: no order status");
+    copy(out->order_id, sizeof(out->order_id), id);
+    copy(out->domain, sizeof(out->domain), dom);
+    copy(out->reg_type, sizeof(out->reg_type), type);
+    copy(out->status, sizeof(out->status), status);
+    out->state = reg_order_state_parse(status);
+    out->period = period > 0 && period <= 100 ? (int)period : 0;
+    return 0;
+}
+
+/* queue_state - the registrar's word for a queued request. */
+static enum reg_queue_state queue_state(const char *s)
+{
+    static const struct {
+        const char *word;
+        enum reg_queue_state state;
+    } words[] = {
+        {"queued", REG_QUEUE_WAITING},     {"pending", REG_QUEUE_WAITING},
+        {"waiting", REG_QUEUE_WAITING},    {"running", REG_QUEUE_WAITING},
+        {"processing", REG_QUEUE_WAITING}, {"completed", REG_QUEUE_COMPLETED},
+        {"complete", REG_QUEUE_COMPLETED}, {"done", REG_QUEUE_COMPLETED},
+        {"success", REG_QUEUE_COMPLETED},  {"failed", REG_QUEUE_FAILED},
+        {"declined", REG_QUEUE_FAILED},    {"cancelled", REG_QUEUE_FAILED},
+        {"canceled", REG_QUEUE_FAILED},    {"error", REG_QUEUE_FAILED},
+    };
+    for (size_t i = 0; s && i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(s, words[i].word) == 0)
+            return words[i].state;
+    return REG_QUEUE_UNKNOWN;
+}
+
+int srs_map_queue(const struct xcp_response *r, struct reg_queue_info *out,
+                  struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "QUERY_QUEUED_REQUEST", err);
+    /* The fields may sit at the top of attributes or inside request_data
+     * (its layout is not documented; shared/opensrs-xcp.md §5.8). */
+    const struct xcp_value *rd;
+    int rc = child(r->attrs, "request_data", XCP_ASSOC, &rd, err);
+    if (rc)
+        return rc;
+    const struct xcp_value *src[2] = {r->attrs, rd};
+    const char *status = NULL, *oid = NULL, *dom = NULL;
+    for (int i = 0; i < 2; i++) {
+        const char *s, *o, *o2, *d;
+        if ((rc = field(src[i], "status", &s, err)) ||
+            (rc = field(src[i], "order_id", &o, err)) ||
+            (rc = field(src[i], "id", &o2, err)) ||
+            (rc = field(src[i], "domain", &d, err)))
+            return rc;
+        if (s && !status)
+            status = s;
+        if (!oid)
+            oid = o ? o : o2;
+        if (d && !dom)
+            dom = d;
+    }
+    copy(out->status, sizeof(out->status), status);
+    copy(out->order_id, sizeof(out->order_id), oid);
+    copy(out->domain, sizeof(out->domain), dom);
+    out->state = queue_state(status);
+    return 0;
+}
+
+int srs_map_belongs(const struct xcp_response *r, struct reg_belongs *out,
+                    struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    const char *b;
+    int rc = field(r->attrs, "belongs_to_rsp", &b, err);
+    if (rc)
+        return rc;
+    /* "Unknown Domain" answers still carry belongs_to_rsp 0. */
+    if (!b) {
+        if (!r->is_success)
+            return refused(r, "BELONGS_TO_RSP", err);
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: BELONGS_TO_RSP: no belongs_to_rsp");
+    }
+    if (strcmp(b, "1") != 0 && strcmp(b, "0") != 0)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: BELONGS_TO_RSP: belongs_to_rsp \"%.32s\"",
+                          b);
+    out->ours = b[0] == '1';
+    if (out->ours)
+        return field_time(r->attrs, "domain_expdate", &out->expiry, err);
+    return 0;
+}
+
+static int map_contact(const struct xcp_value *set, const char *role,
+                       struct reg_domain_contact *c, struct rm_err *err)
+{
+    const struct xcp_value *v;
+    int rc = child(set, role, XCP_ASSOC, &v, err);
+    if (rc || !v)
+        return rc;
+    const char *fn, *ln, *org, *em, *ph, *co;
+    if ((rc = field(v, "first_name", &fn, err)) ||
+        (rc = field(v, "last_name", &ln, err)) ||
+        (rc = field(v, "org_name", &org, err)) ||
+        (rc = field(v, "email", &em, err)) ||
+        (rc = field(v, "phone", &ph, err)) ||
+        (rc = field(v, "country", &co, err)))
+        return rc;
+    copy(c->first_name, sizeof(c->first_name), fn);
+    copy(c->last_name, sizeof(c->last_name), ln);
+    copy(c->org_name, sizeof(c->org_name), org);
+    copy(c->email, sizeof(c->email), em);
+    copy(c->phone, sizeof(c->phone), ph);
+    copy(c->country, sizeof(c->country), co);
+    return 0;
+}
+
+int srs_map_info(const struct xcp_response *r, struct reg_domain_info *out,
+                 struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN all_info", err);
+    const struct xcp_value *a = r->attrs, *set, *nsl;
+    const char *rsp;
+    int rc;
+    if ((rc = field_time(a, "expiredate", &out->expiry, err)) ||
+        (rc = field_time(a, "registry_createdate", &out->created, err)) ||
+        (rc = field_time(a, "registry_updatedate", &out->updated, err)) ||
+        (rc = field_flag(a, "auto_renew", &out->auto_renew, err)) ||
+        (rc = field_flag(a, "let_expire", &out->let_expire, err)) ||
+        (rc = field(a, "sponsoring_rsp", &rsp, err)) ||
+        (rc = child(a, "contact_set", XCP_ASSOC, &set, err)) ||
+        (rc = child(a, "nameserver_list", XCP_ARRAY, &nsl, err)))
+        return rc;
+    if (!out->expiry)
+        rc = field_time(a, "registry_expiredate", &out->expiry, err);
+    if (rc)
+        return rc;
+    if (!out->expiry)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN all_info: no expiredate");
+    copy(out->sponsoring_rsp, sizeof(out->sponsoring_rsp), rsp);
+    if ((rc = map_contact(set, "owner", &out->owner, err)) ||
+        (rc = map_contact(set, "admin", &out->admin, err)) ||
+        (rc = map_contact(set, "billing", &out->billing, err)) ||
+        (rc = map_contact(set, "tech", &out->tech, err)))
+        return rc;
+    int64_t order[REG_NS_MAX];
+    for (size_t i = 0; nsl && i < xcp_len(nsl); i++) {
+        const struct xcp_value *ns = xcp_array_get(nsl, i);
+        if (xcp_type(ns) != XCP_ASSOC)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: nameserver_list[%zu] is not a "
+                              "structure",
+                              i);
+        const char *name;
+        int64_t so = (int64_t)i + 1;
+        if ((rc = field(ns, "name", &name, err)))
+            return rc;
+        if (xcp_assoc_get(ns, "sortorder") &&
+            (rc = xcp_path_int(ns, "sortorder", &so, err)))
+            return rc;
+        if (!name || !*name || out->n_nameservers == REG_NS_MAX)
+            continue;
+        /* insert by sortorder */
+        size_t k = out->n_nameservers++;
+        while (k > 0 && order[k - 1] > so) {
+            order[k] = order[k - 1];
+            memcpy(out->nameservers[k], out->nameservers[k - 1],
+                   sizeof(out->nameservers[k]));
+            k--;
+        }
+        order[k] = so;
+        copy(out->nameservers[k], sizeof(out->nameservers[k]), name);
+    }
+    return 0;
+}
+
+int srs_map_status(const struct xcp_response *r, struct reg_domain_status *out,
+                   struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN status", err);
+    const char *ls;
+    int rc;
+    if ((rc = field(r->attrs, "lock_state", &ls, err)) ||
+        (rc = field_flag(r->attrs, "can_modify", &out->can_modify, err)) ||
+        (rc = field_flag(r->attrs, "transfer_away_in_progress",
+                         &out->transfer_away_in_progress, err)))
+        return rc;
+    if (!ls)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN status: no lock_state");
+    out->locked = strcmp(ls, "1") == 0;
+    return 0;
+}
+
+int srs_map_expiring_page(const struct xcp_response *r,
+                          struct reg_expiring *out, int64_t *remainder,
+                          struct rm_err *err)
+{
+    srs_fill_reply(r, &out->reply);
+    *remainder = 0;
+    if (!r->is_success)
+        return refused(r, "GET_DOMAINS_BY_EXPIREDATE", err);
+    const struct xcp_value *list;
+    int rc = child(r->attrs, "exp_domains", XCP_ARRAY, &list, err);
+    if (rc)
+        return rc;
+    if (xcp_assoc_get(r->attrs, "remainder") &&
+        (rc = xcp_path_int(r->attrs, "remainder", remainder, err)))
+        return rc;
+    size_t n = list ? xcp_len(list) : 0;
+    if (out->n + n > SRS_EXPIRING_MAX)
+        return rm_err_set(err, RM_ELIMIT,
+                          "opensrs: more than %d expiring domains",
+                          SRS_EXPIRING_MAX);
+    if (n)
+        out->items = xrealloc(out->items, (out->n + n) * sizeof(*out->items));
+    for (size_t i = 0; i < n; i++) {
+        const struct xcp_value *it = xcp_array_get(list, i);
+        struct reg_expiring_item *x = &out->items[out->n];
+        const char *name;
+        memset(x, 0, sizeof(*x));
+        if (xcp_type(it) != XCP_ASSOC)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: exp_domains[%zu] is not a structure",
+                              i);
+        if ((rc = field(it, "name", &name, err)) ||
+            (rc = field_time(it, "expiredate", &x->expiry, err)) ||
+            (rc = field_flag(it, "f_auto_renew", &x->auto_renew, err)) ||
+            (rc = field_flag(it, "f_let_expire", &x->let_expire, err)))
+            return rc;
+        if (!name || !*name)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: exp_domains[%zu] has no name", i);
+        copy(x->domain, sizeof(x->domain), name);
+        out->n++;
+    }
+    return 0;
+}
+
+int srs_map_balance(const struct xcp_response *r, struct reg_balance *out,
+                    struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET_BALANCE", err);
+    const char *b, *h;
+    int rc;
+    if ((rc = field(r->attrs, "balance", &b, err)) ||
+        (rc = field(r->attrs, "hold_balance", &h, err)))
+        return rc;
+    if (!b)
+        return rm_err_set(err, RM_EPROTO, "opensrs: GET_BALANCE: no balance");
+    if ((rc = reg_parse_money(b, &out->balance, err)) ||
+        (h && *h && (rc = reg_parse_money(h, &out->hold, err))))
+        rm_err_prefix(err, "opensrs: GET_BALANCE: ");
+    return rc;
+}
+
+int srs_map_price(const struct xcp_response *r, struct reg_price *out,
+                  struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET_PRICE", err);
+    const char *p;
+    int rc;
+    if ((rc = field(r->attrs, "price", &p, err)) ||
+        (rc = field_flag(r->attrs, "is_registry_premium", &out->premium, err)))
+        return rc;
+    if (!p)
+        return rm_err_set(err, RM_EPROTO, "opensrs: GET_PRICE: no price");
+    if ((rc = reg_parse_money(p, &out->price, err)))
+        rm_err_prefix(err, "opensrs: GET_PRICE: ");
+    return rc;
+}
