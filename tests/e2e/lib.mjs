@@ -1,6 +1,6 @@
-// lib.mjs - the harness of the browser scenarios (run.mjs has its own copy
-// of the same steps): Debian's chromium driven headless by playwright-core
-// against `regman demo` and its own opensrs-sim, both on OS-chosen ports.
+// lib.mjs - the harness of the browser scenarios: Debian's chromium driven
+// headless by playwright-core against `regman demo` and its own opensrs-sim,
+// both on OS-chosen ports.
 //
 //   import { scenario } from './lib.mjs';
 //   const E = await scenario('name', process.argv.slice(2));
@@ -12,8 +12,10 @@
 // sim {port, control} (the demo's opensrs-sim: XCP port, control URL),
 // top (a temp dir removed at the end; the demo's data in top/demo), and
 // the helpers step, shot, confirm, expectText, regmanCli, ctl (the sim's
-// control API), signIn. opts.demoArgs: more `regman demo` arguments.
-// Screenshots go to SCREENSHOT_DIR/<name>-NN-<what>.png.
+// control API), signIn, spawn (a child stopped at the end) and waitFile.
+// opts.demoArgs: more `regman demo` arguments.
+// Screenshots go to SCREENSHOT_DIR/<name>-<what>.png; opts.shotPrefix
+// replaces the "<name>-" (and old screenshots starting with it are removed).
 // Missing chromium or playwright-core skip (77), or fail where the run
 // must be complete (REGMAN_E2E_REQUIRED=1, as in CI).
 import { spawn, execFile } from 'node:child_process';
@@ -25,7 +27,7 @@ import path from 'node:path';
 export async function scenario(name, argv, opts = {}) {
   const [regman, simExe, shotDir] = argv;
   if (!regman || !simExe || !shotDir) {
-    console.error(`usage: ${name}.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR`);
+    console.error(`usage: ${path.basename(process.argv[1])} REGMAN OPENSRS_SIM SCREENSHOT_DIR`);
     process.exit(2);
   }
   const CHROMIUM = process.env.REGMAN_CHROMIUM || '/usr/bin/chromium';
@@ -37,7 +39,7 @@ export async function scenario(name, argv, opts = {}) {
   let chromium;
   try {
     ({ chromium } = createRequire(import.meta.url)('playwright-core'));
-  } catch (e) {
+  } catch {
     missing('playwright-core is not installed');
   }
   if (!fs.existsSync(CHROMIUM)) missing(`${CHROMIUM} is missing`);
@@ -48,6 +50,7 @@ export async function scenario(name, argv, opts = {}) {
   const pageErrors = [];
   let stepNo = 0;
   let failShot = null;
+  const shotPrefix = opts.shotPrefix ?? `${name}-`;
   const E = { top, regman, simExe, shotDir, sim: {}, shots: [] };
 
   process.on('exit', () => {
@@ -72,7 +75,7 @@ export async function scenario(name, argv, opts = {}) {
       try {
         const t = fs.readFileSync(file, 'utf8');
         if (t.includes(needle)) return t;
-      } catch (e) { /* not yet */ }
+      } catch { /* not yet */ }
       if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
       if (Date.now() > end) throw new Error(`${what} did not become ready`);
       await new Promise((r) => setTimeout(r, 50));
@@ -96,10 +99,10 @@ export async function scenario(name, argv, opts = {}) {
   };
   fs.mkdirSync(shotDir, { recursive: true });
   for (const f of fs.readdirSync(shotDir)) {
-    if (f.startsWith(`${name}-`) && f.endsWith('.png')) fs.unlinkSync(path.join(shotDir, f));
+    if (f.startsWith(shotPrefix) && f.endsWith('.png')) fs.unlinkSync(path.join(shotDir, f));
   }
   E.shot = async (page, what) => {
-    const file = path.join(shotDir, `${name}-${what}.png`);
+    const file = path.join(shotDir, `${shotPrefix}${what}.png`);
     await page.screenshot({ path: file, fullPage: true });
     E.shots.push(file);
   };
@@ -133,6 +136,14 @@ export async function scenario(name, argv, opts = {}) {
     if (!res.ok) throw new Error(`sim ${method} ${p}: ${res.status} ${await res.text()}`);
     return res.json();
   };
+  // spawn - start a child process that the end of the scenario stops.
+  E.spawn = (cmd, args, options) => {
+    const c = spawn(cmd, args, options);
+    children.push(c);
+    return c;
+  };
+  // waitFile - the text of a ready file once it holds needle.
+  E.waitFile = waitFile;
   E.done = async () => {
     await stopAll();
     console.log(`${stepNo} steps passed; ${E.shots.length} screenshots in ${shotDir}`);

@@ -21,98 +21,17 @@
 // usage: node run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 // Prints one line per step; exits 1 on the first failed step, 77 (skip)
 // when chromium or playwright-core is not installed (scripts/install-e2e)
-// unless REGMAN_E2E_REQUIRED=1.
+// unless REGMAN_E2E_REQUIRED=1. The harness is lib.mjs; the screenshots
+// keep their plain names (01-admin-dashboard.png, ...) listed in docs/ui.md.
 
-import { spawn, execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
+import { scenario } from './lib.mjs';
 
-const [regman, simExe, shotDir] = process.argv.slice(2);
-if (!regman || !simExe || !shotDir) {
-  console.error('usage: run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR');
-  process.exit(2);
-}
-const CHROMIUM = process.env.REGMAN_CHROMIUM || '/usr/bin/chromium';
-
-// Missing tools skip the test (77), or fail it where the run must be
-// complete (REGMAN_E2E_REQUIRED=1, as in CI).
-function missing(what) {
-  const required = process.env.REGMAN_E2E_REQUIRED === '1';
-  console.log(`${required ? 'FAIL' : 'SKIP'}: ${what} (run scripts/install-e2e)`);
-  process.exit(required ? 1 : 77);
-}
-let chromium;
-try {
-  ({ chromium } = createRequire(import.meta.url)('playwright-core'));
-} catch (e) {
-  missing('playwright-core is not installed');
-}
-if (!fs.existsSync(CHROMIUM)) missing(`${CHROMIUM} is missing`);
-
-const top = fs.mkdtempSync(path.join(os.tmpdir(), 'regman-e2e.'));
-const children = [];
-const browsers = [];
-let stepNo = 0;
-const pageErrors = [];
-
-function cleanup() {
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) c.kill('SIGINT');
-  }
-}
-
-async function stopAll() {
-  for (const b of browsers.splice(0)) await b.close().catch(() => {});
-  for (const c of children) {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill('SIGINT');
-      await new Promise((res) => {
-        const t = setTimeout(() => { c.kill('SIGKILL'); res(); }, 10000);
-        c.once('exit', () => { clearTimeout(t); res(); });
-      });
-    }
-  }
-  fs.rmSync(top, { recursive: true, force: true });
-}
-process.on('exit', cleanup);
-
-// waitFile - the text of a ready file once it holds `needle`.
-async function waitFile(file, needle, child, what, ms = 60000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    try {
-      const t = fs.readFileSync(file, 'utf8');
-      if (t.includes(needle)) return t;
-    } catch (e) { /* not yet */ }
-    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
-    if (Date.now() > end) throw new Error(`${what} did not become ready`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-let failShot = null;
-
-async function step(name, fn) {
-  stepNo++;
-  const t0 = Date.now();
-  pageErrors.length = 0;
-  try {
-    await fn();
-    if (pageErrors.length) throw new Error(`script error in the page: ${pageErrors.join('; ')}`);
-    console.log(`ok ${stepNo} - ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    console.log(`FAIL ${stepNo} - ${name}: ${e.message.split('\n')[0]}`);
-    if (failShot) {
-      await failShot(`FAILED-${String(stepNo).padStart(2, '0')}`).catch(() => {});
-    }
-    if (process.env.E2E_DEBUG) console.log(e.stack);
-    await stopAll();
-    process.exit(1);
-  }
-}
+const E = await scenario('e2e', process.argv.slice(2), { shotPrefix: '' });
+const { admin, customer, base, logins, top, simExe, step, shot, confirm, expectText, regmanCli } = E;
 
 const sfx = `${process.pid}${randomBytes(2).toString('hex')}`;
 const DOMAIN = `e2e-shop-${sfx}.com`;
@@ -123,27 +42,11 @@ const PASSWORD = `pw-${randomBytes(9).toString('hex')}`;
 const KEY = randomBytes(24).toString('hex');
 const LICENSE = 'E2E Registration Agreement\n\nYou agree to keep your contact details current.';
 
-let base;
-let logins;
+// The second opensrs-sim: the admin adds it through the form.
 let simPort;
 let simControl;
 const simDir = path.join(top, 'sim');
-let admin;
-let customer;
-const shots = [];
 
-fs.mkdirSync(shotDir, { recursive: true });
-for (const f of fs.readdirSync(shotDir)) if (f.endsWith('.png')) fs.unlinkSync(path.join(shotDir, f));
-
-async function shot(page, name) {
-  const file = path.join(shotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
-  shots.push(file);
-}
-
-// confirm - press a button of the open dialog and wait until THAT dialog
-// is gone (another one, e.g. the license agreement, may open right after).
-let dialogSeq = 0;
 // verifyLink - the confirmation link mailed to addr (the demo's outbox)
 function verifyLink(addr) {
   return new Promise((resolve, reject) => {
@@ -157,81 +60,19 @@ function verifyLink(addr) {
   });
 }
 
-async function confirm(page, buttonName) {
-  const dlg = page.locator('dialog[open]');
-  await dlg.waitFor();
-  const mark = `dlg${++dialogSeq}`;
-  await dlg.evaluate((d, m) => d.setAttribute('data-e2e', m), mark);
-  await dlg.getByRole('button', { name: buttonName }).click();
-  await page.locator(`dialog[data-e2e="${mark}"]`).waitFor({ state: 'detached' });
-}
-
-// regmanCli - run `regman ARGS -c <the demo's regman.conf>`; its output.
-function regmanCli(...args) {
-  return new Promise((resolve, reject) => {
-    execFile(regman, [...args, '-c', path.join(top, 'demo', 'regman.conf')], (e, out, err) => {
-      if (e) reject(new Error(`regman ${args.join(' ')}: ${err || e.message}`));
-      else resolve(out);
-    });
-  });
-}
-
-function expectText(locator, text, timeout = 15000) {
-  return locator.filter({ hasText: text }).first().waitFor({ timeout });
-}
-
-await step('start opensrs-sim (known reseller key) and regman demo', async () => {
+await step('start a second opensrs-sim whose reseller key the test knows', async () => {
   fs.mkdirSync(simDir);
   const simReady = path.join(top, 'sim.ready');
-  const sim = spawn(simExe, ['--listen', '127.0.0.1:0', '--control', '127.0.0.1:0',
+  const sim = E.spawn(simExe, ['--listen', '127.0.0.1:0', '--control', '127.0.0.1:0',
     '--reseller', `e2e:${KEY}`, '--tls-self-signed', simDir, '--state', path.join(top, 'sim-state.json'),
     '--ready-file', simReady, '--log', path.join(top, 'sim.log')], { stdio: 'ignore' });
-  children.push(sim);
-  const st = await waitFile(simReady, 'listen=', sim, 'opensrs-sim');
+  const st = await E.waitFile(simReady, 'listen=', sim, 'opensrs-sim');
   simPort = Number(/listen=127\.0\.0\.1:(\d+)/.exec(st)[1]);
   simControl = `http://${/control=(\S+)/.exec(st)[1]}`;
-
-  const ready = path.join(top, 'demo.ready');
-  const out = fs.openSync(path.join(top, 'demo.out'), 'w');
-  const demo = spawn(regman, ['demo', '--dir', path.join(top, 'demo'), '--port', '0', '--ready-file', ready],
-    { stdio: ['ignore', out, out], env: Object.assign({}, process.env, { REGMAN_SIM: simExe }) });
-  children.push(demo);
-  const t = await waitFile(ready, 'listen=', demo, 'regman demo');
-  base = `http://127.0.0.1:${/:(\d+)\s*$/.exec(t.trim())[1]}`;
-  logins = Object.fromEntries(fs.readFileSync(path.join(top, 'demo', 'demo-logins.txt'), 'utf8')
-    .trim().split('\n').map((l) => l.split(/\s+/)));
-  if (!logins.admin || !logins.customer) throw new Error('demo-logins.txt lacks the logins');
-});
-
-await step('launch Debian chromium headless (admin and customer, each a new empty profile)', async () => {
-  // one browser per person: separate profiles, so separate session cookies
-  const mk = async (who) => {
-    const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(top, `chromium-${who}-`)), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1280, height: 860 },
-    });
-    browsers.push(ctx);
-    const page = ctx.pages()[0] || await ctx.newPage();
-    page.setDefaultTimeout(20000);
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    return page;
-  };
-  admin = await mk('admin');
-  customer = await mk('customer');
-  failShot = async (name) => {
-    await shot(admin, `${name}-admin`);
-    await shot(customer, `${name}-customer`);
-  };
 });
 
 await step('admin signs in and sees the dashboard with charts', async () => {
-  await admin.goto(`${base}/admin/`);
-  await admin.fill('#login-username', 'admin');
-  await admin.fill('#login-password', logins.admin);
-  await admin.click('button[type=submit]');
+  await E.signIn(admin, 'admin', logins.admin);
   await admin.locator('.tiles').waitFor();
   await admin.locator('svg.chart').first().waitFor();
   await expectText(admin.locator('.chart-figure'), 'Registrations and renewals per day');
@@ -465,11 +306,8 @@ await step('the watched order is listed read-only under Late Completions', async
 });
 
 await step('the registry completes the order later: a check finds the late completion', async () => {
-  const ready = fs.readFileSync(path.join(top, 'demo', 'sim.ready'), 'utf8');
-  const ctl = `http://127.0.0.1:${/control=127\.0\.0\.1:(\d+)/.exec(ready)[1]}`;
-  const res = await fetch(`${ctl}/clock/advance`, { method: 'POST',
-    headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ seconds: 3600 }) });
-  if (!res.ok) throw new Error(`sim clock: HTTP ${res.status}`);
+  // the demo's own sim (E.sim) runs the .ca registry
+  await E.ctl('POST', '/clock/advance', { seconds: 3600 });
   // the watched operation's check, as the sweep would run it
   const r = await admin.evaluate(async (id) => {
     const api = await import('/assets/js/api.js');
@@ -645,7 +483,4 @@ await step('customer is kept out of the admin panel', async () => {
   await expectText(customer.locator('h1'), 'Administrators only');
 });
 
-await step('stop the demo and the simulator', async () => {
-  await stopAll();
-});
-console.log(`${stepNo} steps passed; ${shots.length} screenshots in ${shotDir}`);
+await E.done();

@@ -6,7 +6,7 @@
 // minute).
 
 import { get } from './api.js';
-import { h, clear, add, fill } from './dom.js';
+import { h, add, fill } from './dom.js';
 import { barChart, hbarChart } from './chart.js';
 import { money, duration, loading, errorBox, card, select, toolbar, button, now } from './ui.js';
 import { lateNotice } from './admin-async.js';

@@ -14,7 +14,7 @@ const DOMAIN_STATES = ['registering', 'transferring', 'renewing', 'active', 'exp
 
 export function renderDomains(main, { path }) {
   const name = path.split('/').slice(1).join('/');
-  if (name) return renderDomain(main, decodeURIComponent(name));
+  if (name) return renderAdminDomainDetail(main, decodeURIComponent(name));
   const q = input({ type: 'search', name: 'q', placeholder: 'Part of the name', 'aria-label': 'Search domains', maxlength: 253 });
   const st = select([['', 'Any status'], ...DOMAIN_STATES.map((s) => [s, s.replace('_', ' ')])], '', { 'aria-label': 'Status', name: 'status' });
   const form = h('form', { class: 'search-form', role: 'search' }, q, st, h('button', { type: 'submit', class: 'btn' }, 'Search'));
@@ -47,7 +47,9 @@ export function renderDomains(main, { path }) {
   load();
 }
 
-async function renderDomain(main, name) {
+// renderAdminDomainDetail - an admin's view of one domain: its account and
+// connection, the operation timeline with the registrar's side, links on.
+async function renderAdminDomainDetail(main, name) {
   const slot = h('div', {});
   add(main, slot);
   loading(slot);

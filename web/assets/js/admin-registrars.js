@@ -11,7 +11,7 @@ import { get, post, request, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   money, when, loading, errorBox, notice, table, field, input, select, button, busy,
-  confirmDialog, toolbar, card, badge,
+  confirmDialog, toolbar, badge,
 } from './ui.js';
 import { unknownSection } from './admin-unknown.js';
 import { durationInput, durationText } from './durations.js';

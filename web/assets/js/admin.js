@@ -1,7 +1,7 @@
 // admin.js - the provider's control panel (/admin/).
 
 import { session } from './api.js';
-import { h, clear, add, fill } from './dom.js';
+import { h, fill } from './dom.js';
 import { showLogin } from './login.js';
 import { startShell } from './shell.js';
 import { renderDashboard } from './admin-dashboard.js';

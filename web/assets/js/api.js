@@ -31,7 +31,7 @@ export async function request(method, path, body) {
   let res;
   try {
     res = await fetch(path, init);
-  } catch (e) {
+  } catch {
     throw new ApiError(0, { error: { code: 'network', message: 'The server cannot be reached.' } });
   }
   const text = await res.text();
@@ -39,7 +39,7 @@ export async function request(method, path, body) {
   if (text) {
     try {
       data = JSON.parse(text);
-    } catch (e) {
+    } catch {
       data = null;
     }
   }

@@ -3,7 +3,7 @@
 // come from CSS classes (chart-s0, chart-s1, ...), so the stylesheet
 // keeps the palette and the contrast in one place.
 
-import { h, svg, add, fill } from './dom.js';
+import { h, svg, add } from './dom.js';
 
 const W = 480;
 const H = 220;

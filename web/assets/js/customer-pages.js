@@ -269,7 +269,7 @@ const PAGE = 25;
 
 export function renderMyDomains(main, { path }) {
   const name = path.split('/').slice(1).join('/');
-  if (name) return renderDomain(main, decodeURIComponent(name));
+  if (name) return renderMyDomainDetail(main, decodeURIComponent(name));
   const status = h('div', { 'aria-live': 'polite' });
   const body = h('div', {});
   const q = input({ type: 'search', name: 'q', id: 'domains-q', placeholder: 'Search your domains', maxlength: 253,
@@ -335,7 +335,9 @@ export function renderMyDomains(main, { path }) {
   load();
 }
 
-async function renderDomain(main, name) {
+// renderMyDomainDetail - the customer's view of one of their domains:
+// status, auto-renew, renewal at the listed prices, the history.
+async function renderMyDomainDetail(main, name) {
   const slot = h('div', {});
   add(main, slot);
   loading(slot);
@@ -370,7 +372,7 @@ async function renderDomain(main, name) {
   }
   function refresh() {
     fill(main, h('h1', { class: 'page-title' }, d.unicode_name || d.name));
-    renderDomain(main, d.name).then(() => {
+    renderMyDomainDetail(main, d.name).then(() => {
       // keep the last outcome visible after the refresh
     });
   }

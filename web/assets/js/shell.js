@@ -25,7 +25,7 @@ export function startShell(root, { panel, who, sections, otherPanel, onSignedOut
     signOut.disabled = true;
     try {
       await logout();
-    } catch (e) {
+    } catch {
       // The session is gone either way once the cookie is cleared.
     }
     window.removeEventListener('hashchange', route);

@@ -3,7 +3,7 @@
 // them), tables, honest loading / empty / error states, status badges,
 // form fields and a modal confirmation dialog.
 
-import { h, clear, add, fill } from './dom.js';
+import { h, fill } from './dom.js';
 
 let currency = 'USD';
 const symbols = { USD: '$', CAD: 'CA$', EUR: '€', GBP: '£', AUD: 'A$' };
