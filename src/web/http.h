@@ -3,6 +3,12 @@
  * endpoint runs in: limits, routing, authentication, CSRF, security
  * headers, static files, /healthz and /metrics.
  *
+ * Layers: the request and its reply are reply.h (below the frame); the
+ * JSON helpers api.h build on reply.h alone; this frame builds on both.
+ * Who a caller is, the frame asks a hook (web_server_set_auth) installed
+ * by whoever builds the server: auth.h's auth_install for regman's
+ * logins, or web_server_new (auth.h), the frame with it installed.
+ *
  * Adding an endpoint is one table row and one handler function:
  *
  *   static int get_domain(struct web_req *r)
@@ -38,8 +44,9 @@
  * - The request body is complete, at most cfg.max_body bytes (413 with a
  *   JSON error otherwise) and NUL-terminated; a non-empty body on an API
  *   route has Content-Type application/json (415 otherwise).
- * - The route's access rule holds (401 without valid credentials, 403 for
- *   a customer on a WEB_ADMIN route), and on POST/PUT/PATCH/DELETE from a
+ * - The route's access rule holds (401 without valid credentials, as the
+ *   authentication hook judges them, or without a hook; 403 for a
+ *   customer on a WEB_ADMIN route), and on POST/PUT/PATCH/DELETE from a
  *   session cookie the X-CSRF-Token header equals the session's token
  *   (403 "csrf_failed"). Bearer API tokens need no CSRF token: a browser
  *   never attaches them by itself.
@@ -55,7 +62,7 @@
  * Graceful stop: web_server_quiesce, then poll web_server_busy until it
  * is 0 (or the caller's patience ends), then web_server_free.
  *
- * Ownership: web_server_new copies cfg's scalars and strings; the route
+ * Ownership: web_frame_new copies cfg's scalars and strings; the route
  * tables passed to web_server_add_routes must outlive the server (they
  * are static const arrays). web_server_free stops and frees everything.
  */

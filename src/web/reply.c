@@ -87,11 +87,6 @@ void web_reply_header(struct web_req *r, const char *name, const char *value)
     q->nhdrs++;
 }
 
-bool web_replied(const struct web_req *r)
-{
-    return r->priv->replied;
-}
-
 /* ---- the request state -------------------------------------------------- */
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t n)

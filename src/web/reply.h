@@ -77,7 +77,5 @@ int web_reply_data(struct web_req *r, unsigned status, const char *ctype,
 /* web_reply_header - add a response header to the reply (any order with
  * the web_reply_* call); Set-Cookie may repeat. Copied. */
 void web_reply_header(struct web_req *r, const char *name, const char *value);
-/* web_replied - has the request a reply yet? */
-bool web_replied(const struct web_req *r);
 
 #endif
