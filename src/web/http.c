@@ -58,7 +58,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
-#include "web/jsonw.h"
 #include "web/metrics.h"
 #include "web/reply_priv.h"
 #include "web/webroot.h"
