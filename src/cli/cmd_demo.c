@@ -54,11 +54,11 @@
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/ledger.h"
+#include "core/login.h"
 #include "core/tld.h"
 #include "util/clock.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
-#include "web/auth.h"
 
 #define DEMO_CONN "OpenSRS (local test server)"
 #define DEMO_ACCOUNT "demo-customer"
@@ -412,11 +412,11 @@ static int seed(struct app *app, const char *dir, unsigned port,
     snprintf(l->customer_pw, sizeof l->customer_pw, "%s", c);
     free(a);
     free(c);
-    if ((rc = auth_login_create(app->st, "admin", l->admin_pw, WEB_ROLE_ADMIN,
-                                0, AUTH_COST_INTERACTIVE, NULL, err)) < 0 ||
-        (rc = auth_login_create(app->st, "customer", l->customer_pw,
-                                WEB_ROLE_CUSTOMER, acct, AUTH_COST_INTERACTIVE,
-                                NULL, err)) < 0)
+    if ((rc = login_create(app->st, "admin", l->admin_pw, LOGIN_ROLE_ADMIN, 0,
+                           LOGIN_COST_INTERACTIVE, NULL, err)) < 0 ||
+        (rc = login_create(app->st, "customer", l->customer_pw,
+                           LOGIN_ROLE_CUSTOMER, acct, LOGIN_COST_INTERACTIVE,
+                           NULL, err)) < 0)
         return rc;
     if (save_logins(dir, l) < 0)
         return rm_err_set(err, RM_EIO, "%s/demo-logins.txt: %s", dir,

@@ -12,8 +12,8 @@
 #include "cli/cli.h"
 #include "cli/cmd_serve.h"
 #include "core/account.h"
+#include "core/login.h"
 #include "util/secret.h"
-#include "web/auth.h"
 
 static const char usage[] =
     "regman login add USERNAME --role admin|customer [--account A] "
@@ -33,61 +33,44 @@ static int read_password(char *buf, size_t n, struct rm_err *err)
     return 0;
 }
 
-static int login_id(struct app *app, const char *user, int64_t *id,
-                    struct rm_err *err)
+struct list_out {
+    bool json;
+    json_t *arr;
+    struct cli_table *t;
+    size_t rows;
+};
+
+static int list_row(void *arg, const struct login_row *l)
 {
-    struct store_stmt *s;
-    int rc = store_prepare(app->st, "SELECT id FROM logins WHERE username = ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, user);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW)
-        *id = store_col_int64(s, 0);
-    store_stmt_release(s);
-    if (rc == STORE_DONE)
-        return rm_err_set(err, RM_ENOTFOUND, "unknown login \"%s\"", user);
-    return rc < 0 ? rc : 0;
+    struct list_out *o = arg;
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, l->id);
+    o->rows++;
+    if (o->json)
+        json_array_append_new(o->arr, json_pack("{s:I, s:s, s:s, s:s, s:b}",
+                                                "id", (json_int_t)l->id,
+                                                "username", l->username, "role",
+                                                l->role, "account", l->account,
+                                                "disabled", (int)l->disabled));
+    else
+        cli_table_row(o->t, id, l->username, l->role, l->account,
+                      l->disabled ? "yes" : "no");
+    return 0;
 }
 
 static int list(struct app *app, bool json, struct rm_err *err)
 {
     static const char *head[] = {"ID", "USERNAME", "ROLE", "ACCOUNT",
                                  "DISABLED"};
-    struct store_stmt *s;
     struct cli_table t;
     json_t *arr = json_array();
-    int rc = store_prepare(app->st,
-                           "SELECT l.id, l.username, l.role, "
-                           "COALESCE(a.name, ''), l.disabled FROM logins l "
-                           "LEFT JOIN accounts a ON a.id = l.account_id "
-                           "ORDER BY l.username",
-                           &s, err);
-    if (rc < 0) {
-        json_decref(arr);
-        return rc;
-    }
     cli_table_init(&t, 5, head);
-    while ((rc = store_step(s, err)) == STORE_ROW) {
-        char id[24];
-        snprintf(id, sizeof id, "%" PRId64, store_col_int64(s, 0));
-        if (json)
-            json_array_append_new(
-                arr,
-                json_pack("{s:I, s:s, s:s, s:s, s:b}", "id",
-                          (json_int_t)store_col_int64(s, 0), "username",
-                          store_col_text(s, 1), "role", store_col_text(s, 2),
-                          "account", store_col_text(s, 3), "disabled",
-                          (int)store_col_int64(s, 4)));
-        else
-            cli_table_row(&t, id, store_col_text(s, 1), store_col_text(s, 2),
-                          store_col_text(s, 3),
-                          store_col_int64(s, 4) ? "yes" : "no");
-    }
-    store_stmt_release(s);
-    if (!json)
-        cli_table_print(&t); /* with json no row was added: nothing held */
+    struct list_out o = {json, arr, &t, 0};
+    int rc = login_list(app->st, list_row, &o, err);
+    /* with json no row was added: nothing held; a failed query that
+     * returned no row prints nothing */
+    if (!json && (rc >= 0 || o.rows))
+        cli_table_print(&t);
     if (rc >= 0 && json)
         cli_json_print(json_incref(arr));
     json_decref(arr);
@@ -106,7 +89,7 @@ int cmd_login(int argc, char **argv)
                              {NULL, 0, NULL}};
     struct rm_err err;
     struct app *app;
-    char pw[AUTH_PASSWORD_MAX + 2];
+    char pw[LOGIN_PASSWORD_MAX + 2];
     char *gen = NULL;
     int rc;
 
@@ -137,33 +120,33 @@ int cmd_login(int argc, char **argv)
     }
     int64_t id = 0;
     if (strcmp(sub, "add") == 0) {
-        enum web_role r = 0;
+        enum login_role r = 0;
         struct account a = {0};
         if (role && strcmp(role, "admin") == 0)
-            r = WEB_ROLE_ADMIN;
+            r = LOGIN_ROLE_ADMIN;
         else if (role && strcmp(role, "customer") == 0)
-            r = WEB_ROLE_CUSTOMER;
+            r = LOGIN_ROLE_CUSTOMER;
         if (!r)
             rc = rm_err_set(&err, RM_EINVAL,
                             "--role admin or --role customer is required");
-        else if ((r == WEB_ROLE_CUSTOMER) != (account != NULL))
+        else if ((r == LOGIN_ROLE_CUSTOMER) != (account != NULL))
             rc = rm_err_set(&err, RM_EINVAL,
                             "a customer login needs --account; an admin "
                             "login has none");
         else if (account)
             rc = account_get(app, account, &a, &err);
         if (rc == 0)
-            rc = auth_login_create(app->st, pos[1], pw, r, a.id,
-                                   AUTH_COST_INTERACTIVE, &id, &err);
+            rc = login_create(app->st, pos[1], pw, r, a.id,
+                              LOGIN_COST_INTERACTIVE, &id, &err);
     } else if (is_list) {
         rc = list(app, com.json, &err);
-    } else if ((rc = login_id(app, pos[1], &id, &err)) == 0) {
+    } else if ((rc = login_id_of(app->st, pos[1], &id, &err)) == 0) {
         if (strcmp(sub, "passwd") == 0)
-            rc = auth_login_set_password(app->st, id, pw, AUTH_COST_INTERACTIVE,
-                                         &err);
+            rc = login_set_password(app->st, id, pw, LOGIN_COST_INTERACTIVE,
+                                    &err);
         else
-            rc = auth_login_set_disabled(app->st, id,
-                                         strcmp(sub, "disable") == 0, &err);
+            rc = login_set_disabled(app->st, id, strcmp(sub, "disable") == 0,
+                                    &err);
     }
     app_close(app);
     if (rc < 0) {

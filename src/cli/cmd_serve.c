@@ -32,6 +32,7 @@
 #include "util/xalloc.h"
 #include "web/api_core.h"
 #include "web/api_signup.h"
+#include "web/auth.h"
 #include "web/http.h"
 
 static const char usage[] =
@@ -299,7 +300,8 @@ int serve_run(const struct serve_opts *o)
                "serve: set [http] public_url: confirmation links "
                "would name the address %s",
                hc.listen_addr);
-    if ((rc = web_server_new(&wc, &srv, &err)) < 0 ||
+    if ((rc = web_frame_new(&wc, &srv, &err)) < 0 ||
+        (rc = auth_install(srv, NULL, &err)) < 0 ||
         (rc = api_core_install(srv, &hc.limits, &err)) < 0 ||
         (rc = web_server_start(srv, &err)) < 0) {
         rm_log(LOG_ERROR, "serve: http: %s", err.msg);

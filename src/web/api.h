@@ -39,7 +39,7 @@
 #include <stdint.h>
 
 #include "util/err.h"
-#include "web/http.h"
+#include "web/reply.h"
 
 #define API_MAX_DEPTH 32
 #define API_PAGE_DEFAULT 50

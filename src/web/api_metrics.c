@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/stats.h"
 #include "util/clock.h"
 
 /* The histogram covers the last day of the registrar log only: reading
@@ -15,40 +16,49 @@
 #define LATENCY_WINDOW_S (24 * 3600)
 
 /* Upper bounds of the latency buckets as Prometheus "le" labels in
- * seconds; the query below counts the same bounds in milliseconds (the
- * log's unit): 25 50 100 250 500 1000 2500 5000 10000 30000 60000. */
+ * seconds: stats_latency_le_ms (core/stats.h) in milliseconds, the log's
+ * unit. */
 static const char *const bucket_le[] = {
     "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10", "30", "60"};
 #define NBUCKETS (sizeof bucket_le / sizeof bucket_le[0])
+_Static_assert(NBUCKETS == STATS_LATENCY_BUCKETS,
+               "a label for each bucket of core/stats.h");
 
-/* by_label - "SELECT label, count" rows into samples of one label, with
- * every name of fixed emitted (0 when absent). */
-static int by_label(struct store *st, const char *sql, const char *label,
+/* struct fixed_counts - the counts of a fixed list of names. */
+struct fixed_counts {
+    const char *const *names;
+    size_t n;
+    double v[16];
+};
+
+static int count_fixed(void *arg, const char *key, int64_t count)
+{
+    struct fixed_counts *f = arg;
+    for (size_t i = 0; i < f->n; i++)
+        if (key && strcmp(key, f->names[i]) == 0) {
+            f->v[i] = (double)count;
+            break;
+        }
+    return 0;
+}
+
+typedef int group_query_fn(struct store *st, stats_group_fn *fn, void *arg,
+                           struct rm_err *err);
+
+/* by_label - the groups of query as samples of one label, with every name
+ * of fixed emitted (0 when absent). */
+static int by_label(struct store *st, group_query_fn *query, const char *label,
                     const char *const *fixed, struct metrics_out *o)
 {
-    struct store_stmt *s;
     struct rm_err e;
-    double v[16] = {0};
-    size_t nf = 0;
-    while (fixed[nf])
-        nf++;
-    int rc = store_prepare(st, sql, &s, &e);
+    struct fixed_counts f = {.names = fixed};
+    while (fixed[f.n])
+        f.n++;
+    int rc = query(st, count_fixed, &f, &e);
     if (rc < 0)
         return rc;
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        const char *k = store_col_text(s, 0);
-        size_t i;
-        for (i = 0; i < nf; i++)
-            if (k && strcmp(k, fixed[i]) == 0)
-                break;
-        if (i < nf)
-            v[i] = (double)store_col_int64(s, 1);
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < nf; i++)
-        metrics_emit(o, NULL, (const char *[]){label, fixed[i], NULL}, v[i]);
+    for (size_t i = 0; i < f.n; i++)
+        metrics_emit(o, NULL, (const char *[]){label, fixed[i], NULL}, f.v[i]);
     return 0;
 }
 
@@ -58,10 +68,7 @@ static int collect_ops(void *arg, struct store *st, void *ctx,
     static const char *const states[] = {"new",       "sending", "pending",
                                          "succeeded", "failed",  "timed_out",
                                          "cancelled", NULL};
-    return by_label(st,
-                    "SELECT state, CAST(COUNT(*) AS BIGINT) FROM operations "
-                    "GROUP BY state",
-                    "state", states, o);
+    return by_label(st, stats_operations_by_state, "state", states, o);
 }
 
 /* collect_watch - refunded operations by what the registrar did after
@@ -72,38 +79,15 @@ static int collect_watch(void *arg, struct store *st, void *ctx,
     static const char *const watches[] = {"watching", "ended",   "late",
                                           "assigned", "revoked", "expiring",
                                           "absorbed", NULL};
-    return by_label(st,
-                    "SELECT watch, CAST(COUNT(*) AS BIGINT) FROM operations "
-                    "WHERE watch IS NOT NULL GROUP BY watch",
-                    "watch", watches, o);
-}
-
-/* pending_stats - count and oldest created_at of pending operations. */
-static int pending_stats(struct store *st, int64_t *n, int64_t *oldest)
-{
-    struct store_stmt *s;
-    struct rm_err e;
-    int rc = store_prepare(st,
-                           "SELECT CAST(COUNT(*) AS BIGINT), "
-                           "COALESCE(MIN(created_at), 0) FROM operations "
-                           "WHERE state = 'pending'",
-                           &s, &e);
-    if (rc < 0)
-        return rc;
-    rc = store_step(s, &e);
-    if (rc == STORE_ROW) {
-        *n = store_col_int64(s, 0);
-        *oldest = store_col_int64(s, 1);
-    }
-    store_stmt_release(s);
-    return rc < 0 ? rc : 0;
+    return by_label(st, stats_operations_by_watch, "watch", watches, o);
 }
 
 static int collect_pending(void *arg, struct store *st, void *ctx,
                            struct metrics_out *o)
 {
     int64_t n = 0, oldest = 0;
-    int rc = pending_stats(st, &n, &oldest);
+    struct rm_err e;
+    int rc = stats_pending(st, &n, &oldest, &e);
     if (rc < 0)
         return rc;
     metrics_emit(o, NULL, NULL, (double)n);
@@ -114,7 +98,8 @@ static int collect_pending_age(void *arg, struct store *st, void *ctx,
                                struct metrics_out *o)
 {
     int64_t n = 0, oldest = 0, now = clock_now();
-    int rc = pending_stats(st, &n, &oldest);
+    struct rm_err e;
+    int rc = stats_pending(st, &n, &oldest, &e);
     if (rc < 0)
         return rc;
     metrics_emit(o, NULL, NULL,
@@ -122,95 +107,53 @@ static int collect_pending_age(void *arg, struct store *st, void *ctx,
     return 0;
 }
 
+static int emit_latency(void *arg, const struct stats_latency *row)
+{
+    struct metrics_out *o = arg;
+    const char *action = row->action;
+    for (size_t i = 0; i < NBUCKETS; i++)
+        metrics_emit(
+            o, "_bucket",
+            (const char *[]){"action", action, "le", bucket_le[i], NULL},
+            (double)row->le[i]);
+    metrics_emit(o, "_bucket",
+                 (const char *[]){"action", action, "le", "+Inf", NULL},
+                 (double)row->count);
+    metrics_emit(o, "_sum", (const char *[]){"action", action, NULL},
+                 (double)row->sum_ms / 1000.0);
+    metrics_emit(o, "_count", (const char *[]){"action", action, NULL},
+                 (double)row->count);
+    return 0;
+}
+
 static int collect_latency(void *arg, struct store *st, void *ctx,
                            struct metrics_out *o)
 {
-    /* one pass: per action, the count at or below each bound */
-    static const char sql[] =
-        "SELECT action, CAST(COUNT(*) AS BIGINT), "
-        "CAST(COALESCE(SUM(duration_ms), 0) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 25 THEN 1 ELSE 0 END) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 50 THEN 1 ELSE 0 END) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 100 THEN 1 ELSE 0 END) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 250 THEN 1 ELSE 0 END) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 500 THEN 1 ELSE 0 END) AS BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 1000 THEN 1 ELSE 0 END) AS "
-        "BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 2500 THEN 1 ELSE 0 END) AS "
-        "BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 5000 THEN 1 ELSE 0 END) AS "
-        "BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 10000 THEN 1 ELSE 0 END) AS "
-        "BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 30000 THEN 1 ELSE 0 END) AS "
-        "BIGINT), "
-        "CAST(SUM(CASE WHEN duration_ms <= 60000 THEN 1 ELSE 0 END) AS "
-        "BIGINT) FROM registrar_log WHERE at >= ? GROUP BY action "
-        "ORDER BY action";
-    struct store_stmt *s;
     struct rm_err e;
-    int rc = store_prepare(st, sql, &s, &e);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, clock_now() - LATENCY_WINDOW_S);
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        const char *action = store_col_text(s, 0);
-        for (size_t i = 0; i < NBUCKETS; i++)
-            metrics_emit(
-                o, "_bucket",
-                (const char *[]){"action", action, "le", bucket_le[i], NULL},
-                (double)store_col_int64(s, 3 + (int)i));
-        metrics_emit(o, "_bucket",
-                     (const char *[]){"action", action, "le", "+Inf", NULL},
-                     (double)store_col_int64(s, 1));
-        metrics_emit(o, "_sum", (const char *[]){"action", action, NULL},
-                     (double)store_col_int64(s, 2) / 1000.0);
-        metrics_emit(o, "_count", (const char *[]){"action", action, NULL},
-                     (double)store_col_int64(s, 1));
-    }
-    store_stmt_release(s);
-    return rc < 0 ? rc : 0;
+    return stats_registrar_latency(st, clock_now() - LATENCY_WINDOW_S,
+                                   emit_latency, o, &e);
 }
 
 static int collect_mail(void *arg, struct store *st, void *ctx,
                         struct metrics_out *o)
 {
     static const char *const states[] = {"queued", "sent", "failed", NULL};
-    return by_label(st,
-                    "SELECT state, CAST(COUNT(*) AS BIGINT) FROM mail_outbox "
-                    "GROUP BY state",
-                    "state", states, o);
+    return by_label(st, stats_mail_by_state, "state", states, o);
 }
 
 static int collect_jobs(void *arg, struct store *st, void *ctx,
                         struct metrics_out *o)
 {
     static const char *const states[] = {"ready", "held", NULL};
-    return by_label(st,
-                    "SELECT state, CAST(COUNT(*) AS BIGINT) FROM jobs GROUP "
-                    "BY state",
-                    "state", states, o);
+    return by_label(st, stats_jobs_by_state, "state", states, o);
 }
 
 static int collect_job_lag(void *arg, struct store *st, void *ctx,
                            struct metrics_out *o)
 {
-    struct store_stmt *s;
     struct rm_err e;
     int64_t now = clock_now(), due = 0;
-    int rc = store_prepare(st,
-                           "SELECT COALESCE(MIN(run_at), 0) FROM jobs WHERE "
-                           "state = 'ready' AND run_at <= ? AND "
-                           "(lease_expires_at IS NULL OR lease_expires_at < ?)",
-                           &s, &e);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, now);
-    store_bind_int64(s, 2, now);
-    rc = store_step(s, &e);
-    if (rc == STORE_ROW)
-        due = store_col_int64(s, 0);
-    store_stmt_release(s);
+    int rc = stats_job_due(st, now, &due, &e);
     if (rc < 0)
         return rc;
     metrics_emit(o, NULL, NULL, due && now > due ? (double)(now - due) : 0.0);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/signup.h"
 #include "mail/mail.h"
 #include "mail/template.h"
 #include "util/clock.h"
@@ -18,12 +19,6 @@
 #include "web/api.h"
 #include "web/api_core.h"
 #include "web/auth.h"
-
-#define SELECTOR_BYTES 12
-#define SELECTOR_LEN 16 /* base64url, no padding */
-#define VERIFIER_BYTES 32
-#define VERIFIER_LEN 43
-#define HASH_HEX 64
 
 /* Set once before the server starts, read only afterwards. */
 static struct api_site site = {.signup_verify = true};
@@ -74,79 +69,19 @@ static char *link_base(struct web_req *r)
                      site.tls ? "https" : "http", a, web_server_port(r->srv));
 }
 
-static void b64url(const unsigned char *raw, size_t n, char *out, size_t outsz)
-{
-    sodium_bin2base64(out, outsz, raw, n,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-}
-
-static void verifier_hash(const char *verifier, char out[HASH_HEX + 1])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)verifier,
-                       strlen(verifier), NULL, 0);
-    sodium_bin2hex(out, HASH_HEX + 1, h, sizeof h);
-}
-
-/* exec_ids - run sql with its n (1 or 2) integer parameters a, b. */
-static int exec_ids(struct store *st, const char *sql, int n, int64_t a,
-                    int64_t b, struct rm_err *err)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(st, sql, &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, a);
-    if (n > 1)
-        store_bind_int64(s, 2, b);
-    while ((rc = store_step(s, err)) == STORE_ROW)
-        ;
-    store_stmt_release(s);
-    return rc < 0 ? rc : 0;
-}
-
 int api_verify_issue(struct web_req *r, struct app *app, int64_t account_id,
                      const char *customer, const char *email, int64_t now,
                      struct rm_err *err)
 {
-    unsigned char sraw[SELECTOR_BYTES], vraw[VERIFIER_BYTES];
-    char sel[SELECTOR_LEN + 2], ver[VERIFIER_LEN + 2], hash[HASH_HEX + 1];
-    struct store_stmt *s;
+    char sel[SIGNUP_SELECTOR_LEN + 1], ver[SIGNUP_VERIFIER_LEN + 1];
     int64_t row = 0;
     int rc;
 
     if (!store_in_tx(app->st))
         return rm_err_set(err, RM_EINTERNAL,
                           "api_verify_issue outside a transaction");
-    randombytes_buf(sraw, sizeof sraw);
-    randombytes_buf(vraw, sizeof vraw);
-    b64url(sraw, sizeof sraw, sel, sizeof sel);
-    b64url(vraw, sizeof vraw, ver, sizeof ver);
-    sodium_memzero(vraw, sizeof vraw);
-    verifier_hash(ver, hash);
-
-    rc = store_prepare(app->st,
-                       "INSERT INTO email_verifications (account_id, email, "
-                       "selector, verifier_hash, created_at, expires_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    store_bind_int64(s, 1, account_id);
-    store_bind_text(s, 2, email);
-    store_bind_text(s, 3, sel);
-    store_bind_text(s, 4, hash);
-    store_bind_int64(s, 5, now);
-    store_bind_int64(s, 6, now + API_VERIFY_TTL_S);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW)
-        row = store_col_int64(s, 0);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    if ((rc = exec_ids(app->st,
-                       "UPDATE accounts SET email_verified = 0 WHERE id = ?", 1,
-                       account_id, 0, err)) < 0)
+    if ((rc = signup_verify_new(app->st, account_id, email, now,
+                                API_VERIFY_TTL_S, sel, ver, &row, err)) < 0)
         goto out;
 
     char *base = link_base(r);
@@ -196,91 +131,31 @@ static int get_site(struct web_req *r)
 }
 
 /* split_token - "SELECTOR.VERIFIER" of the expected lengths and alphabet. */
-static bool split_token(const char *tok, char sel[SELECTOR_LEN + 1],
-                        char ver[VERIFIER_LEN + 1])
+static bool split_token(const char *tok, char sel[SIGNUP_SELECTOR_LEN + 1],
+                        char ver[SIGNUP_VERIFIER_LEN + 1])
 {
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuv"
                               "wxyz0123456789-_";
-    if (strlen(tok) != SELECTOR_LEN + 1 + VERIFIER_LEN ||
-        tok[SELECTOR_LEN] != '.')
+    if (strlen(tok) != SIGNUP_SELECTOR_LEN + 1 + SIGNUP_VERIFIER_LEN ||
+        tok[SIGNUP_SELECTOR_LEN] != '.')
         return false;
-    memcpy(sel, tok, SELECTOR_LEN);
-    sel[SELECTOR_LEN] = '\0';
-    memcpy(ver, tok + SELECTOR_LEN + 1, VERIFIER_LEN);
-    ver[VERIFIER_LEN] = '\0';
-    return strspn(sel, b64) == SELECTOR_LEN && strspn(ver, b64) == VERIFIER_LEN;
-}
-
-enum verdict { V_OK, V_UNKNOWN, V_USED, V_EXPIRED };
-
-/* consume - inside a write transaction: judge the token and, when good,
- * mark it used and its account confirmed. */
-static int consume(struct store *st, const char *sel, const char *ver,
-                   int64_t now, enum verdict *v, char *acct, size_t acctsz,
-                   struct rm_err *err)
-{
-    struct store_stmt *s;
-    char want[HASH_HEX + 1], have[HASH_HEX + 1] = "";
-    int64_t id = 0, account = 0, expires = 0, used = 0;
-    int rc = store_prepare(
-        st,
-        "SELECT v.id, v.account_id, v.verifier_hash, v.expires_at, "
-        "COALESCE(v.used_at, 0), a.name FROM email_verifications v "
-        "JOIN accounts a ON a.id = v.account_id WHERE v.selector = ?",
-        &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, sel);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW) {
-        const char *h = store_col_text(s, 2);
-        id = store_col_int64(s, 0);
-        account = store_col_int64(s, 1);
-        snprintf(have, sizeof have, "%s", h ? h : "");
-        expires = store_col_int64(s, 3);
-        used = store_col_int64(s, 4);
-        snprintf(acct, acctsz, "%s", store_col_text(s, 5));
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    verifier_hash(ver, want);
-    /* both are 64 hex digits when the row exists; compared in constant
-     * time so the answer's timing says nothing about the stored hash */
-    if (rc == STORE_DONE || strlen(have) != HASH_HEX ||
-        sodium_memcmp(want, have, HASH_HEX) != 0) {
-        *v = V_UNKNOWN;
-        return 0;
-    }
-    if (used) {
-        *v = V_USED;
-        return 0;
-    }
-    if (expires <= now) {
-        *v = V_EXPIRED;
-        return 0;
-    }
-    if ((rc = exec_ids(st,
-                       "UPDATE email_verifications SET used_at = ? WHERE "
-                       "id = ? AND used_at IS NULL",
-                       2, now, id, err)) < 0 ||
-        (rc =
-             exec_ids(st, "UPDATE accounts SET email_verified = 1 WHERE id = ?",
-                      1, account, 0, err)) < 0)
-        return rc;
-    *v = V_OK;
-    return 0;
+    memcpy(sel, tok, SIGNUP_SELECTOR_LEN);
+    sel[SIGNUP_SELECTOR_LEN] = '\0';
+    memcpy(ver, tok + SIGNUP_SELECTOR_LEN + 1, SIGNUP_VERIFIER_LEN);
+    ver[SIGNUP_VERIFIER_LEN] = '\0';
+    return strspn(sel, b64) == SIGNUP_SELECTOR_LEN &&
+           strspn(ver, b64) == SIGNUP_VERIFIER_LEN;
 }
 
 static int post_verify(struct web_req *r)
 {
     static const char *const fields[] = {"token", NULL};
-    char sel[SELECTOR_LEN + 1], ver[VERIFIER_LEN + 1],
+    char sel[SIGNUP_SELECTOR_LEN + 1], ver[SIGNUP_VERIFIER_LEN + 1],
         acct[ACCOUNT_NAME_MAX + 1];
     const char *tok = NULL;
     json_t *b;
     struct rm_err e;
-    enum verdict v = V_UNKNOWN;
+    enum signup_verdict v = SIGNUP_UNKNOWN;
     int rc = api_body(r, &b);
     if (rc)
         return rc;
@@ -289,30 +164,26 @@ static int post_verify(struct web_req *r)
         goto out;
     rm_err_clear(&e);
     if (split_token(tok, sel, ver)) {
-        int64_t now = clock_now();
-        if ((rc = store_begin(r->st, STORE_TX_WRITE, &e)) < 0 ||
-            (rc = consume(r->st, sel, ver, now, &v, acct, sizeof acct, &e)) <
-                0 ||
-            (v == V_OK && (rc = store_commit(r->st, &e)) < 0)) {
-            store_rollback(r->st);
+        rc = signup_verify_use(r->st, sel, ver, clock_now(), &v, acct,
+                               sizeof acct, &e);
+        sodium_memzero(ver, sizeof ver);
+        if (rc < 0) {
             rc = api_fail(r, rc, &e);
             goto out;
         }
-        store_rollback(r->st); /* nothing written unless V_OK */
-        sodium_memzero(ver, sizeof ver);
     }
     switch (v) {
-    case V_OK:
+    case SIGNUP_VERIFIED:
         rm_log(LOG_INFO, "api: account %s confirmed its e-mail address", acct);
         rc = web_reply_json(
             r, 200, json_pack("{s:b, s:s}", "verified", 1, "account", acct));
         break;
-    case V_USED:
+    case SIGNUP_USED:
         rc = api_error(r, 409, API_EVERIFY_USED, "token",
                        "this link was already used: your e-mail address is "
                        "confirmed");
         break;
-    case V_EXPIRED:
+    case SIGNUP_EXPIRED:
         rc = api_error(r, 410, API_EVERIFY_EXPIRED, "token",
                        "this link has expired: sign in and ask for a new "
                        "mail");
@@ -327,45 +198,30 @@ out:
     return rc;
 }
 
-/* resend_wait - seconds until the account may have another mail (0 now):
- * one a minute, API_VERIFY_RESEND_PER_DAY a day. */
-static int resend_wait(struct store *st, int64_t account, int64_t now,
-                       int64_t *wait, struct rm_err *err)
+struct resend_arg {
+    struct web_req *r;
+    const struct account *a;
+    int64_t now, wait;
+};
+
+/* resend_tx - one unit of work: the limit's check and the new mail (so
+ * the limit holds across server threads). */
+static int resend_tx(struct store *st, void *arg, struct rm_err *err)
 {
-    struct store_stmt *s;
-    int64_t count = 0, last = 0, first = 0;
-    int rc = store_prepare(
-        st,
-        "SELECT CAST(COUNT(*) AS BIGINT), CAST(COALESCE(MAX(created_at), 0) "
-        "AS BIGINT), CAST(COALESCE(MIN(created_at), 0) AS BIGINT) FROM "
-        "email_verifications WHERE account_id = ? AND created_at > ?",
-        &s, err);
-    if (rc < 0)
+    struct resend_arg *x = arg;
+    int rc = signup_resend_wait(st, x->a->id, x->now, API_VERIFY_RESEND_GAP_S,
+                                API_VERIFY_RESEND_PER_DAY, &x->wait, err);
+    if (rc < 0 || x->wait > 0)
         return rc;
-    store_bind_int64(s, 1, account);
-    store_bind_int64(s, 2, now - 86400);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW) {
-        count = store_col_int64(s, 0);
-        last = store_col_int64(s, 1);
-        first = store_col_int64(s, 2);
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    *wait = 0;
-    if (count >= API_VERIFY_RESEND_PER_DAY)
-        *wait = first + 86400 - now > 0 ? first + 86400 - now : 1;
-    else if (count && last + API_VERIFY_RESEND_GAP_S > now)
-        *wait = last + API_VERIFY_RESEND_GAP_S - now;
-    return 0;
+    return api_verify_issue(x->r, api_app(x->r), x->a->id, x->a->name,
+                            x->a->email, x->now, err);
 }
 
 static int post_resend(struct web_req *r)
 {
     struct account a;
     struct rm_err e;
-    int64_t wait = 0, now = clock_now();
+    int64_t now = clock_now();
     int rc;
     if (auth_is_admin(r))
         return api_error(r, 400, API_EINVALID, NULL,
@@ -379,12 +235,12 @@ static int post_resend(struct web_req *r)
         return api_error(r, 503, API_EUNAVAILABLE, NULL,
                          "mail cannot be sent now; contact your provider");
     rm_err_clear(&e);
-    if ((rc = store_begin(r->st, STORE_TX_WRITE, &e)) < 0 ||
-        (rc = resend_wait(r->st, a.id, now, &wait, &e)) < 0)
-        goto fail;
-    if (wait > 0) {
+    struct resend_arg x = {.r = r, .a = &a, .now = now};
+    if ((rc = store_tx(r->st, STORE_TX_WRITE, resend_tx, &x, &e)) < 0)
+        return api_fail(r, rc, &e);
+    if (x.wait > 0) {
         char ra[32];
-        store_rollback(r->st);
+        int64_t wait = x.wait;
         snprintf(ra, sizeof ra, "%lld", (long long)wait);
         web_reply_header(r, "Retry-After", ra);
         return api_error(r, 429, API_ERATE, NULL,
@@ -392,14 +248,7 @@ static int post_resend(struct web_req *r)
                          "%lld seconds",
                          (long long)wait);
     }
-    if ((rc = api_verify_issue(r, api_app(r), a.id, a.name, a.email, now, &e)) <
-            0 ||
-        (rc = store_commit(r->st, &e)) < 0)
-        goto fail;
     return web_reply_json(r, 202, json_pack("{s:s}", "sent_to", a.email));
-fail:
-    store_rollback(r->st);
-    return api_fail(r, rc, &e);
 }
 
 static const struct web_route routes[] = {

@@ -1,24 +1,26 @@
 /*
- * auth - logins, sessions, CSRF and API tokens, throttling, scope (see
- * auth.h).
+ * auth - who is calling, on the HTTP side (see auth.h): credentials from
+ * headers and cookies, CSRF tokens handed to the frame, login throttling,
+ * the auth endpoints, and the account scope of a customer. The logins,
+ * sessions and tokens themselves live in core/login.h.
  *
  * Secrets handled here and where they may go:
- *   password      request body → argon2id; never stored, logged or echoed
- *   session token cookie → BLAKE2b hash → sessions.token_hash
- *   API token     shown once in the create response → hash → api_tokens
- *   CSRF token    sessions.csrf; returned to the session's own owner only
+ *   password      request body → core (argon2id); never logged or echoed
+ *   session token core → Set-Cookie only
+ *   API token     core → the create response only
+ *   CSRF token    returned to the session's own owner only
  */
 #include "web/auth.h"
 
 #include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/login.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -26,10 +28,18 @@
 #include "web/metrics.h"
 #include "web/ratelimit.h"
 
-#define TOKEN_BYTES 32
-#define TOKEN_B64_LEN 43 /* base64url of 32 bytes, no padding */
-#define HASH_HEX_LEN 64
-#define TOKEN_TOUCH_S 60
+_Static_assert((int)WEB_ROLE_ADMIN == (int)LOGIN_ROLE_ADMIN &&
+                   (int)WEB_ROLE_CUSTOMER == (int)LOGIN_ROLE_CUSTOMER,
+               "web and core roles agree");
+_Static_assert((int)AUTH_COST_INTERACTIVE == (int)LOGIN_COST_INTERACTIVE &&
+                   (int)AUTH_COST_MODERATE == (int)LOGIN_COST_MODERATE &&
+                   (int)AUTH_COST_MIN == (int)LOGIN_COST_MIN,
+               "web and core password costs agree");
+_Static_assert(WEB_USERNAME_MAX == LOGIN_USERNAME_MAX &&
+                   AUTH_PASSWORD_MIN == LOGIN_PASSWORD_MIN &&
+                   AUTH_PASSWORD_MAX == LOGIN_PASSWORD_MAX &&
+                   AUTH_TOKEN_NAME_MAX == LOGIN_TOKEN_NAME_MAX,
+               "web and core limits agree");
 
 struct auth {
     struct auth_policy pol;
@@ -41,418 +51,90 @@ struct auth {
     _Atomic uint64_t ok, bad, limited;
 };
 
-/* ---- passwords ---------------------------------------------------------- */
-
-static void cost_limits(enum auth_cost c, unsigned long long *ops, size_t *mem)
-{
-    switch (c) {
-    case AUTH_COST_MIN:
-        *ops = crypto_pwhash_argon2id_OPSLIMIT_MIN;
-        *mem = crypto_pwhash_argon2id_MEMLIMIT_MIN;
-        break;
-    case AUTH_COST_MODERATE:
-        *ops = crypto_pwhash_argon2id_OPSLIMIT_MODERATE;
-        *mem = crypto_pwhash_argon2id_MEMLIMIT_MODERATE;
-        break;
-    default:
-        *ops = crypto_pwhash_argon2id_OPSLIMIT_INTERACTIVE;
-        *mem = crypto_pwhash_argon2id_MEMLIMIT_INTERACTIVE;
-        break;
-    }
-}
+/* ---- logins (core/login.h with the web's types) ------------------------- */
 
 int auth_password_hash(const char *password, enum auth_cost cost, char *out,
                        size_t outsz, struct rm_err *err)
 {
-    if (sodium_init() < 0)
-        return rm_err_set(err, RM_EINTERNAL, "auth: libsodium cannot start");
-    if (outsz < crypto_pwhash_argon2id_STRBYTES)
-        return rm_err_set(err, RM_EINTERNAL, "auth: hash buffer too small");
-    unsigned long long ops;
-    size_t mem;
-    cost_limits(cost, &ops, &mem);
-    if (crypto_pwhash_argon2id_str(out, password, strlen(password), ops, mem) !=
-        0)
-        return rm_err_set(err, RM_EINTERNAL,
-                          "auth: out of memory hashing a password");
-    return 0;
+    return login_password_hash(password, (enum login_cost)cost, out, outsz,
+                               err);
 }
 
 bool auth_password_verify(const char *hash, const char *password)
 {
-    /* Only argon2id strings are accepted: a row with another format is
-     * not a valid login. */
-    if (strncmp(hash, "$argon2id$", 10) != 0)
-        return false;
-    return crypto_pwhash_argon2id_str_verify(hash, password,
-                                             strlen(password)) == 0;
+    return login_password_verify(hash, password);
 }
 
 bool auth_username_ok(const char *u)
 {
-    size_t n = strlen(u);
-    if (n == 0 || n > WEB_USERNAME_MAX)
-        return false;
-    for (const char *p = u; *p; p++) {
-        char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
-              c == '-'))
-            return false;
-    }
-    return true;
+    return login_username_ok(u);
 }
-
-/* ---- small store helpers ------------------------------------------------ */
-
-static void hash_hex(const char *token, char out[HASH_HEX_LEN + 1])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)token,
-                       strlen(token), NULL, 0);
-    sodium_bin2hex(out, HASH_HEX_LEN + 1, h, sizeof(h));
-}
-
-/* random_token - base64url of TOKEN_BYTES random bytes after prefix. */
-static char *random_token(const char *prefix)
-{
-    unsigned char raw[TOKEN_BYTES];
-    char b64[TOKEN_B64_LEN + 2];
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(b64, sizeof(b64), raw, sizeof(raw),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-    char *t = xasprintf("%s%s", prefix, b64);
-    sodium_memzero(b64, sizeof(b64));
-    return t;
-}
-
-static int run_stmt(struct store_stmt *s, struct rm_err *err)
-{
-    int rc;
-    while ((rc = store_step(s, err)) == STORE_ROW)
-        ;
-    return rc < 0 ? rc : 0;
-}
-
-/* exec_sql - prepare, bind by types ('i' int64_t, 's' text, 'n' null),
- * run to completion, release. */
-static int exec_sql(struct store *st, const char *sql, struct rm_err *err,
-                    const char *types, ...)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(st, sql, &s, err);
-    if (rc < 0)
-        return rc;
-    va_list ap;
-    va_start(ap, types);
-    for (int i = 0; types[i]; i++) {
-        if (types[i] == 'i')
-            store_bind_int64(s, i + 1, va_arg(ap, int64_t));
-        else if (types[i] == 's')
-            store_bind_text(s, i + 1, va_arg(ap, const char *));
-        else
-            store_bind_null(s, i + 1);
-    }
-    va_end(ap);
-    rc = run_stmt(s, err);
-    store_stmt_release(s);
-    return rc;
-}
-
-static enum web_role role_of(const char *s)
-{
-    return s && strcmp(s, "admin") == 0 ? WEB_ROLE_ADMIN : WEB_ROLE_CUSTOMER;
-}
-
-static const char *role_name(enum web_role r)
-{
-    return r == WEB_ROLE_ADMIN ? "admin" : "customer";
-}
-
-/* ---- logins ------------------------------------------------------------- */
 
 int auth_login_create(struct store *st, const char *username,
                       const char *password, enum web_role role,
                       int64_t account_id, enum auth_cost cost, int64_t *id,
                       struct rm_err *err)
 {
-    if (!auth_username_ok(username))
-        return rm_err_set(err, RM_EINVAL,
-                          "username must be 1..%d characters of "
-                          "A-Z a-z 0-9 . _ @ -",
-                          WEB_USERNAME_MAX);
-    size_t pl = strlen(password);
-    if (pl < AUTH_PASSWORD_MIN || pl > AUTH_PASSWORD_MAX)
-        return rm_err_set(err, RM_EINVAL, "password must be %d..%d bytes long",
-                          AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
-    if ((role == WEB_ROLE_ADMIN) != (account_id == 0))
-        return rm_err_set(err, RM_EINVAL,
-                          "an admin login has no account; a customer login "
-                          "needs one");
-    char hash[crypto_pwhash_argon2id_STRBYTES];
-    int rc = auth_password_hash(password, cost, hash, sizeof(hash), err);
-    if (rc < 0)
-        return rc;
-    rc = store_begin(st, STORE_TX_WRITE, err);
-    if (rc < 0)
-        return rc;
-    struct store_stmt *s = NULL;
-    if (role == WEB_ROLE_CUSTOMER) {
-        rc = store_prepare(st, "SELECT kind FROM accounts WHERE id = ?", &s,
-                           err);
-        if (rc < 0)
-            goto fail;
-        store_bind_int64(s, 1, account_id);
-        rc = store_step(s, err);
-        if (rc == STORE_DONE || (rc == STORE_ROW && strcmp(store_col_text(s, 0),
-                                                           "customer") != 0)) {
-            rc = rm_err_set(err, RM_EINVAL, "no customer account %lld",
-                            (long long)account_id);
-        }
-        store_stmt_release(s);
-        s = NULL;
-        if (rc < 0)
-            goto fail;
-    }
-    rc = store_prepare(st,
-                       "INSERT INTO logins (account_id, username, pw_hash, "
-                       "role, disabled, created_at) VALUES (?, ?, ?, ?, 0, ?) "
-                       "RETURNING id",
-                       &s, err);
-    if (rc < 0)
-        goto fail;
-    if (role == WEB_ROLE_CUSTOMER)
-        store_bind_int64(s, 1, account_id);
-    else
-        store_bind_null(s, 1);
-    store_bind_text(s, 2, username);
-    store_bind_text(s, 3, hash);
-    store_bind_text(s, 4, role_name(role));
-    store_bind_int64(s, 5, clock_now());
-    rc = store_step(s, err);
-    if (rc == STORE_ROW && id)
-        *id = store_col_int64(s, 0);
-    if (rc == STORE_ROW)
-        rc = run_stmt(s, err);
-    store_stmt_release(s);
-    if (rc < 0) {
-        if (store_errkind(st) == STORE_ERR_UNIQUE)
-            rc = rm_err_set(err, RM_EINVAL, "username '%s' is taken", username);
-        goto fail;
-    }
-    sodium_memzero(hash, sizeof(hash));
-    return store_commit(st, err);
-fail:
-    sodium_memzero(hash, sizeof(hash));
-    store_rollback(st);
-    return rc;
-}
-
-static int update_login(struct store *st, int64_t login_id, const char *sql,
-                        const char *text, int64_t v, struct rm_err *err)
-{
-    int rc = store_begin(st, STORE_TX_WRITE, err);
-    if (rc < 0)
-        return rc;
-    rc = text ? exec_sql(st, sql, err, "si", text, login_id)
-              : exec_sql(st, sql, err, "ii", v, login_id);
-    if (rc == 0 && store_changes(st) == 0)
-        rc =
-            rm_err_set(err, RM_ENOTFOUND, "no login %lld", (long long)login_id);
-    if (rc == 0)
-        rc = exec_sql(st, "DELETE FROM sessions WHERE login_id = ?", err, "i",
-                      login_id);
-    if (rc < 0) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st, err);
+    return login_create(st, username, password, (enum login_role)role,
+                        account_id, (enum login_cost)cost, id, err);
 }
 
 int auth_login_set_password(struct store *st, int64_t login_id,
                             const char *password, enum auth_cost cost,
                             struct rm_err *err)
 {
-    size_t pl = strlen(password);
-    if (pl < AUTH_PASSWORD_MIN || pl > AUTH_PASSWORD_MAX)
-        return rm_err_set(err, RM_EINVAL, "password must be %d..%d bytes long",
-                          AUTH_PASSWORD_MIN, AUTH_PASSWORD_MAX);
-    char hash[crypto_pwhash_argon2id_STRBYTES];
-    int rc = auth_password_hash(password, cost, hash, sizeof(hash), err);
-    if (rc == 0)
-        rc = update_login(st, login_id,
-                          "UPDATE logins SET pw_hash = ? WHERE id = ?", hash, 0,
-                          err);
-    sodium_memzero(hash, sizeof(hash));
-    return rc;
+    return login_set_password(st, login_id, password, (enum login_cost)cost,
+                              err);
 }
 
 int auth_login_set_disabled(struct store *st, int64_t login_id, bool disabled,
                             struct rm_err *err)
 {
-    return update_login(st, login_id,
-                        "UPDATE logins SET disabled = ? WHERE id = ?", NULL,
-                        disabled ? 1 : 0, err);
+    return login_set_disabled(st, login_id, disabled, err);
 }
-
-/* ---- tokens and sessions ------------------------------------------------ */
 
 int auth_token_create(struct store *st, int64_t login_id, const char *name,
                       int64_t expires_at, char **token, int64_t *id,
                       struct rm_err *err)
 {
-    size_t nl = strlen(name);
-    if (nl == 0 || nl > AUTH_TOKEN_NAME_MAX)
-        return rm_err_set(err, RM_EINVAL, "token name must be 1..%d bytes",
-                          AUTH_TOKEN_NAME_MAX);
-    char *t = random_token(AUTH_TOKEN_PREFIX);
-    char h[HASH_HEX_LEN + 1];
-    hash_hex(t, h);
-    struct store_stmt *s;
-    int rc = store_prepare(st,
-                           "INSERT INTO api_tokens (token_hash, login_id, "
-                           "name, created_at, expires_at) VALUES "
-                           "(?, ?, ?, ?, ?) RETURNING id",
-                           &s, err);
-    if (rc == 0) {
-        store_bind_text(s, 1, h);
-        store_bind_int64(s, 2, login_id);
-        store_bind_text(s, 3, name);
-        store_bind_int64(s, 4, clock_now());
-        if (expires_at)
-            store_bind_int64(s, 5, expires_at);
-        else
-            store_bind_null(s, 5);
-        rc = store_step(s, err);
-        if (rc == STORE_ROW && id)
-            *id = store_col_int64(s, 0);
-        if (rc == STORE_ROW)
-            rc = run_stmt(s, err);
-        store_stmt_release(s);
-    }
-    if (rc < 0) {
-        sodium_memzero(t, strlen(t));
-        free(t);
-        if (store_errkind(st) == STORE_ERR_FOREIGN_KEY)
-            return rm_err_set(err, RM_ENOTFOUND, "no login %lld",
-                              (long long)login_id);
-        return rc;
-    }
-    *token = t;
-    return 0;
+    return login_token_create(st, login_id, name, clock_now(), expires_at,
+                              token, id, err);
 }
 
 int auth_sessions_prune(struct store *st, int64_t now, struct rm_err *err)
 {
-    return exec_sql(st, "DELETE FROM sessions WHERE expires_at <= ?", err, "i",
-                    now);
+    return login_sessions_prune(st, now, err);
 }
 
-static void fill_login(struct store_stmt *s, int col, struct web_principal *who)
+static const char *role_name(enum web_role r)
 {
-    who->login_id = store_col_int64(s, col);
-    snprintf(who->username, sizeof(who->username), "%s",
-             store_col_text(s, col + 1));
-    who->role = role_of(store_col_text(s, col + 2));
-    who->account_id =
-        store_col_is_null(s, col + 3) ? 0 : store_col_int64(s, col + 3);
+    return login_role_name((enum login_role)r);
 }
 
-static int by_token(struct web_req *r, const char *tok,
-                    struct web_principal *who, struct rm_err *err)
+/* principal_of - the web's view of a login found by core. */
+static void principal_of(const struct login_who *lw, bool via_token,
+                         struct web_principal *who)
 {
-    if (strncmp(tok, AUTH_TOKEN_PREFIX, strlen(AUTH_TOKEN_PREFIX)) != 0 ||
-        strlen(tok) != strlen(AUTH_TOKEN_PREFIX) + TOKEN_B64_LEN)
-        return RM_ENOTFOUND;
-    char h[HASH_HEX_LEN + 1];
-    hash_hex(tok, h);
-    int64_t now = clock_now();
-    struct store_stmt *s;
-    int rc = store_prepare(
-        r->st,
-        "SELECT t.id, t.last_used_at, l.id, l.username, l.role, l.account_id "
-        "FROM api_tokens t JOIN logins l ON l.id = t.login_id "
-        "WHERE t.token_hash = ? AND l.disabled = 0 "
-        "AND (t.expires_at IS NULL OR t.expires_at > ?)",
-        &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, h);
-    store_bind_int64(s, 2, now);
-    rc = store_step(s, err);
-    int64_t last = 0;
-    if (rc == STORE_ROW) {
-        who->token_id = store_col_int64(s, 0);
-        last = store_col_is_null(s, 1) ? 0 : store_col_int64(s, 1);
-        fill_login(s, 2, who);
-        who->via_token = true;
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    if (rc == STORE_DONE)
-        return RM_ENOTFOUND;
-    if (now - last >= TOKEN_TOUCH_S) {
-        struct rm_err e2;
-        if (exec_sql(r->st,
-                     "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", &e2,
-                     "ii", now, who->token_id) < 0)
-            rm_log(LOG_WARN, "auth: token %lld: last use not recorded: %s",
-                   (long long)who->token_id, e2.msg);
-    }
-    return 0;
+    who->login_id = lw->login_id;
+    snprintf(who->username, sizeof(who->username), "%s", lw->username);
+    who->role = (enum web_role)lw->role;
+    who->account_id = lw->account_id;
+    who->via_token = via_token;
+    who->session_id = via_token ? 0 : lw->session_id;
+    who->token_id = via_token ? lw->token_id : 0;
+    snprintf(who->csrf, sizeof(who->csrf), "%s", via_token ? "" : lw->csrf);
 }
 
-static int by_session(struct auth *a, struct web_req *r, const char *tok,
-                      struct web_principal *who, struct rm_err *err)
-{
-    if (strlen(tok) != TOKEN_B64_LEN)
-        return RM_ENOTFOUND;
-    char h[HASH_HEX_LEN + 1];
-    hash_hex(tok, h);
-    int64_t now = clock_now();
-    struct store_stmt *s;
-    int rc = store_prepare(
-        r->st,
-        "SELECT s.id, s.csrf, s.expires_at, l.id, l.username, l.role, "
-        "l.account_id FROM sessions s JOIN logins l ON l.id = s.login_id "
-        "WHERE s.token_hash = ? AND s.expires_at > ? AND l.disabled = 0",
-        &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, h);
-    store_bind_int64(s, 2, now);
-    rc = store_step(s, err);
-    int64_t expires = 0;
-    if (rc == STORE_ROW) {
-        who->session_id = store_col_int64(s, 0);
-        snprintf(who->csrf, sizeof(who->csrf), "%s", store_col_text(s, 1));
-        expires = store_col_int64(s, 2);
-        fill_login(s, 3, who);
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    if (rc == STORE_DONE)
-        return RM_ENOTFOUND;
-    /* Slide the expiry only when half the lifetime is used up: one write
-     * per half-lifetime instead of one per request. */
-    if (expires - now < a->pol.session_ttl_s / 2) {
-        struct rm_err e2;
-        if (exec_sql(r->st, "UPDATE sessions SET expires_at = ? WHERE id = ?",
-                     &e2, "ii", now + a->pol.session_ttl_s,
-                     who->session_id) < 0)
-            rm_log(LOG_WARN, "auth: session %lld: not extended: %s",
-                   (long long)who->session_id, e2.msg);
-    }
-    return 0;
-}
+/* ---- authentication ----------------------------------------------------- */
 
 int auth_authenticate(struct auth *a, struct web_req *r,
                       struct web_principal *who, struct rm_err *err)
 {
     memset(who, 0, sizeof(*who));
+    struct login_who lw;
+    memset(&lw, 0, sizeof(lw));
+    bool via_token;
+    int rc;
     const char *authz = web_header(r, "Authorization");
     if (authz) {
         /* An Authorization header decides alone: a bad token is not
@@ -462,12 +144,36 @@ int auth_authenticate(struct auth *a, struct web_req *r,
         const char *tok = authz + 7;
         while (*tok == ' ')
             tok++;
-        return by_token(r, tok, who, err);
+        via_token = true;
+        rc = login_token_find(r->st, tok, clock_now(), &lw, err);
+    } else {
+        const char *cookie = web_cookie(r, AUTH_COOKIE);
+        if (!cookie)
+            return RM_ENOTFOUND;
+        via_token = false;
+        rc = login_session_find(r->st, cookie, clock_now(),
+                                a->pol.session_ttl_s, &lw, err);
     }
-    const char *cookie = web_cookie(r, AUTH_COOKIE);
-    if (!cookie)
-        return RM_ENOTFOUND;
-    return by_session(a, r, cookie, who, err);
+    if (rc == 0)
+        principal_of(&lw, via_token, who);
+    sodium_memzero(&lw, sizeof(lw));
+    return rc;
+}
+
+static int auth_hook(void *arg, struct web_req *r, struct web_principal *who,
+                     struct rm_err *err)
+{
+    return auth_authenticate(arg, r, who, err);
+}
+
+static void auth_release(void *arg)
+{
+    auth_free(arg);
+}
+
+struct auth *web_server_auth(struct web_server *srv)
+{
+    return web_server_auth_arg(srv);
 }
 
 /* ---- scope -------------------------------------------------------------- */
@@ -597,78 +303,6 @@ static int rate_limited(struct auth *a, struct web_req *r, int64_t wait)
                      (long long)wait);
 }
 
-/* find_login - the login row's hash and principal; 0 found, 1 unknown. */
-static int find_login(struct web_req *r, const char *username,
-                      struct web_principal *who, char **hash, bool *disabled,
-                      struct rm_err *err)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(r->st,
-                           "SELECT id, username, role, account_id, pw_hash, "
-                           "disabled FROM logins WHERE username = ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, username);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW) {
-        fill_login(s, 0, who);
-        *hash = xstrdup(store_col_text(s, 4));
-        *disabled = store_col_int64(s, 5) != 0;
-    }
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    return rc == STORE_ROW ? 0 : 1;
-}
-
-static int new_session(struct auth *a, struct web_req *r,
-                       struct web_principal *who, char **token,
-                       struct rm_err *err)
-{
-    char *t = random_token("");
-    char *csrf = random_token("");
-    char h[HASH_HEX_LEN + 1];
-    hash_hex(t, h);
-    int64_t now = clock_now();
-    int rc = store_begin(r->st, STORE_TX_WRITE, err);
-    if (rc == 0)
-        rc = auth_sessions_prune(r->st, now, err);
-    struct store_stmt *s = NULL;
-    if (rc == 0)
-        rc = store_prepare(r->st,
-                           "INSERT INTO sessions (token_hash, login_id, csrf, "
-                           "created_at, expires_at) VALUES (?, ?, ?, ?, ?) "
-                           "RETURNING id",
-                           &s, err);
-    if (rc == 0) {
-        store_bind_text(s, 1, h);
-        store_bind_int64(s, 2, who->login_id);
-        store_bind_text(s, 3, csrf);
-        store_bind_int64(s, 4, now);
-        store_bind_int64(s, 5, now + a->pol.session_ttl_s);
-        rc = store_step(s, err);
-        if (rc == STORE_ROW) {
-            who->session_id = store_col_int64(s, 0);
-            rc = run_stmt(s, err);
-        }
-        store_stmt_release(s);
-    }
-    if (rc == 0)
-        rc = store_commit(r->st, err);
-    if (rc < 0) {
-        store_rollback(r->st);
-        sodium_memzero(t, strlen(t));
-        free(t);
-        free(csrf);
-        return rc;
-    }
-    snprintf(who->csrf, sizeof(who->csrf), "%s", csrf);
-    free(csrf);
-    *token = t;
-    return 0;
-}
-
 static int post_login(struct web_req *r)
 {
     struct auth *a = web_server_auth(r->srv);
@@ -702,7 +336,9 @@ static int post_login(struct web_req *r)
     char *hash = NULL;
     bool disabled = false;
     struct rm_err err;
-    rc = find_login(r, user, &who, &hash, &disabled, &err);
+    struct login_who lw;
+    memset(&lw, 0, sizeof(lw));
+    rc = login_lookup(r->st, user, &lw, &hash, &disabled, &err);
     if (rc < 0) {
         json_decref(body);
         return api_error_rm(r, rc, &err);
@@ -722,9 +358,14 @@ static int post_login(struct web_req *r)
     json_decref(body);
     ratelimit_clear(a->by_user, ukey);
     char *token = NULL;
-    rc = new_session(a, r, &who, &token, &err);
-    if (rc < 0)
+    rc = login_session_create(r->st, &lw, clock_now(), a->pol.session_ttl_s,
+                              &token, &err);
+    if (rc < 0) {
+        sodium_memzero(&lw, sizeof(lw));
         return api_error_rm(r, rc, &err);
+    }
+    principal_of(&lw, false, &who);
+    sodium_memzero(&lw, sizeof(lw));
     atomic_fetch_add(&a->ok, 1);
     rm_log(LOG_INFO, "auth: %s '%s' logged in from %s", role_name(who.role),
            who.username, r->client_ip);
@@ -741,8 +382,7 @@ static int post_logout(struct web_req *r)
 {
     if (r->who->session_id) {
         struct rm_err err;
-        int rc = exec_sql(r->st, "DELETE FROM sessions WHERE id = ?", &err, "i",
-                          r->who->session_id);
+        int rc = login_session_delete(r->st, r->who->session_id, &err);
         if (rc < 0)
             return api_error_rm(r, rc, &err);
     }
@@ -760,37 +400,30 @@ static int get_session(struct web_req *r)
     return web_reply_json(r, 200, j);
 }
 
-static json_t *opt_int(struct store_stmt *s, int col)
+static json_t *opt_int(bool has, int64_t v)
 {
-    return store_col_is_null(s, col) ? json_null()
-                                     : json_integer(store_col_int64(s, col));
+    return has ? json_integer(v) : json_null();
 }
 
 static int get_tokens(struct web_req *r)
 {
-    struct store_stmt *s;
+    struct login_token *t;
+    size_t n;
     struct rm_err err;
-    int rc = store_prepare(r->st,
-                           "SELECT id, name, created_at, expires_at, "
-                           "last_used_at FROM api_tokens WHERE login_id = ? "
-                           "ORDER BY id",
-                           &s, &err);
+    int rc = login_tokens(r->st, r->who->login_id, &t, &n, &err);
     if (rc < 0)
         return api_error_rm(r, rc, &err);
-    store_bind_int64(s, 1, r->who->login_id);
     json_t *items = json_array();
-    while ((rc = store_step(s, &err)) == STORE_ROW)
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            items, json_pack("{s:I, s:s, s:I, s:o, s:o}", "id",
-                             (json_int_t)store_col_int64(s, 0), "name",
-                             store_col_text(s, 1), "created_at",
-                             (json_int_t)store_col_int64(s, 2), "expires_at",
-                             opt_int(s, 3), "last_used_at", opt_int(s, 4)));
-    store_stmt_release(s);
-    if (rc < 0) {
-        json_decref(items);
-        return api_error_rm(r, rc, &err);
-    }
+            items,
+            json_pack("{s:I, s:s, s:I, s:o, s:o}", "id", (json_int_t)t[i].id,
+                      "name", t[i].name, "created_at",
+                      (json_int_t)t[i].created_at, "expires_at",
+                      opt_int(t[i].has_expires_at, t[i].expires_at),
+                      "last_used_at",
+                      opt_int(t[i].has_last_used_at, t[i].last_used_at)));
+    free(t);
     return web_reply_json(r, 200, json_pack("{s:o}", "items", items));
 }
 
@@ -839,12 +472,11 @@ static int delete_token(struct web_req *r)
     if (rc)
         return rc;
     struct rm_err err;
-    rc = exec_sql(r->st, "DELETE FROM api_tokens WHERE id = ? AND login_id = ?",
-                  &err, "ii", id, r->who->login_id);
+    rc = login_token_delete(r->st, r->who->login_id, id, &err);
+    if (rc == RM_ENOTFOUND)
+        return api_error(r, 404, API_ENOTFOUND, NULL, "no such token");
     if (rc < 0)
         return api_error_rm(r, rc, &err);
-    if (store_changes(r->st) == 0)
-        return api_error(r, 404, API_ENOTFOUND, NULL, "no such token");
     return web_reply_json(r, 200, json_pack("{s:s}", "status", "revoked"));
 }
 
@@ -883,4 +515,32 @@ int auth_metrics(struct auth *a, struct metrics *m, struct rm_err *err)
     return metrics_register(m, "regman_logins_total",
                             "Login attempts by result.", METRIC_COUNTER,
                             collect_logins, a, err);
+}
+
+/* ---- installing ---------------------------------------------------------- */
+
+int auth_install(struct web_server *srv, const struct auth_policy *p,
+                 struct rm_err *err)
+{
+    struct auth *a = auth_new(p);
+    web_server_set_auth(srv, auth_hook, a, auth_release);
+    size_t n;
+    const struct web_route *rt = auth_routes(&n);
+    web_server_add_routes(srv, rt, n);
+    return auth_metrics(a, web_server_metrics(srv), err);
+}
+
+int web_server_new(const struct web_config *cfg, struct web_server **out,
+                   struct rm_err *err)
+{
+    struct web_server *srv;
+    int rc = web_frame_new(cfg, &srv, err);
+    if (rc < 0)
+        return rc;
+    if ((rc = auth_install(srv, cfg->auth_policy, err)) < 0) {
+        web_server_free(srv);
+        return rc;
+    }
+    *out = srv;
+    return 0;
 }

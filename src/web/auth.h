@@ -30,6 +30,9 @@
  * same account); it may expire (expires_at) and is revoked by deleting
  * it. last_used_at is refreshed at most once a minute.
  *
+ * The logins, sessions and tokens are kept by core/login.h; this module is
+ * their HTTP side and the frame's authentication hook (auth_install).
+ *
  * Throttling: failed logins are counted in memory per username and per
  * client IP (ratelimit.h, bounded tables); past the policy's limits a
  * login answers 429 rate_limited with Retry-After, before any password
@@ -95,8 +98,8 @@ bool auth_username_ok(const char *username);
 
 /* auth_login_create - a login row. role admin: account_id 0; customer:
  * an existing customer account. Password AUTH_PASSWORD_MIN..MAX bytes.
- * RM_EINVAL (with the reason) for a bad or taken username. Opens its own
- * write transaction. */
+ * RM_EINVAL (with the reason) for a bad or taken username. Runs as its
+ * own unit of work (store_tx). */
 int auth_login_create(struct store *st, const char *username,
                       const char *password, enum web_role role,
                       int64_t account_id, enum auth_cost cost, int64_t *id,
@@ -133,6 +136,20 @@ int auth_scope(struct web_req *r, int64_t account_id);
 int64_t auth_account_filter(const struct web_req *r);
 /* auth_is_admin - r->who is an admin. */
 bool auth_is_admin(const struct web_req *r);
+
+/* auth_install - give srv regman's authentication: the state for policy
+ * p (NULL = defaults; freed with the server), the frame's hook
+ * (web_server_set_auth) that reads Bearer tokens and session cookies,
+ * the endpoints above and the login counters. Before web_server_start. */
+int auth_install(struct web_server *srv, const struct auth_policy *p,
+                 struct rm_err *err);
+/* web_server_new - web_frame_new (http.h) and auth_install with
+ * cfg->auth_policy: a server with the built-in routes and the auth
+ * endpoints; not listening yet. */
+int web_server_new(const struct web_config *cfg, struct web_server **out,
+                   struct rm_err *err);
+/* web_server_auth - the auth state auth_install gave srv. */
+struct auth *web_server_auth(struct web_server *srv);
 
 /* auth_routes - the endpoints above. */
 const struct web_route *auth_routes(size_t *n);

@@ -52,17 +52,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/health.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
-#include "web/auth.h"
-#include "web/jsonw.h"
 #include "web/metrics.h"
+#include "web/reply_priv.h"
 #include "web/webroot.h"
 
-#define MAX_PARAMS 8
 #define DRAIN_FACTOR 8
 #define TLS_FILE_MAX (1 << 20)
 #define REAP_MS 200
@@ -117,7 +116,11 @@ struct web_server {
 
     struct webroot *root;
     struct metrics *metrics;
-    struct auth *auth;
+
+    /* authentication, installed by the server's builder */
+    web_auth_fn *auth_fn;
+    void (*auth_release)(void *arg);
+    void *auth_arg;
 
     /* worker pool: a stack of free workers */
     struct web_worker *workers;
@@ -149,35 +152,6 @@ struct web_server {
     _Atomic uint64_t cut_header, cut_body; /* closed past a deadline */
     _Atomic int64_t in_flight;
     int64_t started_at;
-};
-
-struct hdr {
-    char *name, *value;
-};
-
-struct web_req_priv {
-    struct MHD_Connection *conn;
-    struct conn_track *track; /* NULL if MHD gave none */
-    struct web_req pub;
-    bool started;
-    struct buf body;
-    bool too_large;
-    size_t drained;
-
-    struct web_principal who;
-    int nparams;
-    char *pnames[MAX_PARAMS];
-    char *pvals[MAX_PARAMS];
-
-    /* the reply */
-    bool replied;
-    unsigned status;
-    json_t *json;
-    char *data;
-    size_t len;
-    char *ctype;
-    struct hdr *hdrs;
-    size_t nhdrs;
 };
 
 static int64_t mono_ms(void)
@@ -220,77 +194,6 @@ int web_route_match(const char *pattern, const char *path,
     return (*p == '\0' && *s == '\0') ? np : -1;
 }
 
-const char *web_param(const struct web_req *r, const char *name)
-{
-    for (int i = 0; i < r->priv->nparams; i++)
-        if (strcmp(r->priv->pnames[i], name) == 0)
-            return r->priv->pvals[i];
-    return NULL;
-}
-
-const char *web_query(const struct web_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->priv->conn, MHD_GET_ARGUMENT_KIND,
-                                       name);
-}
-
-const char *web_header(const struct web_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->priv->conn, MHD_HEADER_KIND, name);
-}
-
-const char *web_cookie(const struct web_req *r, const char *name)
-{
-    return MHD_lookup_connection_value(r->priv->conn, MHD_COOKIE_KIND, name);
-}
-
-/* ---- replies ------------------------------------------------------------ */
-
-static void reply_clear(struct web_req_priv *q)
-{
-    json_decref(q->json);
-    q->json = NULL;
-    free(q->data);
-    q->data = NULL;
-    q->len = 0;
-    free(q->ctype);
-    q->ctype = NULL;
-}
-
-int web_reply_json(struct web_req *r, unsigned status, json_t *j)
-{
-    struct web_req_priv *q = r->priv;
-    reply_clear(q);
-    q->replied = true;
-    q->status = status;
-    q->json = j;
-    return 0;
-}
-
-int web_reply_data(struct web_req *r, unsigned status, const char *ctype,
-                   const char *data, size_t len)
-{
-    struct web_req_priv *q = r->priv;
-    reply_clear(q);
-    q->replied = true;
-    q->status = status;
-    q->data = xmalloc(len + 1);
-    memcpy(q->data, data, len);
-    q->data[len] = '\0';
-    q->len = len;
-    q->ctype = xstrdup(ctype);
-    return 0;
-}
-
-void web_reply_header(struct web_req *r, const char *name, const char *value)
-{
-    struct web_req_priv *q = r->priv;
-    q->hdrs = xrealloc(q->hdrs, (q->nhdrs + 1) * sizeof(*q->hdrs));
-    q->hdrs[q->nhdrs].name = xstrdup(name);
-    q->hdrs[q->nhdrs].value = xstrdup(value);
-    q->nhdrs++;
-}
-
 /* add_security_headers - the headers every response carries; while the
  * server drains (web_server_quiesce), also "Connection: close". */
 static void add_security_headers(struct web_server *srv,
@@ -316,39 +219,11 @@ static void count_status(struct web_server *srv, unsigned status)
 static enum MHD_Result queue_reply(struct web_server *srv,
                                    struct web_req_priv *q)
 {
-    char *body = NULL;
-    size_t len = 0;
-    const char *ctype = NULL;
-    if (q->json) {
-        body = web_json_dump(q->json, &len);
-        if (!body) {
-            rm_log(LOG_ERROR, "web: cannot serialize a reply to %s",
-                   q->pub.path);
-            q->status = 500;
-            body = xstrdup("{\"error\":{\"code\":\"internal\",\"message\":"
-                           "\"internal error\",\"field\":null}}");
-            len = strlen(body);
-        }
-        ctype = "application/json";
-    } else if (q->data) {
-        body = q->data;
-        q->data = NULL;
-        len = q->len;
-        ctype = q->ctype;
-    }
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        len, body ? body : (char *)"",
-        body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
-    if (!resp) {
-        free(body);
+    struct MHD_Response *resp = web_req_response(q);
+    if (!resp)
         return MHD_NO;
-    }
     add_security_headers(srv, resp);
-    if (ctype)
-        MHD_add_response_header(resp, "Content-Type", ctype);
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    for (size_t i = 0; i < q->nhdrs; i++)
-        MHD_add_response_header(resp, q->hdrs[i].name, q->hdrs[i].value);
+    web_req_headers(q, resp);
     enum MHD_Result rc = MHD_queue_response(q->conn, q->status, resp);
     MHD_destroy_response(resp);
     count_status(srv, q->status);
@@ -385,41 +260,6 @@ static void worker_put(struct web_server *srv, struct web_worker *w)
 
 /* ---- static files ------------------------------------------------------- */
 
-static bool etag_matches(const char *inm, const char *etag)
-{
-    /* If-None-Match: a list of entity tags, or "*". Weak comparison. */
-    if (strcmp(inm, "*") == 0)
-        return true;
-    size_t el = strlen(etag);
-    for (const char *p = inm; (p = strstr(p, etag)) != NULL; p += el) {
-        bool start = p == inm || p[-1] == ' ' || p[-1] == ',' ||
-                     (p - inm >= 2 && p[-1] == '/' && p[-2] == 'W');
-        char end = p[el];
-        if (start && (end == '\0' || end == ',' || end == ' '))
-            return true;
-    }
-    return false;
-}
-
-static void http_date(int64_t t, char *out, size_t n)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-static bool parse_http_date(const char *s, int64_t *out)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    if (!end || *end)
-        return false;
-    *out = (int64_t)timegm(&tm);
-    return true;
-}
-
 static enum MHD_Result serve_static(struct web_server *srv,
                                     struct web_req_priv *q)
 {
@@ -434,15 +274,9 @@ static enum MHD_Result serve_static(struct web_server *srv,
         return queue_error(srv, q, 301, "moved", "moved permanently");
     }
     char lm[64];
-    http_date(f.mtime, lm, sizeof(lm));
-    const char *inm =
-        MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND, "If-None-Match");
-    const char *ims = MHD_lookup_connection_value(q->conn, MHD_HEADER_KIND,
-                                                  "If-Modified-Since");
-    int64_t since;
-    bool fresh =
-        inm ? etag_matches(inm, f.etag)
-            : (ims && parse_http_date(ims, &since) && f.mtime <= since);
+    webroot_http_date(f.mtime, lm, sizeof(lm));
+    bool fresh = webroot_fresh(&f, web_header(&q->pub, "If-None-Match"),
+                               web_header(&q->pub, "If-Modified-Since"));
     struct MHD_Response *resp;
     unsigned status;
     if (fresh) {
@@ -504,7 +338,7 @@ static const struct web_route *find_route(struct web_server *srv,
     for (size_t t = 0; t < srv->ntables; t++) {
         for (size_t i = 0; i < srv->tables[t].n; i++) {
             const struct web_route *rt = &srv->tables[t].rows[i];
-            int n = web_route_match(rt->pattern, path, ps, MAX_PARAMS);
+            int n = web_route_match(rt->pattern, path, ps, WEB_MAX_PARAMS);
             if (n < 0)
                 continue;
             if (strcmp(rt->method, method) == 0 ||
@@ -525,11 +359,9 @@ static enum MHD_Result run_route(struct web_server *srv, struct web_req_priv *q,
                                  struct web_param_slice *ps, int np)
 {
     struct web_req *r = &q->pub;
-    q->nparams = np;
-    for (int i = 0; i < np; i++) {
-        q->pnames[i] = xstrndup(ps[i].name, ps[i].name_len);
-        q->pvals[i] = xstrndup(ps[i].value, ps[i].value_len);
-    }
+    for (int i = 0; i < np; i++)
+        web_req_add_param(q, ps[i].name, ps[i].name_len, ps[i].value,
+                          ps[i].value_len);
     if (r->body_len > 0 &&
         !json_content_type(web_header(r, MHD_HTTP_HEADER_CONTENT_TYPE)))
         return queue_error(srv, q, 415, API_EMEDIA,
@@ -542,7 +374,9 @@ static enum MHD_Result run_route(struct web_server *srv, struct web_req_priv *q,
     rm_err_clear(&err);
     int rc = 0;
     if (rt->access != WEB_PUBLIC) {
-        rc = auth_authenticate(srv->auth, r, &q->who, &err);
+        memset(&q->who, 0, sizeof(q->who));
+        rc = srv->auth_fn ? srv->auth_fn(srv->auth_arg, r, &q->who, &err)
+                          : RM_ENOTFOUND;
         if (rc == RM_ENOTFOUND) {
             rc = api_error(r, 401, API_EUNAUTH, NULL, "log in first");
             goto done;
@@ -584,22 +418,6 @@ done:
     return queue_reply(srv, q);
 }
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    out[0] = '\0';
-    if (!ci || !ci->client_addr)
-        return;
-    const struct sockaddr *sa = ci->client_addr;
-    if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out,
-                  (socklen_t)n);
-    else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
-                  (socklen_t)n);
-}
-
 static enum MHD_Result dispatch(struct web_server *srv, struct web_req_priv *q)
 {
     struct web_req *r = &q->pub;
@@ -612,7 +430,7 @@ static enum MHD_Result dispatch(struct web_server *srv, struct web_req_priv *q)
         return queue_error(srv, q, 400, API_EINVALID_JSON,
                            "request body contains a NUL byte");
 
-    struct web_param_slice ps[MAX_PARAMS];
+    struct web_param_slice ps[WEB_MAX_PARAMS];
     int np = 0;
     struct buf allow;
     buf_init(&allow);
@@ -865,16 +683,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct web_server *srv = cls;
     struct web_req_priv *q = *con_cls;
     if (!q) {
-        q = xcalloc(1, sizeof(*q));
-        q->conn = conn;
-        buf_init(&q->body);
-        q->pub.priv = q;
-        q->pub.srv = srv;
-        q->pub.method = method;
-        q->pub.path = url;
-        q->pub.body = "";
-        q->pub.tls = srv->tls;
-        client_ip(conn, q->pub.client_ip, sizeof(q->pub.client_ip));
+        q = web_req_new(conn, srv, method, url, srv->tls);
         *con_cls = q;
         atomic_fetch_add(&srv->in_flight, 1);
         q->track = track_of(conn);
@@ -924,19 +733,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     /* kept alive: the next request's header is due from now */
     if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         set_phase(srv, q->track, PHASE_HEADER);
-    reply_clear(q);
-    for (size_t i = 0; i < q->nhdrs; i++) {
-        free(q->hdrs[i].name);
-        free(q->hdrs[i].value);
-    }
-    free(q->hdrs);
-    for (int i = 0; i < q->nparams; i++) {
-        free(q->pnames[i]);
-        free(q->pvals[i]);
-    }
-    buf_release(&q->body);
-    sodium_memzero(&q->who, sizeof(q->who));
-    free(q);
+    web_req_free(q);
     *con_cls = NULL;
 }
 
@@ -989,14 +786,8 @@ static void mhd_log_flush(struct web_server *srv)
 
 static int get_healthz(struct web_req *r)
 {
-    struct store_stmt *s;
     struct rm_err err;
-    int rc = store_prepare(r->st, "SELECT 1", &s, &err);
-    if (rc == 0) {
-        rc = store_step(s, &err);
-        store_stmt_release(s);
-    }
-    if (rc < 0) {
+    if (health_check(r->st, &err) < 0) {
         rm_log(LOG_ERROR, "web: healthz: %s", err.msg);
         return api_error(r, 503, API_EUNAVAILABLE, NULL,
                          "database unavailable");
@@ -1061,8 +852,8 @@ static char *dup_or_null(const char *s)
     return s ? xstrdup(s) : NULL;
 }
 
-int web_server_new(const struct web_config *cfg, struct web_server **out,
-                   struct rm_err *err)
+int web_frame_new(const struct web_config *cfg, struct web_server **out,
+                  struct rm_err *err)
 {
     if (!cfg->worker_open)
         return rm_err_set(err, RM_EINVAL, "web: no worker_open callback");
@@ -1110,7 +901,6 @@ int web_server_new(const struct web_config *cfg, struct web_server **out,
     pthread_condattr_destroy(&ca);
     srv->quiesced_fd = -1;
     srv->metrics = metrics_new();
-    srv->auth = auth_new(cfg->auth_policy);
     srv->started_at = clock_now();
 
     if (srv->web_root_dir) {
@@ -1132,9 +922,6 @@ int web_server_new(const struct web_config *cfg, struct web_server **out,
     };
     unsigned ma = (unsigned)cfg->metrics_access;
     web_server_add_routes(srv, &metrics_routes[ma < 3 ? ma : 2], 1);
-    size_t na;
-    const struct web_route *ar = auth_routes(&na);
-    web_server_add_routes(srv, ar, na);
 
     int rc = metrics_register(srv->metrics, "regman_http_requests_total",
                               "HTTP responses sent, by status class.",
@@ -1153,8 +940,6 @@ int web_server_new(const struct web_config *cfg, struct web_server **out,
         rc = metrics_register(srv->metrics, "regman_process_start_time_seconds",
                               "Start time of the process (epoch seconds).",
                               METRIC_GAUGE, collect_start, srv, err);
-    if (rc == 0)
-        rc = auth_metrics(srv->auth, srv->metrics, err);
     if (rc < 0) {
         web_server_free(srv);
         return rc;
@@ -1309,9 +1094,19 @@ struct metrics *web_server_metrics(struct web_server *srv)
     return srv->metrics;
 }
 
-struct auth *web_server_auth(struct web_server *srv)
+void web_server_set_auth(struct web_server *srv, web_auth_fn *fn, void *arg,
+                         void (*release)(void *arg))
 {
-    return srv->auth;
+    if (srv->auth_release)
+        srv->auth_release(srv->auth_arg);
+    srv->auth_fn = fn;
+    srv->auth_arg = arg;
+    srv->auth_release = release;
+}
+
+void *web_server_auth_arg(struct web_server *srv)
+{
+    return srv->auth_arg;
 }
 
 bool web_server_cookie_secure(const struct web_server *srv)
@@ -1344,7 +1139,8 @@ void web_server_free(struct web_server *srv)
     free(srv->tables);
     webroot_free(srv->root);
     metrics_free(srv->metrics);
-    auth_free(srv->auth);
+    if (srv->auth_release)
+        srv->auth_release(srv->auth_arg);
     pthread_mutex_destroy(&srv->pool_mu);
     pthread_cond_destroy(&srv->pool_cv);
     pthread_mutex_destroy(&srv->conn_mu);

@@ -3,6 +3,12 @@
  * endpoint runs in: limits, routing, authentication, CSRF, security
  * headers, static files, /healthz and /metrics.
  *
+ * Layers: the request and its reply are reply.h (below the frame); the
+ * JSON helpers api.h build on reply.h alone; this frame builds on both.
+ * Who a caller is, the frame asks a hook (web_server_set_auth) installed
+ * by whoever builds the server: auth.h's auth_install for regman's
+ * logins, or web_server_new (auth.h), the frame with it installed.
+ *
  * Adding an endpoint is one table row and one handler function:
  *
  *   static int get_domain(struct web_req *r)
@@ -38,8 +44,9 @@
  * - The request body is complete, at most cfg.max_body bytes (413 with a
  *   JSON error otherwise) and NUL-terminated; a non-empty body on an API
  *   route has Content-Type application/json (415 otherwise).
- * - The route's access rule holds (401 without valid credentials, 403 for
- *   a customer on a WEB_ADMIN route), and on POST/PUT/PATCH/DELETE from a
+ * - The route's access rule holds (401 without valid credentials, as the
+ *   authentication hook judges them, or without a hook; 403 for a
+ *   customer on a WEB_ADMIN route), and on POST/PUT/PATCH/DELETE from a
  *   session cookie the X-CSRF-Token header equals the session's token
  *   (403 "csrf_failed"). Bearer API tokens need no CSRF token: a browser
  *   never attaches them by itself.
@@ -55,7 +62,7 @@
  * Graceful stop: web_server_quiesce, then poll web_server_busy until it
  * is 0 (or the caller's patience ends), then web_server_free.
  *
- * Ownership: web_server_new copies cfg's scalars and strings; the route
+ * Ownership: web_frame_new copies cfg's scalars and strings; the route
  * tables passed to web_server_add_routes must outlive the server (they
  * are static const arrays). web_server_free stops and frees everything.
  */
@@ -69,31 +76,11 @@
 
 #include "store/store.h"
 #include "util/err.h"
+#include "web/reply.h"
 
 struct web_server;
-struct web_req_priv;
 struct metrics;
-struct auth;
 struct auth_policy;
-
-/* A handler (or a helper) set an error reply: return this unchanged. */
-#define WEB_STOP 1
-
-#define WEB_USERNAME_MAX 64
-
-enum web_role { WEB_ROLE_ADMIN = 1, WEB_ROLE_CUSTOMER = 2 };
-
-/* The authenticated caller of a request (set by auth.c). */
-struct web_principal {
-    int64_t login_id;
-    char username[WEB_USERNAME_MAX + 1];
-    enum web_role role;
-    int64_t account_id; /* customer: its account; admin: 0 */
-    bool via_token;     /* Bearer API token (else session cookie) */
-    int64_t session_id; /* session row, 0 for a token */
-    int64_t token_id;   /* api_tokens row, 0 for a session */
-    char csrf[48];      /* the session's CSRF token ("" for a token) */
-};
 
 /* Route access rules. */
 enum web_access {
@@ -145,8 +132,10 @@ struct web_config {
     /* Mark cookies Secure although this server speaks plain HTTP (it sits
      * behind a TLS-terminating proxy). Always on with TLS. */
     bool cookie_secure;
-    enum web_access metrics_access;        /* who may read /metrics */
-    const struct auth_policy *auth_policy; /* NULL = defaults (auth.h) */
+    enum web_access metrics_access; /* who may read /metrics */
+    /* Read by web_server_new (auth.h), which installs authentication;
+     * the frame itself does not use it. NULL = defaults. */
+    const struct auth_policy *auth_policy;
     /* Opens one worker (called cfg.threads times by web_server_start, on
      * the caller's thread) and closes it (web_server_free). */
     int (*worker_open)(void *arg, struct web_worker *w, struct rm_err *err);
@@ -154,28 +143,26 @@ struct web_config {
     void *worker_arg;
 };
 
-/*
- * struct web_req - one request as a handler sees it. Strings are valid
- * for the duration of the handler.
- */
-struct web_req {
-    const char *method;
-    const char *path; /* percent-decoded, without the query */
-    const char *body; /* NUL-terminated ("" when none) */
-    size_t body_len;
-    const struct web_principal *who;
-    struct store *st; /* the borrowed worker's store handle */
-    void *ctx;        /* the borrowed worker's host context */
-    struct web_server *srv;
-    char client_ip[64];
-    bool tls;
-    struct web_req_priv *priv;
-};
+/* web_frame_new - a server with the built-in routes (/healthz, /metrics)
+ * and no authentication yet (web_server_set_auth); not listening yet.
+ * web_server_new (auth.h) is this plus regman's logins. */
+int web_frame_new(const struct web_config *cfg, struct web_server **out,
+                  struct rm_err *err);
 
-/* web_server_new - a server with the built-in routes (/healthz, /metrics,
- * the auth endpoints); not listening yet. */
-int web_server_new(const struct web_config *cfg, struct web_server **out,
-                   struct rm_err *err);
+/* web_auth_fn - who made the request: fill *who (zeroed by the frame) from
+ * the request's credentials and return 0; RM_ENOTFOUND when it carries no
+ * valid ones (401); another negative code when they cannot be checked
+ * (503, err logged). Runs on a server thread with r->st and r->ctx set. */
+typedef int web_auth_fn(void *arg, struct web_req *r, struct web_principal *who,
+                        struct rm_err *err);
+/* web_server_set_auth - the hook that authenticates requests to WEB_LOGIN
+ * and WEB_ADMIN routes (before web_server_start). Without one, those routes
+ * answer 401. release (may be NULL) is called with arg when the hook is
+ * replaced or the server freed. */
+void web_server_set_auth(struct web_server *srv, web_auth_fn *fn, void *arg,
+                         void (*release)(void *arg));
+/* web_server_auth_arg - the arg given to web_server_set_auth, or NULL. */
+void *web_server_auth_arg(struct web_server *srv);
 /* web_server_add_routes - add a route table (before web_server_start). */
 void web_server_add_routes(struct web_server *srv,
                            const struct web_route *routes, size_t n);
@@ -185,8 +172,6 @@ int web_server_start(struct web_server *srv, struct rm_err *err);
 unsigned web_server_port(const struct web_server *srv);
 /* web_server_metrics - the registry /metrics renders (metrics.h). */
 struct metrics *web_server_metrics(struct web_server *srv);
-/* web_server_auth - the server's auth state (auth.h). */
-struct auth *web_server_auth(struct web_server *srv);
 bool web_server_cookie_secure(const struct web_server *srv);
 /* web_server_quiesce - stop accepting connections: the listening socket
  * refuses new ones from now on. Accepted connections are still served,
@@ -201,25 +186,6 @@ unsigned web_server_busy(struct web_server *srv);
 /* web_server_free - stop serving, close workers, free. NULL ok. Requests
  * still under way are cut off: quiesce and drain first to avoid that. */
 void web_server_free(struct web_server *srv);
-
-/* web_param - the value of "{name}" in the matched pattern, or NULL. */
-const char *web_param(const struct web_req *r, const char *name);
-/* web_query - a query-string argument (decoded), or NULL. */
-const char *web_query(const struct web_req *r, const char *name);
-/* web_header - a request header (case-insensitive name), or NULL. */
-const char *web_header(const struct web_req *r, const char *name);
-/* web_cookie - a request cookie, or NULL. */
-const char *web_cookie(const struct web_req *r, const char *name);
-
-/* Replies. Each returns 0; a second reply replaces the first. */
-/* web_reply_json - j is stolen (decref'd by the frame); NULL = no body. */
-int web_reply_json(struct web_req *r, unsigned status, json_t *j);
-/* web_reply_data - data is copied. */
-int web_reply_data(struct web_req *r, unsigned status, const char *ctype,
-                   const char *data, size_t len);
-/* web_reply_header - add a response header to the reply (any order with
- * the web_reply_* call); Set-Cookie may repeat. Copied. */
-void web_reply_header(struct web_req *r, const char *name, const char *value);
 
 /* web_route_match - does path match pattern? On a match, up to maxp
  * parameters are stored as (name, value) slices into pattern and path.

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/xalloc.h"
@@ -179,4 +180,51 @@ enum webroot_result webroot_lookup(struct webroot *w, const char *path,
                            ? "no-cache"
                            : "public, max-age=300";
     return WEBROOT_FILE;
+}
+
+/* ---- conditional requests ----------------------------------------------- */
+
+static bool etag_matches(const char *inm, const char *etag)
+{
+    /* If-None-Match: a list of entity tags, or "*". Weak comparison. */
+    if (strcmp(inm, "*") == 0)
+        return true;
+    size_t el = strlen(etag);
+    for (const char *p = inm; (p = strstr(p, etag)) != NULL; p += el) {
+        bool start = p == inm || p[-1] == ' ' || p[-1] == ',' ||
+                     (p - inm >= 2 && p[-1] == '/' && p[-2] == 'W');
+        char end = p[el];
+        if (start && (end == '\0' || end == ',' || end == ' '))
+            return true;
+    }
+    return false;
+}
+
+void webroot_http_date(int64_t t, char *out, size_t n)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, n, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static bool parse_http_date(const char *s, int64_t *out)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    const char *end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!end || *end)
+        return false;
+    *out = (int64_t)timegm(&tm);
+    return true;
+}
+
+bool webroot_fresh(const struct webroot_file *f, const char *if_none_match,
+                   const char *if_modified_since)
+{
+    int64_t since;
+    if (if_none_match)
+        return etag_matches(if_none_match, f->etag);
+    return if_modified_since && parse_http_date(if_modified_since, &since) &&
+           f->mtime <= since;
 }

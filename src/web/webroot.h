@@ -55,4 +55,12 @@ struct webroot_file {
 enum webroot_result webroot_lookup(struct webroot *w, const char *path,
                                    struct webroot_file *f);
 
+/* webroot_http_date - epoch seconds as an HTTP date (IMF-fixdate). */
+void webroot_http_date(int64_t t, char *out, size_t n);
+/* webroot_fresh - does the client's copy of f match (answer 304)? An
+ * If-None-Match header decides alone (weak comparison, "*" matches);
+ * otherwise If-Modified-Since at or after f's mtime. Either may be NULL. */
+bool webroot_fresh(const struct webroot_file *f, const char *if_none_match,
+                   const char *if_modified_since);
+
 #endif
