@@ -64,30 +64,34 @@ v = eval(sys.argv[2])
 print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1" "$2"
 }
 
-# sql QUERY - one value from the regman database (read-only).
+# The database is read or changed only through regman or tests/lib/testdb
+# (REGMAN_TEST_DB picks the backend; an unknown one fails the test here).
+# The backend is checked at the end of this file.
+TESTDB=$(cd "$(dirname "$0")/../../lib" && pwd)/testdb
+# sql QUERY [PARAM...] - one value from the regman database (read-only).
 sql() {
-    python3 -c 'import sqlite3,sys
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-r = c.execute(sys.argv[2]).fetchone()
-print("" if r is None or r[0] is None else r[0])' "$WORK/regman.db" "$1"
+    _q=$1
+    shift
+    "$TESTDB" value "$WORK/regman.db" "$_q" "$@"
 }
-# sql_write QUERY - change the database behind regman's back (tests only).
+# sql_rows QUERY [PARAM...] - every row, columns TAB-separated.
+sql_rows() {
+    _q=$1
+    shift
+    "$TESTDB" query "$WORK/regman.db" "$_q" "$@"
+}
+# sql_write QUERY [PARAM...] - change the database behind regman's back
+# (tests only).
 sql_write() {
-    python3 -c 'import sqlite3,sys
-c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
-        "$WORK/regman.db" "$1"
+    _q=$1
+    shift
+    "$TESTDB" exec "$WORK/regman.db" "$_q" "$@"
 }
 # dbsig - a digest of every row that matters (not the registrar log).
 dbsig() {
-    python3 -c 'import sqlite3,sys,hashlib
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-h = hashlib.sha256()
-for t in ("registrar_connections", "tlds", "tld_prices", "accounts",
-          "contacts", "domains", "operations", "ledger_postings",
-          "ledger_entries", "mail_outbox"):
-    for r in c.execute("SELECT * FROM " + t + " ORDER BY 1"):
-        h.update(repr(r).encode())
-print(h.hexdigest())' "$WORK/regman.db"
+    "$TESTDB" sig "$WORK/regman.db" registrar_connections tlds tld_prices \
+        accounts contacts domains operations ledger_postings ledger_entries \
+        mail_outbox
 }
 
 # sim_start [ARGS] - start opensrs-sim; sets SIM_URL_PORT, CTL.
@@ -232,3 +236,10 @@ dom_status() {
 postings() {
     sql "SELECT COUNT(*) FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = '$1' AND p.kind = '$2'"
 }
+
+# Fail at once (a failed test, never a skip) when REGMAN_TEST_DB names a
+# backend tests/lib/testdb cannot reach.
+if ! TESTDB_BACKEND=$("$TESTDB" backend); then
+    echo "not ok - REGMAN_TEST_DB=${REGMAN_TEST_DB:-}: no test database helper"
+    exit 1
+fi
