@@ -116,6 +116,16 @@ smtp_url = smtp://127.0.0.1:$port
 retry_min_s = 1
 EOC
 }
+# smtp_ready SERVER - is the real SMTP server there (the script and Exim)?
+# When not, a failed check naming the package: a test never passes by
+# leaving its mail part out.
+smtp_ready() {
+    if [ -n "${1:-}" ] && [ -x "$1" ] && command -v exim4 >/dev/null 2>&1; then
+        return 0
+    fi
+    bad "no SMTP test server: Exim is missing (install the Debian package exim4-daemon-light; scripts/install-deps does)"
+    return 1
+}
 # smtp_stop - stop the server smtp_start started (if any), remove its files.
 smtp_stop() {
     if [ -n "${SMTP_PID:-}" ]; then
