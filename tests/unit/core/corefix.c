@@ -207,3 +207,45 @@ bool corefix_audit_ok(struct corefix *f)
     ledger_audit_release(&rep);
     return ok;
 }
+
+int corefix_order(struct corefix *f, const char *kind, const char *name,
+                  struct ops_result *res)
+{
+    struct ops_order_req rq = {.name = name, .account = "alice", .term = 1};
+    struct rm_err err = {0};
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (strcmp(kind, "register") == 0) {
+        rc = ops_register(f->app, &rq, res, &err);
+    } else if (strcmp(kind, "transfer") == 0) {
+        rq.auth_code = "s3cret-auth";
+        rc = ops_transfer(f->app, &rq, res, &err);
+    } else {
+        rc = ops_renew(f->app, name, "alice", 1, res, &err);
+    }
+    if (rc < 0)
+        fail_msg("%s %s: %d %s", kind, name, rc, err.msg);
+    return rc;
+}
+
+int64_t corefix_registered(struct corefix *f, const char *name, time_t expiry)
+{
+    struct ops_result res;
+    struct reg_op_result done = fakereg_done(expiry, "1");
+
+    fakereg_script(&done, 1);
+    assert_int_equal(corefix_order(f, "register", name, &res), OPS_SUCCEEDED);
+    assert_string_equal(res.state, "succeeded");
+    return res.op_id;
+}
+
+void corefix_ledger_says(struct corefix *f, int64_t op_id, bool refunded,
+                         int64_t balance_before, int64_t price)
+{
+    assert_int_equal(corefix_postings(f, op_id, "charge"), 1);
+    assert_int_equal(corefix_postings(f, op_id, "refund"), refunded ? 1 : 0);
+    assert_int_equal(corefix_balance(f),
+                     balance_before - (refunded ? 0 : price));
+    assert_true(corefix_audit_ok(f));
+}

@@ -13,8 +13,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "core/app.h"
+#include "core/ops.h"
 
 #define COREFIX_FUNDS 100000 /* alice's credit, minor units */
 #define COREFIX_PRICE 1000   /* every .com price, minor units */
@@ -51,5 +53,18 @@ int64_t corefix_balance(struct corefix *f);
 const char *corefix_domain_status(struct corefix *f, const char *name);
 /* corefix_audit_ok - the ledger invariants hold (ledger_audit). */
 bool corefix_audit_ok(struct corefix *f);
+
+/* corefix_order - ops_register, ops_transfer or ops_renew (kind) of name
+ * for alice, one year; fails the test on a negative return. */
+int corefix_order(struct corefix *f, const char *kind, const char *name,
+                  struct ops_result *res);
+/* corefix_registered - name registered at once (one send answered done
+ * with expiry); its operation id. */
+int64_t corefix_registered(struct corefix *f, const char *name, time_t expiry);
+/* corefix_ledger_says - the operation has one charge, and one refund
+ * exactly when refunded; alice's balance moved by price unless refunded;
+ * the ledger audit holds. */
+void corefix_ledger_says(struct corefix *f, int64_t op_id, bool refunded,
+                         int64_t balance_before, int64_t price);
 
 #endif

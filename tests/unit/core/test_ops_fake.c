@@ -65,51 +65,6 @@ static int64_t in_a_year(void)
     return clock_now() + YEAR;
 }
 
-/* order - ops_register / ops_transfer / ops_renew of name. */
-static int order(struct corefix *f, const char *kind, const char *name,
-                 struct ops_result *res)
-{
-    struct ops_order_req rq = {.name = name, .account = "alice", .term = 1};
-    struct rm_err err = {0};
-    int rc;
-
-    memset(res, 0, sizeof *res);
-    if (strcmp(kind, "register") == 0) {
-        rc = ops_register(f->app, &rq, res, &err);
-    } else if (strcmp(kind, "transfer") == 0) {
-        rq.auth_code = "s3cret-auth";
-        rc = ops_transfer(f->app, &rq, res, &err);
-    } else {
-        rc = ops_renew(f->app, name, "alice", 1, res, &err);
-    }
-    if (rc < 0)
-        fail_msg("%s %s: %d %s", kind, name, rc, err.msg);
-    return rc;
-}
-
-/* registered - a domain registered at once (one send, answered done). */
-static int64_t registered(struct corefix *f, const char *name)
-{
-    struct ops_result res;
-    struct reg_op_result done = fakereg_done((time_t)in_a_year(), "1");
-
-    fakereg_script(&done, 1);
-    assert_int_equal(order(f, "register", name, &res), OPS_SUCCEEDED);
-    assert_string_equal(res.state, "succeeded");
-    return res.op_id;
-}
-
-/* ledger_says - one charge always; one refund exactly when refunded. */
-static void ledger_says(struct corefix *f, int64_t op_id, bool refunded,
-                        int64_t balance_before, int64_t price)
-{
-    assert_int_equal(corefix_postings(f, op_id, "charge"), 1);
-    assert_int_equal(corefix_postings(f, op_id, "refund"), refunded ? 1 : 0);
-    assert_int_equal(corefix_balance(f),
-                     balance_before - (refunded ? 0 : price));
-    assert_true(corefix_audit_ok(f));
-}
-
 /* --- sends ----------------------------------------------------------- */
 
 struct send_row {
@@ -134,14 +89,14 @@ static void run_send_row(const struct send_row *r)
 
     print_message("row: %s %s\n", r->kind, r->what);
     if (strcmp(r->kind, "renew") == 0) {
-        registered(f, name);
+        corefix_registered(f, name, (time_t)in_a_year());
         fakereg_reset();
         fakereg.expiry = (time_t)in_a_year();
     }
     int64_t before = corefix_balance(f);
     fakereg_script(r->script, r->n);
     fakereg.stop = fakereg_done(0, NULL);
-    assert_int_equal(order(f, r->kind, name, &res), r->want_rc);
+    assert_int_equal(corefix_order(f, r->kind, name, &res), r->want_rc);
     assert_string_equal(res.state, r->want_state);
     assert_string_equal(corefix_state(f, res.op_id), r->want_state);
     assert_int_equal(res.attempts, r->want_sends);
@@ -149,7 +104,7 @@ static void run_send_row(const struct send_row *r)
     assert_int_equal(fakereg_calls(FR_CANCEL_ORDER) +
                          fakereg_calls(FR_PROCESS_PENDING),
                      r->want_stops);
-    ledger_says(f, res.op_id, r->refunded, before, COREFIX_PRICE);
+    corefix_ledger_says(f, res.op_id, r->refunded, before, COREFIX_PRICE);
     moves_made |= r->moves;
     corefix_close(f);
 }
@@ -288,13 +243,13 @@ static void run_check_row(const struct check_row *r)
 
     print_message("row: %s %s\n", r->kind, r->what);
     if (strcmp(r->kind, "renew") == 0) {
-        registered(f, name);
+        corefix_registered(f, name, (time_t)in_a_year());
         fakereg_reset();
         fakereg.expiry = expiry;
     }
     int64_t before = corefix_balance(f);
     fakereg_script(&r->sent, 1);
-    assert_int_equal(order(f, r->kind, name, &res), OPS_PENDING);
+    assert_int_equal(corefix_order(f, r->kind, name, &res), OPS_PENDING);
     int64_t op = res.op_id;
     int sends = fakereg_sends();
     assert_int_equal(sends, 1);
@@ -315,7 +270,7 @@ static void run_check_row(const struct check_row *r)
                          fakereg_calls(FR_CANCEL_TRANSFER) +
                          fakereg_calls(FR_PROCESS_PENDING),
                      r->want_stops);
-    ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
+    corefix_ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
     if (strcmp(r->want_state, "succeeded") == 0)
         assert_string_equal(corefix_domain_status(f, name), "active");
 
@@ -331,7 +286,7 @@ static void run_check_row(const struct check_row *r)
         for (int c = 0; c < FR_NCALLS; c++)
             after += fakereg_calls((enum fakereg_call)c);
         assert_int_equal(after, calls);
-        ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
+        corefix_ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
     }
     moves_made |= r->moves;
     corefix_close(f);
@@ -410,7 +365,8 @@ static void reset_moves_the_deadline_of_a_pending_operation_only(void **state)
     struct reg_op_result lost = fakereg_lost();
 
     fakereg_script(&lost, 1);
-    assert_int_equal(order(f, "register", "example.com", &res), OPS_PENDING);
+    assert_int_equal(corefix_order(f, "register", "example.com", &res),
+                     OPS_PENDING);
     int64_t op = res.op_id;
     assert_int_equal(async_get_id(f->app, op, &e, &err), 0);
     int64_t deadline = e.deadline_at;
@@ -422,7 +378,7 @@ static void reset_moves_the_deadline_of_a_pending_operation_only(void **state)
     assert_string_equal(corefix_state(f, op), "pending");
     assert_int_equal(fakereg_sends(), 1);
 
-    int64_t done = registered(f, "done.com");
+    int64_t done = corefix_registered(f, "done.com", (time_t)in_a_year());
     assert_int_equal(ops_reset(f->app, done, &res, &err), CORE_EREFUSED);
     assert_string_equal(corefix_state(f, done), "succeeded");
     corefix_close(f);
@@ -452,7 +408,8 @@ static void run_cancel_row(const struct cancel_row *r)
     print_message("row: %s %s\n", r->kind, r->what);
     int64_t before = corefix_balance(f);
     fakereg_script(&r->sent, 1);
-    assert_int_equal(order(f, r->kind, "example.com", &res), OPS_PENDING);
+    assert_int_equal(corefix_order(f, r->kind, "example.com", &res),
+                     OPS_PENDING);
     int64_t op = res.op_id;
     set_world(r->world, (time_t)in_a_year());
     fakereg.stop = r->stop;
@@ -461,7 +418,7 @@ static void run_cancel_row(const struct cancel_row *r)
         r->want_rc);
     assert_string_equal(corefix_state(f, op), r->want_state);
     assert_int_equal(fakereg_sends(), 1);
-    ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
+    corefix_ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
     assert_int_equal(async_get_id(f->app, op, &e, &err), 0);
     if (r->watched)
         assert_string_equal(e.watch, "watching");
@@ -471,7 +428,7 @@ static void run_cancel_row(const struct cancel_row *r)
     assert_int_equal(
         ops_cancel(f->app, op, "again", &res, said, sizeof said, &err),
         CORE_EREFUSED);
-    ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
+    corefix_ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
     moves_made |= r->moves;
     corefix_close(f);
 }
@@ -527,7 +484,7 @@ static void recovery_never_resends(void **state)
         print_message("row: stuck in %s\n", rows[i].stuck_in);
         int64_t before = corefix_balance(f);
         fakereg_script(&lost, 1);
-        assert_int_equal(order(f, "register", "example.com", &res),
+        assert_int_equal(corefix_order(f, "register", "example.com", &res),
                          OPS_PENDING);
         int64_t op = res.op_id;
         /* what a crash leaves: the state, a lease whose owner is gone */
@@ -542,7 +499,7 @@ static void recovery_never_resends(void **state)
         assert_int_equal(n, 1);
         assert_string_equal(corefix_state(f, op), rows[i].want);
         assert_int_equal(fakereg_sends(), 1);
-        ledger_says(f, op, rows[i].refunded, before, COREFIX_PRICE);
+        corefix_ledger_says(f, op, rows[i].refunded, before, COREFIX_PRICE);
         /* recovering again finds nothing */
         assert_int_equal(ops_recover(f->app, &n, &err), 0);
         assert_int_equal(n, 0);
