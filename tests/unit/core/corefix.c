@@ -44,6 +44,12 @@ struct corefix *corefix_open(bool auto_renew)
     char conf[300];
 
     assert_non_null(f);
+    /* the backend tests/lib/testdb would reach; only SQLite so far (the
+     * database regman init makes) */
+    const char *backend = getenv("REGMAN_TEST_DB");
+    if (backend && *backend && strcmp(backend, "sqlite") != 0)
+        fail_msg("REGMAN_TEST_DB=%s: the core unit tests know only sqlite",
+                 backend);
     snprintf(f->dir, sizeof f->dir, "%s/rmcore.XXXXXX", tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(f->dir));
     snprintf(clock_path, sizeof clock_path, "%s/clock", f->dir);

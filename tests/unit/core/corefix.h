@@ -6,7 +6,8 @@
  * clock can be moved forward (REGMAN_CLOCK_FILE, util/clock.h).
  *
  * Reads of the rows a test asserts on go through the store the app
- * opened (the same open path as regman's).
+ * opened (the same open path as regman's). REGMAN_TEST_DB other than
+ * sqlite (tests/lib/testdb.py) fails the test.
  */
 #ifndef RM_TESTS_COREFIX_H
 #define RM_TESTS_COREFIX_H
