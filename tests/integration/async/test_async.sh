@@ -70,7 +70,7 @@ ctl POST /rules '{"action":"SW_REGISTER","domain":"lost.com","fault":"close_befo
 expect_rc 3 "a registration whose answer was lost is pending" -- \
     rg domain register lost.com --account alice
 B=$(op_id lost.com)
-bal0=$(sql "SELECT balance FROM accounts WHERE name = 'alice'")
+bal0=$(balance_of alice)
 advance 300
 sweep
 check "polled: not ours, LOOKUP says available" \
@@ -87,7 +87,7 @@ check "final check was BELONGS_TO_RSP only" \
     test "$(op_col lost.com last_answer)" = "BELONGS_TO_RSP: not ours"
 check "refunded once" test "$(postings lost.com refund)" = 1
 check "balance back" \
-    test "$(sql "SELECT balance FROM accounts WHERE name = 'alice'")" = $((bal0 + 1250))
+    test "$(balance_of alice)" = $((bal0 + 1250))
 check "domain failed" test "$(dom_status lost.com)" = failed
 check "refund mail" test "$(customer_mails "$B")" = 1
 check "the refund mail names the amount and the deadline" \

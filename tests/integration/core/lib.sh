@@ -225,6 +225,13 @@ setup_regman() {
         >/dev/null || exit 1
 }
 
+# balance_of ACCOUNT - the account's balance in minor units, as regman
+# shows it (account show --json).
+balance_of() {
+    rg account show "$1" --json >"$WORK/balance.json" || return 1
+    jget "$WORK/balance.json" "j['balance_minor']"
+}
+
 # audit_clean DESC - `regman audit` exits 0.
 audit_clean() {
     if rg audit >"$WORK/audit.out" 2>&1; then

@@ -69,7 +69,7 @@ rg lifecycle auto-renew nf.com on --account bob >/dev/null ||
 expect_rc 2 "auto-renew switch refuses another account's domain" -- \
     rg lifecycle auto-renew w1.com on --account bob
 check "bob's balance is 0 after registering" \
-    test "$(sql "SELECT balance FROM accounts WHERE name = 'bob'")" = 0
+    test "$(balance_of bob)" = 0
 
 life
 check "nothing is due a year ahead" \
