@@ -20,9 +20,10 @@ callers pass typed values).
 
 Output of query, stable across backends: one line per row, the columns
 separated by one TAB, NULL written as the empty string, integers in
-decimal, text as stored (a TAB or newline inside a value is written as
-\\t or \\n). Exit status: 0; 1 when the SQL failed; 2 for a usage error or
-an unknown backend.
+decimal, text as stored (a backslash, TAB or newline inside a value is
+written as \\\\, \\t or \\n). DB is the database regman.conf names (for
+sqlite, the file). Exit status: 0; 1 when the SQL failed; 2 for a usage
+error or an unknown backend.
 
 Python tests import this module (backend, query, one, execute, sig,
 copy); the browser tests run the command."""
