@@ -16,8 +16,8 @@
 // opts.demoArgs: more `regman demo` arguments.
 // Screenshots go to SCREENSHOT_DIR/<name>-<what>.png; opts.shotPrefix
 // replaces the "<name>-" (and old screenshots starting with it are removed).
-// Missing chromium or playwright-core skip (77), or fail where the run
-// must be complete (REGMAN_E2E_REQUIRED=1, as in CI).
+// Missing chromium or playwright-core fail the test, naming what to
+// install: a browser test never passes by being left out.
 import { spawn, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -32,9 +32,8 @@ export async function scenario(name, argv, opts = {}) {
   }
   const CHROMIUM = process.env.REGMAN_CHROMIUM || '/usr/bin/chromium';
   const missing = (what) => {
-    const required = process.env.REGMAN_E2E_REQUIRED === '1';
-    console.log(`${required ? 'FAIL' : 'SKIP'}: ${what} (run scripts/install-e2e)`);
-    process.exit(required ? 1 : 77);
+    console.log(`FAIL: ${what} (run scripts/install-e2e)`);
+    process.exit(1);
   };
   let chromium;
   try {

@@ -19,14 +19,15 @@
 // into SCREENSHOT_DIR.
 //
 // usage: node run.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
-// Prints one line per step; exits 1 on the first failed step, 77 (skip)
-// when chromium or playwright-core is not installed (scripts/install-e2e)
-// unless REGMAN_E2E_REQUIRED=1. The harness is lib.mjs; the screenshots
-// keep their plain names (01-admin-dashboard.png, ...) listed in docs/ui.md.
+// Prints one line per step; exits 1 on the first failed step, and when
+// chromium or playwright-core is not installed (scripts/install-e2e). The
+// harness is lib.mjs; the screenshots keep their plain names
+// (01-admin-dashboard.png, ...) listed in docs/ui.md.
 
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { scenario } from './lib.mjs';
 
@@ -50,7 +51,9 @@ const simDir = path.join(top, 'sim');
 // verifyLink - the confirmation link mailed to addr (the demo's outbox)
 function verifyLink(addr) {
   return new Promise((resolve, reject) => {
-    execFile('sqlite3', [path.join(top, 'demo', 'regman.db'),
+    // the database only through tests/lib/testdb (REGMAN_TEST_DB)
+    execFile(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'testdb'),
+      ['value', path.join(top, 'demo', 'regman.db'),
       `SELECT body FROM mail_outbox WHERE to_addr = '${addr.replace(/'/g, "''")}' AND idem_key LIKE 'verify:%' ORDER BY id DESC LIMIT 1`],
     (e, out) => {
       const m = /(https?:\/\/\S+\/#\/verify\/\S+)/.exec(out || '');

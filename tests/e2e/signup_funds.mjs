@@ -7,6 +7,7 @@ import { spawn, execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { scenario } from './lib.mjs';
 
 const E = await scenario('signup', process.argv.slice(2));
@@ -18,9 +19,12 @@ const DOMAIN = `vera-${sfx}.com`;
 let copy = null;
 process.on('exit', () => { if (copy && copy.exitCode === null) copy.kill('SIGINT'); });
 
-const sql = (db, q) => new Promise((resolve, reject) => {
-  execFile('sqlite3', [db, q], (e, out) => (e ? reject(e) : resolve(out.trim())));
+// The database only through tests/lib/testdb (REGMAN_TEST_DB: the backend).
+const TESTDB = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lib', 'testdb');
+const testdb = (...args) => new Promise((resolve, reject) => {
+  execFile(TESTDB, args, (e, out, err) => (e ? reject(new Error(`testdb: ${err || e.message}`)) : resolve(out.trim())));
 });
+const sql = (db, q) => testdb('value', db, q);
 const verifyLink = async () => {
   const body = await sql(path.join(top, 'demo', 'regman.db'),
     `SELECT body FROM mail_outbox WHERE to_addr = '${USER}@example.com' AND idem_key LIKE 'verify:%' ORDER BY id DESC LIMIT 1`);
@@ -128,7 +132,7 @@ await E.step('with [http] funds_text and funds_url the Balance page shows them',
     const p = path.join(top, 'demo', f);
     if (fs.statSync(p).isFile() && !/^regman\.db/.test(f)) fs.copyFileSync(p, path.join(dir, f));
   }
-  await sql(path.join(top, 'demo', 'regman.db'), `.backup '${path.join(dir, 'regman.db')}'`);
+  await testdb('copy', path.join(top, 'demo', 'regman.db'), path.join(dir, 'regman.db'));
   fs.appendFileSync(path.join(dir, 'regman.conf'), '\n[http]\n'
     + 'funds_text = Pay by bank transfer to IBAN DE00 1234 5678, quoting your username.\n'
     + 'funds_url = mailto:billing@example.net\n');

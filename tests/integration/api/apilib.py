@@ -1,8 +1,8 @@
 """apilib - helpers of the API integration tests (Python standard library
 only): a temp dir, opensrs-sim and `regman serve` on 127.0.0.1 with
 OS-chosen ports read from their ready files, an HTTP client that keeps a
-session cookie and CSRF token, read-only SQL on the regman database and
-TAP-style results ending in "N passed, N failed"."""
+session cookie and CSRF token, SQL on the regman database through
+tests/lib/testdb.py (REGMAN_TEST_DB picks the backend) and TAP-style results ending in "N passed, N failed"."""
 
 import hashlib
 import http.client
@@ -11,11 +11,21 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "lib"))
+import testdb  # noqa: E402
+
+# An unknown REGMAN_TEST_DB fails every test that imports this module.
+try:
+    testdb.backend()
+except testdb.TestDbError as _e:
+    print("not ok - " + str(_e))
+    sys.exit(1)
 
 SIM_USER = "test"
 TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -139,36 +149,22 @@ class Env:
 
     # --- database ----------------------------------------------------------
     def sql(self, q, *params):
-        c = sqlite3.connect("file:" + self.db + "?mode=ro", uri=True)
-        try:
-            r = c.execute(q, params).fetchone()
-        finally:
-            c.close()
-        return None if r is None else r[0]
+        return testdb.one(self.db, q, *params)
+
+    def sql_rows(self, q, *params):
+        return testdb.query(self.db, q, *params)
 
     def sql_write(self, q, *params):
         """Change the database behind regman's back (tests only)."""
-        c = sqlite3.connect(self.db)
-        try:
-            c.execute(q, params)
-            c.commit()
-        finally:
-            c.close()
+        testdb.execute(self.db, q, *params)
 
     def dbsig(self):
         """A digest of every row that matters (not the logs, sessions)."""
-        c = sqlite3.connect("file:" + self.db + "?mode=ro", uri=True)
-        h = hashlib.sha256()
-        try:
-            for t in ("registrar_connections", "tlds", "tld_prices",
-                      "accounts", "contacts", "domains", "operations",
-                      "ledger_postings", "ledger_entries", "mail_outbox",
-                      "logins", "license_acceptances", "api_tokens"):
-                for r in c.execute("SELECT * FROM " + t + " ORDER BY 1"):
-                    h.update(repr(r).encode())
-        finally:
-            c.close()
-        return h.hexdigest()
+        return testdb.sig(self.db, (
+            "registrar_connections", "tlds", "tld_prices", "accounts",
+            "contacts", "domains", "operations", "ledger_postings",
+            "ledger_entries", "mail_outbox", "logins", "license_acceptances",
+            "api_tokens"))
 
 
 class Reply:
@@ -260,13 +256,9 @@ TOKEN_RE = re.compile(r"/#/verify/([A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43})\b")
 
 def verify_mails(env, email):
     """The confirmation mails queued for an address, oldest first."""
-    c = sqlite3.connect("file:" + env.db + "?mode=ro", uri=True)
-    try:
-        return c.execute("SELECT subject, body FROM mail_outbox WHERE "
-                         "to_addr = ? AND idem_key LIKE 'verify:%' "
-                         "ORDER BY id", (email,)).fetchall()
-    finally:
-        c.close()
+    return testdb.query(env.db, "SELECT subject, body FROM mail_outbox WHERE "
+                        "to_addr = ? AND idem_key LIKE 'verify:%' "
+                        "ORDER BY id", email)
 
 
 def follow_link(env, email, client=None):

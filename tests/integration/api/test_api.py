@@ -15,7 +15,6 @@ import json
 import os
 import re
 import signal
-import sqlite3
 import sys
 import time
 

@@ -64,30 +64,34 @@ v = eval(sys.argv[2])
 print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v))' "$1" "$2"
 }
 
-# sql QUERY - one value from the regman database (read-only).
+# The database is read or changed only through regman or tests/lib/testdb
+# (REGMAN_TEST_DB picks the backend; an unknown one fails the test here).
+# The backend is checked at the end of this file.
+TESTDB=$(cd "$(dirname "$0")/../../lib" && pwd)/testdb
+# sql QUERY [PARAM...] - one value from the regman database (read-only).
 sql() {
-    python3 -c 'import sqlite3,sys
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-r = c.execute(sys.argv[2]).fetchone()
-print("" if r is None or r[0] is None else r[0])' "$WORK/regman.db" "$1"
+    _q=$1
+    shift
+    "$TESTDB" value "$WORK/regman.db" "$_q" "$@"
 }
-# sql_write QUERY - change the database behind regman's back (tests only).
+# sql_rows QUERY [PARAM...] - every row, columns TAB-separated.
+sql_rows() {
+    _q=$1
+    shift
+    "$TESTDB" query "$WORK/regman.db" "$_q" "$@"
+}
+# sql_write QUERY [PARAM...] - change the database behind regman's back
+# (tests only).
 sql_write() {
-    python3 -c 'import sqlite3,sys
-c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()' \
-        "$WORK/regman.db" "$1"
+    _q=$1
+    shift
+    "$TESTDB" exec "$WORK/regman.db" "$_q" "$@"
 }
 # dbsig - a digest of every row that matters (not the registrar log).
 dbsig() {
-    python3 -c 'import sqlite3,sys,hashlib
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-h = hashlib.sha256()
-for t in ("registrar_connections", "tlds", "tld_prices", "accounts",
-          "contacts", "domains", "operations", "ledger_postings",
-          "ledger_entries", "mail_outbox"):
-    for r in c.execute("SELECT * FROM " + t + " ORDER BY 1"):
-        h.update(repr(r).encode())
-print(h.hexdigest())' "$WORK/regman.db"
+    "$TESTDB" sig "$WORK/regman.db" registrar_connections tlds tld_prices \
+        accounts contacts domains operations ledger_postings ledger_entries \
+        mail_outbox
 }
 
 # sim_start [ARGS] - start opensrs-sim; sets SIM_URL_PORT, CTL.
@@ -111,6 +115,16 @@ smtp_start() {
 smtp_url = smtp://127.0.0.1:$port
 retry_min_s = 1
 EOC
+}
+# smtp_ready SERVER - is the real SMTP server there (the script and Exim)?
+# When not, a failed check naming the package: a test never passes by
+# leaving its mail part out.
+smtp_ready() {
+    if [ -n "${1:-}" ] && [ -x "$1" ] && command -v exim4 >/dev/null 2>&1; then
+        return 0
+    fi
+    bad "no SMTP test server: Exim is missing (install the Debian package exim4-daemon-light; scripts/install-deps does)"
+    return 1
 }
 # smtp_stop - stop the server smtp_start started (if any), remove its files.
 smtp_stop() {
@@ -211,6 +225,13 @@ setup_regman() {
         >/dev/null || exit 1
 }
 
+# balance_of ACCOUNT - the account's balance in minor units, as regman
+# shows it (account show --json).
+balance_of() {
+    rg account show "$1" --json >"$WORK/balance.json" || return 1
+    jget "$WORK/balance.json" "j['balance_minor']"
+}
+
 # audit_clean DESC - `regman audit` exits 0.
 audit_clean() {
     if rg audit >"$WORK/audit.out" 2>&1; then
@@ -232,3 +253,10 @@ dom_status() {
 postings() {
     sql "SELECT COUNT(*) FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = '$1' AND p.kind = '$2'"
 }
+
+# Fail at once (a failed test, never a skip) when REGMAN_TEST_DB names a
+# backend tests/lib/testdb cannot reach.
+if ! TESTDB_BACKEND=$("$TESTDB" backend); then
+    echo "not ok - REGMAN_TEST_DB=${REGMAN_TEST_DB:-}: no test database helper"
+    exit 1
+fi

@@ -33,17 +33,28 @@ print(time.strftime("%Y-%m-%d", time.gmtime(int(sys.argv[1]))))' \
 # operation ending in STATE: one outbox row with this subject, to alice,
 # every variable filled (no "{{" left) and every TEXT in its body.
 mail_is() {
-    python3 -c 'import sqlite3,sys
-c = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
-rows = c.execute("SELECT to_addr, subject, body FROM mail_outbox WHERE idem_key = ?",
-                 ("op:%s:%s" % (sys.argv[2], sys.argv[3]),)).fetchall()
-if len(rows) != 1:
-    sys.exit("%d rows for op:%s:%s" % (len(rows), sys.argv[2], sys.argv[3]))
-to, subject, body = rows[0]
-bad = [t for t in sys.argv[5:] if t not in body]
-if to != "alice@example.com" or subject != sys.argv[4] or "{{" in subject + body or bad:
-    sys.exit("to %r subject %r missing %r in:\n%s" % (to, subject, bad, body))' \
-        "$WORK/regman.db" "$@"
+    _key="op:$1:$2"
+    _subject=$3
+    shift 3
+    _n=$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key = ?" "$_key")
+    if [ "$_n" != 1 ]; then
+        echo "$_n rows for $_key" >&2
+        return 1
+    fi
+    _to=$(sql "SELECT to_addr FROM mail_outbox WHERE idem_key = ?" "$_key")
+    _subj=$(sql "SELECT subject FROM mail_outbox WHERE idem_key = ?" "$_key")
+    _body=$(sql "SELECT body FROM mail_outbox WHERE idem_key = ?" "$_key")
+    _ok=0
+    [ "$_to" = alice@example.com ] && [ "$_subj" = "$_subject" ] || _ok=1
+    case "$_subj$_body" in *"{{"*) _ok=1 ;; esac
+    for _t in "$@"; do
+        case "$_body" in *"$_t"*) ;; *) echo "missing $_t" >&2; _ok=1 ;; esac
+    done
+    if [ $_ok != 0 ]; then
+        echo "to $_to subject $_subj in:" >&2
+        echo "$_body" >&2
+    fi
+    return $_ok
 }
 
 # --- connections ----------------------------------------------------------

@@ -21,7 +21,7 @@ rg account contact bob --first-name Bob --last-name Jones \
     --country CA --phone +1.4165550124 --email bob@example.com \
     >/dev/null || exit 1
 
-balance() { sql "SELECT balance FROM accounts WHERE name = '$1'"; }
+balance() { balance_of "$1"; }
 sim_order_status() { # sim_order_status DOMAIN - its newest order's status
     ctl GET /state >"$WORK/state.json"
     python3 -c 'import json,sys
