@@ -669,7 +669,7 @@ static int renew_one(const struct lifecycle_domain *d, void *arg)
              OPS_AUTORENEW_PREFIX "%" PRId64 ":%" PRId64 ":%" PRId64,
              d->domain_id, d->expires_at, n + 1);
     rc = ops_renew_auto(app, d->name, 1, d->expires_at, key, &res, &e);
-    if (rc == CORE_EREFUSED) {
+    if (rc == RM_EREFUSED) {
         rm_log(LOG_INFO, "lifecycle: %s: auto-renew not attempted: %s", d->name,
                e.msg);
         s->skipped++;

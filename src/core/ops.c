@@ -341,7 +341,7 @@ static int set_domain(struct app *app, int64_t domain_id, const char *status,
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "another live domain row has this name");
     return rc < 0 ? rc : 0;
 }
@@ -823,7 +823,7 @@ int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         goto out;
     if (strcmp(o.state, "pending") != 0) {
-        rc = rm_err_set(err, CORE_EREFUSED,
+        rc = rm_err_set(err, RM_EREFUSED,
                         "op %" PRId64 " is %s; only pending operations reset",
                         op_id, o.state);
         goto out;
@@ -869,7 +869,7 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
     if (strcmp(o.state, "pending") != 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is %s; only pending operations "
                           "can be cancelled",
                           op_id, o.state);
@@ -896,7 +896,7 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
     if (strcmp(o.state, "pending") != 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " became %s meanwhile", op_id, o.state);
     if (p.verdict == OPS_V_DONE && strcmp(o.kind, "renew") == 0) {
         bool taken;

@@ -86,8 +86,8 @@ static int funds_refused(int rc, struct rm_err *err)
     /* keep the ledger's message; only the class changes */
     if (rc == RM_ELIMIT) {
         if (err)
-            err->code = CORE_EREFUSED;
-        return CORE_EREFUSED;
+            err->code = RM_EREFUSED;
+        return RM_EREFUSED;
     }
     return rc;
 }
@@ -128,15 +128,15 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc >= 0 && store_changes(app->st) != 1)
-            rc = rm_err_set(err, CORE_EREFUSED,
-                            "%s changed meanwhile; try again", b->name->ascii);
+            rc = rm_err_set(err, RM_EREFUSED, "%s changed meanwhile; try again",
+                            b->name->ascii);
         if (rc < 0)
             goto out;
     } else {
         if ((rc = ops_live_domain(app, b->name->ascii, &other, err)) < 0)
             goto out;
         if (other) {
-            rc = rm_err_set(err, CORE_EREFUSED,
+            rc = rm_err_set(err, RM_EREFUSED,
                             "%s is already registered here or in progress "
                             "(domain %" PRId64 ")",
                             b->name->ascii, other);
@@ -163,7 +163,7 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
             b->domain_id = store_col_int64(s, 0);
         store_stmt_release(s);
         if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
-            rc = rm_err_set(err, CORE_EREFUSED, "%s is already in progress",
+            rc = rm_err_set(err, RM_EREFUSED, "%s is already in progress",
                             b->name->ascii);
         if (rc < 0)
             goto out;
@@ -189,7 +189,7 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         *op_id = store_col_int64(s, 0);
     store_stmt_release(s);
     if (rc < 0 && b->idem_key && store_errkind(app->st) == STORE_ERR_UNIQUE)
-        rc = rm_err_set(err, CORE_EREFUSED,
+        rc = rm_err_set(err, RM_EREFUSED,
                         "%s: an operation with key %s exists already",
                         b->name->ascii, b->idem_key);
     if (rc < 0)
@@ -307,7 +307,7 @@ static int order(struct app *app, const char *kind,
     if ((rc = ops_live_domain(app, nm.ascii, &b.domain_id, err)) < 0)
         return rc;
     if (b.domain_id)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "%s is already registered here or in progress",
                           nm.ascii);
     if ((rc = ledger_check_funds(app->st, a.id, amount, err)) < 0)
@@ -453,11 +453,11 @@ static int renew(struct app *app, const char *name, const char *account,
                               a.name);
     }
     if (strcmp(d.status, "active") != 0 && strcmp(d.status, "expired") != 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "%s is %s; only active or expired domains renew",
                           nm.ascii, d.status);
     if (expect_expires > 0 && d.expires_at != expect_expires)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "%s: the expiry date changed meanwhile", nm.ascii);
     if ((rc = tld_get(app, d.tld, &t, err)) < 0)
         return rc;
@@ -472,7 +472,7 @@ static int renew(struct app *app, const char *name, const char *account,
         /* Read-only: learn the expiry the renewal must carry. */
         d.expires_at = op_fetch_expiry(&sess, d.name);
         if (!d.expires_at) {
-            rc = rm_err_set(err, CORE_EREFUSED,
+            rc = rm_err_set(err, RM_EREFUSED,
                             "%s: the expiry date is unknown and the "
                             "registrar did not tell it",
                             d.name);

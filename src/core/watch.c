@@ -351,7 +351,7 @@ out:
 
 /* check_one - one watch check; *outcome 1 late, 2 ended, 0 otherwise, 3
  * when the operation was no longer watched (quiet: another sweep or an
- * admin got there first; else CORE_EREFUSED). */
+ * admin got there first; else RM_EREFUSED). */
 static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
                      size_t wn, int *outcome, struct rm_err *err)
 {
@@ -371,7 +371,7 @@ static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
         *outcome = 3;
         if (quiet)
             return 0;
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is not watched (%s)", op_id,
                           w.watch[0] ? w.watch : "never was");
     }
@@ -477,7 +477,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
     if ((rc = account_get_id(app, w->account_id, &a, err)) < 0)
         return rc;
     if ((rc = ledger_check_funds(app->st, w->account_id, w->amount, err)) < 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "account %s cannot pay %" PRId64
                           " (minor units) again: %s",
                           w->account, w->amount, err->msg);
@@ -557,12 +557,12 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
         return rc;
     renew = strcmp(w.kind, "renew") == 0;
     if (strcmp(w.watch, "late") != 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is not a late completion (%s)", op_id,
                           w.watch[0] ? w.watch : "not watched");
     if ((renew && (act == WATCH_REVOKE || act == WATCH_EXPIRE)) ||
         (!renew && act == WATCH_ABSORB))
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 ": a late %s can be %s", op_id, w.kind,
                           renew ? "assigned or absorbed"
                                 : "assigned, revoked or let expire");
@@ -587,7 +587,7 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
             snprintf(answer, an, "%s", said);
         if (r.state != REG_OP_DONE)
             return rm_err_set(
-                err, CORE_EREFUSED, "the registrar did not %s %s: %s",
+                err, RM_EREFUSED, "the registrar did not %s %s: %s",
                 act == WATCH_REVOKE ? "revoke" : "turn auto-renew off for",
                 w.domain, said);
     }
@@ -597,7 +597,7 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
         goto out;
     if (strcmp(w.watch, "late") != 0) {
-        rc = rm_err_set(err, CORE_EREFUSED,
+        rc = rm_err_set(err, RM_EREFUSED,
                         "op %" PRId64 " was decided meanwhile (%s)", op_id,
                         w.watch);
         goto out;
