@@ -124,16 +124,18 @@ void ops_plain_reason(const char *state, const char *reason, char *out,
     char text[REG_TEXT_MAX];
     const char *p = reason;
     int code = 0;
+    enum ops_state st;
+    bool known = ops_state_parse(state, &st) == 0;
 
-    if (strcmp(state, "cancelled") == 0) {
+    if (known && st == OPS_ST_CANCELLED) {
         snprintf(out, n, "it was cancelled by our staff");
         return;
     }
-    if (strcmp(state, "timed_out") == 0) {
+    if (known && st == OPS_ST_TIMED_OUT) {
         snprintf(out, n, "deadline passed before the registry confirmed it");
         return;
     }
-    if (strcmp(state, "failed") != 0) {
+    if (!known || st != OPS_ST_FAILED) {
         one_line(reason, "no reason was given", out, n);
         return;
     }
@@ -185,12 +187,12 @@ void op_mail_release(struct op_mail *m)
 
 /* mail_expiry - the expiry date the mail gives: the one the move writes,
  * else the domain's - except for a renewal, whose old date is not news. */
-int64_t op_mail_expiry(const struct op_row *o, const char *state,
+int64_t op_mail_expiry(const struct op_row *o, enum ops_state state,
                        int64_t expires)
 {
     if (expires > 0)
         return expires;
-    if (strcmp(o->kind, "renew") == 0 && strcmp(state, "succeeded") == 0)
+    if (o->kind == OPS_K_RENEW && state == OPS_ST_SUCCEEDED)
         return 0;
     return o->domain_expires;
 }
@@ -208,10 +210,10 @@ void op_mail_reason(const struct op_row *o, const struct move_fields *f,
 }
 
 bool op_mail_fits(const struct op_mail *m, const struct op_row *o,
-                  const char *state, const char *reason, int64_t expires,
+                  enum ops_state state, const char *reason, int64_t expires,
                   int64_t refund)
 {
-    return m->rendered && m->op_id == o->id && !strcmp(m->state, state) &&
+    return m->rendered && m->op_id == o->id && m->state == state &&
            !strcmp(m->reason, reason) && m->expires == expires &&
            m->refund == refund;
 }
@@ -220,14 +222,14 @@ bool op_mail_fits(const struct op_mail *m, const struct op_row *o,
  * expires: the domain's expiry after the move (0 unknown); refund: the
  * amount refunded by it (0 when none). Reads the account and the template
  * file; writes nothing. */
-int op_mail_render(struct app *app, const struct op_row *o, const char *state,
-                   const char *reason, int64_t expires, int64_t refund,
-                   struct op_mail *m, struct rm_err *err)
+int op_mail_render(struct app *app, const struct op_row *o,
+                   enum ops_state state, const char *reason, int64_t expires,
+                   int64_t refund, struct op_mail *m, struct rm_err *err)
 {
     const struct mail_config *mc = &app->set.mail;
-    bool ok = strcmp(state, "succeeded") == 0;
-    bool xfer = strcmp(o->kind, "transfer") == 0;
-    bool renew = strcmp(o->kind, "renew") == 0;
+    bool ok = state == OPS_ST_SUCCEEDED;
+    bool xfer = o->kind == OPS_K_TRANSFER;
+    bool renew = o->kind == OPS_K_RENEW;
     char amount[MONEY_STR_MAX + 16], refunded[MONEY_STR_MAX + 16];
     char m1[MONEY_STR_MAX], m2[MONEY_STR_MAX], exp[32], years[24], opid[24];
     char why[REG_TEXT_MAX];
@@ -237,7 +239,7 @@ int op_mail_render(struct app *app, const struct op_row *o, const char *state,
 
     op_mail_release(m);
     m->op_id = o->id;
-    snprintf(m->state, sizeof m->state, "%s", state);
+    m->state = state;
     m->reason = xstrdup(reason);
     m->expires = expires;
     m->refund = refund;
@@ -274,7 +276,7 @@ int op_mail_render(struct app *app, const struct op_row *o, const char *state,
         snprintf(exp, sizeof exp, "(not reported yet)");
     snprintf(years, sizeof years, "%" PRId64, o->term);
     snprintf(opid, sizeof opid, "%" PRId64, o->id);
-    ops_plain_reason(state, reason, why, sizeof why);
+    ops_plain_reason(ops_state_name(state), reason, why, sizeof why);
     const struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", o->unicode},
@@ -311,13 +313,14 @@ int op_mail_queue(struct app *app, const struct op_mail *m, int64_t now,
             bool no_from = !app->set.mail.from;
             rm_log(no_from && !app->mail_off_logged ? LOG_WARN : LOG_INFO,
                    "op %" PRId64 ": customer mail (%s) not queued: %s",
-                   m->op_id, m->state, m->why_skipped);
+                   m->op_id, ops_state_name(m->state), m->why_skipped);
             if (no_from)
                 app->mail_off_logged = true;
         }
         return 0;
     }
-    snprintf(key, sizeof key, "op:%" PRId64 ":%s", m->op_id, m->state);
+    snprintf(key, sizeof key, "op:%" PRId64 ":%s", m->op_id,
+             ops_state_name(m->state));
     return mail_queue(app->st, &app->set.mail, key, m->to, m->subject, m->body,
                       now, NULL, err);
 }

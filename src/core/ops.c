@@ -81,32 +81,29 @@
 #include "util/xalloc.h"
 
 static const struct {
-    const char *from, *to;
+    enum ops_state from, to;
 } legal[] = {
-    {"new", "sending"},    {"new", "failed"},        {"sending", "succeeded"},
-    {"sending", "failed"}, {"sending", "pending"},   {"pending", "succeeded"},
-    {"pending", "failed"}, {"pending", "timed_out"}, {"pending", "cancelled"},
+    {OPS_ST_NEW, OPS_ST_SENDING},       {OPS_ST_NEW, OPS_ST_FAILED},
+    {OPS_ST_SENDING, OPS_ST_SUCCEEDED}, {OPS_ST_SENDING, OPS_ST_FAILED},
+    {OPS_ST_SENDING, OPS_ST_PENDING},   {OPS_ST_PENDING, OPS_ST_SUCCEEDED},
+    {OPS_ST_PENDING, OPS_ST_FAILED},    {OPS_ST_PENDING, OPS_ST_TIMED_OUT},
+    {OPS_ST_PENDING, OPS_ST_CANCELLED},
 };
 
-bool ops_move_allowed(const char *from, const char *to)
+static bool move_allowed(enum ops_state from, enum ops_state to)
 {
     for (size_t i = 0; i < sizeof legal / sizeof legal[0]; i++)
-        if (strcmp(legal[i].from, from) == 0 && strcmp(legal[i].to, to) == 0)
+        if (legal[i].from == from && legal[i].to == to)
             return true;
     return false;
 }
 
-const char *ops_outcome_name(enum ops_outcome o)
+bool ops_move_allowed(const char *from, const char *to)
 {
-    static const char *const n[] = {"succeeded", "failed", "pending",
-                                    "timed_out", "cancelled"};
-    return (unsigned)o < 5 ? n[o] : "?";
-}
+    enum ops_state f, t;
 
-bool op_terminal_refund(const char *state)
-{
-    return strcmp(state, "failed") == 0 || strcmp(state, "timed_out") == 0 ||
-           strcmp(state, "cancelled") == 0;
+    return ops_state_parse(from, &f) == 0 && ops_state_parse(to, &t) == 0 &&
+           move_allowed(f, t);
 }
 
 /* --- the operation row -------------------------------------------------- */
@@ -150,8 +147,14 @@ int op_load(struct app *app, int64_t id, struct op_row *o, struct rm_err *err)
         o->created_at = store_col_int64(s, 8);
         o->deadline_at = store_col_int64(s, 9);
         o->lease_expires_at = store_col_int64(s, 10);
-        op_cpy(o->kind, sizeof o->kind, s, 11);
-        op_cpy(o->state, sizeof o->state, s, 12);
+        if (ops_kind_parse(store_col_text(s, 11), &o->kind) < 0 ||
+            ops_state_parse(store_col_text(s, 12), &o->state) < 0) {
+            rc = rm_err_set(err, RM_EINTERNAL,
+                            "op %" PRId64 ": unknown kind %s or state %s", id,
+                            store_col_text(s, 11), store_col_text(s, 12));
+            store_stmt_release(s);
+            return rc;
+        }
         op_cpy(o->order_id, sizeof o->order_id, s, 13);
         op_cpy(o->queue_id, sizeof o->queue_id, s, 14);
         op_cpy(o->transfer_status, sizeof o->transfer_status, s, 15);
@@ -178,7 +181,7 @@ void op_fill_result(const struct op_row *o, struct ops_result *res)
     memset(res, 0, sizeof *res);
     res->op_id = o->id;
     res->domain_id = o->domain_id;
-    snprintf(res->state, sizeof res->state, "%s", o->state);
+    snprintf(res->state, sizeof res->state, "%s", ops_state_name(o->state));
     res->amount = o->amount;
     res->expires_at = o->domain_expires;
     snprintf(res->order_id, sizeof res->order_id, "%s", o->order_id);
@@ -186,19 +189,6 @@ void op_fill_result(const struct op_row *o, struct ops_result *res)
     snprintf(res->reason, sizeof res->reason, "%s", o->reason);
     snprintf(res->transfer_status, sizeof res->transfer_status, "%s",
              o->transfer_status);
-}
-
-int op_outcome_of(const char *state)
-{
-    if (strcmp(state, "succeeded") == 0)
-        return OPS_SUCCEEDED;
-    if (strcmp(state, "failed") == 0)
-        return OPS_FAILED;
-    if (strcmp(state, "timed_out") == 0)
-        return OPS_TIMED_OUT;
-    if (strcmp(state, "cancelled") == 0)
-        return OPS_CANCELLED;
-    return OPS_PENDING;
 }
 
 /* reload - the row after a move, as the caller's result. */
@@ -211,7 +201,7 @@ int op_reload(struct app *app, int64_t id, struct ops_result *res,
     if ((rc = op_load(app, id, &o, err)) < 0)
         return rc;
     op_fill_result(&o, res);
-    return op_outcome_of(o.state);
+    return (int)ops_state_outcome(o.state);
 }
 
 /* --- moves ---------------------------------------------------------------- */
@@ -222,8 +212,8 @@ int op_reload(struct app *app, int64_t id, struct ops_result *res,
  * move is legal; the UPDATE re-checks it against the row, so a lost race
  * changes nothing (RM_EINTERNAL, the caller rolls back).
  */
-static int move(struct app *app, struct op_row *o, const char *from,
-                const char *to, const struct move_fields *f, int64_t now,
+static int move(struct app *app, struct op_row *o, enum ops_state from,
+                enum ops_state to, const struct move_fields *f, int64_t now,
                 struct rm_err *err)
 {
     static const char sql[] =
@@ -242,24 +232,25 @@ static int move(struct app *app, struct op_row *o, const char *from,
         "watch_until = COALESCE(?, watch_until) "
         "WHERE id = ? AND state = ?";
     struct store_stmt *s;
-    bool term = strcmp(to, "succeeded") == 0 || op_terminal_refund(to);
-    bool leased = strcmp(to, "sending") == 0;
+    bool term = ops_state_terminal(to);
+    bool leased = to == OPS_ST_SENDING;
     int rc;
 
     if (!store_in_tx(app->st))
         return rm_err_set(err, RM_EINTERNAL,
                           "op %" PRId64 ": move outside a transaction", o->id);
-    if (strcmp(o->state, from) != 0)
+    if (o->state != from)
         return rm_err_set(err, RM_EINTERNAL,
                           "op %" PRId64 ": is %s, not %s (move to %s)", o->id,
-                          o->state, from, to);
-    if (!ops_move_allowed(from, to))
+                          ops_state_name(o->state), ops_state_name(from),
+                          ops_state_name(to));
+    if (!move_allowed(from, to))
         return rm_err_set(err, RM_EINTERNAL,
-                          "op %" PRId64 ": illegal move %s -> %s", o->id, from,
-                          to);
+                          "op %" PRId64 ": illegal move %s -> %s", o->id,
+                          ops_state_name(from), ops_state_name(to));
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
-    store_bind_text(s, 1, to);
+    store_bind_text(s, 1, ops_state_name(to));
     store_bind_text(s, 2, f ? f->reason : NULL);
     store_bind_text(s, 3, f ? f->last_answer : NULL);
     store_bind_text(s, 4,
@@ -278,7 +269,7 @@ static int move(struct app *app, struct op_row *o, const char *from,
         store_bind_int64(s, 8, f->deadline_at);
     else
         store_bind_null(s, 8);
-    store_bind_text(s, 9, to);
+    store_bind_text(s, 9, ops_state_name(to));
     store_bind_int64(s, 10, now);
     if (term)
         store_bind_int64(s, 11, now);
@@ -304,7 +295,7 @@ static int move(struct app *app, struct op_row *o, const char *from,
     else
         store_bind_null(s, 18);
     store_bind_int64(s, 19, o->id);
-    store_bind_text(s, 20, from);
+    store_bind_text(s, 20, ops_state_name(from));
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0)
@@ -312,9 +303,10 @@ static int move(struct app *app, struct op_row *o, const char *from,
     if (store_changes(app->st) != 1)
         return rm_err_set(err, RM_EINTERNAL,
                           "op %" PRId64 ": was moved by someone else (not %s)",
-                          o->id, from);
-    rm_log(LOG_INFO, "op %" PRId64 ": %s -> %s", o->id, from, to);
-    snprintf(o->state, sizeof o->state, "%s", to);
+                          o->id, ops_state_name(from));
+    rm_log(LOG_INFO, "op %" PRId64 ": %s -> %s", o->id, ops_state_name(from),
+           ops_state_name(to));
+    o->state = to;
     return 0;
 }
 
@@ -354,21 +346,20 @@ bool op_autorenew_key(const char *key)
 
 /* domain_status_after - the domain's status once o ends in state. */
 static const char *domain_status_after(const struct op_row *o,
-                                       const char *state, int64_t now)
+                                       enum ops_state state, int64_t now)
 {
-    if (strcmp(state, "succeeded") == 0)
+    if (state == OPS_ST_SUCCEEDED)
         return "active";
-    if (strcmp(o->kind, "renew") == 0) {
-        if (strcmp(state, "pending") == 0)
+    if (o->kind == OPS_K_RENEW) {
+        if (state == OPS_ST_PENDING)
             return "renewing";
         return o->domain_expires && o->domain_expires <= now ? "expired"
                                                              : "active";
     }
-    if (strcmp(state, "pending") == 0)
-        return strcmp(o->kind, "transfer") == 0 ? "transferring"
-                                                : "registering";
+    if (state == OPS_ST_PENDING)
+        return o->kind == OPS_K_TRANSFER ? "transferring" : "registering";
     /* an admin's cancel removes the domain (design section 1) */
-    if (strcmp(state, "cancelled") == 0)
+    if (state == OPS_ST_CANCELLED)
         return "cancelled";
     return "failed";
 }
@@ -382,78 +373,105 @@ static const char *domain_status_after(const struct op_row *o,
  * before beginning (O8). The before_settle crash point fires just before
  * the commit.
  */
-int op_finish(struct app *app, struct op_row *o, const char *state,
+/* One op_finish: what its unit of work needs. start is o as the caller
+ * gave it, so a re-run of the unit starts from the same row. */
+struct finish_tx {
+    struct app *app;
+    struct op_row *o, start;
+    enum ops_state state;
+    const struct move_fields *f;
+    int64_t expires, now;
+    const char *reason;
+    struct op_mail *m0, *own_mail;
+};
+
+static int finish_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct finish_tx *x = arg;
+    struct app *app = x->app;
+    struct op_row *o = x->o;
+    enum ops_state state = x->state;
+    const struct move_fields *f = x->f;
+    int64_t now = x->now, expires = x->expires, refunded = 0;
+    struct op_mail *m = x->m0;
+    int rc;
+
+    (void)st;
+    *o = x->start;
+    if ((rc = move(app, o, o->state, state, f, now, err)) < 0)
+        return rc;
+    if (f && f->reason)
+        snprintf(o->reason, sizeof o->reason, "%s", f->reason);
+    if (expires > 0)
+        o->domain_expires = expires;
+    if (ops_state_refunds(state)) {
+        rc = ledger_refund(app->st, o->id, now, &refunded, err);
+        if (rc < 0)
+            return rc;
+        rm_log(LOG_INFO, "op %" PRId64 ": refunded %" PRId64, o->id, refunded);
+    }
+    if ((rc = set_domain(app, o->domain_id, domain_status_after(o, state, now),
+                         expires, f ? f->order_id : NULL, now, err)) < 0)
+        return rc;
+    if (state != OPS_ST_PENDING) {
+        if (!m || !op_mail_fits(m, o, state, x->reason,
+                                op_mail_expiry(o, state, expires), refunded)) {
+            /* rendered from other facts (or not at all): again, here */
+            rm_log(LOG_DEBUG, "op %" PRId64 ": mail rendered in the move",
+                   o->id);
+            m = x->own_mail;
+            if ((rc = op_mail_render(app, o, state, x->reason,
+                                     op_mail_expiry(o, state, expires),
+                                     refunded, m, err)) < 0)
+                return rc;
+        }
+        if ((rc = op_mail_queue(app, m, now, err)) < 0)
+            return rc;
+    }
+    app_crash_point("before_settle");
+    return 0;
+}
+
+int op_finish(struct app *app, struct op_row *o, enum ops_state state,
               const struct move_fields *f, int64_t expires, struct op_mail *pre,
               struct rm_err *err)
 {
-    int64_t now = clock_now(), refunded = 0;
-    const char *from;
-    char from_buf[16], reason[sizeof o->reason];
-    struct op_mail own_mail = {0}, *m = pre;
-    bool mails = strcmp(state, "pending") != 0;
+    char reason[sizeof o->reason];
+    struct op_mail own_mail = {0};
+    struct finish_tx x = {.app = app,
+                          .o = o,
+                          .start = *o,
+                          .state = state,
+                          .f = f,
+                          .expires = expires,
+                          .now = clock_now(),
+                          .reason = reason,
+                          .m0 = pre,
+                          .own_mail = &own_mail};
+    bool mails = state != OPS_ST_PENDING;
     int rc;
 
     /* Inside the caller's transaction when one is open (the Async
-     * Manager's poll counts the check in the same one). */
+     * Manager's poll counts the check in the same one): store_tx joins
+     * it. */
     bool own = !store_in_tx(app->st);
 
     op_mail_reason(o, f, reason, sizeof reason);
     /* A refund reverses the charge exactly (ledger.h). */
     if (mails && own &&
-        !(m &&
-          op_mail_fits(m, o, state, reason, op_mail_expiry(o, state, expires),
-                       op_terminal_refund(state) ? o->amount : 0))) {
-        m = &own_mail;
+        !(pre &&
+          op_mail_fits(pre, o, state, reason, op_mail_expiry(o, state, expires),
+                       ops_state_refunds(state) ? o->amount : 0))) {
+        x.m0 = &own_mail;
         if ((rc = op_mail_render(
                  app, o, state, reason, op_mail_expiry(o, state, expires),
-                 op_terminal_refund(state) ? o->amount : 0, m, err)) < 0) {
+                 ops_state_refunds(state) ? o->amount : 0, x.m0, err)) < 0) {
             op_mail_release(&own_mail);
             rm_err_prefix(err, "op %" PRId64 ": ", o->id);
             return rc;
         }
     }
-    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0) {
-        op_mail_release(&own_mail);
-        return rc;
-    }
-    snprintf(from_buf, sizeof from_buf, "%s", o->state);
-    from = from_buf;
-    if ((rc = move(app, o, from, state, f, now, err)) < 0)
-        goto out;
-    if (f && f->reason)
-        snprintf(o->reason, sizeof o->reason, "%s", f->reason);
-    if (expires > 0)
-        o->domain_expires = expires;
-    if (op_terminal_refund(state)) {
-        rc = ledger_refund(app->st, o->id, now, &refunded, err);
-        if (rc < 0)
-            goto out;
-        rm_log(LOG_INFO, "op %" PRId64 ": refunded %" PRId64, o->id, refunded);
-    }
-    if ((rc = set_domain(app, o->domain_id, domain_status_after(o, state, now),
-                         expires, f ? f->order_id : NULL, now, err)) < 0)
-        goto out;
-    if (mails) {
-        if (!m || !op_mail_fits(m, o, state, reason,
-                                op_mail_expiry(o, state, expires), refunded)) {
-            /* rendered from other facts (or not at all): again, here */
-            rm_log(LOG_DEBUG, "op %" PRId64 ": mail rendered in the move",
-                   o->id);
-            m = &own_mail;
-            if ((rc = op_mail_render(app, o, state, reason,
-                                     op_mail_expiry(o, state, expires),
-                                     refunded, m, err)) < 0)
-                goto out;
-        }
-        if ((rc = op_mail_queue(app, m, now, err)) < 0)
-            goto out;
-    }
-    app_crash_point("before_settle");
-    if (own)
-        rc = store_commit(app->st, err);
-out:
-    if (own)
-        store_rollback(app->st);
+    rc = store_tx(app->st, STORE_TX_WRITE, finish_fn, &x, err);
     op_mail_release(&own_mail);
     if (rc < 0)
         rm_err_prefix(err, "op %" PRId64 ": ", o->id);
@@ -546,22 +564,22 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
     snprintf(reason, sizeof reason, "%s", r->reason[0] ? r->reason : answer);
     f.reason = reason;
     /* O6: a transfer is never done on the spot. */
-    if (strcmp(o->kind, "transfer") == 0 && state == REG_OP_DONE)
+    if (o->kind == OPS_K_TRANSFER && state == REG_OP_DONE)
         state = REG_OP_PENDING;
     switch (state) {
     case REG_OP_DONE:
         expires = (int64_t)r->expiry;
         if (!expires)
             expires = op_fetch_expiry(sess, o->domain);
-        return op_finish(app, o, "succeeded", &f, expires, NULL, err);
+        return op_finish(app, o, OPS_ST_SUCCEEDED, &f, expires, NULL, err);
     case REG_OP_NOT_SENT:
         snprintf(reason, sizeof reason,
                  "not sent after %d attempt(s): %s (nothing reached the "
                  "registrar)",
                  attempts, r->reply.text);
-        return op_finish(app, o, "failed", &f, 0, NULL, err);
+        return op_finish(app, o, OPS_ST_FAILED, &f, 0, NULL, err);
     case REG_OP_FAILED:
-        if (strcmp(o->kind, "renew") == 0 && r->reply.code == 541) {
+        if (o->kind == OPS_K_RENEW && r->reply.code == 541) {
             /* O5: refresh our record, never re-send. */
             expires = op_fetch_expiry(sess, o->domain);
             if (expires)
@@ -578,7 +596,7 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
              * processing pending orders later buys it unpaid. (t and p
              * live as long as f, which points into p.) */
             op_target_of(o, &t);
-            snprintf(t.kind, sizeof t.kind, "register"); /* by order id */
+            t.kind = OPS_K_REGISTER; /* by order id */
             snprintf(t.order_id, sizeof t.order_id, "%s", r->order_id);
             memset(&p, 0, sizeof p);
             p.verdict = OPS_V_WAIT;
@@ -587,35 +605,45 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
             if ((rc = op_watch_fields(app, o, &p, now, &f, err)) < 0)
                 return rc;
         }
-        return op_finish(app, o, "failed", &f, expires, NULL, err);
+        return op_finish(app, o, OPS_ST_FAILED, &f, expires, NULL, err);
     case REG_OP_PENDING:
         break;
     }
     if ((rc = op_windows_for(app, o, &w, err)) < 0)
         return rc;
     f.next_check_at = now + w.first_check;
-    f.deadline_at = now + (strcmp(o->kind, "transfer") == 0 ? w.deadline_xfer
-                                                            : w.deadline_reg);
+    f.deadline_at =
+        now + (o->kind == OPS_K_TRANSFER ? w.deadline_xfer : w.deadline_reg);
     snprintf(reason, sizeof reason, "%s: %s", reg_pending_why_name(r->why),
              r->reason[0] ? r->reason : answer);
-    return op_finish(app, o, "pending", &f, 0, NULL, err);
+    return op_finish(app, o, OPS_ST_PENDING, &f, 0, NULL, err);
 }
 
 /* --- send ------------------------------------------------------------------
  */
 
+struct sending_tx {
+    struct app *app;
+    struct op_row *o;
+    enum ops_state loaded; /* o's state before: a re-run starts from it */
+    int64_t now;
+};
+
+static int sending_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct sending_tx *x = arg;
+
+    (void)st;
+    x->o->state = x->loaded;
+    return move(x->app, x->o, OPS_ST_NEW, OPS_ST_SENDING, NULL, x->now, err);
+}
+
 static int move_to_sending(struct app *app, struct op_row *o,
                            struct rm_err *err)
 {
-    int rc;
+    struct sending_tx x = {app, o, o->state, clock_now()};
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    rc = move(app, o, "new", "sending", NULL, clock_now(), err);
-    if (rc == 0)
-        rc = store_commit(app->st, err);
-    store_rollback(app->st);
-    return rc;
+    return store_tx(app->st, STORE_TX_WRITE, sending_fn, &x, err);
 }
 
 /* send - the request, retried only while the driver proves it was never
@@ -632,9 +660,9 @@ static int send(struct app *app, struct conn_session *sess, struct op_row *o,
         memset(r, 0, sizeof *r);
         sess->op_id = o->id;
         sess->crash_after_send = true;
-        if (strcmp(o->kind, "register") == 0)
+        if (o->kind == OPS_K_REGISTER)
             rc = reg_register(sess->reg, &q->order, r, &err);
-        else if (strcmp(o->kind, "transfer") == 0)
+        else if (o->kind == OPS_K_TRANSFER)
             rc = reg_transfer(sess->reg, &q->order, r, &err);
         else
             rc = reg_renew(sess->reg, &q->renew, r, &err);
@@ -662,12 +690,16 @@ static int send(struct app *app, struct conn_session *sess, struct op_row *o,
  * exposure report says so. ask: the registrar may be asked (it answered
  * the order); otherwise only a kept price is used, so a registrar that is
  * down does not hold the customer's answer for a second timeout. */
-static void record_cost(struct app *app, struct conn_session *sess,
-                        const struct op_row *o, bool ask)
+struct cost_tx {
+    const struct op_row *o;
+    const char *type;
+    int64_t period, price, now;
+    bool fresh; /* price is the registrar's answer: keep it a day */
+};
+
+/* cost_fn - the price kept (when fresh) and written on the operation. */
+static int cost_fn(struct store *st, void *arg, struct rm_err *err)
 {
-    static const char sql_get[] =
-        "SELECT price, fetched_at FROM registrar_prices WHERE connection_id "
-        "= ? AND tld = ? AND reg_type = ? AND period = ?";
     static const char sql_put[] =
         "INSERT INTO registrar_prices (connection_id, tld, reg_type, period, "
         "price, fetched_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT "
@@ -675,15 +707,45 @@ static void record_cost(struct app *app, struct conn_session *sess,
         "excluded.price, fetched_at = excluded.fetched_at";
     static const char sql_op[] = "UPDATE operations SET registrar_cost = ? "
                                  "WHERE id = ? AND registrar_cost IS NULL";
-    bool xfer = strcmp(o->kind, "transfer") == 0;
-    bool renew = strcmp(o->kind, "renew") == 0;
+    struct cost_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    rc = x->fresh ? store_prepare(st, sql_put, &s, err) : 0;
+    if (rc == 0 && x->fresh) {
+        store_bind_int64(s, 1, x->o->connection_id);
+        store_bind_text(s, 2, x->o->tld);
+        store_bind_text(s, 3, x->type);
+        store_bind_int64(s, 4, x->period);
+        store_bind_int64(s, 5, x->price);
+        store_bind_int64(s, 6, x->now);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    if (rc >= 0 && (rc = store_prepare(st, sql_op, &s, err)) == 0) {
+        store_bind_int64(s, 1, x->price);
+        store_bind_int64(s, 2, x->o->id);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static void record_cost(struct app *app, struct conn_session *sess,
+                        const struct op_row *o, bool ask)
+{
+    static const char sql_get[] =
+        "SELECT price, fetched_at FROM registrar_prices WHERE connection_id "
+        "= ? AND tld = ? AND reg_type = ? AND period = ?";
+    bool xfer = o->kind == OPS_K_TRANSFER;
+    bool renew = o->kind == OPS_K_RENEW;
     const char *type = xfer ? "transfer" : renew ? "renewal" : "new";
     int64_t period = xfer ? 1 : o->term, now = clock_now(), price = -1;
     bool fresh;
     struct store_stmt *s;
     struct reg_price rp;
     struct rm_err err;
-    int rc;
+    struct cost_tx x;
 
     if (store_prepare(app->st, sql_get, &s, &err) < 0)
         goto fail;
@@ -708,29 +770,8 @@ static void record_cost(struct app *app, struct conn_session *sess,
             goto fail;
         price = rp.price;
     }
-    if (store_begin(app->st, STORE_TX_WRITE, &err) < 0)
-        goto fail;
-    rc = fresh ? store_prepare(app->st, sql_put, &s, &err) : 0;
-    if (rc == 0 && fresh) {
-        store_bind_int64(s, 1, o->connection_id);
-        store_bind_text(s, 2, o->tld);
-        store_bind_text(s, 3, type);
-        store_bind_int64(s, 4, period);
-        store_bind_int64(s, 5, price);
-        store_bind_int64(s, 6, now);
-        rc = store_step(s, &err);
-        store_stmt_release(s);
-    }
-    if (rc >= 0 && (rc = store_prepare(app->st, sql_op, &s, &err)) == 0) {
-        store_bind_int64(s, 1, price);
-        store_bind_int64(s, 2, o->id);
-        rc = store_step(s, &err);
-        store_stmt_release(s);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, &err);
-    store_rollback(app->st);
-    if (rc >= 0)
+    x = (struct cost_tx){o, type, period, price, now, fresh};
+    if (store_tx(app->st, STORE_TX_WRITE, cost_fn, &x, &err) >= 0)
         return;
 fail:
     rm_log(LOG_WARN, "op %" PRId64 ": registrar cost unknown: %s", o->id,
@@ -773,7 +814,7 @@ void op_target_of(const struct op_row *o, struct ops_target *t)
     t->connection_id = o->connection_id;
     t->expiry_year = o->expiry_year;
     t->deadline_at = o->deadline_at;
-    snprintf(t->kind, sizeof t->kind, "%s", o->kind);
+    t->kind = o->kind;
     snprintf(t->domain, sizeof t->domain, "%s", o->domain);
     snprintf(t->order_id, sizeof t->order_id, "%s", o->order_id);
     snprintf(t->queue_id, sizeof t->queue_id, "%s", o->queue_id);
@@ -805,49 +846,54 @@ int ops_check(struct app *app, int64_t op_id, struct ops_result *res,
 /* --- admin actions: reset and cancel ---------------------------------------
  */
 
-int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
-              struct rm_err *err)
+struct reset_tx {
+    struct app *app;
+    int64_t op_id, now;
+    int64_t deadline; /* out */
+};
+
+static int reset_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "UPDATE operations SET deadline_at = ?, next_check_at = ? WHERE id "
         "= ? AND state = 'pending'";
+    struct reset_tx *x = arg;
     struct store_stmt *s;
     struct windows w;
     struct op_row o;
-    int64_t now = clock_now(), deadline;
+    int rc;
+
+    if ((rc = op_load(x->app, x->op_id, &o, err)) < 0)
+        return rc;
+    if (o.state != OPS_ST_PENDING)
+        return rm_err_set(err, RM_EREFUSED,
+                          "op %" PRId64 " is %s; only pending operations reset",
+                          x->op_id, ops_state_name(o.state));
+    if ((rc = op_windows_for(x->app, &o, &w, err)) < 0)
+        return rc;
+    x->deadline =
+        x->now + (o.kind == OPS_K_TRANSFER ? w.deadline_xfer : w.deadline_reg);
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->deadline);
+    store_bind_int64(s, 2, x->now); /* "check soon": due at the next sweep */
+    store_bind_int64(s, 3, x->op_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
+              struct rm_err *err)
+{
+    struct reset_tx x = {app, op_id, clock_now(), 0};
     int rc;
 
     memset(res, 0, sizeof *res);
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+    if ((rc = store_tx(app->st, STORE_TX_WRITE, reset_fn, &x, err)) < 0)
         return rc;
-    if ((rc = op_load(app, op_id, &o, err)) < 0)
-        goto out;
-    if (strcmp(o.state, "pending") != 0) {
-        rc = rm_err_set(err, RM_EREFUSED,
-                        "op %" PRId64 " is %s; only pending operations reset",
-                        op_id, o.state);
-        goto out;
-    }
-    if ((rc = op_windows_for(app, &o, &w, err)) < 0)
-        goto out;
-    deadline = now + (strcmp(o.kind, "transfer") == 0 ? w.deadline_xfer
-                                                      : w.deadline_reg);
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-        goto out;
-    store_bind_int64(s, 1, deadline);
-    store_bind_int64(s, 2, now); /* "check soon": due at the next sweep */
-    store_bind_int64(s, 3, op_id);
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    if ((rc = store_commit(app->st, err)) == 0)
-        rm_log(LOG_INFO, "op %" PRId64 ": reset: deadline %" PRId64, op_id,
-               deadline);
-out:
-    store_rollback(app->st);
-    if (rc < 0)
-        return rc;
+    rm_log(LOG_INFO, "op %" PRId64 ": reset: deadline %" PRId64, op_id,
+           x.deadline);
     return op_reload(app, op_id, res, err);
 }
 
@@ -868,11 +914,11 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     memset(res, 0, sizeof *res);
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
-    if (strcmp(o.state, "pending") != 0)
+    if (o.state != OPS_ST_PENDING)
         return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is %s; only pending operations "
                           "can be cancelled",
-                          op_id, o.state);
+                          op_id, ops_state_name(o.state));
     /* Rule 9: at the registrar first. */
     memset(&p, 0, sizeof p);
     p.verdict = OPS_V_WAIT;
@@ -895,10 +941,11 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     /* reload: the row may have moved while the registrar was asked */
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
-    if (strcmp(o.state, "pending") != 0)
+    if (o.state != OPS_ST_PENDING)
         return rm_err_set(err, RM_EREFUSED,
-                          "op %" PRId64 " became %s meanwhile", op_id, o.state);
-    if (p.verdict == OPS_V_DONE && strcmp(o.kind, "renew") == 0) {
+                          "op %" PRId64 " became %s meanwhile", op_id,
+                          ops_state_name(o.state));
+    if (p.verdict == OPS_V_DONE && o.kind == OPS_K_RENEW) {
         bool taken;
         if ((rc = ops_renewal_taken(app, o.domain_id, o.id, o.expiry_year,
                                     &taken, err)) < 0)
@@ -911,7 +958,8 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
         snprintf(reason, sizeof reason,
                  "not cancelled: the registrar had already completed it");
         f.reason = reason;
-        if ((rc = op_finish(app, &o, "succeeded", &f, p.expiry, NULL, err)) < 0)
+        if ((rc = op_finish(app, &o, OPS_ST_SUCCEEDED, &f, p.expiry, NULL,
+                            err)) < 0)
             return rc;
         return op_reload(app, op_id, res, err);
     }
@@ -923,7 +971,7 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     now = clock_now();
     if ((rc = op_watch_fields(app, &o, &p, now, &f, err)) < 0)
         return rc;
-    if ((rc = op_finish(app, &o, "cancelled", &f, 0, NULL, err)) < 0)
+    if ((rc = op_finish(app, &o, OPS_ST_CANCELLED, &f, 0, NULL, err)) < 0)
         return rc;
     return op_reload(app, op_id, res, err);
 }
@@ -960,20 +1008,19 @@ int ops_recover(struct app *app, int *n, struct rm_err *err)
         struct ops_result res;
         if ((rc = op_load(app, ids[i], &o, err)) < 0)
             return rc;
-        if (strcmp(o.state, "new") == 0) {
+        if (o.state == OPS_ST_NEW) {
             f.reason = "never sent: the process stopped before sending";
-            rc = op_finish(app, &o, "failed", &f, 0, NULL, err);
-        } else if (strcmp(o.state, "sending") == 0) {
+            rc = op_finish(app, &o, OPS_ST_FAILED, &f, 0, NULL, err);
+        } else if (o.state == OPS_ST_SENDING) {
             /* Rule 2: never resend; find out with read-only calls. */
             if ((rc = op_windows_for(app, &o, &w, err)) < 0)
                 return rc;
             f.reason = "transport: outcome unknown, the process stopped "
                        "while sending";
             f.next_check_at = now;
-            f.deadline_at =
-                now + (strcmp(o.kind, "transfer") == 0 ? w.deadline_xfer
-                                                       : w.deadline_reg);
-            rc = op_finish(app, &o, "pending", &f, 0, NULL, err);
+            f.deadline_at = now + (o.kind == OPS_K_TRANSFER ? w.deadline_xfer
+                                                            : w.deadline_reg);
+            rc = op_finish(app, &o, OPS_ST_PENDING, &f, 0, NULL, err);
             if (rc == 0) {
                 struct rm_err cerr;
                 if (ops_check(app, o.id, &res, &cerr) < 0)
@@ -986,7 +1033,7 @@ int ops_recover(struct app *app, int *n, struct rm_err *err)
         if (rc < 0)
             return rc;
         rm_log(LOG_WARN, "op %" PRId64 ": recovered from %s", ids[i],
-               strcmp(o.state, "failed") == 0 ? "new" : "sending");
+               o.state == OPS_ST_FAILED ? "new" : "sending");
         (*n)++;
     }
     return 0;

@@ -29,6 +29,7 @@
 
 #include "core/app.h"
 #include "core/names.h"
+#include "core/opstate.h"
 #include "registrar/registrar.h"
 
 #define OPS_AUTH_MAX 256
@@ -37,15 +38,7 @@
 #define OPS_WATCH_CADENCE 4
 #define OPS_WATCH_DAYS 30
 
-enum ops_outcome {
-    OPS_SUCCEEDED = 0,
-    OPS_FAILED = 1,  /* refused by the registrar (or never sent): refunded */
-    OPS_PENDING = 2, /* outcome not known yet; the Async Manager follows */
-    OPS_TIMED_OUT = 3,
-    OPS_CANCELLED = 4,
-};
-
-const char *ops_outcome_name(enum ops_outcome o);
+/* enum ops_state, ops_kind, ops_outcome and their names: core/opstate.h */
 
 /* ops_plain_reason - why an operation in state (failed, timed_out,
  * cancelled) ended, in the customer's words, from its stored reason
@@ -121,7 +114,7 @@ const char *ops_verdict_name(enum ops_verdict v);
 /* What a poll needs to know about a pending operation (a copy). */
 struct ops_target {
     int64_t id, connection_id, expiry_year, deadline_at;
-    char kind[16]; /* register transfer renew */
+    enum ops_kind kind;
     char domain[NAME_MAX_ASCII + 1];
     char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
 };

@@ -22,7 +22,8 @@ struct op_mail;
 struct op_row {
     int64_t id, domain_id, account_id, connection_id, term, amount;
     int64_t expiry_year, checks, created_at, deadline_at, lease_expires_at;
-    char kind[16], state[16];
+    enum ops_kind kind;
+    enum ops_state state;
     char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
     char transfer_status[64], reason[REG_TEXT_MAX], lease_owner[160];
     char domain[NAME_MAX_ASCII + 1], tld[NAME_MAX_ASCII + 1];
@@ -37,13 +38,9 @@ void op_cpy(char *dst, size_t n, struct store_stmt *s, int col);
 /* op_load - operation id and its domain. */
 int op_load(struct app *app, int64_t id, struct op_row *o, struct rm_err *err);
 void op_fill_result(const struct op_row *o, struct ops_result *res);
-/* op_outcome_of - enum ops_outcome of a state (new/sending count pending). */
-int op_outcome_of(const char *state);
 /* op_reload - the row after a move, as the caller's result. */
 int op_reload(struct app *app, int64_t id, struct ops_result *res,
               struct rm_err *err);
-/* op_terminal_refund - does a move to state refund the charge? */
-bool op_terminal_refund(const char *state);
 /* op_autorenew_key - is key an automatic renewal's (OPS_AUTORENEW_PREFIX)? */
 bool op_autorenew_key(const char *key);
 /* op_year_of - the UTC year of t (0 when it has none). */
@@ -70,7 +67,7 @@ struct move_fields {
 
 /* op_finish - one transaction: move o to state, refund, the domain, the
  * customer's mail (ops.c has the details). */
-int op_finish(struct app *app, struct op_row *o, const char *state,
+int op_finish(struct app *app, struct op_row *o, enum ops_state state,
               const struct move_fields *f, int64_t expires, struct op_mail *pre,
               struct rm_err *err);
 
@@ -108,7 +105,7 @@ int op_watch_fields(struct app *app, const struct op_row *o,
 struct op_mail {
     /* the inputs it was rendered from (op_mail_fits) */
     int64_t op_id;
-    char state[16];
+    enum ops_state state;
     char *reason;
     int64_t expires, refund;
     /* the result: skip, or a rendered message for to */
@@ -118,16 +115,16 @@ struct op_mail {
     char *subject, *body;
 };
 void op_mail_release(struct op_mail *m);
-int64_t op_mail_expiry(const struct op_row *o, const char *state,
+int64_t op_mail_expiry(const struct op_row *o, enum ops_state state,
                        int64_t expires);
 void op_mail_reason(const struct op_row *o, const struct move_fields *f,
                     char *out, size_t n);
 bool op_mail_fits(const struct op_mail *m, const struct op_row *o,
-                  const char *state, const char *reason, int64_t expires,
+                  enum ops_state state, const char *reason, int64_t expires,
                   int64_t refund);
-int op_mail_render(struct app *app, const struct op_row *o, const char *state,
-                   const char *reason, int64_t expires, int64_t refund,
-                   struct op_mail *m, struct rm_err *err);
+int op_mail_render(struct app *app, const struct op_row *o,
+                   enum ops_state state, const char *reason, int64_t expires,
+                   int64_t refund, struct op_mail *m, struct rm_err *err);
 int op_mail_queue(struct app *app, const struct op_mail *m, int64_t now,
                   struct rm_err *err);
 

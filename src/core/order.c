@@ -71,7 +71,7 @@ int ops_live_domain(struct app *app, const char *name, int64_t *id,
 }
 
 struct begin_req {
-    const char *kind; /* register transfer renew */
+    enum ops_kind kind;
     const struct name *name;
     const char *tld;
     int64_t account_id, connection_id, domain_id, term, amount;
@@ -92,10 +92,15 @@ static int funds_refused(int rc, struct rm_err *err)
     return rc;
 }
 
-/* ops_begin - O1: domain row (or its move to renewing), operation row and
- * charge in one transaction. */
-static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
-                     struct rm_err *err)
+struct begin_tx {
+    struct app *app;
+    struct begin_req *b;
+    int64_t *op_id;
+    int64_t now;
+};
+
+/* begin_fn - the unit of work of ops_begin. */
+static int begin_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_dom[] =
         "INSERT INTO domains (name, unicode_name, tld, account_id, "
@@ -113,13 +118,16 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         "connection_id, state, term, amount, expiry_year, created_at, "
         "lease_owner, lease_expires_at, idempotency_key) VALUES (?, ?, ?, ?, "
         "'new', ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+    struct begin_tx *x = arg;
+    struct app *app = x->app;
+    struct begin_req *b = x->b;
+    int64_t *op_id = x->op_id;
     struct store_stmt *s;
-    int64_t now = clock_now(), other;
+    int64_t now = x->now, other;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if (strcmp(b->kind, "renew") == 0) {
+    (void)st;
+    if (b->kind == OPS_K_RENEW) {
         if ((rc = store_prepare(app->st, sql_renew, &s, err)) < 0)
             goto out;
         store_bind_int64(s, 1, now);
@@ -149,9 +157,8 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         store_bind_text(s, 3, b->tld);
         store_bind_int64(s, 4, b->account_id);
         store_bind_int64(s, 5, b->connection_id);
-        store_bind_text(s, 6,
-                        strcmp(b->kind, "transfer") == 0 ? "transferring"
-                                                         : "registering");
+        store_bind_text(
+            s, 6, b->kind == OPS_K_TRANSFER ? "transferring" : "registering");
         store_bind_text(s, 7, b->reg_username);
         store_bind_text(s, 8, b->reg_password_enc);
         store_bind_int64(s, 9, now);
@@ -170,7 +177,7 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
     }
     if ((rc = store_prepare(app->st, sql_op, &s, err)) < 0)
         goto out;
-    store_bind_text(s, 1, b->kind);
+    store_bind_text(s, 1, ops_kind_name(b->kind));
     store_bind_int64(s, 2, b->domain_id);
     store_bind_int64(s, 3, b->account_id);
     store_bind_int64(s, 4, b->connection_id);
@@ -198,14 +205,23 @@ static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
         rc = funds_refused(rc, err);
         goto out;
     }
-    rc = store_commit(app->st, err);
-    if (rc == 0)
-        rm_log(LOG_INFO,
-               "op %" PRId64 ": %s %s created, charged %" PRId64 " (%s)",
-               *op_id, b->kind, b->name->ascii, b->amount, "new");
 out:
-    store_rollback(app->st);
     return rc < 0 ? rc : 0;
+}
+
+/* ops_begin - O1: domain row (or its move to renewing), operation row and
+ * charge in one transaction. */
+static int ops_begin(struct app *app, struct begin_req *b, int64_t *op_id,
+                     struct rm_err *err)
+{
+    struct begin_tx x = {app, b, op_id, clock_now()};
+    int rc;
+
+    if ((rc = store_tx(app->st, STORE_TX_WRITE, begin_fn, &x, err)) < 0)
+        return rc;
+    rm_log(LOG_INFO, "op %" PRId64 ": %s %s created, charged %" PRId64 " (%s)",
+           *op_id, ops_kind_name(b->kind), b->name->ascii, b->amount, "new");
+    return 0;
 }
 
 static int parse_ns(const struct ops_order_req *r, const char *defaults,
@@ -239,11 +255,11 @@ static int parse_ns(const struct ops_order_req *r, const char *defaults,
 }
 
 /* order - register or transfer. */
-static int order(struct app *app, const char *kind,
+static int order(struct app *app, enum ops_kind kind,
                  const struct ops_order_req *r, struct ops_result *res,
                  struct rm_err *err)
 {
-    bool transfer = strcmp(kind, "transfer") == 0;
+    bool transfer = kind == OPS_K_TRANSFER;
     struct name nm;
     struct tld t;
     struct account a;
@@ -359,13 +375,13 @@ out:
 int ops_register(struct app *app, const struct ops_order_req *r,
                  struct ops_result *res, struct rm_err *err)
 {
-    return order(app, "register", r, res, err);
+    return order(app, OPS_K_REGISTER, r, res, err);
 }
 
 int ops_transfer(struct app *app, const struct ops_order_req *r,
                  struct ops_result *res, struct rm_err *err)
 {
-    return order(app, "transfer", r, res, err);
+    return order(app, OPS_K_TRANSFER, r, res, err);
 }
 
 struct domain_row {
@@ -481,7 +497,7 @@ static int renew(struct app *app, const char *name, const char *account,
         if ((rc = store_expiry(app, d.id, d.expires_at, err)) < 0)
             goto out;
     }
-    b.kind = "renew";
+    b.kind = OPS_K_RENEW;
     b.name = &nm;
     b.tld = d.tld;
     b.account_id = d.account_id;

@@ -301,7 +301,7 @@ static void stop_order(struct poller *p)
         p->out->stop = OPS_STOP_STOPPED;
     } else if (r.state == REG_OP_FAILED) {
         p->out->stop = OPS_STOP_REFUSED;
-        if (strcmp(p->t->kind, "transfer") != 0)
+        if (p->t->kind != OPS_K_TRANSFER)
             stop_readback(p);
     } else {
         p->out->stop = OPS_STOP_UNKNOWN;
@@ -316,7 +316,7 @@ static void stop_readback(struct poller *p)
     struct rm_err err;
     int64_t e = 0;
 
-    if (strcmp(p->t->kind, "transfer") == 0) {
+    if (p->t->kind == OPS_K_TRANSFER) {
         struct reg_transfer_info ti;
         memset(&ti, 0, sizeof ti);
         before_call(p);
@@ -357,7 +357,7 @@ static void stop_readback(struct poller *p)
     default:
         return; /* still running: refused stands */
     }
-    if (strcmp(p->t->kind, "renew") == 0) {
+    if (p->t->kind == OPS_K_RENEW) {
         e = poll_expiry(p);
         if (e && op_year_of(e) > p->t->expiry_year) {
             p->out->verdict = OPS_V_DONE;
@@ -376,7 +376,7 @@ void ops_stop_run(struct registrar *reg, const struct ops_target *t,
     struct reg_op_result r;
     struct rm_err err;
     char said[REG_TEXT_MAX + 64];
-    bool xfer = strcmp(t->kind, "transfer") == 0;
+    bool xfer = t->kind == OPS_K_TRANSFER;
 
     out->stop_answer[0] = '\0';
     if (!xfer && !t->order_id[0]) {
@@ -419,9 +419,9 @@ void ops_poll_run(struct registrar *reg, const struct ops_target *t,
     /* Rule 5: past the deadline only the authoritative question is asked
      * (BELONGS_TO_RSP, CHECK_TRANSFER, GET DOMAIN); its "no" times out. */
     out->final = t->deadline_at && now >= t->deadline_at;
-    if (strcmp(t->kind, "transfer") == 0)
+    if (t->kind == OPS_K_TRANSFER)
         poll_transfer(&p);
-    else if (strcmp(t->kind, "renew") == 0)
+    else if (t->kind == OPS_K_RENEW)
         poll_renew(&p);
     else
         poll_register(&p);
@@ -447,7 +447,7 @@ int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
     if ((rc = op_load(app, op_id, &o, err)) < 0)
         return rc;
     op_target_of(&o, t);
-    return op_outcome_of(o.state);
+    return (int)ops_state_outcome(o.state);
 }
 
 static int note_check(struct app *app, const struct op_row *o,
@@ -472,7 +472,7 @@ static int note_check(struct app *app, const struct op_row *o,
     store_bind_text(s, 3, answer);
     store_bind_text(s, 4, xfer && *xfer ? xfer : NULL);
     store_bind_int64(s, 5, o->id);
-    store_bind_text(s, 6, o->state);
+    store_bind_text(s, 6, ops_state_name(o->state));
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
@@ -485,11 +485,12 @@ bool ops_poll_settles(const struct ops_poll *p)
 }
 
 /* settle_of - the terminal move poll p makes of pending o at now: its
- * state, reason and expiry; NULL when p does not end it. A poll that
+ * state, reason and expiry; false when p does not end it. A poll that
  * decided "final" is judged against the row's deadline (an admin reset in
  * between wins). */
-static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
-                             int64_t now, const char **reason, int64_t *expires)
+static bool settle_of(const struct op_row *o, const struct ops_poll *p,
+                      int64_t now, enum ops_state *state, const char **reason,
+                      int64_t *expires)
 {
     bool final = p->final && o->deadline_at && now >= o->deadline_at;
 
@@ -497,7 +498,8 @@ static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
     if (p->verdict == OPS_V_DONE && p->stop != OPS_STOP_NONE) {
         *reason = "completed at the registrar before it could be stopped";
         *expires = p->expiry;
-        return "succeeded";
+        *state = OPS_ST_SUCCEEDED;
+        return true;
     }
     if (p->verdict == OPS_V_WAIT && final && p->stop != OPS_STOP_NONE) {
         *reason = ops_stop_watch(p->stop)
@@ -505,23 +507,27 @@ static const char *settle_of(const struct op_row *o, const struct ops_poll *p,
                         "did not confirm the cancel: refunded and watched"
                       : "deadline passed; not done at the registrar, which "
                         "cancelled the order";
-        return "timed_out";
+        *state = OPS_ST_TIMED_OUT;
+        return true;
     }
     if (p->verdict == OPS_V_DONE) {
         *reason = "completed at the registrar";
         *expires = p->expiry;
-        return "succeeded";
+        *state = OPS_ST_SUCCEEDED;
+        return true;
     }
     if (p->verdict == OPS_V_NO) {
         *reason = p->answer;
-        return "failed";
+        *state = OPS_ST_FAILED;
+        return true;
     }
     if (p->verdict == OPS_V_WAIT && final) {
         *reason = "deadline passed; the final check did not find it "
                   "done at the registrar";
-        return "timed_out";
+        *state = OPS_ST_TIMED_OUT;
+        return true;
     }
-    return NULL;
+    return false;
 }
 
 /* watch_fields - rule 9: what the stop's answer p means for the move
@@ -561,12 +567,12 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
     struct ops_poll q;
     const struct ops_poll *p = pp;
     int64_t now = clock_now(), expires;
-    const char *state;
-    bool taken = false;
+    enum ops_state state;
+    bool taken = false, settles;
     int rc;
 
     /* O5 with rule 9: the year a renewal extends is credited once */
-    if (p->verdict == OPS_V_DONE && strcmp(o->kind, "renew") == 0 &&
+    if (p->verdict == OPS_V_DONE && o->kind == OPS_K_RENEW &&
         (rc = ops_renewal_taken(app, o->domain_id, o->id, o->expiry_year,
                                 &taken, err)) < 0)
         return rc;
@@ -585,11 +591,11 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
         }
         p = &q;
     }
-    state = settle_of(o, p, now, &f.reason, &expires);
+    settles = settle_of(o, p, now, &state, &f.reason, &expires);
 
     f.last_answer = p->answer;
     f.transfer_status = p->transfer_status;
-    if (state) {
+    if (settles) {
         if ((rc = note_check(app, o, p->answer, NULL, 0, err)) < 0)
             return rc;
         if ((rc = op_watch_fields(app, o, p, now, &f, err)) < 0)
@@ -603,10 +609,35 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
     return note_check(app, o, p->answer, p->transfer_status, now + w.poll, err);
 }
 
+struct apply_tx {
+    struct app *app;
+    int64_t op_id;
+    const struct ops_poll *p;
+    struct op_mail *pre;
+    struct op_row *o;
+    struct ops_result *res;
+};
+
+static int apply_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct apply_tx *x = arg;
+    int rc;
+
+    (void)st;
+    if ((rc = op_load(x->app, x->op_id, x->o, err)) < 0)
+        return rc;
+    if (x->o->state == OPS_ST_PENDING &&
+        (rc = apply(x->app, x->o, x->p, x->pre, err)) < 0)
+        return rc;
+    op_fill_result(x->o, x->res);
+    return 0;
+}
+
 int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
                    struct ops_result *res, struct rm_err *err)
 {
     struct op_row o;
+    struct apply_tx x = {app, op_id, p, NULL, &o, res};
     struct op_mail pre = {0};
     bool own = !store_in_tx(app->st);
     int rc;
@@ -616,42 +647,31 @@ int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
      * before the write transaction (O8); apply() judges again inside it,
      * and op_finish() renders again only when the row changed meanwhile. */
     if (own && ops_poll_settles(p)) {
-        const char *reason, *state;
+        const char *reason;
+        enum ops_state state;
         char why[sizeof o.reason];
         int64_t expires;
         if ((rc = op_load(app, op_id, &o, err)) < 0)
             goto out;
-        state = strcmp(o.state, "pending") == 0
-                    ? settle_of(&o, p, clock_now(), &reason, &expires)
-                    : NULL;
-        if (state) {
+        if (o.state == OPS_ST_PENDING &&
+            settle_of(&o, p, clock_now(), &state, &reason, &expires)) {
             struct move_fields f = {.reason = reason};
             op_mail_reason(&o, &f, why, sizeof why);
             if ((rc = op_mail_render(
                      app, &o, state, why, op_mail_expiry(&o, state, expires),
-                     op_terminal_refund(state) ? o.amount : 0, &pre, err)) < 0)
+                     ops_state_refunds(state) ? o.amount : 0, &pre, err)) < 0)
                 goto out;
         }
     }
-    if (own && (rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        goto out;
-    if ((rc = op_load(app, op_id, &o, err)) < 0)
-        goto out;
-    if (strcmp(o.state, "pending") == 0 &&
-        (rc = apply(app, &o, p, &pre, err)) < 0)
-        goto out;
-    op_fill_result(&o, res);
-    if (own)
-        rc = store_commit(app->st, err);
+    x.pre = &pre;
+    rc = store_tx(app->st, STORE_TX_WRITE, apply_fn, &x, err);
 out:
-    if (own)
-        store_rollback(app->st);
     op_mail_release(&pre);
     if (rc < 0) {
         rm_err_prefix(err, "op %" PRId64 ": ", op_id);
         return rc;
     }
     if (!own)
-        return op_outcome_of(o.state);
+        return (int)ops_state_outcome(o.state);
     return op_reload(app, op_id, res, err);
 }
