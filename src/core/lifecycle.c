@@ -352,28 +352,41 @@ static char *days_left(const struct lifecycle_ctx *c,
 /* notice_mail - in one write transaction: the notice kind of d, and when
  * it is new and to is set, its mail from template kind. 1 when the notice
  * is new, 0 when it was there, or < 0. */
+struct notice_tx {
+    struct lifecycle_ctx *c;
+    const struct lifecycle_domain *d;
+    const char *kind, *to;
+    const struct tmpl_var *vars;
+    size_t nvars;
+};
+
+static int notice_fn(struct store *st, void *arg, struct rm_err *e)
+{
+    struct notice_tx *x = arg;
+    struct lifecycle_ctx *c = x->c;
+    const struct lifecycle_domain *d = x->d;
+    char key[128];
+    int rc, fresh;
+
+    fresh = rc =
+        notice_add(c->app, d->domain_id, x->kind, d->expires_at, c->now, e);
+    if (rc == 1 && x->to) {
+        snprintf(key, sizeof key, "notice:%" PRId64 ":%s:%" PRId64,
+                 d->domain_id, x->kind, d->expires_at);
+        rc = mail_queue_template(st, c->mc, key, x->to, x->kind, x->vars,
+                                 x->nvars, c->now, NULL, e);
+    }
+    return rc < 0 ? rc : fresh;
+}
+
 static int notice_mail(struct lifecycle_ctx *c,
                        const struct lifecycle_domain *d, const char *kind,
                        const char *to, const struct tmpl_var *vars,
                        size_t nvars, struct rm_err *e)
 {
-    struct app *app = c->app;
-    char key[128];
-    int rc, fresh;
+    struct notice_tx x = {c, d, kind, to, vars, nvars};
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
-        return rc;
-    fresh = rc = notice_add(app, d->domain_id, kind, d->expires_at, c->now, e);
-    if (rc == 1 && to) {
-        snprintf(key, sizeof key, "notice:%" PRId64 ":%s:%" PRId64,
-                 d->domain_id, kind, d->expires_at);
-        rc = mail_queue_template(app->st, c->mc, key, to, kind, vars, nvars,
-                                 c->now, NULL, e);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, e);
-    store_rollback(app->st);
-    return rc < 0 ? rc : fresh;
+    return store_tx(c->app->st, STORE_TX_WRITE, notice_fn, &x, e);
 }
 
 /* --- warnings ------------------------------------------------------------- */
@@ -433,6 +446,33 @@ int lifecycle_warnings(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 
 /* --- automatic renewal ---------------------------------------------------- */
 
+struct done_tx {
+    struct lifecycle_ctx *c;
+    int64_t op_id, domain_id, old_exp;
+    const struct account *a;
+    const struct tmpl_var *vars;
+    size_t nvars;
+};
+
+/* done_fn - the autorenew_done notice and, when it is new, its mail: 1
+ * when the notice is new, 0 when it was there. */
+static int done_fn(struct store *st, void *arg, struct rm_err *e)
+{
+    struct done_tx *x = arg;
+    struct lifecycle_ctx *c = x->c;
+    char key[96];
+    int rc, fresh;
+
+    fresh = rc = notice_add(c->app, x->domain_id, "autorenew_done", x->old_exp,
+                            c->now, e);
+    if (rc == 1 && x->a->email[0] && lc_can_mail(c)) {
+        snprintf(key, sizeof key, "autorenew-done:%" PRId64, x->op_id);
+        rc = mail_queue_template(st, c->mc, key, x->a->email, "autorenew_done",
+                                 x->vars, x->nvars, c->now, NULL, e);
+    }
+    return rc < 0 ? rc : fresh;
+}
+
 /* done_one - the autorenew_done notice and mail of succeeded operation
  * op_id (domain, old expiry from its key); L1. */
 static int done_one(struct lifecycle_ctx *c, struct lifecycle_stats *s,
@@ -442,7 +482,7 @@ static int done_one(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 {
     struct app *app = c->app;
     struct account a;
-    char key[96], exp[16], years[16], amt[64];
+    char exp[16], years[16], amt[64];
     int rc, fresh;
 
     if ((rc = notice_exists(app, domain_id, "autorenew_done", old_exp, e)) != 0)
@@ -457,20 +497,9 @@ static int done_one(struct lifecycle_ctx *c, struct lifecycle_stats *s,
         {"expires", lc_ymd(new_exp, exp, sizeof exp)},
         {"amount", amount_text(app, amount, amt, sizeof amt)},
     };
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
-        return rc;
-    fresh = rc =
-        notice_add(app, domain_id, "autorenew_done", old_exp, c->now, e);
-    if (rc == 1 && a.email[0] && lc_can_mail(c)) {
-        snprintf(key, sizeof key, "autorenew-done:%" PRId64, op_id);
-        rc = mail_queue_template(app->st, c->mc, key, a.email, "autorenew_done",
-                                 vars, sizeof vars / sizeof vars[0], c->now,
-                                 NULL, e);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, e);
-    store_rollback(app->st);
-    if (rc < 0)
+    struct done_tx x = {
+        c, op_id, domain_id, old_exp, &a, vars, sizeof vars / sizeof vars[0]};
+    if ((fresh = rc = store_tx(app->st, STORE_TX_WRITE, done_fn, &x, e)) < 0)
         return rc;
     if (fresh == 1)
         s->done_mails++;
@@ -559,14 +588,49 @@ out:
     return rc;
 }
 
+struct no_funds_tx {
+    struct lifecycle_ctx *c;
+    const struct lifecycle_domain *d;
+    const struct account *a;
+    const struct tmpl_var *vars;
+    size_t nvars;
+};
+
+static int no_funds_fn(struct store *st, void *arg, struct rm_err *e)
+{
+    struct no_funds_tx *x = arg;
+    struct lifecycle_ctx *c = x->c;
+    const struct lifecycle_domain *d = x->d;
+    char key[128];
+    int64_t day = c->now / LIFECYCLE_DAY;
+    int rc = 0;
+
+    if (x->a->email[0]) {
+        snprintf(key, sizeof key,
+                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64,
+                 d->domain_id, d->expires_at, day);
+        rc =
+            mail_queue_template(st, c->mc, key, x->a->email, "autorenew_failed",
+                                x->vars, x->nvars, c->now, NULL, e);
+    }
+    if (rc >= 0 && c->mc->admin) {
+        snprintf(key, sizeof key,
+                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64 ":admin",
+                 d->domain_id, d->expires_at, day);
+        rc = mail_queue_template(st, c->mc, key, c->mc->admin,
+                                 "autorenew_failed", x->vars, x->nvars, c->now,
+                                 NULL, e);
+    }
+    return rc < 0 ? rc : 0;
+}
+
 /* no_funds - L1-like: the customer and the admin hear of it once a day
  * (mail keys carry the day), until expiry. */
 static int no_funds(struct lifecycle_ctx *c, const struct lifecycle_domain *d,
                     const struct account *a, int64_t amount, struct rm_err *e)
 {
     struct app *app = c->app;
-    char key[128], exp[16], amt[64], bal[64];
-    int64_t day = c->now / LIFECYCLE_DAY;
+    char exp[16], amt[64], bal[64];
     int rc = 0;
 
     if (!lc_can_mail(c))
@@ -578,27 +642,8 @@ static int no_funds(struct lifecycle_ctx *c, const struct lifecycle_domain *d,
         {"amount", amount_text(app, amount, amt, sizeof amt)},
         {"balance", amount_text(app, a->balance, bal, sizeof bal)},
     };
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, e)) < 0)
-        return rc;
-    if (a->email[0]) {
-        snprintf(key, sizeof key,
-                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64,
-                 d->domain_id, d->expires_at, day);
-        rc = mail_queue_template(app->st, c->mc, key, a->email,
-                                 "autorenew_failed", vars,
-                                 sizeof vars / sizeof vars[0], c->now, NULL, e);
-    }
-    if (rc >= 0 && c->mc->admin) {
-        snprintf(key, sizeof key,
-                 "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64 ":admin",
-                 d->domain_id, d->expires_at, day);
-        rc = mail_queue_template(app->st, c->mc, key, c->mc->admin,
-                                 "autorenew_failed", vars,
-                                 sizeof vars / sizeof vars[0], c->now, NULL, e);
-    }
-    if (rc >= 0)
-        rc = store_commit(app->st, e);
-    store_rollback(app->st);
+    struct no_funds_tx x = {c, d, a, vars, sizeof vars / sizeof vars[0]};
+    rc = store_tx(app->st, STORE_TX_WRITE, no_funds_fn, &x, e);
     return rc < 0 ? rc : 0;
 }
 
@@ -811,40 +856,50 @@ int lifecycle_renew(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 
 /* --- expiry --------------------------------------------------------------- */
 
-int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
-                     struct rm_err *err)
+struct expire_tx {
+    struct lifecycle_ctx *c;
+    int64_t n; /* out: domains marked */
+};
+
+/* expire_fn - one batch of expired domains marked. */
+static int expire_fn(struct store *st, void *arg, struct rm_err *err)
 {
     /* Batches keep each write transaction short. */
     static const char sql[] =
         "UPDATE domains SET status = 'expired', updated_at = ? WHERE id IN "
         "(SELECT id FROM domains WHERE expires_at > 0 AND expires_at <= ? "
         "AND status = 'active' ORDER BY expires_at LIMIT ?)";
-    struct app *app = c->app;
-    int64_t n;
+    struct expire_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    x->n = 0;
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->c->now);
+    store_bind_int64(s, 2, x->c->now);
+    store_bind_int64(s, 3, LIFECYCLE_BATCH);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    x->n = store_changes(st);
+    return 0;
+}
+
+int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err)
+{
+    struct expire_tx x = {c, 0};
     int rc;
 
     do {
-        struct store_stmt *st;
         if (!lc_keep_going(c))
             return 0;
-        if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+        if ((rc = store_tx(c->app->st, STORE_TX_WRITE, expire_fn, &x, err)) < 0)
             return rc;
-        if ((rc = store_prepare(app->st, sql, &st, err)) < 0)
-            goto out;
-        store_bind_int64(st, 1, c->now);
-        store_bind_int64(st, 2, c->now);
-        store_bind_int64(st, 3, LIFECYCLE_BATCH);
-        rc = store_step(st, err);
-        store_stmt_release(st);
-        n = rc < 0 ? 0 : store_changes(app->st);
-        if (rc >= 0)
-            rc = store_commit(app->st, err);
-    out:
-        store_rollback(app->st);
-        if (rc < 0)
-            return rc;
-        s->expired += n;
-    } while (n == LIFECYCLE_BATCH);
+        s->expired += x.n;
+    } while (x.n == LIFECYCLE_BATCH);
     if (s->expired)
         rm_log(LOG_INFO, "lifecycle: %" PRId64 " domain(s) marked expired",
                s->expired);
@@ -853,11 +908,32 @@ int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 
 /* --- auto-renew switch ---------------------------------------------------- */
 
-int lifecycle_set_auto_renew(struct app *app, const char *name,
-                             const char *account, bool on, struct rm_err *err)
+struct auto_renew_tx {
+    int64_t id, now;
+    bool on;
+};
+
+static int auto_renew_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "UPDATE domains SET auto_renew = ?, updated_at = ? WHERE id = ?";
+    struct auto_renew_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->on ? 1 : 0);
+    store_bind_int64(s, 2, x->now);
+    store_bind_int64(s, 3, x->id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int lifecycle_set_auto_renew(struct app *app, const char *name,
+                             const char *account, bool on, struct rm_err *err)
+{
     struct name nm;
     struct store_stmt *s;
     int64_t id = 0, owner = 0;
@@ -889,17 +965,7 @@ int lifecycle_set_auto_renew(struct app *app, const char *name,
                               "%s is not a domain of account %s", nm.ascii,
                               a.name);
     }
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = store_prepare(app->st, sql, &s, err)) == 0) {
-        store_bind_int64(s, 1, on ? 1 : 0);
-        store_bind_int64(s, 2, clock_now());
-        store_bind_int64(s, 3, id);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-        if (rc >= 0)
-            rc = store_commit(app->st, err);
-    }
-    store_rollback(app->st);
+    struct auto_renew_tx x = {id, clock_now(), on};
+    rc = store_tx(app->st, STORE_TX_WRITE, auto_renew_fn, &x, err);
     return rc < 0 ? rc : 0;
 }

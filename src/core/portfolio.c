@@ -233,34 +233,30 @@ static int unknown_rows(struct app *app, int64_t conn_id,
     return 0;
 }
 
-/* unknown_put - insert a newly unknown name, or refresh a known row. */
-static int unknown_put(struct app *app, int64_t conn_id, int64_t row_id,
+/* unknown_put - insert a newly unknown name, or refresh its row: one
+ * upsert on (connection_id, name). */
+static int unknown_put(struct app *app, int64_t conn_id,
                        const struct reg_expiring_item *it, int64_t now,
                        struct rm_err *err)
 {
-    static const char ins[] =
+    static const char sql[] =
         "INSERT INTO registrar_unknown (connection_id, name, expires_at, "
-        "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?)";
-    static const char upd[] = "UPDATE registrar_unknown SET expires_at = ?, "
-                              "last_seen_at = ? WHERE id = ?";
+        "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+        "(connection_id, name) DO UPDATE SET expires_at = excluded.expires_at, "
+        "last_seen_at = excluded.last_seen_at";
     struct store_stmt *s;
-    int b = 1, rc;
+    int rc;
 
-    if ((rc = store_prepare(app->st, row_id ? upd : ins, &s, err)) < 0)
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
-    if (!row_id) {
-        store_bind_int64(s, b++, conn_id);
-        store_bind_text(s, b++, it->domain);
-    }
+    store_bind_int64(s, 1, conn_id);
+    store_bind_text(s, 2, it->domain);
     if (it->expiry > 0)
-        store_bind_int64(s, b++, (int64_t)it->expiry);
+        store_bind_int64(s, 3, (int64_t)it->expiry);
     else
-        store_bind_null(s, b++);
-    if (!row_id)
-        store_bind_int64(s, b++, now);
-    store_bind_int64(s, b++, now);
-    if (row_id)
-        store_bind_int64(s, b, row_id);
+        store_bind_null(s, 3);
+    store_bind_int64(s, 4, now);
+    store_bind_int64(s, 5, now);
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
@@ -307,8 +303,7 @@ static int unknown_save(struct sync_state *ss, struct rm_err *err)
         snprintf(key.name, sizeof key.name, "%s", it->domain);
         r = nrows ? bsearch(&key, rows, nrows, sizeof *rows, unknown_row_cmp)
                   : NULL;
-        if ((rc = unknown_put(app, ss->conn->id, r ? r->id : 0, it, ss->c->now,
-                              err)) < 0)
+        if ((rc = unknown_put(app, ss->conn->id, it, ss->c->now, err)) < 0)
             goto out;
         if (r)
             r->seen = true;
@@ -329,9 +324,23 @@ out:
     return rc;
 }
 
-/* sync_apply - one write transaction: every correction of the connection
- * and the report that lists them (L4). */
-static int sync_apply(struct sync_state *ss, struct rm_err *err)
+/* report_clear - the list empty again. */
+static void report_clear(struct report_list *l)
+{
+    buf_reset(&l->b);
+    l->n = 0;
+}
+
+struct sync_tx {
+    struct sync_state *ss;
+    struct lifecycle_stats before; /* the stats before the unit of work */
+    struct lifecycle_domain *rows;
+    int64_t *upd;
+};
+
+/* sync_fn - the unit of work of sync_apply; a re-run starts from the
+ * stats and the reports as they were before it. */
+static int sync_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "SELECT " DOMAIN_COLS ", CASE WHEN d.created_at >= ? OR EXISTS "
@@ -340,16 +349,24 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
         "COALESCE(o.late_at, 0) >= ?)) THEN 1 ELSE 0 END FROM domains d "
         "WHERE d.connection_id = ? AND d.id > ? AND d.status IN ('active', "
         "'expired', 'missing') ORDER BY d.id LIMIT ?";
+    struct sync_tx *x = arg;
+    struct sync_state *ss = x->ss;
     struct app *app = ss->c->app;
-    struct lifecycle_domain *rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    struct lifecycle_domain *rows = x->rows;
     /* changed[i]: an order of the domain began or ended, or it was made,
      * after the listing began */
-    int64_t *upd = xmalloc(LIFECYCLE_BATCH * sizeof *upd);
+    int64_t *upd = x->upd;
     int64_t cur = 0;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        goto out;
+    (void)st;
+    *ss->s = x->before;
+    memset(ss->matched, 0, ss->list->n ? ss->list->n : 1);
+    report_clear(&ss->drift);
+    report_clear(&ss->missing);
+    report_clear(&ss->restored);
+    report_clear(&ss->unknown);
+    report_clear(&ss->unknown_new);
     for (;;) {
         struct store_stmt *s;
         size_t n = 0;
@@ -408,11 +425,21 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
                  sizeof vars / sizeof vars[0], ss->c->now, NULL, err)) < 0)
             goto out;
     }
-    rc = store_commit(app->st, err);
+    rc = 0;
 out:
-    store_rollback(app->st);
-    free(rows);
-    free(upd);
+    return rc;
+}
+
+/* sync_apply - one write transaction: every correction of the connection
+ * and the report that lists them (L4). */
+static int sync_apply(struct sync_state *ss, struct rm_err *err)
+{
+    struct sync_tx x = {ss, *ss->s, xmalloc(LIFECYCLE_BATCH * sizeof *x.rows),
+                        xmalloc(LIFECYCLE_BATCH * sizeof *x.upd)};
+    int rc = store_tx(ss->c->app->st, STORE_TX_WRITE, sync_fn, &x, err);
+
+    free(x.rows);
+    free(x.upd);
     return rc;
 }
 
@@ -659,45 +686,52 @@ static int only_items(const struct conn *conn, const struct reg_expiring *list,
     return 0;
 }
 
-static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
-                        const struct account *a, int64_t import_id,
-                        const struct reg_expiring_item *items, size_t n,
-                        struct lifecycle_import_result *res, struct rm_err *err)
+struct chunk_tx {
+    struct lifecycle_ctx *c;
+    const struct conn *conn;
+    const struct account *a;
+    int64_t import_id;
+    const struct reg_expiring_item *items;
+    size_t n;
+    int64_t adopted, skipped; /* out */
+};
+
+/* chunk_fn - adopt the chunk's names that are not live here: a domain
+ * row each, unless the live-name index has one (then it is skipped). */
+static int chunk_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "INSERT INTO domains (name, unicode_name, tld, account_id, "
         "connection_id, status, expires_at, auto_renew, import_id, "
-        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (name) WHERE status NOT IN ('failed', 'cancelled', "
+        "'transferred_away') DO NOTHING";
+    struct chunk_tx *x = arg;
+    struct lifecycle_ctx *c = x->c;
+    const struct conn *conn = x->conn;
+    const struct account *a = x->a;
+    const struct reg_expiring_item *items = x->items;
     struct app *app = c->app;
     bool auto_renew = a->auto_renew || strcmp(conn->renew_mode, "auto") == 0;
-    int64_t adopted = 0, skipped = 0;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    for (size_t i = 0; i < n; i++) {
+    x->adopted = x->skipped = 0;
+    for (size_t i = 0; i < x->n; i++) {
         struct name nm;
         struct tld t;
         struct rm_err e;
         struct store_stmt *s;
-        int64_t id;
         if (name_parse(items[i].domain, &nm, &e) < 0) {
             rm_log(LOG_WARN, "import: skipped \"%.80s\": %s", items[i].domain,
                    e.msg);
-            skipped++;
+            x->skipped++;
             continue;
         }
         /* known here from now on (L5) */
         if ((rc = unknown_forget(app, conn->id, nm.ascii, err)) < 0)
-            goto out;
-        if ((rc = ops_live_domain(app, nm.ascii, &id, err)) < 0)
-            goto out;
-        if (id) {
-            skipped++;
-            continue;
-        }
-        if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-            goto out;
+            return rc;
+        if ((rc = store_prepare(st, sql, &s, err)) < 0)
+            return rc;
         store_bind_text(s, 1, nm.ascii);
         store_bind_text(s, 2, nm.unicode);
         store_bind_text(s, 3,
@@ -711,29 +745,47 @@ static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
         else
             store_bind_null(s, 7);
         store_bind_int64(s, 8, auto_renew ? 1 : 0);
-        store_bind_int64(s, 9, import_id);
+        store_bind_int64(s, 9, x->import_id);
         store_bind_int64(s, 10, c->now);
         store_bind_int64(s, 11, c->now);
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc < 0)
-            goto out;
-        adopted++;
+            return rc;
+        /* a live domain of that name (ours, or in progress): skipped */
+        if (store_changes(st) == 1)
+            x->adopted++;
+        else
+            x->skipped++;
     }
-    rc = store_commit(app->st, err);
+    return 0;
+}
+
+static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
+                        const struct account *a, int64_t import_id,
+                        const struct reg_expiring_item *items, size_t n,
+                        struct lifecycle_import_result *res, struct rm_err *err)
+{
+    struct chunk_tx x = {c, conn, a, import_id, items, n, 0, 0};
+    int rc = store_tx(c->app->st, STORE_TX_WRITE, chunk_fn, &x, err);
+
     if (rc == 0) {
-        res->adopted += adopted;
-        res->skipped += skipped;
+        res->adopted += x.adopted;
+        res->skipped += x.skipped;
     }
-out:
-    store_rollback(app->st);
     return rc;
 }
 
-static int import_record(struct app *app, int64_t *id, const struct conn *conn,
-                         const struct account *a, int64_t from, int64_t to,
-                         int64_t now, const struct lifecycle_import_result *res,
-                         bool finished, struct rm_err *err)
+struct record_tx {
+    int64_t *id;
+    const struct conn *conn;
+    const struct account *a;
+    int64_t from, to, now;
+    const struct lifecycle_import_result *res;
+    bool finished;
+};
+
+static int record_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char ins[] =
         "INSERT INTO imports (connection_id, account_id, range_from, "
@@ -741,37 +793,43 @@ static int import_record(struct app *app, int64_t *id, const struct conn *conn,
     static const char upd[] =
         "UPDATE imports SET finished_at = ?, listed = ?, adopted = ?, "
         "skipped = ? WHERE id = ?";
+    struct record_tx *x = arg;
     struct store_stmt *s;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if (!finished) {
-        if ((rc = store_prepare(app->st, ins, &s, err)) < 0)
-            goto out;
-        store_bind_int64(s, 1, conn->id);
-        store_bind_int64(s, 2, a->id);
-        store_bind_int64(s, 3, from);
-        store_bind_int64(s, 4, to);
-        store_bind_int64(s, 5, now);
+    if (!x->finished) {
+        if ((rc = store_prepare(st, ins, &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, x->conn->id);
+        store_bind_int64(s, 2, x->a->id);
+        store_bind_int64(s, 3, x->from);
+        store_bind_int64(s, 4, x->to);
+        store_bind_int64(s, 5, x->now);
         rc = store_step(s, err);
         if (rc == STORE_ROW)
-            *id = store_col_int64(s, 0);
+            *x->id = store_col_int64(s, 0);
     } else {
-        if ((rc = store_prepare(app->st, upd, &s, err)) < 0)
-            goto out;
-        store_bind_int64(s, 1, now);
-        store_bind_int64(s, 2, res->listed);
-        store_bind_int64(s, 3, res->adopted);
-        store_bind_int64(s, 4, res->skipped);
-        store_bind_int64(s, 5, *id);
+        if ((rc = store_prepare(st, upd, &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, x->now);
+        store_bind_int64(s, 2, x->res->listed);
+        store_bind_int64(s, 3, x->res->adopted);
+        store_bind_int64(s, 4, x->res->skipped);
+        store_bind_int64(s, 5, *x->id);
         rc = store_step(s, err);
     }
     store_stmt_release(s);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+static int import_record(struct app *app, int64_t *id, const struct conn *conn,
+                         const struct account *a, int64_t from, int64_t to,
+                         int64_t now, const struct lifecycle_import_result *res,
+                         bool finished, struct rm_err *err)
+{
+    struct record_tx x = {id, conn, a, from, to, now, res, finished};
+    int rc = store_tx(app->st, STORE_TX_WRITE, record_fn, &x, err);
+
     return rc < 0 ? rc : 0;
 }
 
