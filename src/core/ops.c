@@ -364,15 +364,6 @@ static const char *domain_status_after(const struct op_row *o,
     return "failed";
 }
 
-/*
- * finish - one transaction: move o to state (succeeded / failed /
- * timed_out / cancelled / pending), refund when the state requires it,
- * set the domain, queue the mail. expires > 0 updates the domain's
- * expiry. pre (may be NULL) is the mail rendered before the caller's
- * transaction; otherwise, in its own transaction, finish renders it
- * before beginning (O8). The before_settle crash point fires just before
- * the commit.
- */
 /* One op_finish: what its unit of work needs. start is o as the caller
  * gave it, so a re-run of the unit starts from the same row. */
 struct finish_tx {
@@ -432,6 +423,15 @@ static int finish_fn(struct store *st, void *arg, struct rm_err *err)
     return 0;
 }
 
+/*
+ * op_finish - one transaction: move o to state (succeeded / failed /
+ * timed_out / cancelled / pending), refund when the state requires it,
+ * set the domain, queue the mail. expires > 0 updates the domain's
+ * expiry. pre (may be NULL) is the mail rendered before the caller's
+ * transaction; otherwise, in its own transaction, finish renders it
+ * before beginning (O8). The before_settle crash point fires just before
+ * the commit.
+ */
 int op_finish(struct app *app, struct op_row *o, enum ops_state state,
               const struct move_fields *f, int64_t expires, struct op_mail *pre,
               struct rm_err *err)
