@@ -125,7 +125,7 @@ int cli_exit_for(int rc)
     switch (rc) {
     case 0:
         return EXIT_OK;
-    case CORE_EREFUSED:
+    case RM_EREFUSED:
         return EXIT_REFUSED;
     case RM_EINVAL:
     case RM_ELIMIT:

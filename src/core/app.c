@@ -301,7 +301,7 @@ int app_init_dir(const char *dir, struct rm_err *err)
     const char *files[] = {conf, db, key};
     for (size_t i = 0; i < 3; i++) {
         if (access(files[i], F_OK) == 0) {
-            rc = rm_err_set(err, CORE_EREFUSED,
+            rc = rm_err_set(err, RM_EREFUSED,
                             "%s already exists; refusing to overwrite",
                             files[i]);
             goto out;

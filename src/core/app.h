@@ -34,10 +34,8 @@
 #include "util/err.h"
 #include "util/secret.h"
 
-/* A business rule refused the request (insufficient funds, a name already
- * registered, a connection still in use, the registrar said no). Core
- * functions return it besides the rm_errcode values. */
-#define CORE_EREFUSED (-20)
+/* CORE_EREFUSED - the old name of RM_EREFUSED (util/err.h); use that. */
+#define CORE_EREFUSED RM_EREFUSED
 
 #define APP_DEFAULT_CONF "regman.conf"
 #define APP_SYSTEM_CONF "/etc/regman/regman.conf"

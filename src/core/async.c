@@ -340,7 +340,8 @@ static int load_page(struct app *app, int64_t now, int64_t after, int limit,
         t->connection_id = store_col_int64(s, 1);
         t->expiry_year = store_col_int64(s, 2);
         t->deadline_at = store_col_int64(s, 3);
-        snprintf(t->kind, sizeof t->kind, "%s", store_col_text(s, 4));
+        if (ops_kind_parse(store_col_text(s, 4), &t->kind) < 0)
+            t->kind = OPS_K_REGISTER; /* polled by its order, as one */
         snprintf(t->domain, sizeof t->domain, "%s", store_col_text(s, 5));
         snprintf(t->order_id, sizeof t->order_id, "%s", store_col_text(s, 6));
         snprintf(t->queue_id, sizeof t->queue_id, "%s", store_col_text(s, 7));
@@ -379,6 +380,41 @@ static void count_outcome(struct async_sweep_stats *st, int outcome,
     }
 }
 
+struct batch_tx {
+    struct app *app;
+    struct item *batch;
+};
+
+/* logs_fn - the batch's registrar log rows. */
+static int logs_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct batch_tx *x = arg;
+    int rc = 0;
+
+    (void)st;
+    for (struct item *it = x->batch; it && rc == 0; it = it->next)
+        for (size_t i = 0; i < it->nlogs && rc == 0; i++) {
+            struct reglog_entry e;
+            logrec_entry(&it->logs[i], &e);
+            rc = reglog_write(x->app, it->t.connection_id, it->t.id, &e, err);
+        }
+    return rc;
+}
+
+/* notes_fn - every "still waiting" note of the batch. */
+static int notes_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct batch_tx *x = arg;
+    struct ops_result res;
+    int rc = 0;
+
+    (void)st;
+    for (struct item *it = x->batch; it && rc >= 0; it = it->next)
+        if (!ops_poll_settles(&it->p))
+            rc = ops_poll_apply(x->app, it->t.id, &it->p, &res, err);
+    return rc < 0 ? rc : 0;
+}
+
 /* store_batch - the answers in batch (a NULL-terminated list), A1. */
 static void store_batch(struct app *app, struct item *batch,
                         struct async_sweep_stats *st)
@@ -391,16 +427,9 @@ static void store_batch(struct app *app, struct item *batch,
      * rolled back with an operation's state), after the rows kept from an
      * earlier failure; the batch's rows are kept when it fails */
     rc = reglog_flush(app, &n, &err);
-    if (rc == 0 && (rc = store_begin(app->st, STORE_TX_WRITE, &err)) == 0) {
-        for (struct item *it = batch; it && rc == 0; it = it->next)
-            for (size_t i = 0; i < it->nlogs && rc == 0; i++) {
-                struct reglog_entry e;
-                logrec_entry(&it->logs[i], &e);
-                rc = reglog_write(app, it->t.connection_id, it->t.id, &e, &err);
-            }
-        if (rc == 0)
-            rc = store_commit(app->st, &err);
-        store_rollback(app->st);
+    if (rc == 0) {
+        struct batch_tx x = {app, batch};
+        rc = store_tx(app->st, STORE_TX_WRITE, logs_fn, &x, &err);
     }
     if (rc < 0) {
         int64_t at = clock_now();
@@ -423,14 +452,9 @@ static void store_batch(struct app *app, struct item *batch,
     /* 2: every "still waiting" note in one transaction */
     for (struct item *it = batch; it; it = it->next)
         n_wait += !ops_poll_settles(&it->p);
-    if (n_wait && store_begin(app->st, STORE_TX_WRITE, &err) == 0) {
-        rc = 0;
-        for (struct item *it = batch; it && rc >= 0; it = it->next)
-            if (!ops_poll_settles(&it->p))
-                rc = ops_poll_apply(app, it->t.id, &it->p, &res, &err);
-        if (rc >= 0)
-            rc = store_commit(app->st, &err);
-        store_rollback(app->st);
+    if (n_wait) {
+        struct batch_tx x = {app, batch};
+        rc = store_tx(app->st, STORE_TX_WRITE, notes_fn, &x, &err);
         if (rc >= 0) {
             for (struct item *it = batch; it; it = it->next)
                 if (!ops_poll_settles(&it->p))
@@ -650,13 +674,24 @@ int async_sweep(struct app *app, const struct mail_config *mc,
  * ---------------------------------------------------------------- */
 
 struct section {
-    const char *state;
+    enum ops_state state;
     struct buf lines;
     int count;
 };
 
-int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
-                 int *n, int64_t *mail_id, struct rm_err *err)
+struct digest_tx {
+    struct app *app;
+    const struct mail_config *mc;
+    int64_t now, *mail_id;
+    struct section *sec;
+    int64_t *ids, max_id; /* out: the operations digested */
+    size_t nids, cap;
+    char ended[16];
+};
+
+/* digest_fn - the operations not digested yet marked, and their digest
+ * mail queued; a re-run starts from empty sections. */
+static int digest_fn(struct store *st, void *arg, struct rm_err *err)
 {
     /* digested_at IS NULL AND deadline_at IS NOT NULL: an operation that
      * went through pending (rule 8) and is not in a digest yet; the
@@ -670,33 +705,30 @@ int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
     static const char sql_mark[] =
         "UPDATE operations SET digested_at = ? WHERE id = ? AND "
         "digested_at IS NULL";
-    struct section sec[4] = {{"succeeded", {0}, 0},
-                             {"failed", {0}, 0},
-                             {"timed_out", {0}, 0},
-                             {"cancelled", {0}, 0}};
+    struct digest_tx *x = arg;
+    struct app *app = x->app;
+    const struct mail_config *mc = x->mc;
+    struct section *sec = x->sec;
+    int64_t now = x->now, *mail_id = x->mail_id;
     struct store_stmt *s;
-    int64_t *ids = NULL, max_id = 0;
-    size_t nids = 0, cap = 0;
-    char when[32], cnt[4][16], ended[16], key[96];
+    char when[32], cnt[4][16], *ended = x->ended, key[96];
     int rc;
 
-    *n = 0;
     *mail_id = 0;
-    if (!mc || !mc->admin || !mc->from) {
-        rm_log(LOG_DEBUG, "async: no [mail] admin/from: no digest");
-        return 0;
+    x->nids = 0;
+    x->max_id = 0;
+    for (int i = 0; i < 4; i++) {
+        buf_reset(&sec[i].lines);
+        sec[i].count = 0;
     }
-    for (int i = 0; i < 4; i++)
-        buf_init(&sec[i].lines);
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        goto out;
-    if ((rc = store_prepare(app->st, sql_sel, &s, err)) < 0)
-        goto out;
+    if ((rc = store_prepare(st, sql_sel, &s, err)) < 0)
+        return rc;
     while ((rc = store_step(s, err)) == STORE_ROW) {
-        const char *state = store_col_text(s, 2);
+        enum ops_state state;
+        bool known = ops_state_parse(store_col_text(s, 2), &state) == 0;
         char amt[MONEY_STR_MAX];
         for (int i = 0; i < 4; i++) {
-            if (strcmp(state, sec[i].state) != 0)
+            if (!known || state != sec[i].state)
                 continue;
             if (sec[i].count < ASYNC_DIGEST_LINES)
                 buf_addf(&sec[i].lines, "op %" PRId64 " %s %s %s %s %s\n",
@@ -706,30 +738,30 @@ int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
                          app->set.currency);
             sec[i].count++;
         }
-        if (nids == cap) {
-            cap = cap ? cap * 2 : 64;
-            ids = xrealloc(ids, cap * sizeof *ids);
+        if (x->nids == x->cap) {
+            x->cap = x->cap ? x->cap * 2 : 64;
+            x->ids = xrealloc(x->ids, x->cap * sizeof *x->ids);
         }
-        ids[nids++] = store_col_int64(s, 0);
-        max_id = store_col_int64(s, 0);
+        x->ids[x->nids++] = store_col_int64(s, 0);
+        x->max_id = store_col_int64(s, 0);
     }
     store_stmt_release(s);
-    if (rc < 0 || nids == 0)
-        goto out;
-    for (size_t i = 0; i < nids && rc >= 0; i++) {
-        if ((rc = store_prepare(app->st, sql_mark, &s, err)) < 0)
+    if (rc < 0 || x->nids == 0)
+        return rc < 0 ? rc : 0;
+    for (size_t i = 0; i < x->nids && rc >= 0; i++) {
+        if ((rc = store_prepare(st, sql_mark, &s, err)) < 0)
             break;
         store_bind_int64(s, 1, now);
-        store_bind_int64(s, 2, ids[i]);
+        store_bind_int64(s, 2, x->ids[i]);
         rc = store_step(s, err);
         store_stmt_release(s);
-        if (rc >= 0 && store_changes(app->st) != 1)
+        if (rc >= 0 && store_changes(st) != 1)
             rc = rm_err_set(err, RM_EINTERNAL,
                             "op %" PRId64 " was digested by another sweep",
-                            ids[i]);
+                            x->ids[i]);
     }
     if (rc < 0)
-        goto out;
+        return rc;
     for (int i = 0; i < 4; i++) {
         if (sec[i].count > ASYNC_DIGEST_LINES)
             buf_addf(&sec[i].lines, "... and %d more\n",
@@ -741,12 +773,12 @@ int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
             sec[i].lines.data[--sec[i].lines.len] = '\0';
         snprintf(cnt[i], sizeof cnt[i], "%d", sec[i].count);
     }
-    snprintf(ended, sizeof ended, "%d",
+    snprintf(ended, sizeof x->ended, "%d",
              sec[1].count + sec[2].count + sec[3].count);
     clock_format(now, when, sizeof when);
     /* stable for this set of operations: a replay after a rolled-back
      * attempt may reuse it, a later digest (new ids) never does */
-    snprintf(key, sizeof key, "digest:%" PRId64 ":%zu", max_id, nids);
+    snprintf(key, sizeof key, "digest:%" PRId64 ":%zu", x->max_id, x->nids);
     {
         struct tmpl_var vars[] = {
             {"sweep_time", when},        {"completed_count", cnt[0]},
@@ -755,26 +787,45 @@ int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
             {"timed_out_count", cnt[2]}, {"timed_out", sec[2].lines.data},
             {"cancelled_count", cnt[3]}, {"cancelled", sec[3].lines.data},
         };
-        rc = mail_queue_template(app->st, mc, key, mc->admin, "admin_digest",
-                                 vars, sizeof vars / sizeof vars[0], now,
-                                 mail_id, err);
+        rc = mail_queue_template(st, mc, key, mc->admin, "admin_digest", vars,
+                                 sizeof vars / sizeof vars[0], now, mail_id,
+                                 err);
     }
-    if (rc < 0)
-        goto out;
-    if ((rc = store_commit(app->st, err)) == 0) {
-        *n = (int)nids;
+    return rc < 0 ? rc : 0;
+}
+
+int async_digest(struct app *app, const struct mail_config *mc, int64_t now,
+                 int *n, int64_t *mail_id, struct rm_err *err)
+{
+    struct section sec[4] = {{OPS_ST_SUCCEEDED, {0}, 0},
+                             {OPS_ST_FAILED, {0}, 0},
+                             {OPS_ST_TIMED_OUT, {0}, 0},
+                             {OPS_ST_CANCELLED, {0}, 0}};
+    struct digest_tx x = {
+        .app = app, .mc = mc, .now = now, .mail_id = mail_id, .sec = sec};
+    int rc;
+
+    *n = 0;
+    *mail_id = 0;
+    if (!mc || !mc->admin || !mc->from) {
+        rm_log(LOG_DEBUG, "async: no [mail] admin/from: no digest");
+        return 0;
+    }
+    for (int i = 0; i < 4; i++)
+        buf_init(&sec[i].lines);
+    rc = store_tx(app->st, STORE_TX_WRITE, digest_fn, &x, err);
+    if (rc == 0 && x.nids) {
+        *n = (int)x.nids;
         rm_log(LOG_INFO,
                "async: digest mail %" PRId64 ": %d completed, %s ended "
                "otherwise",
-               *mail_id, sec[0].count, ended);
+               *mail_id, sec[0].count, x.ended);
     }
-out:
-    store_rollback(app->st);
     if (rc < 0)
         *mail_id = 0;
     for (int i = 0; i < 4; i++)
         buf_release(&sec[i].lines);
-    free(ids);
+    free(x.ids);
     return rc < 0 ? rc : 0;
 }
 

@@ -7,7 +7,7 @@
  * refused BEFORE anything was written:
  *   RM_EINVAL / RM_ELIMIT / RM_ENOTFOUND  invalid input (name, TLD, term,
  *                                         account, contact, field size);
- *   CORE_EREFUSED                         a business rule said no
+ *   RM_EREFUSED                           a business rule said no
  *                                         (insufficient funds, name live);
  *   RM_EIO / RM_EINTERNAL                 the store failed.
  * struct ops_result describes what happened.
@@ -29,6 +29,7 @@
 
 #include "core/app.h"
 #include "core/names.h"
+#include "core/opstate.h"
 #include "registrar/registrar.h"
 
 #define OPS_AUTH_MAX 256
@@ -37,15 +38,7 @@
 #define OPS_WATCH_CADENCE 4
 #define OPS_WATCH_DAYS 30
 
-enum ops_outcome {
-    OPS_SUCCEEDED = 0,
-    OPS_FAILED = 1,  /* refused by the registrar (or never sent): refunded */
-    OPS_PENDING = 2, /* outcome not known yet; the Async Manager follows */
-    OPS_TIMED_OUT = 3,
-    OPS_CANCELLED = 4,
-};
-
-const char *ops_outcome_name(enum ops_outcome o);
+/* enum ops_state, ops_kind, ops_outcome and their names: core/opstate.h */
 
 /* ops_plain_reason - why an operation in state (failed, timed_out,
  * cancelled) ended, in the customer's words, from its stored reason
@@ -90,8 +83,8 @@ int ops_renew(struct app *app, const char *name, const char *account, int term,
 #define OPS_IDEM_MAX 96
 /* ops_renew_auto - ops_renew for the lifecycle: the operation carries
  * idem_key (OPS_AUTORENEW_PREFIX..., UNIQUE: a second attempt with the
- * same key is CORE_EREFUSED and writes nothing), and the domain must
- * still expire at expires_at (else CORE_EREFUSED). No customer mail is
+ * same key is RM_EREFUSED and writes nothing), and the domain must
+ * still expire at expires_at (else RM_EREFUSED). No customer mail is
  * queued when it succeeds (the lifecycle sends its own). */
 int ops_renew_auto(struct app *app, const char *name, int term,
                    int64_t expires_at, const char *idem_key,
@@ -121,7 +114,7 @@ const char *ops_verdict_name(enum ops_verdict v);
 /* What a poll needs to know about a pending operation (a copy). */
 struct ops_target {
     int64_t id, connection_id, expiry_year, deadline_at;
-    char kind[16]; /* register transfer renew */
+    enum ops_kind kind;
     char domain[NAME_MAX_ASCII + 1];
     char order_id[REG_ID_MAX], queue_id[REG_ID_MAX];
 };
@@ -215,7 +208,7 @@ int ops_poll_apply(struct app *app, int64_t op_id, const struct ops_poll *p,
                    struct ops_result *res, struct rm_err *err);
 
 /* ops_reset - a pending operation's deadline = now + its window
- * (registration/renewal or transfer), next check = now. CORE_EREFUSED when
+ * (registration/renewal or transfer), next check = now. RM_EREFUSED when
  * it is not pending. */
 int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
               struct rm_err *err);
@@ -229,7 +222,7 @@ int ops_reset(struct app *app, int64_t op_id, struct ops_result *res,
  * nothing refunded). Otherwise ONE transaction: state cancelled, refund,
  * the domain cancelled (a renewal's domain goes back to active/expired),
  * the customer's mail, and watch = "watching" unless the registrar
- * confirmed the stop (core/watch.h follows it). CORE_EREFUSED when not
+ * confirmed the stop (core/watch.h follows it). RM_EREFUSED when not
  * pending.
  */
 int ops_cancel(struct app *app, int64_t op_id, const char *why,

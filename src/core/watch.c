@@ -22,7 +22,9 @@
 struct wrow {
     int64_t id, domain_id, account_id, connection_id, term, amount;
     int64_t watch_until, held_domain_id, expiry_year;
-    char kind[16], state[16], watch[16], stop_state[16];
+    enum ops_kind kind;
+    enum ops_state state;
+    char watch[16], stop_state[16];
     char domain[NAME_MAX_ASCII + 1], unicode[NAME_MAX_INPUT + 1];
     char tld[NAME_MAX_ASCII + 1], order_id[REG_ID_MAX];
     char account[128];
@@ -63,8 +65,14 @@ static int wrow_load(struct app *app, int64_t id, struct wrow *w,
         w->watch_until = store_col_int64(s, 6);
         w->held_domain_id = store_col_int64(s, 7);
         w->expiry_year = store_col_int64(s, 8);
-        cpy(w->kind, sizeof w->kind, s, 9);
-        cpy(w->state, sizeof w->state, s, 10);
+        if (ops_kind_parse(store_col_text(s, 9), &w->kind) < 0 ||
+            ops_state_parse(store_col_text(s, 10), &w->state) < 0) {
+            rc = rm_err_set(err, RM_EINTERNAL,
+                            "op %" PRId64 ": unknown kind %s or state %s", id,
+                            store_col_text(s, 9), store_col_text(s, 10));
+            store_stmt_release(s);
+            return rc;
+        }
         cpy(w->watch, sizeof w->watch, s, 11);
         cpy(w->domain, sizeof w->domain, s, 12);
         cpy(w->unicode, sizeof w->unicode, s, 13);
@@ -145,9 +153,9 @@ static int late_mail(struct app *app, const struct wrow *w, int64_t expires,
 {
     const struct mail_config *mc = &app->set.mail;
     char key[64], opid[24], exp[32];
-    const char *what = strcmp(w->kind, "transfer") == 0 ? "transfer"
-                       : strcmp(w->kind, "renew") == 0  ? "renewal"
-                                                        : "registration";
+    const char *what = w->kind == OPS_K_TRANSFER ? "transfer"
+                       : w->kind == OPS_K_RENEW  ? "renewal"
+                                                 : "registration";
 
     if (!mc->from || !mc->admin) {
         rm_log(LOG_WARN,
@@ -170,10 +178,19 @@ static int late_mail(struct app *app, const struct wrow *w, int64_t expires,
                                sizeof vars / sizeof vars[0], now, NULL, err);
 }
 
-/* apply - record what a watch check learned, one transaction. */
-static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
-                 const struct ops_poll *stop, char *watch, size_t wn,
-                 int *outcome, struct rm_err *err)
+/* What apply's unit of work needs: q and stop as the check left them, so
+ * a re-run starts from the same facts; w and outcome are its results. */
+struct apply_tx {
+    struct app *app;
+    int64_t op_id;
+    struct ops_poll q0;
+    const struct ops_poll *stop0;
+    struct wrow w;
+    int *outcome;
+};
+
+/* apply_fn - record what a watch check learned. */
+static int apply_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_note[] =
         "UPDATE operations SET last_answer = ?, last_check_at = ?, "
@@ -188,6 +205,9 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
         "connection_id, status, expires_at, auto_renew, registrar_order_id, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'active', ?, 0, ?, ?, "
         "?) RETURNING id";
+    struct apply_tx *x = arg;
+    struct app *app = x->app;
+    int64_t op_id = x->op_id;
     struct store_stmt *s;
     struct wrow w;
     struct conn c;
@@ -196,26 +216,19 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
     char answer[OPS_ANSWER_MAX + OPS_STOP_MAX + 160];
     int rc;
 
-    struct ops_poll q = *pp;
-    const struct ops_poll *p = &q;
+    struct ops_poll q = x->q0;
+    const struct ops_poll *p = &q, *stop = x->stop0;
     bool taken = false;
 
-    *outcome = 0;
-    /* a stop asked again (its first answer was lost) decides first */
-    if (stop && stop->verdict == OPS_V_DONE) {
-        q.verdict = OPS_V_DONE;
-        q.expiry = stop->expiry;
-    } else if (stop && stop->stop == OPS_STOP_STOPPED) {
-        q.verdict = OPS_V_NO;
-    }
+    (void)st;
+    *x->outcome = 0;
     snprintf(answer, sizeof answer, "watch: %.900s%s%.300s", p->answer,
              stop ? "; stop: " : "", stop ? stop->stop_answer : "");
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
-        goto out;
+        return rc;
+    x->w = w;
     if (strcmp(w.watch, "watching") != 0)
-        goto done; /* ended meanwhile */
+        return 0; /* ended meanwhile */
     if (!stop && q.stop != OPS_STOP_NONE)
         stop = &q; /* the check asked a stop itself (a failed queued
                     * request whose order stayed pending) */
@@ -226,18 +239,18 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
                         "UPDATE operations SET stop_state = ?, stop_answer = "
                         "? WHERE id = ?",
                         iv, 1, tv, 2, err)) < 0)
-            goto out;
+            return rc;
     }
     /* O5 with rule 9: a moved expiry year another renewal already
      * accounts for is not this renewal's */
-    if (q.verdict == OPS_V_DONE && strcmp(w.kind, "renew") == 0 &&
+    if (q.verdict == OPS_V_DONE && w.kind == OPS_K_RENEW &&
         (rc = ops_renewal_taken(app, w.domain_id, w.id, w.expiry_year, &taken,
                                 err)) < 0)
-        goto out;
+        return rc;
     if (taken)
         q.verdict = OPS_V_WAIT;
     if (p->verdict == OPS_V_DONE) {
-        if (strcmp(w.kind, "renew") == 0) {
+        if (w.kind == OPS_K_RENEW) {
             /* the customer's domain lives on: the registrar's expiry */
             const int64_t iv[] = {p->expiry, p->expiry, now, w.domain_id};
             if (p->expiry > 0 &&
@@ -247,12 +260,12 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
                             "'active' ELSE status END, updated_at = ? WHERE "
                             "id = ?",
                             iv, 4, NULL, 0, err)) < 0)
-                goto out;
+                return rc;
             end = "late";
             if ((rc = late_mail(app, &w, p->expiry, w.account, now, err)) < 0)
-                goto out;
+                return rc;
         } else if ((rc = ops_live_domain(app, w.domain, &other, err)) < 0) {
-            goto out;
+            return rc;
         } else if (other) {
             /* the name is ours through another record (a later order, an
              * import): this order cannot have completed as well */
@@ -263,9 +276,9 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
                      other, p->answer);
         } else {
             if ((rc = held_account(app, &held_acc, err)) < 0)
-                goto out;
+                return rc;
             if ((rc = store_prepare(app->st, sql_held, &s, err)) < 0)
-                goto out;
+                return rc;
             store_bind_text(s, 1, w.domain);
             store_bind_text(s, 2, w.unicode);
             store_bind_text(s, 3, w.tld);
@@ -282,11 +295,11 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
                 held = store_col_int64(s, 0);
             store_stmt_release(s);
             if (rc < 0)
-                goto out;
+                return rc;
             end = "late";
             if ((rc = late_mail(app, &w, p->expiry, WATCH_HELD_ACCOUNT, now,
                                 err)) < 0)
-                goto out;
+                return rc;
         }
     } else if (p->verdict == OPS_V_NO &&
                !(q.stop != OPS_STOP_NONE && ops_stop_watch(q.stop))) {
@@ -294,7 +307,7 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
     }
     if (end) {
         if ((rc = store_prepare(app->st, sql_end, &s, err)) < 0)
-            goto out;
+            return rc;
         store_bind_text(s, 1, end);
         store_bind_text(s, 2, answer);
         store_bind_int64(s, 3, now);
@@ -310,8 +323,8 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc < 0)
-            goto out;
-        *outcome = strcmp(end, "late") == 0 ? 1 : 2;
+            return rc;
+        *x->outcome = strcmp(end, "late") == 0 ? 1 : 2;
         rm_log(strcmp(end, "late") == 0 ? LOG_WARN : LOG_INFO,
                "op %" PRId64 ": watch: %s (%s)", op_id,
                strcmp(end, "late") == 0 ? "LATE COMPLETION at the registrar"
@@ -325,7 +338,7 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
             conn_release(&c);
         }
         if ((rc = store_prepare(app->st, sql_note, &s, err)) < 0)
-            goto out;
+            return rc;
         store_bind_text(s, 1, answer);
         store_bind_int64(s, 2, now);
         /* past OPS_WATCH_DAYS the registrar has said nothing for a
@@ -338,20 +351,42 @@ static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc < 0)
-            goto out;
+            return rc;
     }
-done:
-    rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    x->w = w;
+    return 0;
+}
+
+/* apply - record what a watch check learned, one transaction. */
+static int apply(struct app *app, int64_t op_id, const struct ops_poll *pp,
+                 const struct ops_poll *stop, char *watch, size_t wn,
+                 int *outcome, struct rm_err *err)
+{
+    struct apply_tx x = {.app = app,
+                         .op_id = op_id,
+                         .q0 = *pp,
+                         .stop0 = stop,
+                         .outcome = outcome};
+    struct ops_poll *q = &x.q0;
+    int rc;
+
+    *outcome = 0;
+    /* a stop asked again (its first answer was lost) decides first */
+    if (stop && stop->verdict == OPS_V_DONE) {
+        q->verdict = OPS_V_DONE;
+        q->expiry = stop->expiry;
+    } else if (stop && stop->stop == OPS_STOP_STOPPED) {
+        q->verdict = OPS_V_NO;
+    }
+    rc = store_tx(app->st, STORE_TX_WRITE, apply_fn, &x, err);
     if (watch)
-        snprintf(watch, wn, "%s", w.watch);
+        snprintf(watch, wn, "%s", x.w.watch);
     return rc < 0 ? rc : 0;
 }
 
 /* check_one - one watch check; *outcome 1 late, 2 ended, 0 otherwise, 3
  * when the operation was no longer watched (quiet: another sweep or an
- * admin got there first; else CORE_EREFUSED). */
+ * admin got there first; else RM_EREFUSED). */
 static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
                      size_t wn, int *outcome, struct rm_err *err)
 {
@@ -371,7 +406,7 @@ static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
         *outcome = 3;
         if (quiet)
             return 0;
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is not watched (%s)", op_id,
                           w.watch[0] ? w.watch : "never was");
     }
@@ -380,7 +415,7 @@ static int check_one(struct app *app, int64_t op_id, bool quiet, char *watch,
     t.deadline_at = 0; /* never "final": a watch check reads ... */
     /* ... except that a stop whose answer was lost is asked again */
     restop = strcmp(w.stop_state, "unknown") == 0 &&
-             (strcmp(t.kind, "transfer") == 0 || t.order_id[0]);
+             (t.kind == OPS_K_TRANSFER || t.order_id[0]);
     if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
         return rc;
     sess.op_id = op_id;
@@ -469,15 +504,14 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
     struct store_stmt *s;
     struct account a;
     char key[64], why[128];
-    int64_t now = clock_now(), dom = strcmp(w->kind, "renew") == 0
-                                         ? w->domain_id
-                                         : w->held_domain_id;
+    int64_t now = clock_now(),
+            dom = w->kind == OPS_K_RENEW ? w->domain_id : w->held_domain_id;
     int rc;
 
     if ((rc = account_get_id(app, w->account_id, &a, err)) < 0)
         return rc;
     if ((rc = ledger_check_funds(app->st, w->account_id, w->amount, err)) < 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "account %s cannot pay %" PRId64
                           " (minor units) again: %s",
                           w->account, w->amount, err->msg);
@@ -487,7 +521,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
              w->id);
     if ((rc = store_prepare(app->st, sql_op, &s, err)) < 0)
         return rc;
-    store_bind_text(s, 1, w->kind);
+    store_bind_text(s, 1, ops_kind_name(w->kind));
     store_bind_int64(s, 2, dom);
     store_bind_int64(s, 3, w->account_id);
     store_bind_int64(s, 4, w->connection_id);
@@ -507,7 +541,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
         return rc;
     if ((rc = ledger_charge(app->st, *new_op, now, err)) < 0)
         return rc;
-    if (strcmp(w->kind, "renew") != 0) {
+    if (w->kind != OPS_K_RENEW) {
         const int64_t iv[] = {w->account_id, a.auto_renew ? 1 : 0, now, dom};
         if ((rc = exec1(app,
                         "UPDATE domains SET account_id = ?, auto_renew = ?, "
@@ -525,9 +559,9 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
         const struct tmpl_var vars[] = {
             {"customer", a.name},
             {"domain", w->unicode},
-            {"operation", strcmp(w->kind, "transfer") == 0 ? "transfer"
-                          : strcmp(w->kind, "renew") == 0  ? "renewal"
-                                                           : "registration"},
+            {"operation", w->kind == OPS_K_TRANSFER ? "transfer"
+                          : w->kind == OPS_K_RENEW  ? "renewal"
+                                                    : "registration"},
             {"amount", amount},
             {"operation_id", opid},
         };
@@ -539,11 +573,81 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
     return 0;
 }
 
+static const char *const resolve_to[] = {"assigned", "revoked", "expiring",
+                                         "absorbed"};
+
+struct resolve_tx {
+    struct app *app;
+    int64_t op_id, now;
+    enum watch_action act;
+    int64_t *new_op;
+};
+
+/* resolve_fn - the admin's decision on a late completion, recorded. */
+static int resolve_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct resolve_tx *x = arg;
+    struct app *app = x->app;
+    int64_t op_id = x->op_id, now = x->now, *new_op = x->new_op;
+    enum watch_action act = x->act;
+    const char *const *to = resolve_to;
+    struct wrow w;
+    int rc;
+
+    (void)st;
+    *new_op = 0;
+    if ((rc = wrow_load(app, op_id, &w, err)) < 0)
+        return rc;
+    if (strcmp(w.watch, "late") != 0) {
+        return rm_err_set(err, RM_EREFUSED,
+                          "op %" PRId64 " was decided meanwhile (%s)", op_id,
+                          w.watch);
+    }
+    if (act == WATCH_ASSIGN) {
+        if ((rc = assign(app, &w, new_op, err)) < 0)
+            return rc;
+    } else if (act == WATCH_REVOKE && w.held_domain_id) {
+        const int64_t iv[] = {now, w.held_domain_id};
+        if ((rc = exec1(app,
+                        "UPDATE domains SET status = 'cancelled', "
+                        "updated_at = ? WHERE id = ?",
+                        iv, 2, NULL, 0, err)) < 0)
+            return rc;
+    } else if (act == WATCH_EXPIRE && w.held_domain_id) {
+        const int64_t iv[] = {now, w.held_domain_id};
+        if ((rc = exec1(app,
+                        "UPDATE domains SET auto_renew = 0, updated_at = ? "
+                        "WHERE id = ?",
+                        iv, 2, NULL, 0, err)) < 0)
+            return rc;
+    }
+    {
+        const char *tv[] = {to[act]};
+        const int64_t iv[] = {now, *new_op, op_id};
+        struct store_stmt *s;
+        if ((rc = store_prepare(app->st,
+                                "UPDATE operations SET watch = ?, resolved_at "
+                                "= ?, resolved_op_id = CASE WHEN ? > 0 THEN ? "
+                                "ELSE NULL END WHERE id = ? AND watch = "
+                                "'late'",
+                                &s, err)) < 0)
+            return rc;
+        store_bind_text(s, 1, tv[0]);
+        store_bind_int64(s, 2, iv[0]);
+        store_bind_int64(s, 3, iv[1]);
+        store_bind_int64(s, 4, iv[1]);
+        store_bind_int64(s, 5, iv[2]);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
 int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
                   int64_t *new_op, char *answer, size_t an, struct rm_err *err)
 {
-    static const char *const to[] = {"assigned", "revoked", "expiring",
-                                     "absorbed"};
     struct wrow w;
     struct reg_op_result r;
     bool renew;
@@ -555,17 +659,17 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
         answer[0] = '\0';
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
         return rc;
-    renew = strcmp(w.kind, "renew") == 0;
+    renew = w.kind == OPS_K_RENEW;
     if (strcmp(w.watch, "late") != 0)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is not a late completion (%s)", op_id,
                           w.watch[0] ? w.watch : "not watched");
     if ((renew && (act == WATCH_REVOKE || act == WATCH_EXPIRE)) ||
         (!renew && act == WATCH_ABSORB))
-        return rm_err_set(err, CORE_EREFUSED,
-                          "op %" PRId64 ": a late %s can be %s", op_id, w.kind,
-                          renew ? "assigned or absorbed"
-                                : "assigned, revoked or let expire");
+        return rm_err_set(
+            err, RM_EREFUSED, "op %" PRId64 ": a late %s can be %s", op_id,
+            ops_kind_name(w.kind),
+            renew ? "assigned or absorbed" : "assigned, revoked or let expire");
     if (act == WATCH_REVOKE || act == WATCH_EXPIRE) {
         struct conn_session sess;
         char said[REG_TEXT_MAX + 32];
@@ -587,72 +691,28 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
             snprintf(answer, an, "%s", said);
         if (r.state != REG_OP_DONE)
             return rm_err_set(
-                err, CORE_EREFUSED, "the registrar did not %s %s: %s",
+                err, RM_EREFUSED, "the registrar did not %s %s: %s",
                 act == WATCH_REVOKE ? "revoke" : "turn auto-renew off for",
                 w.domain, said);
     }
     now = clock_now();
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = wrow_load(app, op_id, &w, err)) < 0)
-        goto out;
-    if (strcmp(w.watch, "late") != 0) {
-        rc = rm_err_set(err, CORE_EREFUSED,
-                        "op %" PRId64 " was decided meanwhile (%s)", op_id,
-                        w.watch);
-        goto out;
-    }
-    if (act == WATCH_ASSIGN) {
-        if ((rc = assign(app, &w, new_op, err)) < 0)
-            goto out;
-    } else if (act == WATCH_REVOKE && w.held_domain_id) {
-        const int64_t iv[] = {now, w.held_domain_id};
-        if ((rc = exec1(app,
-                        "UPDATE domains SET status = 'cancelled', "
-                        "updated_at = ? WHERE id = ?",
-                        iv, 2, NULL, 0, err)) < 0)
-            goto out;
-    } else if (act == WATCH_EXPIRE && w.held_domain_id) {
-        const int64_t iv[] = {now, w.held_domain_id};
-        if ((rc = exec1(app,
-                        "UPDATE domains SET auto_renew = 0, updated_at = ? "
-                        "WHERE id = ?",
-                        iv, 2, NULL, 0, err)) < 0)
-            goto out;
-    }
-    {
-        const char *tv[] = {to[act]};
-        const int64_t iv[] = {now, *new_op, op_id};
-        struct store_stmt *s;
-        if ((rc = store_prepare(app->st,
-                                "UPDATE operations SET watch = ?, resolved_at "
-                                "= ?, resolved_op_id = CASE WHEN ? > 0 THEN ? "
-                                "ELSE NULL END WHERE id = ? AND watch = "
-                                "'late'",
-                                &s, err)) < 0)
-            goto out;
-        store_bind_text(s, 1, tv[0]);
-        store_bind_int64(s, 2, iv[0]);
-        store_bind_int64(s, 3, iv[1]);
-        store_bind_int64(s, 4, iv[1]);
-        store_bind_int64(s, 5, iv[2]);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-        if (rc < 0)
-            goto out;
-    }
-    if ((rc = store_commit(app->st, err)) == 0)
-        rm_log(LOG_INFO, "op %" PRId64 ": late completion %s%s", op_id, to[act],
-               *new_op ? " (charged again)" : "");
-out:
-    store_rollback(app->st);
+    struct resolve_tx x = {app, op_id, now, act, new_op};
+    if ((rc = store_tx(app->st, STORE_TX_WRITE, resolve_fn, &x, err)) == 0)
+        rm_log(LOG_INFO, "op %" PRId64 ": late completion %s%s", op_id,
+               resolve_to[act], *new_op ? " (charged again)" : "");
     return rc < 0 ? rc : 0;
 }
 
 /* --- the exposure report ------------------------------------------------ */
 
-int watch_reconcile(struct app *app, int64_t since, struct reconcile_report *r,
-                    struct rm_err *err)
+struct reconcile_tx {
+    int64_t since;
+    struct reconcile_report *r;
+};
+
+/* reconcile_fn - the report's rows, read in one snapshot; a re-run
+ * starts from an empty report. */
+static int reconcile_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "SELECT o.id, d.name, a.name, o.kind, o.state, o.watch, o.amount, "
@@ -661,16 +721,17 @@ int watch_reconcile(struct app *app, int64_t since, struct reconcile_report *r,
         "o JOIN domains d ON d.id = o.domain_id JOIN accounts a ON a.id = "
         "o.account_id WHERE o.watch IS NOT NULL AND o.watch <> 'ended' AND "
         "COALESCE(o.finished_at, 0) >= ? ORDER BY o.finished_at, o.id";
+    struct reconcile_tx *rx = arg;
+    struct reconcile_report *r = rx->r;
     struct store_stmt *s;
     size_t cap = 0;
     int rc;
 
+    free(r->rows);
     memset(r, 0, sizeof *r);
-    if ((rc = store_begin(app->st, STORE_TX_READ, err)) < 0)
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
         return rc;
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-        goto out;
-    store_bind_int64(s, 1, since);
+    store_bind_int64(s, 1, rx->since);
     while ((rc = store_step(s, err)) == STORE_ROW) {
         struct reconcile_row *x;
         if (r->n == cap) {
@@ -701,11 +762,17 @@ int watch_reconcile(struct app *app, int64_t since, struct reconcile_report *r,
         r->total_at_risk += x->at_risk;
     }
     store_stmt_release(s);
-    if (rc == STORE_DONE)
-        rc = 0;
-out:
-    store_rollback(app->st);
-    if (rc < 0)
+    return rc < 0 ? rc : 0;
+}
+
+int watch_reconcile(struct app *app, int64_t since, struct reconcile_report *r,
+                    struct rm_err *err)
+{
+    struct reconcile_tx x = {since, r};
+    int rc;
+
+    memset(r, 0, sizeof *r);
+    if ((rc = store_tx(app->st, STORE_TX_READ, reconcile_fn, &x, err)) < 0)
         watch_reconcile_free(r);
     return rc < 0 ? rc : 0;
 }

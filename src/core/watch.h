@@ -59,7 +59,7 @@ enum watch_action { WATCH_ASSIGN, WATCH_REVOKE, WATCH_EXPIRE, WATCH_ABSORB };
 int watch_action_parse(const char *s, enum watch_action *a, struct rm_err *err);
 
 /*
- * watch_resolve - the admin's decision on a late completion (CORE_EREFUSED
+ * watch_resolve - the admin's decision on a late completion (RM_EREFUSED
  * when the operation is not late, or the action does not fit its kind:
  * revoke and expire are for registrations and transfers, absorb for
  * renewals). assign charges the customer the operation's amount again

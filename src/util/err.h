@@ -17,8 +17,11 @@ enum rm_errcode {
     RM_ENOTFOUND = -4,
     RM_EPROTO = -5,    /* the peer broke the protocol */
     RM_EINTERNAL = -6, /* a bug or an impossible state */
-    RM_ECONFLICT = -7  /* a concurrent change won: the whole unit of work
+    RM_ECONFLICT = -7, /* a concurrent change won: the whole unit of work
                         * may be run again (store_tx does) */
+    RM_EREFUSED = -8   /* a business rule said no (insufficient funds, a
+                        * name already registered, a connection still in
+                        * use, the registrar said no) */
 };
 
 struct rm_err {

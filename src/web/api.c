@@ -40,7 +40,7 @@ int api_error_rm(struct web_req *r, int rc, const struct rm_err *err)
         return api_error(r, 400, API_ERANGE, NULL, "%s", msg);
     case RM_ENOTFOUND:
         return api_error(r, 404, API_ENOTFOUND, NULL, "%s", msg);
-    case CORE_EREFUSED:
+    case RM_EREFUSED:
         return api_error(r, 409, API_EREFUSED, NULL, "%s", msg);
     default:
         /* Store and I/O messages may name files, SQL or hosts: log them,

@@ -74,7 +74,7 @@ int api_error(struct web_req *r, unsigned status, const char *code,
     __attribute__((format(printf, 5, 6)));
 /* api_error_rm - reply for a failed core/store call: RM_EINVAL 400
  * invalid, RM_ELIMIT 400 out_of_range, RM_ENOTFOUND 404 not_found,
- * CORE_EREFUSED 409 refused, all with err's message; anything else 500
+ * RM_EREFUSED 409 refused, all with err's message; anything else 500
  * internal with a generic message (err's text goes to the log only, it
  * may name files or SQL). Returns WEB_STOP. */
 int api_error_rm(struct web_req *r, int rc, const struct rm_err *err);

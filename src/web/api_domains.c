@@ -840,7 +840,7 @@ static int license_gate(struct web_req *r, json_t *b, const char *name,
  * ..."); everything else as api_error_rm. */
 static int refused_reply(struct web_req *r, int rc, const struct rm_err *e)
 {
-    if (rc == CORE_EREFUSED && !auth_is_admin(r) &&
+    if (rc == RM_EREFUSED && !auth_is_admin(r) &&
         strncmp(e->msg, "insufficient funds", 18) == 0)
         return api_error(r, 409, API_EREFUSED, NULL,
                          "Your balance is too low for this order. Add funds "

@@ -1,0 +1,944 @@
+/*
+ * portfolio - the lifecycle's portfolio work (contract in lifecycle.h):
+ * sync with the registrar's list (L4, L5 in lifecycle.c), the names it
+ * lists that are unknown here, and adopting an existing portfolio
+ * (import).
+ */
+#include "core/lifecycle.h"
+#include "core/lifecycle_int.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/account.h"
+#include "core/conn.h"
+#include "core/ops.h"
+#include "core/tld.h"
+#include "mail/template.h"
+#include "util/buf.h"
+#include "util/clock.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+/* --- portfolio sync --------------------------------------------------------
+ */
+
+static int item_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct reg_expiring_item *)a)->domain,
+                  ((const struct reg_expiring_item *)b)->domain);
+}
+
+/* A bounded list of report lines. */
+struct report_list {
+    struct buf b;
+    int64_t n;
+};
+
+static void report_add(struct report_list *l, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void report_add(struct report_list *l, const char *fmt, ...)
+{
+    va_list ap;
+    char line[1024];
+
+    if (l->n++ >= LIFECYCLE_REPORT_LINES)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    buf_addf(&l->b, "%s\n", line);
+}
+
+/* fnv1a - 64-bit FNV-1a over n bytes, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+static const char *report_text(struct report_list *l)
+{
+    if (l->n == 0)
+        return "(none)";
+    if (l->n > LIFECYCLE_REPORT_LINES)
+        buf_addf(&l->b, "... and %" PRId64 " more\n",
+                 l->n - LIFECYCLE_REPORT_LINES);
+    /* no trailing newline: the template places the list */
+    if (l->b.len && l->b.data[l->b.len - 1] == '\n')
+        l->b.data[--l->b.len] = '\0';
+    return l->b.data;
+}
+
+struct sync_state {
+    struct lifecycle_ctx *c;
+    struct lifecycle_stats *s;
+    const struct conn *conn;
+    struct reg_expiring *list;
+    unsigned char *matched;
+    int64_t from, to;
+    /* when the listing began: a domain changed since (an order that
+     * completed while the registrar listed) is not judged by it (L4) */
+    int64_t listed_at;
+    struct report_list drift, missing, restored, unknown;
+    /* unknown names this sync saw for the first time (L5) */
+    struct report_list unknown_new;
+};
+
+/* report_digest - the changes a sync report lists (drift, missing,
+ * restored, names newly unknown), hashed. */
+static uint64_t report_digest(const struct sync_state *ss)
+{
+    const struct report_list *l[] = {&ss->drift, &ss->missing, &ss->restored,
+                                     &ss->unknown_new};
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < sizeof l / sizeof *l; i++) {
+        char n[24];
+        /* the counts too: lines past the report's limit are not kept */
+        h = fnv1a(
+            h, n,
+            (size_t)snprintf(n, sizeof n, "%zu:%" PRId64 ";", i, l[i]->n));
+        h = fnv1a(h, l[i]->b.data ? l[i]->b.data : "", l[i]->b.len);
+    }
+    return h;
+}
+
+static int sync_update(struct app *app, int64_t id, int64_t expires,
+                       const char *status, int64_t now, struct rm_err *err)
+{
+    static const char sql[] = "UPDATE domains SET expires_at = ?, status = ?, "
+                              "updated_at = ? WHERE id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    if (expires > 0)
+        store_bind_int64(s, 1, expires);
+    else
+        store_bind_null(s, 1);
+    store_bind_text(s, 2, status);
+    store_bind_int64(s, 3, now);
+    store_bind_int64(s, 4, id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* sync_domain - compare one of our domains with the registrar's list;
+ * changed: an order of it began or ended (or the row was made) after the
+ * listing began. */
+static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
+                       int64_t changed, struct rm_err *err)
+{
+    struct reg_expiring_item key, *it;
+    int64_t now = ss->c->now, exp = d->expires_at;
+    const char *status = d->status;
+    char a[16], b[16];
+
+    snprintf(key.domain, sizeof key.domain, "%s", d->name);
+    it = ss->list->n
+             ? bsearch(&key, ss->list->items, ss->list->n, sizeof *it, item_cmp)
+             : NULL;
+    if (changed) {
+        /* changed while the registrar listed: the list may predate it
+         * (a registration it does not show yet, a renewal's old date);
+         * the next sync judges it */
+        if (it)
+            ss->matched[it - ss->list->items] = 1;
+        return 0;
+    }
+    if (it) {
+        ss->matched[it - ss->list->items] = 1;
+        if (it->expiry > 0 && (int64_t)it->expiry != exp) {
+            report_add(&ss->drift, "%s: %s -> %s", d->unicode,
+                       lc_ymd(exp, a, sizeof a),
+                       lc_ymd((int64_t)it->expiry, b, sizeof b));
+            ss->s->drift++;
+            exp = (int64_t)it->expiry;
+        }
+        if (strcmp(status, "missing") == 0) {
+            status = exp > now ? "active" : "expired";
+            report_add(&ss->restored, "%s: listed again, now %s", d->unicode,
+                       status);
+            ss->s->restored++;
+        } else if (strcmp(status, "expired") == 0 && exp > now) {
+            status = "active";
+        }
+    } else if (strcmp(status, "missing") != 0 && exp >= ss->from &&
+               exp <= ss->to) {
+        /* L4: flagged, never deleted */
+        status = "missing";
+        report_add(&ss->missing, "%s: expires %s here, not listed", d->unicode,
+                   lc_ymd(exp, a, sizeof a));
+        ss->s->missing++;
+    }
+    if (exp == d->expires_at && strcmp(status, d->status) == 0)
+        return 0;
+    return sync_update(ss->c->app, d->domain_id, exp, status, now, err);
+}
+
+/* One row of registrar_unknown as unknown_save compares them. */
+struct unknown_row {
+    int64_t id;
+    bool seen;
+    char name[REG_DOMAIN_MAX];
+};
+
+static int unknown_row_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct unknown_row *)a)->name,
+                  ((const struct unknown_row *)b)->name);
+}
+
+/* unknown_rows - the connection's registrar_unknown rows, sorted by name
+ * in C (the database's collation is not ours to rely on). */
+static int unknown_rows(struct app *app, int64_t conn_id,
+                        struct unknown_row **out, size_t *n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, name FROM registrar_unknown WHERE connection_id = ?";
+    struct store_stmt *s;
+    size_t cap = 16;
+    int rc;
+
+    *n = 0;
+    *out = xmalloc(cap * sizeof **out);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, conn_id);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        if (*n == cap)
+            *out = xrealloc(*out, (cap *= 2) * sizeof **out);
+        (*out)[*n].id = store_col_int64(s, 0);
+        (*out)[*n].seen = false;
+        lc_cpy((*out)[*n].name, sizeof(*out)[*n].name, s, 1);
+        (*n)++;
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (*n)
+        qsort(*out, *n, sizeof **out, unknown_row_cmp);
+    return 0;
+}
+
+/* unknown_put - insert a newly unknown name, or refresh its row: one
+ * upsert on (connection_id, name). */
+static int unknown_put(struct app *app, int64_t conn_id,
+                       const struct reg_expiring_item *it, int64_t now,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO registrar_unknown (connection_id, name, expires_at, "
+        "first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT "
+        "(connection_id, name) DO UPDATE SET expires_at = excluded.expires_at, "
+        "last_seen_at = excluded.last_seen_at";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, conn_id);
+    store_bind_text(s, 2, it->domain);
+    if (it->expiry > 0)
+        store_bind_int64(s, 3, (int64_t)it->expiry);
+    else
+        store_bind_null(s, 3);
+    store_bind_int64(s, 4, now);
+    store_bind_int64(s, 5, now);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int unknown_delete(struct app *app, int64_t row_id, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st,
+                            "DELETE FROM registrar_unknown WHERE id = ?", &s,
+                            err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, row_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* unknown_save - inside sync_apply's transaction: the names the registrar
+ * listed that match no domain here become the connection's
+ * registrar_unknown rows (L5); each is a line of the report, and one not
+ * in the table before is also a change the report is sent for. */
+static int unknown_save(struct sync_state *ss, struct rm_err *err)
+{
+    struct app *app = ss->c->app;
+    struct unknown_row *rows = NULL, key, *r;
+    size_t nrows = 0;
+    int rc;
+
+    if ((rc = unknown_rows(app, ss->conn->id, &rows, &nrows, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < ss->list->n; i++) {
+        const struct reg_expiring_item *it = &ss->list->items[i];
+        int64_t id;
+        char e[16];
+        if (ss->matched[i] || (i > 0 && strcmp(it->domain, it[-1].domain) == 0))
+            continue; /* ours, or listed twice (the list is sorted) */
+        if ((rc = ops_live_domain(app, it->domain, &id, err)) < 0)
+            goto out;
+        if (id)
+            continue; /* ours on another connection, or in progress */
+        snprintf(key.name, sizeof key.name, "%s", it->domain);
+        r = nrows ? bsearch(&key, rows, nrows, sizeof *rows, unknown_row_cmp)
+                  : NULL;
+        if ((rc = unknown_put(app, ss->conn->id, it, ss->c->now, err)) < 0)
+            goto out;
+        if (r)
+            r->seen = true;
+        else
+            report_add(&ss->unknown_new, "%s", it->domain);
+        report_add(&ss->unknown, "%s: expires %s%s", it->domain,
+                   lc_ymd((int64_t)it->expiry, e, sizeof e), r ? "" : ", new");
+        ss->s->unknown++;
+        if (!r)
+            ss->s->unknown_new++;
+    }
+    for (size_t k = 0; k < nrows; k++)
+        if (!rows[k].seen && (rc = unknown_delete(app, rows[k].id, err)) < 0)
+            goto out;
+    rc = 0;
+out:
+    free(rows);
+    return rc;
+}
+
+/* report_clear - the list empty again. */
+static void report_clear(struct report_list *l)
+{
+    buf_reset(&l->b);
+    l->n = 0;
+}
+
+struct sync_tx {
+    struct sync_state *ss;
+    struct lifecycle_stats before; /* the stats before the unit of work */
+    struct lifecycle_domain *rows;
+    int64_t *upd;
+};
+
+/* sync_fn - the unit of work of sync_apply; a re-run starts from the
+ * stats and the reports as they were before it. */
+static int sync_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT " DOMAIN_COLS ", CASE WHEN d.created_at >= ? OR EXISTS "
+        "(SELECT 1 FROM operations o WHERE o.domain_id = d.id AND "
+        "(o.created_at >= ? OR COALESCE(o.finished_at, 0) >= ? OR "
+        "COALESCE(o.late_at, 0) >= ?)) THEN 1 ELSE 0 END FROM domains d "
+        "WHERE d.connection_id = ? AND d.id > ? AND d.status IN ('active', "
+        "'expired', 'missing') ORDER BY d.id LIMIT ?";
+    struct sync_tx *x = arg;
+    struct sync_state *ss = x->ss;
+    struct app *app = ss->c->app;
+    struct lifecycle_domain *rows = x->rows;
+    /* changed[i]: an order of the domain began or ended, or it was made,
+     * after the listing began */
+    int64_t *upd = x->upd;
+    int64_t cur = 0;
+    int rc;
+
+    (void)st;
+    *ss->s = x->before;
+    memset(ss->matched, 0, ss->list->n ? ss->list->n : 1);
+    report_clear(&ss->drift);
+    report_clear(&ss->missing);
+    report_clear(&ss->restored);
+    report_clear(&ss->unknown);
+    report_clear(&ss->unknown_new);
+    for (;;) {
+        struct store_stmt *s;
+        size_t n = 0;
+        if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+            goto out;
+        for (int k = 1; k <= 4; k++)
+            store_bind_int64(s, k, ss->listed_at);
+        store_bind_int64(s, 5, ss->conn->id);
+        store_bind_int64(s, 6, cur);
+        store_bind_int64(s, 7, LIFECYCLE_BATCH);
+        while (n < LIFECYCLE_BATCH && (rc = store_step(s, err)) == STORE_ROW) {
+            upd[n] = store_col_int64(s, 9);
+            lc_read_domain(s, &rows[n++]);
+        }
+        store_stmt_release(s);
+        if (rc < 0)
+            goto out;
+        for (size_t i = 0; i < n; i++)
+            if ((rc = sync_domain(ss, &rows[i], upd[i], err)) < 0)
+                goto out;
+        if (n < LIFECYCLE_BATCH)
+            break;
+        cur = rows[n - 1].domain_id;
+    }
+    if ((rc = unknown_save(ss, err)) < 0)
+        goto out;
+    if ((ss->drift.n || ss->missing.n || ss->restored.n || ss->unknown_new.n) &&
+        lc_can_mail(ss->c) && ss->c->mc->admin) {
+        char key[96], when[32], nd[24], nm[24], nr[24], nu[24], nn[24];
+        /* The report is queued in the transaction of the changes it lists,
+         * so a run that found nothing new queues nothing; the key only has
+         * to tell reports apart, also two from one second (the changes'
+         * digest does). */
+        snprintf(key, sizeof key, "sync:%" PRId64 ":%" PRId64 ":%016" PRIx64,
+                 ss->conn->id, ss->c->now, report_digest(ss));
+        snprintf(nd, sizeof nd, "%" PRId64, ss->drift.n);
+        snprintf(nm, sizeof nm, "%" PRId64, ss->missing.n);
+        snprintf(nr, sizeof nr, "%" PRId64, ss->restored.n);
+        snprintf(nu, sizeof nu, "%" PRId64, ss->unknown.n);
+        snprintf(nn, sizeof nn, "%" PRId64, ss->unknown_new.n);
+        struct tmpl_var vars[] = {
+            {"connection", ss->conn->title},
+            {"sync_time", clock_format(ss->c->now, when, sizeof when)},
+            {"drift_count", nd},
+            {"drift", report_text(&ss->drift)},
+            {"missing_count", nm},
+            {"missing", report_text(&ss->missing)},
+            {"restored_count", nr},
+            {"restored", report_text(&ss->restored)},
+            {"unknown_count", nu},
+            {"unknown_new_count", nn},
+            {"unknown", report_text(&ss->unknown)},
+        };
+        if ((rc = mail_queue_template(
+                 app->st, ss->c->mc, key, ss->c->mc->admin, "sync_report", vars,
+                 sizeof vars / sizeof vars[0], ss->c->now, NULL, err)) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    return rc;
+}
+
+/* sync_apply - one write transaction: every correction of the connection
+ * and the report that lists them (L4). */
+static int sync_apply(struct sync_state *ss, struct rm_err *err)
+{
+    struct sync_tx x = {ss, *ss->s, xmalloc(LIFECYCLE_BATCH * sizeof *x.rows),
+                        xmalloc(LIFECYCLE_BATCH * sizeof *x.upd)};
+    int rc = store_tx(ss->c->app->st, STORE_TX_WRITE, sync_fn, &x, err);
+
+    free(x.rows);
+    free(x.upd);
+    return rc;
+}
+
+static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     const struct conn *conn, struct rm_err *err)
+{
+    struct conn_session sess;
+    struct reg_expiring list;
+    struct sync_state ss;
+    int rc;
+
+    memset(&ss, 0, sizeof ss);
+    ss.c = c;
+    ss.s = s;
+    ss.conn = conn;
+    ss.from = c->now - LIFECYCLE_SYNC_PAST_S;
+    ss.to = c->now + LIFECYCLE_SYNC_FUTURE_S;
+    /* The registrar answers by whole days: compare on the same days. */
+    ss.from -= ss.from % LIFECYCLE_DAY;
+    ss.to += LIFECYCLE_DAY - 1 - ss.to % LIFECYCLE_DAY;
+    if ((rc = conn_session_open(c->app, conn->id, &sess, err)) < 0)
+        return rc;
+    memset(&list, 0, sizeof list);
+    ss.listed_at = clock_now();
+    rc = sess.reg->ops->expiring(sess.reg->impl, (time_t)ss.from, (time_t)ss.to,
+                                 &list, err);
+    conn_session_close(&sess);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < list.n; i++)
+        for (char *p = list.items[i].domain; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+    if (list.n)
+        qsort(list.items, list.n, sizeof *list.items, item_cmp);
+    s->listed += (int64_t)list.n;
+    ss.list = &list;
+    ss.matched = xcalloc(list.n ? list.n : 1, 1);
+    buf_init(&ss.drift.b);
+    buf_init(&ss.missing.b);
+    buf_init(&ss.restored.b);
+    buf_init(&ss.unknown.b);
+    buf_init(&ss.unknown_new.b);
+    rc = sync_apply(&ss, err);
+    if (rc == 0)
+        rm_log(LOG_INFO,
+               "lifecycle: sync %s: %zu listed, %" PRId64 " drift, %" PRId64
+               " missing, %" PRId64 " restored, %" PRId64
+               " unknown here (%" PRId64 " new)",
+               conn->title, list.n, ss.drift.n, ss.missing.n, ss.restored.n,
+               ss.unknown.n, ss.unknown_new.n);
+    buf_release(&ss.drift.b);
+    buf_release(&ss.missing.b);
+    buf_release(&ss.restored.b);
+    buf_release(&ss.unknown.b);
+    buf_release(&ss.unknown_new.b);
+    free(ss.matched);
+    reg_expiring_release(&list);
+    return rc;
+}
+
+static int sync_step(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err)
+{
+    struct conn *cv = NULL;
+    struct rm_err first = {0};
+    size_t n = 0;
+    int64_t before = s->errors;
+    int rc;
+
+    if ((rc = conn_list(c->app, &cv, &n, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < n && lc_keep_going(c); i++) {
+        struct rm_err e;
+        if ((rc = sync_conn(c, s, &cv[i], &e)) < 0) {
+            /* one registrar that does not answer does not stop the
+             * others; its domains are left as they are */
+            lc_note_error(s, &first, "sync", cv[i].title, &e);
+        }
+        rc = 0;
+    }
+    conn_list_free(cv, n);
+    if (rc < 0)
+        return rc;
+    return lc_step_result(s, before, &first, err);
+}
+
+int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                   struct rm_err *err)
+{
+    bool paced = c->app->pace_calls;
+    int rc;
+
+    c->app->pace_calls = true; /* background work: rate-limited */
+    rc = sync_step(c, s, err);
+    c->app->pace_calls = paced;
+    return rc;
+}
+
+int lifecycle_unknown_list(struct app *app,
+                           const struct lifecycle_unknown_query *q,
+                           lifecycle_unknown_fn *fn, void *arg,
+                           struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT u.id, u.connection_id, COALESCE(u.expires_at, 0), "
+        "u.first_seen_at, u.last_seen_at, c.title, u.name FROM "
+        "registrar_unknown u JOIN registrar_connections c ON c.id = "
+        "u.connection_id WHERE (? = 0 OR u.connection_id = ?) AND "
+        "u.last_seen_at >= ? AND (? = 0 OR u.id < ?) ORDER BY u.id DESC "
+        "LIMIT ? OFFSET ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, q->connection_id);
+    store_bind_int64(s, 2, q->connection_id);
+    store_bind_int64(s, 3, q->seen_since);
+    store_bind_int64(s, 4, q->after);
+    store_bind_int64(s, 5, q->after);
+    store_bind_int64(s, 6, q->limit > 0 ? q->limit : INT64_MAX);
+    store_bind_int64(s, 7, q->offset);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        struct lifecycle_unknown u;
+        u.id = store_col_int64(s, 0);
+        u.connection_id = store_col_int64(s, 1);
+        u.expires_at = store_col_int64(s, 2);
+        u.first_seen_at = store_col_int64(s, 3);
+        u.last_seen_at = store_col_int64(s, 4);
+        lc_cpy(u.connection, sizeof u.connection, s, 5);
+        lc_cpy(u.name, sizeof u.name, s, 6);
+        if ((rc = fn(&u, arg)) != 0)
+            break;
+    }
+    store_stmt_release(s);
+    return rc == STORE_DONE ? 0 : rc;
+}
+
+/* --- import -----------------------------------------------------------------
+ */
+
+#define IMPORT_CHUNK 200
+
+static int unknown_forget(struct app *app, int64_t conn_id, const char *name,
+                          struct rm_err *err)
+{
+    static const char sql[] = "DELETE FROM registrar_unknown WHERE "
+                              "connection_id = ? AND name = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, conn_id);
+    store_bind_text(s, 2, name);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* only_names - the names of r->only in ASCII form, checked, sorted and
+ * without repeats: *out (n strings, heap; free each and the array). */
+static int only_names(const struct lifecycle_import_req *r, char ***out,
+                      size_t *n, struct rm_err *err)
+{
+    char **v;
+    size_t k = 0;
+
+    *out = NULL;
+    *n = 0;
+    if (r->n_only > LIFECYCLE_IMPORT_ONLY_MAX)
+        return rm_err_set(err, RM_EINVAL,
+                          "import: at most %d names at once, not %zu",
+                          LIFECYCLE_IMPORT_ONLY_MAX, r->n_only);
+    v = xcalloc(r->n_only ? r->n_only : 1, sizeof *v);
+    for (size_t i = 0; i < r->n_only; i++) {
+        struct name nm;
+        struct rm_err e;
+        if (name_parse(r->only[i], &nm, &e) < 0) {
+            rm_err_set(err, RM_EINVAL, "import: \"%.80s\": %s", r->only[i],
+                       e.msg);
+            for (size_t j = 0; j < k; j++)
+                free(v[j]);
+            free(v);
+            return RM_EINVAL;
+        }
+        v[k++] = xstrdup(nm.ascii);
+    }
+    if (k)
+        qsort(v, k, sizeof *v, str_cmp);
+    *n = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (*n && strcmp(v[*n - 1], v[i]) == 0)
+            free(v[i]);
+        else
+            v[(*n)++] = v[i];
+    }
+    *out = v;
+    return 0;
+}
+
+/* only_items - the items of the (sorted) list named by names; every name
+ * must be listed, else RM_EINVAL naming those that are not. *out holds
+ * n_names items (heap). */
+static int only_items(const struct conn *conn, const struct reg_expiring *list,
+                      char **names, size_t n_names, int64_t from, int64_t to,
+                      struct reg_expiring_item **out, struct rm_err *err)
+{
+    struct reg_expiring_item *v = xcalloc(n_names ? n_names : 1, sizeof *v);
+    struct buf absent;
+    size_t n_absent = 0;
+    char a[16], b[16];
+
+    buf_init(&absent);
+    for (size_t i = 0; i < n_names; i++) {
+        struct reg_expiring_item key, *it;
+        snprintf(key.domain, sizeof key.domain, "%s", names[i]);
+        it = list->n ? bsearch(&key, list->items, list->n, sizeof *it, item_cmp)
+                     : NULL;
+        if (it) {
+            v[i] = *it;
+        } else if (n_absent++ < 10) {
+            buf_addf(&absent, "%s%s", n_absent > 1 ? ", " : "", names[i]);
+        }
+    }
+    if (n_absent) {
+        rm_err_set(err, RM_EINVAL,
+                   "import: not listed by the registrar of connection \"%s\" "
+                   "(expiring %s to %s): %s%s",
+                   conn->title, lc_ymd(from, a, sizeof a),
+                   lc_ymd(to, b, sizeof b), absent.data,
+                   n_absent > 10 ? " and more" : "");
+        buf_release(&absent);
+        free(v);
+        return RM_EINVAL;
+    }
+    buf_release(&absent);
+    *out = v;
+    return 0;
+}
+
+struct chunk_tx {
+    struct lifecycle_ctx *c;
+    const struct conn *conn;
+    const struct account *a;
+    int64_t import_id;
+    const struct reg_expiring_item *items;
+    size_t n;
+    int64_t adopted, skipped; /* out */
+};
+
+/* chunk_fn - adopt the chunk's names that are not live here: a domain
+ * row each, unless the live-name index has one (then it is skipped). */
+static int chunk_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO domains (name, unicode_name, tld, account_id, "
+        "connection_id, status, expires_at, auto_renew, import_id, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (name) WHERE status NOT IN ('failed', 'cancelled', "
+        "'transferred_away') DO NOTHING";
+    struct chunk_tx *x = arg;
+    struct lifecycle_ctx *c = x->c;
+    const struct conn *conn = x->conn;
+    const struct account *a = x->a;
+    const struct reg_expiring_item *items = x->items;
+    struct app *app = c->app;
+    bool auto_renew = a->auto_renew || strcmp(conn->renew_mode, "auto") == 0;
+    int rc;
+
+    x->adopted = x->skipped = 0;
+    for (size_t i = 0; i < x->n; i++) {
+        struct name nm;
+        struct tld t;
+        struct rm_err e;
+        struct store_stmt *s;
+        if (name_parse(items[i].domain, &nm, &e) < 0) {
+            rm_log(LOG_WARN, "import: skipped \"%.80s\": %s", items[i].domain,
+                   e.msg);
+            x->skipped++;
+            continue;
+        }
+        /* known here from now on (L5) */
+        if ((rc = unknown_forget(app, conn->id, nm.ascii, err)) < 0)
+            return rc;
+        if ((rc = store_prepare(st, sql, &s, err)) < 0)
+            return rc;
+        store_bind_text(s, 1, nm.ascii);
+        store_bind_text(s, 2, nm.unicode);
+        store_bind_text(s, 3,
+                        tld_for_name(app, &nm, &t, &e) == 0 ? t.tld : nm.tld);
+        store_bind_int64(s, 4, a->id);
+        store_bind_int64(s, 5, conn->id);
+        store_bind_text(
+            s, 6, (int64_t)items[i].expiry > c->now ? "active" : "expired");
+        if (items[i].expiry > 0)
+            store_bind_int64(s, 7, (int64_t)items[i].expiry);
+        else
+            store_bind_null(s, 7);
+        store_bind_int64(s, 8, auto_renew ? 1 : 0);
+        store_bind_int64(s, 9, x->import_id);
+        store_bind_int64(s, 10, c->now);
+        store_bind_int64(s, 11, c->now);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc < 0)
+            return rc;
+        /* a live domain of that name (ours, or in progress): skipped */
+        if (store_changes(st) == 1)
+            x->adopted++;
+        else
+            x->skipped++;
+    }
+    return 0;
+}
+
+static int import_chunk(struct lifecycle_ctx *c, const struct conn *conn,
+                        const struct account *a, int64_t import_id,
+                        const struct reg_expiring_item *items, size_t n,
+                        struct lifecycle_import_result *res, struct rm_err *err)
+{
+    struct chunk_tx x = {c, conn, a, import_id, items, n, 0, 0};
+    int rc = store_tx(c->app->st, STORE_TX_WRITE, chunk_fn, &x, err);
+
+    if (rc == 0) {
+        res->adopted += x.adopted;
+        res->skipped += x.skipped;
+    }
+    return rc;
+}
+
+struct record_tx {
+    int64_t *id;
+    const struct conn *conn;
+    const struct account *a;
+    int64_t from, to, now;
+    const struct lifecycle_import_result *res;
+    bool finished;
+};
+
+static int record_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char ins[] =
+        "INSERT INTO imports (connection_id, account_id, range_from, "
+        "range_to, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
+    static const char upd[] =
+        "UPDATE imports SET finished_at = ?, listed = ?, adopted = ?, "
+        "skipped = ? WHERE id = ?";
+    struct record_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    if (!x->finished) {
+        if ((rc = store_prepare(st, ins, &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, x->conn->id);
+        store_bind_int64(s, 2, x->a->id);
+        store_bind_int64(s, 3, x->from);
+        store_bind_int64(s, 4, x->to);
+        store_bind_int64(s, 5, x->now);
+        rc = store_step(s, err);
+        if (rc == STORE_ROW)
+            *x->id = store_col_int64(s, 0);
+    } else {
+        if ((rc = store_prepare(st, upd, &s, err)) < 0)
+            return rc;
+        store_bind_int64(s, 1, x->now);
+        store_bind_int64(s, 2, x->res->listed);
+        store_bind_int64(s, 3, x->res->adopted);
+        store_bind_int64(s, 4, x->res->skipped);
+        store_bind_int64(s, 5, *x->id);
+        rc = store_step(s, err);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int import_record(struct app *app, int64_t *id, const struct conn *conn,
+                         const struct account *a, int64_t from, int64_t to,
+                         int64_t now, const struct lifecycle_import_result *res,
+                         bool finished, struct rm_err *err)
+{
+    struct record_tx x = {id, conn, a, from, to, now, res, finished};
+    int rc = store_tx(app->st, STORE_TX_WRITE, record_fn, &x, err);
+
+    return rc < 0 ? rc : 0;
+}
+
+static int import_run(struct lifecycle_ctx *c,
+                      const struct lifecycle_import_req *r,
+                      struct lifecycle_import_result *res, struct rm_err *err)
+{
+    struct app *app = c->app;
+    struct conn conn;
+    struct account a;
+    struct conn_session sess;
+    struct reg_expiring list;
+    struct reg_expiring_item *items = NULL;
+    char **names = NULL;
+    size_t n_names = 0, n_items;
+    bool only = r->only != NULL;
+    int64_t from = r->from ? r->from
+                   : only  ? c->now - LIFECYCLE_SYNC_PAST_S
+                           : c->now - 90 * LIFECYCLE_DAY;
+    int64_t to = r->to  ? r->to
+                 : only ? c->now + LIFECYCLE_SYNC_FUTURE_S
+                        : c->now + 11 * 366 * LIFECYCLE_DAY;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    memset(&conn, 0, sizeof conn);
+    memset(&list, 0, sizeof list);
+    if (to < from)
+        return rm_err_set(err, RM_EINVAL,
+                          "import: the range ends before it "
+                          "starts");
+    if (only && r->n_only == 0)
+        return rm_err_set(err, RM_EINVAL, "import: no names given");
+    /* names first: a typo costs no registrar call */
+    if (only && (rc = only_names(r, &names, &n_names, err)) < 0)
+        return rc;
+    if ((rc = conn_get(app, r->connection, &conn, err)) < 0)
+        goto out_names;
+    if ((rc = account_get(app, r->account, &a, err)) < 0)
+        goto out_conn;
+    if ((rc = conn_session_open(app, conn.id, &sess, err)) < 0)
+        goto out_conn;
+    rc = sess.reg->ops->expiring(sess.reg->impl, (time_t)from, (time_t)to,
+                                 &list, err);
+    conn_session_close(&sess);
+    if (rc < 0) {
+        rm_err_prefix(err, "import: ");
+        goto out_conn;
+    }
+    items = list.items;
+    n_items = list.n;
+    if (only) {
+        /* the registrar's names compared as sync compares them */
+        for (size_t i = 0; i < list.n; i++)
+            for (char *p = list.items[i].domain; *p; p++)
+                *p = (char)tolower((unsigned char)*p);
+        if (list.n)
+            qsort(list.items, list.n, sizeof *list.items, item_cmp);
+        if ((rc = only_items(&conn, &list, names, n_names, from, to, &items,
+                             err)) < 0)
+            goto out;
+        n_items = n_names;
+    }
+    res->listed = (int64_t)n_items;
+    if ((rc = import_record(app, &res->import_id, &conn, &a, from, to, c->now,
+                            res, false, err)) < 0)
+        goto out;
+    for (size_t i = 0; i < n_items; i += IMPORT_CHUNK) {
+        size_t k = n_items - i < IMPORT_CHUNK ? n_items - i : IMPORT_CHUNK;
+        if (!lc_keep_going(c))
+            break;
+        if ((rc = import_chunk(c, &conn, &a, res->import_id, items + i, k, res,
+                               err)) < 0)
+            goto out;
+        if (r->progress)
+            r->progress((int64_t)(i + k), (int64_t)n_items, r->arg);
+    }
+    if (r->progress && n_items == 0)
+        r->progress(0, 0, r->arg);
+    rc = import_record(app, &res->import_id, &conn, &a, from, to, clock_now(),
+                       res, true, err);
+    if (rc == 0)
+        rm_log(LOG_INFO,
+               "import %" PRId64 ": %s -> %s: %" PRId64 " listed, %" PRId64
+               " adopted, %" PRId64 " skipped",
+               res->import_id, conn.title, a.name, res->listed, res->adopted,
+               res->skipped);
+out:
+    if (items != list.items)
+        free(items);
+    reg_expiring_release(&list);
+out_conn:
+    conn_release(&conn);
+out_names:
+    for (size_t i = 0; i < n_names; i++)
+        free(names[i]);
+    free(names);
+    return rc;
+}
+
+int lifecycle_import(struct lifecycle_ctx *c,
+                     const struct lifecycle_import_req *r,
+                     struct lifecycle_import_result *res, struct rm_err *err)
+{
+    bool paced = c->app->pace_calls;
+    int rc;
+
+    c->app->pace_calls = true; /* background work: rate-limited */
+    rc = import_run(c, r, res, err);
+    c->app->pace_calls = paced;
+    return rc;
+}
