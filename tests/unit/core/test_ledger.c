@@ -666,6 +666,93 @@ static void test_audit_checks_operation_legs(void **state)
     ledger_audit_release(&rep);
 }
 
+/* A lost optimistic update: between_bump moves one balance between the
+ * posting's read and its `WHERE balance = old` write, once, as a writer on
+ * another node would. The unit of work must be re-run whole and the books
+ * must come out exact. */
+static int64_t bump_account;
+static int bump_calls;
+
+static void between_bump(struct store *st)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    if (bump_calls++ > 0)
+        return;
+    assert_int_equal(store_prepare(st,
+                                   "UPDATE accounts SET balance = balance + 7 "
+                                   "WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, bump_account);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_lost_update_on_credit_is_rerun(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t a = customer(f, "alice", 0);
+
+    bump_account = f->funding;
+    bump_calls = 0;
+    ledger_set_test_hook(between_bump);
+    int rc = ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err);
+    ledger_set_test_hook(NULL);
+    if (rc != 0)
+        fail_msg("credit: %s", err.msg);
+    assert_int_equal(bump_calls, 2); /* lost once, re-run once */
+    assert_int_equal(balance(f, a), 5000);
+    assert_int_equal(balance(f, f->funding), -5000);
+    assert_int_equal(nrows(f, "ledger_postings"), 1);
+    assert_int_equal(nrows(f, "ledger_entries"), 2);
+    assert_audit_clean(f);
+}
+
+struct charge_unit {
+    struct fx *f;
+    int64_t account;
+    int64_t op;
+    int runs;
+};
+
+/* charge_unit - an operation and its charge, as core's units of work. */
+static int charge_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct charge_unit *u = arg;
+
+    (void)st;
+    u->runs++;
+    u->op = new_op(u->f, u->account, 1200);
+    return ledger_charge(u->f->st, u->op, NOW, err);
+}
+
+static void test_lost_update_on_charge_reruns_the_unit(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t a = customer(f, "alice", 0);
+    struct charge_unit u = {f, a, 0, 0};
+
+    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
+                     0);
+    bump_account = f->sales;
+    bump_calls = 0;
+    ledger_set_test_hook(between_bump);
+    int rc = store_tx(f->st, STORE_TX_WRITE, charge_unit, &u, &err);
+    ledger_set_test_hook(NULL);
+    if (rc != 0)
+        fail_msg("charge: %s", err.msg);
+    assert_int_equal(u.runs, 2);
+    assert_int_equal(nrows(f, "operations"), 1);
+    assert_int_equal(balance(f, a), 3800);
+    assert_int_equal(balance(f, f->sales), 1200);
+    assert_int_equal(one(f->st, "SELECT SUM(balance) FROM accounts", 0), 0);
+    assert_audit_clean(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -686,6 +773,8 @@ int main(void)
         T(test_audit_detects_tampered_balance),
         T(test_audit_detects_unbalanced_posting),
         T(test_audit_checks_operation_legs),
+        T(test_lost_update_on_credit_is_rerun),
+        T(test_lost_update_on_charge_reruns_the_unit),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
