@@ -164,7 +164,21 @@ static int price_row(struct app *app, const char *tld, enum tld_op op, int term,
     return rc;
 }
 
-int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
+struct set_unit {
+    struct app *app;
+    const struct tld_set_req *r;
+    const char *name;
+    const struct tld *cur;
+    int64_t now;
+    const enum tld_op *ops;
+    const int *terms;
+    const int64_t *amounts;
+    const enum tld_op *unops;
+    const int *unterms;
+};
+
+/* set_unit - the TLD row and its price changes. */
+static int set_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_up[] =
         "INSERT INTO tlds (tld, connection_id, allowed_terms, first_check_s, "
@@ -175,10 +189,39 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
         "poll_interval_s = excluded.poll_interval_s, deadline_reg_s = "
         "excluded.deadline_reg_s, deadline_xfer_s = excluded.deadline_xfer_s, "
         "updated_at = excluded.updated_at";
+    const struct set_unit *u = arg;
+    const struct tld_set_req *r = u->r;
+    const struct tld *cur = u->cur;
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(st, sql_up, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, u->name);
+    store_bind_int64(s, 2, cur->connection_id);
+    store_bind_int64(s, 3, cur->allowed_terms);
+    bind_override(s, 4, cur->first_check_s);
+    bind_override(s, 5, cur->poll_interval_s);
+    bind_override(s, 6, cur->deadline_reg_s);
+    bind_override(s, 7, cur->deadline_xfer_s);
+    store_bind_int64(s, 8, u->now);
+    store_bind_int64(s, 9, u->now);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
+        rc = price_row(u->app, u->name, u->ops[i], u->terms[i], u->amounts[i],
+                       err);
+    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++)
+        rc = price_row(u->app, u->name, u->unops[i], u->unterms[i], TLD_NOPRICE,
+                       err);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
+{
     char name[NAME_MAX_ASCII + 1];
     struct tld cur;
     struct conn c = {0};
-    struct store_stmt *s;
     int64_t now = clock_now();
     int64_t amounts[64];
     enum tld_op ops[64], unops[64];
@@ -238,29 +281,9 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
                        &cur.deadline_xfer_s, err)) < 0)
         return rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = store_prepare(app->st, sql_up, &s, err)) < 0)
-        goto out;
-    store_bind_text(s, 1, name);
-    store_bind_int64(s, 2, cur.connection_id);
-    store_bind_int64(s, 3, cur.allowed_terms);
-    bind_override(s, 4, cur.first_check_s);
-    bind_override(s, 5, cur.poll_interval_s);
-    bind_override(s, 6, cur.deadline_reg_s);
-    bind_override(s, 7, cur.deadline_xfer_s);
-    store_bind_int64(s, 8, now);
-    store_bind_int64(s, 9, now);
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
-        rc = price_row(app, name, ops[i], terms[i], amounts[i], err);
-    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++)
-        rc = price_row(app, name, unops[i], unterms[i], TLD_NOPRICE, err);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    struct set_unit u = {app, r,     name,    &cur,  now,
+                         ops, terms, amounts, unops, unterms};
+    rc = store_tx(app->st, STORE_TX_WRITE, set_unit, &u, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -276,46 +299,48 @@ int tld_set_get(struct app *app, const struct tld_set_req *r, struct tld *out,
     return tld_get(app, name, out, err);
 }
 
-int tld_remove(struct app *app, const char *tld, struct rm_err *err)
+/* remove_unit - refuse a TLD with live domains, else delete it. */
+static int remove_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_use[] =
         "SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE tld = ? AND "
         "status NOT IN ('failed', 'cancelled', 'transferred_away')";
     static const char sql_del[] = "DELETE FROM tlds WHERE tld = ?";
-    char name[NAME_MAX_ASCII + 1];
+    const char *name = arg;
     struct store_stmt *s;
     int64_t n = 0;
     int rc;
 
-    if ((rc = tld_normalize(tld, name, sizeof name, err)) < 0)
+    if ((rc = store_prepare(st, sql_use, &s, err)) < 0)
         return rc;
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = store_prepare(app->st, sql_use, &s, err)) < 0)
-        goto out;
     store_bind_text(s, 1, name);
     if ((rc = store_step(s, err)) == STORE_ROW)
         n = store_col_int64(s, 0);
     store_stmt_release(s);
     if (rc < 0)
-        goto out;
-    if (n) {
-        rc = rm_err_set(err, CORE_EREFUSED,
-                        ".%s has %" PRId64 " live domain(s); not removed", name,
-                        n);
-        goto out;
-    }
-    if ((rc = store_prepare(app->st, sql_del, &s, err)) < 0)
-        goto out;
+        return rc;
+    if (n)
+        return rm_err_set(err, CORE_EREFUSED,
+                          ".%s has %" PRId64 " live domain(s); not removed",
+                          name, n);
+    if ((rc = store_prepare(st, sql_del, &s, err)) < 0)
+        return rc;
     store_bind_text(s, 1, name);
     rc = store_step(s, err);
     store_stmt_release(s);
-    if (rc >= 0 && store_changes(app->st) == 0)
+    if (rc >= 0 && store_changes(st) == 0)
         rc = rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not configured", name);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_remove(struct app *app, const char *tld, struct rm_err *err)
+{
+    char name[NAME_MAX_ASCII + 1];
+    int rc;
+
+    if ((rc = tld_normalize(tld, name, sizeof name, err)) < 0)
+        return rc;
+    rc = store_tx(app->st, STORE_TX_WRITE, remove_unit, name, err);
     return rc < 0 ? rc : 0;
 }
 
