@@ -61,11 +61,11 @@ int runner_new(struct store *st, const struct runner_opts *opts,
         }
         r->owner = xstrdup(o.owner);
     } else {
-        char host[256] = "localhost";
-        gethostname(host, sizeof(host) - 1);
-        host[sizeof(host) - 1] = '\0';
-        r->owner = xasprintf("%s:%ld:%d", host, (long)getpid(),
-                             atomic_fetch_add(&runner_seq, 1) + 1);
+        /* HOST:PID:BOOT:NODE:N (util/lease.h). */
+        char name[320];
+        lease_owner_name(name, sizeof name,
+                         atomic_fetch_add(&runner_seq, 1) + 1);
+        r->owner = xstrdup(name);
     }
     r->now = o.now ? o.now : default_now;
     r->now_arg = o.now_arg;

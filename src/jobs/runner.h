@@ -40,11 +40,12 @@
  *     can outlive the lease calls runner_extend() between steps.
  * R4  Handlers are idempotent: a crash after the work and before the row
  *     is finished runs the job again (at-least-once).
- * R5  A lease whose owner is "HOST:PID:N" of this host with no process PID
- *     (a killed daemon) is dead before it expires, as operation leases are
- *     (util/lease.h): inside the leasing transaction it is released by an
- *     UPDATE that repeats the owner it saw, so a race stays R1-safe. Owners
- *     of other hosts or other names keep their lease until it expires.
+ * R5  A lease whose owner is "HOST:PID:BOOT:NODE:N" of this host and this
+ *     boot with no process PID (a killed daemon) is dead before it expires,
+ *     as operation leases are (util/lease.h): inside the leasing
+ *     transaction it is released by an UPDATE that repeats the owner it
+ *     saw, so a race stays R1-safe. Owners of other hosts, other boots or
+ *     other names keep their lease until it expires.
  *
  * Ownership and threads: a struct runner owns nothing but its handler
  * table and owner string; the store handle is the caller's and is used by
@@ -103,7 +104,8 @@ struct runner_handler {
 
 struct runner_opts {
     /* Lease owner name, unique among live runners; NULL =
-     * "HOST:PID:N" with N counting runners in this process. */
+     * "HOST:PID:BOOT:NODE:N" (util/lease.h) with N counting runners in this
+     * process. */
     const char *owner;
     /* The clock; NULL = clock_now (util/clock.h). */
     int64_t (*now)(void *arg);

@@ -348,6 +348,74 @@ test_owner_is_gone_only_when_its_process_on_this_host_is(void **state)
     assert_false(lease_owner_gone("dead:1"));
 }
 
+/* is_hex - s is exactly n lower-case hex digits. */
+static bool is_hex(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdef", s[i]))
+            return false;
+    return true;
+}
+
+static void
+test_owner_names_carry_boot_and_node_and_pid_check_needs_both(void **state)
+{
+    (void)state;
+    char host[256], name[320], again[320], want[320], o[8][400];
+    const char *boot = lease_boot_id();
+    char node[LEASE_NODE_LEN + 1], other_boot[LEASE_BOOT_LEN + 1];
+    long dead = (long)dead_pid(), me = (long)getpid();
+
+    this_host(host, sizeof host);
+    assert_true(is_hex(boot, LEASE_BOOT_LEN)); /* Linux has a boot id */
+    assert_true(is_hex(lease_node_id(), LEASE_NODE_LEN));
+    snprintf(node, sizeof node, "%s", lease_node_id());
+
+    /* HOST:PID:BOOT:NODE, the node drawn once per process */
+    lease_owner_name(name, sizeof name, 0);
+    snprintf(want, sizeof want, "%s:%ld:%s:%s", host, me, boot, node);
+    assert_string_equal(name, want);
+    lease_owner_name(again, sizeof again, 3);
+    snprintf(want, sizeof want, "%s:%ld:%s:%s:3", host, me, boot, node);
+    assert_string_equal(again, want);
+
+    /* A forked child draws a node of its own. */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ssize_t w = write(p[1], lease_node_id(), LEASE_NODE_LEN);
+        _exit(w == LEASE_NODE_LEN ? 0 : 1);
+    }
+    char child[LEASE_NODE_LEN + 1] = "";
+    assert_int_equal(read(p[0], child, LEASE_NODE_LEN), LEASE_NODE_LEN);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    close(p[0]);
+    close(p[1]);
+    assert_true(is_hex(child, LEASE_NODE_LEN));
+    assert_string_not_equal(child, node);
+
+    /* kill(pid, 0) decides only for this host and this boot. */
+    snprintf(other_boot, sizeof other_boot, "%s", boot);
+    other_boot[0] = other_boot[0] == '0' ? '1' : '0';
+    snprintf(o[0], sizeof o[0], "%s:%ld:%s:%s", host, dead, boot, node);
+    snprintf(o[1], sizeof o[1], "%s:%ld:%s:%s:2", host, dead, boot, node);
+    snprintf(o[2], sizeof o[2], "%s:%ld:%s:%s", host, me, boot, node);
+    snprintf(o[3], sizeof o[3], "%s:%ld:%s:%s:2", host, dead, other_boot, node);
+    snprintf(o[4], sizeof o[4], "%sx:%ld:%s:%s:2", host, dead, boot, node);
+    snprintf(o[5], sizeof o[5], "%s:%ld:%s:%.15s:2", host, dead, boot, node);
+    snprintf(o[6], sizeof o[6], "%s:%ld:%s:%s:x", host, dead, boot, node);
+    snprintf(o[7], sizeof o[7], "%s:%ld:%s:%s:2:3", host, dead, boot, node);
+    static const bool gone[] = {true,  true,  false, false,
+                                false, false, false, false};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        if (lease_owner_gone(o[i]) != gone[i])
+            fail_msg("lease_owner_gone(\"%s\") != %d", o[i], gone[i]);
+}
+
 /* lease_to - give job id an unexpired lease (until now + 300) of owner. */
 static void lease_to(struct fx *f, int64_t id, const char *owner)
 {
@@ -801,6 +869,8 @@ int main(void)
         cmocka_unit_test(test_backoff_and_slot_tables),
         cmocka_unit_test(
             test_owner_is_gone_only_when_its_process_on_this_host_is),
+        cmocka_unit_test(
+            test_owner_names_carry_boot_and_node_and_pid_check_needs_both),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_enqueue_is_idempotent_per_dedup_key),
         T(test_one_shot_job_runs_once_and_is_deleted),
