@@ -33,6 +33,8 @@
  *     transaction; its WHERE repeats "not leased or lease expired", so two
  *     runners - threads with their own handles or separate processes on one
  *     SQLite file (or PostgreSQL nodes) - never hold one job together.
+ *     A claim that loses that race goes on to the next due job, so a busy
+ *     queue never looks empty. The SQL is core/jobq.h's.
  * R2  Every later write to a leased row (finish, fail, extend) says
  *     "WHERE id = ? AND lease_owner = ?": a runner whose lease expired and
  *     was retaken changes nothing; it logs the lost lease instead.

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jobq.h"
 #include "jobs/runner.h"
 #include "store/store.h"
 #include "util/lease.h"
@@ -862,6 +863,65 @@ static void test_sigterm_finishes_job_in_hand_and_stops(void **state)
     runner_free(r);
 }
 
+/* Another runner (on another node) takes the first candidate between this
+ * runner's look at the due jobs and its claim: the conditional UPDATE then
+ * matches nothing, and the claim must go on to the next due job instead of
+ * reporting "nothing due". */
+static int64_t stolen_id;
+static int steals;
+
+static void steal_first(struct store *st, int64_t id)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    if (steals++ > 0)
+        return;
+    stolen_id = id;
+    assert_int_equal(store_prepare(st,
+                                   "UPDATE jobs SET lease_owner = "
+                                   "'other:1:00000000:0123456789abcdef:1', "
+                                   "lease_expires_at = run_at + 100000, "
+                                   "attempts = attempts + 1 WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, id);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_claim_that_loses_a_race_takes_the_next_due_job(void **state)
+{
+    struct fx *f = *state;
+    int64_t first = enqueue(f, "t.race", "a", "first", f->now - 20);
+    int64_t second = enqueue(f, "t.race", "b", "second", f->now - 10);
+    struct runner *r = new_runner(f->st, &f->now, "r1");
+    struct rec rec = {0};
+    struct runner_handler h = {.kind = "t.race", .run = rec_run, .arg = &rec};
+    struct rm_err err = {0};
+    int ran = 0;
+
+    assert_int_equal(runner_register(r, &h, 0, &err), 0);
+    steals = 0;
+    jobq_set_test_hook(steal_first);
+    int rc = runner_run_due(r, 1, &ran, &err);
+    jobq_set_test_hook(NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(stolen_id, first);
+    assert_int_equal(ran, 1);
+    assert_int_equal(rec.calls, 1);
+    assert_string_equal(rec.last_payload, "second");
+    /* the second is done and gone; the first is still the other's */
+    assert_int_equal(
+        q1(f->st, "SELECT COUNT(*) FROM jobs WHERE id = ?", second), 0);
+    assert_int_equal(q1(f->st,
+                        "SELECT COUNT(*) FROM jobs WHERE id = ? AND "
+                        "lease_owner LIKE 'other:%'",
+                        first),
+                     1);
+    runner_free(r);
+}
+
 int main(void)
 {
     rm_log_init("test_runner", LOG_FATAL);
@@ -879,6 +939,7 @@ int main(void)
         T(test_lease_of_dead_owner_is_retaken_after_expiry),
         T(test_lease_of_live_or_foreign_owner_waits_for_expiry),
         T(test_lease_of_killed_runner_is_taken_at_once),
+        T(test_claim_that_loses_a_race_takes_the_next_due_job),
         T(test_job_that_keeps_killing_its_runner_is_held),
         T(test_lost_lease_changes_nothing),
         T(test_periodic_job_is_created_once_and_moves_to_next_slot),
