@@ -690,7 +690,9 @@ int ledger_history(struct store *st, int64_t account_id, int64_t limit,
     int64_t running;
     int own = !store_in_tx(st), rc;
 
-    /* One snapshot, so balance_after lines up with the balance read. */
+    /* One snapshot, so balance_after lines up with the balance read. Not
+     * a store_tx unit: fn sees each line as it is read, and a re-run would
+     * hand it the same lines again. */
     if (own && (rc = store_begin(st, STORE_TX_READ, err)) < 0)
         return rc;
     if ((rc = ledger_balance(st, account_id, &running, NULL, err)) < 0)
@@ -881,20 +883,28 @@ static int audit_operations(struct store *st, struct ledger_audit *rep,
     return rc < 0 ? rc : 0;
 }
 
+/* audit_unit - I1, I5 and I2 in one snapshot; starts from an empty
+ * report, so a re-run reports each finding once. */
+static int audit_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct ledger_audit *rep = arg;
+    int rc;
+
+    ledger_audit_release(rep);
+    if ((rc = audit_accounts(st, rep, err)) == 0 &&
+        (rc = audit_postings(st, rep, err)) == 0)
+        rc = audit_operations(st, rep, err);
+    return rc;
+}
+
 int ledger_audit(struct store *st, struct ledger_audit *rep, struct rm_err *err)
 {
-    int own = !store_in_tx(st), rc;
+    int rc;
 
     memset(rep, 0, sizeof *rep);
     /* One snapshot: a concurrent posting cannot make a balance and its
      * entries disagree mid-audit. */
-    if (own && (rc = store_begin(st, STORE_TX_READ, err)) < 0)
-        return rc;
-    if ((rc = audit_accounts(st, rep, err)) == 0 &&
-        (rc = audit_postings(st, rep, err)) == 0)
-        rc = audit_operations(st, rep, err);
-    if (own)
-        store_rollback(st);
+    rc = store_tx(st, STORE_TX_READ, audit_unit, rep, err);
     if (rc < 0)
         ledger_audit_release(rep);
     return rc;
