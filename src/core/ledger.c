@@ -366,7 +366,10 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
 
     if ((rc = checks(st, p, accts, newbal, err)) < 0) {
         /* I6: a replay is answered as one even when the posting would be
-         * refused now (the balance moved since, for instance). */
+         * refused now (the balance moved since, for instance). A busy or
+         * conflicting store is left for the unit of work to re-run. */
+        if (store_tx_retryable(st, rc))
+            return rc;
         struct rm_err why;
         int frc;
         if (err)
