@@ -397,6 +397,28 @@ static void test_credit_key_replay_and_reuse(void **state)
     assert_audit_clean(f);
 }
 
+/* A replay is recognised even when the posting would be refused now: the
+ * customer's money went elsewhere since the charge. */
+static void test_replay_wins_over_a_refusal(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t op, a = charged_alice(f, &op);
+
+    assert_int_equal(ledger_adjust(f->st, a, -3800, "drain", NULL, NOW, &err),
+                     0);
+    assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
+    assert_int_equal(ledger_charge(f->st, op, NOW + 1, &err), LEDGER_REPLAYED);
+    assert_int_equal(store_commit(f->st, &err), 0);
+    /* a key reused for other content is still an error */
+    assert_int_equal(ledger_adjust(f->st, a, -5, "drain", NULL, NOW, &err),
+                     RM_EINVAL);
+    assert_non_null(strstr(err.msg, "already used"));
+    assert_int_equal(balance(f, a), 0);
+    assert_int_equal(nrows(f, "ledger_postings"), 3);
+    assert_audit_clean(f);
+}
+
 /* Bad amounts and keys, table-driven: each refused, nothing written. */
 static void test_bad_input_is_refused(void **state)
 {
@@ -764,6 +786,7 @@ int main(void)
         T(test_refund_reverses_charge_exactly_once),
         T(test_refund_without_charge_is_refused),
         T(test_credit_key_replay_and_reuse),
+        T(test_replay_wins_over_a_refusal),
         T(test_bad_input_is_refused),
         T(test_overflow_is_refused),
         T(test_adjust_may_go_below_the_limit),
