@@ -168,7 +168,6 @@ struct set_unit {
     struct app *app;
     const struct tld_set_req *r;
     const char *name;
-    const struct tld *cur;
     int64_t now;
     const enum tld_op *ops;
     const int *terms;
@@ -177,7 +176,9 @@ struct set_unit {
     const int *unterms;
 };
 
-/* set_unit - the TLD row and its price changes. */
+/* set_unit - read the TLD, apply the request over it, write the row and
+ * its price changes: one unit of work, so two edits of one TLD cannot lose
+ * a setting. */
 static int set_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_up[] =
@@ -191,19 +192,51 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
         "updated_at = excluded.updated_at";
     const struct set_unit *u = arg;
     const struct tld_set_req *r = u->r;
-    const struct tld *cur = u->cur;
+    struct tld cur;
+    struct conn c = {0};
     struct store_stmt *s;
+    bool exists;
     int rc;
 
+    rc = tld_get(u->app, u->name, &cur, err);
+    if (rc == RM_ENOTFOUND) {
+        exists = false;
+        memset(&cur, 0, sizeof cur);
+        cur.allowed_terms = 0x7fe;
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        exists = true;
+    }
+    if (r->connection) {
+        if ((rc = conn_get(u->app, r->connection, &c, err)) < 0)
+            return rc;
+        cur.connection_id = c.id;
+        conn_release(&c);
+    } else if (!exists) {
+        return rm_err_set(err, RM_EINVAL,
+                          "new TLD .%s needs --registrar CONNECTION", u->name);
+    }
+    if (r->terms && (rc = parse_terms(r->terms, &cur.allowed_terms, err)) < 0)
+        return rc;
+    if ((rc = override("first check", r->first_check, 0, &cur.first_check_s,
+                       err)) < 0 ||
+        (rc = override("poll interval", r->poll_interval, 1,
+                       &cur.poll_interval_s, err)) < 0 ||
+        (rc = override("registration deadline", r->deadline_reg, 60,
+                       &cur.deadline_reg_s, err)) < 0 ||
+        (rc = override("transfer deadline", r->deadline_xfer, 60,
+                       &cur.deadline_xfer_s, err)) < 0)
+        return rc;
     if ((rc = store_prepare(st, sql_up, &s, err)) < 0)
         return rc;
     store_bind_text(s, 1, u->name);
-    store_bind_int64(s, 2, cur->connection_id);
-    store_bind_int64(s, 3, cur->allowed_terms);
-    bind_override(s, 4, cur->first_check_s);
-    bind_override(s, 5, cur->poll_interval_s);
-    bind_override(s, 6, cur->deadline_reg_s);
-    bind_override(s, 7, cur->deadline_xfer_s);
+    store_bind_int64(s, 2, cur.connection_id);
+    store_bind_int64(s, 3, cur.allowed_terms);
+    bind_override(s, 4, cur.first_check_s);
+    bind_override(s, 5, cur.poll_interval_s);
+    bind_override(s, 6, cur.deadline_reg_s);
+    bind_override(s, 7, cur.deadline_xfer_s);
     store_bind_int64(s, 8, u->now);
     store_bind_int64(s, 9, u->now);
     rc = store_step(s, err);
@@ -220,20 +253,18 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
 int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
 {
     char name[NAME_MAX_ASCII + 1];
-    struct tld cur;
-    struct conn c = {0};
     int64_t now = clock_now();
     int64_t amounts[64];
     enum tld_op ops[64], unops[64];
     int terms[64], unterms[64];
-    bool exists;
     int rc;
 
     if ((rc = tld_normalize(r->tld, name, sizeof name, err)) < 0)
         return rc;
     if (r->nprices > 64 || r->nunprices > 64)
         return rm_err_set(err, RM_ELIMIT, "at most 64 prices per call");
-    /* Everything is validated before the transaction opens. */
+    /* The prices are checked before the transaction opens; what depends on
+     * the TLD's row is checked inside it. */
     for (size_t i = 0; i < r->nprices; i++) {
         const char *eq = strchr(r->prices[i], '=');
         if (!eq)
@@ -250,39 +281,8 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
         if ((rc = parse_price_key(r->unprices[i], strlen(r->unprices[i]),
                                   &unops[i], &unterms[i], err)) < 0)
             return rc;
-    rc = tld_get(app, name, &cur, err);
-    if (rc == RM_ENOTFOUND) {
-        exists = false;
-        memset(&cur, 0, sizeof cur);
-        cur.allowed_terms = 0x7fe;
-    } else if (rc < 0) {
-        return rc;
-    } else {
-        exists = true;
-    }
-    if (r->connection) {
-        if ((rc = conn_get(app, r->connection, &c, err)) < 0)
-            return rc;
-        cur.connection_id = c.id;
-        conn_release(&c);
-    } else if (!exists) {
-        return rm_err_set(err, RM_EINVAL,
-                          "new TLD .%s needs --registrar CONNECTION", name);
-    }
-    if (r->terms && (rc = parse_terms(r->terms, &cur.allowed_terms, err)) < 0)
-        return rc;
-    if ((rc = override("first check", r->first_check, 0, &cur.first_check_s,
-                       err)) < 0 ||
-        (rc = override("poll interval", r->poll_interval, 1,
-                       &cur.poll_interval_s, err)) < 0 ||
-        (rc = override("registration deadline", r->deadline_reg, 60,
-                       &cur.deadline_reg_s, err)) < 0 ||
-        (rc = override("transfer deadline", r->deadline_xfer, 60,
-                       &cur.deadline_xfer_s, err)) < 0)
-        return rc;
-
-    struct set_unit u = {app, r,     name,    &cur,  now,
-                         ops, terms, amounts, unops, unterms};
+    struct set_unit u = {app,   r,       name,  now,    ops,
+                         terms, amounts, unops, unterms};
     rc = store_tx(app->st, STORE_TX_WRITE, set_unit, &u, err);
     return rc < 0 ? rc : 0;
 }
