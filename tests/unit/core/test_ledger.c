@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "core/ledger.h"
@@ -775,6 +776,64 @@ static void test_lost_update_on_charge_reruns_the_unit(void **state)
     assert_audit_clean(f);
 }
 
+/* Two handles (threads) on one file post to the same accounts at once:
+ * every credit lands exactly once and the books stay exact. */
+#define RACE_N 40
+
+struct racer {
+    const char *path;
+    int64_t account;
+    int id;
+    int failures;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    struct store *st;
+    struct rm_err err = {0};
+
+    if (store_open(r->path, NULL, &st, &err) != 0) {
+        r->failures = RACE_N;
+        return NULL;
+    }
+    for (int i = 0; i < RACE_N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "race-%d-%d", r->id, i);
+        if (ledger_credit(st, r->account, 10, key, NULL, NOW, &err) != 0)
+            r->failures++;
+        /* and a replay of the one before, which must change nothing */
+        if (i > 0) {
+            snprintf(key, sizeof key, "race-%d-%d", r->id, i - 1);
+            if (ledger_credit(st, r->account, 10, key, NULL, NOW, &err) !=
+                LEDGER_REPLAYED)
+                r->failures++;
+        }
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void test_two_handles_posting_at_once_keep_books_exact(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = customer(f, "alice", 0), b = customer(f, "bob", 0);
+    struct racer r[2] = {{f->path, a, 0, 0}, {f->path, b, 1, 0}};
+    pthread_t t[2];
+
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(r[0].failures, 0);
+    assert_int_equal(r[1].failures, 0);
+    assert_int_equal(balance(f, a), 10 * RACE_N);
+    assert_int_equal(balance(f, b), 10 * RACE_N);
+    assert_int_equal(balance(f, f->funding), -20 * RACE_N);
+    assert_int_equal(nrows(f, "ledger_postings"), 2 * RACE_N);
+    assert_audit_clean(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -798,6 +857,7 @@ int main(void)
         T(test_audit_checks_operation_legs),
         T(test_lost_update_on_credit_is_rerun),
         T(test_lost_update_on_charge_reruns_the_unit),
+        T(test_two_handles_posting_at_once_keep_books_exact),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
