@@ -1,6 +1,6 @@
 /*
  * cmd_mail - `regman mail list [--state S] [--limit N]` and `regman mail
- * retry ID` over the outbox (mail/mail.h; docs/regman.1). retry makes a
+ * retry ID` over the outbox (core/outbox.h; docs/regman.1). retry makes a
  * failed (or queued) row due now with its attempts reset; a sent row is
  * refused (exit 2). Exit status as in cli.h.
  */
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/outbox.h"
 #include "mail/mail.h"
 #include "util/clock.h"
 
@@ -66,8 +67,7 @@ static int do_list(struct app *app, const struct cli_common *com,
             return EXIT_USAGE;
         }
     }
-    if ((rc = mail_outbox_list(app->st, state, (int)limit, &rows, &n, &err)) <
-        0)
+    if ((rc = outbox_list(app->st, state, (int)limit, &rows, &n, &err)) < 0)
         return cli_fail(rc, &err);
     if (com->json) {
         json_t *a = json_array();
@@ -107,9 +107,9 @@ static int do_retry(struct app *app, const struct cli_common *com,
         fprintf(stderr, "regman: ID must be a mail id (regman mail list)\n");
         return EXIT_USAGE;
     }
-    if ((rc = mail_outbox_retry(app->st, id, clock_now(), &err)) < 0)
+    if ((rc = outbox_retry(app->st, id, clock_now(), &err)) < 0)
         return cli_fail(rc, &err);
-    if ((rc = mail_outbox_get(app->st, id, &row, &err)) < 0)
+    if ((rc = outbox_get(app->st, id, &row, &err)) < 0)
         return cli_fail(rc, &err);
     if (com->json)
         cli_json_print(row_json(&row));

@@ -243,8 +243,16 @@ static bool valid_type(const char *t)
                  strcmp(t, "billing") == 0 || strcmp(t, "tech") == 0);
 }
 
-int contact_set(struct app *app, int64_t account_id, const char *type,
-                const char *const *values, struct rm_err *err)
+struct contact_unit {
+    struct app *app;
+    int64_t account_id;
+    const char *type;
+    const char *const *values;
+};
+
+/* contact_unit - read the contact, merge values over it, write it back:
+ * one unit of work, so two edits of one contact cannot lose a field. */
+static int contact_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "INSERT INTO contacts (account_id, type, first_name, last_name, "
@@ -259,14 +267,15 @@ int contact_set(struct app *app, int64_t account_id, const char *type,
         "phone = excluded.phone, fax = excluded.fax, email = "
         "excluded.email, lang = excluded.lang, updated_at = "
         "excluded.updated_at";
+    const struct contact_unit *u = arg;
+    struct app *app = u->app;
+    int64_t account_id = u->account_id;
+    const char *type = u->type;
+    const char *const *values = u->values;
     struct contact c;
     struct store_stmt *s;
     int rc;
 
-    if (!valid_type(type))
-        return rm_err_set(err, RM_EINVAL,
-                          "contact type must be owner, admin, billing or "
-                          "tech");
     rc = contact_get(app, account_id, type, &c, err);
     if (rc == RM_ENOTFOUND) {
         memset(&c, 0, sizeof c);
@@ -299,7 +308,7 @@ int contact_set(struct app *app, int64_t account_id, const char *type,
                           "contact: phone must look like +1.4165550123");
     if ((rc = check_email(c.email, err)) < 0)
         return rc;
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, account_id);
     store_bind_text(s, 2, type);
@@ -309,6 +318,18 @@ int contact_set(struct app *app, int64_t account_id, const char *type,
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
+}
+
+int contact_set(struct app *app, int64_t account_id, const char *type,
+                const char *const *values, struct rm_err *err)
+{
+    struct contact_unit u = {app, account_id, type, values};
+
+    if (!valid_type(type))
+        return rm_err_set(err, RM_EINVAL,
+                          "contact type must be owner, admin, billing or "
+                          "tech");
+    return store_tx(app->st, STORE_TX_WRITE, contact_unit, &u, err);
 }
 
 int contact_get(struct app *app, int64_t account_id, const char *type,

@@ -193,7 +193,6 @@ int app_open(const char *conf_path, unsigned flags, struct app **out,
 {
     const char *path;
     struct app *app;
-    char host[128];
     int rc;
 
     *out = NULL;
@@ -204,11 +203,8 @@ int app_open(const char *conf_path, unsigned flags, struct app **out,
         free(app);
         return rc;
     }
-    if (gethostname(host, sizeof host) < 0)
-        snprintf(host, sizeof host, "localhost");
-    host[sizeof host - 1] = '\0';
-    snprintf(app->lease_owner, sizeof app->lease_owner, "%s:%ld", host,
-             (long)getpid());
+    /* HOST:PID:BOOT:NODE (util/lease.h): unique across nodes and boots. */
+    lease_owner_name(app->lease_owner, sizeof app->lease_owner, 0);
     if (flags & (APP_OPEN_KEY | APP_RECOVER)) {
         if ((rc = secret_key_load(app->set.master_key_file, &app->key, err)) <
             0)

@@ -67,31 +67,28 @@ static int audit_domains(struct app *app, struct audit_check *c,
     return rc < 0 ? rc : 0;
 }
 
-int audit_run(struct app *app, struct audit_report *rep, struct rm_err *err)
+struct audit_unit {
+    struct app *app;
+    struct audit_report *rep;
+};
+
+/* audit_unit - every check in one read snapshot; starts from empty
+ * findings, so a re-run reports each finding once. */
+static int audit_unit(struct store *st, void *arg, struct rm_err *err)
 {
-    static const char *const ids[AUDIT_NCHECKS] = {"I1", "I2", "I3", "I4",
-                                                   "I5"};
-    static const char *const what[AUDIT_NCHECKS] = {
-        "every balance equals the sum of its ledger entries",
-        "every operation has exactly the ledger legs its state requires",
-        "no operation sits in new or sending without a live lease",
-        ("every active domain has a succeeded operation, an import or a "
-         "late completion"),
-        "the legs of every posting sum to zero",
-    };
+    struct audit_unit *u = arg;
+    struct app *app = u->app;
+    struct audit_report *rep = u->rep;
     struct ledger_audit la;
     int rc;
 
-    memset(rep, 0, sizeof *rep);
     for (int i = 0; i < AUDIT_NCHECKS; i++) {
-        rep->c[i].id = ids[i];
-        rep->c[i].what = what[i];
-        buf_init(&rep->c[i].detail);
+        rep->c[i].checked = 0;
+        rep->c[i].bad = 0;
+        buf_reset(&rep->c[i].detail);
     }
-    if ((rc = store_begin(app->st, STORE_TX_READ, err)) < 0)
+    if ((rc = ledger_audit(st, &la, err)) < 0)
         return rc;
-    if ((rc = ledger_audit(app->st, &la, err)) < 0)
-        goto out;
     rep->c[0].checked = la.accounts_checked;
     rep->c[0].bad = la.nbad_accounts;
     for (size_t i = 0; i < la.nbad_accounts; i++)
@@ -114,11 +111,31 @@ int audit_run(struct app *app, struct audit_report *rep, struct rm_err *err)
                  la.bad_postings[i]);
     ledger_audit_release(&la);
     if ((rc = audit_leases(app, &rep->c[2], err)) < 0)
-        goto out;
-    rc = audit_domains(app, &rep->c[3], err);
-out:
-    store_rollback(app->st);
-    return rc;
+        return rc;
+    return audit_domains(app, &rep->c[3], err);
+}
+
+int audit_run(struct app *app, struct audit_report *rep, struct rm_err *err)
+{
+    static const char *const ids[AUDIT_NCHECKS] = {"I1", "I2", "I3", "I4",
+                                                   "I5"};
+    static const char *const what[AUDIT_NCHECKS] = {
+        "every balance equals the sum of its ledger entries",
+        "every operation has exactly the ledger legs its state requires",
+        "no operation sits in new or sending without a live lease",
+        ("every active domain has a succeeded operation, an import or a "
+         "late completion"),
+        "the legs of every posting sum to zero",
+    };
+    struct audit_unit u = {app, rep};
+
+    memset(rep, 0, sizeof *rep);
+    for (int i = 0; i < AUDIT_NCHECKS; i++) {
+        rep->c[i].id = ids[i];
+        rep->c[i].what = what[i];
+        buf_init(&rep->c[i].detail);
+    }
+    return store_tx(app->st, STORE_TX_READ, audit_unit, &u, err);
 }
 
 bool audit_ok(const struct audit_report *rep)

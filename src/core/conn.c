@@ -646,7 +646,13 @@ out:
     return rc;
 }
 
-int conn_remove(struct app *app, const char *title_or_id, struct rm_err *err)
+struct remove_unit {
+    struct app *app;
+    const char *title_or_id;
+};
+
+/* remove_unit - refuse a connection in use, else delete it. */
+static int remove_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_use[] =
         "SELECT (SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE "
@@ -655,16 +661,15 @@ int conn_remove(struct app *app, const char *title_or_id, struct rm_err *err)
         "operations WHERE connection_id = ?)";
     static const char sql_del[] =
         "DELETE FROM registrar_connections WHERE id = ?";
+    struct remove_unit *u = arg;
     struct conn c = {0};
     struct store_stmt *s;
     int64_t nd = 0, nt = 0, no = 0;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = conn_get(app, title_or_id, &c, err)) < 0)
+    if ((rc = conn_get(u->app, u->title_or_id, &c, err)) < 0)
         goto out;
-    if ((rc = store_prepare(app->st, sql_use, &s, err)) < 0)
+    if ((rc = store_prepare(st, sql_use, &s, err)) < 0)
         goto out;
     for (int i = 1; i <= 3; i++)
         store_bind_int64(s, i, c.id);
@@ -693,16 +698,21 @@ int conn_remove(struct app *app, const char *title_or_id, struct rm_err *err)
                         c.title, nt);
         goto out;
     }
-    if ((rc = store_prepare(app->st, sql_del, &s, err)) < 0)
+    if ((rc = store_prepare(st, sql_del, &s, err)) < 0)
         goto out;
     store_bind_int64(s, 1, c.id);
     rc = store_step(s, err);
     store_stmt_release(s);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
 out:
-    store_rollback(app->st);
     conn_release(&c);
+    return rc < 0 ? rc : 0;
+}
+
+int conn_remove(struct app *app, const char *title_or_id, struct rm_err *err)
+{
+    struct remove_unit u = {app, title_or_id};
+    int rc = store_tx(app->st, STORE_TX_WRITE, remove_unit, &u, err);
+
     return rc < 0 ? rc : 0;
 }
 

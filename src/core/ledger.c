@@ -261,46 +261,30 @@ static int check_key(const char *key, const char *memo, struct rm_err *err)
     return 0;
 }
 
-/*
- * post - write posting p inside the open transaction. Order matters: all
- * checks (replay, I5, accounts, currency, overflow, I8) come first, then
- * the writes, so a refusal writes nothing.
- */
-static int post(struct store *st, const struct posting *p, struct rm_err *err)
+/* replay - posting p's key is taken by posting pid: LEDGER_REPLAYED when
+ * that posting has p's content (I6), RM_EINVAL when it does not. */
+static int replay(struct store *st, const struct posting *p, int64_t pid,
+                  enum ledger_kind old_kind, int64_t old_op, struct rm_err *err)
 {
-    static const char ins_posting[] =
-        "INSERT INTO ledger_postings (idem_key, kind, operation_id, memo, "
-        "created_at) VALUES (?, ?, ?, ?, ?) RETURNING id";
-    static const char ins_entry[] = "INSERT INTO ledger_entries (posting_id, "
-                                    "account_id, amount) VALUES (?, ?, ?)";
-    static const char upd_balance[] =
-        "UPDATE accounts SET balance = ? WHERE id = ? AND balance = ?";
-    struct acct accts[MAX_LEGS];
-    int64_t newbal[MAX_LEGS], pid, sum = 0, old_op;
-    enum ledger_kind old_kind;
-    struct store_stmt *s;
     int rc, same;
 
-    if (!store_in_tx(st))
-        return rm_err_set(err, RM_EINTERNAL,
-                          "ledger: %s must run inside a write transaction",
-                          ledger_kind_name(p->kind));
-    if ((rc = check_key(p->idem_key, p->memo, err)) < 0)
+    if ((rc = same_legs(st, pid, p->legs, p->nlegs, &same, err)) < 0)
         return rc;
+    if (old_kind != p->kind || old_op != p->operation_id || !same)
+        return rm_err_set(err, RM_EINVAL,
+                          "ledger: idempotency key '%s' was already used "
+                          "for a different posting (%" PRId64 ")",
+                          p->idem_key, pid);
+    return LEDGER_REPLAYED;
+}
 
-    /* I6: a replay is recognised before anything else is looked at. */
-    if ((rc = find_posting(st, p->idem_key, &pid, &old_kind, &old_op, err)) < 0)
-        return rc;
-    if (pid != 0) {
-        if ((rc = same_legs(st, pid, p->legs, p->nlegs, &same, err)) < 0)
-            return rc;
-        if (old_kind != p->kind || old_op != p->operation_id || !same)
-            return rm_err_set(err, RM_EINVAL,
-                              "ledger: idempotency key '%s' was already used "
-                              "for a different posting (%" PRId64 ")",
-                              p->idem_key, pid);
-        return LEDGER_REPLAYED;
-    }
+/* checks - I5, accounts, currency, overflow and I8 for p, reading only;
+ * fills the legs' accounts and new balances. */
+static int checks(struct store *st, const struct posting *p, struct acct *accts,
+                  int64_t *newbal, struct rm_err *err)
+{
+    int64_t sum = 0;
+    int rc;
 
     /* I5: legs balance. */
     for (size_t i = 0; i < p->nlegs; i++) {
@@ -337,6 +321,70 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
             (rc = funds_ok(&accts[i], -p->legs[i].amount, newbal[i], err)) < 0)
             return rc;
     }
+    return 0;
+}
+
+static void (*between_hook)(struct store *st);
+
+void ledger_set_test_hook(void (*fn)(struct store *st))
+{
+    between_hook = fn;
+}
+
+/*
+ * post - write posting p inside the open transaction. Order matters: all
+ * checks (I5, accounts, currency, overflow, I8) come first, then the
+ * writes, so a refusal writes nothing. A replay (I6) wins over every
+ * check: a refused posting whose key is taken is looked up and answered
+ * as a replay, and the posting's INSERT itself claims the key (ON CONFLICT
+ * DO NOTHING), so two writers racing for one key cannot both post.
+ * A balance that changed since it was read returns RM_ECONFLICT: the
+ * whole unit of work is then re-run by store_tx.
+ */
+static int post(struct store *st, const struct posting *p, struct rm_err *err)
+{
+    static const char ins_posting[] =
+        "INSERT INTO ledger_postings (idem_key, kind, operation_id, memo, "
+        "created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (idem_key) DO NOTHING RETURNING id";
+    static const char ins_entry[] = "INSERT INTO ledger_entries (posting_id, "
+                                    "account_id, amount) VALUES (?, ?, ?)";
+    static const char upd_balance[] =
+        "UPDATE accounts SET balance = ? WHERE id = ? AND balance = ?";
+    struct acct accts[MAX_LEGS];
+    int64_t newbal[MAX_LEGS], pid, old_op;
+    enum ledger_kind old_kind;
+    struct store_stmt *s;
+    int rc;
+
+    if (!store_in_tx(st))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "ledger: %s must run inside a write transaction",
+                          ledger_kind_name(p->kind));
+    if ((rc = check_key(p->idem_key, p->memo, err)) < 0)
+        return rc;
+
+    if ((rc = checks(st, p, accts, newbal, err)) < 0) {
+        /* I6: a replay is answered as one even when the posting would be
+         * refused now (the balance moved since, for instance). A busy or
+         * conflicting store is left for the unit of work to re-run. */
+        if (store_tx_retryable(st, rc))
+            return rc;
+        struct rm_err why;
+        int frc;
+        if (err)
+            why = *err;
+        frc = find_posting(st, p->idem_key, &pid, &old_kind, &old_op, err);
+        if (frc < 0)
+            return frc;
+        if (pid != 0)
+            return replay(st, p, pid, old_kind, old_op, err);
+        if (err)
+            *err = why;
+        return rc;
+    }
+    if (between_hook)
+        between_hook(st);
 
     /* Writes. */
     if ((rc = store_prepare(st, ins_posting, &s, err)) < 0)
@@ -354,6 +402,17 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
     store_stmt_release(s);
     if (rc < 0)
         return rc;
+    if (rc == STORE_DONE) {
+        /* The key is taken: a replay, or a reuse. */
+        if ((rc = find_posting(st, p->idem_key, &pid, &old_kind, &old_op,
+                               err)) < 0)
+            return rc;
+        if (pid == 0)
+            return rm_err_set(err, RM_EINTERNAL,
+                              "ledger: INSERT of '%s' returned no id",
+                              p->idem_key);
+        return replay(st, p, pid, old_kind, old_op, err);
+    }
     if (pid == 0)
         return rm_err_set(err, RM_EINTERNAL, "ledger: INSERT returned no id");
 
@@ -370,7 +429,8 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
 
         /* I1: write old + leg only if the balance is still old; on a
          * backend without a write lock (pg) a concurrent change shows up
-         * as 0 rows instead of a lost update. */
+         * as 0 rows instead of a lost update, and the unit of work is
+         * re-run whole from a fresh transaction. */
         if ((rc = store_prepare(st, upd_balance, &s, err)) < 0)
             return rc;
         store_bind_int64(s, 1, newbal[i]);
@@ -381,9 +441,9 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
         if (rc < 0)
             return rc;
         if (store_changes(st) != 1)
-            return rm_err_set(err, RM_EIO,
+            return rm_err_set(err, RM_ECONFLICT,
                               "ledger: the balance of account %" PRId64
-                              " changed concurrently; retry",
+                              " changed concurrently",
                               accts[i].id);
     }
     return 0;
@@ -425,10 +485,19 @@ static int load_op(struct store *st, int64_t op_id, struct op_row *o,
     return rc;
 }
 
-/* op_posting - the charge or refund of op_id: customer gets sign*amount. */
-static int op_posting(struct store *st, enum ledger_kind kind, int64_t op_id,
-                      int64_t now, int64_t *amount_out, struct rm_err *err)
+struct op_unit {
+    enum ledger_kind kind;
+    int64_t op_id;
+    int64_t now;
+    int64_t *amount_out;
+};
+
+/* op_unit - the charge or refund of u->op_id: customer gets sign*amount. */
+static int op_unit(struct store *st, void *arg, struct rm_err *err)
 {
+    const struct op_unit *u = arg;
+    enum ledger_kind kind = u->kind;
+    int64_t op_id = u->op_id, now = u->now, *amount_out = u->amount_out;
     struct posting p = {0};
     struct op_row o;
     struct acct cust;
@@ -437,11 +506,6 @@ static int op_posting(struct store *st, enum ledger_kind kind, int64_t op_id,
     enum ledger_kind old_kind;
     int rc;
 
-    if (!store_in_tx(st))
-        return rm_err_set(err, RM_EINTERNAL,
-                          "ledger: %s must run inside the caller's write "
-                          "transaction",
-                          ledger_kind_name(kind));
     if ((rc = load_op(st, op_id, &o, err)) < 0)
         return rc;
     if ((rc = load_account(st, o.account_id, &cust, err)) < 0)
@@ -482,6 +546,20 @@ static int op_posting(struct store *st, enum ledger_kind kind, int64_t op_id,
     return post(st, &p, err);
 }
 
+/* op_posting - op_unit as one unit of work joined to the caller's. */
+static int op_posting(struct store *st, enum ledger_kind kind, int64_t op_id,
+                      int64_t now, int64_t *amount_out, struct rm_err *err)
+{
+    struct op_unit u = {kind, op_id, now, amount_out};
+
+    if (!store_in_tx(st))
+        return rm_err_set(err, RM_EINTERNAL,
+                          "ledger: %s must run inside the caller's write "
+                          "transaction",
+                          ledger_kind_name(kind));
+    return store_tx(st, STORE_TX_WRITE, op_unit, &u, err);
+}
+
 int ledger_charge(struct store *st, int64_t operation_id, int64_t now,
                   struct rm_err *err)
 {
@@ -514,14 +592,33 @@ int ledger_check_funds(struct store *st, int64_t account_id, int64_t amount,
     return funds_ok(&a, amount, nb, err);
 }
 
+struct funded_unit {
+    struct posting p;
+    int64_t account_id;
+};
+
+/* funded_unit - the posting of a credit or adjust, against funding. */
+static int funded_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct funded_unit *u = arg;
+    struct acct cust;
+    int64_t funding;
+    int rc;
+
+    if ((rc = load_account(st, u->account_id, &cust, err)) < 0 ||
+        (rc = require_customer(&cust, err)) < 0 ||
+        (rc = system_account(st, "funding", &funding, err)) < 0)
+        return rc;
+    u->p.legs[1].account_id = funding;
+    return post(st, &u->p, err);
+}
+
 /* funded - credit or adjust in its own write transaction. */
 static int funded(struct store *st, enum ledger_kind kind, int64_t account_id,
                   int64_t amount, const char *idem_key, const char *memo,
                   int64_t now, struct rm_err *err)
 {
-    struct posting p = {0};
-    struct acct cust;
-    int64_t funding;
+    struct funded_unit u = {0};
     int rc;
 
     if (store_in_tx(st))
@@ -532,30 +629,18 @@ static int funded(struct store *st, enum ledger_kind kind, int64_t account_id,
         return rm_err_set(err, RM_EINVAL, "ledger: amount out of range");
     if ((rc = check_key(idem_key, memo, err)) < 0)
         return rc;
-    if ((rc = store_begin(st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = load_account(st, account_id, &cust, err)) < 0 ||
-        (rc = require_customer(&cust, err)) < 0 ||
-        (rc = system_account(st, "funding", &funding, err)) < 0)
-        goto out;
-    p.kind = kind;
-    p.idem_key = idem_key;
-    p.memo = memo;
-    p.now = now;
-    p.limit_leg = -1;
-    p.legs[0] = (struct leg){account_id, amount};
-    p.legs[1] = (struct leg){funding, -amount};
-    p.nlegs = 2;
-    if ((rc = post(st, &p, err)) < 0)
-        goto out;
-    if (rc == LEDGER_REPLAYED) {
-        store_rollback(st);
-        return rc;
-    }
-    return store_commit(st, err);
-out:
-    store_rollback(st);
-    return rc;
+    u.account_id = account_id;
+    u.p.kind = kind;
+    u.p.idem_key = idem_key;
+    u.p.memo = memo;
+    u.p.now = now;
+    u.p.limit_leg = -1;
+    u.p.legs[0] = (struct leg){account_id, amount};
+    u.p.legs[1] = (struct leg){0, -amount};
+    u.p.nlegs = 2;
+    /* A replay wrote nothing, so committing it is the same as rolling it
+     * back. */
+    return store_tx(st, STORE_TX_WRITE, funded_unit, &u, err);
 }
 
 int ledger_credit(struct store *st, int64_t account_id, int64_t amount,
@@ -608,7 +693,9 @@ int ledger_history(struct store *st, int64_t account_id, int64_t limit,
     int64_t running;
     int own = !store_in_tx(st), rc;
 
-    /* One snapshot, so balance_after lines up with the balance read. */
+    /* One snapshot, so balance_after lines up with the balance read. Not
+     * a store_tx unit: fn sees each line as it is read, and a re-run would
+     * hand it the same lines again. */
     if (own && (rc = store_begin(st, STORE_TX_READ, err)) < 0)
         return rc;
     if ((rc = ledger_balance(st, account_id, &running, NULL, err)) < 0)
@@ -799,20 +886,28 @@ static int audit_operations(struct store *st, struct ledger_audit *rep,
     return rc < 0 ? rc : 0;
 }
 
+/* audit_unit - I1, I5 and I2 in one snapshot; starts from an empty
+ * report, so a re-run reports each finding once. */
+static int audit_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct ledger_audit *rep = arg;
+    int rc;
+
+    ledger_audit_release(rep);
+    if ((rc = audit_accounts(st, rep, err)) == 0 &&
+        (rc = audit_postings(st, rep, err)) == 0)
+        rc = audit_operations(st, rep, err);
+    return rc;
+}
+
 int ledger_audit(struct store *st, struct ledger_audit *rep, struct rm_err *err)
 {
-    int own = !store_in_tx(st), rc;
+    int rc;
 
     memset(rep, 0, sizeof *rep);
     /* One snapshot: a concurrent posting cannot make a balance and its
      * entries disagree mid-audit. */
-    if (own && (rc = store_begin(st, STORE_TX_READ, err)) < 0)
-        return rc;
-    if ((rc = audit_accounts(st, rep, err)) == 0 &&
-        (rc = audit_postings(st, rep, err)) == 0)
-        rc = audit_operations(st, rep, err);
-    if (own)
-        store_rollback(st);
+    rc = store_tx(st, STORE_TX_READ, audit_unit, rep, err);
     if (rc < 0)
         ledger_audit_release(rep);
     return rc;

@@ -29,6 +29,10 @@
  *                 memo too long;
  *   RM_ENOTFOUND  no such account or operation;
  *   RM_EINTERNAL  misuse (transaction rules, a refund without a charge);
+ *   RM_ECONFLICT  (ledger_charge, ledger_refund) a balance changed
+ *                 between its read and its write: the caller's unit of
+ *                 work must be re-run whole (store_tx does; ledger_credit
+ *                 and ledger_adjust re-run their own);
  *   RM_EIO        the store failed.
  * Amounts are int64_t minor units of the installation's one currency;
  * every sum is overflow-checked, never wrapped.
@@ -94,6 +98,11 @@ int ledger_credit(struct store *st, int64_t account_id, int64_t amount,
 int ledger_adjust(struct store *st, int64_t account_id, int64_t amount,
                   const char *idem_key, const char *memo, int64_t now,
                   struct rm_err *err);
+
+/* ledger_set_test_hook - tests only: fn (NULL to clear) runs inside every
+ * posting after its balances were read and before they are written, so a
+ * test can move a balance there and watch the unit of work re-run. */
+void ledger_set_test_hook(void (*fn)(struct store *st));
 
 /* ledger_balance - current balance and credit limit (either may be NULL). */
 int ledger_balance(struct store *st, int64_t account_id, int64_t *balance,

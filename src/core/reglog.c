@@ -315,6 +315,41 @@ static bool refused_for_good(const struct app *app)
            k == STORE_ERR_CHECK;
 }
 
+struct flush_unit {
+    struct app *app;
+    struct kept **list;
+    size_t *cnt, *bytes;
+};
+
+/* flush_unit - write the kept rows; a row refused for good is spilled and
+ * dropped from the list, so a re-run writes only the others. */
+static int flush_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct flush_unit *u = arg;
+    struct kept **pp = u->list, *k;
+    int rc = 0;
+
+    (void)st;
+    while ((k = *pp)) {
+        struct reglog_entry e;
+        kept_entry(k, &e);
+        if ((rc = write_at(u->app, k->at, k->conn_id, k->op_id, &e, err)) < 0) {
+            if (!refused_for_good(u->app))
+                break;
+            /* only this statement failed; the others stand */
+            spill_one(k, err->msg);
+            *pp = k->next;
+            (*u->cnt)--;
+            *u->bytes -= k->bytes;
+            kept_free(k);
+            rc = 0;
+            continue;
+        }
+        pp = &k->next;
+    }
+    return rc;
+}
+
 int reglog_flush(struct app *app, int *n, struct rm_err *err)
 {
     struct kept *list, *last = NULL, *k;
@@ -335,30 +370,8 @@ int reglog_flush(struct app *app, int *n, struct rm_err *err)
     pthread_mutex_unlock(&keep_mu);
     if (!list)
         return 0;
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) == 0) {
-        struct kept **pp = &list;
-        while ((k = *pp)) {
-            struct reglog_entry e;
-            kept_entry(k, &e);
-            if ((rc = write_at(app, k->at, k->conn_id, k->op_id, &e, err)) <
-                0) {
-                if (!refused_for_good(app))
-                    break;
-                /* only this statement failed; the others stand */
-                spill_one(k, err->msg);
-                *pp = k->next;
-                cnt--;
-                bytes -= k->bytes;
-                kept_free(k);
-                rc = 0;
-                continue;
-            }
-            pp = &k->next;
-        }
-        if (rc == 0)
-            rc = store_commit(app->st, err);
-        store_rollback(app->st);
-    }
+    struct flush_unit u = {app, &list, &cnt, &bytes};
+    rc = store_tx(app->st, STORE_TX_WRITE, flush_unit, &u, err);
     if (rc < 0) {
         if (list) {
             for (last = list; last->next; last = last->next)
@@ -470,35 +483,41 @@ static int prune_count(struct app *app, int64_t cutoff, int64_t *n,
     return rc < 0 ? rc : 0;
 }
 
-/* prune_batch - one transaction: the oldest batch rows below cutoff. */
-static int prune_batch(struct app *app, int64_t cutoff, int64_t batch,
-                       int64_t *n, struct rm_err *err)
+struct prune_unit {
+    int64_t cutoff, batch, *n;
+};
+
+/* prune_unit - the oldest batch rows below cutoff. */
+static int prune_unit(struct store *st, void *arg, struct rm_err *err)
 {
     /* DELETE ... LIMIT is not in the common dialect: the ids of one batch
      * are picked by a subquery on the at index instead. */
     static const char sql[] =
         "DELETE FROM registrar_log WHERE id IN (SELECT id FROM registrar_log "
         "WHERE at < ? ORDER BY at LIMIT ?)";
+    struct prune_unit *u = arg;
     struct store_stmt *s;
     int rc;
 
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
         return rc;
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-        goto fail;
-    store_bind_int64(s, 1, cutoff);
-    store_bind_int64(s, 2, batch);
+    store_bind_int64(s, 1, u->cutoff);
+    store_bind_int64(s, 2, u->batch);
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0)
-        goto fail;
-    *n = store_changes(app->st);
-    if ((rc = store_commit(app->st, err)) < 0)
-        goto fail;
+        return rc;
+    *u->n = store_changes(st);
     return 0;
-fail:
-    store_rollback(app->st);
-    return rc;
+}
+
+/* prune_batch - one transaction: the oldest batch rows below cutoff. */
+static int prune_batch(struct app *app, int64_t cutoff, int64_t batch,
+                       int64_t *n, struct rm_err *err)
+{
+    struct prune_unit u = {cutoff, batch, n};
+
+    return store_tx(app->st, STORE_TX_WRITE, prune_unit, &u, err);
 }
 
 int reglog_prune(struct app *app, int64_t now,

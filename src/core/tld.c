@@ -164,7 +164,22 @@ static int price_row(struct app *app, const char *tld, enum tld_op op, int term,
     return rc;
 }
 
-int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
+struct set_unit {
+    struct app *app;
+    const struct tld_set_req *r;
+    const char *name;
+    int64_t now;
+    const enum tld_op *ops;
+    const int *terms;
+    const int64_t *amounts;
+    const enum tld_op *unops;
+    const int *unterms;
+};
+
+/* set_unit - read the TLD, apply the request over it, write the row and
+ * its price changes: one unit of work, so two edits of one TLD cannot lose
+ * a setting. */
+static int set_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_up[] =
         "INSERT INTO tlds (tld, connection_id, allowed_terms, first_check_s, "
@@ -175,22 +190,81 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
         "poll_interval_s = excluded.poll_interval_s, deadline_reg_s = "
         "excluded.deadline_reg_s, deadline_xfer_s = excluded.deadline_xfer_s, "
         "updated_at = excluded.updated_at";
-    char name[NAME_MAX_ASCII + 1];
+    const struct set_unit *u = arg;
+    const struct tld_set_req *r = u->r;
     struct tld cur;
     struct conn c = {0};
     struct store_stmt *s;
+    bool exists;
+    int rc;
+
+    rc = tld_get(u->app, u->name, &cur, err);
+    if (rc == RM_ENOTFOUND) {
+        exists = false;
+        memset(&cur, 0, sizeof cur);
+        cur.allowed_terms = 0x7fe;
+    } else if (rc < 0) {
+        return rc;
+    } else {
+        exists = true;
+    }
+    if (r->connection) {
+        if ((rc = conn_get(u->app, r->connection, &c, err)) < 0)
+            return rc;
+        cur.connection_id = c.id;
+        conn_release(&c);
+    } else if (!exists) {
+        return rm_err_set(err, RM_EINVAL,
+                          "new TLD .%s needs --registrar CONNECTION", u->name);
+    }
+    if (r->terms && (rc = parse_terms(r->terms, &cur.allowed_terms, err)) < 0)
+        return rc;
+    if ((rc = override("first check", r->first_check, 0, &cur.first_check_s,
+                       err)) < 0 ||
+        (rc = override("poll interval", r->poll_interval, 1,
+                       &cur.poll_interval_s, err)) < 0 ||
+        (rc = override("registration deadline", r->deadline_reg, 60,
+                       &cur.deadline_reg_s, err)) < 0 ||
+        (rc = override("transfer deadline", r->deadline_xfer, 60,
+                       &cur.deadline_xfer_s, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(st, sql_up, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, u->name);
+    store_bind_int64(s, 2, cur.connection_id);
+    store_bind_int64(s, 3, cur.allowed_terms);
+    bind_override(s, 4, cur.first_check_s);
+    bind_override(s, 5, cur.poll_interval_s);
+    bind_override(s, 6, cur.deadline_reg_s);
+    bind_override(s, 7, cur.deadline_xfer_s);
+    store_bind_int64(s, 8, u->now);
+    store_bind_int64(s, 9, u->now);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
+        rc = price_row(u->app, u->name, u->ops[i], u->terms[i], u->amounts[i],
+                       err);
+    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++)
+        rc = price_row(u->app, u->name, u->unops[i], u->unterms[i], TLD_NOPRICE,
+                       err);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
+{
+    char name[NAME_MAX_ASCII + 1];
     int64_t now = clock_now();
     int64_t amounts[64];
     enum tld_op ops[64], unops[64];
     int terms[64], unterms[64];
-    bool exists;
     int rc;
 
     if ((rc = tld_normalize(r->tld, name, sizeof name, err)) < 0)
         return rc;
     if (r->nprices > 64 || r->nunprices > 64)
         return rm_err_set(err, RM_ELIMIT, "at most 64 prices per call");
-    /* Everything is validated before the transaction opens. */
+    /* The prices are checked before the transaction opens; what depends on
+     * the TLD's row is checked inside it. */
     for (size_t i = 0; i < r->nprices; i++) {
         const char *eq = strchr(r->prices[i], '=');
         if (!eq)
@@ -207,60 +281,9 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err)
         if ((rc = parse_price_key(r->unprices[i], strlen(r->unprices[i]),
                                   &unops[i], &unterms[i], err)) < 0)
             return rc;
-    rc = tld_get(app, name, &cur, err);
-    if (rc == RM_ENOTFOUND) {
-        exists = false;
-        memset(&cur, 0, sizeof cur);
-        cur.allowed_terms = 0x7fe;
-    } else if (rc < 0) {
-        return rc;
-    } else {
-        exists = true;
-    }
-    if (r->connection) {
-        if ((rc = conn_get(app, r->connection, &c, err)) < 0)
-            return rc;
-        cur.connection_id = c.id;
-        conn_release(&c);
-    } else if (!exists) {
-        return rm_err_set(err, RM_EINVAL,
-                          "new TLD .%s needs --registrar CONNECTION", name);
-    }
-    if (r->terms && (rc = parse_terms(r->terms, &cur.allowed_terms, err)) < 0)
-        return rc;
-    if ((rc = override("first check", r->first_check, 0, &cur.first_check_s,
-                       err)) < 0 ||
-        (rc = override("poll interval", r->poll_interval, 1,
-                       &cur.poll_interval_s, err)) < 0 ||
-        (rc = override("registration deadline", r->deadline_reg, 60,
-                       &cur.deadline_reg_s, err)) < 0 ||
-        (rc = override("transfer deadline", r->deadline_xfer, 60,
-                       &cur.deadline_xfer_s, err)) < 0)
-        return rc;
-
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = store_prepare(app->st, sql_up, &s, err)) < 0)
-        goto out;
-    store_bind_text(s, 1, name);
-    store_bind_int64(s, 2, cur.connection_id);
-    store_bind_int64(s, 3, cur.allowed_terms);
-    bind_override(s, 4, cur.first_check_s);
-    bind_override(s, 5, cur.poll_interval_s);
-    bind_override(s, 6, cur.deadline_reg_s);
-    bind_override(s, 7, cur.deadline_xfer_s);
-    store_bind_int64(s, 8, now);
-    store_bind_int64(s, 9, now);
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
-        rc = price_row(app, name, ops[i], terms[i], amounts[i], err);
-    for (size_t i = 0; rc >= 0 && i < r->nunprices; i++)
-        rc = price_row(app, name, unops[i], unterms[i], TLD_NOPRICE, err);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    struct set_unit u = {app,   r,       name,  now,    ops,
+                         terms, amounts, unops, unterms};
+    rc = store_tx(app->st, STORE_TX_WRITE, set_unit, &u, err);
     return rc < 0 ? rc : 0;
 }
 
@@ -276,46 +299,48 @@ int tld_set_get(struct app *app, const struct tld_set_req *r, struct tld *out,
     return tld_get(app, name, out, err);
 }
 
-int tld_remove(struct app *app, const char *tld, struct rm_err *err)
+/* remove_unit - refuse a TLD with live domains, else delete it. */
+static int remove_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_use[] =
         "SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE tld = ? AND "
         "status NOT IN ('failed', 'cancelled', 'transferred_away')";
     static const char sql_del[] = "DELETE FROM tlds WHERE tld = ?";
-    char name[NAME_MAX_ASCII + 1];
+    const char *name = arg;
     struct store_stmt *s;
     int64_t n = 0;
     int rc;
 
-    if ((rc = tld_normalize(tld, name, sizeof name, err)) < 0)
+    if ((rc = store_prepare(st, sql_use, &s, err)) < 0)
         return rc;
-    if ((rc = store_begin(app->st, STORE_TX_WRITE, err)) < 0)
-        return rc;
-    if ((rc = store_prepare(app->st, sql_use, &s, err)) < 0)
-        goto out;
     store_bind_text(s, 1, name);
     if ((rc = store_step(s, err)) == STORE_ROW)
         n = store_col_int64(s, 0);
     store_stmt_release(s);
     if (rc < 0)
-        goto out;
-    if (n) {
-        rc = rm_err_set(err, CORE_EREFUSED,
-                        ".%s has %" PRId64 " live domain(s); not removed", name,
-                        n);
-        goto out;
-    }
-    if ((rc = store_prepare(app->st, sql_del, &s, err)) < 0)
-        goto out;
+        return rc;
+    if (n)
+        return rm_err_set(err, CORE_EREFUSED,
+                          ".%s has %" PRId64 " live domain(s); not removed",
+                          name, n);
+    if ((rc = store_prepare(st, sql_del, &s, err)) < 0)
+        return rc;
     store_bind_text(s, 1, name);
     rc = store_step(s, err);
     store_stmt_release(s);
-    if (rc >= 0 && store_changes(app->st) == 0)
+    if (rc >= 0 && store_changes(st) == 0)
         rc = rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not configured", name);
-    if (rc >= 0)
-        rc = store_commit(app->st, err);
-out:
-    store_rollback(app->st);
+    return rc < 0 ? rc : 0;
+}
+
+int tld_remove(struct app *app, const char *tld, struct rm_err *err)
+{
+    char name[NAME_MAX_ASCII + 1];
+    int rc;
+
+    if ((rc = tld_normalize(tld, name, sizeof name, err)) < 0)
+        return rc;
+    rc = store_tx(app->st, STORE_TX_WRITE, remove_unit, name, err);
     return rc < 0 ? rc : 0;
 }
 

@@ -3,6 +3,8 @@
  */
 #include "jobs/mail_job.h"
 
+#include "core/outbox.h"
+
 #include "util/log.h"
 
 struct pass {
@@ -33,8 +35,8 @@ static int run(struct runner *r, struct job *job, void *arg, struct rm_err *err)
     struct pass p = {r, job, 0};
     for (;;) {
         struct mail_deliver_stats st;
-        int rc = mail_deliver_due(runner_store(r), mj->mc, runner_now(r), batch,
-                                  keep_going, &p, &st, err);
+        int rc = outbox_deliver_due(runner_store(r), mj->mc, runner_now(r),
+                                    batch, keep_going, &p, &st, err);
         mj->total.sent += st.sent;
         mj->total.deferred += st.deferred;
         mj->total.failed += st.failed;

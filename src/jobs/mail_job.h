@@ -1,12 +1,12 @@
 /*
  * mail_job - the mail sender job: kind "mail.send", periodic, delivers due
- * mail_outbox rows (mail/mail.h) in batches.
+ * mail_outbox rows (core/outbox.h) in batches.
  *
- * Each run calls mail_deliver_due() until a batch comes back short, the
+ * Each run calls outbox_deliver_due() until a batch comes back short, the
  * runner is stopping or the job's lease is lost; before every message the
  * lease is extended (runner_extend), so a long queue never lets a second
  * runner take the job and send the same rows in parallel. Rows that fail
- * are rescheduled by mail_deliver_due with its bounded backoff; the job
+ * are rescheduled by outbox_deliver_due with its bounded backoff; the job
  * itself fails (and backs off) only when the store does.
  *
  * Ownership: struct mail_job is the caller's and must outlive the runner;
@@ -24,7 +24,7 @@
 
 struct mail_job {
     const struct mail_config *mc;
-    int batch; /* rows per mail_deliver_due call; 0 = 50 */
+    int batch; /* rows per outbox_deliver_due call; 0 = 50 */
     /* Totals since registration, for logs and tests. */
     struct mail_deliver_stats total;
 };

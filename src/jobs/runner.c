@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jobq.h"
 #include "util/clock.h"
 #include "util/lease.h"
 #include "util/log.h"
@@ -61,11 +62,11 @@ int runner_new(struct store *st, const struct runner_opts *opts,
         }
         r->owner = xstrdup(o.owner);
     } else {
-        char host[256] = "localhost";
-        gethostname(host, sizeof(host) - 1);
-        host[sizeof(host) - 1] = '\0';
-        r->owner = xasprintf("%s:%ld:%d", host, (long)getpid(),
-                             atomic_fetch_add(&runner_seq, 1) + 1);
+        /* HOST:PID:BOOT:NODE:N (util/lease.h). */
+        char name[320];
+        lease_owner_name(name, sizeof name,
+                         atomic_fetch_add(&runner_seq, 1) + 1);
+        r->owner = xstrdup(name);
     }
     r->now = o.now ? o.now : default_now;
     r->now_arg = o.now_arg;
@@ -146,48 +147,7 @@ static int insert_job(struct store *st, const char *kind, const char *key,
                       const char *payload, int64_t run_at, int64_t now,
                       int64_t *id, struct rm_err *err)
 {
-    struct store_stmt *s;
-    int rc = store_prepare(
-        st,
-        "INSERT INTO jobs (kind, dedup_key, state, run_at, attempts, "
-        "payload, created_at, updated_at) "
-        "VALUES (?, ?, 'ready', ?, 0, ?, ?, ?) "
-        "ON CONFLICT (kind, dedup_key) DO NOTHING RETURNING id",
-        &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, kind);
-    store_bind_text(s, 2, key);
-    store_bind_int64(s, 3, run_at);
-    store_bind_text(s, 4, payload ? payload : "");
-    store_bind_int64(s, 5, now);
-    store_bind_int64(s, 6, now);
-    rc = store_step(s, err);
-    int64_t newid = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
-    if (rc == STORE_ROW)
-        rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    if (newid == 0) {
-        /* The key exists already: idempotent, report the existing job. */
-        rc = store_prepare(
-            st, "SELECT id FROM jobs WHERE kind = ? AND dedup_key = ?", &s,
-            err);
-        if (rc < 0)
-            return rc;
-        store_bind_text(s, 1, kind);
-        store_bind_text(s, 2, key);
-        rc = store_step(s, err);
-        if (rc == STORE_ROW)
-            newid = store_col_int64(s, 0);
-        store_stmt_release(s);
-        if (rc < 0)
-            return rc;
-    }
-    if (id)
-        *id = newid;
-    return 0;
+    return jobq_insert(st, kind, key, payload, run_at, now, id, err);
 }
 
 int runner_enqueue(struct store *st, const char *kind, const char *dedup_key,
@@ -281,151 +241,164 @@ static void leased_release(struct leased *l)
  * one per runner). */
 #define DEAD_SCAN_MAX 64
 
-/* release_dead - R5, inside lease_one's write transaction: drop the
- * unexpired leases of due jobs whose owner is a process on this host that
- * no longer exists. Each release repeats the owner it saw ("AND
- * lease_owner = ?"), so a lease retaken meanwhile is left alone. */
-static int release_dead(struct runner *r, int64_t now, struct rm_err *err)
-{
+struct dead_scan {
+    const struct runner *r;
     struct {
         int64_t id;
         char *owner;
         char *kind;
     } dead[DEAD_SCAN_MAX];
-    size_t n = 0;
-    struct store_stmt *s;
-    int rc = store_prepare(r->st,
-                           "SELECT id, lease_owner, kind FROM jobs "
-                           "WHERE state = 'ready' AND run_at <= ? "
-                           "AND lease_owner IS NOT NULL "
-                           "AND lease_expires_at > ? "
-                           "ORDER BY run_at, id LIMIT ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, now);
-    store_bind_int64(s, 2, now);
-    store_bind_int64(s, 3, DEAD_SCAN_MAX);
-    while ((rc = store_step(s, err)) == STORE_ROW && n < DEAD_SCAN_MAX) {
-        const char *owner = store_col_text(s, 1);
-        if (!owner || !strcmp(owner, r->owner) || !lease_owner_gone(owner))
-            continue;
-        dead[n].id = store_col_int64(s, 0);
-        dead[n].owner = xstrdup(owner);
-        dead[n].kind = xstrdup(store_col_text(s, 2));
-        n++;
-    }
-    store_stmt_release(s);
-    for (size_t i = 0; i < n && rc >= 0; i++) {
-        rc = store_prepare(r->st,
-                           "UPDATE jobs SET lease_owner = NULL, "
-                           "lease_expires_at = NULL, updated_at = ? "
-                           "WHERE id = ? AND lease_owner = ?",
-                           &s, err);
-        if (rc < 0)
-            break;
-        store_bind_int64(s, 1, now);
-        store_bind_int64(s, 2, dead[i].id);
-        store_bind_text(s, 3, dead[i].owner);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-        if (rc >= 0 && store_changes(r->st) == 1)
+    size_t n;
+};
+
+static int note_dead(int64_t id, const char *owner, const char *kind, void *arg)
+{
+    struct dead_scan *d = arg;
+
+    if (d->n >= DEAD_SCAN_MAX)
+        return 1;
+    if (!*owner || !strcmp(owner, d->r->owner) || !lease_owner_gone(owner))
+        return 0;
+    d->dead[d->n].id = id;
+    d->dead[d->n].owner = xstrdup(owner);
+    d->dead[d->n].kind = xstrdup(kind);
+    d->n++;
+    return 0;
+}
+
+/* release_dead - R5, inside lease_one's write transaction: drop the
+ * unexpired leases of due jobs whose owner is a process on this host (and
+ * boot) that no longer exists. Each release repeats the owner it saw
+ * ("AND lease_owner = ?"), so a lease retaken meanwhile is left alone. */
+static int release_dead(struct runner *r, int64_t now, struct rm_err *err)
+{
+    struct dead_scan d = {.r = r};
+    int rc = jobq_leased_due(r->st, now, DEAD_SCAN_MAX, note_dead, &d, err);
+
+    for (size_t i = 0; i < d.n && rc >= 0; i++) {
+        rc = jobq_release(r->st, d.dead[i].id, d.dead[i].owner, now, err);
+        if (rc == 1)
             rm_log(LOG_WARN,
                    "job %lld %s: lease of %s released: that process is "
                    "gone",
-                   (long long)dead[i].id, dead[i].kind, dead[i].owner);
+                   (long long)d.dead[i].id, d.dead[i].kind, d.dead[i].owner);
     }
-    for (size_t i = 0; i < n; i++) {
-        free(dead[i].owner);
-        free(dead[i].kind);
+    for (size_t i = 0; i < d.n; i++) {
+        free(d.dead[i].owner);
+        free(d.dead[i].kind);
     }
     return rc < 0 ? rc : 0;
 }
 
+struct lease_unit {
+    struct runner *r;
+    int64_t now;
+    struct leased *l;
+    bool got;
+};
+
+/* lease_unit - release dead leases, claim a job, set its lease. A re-run
+ * first gives back what the previous run took. */
+static int lease_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct lease_unit *u = arg;
+    struct runner *r = u->r;
+    struct leased *l = u->l;
+    struct jobq_row row;
+    int64_t now = u->now;
+    int rc;
+
+    if (u->got) {
+        leased_release(l);
+        u->got = false;
+    }
+    if ((rc = release_dead(r, now, err)) < 0)
+        return rc;
+    rc = jobq_claim(st, r->owner, now, now + DEFAULT_LEASE_S, &row, err);
+    if (rc <= 0)
+        return rc;
+    memset(l, 0, sizeof(*l));
+    l->job.id = row.id;
+    l->kind = row.kind;
+    l->key = row.dedup_key;
+    l->payload = row.payload;
+    l->job.attempts = row.attempts;
+    l->job.run_at = row.run_at;
+    l->job.now = now;
+    l->job.kind = l->kind;
+    l->job.dedup_key = l->key;
+    l->job.payload = l->payload;
+    u->got = true;
+    /* The kind is known only now: set the lease its handler asks for, or
+     * park a job this runner cannot run. */
+    const struct runner_handler *h = find_handler(r, l->kind);
+    int64_t until = now + (h ? h->lease_s : UNKNOWN_KIND_PARK_S);
+    if (until != now + DEFAULT_LEASE_S || !h) {
+        if ((rc = jobq_set_lease(st, l->job.id, until, h ? 0 : 1, err)) < 0)
+            return rc;
+    }
+    return 1;
+}
+
 /* lease_one - R1: in one write transaction, take the earliest due job that
  * nobody holds (or whose holder's lease expired, or whose holder is gone:
- * R5). 1 with *l filled, 0 when nothing is due. */
+ * R5); a claim that loses a race takes the next due job. 1 with *l filled,
+ * 0 when nothing is due. */
 static int lease_one(struct runner *r, struct leased *l, struct rm_err *err)
 {
-    int64_t now = runner_now(r);
-    int rc = store_begin(r->st, STORE_TX_WRITE, err);
+    struct lease_unit u = {r, runner_now(r), l, false};
+    int rc = store_tx(r->st, STORE_TX_WRITE, lease_unit, &u, err);
+
+    if (rc < 0 && u.got)
+        leased_release(l);
     if (rc < 0)
         return rc;
-    struct store_stmt *s;
-    if ((rc = release_dead(r, now, err)) < 0)
-        goto fail;
-    /* The outer WHERE repeats the lease test: on PostgreSQL a concurrent
-     * lease of the same row makes this UPDATE match nothing instead of
-     * stealing it (design section 6, store.h D10). */
-    rc = store_prepare(
-        r->st,
-        "UPDATE jobs SET lease_owner = ?, lease_expires_at = ?, "
-        "attempts = attempts + 1, updated_at = ? "
-        "WHERE id = (SELECT id FROM jobs WHERE state = 'ready' "
-        "AND run_at <= ? AND (lease_owner IS NULL OR lease_expires_at <= ?) "
-        "ORDER BY run_at, id LIMIT 1) "
-        "AND state = 'ready' AND (lease_owner IS NULL OR lease_expires_at <= "
-        "?) "
-        "RETURNING id, kind, dedup_key, payload, attempts, run_at",
-        &s, err);
-    if (rc < 0)
-        goto fail;
-    store_bind_text(s, 1, r->owner);
-    store_bind_int64(s, 2, now + DEFAULT_LEASE_S);
-    store_bind_int64(s, 3, now);
-    store_bind_int64(s, 4, now);
-    store_bind_int64(s, 5, now);
-    store_bind_int64(s, 6, now);
-    rc = store_step(s, err);
-    bool got = rc == STORE_ROW;
-    if (got) {
-        memset(l, 0, sizeof(*l));
-        l->job.id = store_col_int64(s, 0);
-        l->kind = xstrdup(store_col_text(s, 1));
-        l->key = xstrdup(store_col_text(s, 2));
-        l->payload = xstrdup(store_col_text(s, 3));
-        l->job.attempts = store_col_int64(s, 4);
-        l->job.run_at = store_col_int64(s, 5);
-        l->job.now = now;
-        l->job.kind = l->kind;
-        l->job.dedup_key = l->key;
-        l->job.payload = l->payload;
-        rc = store_step(s, err);
+    return u.got ? 1 : 0;
+}
+
+struct finish_unit {
+    struct runner *r;
+    const struct runner_handler *h;
+    const struct job *job;
+    const struct rm_err *fail;
+    int64_t now;
+    const char *what;
+    int64_t next;
+    int changed;
+};
+
+/* finish_unit - the outcome's one write. */
+static int finish_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct finish_unit *u = arg;
+    const struct runner_handler *h = u->h;
+    const struct job *job = u->job;
+    const char *owner = u->r->owner;
+    int64_t now = u->now;
+    int rc;
+
+    u->next = 0;
+    if (!u->fail && h->period_s == 0 && job->again_at == 0) {
+        u->what = "done";
+        rc = jobq_delete(st, job->id, owner, err);
+    } else if (!u->fail) {
+        u->what = "done";
+        u->next = job->again_at
+                      ? job->again_at
+                      : runner_next_slot(now, h->period_s, h->offset_s);
+        rc = jobq_reschedule(st, job->id, owner, u->next, now, err);
+    } else {
+        bool hold = h->period_s == 0 && job->attempts >= h->max_attempts;
+        u->what = hold ? "held" : "failed";
+        u->next = now + runner_backoff(job->attempts, h->backoff_min_s,
+                                       h->backoff_max_s);
+        rc = jobq_fail(st, job->id, owner, hold ? "held" : "ready", u->next,
+                       u->fail->msg, now, err);
     }
-    store_stmt_release(s);
     if (rc < 0)
-        goto fail_free;
-    if (got) {
-        /* The kind is known only now: set the lease its handler asks for,
-         * or park a job this runner cannot run. */
-        const struct runner_handler *h = find_handler(r, l->kind);
-        int64_t until = now + (h ? h->lease_s : UNKNOWN_KIND_PARK_S);
-        if (until != now + DEFAULT_LEASE_S || !h) {
-            rc = store_prepare(r->st,
-                               "UPDATE jobs SET lease_expires_at = ?, "
-                               "attempts = attempts - ? WHERE id = ?",
-                               &s, err);
-            if (rc < 0)
-                goto fail_free;
-            store_bind_int64(s, 1, until);
-            store_bind_int64(s, 2, h ? 0 : 1);
-            store_bind_int64(s, 3, l->job.id);
-            rc = store_step(s, err);
-            store_stmt_release(s);
-            if (rc < 0)
-                goto fail_free;
-        }
-    }
-    rc = store_commit(r->st, err);
-    if (rc < 0)
-        goto fail_free;
-    return got ? 1 : 0;
-fail_free:
-    if (got)
-        leased_release(l);
-fail:
-    store_rollback(r->st);
-    return rc;
+        return rc;
+    u->changed = rc;
+    return 0;
 }
 
 /* finish - R2: record the outcome only while the lease is still ours. */
@@ -433,85 +406,27 @@ static int finish(struct runner *r, const struct runner_handler *h,
                   const struct job *job, const struct rm_err *fail,
                   struct rm_err *err)
 {
-    int64_t now = runner_now(r);
-    int rc = store_begin(r->st, STORE_TX_WRITE, err);
+    struct finish_unit u = {r, h, job, fail, runner_now(r), NULL, 0, 0};
+    int rc = store_tx(r->st, STORE_TX_WRITE, finish_unit, &u, err);
+
     if (rc < 0)
         return rc;
-    struct store_stmt *s;
-    const char *what;
-    int64_t next = 0;
-    if (!fail && h->period_s == 0 && job->again_at == 0) {
-        what = "done";
-        rc = store_prepare(r->st,
-                           "DELETE FROM jobs WHERE id = ? AND lease_owner = ?",
-                           &s, err);
-        if (rc < 0)
-            goto out;
-        store_bind_int64(s, 1, job->id);
-        store_bind_text(s, 2, r->owner);
-    } else if (!fail) {
-        what = "done";
-        next = job->again_at ? job->again_at
-                             : runner_next_slot(now, h->period_s, h->offset_s);
-        rc = store_prepare(r->st,
-                           "UPDATE jobs SET run_at = ?, attempts = 0, "
-                           "last_error = NULL, lease_owner = NULL, "
-                           "lease_expires_at = NULL, updated_at = ? "
-                           "WHERE id = ? AND lease_owner = ?",
-                           &s, err);
-        if (rc < 0)
-            goto out;
-        store_bind_int64(s, 1, next);
-        store_bind_int64(s, 2, now);
-        store_bind_int64(s, 3, job->id);
-        store_bind_text(s, 4, r->owner);
-    } else {
-        bool hold = h->period_s == 0 && job->attempts >= h->max_attempts;
-        what = hold ? "held" : "failed";
-        next = now + runner_backoff(job->attempts, h->backoff_min_s,
-                                    h->backoff_max_s);
-        rc = store_prepare(r->st,
-                           "UPDATE jobs SET state = ?, run_at = ?, "
-                           "last_error = ?, lease_owner = NULL, "
-                           "lease_expires_at = NULL, updated_at = ? "
-                           "WHERE id = ? AND lease_owner = ?",
-                           &s, err);
-        if (rc < 0)
-            goto out;
-        store_bind_text(s, 1, hold ? "held" : "ready");
-        store_bind_int64(s, 2, next);
-        store_bind_text(s, 3, fail->msg);
-        store_bind_int64(s, 4, now);
-        store_bind_int64(s, 5, job->id);
-        store_bind_text(s, 6, r->owner);
-    }
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    int64_t changed = store_changes(r->st);
-    rc = store_commit(r->st, err);
-    if (rc < 0)
-        goto out;
-    if (changed == 0)
+    if (u.changed == 0)
         rm_log(LOG_WARN,
                "job %lld %s: lease lost before the outcome (%s) was "
                "recorded",
-               (long long)job->id, job->kind, what);
+               (long long)job->id, job->kind, u.what);
     else if (!fail)
         rm_log(LOG_DEBUG, "job %lld %s: done", (long long)job->id, job->kind);
-    else if (!strcmp(what, "held"))
+    else if (!strcmp(u.what, "held"))
         rm_log(LOG_ERROR, "job %lld %s: held after %lld attempts: %s",
                (long long)job->id, job->kind, (long long)job->attempts,
                fail->msg);
     else
         rm_log(LOG_WARN, "job %lld %s: attempt %lld failed, retry in %llds: %s",
                (long long)job->id, job->kind, (long long)job->attempts,
-               (long long)(next - now), fail->msg);
+               (long long)(u.next - u.now), fail->msg);
     return 0;
-out:
-    store_rollback(r->st);
-    return rc;
 }
 
 int runner_run_due(struct runner *r, int max, int *ran, struct rm_err *err)
@@ -560,36 +475,29 @@ int runner_run_due(struct runner *r, int max, int *ran, struct rm_err *err)
     return rc < 0 ? rc : 0;
 }
 
+struct extend_unit {
+    struct runner *r;
+    const struct job *job;
+    int64_t until;
+};
+
+static int extend_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct extend_unit *u = arg;
+
+    return jobq_extend(st, u->job->id, u->r->owner, u->until, err);
+}
+
 int runner_extend(struct runner *r, struct job *job, struct rm_err *err)
 {
     const struct runner_handler *h = find_handler(r, job->kind);
-    int64_t until = runner_now(r) + (h ? h->lease_s : DEFAULT_LEASE_S);
-    bool own_tx = !store_in_tx(r->st);
-    int rc = own_tx ? store_begin(r->st, STORE_TX_WRITE, err) : 0;
+    struct extend_unit u = {r, job,
+                            runner_now(r) + (h ? h->lease_s : DEFAULT_LEASE_S)};
+    int rc = store_tx(r->st, STORE_TX_WRITE, extend_unit, &u, err);
+
     if (rc < 0)
         return rc;
-    struct store_stmt *s;
-    rc = store_prepare(r->st,
-                       "UPDATE jobs SET lease_expires_at = ? "
-                       "WHERE id = ? AND lease_owner = ?",
-                       &s, err);
-    if (rc == 0) {
-        store_bind_int64(s, 1, until);
-        store_bind_int64(s, 2, job->id);
-        store_bind_text(s, 3, r->owner);
-        rc = store_step(s, err);
-        store_stmt_release(s);
-    }
-    int64_t changed = rc < 0 ? 0 : store_changes(r->st);
-    if (own_tx) {
-        if (rc < 0)
-            store_rollback(r->st);
-        else
-            rc = store_commit(r->st, err);
-    }
-    if (rc < 0)
-        return rc;
-    if (changed == 0)
+    if (rc == 0)
         return rm_err_set(err, RM_EINVAL, "job %lld %s: lease lost",
                           (long long)job->id, job->kind);
     return 0;
@@ -598,21 +506,7 @@ int runner_extend(struct runner *r, struct job *job, struct rm_err *err)
 /* next_wake - seconds until the earliest job that may become leasable. */
 static int next_wake(struct runner *r, int64_t *at, struct rm_err *err)
 {
-    struct store_stmt *s;
-    int rc = store_prepare(r->st,
-                           "SELECT MIN(CASE WHEN lease_owner IS NULL OR "
-                           "lease_expires_at < run_at THEN run_at "
-                           "ELSE lease_expires_at END), COUNT(*) "
-                           "FROM jobs WHERE state = 'ready'",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    rc = store_step(s, err);
-    *at = 0;
-    if (rc == STORE_ROW && !store_col_is_null(s, 0))
-        *at = store_col_int64(s, 0);
-    store_stmt_release(s);
-    return rc < 0 ? rc : 0;
+    return jobq_next_wake(r->st, at, err);
 }
 
 static void nap(const struct runner *r, int ms)

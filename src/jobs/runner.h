@@ -33,6 +33,8 @@
  *     transaction; its WHERE repeats "not leased or lease expired", so two
  *     runners - threads with their own handles or separate processes on one
  *     SQLite file (or PostgreSQL nodes) - never hold one job together.
+ *     A claim that loses that race goes on to the next due job, so a busy
+ *     queue never looks empty. The SQL is core/jobq.h's.
  * R2  Every later write to a leased row (finish, fail, extend) says
  *     "WHERE id = ? AND lease_owner = ?": a runner whose lease expired and
  *     was retaken changes nothing; it logs the lost lease instead.
@@ -40,11 +42,12 @@
  *     can outlive the lease calls runner_extend() between steps.
  * R4  Handlers are idempotent: a crash after the work and before the row
  *     is finished runs the job again (at-least-once).
- * R5  A lease whose owner is "HOST:PID:N" of this host with no process PID
- *     (a killed daemon) is dead before it expires, as operation leases are
- *     (util/lease.h): inside the leasing transaction it is released by an
- *     UPDATE that repeats the owner it saw, so a race stays R1-safe. Owners
- *     of other hosts or other names keep their lease until it expires.
+ * R5  A lease whose owner is "HOST:PID:BOOT:NODE:N" of this host and this
+ *     boot with no process PID (a killed daemon) is dead before it expires,
+ *     as operation leases are (util/lease.h): inside the leasing
+ *     transaction it is released by an UPDATE that repeats the owner it
+ *     saw, so a race stays R1-safe. Owners of other hosts, other boots or
+ *     other names keep their lease until it expires.
  *
  * Ownership and threads: a struct runner owns nothing but its handler
  * table and owner string; the store handle is the caller's and is used by
@@ -103,7 +106,8 @@ struct runner_handler {
 
 struct runner_opts {
     /* Lease owner name, unique among live runners; NULL =
-     * "HOST:PID:N" with N counting runners in this process. */
+     * "HOST:PID:BOOT:NODE:N" (util/lease.h) with N counting runners in this
+     * process. */
     const char *owner;
     /* The clock; NULL = clock_now (util/clock.h). */
     int64_t (*now)(void *arg);

@@ -1,15 +1,7 @@
 /*
- * mail - the outbox and SMTP delivery; the contract is in mail.h.
- *
- * Invariants (mail_outbox):
- * M1  A row's message_id and created_at never change: every attempt sends
- *     the same bytes (mail_build_message is a pure function of the row).
- * M2  A row leaves 'queued' only through record_outcome(), whose UPDATE
- *     names the state and attempts it read, so an admin's retry racing a
- *     delivery is never overwritten by a stale outcome.
- * M3  attempts counts finished SMTP attempts; 'failed' means attempts
- *     reached max_attempts (or an admin will retry it); rows are never
- *     deleted.
+ * mail - mail configuration, message checks and format, SMTP delivery; the
+ * contract is in mail.h. The outbox (the mail_outbox table) is core's:
+ * core/outbox.c.
  */
 #include "mail/mail.h"
 
@@ -26,10 +18,6 @@
 #include "util/log.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
-
-#define ROW_COLS                                                               \
-    "id, idem_key, message_id, to_addr, subject, body, state, attempts, "      \
-    "next_attempt_at, created_at, sent_at, last_error"
 
 void mail_config_init(struct mail_config *mc)
 {
@@ -236,30 +224,9 @@ void mail_rows_free(struct mail_row *rows, int n)
     free(rows);
 }
 
-static char *dup_col(struct store_stmt *s, int col)
+void mail_new_message_id(const struct mail_config *mc, char *out, size_t n)
 {
-    const char *t = store_col_text(s, col);
-    return t ? xstrdup(t) : NULL;
-}
-
-static void read_row(struct store_stmt *s, struct mail_row *r)
-{
-    r->id = store_col_int64(s, 0);
-    r->idem_key = dup_col(s, 1);
-    r->message_id = dup_col(s, 2);
-    r->to_addr = dup_col(s, 3);
-    r->subject = dup_col(s, 4);
-    r->body = dup_col(s, 5);
-    r->state = dup_col(s, 6);
-    r->attempts = store_col_int64(s, 7);
-    r->next_attempt_at = store_col_int64(s, 8);
-    r->created_at = store_col_int64(s, 9);
-    r->sent_at = store_col_is_null(s, 10) ? 0 : store_col_int64(s, 10);
-    r->last_error = dup_col(s, 11);
-}
-
-static void new_message_id(const char *from, char *out, size_t n)
-{
+    const char *from = mc->from;
     unsigned char rnd[16];
     size_t got = 0;
     while (got < sizeof(rnd)) {
@@ -273,13 +240,10 @@ static void new_message_id(const char *from, char *out, size_t n)
     snprintf(out, n, "<%s.regman@%s>", hex, strchr(from, '@') + 1);
 }
 
-int mail_queue(struct store *st, const struct mail_config *mc,
-               const char *idem_key, const char *to, const char *subject,
-               const char *body, int64_t now, int64_t *id, struct rm_err *err)
+int mail_check(const struct mail_config *mc, const char *idem_key,
+               const char *to, const char *subject, const char *body,
+               struct rm_err *err)
 {
-    if (!store_in_tx(st))
-        return rm_err_set(err, RM_EINTERNAL,
-                          "mail: mail_queue outside a transaction");
     if (!mc->from)
         return rm_err_set(err, RM_EINVAL,
                           "mail: no [mail] from address configured");
@@ -302,178 +266,7 @@ int mail_queue(struct store *st, const struct mail_config *mc,
                           MAIL_BODY_MAX);
     if (!utf8_ok(body, blen))
         return rm_err_set(err, RM_EINVAL, "mail: body is not UTF-8");
-
-    char msgid[MAIL_ADDR_MAX + 64];
-    new_message_id(mc->from, msgid, sizeof(msgid));
-
-    struct store_stmt *s;
-    int rc = store_prepare(
-        st,
-        "INSERT INTO mail_outbox (idem_key, message_id, to_addr, subject, "
-        "body, state, attempts, next_attempt_at, created_at) "
-        "VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?) "
-        "ON CONFLICT (idem_key) DO NOTHING RETURNING id",
-        &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_text(s, 1, idem_key);
-    store_bind_text(s, 2, msgid);
-    store_bind_text(s, 3, to);
-    store_bind_text(s, 4, subject);
-    store_bind_text(s, 5, body);
-    store_bind_int64(s, 6, now);
-    store_bind_int64(s, 7, now);
-    rc = store_step(s, err);
-    int64_t newid = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
-    if (rc == STORE_ROW)
-        rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    if (newid == 0) {
-        /* A replay of an event already queued: report the first row. */
-        rc = store_prepare(st, "SELECT id FROM mail_outbox WHERE idem_key = ?",
-                           &s, err);
-        if (rc < 0)
-            return rc;
-        store_bind_text(s, 1, idem_key);
-        rc = store_step(s, err);
-        if (rc == STORE_ROW)
-            newid = store_col_int64(s, 0);
-        store_stmt_release(s);
-        if (rc < 0)
-            return rc;
-        if (rc != STORE_ROW)
-            return rm_err_set(err, RM_EINTERNAL, "mail: outbox row %s vanished",
-                              idem_key);
-    } else {
-        rm_log(LOG_INFO, "mail %lld: queued for %s (%s)", (long long)newid, to,
-               idem_key);
-    }
-    if (id)
-        *id = newid;
     return 0;
-}
-
-int mail_queue_template(struct store *st, const struct mail_config *mc,
-                        const char *idem_key, const char *to, const char *name,
-                        const struct tmpl_var *vars, size_t nvars, int64_t now,
-                        int64_t *id, struct rm_err *err)
-{
-    char *subject, *body;
-    int rc = tmpl_mail(mc->templates_dir ? mc->templates_dir : "templates",
-                       name, vars, nvars, &subject, &body, err);
-    if (rc < 0)
-        return rc;
-    rc = mail_queue(st, mc, idem_key, to, subject, body, now, id, err);
-    free(subject);
-    free(body);
-    return rc;
-}
-
-int mail_outbox_get(struct store *st, int64_t id, struct mail_row *row,
-                    struct rm_err *err)
-{
-    struct store_stmt *s;
-    int rc = store_prepare(
-        st, "SELECT " ROW_COLS " FROM mail_outbox WHERE id = ?", &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, id);
-    rc = store_step(s, err);
-    if (rc == STORE_ROW)
-        read_row(s, row);
-    store_stmt_release(s);
-    if (rc == STORE_DONE)
-        return rm_err_set(err, RM_ENOTFOUND, "mail %lld: no such message",
-                          (long long)id);
-    return rc < 0 ? rc : 0;
-}
-
-int mail_outbox_list(struct store *st, const char *state, int limit,
-                     struct mail_row **rows, int *n, struct rm_err *err)
-{
-    *rows = NULL;
-    *n = 0;
-    if (limit < 1 || limit > 10000)
-        return rm_err_set(err, RM_EINVAL, "mail: list limit out of range");
-    struct store_stmt *s;
-    /* Two statements rather than "? IS NULL OR state = ?": PostgreSQL
-     * cannot type a parameter that is only compared with NULL. */
-    int rc = state ? store_prepare(st,
-                                   "SELECT " ROW_COLS " FROM mail_outbox "
-                                   "WHERE state = ? ORDER BY id DESC LIMIT ?",
-                                   &s, err)
-                   : store_prepare(st,
-                                   "SELECT " ROW_COLS " FROM mail_outbox "
-                                   "ORDER BY id DESC LIMIT ?",
-                                   &s, err);
-    if (rc < 0)
-        return rc;
-    int k = 1;
-    if (state)
-        store_bind_text(s, k++, state);
-    store_bind_int64(s, k, limit);
-    struct mail_row *out = xcalloc((size_t)limit, sizeof(*out));
-    int cnt = 0;
-    while ((rc = store_step(s, err)) == STORE_ROW)
-        read_row(s, &out[cnt++]);
-    store_stmt_release(s);
-    if (rc < 0) {
-        mail_rows_free(out, cnt);
-        return rc;
-    }
-    *rows = out;
-    *n = cnt;
-    return 0;
-}
-
-int mail_outbox_retry(struct store *st, int64_t id, int64_t now,
-                      struct rm_err *err)
-{
-    int rc = store_begin(st, STORE_TX_WRITE, err);
-    if (rc < 0)
-        return rc;
-    struct store_stmt *s;
-    rc = store_prepare(st, "SELECT state FROM mail_outbox WHERE id = ?", &s,
-                       err);
-    if (rc < 0)
-        goto out;
-    store_bind_int64(s, 1, id);
-    rc = store_step(s, err);
-    bool sent = rc == STORE_ROW && !strcmp(store_col_text(s, 0), "sent");
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    if (rc == STORE_DONE) {
-        rc = rm_err_set(err, RM_ENOTFOUND, "mail %lld: no such message",
-                        (long long)id);
-        goto out;
-    }
-    if (sent) {
-        rc = rm_err_set(err, RM_EINVAL, "mail %lld: already sent",
-                        (long long)id);
-        goto out;
-    }
-    rc = store_prepare(st,
-                       "UPDATE mail_outbox SET state = 'queued', attempts = 0, "
-                       "next_attempt_at = ? WHERE id = ? AND state <> 'sent'",
-                       &s, err);
-    if (rc < 0)
-        goto out;
-    store_bind_int64(s, 1, now);
-    store_bind_int64(s, 2, id);
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    rc = store_commit(st, err);
-    if (rc == 0)
-        rm_log(LOG_INFO, "mail %lld: requeued by an admin", (long long)id);
-    return rc;
-out:
-    store_rollback(st);
-    return rc;
 }
 
 int64_t mail_backoff(int64_t attempts, int64_t min_s, int64_t max_s)
@@ -790,122 +583,35 @@ int mail_send(const struct mail_config *mc, const struct mail_row *row,
     return rc;
 }
 
-/* record_outcome - one attempt's result in its own write transaction (M2).
- * Returns 0 also when the row changed meanwhile (nothing is written). */
-static int record_outcome(struct store *st, const struct mail_config *mc,
-                          const struct mail_row *row, const struct rm_err *e,
-                          int64_t now, struct mail_deliver_stats *stats,
-                          struct rm_err *err)
+struct mail_sender {
+    const struct mail_config *mc;
+    CURL *c;
+};
+
+int mail_sender_new(const struct mail_config *mc, struct mail_sender **out,
+                    struct rm_err *err)
 {
-    int64_t attempts = row->attempts + 1;
-    int64_t wait = mail_backoff(attempts, mc->retry_min_s, mc->retry_max_s);
-    const char *state = !e                             ? "sent"
-                        : attempts >= mc->max_attempts ? "failed"
-                                                       : "queued";
-    int rc = store_begin(st, STORE_TX_WRITE, err);
-    if (rc < 0)
-        return rc;
-    struct store_stmt *s;
-    /* One statement for the three outcomes; the WHERE is M2. */
-    rc = store_prepare(st,
-                       "UPDATE mail_outbox SET state = ?, attempts = ?, "
-                       "last_error = ?, sent_at = ?, next_attempt_at = ? "
-                       "WHERE id = ? AND state = 'queued' AND attempts = ?",
-                       &s, err);
-    if (rc < 0)
-        goto fail;
-    store_bind_text(s, 1, state);
-    store_bind_int64(s, 2, attempts);
-    store_bind_text(s, 3, e ? e->msg : NULL);
-    if (e)
-        store_bind_null(s, 4);
-    else
-        store_bind_int64(s, 4, now);
-    store_bind_int64(
-        s, 5, !strcmp(state, "queued") ? now + wait : row->next_attempt_at);
-    store_bind_int64(s, 6, row->id);
-    store_bind_int64(s, 7, row->attempts);
-    rc = store_step(s, err);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto fail;
-    int64_t changed = store_changes(st);
-    rc = store_commit(st, err);
-    if (rc < 0)
-        goto fail;
-    if (changed == 0) {
-        rm_log(LOG_WARN,
-               "mail %lld: changed during delivery; outcome %s not recorded",
-               (long long)row->id, state);
-    } else if (!e) {
-        stats->sent++;
-        rm_log(LOG_INFO, "mail %lld: sent to %s %s", (long long)row->id,
-               row->to_addr, row->message_id);
-    } else if (!strcmp(state, "failed")) {
-        stats->failed++;
-        rm_log(LOG_ERROR, "mail %lld: giving up after %lld attempts: %s",
-               (long long)row->id, (long long)attempts, e->msg);
-    } else {
-        stats->deferred++;
-        rm_log(LOG_WARN, "mail %lld: attempt %lld failed, retry in %llds: %s",
-               (long long)row->id, (long long)attempts, (long long)wait,
-               e->msg);
+    struct mail_sender *ms = xcalloc(1, sizeof(*ms));
+    ms->mc = mc;
+    if (!(ms->c = curl_easy_init())) {
+        free(ms);
+        *out = NULL;
+        return rm_err_set(err, RM_EINTERNAL, "mail: curl_easy_init failed");
     }
+    *out = ms;
     return 0;
-fail:
-    store_rollback(st);
-    return rc;
 }
 
-int mail_deliver_due(struct store *st, const struct mail_config *mc,
-                     int64_t now, int limit, int (*keep_going)(void *arg),
-                     void *arg, struct mail_deliver_stats *stats,
+int mail_sender_send(struct mail_sender *ms, const struct mail_row *row,
                      struct rm_err *err)
 {
-    memset(stats, 0, sizeof(*stats));
-    if (limit < 1 || limit > 10000)
-        return rm_err_set(err, RM_EINVAL, "mail: batch limit out of range");
-    if (store_in_tx(st))
-        return rm_err_set(err, RM_EINTERNAL,
-                          "mail: delivery inside a transaction");
-    struct store_stmt *s;
-    int rc = store_prepare(st,
-                           "SELECT " ROW_COLS " FROM mail_outbox "
-                           "WHERE state = 'queued' AND next_attempt_at <= ? "
-                           "ORDER BY next_attempt_at, id LIMIT ?",
-                           &s, err);
-    if (rc < 0)
-        return rc;
-    store_bind_int64(s, 1, now);
-    store_bind_int64(s, 2, limit);
-    struct mail_row *rows = xcalloc((size_t)limit, sizeof(*rows));
-    int n = 0;
-    while ((rc = store_step(s, err)) == STORE_ROW)
-        read_row(s, &rows[n++]);
-    store_stmt_release(s);
-    if (rc < 0)
-        goto out;
-    rc = 0;
+    return send_with(ms->c, ms->mc, row, err);
+}
 
-    CURL *c = n ? curl_easy_init() : NULL;
-    if (n && !c) {
-        rc = rm_err_set(err, RM_EINTERNAL, "mail: curl_easy_init failed");
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        if (keep_going && !keep_going(arg))
-            break;
-        struct rm_err e;
-        rm_err_clear(&e);
-        int src = send_with(c, mc, &rows[i], &e);
-        rc = record_outcome(st, mc, &rows[i], src < 0 ? &e : NULL, now, stats,
-                            err);
-        if (rc < 0)
-            break;
-    }
-    if (c)
-        curl_easy_cleanup(c);
-out:
-    mail_rows_free(rows, n);
-    return rc;
+void mail_sender_free(struct mail_sender *ms)
+{
+    if (!ms)
+        return;
+    curl_easy_cleanup(ms->c);
+    free(ms);
 }

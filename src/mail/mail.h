@@ -1,5 +1,7 @@
 /*
- * mail - the mail outbox and its delivery over SMTP (libcurl).
+ * mail - mail configuration, the checks and format of a message, and its
+ * delivery over SMTP (libcurl). No store access: the outbox (the
+ * mail_outbox table, its states and invariants) is core's, core/outbox.h.
  *
  * Mail leaves regman in two steps, so a state change and the mail it causes
  * can never part (design section 4 rule 4):
@@ -10,13 +12,6 @@
  *  2. mail_deliver_due() (run by the mail sender job, jobs/mail_job.h) sends
  *     due rows, each outside any transaction, then records the outcome in a
  *     short write transaction of its own.
- *
- * Outbox states (one row, one state column, one transaction per move):
- *
- *   queued --smtp accepted------------------------------------> sent
- *     |  \--smtp failed, attempts < max: next_attempt_at += backoff (queued)
- *     \----smtp failed, attempts = max -------------------------> failed
- *   failed --mail_outbox_retry (admin)--> queued (attempts 0, due now)
  *
  * Delivery is at least once: a crash between the server's "250 OK" and the
  * commit of 'sent' sends the message again on restart, with the same
@@ -128,6 +123,25 @@ struct mail_row {
 };
 
 void mail_row_release(struct mail_row *row);
+/* mail_rows_free - release n rows and free the array. */
+void mail_rows_free(struct mail_row *rows, int n);
+
+/* mail_check - the limits above for a message to queue: mc->from set,
+ * idem_key 1..200 bytes, to a plain address, subject and body within their
+ * limits and UTF-8. 0 or RM_EINVAL / RM_ELIMIT. */
+int mail_check(const struct mail_config *mc, const char *idem_key,
+               const char *to, const char *subject, const char *body,
+               struct rm_err *err);
+
+/* mail_new_message_id - a fresh "<HEX.regman@DOMAIN>" (16 random bytes,
+ * the domain of mc->from, which must be set) into out. */
+void mail_new_message_id(const struct mail_config *mc, char *out, size_t n);
+
+/*
+ * The outbox functions below are defined by core (core/outbox.c, under
+ * the names outbox_*; the SQL lives there) and declared here for the
+ * callers that include this header; a program that calls them links core.
+ */
 
 /*
  * mail_queue - add a message to the outbox, inside the caller's write
@@ -164,7 +178,6 @@ int mail_outbox_get(struct store *st, int64_t id, struct mail_row *row,
  * mail_rows_free(rows, n). */
 int mail_outbox_list(struct store *st, const char *state, int limit,
                      struct mail_row **rows, int *n, struct rm_err *err);
-void mail_rows_free(struct mail_row *rows, int n);
 
 /* mail_outbox_retry - an admin's "send it again": a 'failed' or 'queued'
  * row becomes queued, due now, with its attempts reset to 0. A 'sent' row
@@ -191,6 +204,16 @@ int mail_build_message(const struct mail_config *mc, const struct mail_row *row,
 int mail_send(const struct mail_config *mc, const struct mail_row *row,
               struct rm_err *err);
 
+/* A delivery session: one SMTP client reused for several messages.
+ * mail_sender_new fails only when libcurl cannot make a handle. */
+struct mail_sender;
+int mail_sender_new(const struct mail_config *mc, struct mail_sender **out,
+                    struct rm_err *err);
+/* mail_sender_send - mail_send over the session's client. */
+int mail_sender_send(struct mail_sender *ms, const struct mail_row *row,
+                     struct rm_err *err);
+void mail_sender_free(struct mail_sender *ms);
+
 struct mail_deliver_stats {
     int sent;
     int deferred; /* failed, will be retried */
@@ -198,8 +221,8 @@ struct mail_deliver_stats {
 };
 
 /*
- * mail_deliver_due - send queued rows whose next_attempt_at <= now, oldest
- * first, at most limit (1..10000) of them, and record each outcome
+ * mail_deliver_due - (core/outbox.c) send queued rows whose next_attempt_at <=
+ * now, oldest first, at most limit (1..10000) of them, and record each outcome
  * (sent / backoff / failed) in its own write transaction. The caller holds
  * no transaction. keep_going, when not NULL, is called before each message;
  * a zero return stops early (shutdown, lost lease). Returns 0 when every

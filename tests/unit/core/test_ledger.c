@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <unistd.h>
 
 #include "core/ledger.h"
@@ -397,6 +398,28 @@ static void test_credit_key_replay_and_reuse(void **state)
     assert_audit_clean(f);
 }
 
+/* A replay is recognised even when the posting would be refused now: the
+ * customer's money went elsewhere since the charge. */
+static void test_replay_wins_over_a_refusal(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t op, a = charged_alice(f, &op);
+
+    assert_int_equal(ledger_adjust(f->st, a, -3800, "drain", NULL, NOW, &err),
+                     0);
+    assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
+    assert_int_equal(ledger_charge(f->st, op, NOW + 1, &err), LEDGER_REPLAYED);
+    assert_int_equal(store_commit(f->st, &err), 0);
+    /* a key reused for other content is still an error */
+    assert_int_equal(ledger_adjust(f->st, a, -5, "drain", NULL, NOW, &err),
+                     RM_EINVAL);
+    assert_non_null(strstr(err.msg, "already used"));
+    assert_int_equal(balance(f, a), 0);
+    assert_int_equal(nrows(f, "ledger_postings"), 3);
+    assert_audit_clean(f);
+}
+
 /* Bad amounts and keys, table-driven: each refused, nothing written. */
 static void test_bad_input_is_refused(void **state)
 {
@@ -666,6 +689,151 @@ static void test_audit_checks_operation_legs(void **state)
     ledger_audit_release(&rep);
 }
 
+/* A lost optimistic update: between_bump moves one balance between the
+ * posting's read and its `WHERE balance = old` write, once, as a writer on
+ * another node would. The unit of work must be re-run whole and the books
+ * must come out exact. */
+static int64_t bump_account;
+static int bump_calls;
+
+static void between_bump(struct store *st)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    if (bump_calls++ > 0)
+        return;
+    assert_int_equal(store_prepare(st,
+                                   "UPDATE accounts SET balance = balance + 7 "
+                                   "WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, bump_account);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_lost_update_on_credit_is_rerun(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t a = customer(f, "alice", 0);
+
+    bump_account = f->funding;
+    bump_calls = 0;
+    ledger_set_test_hook(between_bump);
+    int rc = ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err);
+    ledger_set_test_hook(NULL);
+    if (rc != 0)
+        fail_msg("credit: %s", err.msg);
+    assert_int_equal(bump_calls, 2); /* lost once, re-run once */
+    assert_int_equal(balance(f, a), 5000);
+    assert_int_equal(balance(f, f->funding), -5000);
+    assert_int_equal(nrows(f, "ledger_postings"), 1);
+    assert_int_equal(nrows(f, "ledger_entries"), 2);
+    assert_audit_clean(f);
+}
+
+struct charge_unit {
+    struct fx *f;
+    int64_t account;
+    int64_t op;
+    int runs;
+};
+
+/* charge_unit - an operation and its charge, as core's units of work. */
+static int charge_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    struct charge_unit *u = arg;
+
+    (void)st;
+    u->runs++;
+    u->op = new_op(u->f, u->account, 1200);
+    return ledger_charge(u->f->st, u->op, NOW, err);
+}
+
+static void test_lost_update_on_charge_reruns_the_unit(void **state)
+{
+    struct fx *f = *state;
+    struct rm_err err = {0};
+    int64_t a = customer(f, "alice", 0);
+    struct charge_unit u = {f, a, 0, 0};
+
+    assert_int_equal(ledger_credit(f->st, a, 5000, "pay-1", NULL, NOW, &err),
+                     0);
+    bump_account = f->sales;
+    bump_calls = 0;
+    ledger_set_test_hook(between_bump);
+    int rc = store_tx(f->st, STORE_TX_WRITE, charge_unit, &u, &err);
+    ledger_set_test_hook(NULL);
+    if (rc != 0)
+        fail_msg("charge: %s", err.msg);
+    assert_int_equal(u.runs, 2);
+    assert_int_equal(nrows(f, "operations"), 1);
+    assert_int_equal(balance(f, a), 3800);
+    assert_int_equal(balance(f, f->sales), 1200);
+    assert_int_equal(one(f->st, "SELECT SUM(balance) FROM accounts", 0), 0);
+    assert_audit_clean(f);
+}
+
+/* Two handles (threads) on one file post to the same accounts at once:
+ * every credit lands exactly once and the books stay exact. */
+#define RACE_N 40
+
+struct racer {
+    const char *path;
+    int64_t account;
+    int id;
+    int failures;
+};
+
+static void *race(void *arg)
+{
+    struct racer *r = arg;
+    struct store *st;
+    struct rm_err err = {0};
+
+    if (store_open(r->path, NULL, &st, &err) != 0) {
+        r->failures = RACE_N;
+        return NULL;
+    }
+    for (int i = 0; i < RACE_N; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "race-%d-%d", r->id, i);
+        if (ledger_credit(st, r->account, 10, key, NULL, NOW, &err) != 0)
+            r->failures++;
+        /* and a replay of the one before, which must change nothing */
+        if (i > 0) {
+            snprintf(key, sizeof key, "race-%d-%d", r->id, i - 1);
+            if (ledger_credit(st, r->account, 10, key, NULL, NOW, &err) !=
+                LEDGER_REPLAYED)
+                r->failures++;
+        }
+    }
+    store_close(st);
+    return NULL;
+}
+
+static void test_two_handles_posting_at_once_keep_books_exact(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = customer(f, "alice", 0), b = customer(f, "bob", 0);
+    struct racer r[2] = {{f->path, a, 0, 0}, {f->path, b, 1, 0}};
+    pthread_t t[2];
+
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(t[i], NULL), 0);
+    assert_int_equal(r[0].failures, 0);
+    assert_int_equal(r[1].failures, 0);
+    assert_int_equal(balance(f, a), 10 * RACE_N);
+    assert_int_equal(balance(f, b), 10 * RACE_N);
+    assert_int_equal(balance(f, f->funding), -20 * RACE_N);
+    assert_int_equal(nrows(f, "ledger_postings"), 2 * RACE_N);
+    assert_audit_clean(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -677,6 +845,7 @@ int main(void)
         T(test_refund_reverses_charge_exactly_once),
         T(test_refund_without_charge_is_refused),
         T(test_credit_key_replay_and_reuse),
+        T(test_replay_wins_over_a_refusal),
         T(test_bad_input_is_refused),
         T(test_overflow_is_refused),
         T(test_adjust_may_go_below_the_limit),
@@ -686,6 +855,9 @@ int main(void)
         T(test_audit_detects_tampered_balance),
         T(test_audit_detects_unbalanced_posting),
         T(test_audit_checks_operation_legs),
+        T(test_lost_update_on_credit_is_rerun),
+        T(test_lost_update_on_charge_reruns_the_unit),
+        T(test_two_handles_posting_at_once_keep_books_exact),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

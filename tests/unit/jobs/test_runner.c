@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/jobq.h"
 #include "jobs/runner.h"
 #include "store/store.h"
 #include "util/lease.h"
@@ -346,6 +347,74 @@ test_owner_is_gone_only_when_its_process_on_this_host_is(void **state)
     assert_false(lease_owner_gone(NULL));
     assert_false(lease_owner_gone(""));
     assert_false(lease_owner_gone("dead:1"));
+}
+
+/* is_hex - s is exactly n lower-case hex digits. */
+static bool is_hex(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdef", s[i]))
+            return false;
+    return true;
+}
+
+static void
+test_owner_names_carry_boot_and_node_and_pid_check_needs_both(void **state)
+{
+    (void)state;
+    char host[256], name[320], again[320], want[320], o[8][400];
+    const char *boot = lease_boot_id();
+    char node[LEASE_NODE_LEN + 1], other_boot[LEASE_BOOT_LEN + 1];
+    long dead = (long)dead_pid(), me = (long)getpid();
+
+    this_host(host, sizeof host);
+    assert_true(is_hex(boot, LEASE_BOOT_LEN)); /* Linux has a boot id */
+    assert_true(is_hex(lease_node_id(), LEASE_NODE_LEN));
+    snprintf(node, sizeof node, "%s", lease_node_id());
+
+    /* HOST:PID:BOOT:NODE, the node drawn once per process */
+    lease_owner_name(name, sizeof name, 0);
+    snprintf(want, sizeof want, "%s:%ld:%s:%s", host, me, boot, node);
+    assert_string_equal(name, want);
+    lease_owner_name(again, sizeof again, 3);
+    snprintf(want, sizeof want, "%s:%ld:%s:%s:3", host, me, boot, node);
+    assert_string_equal(again, want);
+
+    /* A forked child draws a node of its own. */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        ssize_t w = write(p[1], lease_node_id(), LEASE_NODE_LEN);
+        _exit(w == LEASE_NODE_LEN ? 0 : 1);
+    }
+    char child[LEASE_NODE_LEN + 1] = "";
+    assert_int_equal(read(p[0], child, LEASE_NODE_LEN), LEASE_NODE_LEN);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    close(p[0]);
+    close(p[1]);
+    assert_true(is_hex(child, LEASE_NODE_LEN));
+    assert_string_not_equal(child, node);
+
+    /* kill(pid, 0) decides only for this host and this boot. */
+    snprintf(other_boot, sizeof other_boot, "%s", boot);
+    other_boot[0] = other_boot[0] == '0' ? '1' : '0';
+    snprintf(o[0], sizeof o[0], "%s:%ld:%s:%s", host, dead, boot, node);
+    snprintf(o[1], sizeof o[1], "%s:%ld:%s:%s:2", host, dead, boot, node);
+    snprintf(o[2], sizeof o[2], "%s:%ld:%s:%s", host, me, boot, node);
+    snprintf(o[3], sizeof o[3], "%s:%ld:%s:%s:2", host, dead, other_boot, node);
+    snprintf(o[4], sizeof o[4], "%sx:%ld:%s:%s:2", host, dead, boot, node);
+    snprintf(o[5], sizeof o[5], "%s:%ld:%s:%.15s:2", host, dead, boot, node);
+    snprintf(o[6], sizeof o[6], "%s:%ld:%s:%s:x", host, dead, boot, node);
+    snprintf(o[7], sizeof o[7], "%s:%ld:%s:%s:2:3", host, dead, boot, node);
+    static const bool gone[] = {true,  true,  false, false,
+                                false, false, false, false};
+    for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
+        if (lease_owner_gone(o[i]) != gone[i])
+            fail_msg("lease_owner_gone(\"%s\") != %d", o[i], gone[i]);
 }
 
 /* lease_to - give job id an unexpired lease (until now + 300) of owner. */
@@ -794,6 +863,65 @@ static void test_sigterm_finishes_job_in_hand_and_stops(void **state)
     runner_free(r);
 }
 
+/* Another runner (on another node) takes the first candidate between this
+ * runner's look at the due jobs and its claim: the conditional UPDATE then
+ * matches nothing, and the claim must go on to the next due job instead of
+ * reporting "nothing due". */
+static int64_t stolen_id;
+static int steals;
+
+static void steal_first(struct store *st, int64_t id)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    if (steals++ > 0)
+        return;
+    stolen_id = id;
+    assert_int_equal(store_prepare(st,
+                                   "UPDATE jobs SET lease_owner = "
+                                   "'other:1:00000000:0123456789abcdef:1', "
+                                   "lease_expires_at = run_at + 100000, "
+                                   "attempts = attempts + 1 WHERE id = ?",
+                                   &s, &err),
+                     0);
+    store_bind_int64(s, 1, id);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_claim_that_loses_a_race_takes_the_next_due_job(void **state)
+{
+    struct fx *f = *state;
+    int64_t first = enqueue(f, "t.race", "a", "first", f->now - 20);
+    int64_t second = enqueue(f, "t.race", "b", "second", f->now - 10);
+    struct runner *r = new_runner(f->st, &f->now, "r1");
+    struct rec rec = {0};
+    struct runner_handler h = {.kind = "t.race", .run = rec_run, .arg = &rec};
+    struct rm_err err = {0};
+    int ran = 0;
+
+    assert_int_equal(runner_register(r, &h, 0, &err), 0);
+    steals = 0;
+    jobq_set_test_hook(steal_first);
+    int rc = runner_run_due(r, 1, &ran, &err);
+    jobq_set_test_hook(NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(stolen_id, first);
+    assert_int_equal(ran, 1);
+    assert_int_equal(rec.calls, 1);
+    assert_string_equal(rec.last_payload, "second");
+    /* the second is done and gone; the first is still the other's */
+    assert_int_equal(
+        q1(f->st, "SELECT COUNT(*) FROM jobs WHERE id = ?", second), 0);
+    assert_int_equal(q1(f->st,
+                        "SELECT COUNT(*) FROM jobs WHERE id = ? AND "
+                        "lease_owner LIKE 'other:%'",
+                        first),
+                     1);
+    runner_free(r);
+}
+
 int main(void)
 {
     rm_log_init("test_runner", LOG_FATAL);
@@ -801,6 +929,8 @@ int main(void)
         cmocka_unit_test(test_backoff_and_slot_tables),
         cmocka_unit_test(
             test_owner_is_gone_only_when_its_process_on_this_host_is),
+        cmocka_unit_test(
+            test_owner_names_carry_boot_and_node_and_pid_check_needs_both),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
         T(test_enqueue_is_idempotent_per_dedup_key),
         T(test_one_shot_job_runs_once_and_is_deleted),
@@ -809,6 +939,7 @@ int main(void)
         T(test_lease_of_dead_owner_is_retaken_after_expiry),
         T(test_lease_of_live_or_foreign_owner_waits_for_expiry),
         T(test_lease_of_killed_runner_is_taken_at_once),
+        T(test_claim_that_loses_a_race_takes_the_next_due_job),
         T(test_job_that_keeps_killing_its_runner_is_held),
         T(test_lost_lease_changes_nothing),
         T(test_periodic_job_is_created_once_and_moves_to_next_slot),
