@@ -85,7 +85,7 @@ int account_add(struct app *app, const char *name, const char *email,
     }
     store_stmt_release(s);
     if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "an account named \"%s\" already exists", name);
     return rc;
 }

@@ -34,8 +34,6 @@
 #include "util/err.h"
 #include "util/secret.h"
 
-/* CORE_EREFUSED - the old name of RM_EREFUSED (util/err.h); use that. */
-#define CORE_EREFUSED RM_EREFUSED
 
 #define APP_DEFAULT_CONF "regman.conf"
 #define APP_SYSTEM_CONF "/etc/regman/regman.conf"
@@ -58,7 +56,7 @@ struct app_settings {
     int64_t lease_s;     /* how long an operation's lease lasts */
     int log_keep_days;   /* registrar_log rows older are pruned (reglog.h) */
     /* [mail]: from, admin, templates dir... Without `from` nothing can be
-     * queued (mail_queue refuses: the Message-ID is made from its domain,
+     * queued (outbox_queue refuses: the Message-ID is made from its domain,
      * and delivery needs it as the sender); core then skips a mail with a
      * log line rather than failing the state change that causes it. */
     struct mail_config mail;
@@ -69,7 +67,7 @@ struct app {
     struct store *st;
     struct secret_key key;
     bool have_key;
-    char lease_owner[160]; /* "host:pid" */
+    char lease_owner[160]; /* lease_owner_name(): host:pid:boot:node */
     /* Registrars made while set wait for their connection's rate limit
      * before every request (core/pace.h): background work (sweep,
      * lifecycle, import) sets it while it runs. */

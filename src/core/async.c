@@ -48,6 +48,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "core/outbox.h"
 
 static int64_t mono_ns(void)
 {
@@ -787,9 +788,9 @@ static int digest_fn(struct store *st, void *arg, struct rm_err *err)
             {"timed_out_count", cnt[2]}, {"timed_out", sec[2].lines.data},
             {"cancelled_count", cnt[3]}, {"cancelled", sec[3].lines.data},
         };
-        rc = mail_queue_template(st, mc, key, mc->admin, "admin_digest", vars,
-                                 sizeof vars / sizeof vars[0], now, mail_id,
-                                 err);
+        rc = outbox_queue_template(st, mc, key, mc->admin, "admin_digest", vars,
+                                   sizeof vars / sizeof vars[0], now, mail_id,
+                                   err);
     }
     return rc < 0 ? rc : 0;
 }

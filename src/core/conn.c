@@ -539,7 +539,7 @@ static int unique_err(struct app *app, int rc, const char *title,
                       struct rm_err *err)
 {
     if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           "a connection titled \"%s\" already exists", title);
     return rc;
 }
@@ -685,14 +685,14 @@ static int remove_unit(struct store *st, void *arg, struct rm_err *err)
     /* Domains (even failed ones) keep their history pointing at the
      * connection, so any domain or operation keeps it. */
     if (nd || no) {
-        rc = rm_err_set(err, CORE_EREFUSED,
+        rc = rm_err_set(err, RM_EREFUSED,
                         "connection \"%s\" has %" PRId64
                         " domain(s); it cannot be removed",
                         c.title, nd);
         goto out;
     }
     if (nt) {
-        rc = rm_err_set(err, CORE_EREFUSED,
+        rc = rm_err_set(err, RM_EREFUSED,
                         "connection \"%s\" serves %" PRId64
                         " TLD(s); map them elsewhere first",
                         c.title, nt);

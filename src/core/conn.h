@@ -70,7 +70,7 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
              struct rm_err *err);
 int conn_edit(struct app *app, const char *title_or_id,
               const struct conn_edit *e, struct rm_err *err);
-/* conn_remove - CORE_EREFUSED while domains or TLDs use it. */
+/* conn_remove - RM_EREFUSED while domains or TLDs use it. */
 int conn_remove(struct app *app, const char *title_or_id, struct rm_err *err);
 /* conn_get - by title or numeric id; RM_ENOTFOUND "unknown connection". */
 int conn_get(struct app *app, const char *title_or_id, struct conn *c,

@@ -54,6 +54,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "core/outbox.h"
 
 /* --- small helpers -------------------------------------------------------- */
 
@@ -373,8 +374,8 @@ static int notice_fn(struct store *st, void *arg, struct rm_err *e)
     if (rc == 1 && x->to) {
         snprintf(key, sizeof key, "notice:%" PRId64 ":%s:%" PRId64,
                  d->domain_id, x->kind, d->expires_at);
-        rc = mail_queue_template(st, c->mc, key, x->to, x->kind, x->vars,
-                                 x->nvars, c->now, NULL, e);
+        rc = outbox_queue_template(st, c->mc, key, x->to, x->kind, x->vars,
+                                   x->nvars, c->now, NULL, e);
     }
     return rc < 0 ? rc : fresh;
 }
@@ -467,8 +468,9 @@ static int done_fn(struct store *st, void *arg, struct rm_err *e)
                             c->now, e);
     if (rc == 1 && x->a->email[0] && lc_can_mail(c)) {
         snprintf(key, sizeof key, "autorenew-done:%" PRId64, x->op_id);
-        rc = mail_queue_template(st, c->mc, key, x->a->email, "autorenew_done",
-                                 x->vars, x->nvars, c->now, NULL, e);
+        rc =
+            outbox_queue_template(st, c->mc, key, x->a->email, "autorenew_done",
+                                  x->vars, x->nvars, c->now, NULL, e);
     }
     return rc < 0 ? rc : fresh;
 }
@@ -609,17 +611,17 @@ static int no_funds_fn(struct store *st, void *arg, struct rm_err *e)
         snprintf(key, sizeof key,
                  "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64,
                  d->domain_id, d->expires_at, day);
-        rc =
-            mail_queue_template(st, c->mc, key, x->a->email, "autorenew_failed",
-                                x->vars, x->nvars, c->now, NULL, e);
+        rc = outbox_queue_template(st, c->mc, key, x->a->email,
+                                   "autorenew_failed", x->vars, x->nvars,
+                                   c->now, NULL, e);
     }
     if (rc >= 0 && c->mc->admin) {
         snprintf(key, sizeof key,
                  "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64 ":admin",
                  d->domain_id, d->expires_at, day);
-        rc = mail_queue_template(st, c->mc, key, c->mc->admin,
-                                 "autorenew_failed", x->vars, x->nvars, c->now,
-                                 NULL, e);
+        rc = outbox_queue_template(st, c->mc, key, c->mc->admin,
+                                   "autorenew_failed", x->vars, x->nvars,
+                                   c->now, NULL, e);
     }
     return rc < 0 ? rc : 0;
 }

@@ -24,6 +24,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "core/outbox.h"
 
 /* --- the customer's mail about a terminal move (O8) ----------------------
  *
@@ -48,7 +49,7 @@
  * inside the transaction (an Async Manager poll re-judged there, or a
  * caller's own transaction), it is rendered again in place.
  *
- * Without a [mail] from address nothing can be queued (mail_queue refuses:
+ * Without a [mail] from address nothing can be queued (outbox_queue refuses:
  * the Message-ID is made from its domain and delivery sends with it, see
  * mail.h), so the mail is skipped with a log line - as the lifecycle and
  * the Async Manager's digest do - and the move commits. A template that
@@ -321,6 +322,6 @@ int op_mail_queue(struct app *app, const struct op_mail *m, int64_t now,
     }
     snprintf(key, sizeof key, "op:%" PRId64 ":%s", m->op_id,
              ops_state_name(m->state));
-    return mail_queue(app->st, &app->set.mail, key, m->to, m->subject, m->body,
-                      now, NULL, err);
+    return outbox_queue(app->st, &app->set.mail, key, m->to, m->subject,
+                        m->body, now, NULL, err);
 }

@@ -15,7 +15,7 @@
  * When an operation ends (succeeded, failed, timed_out, cancelled) the
  * customer's mail is one of the templates of templates/README.md, chosen
  * by kind and outcome, rendered from app->set.mail.templates_dir before
- * the write transaction and queued (mail_queue, key op:<id>:<state>) in
+ * the write transaction and queued (outbox_queue, key op:<id>:<state>) in
  * the transaction that makes the move. Without a [mail] from address it
  * is skipped with a log line; a template that cannot be rendered keeps
  * the operation from ending (it stays sending/pending and is retried).

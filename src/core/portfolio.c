@@ -24,6 +24,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "core/outbox.h"
 
 /* --- portfolio sync --------------------------------------------------------
  */
@@ -420,7 +421,7 @@ static int sync_fn(struct store *st, void *arg, struct rm_err *err)
             {"unknown_new_count", nn},
             {"unknown", report_text(&ss->unknown)},
         };
-        if ((rc = mail_queue_template(
+        if ((rc = outbox_queue_template(
                  app->st, ss->c->mc, key, ss->c->mc->admin, "sync_report", vars,
                  sizeof vars / sizeof vars[0], ss->c->now, NULL, err)) < 0)
             goto out;

@@ -320,7 +320,7 @@ static int remove_unit(struct store *st, void *arg, struct rm_err *err)
     if (rc < 0)
         return rc;
     if (n)
-        return rm_err_set(err, CORE_EREFUSED,
+        return rm_err_set(err, RM_EREFUSED,
                           ".%s has %" PRId64 " live domain(s); not removed",
                           name, n);
     if ((rc = store_prepare(st, sql_del, &s, err)) < 0)

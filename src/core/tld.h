@@ -57,7 +57,7 @@ int tld_set(struct app *app, const struct tld_set_req *r, struct rm_err *err);
 /* tld_set_get - tld_set, then the TLD as stored into *out. */
 int tld_set_get(struct app *app, const struct tld_set_req *r, struct tld *out,
                 struct rm_err *err);
-/* tld_remove - CORE_EREFUSED while live domains use the TLD. */
+/* tld_remove - RM_EREFUSED while live domains use the TLD. */
 int tld_remove(struct app *app, const char *tld, struct rm_err *err);
 int tld_get(struct app *app, const char *tld, struct tld *out,
             struct rm_err *err);

@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "core/outbox.h"
 
 /* The facts of a watched or late operation. */
 struct wrow {
@@ -174,8 +175,9 @@ static int late_mail(struct app *app, const struct wrow *w, int64_t expires,
         {"domain", w->unicode},   {"operation", what},  {"operation_id", opid},
         {"customer", w->account}, {"held_by", held_by}, {"expires", exp},
     };
-    return mail_queue_template(app->st, mc, key, mc->admin, "admin_late", vars,
-                               sizeof vars / sizeof vars[0], now, NULL, err);
+    return outbox_queue_template(app->st, mc, key, mc->admin, "admin_late",
+                                 vars, sizeof vars / sizeof vars[0], now, NULL,
+                                 err);
 }
 
 /* What apply's unit of work needs: q and stop as the check left them, so
@@ -565,7 +567,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
             {"amount", amount},
             {"operation_id", opid},
         };
-        if ((rc = mail_queue_template(
+        if ((rc = outbox_queue_template(
                  app->st, &app->set.mail, mkey, a.email, "late_assigned", vars,
                  sizeof vars / sizeof vars[0], now, NULL, err)) < 0)
             return rc;

@@ -19,6 +19,7 @@
 #include "web/api.h"
 #include "web/api_core.h"
 #include "web/auth.h"
+#include "core/outbox.h"
 
 /* Set once before the server starts, read only afterwards. */
 static struct api_site site = {.signup_verify = true};
@@ -94,8 +95,8 @@ int api_verify_issue(struct web_req *r, struct app *app, int64_t account_id,
     snprintf(key, sizeof key, "verify:%lld", (long long)row);
     struct tmpl_var vars[] = {
         {"customer", customer}, {"link", link}, {"expires", expires}};
-    rc = mail_queue_template(app->st, &app->set.mail, key, email,
-                             "verify_email", vars, 3, now, NULL, err);
+    rc = outbox_queue_template(app->st, &app->set.mail, key, email,
+                               "verify_email", vars, 3, now, NULL, err);
     sodium_memzero(link, strlen(link));
     free(link);
     free(base);

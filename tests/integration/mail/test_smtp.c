@@ -35,6 +35,7 @@
 #include "mail/mail.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "core/outbox.h"
 
 #define USER "regman"
 #define PASS "s3cret p@ss"
@@ -163,8 +164,8 @@ static int64_t queue(struct fx *f, const char *key, const char *to,
     struct rm_err err = {0};
     int64_t id = 0;
     assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
-    if (mail_queue(f->st, &f->mc, key, to, subject, body, f->now, &id, &err))
-        fail_msg("mail_queue: %s", err.msg);
+    if (outbox_queue(f->st, &f->mc, key, to, subject, body, f->now, &id, &err))
+        fail_msg("outbox_queue: %s", err.msg);
     assert_int_equal(store_commit(f->st, &err), 0);
     return id;
 }
@@ -173,7 +174,7 @@ static struct mail_deliver_stats deliver(struct fx *f)
 {
     struct mail_deliver_stats st;
     struct rm_err err = {0};
-    if (mail_deliver_due(f->st, &f->mc, f->now, 100, NULL, NULL, &st, &err))
+    if (outbox_deliver_due(f->st, &f->mc, f->now, 100, NULL, NULL, &st, &err))
         fail_msg("deliver: %s", err.msg);
     return st;
 }
@@ -287,7 +288,7 @@ test_non_ascii_message_arrives_intact_over_starttls_auth(void **state)
     assert_received_with_tls_and_auth(j);
     struct mail_row r = {0};
     struct rm_err err = {0};
-    assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
     assert_string_equal(r.state, "sent");
     assert_int_equal(r.attempts, 1);
     assert_int_equal(r.sent_at, f->now);
@@ -351,18 +352,19 @@ static void test_refused_settings_are_deferred_not_lost(void **state)
         struct rm_err err = {0};
         int64_t id = 0;
         assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
-        assert_int_equal(mail_queue(f->st, &mc, key, "c@example.test", "s",
-                                    "b\n", f->now, &id, &err),
+        assert_int_equal(outbox_queue(f->st, &mc, key, "c@example.test", "s",
+                                      "b\n", f->now, &id, &err),
                          0);
         assert_int_equal(store_commit(f->st, &err), 0);
         struct mail_deliver_stats st;
         assert_int_equal(
-            mail_deliver_due(f->st, &mc, f->now, 10, NULL, NULL, &st, &err), 0);
+            outbox_deliver_due(f->st, &mc, f->now, 10, NULL, NULL, &st, &err),
+            0);
         if (st.deferred != 1)
             fail_msg("%s: sent %d deferred %d", cases[i].name, st.sent,
                      st.deferred);
         struct mail_row r = {0};
-        assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+        assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
         assert_string_equal(r.state, "queued");
         assert_int_equal(r.attempts, 1);
         assert_int_equal(r.next_attempt_at, f->now + 60);
@@ -397,11 +399,11 @@ test_server_down_then_up_delivers_with_the_same_message_id(void **state)
         queue(f, "op:7:done", "carol@example.test", "Überweisung", "Grüße\n");
     struct mail_row before = {0};
     struct rm_err err = {0};
-    assert_int_equal(mail_outbox_get(f->st, id, &before, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &before, &err), 0);
     struct mail_deliver_stats st = deliver(f);
     assert_int_equal(st.deferred, 1);
     struct mail_row r = {0};
-    assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
     assert_int_equal(r.attempts, 1);
     assert_int_equal(r.next_attempt_at, f->now + 60);
     mail_row_release(&r);
@@ -429,7 +431,7 @@ static void test_resend_after_lost_outcome_has_same_message_id(void **state)
         queue(f, "op:8:done", "dave@example.test", "Счёт оплачен", "Спасибо\n");
     struct mail_row r = {0};
     struct rm_err err = {0};
-    assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
     assert_int_equal(mail_send(&f->mc, &r, &err), 0); /* "crash" now */
     f->now += 3600;                                   /* restart later */
     assert_int_equal(deliver(f).sent, 1);

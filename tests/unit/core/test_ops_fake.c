@@ -379,7 +379,7 @@ static void reset_moves_the_deadline_of_a_pending_operation_only(void **state)
     assert_int_equal(fakereg_sends(), 1);
 
     int64_t done = corefix_registered(f, "done.com", (time_t)in_a_year());
-    assert_int_equal(ops_reset(f->app, done, &res, &err), CORE_EREFUSED);
+    assert_int_equal(ops_reset(f->app, done, &res, &err), RM_EREFUSED);
     assert_string_equal(corefix_state(f, done), "succeeded");
     corefix_close(f);
 }
@@ -427,7 +427,7 @@ static void run_cancel_row(const struct cancel_row *r)
     /* a second cancel is refused: the operation is no longer pending */
     assert_int_equal(
         ops_cancel(f->app, op, "again", &res, said, sizeof said, &err),
-        CORE_EREFUSED);
+        RM_EREFUSED);
     corefix_ledger_says(f, op, r->refunded, before, COREFIX_PRICE);
     moves_made |= r->moves;
     corefix_close(f);

@@ -25,6 +25,7 @@
 #include "mail/template.h"
 #include "store/store.h"
 #include "util/log.h"
+#include "core/outbox.h"
 
 struct fx {
     char dir[256];
@@ -73,9 +74,10 @@ static int64_t queue(struct fx *f, const char *key, const char *to,
     struct rm_err err = {0};
     int64_t id = 0;
     assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
-    int rc = mail_queue(f->st, &f->mc, key, to, subject, body, now, &id, &err);
+    int rc =
+        outbox_queue(f->st, &f->mc, key, to, subject, body, now, &id, &err);
     if (rc != expect_rc)
-        fail_msg("mail_queue(%s) = %d (%s), want %d", key, rc, err.msg,
+        fail_msg("outbox_queue(%s) = %d (%s), want %d", key, rc, err.msg,
                  expect_rc);
     assert_int_equal(store_commit(f->st, &err), 0);
     return id;
@@ -356,7 +358,7 @@ static void test_queue_outside_transaction_is_refused(void **state)
     struct fx *f = *state;
     struct rm_err err = {0};
     assert_int_equal(
-        mail_queue(f->st, &f->mc, "k", "a@b.test", "s", "b", 1, NULL, &err),
+        outbox_queue(f->st, &f->mc, "k", "a@b.test", "s", "b", 1, NULL, &err),
         RM_EINTERNAL);
 }
 
@@ -404,11 +406,11 @@ static void test_queue_is_idempotent_per_key(void **state)
     assert_int_not_equal(a, c);
     struct mail_row r = {0}, r2 = {0};
     struct rm_err err = {0};
-    assert_int_equal(mail_outbox_get(f->st, a, &r, &err), 0);
+    assert_int_equal(outbox_get(f->st, a, &r, &err), 0);
     assert_string_equal(r.to_addr, "a@b.test"); /* the first one stays */
     assert_string_equal(r.state, "queued");
     assert_int_equal(r.next_attempt_at, 10);
-    assert_int_equal(mail_outbox_get(f->st, c, &r2, &err), 0);
+    assert_int_equal(outbox_get(f->st, c, &r2, &err), 0);
     /* <32 hex>.regman@<domain of from>, unique per row */
     assert_int_equal(strlen(r.message_id), 1 + 32 + 7 + 1 + 11 + 1);
     assert_true(strstr(r.message_id, ".regman@regman.test>") != NULL);
@@ -463,15 +465,16 @@ static void test_unreachable_server_backs_off_then_fails(void **state)
     struct mail_deliver_stats st;
     for (size_t i = 0; i < 4; i++) {
         /* not due a second early */
-        assert_int_equal(
-            mail_deliver_due(f->st, &f->mc, now - 1, 10, NULL, NULL, &st, &err),
-            0);
+        assert_int_equal(outbox_deliver_due(f->st, &f->mc, now - 1, 10, NULL,
+                                            NULL, &st, &err),
+                         0);
         assert_int_equal(st.sent + st.deferred + st.failed, 0);
         assert_int_equal(
-            mail_deliver_due(f->st, &f->mc, now, 10, NULL, NULL, &st, &err), 0);
+            outbox_deliver_due(f->st, &f->mc, now, 10, NULL, NULL, &st, &err),
+            0);
         assert_int_equal(st.deferred, 1);
         struct mail_row r = {0};
-        assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+        assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
         assert_string_equal(r.state, "queued");
         assert_int_equal(r.attempts, (int64_t)i + 1);
         assert_int_equal(r.next_attempt_at, now + waits[i]);
@@ -481,28 +484,28 @@ static void test_unreachable_server_backs_off_then_fails(void **state)
         now += waits[i];
     }
     assert_int_equal(
-        mail_deliver_due(f->st, &f->mc, now, 10, NULL, NULL, &st, &err), 0);
+        outbox_deliver_due(f->st, &f->mc, now, 10, NULL, NULL, &st, &err), 0);
     assert_int_equal(st.failed, 1);
     struct mail_row r = {0};
-    assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
     assert_string_equal(r.state, "failed");
     assert_int_equal(r.attempts, 5);
     mail_row_release(&r);
     /* failed rows are not retried by themselves ... */
-    assert_int_equal(mail_deliver_due(f->st, &f->mc, now + 100000, 10, NULL,
-                                      NULL, &st, &err),
+    assert_int_equal(outbox_deliver_due(f->st, &f->mc, now + 100000, 10, NULL,
+                                        NULL, &st, &err),
                      0);
     assert_int_equal(st.sent + st.deferred + st.failed, 0);
     /* ... and they stay listed */
     struct mail_row *rows;
     int n;
-    assert_int_equal(mail_outbox_list(f->st, "failed", 10, &rows, &n, &err), 0);
+    assert_int_equal(outbox_list(f->st, "failed", 10, &rows, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_int_equal(rows[0].id, id);
     mail_rows_free(rows, n);
     /* an admin's retry makes it due again with fresh attempts */
-    assert_int_equal(mail_outbox_retry(f->st, id, now + 5, &err), 0);
-    assert_int_equal(mail_outbox_get(f->st, id, &r, &err), 0);
+    assert_int_equal(outbox_retry(f->st, id, now + 5, &err), 0);
+    assert_int_equal(outbox_get(f->st, id, &r, &err), 0);
     assert_string_equal(r.state, "queued");
     assert_int_equal(r.attempts, 0);
     assert_int_equal(r.next_attempt_at, now + 5);
@@ -516,8 +519,8 @@ static void test_retry_refuses_sent_and_missing_rows(void **state)
     struct rm_err err = {0};
     assert_int_equal(
         store_exec(f->st, "UPDATE mail_outbox SET state = 'sent'", &err), 0);
-    assert_int_equal(mail_outbox_retry(f->st, id, 2, &err), RM_EINVAL);
-    assert_int_equal(mail_outbox_retry(f->st, id + 100, 2, &err), RM_ENOTFOUND);
+    assert_int_equal(outbox_retry(f->st, id, 2, &err), RM_EINVAL);
+    assert_int_equal(outbox_retry(f->st, id + 100, 2, &err), RM_ENOTFOUND);
 }
 
 static const char *templates_dir;
@@ -535,24 +538,24 @@ static void test_queue_template_renders_or_queues_nothing(void **state)
     int64_t id = 0;
     assert_int_equal(store_begin(f->st, STORE_TX_WRITE, &err), 0);
     assert_int_equal(
-        mail_queue_template(f->st, &f->mc, "op:5:done", "alice@example.test",
-                            "registration_completed", vars, 6, 10, &id, &err),
+        outbox_queue_template(f->st, &f->mc, "op:5:done", "alice@example.test",
+                              "registration_completed", vars, 6, 10, &id, &err),
         0);
     /* without "amount" (and the operation id after it): an error, and no
      * row */
-    assert_int_equal(
-        mail_queue_template(f->st, &f->mc, "op:6:done", "alice@example.test",
-                            "registration_completed", vars, 4, 10, NULL, &err),
-        RM_EINVAL);
+    assert_int_equal(outbox_queue_template(
+                         f->st, &f->mc, "op:6:done", "alice@example.test",
+                         "registration_completed", vars, 4, 10, NULL, &err),
+                     RM_EINVAL);
     assert_non_null(strstr(err.msg, "{{amount}}"));
-    assert_int_equal(mail_queue_template(f->st, &f->mc, "op:7:done",
-                                         "alice@example.test", "no_such", vars,
-                                         6, 10, NULL, &err),
+    assert_int_equal(outbox_queue_template(f->st, &f->mc, "op:7:done",
+                                           "alice@example.test", "no_such",
+                                           vars, 6, 10, NULL, &err),
                      RM_ENOTFOUND);
     assert_int_equal(store_commit(f->st, &err), 0);
     struct mail_row *rows;
     int n;
-    assert_int_equal(mail_outbox_list(f->st, NULL, 10, &rows, &n, &err), 0);
+    assert_int_equal(outbox_list(f->st, NULL, 10, &rows, &n, &err), 0);
     assert_int_equal(n, 1);
     assert_int_equal(rows[0].id, id);
     assert_string_equal(rows[0].subject, "пример.рф is registered");
