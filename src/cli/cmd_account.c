@@ -13,6 +13,7 @@
 #include "core/conn.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "present/present.h"
 #include "util/clock.h"
 #include "util/secret.h"
 
@@ -30,24 +31,6 @@ static const char usage[] =
     "--phone +1.4165550123 --email ...\n"
     "              [--org-name --address2 --address3 --state --fax --lang]\n"
     "AMOUNT like 12 or 12.50 (2 decimals at most); common: -c FILE, --json";
-
-static json_t *account_json(const struct account *a)
-{
-    json_t *j = json_object();
-
-    json_object_set_new(j, "id", json_integer(a->id));
-    json_object_set_new(j, "name", json_string(a->name));
-    json_object_set_new(j, "email", json_string(a->email));
-    json_object_set_new(j, "kind", json_string(a->kind));
-    json_object_set_new(j, "balance", cli_money(a->balance));
-    json_object_set_new(j, "balance_minor", json_integer(a->balance));
-    json_object_set_new(j, "credit_limit", cli_money(a->credit_limit));
-    json_object_set_new(j, "currency", json_string(a->currency));
-    json_object_set_new(j, "auto_renew", json_boolean(a->auto_renew));
-    json_object_set_new(j, "domains", json_integer(a->domains));
-    json_object_set_new(j, "created_at", cli_time(a->created_at));
-    return j;
-}
 
 struct hist {
     bool json;
@@ -176,7 +159,7 @@ int cmd_account(int argc, char **argv)
                               &err)) == 0 &&
             (rc = account_get_id(app, id, &a, &err)) == 0) {
             if (com.json)
-                cli_json_print(account_json(&a));
+                cli_json_print(present_account(&a, PRESENT_CLI));
             else
                 printf("added account %" PRId64 " \"%s\"\n", a.id, a.name);
         }
@@ -187,7 +170,8 @@ int cmd_account(int argc, char **argv)
             if (com.json) {
                 json_t *arr = json_array();
                 for (size_t i = 0; i < n; i++)
-                    json_array_append_new(arr, account_json(&v[i]));
+                    json_array_append_new(arr,
+                                          present_account(&v[i], PRESENT_CLI));
                 cli_json_print(arr);
             } else {
                 static const char *head[] = {"ID",      "NAME",  "EMAIL",
@@ -213,7 +197,7 @@ int cmd_account(int argc, char **argv)
         struct rm_err ig;
         bool has = contact_get(app, a.id, "owner", &c, &ig) == 0;
         if (com.json) {
-            json_t *j = account_json(&a);
+            json_t *j = present_account(&a, PRESENT_CLI);
             json_object_set_new(j, "owner_contact",
                                 has ? json_pack("{s:s,s:s,s:s}", "first_name",
                                                 c.first_name, "last_name",
@@ -257,7 +241,7 @@ int cmd_account(int argc, char **argv)
                 char b[MONEY_STR_MAX];
                 rc = account_get_id(app, a.id, &a, &err);
                 if (rc == 0 && com.json) {
-                    json_t *j = account_json(&a);
+                    json_t *j = present_account(&a, PRESENT_CLI);
                     json_object_set_new(j, "replayed", json_boolean(replay));
                     json_object_set_new(j, "ref", json_string(ref));
                     cli_json_print(j);
@@ -273,7 +257,7 @@ int cmd_account(int argc, char **argv)
         if ((rc = account_set_limit(app, a.id, pos[2], &err)) == 0 &&
             (rc = account_get_id(app, a.id, &a, &err)) == 0) {
             if (com.json)
-                cli_json_print(account_json(&a));
+                cli_json_print(present_account(&a, PRESENT_CLI));
             else
                 printf("credit limit of %s set\n", a.name);
         }

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#define OP_COLS                                                                \
+#define OP_FIELDS                                                              \
     "o.id, o.kind, o.state, o.domain_id, d.name, d.unicode_name, "             \
     "o.account_id, a.name, o.connection_id, o.term, o.amount, "                \
     "COALESCE(o.registrar_order_id, ''), COALESCE(o.queue_request_id, ''), "   \
@@ -18,11 +18,13 @@
     "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
     "COALESCE(o.late_at, 0), COALESCE(o.held_domain_id, 0), "                  \
     "COALESCE(o.resolved_op_id, 0), COALESCE(o.watch_next_at, 0), "            \
-    "COALESCE(t.poll_interval_s, c.poll_interval_s) "                          \
+    "COALESCE(t.poll_interval_s, c.poll_interval_s) "
+#define OP_FROM                                                                \
     "FROM operations o JOIN domains d ON d.id = o.domain_id "                  \
     "JOIN accounts a ON a.id = o.account_id "                                  \
     "JOIN registrar_connections c ON c.id = o.connection_id "                  \
     "LEFT JOIN tlds t ON t.tld = d.tld AND t.connection_id = o.connection_id "
+#define OP_COLS OP_FIELDS OP_FROM
 
 static const char *txt(struct store_stmt *s, int col)
 {
@@ -160,21 +162,15 @@ int opview_latest_of_name(struct app *app, const char *ascii, int64_t *op_id,
 }
 
 int opview_ended(struct app *app, int64_t since, const struct view_page *p,
-                 void (*fn)(const struct op_ended *v, void *arg), void *arg,
-                 struct rm_err *err)
+                 void (*fn)(const struct op_view *v, bool refunded, void *arg),
+                 void *arg, struct rm_err *err)
 {
     /* deadline_at is set by the move to pending and kept: an operation
      * with one went through the Async Manager */
     static const char sql[] =
-        "SELECT o.id, o.kind, o.state, d.name, d.unicode_name, o.account_id, "
-        "a.name, o.term, o.amount, o.checks, o.created_at, "
-        "COALESCE(o.deadline_at, 0), COALESCE(o.finished_at, 0), "
-        "COALESCE(o.pending_reason, ''), COALESCE(o.last_answer, ''), "
-        "COALESCE(o.stop_answer, ''), COALESCE(o.watch, ''), "
-        "(SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings p WHERE "
-        "p.operation_id = o.id AND p.kind = 'refund') "
-        "FROM operations o JOIN domains d ON d.id = o.domain_id "
-        "JOIN accounts a ON a.id = o.account_id "
+        "SELECT " OP_FIELDS ", (SELECT CAST(COUNT(*) AS BIGINT) FROM "
+        "ledger_postings p WHERE p.operation_id = o.id AND p.kind = "
+        "'refund') " OP_FROM
         "WHERE o.deadline_at IS NOT NULL AND o.finished_at IS NOT NULL AND "
         "o.finished_at >= ? AND o.state IN ('succeeded', 'failed', "
         "'timed_out', 'cancelled') AND (? = 0 OR o.id < ?) "
@@ -186,27 +182,9 @@ int opview_ended(struct app *app, int64_t since, const struct view_page *p,
     store_bind_int64(s, 1, since);
     view_bind_page(s, 2, p);
     while ((rc = store_step(s, err)) == STORE_ROW) {
-        struct op_ended v = {
-            .id = store_col_int64(s, 0),
-            .kind = txt(s, 1),
-            .state = txt(s, 2),
-            .domain = txt(s, 3),
-            .unicode_name = txt(s, 4),
-            .account_id = store_col_int64(s, 5),
-            .account = txt(s, 6),
-            .term = store_col_int64(s, 7),
-            .amount = store_col_int64(s, 8),
-            .checks = store_col_int64(s, 9),
-            .created_at = store_col_int64(s, 10),
-            .deadline_at = store_col_int64(s, 11),
-            .finished_at = store_col_int64(s, 12),
-            .pending_reason = txt(s, 13),
-            .last_answer = txt(s, 14),
-            .stop_answer = txt(s, 15),
-            .watch = txt(s, 16),
-            .refunded = store_col_int64(s, 17) != 0,
-        };
-        fn(&v, arg);
+        struct op_view v;
+        op_row(s, &v);
+        fn(&v, store_col_int64(s, 31) != 0, arg);
     }
     store_stmt_release(s);
     return rc < 0 ? rc : 0;

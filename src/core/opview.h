@@ -61,21 +61,11 @@ int opview_list(struct app *app, const struct opview_filter *f,
 int opview_latest_of_name(struct app *app, const char *ascii, int64_t *op_id,
                           struct rm_err *err);
 
-/* op_ended - an operation that went through pending and ended. */
-struct op_ended {
-    int64_t id;
-    const char *kind, *state, *domain, *unicode_name;
-    int64_t account_id;
-    const char *account;
-    int64_t term, amount, checks, created_at, deadline_at, finished_at;
-    const char *pending_reason, *last_answer, *stop_answer, *watch;
-    bool refunded;
-};
-
-/* opview_ended - a page of the operations that were pending and ended at
- * or after since, the latest ended first. */
+/* opview_ended - a page of the operations that went through pending and
+ * ended at or after since, the latest ended first; with whether each was
+ * refunded. */
 int opview_ended(struct app *app, int64_t since, const struct view_page *p,
-                 void (*fn)(const struct op_ended *v, void *arg), void *arg,
-                 struct rm_err *err);
+                 void (*fn)(const struct op_view *v, bool refunded, void *arg),
+                 void *arg, struct rm_err *err);
 
 #endif
