@@ -84,6 +84,149 @@ static int window_override(struct web_req *r, json_t *b, const char *key,
     return 0;
 }
 
+/* The text buffers behind a struct tld_set_req made from JSON. */
+struct tld_bufs {
+    char conn[CONN_TITLE_MAX + 1], terms[64];
+    char win[4][24];
+    char price[TLD_NOPS * TLD_MAX_TERM][64];
+    const char *prices[TLD_NOPS * TLD_MAX_TERM],
+        *unprices[TLD_NOPS * TLD_MAX_TERM];
+};
+
+/* tld_conn_field - "connection_id": the title of that connection. */
+static int tld_conn_field(struct web_req *r, json_t *b, struct tld_set_req *q,
+                          struct tld_bufs *w)
+{
+    int64_t cid;
+    bool has = false;
+    int rc =
+        api_get_int(r, b, "connection_id", false, 1, INT64_MAX, &cid, &has);
+    if (rc || !has)
+        return rc;
+    struct conn c;
+    struct rm_err e;
+    ERR_INIT(e);
+    if (conn_get_id(api_app(r), cid, &c, &e) < 0)
+        return api_error(r, 400, API_EINVALID, "connection_id",
+                         "connection_id: no such connection");
+    snprintf(w->conn, sizeof w->conn, "%s", c.title);
+    conn_release(&c);
+    q->connection = w->conn;
+    return 0;
+}
+
+/* tld_terms_field - "terms": [1, 2] as "1,2". */
+static int tld_terms_field(struct web_req *r, json_t *b, struct tld_set_req *q,
+                           struct tld_bufs *w)
+{
+    json_t *tv = json_object_get(b, "terms"), *v;
+    size_t i, len = 0;
+    if (!tv || json_is_null(tv))
+        return 0;
+    if (!json_is_array(tv) || json_array_size(tv) == 0 ||
+        json_array_size(tv) > TLD_MAX_TERM)
+        return api_error(r, 400, API_EWRONG_TYPE, "terms",
+                         "terms: expected an array of 1..%d years",
+                         TLD_MAX_TERM);
+    json_array_foreach(tv, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+            json_integer_value(v) > TLD_MAX_TERM)
+            return api_error(r, 400, API_ERANGE, "terms",
+                             "terms: each term is an integer 1..%d",
+                             TLD_MAX_TERM);
+        len += (size_t)snprintf(w->terms + len, sizeof w->terms - len, "%s%d",
+                                i ? "," : "", (int)json_integer_value(v));
+    }
+    q->terms = w->terms;
+    return 0;
+}
+
+/* tld_op_prices - "prices".op: {"1": 1250, "2": null} as "op:1=12.50"
+ * (set) and "op:2" (removed). */
+static int tld_op_prices(struct web_req *r, const char *op, json_t *per,
+                         struct tld_set_req *q, struct tld_bufs *w)
+{
+    const char *term;
+    json_t *amt;
+    if (!json_is_object(per))
+        return api_error(r, 400, API_EWRONG_TYPE, "prices",
+                         "prices.%s: expected an object of term: "
+                         "amount",
+                         op);
+    json_object_foreach(per, term, amt)
+    {
+        int64_t y;
+        if (!api_parse_int64(term, 1, TLD_MAX_TERM, &y))
+            return api_error(r, 400, API_ERANGE, "prices",
+                             "prices.%s: a term is \"1\"..\"%d\"", op,
+                             TLD_MAX_TERM);
+        size_t k = q->nprices + q->nunprices;
+        if (json_is_null(amt)) {
+            snprintf(w->price[k], sizeof w->price[k], "%s:%d", op, (int)y);
+            w->unprices[q->nunprices++] = w->price[k];
+            continue;
+        }
+        if (!json_is_integer(amt) || json_integer_value(amt) < 0)
+            return api_error(r, 400, API_EWRONG_TYPE, "prices",
+                             "prices.%s.%s: expected an integer of minor "
+                             "units >= 0 or null",
+                             op, term);
+        char m[MONEY_STR_MAX];
+        snprintf(w->price[k], sizeof w->price[k], "%s:%d=%s", op, (int)y,
+                 money_format(json_integer_value(amt), m));
+        w->prices[q->nprices++] = w->price[k];
+    }
+    return 0;
+}
+
+/* tld_prices_field - "prices": {"register": {...}, ...}. */
+static int tld_prices_field(struct web_req *r, json_t *b, struct tld_set_req *q,
+                            struct tld_bufs *w)
+{
+    json_t *pv = json_object_get(b, "prices"), *per;
+    const char *op;
+    int rc;
+    if (!pv || json_is_null(pv))
+        return 0;
+    if (!json_is_object(pv))
+        return api_error(r, 400, API_EWRONG_TYPE, "prices",
+                         "prices: expected {\"register\": {\"1\": 1250}, "
+                         "...}");
+    json_object_foreach(pv, op, per)
+    {
+        int o;
+        for (o = 0; o < TLD_NOPS; o++)
+            if (strcmp(op, tld_op_name((enum tld_op)o)) == 0)
+                break;
+        if (o == TLD_NOPS)
+            return api_error(r, 400, API_EUNKNOWN, "prices",
+                             "prices: unknown operation '%s' (register, "
+                             "renew, transfer)",
+                             op);
+        if ((rc = tld_op_prices(r, op, per, q, w)))
+            return rc;
+    }
+    return 0;
+}
+
+/* tld_windows - the four check-window overrides. */
+static int tld_windows(struct web_req *r, json_t *b, struct tld_set_req *q,
+                       struct tld_bufs *w)
+{
+    int rc;
+    if ((rc = window_override(r, b, "first_check_s", w->win[0],
+                              sizeof w->win[0], &q->first_check)) ||
+        (rc = window_override(r, b, "poll_interval_s", w->win[1],
+                              sizeof w->win[1], &q->poll_interval)) ||
+        (rc = window_override(r, b, "deadline_s", w->win[2], sizeof w->win[2],
+                              &q->deadline_reg)) ||
+        (rc = window_override(r, b, "transfer_deadline_s", w->win[3],
+                              sizeof w->win[3], &q->deadline_xfer)))
+        return rc;
+    return 0;
+}
+
 static int put_tld(struct web_req *r)
 {
     static const char *const fields[] = {"connection_id",
@@ -94,11 +237,8 @@ static int put_tld(struct web_req *r)
                                          "deadline_s",
                                          "transfer_deadline_s",
                                          NULL};
-    char name[NAME_MAX_ASCII + 1], connbuf[CONN_TITLE_MAX + 1], terms[64];
-    char wb[4][24];
-    char pricebuf[TLD_NOPS * TLD_MAX_TERM][64];
-    const char *prices[TLD_NOPS * TLD_MAX_TERM],
-        *unprices[TLD_NOPS * TLD_MAX_TERM];
+    char name[NAME_MAX_ASCII + 1];
+    struct tld_bufs w;
     struct tld_set_req q = {0};
     json_t *b;
     struct rm_err e;
@@ -109,121 +249,13 @@ static int put_tld(struct web_req *r)
         return rc;
     ERR_INIT(e);
     q.tld = name;
-    q.prices = prices;
-    q.unprices = unprices;
-    if ((rc = api_only_fields(r, b, fields)))
-        goto out;
-    int64_t cid;
-    bool has_conn = false;
-    if ((rc = api_get_int(r, b, "connection_id", false, 1, INT64_MAX, &cid,
-                          &has_conn)))
-        goto out;
-    if (has_conn) {
-        struct conn c;
-        if ((rc = conn_get_id(api_app(r), cid, &c, &e)) < 0) {
-            rc = api_error(r, 400, API_EINVALID, "connection_id",
-                           "connection_id: no such connection");
-            goto out;
-        }
-        snprintf(connbuf, sizeof connbuf, "%s", c.title);
-        conn_release(&c);
-        q.connection = connbuf;
-    }
-    json_t *tv = json_object_get(b, "terms");
-    if (tv && !json_is_null(tv)) {
-        size_t i, len = 0;
-        json_t *v;
-        if (!json_is_array(tv) || json_array_size(tv) == 0 ||
-            json_array_size(tv) > TLD_MAX_TERM) {
-            rc = api_error(r, 400, API_EWRONG_TYPE, "terms",
-                           "terms: expected an array of 1..%d years",
-                           TLD_MAX_TERM);
-            goto out;
-        }
-        json_array_foreach(tv, i, v)
-        {
-            if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-                json_integer_value(v) > TLD_MAX_TERM) {
-                rc = api_error(r, 400, API_ERANGE, "terms",
-                               "terms: each term is an integer 1..%d",
-                               TLD_MAX_TERM);
-                goto out;
-            }
-            len += (size_t)snprintf(terms + len, sizeof terms - len, "%s%d",
-                                    i ? "," : "", (int)json_integer_value(v));
-        }
-        q.terms = terms;
-    }
-    json_t *pv = json_object_get(b, "prices");
-    if (pv && !json_is_null(pv)) {
-        const char *op;
-        json_t *per;
-        if (!json_is_object(pv)) {
-            rc = api_error(r, 400, API_EWRONG_TYPE, "prices",
-                           "prices: expected {\"register\": {\"1\": 1250}, "
-                           "...}");
-            goto out;
-        }
-        json_object_foreach(pv, op, per)
-        {
-            int o;
-            for (o = 0; o < TLD_NOPS; o++)
-                if (strcmp(op, tld_op_name((enum tld_op)o)) == 0)
-                    break;
-            if (o == TLD_NOPS) {
-                rc = api_error(r, 400, API_EUNKNOWN, "prices",
-                               "prices: unknown operation '%s' (register, "
-                               "renew, transfer)",
-                               op);
-                goto out;
-            }
-            if (!json_is_object(per)) {
-                rc = api_error(r, 400, API_EWRONG_TYPE, "prices",
-                               "prices.%s: expected an object of term: "
-                               "amount",
-                               op);
-                goto out;
-            }
-            const char *term;
-            json_t *amt;
-            json_object_foreach(per, term, amt)
-            {
-                int64_t y;
-                if (!api_parse_int64(term, 1, TLD_MAX_TERM, &y)) {
-                    rc = api_error(r, 400, API_ERANGE, "prices",
-                                   "prices.%s: a term is \"1\"..\"%d\"", op,
-                                   TLD_MAX_TERM);
-                    goto out;
-                }
-                size_t k = q.nprices + q.nunprices;
-                if (json_is_null(amt)) {
-                    snprintf(pricebuf[k], sizeof pricebuf[k], "%s:%d", op,
-                             (int)y);
-                    unprices[q.nunprices++] = pricebuf[k];
-                    continue;
-                }
-                if (!json_is_integer(amt) || json_integer_value(amt) < 0) {
-                    rc = api_error(r, 400, API_EWRONG_TYPE, "prices",
-                                   "prices.%s.%s: expected an integer of minor "
-                                   "units >= 0 or null",
-                                   op, term);
-                    goto out;
-                }
-                char m[MONEY_STR_MAX];
-                snprintf(pricebuf[k], sizeof pricebuf[k], "%s:%d=%s", op,
-                         (int)y, money_format(json_integer_value(amt), m));
-                prices[q.nprices++] = pricebuf[k];
-            }
-        }
-    }
-    if ((rc = window_override(r, b, "first_check_s", wb[0], sizeof wb[0],
-                              &q.first_check)) ||
-        (rc = window_override(r, b, "poll_interval_s", wb[1], sizeof wb[1],
-                              &q.poll_interval)) ||
-        (rc = window_override(r, b, "deadline_s", wb[2], sizeof wb[2],
-                              &q.deadline_reg)) ||
-        (rc = window_override(r, b, "transfer_deadline_s", wb[3], sizeof wb[3],
-                              &q.deadline_xfer)))
+    q.prices = w.prices;
+    q.unprices = w.unprices;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc = tld_conn_field(r, b, &q, &w)) ||
+        (rc = tld_terms_field(r, b, &q, &w)) ||
+        (rc = tld_prices_field(r, b, &q, &w)) ||
+        (rc = tld_windows(r, b, &q, &w)))
         goto out;
     struct tld t;
     if ((rc = tld_set_get(api_app(r), &q, &t, &e)) < 0) {
