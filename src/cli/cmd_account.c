@@ -45,18 +45,7 @@ static int hist_line(const struct ledger_line *l, void *arg)
 
     clock_format(l->created_at, at, sizeof at);
     if (h->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "entry_id", json_integer(l->entry_id));
-        json_object_set_new(j, "posting_id", json_integer(l->posting_id));
-        json_object_set_new(j, "kind", json_string(ledger_kind_name(l->kind)));
-        json_object_set_new(j, "amount", cli_money(l->amount));
-        json_object_set_new(j, "balance_after", cli_money(l->balance_after));
-        json_object_set_new(j, "operation_id",
-                            l->operation_id ? json_integer(l->operation_id)
-                                            : json_null());
-        json_object_set_new(j, "ref", json_string(l->idem_key));
-        json_object_set_new(j, "memo", json_string(l->memo ? l->memo : ""));
-        json_object_set_new(j, "at", json_string(at));
+        json_t *j = present_ledger_line(l, PRESENT_CLI);
         json_array_append_new(h->arr, j);
         return 0;
     }
@@ -80,13 +69,8 @@ static int do_contact(struct app *app, const struct account *a,
     if ((rc = contact_get(app, a->id, type, &c, err)) < 0)
         return rc;
     if (json) {
-        json_t *j = json_object();
+        json_t *j = present_contact(&c);
         json_object_set_new(j, "account", json_string(a->name));
-        json_object_set_new(j, "type", json_string(type));
-        json_object_set_new(j, "first_name", json_string(c.first_name));
-        json_object_set_new(j, "last_name", json_string(c.last_name));
-        json_object_set_new(j, "email", json_string(c.email));
-        json_object_set_new(j, "country", json_string(c.country));
         cli_json_print(j);
     } else {
         printf("%s contact of %s: %s %s <%s>\n", type, a->name, c.first_name,

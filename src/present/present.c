@@ -54,6 +54,38 @@ json_t *present_account(const struct account *a, enum present_style st)
     return j;
 }
 
+json_t *present_ledger_line(const struct ledger_line *l, enum present_style st)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(l->entry_id));
+    /* the CLI's name of id, kept for its scripts */
+    json_object_set_new(j, "entry_id", json_integer(l->entry_id));
+    json_object_set_new(j, "posting_id", json_integer(l->posting_id));
+    json_object_set_new(j, "kind", json_string(ledger_kind_name(l->kind)));
+    json_object_set_new(j, "amount", present_money(st, l->amount));
+    json_object_set_new(j, "balance_after",
+                        present_money(st, l->balance_after));
+    json_object_set_new(j, "operation_id",
+                        l->operation_id ? json_integer(l->operation_id)
+                                        : json_null());
+    json_object_set_new(j, "ref", present_text(l->idem_key));
+    json_object_set_new(j, "memo", present_text(l->memo));
+    json_object_set_new(j, "at", present_time(st, l->created_at));
+    return j;
+}
+
+json_t *present_contact(const struct contact *c)
+{
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+        "s:s, s:s, s:s, s:s}",
+        "type", c->type, "first_name", c->first_name, "last_name", c->last_name,
+        "org_name", c->org_name, "address1", c->address1, "address2",
+        c->address2, "address3", c->address3, "city", c->city, "state",
+        c->state, "postal_code", c->postal_code, "country", c->country, "phone",
+        c->phone, "fax", c->fax, "email", c->email, "lang", c->lang);
+}
+
 static json_t *ns_array(const char *csv)
 {
     json_t *a = json_array();

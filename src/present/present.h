@@ -20,6 +20,7 @@
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/domview.h"
+#include "core/ledger.h"
 #include "core/ops.h"
 #include "core/opview.h"
 #include "core/tld.h"
@@ -36,6 +37,12 @@ json_t *present_text(const char *s);
 
 /* present_account - an account and its balance. */
 json_t *present_account(const struct account *a, enum present_style st);
+
+/* present_ledger_line - one leg of an account's history. */
+json_t *present_ledger_line(const struct ledger_line *l, enum present_style st);
+
+/* present_contact - a contact profile of an account. */
+json_t *present_contact(const struct contact *c);
 
 /* present_conn - a registrar connection (the key: only "key_set"). */
 json_t *present_conn(const struct conn *c, enum present_style st);

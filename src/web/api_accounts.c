@@ -254,16 +254,7 @@ static int hist_line(const struct ledger_line *l, void *arg)
     struct hist *h = arg;
     if (api_page_skip(h->p, l->entry_id, &h->skip))
         return 0;
-    json_t *j = json_object();
-    json_object_set_new(j, "id", json_integer(l->entry_id));
-    json_object_set_new(j, "posting_id", json_integer(l->posting_id));
-    json_object_set_new(j, "kind", json_string(ledger_kind_name(l->kind)));
-    json_object_set_new(j, "amount", json_integer(l->amount));
-    json_object_set_new(j, "balance_after", json_integer(l->balance_after));
-    json_object_set_new(j, "operation_id", api_time(l->operation_id));
-    json_object_set_new(j, "ref", api_text(l->idem_key));
-    json_object_set_new(j, "memo", api_text(l->memo));
-    json_object_set_new(j, "at", api_time(l->created_at));
+    json_t *j = present_ledger_line(l, PRESENT_API);
     json_array_append_new(h->items, j);
     return (int64_t)json_array_size(h->items) >= h->p->fetch ? 1 : 0;
 }
@@ -283,18 +274,6 @@ static int account_history(struct web_req *r)
         return api_fail(r, rc, &e);
     }
     return api_reply_page(r, &p, h.items);
-}
-
-static json_t *contact_json(const struct contact *c)
-{
-    return json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
-        "s:s, s:s, s:s, s:s}",
-        "type", c->type, "first_name", c->first_name, "last_name", c->last_name,
-        "org_name", c->org_name, "address1", c->address1, "address2",
-        c->address2, "address3", c->address3, "city", c->city, "state",
-        c->state, "postal_code", c->postal_code, "country", c->country, "phone",
-        c->phone, "fax", c->fax, "email", c->email, "lang", c->lang);
 }
 
 static int contact_type(struct web_req *r, const char **type)
@@ -322,7 +301,7 @@ static int get_contact(struct web_req *r)
     ERR_INIT(e);
     if ((rc = contact_get(api_app(r), a.id, type, &c, &e)) < 0)
         return api_fail(r, rc, &e);
-    return web_reply_json(r, 200, contact_json(&c));
+    return web_reply_json(r, 200, present_contact(&c));
 }
 
 static int put_contact(struct web_req *r)
@@ -350,7 +329,7 @@ static int put_contact(struct web_req *r)
         rc = api_fail(r, rc, &e);
         goto out;
     }
-    rc = web_reply_json(r, 200, contact_json(&c));
+    rc = web_reply_json(r, 200, present_contact(&c));
 out:
     json_decref(b);
     return rc;
