@@ -13,6 +13,7 @@
 #include "core/conn.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "present/present.h"
 #include "util/clock.h"
 #include "util/secret.h"
 
@@ -31,24 +32,6 @@ static const char usage[] =
     "              [--org-name --address2 --address3 --state --fax --lang]\n"
     "AMOUNT like 12 or 12.50 (2 decimals at most); common: -c FILE, --json";
 
-static json_t *account_json(const struct account *a)
-{
-    json_t *j = json_object();
-
-    json_object_set_new(j, "id", json_integer(a->id));
-    json_object_set_new(j, "name", json_string(a->name));
-    json_object_set_new(j, "email", json_string(a->email));
-    json_object_set_new(j, "kind", json_string(a->kind));
-    json_object_set_new(j, "balance", cli_money(a->balance));
-    json_object_set_new(j, "balance_minor", json_integer(a->balance));
-    json_object_set_new(j, "credit_limit", cli_money(a->credit_limit));
-    json_object_set_new(j, "currency", json_string(a->currency));
-    json_object_set_new(j, "auto_renew", json_boolean(a->auto_renew));
-    json_object_set_new(j, "domains", json_integer(a->domains));
-    json_object_set_new(j, "created_at", cli_time(a->created_at));
-    return j;
-}
-
 struct hist {
     bool json;
     json_t *arr;
@@ -62,18 +45,7 @@ static int hist_line(const struct ledger_line *l, void *arg)
 
     clock_format(l->created_at, at, sizeof at);
     if (h->json) {
-        json_t *j = json_object();
-        json_object_set_new(j, "entry_id", json_integer(l->entry_id));
-        json_object_set_new(j, "posting_id", json_integer(l->posting_id));
-        json_object_set_new(j, "kind", json_string(ledger_kind_name(l->kind)));
-        json_object_set_new(j, "amount", cli_money(l->amount));
-        json_object_set_new(j, "balance_after", cli_money(l->balance_after));
-        json_object_set_new(j, "operation_id",
-                            l->operation_id ? json_integer(l->operation_id)
-                                            : json_null());
-        json_object_set_new(j, "ref", json_string(l->idem_key));
-        json_object_set_new(j, "memo", json_string(l->memo ? l->memo : ""));
-        json_object_set_new(j, "at", json_string(at));
+        json_t *j = present_ledger_line(l, PRESENT_CLI);
         json_array_append_new(h->arr, j);
         return 0;
     }
@@ -97,13 +69,8 @@ static int do_contact(struct app *app, const struct account *a,
     if ((rc = contact_get(app, a->id, type, &c, err)) < 0)
         return rc;
     if (json) {
-        json_t *j = json_object();
+        json_t *j = present_contact(&c);
         json_object_set_new(j, "account", json_string(a->name));
-        json_object_set_new(j, "type", json_string(type));
-        json_object_set_new(j, "first_name", json_string(c.first_name));
-        json_object_set_new(j, "last_name", json_string(c.last_name));
-        json_object_set_new(j, "email", json_string(c.email));
-        json_object_set_new(j, "country", json_string(c.country));
         cli_json_print(j);
     } else {
         printf("%s contact of %s: %s %s <%s>\n", type, a->name, c.first_name,
@@ -176,7 +143,7 @@ int cmd_account(int argc, char **argv)
                               &err)) == 0 &&
             (rc = account_get_id(app, id, &a, &err)) == 0) {
             if (com.json)
-                cli_json_print(account_json(&a));
+                cli_json_print(present_account(&a, PRESENT_CLI));
             else
                 printf("added account %" PRId64 " \"%s\"\n", a.id, a.name);
         }
@@ -187,7 +154,8 @@ int cmd_account(int argc, char **argv)
             if (com.json) {
                 json_t *arr = json_array();
                 for (size_t i = 0; i < n; i++)
-                    json_array_append_new(arr, account_json(&v[i]));
+                    json_array_append_new(arr,
+                                          present_account(&v[i], PRESENT_CLI));
                 cli_json_print(arr);
             } else {
                 static const char *head[] = {"ID",      "NAME",  "EMAIL",
@@ -213,7 +181,7 @@ int cmd_account(int argc, char **argv)
         struct rm_err ig;
         bool has = contact_get(app, a.id, "owner", &c, &ig) == 0;
         if (com.json) {
-            json_t *j = account_json(&a);
+            json_t *j = present_account(&a, PRESENT_CLI);
             json_object_set_new(j, "owner_contact",
                                 has ? json_pack("{s:s,s:s,s:s}", "first_name",
                                                 c.first_name, "last_name",
@@ -257,7 +225,7 @@ int cmd_account(int argc, char **argv)
                 char b[MONEY_STR_MAX];
                 rc = account_get_id(app, a.id, &a, &err);
                 if (rc == 0 && com.json) {
-                    json_t *j = account_json(&a);
+                    json_t *j = present_account(&a, PRESENT_CLI);
                     json_object_set_new(j, "replayed", json_boolean(replay));
                     json_object_set_new(j, "ref", json_string(ref));
                     cli_json_print(j);
@@ -273,7 +241,7 @@ int cmd_account(int argc, char **argv)
         if ((rc = account_set_limit(app, a.id, pos[2], &err)) == 0 &&
             (rc = account_get_id(app, a.id, &a, &err)) == 0) {
             if (com.json)
-                cli_json_print(account_json(&a));
+                cli_json_print(present_account(&a, PRESENT_CLI));
             else
                 printf("credit limit of %s set\n", a.name);
         }

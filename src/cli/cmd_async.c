@@ -21,6 +21,7 @@
 #include "core/watch.h"
 #include "core/money.h"
 #include "mail/mail.h"
+#include "present/present.h"
 #include "util/clock.h"
 
 static const char usage[] =
@@ -410,36 +411,8 @@ int cmd_reconcile(int argc, char **argv)
         return cli_fail(rc, &err);
     }
     if (com.json) {
-        json_t *j = json_object(), *a = json_array();
-        for (size_t i = 0; i < r.n; i++) {
-            const struct reconcile_row *x = &r.rows[i];
-            json_t *o = json_object();
-            json_object_set_new(o, "id", json_integer(x->id));
-            json_object_set_new(o, "domain", json_string(x->domain));
-            json_object_set_new(o, "account", json_string(x->account));
-            json_object_set_new(o, "kind", json_string(x->kind));
-            json_object_set_new(o, "state", json_string(x->state));
-            json_object_set_new(o, "watch", json_string(x->watch));
-            json_object_set_new(o, "refunded", json_integer(x->amount));
-            json_object_set_new(o, "registrar_cost",
-                                x->registrar_cost >= 0
-                                    ? json_integer(x->registrar_cost)
-                                    : json_null());
-            json_object_set_new(o, "exposure", json_integer(x->exposure));
-            json_object_set_new(o, "at_risk", json_integer(x->at_risk));
-            json_object_set_new(o, "finished", cli_time(x->finished_at));
-            json_object_set_new(o, "late_at", cli_time(x->late_at));
-            json_object_set_new(o, "stop_answer", json_string(x->stop_answer));
-            json_array_append_new(a, o);
-        }
-        json_object_set_new(j, "since", since ? cli_time(since) : json_null());
-        json_object_set_new(j, "operations", a);
-        json_object_set_new(j, "count", json_integer((json_int_t)r.n));
-        json_object_set_new(j, "total_exposure",
-                            json_integer(r.total_exposure));
-        json_object_set_new(j, "total_at_risk", json_integer(r.total_at_risk));
-        json_object_set_new(j, "unknown_cost", json_integer(r.unknown_cost));
-        json_object_set_new(j, "currency", json_string(app->set.currency));
+        json_t *j = present_reconcile(&r, (int64_t)since, app->set.currency,
+                                      PRESENT_CLI);
         cli_json_print(j);
     } else {
         static const char *head[] = {

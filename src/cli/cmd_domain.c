@@ -16,9 +16,12 @@
 #include "cli/cmd_core.h"
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/domview.h"
 #include "core/money.h"
 #include "core/ops.h"
+#include "core/opview.h"
 #include "core/tld.h"
+#include "present/present.h"
 #include "util/clock.h"
 
 static const char usage[] =
@@ -122,150 +125,102 @@ static size_t split_ns(char *buf, const char **out, size_t max)
     return n;
 }
 
-/* domain_ops - the operations of domain did, oldest first: appended to
- * ops as JSON, or (ops NULL) printed one a line. */
-static int domain_ops(struct app *app, int64_t did, json_t *ops,
-                      struct rm_err *err)
+/* op_line - one operation of a domain: appended to arg (a JSON array)
+ * with the presenter the API uses, or (arg NULL) printed one a line. */
+static void op_line(const struct op_view *v, void *arg)
 {
-    static const char sql_ops[] =
-        "SELECT id, kind, state, term, amount, COALESCE(pending_reason, ''), "
-        "created_at, COALESCE(finished_at, 0), COALESCE(deadline_at, 0), "
-        "COALESCE(registrar_order_id, ''), COALESCE(last_answer, '') "
-        "FROM operations WHERE domain_id = ? ORDER BY id";
-    struct store_stmt *so;
-    int rc;
-
-    if ((rc = store_prepare(app->st, sql_ops, &so, err)) < 0)
-        return rc;
-    store_bind_int64(so, 1, did);
-    while (store_step(so, err) == STORE_ROW) {
-        char m[MONEY_STR_MAX];
-        if (!ops) {
-            printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n",
-                   store_col_int64(so, 0), store_col_text(so, 1),
-                   store_col_text(so, 2), store_col_int64(so, 3),
-                   money_format(store_col_int64(so, 4), m),
-                   *store_col_text(so, 5) ? ": " : "", store_col_text(so, 5));
-            continue;
-        }
-        json_t *o = json_object();
-        json_object_set_new(o, "id", json_integer(store_col_int64(so, 0)));
-        json_object_set_new(o, "kind", json_string(store_col_text(so, 1)));
-        json_object_set_new(o, "state", json_string(store_col_text(so, 2)));
-        json_object_set_new(o, "term", json_integer(store_col_int64(so, 3)));
-        json_object_set_new(o, "amount", cli_money(store_col_int64(so, 4)));
-        json_object_set_new(o, "reason", json_string(store_col_text(so, 5)));
-        json_object_set_new(o, "created_at", cli_time(store_col_int64(so, 6)));
-        json_object_set_new(o, "finished_at", cli_time(store_col_int64(so, 7)));
-        json_object_set_new(o, "deadline_at", cli_time(store_col_int64(so, 8)));
-        json_object_set_new(o, "order_id", json_string(store_col_text(so, 9)));
-        json_object_set_new(o, "last_answer",
-                            json_string(store_col_text(so, 10)));
-        json_array_append_new(ops, o);
+    json_t *ops = arg;
+    char m[MONEY_STR_MAX];
+    if (ops) {
+        json_array_append_new(ops,
+                              present_op(v, clock_now(), true, PRESENT_CLI));
+        return;
     }
-    store_stmt_release(so);
-    return 0;
+    printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n", v->id, v->kind,
+           v->state, v->term, money_format(v->amount, m),
+           *v->pending_reason ? ": " : "", v->pending_reason);
 }
 
-struct dom_list_row {
-    int64_t id, expires, account_id;
-    char name[254], unicode[1025], status[24], account[72], conn[72];
+/* dom_list - what list_domains collects from domview_all. */
+struct dom_list {
+    struct app *app;
+    bool json, show;
+    json_t *arr;
+    struct cli_table t;
+    size_t rows;
+    int rc;
+    struct rm_err *err;
 };
+
+static void dom_line(const struct dom_view *v, void *arg)
+{
+    struct dom_list *l = arg;
+    char id[24], exp[32];
+    if (l->rc < 0)
+        return;
+    l->rows++;
+    snprintf(id, sizeof id, "%" PRId64, v->id);
+    clock_format(v->expires_at, exp, sizeof exp);
+    if (l->json) {
+        json_t *j = present_domain(v, clock_now(), true, PRESENT_CLI);
+        if (l->show) {
+            json_t *ops = json_array();
+            if ((l->rc = opview_of_domain(l->app, v->id, op_line, ops,
+                                          l->err)) < 0) {
+                json_decref(ops);
+                json_decref(j);
+                return;
+            }
+            json_object_set_new(j, "operations", ops);
+        }
+        json_array_append_new(l->arr, j);
+    } else if (l->show) {
+        cli_kv("domain", "%s (%s)", v->name, v->unicode_name);
+        cli_kv("id", "%s", id);
+        cli_kv("status", "%s", v->status);
+        cli_kv("expires", "%s", exp);
+        cli_kv("account", "%s", v->account);
+        cli_kv("connection", "%s", v->connection);
+        l->rc = opview_of_domain(l->app, v->id, op_line, NULL, l->err);
+    } else {
+        cli_table_row(&l->t, id, v->name, v->status, exp, v->account,
+                      v->connection);
+    }
+}
 
 static int list_domains(struct app *app, const char *account,
                         const char *status, const char *name, bool json,
                         struct rm_err *err)
 {
-    static const char sql[] =
-        "SELECT d.id, d.name, d.unicode_name, d.status, "
-        "COALESCE(d.expires_at, 0), a.name, c.title, d.account_id "
-        "FROM domains d JOIN accounts a ON a.id = d.account_id "
-        "JOIN registrar_connections c ON c.id = d.connection_id "
-        "WHERE (? = 0 OR d.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
-        "d.status = ?) AND (CAST(? AS TEXT) IS NULL OR d.name = ?) "
-        "ORDER BY d.name, d.id";
     struct account a = {0};
-    struct store_stmt *s;
-    json_t *arr = json ? json_array() : NULL;
     static const char *head[] = {"ID",      "NAME",    "STATUS",
                                  "EXPIRES", "ACCOUNT", "CONNECTION"};
-    struct cli_table t;
-    size_t rows = 0;
+    struct dom_list l = {app, json, name != NULL, NULL, {0}, 0, 0, err};
     int rc;
 
-    if ((account && (rc = account_get(app, account, &a, err)) < 0) ||
-        (rc = store_prepare(app->st, sql, &s, err)) < 0) {
-        json_decref(arr);
+    if (account && (rc = account_get(app, account, &a, err)) < 0)
         return rc;
-    }
-    store_bind_int64(s, 1, a.id);
-    store_bind_int64(s, 2, a.id);
-    store_bind_text(s, 3, status);
-    store_bind_text(s, 4, status);
-    store_bind_text(s, 5, name);
-    store_bind_text(s, 6, name);
-    cli_table_init(&t, 6, head);
-    while ((rc = store_step(s, err)) == STORE_ROW) {
-        char id[24], exp[32];
-        int64_t did = store_col_int64(s, 0);
-        rows++;
-        snprintf(id, sizeof id, "%" PRId64, did);
-        clock_format(store_col_int64(s, 4), exp, sizeof exp);
-        if (json) {
-            json_t *j = json_object();
-            json_object_set_new(j, "id", json_integer(did));
-            json_object_set_new(j, "name", json_string(store_col_text(s, 1)));
-            json_object_set_new(j, "unicode_name",
-                                json_string(store_col_text(s, 2)));
-            json_object_set_new(j, "status", json_string(store_col_text(s, 3)));
-            json_object_set_new(j, "expires_at",
-                                cli_time(store_col_int64(s, 4)));
-            json_object_set_new(j, "account",
-                                json_string(store_col_text(s, 5)));
-            json_object_set_new(j, "connection",
-                                json_string(store_col_text(s, 6)));
-            if (name) {
-                json_t *ops = json_array();
-                if ((rc = domain_ops(app, did, ops, err)) < 0) {
-                    json_decref(ops);
-                    json_decref(j);
-                    break;
-                }
-                json_object_set_new(j, "operations", ops);
-            }
-            json_array_append_new(arr, j);
-        } else if (name) {
-            cli_kv("domain", "%s (%s)", store_col_text(s, 1),
-                   store_col_text(s, 2));
-            cli_kv("id", "%s", id);
-            cli_kv("status", "%s", store_col_text(s, 3));
-            cli_kv("expires", "%s", exp);
-            cli_kv("account", "%s", store_col_text(s, 5));
-            cli_kv("connection", "%s", store_col_text(s, 6));
-            if ((rc = domain_ops(app, did, NULL, err)) < 0)
-                break;
-        } else {
-            cli_table_row(&t, id, store_col_text(s, 1), store_col_text(s, 3),
-                          exp, store_col_text(s, 5), store_col_text(s, 6));
-        }
-    }
-    store_stmt_release(s);
+    l.arr = json ? json_array() : NULL;
+    cli_table_init(&l.t, 6, head);
+    rc = domview_all(app, a.id, status, name, dom_line, &l, err);
+    if (rc == 0)
+        rc = l.rc;
     if (rc < 0) {
-        json_decref(arr);
-        cli_table_print(&t);
+        json_decref(l.arr);
+        cli_table_print(&l.t);
         return rc;
     }
-    if (name && rows == 0) {
-        json_decref(arr);
-        cli_table_print(&t);
+    if (name && l.rows == 0) {
+        json_decref(l.arr);
+        cli_table_print(&l.t);
         return rm_err_set(err, RM_ENOTFOUND, "%s is not a domain here", name);
     }
     if (json)
-        cli_json_print(name ? json_incref(json_array_get(arr, rows - 1))
-                            : json_incref(arr));
-    json_decref(arr);
+        cli_json_print(name ? json_incref(json_array_get(l.arr, l.rows - 1))
+                            : json_incref(l.arr));
+    json_decref(l.arr);
     if (!json && !name)
-        cli_table_print(&t);
+        cli_table_print(&l.t);
     else
         cli_table_print(&(struct cli_table){0});
     return 0;
@@ -327,17 +282,7 @@ int cmd_domain(int argc, char **argv)
         if (rc < 0)
             return lookup_fail(rc, &err);
         if (com.json) {
-            json_t *j = json_object(), *p = json_object();
-            json_object_set_new(j, "domain", json_string(lk.name.ascii));
-            json_object_set_new(j, "unicode_name",
-                                json_string(lk.name.unicode));
-            json_object_set_new(j, "tld", json_string(lk.tld));
-            json_object_set_new(j, "connection", json_string(lk.connection));
-            json_object_set_new(j, "available",
-                                json_boolean(lk.availability == REG_AVAILABLE));
-            json_object_set_new(j, "availability",
-                                json_string(avail_name(lk.availability)));
-            json_object_set_new(j, "premium", json_boolean(lk.premium));
+            json_t *j = present_lookup(&lk), *p = json_object();
             for (int y = 1; y <= TLD_MAX_TERM; y++) {
                 char k[4];
                 if (lk.price[y] < 0)
@@ -429,25 +374,10 @@ int cmd_domain(int argc, char **argv)
         if (op_s) {
             outcome = conn_parse_int("--op", op_s, 1, INT64_MAX, &op_id, &err);
         } else {
-            static const char sql[] =
-                "SELECT o.id FROM operations o JOIN domains d ON d.id = "
-                "o.domain_id WHERE d.name = ? ORDER BY (o.state = "
-                "'pending') DESC, o.id DESC LIMIT 1";
             struct name nm;
-            struct store_stmt *s;
             outcome = name_parse(pos[1], &nm, &err);
-            if (outcome == 0 &&
-                (outcome = store_prepare(app->st, sql, &s, &err)) == 0) {
-                store_bind_text(s, 1, nm.ascii);
-                if ((outcome = store_step(s, &err)) == STORE_ROW)
-                    op_id = store_col_int64(s, 0);
-                store_stmt_release(s);
-                if (outcome == STORE_DONE)
-                    outcome = rm_err_set(&err, RM_ENOTFOUND,
-                                         "%s has no operations", nm.ascii);
-                else if (outcome > 0)
-                    outcome = 0;
-            }
+            if (outcome == 0)
+                outcome = opview_latest_of_name(app, nm.ascii, &op_id, &err);
         }
         if (outcome == 0)
             outcome = ops_check(app, op_id, &res, &err);

@@ -9,6 +9,7 @@
 #include "cli/cmd_core.h"
 #include "core/conn.h"
 #include "core/money.h"
+#include "present/present.h"
 #include "util/clock.h"
 
 static const char usage[] =
@@ -47,44 +48,6 @@ static int read_key_file(const char *path, char *buf, size_t n,
                    buf[got - 1] == ' '))
         buf[--got] = '\0';
     return 0;
-}
-
-static json_t *conn_json(const struct conn *c)
-{
-    json_t *j = json_object();
-    char url[400];
-
-    conn_url(c, url, sizeof url);
-    json_object_set_new(j, "id", json_integer(c->id));
-    json_object_set_new(j, "title", json_string(c->title));
-    json_object_set_new(j, "kind", json_string(c->kind));
-    json_object_set_new(j, "server", json_string(c->server));
-    json_object_set_new(j, "port", json_integer(c->port));
-    json_object_set_new(j, "tls", json_boolean(c->tls));
-    json_object_set_new(j, "url", json_string(url));
-    json_object_set_new(j, "source_ip", json_string(c->source_ip));
-    json_object_set_new(j, "login", json_string(c->login));
-    json_object_set_new(j, "key", json_string("(set, never shown)"));
-    json_object_set_new(j, "license_text",
-                        c->license_text ? json_string(c->license_text)
-                                        : json_null());
-    json_object_set_new(j, "license_path", json_string(c->license_path));
-    json_object_set_new(j, "warn_days", json_integer(c->warn_days));
-    json_object_set_new(j, "renew_days", json_integer(c->renew_days));
-    json_object_set_new(j, "renew_mode", json_string(c->renew_mode));
-    json_object_set_new(j, "test_mode", json_boolean(c->test_mode));
-    json_object_set_new(j, "ca_file", json_string(c->ca_file));
-    json_object_set_new(j, "first_check_s", json_integer(c->first_check_s));
-    json_object_set_new(j, "poll_interval_s", json_integer(c->poll_interval_s));
-    json_object_set_new(j, "deadline_s", json_integer(c->deadline_reg_s));
-    json_object_set_new(j, "transfer_deadline_s",
-                        json_integer(c->deadline_xfer_s));
-    json_object_set_new(j, "concurrency", json_integer(c->concurrency));
-    json_object_set_new(j, "rate_per_min", json_integer(c->rate_per_min));
-    json_object_set_new(j, "default_ns", json_string(c->default_ns));
-    json_object_set_new(j, "domains", json_integer(c->domains));
-    json_object_set_new(j, "tlds", json_integer(c->tlds));
-    return j;
 }
 
 static void conn_print(const struct conn *c)
@@ -184,7 +147,7 @@ int cmd_registrar(int argc, char **argv)
                     : conn_get(app, e.title ? e.title : pos[1], &c, &err);
         if (rc == 0) {
             if (com.json)
-                cli_json_print(conn_json(&c));
+                cli_json_print(present_conn(&c, PRESENT_CLI));
             else
                 printf("%s connection %" PRId64 " \"%s\"\n",
                        id ? "added" : "updated", c.id, c.title);
@@ -197,7 +160,7 @@ int cmd_registrar(int argc, char **argv)
             if (com.json) {
                 json_t *a = json_array();
                 for (size_t i = 0; i < n; i++)
-                    json_array_append_new(a, conn_json(&v[i]));
+                    json_array_append_new(a, present_conn(&v[i], PRESENT_CLI));
                 cli_json_print(a);
             } else {
                 static const char *head[] = {"ID",   "TITLE", "URL",    "LOGIN",
@@ -221,7 +184,7 @@ int cmd_registrar(int argc, char **argv)
         struct conn c;
         if ((rc = conn_get(app, pos[1], &c, &err)) == 0) {
             if (com.json)
-                cli_json_print(conn_json(&c));
+                cli_json_print(present_conn(&c, PRESENT_CLI));
             else
                 conn_print(&c);
             conn_release(&c);

@@ -9,6 +9,7 @@
 #include "cli/cli.h"
 #include "cli/cmd_core.h"
 #include "core/money.h"
+#include "present/present.h"
 #include "core/tld.h"
 
 static const char usage[] =
@@ -31,45 +32,6 @@ static void terms_text(unsigned mask, char *buf, size_t n)
         if (mask & (1u << y))
             len +=
                 (size_t)snprintf(buf + len, n - len, "%s%d", len ? "," : "", y);
-}
-
-static json_t *tld_json(const struct tld *t)
-{
-    json_t *j = json_object(), *p = json_object(), *terms = json_array();
-
-    json_object_set_new(j, "tld", json_string(t->tld));
-    json_object_set_new(j, "connection", json_string(t->connection));
-    json_object_set_new(j, "connection_id", json_integer(t->connection_id));
-    for (int y = 1; y <= TLD_MAX_TERM; y++)
-        if (t->allowed_terms & (1u << y))
-            json_array_append_new(terms, json_integer(y));
-    json_object_set_new(j, "terms", terms);
-    for (int o = 0; o < TLD_NOPS; o++) {
-        json_t *po = json_object();
-        for (int y = 1; y <= TLD_MAX_TERM; y++) {
-            char k[4];
-            if (t->price[o][y] < 0)
-                continue;
-            snprintf(k, sizeof k, "%d", y);
-            json_object_set_new(po, k, cli_money(t->price[o][y]));
-        }
-        json_object_set_new(p, tld_op_name((enum tld_op)o), po);
-    }
-    json_object_set_new(j, "prices", p);
-    json_object_set_new(j, "first_check_s", json_integer(t->eff_first_check_s));
-    json_object_set_new(j, "poll_interval_s",
-                        json_integer(t->eff_poll_interval_s));
-    json_object_set_new(j, "deadline_s", json_integer(t->eff_deadline_reg_s));
-    json_object_set_new(j, "transfer_deadline_s",
-                        json_integer(t->eff_deadline_xfer_s));
-    json_object_set_new(
-        j, "overrides",
-        json_pack("{s:I,s:I,s:I,s:I}", "first_check_s",
-                  (json_int_t)t->first_check_s, "poll_interval_s",
-                  (json_int_t)t->poll_interval_s, "deadline_s",
-                  (json_int_t)t->deadline_reg_s, "transfer_deadline_s",
-                  (json_int_t)t->deadline_xfer_s));
-    return j;
 }
 
 static void price_text(const struct tld *t, enum tld_op op, char *buf, size_t n)
@@ -130,7 +92,7 @@ int cmd_tld(int argc, char **argv)
         r.nunprices = unprices.n;
         if ((rc = tld_set_get(app, &r, &t, &err)) == 0) {
             if (com.json)
-                cli_json_print(tld_json(&t));
+                cli_json_print(present_tld(&t, true, PRESENT_CLI));
             else
                 printf(".%s -> %s\n", t.tld, t.connection);
         }
@@ -153,7 +115,7 @@ int cmd_tld(int argc, char **argv)
         if (rc == 0 && com.json) {
             json_t *a = json_array();
             for (size_t i = 0; i < n; i++)
-                json_array_append_new(a, tld_json(&v[i]));
+                json_array_append_new(a, present_tld(&v[i], true, PRESENT_CLI));
             cli_json_print(strcmp(sub, "show") == 0
                                ? json_incref(json_array_get(a, 0))
                                : json_incref(a));

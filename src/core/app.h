@@ -34,7 +34,6 @@
 #include "util/err.h"
 #include "util/secret.h"
 
-
 #define APP_DEFAULT_CONF "regman.conf"
 #define APP_SYSTEM_CONF "/etc/regman/regman.conf"
 

@@ -59,7 +59,7 @@ int outbox_queue(struct store *st, const struct mail_config *mc,
 
     if (!store_in_tx(st))
         return rm_err_set(err, RM_EINTERNAL,
-                          "mail: mail_queue outside a transaction");
+                          "mail: outbox_queue outside a transaction");
     if ((rc = mail_check(mc, idem_key, to, subject, body, err)) < 0)
         return rc;
     mail_new_message_id(mc, msgid, sizeof(msgid));
@@ -360,48 +360,4 @@ int outbox_deliver_due(struct store *st, const struct mail_config *mc,
 out:
     mail_rows_free(rows, n);
     return rc;
-}
-
-/* The mail_* names (mail/mail.h) of the functions above. */
-
-int mail_queue(struct store *st, const struct mail_config *mc,
-               const char *idem_key, const char *to, const char *subject,
-               const char *body, int64_t now, int64_t *id, struct rm_err *err)
-{
-    return outbox_queue(st, mc, idem_key, to, subject, body, now, id, err);
-}
-
-int mail_queue_template(struct store *st, const struct mail_config *mc,
-                        const char *idem_key, const char *to, const char *name,
-                        const struct tmpl_var *vars, size_t nvars, int64_t now,
-                        int64_t *id, struct rm_err *err)
-{
-    return outbox_queue_template(st, mc, idem_key, to, name, vars, nvars, now,
-                                 id, err);
-}
-
-int mail_outbox_get(struct store *st, int64_t id, struct mail_row *row,
-                    struct rm_err *err)
-{
-    return outbox_get(st, id, row, err);
-}
-
-int mail_outbox_list(struct store *st, const char *state, int limit,
-                     struct mail_row **rows, int *n, struct rm_err *err)
-{
-    return outbox_list(st, state, limit, rows, n, err);
-}
-
-int mail_outbox_retry(struct store *st, int64_t id, int64_t now,
-                      struct rm_err *err)
-{
-    return outbox_retry(st, id, now, err);
-}
-
-int mail_deliver_due(struct store *st, const struct mail_config *mc,
-                     int64_t now, int limit, int (*keep_going)(void *arg),
-                     void *arg, struct mail_deliver_stats *stats,
-                     struct rm_err *err)
-{
-    return outbox_deliver_due(st, mc, now, limit, keep_going, arg, stats, err);
 }

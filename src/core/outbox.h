@@ -21,11 +21,7 @@
  * M3  attempts counts finished SMTP attempts; 'failed' means attempts
  *     reached max_attempts (or an admin will retry it); rows are never
  *     deleted.
- *
- * The mail_* names of these functions declared in mail/mail.h (mail_queue,
- * mail_queue_template, mail_outbox_get, mail_outbox_list,
- * mail_outbox_retry, mail_deliver_due) are defined in outbox.c as the same
- * functions, for the callers that have not moved to these names yet.
+
  */
 #ifndef RM_CORE_OUTBOX_H
 #define RM_CORE_OUTBOX_H
@@ -39,17 +35,27 @@
 
 struct tmpl_var;
 
-/* outbox_queue - mail_queue's contract (mail/mail.h): a checked message
- * into the outbox inside the caller's write transaction; a key queued
- * before adds nothing and *id (may be NULL) is that row's id. One
- * statement either way. */
+/*
+ * outbox_queue - add a message (checked by mail_check) to the outbox,
+ * inside the caller's write transaction (RM_EINTERNAL when none is open).
+ * idem_key names the event ("op:42:done", "digest:sweep:17"): when a row
+ * with that key exists, nothing is added and *id is that row's id (a
+ * replayed state change sends no second mail). The Message-ID is generated
+ * here from 16 random bytes and the domain of mc->from. The row is due at
+ * now. id may be NULL. One statement either way.
+ */
 int outbox_queue(struct store *st, const struct mail_config *mc,
                  const char *idem_key, const char *to, const char *subject,
                  const char *body, int64_t now, int64_t *id,
                  struct rm_err *err);
 
-/* outbox_queue_template - template NAME rendered (mail/template.h) and
- * queued; mail_queue_template's contract. */
+/*
+ * outbox_queue_template - render template NAME from mc->templates_dir with
+ * vars (mail/template.h) and outbox_queue() the result; same transaction
+ * rule, same idempotency. A missing variable or template is an error and
+ * nothing is queued: the caller's transaction should then roll back, so a
+ * state change never commits without its mail.
+ */
 int outbox_queue_template(struct store *st, const struct mail_config *mc,
                           const char *idem_key, const char *to,
                           const char *name, const struct tmpl_var *vars,
@@ -82,8 +88,17 @@ int outbox_record(struct store *st, const struct mail_config *mc,
                   int64_t now, struct mail_deliver_stats *stats,
                   struct rm_err *err);
 
-/* outbox_deliver_due - mail_deliver_due's contract (mail/mail.h): due rows
- * fetched here, sent by mail/, each outcome recorded here. */
+/*
+ * outbox_deliver_due - send queued rows whose next_attempt_at <= now, oldest
+ * first, at most limit (1..10000) of them: fetched here, sent by mail/
+ * (one mail_sender session), each outcome (sent / backoff / failed)
+ * recorded by outbox_record in its own write transaction. The caller holds
+ * no transaction. keep_going, when not NULL, is called before each message;
+ * a zero return stops early (shutdown, lost lease). Returns 0 when every
+ * outcome was recorded (a refused message is an outcome, not an error) or
+ * a negative rm_errcode when the store failed. now is the time used for
+ * backoff and sent_at.
+ */
 int outbox_deliver_due(struct store *st, const struct mail_config *mc,
                        int64_t now, int limit, int (*keep_going)(void *arg),
                        void *arg, struct mail_deliver_stats *stats,

@@ -5,11 +5,11 @@
  *
  * Mail leaves regman in two steps, so a state change and the mail it causes
  * can never part (design section 4 rule 4):
- *  1. mail_queue() inserts a row into mail_outbox INSIDE the caller's write
- *     transaction, the one that makes the state change. The row carries an
- *     idempotency key (a replay of the same change queues nothing new) and
- *     a Message-ID chosen once, at insertion, and stored with the row.
- *  2. mail_deliver_due() (run by the mail sender job, jobs/mail_job.h) sends
+ *  1. outbox_queue() (core/outbox.h) inserts a row into mail_outbox INSIDE the
+ * caller's write transaction, the one that makes the state change. The row
+ * carries an idempotency key (a replay of the same change queues nothing new)
+ * and a Message-ID chosen once, at insertion, and stored with the row.
+ *  2. outbox_deliver_due() (run by the mail sender job, jobs/mail_job.h) sends
  *     due rows, each outside any transaction, then records the outcome in a
  *     short write transaction of its own.
  *
@@ -33,7 +33,8 @@
  * Limits: addresses <= 254 bytes, printable ASCII, one '@', no spaces or
  * <>(),;:"[]\ ; subject <= 998 bytes of UTF-8 without control characters;
  * body <= MAIL_BODY_MAX bytes of UTF-8. Anything else is RM_EINVAL or
- * RM_ELIMIT at mail_queue(), so a bad row never reaches the outbox.
+ * RM_ELIMIT at mail_check() (outbox_queue calls it), so a bad row never reaches
+ * the outbox.
  *
  * Threads: functions use only their arguments; libcurl must have been
  * initialised (curl_global_init) by the program before threads start.
@@ -104,7 +105,7 @@ int mail_config_load(struct config *cfg, struct mail_config *mc,
                      struct rm_err *err);
 void mail_config_release(struct mail_config *mc);
 
-/* One outbox row as mail_outbox_get / mail_outbox_list return it. Owns its
+/* One outbox row as outbox_get / outbox_list return it. Owns its
  * strings; mail_row_release frees them. sent_at is 0 while unsent,
  * last_error NULL when none. */
 struct mail_row {
@@ -136,54 +137,6 @@ int mail_check(const struct mail_config *mc, const char *idem_key,
 /* mail_new_message_id - a fresh "<HEX.regman@DOMAIN>" (16 random bytes,
  * the domain of mc->from, which must be set) into out. */
 void mail_new_message_id(const struct mail_config *mc, char *out, size_t n);
-
-/*
- * The outbox functions below are defined by core (core/outbox.c, under
- * the names outbox_*; the SQL lives there) and declared here for the
- * callers that include this header; a program that calls them links core.
- */
-
-/*
- * mail_queue - add a message to the outbox, inside the caller's write
- * transaction (RM_EINTERNAL when none is open). idem_key names the event
- * ("op:42:done", "digest:sweep:17"): when a row with that key exists,
- * nothing is added and *id is that row's id (a replayed state change sends
- * no second mail). The Message-ID is generated here from 16 random bytes
- * and the domain of mc->from. The row is due at now.
- * id may be NULL.
- */
-int mail_queue(struct store *st, const struct mail_config *mc,
-               const char *idem_key, const char *to, const char *subject,
-               const char *body, int64_t now, int64_t *id, struct rm_err *err);
-
-/*
- * mail_queue_template - render template NAME from mc->templates_dir with
- * vars (mail/template.h) and mail_queue() the result; same transaction
- * rule, same idempotency. A missing variable or template is an error and
- * nothing is queued: the caller's transaction should then roll back, so a
- * state change never commits without its mail.
- */
-struct tmpl_var;
-int mail_queue_template(struct store *st, const struct mail_config *mc,
-                        const char *idem_key, const char *to, const char *name,
-                        const struct tmpl_var *vars, size_t nvars, int64_t now,
-                        int64_t *id, struct rm_err *err);
-
-/* mail_outbox_get - one row by id; RM_ENOTFOUND when absent. */
-int mail_outbox_get(struct store *st, int64_t id, struct mail_row *row,
-                    struct rm_err *err);
-
-/* mail_outbox_list - rows in state (NULL: any), newest first, at most
- * limit (1..10000). *rows is a heap array the caller frees with
- * mail_rows_free(rows, n). */
-int mail_outbox_list(struct store *st, const char *state, int limit,
-                     struct mail_row **rows, int *n, struct rm_err *err);
-
-/* mail_outbox_retry - an admin's "send it again": a 'failed' or 'queued'
- * row becomes queued, due now, with its attempts reset to 0. A 'sent' row
- * is refused (RM_EINVAL): it was delivered. */
-int mail_outbox_retry(struct store *st, int64_t id, int64_t now,
-                      struct rm_err *err);
 
 /* mail_backoff - seconds to wait after the attempts-th failed attempt
  * (1-based): min * 2^(attempts-1), at most max. Pure. */
@@ -219,20 +172,5 @@ struct mail_deliver_stats {
     int deferred; /* failed, will be retried */
     int failed;   /* failed for the last time: state 'failed' */
 };
-
-/*
- * mail_deliver_due - (core/outbox.c) send queued rows whose next_attempt_at <=
- * now, oldest first, at most limit (1..10000) of them, and record each outcome
- * (sent / backoff / failed) in its own write transaction. The caller holds
- * no transaction. keep_going, when not NULL, is called before each message;
- * a zero return stops early (shutdown, lost lease). Returns 0 when every
- * outcome was recorded — a refused message is an outcome, not an error —
- * or a negative rm_errcode when the store failed. now is the time used for
- * backoff and sent_at.
- */
-int mail_deliver_due(struct store *st, const struct mail_config *mc,
-                     int64_t now, int limit, int (*keep_going)(void *arg),
-                     void *arg, struct mail_deliver_stats *stats,
-                     struct rm_err *err);
 
 #endif

@@ -1,13 +1,7 @@
 /*
- * api_domains - what customers and admins do with names: search, sign up,
- * register, renew, transfer, follow operations.
+ * api_domains - what customers and admins do with names: register, renew,
+ * transfer, follow operations (lookup and sign-up: api_lookup.h).
  *
- *   GET  /api/v1/lookup?name=N             public  ops_lookup + prices +
- *                                                  license of the TLD
- *   GET  /api/v1/license?domain=N          public  license of the TLD
- *   POST /api/v1/signup                    public  account + login +
- *                                                  license acceptance
- *   GET  /api/v1/me                        login   principal (+ account)
  *   GET  /api/v1/domains                   login   scoped list
  *   POST /api/v1/domains/register          login   ops_register
  *   POST /api/v1/domains/transfer          login   ops_transfer
@@ -18,6 +12,10 @@
  *   GET  /api/v1/operations                login   scoped list
  *   GET  /api/v1/operations/{id}           login   scoped
  *   POST /api/v1/operations/{id}/check     admin   ops_check
+ *   POST /api/v1/operations/{id}/reset     admin   ops_reset
+ *   POST /api/v1/operations/{id}/cancel    admin   ops_cancel
+ *   POST /api/v1/operations/{id}/late      admin   watch_resolve
+ *   GET  /api/v1/reconcile?since=D         admin   watch_reconcile
  *
  * Orders by customers need the license agreement of the connection that
  * serves the TLD: when the account has not accepted the current text

@@ -10,11 +10,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/opview.h"
+#include "core/report.h"
+#include "present/present.h"
 #include "registrar/registrar.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "web/api.h"
-#include "web/api_core.h"
+#include "web/api_util.h"
 
 /* ---- the registrar balance, cached per connection ------------------------
  */
@@ -168,54 +171,20 @@ int api_conn_probe(struct web_req *r, const char *title,
 /* ---- recently ended operations -------------------------------------------
  */
 
-static json_t *ended_json(struct store_stmt *s, void *arg)
+/* ended_item - an ended operation: the operation as present_op shows it
+ * to admins, and whether it was refunded. */
+static void ended_item(const struct op_view *v, bool refunded, void *arg)
 {
-    json_t *j = json_object();
-    (void)arg;
-    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
-    json_object_set_new(j, "kind", api_text(store_col_text(s, 1)));
-    json_object_set_new(j, "state", api_text(store_col_text(s, 2)));
-    json_object_set_new(j, "domain", api_text(store_col_text(s, 3)));
-    json_object_set_new(j, "unicode_name", api_text(store_col_text(s, 4)));
-    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 5)));
-    json_object_set_new(j, "account", api_text(store_col_text(s, 6)));
-    json_object_set_new(j, "term", json_integer(store_col_int64(s, 7)));
-    json_object_set_new(j, "amount", json_integer(store_col_int64(s, 8)));
-    json_object_set_new(j, "checks", json_integer(store_col_int64(s, 9)));
-    json_object_set_new(j, "created_at", api_time(store_col_int64(s, 10)));
-    json_object_set_new(j, "deadline_at", api_time(store_col_int64(s, 11)));
-    json_object_set_new(j, "finished_at", api_time(store_col_int64(s, 12)));
-    json_object_set_new(j, "pending_reason", api_text(store_col_text(s, 13)));
-    json_object_set_new(j, "last_answer", api_text(store_col_text(s, 14)));
-    json_object_set_new(j, "stop_answer", api_text(store_col_text(s, 15)));
-    const char *w = store_col_text(s, 16);
-    json_object_set_new(j, "watch", w && *w ? json_string(w) : json_null());
-    json_object_set_new(j, "refunded", json_boolean(store_col_int64(s, 17)));
-    return j;
+    json_t *j = present_op(v, clock_now(), true, PRESENT_API);
+    json_object_set_new(j, "refunded", json_boolean(refunded));
+    json_array_append_new(arg, j);
 }
 
 static int list_ended(struct web_req *r)
 {
-    /* deadline_at is set by the move to pending and kept: an operation
-     * with one went through the Async Manager */
-    static const char sql[] =
-        "SELECT o.id, o.kind, o.state, d.name, d.unicode_name, o.account_id, "
-        "a.name, o.term, o.amount, o.checks, o.created_at, "
-        "COALESCE(o.deadline_at, 0), COALESCE(o.finished_at, 0), "
-        "COALESCE(o.pending_reason, ''), COALESCE(o.last_answer, ''), "
-        "COALESCE(o.stop_answer, ''), COALESCE(o.watch, ''), "
-        "(SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_postings p WHERE "
-        "p.operation_id = o.id AND p.kind = 'refund') "
-        "FROM operations o JOIN domains d ON d.id = o.domain_id "
-        "JOIN accounts a ON a.id = o.account_id "
-        "WHERE o.deadline_at IS NOT NULL AND o.finished_at IS NOT NULL AND "
-        "o.finished_at >= ? AND o.state IN ('succeeded', 'failed', "
-        "'timed_out', 'cancelled') AND (? = 0 OR o.id < ?) "
-        "ORDER BY o.finished_at DESC, o.id DESC LIMIT ? OFFSET ?";
     const char *ds = web_query(r, "days");
     int64_t days = 7;
     struct api_page p;
-    struct store_stmt *s;
     struct rm_err e;
     int rc = api_page_parse(r, &p);
 
@@ -224,42 +193,31 @@ static int list_ended(struct web_req *r)
     if (ds && !api_parse_int64(ds, 1, 90, &days))
         return api_error(r, 400, API_ERANGE, "days", "days: 1..90");
     rm_err_clear(&e);
-    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
-        return api_fail(r, rc, &e);
-    store_bind_int64(s, 1, clock_now() - days * 86400);
-    api_bind_page(s, 2, &p);
-    return api_reply_rows(r, &p, s, ended_json, NULL);
+    struct view_page vp = api_view_page(&p);
+    json_t *items = json_array();
+    rc = opview_ended(api_app(r), clock_now() - days * 86400, &vp, ended_item,
+                      items, &e);
+    return api_reply_items(r, &p, rc, items, &e);
 }
 
 /* ---- license acceptances -------------------------------------------------
  */
 
-#define ACCEPT_SQL                                                             \
-    "SELECT l.id, l.accepted_at, l.account_id, a.name, "                       \
-    "COALESCE(l.login_id, 0), COALESCE(g.username, ''), "                      \
-    "COALESCE(l.connection_id, 0), COALESCE(c.title, ''), l.domain, "          \
-    "l.license_sha256, l.client_ip FROM license_acceptances l "                \
-    "JOIN accounts a ON a.id = l.account_id "                                  \
-    "LEFT JOIN logins g ON g.id = l.login_id "                                 \
-    "LEFT JOIN registrar_connections c ON c.id = l.connection_id "             \
-    "WHERE (? = 0 OR l.account_id = ?) AND (? = 0 OR l.connection_id = ?) "
-
-static json_t *accept_json(struct store_stmt *s, void *arg)
+static void accept_item(const struct license_acceptance *l, void *arg)
 {
     json_t *j = json_object();
-    (void)arg;
-    json_object_set_new(j, "id", json_integer(store_col_int64(s, 0)));
-    json_object_set_new(j, "accepted_at", api_time(store_col_int64(s, 1)));
-    json_object_set_new(j, "account_id", json_integer(store_col_int64(s, 2)));
-    json_object_set_new(j, "account", api_text(store_col_text(s, 3)));
-    json_object_set_new(j, "login_id", api_time(store_col_int64(s, 4)));
-    json_object_set_new(j, "username", api_text(store_col_text(s, 5)));
-    json_object_set_new(j, "connection_id", api_time(store_col_int64(s, 6)));
-    json_object_set_new(j, "connection", api_text(store_col_text(s, 7)));
-    json_object_set_new(j, "domain", api_text(store_col_text(s, 8)));
-    json_object_set_new(j, "license_sha256", api_text(store_col_text(s, 9)));
-    json_object_set_new(j, "client_ip", api_text(store_col_text(s, 10)));
-    return j;
+    json_object_set_new(j, "id", json_integer(l->id));
+    json_object_set_new(j, "accepted_at", api_time(l->accepted_at));
+    json_object_set_new(j, "account_id", json_integer(l->account_id));
+    json_object_set_new(j, "account", api_text(l->account));
+    json_object_set_new(j, "login_id", api_time(l->login_id));
+    json_object_set_new(j, "username", api_text(l->username));
+    json_object_set_new(j, "connection_id", api_time(l->connection_id));
+    json_object_set_new(j, "connection", api_text(l->connection));
+    json_object_set_new(j, "domain", api_text(l->domain));
+    json_object_set_new(j, "license_sha256", api_text(l->sha256));
+    json_object_set_new(j, "client_ip", api_text(l->client_ip));
+    json_array_append_new(arg, j);
 }
 
 /* accept_filters - ?account_id= ?connection_id= (0: any). */
@@ -278,20 +236,9 @@ static int accept_filters(struct web_req *r, int64_t *acct, int64_t *conn)
     return 0;
 }
 
-static void bind_filters(struct store_stmt *s, int64_t acct, int64_t conn)
-{
-    store_bind_int64(s, 1, acct);
-    store_bind_int64(s, 2, acct);
-    store_bind_int64(s, 3, conn);
-    store_bind_int64(s, 4, conn);
-}
-
 static int list_acceptances(struct web_req *r)
 {
-    static const char sql[] = ACCEPT_SQL "AND (? = 0 OR l.id < ?) "
-                                         "ORDER BY l.id DESC LIMIT ? OFFSET ?";
     struct api_page p;
-    struct store_stmt *s;
     struct rm_err e;
     int64_t acct, conn;
     int rc = api_page_parse(r, &p);
@@ -299,11 +246,11 @@ static int list_acceptances(struct web_req *r)
     if (rc || (rc = accept_filters(r, &acct, &conn)))
         return rc;
     rm_err_clear(&e);
-    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
-        return api_fail(r, rc, &e);
-    bind_filters(s, acct, conn);
-    api_bind_page(s, 5, &p);
-    return api_reply_rows(r, &p, s, accept_json, NULL);
+    struct view_page vp = api_view_page(&p);
+    json_t *items = json_array();
+    rc = report_acceptances(api_app(r), acct, conn, &vp, 0, accept_item, items,
+                            &e);
+    return api_reply_items(r, &p, rc, items, &e);
 }
 
 #define ACCEPT_CSV_MAX_ROWS 100000
@@ -319,10 +266,27 @@ static void csv_field(struct buf *b, const char *s)
     buf_addc(b, '"');
 }
 
+static void accept_csv(const struct license_acceptance *l, void *arg)
+{
+    struct buf *out = arg;
+    char at[32];
+    clock_format(l->accepted_at, at, sizeof at);
+    buf_addf(out, "%" PRId64 ",", l->id);
+    csv_field(out, at);
+    buf_addf(out, ",%" PRId64 ",", l->account_id);
+    csv_field(out, l->account);
+    buf_addc(out, ',');
+    csv_field(out, l->username);
+    buf_addf(out, ",%" PRId64 ",", l->connection_id);
+    const char *f[] = {l->connection, l->domain, l->sha256, l->client_ip};
+    for (size_t i = 0; i < 4; i++) {
+        csv_field(out, f[i]);
+        buf_adds(out, i < 3 ? "," : "\r\n");
+    }
+}
+
 static int export_acceptances(struct web_req *r)
 {
-    static const char sql[] = ACCEPT_SQL "ORDER BY l.id DESC LIMIT ?";
-    struct store_stmt *s;
     struct rm_err e;
     struct buf out;
     int64_t acct, conn;
@@ -331,30 +295,12 @@ static int export_acceptances(struct web_req *r)
     if (rc)
         return rc;
     rm_err_clear(&e);
-    if ((rc = store_prepare(r->st, sql, &s, &e)) < 0)
-        return api_fail(r, rc, &e);
-    bind_filters(s, acct, conn);
-    store_bind_int64(s, 5, ACCEPT_CSV_MAX_ROWS);
     buf_init(&out);
     buf_adds(&out, "id,accepted_at,account_id,account,username,"
                    "connection_id,connection,domain,license_sha256,"
                    "client_ip\r\n");
-    while ((rc = store_step(s, &e)) == STORE_ROW) {
-        char at[32];
-        clock_format(store_col_int64(s, 1), at, sizeof at);
-        buf_addf(&out, "%" PRId64 ",", store_col_int64(s, 0));
-        csv_field(&out, at);
-        buf_addf(&out, ",%" PRId64 ",", store_col_int64(s, 2));
-        csv_field(&out, store_col_text(s, 3));
-        buf_addc(&out, ',');
-        csv_field(&out, store_col_text(s, 5));
-        buf_addf(&out, ",%" PRId64 ",", store_col_int64(s, 6));
-        for (int i = 7; i <= 10; i++) {
-            csv_field(&out, store_col_text(s, i));
-            buf_adds(&out, i < 10 ? "," : "\r\n");
-        }
-    }
-    store_stmt_release(s);
+    rc = report_acceptances(api_app(r), acct, conn, NULL, ACCEPT_CSV_MAX_ROWS,
+                            accept_csv, &out, &e);
     if (rc < 0) {
         buf_release(&out);
         return api_fail(r, rc, &e);

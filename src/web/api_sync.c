@@ -13,7 +13,7 @@
 #include "util/clock.h"
 #include "util/xalloc.h"
 #include "web/api.h"
-#include "web/api_core.h"
+#include "web/api_util.h"
 
 static json_t *unknown_json(const struct lifecycle_unknown *u)
 {
