@@ -20,6 +20,7 @@
 #include "core/async.h"
 #include "core/watch.h"
 #include "core/money.h"
+#include "core/opstate.h"
 #include "mail/mail.h"
 #include "present/present.h"
 #include "util/clock.h"
@@ -51,7 +52,7 @@ static json_t *entry_json(const struct async_entry *e)
     json_object_set_new(j, "started", cli_time(e->created_at));
     json_object_set_new(j, "last_check", cli_time(e->last_check_at));
     json_object_set_new(j, "next_check",
-                        strcmp(e->state, "pending") == 0
+                        ops_state_is(e->state, OPS_ST_PENDING)
                             ? cli_time(e->next_check_at)
                             : json_null());
     json_object_set_new(j, "deadline", cli_time(e->deadline_at));
@@ -175,7 +176,7 @@ static void entry_print(const struct async_entry *e)
     cli_kv("fee", "%s", money_format(e->amount, m));
     cli_kv("started", "%s", tm(e->created_at, b, sizeof b));
     cli_kv("last check", "%s", tm(e->last_check_at, b, sizeof b));
-    if (strcmp(e->state, "pending") == 0)
+    if (ops_state_is(e->state, OPS_ST_PENDING))
         cli_kv("next check", "%s", tm(e->next_check_at, b, sizeof b));
     cli_kv("deadline", "%s", tm(e->deadline_at, b, sizeof b));
     if (e->finished_at)

@@ -98,18 +98,14 @@ static void result_print(const char *what, const char *name,
 
     printf("%s %s: %s (operation %" PRId64 ", %s charged%s)\n", what, name,
            r->state, r->op_id, money_format(r->amount, m),
-           strcmp(r->state, "failed") == 0 ||
-                   strcmp(r->state, "timed_out") == 0 ||
-                   strcmp(r->state, "cancelled") == 0
-               ? " and refunded"
-               : "");
+           ops_state_refunded(r->state) ? " and refunded" : "");
     if (r->expires_at)
         printf("  expires %s\n", clock_format(r->expires_at, t, sizeof t));
     if (r->order_id[0])
         printf("  order %s\n", r->order_id);
     if (r->queue_id[0])
         printf("  queue request %s\n", r->queue_id);
-    if (r->reason[0] && strcmp(r->state, "succeeded") != 0)
+    if (r->reason[0] && !ops_state_is(r->state, OPS_ST_SUCCEEDED))
         printf("  %s\n", r->reason);
 }
 

@@ -67,6 +67,20 @@ bool ops_state_terminal(enum ops_state s)
     return s == OPS_ST_SUCCEEDED || ops_state_refunds(s);
 }
 
+bool ops_state_is(const char *name, enum ops_state s)
+{
+    enum ops_state got;
+
+    return name && ops_state_parse(name, &got) == 0 && got == s;
+}
+
+bool ops_state_refunded(const char *name)
+{
+    enum ops_state got;
+
+    return name && ops_state_parse(name, &got) == 0 && ops_state_refunds(got);
+}
+
 const char *ops_kind_name(enum ops_kind k)
 {
     return (unsigned)k < COUNT(kind_names) ? kind_names[k] : "?";

@@ -30,6 +30,11 @@ int ops_state_parse(const char *name, enum ops_state *out);
 bool ops_state_refunds(enum ops_state s);
 /* ops_state_terminal - succeeded or one that refunds. */
 bool ops_state_terminal(enum ops_state s);
+/* ops_state_is - does name (a state as stored and shown) name s? false for
+ * NULL or an unknown name. For callers that hold the text of a row. */
+bool ops_state_is(const char *name, enum ops_state s);
+/* ops_state_refunded - is name a state that refunds? false when unknown. */
+bool ops_state_refunded(const char *name);
 
 /* operations.kind. */
 enum ops_kind {

@@ -11,8 +11,7 @@
 static json_t *customer_reason(const struct op_view *v)
 {
     char why[512];
-    if (strcmp(v->state, "failed") != 0 && strcmp(v->state, "timed_out") != 0 &&
-        strcmp(v->state, "cancelled") != 0)
+    if (!ops_state_refunded(v->state))
         return json_null();
     ops_plain_reason(v->state, v->pending_reason, why, sizeof why);
     return json_string(why);

@@ -274,9 +274,9 @@ struct timeline {
 static void timeline_fn(const struct op_view *v, void *arg)
 {
     struct timeline *t = arg;
-    t->pending = t->pending || strcmp(v->state, "pending") == 0 ||
-                 strcmp(v->state, "sending") == 0 ||
-                 strcmp(v->state, "new") == 0;
+    t->pending = t->pending || ops_state_is(v->state, OPS_ST_PENDING) ||
+                 ops_state_is(v->state, OPS_ST_SENDING) ||
+                 ops_state_is(v->state, OPS_ST_NEW);
     op_item(v, &t->ops);
 }
 
