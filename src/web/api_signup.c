@@ -17,7 +17,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
-#include "web/api_core.h"
+#include "web/api_util.h"
 #include "web/auth.h"
 #include "core/outbox.h"
 
