@@ -5,9 +5,11 @@
 #include "util/lease.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,6 +17,7 @@
 #include <unistd.h>
 
 #define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define PID_NS_PATH "/proc/self/ns/pid"
 
 static pthread_mutex_t node_mu = PTHREAD_MUTEX_INITIALIZER;
 static char node_id[LEASE_NODE_LEN + 1];
@@ -44,22 +47,38 @@ static bool all_hex(const char *s, size_t n, size_t want)
     return true;
 }
 
+/* fnv1a - 32-bit FNV-1a over s, continuing from h. */
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 16777619u;
+    }
+    return h;
+}
+
 const char *lease_boot_id(void)
 {
     pthread_mutex_lock(&node_mu);
     if (!boot_read) {
-        char line[64] = "";
+        char line[64] = "", ns[64] = "";
         FILE *f = fopen(BOOT_ID_PATH, "r");
+        ssize_t n;
+
         if (f) {
             if (!fgets(line, sizeof line, f))
                 line[0] = '\0';
             fclose(f);
         }
+        line[strcspn(line, "\n")] = '\0';
+        /* Containers on one kernel share the boot id but not the pid
+         * namespace: a pid means something only inside its namespace. */
+        n = readlink(PID_NS_PATH, ns, sizeof ns - 1);
+        ns[n > 0 ? n : 0] = '\0';
         boot_id[0] = '\0';
-        if (strlen(line) >= LEASE_BOOT_LEN &&
-            all_hex(line, LEASE_BOOT_LEN, LEASE_BOOT_LEN)) {
-            memcpy(boot_id, line, LEASE_BOOT_LEN);
-            boot_id[LEASE_BOOT_LEN] = '\0';
+        if (strlen(line) >= LEASE_BOOT_LEN) {
+            uint32_t h = fnv1a(fnv1a(2166136261u, line), ns);
+            snprintf(boot_id, sizeof boot_id, "%08" PRIx32, h);
         }
         boot_read = 1;
     }

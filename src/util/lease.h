@@ -4,11 +4,11 @@
  *
  * Operation leases (core/ops.c) are held by "HOST:PID:BOOT:NODE", job
  * leases (jobs/runner.c) by "HOST:PID:BOOT:NODE:N" (N counts the runners of
- * one process): BOOT is the first 8 hex digits of this boot's
- * /proc/sys/kernel/random/boot_id, NODE 16 random hex digits drawn once per
- * process, so two processes on two nodes (or one node before and after a
- * reboot, when pids repeat) never share a name even when their host names
- * and pids match.
+ * one process): BOOT is 8 hex digits naming this boot
+ * (/proc/sys/kernel/random/boot_id) and pid namespace, NODE 16 random hex
+ * digits drawn once per process, so two processes on two nodes (or one node
+ * before and after a reboot, when pids repeat) never share a name even when
+ * their host names and pids match.
  *
  * A lease normally lasts until it expires; a lease whose owner is a
  * process of this host AND this boot that no longer exists is dead at once,
@@ -32,8 +32,11 @@
 #define LEASE_BOOT_LEN 8
 #define LEASE_NODE_LEN 16
 
-/* lease_boot_id - the first LEASE_BOOT_LEN hex digits of this boot's id,
- * lower case; "" when it cannot be read. */
+/* lease_boot_id - LEASE_BOOT_LEN lower-case hex digits naming this boot
+ * and this process's pid namespace (a hash of the boot id and the
+ * namespace's identity), so that two containers on one kernel, whose pids
+ * mean different processes, never judge each other's pids; "" when the
+ * boot id cannot be read. */
 const char *lease_boot_id(void);
 
 /* lease_node_id - this process's random node id (LEASE_NODE_LEN hex
