@@ -304,17 +304,29 @@ static int prepare_now(struct pg_store *s, struct pg_stmt *q,
     if (unknown && in_tx && (rc = simple(s, "SAVEPOINT rm_prepare", err)) < 0)
         goto out;
     res = PQprepare(s->conn, q->name, q->sql, q->nparams, types);
-    if (unknown && res != NULL && PQresultStatus(res) != PGRES_COMMAND_OK &&
-        state_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P18")) {
-        /* "could not determine data type of parameter": text it is. */
+    for (int tries = 0;
+         unknown && tries < q->nparams && res != NULL &&
+         PQresultStatus(res) != PGRES_COMMAND_OK &&
+         state_is(PQresultErrorField(res, PG_DIAG_SQLSTATE), "42P18");
+         tries++) {
+        /* "could not determine data type of parameter $n": declare that
+         * one text (all the untyped ones when n cannot be read) and try
+         * again, so the others are still inferred. */
+        const char *m = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+        const char *dollar = m ? strrchr(m, '$') : NULL;
+        int n = dollar ? atoi(dollar + 1) : 0;
+
         PQclear(res);
         if (in_tx &&
             (rc = simple(s, "ROLLBACK TO SAVEPOINT rm_prepare", err)) < 0)
             goto out;
-        for (int i = 0; i < q->nparams; i++)
-            if (types[i] == 0)
-                types[i] = PG_OID_TEXT;
-        unknown = 0;
+        if (n >= 1 && n <= q->nparams && types[n - 1] == 0) {
+            types[n - 1] = PG_OID_TEXT;
+        } else {
+            for (int i = 0; i < q->nparams; i++)
+                if (types[i] == 0)
+                    types[i] = PG_OID_TEXT;
+        }
         res = PQprepare(s->conn, q->name, q->sql, q->nparams, types);
     }
     if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {

@@ -225,16 +225,23 @@ int store_migrate_with(struct store *st, const struct store_migration *list,
     if (store_in_tx(st))
         return rm_err_set(err, RM_EINTERNAL,
                           "store: migrations need their own transactions");
-    /* IF NOT EXISTS under the migration lock: two processes opening a new
-     * database at once both pass. */
-    if ((rc = begin_migration(st, err)) < 0)
-        return rc;
-    if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0) {
-        store_rollback(st);
-        return rc;
+    /* IF NOT EXISTS: two processes opening a new file at once both pass.
+     * A backend with a migration lock creates the table under it (pg's
+     * IF NOT EXISTS is not safe against a concurrent CREATE); SQLite
+     * needs no write lock when the table exists. */
+    if (st->ops->migrate_lock == NULL) {
+        if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0)
+            return rc;
+    } else {
+        if ((rc = begin_migration(st, err)) < 0)
+            return rc;
+        if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0) {
+            store_rollback(st);
+            return rc;
+        }
+        if ((rc = store_commit(st, err)) < 0)
+            return rc;
     }
-    if ((rc = store_commit(st, err)) < 0)
-        return rc;
     if ((rc = read_version(st, &have, err)) < 0)
         return rc;
     if (have > known)
