@@ -59,13 +59,23 @@ static void quiet_notice(void *arg, const char *msg)
     (void)msg;
 }
 
-/* one_line - msg without its trailing newline, at most n bytes. */
+/* one_line - msg on one line (libpq's have several: "...failed:
+ * Connection refused\n\tIs the server running..."), at most n bytes. */
 static void one_line(char *out, size_t n, const char *msg)
 {
-    size_t len;
+    size_t len, o = 0;
 
     snprintf(out, n, "%s", msg ? msg : "");
-    len = strlen(out);
+    for (size_t i = 0; out[i] != '\0'; i++) {
+        if (out[i] == '\n' || out[i] == '\t' || out[i] == '\r') {
+            if (o > 0 && out[o - 1] != ' ')
+                out[o++] = ' ';
+        } else {
+            out[o++] = out[i];
+        }
+    }
+    out[o] = '\0';
+    len = o;
     while (len > 0 && (out[len - 1] == '\n' || out[len - 1] == ' '))
         out[--len] = '\0';
 }
