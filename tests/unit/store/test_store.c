@@ -1085,6 +1085,84 @@ static void test_pg_serialization_failure_is_retryable(void **state)
     store_close(a);
 }
 
+struct deadlocker {
+    const char *target, *first, *second;
+    pthread_barrier_t *both_hold;
+    int rc;
+    enum store_errkind kind;
+    char msg[512];
+};
+
+static int touch_account(struct store *st, const char *name, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st, "UPDATE accounts SET email = 'x' WHERE name = ?",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc;
+}
+
+/* lock_two - lock first, wait until the other thread holds its first,
+ * then lock second: one of the two is a deadlock victim. */
+static void *lock_two(void *arg)
+{
+    struct deadlocker *d = arg;
+    struct store *st = NULL;
+    struct rm_err err = {0};
+
+    if ((d->rc = store_open(d->target, NULL, &st, &err)) == 0 &&
+        (d->rc = store_begin(st, STORE_TX_WRITE, &err)) == 0)
+        d->rc = touch_account(st, d->first, &err);
+    pthread_barrier_wait(d->both_hold);
+    if (d->rc == 0)
+        d->rc = touch_account(st, d->second, &err);
+    if (st != NULL) {
+        d->kind = store_errkind(st);
+        if (d->rc == 0)
+            d->rc = store_commit(st, &err);
+        store_close(st);
+    }
+    snprintf(d->msg, sizeof d->msg, "%s", err.msg);
+    return NULL;
+}
+
+static void test_pg_deadlock_is_a_conflict(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    pthread_barrier_t b;
+    struct deadlocker d[2] = {{.target = f->target,
+                               .first = "system:sales",
+                               .second = "system:funding",
+                               .both_hold = &b},
+                              {.target = f->target,
+                               .first = "system:funding",
+                               .second = "system:sales",
+                               .both_hold = &b}};
+    pthread_t th[2];
+
+    assert_int_equal(pthread_barrier_init(&b, NULL, 2), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, lock_two, &d[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&b);
+    /* The server picks one victim (after deadlock_timeout); the other
+     * goes on and commits. */
+    int victim = d[0].rc != 0 ? 0 : 1;
+    if (d[victim].rc != RM_ECONFLICT || d[victim].kind != STORE_ERR_CONFLICT ||
+        d[1 - victim].rc != 0)
+        fail_msg("rc %d/%d kind %d: %s | %s", d[0].rc, d[1].rc,
+                 (int)d[victim].kind, d[0].msg, d[1].msg);
+    assert_non_null(strstr(d[victim].msg, "40P01"));
+    store_close(st);
+}
+
 static void test_pg_failed_statement_ends_the_transaction(void **state)
 {
     struct fx *f = *state;
@@ -1164,6 +1242,7 @@ int main(void)
         PG(test_pg_second_writer_waits_on_row_lock),
         PG(test_pg_lock_timeout_is_a_conflict_store_tx_reruns),
         PG(test_pg_serialization_failure_is_retryable),
+        PG(test_pg_deadlock_is_a_conflict),
         PG(test_pg_failed_statement_ends_the_transaction),
         PG(test_pg_read_transaction_is_one_snapshot),
     };
