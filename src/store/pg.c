@@ -170,11 +170,55 @@ static void pg_close(struct store *st)
     free(s);
 }
 
+/* configure - the session settings of a new (or re-made) connection. */
+static int configure(struct pg_store *s, struct rm_err *err)
+{
+    char sql[64];
+    int rc;
+
+    PQsetNoticeProcessor(s->conn, quiet_notice, NULL);
+    if (PQsetClientEncoding(s->conn, "UTF8") != 0)
+        return rm_err_set(err, RM_EIO, "pg: %s: cannot use UTF8", s->target);
+    /* lock_timeout plays the busy timeout's part: a statement waiting for
+     * a row or table lock longer fails with 55P03 (STORE_ERR_CONFLICT). */
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d", s->lock_ms);
+    if ((rc = simple(s, sql, err)) < 0 ||
+        (rc = simple(s, "SET client_min_messages = warning", err)) < 0) {
+        rm_err_prefix(err, "%s: ", s->target);
+        return rc;
+    }
+    return 0;
+}
+
+/* reconnect - outside a transaction, a connection that was lost (server
+ * restart, idle timeout) is made again, so a long-lived handle (regman
+ * serve) recovers: the statement that noticed the loss failed with
+ * RM_EIO, the next one runs. Server-side statements died with the old
+ * session: every cached statement is prepared again at its next step. */
+static int reconnect(struct pg_store *s, struct rm_err *err)
+{
+    char msg[400];
+
+    if (PQstatus(s->conn) == CONNECTION_OK || s->base.in_tx)
+        return 0;
+    PQreset(s->conn);
+    if (PQstatus(s->conn) != CONNECTION_OK) {
+        one_line(msg, sizeof msg, PQerrorMessage(s->conn));
+        s->base.errkind = STORE_ERR_OTHER;
+        return rm_err_set(err, RM_EIO, "pg: cannot connect to %s: %s",
+                          s->target, msg);
+    }
+    for (struct store_stmt *c = s->base.cache; c != NULL; c = c->next)
+        pgq(c)->name[0] = '\0';
+    s->failed_kind = STORE_ERR_NONE;
+    return configure(s, err);
+}
+
 static int pg_open(const char *target, const struct store_open_opts *opts,
                    struct store **out, struct rm_err *err)
 {
     struct pg_store *s;
-    char sql[64], msg[400];
+    char msg[400];
     int rc;
 
     *out = NULL;
@@ -192,18 +236,7 @@ static int pg_open(const char *target, const struct store_open_opts *opts,
         pg_close(&s->base);
         return rc;
     }
-    PQsetNoticeProcessor(s->conn, quiet_notice, NULL);
-    if (PQsetClientEncoding(s->conn, "UTF8") != 0) {
-        rc = rm_err_set(err, RM_EIO, "pg: %s: cannot use UTF8", s->target);
-        pg_close(&s->base);
-        return rc;
-    }
-    /* lock_timeout plays the busy timeout's part: a statement waiting for
-     * a row or table lock longer fails with 55P03 (STORE_ERR_CONFLICT). */
-    snprintf(sql, sizeof sql, "SET lock_timeout = %d", s->lock_ms);
-    if ((rc = simple(s, sql, err)) < 0 ||
-        (rc = simple(s, "SET client_min_messages = warning", err)) < 0) {
-        rm_err_prefix(err, "%s: ", s->target);
+    if ((rc = configure(s, err)) < 0) {
         pg_close(&s->base);
         return rc;
     }
@@ -217,6 +250,8 @@ static int pg_exec_script(struct store *st, const char *sql, struct rm_err *err)
     char *pgsql;
     int n, rc;
 
+    if ((rc = reconnect(s, err)) < 0)
+        return rc;
     if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
         return refuse_failed_tx(s, "script", err);
     if ((rc = store_pg_rewrite(sql, &pgsql, &n, err)) < 0)
@@ -235,13 +270,22 @@ static int pg_begin(struct store *st, enum store_txmode mode,
                     struct rm_err *err)
 {
     struct pg_store *s = pgs(st);
+    int rc;
+
+    const char *sql = mode == STORE_TX_WRITE
+                          ? "BEGIN"
+                          : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
     s->failed_kind = STORE_ERR_NONE;
-    return simple(s,
-                  mode == STORE_TX_WRITE
-                      ? "BEGIN"
-                      : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-                  err);
+    if ((rc = reconnect(s, err)) < 0)
+        return rc;
+    rc = simple(s, sql, err);
+    /* A BEGIN that found the session gone did nothing: connect again and
+     * begin once more. */
+    if (rc == RM_EIO && PQstatus(s->conn) == CONNECTION_BAD &&
+        (rc = reconnect(s, err)) == 0)
+        rc = simple(s, sql, err);
+    return rc;
 }
 
 static int pg_commit(struct store *st, struct rm_err *err)
@@ -423,9 +467,10 @@ static int pg_prepare(struct store *st, const char *sql,
      * prepare now, so bad SQL fails here as it does on SQLite. With
      * parameters the types come with the first step's bindings. */
     if (q->nparams == 0) {
-        if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+        rc = reconnect(s, err);
+        if (rc == 0 && PQtransactionStatus(s->conn) == PQTRANS_INERROR)
             rc = refuse_failed_tx(s, "prepare", err);
-        else
+        else if (rc == 0)
             rc = prepare_now(s, q, err);
         if (rc < 0) {
             pg_finalize(&q->base);
@@ -491,6 +536,8 @@ static int run(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
     ExecStatusType t;
     int rc;
 
+    if ((rc = reconnect(s, err)) < 0)
+        return rc;
     if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
         return refuse_failed_tx(s, "step", err);
     if (needs_prepare(q) && (rc = prepare_now(s, q, err)) < 0)

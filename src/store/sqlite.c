@@ -128,8 +128,18 @@ static int sq_configure(struct sq_store *s, struct rm_err *err)
     if (rc != SQLITE_OK)
         return sq_fail(s, rc, "create collation C", err);
     sqlite3_busy_timeout(s->db, s->busy_ms);
-    /* The first read also tells a non-database file apart. */
-    if ((rc = pragma_text(s, "PRAGMA journal_mode=WAL", v, sizeof v, err)) < 0)
+    /* The first read also tells a non-database file apart. Handles
+     * opening a new file at once race to switch it to WAL, and the loser
+     * may be told SQLITE_BUSY at once (the busy handler is not called
+     * where waiting could deadlock): try again until busy_ms. */
+    for (int waited = 0;; waited += 10) {
+        rc = pragma_text(s, "PRAGMA journal_mode=WAL", v, sizeof v, err);
+        if (rc == 0 || s->base.errkind != STORE_ERR_BUSY ||
+            waited >= s->busy_ms)
+            break;
+        usleep(10 * 1000);
+    }
+    if (rc < 0)
         return rc;
     if (strcmp(v, "wal") != 0)
         return rm_err_set(err, RM_EIO,

@@ -1163,6 +1163,53 @@ static void test_pg_deadlock_is_a_conflict(void **state)
     store_close(st);
 }
 
+/* end_session - b asks the server to end the session of a. */
+static void end_session(struct store *b, struct store *a)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t pid = count(a, "SELECT pg_backend_pid()");
+
+    /* pg_terminate_backend takes an integer: a bigint is not one (the
+     * parameter is declared int8). */
+    if (store_prepare(b, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", &s,
+                      &err) != 0)
+        fail_msg("%s", err.msg);
+    store_bind_int64(s, 1, pid);
+    if (store_step(s, &err) != STORE_ROW)
+        fail_msg("%s", err.msg);
+    store_stmt_release(s);
+    usleep(100 * 1000);
+}
+
+/* A handle whose session the server ended (restart, admin) connects
+ * again outside a transaction, and its cached statements are prepared
+ * again; inside one, the unit of work fails RM_EIO. */
+static void test_pg_lost_connection_is_made_again(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b = open_new(f);
+    struct rm_err err = {0};
+    int64_t pid = count(a, "SELECT pg_backend_pid()");
+
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts"), 2);
+    /* A BEGIN that meets the loss connects again first. */
+    end_session(b, a);
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(a, "first", &err) > 0);
+    assert_true(count(a, "SELECT pg_backend_pid()") != pid);
+    /* Inside the transaction: the unit of work is lost. */
+    end_session(b, a);
+    assert_int_equal(insert_account(a, "second", &err), RM_EIO);
+    store_rollback(a);
+    /* The next statement runs, on a new session. */
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts"), 2);
+    assert_int_equal(
+        store_tx(a, STORE_TX_WRITE, tx_work, &(struct txw){0}, &err), 7);
+    store_close(b);
+    store_close(a);
+}
+
 static void test_pg_failed_statement_ends_the_transaction(void **state)
 {
     struct fx *f = *state;
@@ -1243,6 +1290,7 @@ int main(void)
         PG(test_pg_lock_timeout_is_a_conflict_store_tx_reruns),
         PG(test_pg_serialization_failure_is_retryable),
         PG(test_pg_deadlock_is_a_conflict),
+        PG(test_pg_lost_connection_is_made_again),
         PG(test_pg_failed_statement_ends_the_transaction),
         PG(test_pg_read_transaction_is_one_snapshot),
     };
