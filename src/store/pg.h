@@ -26,6 +26,9 @@
  *   further statement and the COMMIT fail) until it is rolled back.
  * - Migrations are serialized across handles and hosts by a transaction
  *   advisory lock on a fixed key (migrate_lock).
+ * - A session the server ended (restart, admin, network) is made again
+ *   outside a transaction, at the next BEGIN or statement; inside one the
+ *   unit of work fails with RM_EIO and the caller rolls back.
  */
 #ifndef RM_STORE_PG_H
 #define RM_STORE_PG_H
