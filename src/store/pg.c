@@ -116,6 +116,12 @@ static int pg_fail(struct pg_store *s, const PGresult *res, const char *what,
         /* 23502 not null, 23514 check: STORE_ERR_CHECK, as SQLite's */
         kind = STORE_ERR_CHECK;
         code = RM_EINVAL;
+    } else if (strncmp(state, "22", 2) == 0) {
+        /* Data exceptions refuse the values, as a CHECK would: text that
+         * is not UTF-8 (22021, which SQLite stores as given), a number
+         * out of range (22003). */
+        kind = STORE_ERR_CHECK;
+        code = RM_EINVAL;
     } else if (state_is(state, "40001") || state_is(state, "40P01") ||
                state_is(state, "55P03")) {
         kind = STORE_ERR_CONFLICT;

@@ -19,6 +19,8 @@
  * - STORE_TX_WRITE is BEGIN (READ COMMITTED: the caller's `WHERE col =
  *   old` checks catch lost updates, D10); STORE_TX_READ is BEGIN
  *   ISOLATION LEVEL REPEATABLE READ READ ONLY (one snapshot).
+ * - SQLSTATE class 22 (data exceptions: text that is not UTF-8, which
+ *   SQLite would store as given) is STORE_ERR_CHECK, RM_EINVAL.
  * - lock_timeout is opts->busy_timeout_ms (default 5000); a lock wait past
  *   it (55P03), a serialization failure (40001) or a deadlock (40P01) is
  *   STORE_ERR_CONFLICT, which store_tx re-runs.

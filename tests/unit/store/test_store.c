@@ -1234,6 +1234,21 @@ static void test_pg_failed_statement_ends_the_transaction(void **state)
     store_close(st);
 }
 
+/* Text must be UTF-8 on PostgreSQL (SQLite stores any bytes): other text
+ * is refused like a CHECK, so callers that drop a refused row drop it. */
+static void test_pg_text_that_is_not_utf8_is_refused(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    assert_int_equal(insert_account(st, "caf\xe9", &err), RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
+    assert_non_null(strstr(err.msg, "22021"));
+    assert_true(insert_account(st, "caf\xc3\xa9", &err) > 0);
+    store_close(st);
+}
+
 static void test_pg_read_transaction_is_one_snapshot(void **state)
 {
     struct fx *f = *state;
@@ -1293,6 +1308,7 @@ int main(void)
         PG(test_pg_lost_connection_is_made_again),
         PG(test_pg_failed_statement_ends_the_transaction),
         PG(test_pg_read_transaction_is_one_snapshot),
+        PG(test_pg_text_that_is_not_utf8_is_refused),
     };
 #undef SQ
 #undef PG
