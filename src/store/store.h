@@ -2,7 +2,7 @@
  * store - regman's storage interface: one handle, transactions, prepared
  * statements; backends behind struct store_ops.
  *
- * Every backend (SQLite now, PostgreSQL later) runs the same schema, the
+ * Every backend (SQLite, PostgreSQL: sqlite.h, pg.h) runs the same schema, the
  * same numbered migrations (src/store/migrations/NNN_name.sql, compiled
  * into the binary) and the same tests. Core code talks only to this header.
  *
@@ -12,7 +12,8 @@
  * - A handle is used by ONE thread at a time (no internal locking). Several
  *   handles, in one process or several, may share one database: they are
  *   serialized by the database's own locks (SQLite: WAL, one writer, the
- *   busy timeout makes the second writer wait).
+ *   busy timeout makes the second writer wait; pg: row locks, waited for
+ *   up to lock_timeout).
  * - store_prepare() hands out a statement that belongs to the handle;
  *   store_stmt_release() gives it back (reset, bindings cleared, kept in a
  *   per-handle cache keyed by the SQL text). Never free it otherwise.
