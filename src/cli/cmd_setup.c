@@ -2,9 +2,13 @@
  * cmd_setup - `regman init`, `check-config`, `audit`, `log` and `log
  * prune`.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_core.h"
@@ -12,35 +16,136 @@
 #include "core/audit.h"
 #include "core/conn.h"
 #include "core/reglog.h"
+#include "store/pg_sql.h"
+#include "store/store.h"
 #include "util/clock.h"
+#include "util/xalloc.h"
+
+static const char DB_LINE_SQLITE[] = "\ndatabase = regman.db\n";
+static const char DB_NOTE_SQLITE[] = "# the SQLite database file";
+
+/* use_database - after app_init_dir made DIR with the SQLite default,
+ * point DIR/regman.conf at url instead (the same file, mode 0640, with
+ * its database line replaced) and remove the unused DIR/regman.db. */
+static int use_database(const char *dir, const char *url, struct rm_err *err)
+{
+    char *conf = xasprintf("%s/regman.conf", dir);
+    char *tmp = xasprintf("%s/regman.conf.new", dir);
+    char *db = xasprintf("%s/regman.db", dir);
+    char *text = NULL, *at, *out = NULL;
+    FILE *f = fopen(conf, "r");
+    long len;
+    int rc = 0, fd = -1;
+
+    if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (len = ftell(f)) < 0 ||
+        fseek(f, 0, SEEK_SET) != 0) {
+        rc = rm_err_set(err, RM_EIO, "%s: %s", conf, strerror(errno));
+        goto out;
+    }
+    text = xcalloc((size_t)len + 1, 1);
+    if (fread(text, 1, (size_t)len, f) != (size_t)len) {
+        rc = rm_err_set(err, RM_EIO, "%s: short read", conf);
+        goto out;
+    }
+    if ((at = strstr(text, DB_LINE_SQLITE)) == NULL) {
+        rc = rm_err_set(err, RM_EINTERNAL, "%s: no database line", conf);
+        goto out;
+    }
+    *at = '\0';
+    /* its comment, the line above, says what the value is */
+    char *note = strstr(text, DB_NOTE_SQLITE);
+    if (note != NULL && strchr(note, '\n') == NULL)
+        *note = '\0';
+    else
+        note = NULL;
+    out = xasprintf("%s%s\ndatabase = %s\n%s", text,
+                    note ? "# the PostgreSQL database (a libpq URL)" : "", url,
+                    at + sizeof DB_LINE_SQLITE - 1);
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd < 0 || write(fd, out, strlen(out)) != (ssize_t)strlen(out) ||
+        fsync(fd) != 0 || rename(tmp, conf) != 0) {
+        rc = rm_err_set(err, RM_EIO, "%s: %s", conf, strerror(errno));
+        unlink(tmp);
+        goto out;
+    }
+    for (size_t i = 0; i < 3; i++) {
+        static const char *const sfx[] = {"", "-wal", "-shm"};
+        char *p = xasprintf("%s%s", db, sfx[i]);
+        unlink(p);
+        free(p);
+    }
+out:
+    if (fd >= 0)
+        close(fd);
+    if (f != NULL)
+        fclose(f);
+    free(out);
+    free(text);
+    free(db);
+    free(tmp);
+    free(conf);
+    return rc;
+}
+
+static int is_pg_url(const char *s)
+{
+    return strncmp(s, "postgresql://", 13) == 0 ||
+           strncmp(s, "postgres://", 11) == 0;
+}
 
 int cmd_init(int argc, char **argv)
 {
     struct cli_common com = {0};
-    const char *dir = ".", *pos[1];
+    const char *dir = ".", *database = NULL, *pos[1];
     size_t npos;
     struct rm_err err;
-    struct cli_opt opts[] = {{"dir", OPT_VALUE, &dir}, {NULL, 0, NULL}};
+    struct cli_opt opts[] = {{"dir", OPT_VALUE, &dir},
+                             {"database", OPT_VALUE, &database},
+                             {NULL, 0, NULL}};
+    char shown[512];
     int rc;
 
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 0, &npos)))
         return rc;
     if (com.help)
-        return cli_usage("regman init [--dir DIR] [--json]"), EXIT_OK;
+        return cli_usage("regman init [--dir DIR] [--database URL] [--json]"),
+               EXIT_OK;
     rm_err_clear(&err);
+    if (database != NULL && !is_pg_url(database)) {
+        fprintf(stderr, "regman: --database takes a PostgreSQL URL "
+                        "(postgresql://user@host:port/db); without it the "
+                        "database is DIR/regman.db\n");
+        return EXIT_USAGE;
+    }
+    if (database != NULL) {
+        /* The database must exist; bring its schema up to date first, so
+         * nothing is written to DIR when it cannot be reached. */
+        struct store_open_opts so = {.create = 1};
+        struct store *st = NULL;
+        if ((rc = store_open(database, &so, &st, &err)) < 0)
+            return cli_fail(rc, &err);
+        store_close(st);
+    }
     if ((rc = app_init_dir(dir, &err)) < 0)
         return cli_fail(rc, &err);
+    if (database != NULL && (rc = use_database(dir, database, &err)) < 0)
+        return cli_fail(rc, &err);
+    if (database != NULL)
+        store_pg_redact(database, shown, sizeof shown);
+    else
+        snprintf(shown, sizeof shown, "%s/regman.db", dir);
     if (com.json) {
         json_t *j = json_object();
         json_object_set_new(j, "dir", json_string(dir));
         json_object_set_new(j, "config", json_string("regman.conf"));
-        json_object_set_new(j, "database", json_string("regman.db"));
+        json_object_set_new(j, "database",
+                            json_string(database ? shown : "regman.db"));
         json_object_set_new(j, "master_key", json_string("master.key"));
         cli_json_print(j);
     } else {
-        printf("created %s/regman.conf, %s/regman.db and %s/master.key "
+        printf("created %s/regman.conf, %s and %s/master.key "
                "(mode 0600)\n",
-               dir, dir, dir);
+               dir, shown, dir);
     }
     return EXIT_OK;
 }
@@ -79,14 +184,15 @@ int cmd_check_config(int argc, char **argv)
         return EXIT_USAGE;
     }
     secret_key_wipe(&key);
-    char listen[128];
+    char listen[128], shown[512];
+    store_pg_redact(set.database, shown, sizeof shown); /* no password */
     snprintf(listen, sizeof listen,
              strchr(sc.listen_addr, ':') ? "[%s]:%u" : "%s:%u", sc.listen_addr,
              sc.port);
     if (com.json) {
         json_t *j = json_object();
         json_object_set_new(j, "config", json_string(set.conf_path));
-        json_object_set_new(j, "database", json_string(set.database));
+        json_object_set_new(j, "database", json_string(shown));
         json_object_set_new(j, "master_key_file",
                             json_string(set.master_key_file));
         json_object_set_new(j, "currency", json_string(set.currency));
@@ -95,8 +201,7 @@ int cmd_check_config(int argc, char **argv)
         cli_json_print(j);
     } else {
         printf("%s: ok (database %s, master key %s, currency %s, listen %s)\n",
-               set.conf_path, set.database, set.master_key_file, set.currency,
-               listen);
+               set.conf_path, shown, set.master_key_file, set.currency, listen);
     }
     serve_conf_release(&sc);
     app_settings_release(&set);

@@ -177,7 +177,7 @@ int account_list(struct app *app, bool all, struct account **out, size_t *n,
 {
     static const char sql[] =
         "SELECT " ACC_COLS "WHERE ? = 1 OR a.kind = 'customer' "
-        "ORDER BY a.name";
+        "ORDER BY a.name COLLATE \"C\"";
     struct store_stmt *s;
     size_t cap = 0;
     int rc;

@@ -13,6 +13,7 @@
 
 #include "core/currency.h"
 #include "core/reglog.h"
+#include "store/pg_sql.h"
 #include "util/clock.h"
 #include "util/lease.h"
 #include "util/log.h"
@@ -213,7 +214,9 @@ int app_open(const char *conf_path, unsigned flags, struct app **out,
     }
     if (flags & (APP_OPEN_STORE | APP_RECOVER)) {
         if ((rc = store_open(app->set.database, NULL, &app->st, err)) < 0) {
-            rm_err_prefix(err, "database %s: ", app->set.database);
+            char shown[512]; /* never the password of a database URL */
+            store_pg_redact(app->set.database, shown, sizeof shown);
+            rm_err_prefix(err, "database %s: ", shown);
             goto fail;
         }
     }

@@ -321,7 +321,8 @@ int conn_get(struct app *app, const char *title_or_id, struct conn *c,
 int conn_list(struct app *app, struct conn **out, size_t *n, struct rm_err *err)
 {
     static const char sql[] =
-        "SELECT " COLS "FROM registrar_connections c ORDER BY c.title";
+        "SELECT " COLS
+        "FROM registrar_connections c ORDER BY c.title COLLATE \"C\"";
     struct store_stmt *s;
     size_t cap = 0;
     int rc;

@@ -145,7 +145,7 @@ int domview_all(struct app *app, int64_t account_id, const char *status,
     static const char sql[] =
         "SELECT " DOM_COLS "WHERE (? = 0 OR d.account_id = ?) AND "
         "(CAST(? AS TEXT) IS NULL OR d.status = ?) AND (CAST(? AS TEXT) IS "
-        "NULL OR d.name = ?) ORDER BY d.name, d.id";
+        "NULL OR d.name = ?) ORDER BY d.name COLLATE \"C\", d.id";
     struct store_stmt *s;
     int rc = store_prepare(app->st, sql, &s, err);
     if (rc < 0)

@@ -355,7 +355,7 @@ int login_list(struct store *st,
                            "SELECT l.id, l.username, l.role, "
                            "COALESCE(a.name, ''), l.disabled FROM logins l "
                            "LEFT JOIN accounts a ON a.id = l.account_id "
-                           "ORDER BY l.username",
+                           "ORDER BY l.username COLLATE \"C\"",
                            &s, err);
     if (rc < 0)
         return rc;

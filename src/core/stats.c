@@ -126,7 +126,7 @@ int stats_registrar_latency(struct store *st, int64_t since,
         "BIGINT), "
         "CAST(SUM(CASE WHEN duration_ms <= 60000 THEN 1 ELSE 0 END) AS "
         "BIGINT) FROM registrar_log WHERE at >= ? GROUP BY action "
-        "ORDER BY action";
+        "ORDER BY action COLLATE \"C\"";
     struct store_stmt *s;
     int rc = store_prepare(st, sql, &s, err);
     if (rc < 0)

@@ -425,7 +425,7 @@ int tld_get(struct app *app, const char *tld, struct tld *out,
 
 int tld_list(struct app *app, struct tld **out, size_t *n, struct rm_err *err)
 {
-    static const char sql[] = "SELECT " TLD_COLS "ORDER BY t.tld";
+    static const char sql[] = "SELECT " TLD_COLS "ORDER BY t.tld COLLATE \"C\"";
     struct store_stmt *s;
     size_t cap = 0;
     int rc;

@@ -104,15 +104,42 @@ static int pragma_text(struct sq_store *s, const char *sql, char *out,
     return rc == SQLITE_OK ? 0 : sq_fail(s, rc, sql, err);
 }
 
+/* collate_c - byte order, like SQLite's BINARY and PostgreSQL's "C". */
+static int collate_c(void *arg, int alen, const void *a, int blen,
+                     const void *b)
+{
+    int n = alen < blen ? alen : blen;
+    int c = n > 0 ? memcmp(a, b, (size_t)n) : 0;
+
+    (void)arg;
+    if (c != 0)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
 static int sq_configure(struct sq_store *s, struct rm_err *err)
 {
     char v[32];
     int rc;
 
     sqlite3_extended_result_codes(s->db, 1);
+    /* COLLATE "C" sorts the same on both backends (store.h D12). */
+    rc = sqlite3_create_collation(s->db, "C", SQLITE_UTF8, NULL, collate_c);
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "create collation C", err);
     sqlite3_busy_timeout(s->db, s->busy_ms);
-    /* The first read also tells a non-database file apart. */
-    if ((rc = pragma_text(s, "PRAGMA journal_mode=WAL", v, sizeof v, err)) < 0)
+    /* The first read also tells a non-database file apart. Handles
+     * opening a new file at once race to switch it to WAL, and the loser
+     * may be told SQLITE_BUSY at once (the busy handler is not called
+     * where waiting could deadlock): try again until busy_ms. */
+    for (int waited = 0;; waited += 10) {
+        rc = pragma_text(s, "PRAGMA journal_mode=WAL", v, sizeof v, err);
+        if (rc == 0 || s->base.errkind != STORE_ERR_BUSY ||
+            waited >= s->busy_ms)
+            break;
+        usleep(10 * 1000);
+    }
+    if (rc < 0)
         return rc;
     if (strcmp(v, "wal") != 0)
         return rm_err_set(err, RM_EIO,

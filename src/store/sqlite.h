@@ -6,6 +6,8 @@
  * the first instead of failing, synchronous=FULL so a committed charge or
  * refund survives power loss (money first; WAL+NORMAL could lose the last
  * commits on power loss, which would re-open a settled operation).
+ * A collation named "C" (byte order) is registered so SQL can say
+ * COLLATE "C" and sort as PostgreSQL's "C" does (store.h D12).
  * target is a path (or "sqlite:PATH"); with opts->create a missing file is
  * created with mode 0600 (it holds password hashes and encrypted keys).
  */

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "store/pg.h"
 #include "store/sqlite.h"
 #include "store/store.h"
 #include "store/store_backend.h"
@@ -37,12 +38,12 @@ static int pick_backend(const char *target, const struct store_ops **ops,
                           "store: database name longer than %d bytes",
                           STORE_MAX_TARGET);
     if (strncmp(target, "postgresql://", 13) == 0 ||
-        strncmp(target, "postgres://", 11) == 0)
-        /* The schema and the SQL are written for both (store.h D1-D10),
-         * but this build has no libpq backend. */
-        return rm_err_set(err, RM_EINVAL,
-                          "store: this regman was built without the "
-                          "PostgreSQL backend; use an SQLite file");
+        strncmp(target, "postgres://", 11) == 0) {
+        /* libpq reads the whole URL. */
+        *ops = &store_pg_ops;
+        *rest = target;
+        return 0;
+    }
     *ops = &store_sqlite_ops;
     *rest = strncmp(target, "sqlite:", 7) == 0 ? target + 7 : target;
     if ((*rest)[0] == '\0')
@@ -144,6 +145,22 @@ static int refuse_newer(struct store *st, int64_t have, int64_t known,
                       (long long)have, (long long)known);
 }
 
+/* begin_migration - a write transaction holding the backend's migration
+ * lock, if it has one. */
+static int begin_migration(struct store *st, struct rm_err *err)
+{
+    int rc;
+
+    if ((rc = store_begin(st, STORE_TX_WRITE, err)) < 0)
+        return rc;
+    if (st->ops->migrate_lock != NULL &&
+        (rc = st->ops->migrate_lock(st, err)) < 0) {
+        store_rollback(st);
+        return rc;
+    }
+    return 0;
+}
+
 /* apply_one - migration m in its own write transaction; *applied tells
  * whether it ran (another process may have applied it first). */
 static int apply_one(struct store *st, const struct store_migration *m,
@@ -153,7 +170,7 @@ static int apply_one(struct store *st, const struct store_migration *m,
     int64_t have = 0;
     int rc;
 
-    if ((rc = store_begin(st, STORE_TX_WRITE, err)) < 0)
+    if ((rc = begin_migration(st, err)) < 0)
         return rc;
     /* Re-read under the write lock: a concurrent opener may have moved. */
     if ((rc = read_version(st, &have, err)) < 0)
@@ -208,9 +225,23 @@ int store_migrate_with(struct store *st, const struct store_migration *list,
     if (store_in_tx(st))
         return rm_err_set(err, RM_EINTERNAL,
                           "store: migrations need their own transactions");
-    /* IF NOT EXISTS: two processes opening a new file at once both pass. */
-    if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0)
-        return rc;
+    /* IF NOT EXISTS: two processes opening a new file at once both pass.
+     * A backend with a migration lock creates the table under it (pg's
+     * IF NOT EXISTS is not safe against a concurrent CREATE); SQLite
+     * needs no write lock when the table exists. */
+    if (st->ops->migrate_lock == NULL) {
+        if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0)
+            return rc;
+    } else {
+        if ((rc = begin_migration(st, err)) < 0)
+            return rc;
+        if ((rc = st->ops->exec_script(st, SQL_MIGRATIONS_TABLE, err)) < 0) {
+            store_rollback(st);
+            return rc;
+        }
+        if ((rc = store_commit(st, err)) < 0)
+            return rc;
+    }
     if ((rc = read_version(st, &have, err)) < 0)
         return rc;
     if (have > known)

@@ -2,7 +2,7 @@
  * store - regman's storage interface: one handle, transactions, prepared
  * statements; backends behind struct store_ops.
  *
- * Every backend (SQLite now, PostgreSQL later) runs the same schema, the
+ * Every backend (SQLite, PostgreSQL: sqlite.h, pg.h) runs the same schema, the
  * same numbered migrations (src/store/migrations/NNN_name.sql, compiled
  * into the binary) and the same tests. Core code talks only to this header.
  *
@@ -12,7 +12,8 @@
  * - A handle is used by ONE thread at a time (no internal locking). Several
  *   handles, in one process or several, may share one database: they are
  *   serialized by the database's own locks (SQLite: WAL, one writer, the
- *   busy timeout makes the second writer wait).
+ *   busy timeout makes the second writer wait; pg: row locks, waited for
+ *   up to lock_timeout).
  * - store_prepare() hands out a statement that belongs to the handle;
  *   store_stmt_release() gives it back (reset, bindings cleared, kept in a
  *   per-handle cache keyed by the SQL text). Never free it otherwise.
@@ -60,6 +61,12 @@
  *     is taken up front, so a deferred reader never has to upgrade and
  *     fail with SQLITE_BUSY; pg: an ordinary BEGIN, conflicting updates
  *     are detected by the caller's `WHERE col = old` checks).
+ *     STORE_TX_READ is one snapshot and writes nothing (pg: REPEATABLE
+ *     READ READ ONLY).
+ * D11 A statement that failed inside a transaction ends it: roll back
+ *     (pg refuses every further statement and the COMMIT).
+ * D12 ORDER BY on a TEXT column says COLLATE "C" (byte order on both;
+ *     SQLite's "C" collation is registered by its backend).
  */
 #ifndef RM_STORE_STORE_H
 #define RM_STORE_STORE_H
@@ -114,6 +121,11 @@ struct store_ops {
     int (*begin)(struct store *st, enum store_txmode mode, struct rm_err *err);
     int (*commit)(struct store *st, struct rm_err *err);
     int (*rollback)(struct store *st, struct rm_err *err);
+    /* migrate_lock - optional (NULL: nothing to do). Called first inside
+     * each migration's write transaction to serialize migrations across
+     * handles and hosts when BEGIN alone does not (pg: an advisory lock
+     * held until the transaction ends). */
+    int (*migrate_lock)(struct store *st, struct rm_err *err);
     int (*prepare)(struct store *st, const char *sql, struct store_stmt **out,
                    struct rm_err *err);
     int (*bind_int64)(struct store_stmt *s, int idx, int64_t v);
@@ -137,9 +149,10 @@ struct store_ops {
  * version is above the database's runs in its own write transaction and is
  * recorded in schema_migrations. A database whose version is above what
  * this binary knows is refused (STORE_ERR_SCHEMA) and left untouched.
- * target: a file path or "sqlite:PATH"; "postgresql://..." names the
- * PostgreSQL backend (refused with a clear error by builds without it).
- * opts may be NULL (defaults: no create, 5000 ms busy timeout).
+ * target: a file path or "sqlite:PATH"; "postgresql://..." or
+ * "postgres://..." (a libpq URL) names the PostgreSQL backend (pg.h).
+ * opts may be NULL (defaults: no create, 5000 ms busy timeout; pg: the
+ * busy timeout is the lock_timeout, create is ignored).
  */
 int store_open(const char *target, const struct store_open_opts *opts,
                struct store **out, struct rm_err *err);

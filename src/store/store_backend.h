@@ -1,7 +1,7 @@
 /*
  * store_backend - what a storage backend shares with store.c.
  *
- * Only backends (sqlite.c, later pg.c), store.c, the generated migration
+ * Only backends (sqlite.c, pg.c), store.c, the generated migration
  * table and the store tests include this. A backend's handle and statement
  * structs begin with struct store / struct store_stmt so store.c can keep
  * the transaction flag, the error kind and the statement cache once for

@@ -1,7 +1,15 @@
 /*
- * test_store - the store interface on real SQLite files in a temporary
- * directory: migrations, schema versions, constraints, transactions,
- * statement cache, and two handles sharing one WAL database.
+ * test_store - the store interface on both backends: migrations, schema
+ * versions, constraints, transactions, statement cache, typed parameters
+ * and two handles sharing one database.
+ *
+ * Every common test runs on a new SQLite file in a temporary directory,
+ * and, when REGMAN_TEST_PG_URL names a PostgreSQL database (a libpq URL),
+ * again on PostgreSQL in a new schema of that database (dropped after the
+ * test), so tests stay independent. REGMAN_TEST_DB=postgresql without
+ * REGMAN_TEST_PG_URL fails. Tests of one backend's own behaviour (file
+ * mode, SQLite's busy timeout; row locks, lock_timeout, serialization
+ * failures, aborted transactions on pg) run on that backend only.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,12 +29,18 @@
 #include "store/store.h"
 #include "store/store_backend.h"
 
+/* The PostgreSQL database of this run (NULL: SQLite only). */
+static const char *pg_url;
+
 struct fx {
+    int pg;
     char dir[256];
-    char path[300];
+    char path[300];    /* the SQLite file */
+    char schema[64];   /* pg: this test's schema */
+    char target[1200]; /* what store_open is given */
 };
 
-static int setup(void **state)
+static int setup_sqlite(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     const char *tmp = getenv("TMPDIR");
@@ -35,11 +49,12 @@ static int setup(void **state)
     if (mkdtemp(f->dir) == NULL)
         return -1;
     snprintf(f->path, sizeof f->path, "%s/regman.db", f->dir);
+    snprintf(f->target, sizeof f->target, "%s", f->path);
     *state = f;
     return 0;
 }
 
-static int teardown(void **state)
+static int teardown_sqlite(void **state)
 {
     struct fx *f = *state;
     static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
@@ -54,12 +69,60 @@ static int teardown(void **state)
     return 0;
 }
 
+/* pg_admin - run one statement on the test database itself. */
+static int pg_admin(const char *sql)
+{
+    struct store *st;
+    struct rm_err err = {0};
+    int rc = store_open_raw(pg_url, NULL, &st, &err);
+
+    if (rc == 0) {
+        rc = store_exec(st, sql, &err);
+        store_close(st);
+    }
+    if (rc != 0)
+        print_error("%s: %s\n", sql, err.msg);
+    return rc;
+}
+
+static int setup_pg(void **state)
+{
+    static int n;
+    struct fx *f = calloc(1, sizeof *f);
+    char sql[128];
+
+    f->pg = 1;
+    snprintf(f->schema, sizeof f->schema, "rmtest_%ld_%d", (long)getpid(), ++n);
+    snprintf(sql, sizeof sql, "CREATE SCHEMA %s", f->schema);
+    if (pg_admin(sql) != 0) {
+        free(f);
+        return -1;
+    }
+    /* Every handle of the test works in its own schema. */
+    snprintf(f->target, sizeof f->target, "%s%coptions=-csearch_path%%3D%s",
+             pg_url, strchr(pg_url, '?') ? '&' : '?', f->schema);
+    *state = f;
+    return 0;
+}
+
+static int teardown_pg(void **state)
+{
+    struct fx *f = *state;
+    char sql[128];
+    int rc;
+
+    snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", f->schema);
+    rc = pg_admin(sql);
+    free(f);
+    return rc;
+}
+
 static struct store *open_new(struct fx *f)
 {
     struct store_open_opts o = {.create = 1};
     struct store *st = NULL;
     struct rm_err err = {0};
-    int rc = store_open(f->path, &o, &st, &err);
+    int rc = store_open(f->target, &o, &st, &err);
     if (rc != 0)
         fail_msg("store_open: %s", err.msg);
     return st;
@@ -105,7 +168,8 @@ static void test_migrations_apply_on_empty_file(void **state)
     struct rm_err err = {0};
     int64_t v = 0;
 
-    assert_string_equal(store_backend_name(st), "sqlite");
+    assert_string_equal(store_backend_name(st),
+                        f->pg ? "postgresql" : "sqlite");
     assert_int_equal(store_schema_version(st, &v, &err), 0);
     assert_true(store_latest_version() >= 1);
     assert_int_equal(v, store_latest_version());
@@ -156,7 +220,7 @@ static void test_missing_file_without_create_is_not_found(void **state)
     struct store *st = NULL;
     struct rm_err err = {0};
 
-    assert_int_equal(store_open(f->path, NULL, &st, &err), RM_ENOTFOUND);
+    assert_int_equal(store_open(f->target, NULL, &st, &err), RM_ENOTFOUND);
     assert_null(st);
     assert_non_null(strstr(err.msg, "no database"));
     assert_int_not_equal(access(f->path, F_OK), 0);
@@ -192,12 +256,12 @@ static void test_newer_schema_is_refused_and_untouched(void **state)
     store_close(st);
 
     st = NULL;
-    assert_int_equal(store_open(f->path, NULL, &st, &err), RM_EINVAL);
+    assert_int_equal(store_open(f->target, NULL, &st, &err), RM_EINVAL);
     assert_null(st);
     assert_non_null(strstr(err.msg, "newer than this regman"));
 
     /* Raw open (no migration) shows the file kept its version. */
-    assert_int_equal(store_open_raw(f->path, NULL, &st, &err), 0);
+    assert_int_equal(store_open_raw(f->target, NULL, &st, &err), 0);
     assert_int_equal(count(st, "SELECT MAX(version) FROM schema_migrations"),
                      newer);
     store_close(st);
@@ -219,7 +283,7 @@ static void test_failed_migration_leaves_nothing(void **state)
     struct rm_err err = {0};
     int64_t v = -1;
 
-    assert_int_equal(store_open_raw(f->path, &o, &st, &err), 0);
+    assert_int_equal(store_open_raw(f->target, &o, &st, &err), 0);
     assert_int_not_equal(store_migrate_with(st, list, 2, &err), 0);
     assert_non_null(strstr(err.msg, "migration 002_two"));
     assert_int_equal(store_errkind(st), STORE_ERR_SCHEMA);
@@ -232,18 +296,26 @@ static void test_failed_migration_leaves_nothing(void **state)
     store_close(st);
 }
 
-static void test_postgres_target_is_refused_clearly(void **state)
+static void test_bad_targets_are_refused_clearly(void **state)
 {
     struct store *st = NULL;
     struct rm_err err = {0};
     (void)state;
 
-    assert_int_equal(
-        store_open("postgresql://localhost/regman", NULL, &st, &err),
-        RM_EINVAL);
-    assert_non_null(strstr(err.msg, "PostgreSQL"));
     assert_int_equal(store_open("", NULL, &st, &err), RM_EINVAL);
     assert_int_equal(store_open("sqlite:", NULL, &st, &err), RM_EINVAL);
+    /* Nothing listens on port 1: the error names the target, never its
+     * password. */
+    assert_int_equal(store_open("postgresql://rm:s3cret@127.0.0.1:1/regman",
+                                NULL, &st, &err),
+                     RM_EIO);
+    assert_null(st);
+    assert_non_null(strstr(err.msg, "postgresql://rm:***@127.0.0.1:1/regman"));
+    assert_null(strstr(err.msg, "s3cret"));
+    assert_int_equal(store_open("postgres://127.0.0.1:1/regman?password=s3cret",
+                                NULL, &st, &err),
+                     RM_EIO);
+    assert_null(strstr(err.msg, "s3cret"));
 }
 
 /* Constraint violations: code and kind, table-driven. */
@@ -482,7 +554,7 @@ static void test_second_writer_waits_then_succeeds(void **state)
 {
     struct fx *f = *state;
     struct store *a = open_new(f);
-    struct writer w = {.path = f->path, .busy_ms = 5000};
+    struct writer w = {.path = f->target, .busy_ms = 5000};
     struct rm_err err = {0};
     pthread_t th;
 
@@ -507,7 +579,7 @@ static void test_writer_gives_up_after_busy_timeout(void **state)
 {
     struct fx *f = *state;
     struct store *a = open_new(f);
-    struct writer w = {.path = f->path, .busy_ms = 100};
+    struct writer w = {.path = f->target, .busy_ms = 100};
     struct rm_err err = {0};
     pthread_t th;
 
@@ -659,14 +731,14 @@ static void test_tx_reruns_past_a_busy_database(void **state)
     struct fx *f = *state;
     struct store *a = open_new(f), *b;
     struct store_open_opts o = {.busy_timeout_ms = 20};
-    struct holder h = {.path = f->path, .hold_ms = 150};
+    struct holder h = {.path = f->target, .hold_ms = 150};
     struct txw w = {0};
     struct rm_err err = {0};
     pthread_t th;
 
     /* b gives up on the lock after 20 ms; the holder keeps it 150 ms, so
      * plain store_begin fails busy, and store_tx waits it out by re-runs. */
-    assert_int_equal(store_open(f->path, &o, &b, &err), 0);
+    assert_int_equal(store_open(f->target, &o, &b, &err), 0);
     assert_int_equal(pthread_create(&th, NULL, hold_write_lock, &h), 0);
     while (__atomic_load_n(&h.started, __ATOMIC_SEQ_CST) == 0)
         usleep(1000);
@@ -683,33 +755,583 @@ static void test_tx_reruns_past_a_busy_database(void **state)
     store_close(a);
 }
 
+/* int64 parameters stay 64-bit wherever they appear, NULL binds work
+ * where the server cannot infer a type, and a statement bound with other
+ * types later still runs. */
+static void test_parameters_are_typed(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    static const char big_sql[] = "SELECT CASE WHEN ? > 0 THEN ? ELSE 0 END";
+    static const char null_sql[] =
+        "SELECT CASE WHEN ? IS NULL THEN 1 ELSE 0 END";
+    const int64_t after_2038 = 4102444800LL; /* 2100-01-01 */
+
+    assert_int_equal(store_prepare(st, big_sql, &s, &err), 0);
+    store_bind_int64(s, 1, after_2038);
+    store_bind_int64(s, 2, after_2038 * 1000);
+    if (store_step(s, &err) != STORE_ROW)
+        fail_msg("%s", err.msg);
+    assert_true(store_col_int64(s, 0) == after_2038 * 1000);
+    store_stmt_release(s);
+
+    /* NULL first (no type to go by), then text, NULL, int. */
+    const struct {
+        int kind; /* 0 NULL, 1 text, 2 int */
+        int64_t want;
+    } runs[] = {{0, 1}, {1, 0}, {0, 1}, {2, 0}, {0, 1}};
+    for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+        assert_int_equal(store_prepare(st, null_sql, &s, &err), 0);
+        if (runs[i].kind == 1)
+            store_bind_text(s, 1, "x");
+        else if (runs[i].kind == 2)
+            store_bind_int64(s, 1, 5);
+        else
+            store_bind_null(s, 1);
+        if (store_step(s, &err) != STORE_ROW)
+            fail_msg("run %zu: %s", i, err.msg);
+        assert_int_equal(store_col_int64(s, 0), runs[i].want);
+        store_stmt_release(s);
+    }
+
+    /* NULL into typed columns, first use inside a transaction. */
+    assert_int_equal(store_exec(st, "CREATE TABLE tn (x BIGINT, y TEXT)", &err),
+                     0);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(
+            store_prepare(st, "INSERT INTO tn (x, y) VALUES (?, ?)", &s, &err),
+            0);
+        if (i == 0) {
+            store_bind_null(s, 1);
+            store_bind_text(s, 2, NULL);
+        } else {
+            store_bind_int64(s, 1, after_2038);
+            store_bind_text(s, 2, "a");
+        }
+        if (store_step(s, &err) != STORE_DONE)
+            fail_msg("insert %d: %s", i, err.msg);
+        store_stmt_release(s);
+    }
+    assert_int_equal(store_prepare(st,
+                                   "SELECT COUNT(*) FROM tn WHERE "
+                                   "(? IS NULL OR x = ?) AND (? IS NULL OR "
+                                   "y = ?)",
+                                   &s, &err),
+                     0);
+    store_bind_null(s, 1);
+    store_bind_null(s, 2);
+    store_bind_null(s, 3);
+    store_bind_null(s, 4);
+    if (store_step(s, &err) != STORE_ROW)
+        fail_msg("%s", err.msg);
+    assert_int_equal(store_col_int64(s, 0), 2);
+    store_stmt_release(s);
+    assert_int_equal(store_commit(st, &err), 0);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM tn WHERE x IS NULL"), 1);
+    assert_int_equal(count(st, "SELECT MAX(x) FROM tn"), after_2038);
+    store_close(st);
+}
+
+/* COLLATE "C": byte order on both backends (store.h D12). */
+static void test_text_sorts_in_byte_order(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    static const char *const names[] = {"b", "a", "B", "_x", "a b", "ab"};
+    static const char *const want[] = {"B", "_x", "a", "a b", "ab", "b"};
+    size_t i = 0;
+
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+        assert_true(insert_account(st, names[k], &err) > 0);
+    assert_int_equal(store_prepare(st,
+                                   "SELECT name FROM accounts WHERE kind = "
+                                   "'customer' ORDER BY name COLLATE \"C\"",
+                                   &s, &err),
+                     0);
+    while (store_step(s, &err) == STORE_ROW) {
+        assert_true(i < sizeof want / sizeof want[0]);
+        assert_string_equal(store_col_text(s, 0), want[i]);
+        i++;
+    }
+    assert_int_equal(i, sizeof want / sizeof want[0]);
+    store_stmt_release(s);
+    store_close(st);
+}
+
+struct opener {
+    const char *target;
+    int rc;
+    char msg[512];
+};
+
+static void *open_and_close(void *arg)
+{
+    struct opener *o = arg;
+    struct store_open_opts opts = {.create = 1};
+    struct store *st = NULL;
+    struct rm_err err = {0};
+
+    o->rc = store_open(o->target, &opts, &st, &err);
+    snprintf(o->msg, sizeof o->msg, "%s", err.msg);
+    store_close(st);
+    return NULL;
+}
+
+/* Two handles migrating an empty database at once: both open it, and
+ * every migration is applied exactly once (pg: the advisory lock). */
+static void test_concurrent_openers_migrate_once(void **state)
+{
+    struct fx *f = *state;
+    struct opener o[3] = {
+        {.target = f->target}, {.target = f->target}, {.target = f->target}};
+    pthread_t th[3];
+    struct store *st;
+
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, open_and_close, &o[i]),
+                         0);
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        if (o[i].rc != 0)
+            fail_msg("opener %d: %d %s", i, o[i].rc, o[i].msg);
+    }
+    st = open_new(f);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM schema_migrations"),
+                     store_latest_version());
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 2);
+    store_close(st);
+}
+
+/* PostgreSQL: row locks, lock_timeout, serialization failures, aborted
+ * transactions. */
+
+static const char SQL_TOUCH_SALES[] =
+    "UPDATE accounts SET email = ? WHERE name = 'system:sales'";
+
+static int touch_sales(struct store *st, const char *email, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st, SQL_TOUCH_SALES, &s, err);
+
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, email);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : (int)store_changes(st);
+}
+
+struct rowlocker {
+    const char *target;
+    int lock_ms, hold_ms;
+    volatile int started;
+    int rc;
+    enum store_errkind kind;
+    double waited_ms;
+    char msg[512];
+};
+
+/* lock_row - take the sales row's lock and hold it hold_ms, or (hold_ms 0)
+ * wait for it, update it and commit. */
+static void *lock_row(void *arg)
+{
+    struct rowlocker *w = arg;
+    struct store_open_opts o = {.busy_timeout_ms = w->lock_ms};
+    struct store *st;
+    struct rm_err err = {0};
+    double t0;
+
+    if ((w->rc = store_open(w->target, &o, &st, &err)) != 0) {
+        snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+        __atomic_store_n(&w->started, -1, __ATOMIC_SEQ_CST);
+        return NULL;
+    }
+    if ((w->rc = store_begin(st, STORE_TX_WRITE, &err)) == 0) {
+        if (w->hold_ms == 0)
+            __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+        t0 = now_ms();
+        w->rc = touch_sales(st, w->hold_ms ? "holder" : "waiter", &err);
+        w->waited_ms = now_ms() - t0;
+        w->kind = store_errkind(st);
+        if (w->hold_ms != 0) {
+            __atomic_store_n(&w->started, 1, __ATOMIC_SEQ_CST);
+            usleep((useconds_t)w->hold_ms * 1000);
+        }
+        if (w->rc == 1)
+            w->rc = store_commit(st, &err);
+        else
+            store_rollback(st);
+    }
+    snprintf(w->msg, sizeof w->msg, "%s", err.msg);
+    if (w->started == 0)
+        __atomic_store_n(&w->started, -1, __ATOMIC_SEQ_CST);
+    store_close(st);
+    return NULL;
+}
+
+static void test_pg_second_writer_waits_on_row_lock(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f);
+    struct rowlocker w = {.target = f->target, .lock_ms = 5000};
+    struct rm_err err = {0};
+    pthread_t th;
+
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_int_equal(touch_sales(a, "first", &err), 1);
+    assert_int_equal(pthread_create(&th, NULL, lock_row, &w), 0);
+    while (!__atomic_load_n(&w.started, __ATOMIC_SEQ_CST))
+        usleep(1000);
+    usleep(300 * 1000);
+    assert_int_equal(store_commit(a, &err), 0);
+    pthread_join(th, NULL);
+    if (w.rc != 0)
+        fail_msg("second writer: %d %s", w.rc, w.msg);
+    assert_true(w.waited_ms >= 200);
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts WHERE email = "
+                              "'waiter'"),
+                     1);
+    store_close(a);
+}
+
+static int touch_work(struct store *st, void *arg, struct rm_err *err)
+{
+    struct txw *w = arg;
+    int rc;
+
+    w->runs++;
+    rc = touch_sales(st, "tx", err);
+    return rc < 0 ? rc : 7;
+}
+
+static void test_pg_lock_timeout_is_a_conflict_store_tx_reruns(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b;
+    struct store_open_opts o = {.busy_timeout_ms = 50};
+    struct rowlocker h = {.target = f->target, .lock_ms = 5000, .hold_ms = 400};
+    struct txw w = {0};
+    struct rm_err err = {0};
+    pthread_t th;
+    double t0;
+
+    assert_int_equal(store_open(f->target, &o, &b, &err), 0);
+    assert_int_equal(pthread_create(&th, NULL, lock_row, &h), 0);
+    while (__atomic_load_n(&h.started, __ATOMIC_SEQ_CST) == 0)
+        usleep(1000);
+    assert_int_equal(h.started, 1);
+    /* Plain: the lock wait ends after lock_timeout, retryable. */
+    assert_int_equal(store_begin(b, STORE_TX_WRITE, &err), 0);
+    t0 = now_ms();
+    assert_int_equal(touch_sales(b, "b", &err), RM_ECONFLICT);
+    assert_true(now_ms() - t0 >= 40);
+    assert_int_equal(store_errkind(b), STORE_ERR_CONFLICT);
+    assert_non_null(strstr(err.msg, "lock_timeout"));
+    assert_true(store_tx_retryable(b, RM_ECONFLICT));
+    store_rollback(b);
+    /* store_tx re-runs until the holder is gone. */
+    assert_int_equal(store_tx(b, STORE_TX_WRITE, touch_work, &w, &err), 7);
+    pthread_join(th, NULL);
+    assert_int_equal(h.rc, 0);
+    assert_true(w.runs > 1);
+    assert_int_equal(
+        count(a, "SELECT COUNT(*) FROM accounts WHERE email = 'tx'"), 1);
+    store_close(b);
+    store_close(a);
+}
+
+struct serw {
+    struct store *other;
+    int runs;
+};
+
+/* serial_work - in REPEATABLE READ, read, let another handle change the
+ * row (first run only), then update it: 40001 on the first run. */
+static int serial_work(struct store *st, void *arg, struct rm_err *err)
+{
+    struct serw *w = arg;
+    struct rm_err oerr = {0};
+    int rc;
+
+    w->runs++;
+    if ((rc = store_exec(st, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                         err)) < 0)
+        return rc;
+    if (count(st, "SELECT COUNT(*) FROM accounts") != 2)
+        return rm_err_set(err, RM_EINTERNAL, "snapshot");
+    if (w->runs == 1 && touch_sales(w->other, "other", &oerr) != 1)
+        return rm_err_set(err, RM_EINTERNAL, "other: %s", oerr.msg);
+    rc = touch_sales(st, "serial", err);
+    return rc < 0 ? rc : 7;
+}
+
+static void test_pg_serialization_failure_is_retryable(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b = open_new(f);
+    struct serw w = {.other = a};
+    struct rm_err err = {0};
+
+    assert_int_equal(store_tx(b, STORE_TX_WRITE, serial_work, &w, &err), 7);
+    assert_int_equal(w.runs, 2);
+    assert_int_equal(
+        count(a, "SELECT COUNT(*) FROM accounts WHERE email = 'serial'"), 1);
+    store_close(b);
+    store_close(a);
+}
+
+struct deadlocker {
+    const char *target, *first, *second;
+    pthread_barrier_t *both_hold;
+    int rc;
+    enum store_errkind kind;
+    char msg[512];
+};
+
+static int touch_account(struct store *st, const char *name, struct rm_err *err)
+{
+    struct store_stmt *s;
+    int rc = store_prepare(st, "UPDATE accounts SET email = 'x' WHERE name = ?",
+                           &s, err);
+
+    if (rc < 0)
+        return rc;
+    store_bind_text(s, 1, name);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc;
+}
+
+/* lock_two - lock first, wait until the other thread holds its first,
+ * then lock second: one of the two is a deadlock victim. */
+static void *lock_two(void *arg)
+{
+    struct deadlocker *d = arg;
+    struct store *st = NULL;
+    struct rm_err err = {0};
+
+    if ((d->rc = store_open(d->target, NULL, &st, &err)) == 0 &&
+        (d->rc = store_begin(st, STORE_TX_WRITE, &err)) == 0)
+        d->rc = touch_account(st, d->first, &err);
+    pthread_barrier_wait(d->both_hold);
+    if (d->rc == 0)
+        d->rc = touch_account(st, d->second, &err);
+    if (st != NULL) {
+        d->kind = store_errkind(st);
+        if (d->rc == 0)
+            d->rc = store_commit(st, &err);
+        store_close(st);
+    }
+    snprintf(d->msg, sizeof d->msg, "%s", err.msg);
+    return NULL;
+}
+
+static void test_pg_deadlock_is_a_conflict(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    pthread_barrier_t b;
+    struct deadlocker d[2] = {{.target = f->target,
+                               .first = "system:sales",
+                               .second = "system:funding",
+                               .both_hold = &b},
+                              {.target = f->target,
+                               .first = "system:funding",
+                               .second = "system:sales",
+                               .both_hold = &b}};
+    pthread_t th[2];
+
+    assert_int_equal(pthread_barrier_init(&b, NULL, 2), 0);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, lock_two, &d[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&b);
+    /* The server picks one victim (after deadlock_timeout); the other
+     * goes on and commits. */
+    int victim = d[0].rc != 0 ? 0 : 1;
+    if (d[victim].rc != RM_ECONFLICT || d[victim].kind != STORE_ERR_CONFLICT ||
+        d[1 - victim].rc != 0)
+        fail_msg("rc %d/%d kind %d: %s | %s", d[0].rc, d[1].rc,
+                 (int)d[victim].kind, d[0].msg, d[1].msg);
+    assert_non_null(strstr(d[victim].msg, "40P01"));
+    store_close(st);
+}
+
+/* end_session - b asks the server to end the session of a. */
+static void end_session(struct store *b, struct store *a)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t pid = count(a, "SELECT pg_backend_pid()");
+
+    /* pg_terminate_backend takes an integer: a bigint is not one (the
+     * parameter is declared int8). */
+    if (store_prepare(b, "SELECT pg_terminate_backend(CAST(? AS INTEGER))", &s,
+                      &err) != 0)
+        fail_msg("%s", err.msg);
+    store_bind_int64(s, 1, pid);
+    if (store_step(s, &err) != STORE_ROW)
+        fail_msg("%s", err.msg);
+    store_stmt_release(s);
+    usleep(100 * 1000);
+}
+
+/* A handle whose session the server ended (restart, admin) connects
+ * again outside a transaction, and its cached statements are prepared
+ * again; inside one, the unit of work fails RM_EIO. */
+static void test_pg_lost_connection_is_made_again(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b = open_new(f);
+    struct rm_err err = {0};
+    int64_t pid = count(a, "SELECT pg_backend_pid()");
+
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts"), 2);
+    /* A BEGIN that meets the loss connects again first. */
+    end_session(b, a);
+    assert_int_equal(store_begin(a, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(a, "first", &err) > 0);
+    assert_true(count(a, "SELECT pg_backend_pid()") != pid);
+    /* Inside the transaction: the unit of work is lost. */
+    end_session(b, a);
+    assert_int_equal(insert_account(a, "second", &err), RM_EIO);
+    store_rollback(a);
+    /* The next statement runs, on a new session. */
+    assert_int_equal(count(a, "SELECT COUNT(*) FROM accounts"), 2);
+    assert_int_equal(
+        store_tx(a, STORE_TX_WRITE, tx_work, &(struct txw){0}, &err), 7);
+    store_close(b);
+    store_close(a);
+}
+
+static void test_pg_failed_statement_ends_the_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    assert_true(insert_account(st, "kept?", &err) > 0);
+    assert_int_equal(store_exec(st, violations[1].sql, &err), RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_UNIQUE);
+    /* A prepared statement, a new one and the COMMIT: all refused. */
+    assert_int_equal(insert_account(st, "more", &err), RM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "earlier statement"));
+    assert_int_equal(store_prepare(st, "SELECT 42", &s, &err), RM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "rolled back"));
+    assert_int_equal(store_commit(st, &err), RM_EINTERNAL);
+    assert_false(store_in_tx(st));
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM accounts"), 2);
+    /* The handle works again. */
+    assert_true(insert_account(st, "after", &err) > 0);
+    store_close(st);
+}
+
+/* Text must be UTF-8 on PostgreSQL (SQLite stores any bytes): other text
+ * is refused like a CHECK, so callers that drop a refused row drop it. */
+static void test_pg_text_that_is_not_utf8_is_refused(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    assert_int_equal(insert_account(st, "caf\xe9", &err), RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
+    assert_non_null(strstr(err.msg, "22021"));
+    assert_true(insert_account(st, "caf\xc3\xa9", &err) > 0);
+    store_close(st);
+}
+
+static void test_pg_read_transaction_is_one_snapshot(void **state)
+{
+    struct fx *f = *state;
+    struct store *a = open_new(f), *b = open_new(f);
+    struct rm_err err = {0};
+
+    assert_int_equal(store_begin(b, STORE_TX_READ, &err), 0);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM accounts"), 2);
+    assert_true(insert_account(a, "new", &err) > 0);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM accounts"), 2);
+    /* Read only. */
+    assert_int_equal(insert_account(b, "nope", &err), RM_EINTERNAL);
+    store_rollback(b);
+    assert_int_equal(count(b, "SELECT COUNT(*) FROM accounts"), 3);
+    store_close(b);
+    store_close(a);
+}
+
 int main(void)
 {
-    const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
-        T(test_migrations_apply_on_empty_file),
-        T(test_reopen_applies_nothing_twice),
-        T(test_missing_file_without_create_is_not_found),
-        T(test_new_file_is_private),
-        T(test_newer_schema_is_refused_and_untouched),
-        T(test_failed_migration_leaves_nothing),
-        T(test_postgres_target_is_refused_clearly),
-        T(test_constraints_are_enforced_and_classified),
-        T(test_failed_transaction_leaves_nothing),
-        T(test_transactions_do_not_nest),
-        T(test_values_are_bound_never_spliced),
-        T(test_returning_gives_increasing_ids),
-        T(test_statement_cache_reuses_and_nests),
-        T(test_misuse_is_reported),
-        T(test_second_writer_waits_then_succeeds),
-        T(test_writer_gives_up_after_busy_timeout),
-        T(test_reader_sees_last_commit_while_writer_works),
-        T(test_tx_reruns_a_lost_conflict_whole),
-        T(test_tx_gives_up_after_bounded_runs),
-        T(test_tx_error_rolls_back_and_is_not_rerun),
-        T(test_tx_joins_an_open_transaction),
-        T(test_tx_reruns_past_a_busy_database),
-#undef T
+#define COMMON(T)                                                              \
+    T(test_migrations_apply_on_empty_file),                                    \
+        T(test_reopen_applies_nothing_twice),                                  \
+        T(test_newer_schema_is_refused_and_untouched),                         \
+        T(test_failed_migration_leaves_nothing),                               \
+        T(test_bad_targets_are_refused_clearly),                               \
+        T(test_constraints_are_enforced_and_classified),                       \
+        T(test_failed_transaction_leaves_nothing),                             \
+        T(test_transactions_do_not_nest),                                      \
+        T(test_values_are_bound_never_spliced),                                \
+        T(test_returning_gives_increasing_ids),                                \
+        T(test_statement_cache_reuses_and_nests), T(test_misuse_is_reported),  \
+        T(test_reader_sees_last_commit_while_writer_works),                    \
+        T(test_tx_reruns_a_lost_conflict_whole),                               \
+        T(test_tx_gives_up_after_bounded_runs),                                \
+        T(test_tx_error_rolls_back_and_is_not_rerun),                          \
+        T(test_tx_joins_an_open_transaction), T(test_parameters_are_typed),    \
+        T(test_text_sorts_in_byte_order),                                      \
+        T(test_concurrent_openers_migrate_once)
+#define SQ(fn)                                                                 \
+    cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown_sqlite)
+#define PG(fn) cmocka_unit_test_setup_teardown(fn, setup_pg, teardown_pg)
+    const struct CMUnitTest sqlite_tests[] = {
+        COMMON(SQ),
+        SQ(test_missing_file_without_create_is_not_found),
+        SQ(test_new_file_is_private),
+        SQ(test_second_writer_waits_then_succeeds),
+        SQ(test_writer_gives_up_after_busy_timeout),
+        SQ(test_tx_reruns_past_a_busy_database),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest pg_tests[] = {
+        COMMON(PG),
+        PG(test_pg_second_writer_waits_on_row_lock),
+        PG(test_pg_lock_timeout_is_a_conflict_store_tx_reruns),
+        PG(test_pg_serialization_failure_is_retryable),
+        PG(test_pg_deadlock_is_a_conflict),
+        PG(test_pg_lost_connection_is_made_again),
+        PG(test_pg_failed_statement_ends_the_transaction),
+        PG(test_pg_read_transaction_is_one_snapshot),
+        PG(test_pg_text_that_is_not_utf8_is_refused),
+    };
+#undef SQ
+#undef PG
+#undef COMMON
+    const char *db = getenv("REGMAN_TEST_DB");
+    int failed;
+
+    pg_url = getenv("REGMAN_TEST_PG_URL");
+    if (pg_url != NULL && pg_url[0] == '\0')
+        pg_url = NULL;
+    if (db != NULL && db[0] != '\0' && strcmp(db, "sqlite") != 0 &&
+        strcmp(db, "postgresql") != 0) {
+        fprintf(stderr, "REGMAN_TEST_DB=%s: unknown backend\n", db);
+        return 1;
+    }
+    if (db != NULL && strcmp(db, "postgresql") == 0 && pg_url == NULL) {
+        fprintf(stderr, "REGMAN_TEST_DB=postgresql needs REGMAN_TEST_PG_URL "
+                        "(a database URL)\n");
+        return 1;
+    }
+    failed = cmocka_run_group_tests_name("sqlite", sqlite_tests, NULL, NULL);
+    if (pg_url != NULL)
+        failed +=
+            cmocka_run_group_tests_name("postgresql", pg_tests, NULL, NULL);
+    return failed;
 }
