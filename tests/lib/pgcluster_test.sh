@@ -44,8 +44,11 @@ q() {
 lifecycle() {
     dir=$1
     who=$2
-    url=$(pgc start "$dir" 2>"$WORK/err")
-    ok $? "[$who] start prints a URL" "$(cat "$WORK/err")"
+    if ! url=$(pgc start "$dir" 2>"$WORK/err"); then
+        ok 1 "[$who] start prints a URL" "$(cat "$WORK/err")"
+        return
+    fi
+    ok 0 "[$who] start prints a URL"
     case $url in
     postgresql://regman@127.0.0.1:[0-9]*/postgres) r=0 ;;
     *) r=1 ;;
