@@ -12,6 +12,8 @@ FAIL=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pgcluster_test.XXXXXX")
 chmod 755 "$WORK"
 trap '"$PGC" stop "$WORK/c" 2>/dev/null; "$PGC" stop "$WORK/u/c" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 ok() {
     if [ "$1" = 0 ]; then
@@ -122,7 +124,9 @@ r=$?
 [ "$r" = 1 ] && case $err in *"Debian package postgresql"*) true ;; *) false ;; esac
 ok $? "no server: fails (no skip), naming the package" "$err"
 
-if [ -n "${REGMAN_TEST_PG_URL:-}" ]; then
+if [ "${REGMAN_TEST_DB:-}" = postgresql ] && [ -z "${REGMAN_TEST_PG_URL:-}" ]; then
+    ok 1 "REGMAN_TEST_DB=postgresql comes with REGMAN_TEST_PG_URL"
+elif [ -n "${REGMAN_TEST_PG_URL:-}" ]; then
     db=$("$PGC" createdb "$REGMAN_TEST_PG_URL" 2>&1)
     out=$(q "$db" "CREATE TABLE t (x int); INSERT INTO t VALUES (7); SELECT x FROM t")
     [ "$out" = 7 ]

@@ -175,7 +175,7 @@ def _pg_tool(name):
     if p:
         return p
     def ver(d):
-        v = d.split("/")[-3]
+        v = d.split("/")[-2]
         return [int(x) for x in v.split(".") if x.isdigit()]
     for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=ver,
                     reverse=True):
