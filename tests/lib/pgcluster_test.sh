@@ -26,11 +26,14 @@ ok() {
     fi
 }
 
-# pgc ARG... - pgcluster, as the user AS when set (root only)
+# pgc ARG... - pgcluster, as the user AS when set (root only: a copy in
+# WORK, which that user can read wherever the source tree is)
 AS=""
 pgc() {
     if [ -n "$AS" ]; then
-        runuser -u "$AS" -- "$PGC" "$@"
+        cp "$PGC" "$WORK/pgcluster"
+        chmod 755 "$WORK/pgcluster"
+        runuser -u "$AS" -- "$WORK/pgcluster" "$@"
     else
         "$PGC" "$@"
     fi
