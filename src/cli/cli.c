@@ -250,7 +250,10 @@ int cli_open(const struct cli_common *com, unsigned flags, struct app **app)
     rm_err_clear(&err);
     if ((rc = app_open(com->conf, flags, app, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
-        return rc == RM_ENOTFOUND || rc == RM_EINVAL ? EXIT_USAGE : EXIT_SYSTEM;
+        /* RM_EREFUSED: a master key that is not the database's */
+        return rc == RM_ENOTFOUND || rc == RM_EINVAL || rc == RM_EREFUSED
+                   ? EXIT_USAGE
+                   : EXIT_SYSTEM;
     }
     (*app)->make_registrar = cli_make_registrar;
     if (flags & APP_RECOVER) {

@@ -30,6 +30,7 @@
 #include "util/config.h"
 #include "util/log.h"
 #include "util/xalloc.h"
+#include "store/pg_sql.h"
 #include "web/api_core.h"
 #include "web/api_signup.h"
 #include "web/auth.h"
@@ -240,8 +241,9 @@ int serve_run(const struct serve_opts *o)
 
     if ((rc = open_app(path, &app, &err)) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
-        status =
-            rc == RM_EINVAL || rc == RM_ENOTFOUND ? EXIT_USAGE : EXIT_SYSTEM;
+        status = rc == RM_EINVAL || rc == RM_ENOTFOUND || rc == RM_EREFUSED
+                     ? EXIT_USAGE
+                     : EXIT_SYSTEM;
         goto out;
     }
     if ((rc = serve_lock(app->set.database, &lock_fd, &err)) < 0) {
@@ -255,8 +257,10 @@ int serve_run(const struct serve_opts *o)
         rm_log(LOG_ERROR, "serve: recovery failed: %s", err.msg);
         goto out;
     }
+    char shown[512];
+    store_pg_redact(app->set.database, shown, sizeof shown); /* no password */
     rm_log(LOG_INFO, "serve: start config=%s database=%s recovered=%d", path,
-           app->set.database, n);
+           shown, n);
 
     /* The runner shares the main app (its own store handle, this build's
      * driver): every job kind of jobs/registry.h runs on its thread, with

@@ -15,6 +15,7 @@
 #include "cli/serve_conf.h"
 #include "core/audit.h"
 #include "core/conn.h"
+#include "core/keycheck.h"
 #include "core/reglog.h"
 #include "store/pg_sql.h"
 #include "store/store.h"
@@ -122,9 +123,23 @@ int cmd_init(int argc, char **argv)
          * nothing is written to DIR when it cannot be reached. */
         struct store_open_opts so = {.create = 1};
         struct store *st = NULL;
+        bool taken = false;
         if ((rc = store_open(database, &so, &st, &err)) < 0)
             return cli_fail(rc, &err);
+        rc = keycheck_present(st, &taken, &err);
         store_close(st);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        if (taken) {
+            /* A new master key cannot open what the installation sealed. */
+            store_pg_redact(database, shown, sizeof shown);
+            fprintf(stderr,
+                    "regman: %s already belongs to a regman installation; "
+                    "for another node, copy regman.conf and master.key "
+                    "from one of its nodes instead of running init\n",
+                    shown);
+            return EXIT_REFUSED;
+        }
     }
     if ((rc = app_init_dir(dir, &err)) < 0)
         return cli_fail(rc, &err);

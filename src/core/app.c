@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/currency.h"
+#include "core/keycheck.h"
 #include "core/reglog.h"
 #include "store/pg_sql.h"
 #include "util/clock.h"
@@ -220,6 +221,12 @@ int app_open(const char *conf_path, unsigned flags, struct app **out,
             goto fail;
         }
     }
+    /* The key must be the database's (core/keycheck.h): a node with another
+     * master key would seal secrets no other node can open. */
+    if (app->have_key && app->st &&
+        (rc = keycheck_verify(app->st, &app->key, app->set.master_key_file,
+                              clock_now(), err)) < 0)
+        goto fail;
     *out = app;
     return 0;
 fail:
