@@ -283,6 +283,7 @@ int serve_run(const struct serve_opts *o)
         .tls_key_file = hc.tls_key,
         .cookie_secure = hc.cookie_secure,
         .max_conns_per_ip = hc.max_conns_per_ip,
+        .trusted_proxies = hc.trusted_proxies,
         .header_timeout_s = hc.header_timeout_s,
         .body_timeout_s = hc.body_timeout_s,
         .metrics_access = WEB_ADMIN,
@@ -335,8 +336,11 @@ int serve_run(const struct serve_opts *o)
         rm_log(LOG_ERROR, "serve: %s", err.msg);
         goto out;
     }
-    rm_log(LOG_INFO, "serve: listening url=%s threads=%u web_root=%s", url,
-           hc.threads, hc.web_root ? hc.web_root : "-");
+    rm_log(LOG_INFO,
+           "serve: listening url=%s threads=%u web_root=%s "
+           "trusted_proxies=%u",
+           url, hc.threads, hc.web_root ? hc.web_root : "-",
+           hc.n_trusted_proxies);
     if (o->on_ready)
         o->on_ready(url, o->arg);
 
