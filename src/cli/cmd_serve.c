@@ -23,6 +23,7 @@
 #include "core/conn.h"
 #include "core/ops.h"
 #include "core/reglog.h"
+#include "core/throttle.h"
 #include "jobs/registry.h"
 #include "jobs/runner.h"
 #include "mail/mail.h"
@@ -35,6 +36,9 @@
 #include "web/api_signup.h"
 #include "web/auth.h"
 #include "web/http.h"
+
+_Static_assert(THROTTLE_SECRET_BYTES == SECRET_KEY_BYTES,
+               "the throttles' keys are derived from the master key");
 
 static const char usage[] =
     "regman serve [-c FILE] [--listen ADDR:PORT] [--web-root DIR] "
@@ -283,6 +287,7 @@ int serve_run(const struct serve_opts *o)
         .tls_key_file = hc.tls_key,
         .cookie_secure = hc.cookie_secure,
         .max_conns_per_ip = hc.max_conns_per_ip,
+        .trusted_proxies = hc.trusted_proxies,
         .header_timeout_s = hc.header_timeout_s,
         .body_timeout_s = hc.body_timeout_s,
         .metrics_access = WEB_ADMIN,
@@ -304,8 +309,13 @@ int serve_run(const struct serve_opts *o)
                "serve: set [http] public_url: confirmation links "
                "would name the address %s",
                hc.listen_addr);
+    /* The throttles' stored keys come from the master key: the same on
+     * every node and after a restart, and not in the database. */
+    struct auth_policy ap = {.throttle_secret =
+                                 app->have_key ? app->key.k : NULL};
+    hc.limits.throttle_secret = ap.throttle_secret;
     if ((rc = web_frame_new(&wc, &srv, &err)) < 0 ||
-        (rc = auth_install(srv, NULL, &err)) < 0 ||
+        (rc = auth_install(srv, &ap, &err)) < 0 ||
         (rc = api_core_install(srv, &hc.limits, &err)) < 0 ||
         (rc = web_server_start(srv, &err)) < 0) {
         rm_log(LOG_ERROR, "serve: http: %s", err.msg);
@@ -330,8 +340,11 @@ int serve_run(const struct serve_opts *o)
         rm_log(LOG_ERROR, "serve: %s", err.msg);
         goto out;
     }
-    rm_log(LOG_INFO, "serve: listening url=%s threads=%u web_root=%s", url,
-           hc.threads, hc.web_root ? hc.web_root : "-");
+    rm_log(LOG_INFO,
+           "serve: listening url=%s threads=%u web_root=%s "
+           "trusted_proxies=%u",
+           url, hc.threads, hc.web_root ? hc.web_root : "-",
+           hc.n_trusted_proxies);
     if (o->on_ready)
         o->on_ready(url, o->arg);
 

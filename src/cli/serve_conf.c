@@ -14,28 +14,19 @@
 
 #include "util/config.h"
 #include "util/xalloc.h"
+#include "web/forwarded.h"
 
 #ifndef REGMAN_DATADIR
 #define REGMAN_DATADIR "/usr/local/share"
 #endif
 
-static const char *const http_keys[] = {"listen",
-                                        "web_root",
-                                        "threads",
-                                        "tls_cert",
-                                        "tls_key",
-                                        "cookie_secure",
-                                        "lookup_per_min",
-                                        "signups_per_hour",
-                                        "max_conns_per_ip",
-                                        "header_timeout",
-                                        "body_timeout",
-                                        "drain_seconds",
-                                        "signup_verify",
-                                        "public_url",
-                                        "funds_text",
-                                        "funds_url",
-                                        NULL};
+static const char *const http_keys[] = {
+    "listen",         "web_root",         "threads",
+    "tls_cert",       "tls_key",          "cookie_secure",
+    "lookup_per_min", "signups_per_hour", "max_conns_per_ip",
+    "header_timeout", "body_timeout",     "drain_seconds",
+    "signup_verify",  "public_url",       "funds_text",
+    "funds_url",      "trusted_proxies",  NULL};
 
 /* where - "FILE:LINE: [http] KEY" for a key of the file, or the option
  * that overrides it; into out. */
@@ -219,6 +210,30 @@ static int load_site(struct config *cfg, struct serve_conf *sc,
     return 0;
 }
 
+/* load_proxies - trusted_proxies, parsed the way the server will. */
+static int load_proxies(struct config *cfg, struct serve_conf *sc,
+                        struct rm_err *err)
+{
+    char w[512];
+    struct web_proxies px;
+    const char *v = config_get(cfg, "http", "trusted_proxies");
+    if (!v)
+        return 0;
+    int rc = web_proxies_parse(v, &px, err);
+    if (rc < 0) {
+        char why[sizeof(err->msg)];
+        snprintf(why, sizeof(why), "%s", err->msg);
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: %s (expected ADDR[/PREFIX], ... of numeric "
+                          "IPv4 or IPv6 addresses)",
+                          where(cfg, "trusted_proxies", NULL, w, sizeof w),
+                          why);
+    }
+    sc->trusted_proxies = xstrdup(v);
+    sc->n_trusted_proxies = (unsigned)px.n;
+    return 0;
+}
+
 /* get_uint - an integer key in [min, max], or def when absent. */
 static int get_uint(struct config *cfg, const char *key, int64_t def,
                     int64_t min, int64_t max, unsigned *out, struct rm_err *err)
@@ -322,6 +337,8 @@ static int load(struct config *cfg, const char *path, const char *listen,
     if ((rc = config_get_bool(cfg, "http", "cookie_secure", false,
                               &sc->cookie_secure, err)) < 0)
         return rc;
+    if ((rc = load_proxies(cfg, sc, err)) < 0)
+        return rc;
     sc->limits.lookup_per_min = lookups;
     sc->limits.signups_per_hour = signups;
     if ((rc = load_site(cfg, sc, err)) < 0)
@@ -363,6 +380,7 @@ void serve_conf_release(struct serve_conf *sc)
     free(sc->web_root);
     free(sc->tls_cert);
     free(sc->tls_key);
+    free(sc->trusted_proxies);
     api_site_conf_release(&sc->site);
     memset(sc, 0, sizeof *sc);
 }

@@ -38,7 +38,11 @@ struct serve_conf {
     char *tls_key;
     unsigned threads;
     bool cookie_secure;
-    unsigned max_conns_per_ip; /* 0 = no limit */
+    unsigned max_conns_per_ip; /* 0 = no limit; counts TCP peers */
+    /* "ADDR[/PREFIX], ..." as written (web/forwarded.h), validated; NULL
+     * = none. n_trusted_proxies: how many items. */
+    char *trusted_proxies;
+    unsigned n_trusted_proxies;
     unsigned header_timeout_s; /* whole request header */
     unsigned body_timeout_s;   /* whole request body */
     unsigned drain_s;          /* graceful stop: wait for requests */

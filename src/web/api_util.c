@@ -5,13 +5,14 @@
 #include "web/api_util.h"
 
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "core/throttle.h"
 #include "present/present.h"
 #include "util/clock.h"
 #include "util/log.h"
-#include "web/ratelimit.h"
 
 struct app *api_app(struct web_req *r)
 {
@@ -111,45 +112,57 @@ int api_customer_account(struct web_req *r, struct account *a)
 /* ---- budgets of the public endpoints ------------------------------------
  */
 
-#define API_LIMIT_SLOTS 4096
-
 struct budget {
-    struct ratelimit *rl; /* NULL = no limit */
+    bool on; /* false = no limit */
+    struct throttle t;
+    const char *scope;
     int64_t window_s;
     const char *what;
 };
 
 static struct budget budgets[2] = {
-    [API_BUDGET_LOOKUP] = {NULL, 60, "lookups"},
-    [API_BUDGET_SIGNUP] = {NULL, 3600, "signups"},
+    [API_BUDGET_LOOKUP] = {.scope = API_THROTTLE_LOOKUP,
+                           .window_s = 60,
+                           .what = "lookups"},
+    [API_BUDGET_SIGNUP] = {.scope = API_THROTTLE_SIGNUP,
+                           .window_s = 3600,
+                           .what = "signups"},
 };
 
 void api_budgets_release(void)
 {
     for (size_t i = 0; i < sizeof budgets / sizeof budgets[0]; i++) {
-        ratelimit_free(budgets[i].rl);
-        budgets[i].rl = NULL;
+        budgets[i].on = false;
+        sodium_memzero(budgets[i].t.hkey, sizeof budgets[i].t.hkey);
     }
 }
 
-static void budget_set(enum api_budget b, unsigned max)
+static void budget_set(enum api_budget b, unsigned max,
+                       const unsigned char *secret)
 {
-    ratelimit_free(budgets[b].rl);
-    /* the limiter counts "failures": here every counted use is one */
-    budgets[b].rl =
-        max ? ratelimit_new(API_LIMIT_SLOTS, max, budgets[b].window_s) : NULL;
+    /* the throttle counts "failures": here every counted use is one */
+    budgets[b].on = max != 0;
+    throttle_init(&budgets[b].t, budgets[b].scope, max, budgets[b].window_s,
+                  secret);
 }
 
 int api_throttle(struct web_req *r, enum api_budget b, bool count)
 {
     struct budget *bu = &budgets[b];
-    if (!bu->rl)
+    struct rm_err err;
+    int64_t wait = 0;
+    int rc;
+
+    if (!bu->on)
         return 0;
     int64_t now = clock_now();
-    int64_t wait = ratelimit_blocked(bu->rl, r->client_ip, now);
+    if ((rc = throttle_check(r->st, &bu->t, r->client_ip, now, &wait, &err)) <
+        0)
+        return api_error_rm(r, rc, &err);
     if (!wait) {
-        if (count)
-            ratelimit_fail(bu->rl, r->client_ip, now);
+        if (count && (rc = throttle_fail(r->st, &bu->t, r->client_ip, now, NULL,
+                                         &err)) < 0)
+            return api_error_rm(r, rc, &err);
         return 0;
     }
     char ra[32];
@@ -165,16 +178,19 @@ int api_throttle(struct web_req *r, enum api_budget b, bool count)
 
 void api_throttle_count(struct web_req *r, enum api_budget b)
 {
-    if (budgets[b].rl)
-        ratelimit_fail(budgets[b].rl, r->client_ip, clock_now());
+    struct rm_err err;
+    if (budgets[b].on && throttle_fail(r->st, &budgets[b].t, r->client_ip,
+                                       clock_now(), NULL, &err) < 0)
+        rm_log(LOG_ERROR, "api: cannot count one of %s for %s: %s",
+               budgets[b].what, r->client_ip, err.msg);
 }
 
 void api_budgets_set(const struct api_limits *lim)
 {
     struct api_limits def = {API_LOOKUP_PER_MIN_DEFAULT,
-                             API_SIGNUPS_PER_HOUR_DEFAULT};
+                             API_SIGNUPS_PER_HOUR_DEFAULT, NULL};
     if (!lim)
         lim = &def;
-    budget_set(API_BUDGET_LOOKUP, lim->lookup_per_min);
-    budget_set(API_BUDGET_SIGNUP, lim->signups_per_hour);
+    budget_set(API_BUDGET_LOOKUP, lim->lookup_per_min, lim->throttle_secret);
+    budget_set(API_BUDGET_SIGNUP, lim->signups_per_hour, lim->throttle_secret);
 }

@@ -44,37 +44,46 @@
 #define API_ELICENSE "license_required"
 
 /*
- * Request budgets of the public endpoints, per client IP (the TCP peer:
- * X-Forwarded-For is not trusted), in the bounded limiters of
- * ratelimit.h. GET /api/v1/lookup counts every request (each one asks
- * the registrar); POST /api/v1/signup counts the accounts it creates
- * (a refused signup costs nothing), so a typo does not lock a customer
- * out. Past the budget the endpoint answers 429 rate_limited with
- * Retry-After (seconds) before doing any work. The check and the count
- * are two steps, so concurrent requests may pass the budget by at most
- * the number of server threads. 0 switches a budget off (a server behind
- * a proxy sees every client at the proxy's address).
+ * Request budgets of the public endpoints, per client address
+ * (r->client_ip: the TCP peer, or the X-Forwarded-For client of a trusted
+ * proxy, see http.h), counted in the database (core/throttle.h, scopes
+ * API_THROTTLE_LOOKUP and API_THROTTLE_SIGNUP), so every node on one
+ * database shares them and a restart keeps them. GET /api/v1/lookup
+ * counts every request (each one asks the registrar); POST /api/v1/signup
+ * counts the accounts it creates (a refused signup costs nothing), so a
+ * typo does not lock a customer out. Past the budget the endpoint
+ * answers 429 rate_limited with Retry-After (seconds) before doing any
+ * work. The check and the count are two steps, so concurrent requests
+ * may pass the budget by at most the number of server threads of all
+ * nodes. 0 switches a budget off.
  */
 struct api_limits {
-    unsigned lookup_per_min;   /* lookups per IP and minute */
-    unsigned signups_per_hour; /* accounts created per IP and hour */
+    unsigned lookup_per_min;   /* lookups per address and minute */
+    unsigned signups_per_hour; /* accounts created per address and hour */
+    /* THROTTLE_SECRET_BYTES the counters' stored keys are derived from
+     * (the master key); NULL = random per process. Not kept. */
+    const unsigned char *throttle_secret;
 };
 #define API_LOOKUP_PER_MIN_DEFAULT 60
 #define API_SIGNUPS_PER_HOUR_DEFAULT 5
 
 enum api_budget { API_BUDGET_LOOKUP, API_BUDGET_SIGNUP };
+#define API_THROTTLE_LOOKUP "lookup_addr"
+#define API_THROTTLE_SIGNUP "signup_addr"
 
 /* api_budgets_set - the budgets of lim (NULL: the defaults above); the
- * limiters are process-wide (one server per process). */
+ * policies are process-wide (one server per process). */
 void api_budgets_set(const struct api_limits *lim);
-/* api_budgets_release - free the limiters (after web_server_free). */
+/* api_budgets_release - switch the budgets off and wipe their keys
+ * (after web_server_free). */
 void api_budgets_release(void);
 
-/* api_throttle - 0 when the caller's IP is within budget b (counting
- * this request when count is true), else a 429 reply and WEB_STOP. */
+/* api_throttle - 0 when the caller's address is within budget b
+ * (counting this request when count is true), else a 429 reply (or the
+ * reply of a database failure) and WEB_STOP. */
 int api_throttle(struct web_req *r, enum api_budget b, bool count);
-/* api_throttle_count - count one use of budget b by the caller's IP
- * (a signup that created its account). */
+/* api_throttle_count - count one use of budget b by the caller's address
+ * (a signup that created its account); a failure is logged. */
 void api_throttle_count(struct web_req *r, enum api_budget b);
 
 /* api_app - the request's struct app (the worker's ctx). */

@@ -21,12 +21,12 @@
 #include <strings.h>
 
 #include "core/login.h"
+#include "core/throttle.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 #include "web/api.h"
 #include "web/metrics.h"
-#include "web/ratelimit.h"
 
 _Static_assert((int)WEB_ROLE_ADMIN == (int)LOGIN_ROLE_ADMIN &&
                    (int)WEB_ROLE_CUSTOMER == (int)LOGIN_ROLE_CUSTOMER,
@@ -43,7 +43,7 @@ _Static_assert(WEB_USERNAME_MAX == LOGIN_USERNAME_MAX &&
 
 struct auth {
     struct auth_policy pol;
-    struct ratelimit *by_user, *by_ip;
+    struct throttle by_user, by_ip; /* in the database (core/throttle.h) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
     unsigned hashing; /* argon2 computations running */
@@ -213,12 +213,11 @@ struct auth *auth_new(const struct auth_policy *p)
         a->pol.window_s = 900;
     if (a->pol.session_ttl_s <= 0)
         a->pol.session_ttl_s = 12 * 3600;
-    if (!a->pol.table_slots)
-        a->pol.table_slots = 4096;
-    a->by_user = ratelimit_new(a->pol.table_slots, a->pol.user_max_fail,
-                               a->pol.window_s);
-    a->by_ip =
-        ratelimit_new(a->pol.table_slots, a->pol.ip_max_fail, a->pol.window_s);
+    throttle_init(&a->by_user, AUTH_THROTTLE_USER, a->pol.user_max_fail,
+                  a->pol.window_s, a->pol.throttle_secret);
+    throttle_init(&a->by_ip, AUTH_THROTTLE_ADDR, a->pol.ip_max_fail,
+                  a->pol.window_s, a->pol.throttle_secret);
+    a->pol.throttle_secret = NULL; /* not kept: the keys are derived */
     pthread_mutex_init(&a->mu, NULL);
     pthread_cond_init(&a->cv, NULL);
     return a;
@@ -228,8 +227,8 @@ void auth_free(struct auth *a)
 {
     if (!a)
         return;
-    ratelimit_free(a->by_user);
-    ratelimit_free(a->by_ip);
+    sodium_memzero(&a->by_user.hkey, sizeof(a->by_user.hkey));
+    sodium_memzero(&a->by_ip.hkey, sizeof(a->by_ip.hkey));
     pthread_mutex_destroy(&a->mu);
     pthread_cond_destroy(&a->cv);
     free(a->dummy_hash);
@@ -320,12 +319,14 @@ static int post_login(struct web_req *r)
         json_decref(body);
         return rc;
     }
-    char ukey[WEB_USERNAME_MAX + 3], ipkey[80];
-    snprintf(ukey, sizeof(ukey), "u:%s", user);
-    snprintf(ipkey, sizeof(ipkey), "ip:%s", r->client_ip);
-    int64_t now = clock_now();
-    int64_t wu = ratelimit_blocked(a->by_user, ukey, now);
-    int64_t wi = ratelimit_blocked(a->by_ip, ipkey, now);
+    struct rm_err err;
+    int64_t now = clock_now(), wu = 0, wi = 0;
+    if ((rc = throttle_check(r->st, &a->by_user, user, now, &wu, &err)) < 0 ||
+        (rc = throttle_check(r->st, &a->by_ip, r->client_ip, now, &wi, &err)) <
+            0) {
+        json_decref(body);
+        return api_error_rm(r, rc, &err);
+    }
     if (wu || wi) {
         json_decref(body);
         return rate_limited(a, r, wu > wi ? wu : wi);
@@ -335,7 +336,6 @@ static int post_login(struct web_req *r)
     memset(&who, 0, sizeof(who));
     char *hash = NULL;
     bool disabled = false;
-    struct rm_err err;
     struct login_who lw;
     memset(&lw, 0, sizeof(lw));
     rc = login_lookup(r->st, user, &lw, &hash, &disabled, &err);
@@ -346,8 +346,11 @@ static int post_login(struct web_req *r)
     bool ok = verify_bounded(a, hash, pass) && !disabled;
     free(hash);
     if (!ok) {
-        ratelimit_fail(a->by_user, ukey, now);
-        ratelimit_fail(a->by_ip, ipkey, now);
+        /* a database that refuses to count is logged; the answer stays
+         * 401 */
+        if (throttle_fail(r->st, &a->by_user, user, now, NULL, &err) < 0 ||
+            throttle_fail(r->st, &a->by_ip, r->client_ip, now, NULL, &err) < 0)
+            rm_log(LOG_ERROR, "auth: cannot count a failed login: %s", err.msg);
         atomic_fetch_add(&a->bad, 1);
         rm_log(LOG_INFO, "auth: failed login for '%s' from %s", user,
                r->client_ip);
@@ -355,8 +358,10 @@ static int post_login(struct web_req *r)
         return api_error(r, 401, "bad_credentials", NULL,
                          "wrong username or password");
     }
+    if (throttle_clear(r->st, &a->by_user, user, &err) < 0)
+        rm_log(LOG_ERROR, "auth: cannot clear the failed logins of '%s': %s",
+               user, err.msg);
     json_decref(body);
-    ratelimit_clear(a->by_user, ukey);
     char *token = NULL;
     rc = login_session_create(r->st, &lw, clock_now(), a->pol.session_ttl_s,
                               &token, &err);

@@ -33,10 +33,16 @@
  * The logins, sessions and tokens are kept by core/login.h; this module is
  * their HTTP side and the frame's authentication hook (auth_install).
  *
- * Throttling: failed logins are counted in memory per username and per
- * client IP (ratelimit.h, bounded tables); past the policy's limits a
- * login answers 429 rate_limited with Retry-After, before any password
- * work. A success clears the username's counter.
+ * Throttling: failed logins are counted per username and per client
+ * address (r->client_ip: the TCP peer, or the X-Forwarded-For client of
+ * a trusted proxy, see http.h) in the database (core/throttle.h, scopes
+ * AUTH_THROTTLE_USER and AUTH_THROTTLE_ADDR), so every node on one
+ * database counts together and a restart forgets nothing. Past the
+ * policy's limits a login answers 429 rate_limited with Retry-After
+ * (the seconds until the window that started with the first failure
+ * ends), before any password work. A success clears the username's
+ * counter. A database that cannot be read answers the login with its
+ * error (no login without the check).
  *
  * Scope: an admin sees everything; a customer only rows of its own
  * account. auth_scope turns "not yours" into the same 404 a missing row
@@ -79,12 +85,19 @@ struct auth_policy {
     unsigned ip_max_fail;   /* per client IP in window_s; 0 = 20 */
     int64_t window_s;       /* 0 = 900 */
     int64_t session_ttl_s;  /* 0 = 12 h */
-    size_t table_slots;     /* per limiter; 0 = 4096 */
+    /* THROTTLE_SECRET_BYTES the stored keys of the counters are derived
+     * from (regman's master key, the same on every node); NULL = random,
+     * so the counters last as long as the process. Not kept. */
+    const unsigned char *throttle_secret;
 };
+
+/* The throttle scopes of failed logins (core/throttle.h). */
+#define AUTH_THROTTLE_USER "login_user"
+#define AUTH_THROTTLE_ADDR "login_addr"
 
 struct auth;
 
-/* auth_new - state of one server (limiters, policy). p may be NULL. */
+/* auth_new - state of one server (throttles, policy). p may be NULL. */
 struct auth *auth_new(const struct auth_policy *p);
 void auth_free(struct auth *a);
 

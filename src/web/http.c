@@ -110,6 +110,7 @@ struct web_server {
     struct MHD_Daemon *mhd;
     unsigned port;
     bool tls;
+    struct web_proxies proxies; /* cfg.trusted_proxies, parsed */
 
     struct route_table *tables;
     size_t ntables;
@@ -683,7 +684,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
     struct web_server *srv = cls;
     struct web_req_priv *q = *con_cls;
     if (!q) {
-        q = web_req_new(conn, srv, method, url, srv->tls);
+        q = web_req_new(conn, srv, method, url, srv->tls, &srv->proxies);
         *con_cls = q;
         atomic_fetch_add(&srv->in_flight, 1);
         q->track = track_of(conn);
@@ -875,6 +876,7 @@ int web_frame_new(const struct web_config *cfg, struct web_server **out,
     c->tls_cert_file = srv->tls_cert;
     c->tls_key_file = srv->tls_key;
     c->auth_policy = NULL;
+    c->trusted_proxies = NULL; /* parsed below, not kept */
     if (!c->threads)
         c->threads = 4;
     if (!c->max_body)
@@ -902,6 +904,15 @@ int web_frame_new(const struct web_config *cfg, struct web_server **out,
     srv->quiesced_fd = -1;
     srv->metrics = metrics_new();
     srv->started_at = clock_now();
+
+    int prc = web_proxies_parse(cfg->trusted_proxies, &srv->proxies, err);
+    if (prc < 0) {
+        char why[sizeof(err->msg)];
+        snprintf(why, sizeof(why), "%s", err->msg);
+        rm_err_set(err, RM_EINVAL, "web: trusted_proxies: %s", why);
+        web_server_free(srv);
+        return prc;
+    }
 
     if (srv->web_root_dir) {
         int rc = webroot_open(srv->web_root_dir, &srv->root, err);

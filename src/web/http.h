@@ -112,14 +112,17 @@ struct web_worker {
 };
 
 struct web_config {
-    const char *listen_addr;   /* numeric IPv4/IPv6; NULL = 127.0.0.1 */
-    unsigned port;             /* 0 = chosen by the OS (web_server_port) */
-    unsigned threads;          /* 0 = 4 */
-    size_t max_body;           /* 0 = 1 MiB */
-    size_t max_header;         /* per-connection header memory; 0 = 32 KiB */
-    unsigned max_conns;        /* 0 = 512 */
-    unsigned max_conns_per_ip; /* 0 = no limit; more are closed at accept */
-    unsigned conn_timeout_s;   /* idle connection timeout; 0 = 30 */
+    const char *listen_addr; /* numeric IPv4/IPv6; NULL = 127.0.0.1 */
+    unsigned port;           /* 0 = chosen by the OS (web_server_port) */
+    unsigned threads;        /* 0 = 4 */
+    size_t max_body;         /* 0 = 1 MiB */
+    size_t max_header;       /* per-connection header memory; 0 = 32 KiB */
+    unsigned max_conns;      /* 0 = 512 */
+    /* 0 = no limit; more are closed at accept. Counts TCP peers: behind
+     * a proxy, the proxy's connections (trusted_proxies changes nothing
+     * here). */
+    unsigned max_conns_per_ip;
+    unsigned conn_timeout_s; /* idle connection timeout; 0 = 30 */
     /* Whole-phase deadlines that trickling bytes do not extend: the
      * request header must be in within header_timeout_s of the accept (or
      * of the previous answer on a kept-alive connection), the body within
@@ -132,6 +135,12 @@ struct web_config {
     /* Mark cookies Secure although this server speaks plain HTTP (it sits
      * behind a TLS-terminating proxy). Always on with TLS. */
     bool cookie_secure;
+    /* "ADDR[/PREFIX], ..." ([http] trusted_proxies, forwarded.h): when
+     * the TCP peer is one of them, a request's client address
+     * (web_req.client_ip) comes from X-Forwarded-For. NULL or "" = none:
+     * the client address is the peer. A bad value fails web_frame_new
+     * (RM_EINVAL). */
+    const char *trusted_proxies;
     enum web_access metrics_access; /* who may read /metrics */
     /* Read by web_server_new (auth.h), which installs authentication;
      * the frame itself does not use it. NULL = defaults. */

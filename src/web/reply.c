@@ -9,6 +9,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "util/log.h"
@@ -89,7 +90,8 @@ void web_reply_header(struct web_req *r, const char *name, const char *value)
 
 /* ---- the request state -------------------------------------------------- */
 
-static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+/* peer_ip - the TCP peer's address as text ("" when unknown). */
+static void peer_ip(struct MHD_Connection *c, char *out, size_t n)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -105,9 +107,41 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
                   (socklen_t)n);
 }
 
+/* add_xff - join every X-Forwarded-For header, in order, with ","
+ * (RFC 9110: repeated fields are one comma-separated list). */
+static enum MHD_Result add_xff(void *cls, enum MHD_ValueKind kind,
+                               const char *key, const char *value)
+{
+    struct buf *b = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+        if (b->len)
+            buf_addc(b, ',');
+        buf_adds(b, value);
+    }
+    return MHD_YES;
+}
+
+/* client_ip - the request's client address (forwarded.h). */
+static void client_ip(struct MHD_Connection *c,
+                      const struct web_proxies *proxies, char *out, size_t n)
+{
+    char peer[64];
+    peer_ip(c, peer, sizeof(peer));
+    if (!proxies || !proxies->n || !web_proxies_has(proxies, peer)) {
+        snprintf(out, n, "%s", peer);
+        return;
+    }
+    struct buf xff;
+    buf_init(&xff);
+    MHD_get_connection_values(c, MHD_HEADER_KIND, add_xff, &xff);
+    web_forwarded_client(proxies, peer, xff.len ? xff.data : NULL, out, n);
+    buf_release(&xff);
+}
+
 struct web_req_priv *web_req_new(struct MHD_Connection *conn,
                                  struct web_server *srv, const char *method,
-                                 const char *url, bool tls)
+                                 const char *url, bool tls,
+                                 const struct web_proxies *proxies)
 {
     struct web_req_priv *q = xcalloc(1, sizeof(*q));
     q->conn = conn;
@@ -118,7 +152,7 @@ struct web_req_priv *web_req_new(struct MHD_Connection *conn,
     q->pub.path = url;
     q->pub.body = "";
     q->pub.tls = tls;
-    client_ip(conn, q->pub.client_ip, sizeof(q->pub.client_ip));
+    client_ip(conn, proxies, q->pub.client_ip, sizeof(q->pub.client_ip));
     return q;
 }
 

@@ -54,6 +54,9 @@ struct web_req {
     struct store *st; /* the borrowed worker's store handle */
     void *ctx;        /* the borrowed worker's host context */
     struct web_server *srv;
+    /* The client's address: the TCP peer, or when the peer is a trusted
+     * proxy the client X-Forwarded-For names (forwarded.h). Throttles,
+     * budgets, logs and license acceptances use it. */
     char client_ip[64];
     bool tls;
     struct web_req_priv *priv;

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "util/buf.h"
+#include "web/forwarded.h"
 #include "web/reply.h"
 
 #define WEB_MAX_PARAMS 8
@@ -48,10 +49,13 @@ struct web_req_priv {
 };
 
 /* web_req_new - the state of a request whose header has arrived on conn;
- * method and url belong to MHD and live as long as the request. */
+ * method and url belong to MHD and live as long as the request. proxies
+ * (may be NULL) are the trusted ones the client address is read through
+ * (forwarded.h). */
 struct web_req_priv *web_req_new(struct MHD_Connection *conn,
                                  struct web_server *srv, const char *method,
-                                 const char *url, bool tls);
+                                 const char *url, bool tls,
+                                 const struct web_proxies *proxies);
 /* web_req_free - everything web_req_new and the reply allocated. NULL ok. */
 void web_req_free(struct web_req_priv *q);
 /* web_req_add_param - record a "{name}" of the matched pattern (copied);

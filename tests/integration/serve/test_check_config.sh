@@ -46,6 +46,13 @@ refused 'drain_seconds = -1' drain_seconds
 refused 'drain_seconds = 3601' drain_seconds
 refused 'lookup_per_min = -1' lookup_per_min
 refused 'tls_cert = cert.pem' tls_cert
+refused 'trusted_proxies = localhost' trusted_proxies
+refused 'trusted_proxies = 10.0.0.0/33' trusted_proxies
+refused 'trusted_proxies = 127.0.0.1,,::1' trusted_proxies
+refused 'trusted_proxies = 10.0.0.1/8' trusted_proxies
+check "  and names the network meant" \
+    grep -q 'bits are set past the prefix (the network is 10.0.0.0/8)' \
+    "$WORK/err.check"
 
 with_http 'tls_cert = missing.pem
 tls_key = missing.key'
@@ -66,7 +73,8 @@ body_timeout = 120
 drain_seconds = 0
 cookie_secure = yes
 lookup_per_min = 10
-signups_per_hour = 0'
+signups_per_hour = 0
+trusted_proxies = 127.0.0.1, 10.0.0.0/8, ::1,fd00::/8'
 expect_rc 0 "check-config passes a good [http] section" -- rg check-config
 check "  and prints the listen address" grep -q 'listen \[::1\]:0' "$WORK/out"
 with_http 'listen = 127.0.0.1:8080
