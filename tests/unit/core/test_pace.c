@@ -1,10 +1,12 @@
 /*
- * test_pace - the process-wide rate limit of a registrar connection
- * (core/pace.h): starts evenly spaced with no burst, per connection, a
- * changed rate taking effect from the next call, 0 meaning no limit, and
- * many threads together never starting two calls closer than the spacing.
- * Times are given, not measured, except in pace_wait's test, which only
- * checks a lower bound (a slow machine can only make it longer).
+ * test_pace - the rate limit of a registrar connection (core/pace.h) as
+ * one process keeps it without a database (its fallback): starts evenly
+ * spaced with no burst, per connection, a changed rate taking effect from
+ * the next call, 0 meaning no limit, and many threads together never
+ * starting two calls closer than the spacing. The database schedule and
+ * the concurrency shares are tested in test_pace_db.c. Times (ms) are
+ * given, not measured, except in pace_wait's test, which only checks a
+ * lower bound (a slow machine can only make it longer).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +20,7 @@
 
 #include "core/pace.h"
 
-#define MS 1000000LL
+#define MS 1LL /* pace counts in ms */
 
 static void spaces_starts_evenly_without_burst(void **state)
 {
