@@ -236,9 +236,12 @@ int cli_make_registrar(struct app *app, const struct conn *c, const char *key,
         return err->code ? err->code : RM_EINVAL;
     srs_transport_set_log(srs_registrar_transport(*out), on_exchange,
                           bridge_for(sink, sink_arg));
-    if (app->pace_calls)
+    if (app->pace_calls) {
+        /* counted in the database: every node together (core/pace.h) */
+        pace_use_database(app->set.database);
         srs_transport_set_pace(srs_registrar_transport(*out), pace_wait,
                                pace_for(c->id, c->rate_per_min));
+    }
     return 0;
 }
 

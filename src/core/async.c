@@ -41,6 +41,7 @@
 #include "core/conn.h"
 #include "core/money.h"
 #include "core/names.h"
+#include "core/pace.h"
 #include "core/reglog.h"
 #include "core/watch.h"
 #include "mail/template.h"
@@ -190,6 +191,7 @@ struct pool {
     struct registrar *regs[ASYNC_MAX_WORKERS];
     struct sink_slot *slots[ASYNC_MAX_WORKERS];
     int nregs;
+    int held; /* a share of the concurrency is held (core/pace.h) */
     /* this page's share */
     struct item **items;
     size_t n, next;
@@ -262,6 +264,32 @@ static struct pool *pool_get(struct app *app, struct pool **pools,
     p->link = *pools;
     *pools = p;
     return p;
+}
+
+/* pool_share - how many of want workers this process may run: its share
+ * of the connection's concurrency, counted with every other node's in the
+ * database (core/pace.h; renewed while the workers ask for starts,
+ * released after the page). 0 on a failure (logged): the operations stay
+ * due for the next sweep. */
+static int pool_share(struct app *app, struct pool *p, int want)
+{
+    struct rm_err err;
+    int64_t got = 0;
+
+    pace_use_database(app->set.database);
+    if (pace_cap_take(app->st, p->conn_id, app->lease_owner, want, p->conc,
+                      app->set.lease_s, &got, &err) < 0) {
+        rm_log(LOG_ERROR, "async: connection %" PRId64 ": concurrency: %s",
+               p->conn_id, err.msg);
+        return 0;
+    }
+    p->held = 1;
+    if (got < want)
+        rm_log(LOG_INFO,
+               "async: connection %" PRId64 ": %" PRId64 " of %d worker(s): "
+               "other nodes hold the rest of its concurrency",
+               p->conn_id, got, want);
+    return (int)got;
 }
 
 /* pool_grow - registrars for n workers, made on the calling thread. */
@@ -518,6 +546,10 @@ static int run_page(struct app *app, struct pool **pools, struct item *v,
         if (!p->n)
             continue;
         want = p->n < (size_t)p->conc ? (int)p->n : p->conc;
+        if ((want = pool_share(app, p, want)) == 0) {
+            p->n = 0; /* left due: polled by a later sweep */
+            continue;
+        }
         if (pool_grow(app, p, want, err) < 0 && p->nregs == 0) {
             st->errors += (int)p->n;
             rm_log(LOG_ERROR, "async: %s", err->msg);
@@ -565,6 +597,11 @@ out:
     pthread_mutex_unlock(&sw.mu);
     for (size_t i = 0; i < nw; i++)
         pthread_join(workers[i].th, NULL);
+    for (p = *pools; p; p = p->link)
+        if (p->held) {
+            pace_cap_release(app->st, p->conn_id);
+            p->held = 0;
+        }
     free(workers);
     pthread_cond_destroy(&sw.cv);
     pthread_mutex_destroy(&sw.mu);
