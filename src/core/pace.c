@@ -144,7 +144,7 @@ struct pace *pace_for(int64_t conn_id, int64_t rate_per_min)
 /* --- the database schedule ------------------------------------------------ */
 
 struct take_tx {
-    int64_t conn_id, now_ms, span_ms, first_ms;
+    int64_t conn_id, now_ms, span_ms, horizon_ms, first_ms;
 };
 
 static int take_fn(struct store *st, void *arg, struct rm_err *err)
@@ -152,8 +152,8 @@ static int take_fn(struct store *st, void *arg, struct rm_err *err)
     static const char sql[] =
         "INSERT INTO conn_pace (connection_id, next_at_ms) VALUES (?, ?) "
         "ON CONFLICT (connection_id) DO UPDATE SET next_at_ms = CASE WHEN "
-        "conn_pace.next_at_ms < ? THEN ? ELSE conn_pace.next_at_ms END + ? "
-        "RETURNING next_at_ms";
+        "conn_pace.next_at_ms < ? OR conn_pace.next_at_ms > ? THEN ? ELSE "
+        "conn_pace.next_at_ms END + ? RETURNING next_at_ms";
     struct take_tx *x = arg;
     struct store_stmt *s;
     int rc;
@@ -163,8 +163,9 @@ static int take_fn(struct store *st, void *arg, struct rm_err *err)
     store_bind_int64(s, 1, x->conn_id);
     store_bind_int64(s, 2, x->now_ms + x->span_ms);
     store_bind_int64(s, 3, x->now_ms);
-    store_bind_int64(s, 4, x->now_ms);
-    store_bind_int64(s, 5, x->span_ms);
+    store_bind_int64(s, 4, x->now_ms + x->horizon_ms);
+    store_bind_int64(s, 5, x->now_ms);
+    store_bind_int64(s, 6, x->span_ms);
     rc = store_step(s, err);
     if (rc == STORE_ROW) {
         x->first_ms = store_col_int64(s, 0) - x->span_ms;
@@ -180,12 +181,13 @@ int pace_db_take(struct store *st, int64_t conn_id, int64_t rate_per_min,
                  int64_t now_ms, int64_t n, int64_t *first_ms,
                  struct rm_err *err)
 {
-    struct take_tx x = {conn_id, now_ms, 0, 0};
+    struct take_tx x = {conn_id, now_ms, 0, 0, 0};
     int rc;
 
     if (rate_per_min <= 0 || n < 1)
         return rm_err_set(err, RM_EINVAL, "pace: bad rate or count");
     x.span_ms = n * pace_spacing_ms(rate_per_min);
+    x.horizon_ms = PACE_HORIZON_STARTS * pace_spacing_ms(rate_per_min);
     if ((rc = store_tx(st, STORE_TX_WRITE, take_fn, &x, err)) < 0)
         return rc;
     *first_ms = x.first_ms;
@@ -348,7 +350,8 @@ struct db_take_arg {
 static int db_take_fn(struct store *st, void *arg, struct rm_err *err)
 {
     struct db_take_arg *a = arg;
-    struct take_tx x = {a->p->conn_id, a->now, a->n * a->p->spacing_ms, 0};
+    struct take_tx x = {a->p->conn_id, a->now, a->n * a->p->spacing_ms,
+                        PACE_HORIZON_STARTS * a->p->spacing_ms, 0};
     int rc = take_fn(st, &x, err);
 
     a->first = x.first_ms;

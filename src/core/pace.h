@@ -27,6 +27,8 @@
  * batches are used up in time, and falls back to 1 when a start is
  * dropped, so one thread polling slowly costs one trip per call and
  * wastes nothing.
+ * A schedule left far ahead by a clock stepped back starts again from now
+ * (PACE_HORIZON_STARTS).
  * Times are epoch milliseconds of regman's clock (pace_now_ms: the real
  * time plus util/clock.h's test offset), so the processes' clocks must
  * agree (NTP): starts of two nodes are spaced to within their difference.
@@ -60,6 +62,11 @@
 #include "util/err.h"
 
 #define PACE_BATCH_MAX 4
+/* A schedule more than PACE_HORIZON_STARTS spacings ahead of now is not
+ * waited for but started again from now: no process reserves that many,
+ * so only a clock stepped back (or a test's clock moved back) leaves one,
+ * and the connection would otherwise stall until the clock caught up. */
+#define PACE_HORIZON_STARTS 1024
 
 /* One connection's limiter in this process. */
 struct pace;

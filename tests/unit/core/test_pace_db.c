@@ -209,6 +209,9 @@ static void two_nodes_share_one_schedule(void **state)
     assert_int_equal(pace_spacing_ms(7), 8572);
     assert_int_equal(take(f->a, c, 7, t + 20000, 1), t + 20000);
     assert_int_equal(take(f->b, c, 7, t + 20000, 1), t + 28572);
+    /* the clock stepped back a day: no stall, the schedule starts again */
+    assert_int_equal(take(f->a, c, 600, t - 86400000, 1), t - 86400000);
+    assert_int_equal(take(f->b, c, 600, t - 86400000, 1), t - 86399900);
 }
 
 /* Two threads, each with its own handle (two nodes), 15 starts each,
