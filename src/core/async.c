@@ -7,7 +7,8 @@
  *       (ops_recover, rule 2)
  *   page := due pending operations with id > last, by id (at most page)
  *   for each connection in the page: a pool of min(concurrency, n)
- *       workers, each with its own registrar (made with pace_calls set:
+ *       workers (at most this node's share of concurrency, pool_share),
+ *       each with its own registrar (made with pace_calls set:
  *       every request waits for the connection's rate limit, core/pace.h);
  *       they take operations from the pool, poll (ops_poll_run, no store
  *       access) and hand the answer back on one done-list

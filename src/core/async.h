@@ -8,8 +8,9 @@
  * the order again). Per connection it runs up to `concurrency` polls at
  * once on worker threads, each with its own registrar, and starts no more
  * than `rate_per_min` registrar calls per minute (evenly spaced; 0 = no
- * limit; the limit is the process's, core/pace.h, shared with the
- * lifecycle and import). Workers never touch the store: the calling thread is
+ * limit); both are counted in the database, so they hold for all nodes
+ * together, and the rate is shared with the lifecycle and import
+ * (core/pace.h). Workers never touch the store: the calling thread is
  * the only writer (SQLite has one writer at a time anyway). It stores each
  * batch of answers as it arrives: the registrar log rows in one transaction,
  * the "still waiting" notes in a second, then every settling answer in a
