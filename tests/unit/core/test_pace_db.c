@@ -1,11 +1,12 @@
 /*
  * test_pace_db - the rate limit and the concurrency cap of core/pace.h
  * counted in the database: two store handles on one database stand for
- * two nodes. Starts are evenly spaced across handles and threads, a
- * process's batches never take another's starts, rate 0 costs no trip, a
- * deleted connection falls back to the process's own spacing; a second
- * holder of a connection's concurrency gets only what is left, and a
- * lapsed lease frees its slots; racing nodes never pass the cap.
+ * two nodes. Starts are evenly spaced across handles, threads and forked
+ * processes, a process's batches never take another's starts, rate 0
+ * costs no trip, a deleted connection falls back to the process's own
+ * spacing; a second holder of a connection's concurrency gets only what
+ * is left, a lapsed lease frees its slots, and racing nodes never pass
+ * the cap.
  *
  * Every test runs on a new SQLite file in a temporary directory and, when
  * REGMAN_TEST_PG_URL names a PostgreSQL database, again in a new schema of
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/pace.h"
@@ -91,7 +93,7 @@ static int open_both(struct fx *f)
 {
     f->a = open_target(f->target);
     f->b = open_target(f->target);
-    for (int64_t i = 1; i <= 9; i++)
+    for (int64_t i = 1; i <= 10; i++)
         add_conn(f->a, f->base + i, 4);
     return 0;
 }
@@ -305,6 +307,53 @@ static void the_limiter_reserves_batches_in_the_database(void **state)
     assert_int_equal(count(f->a, sql), t + 1200);
 }
 
+/* Two processes, each with its own limiters and its own handle (two
+ * nodes), take 20 starts each at 6000 a minute, asked for at one
+ * instant: their batches interleave, and no two starts of the 40 are
+ * closer than 10 ms. */
+#define PROCS 2
+#define PER 20
+static void two_processes_never_start_closer_than_the_spacing(void **state)
+{
+    struct fx *f = *state;
+    int64_t c = f->base + 10, t = 3000000, all[PROCS * PER];
+    int fds[PROCS][2];
+    pid_t pid[PROCS];
+    size_t n = 0;
+
+    for (int k = 0; k < PROCS; k++) {
+        assert_int_equal(pipe(fds[k]), 0);
+        pid[k] = fork();
+        assert_true(pid[k] >= 0);
+        if (pid[k] == 0) {
+            int64_t v[PER];
+            struct pace *p;
+            close(fds[k][0]);
+            pace_use_database(f->target);
+            p = pace_for(c, 6000);
+            for (int i = 0; i < PER; i++)
+                v[i] = pace_take(p, t);
+            _exit(write(fds[k][1], v, sizeof v) == (ssize_t)sizeof v ? 0 : 1);
+        }
+        close(fds[k][1]);
+    }
+    for (int k = 0; k < PROCS; k++) {
+        int status;
+        assert_int_equal(read(fds[k][0], all + n, PER * sizeof *all),
+                         (ssize_t)(PER * sizeof *all));
+        n += PER;
+        close(fds[k][0]);
+        assert_int_equal(waitpid(pid[k], &status, 0), pid[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    qsort(all, n, sizeof *all, cmp);
+    assert_true(all[0] >= t);
+    for (size_t i = 1; i < n; i++)
+        assert_true(all[i] - all[i - 1] >= 10);
+    /* batches make the trips fewer than the starts, and waste little */
+    assert_true(all[n - 1] - t <= 10 * (int64_t)(n - 1 + 2 * PACE_BATCH_MAX));
+}
+
 /* A connection deleted: its schedule goes with it, a take is refused
  * (foreign key), and the limiter falls back to this process's spacing. */
 static void a_deleted_connection(void **state)
@@ -468,6 +517,8 @@ int main(void)
             concurrent_nodes_never_start_closer_than_the_spacing, S, T),       \
         cmocka_unit_test_setup_teardown(                                       \
             the_limiter_reserves_batches_in_the_database, S, T),               \
+        cmocka_unit_test_setup_teardown(                                       \
+            two_processes_never_start_closer_than_the_spacing, S, T),          \
         cmocka_unit_test_setup_teardown(a_deleted_connection, S, T),           \
         cmocka_unit_test_setup_teardown(the_second_node_gets_what_is_left, S,  \
                                         T),                                    \
