@@ -88,7 +88,8 @@ struct pace *pace_for(int64_t conn_id, int64_t rate_per_min);
 
 /* pace_take - reserve the next start: the time (ms, the clock of
  * pace_now_ms) granted to a call asked for at now_ms; >= now_ms.
- * Thread-safe; no sleep; at most one database trip. */
+ * Thread-safe; no sleep; at most two database trips (a start, the renewal
+ * of a share), none while reserved starts are left and no renewal is due. */
 int64_t pace_take(struct pace *p, int64_t now_ms);
 
 /* pace_wait - sleep until a call on p may start (arg is a struct pace *;
