@@ -11,10 +11,21 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* bytes of one stored request */
 #define REGLOG_MAX_TEXT ((size_t)1024 * 1024)
+
+/* bind_text - v as valid UTF-8: what a registrar answered is stored
+ * even when it is not (U+FFFD for each bad byte), never refused. */
+static void bind_text(struct store_stmt *s, int i, const char *v)
+{
+    char *clean = v ? utf8_clean(v) : NULL;
+
+    store_bind_text(s, i, clean ? clean : v);
+    free(clean);
+}
 
 static void bind_capped(struct store_stmt *s, int i, const char *v)
 {
@@ -23,7 +34,7 @@ static void bind_capped(struct store_stmt *s, int i, const char *v)
         return;
     }
     if (strlen(v) <= REGLOG_MAX_TEXT) {
-        store_bind_text(s, i, v);
+        bind_text(s, i, v);
         return;
     }
     store_bind_text(s, i, "(not stored: longer than 1 MiB)");
@@ -78,10 +89,10 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
         store_bind_int64(s, 3, op_id);
     else
         store_bind_null(s, 3);
-    store_bind_text(s, 4, e->action ? e->action : "");
-    store_bind_text(s, 5, e->object ? e->object : "");
+    bind_text(s, 4, e->action ? e->action : "");
+    bind_text(s, 5, e->object ? e->object : "");
     if (e->domain && *e->domain)
-        store_bind_text(s, 6, e->domain);
+        bind_text(s, 6, e->domain);
     else if (dom)
         store_bind_text(s, 6, dom);
     else
@@ -95,7 +106,7 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
         store_bind_int64(s, 9, e->http_status);
     else
         store_bind_null(s, 9);
-    store_bind_text(s, 10, e->outcome ? e->outcome : "");
+    bind_text(s, 10, e->outcome ? e->outcome : "");
     store_bind_int64(s, 11, e->duration_ms);
     rc = store_step(s, err);
     store_stmt_release(s);

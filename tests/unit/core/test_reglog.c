@@ -244,6 +244,23 @@ static void a_refused_row_is_spilled_and_the_others_written(void **state)
     assert_int_equal(rows(f), 2);
 }
 
+/* An answer that is not UTF-8 (Latin-1 here) is stored, each bad byte
+ * as U+FFFD: PostgreSQL would refuse it as it came. */
+static void an_answer_that_is_not_utf8_is_stored_cleaned(void **state)
+{
+    struct fx *f = *state;
+    struct reglog_entry e = entry("SW_REGISTER", "<x/>");
+    struct rm_err err = {0};
+
+    e.response = "<text>M\xFCller</text>";
+    assert_int_equal(reglog_record(f->app, 0, 0, &e, &err), 0);
+    assert_int_equal(reglog_kept(), 0);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM registrar_log WHERE "
+                           "response = '<text>M\xEF\xBF\xBD"
+                           "ller</text>'"),
+                     1);
+}
+
 static void a_flush_inside_a_transaction_waits(void **state)
 {
     struct fx *f = *state;
@@ -366,6 +383,7 @@ int main(void)
         T(failed_write_is_kept_and_written_by_the_next),
         T(kept_rows_are_written_by_a_flush_once_there_is_room),
         T(a_refused_row_is_spilled_and_the_others_written),
+        T(an_answer_that_is_not_utf8_is_stored_cleaned),
         T(a_flush_inside_a_transaction_waits),
         T(closing_the_app_writes_what_is_kept),
         T(kept_rows_are_bounded_and_the_oldest_go_to_the_log),
