@@ -794,8 +794,11 @@ static int digest_fn(struct store *st, void *arg, struct rm_err *err)
         store_bind_int64(s, 2, x->ids[i]);
         rc = store_step(s, err);
         store_stmt_release(s);
+        /* Another sweep marked it since the SELECT (on PostgreSQL a
+         * writer does not wait for the others before it reads): a
+         * conflict, so store_tx runs the digest again without it. */
         if (rc >= 0 && store_changes(st) != 1)
-            rc = rm_err_set(err, RM_EINTERNAL,
+            rc = rm_err_set(err, RM_ECONFLICT,
                             "op %" PRId64 " was digested by another sweep",
                             x->ids[i]);
     }

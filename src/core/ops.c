@@ -78,6 +78,7 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 static const struct {
@@ -206,6 +207,16 @@ int op_reload(struct app *app, int64_t id, struct ops_result *res,
 
 /* --- moves ---------------------------------------------------------------- */
 
+/* bind_answer - text that came from the registrar, as valid UTF-8 (each
+ * bad byte U+FFFD): stored, never refused by the database. */
+static void bind_answer(struct store_stmt *s, int i, const char *v)
+{
+    char *clean = v ? utf8_clean(v) : NULL;
+
+    store_bind_text(s, i, clean ? clean : v);
+    free(clean);
+}
+
 /*
  * move - operation o from `from` to `to` inside the caller's write
  * transaction. Asserts that the caller's copy is in `from` and that the
@@ -251,16 +262,14 @@ static int move(struct app *app, struct op_row *o, enum ops_state from,
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
     store_bind_text(s, 1, ops_state_name(to));
-    store_bind_text(s, 2, f ? f->reason : NULL);
-    store_bind_text(s, 3, f ? f->last_answer : NULL);
-    store_bind_text(s, 4,
-                    f && f->order_id && *f->order_id ? f->order_id : NULL);
-    store_bind_text(s, 5,
-                    f && f->queue_id && *f->queue_id ? f->queue_id : NULL);
-    store_bind_text(s, 6,
-                    f && f->transfer_status && *f->transfer_status
-                        ? f->transfer_status
-                        : NULL);
+    bind_answer(s, 2, f ? f->reason : NULL);
+    bind_answer(s, 3, f ? f->last_answer : NULL);
+    bind_answer(s, 4, f && f->order_id && *f->order_id ? f->order_id : NULL);
+    bind_answer(s, 5, f && f->queue_id && *f->queue_id ? f->queue_id : NULL);
+    bind_answer(s, 6,
+                f && f->transfer_status && *f->transfer_status
+                    ? f->transfer_status
+                    : NULL);
     if (f && f->next_check_at && !term)
         store_bind_int64(s, 7, f->next_check_at);
     else
@@ -283,8 +292,8 @@ static int move(struct app *app, struct op_row *o, enum ops_state from,
         store_bind_null(s, 13);
     }
     store_bind_text(s, 14, f && f->watch ? f->watch : NULL);
-    store_bind_text(
-        s, 15, f && f->stop_answer && *f->stop_answer ? f->stop_answer : NULL);
+    bind_answer(s, 15,
+                f && f->stop_answer && *f->stop_answer ? f->stop_answer : NULL);
     store_bind_text(s, 16, f && f->stop_state ? f->stop_state : NULL);
     if (f && f->watch && f->watch_next_at)
         store_bind_int64(s, 17, f->watch_next_at);

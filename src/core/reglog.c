@@ -11,10 +11,21 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 #include "util/xalloc.h"
 
 /* bytes of one stored request */
 #define REGLOG_MAX_TEXT ((size_t)1024 * 1024)
+
+/* bind_text - v as valid UTF-8: what a registrar answered is stored
+ * even when it is not (U+FFFD for each bad byte), never refused. */
+static void bind_text(struct store_stmt *s, int i, const char *v)
+{
+    char *clean = v ? utf8_clean(v) : NULL;
+
+    store_bind_text(s, i, clean ? clean : v);
+    free(clean);
+}
 
 static void bind_capped(struct store_stmt *s, int i, const char *v)
 {
@@ -23,7 +34,7 @@ static void bind_capped(struct store_stmt *s, int i, const char *v)
         return;
     }
     if (strlen(v) <= REGLOG_MAX_TEXT) {
-        store_bind_text(s, i, v);
+        bind_text(s, i, v);
         return;
     }
     store_bind_text(s, i, "(not stored: longer than 1 MiB)");
@@ -78,10 +89,10 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
         store_bind_int64(s, 3, op_id);
     else
         store_bind_null(s, 3);
-    store_bind_text(s, 4, e->action ? e->action : "");
-    store_bind_text(s, 5, e->object ? e->object : "");
+    bind_text(s, 4, e->action ? e->action : "");
+    bind_text(s, 5, e->object ? e->object : "");
     if (e->domain && *e->domain)
-        store_bind_text(s, 6, e->domain);
+        bind_text(s, 6, e->domain);
     else if (dom)
         store_bind_text(s, 6, dom);
     else
@@ -95,7 +106,7 @@ static int write_at(struct app *app, int64_t at, int64_t conn_id, int64_t op_id,
         store_bind_int64(s, 9, e->http_status);
     else
         store_bind_null(s, 9);
-    store_bind_text(s, 10, e->outcome ? e->outcome : "");
+    bind_text(s, 10, e->outcome ? e->outcome : "");
     store_bind_int64(s, 11, e->duration_ms);
     rc = store_step(s, err);
     store_stmt_release(s);
@@ -315,52 +326,34 @@ static bool refused_for_good(const struct app *app)
            k == STORE_ERR_CHECK;
 }
 
-struct flush_unit {
+struct flush_one {
     struct app *app;
-    struct kept **list;
-    size_t *cnt, *bytes;
+    struct kept *k;
 };
 
-/* flush_unit - write the kept rows; a row refused for good is spilled and
- * dropped from the list, so a re-run writes only the others. */
-static int flush_unit(struct store *st, void *arg, struct rm_err *err)
+/* flush_one - write one kept row (a unit of its own: a row refused inside
+ * a transaction ends it on PostgreSQL, so each row has its own). */
+static int flush_one(struct store *st, void *arg, struct rm_err *err)
 {
-    struct flush_unit *u = arg;
-    struct kept **pp = u->list, *k;
-    int rc = 0;
+    struct flush_one *u = arg;
+    struct reglog_entry e;
 
     (void)st;
-    while ((k = *pp)) {
-        struct reglog_entry e;
-        kept_entry(k, &e);
-        if ((rc = write_at(u->app, k->at, k->conn_id, k->op_id, &e, err)) < 0) {
-            if (!refused_for_good(u->app))
-                break;
-            /* only this statement failed; the others stand */
-            spill_one(k, err->msg);
-            *pp = k->next;
-            (*u->cnt)--;
-            *u->bytes -= k->bytes;
-            kept_free(k);
-            rc = 0;
-            continue;
-        }
-        pp = &k->next;
-    }
-    return rc;
+    kept_entry(u->k, &e);
+    return write_at(u->app, u->k->at, u->k->conn_id, u->k->op_id, &e, err);
 }
 
 int reglog_flush(struct app *app, int *n, struct rm_err *err)
 {
     struct kept *list, *last = NULL, *k;
     size_t cnt, bytes;
-    int rc;
+    int rc = 0;
 
     *n = 0;
     if (!app->st || store_in_tx(app->st))
         return 0;
     /* Take the whole queue: other threads keep appending to an empty one
-     * meanwhile, and a failure puts this list back in front of theirs. */
+     * meanwhile, and a failure puts what is left back in front of theirs. */
     pthread_mutex_lock(&keep_mu);
     list = keep_head;
     cnt = keep_n;
@@ -368,32 +361,38 @@ int reglog_flush(struct app *app, int *n, struct rm_err *err)
     keep_head = keep_tail = NULL;
     keep_n = keep_bytes = 0;
     pthread_mutex_unlock(&keep_mu);
-    if (!list)
-        return 0;
-    struct flush_unit u = {app, &list, &cnt, &bytes};
-    rc = store_tx(app->st, STORE_TX_WRITE, flush_unit, &u, err);
-    if (rc < 0) {
-        if (list) {
-            for (last = list; last->next; last = last->next)
-                ;
-            pthread_mutex_lock(&keep_mu);
-            last->next = keep_head;
-            keep_head = list;
-            if (!keep_tail)
-                keep_tail = last;
-            keep_n += cnt;
-            keep_bytes += bytes;
-            trim_locked();
-            pthread_mutex_unlock(&keep_mu);
-        }
-        return rc;
-    }
+    /* In order, one row a transaction: a row refused for good (a
+     * constraint) is spilled and dropped, the others stand; any other
+     * failure stops the flush and keeps the rest. */
     while ((k = list)) {
+        struct flush_one u = {app, k};
+        rc = store_tx(app->st, STORE_TX_WRITE, flush_one, &u, err);
+        if (rc < 0 && !refused_for_good(app))
+            break;
+        if (rc < 0)
+            spill_one(k, err->msg);
+        else
+            (*n)++;
         list = k->next;
+        cnt--;
+        bytes -= k->bytes;
         kept_free(k);
+        rc = 0;
     }
-    *n = (int)cnt;
-    return 0;
+    if (list) {
+        for (last = list; last->next; last = last->next)
+            ;
+        pthread_mutex_lock(&keep_mu);
+        last->next = keep_head;
+        keep_head = list;
+        if (!keep_tail)
+            keep_tail = last;
+        keep_n += cnt;
+        keep_bytes += bytes;
+        trim_locked();
+        pthread_mutex_unlock(&keep_mu);
+    }
+    return rc;
 }
 
 int reglog_record(struct app *app, int64_t conn_id, int64_t op_id,

@@ -60,9 +60,11 @@ int reglog_record(struct app *app, int64_t conn_id, int64_t op_id,
 void reglog_keep(int64_t at, int64_t conn_id, int64_t op_id,
                  const struct reglog_entry *e);
 
-/* reglog_flush - write every kept row in one transaction of app's store
- * (not inside one of the caller's: then nothing happens). *n: rows
- * written. On failure they all stay kept and the error is returned. */
+/* reglog_flush - write the kept rows in order, each in a transaction of
+ * its own on app's store (not inside one of the caller's: then nothing
+ * happens). *n: rows written. A row the database refuses for good (a
+ * constraint) goes to the log instead; on any other failure that row and
+ * the ones after it stay kept and the error is returned. */
 int reglog_flush(struct app *app, int *n, struct rm_err *err);
 
 /* reglog_kept - the number of rows kept. */

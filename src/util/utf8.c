@@ -4,6 +4,9 @@
 #include "util/utf8.h"
 
 #include <stdint.h>
+#include <string.h>
+
+#include "util/xalloc.h"
 
 size_t utf8_seq(const unsigned char *p, size_t n)
 {
@@ -31,4 +34,29 @@ size_t utf8_seq(const unsigned char *p, size_t n)
     if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
         return 0;
     return len;
+}
+
+char *utf8_clean(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), i = 0, bad = 0, l;
+
+    for (i = 0; i < n; i += l ? l : 1)
+        if ((l = utf8_seq(p + i, n - i)) == 0)
+            bad++;
+    if (bad == 0)
+        return NULL;
+    /* each bad byte becomes the 3 bytes of U+FFFD */
+    char *out = xmalloc(n + 2 * bad + 1), *o = out;
+    for (i = 0; i < n; i += l ? l : 1) {
+        if ((l = utf8_seq(p + i, n - i)) == 0) {
+            memcpy(o, "\xEF\xBF\xBD", 3);
+            o += 3;
+        } else {
+            memcpy(o, p + i, l);
+            o += l;
+        }
+    }
+    *o = '\0';
+    return out;
 }

@@ -41,7 +41,8 @@ prints them). query and value run in a READ ONLY transaction. The SQL
 passes through psql: no backslash outside a string literal. copy DB DEST:
 DEST is a URL too; its database is made anew (dropped first when there)
 from pg_dump of DB. createdb(url) makes a fresh database and returns its
-URL (the shell's is `pgcluster createdb`).
+URL (the shell's is `pgcluster createdb`); dropdb(url), `testdb dropdb
+URL`, drops one.
 
 Python tests import this module (backend, query, one, execute, sig,
 copy, createdb); the browser tests run the command."""
@@ -431,6 +432,15 @@ def createdb(url, name=None):
     return new
 
 
+def dropdb(url):
+    """Drop the database of url (its connections ended first); nothing when
+    it is not there."""
+    name = _pg_db_name(_pg_url(url))
+    _pg_psql(_pg_db_url(_pg_url(url), "postgres"),
+             'DROP DATABASE IF EXISTS :"testdb_name" WITH (FORCE);\n',
+             ["-v", "testdb_name=" + name], stdout=subprocess.DEVNULL)
+
+
 def _pg_copy(db, dest):
     src, dst = _pg_url(db), _pg_url(dest)
     name = _pg_db_name(dst)
@@ -463,7 +473,7 @@ def _pg_copy(db, dest):
 
 USAGE = ("usage: testdb backend | query DB SQL [PARAM...] | "
          "value DB SQL [PARAM...] | exec DB SQL [PARAM...] | sig DB TABLE... | "
-         "copy DB DEST")
+         "copy DB DEST | dropdb URL")
 
 
 def main(argv):
@@ -473,6 +483,16 @@ def main(argv):
         except TestDbError as e:
             print("testdb: " + str(e), file=sys.stderr)
             return 2
+        return 0
+    if len(argv) == 2 and argv[0] == "dropdb":
+        try:
+            dropdb(argv[1])
+        except TestDbError as e:
+            print("testdb: " + str(e), file=sys.stderr)
+            return 2
+        except Exception as e:  # the backend's own error
+            print("testdb: %s: %s" % (type(e).__name__, e), file=sys.stderr)
+            return 1
         return 0
     if len(argv) < 3 or argv[0] not in ("query", "value", "exec", "sig", "copy"):
         print(USAGE, file=sys.stderr)

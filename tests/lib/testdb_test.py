@@ -197,6 +197,13 @@ def pg_only(db):
     check("a backslash outside a literal is refused: exit 1", rc == 1, err)
     rc, out, err = run("query", "/tmp/nosuch.db", "SELECT 1")
     check("a DB that is no URL: exit 2", rc == 2 and "URL" in err, err)
+    gone = testdb.createdb(db)
+    rc, out, err = run("dropdb", gone)
+    check("dropdb drops a database: exit 0", rc == 0, err)
+    rc, out, err = run("value", gone, "SELECT 1")
+    check("... which is then gone", rc == 1, out + err)
+    rc, out, err = run("dropdb", gone)
+    check("... and again is no error", rc == 0, err)
 
 
 if __name__ == "__main__":

@@ -76,7 +76,10 @@ class Env:
         self.sim_bin = sim
         self.work = tempfile.mkdtemp(prefix="regman-api.")
         self.conf = os.path.join(self.work, "regman.conf")
+        # the database as testdb takes it: the SQLite file, or on
+        # PostgreSQL the URL of the database init makes (dropped at close)
         self.db = os.path.join(self.work, "regman.db")
+        self.pg_db = None
         self.sim = None
         self.serve = None
         self.serve_log = None
@@ -104,8 +107,12 @@ class Env:
         return p
 
     def init(self):
-        subprocess.run([self.regman, "init", "--dir", self.work], check=True,
-                       capture_output=True)
+        cmd = [self.regman, "init", "--dir", self.work]
+        if testdb.backend() == "postgresql":
+            self.pg_db = testdb.createdb(os.environ["REGMAN_TEST_PG_URL"])
+            self.db = self.pg_db
+            cmd += ["--database", self.pg_db]
+        subprocess.run(cmd, check=True, capture_output=True)
         with open(self.conf) as f:
             text = f.read()
         text = text.replace("timeout_ms = 80000", "timeout_ms = 3000")
@@ -146,6 +153,9 @@ class Env:
             print("# work dir kept: " + self.work)
         else:
             shutil.rmtree(self.work, ignore_errors=True)
+            if self.pg_db is not None:
+                testdb.dropdb(self.pg_db)
+                self.pg_db = None
 
     # --- database ----------------------------------------------------------
     def sql(self, q, *params):

@@ -12,6 +12,11 @@ PASS=0
 FAIL=0
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/regman-it.XXXXXX")
 SIM_PID=
+# DB - the database of the installation in $WORK, as tests/lib/testdb
+# takes it: the SQLite file, or on PostgreSQL the URL regman_init made.
+DB=$WORK/regman.db
+# the PostgreSQL databases new_db made (dropped at cleanup)
+PG_DBS=
 
 cleanup() {
     if [ -n "$SIM_PID" ]; then
@@ -19,6 +24,10 @@ cleanup() {
         wait "$SIM_PID" 2>/dev/null
     fi
     smtp_stop
+    for _db in $PG_DBS; do
+        "$TESTDB" dropdb "$_db" >/dev/null 2>&1 ||
+            echo "# could not drop $_db" >&2
+    done
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -68,28 +77,51 @@ print("" if v is None else (json.dumps(v) if isinstance(v, (dict, list)) else v)
 # (REGMAN_TEST_DB picks the backend; an unknown one fails the test here).
 # The backend is checked at the end of this file.
 TESTDB=$(cd "$(dirname "$0")/../../lib" && pwd)/testdb
+PGCLUSTER=$(dirname "$TESTDB")/pgcluster
+# new_db - on PostgreSQL, make a fresh database on REGMAN_TEST_PG_URL's
+# server and print its URL (dropped at cleanup); nothing on SQLite.
+new_db() {
+    [ "${REGMAN_TEST_DB:-sqlite}" = postgresql ] || return 0
+    _url=$("$PGCLUSTER" createdb "${REGMAN_TEST_PG_URL:?REGMAN_TEST_DB=postgresql needs REGMAN_TEST_PG_URL}") ||
+        return 1
+    echo "$_url"
+}
+# regman_init [DIR] - `regman init --dir DIR` (default $WORK) on the
+# test's backend: on PostgreSQL with --database, a fresh database. For
+# $WORK, DB is set to that database.
+regman_init() {
+    _dir=${1:-$WORK}
+    if [ "${REGMAN_TEST_DB:-sqlite}" = postgresql ]; then
+        _url=$(new_db) || return 1
+        PG_DBS="$PG_DBS $_url"
+        "$REGMAN" init --dir "$_dir" --database "$_url" || return 1
+        [ "$_dir" != "$WORK" ] || DB=$_url
+    else
+        "$REGMAN" init --dir "$_dir"
+    fi
+}
 # sql QUERY [PARAM...] - one value from the regman database (read-only).
 sql() {
     _q=$1
     shift
-    "$TESTDB" value "$WORK/regman.db" "$_q" "$@"
+    "$TESTDB" value "$DB" "$_q" "$@"
 }
 # sql_rows QUERY [PARAM...] - every row, columns TAB-separated.
 sql_rows() {
     _q=$1
     shift
-    "$TESTDB" query "$WORK/regman.db" "$_q" "$@"
+    "$TESTDB" query "$DB" "$_q" "$@"
 }
 # sql_write QUERY [PARAM...] - change the database behind regman's back
 # (tests only).
 sql_write() {
     _q=$1
     shift
-    "$TESTDB" exec "$WORK/regman.db" "$_q" "$@"
+    "$TESTDB" exec "$DB" "$_q" "$@"
 }
 # dbsig - a digest of every row that matters (not the registrar log).
 dbsig() {
-    "$TESTDB" sig "$WORK/regman.db" registrar_connections tlds tld_prices \
+    "$TESTDB" sig "$DB" registrar_connections tlds tld_prices \
         accounts contacts domains operations ledger_postings ledger_entries \
         mail_outbox
 }
@@ -205,7 +237,7 @@ rg() {
 # setup_regman - init, one connection to the sim, .com/.net priced, an
 # account "alice" with 1000.00 and an owner contact.
 setup_regman() {
-    "$REGMAN" init --dir "$WORK" >/dev/null || exit 1
+    regman_init >/dev/null || exit 1
     # short timeouts: the "hang" fault must not take 80 s
     sed -i 's/^timeout_ms = .*/timeout_ms = 1500/;
             s/^retry_delay_ms = .*/retry_delay_ms = 10/' "$WORK/regman.conf"

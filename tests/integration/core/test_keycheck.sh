@@ -17,7 +17,7 @@ cp "$WORK/master.key" "$WORK/master.key.good"
 
 # Another installation's key: every command that needs the key is refused.
 mkdir "$WORK/other"
-"$REGMAN" init --dir "$WORK/other" >/dev/null || exit 1
+regman_init "$WORK/other" >/dev/null || exit 1
 cp "$WORK/other/master.key" "$WORK/master.key"
 before=$(dbsig)
 expect_rc 2 "another master key is refused" -- rg registrar list

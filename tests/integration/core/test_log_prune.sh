@@ -7,7 +7,7 @@ REGMAN=$1
 SIM=$2
 . "$(dirname "$0")/lib.sh"
 
-"$REGMAN" init --dir "$WORK" >/dev/null || exit 1
+regman_init >/dev/null || exit 1
 echo "log_keep_days = 30" >>"$WORK/regman.conf"
 NOW=$(python3 -c 'import time; print(int(time.time()))')
 add_row() { # AT ACTION

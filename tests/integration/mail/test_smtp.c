@@ -36,6 +36,7 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "core/outbox.h"
+#include "unitdb.h"
 
 #define USER "regman"
 #define PASS "s3cret p@ss"
@@ -44,7 +45,7 @@ static const char *server_script;
 
 struct fx {
     char dir[256];
-    char db[300];
+    struct unitdb db; /* REGMAN_TEST_DB's backend */
     char ready[300];
     char maildir[300];
     char ca[300];
@@ -119,7 +120,6 @@ static int setup(void **state)
         return -1;
     /* Exim runs as its own user when started by root: let it in. */
     chmod(f->dir, 0755);
-    snprintf(f->db, sizeof f->db, "%s/regman.db", f->dir);
     snprintf(f->ready, sizeof f->ready, "%s/smtp.ready", f->dir);
     if (start_server(f) != 0) {
         fprintf(stderr, "smtp-test-server did not start\n");
@@ -127,8 +127,11 @@ static int setup(void **state)
     }
     struct store_open_opts o = {.create = 1};
     struct rm_err err = {0};
-    if (store_open(f->db, &o, &f->st, &err) != 0)
+    if (unitdb_make(&f->db, f->dir, &err) != 0 ||
+        store_open(f->db.target, &o, &f->st, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
         return -1;
+    }
     mail_config_init(&f->mc);
     char url[64];
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", f->smtp_port);
@@ -150,6 +153,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     stop_server(f);
     store_close(f->st);
+    unitdb_drop(&f->db);
     mail_config_release(&f->mc);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);

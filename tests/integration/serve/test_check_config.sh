@@ -7,7 +7,7 @@ REGMAN=$1
 SIM=$2
 . "$(dirname "$0")/../core/lib.sh"
 
-"$REGMAN" init --dir "$WORK" >/dev/null || exit 1
+regman_init >/dev/null || exit 1
 cp "$WORK/regman.conf" "$WORK/base.conf"
 
 # with_http LINES - regman.conf = the base config + an [http] section

@@ -22,7 +22,7 @@ import http.client
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "..", "api"))
-from apilib import Results, wait_file  # noqa: E402
+from apilib import Results, testdb, wait_file  # noqa: E402
 
 SIM_USER = "test"
 SIM_KEY = "9a1b2c3d4e5f60718293a4b5c6d7e8f9"
@@ -75,7 +75,10 @@ class World:
         self.sim_bin = sim
         self.work = tempfile.mkdtemp(prefix=prefix)
         self.conf = os.path.join(self.work, "regman.conf")
+        # the SQLite file, or on PostgreSQL the URL of the database init
+        # makes (dropped at close)
         self.db = os.path.join(self.work, "regman.db")
+        self.pg_db = None
         self.clock_file = os.path.join(self.work, "clock")
         self.offset = 0
         self._mtime_ns = 0
@@ -210,8 +213,12 @@ class World:
         return p
 
     def init(self, timeout_ms=1200):
-        subprocess.run([self.regman, "init", "--dir", self.work], check=True,
-                       capture_output=True, env=self.env)
+        cmd = [self.regman, "init", "--dir", self.work]
+        if testdb.backend() == "postgresql":
+            self.pg_db = testdb.createdb(os.environ["REGMAN_TEST_PG_URL"])
+            self.db = self.pg_db
+            cmd += ["--database", self.pg_db]
+        subprocess.run(cmd, check=True, capture_output=True, env=self.env)
         with open(self.conf) as f:
             text = f.read()
         out = []
@@ -373,6 +380,9 @@ class World:
             print("# work dir kept: " + self.work)
         else:
             shutil.rmtree(self.work, ignore_errors=True)
+            if self.pg_db is not None:
+                testdb.dropdb(self.pg_db)
+                self.pg_db = None
 
 
 # --- the registrar's world against regman's ---------------------------------

@@ -44,19 +44,14 @@ struct corefix *corefix_open(bool auto_renew)
     char conf[300];
 
     assert_non_null(f);
-    /* the backend tests/lib/testdb would reach; only SQLite so far (the
-     * database regman init makes) */
-    const char *backend = getenv("REGMAN_TEST_DB");
-    if (backend && *backend && strcmp(backend, "sqlite") != 0)
-        fail_msg("REGMAN_TEST_DB=%s: the core unit tests know only sqlite",
-                 backend);
     snprintf(f->dir, sizeof f->dir, "%s/rmcore.XXXXXX", tmp ? tmp : "/tmp");
     assert_non_null(mkdtemp(f->dir));
     snprintf(clock_path, sizeof clock_path, "%s/clock", f->dir);
     write_clock(0);
     setenv("REGMAN_CLOCK_FILE", clock_path, 1);
-    if (app_init_dir(f->dir, &err) != 0)
-        fail_msg("app_init_dir: %s", err.msg);
+    /* REGMAN_TEST_DB's backend: on PostgreSQL a database of its own */
+    if (unitdb_init_dir(&f->db, f->dir, &err) != 0)
+        fail_msg("init: %s", err.msg);
     snprintf(conf, sizeof conf, "%s/regman.conf", f->dir);
     if (app_open(conf, APP_OPEN_STORE | APP_OPEN_KEY, &f->app, &err) != 0)
         fail_msg("app_open: %s", err.msg);
@@ -115,6 +110,7 @@ void corefix_close(struct corefix *f)
     if (!f)
         return;
     app_close(f->app);
+    unitdb_drop(&f->db);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         fprintf(stderr, "could not remove %s\n", f->dir);

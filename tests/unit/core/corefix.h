@@ -18,6 +18,7 @@
 
 #include "core/app.h"
 #include "core/ops.h"
+#include "unitdb.h"
 
 #define COREFIX_FUNDS 100000 /* alice's credit, minor units */
 #define COREFIX_PRICE 1000   /* every .com price, minor units */
@@ -27,7 +28,8 @@ struct corefix {
     char dir[256];
     struct app *app;
     int64_t account_id;
-    int64_t clock; /* the offset written to the clock file */
+    int64_t clock;    /* the offset written to the clock file */
+    struct unitdb db; /* its database (REGMAN_TEST_DB) */
 };
 
 /* corefix_open - a fresh installation (fails the test on any error).

@@ -18,12 +18,14 @@
 
 #include "core/ledger.h"
 #include "store/store.h"
+#include "unitdb.h"
 
 #define NOW 1700000000
 
 struct fx {
     char dir[256];
-    char path[300];
+    char path[1200]; /* the database: a file or a URL (unitdb) */
+    struct unitdb db;
     struct store *st;
     int64_t conn;
     int64_t sales, funding;
@@ -57,7 +59,11 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s/rmledger.XXXXXX", tmp ? tmp : "/tmp");
     if (mkdtemp(f->dir) == NULL)
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/regman.db", f->dir);
+    if (unitdb_make(&f->db, f->dir, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s", f->db.target);
     if (store_open(f->path, &o, &f->st, &err) != 0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
@@ -89,8 +95,9 @@ static int teardown(void **state)
     char p[320];
 
     store_close(f->st);
+    unitdb_drop(&f->db);
     for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", f->path, sfx[i]);
+        snprintf(p, sizeof p, "%s/regman.db%s", f->dir, sfx[i]);
         unlink(p);
     }
     rmdir(f->dir);

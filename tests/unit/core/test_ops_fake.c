@@ -532,6 +532,35 @@ static void the_rows_make_every_legal_move(void **state)
         }
 }
 
+/* A refusal whose text is not UTF-8 (Latin-1 here) is stored, each bad
+ * byte as U+FFFD: PostgreSQL would refuse the text as it came. */
+static void a_refusal_that_is_not_utf8_is_stored_cleaned(void **state)
+{
+    (void)state;
+    struct corefix *f = corefix_open(false);
+    struct reg_op_result r = fakereg_failed(485, NULL);
+    struct ops_result res;
+
+    snprintf(r.reason, sizeof r.reason,
+             "M\xFC"
+             "ller is taken");
+    snprintf(r.reply.text, sizeof r.reply.text,
+             "M\xFC"
+             "ller is taken");
+    fakereg_script(&r, 1);
+    assert_int_equal(corefix_order(f, "register", "latin1.com", &res),
+                     OPS_FAILED);
+    assert_string_equal(corefix_state(f, res.op_id), "failed");
+    assert_int_equal(corefix_int(f,
+                                 "SELECT COUNT(*) FROM operations WHERE "
+                                 "pending_reason LIKE ? AND id = ?",
+                                 "%M\xEF\xBF\xBD"
+                                 "ller is taken%",
+                                 res.op_id),
+                     1);
+    corefix_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +569,7 @@ int main(void)
         cmocka_unit_test(reset_moves_the_deadline_of_a_pending_operation_only),
         cmocka_unit_test(cancel_stops_the_order_first_and_refunds_once),
         cmocka_unit_test(recovery_never_resends),
+        cmocka_unit_test(a_refusal_that_is_not_utf8_is_stored_cleaned),
         /* last: it reads what the tests above did */
         cmocka_unit_test(the_rows_make_every_legal_move),
     };

@@ -23,11 +23,13 @@
 #include "core/reglog.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "unitdb.h"
 
 struct fx {
     char dir[256];
     char conf[300];
     struct app *app;
+    struct unitdb db;
 };
 
 static int setup(void **state)
@@ -39,7 +41,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s/rmreglog.XXXXXX", tmp ? tmp : "/tmp");
     if (!mkdtemp(f->dir))
         fail_msg("mkdtemp");
-    if (app_init_dir(f->dir, &err) != 0)
+    if (unitdb_init_dir(&f->db, f->dir, &err) != 0)
         fail_msg("init: %s", err.msg);
     snprintf(f->conf, sizeof f->conf, "%s/regman.conf", f->dir);
     if (app_open(f->conf, APP_OPEN_STORE, &f->app, &err) != 0)
@@ -55,6 +57,7 @@ static int teardown(void **state)
 
     reglog_spill(); /* nothing carries over to the next case */
     app_close(f->app);
+    unitdb_drop(&f->db);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         fail_msg("cleanup");
@@ -76,16 +79,22 @@ static int64_t q1(struct fx *f, const char *sql)
     return v;
 }
 
-/* disk_full - no page may be added to the database any more (on) or
- * again (off): what a full disk does to SQLite, on this connection. */
+/* disk_full - no row may be added to the database any more (on) or
+ * again (off), for a reason that is not the row's: on SQLite a full disk
+ * (no page may be added, on this connection), on PostgreSQL a read-only
+ * session (there is no disk to fill on the test's cluster). */
 static void disk_full(struct fx *f, int on)
 {
     char sql[64];
     struct store_stmt *s;
     struct rm_err err = {0};
 
-    snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
-             on ? (long long)q1(f, "PRAGMA page_count") : 1000000000LL);
+    if (f->db.pg)
+        snprintf(sql, sizeof sql, "SET default_transaction_read_only = %s",
+                 on ? "on" : "off");
+    else
+        snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld",
+                 on ? (long long)q1(f, "PRAGMA page_count") : 1000000000LL);
     if (store_prepare(f->app->st, sql, &s, &err) != 0)
         fail_msg("prepare: %s", err.msg);
     (void)store_step(s, &err);
@@ -166,7 +175,7 @@ static void failed_write_is_kept_and_written_by_the_next(void **state)
 
     disk_full(f, 1);
     assert_int_equal(reglog_record(f->app, 0, 0, &e1, &err), REGLOG_KEPT);
-    assert_non_null(strstr(err.msg, "full"));
+    assert_non_null(strstr(err.msg, f->db.pg ? "read-only" : "full"));
     assert_int_equal(rows(f), 0);
     assert_int_equal(reglog_kept(), 1);
 
@@ -213,6 +222,43 @@ static void kept_rows_are_written_by_a_flush_once_there_is_room(void **state)
     assert_int_equal(reglog_flush(f->app, &n, &err), 0);
     assert_int_equal(n, 0);
     assert_int_equal(rows(f), 3);
+}
+
+/* A kept row the database refuses for good (a connection that does not
+ * exist) goes to the log; the rows before and after it are written. */
+static void a_refused_row_is_spilled_and_the_others_written(void **state)
+{
+    struct fx *f = *state;
+    struct reglog_entry e = entry("SW_REGISTER", "<x/>");
+    struct rm_err err = {0};
+    int n = -1;
+
+    reglog_keep(clock_now(), 0, 0, &e);
+    reglog_keep(clock_now(), 999999, 0, &e);
+    reglog_keep(clock_now(), 0, 0, &e);
+    capture_start(f);
+    assert_int_equal(reglog_flush(f->app, &n, &err), 0);
+    assert_int_equal(capture_stop(NULL, 0), 1);
+    assert_int_equal(n, 2);
+    assert_int_equal(reglog_kept(), 0);
+    assert_int_equal(rows(f), 2);
+}
+
+/* An answer that is not UTF-8 (Latin-1 here) is stored, each bad byte
+ * as U+FFFD: PostgreSQL would refuse it as it came. */
+static void an_answer_that_is_not_utf8_is_stored_cleaned(void **state)
+{
+    struct fx *f = *state;
+    struct reglog_entry e = entry("SW_REGISTER", "<x/>");
+    struct rm_err err = {0};
+
+    e.response = "<text>M\xFCller</text>";
+    assert_int_equal(reglog_record(f->app, 0, 0, &e, &err), 0);
+    assert_int_equal(reglog_kept(), 0);
+    assert_int_equal(q1(f, "SELECT COUNT(*) FROM registrar_log WHERE "
+                           "response = '<text>M\xEF\xBF\xBD"
+                           "ller</text>'"),
+                     1);
 }
 
 static void a_flush_inside_a_transaction_waits(void **state)
@@ -336,6 +382,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(failed_write_is_kept_and_written_by_the_next),
         T(kept_rows_are_written_by_a_flush_once_there_is_room),
+        T(a_refused_row_is_spilled_and_the_others_written),
+        T(an_answer_that_is_not_utf8_is_stored_cleaned),
         T(a_flush_inside_a_transaction_waits),
         T(closing_the_app_writes_what_is_kept),
         T(kept_rows_are_bounded_and_the_oldest_go_to_the_log),

@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "core/throttle.h"
+#include "unitdb.h"
 
 static char dir[64];
-static char db[128];
+static struct unitdb udb;
+static const char *db = udb.target;
 static struct store *st;
 static const unsigned char secret[THROTTLE_SECRET_BYTES] = "0123456789abcdef"
                                                            "0123456789abcde";
@@ -257,10 +259,10 @@ static int setup(void **state)
     snprintf(dir, sizeof(dir), "/tmp/regman-throttle-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    snprintf(db, sizeof(db), "%s/t.db", dir);
     struct store_open_opts o = {.create = 1};
     struct rm_err err;
-    if (store_open(db, &o, &st, &err) < 0) {
+    /* REGMAN_TEST_DB picks the backend (tests/unit/testdb/unitdb.h) */
+    if (unitdb_make(&udb, dir, &err) < 0 || store_open(db, &o, &st, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -270,6 +272,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     store_close(st);
+    unitdb_drop(&udb);
     nftw(dir, rm_entry, 4, FTW_DEPTH | FTW_PHYS);
     return 0;
 }

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/app.h"
+#include "unitdb.h"
 #include "core/domview.h"
 #include "core/license.h"
 #include "core/opview.h"
@@ -88,6 +89,7 @@ struct fx {
     char dir[256];
     char conf[300];
     struct app *app;
+    struct unitdb db;
 };
 
 static int setup(void **state)
@@ -99,7 +101,7 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s/rmviews.XXXXXX", tmp ? tmp : "/tmp");
     if (!mkdtemp(f->dir))
         fail_msg("mkdtemp");
-    if (app_init_dir(f->dir, &err) != 0)
+    if (unitdb_init_dir(&f->db, f->dir, &err) != 0)
         fail_msg("init: %s", err.msg);
     snprintf(f->conf, sizeof f->conf, "%s/regman.conf", f->dir);
     if (app_open(f->conf, APP_OPEN_STORE, &f->app, &err) != 0)
@@ -114,6 +116,7 @@ static int teardown(void **state)
     char cmd[600];
 
     app_close(f->app);
+    unitdb_drop(&f->db);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         fail_msg("cleanup");

@@ -17,6 +17,7 @@
 #include "core/reglog.h"
 #include "jobs/prune_job.h"
 #include "jobs/runner.h"
+#include "unitdb.h"
 #include "util/log.h"
 
 #define DAY 86400
@@ -27,6 +28,7 @@ struct fx {
     char conf[300];
     struct app *app;
     int64_t now;
+    struct unitdb db; /* REGMAN_TEST_DB's backend */
 };
 
 static void write_conf(struct fx *f, const char *extra)
@@ -48,7 +50,7 @@ static int setup_keep(void **state, const char *extra)
     snprintf(f->dir, sizeof f->dir, "%s/rmprune.XXXXXX", tmp ? tmp : "/tmp");
     if (!mkdtemp(f->dir))
         fail_msg("mkdtemp");
-    if (app_init_dir(f->dir, &err) != 0)
+    if (unitdb_init_dir(&f->db, f->dir, &err) != 0)
         fail_msg("init: %s", err.msg);
     snprintf(f->conf, sizeof f->conf, "%s/regman.conf", f->dir);
     /* the template ends inside [registrar] */
@@ -71,6 +73,7 @@ static int teardown(void **state)
     char cmd[600];
 
     app_close(f->app);
+    unitdb_drop(&f->db);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)
         fail_msg("cleanup");

@@ -1,5 +1,6 @@
 /*
- * test_runner - the durable job runner on real SQLite files: leases, one
+ * test_runner - the durable job runner on a real database (unitdb: a SQLite
+ * file, or PostgreSQL with REGMAN_TEST_DB=postgresql): leases, one
  * run per job across two threads and across two processes sharing a file,
  * expired leases retaken, the lease of a killed runner taken at once (but
  * not a live or foreign one), lost leases changing nothing, bounded backoff and
@@ -27,12 +28,14 @@
 #include "core/jobq.h"
 #include "jobs/runner.h"
 #include "store/store.h"
+#include "unitdb.h"
 #include "util/lease.h"
 #include "util/log.h"
 
 struct fx {
     char dir[256];
-    char path[300];
+    char path[1200]; /* the database (unitdb): a file or a URL */
+    struct unitdb db;
     struct store *st;
     int64_t now; /* the fake clock */
 };
@@ -59,7 +62,12 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s/rmjobs.XXXXXX", tmp ? tmp : "/tmp");
     if (mkdtemp(f->dir) == NULL)
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/regman.db", f->dir);
+    struct rm_err err = {0};
+    if (unitdb_make(&f->db, f->dir, &err) != 0) {
+        fprintf(stderr, "%s\n", err.msg);
+        return -1;
+    }
+    snprintf(f->path, sizeof f->path, "%s", f->db.target);
     f->st = open_store(f->path);
     f->now = 1000000;
     *state = f;
@@ -70,6 +78,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     store_close(f->st);
+    unitdb_drop(&f->db);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
     if (system(cmd) != 0)

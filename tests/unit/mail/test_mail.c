@@ -26,10 +26,11 @@
 #include "store/store.h"
 #include "util/log.h"
 #include "core/outbox.h"
+#include "unitdb.h"
 
 struct fx {
     char dir[256];
-    char path[300];
+    struct unitdb db; /* REGMAN_TEST_DB's backend */
     struct store *st;
     struct mail_config mc;
 };
@@ -41,10 +42,10 @@ static int setup(void **state)
     snprintf(f->dir, sizeof f->dir, "%s/rmmail.XXXXXX", tmp ? tmp : "/tmp");
     if (mkdtemp(f->dir) == NULL)
         return -1;
-    snprintf(f->path, sizeof f->path, "%s/regman.db", f->dir);
     struct store_open_opts o = {.create = 1};
     struct rm_err err = {0};
-    if (store_open(f->path, &o, &f->st, &err) != 0) {
+    if (unitdb_make(&f->db, f->dir, &err) != 0 ||
+        store_open(f->db.target, &o, &f->st, &err) != 0) {
         fprintf(stderr, "store_open: %s\n", err.msg);
         return -1;
     }
@@ -58,6 +59,7 @@ static int teardown(void **state)
 {
     struct fx *f = *state;
     store_close(f->st);
+    unitdb_drop(&f->db);
     mail_config_release(&f->mc);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);

@@ -2,12 +2,14 @@
  * test_utf8 - utf8_seq accepts exactly RFC 3629's sequences: every
  * boundary of each length, and refuses overlong forms, surrogates, code
  * points above U+10FFFF, stray continuation bytes, bad continuations and
- * sequences cut short.
+ * sequences cut short; utf8_clean leaves valid text alone and replaces
+ * each bad byte with U+FFFD.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -102,12 +104,37 @@ static void agrees_with_an_encoder_everywhere(void **state)
         }
 }
 
+static void clean_replaces_each_bad_byte(void **state)
+{
+    (void)state;
+    char *c;
+
+    assert_null(utf8_clean(""));
+    assert_null(utf8_clean("plain <ok/>"));
+    assert_null(utf8_clean("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+    c = utf8_clean("a\xFF"
+                   "b");
+    assert_string_equal(c, "a\xEF\xBF\xBD"
+                           "b");
+    free(c);
+    /* a sequence cut short: each of its bytes, then what follows */
+    c = utf8_clean("\xE2\x82x\xC3");
+    assert_string_equal(c, "\xEF\xBF\xBD\xEF\xBF\xBDx\xEF\xBF\xBD");
+    free(c);
+    /* Latin-1 text as a registrar may send it */
+    c = utf8_clean("M\xFCller");
+    assert_string_equal(c, "M\xEF\xBF\xBD"
+                           "ller");
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(accepts_and_refuses_by_the_table),
         cmocka_unit_test(refuses_a_sequence_cut_short),
         cmocka_unit_test(agrees_with_an_encoder_everywhere),
+        cmocka_unit_test(clean_replaces_each_bad_byte),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,10 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "unitdb.h"
 #include "web/auth.h"
 
 static char dir[64];
 static struct store *st;
+static struct unitdb db; /* REGMAN_TEST_DB's backend */
 static int64_t customer;
 
 static int64_t scalar(const char *sql, const char *text)
@@ -180,11 +182,10 @@ static int setup(void **state)
     snprintf(dir, sizeof(dir), "/tmp/regman-auth-XXXXXX");
     if (!mkdtemp(dir))
         return -1;
-    char db[128];
-    snprintf(db, sizeof(db), "%s/t.db", dir);
     struct store_open_opts o = {.create = 1};
-    struct rm_err err;
-    if (store_open(db, &o, &st, &err) < 0) {
+    struct rm_err err = {0};
+    if (unitdb_make(&db, dir, &err) != 0 ||
+        store_open(db.target, &o, &st, &err) < 0) {
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
@@ -200,6 +201,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     store_close(st);
+    unitdb_drop(&db);
     nftw(dir, rm_entry, 4, FTW_DEPTH | FTW_PHYS);
     return 0;
 }
