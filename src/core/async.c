@@ -324,6 +324,13 @@ static void pools_free(struct pool *p)
 /* --- the writer side ---------------------------------------------------------
  */
 
+static int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* The claim of one page (store.h D13): due pending operations that no
  * live poll lease holds and that were not checked since this sweep began
  * (A3), leased to this process for lease_s; rows another node's claim
@@ -425,6 +432,12 @@ static int claim_page(struct app *app, int64_t started, int limit,
     }
     *out = x.v;
     *n = x.n;
+    /* at debug level, each claim with the wall clock (tests check that no
+     * two nodes poll one operation at once: tests/integration/nodes) */
+    for (size_t i = 0; i < x.n; i++)
+        rm_log(LOG_DEBUG,
+               "async: op %" PRId64 " claimed ms=%" PRId64 " until=%" PRId64,
+               x.v[i].t.id, wall_ms(), x.until);
     return 0;
 }
 
@@ -620,6 +633,9 @@ static void store_batch(struct app *app, struct item *batch,
             rm_log(LOG_INFO, "op %" PRId64 ": %s (%s)", it->t.id,
                    ops_outcome_name((enum ops_outcome)rc), it->p.answer);
     }
+    for (struct item *it = batch; it; it = it->next)
+        rm_log(LOG_DEBUG, "async: op %" PRId64 " poll stored ms=%" PRId64,
+               it->t.id, wall_ms());
 }
 
 /* run_page - poll the page's items with pools per connection. */
