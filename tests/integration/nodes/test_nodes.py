@@ -129,9 +129,11 @@ class Node:
         self.port = int(text.strip().split(":")[-1])
 
     def kill(self):
+        # the moment of the signal: whatever another node claims after it
+        # cannot overlap a poll of this one (that ends with the process)
+        self.kills.append(int(time.time() * 1000))
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=30)
-        self.kills.append(int(time.time() * 1000))
         self.proc = None
 
     def stop(self):
@@ -356,6 +358,12 @@ def poll_intervals(w):
         kills = sorted(n.kills)
         for t, what, op in events:
             if what == "c":
+                if op in open_:
+                    # claimed again by this node: the earlier poll ended
+                    # with a kill (or its answer could not be stored)
+                    s = open_.pop(op)
+                    end = next((k for k in kills if s <= k <= t), t)
+                    ops.setdefault(op, []).append((s, end, n.i))
                 open_[op] = t
             elif op in open_:
                 ops.setdefault(op, []).append((open_.pop(op), t, n.i))
