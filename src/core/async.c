@@ -436,8 +436,9 @@ static int claim_page(struct app *app, int64_t started, int limit,
      * two nodes poll one operation at once: tests/integration/nodes) */
     for (size_t i = 0; i < x.n; i++)
         rm_log(LOG_DEBUG,
-               "async: op %" PRId64 " claimed ms=%" PRId64 " until=%" PRId64,
-               x.v[i].t.id, wall_ms(), x.until);
+               "async: op %" PRId64 " claimed ms=%" PRId64 " now=%" PRId64
+               " until=%" PRId64,
+               x.v[i].t.id, wall_ms(), x.now, x.until);
     return 0;
 }
 
