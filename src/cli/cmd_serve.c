@@ -270,6 +270,11 @@ int serve_run(const struct serve_opts *o)
      * driver): every job kind of jobs/registry.h runs on its thread, with
      * the [mail] section app_open read (the one operations queue with). */
     struct runner_opts ro = {.stop = &stopping};
+    /* REGMAN_SWEEP_INTERVAL_S (tests): the Async Manager's sweep interval
+     * in seconds instead of 60 */
+    const char *every = getenv("REGMAN_SWEEP_INTERVAL_S");
+    if (every && atoi(every) > 0)
+        jobs.async_interval_s = atoi(every);
     if ((rc = runner_new(app->st, &ro, &runner, &err)) < 0 ||
         (rc = jobs_register_all(runner, app, &app->set.mail, &jobs, &err)) <
             0) {

@@ -5,7 +5,14 @@
  *
  *   recover: kept registrar log rows; new/sending with a dead lease
  *       (ops_recover, rule 2)
- *   page := due pending operations with id > last, by id (at most page)
+ *   release poll leases of processes on this host that are gone
+ *   page := claim (one statement, store.h D13) up to `page` due pending
+ *       operations no live poll lease holds and not checked since the
+ *       sweep began, by next check; each leased to this process for
+ *       [registrar] lease_s (operations.lease_owner/lease_expires_at, the
+ *       columns `sending` uses: ops_recover looks at new/sending only, and
+ *       every move out of pending and every "still waiting" note clear
+ *       them); other nodes' claims skip these rows
  *   for each connection in the page: a pool of min(concurrency, n)
  *       workers (at most this node's share of concurrency, pool_share),
  *       each with its own registrar (made with pace_calls set:
@@ -23,11 +30,16 @@
  * A1 Workers never write: a registrar exchange is copied into the
  *    answer it belongs to and stored by the calling thread.
  * A2 A poll never sends an order (ops_poll_run makes read-only calls).
- * A3 An operation is polled at most once per sweep: pages advance by id
- *    and `now` is fixed at the start, while a note moves next_check_at
- *    past it.
+ * A3 An operation is polled at most once per sweep (a claim takes only
+ *    operations not checked since the sweep began and not leased: an
+ *    operation left due by an error keeps this sweep's lease), and by one
+ *    process at a time: a poll lease is taken by one statement that skips
+ *    and excludes rows another node holds, and is given back only by the
+ *    note or settle that stores the poll's answer (or lapses).
  * A4 digested_at is set only in the transaction that queues the digest
  *    listing the operation; the digest lists only rows it marks.
+ *    Concurrent sweeps (several nodes) read the undigested rows with
+ *    FOR UPDATE SKIP LOCKED: each row is in one digest only.
  */
 #include "core/async.h"
 
@@ -341,49 +353,229 @@ static void pools_free(struct pool *p)
 /* --- the writer side ---------------------------------------------------------
  */
 
-static int load_page(struct app *app, int64_t now, int64_t after, int limit,
-                     struct item **out, size_t *n, struct rm_err *err)
+static int64_t wall_ms(void)
 {
-    static const char sql[] =
-        "SELECT o.id, o.connection_id, COALESCE(o.expiry_year, 0), "
-        "COALESCE(o.deadline_at, 0), o.kind, d.name, "
-        "COALESCE(o.registrar_order_id, ''), "
-        "COALESCE(o.queue_request_id, '') FROM operations o JOIN domains d "
-        "ON d.id = o.domain_id WHERE o.state = 'pending' AND "
-        "o.next_check_at <= ? AND o.id > ? ORDER BY o.id LIMIT ?";
-    struct store_stmt *s;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The claim of one page (store.h D13): due pending operations that no
+ * live poll lease holds and that were not checked since this sweep began
+ * (A3), leased to this process for lease_s; rows another node's claim
+ * holds are skipped. */
+static const char sql_claim[] =
+    "UPDATE operations SET lease_owner = ?, lease_expires_at = ? WHERE id IN "
+    "(SELECT id FROM operations WHERE state = 'pending' AND "
+    "next_check_at <= ? AND (lease_expires_at IS NULL OR "
+    "lease_expires_at <= ?) AND (last_check_at IS NULL OR "
+    "last_check_at < ?) ORDER BY next_check_at, id LIMIT ? "
+    "FOR UPDATE SKIP LOCKED) RETURNING id";
+
+static const char sql_target[] =
+    "SELECT o.id, o.connection_id, COALESCE(o.expiry_year, 0), "
+    "COALESCE(o.deadline_at, 0), o.kind, d.name, "
+    "COALESCE(o.registrar_order_id, ''), "
+    "COALESCE(o.queue_request_id, '') FROM operations o JOIN domains d "
+    "ON d.id = o.domain_id WHERE o.id = ? AND o.state = 'pending'";
+
+struct claim_tx {
+    struct app *app;
+    int64_t now, started, until;
+    int limit;
     struct item *v;
+    size_t n;
+};
+
+/* claim_fn - lease a page, then read what polling each one needs. */
+static int claim_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct claim_tx *x = arg;
+    struct store_stmt *s;
+    int64_t *ids = xcalloc((size_t)x->limit, sizeof *ids);
+    size_t nids = 0;
+    int rc;
+
+    x->n = 0;
+    if ((rc = store_prepare(st, sql_claim, &s, err)) < 0)
+        goto out;
+    store_bind_text(s, 1, x->app->lease_owner);
+    store_bind_int64(s, 2, x->until);
+    store_bind_int64(s, 3, x->started);
+    store_bind_int64(s, 4, x->now);
+    store_bind_int64(s, 5, x->started);
+    store_bind_int64(s, 6, x->limit);
+    while ((rc = store_step(s, err)) == STORE_ROW)
+        if (nids < (size_t)x->limit)
+            ids[nids++] = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        goto out;
+    for (size_t i = 0; i < nids; i++) {
+        struct ops_target *t = &x->v[x->n].t;
+        if ((rc = store_prepare(st, sql_target, &s, err)) < 0)
+            goto out;
+        store_bind_int64(s, 1, ids[i]);
+        if ((rc = store_step(s, err)) == STORE_ROW) {
+            memset(&x->v[x->n], 0, sizeof x->v[x->n]);
+            t->id = store_col_int64(s, 0);
+            t->connection_id = store_col_int64(s, 1);
+            t->expiry_year = store_col_int64(s, 2);
+            t->deadline_at = store_col_int64(s, 3);
+            if (ops_kind_parse(store_col_text(s, 4), &t->kind) < 0)
+                t->kind = OPS_K_REGISTER; /* polled by its order, as one */
+            snprintf(t->domain, sizeof t->domain, "%s", store_col_text(s, 5));
+            snprintf(t->order_id, sizeof t->order_id, "%s",
+                     store_col_text(s, 6));
+            snprintf(t->queue_id, sizeof t->queue_id, "%s",
+                     store_col_text(s, 7));
+            x->n++;
+            rc = store_step(s, err);
+        }
+        store_stmt_release(s);
+        if (rc < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(ids);
+    return rc;
+}
+
+/* claim_page - up to limit due operations, leased to this process (the
+ * only one polling them until they are noted, settled or the lease
+ * lapses; a note and every move out of pending clear the lease). Sorted
+ * by next check, so the longest-waiting go first on every node. */
+static int claim_page(struct app *app, int64_t started, int limit,
+                      struct item **out, size_t *n, struct rm_err *err)
+{
+    struct claim_tx x = {app, clock_now(), started, 0, limit, NULL, 0};
     int rc;
 
     *n = 0;
-    v = xcalloc((size_t)limit, sizeof *v);
-    if ((rc = store_prepare(app->st, sql, &s, err)) < 0) {
-        free(v);
+    x.until = x.now + app->set.lease_s;
+    x.v = xcalloc((size_t)limit, sizeof *x.v);
+    if ((rc = store_tx(app->st, STORE_TX_WRITE, claim_fn, &x, err)) < 0) {
+        free(x.v);
         return rc;
     }
+    *out = x.v;
+    *n = x.n;
+    /* at debug level, each claim with the wall clock (tests check that no
+     * two nodes poll one operation at once: tests/integration/nodes) */
+    for (size_t i = 0; i < x.n; i++)
+        rm_log(LOG_DEBUG,
+               "async: op %" PRId64 " claimed ms=%" PRId64 " now=%" PRId64
+               " until=%" PRId64,
+               x.v[i].t.id, wall_ms(), x.now, x.until);
+    return 0;
+}
+
+/* release_gone - poll leases of processes on this host that are gone
+ * (a killed node, lease.h) are given back at once, as job leases are
+ * (runner.h R5); others lapse when they expire. The UPDATE repeats the
+ * owner it saw, so a lease taken meanwhile is kept. */
+static int release_gone(struct app *app, int64_t now, int *n,
+                        struct rm_err *err)
+{
+    static const char sql_sel[] =
+        "SELECT id, lease_owner FROM operations WHERE state = 'pending' "
+        "AND lease_owner IS NOT NULL AND lease_expires_at > ? ORDER BY id "
+        "LIMIT 1000";
+    static const char sql_free[] =
+        "UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ? AND state = 'pending' AND lease_owner = ?";
+    struct store_stmt *s;
+    struct gone {
+        int64_t id;
+        char owner[160];
+    } *v = NULL;
+    size_t nv = 0, cap = 0;
+    int rc;
+
+    *n = 0;
+    if ((rc = store_prepare(app->st, sql_sel, &s, err)) < 0)
+        return rc;
     store_bind_int64(s, 1, now);
-    store_bind_int64(s, 2, after);
-    store_bind_int64(s, 3, limit);
     while ((rc = store_step(s, err)) == STORE_ROW) {
-        struct ops_target *t = &v[*n].t;
-        t->id = store_col_int64(s, 0);
-        t->connection_id = store_col_int64(s, 1);
-        t->expiry_year = store_col_int64(s, 2);
-        t->deadline_at = store_col_int64(s, 3);
-        if (ops_kind_parse(store_col_text(s, 4), &t->kind) < 0)
-            t->kind = OPS_K_REGISTER; /* polled by its order, as one */
-        snprintf(t->domain, sizeof t->domain, "%s", store_col_text(s, 5));
-        snprintf(t->order_id, sizeof t->order_id, "%s", store_col_text(s, 6));
-        snprintf(t->queue_id, sizeof t->queue_id, "%s", store_col_text(s, 7));
-        (*n)++;
+        const char *owner = store_col_text(s, 1);
+        if (app_lease_live(app, owner, now + 1, now))
+            continue;
+        if (nv == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = xrealloc(v, cap * sizeof *v);
+        }
+        v[nv].id = store_col_int64(s, 0);
+        snprintf(v[nv].owner, sizeof v[nv].owner, "%s", owner ? owner : "");
+        nv++;
     }
     store_stmt_release(s);
-    if (rc < 0) {
-        free(v);
-        return rc;
+    for (size_t i = 0; i < nv && rc >= 0; i++) {
+        struct store_stmt *u;
+        if ((rc = store_prepare(app->st, sql_free, &u, err)) < 0)
+            break;
+        store_bind_int64(u, 1, v[i].id);
+        store_bind_text(u, 2, v[i].owner);
+        rc = store_step(u, err);
+        store_stmt_release(u);
+        if (rc >= 0)
+            *n += (int)store_changes(app->st);
     }
-    *out = v;
-    return 0;
+    free(v);
+    return rc < 0 ? rc : 0;
+}
+
+/* unclaim_unit - give back this process's poll leases of operations the
+ * sweep will not poll after all (no share of the connection's concurrency,
+ * no registrar), so another node need not wait for them to lapse. */
+struct unclaim_unit {
+    struct app *app;
+    struct item **items;
+    size_t n;
+};
+
+static int unclaim_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE operations SET lease_owner = NULL, lease_expires_at = NULL "
+        "WHERE id = ? AND state = 'pending' AND lease_owner = ?";
+    struct unclaim_unit *u = arg;
+    int rc = 0;
+
+    for (size_t i = 0; i < u->n && rc >= 0; i++) {
+        struct store_stmt *s;
+        if ((rc = store_prepare(st, sql, &s, err)) < 0)
+            break;
+        store_bind_int64(s, 1, u->items[i]->t.id);
+        store_bind_text(s, 2, u->app->lease_owner);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+    }
+    return rc < 0 ? rc : 0;
+}
+
+static void unclaim(struct app *app, struct item **items, size_t n)
+{
+    struct unclaim_unit u = {app, items, n};
+    struct rm_err err;
+
+    if (n && store_tx(app->st, STORE_TX_WRITE, unclaim_fn, &u, &err) < 0)
+        rm_log(LOG_WARN, "async: %zu poll lease(s) kept until they lapse: %s",
+               n, err.msg);
+}
+
+struct gone_tx {
+    struct app *app;
+    int64_t now;
+    int n;
+};
+
+static int gone_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    struct gone_tx *x = arg;
+
+    (void)st;
+    return release_gone(x->app, x->now, &x->n, err);
 }
 
 static void count_outcome(struct async_sweep_stats *st, int outcome,
@@ -510,6 +702,9 @@ static void store_batch(struct app *app, struct item *batch,
             rm_log(LOG_INFO, "op %" PRId64 ": %s (%s)", it->t.id,
                    ops_outcome_name((enum ops_outcome)rc), it->p.answer);
     }
+    for (struct item *it = batch; it; it = it->next)
+        rm_log(LOG_DEBUG, "async: op %" PRId64 " poll stored ms=%" PRId64,
+               it->t.id, wall_ms());
 }
 
 /* run_page - poll the page's items with pools per connection. */
@@ -548,12 +743,14 @@ static int run_page(struct app *app, struct pool **pools, struct item *v,
             continue;
         want = p->n < (size_t)p->conc ? (int)p->n : p->conc;
         if ((want = pool_share(app, p, want)) == 0) {
+            unclaim(app, p->items, p->n);
             p->n = 0; /* left due: polled by a later sweep */
             continue;
         }
         if (pool_grow(app, p, want, err) < 0 && p->nregs == 0) {
             st->errors += (int)p->n;
             rm_log(LOG_ERROR, "async: %s", err->msg);
+            unclaim(app, p->items, p->n);
             p->n = 0;
             continue;
         }
@@ -625,6 +822,16 @@ static void recover_dead(struct app *app, struct async_sweep_stats *st)
     if (reglog_flush(app, &n, &err) < 0)
         rm_log(LOG_WARN, "async: %zu registrar log row(s) still kept: %s",
                reglog_kept(), err.msg);
+    {
+        struct gone_tx g = {app, clock_now(), 0};
+        if (store_tx(app->st, STORE_TX_WRITE, gone_fn, &g, &err) < 0)
+            rm_log(LOG_WARN, "async: poll leases of gone processes: %s",
+                   err.msg);
+        else if (g.n)
+            rm_log(LOG_WARN,
+                   "async: %d poll lease(s) of a stopped process released",
+                   g.n);
+    }
     n = 0;
     if (ops_recover(app, &n, &err) < 0) {
         st->errors++;
@@ -641,7 +848,7 @@ static int sweep(struct app *app, const struct mail_config *mc,
 {
     struct pool *pools = NULL;
     int page = o && o->page > 0 ? o->page : 1024;
-    int64_t now = clock_now(), after = 0, t0 = mono_ns();
+    int64_t now = clock_now(), t0 = mono_ns();
     int rc = 0;
 
     memset(st, 0, sizeof *st);
@@ -650,13 +857,12 @@ static int sweep(struct app *app, const struct mail_config *mc,
     for (;;) {
         struct item *v = NULL;
         size_t n = 0;
-        if ((rc = load_page(app, now, after, page, &v, &n, err)) < 0)
+        if ((rc = claim_page(app, now, page, &v, &n, err)) < 0)
             break;
         if (n == 0) {
             free(v);
             break;
         }
-        after = v[n - 1].t.id;
         rc = run_page(app, &pools, v, n, st, err);
         for (size_t i = 0; i < n; i++)
             item_logs_free(&v[i]);
@@ -740,7 +946,7 @@ static int digest_fn(struct store *st, void *arg, struct rm_err *err)
         "operations o JOIN domains d ON d.id = o.domain_id JOIN accounts a "
         "ON a.id = o.account_id WHERE o.digested_at IS NULL AND "
         "o.deadline_at IS NOT NULL AND o.state IN ('succeeded', 'failed', "
-        "'timed_out', 'cancelled') ORDER BY o.id";
+        "'timed_out', 'cancelled') ORDER BY o.id FOR UPDATE SKIP LOCKED";
     static const char sql_mark[] =
         "UPDATE operations SET digested_at = ? WHERE id = ? AND "
         "digested_at IS NULL";

@@ -2,10 +2,13 @@
  * async - the Async Manager (design section 4 rules 5-8, section 6):
  * follows every operation in `pending` until the registrar settles it.
  *
- * A sweep (async_sweep; job kind "async.sweep", jobs/registry.h; `regman
- * async sweep`) takes the due pending operations (next_check_at <= now)
- * in pages of ids and polls each with read-only calls (ops_poll_run: never
- * the order again). Per connection it runs up to `concurrency` polls at
+ * A sweep (async_sweep; job kind "async.sweep", jobs/registry.h, and on
+ * PostgreSQL every node's own periodic sweep; `regman async sweep`) claims
+ * the due pending operations (next_check_at <= now) in pages - one
+ * statement leases a page to this process (a poll lease in lease_owner/
+ * lease_expires_at, skipping rows other nodes hold: store.h D13; async.c
+ * A3) - and polls each with read-only calls (ops_poll_run: never the
+ * order again). Per connection it runs up to `concurrency` polls at
  * once on worker threads, each with its own registrar, and starts no more
  * than `rate_per_min` registrar calls per minute (evenly spaced; 0 = no
  * limit); both are counted in the database, so they hold for all nodes

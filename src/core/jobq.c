@@ -131,14 +131,17 @@ int jobq_release(struct store *st, int64_t id, const char *owner, int64_t now,
     return changed(st, s, err);
 }
 
-/* due_ids - the ids of up to CLAIM_BATCH due jobs nobody holds. */
+/* due_ids - the ids of up to CLAIM_BATCH due jobs nobody holds; on
+ * PostgreSQL the rows are locked for this transaction and rows another
+ * node's claim holds are skipped (store.h D13), so claimers on several
+ * nodes take different jobs instead of queueing on one row. */
 static int due_ids(struct store *st, int64_t now, int64_t *ids, int *n,
                    struct rm_err *err)
 {
     static const char sql[] =
         "SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ? "
         "AND (lease_owner IS NULL OR lease_expires_at <= ?) "
-        "ORDER BY run_at, id LIMIT ?";
+        "ORDER BY run_at, id LIMIT ? FOR UPDATE SKIP LOCKED";
     struct store_stmt *s;
     int rc;
 

@@ -450,6 +450,8 @@ int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
     return (int)ops_state_outcome(o.state);
 }
 
+/* note_check - "still waiting": the check is recorded and a pending
+ * operation's poll lease (core/async.c's claim) ends with it. */
 static int note_check(struct app *app, const struct op_row *o,
                       const char *answer, const char *xfer, int64_t next,
                       struct rm_err *err)
@@ -457,8 +459,10 @@ static int note_check(struct app *app, const struct op_row *o,
     static const char sql[] =
         "UPDATE operations SET last_check_at = ?, checks = checks + 1, "
         "next_check_at = COALESCE(?, next_check_at), last_answer = ?, "
-        "transfer_status = COALESCE(?, transfer_status) WHERE id = ? AND "
-        "state = ?";
+        "transfer_status = COALESCE(?, transfer_status), "
+        "lease_owner = CASE WHEN state = 'pending' THEN NULL ELSE "
+        "lease_owner END, lease_expires_at = CASE WHEN state = 'pending' "
+        "THEN NULL ELSE lease_expires_at END WHERE id = ? AND state = ?";
     struct store_stmt *s;
     int rc;
 

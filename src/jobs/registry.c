@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
@@ -28,6 +29,13 @@ static int sweep_keep_going(void *arg)
     return 1;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int async_job_run(struct runner *r, struct job *job, void *arg,
                          struct rm_err *err)
 {
@@ -38,9 +46,37 @@ static int async_job_run(struct runner *r, struct job *job, void *arg,
 
     o.keep_going = sweep_keep_going;
     o.arg = &l;
+    c->swept_ms = mono_ms();
     rc = async_sweep(c->app, c->mc, &o, &c->last_sweep, err);
     c->sweeps++;
     return rc;
+}
+
+/* local_keep_going - between pages of a node's own sweep. */
+static int local_keep_going(void *arg)
+{
+    return !runner_stopping(arg);
+}
+
+/* async_local_run - a node's own sweep (PostgreSQL: every node sweeps;
+ * the operations are claimed, core/async.h), skipped when the job row's
+ * sweep ran here within the interval. */
+static void async_local_run(struct runner *r, void *arg)
+{
+    struct jobs_ctx *c = arg;
+    struct async_sweep_opts o = {0};
+    struct rm_err err;
+    int64_t period_ms =
+        (c->async_interval_s > 0 ? c->async_interval_s : 60) * 1000;
+
+    if (c->sweeps > 0 && mono_ms() - c->swept_ms < period_ms)
+        return;
+    o.keep_going = local_keep_going;
+    o.arg = r;
+    c->swept_ms = mono_ms();
+    if (async_sweep(c->app, c->mc, &o, &c->last_sweep, &err) < 0)
+        rm_log(LOG_ERROR, "async: node sweep: %s", err.msg);
+    c->sweeps++;
 }
 
 int jobs_register_all(struct runner *r, struct app *app,
@@ -75,6 +111,16 @@ int jobs_register_all(struct runner *r, struct app *app,
         return rc;
     rm_log(LOG_INFO, "jobs: registered kind=%s every=%" PRId64 "s",
            ASYNC_JOB_KIND, h.period_s);
+    /* Several nodes on one PostgreSQL database: the job row above is run
+     * by one node at a time, so every node also sweeps on its own; their
+     * claims take disjoint operations. SQLite has one node: the row only. */
+    if (strcmp(store_backend_name(app->st), "sqlite") != 0) {
+        if ((rc = runner_every(r, ASYNC_JOB_KIND, h.period_s, async_local_run,
+                               ctx, err)) < 0)
+            return rc;
+        rm_log(LOG_INFO, "jobs: every node sweeps every=%" PRId64 "s",
+               h.period_s);
+    }
     if ((rc = lifecycle_job_register(r, &ctx->lifecycle, app, mc, err)) < 0)
         return rc;
     return prune_job_register(r, &ctx->prune, app, err);

@@ -6,6 +6,14 @@
  *                one Async Manager sweep per run; the job's lease is
  *                extended between pages of operations, and the sweep stops
  *                early when the runner is stopping or the lease was lost.
+ *                On PostgreSQL (several nodes may share the database) every
+ *                node also sweeps on its own every async_interval_s, as a
+ *                node-local task of its runner (runner_every), skipped when
+ *                the job row's sweep ran on it within the interval: the
+ *                sweeps claim disjoint operations (core/async.h A3). Not a
+ *                job row per node: node names change at every start, so
+ *                rows of stopped nodes would pile up and be leased by live
+ *                ones; the claimed unit is the operation, not the sweep.
  *   lifecycle.expire, lifecycle.warnings, lifecycle.renew, lifecycle.sync
  *                (jobs/lifecycle_job.h) daily: expiry marking, expiry
  *                warnings, auto-renew with last-chance alerts, portfolio
@@ -44,6 +52,7 @@ struct jobs_ctx {
     struct lifecycle_job lifecycle;      /* lifecycle_job.h */
     struct prune_job prune;              /* prune_job.h */
     int64_t sweeps;                      /* sweeps run */
+    int64_t swept_ms; /* monotonic ms at the start of the newest sweep */
 };
 
 /* jobs_register_all - register every job kind on r (periodic ones due

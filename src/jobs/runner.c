@@ -37,7 +37,55 @@ struct runner {
     const volatile sig_atomic_t *stop;
     struct runner_handler *h;
     size_t nh;
+    struct local {
+        const char *name;
+        int64_t period_ms, next_ms; /* monotonic */
+        runner_local_fn *fn;
+        void *arg;
+    } local[RUNNER_LOCAL_MAX];
+    size_t nlocal;
 };
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int runner_every(struct runner *r, const char *name, int64_t period_s,
+                 runner_local_fn *fn, void *arg, struct rm_err *err)
+{
+    struct local *t;
+
+    if (r->nlocal == RUNNER_LOCAL_MAX || period_s <= 0 || !fn)
+        return rm_err_set(err, RM_EINVAL, "runner: cannot add local task %s",
+                          name ? name : "?");
+    t = &r->local[r->nlocal++];
+    t->name = name;
+    t->period_ms = period_s * 1000;
+    t->next_ms = mono_ms() + t->period_ms;
+    t->fn = fn;
+    t->arg = arg;
+    return 0;
+}
+
+/* run_local - the due node-local tasks; *wait_ms lowered to the next. */
+static void run_local(struct runner *r, int *wait_ms)
+{
+    for (size_t i = 0; i < r->nlocal && !runner_stopping(r); i++) {
+        struct local *t = &r->local[i];
+        int64_t d;
+        if (mono_ms() >= t->next_ms) {
+            rm_log(LOG_DEBUG, "runner %s: local task %s", r->owner, t->name);
+            t->fn(r, t->arg);
+            t->next_ms = mono_ms() + t->period_ms;
+        }
+        d = t->next_ms - mono_ms();
+        if (d < *wait_ms)
+            *wait_ms = d < 20 ? 20 : (int)d;
+    }
+}
 
 static atomic_int runner_seq;
 
@@ -535,6 +583,7 @@ int runner_run(struct runner *r, struct rm_err *err)
         }
         int64_t at;
         int ms = r->idle_ms;
+        run_local(r, &ms);
         if (next_wake(r, &at, &e) == 0 && at) {
             int64_t d = (at - runner_now(r)) * 1000;
             if (d < ms)

@@ -132,6 +132,19 @@ int runner_register(struct runner *r, const struct runner_handler *h,
                     int due_now, struct rm_err *err);
 
 /*
+ * runner_every - a node-local periodic task: fn runs on the runner's
+ * thread (between jobs, never during one) every period_s seconds of the
+ * monotonic clock, the first time after one period. It has no job row: it
+ * is work every node does on its own (the Async Manager's sweep on a
+ * shared database, jobs/registry.c), which a row would hand to one node
+ * at a time. At most RUNNER_LOCAL_MAX tasks; name is borrowed (logs).
+ */
+#define RUNNER_LOCAL_MAX 4
+typedef void runner_local_fn(struct runner *r, void *arg);
+int runner_every(struct runner *r, const char *name, int64_t period_s,
+                 runner_local_fn *fn, void *arg, struct rm_err *err);
+
+/*
  * runner_enqueue - add a one-shot job; usable inside the caller's
  * transaction (then it commits with the caller's state change) or outside
  * (one atomic statement). dedup_key makes it idempotent: a job of that kind

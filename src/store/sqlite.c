@@ -11,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "store/sqlite.h"
+#include "store/sqlite_sql.h"
 #include "store/store_backend.h"
 #include "util/xalloc.h"
 
@@ -252,13 +253,19 @@ static int sq_prepare(struct store *st, const char *sql,
     struct sq_stmt *q;
     sqlite3_stmt *stmt = NULL;
     const char *tail = NULL;
+    /* D13: a claim's FOR UPDATE SKIP LOCKED has nothing to skip here */
+    char *rewritten = store_sqlite_rewrite(sql);
+    const char *text = rewritten ? rewritten : sql;
     int rc;
 
-    rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+    rc = sqlite3_prepare_v3(s->db, text, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
                             &tail);
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        free(rewritten);
         return sq_fail(s, rc, "prepare", err);
+    }
     if (stmt == NULL) {
+        free(rewritten);
         s->base.errkind = STORE_ERR_OTHER;
         return rm_err_set(err, RM_EINTERNAL, "sqlite: empty statement");
     }
@@ -266,11 +273,13 @@ static int sq_prepare(struct store *st, const char *sql,
            (*tail == ' ' || *tail == '\n' || *tail == '\t' || *tail == ';'))
         tail++;
     if (tail && *tail != '\0') {
+        free(rewritten);
         sqlite3_finalize(stmt);
         s->base.errkind = STORE_ERR_OTHER;
         return rm_err_set(err, RM_EINTERNAL,
                           "sqlite: one statement per prepare: %.100s", sql);
     }
+    free(rewritten);
     q = xcalloc(1, sizeof *q);
     q->stmt = stmt;
     *out = &q->base;

@@ -67,6 +67,13 @@
  *     (pg refuses every further statement and the COMMIT).
  * D12 ORDER BY on a TEXT column says COLLATE "C" (byte order on both;
  *     SQLite's "C" collation is registered by its backend).
+ * D13 A claim (rows taken for this process's work while other processes
+ *     take others) may end its row selection with `FOR UPDATE SKIP
+ *     LOCKED`, in a STORE_TX_WRITE transaction: PostgreSQL runs it as
+ *     written (rows another transaction holds are skipped, so concurrent
+ *     claimers take disjoint rows without waiting); the SQLite backend
+ *     removes the phrase (store/sqlite_sql.h: one writer at a time, nothing
+ *     to skip). No other locking clause (FOR SHARE, NOWAIT, OF t).
  */
 #ifndef RM_STORE_STORE_H
 #define RM_STORE_STORE_H

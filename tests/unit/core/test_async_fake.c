@@ -218,6 +218,47 @@ static void many_operations_are_polled_on_workers_each_once(void **state)
     corefix_close(f);
 }
 
+/* A poll lease another node holds (another host: live until it expires)
+ * keeps a due operation out of this sweep; once it lapses the sweep
+ * claims and polls it, and the "still waiting" note ends the lease. */
+static void a_sweep_skips_what_another_node_holds(void **state)
+{
+    const struct reg_op_result async =
+        fakereg_pending(REG_PENDING_ASYNC, "60", NULL);
+    struct corefix *f = corefix_open(false);
+    struct ops_result res;
+    struct async_sweep_stats st;
+
+    (void)state;
+    fakereg_script(&async, 1);
+    assert_int_equal(corefix_order(f, "register", "example.com", &res),
+                     OPS_PENDING);
+    int64_t op = res.op_id;
+    due(f, op, false);
+    fakereg.order_state = REG_ORDER_WAITING;
+    corefix_int(f,
+                "UPDATE operations SET lease_owner = "
+                "'elsewhere:42:0123456789abcdef0123456789abcdef:"
+                "0123456789abcdef', lease_expires_at = next_check_at + 600 "
+                "WHERE id = ? RETURNING id",
+                NULL, op);
+    sweep(f, &st);
+    assert_int_equal(st.polled, 0);
+    corefix_advance(f, 601);
+    sweep(f, &st);
+    assert_int_equal(st.polled, 1);
+    assert_int_equal(st.waiting, 1);
+    assert_string_equal(corefix_state(f, op), "pending");
+    assert_int_equal(corefix_int(f,
+                                 "SELECT COUNT(*) FROM operations WHERE id = ? "
+                                 "AND lease_owner IS NULL AND "
+                                 "lease_expires_at IS NULL",
+                                 NULL, op),
+                     1);
+    assert_int_equal(fakereg_sends(), 1);
+    corefix_close(f);
+}
+
 static void a_sweep_recovers_interrupted_operations_first(void **state)
 {
     static const struct {
@@ -263,6 +304,7 @@ int main(void)
         cmocka_unit_test(a_sweep_settles_each_due_operation_once),
         cmocka_unit_test(many_operations_are_polled_on_workers_each_once),
         cmocka_unit_test(a_sweep_recovers_interrupted_operations_first),
+        cmocka_unit_test(a_sweep_skips_what_another_node_holds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

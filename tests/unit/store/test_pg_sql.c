@@ -80,6 +80,19 @@ static void test_id_phrase_becomes_identity(void **state)
     rewrites_to("x BIGINT PRIMARY KEY", "x BIGINT PRIMARY KEY", 0);
 }
 
+static void test_skip_locked_is_left_alone(void **state)
+{
+    (void)state;
+    /* D13: PostgreSQL runs a claim's locking clause as written */
+    rewrites_to("UPDATE t SET o = ? WHERE id IN (SELECT id FROM t WHERE "
+                "d <= ? ORDER BY d, id LIMIT ? FOR UPDATE SKIP LOCKED) "
+                "RETURNING id",
+                "UPDATE t SET o = $1 WHERE id IN (SELECT id FROM t WHERE "
+                "d <= $2 ORDER BY d, id LIMIT $3 FOR UPDATE SKIP LOCKED) "
+                "RETURNING id",
+                3);
+}
+
 static void test_unterminated_text_is_refused(void **state)
 {
     static const char *const bad[] = {"SELECT 'abc", "SELECT \"abc",
@@ -146,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_placeholders_are_numbered_left_to_right),
         cmocka_unit_test(test_literals_identifiers_and_comments_are_kept),
         cmocka_unit_test(test_id_phrase_becomes_identity),
+        cmocka_unit_test(test_skip_locked_is_left_alone),
         cmocka_unit_test(test_unterminated_text_is_refused),
         cmocka_unit_test(test_passwords_are_redacted),
         cmocka_unit_test(test_redaction_is_cut_short_safely),
