@@ -57,7 +57,8 @@ struct pg_stmt {
     int open;            /* cur is declared */
     int hold;            /* ... WITH HOLD */
     int eof;             /* its last page came */
-    int stale;           /* a held cur left open by a failed transaction */
+    int pages;           /* pages read since it was declared */
+    int stale;           /* cur may still be open: closed by its next DECLARE */
     unsigned long epoch; /* tx_epoch or conn_epoch when it was declared */
 };
 
@@ -454,19 +455,34 @@ out:
  * failed transaction is closed before its next DECLARE (stale). Keeps
  * the handle's error state: a release must not change what a caller
  * reads from store_errkind. */
+/* cursor_alive - q's cursor (open or stale) still exists on the server:
+ * not ended with its transaction or session. */
+static int cursor_alive(struct pg_store *s, const struct pg_stmt *q)
+{
+    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
+
+    return q->hold ? q->epoch == s->conn_epoch
+                   : q->epoch == s->tx_epoch &&
+                         (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR);
+}
+
 static void close_cursor(struct pg_store *s, struct pg_stmt *q)
 {
     enum store_errkind kind = s->base.errkind, failed = s->failed_kind;
-    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
     char sql[48];
 
     if (!q->open)
         return;
     q->open = 0;
-    if (q->hold ? q->epoch != s->conn_epoch
-                : q->epoch != s->tx_epoch || ts != PQTRANS_INTRANS)
+    if (!cursor_alive(s, q))
         return; /* it died with its transaction or session */
-    if (ts == PQTRANS_INERROR) {
+    /* A read that ended within its first page (most: one-row lookups)
+     * leaves a small finished cursor: it is closed in the same round
+     * trip as the statement's next DECLARE, or dies with its transaction
+     * or session. So does any cursor while a failed transaction refuses
+     * the CLOSE. Bounded: one per cached statement, of at most a page. */
+    if ((q->eof && q->pages == 1) ||
+        PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
         q->stale = 1;
         return;
     }
@@ -488,7 +504,7 @@ static void reset_stmt(struct pg_stmt *q, int closing)
 {
     if (q->open && !closing)
         close_cursor(pgs(q->base.st), q);
-    q->open = q->eof = 0;
+    q->open = q->eof = q->pages = 0;
     drop_rows(q);
     q->ran = 0;
     q->row = q->nrows = 0;
@@ -692,6 +708,7 @@ static int read_page(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
     }
     keep_rows(q, res);
     q->eof = q->nrows < PG_PAGE_ROWS;
+    q->pages++;
     return 0;
 }
 
@@ -703,17 +720,12 @@ static int read_page(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
 static int declare(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
 {
     int hold = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    int close = q->stale && cursor_alive(s, q);
     char *name = hold ? q->hdecl : q->decl;
-    PGresult *res;
-    int rc;
+    char fetch[64], closesql[48];
+    PGresult *res, *first_bad = NULL, *page = NULL;
+    int rc = 0, sent = 1;
 
-    if (q->stale) {
-        char sql[48];
-        snprintf(sql, sizeof sql, "CLOSE %s", q->cur);
-        if ((rc = simple(s, sql, err)) < 0)
-            return rc;
-        q->stale = 0;
-    }
     if (name[0] == '\0') {
         size_t n = strlen(q->sql) + 96;
         char *sql = xmalloc(n);
@@ -731,18 +743,64 @@ static int declare(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
         }
         PQclear(res);
     }
-    res = PQexecPrepared(s->conn, name, q->nparams,
-                         (const char *const *)q->vals, NULL, NULL, 0);
-    if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rc = pg_fail(s, res, "step", err);
-        PQclear(res);
+    /* One round trip: [CLOSE the stale cursor,] DECLARE, first FETCH. In
+     * autocommit they are one implicit transaction, committed at the
+     * sync (the held cursor keeps its place). */
+    snprintf(closesql, sizeof closesql, "CLOSE %s", q->cur);
+    snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM %s", PG_PAGE_ROWS,
+             q->cur);
+    if (PQenterPipelineMode(s->conn) != 1)
+        return pg_fail(s, NULL, "step", err);
+    if (close)
+        sent &=
+            PQsendQueryParams(s->conn, closesql, 0, NULL, NULL, NULL, NULL, 0);
+    sent &= PQsendQueryPrepared(s->conn, name, q->nparams,
+                                (const char *const *)q->vals, NULL, NULL, 0);
+    sent &= PQsendQueryParams(s->conn, fetch, 0, NULL, NULL, NULL, NULL, 0);
+    sent &= PQpipelineSync(s->conn);
+    /* Every result up to the sync's; each query's ends with a NULL. */
+    for (int nulls = 0; sent;) {
+        ExecStatusType t;
+
+        res = PQgetResult(s->conn);
+        if (res == NULL) {
+            if (PQstatus(s->conn) == CONNECTION_BAD || ++nulls > 4) {
+                sent = 0;
+                break;
+            }
+            continue;
+        }
+        t = PQresultStatus(res);
+        if (t == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (t == PGRES_TUPLES_OK && page == NULL && first_bad == NULL)
+            page = res;
+        else if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK &&
+                 t != PGRES_PIPELINE_ABORTED && first_bad == NULL)
+            first_bad = res;
+        else
+            PQclear(res);
+    }
+    (void)PQexitPipelineMode(s->conn);
+    /* The CLOSE ran or found no cursor: either way none is left (a
+     * later failure does not bring a closed cursor back). */
+    if (close)
+        q->stale = 0;
+    if (first_bad != NULL || page == NULL || !sent) {
+        rc = pg_fail(s, first_bad, "step", err);
+        PQclear(first_bad);
+        PQclear(page);
         return rc;
     }
-    PQclear(res);
+    q->stale = 0;
     q->open = 1;
     q->hold = hold;
-    q->eof = 0;
+    q->pages = 1;
     q->epoch = hold ? s->conn_epoch : s->tx_epoch;
+    keep_rows(q, page);
+    q->eof = q->nrows < PG_PAGE_ROWS;
     return 0;
 }
 
@@ -759,7 +817,7 @@ static int run(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
     if (needs_prepare(q) && (rc = prepare_now(s, q, err)) < 0)
         return rc;
     if (q->paged) {
-        if ((rc = declare(s, q, err)) < 0 || (rc = read_page(s, q, err)) < 0)
+        if ((rc = declare(s, q, err)) < 0)
             return rc;
         q->ran = 1;
         return 0;

@@ -1326,6 +1326,25 @@ static double scan_big(struct store *st, size_t *grew)
     return rows / (ms > 0 ? ms / 1000 : 1e-3);
 }
 
+/* one_row_us - microseconds per run of a one-row query. */
+static double one_row_us(struct store *st)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    double t0 = now_ms();
+
+    for (int i = 0; i < 2000; i++) {
+        if (store_prepare(st, "SELECT CAST(? AS BIGINT) + 1", &s, &err) != 0)
+            fail_msg("prepare: %s", err.msg);
+        store_bind_int64(s, 1, i);
+        assert_int_equal(store_step(s, &err), STORE_ROW);
+        assert_int_equal(store_col_int64(s, 0), i + 1);
+        assert_int_equal(store_step(s, &err), STORE_DONE);
+        store_stmt_release(s);
+    }
+    return (now_ms() - t0) * 1000 / 2000;
+}
+
 static void test_pg_big_read_is_paged(void **state)
 {
     struct fx *f = *state;
@@ -1351,6 +1370,11 @@ static void test_pg_big_read_is_paged(void **state)
                   "(autocommit), %.0f rows/s (read transaction); heap grew "
                   "at most %zu / %zu bytes\n",
                   BIG_ROWS, best_auto, best_tx, grew_auto, grew_tx);
+    print_message("one-row query: %.0f us (autocommit)\n", one_row_us(st));
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    print_message("one-row query: %.0f us (read transaction)\n",
+                  one_row_us(st));
+    assert_int_equal(store_commit(st, &err), 0);
     assert_true(grew_auto < HELD_MAX);
     assert_true(grew_tx < HELD_MAX);
     store_close(st);
@@ -1537,6 +1561,23 @@ static void test_pg_paged_read_resets_and_runs_again(void **state)
 static const char SQL_BIG_DIVIDE[] =
     "SELECT CAST(1000000 / (n - 1000) AS BIGINT) FROM big";
 
+/* divide - 100 / d through one cached statement: rc of its first step. */
+static int divide(struct store *st, int64_t d)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int rc;
+
+    assert_int_equal(
+        store_prepare(st, "SELECT CAST(100 / ? AS BIGINT)", &s, &err), 0);
+    store_bind_int64(s, 1, d);
+    rc = store_step(s, &err);
+    if (rc == STORE_ROW)
+        assert_int_equal(store_col_int64(s, 0), 100 / d);
+    store_stmt_release(s);
+    return rc;
+}
+
 static void test_pg_error_in_a_later_page(void **state)
 {
     struct fx *f = *state;
@@ -1568,6 +1609,20 @@ static void test_pg_error_in_a_later_page(void **state)
     assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
     store_stmt_release(s);
     assert_int_equal(count(st, "SELECT COUNT(*) FROM big"), BIG_ROWS);
+    /* A statement that ran, failed, and runs again (its finished cursor
+     * is closed with its next DECLARE): in autocommit and in a
+     * transaction. */
+    for (int tx = 0; tx < 2; tx++) {
+        if (tx)
+            assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+        assert_int_equal(divide(st, 4), STORE_ROW);
+        assert_int_equal(divide(st, 5), STORE_ROW);
+        assert_int_equal(divide(st, 0), RM_EINVAL);
+        store_rollback(st);
+        assert_int_equal(divide(st, 2), STORE_ROW);
+        assert_int_equal(divide(st, 0), RM_EINVAL);
+        assert_int_equal(divide(st, 3), STORE_ROW);
+    }
     store_close(st);
 }
 
