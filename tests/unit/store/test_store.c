@@ -1554,6 +1554,15 @@ static void test_pg_paged_read_resets_and_runs_again(void **state)
     read_some(s, 10);
     assert_int_equal(store_commit(st, &err), 0);
     store_stmt_release(s);
+    /* Stepped past its page after the COMMIT, it fails clearly. */
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 10);
+    assert_int_equal(store_commit(st, &err), 0);
+    read_some(s, 502);
+    assert_int_equal(store_step(s, &err), RM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "has ended"));
+    store_stmt_release(s);
     reset_and_restep(st);
     store_close(st);
 }
