@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -17,6 +18,8 @@
 #define PG_MIGRATE_LOCK_MS 600000 /* a long migration on another node */
 #define PG_OID_INT8 20
 #define PG_OID_TEXT 25
+/* Rows per FETCH of a paged read (see read_page). */
+#define PG_PAGE_ROWS 512
 
 struct pg_store {
     struct store base; /* first: store.c sees only this */
@@ -25,6 +28,11 @@ struct pg_store {
     int lock_ms;
     int64_t changes;
     unsigned long nprep; /* prepared statement names rm1, rm2, ... */
+    unsigned long ncur;  /* cursor names rmc1, rmc2, ... */
+    /* bumped whenever cursors die: tx_epoch at every BEGIN, COMMIT and
+     * ROLLBACK (a cursor declared in a transaction), conn_epoch when the
+     * session is made again (a held cursor too) */
+    unsigned long tx_epoch, conn_epoch;
     /* what failed the open transaction (STORE_ERR_NONE while it is
      * healthy): later statements report it until the rollback */
     enum store_errkind failed_kind;
@@ -39,8 +47,19 @@ struct pg_stmt {
     Oid *known;    /* type last bound or learned at each index */
     Oid *prep;     /* types the server-side statement was prepared with */
     char **vals;   /* text form of each binding; NULL = SQL NULL */
-    PGresult *res;
+    PGresult *res; /* all rows, or the current page of a cursor */
     int ran, row, nrows;
+    /* Paged reads (reads_rows): the rows come through cursor cur. */
+    int paged;
+    char cur[24];        /* this statement's own cursor name */
+    char decl[24];       /* prepared DECLARE cur ... FOR sql, "" until then */
+    char hdecl[24];      /* the same WITH HOLD (autocommit), "" until then */
+    int open;            /* cur is declared */
+    int hold;            /* ... WITH HOLD */
+    int eof;             /* its last page came */
+    int pages;           /* pages read since it was declared */
+    int stale;           /* cur may still be open: closed by its next DECLARE */
+    unsigned long epoch; /* tx_epoch or conn_epoch when it was declared */
 };
 
 static struct pg_store *pgs(struct store *st)
@@ -188,8 +207,11 @@ static int configure(struct pg_store *s, struct rm_err *err)
     /* lock_timeout plays the busy timeout's part: a statement waiting for
      * a row or table lock longer fails with 55P03 (STORE_ERR_CONFLICT). */
     snprintf(sql, sizeof sql, "SET lock_timeout = %d", s->lock_ms);
+    /* Cursors are read to the end like any result: plan them for all
+     * rows, not for the first tenth (the default 0.1). */
     if ((rc = simple(s, sql, err)) < 0 ||
-        (rc = simple(s, "SET client_min_messages = warning", err)) < 0) {
+        (rc = simple(s, "SET client_min_messages = warning", err)) < 0 ||
+        (rc = simple(s, "SET cursor_tuple_fraction = 1.0", err)) < 0) {
         rm_err_prefix(err, "%s: ", s->target);
         return rc;
     }
@@ -214,8 +236,13 @@ static int reconnect(struct pg_store *s, struct rm_err *err)
         return rm_err_set(err, RM_EIO, "pg: cannot connect to %s: %s",
                           s->target, msg);
     }
-    for (struct store_stmt *c = s->base.cache; c != NULL; c = c->next)
-        pgq(c)->name[0] = '\0';
+    for (struct store_stmt *c = s->base.cache; c != NULL; c = c->next) {
+        struct pg_stmt *q = pgq(c);
+        q->name[0] = q->decl[0] = q->hdecl[0] = '\0';
+        q->stale = 0;
+    }
+    s->conn_epoch++;
+    s->tx_epoch++;
     s->failed_kind = STORE_ERR_NONE;
     return configure(s, err);
 }
@@ -283,6 +310,7 @@ static int pg_begin(struct store *st, enum store_txmode mode,
                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 
     s->failed_kind = STORE_ERR_NONE;
+    s->tx_epoch++;
     if ((rc = reconnect(s, err)) < 0)
         return rc;
     rc = simple(s, sql, err);
@@ -300,6 +328,7 @@ static int pg_commit(struct store *st, struct rm_err *err)
     PGresult *res;
     int rc = 0;
 
+    s->tx_epoch++;
     /* COMMIT of a failed transaction "succeeds" as a ROLLBACK: refuse. */
     if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
         return refuse_failed_tx(s, "COMMIT", err);
@@ -318,6 +347,7 @@ static int pg_rollback(struct store *st, struct rm_err *err)
     struct pg_store *s = pgs(st);
 
     s->failed_kind = STORE_ERR_NONE;
+    s->tx_epoch++;
     if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
         return 0;
     return simple(s, "ROLLBACK", err);
@@ -416,15 +446,66 @@ static int prepare_now(struct pg_store *s, struct pg_stmt *q,
 out:
     if (rc < 0)
         q->name[0] = '\0';
+    /* The DECLAREs take the new types at their next use. */
+    q->decl[0] = q->hdecl[0] = '\0';
     return rc;
 }
 
-static void pg_reset(struct store_stmt *st)
+/* close_cursor - CLOSE q's cursor if it still lives; a held one left by a
+ * failed transaction is closed before its next DECLARE (stale). Keeps
+ * the handle's error state: a release must not change what a caller
+ * reads from store_errkind. */
+/* cursor_alive - q's cursor (open or stale) still exists on the server:
+ * not ended with its transaction or session. */
+static int cursor_alive(struct pg_store *s, const struct pg_stmt *q)
 {
-    struct pg_stmt *q = pgq(st);
+    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
 
+    return q->hold ? q->epoch == s->conn_epoch
+                   : q->epoch == s->tx_epoch &&
+                         (ts == PQTRANS_INTRANS || ts == PQTRANS_INERROR);
+}
+
+static void close_cursor(struct pg_store *s, struct pg_stmt *q)
+{
+    enum store_errkind kind = s->base.errkind, failed = s->failed_kind;
+    char sql[48];
+
+    if (!q->open)
+        return;
+    q->open = 0;
+    if (!cursor_alive(s, q))
+        return; /* it died with its transaction or session */
+    /* A read that ended within its first page (most: one-row lookups)
+     * leaves a small finished cursor: it is closed in the same round
+     * trip as the statement's next DECLARE, or dies with its transaction
+     * or session. So does any cursor while a failed transaction refuses
+     * the CLOSE. Bounded: one per cached statement, of at most a page. */
+    if ((q->eof && q->pages == 1) ||
+        PQtransactionStatus(s->conn) == PQTRANS_INERROR) {
+        q->stale = 1;
+        return;
+    }
+    snprintf(sql, sizeof sql, "CLOSE %s", q->cur);
+    (void)simple(s, sql, NULL);
+    s->base.errkind = kind;
+    s->failed_kind = failed;
+}
+
+/* drop_rows - forget the rows (or page) held. */
+static void drop_rows(struct pg_stmt *q)
+{
     PQclear(q->res);
     q->res = NULL;
+    q->row = q->nrows = 0;
+}
+
+static void reset_stmt(struct pg_stmt *q, int closing)
+{
+    if (q->open && !closing)
+        close_cursor(pgs(q->base.st), q);
+    q->open = q->eof = q->pages = 0;
+    drop_rows(q);
     q->ran = 0;
     q->row = q->nrows = 0;
     for (int i = 0; i < q->nparams; i++) {
@@ -434,19 +515,67 @@ static void pg_reset(struct store_stmt *st)
     }
 }
 
+static void pg_reset(struct store_stmt *st)
+{
+    reset_stmt(pgq(st), 0);
+}
+
 static void pg_finalize(struct store_stmt *st)
 {
     struct pg_stmt *q = pgq(st);
 
-    /* The server-side statement goes with the connection (store_close
-     * finalizes every statement just before it closes the handle). */
-    pg_reset(st);
+    /* The server-side statement and cursor go with the connection
+     * (store_close finalizes every statement just before it closes the
+     * handle). */
+    reset_stmt(q, 1);
     free(q->want);
     free(q->known);
     free(q->prep);
     free(q->vals);
     free(q->sql);
     free(q);
+}
+
+/* word_is - the word at p (letters) is w, any case. */
+static int word_is(const char *p, size_t len, const char *w)
+{
+    return strlen(w) == len && strncasecmp(p, w, len) == 0;
+}
+
+/* reads_rows - sql (rewritten) is a query a cursor can run: it begins
+ * with SELECT, VALUES or TABLE, or with WITH and changes nothing (no
+ * INSERT, UPDATE or DELETE word anywhere: DECLARE refuses a data-changing
+ * WITH). Everything else (INSERT/UPDATE/DELETE ... RETURNING, DDL) runs
+ * whole at its first step: its rows are bounded by what it changes. */
+static int reads_rows(const char *sql)
+{
+    const char *p = sql;
+    size_t len;
+    int with;
+
+    for (;;) {
+        while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == '(')
+            p++;
+        if (p[0] == '-' && p[1] == '-')
+            p += strcspn(p, "\n");
+        else if (p[0] == '/' && p[1] == '*')
+            p = strstr(p + 2, "*/") ? strstr(p + 2, "*/") + 2 : p + strlen(p);
+        else
+            break;
+    }
+    len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
+    if (word_is(p, len, "SELECT") || word_is(p, len, "VALUES") ||
+        word_is(p, len, "TABLE"))
+        return 1;
+    with = word_is(p, len, "WITH");
+    for (p += len; with && *p != '\0'; p += len ? len : 1) {
+        len = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_"
+                        "0123456789");
+        if (word_is(p, len, "INSERT") || word_is(p, len, "UPDATE") ||
+            word_is(p, len, "DELETE") || word_is(p, len, "MERGE"))
+            return 0;
+    }
+    return with;
 }
 
 static int pg_prepare(struct store *st, const char *sql,
@@ -464,6 +593,8 @@ static int pg_prepare(struct store *st, const char *sql,
         free(q);
         return rc;
     }
+    q->paged = reads_rows(q->sql);
+    snprintf(q->cur, sizeof q->cur, "rmc%lu", ++s->ncur);
     n = q->nparams > 0 ? (size_t)q->nparams : 1;
     q->want = xcalloc(n, sizeof *q->want);
     q->known = xcalloc(n, sizeof *q->known);
@@ -536,6 +667,143 @@ static int is_change(const char *cmd)
            strncmp(cmd, "DELETE ", 7) == 0 || strncmp(cmd, "MERGE ", 6) == 0;
 }
 
+/* keep_rows - q holds res (all rows, or a page) from now on. */
+static void keep_rows(struct pg_stmt *q, PGresult *res)
+{
+    drop_rows(q);
+    q->res = res;
+    q->nrows = PQntuples(res);
+    q->row = -1;
+}
+
+/*
+ * read_page - the next PG_PAGE_ROWS rows of q's cursor. 512 rows: a FETCH
+ * round trip (tens of microseconds on loopback) is then spread over
+ * enough rows to cost little per row, while a page of even wide rows
+ * (a few hundred bytes of text each) stays well under a megabyte.
+ */
+static int read_page(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
+{
+    PGresult *res;
+    char sql[64];
+    int rc;
+
+    if (q->hold ? q->epoch != s->conn_epoch : q->epoch != s->tx_epoch) {
+        q->open = 0;
+        s->base.errkind = STORE_ERR_OTHER;
+        return rm_err_set(err, RM_EINTERNAL,
+                          "pg: step: %s; the read was begun in a transaction "
+                          "that has ended: run it again",
+                          q->hold ? "the session was made again"
+                                  : "its cursor closed with the transaction");
+    }
+    if (PQtransactionStatus(s->conn) == PQTRANS_INERROR)
+        return refuse_failed_tx(s, "step", err);
+    snprintf(sql, sizeof sql, "FETCH FORWARD %d FROM %s", PG_PAGE_ROWS, q->cur);
+    res = PQexec(s->conn, sql);
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rc = pg_fail(s, res, "step", err);
+        PQclear(res);
+        return rc;
+    }
+    keep_rows(q, res);
+    q->eof = q->nrows < PG_PAGE_ROWS;
+    q->pages++;
+    return 0;
+}
+
+/* declare - open q's cursor over its query with the current bindings: in
+ * a transaction a plain cursor, which ends with it; in autocommit one
+ * WITH HOLD, which the server fills (work_mem, then a temporary file) as
+ * the DECLARE commits, so it lives on outside any transaction: writes and
+ * whole transactions on the handle run while it is read. */
+static int declare(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
+{
+    int hold = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+    int close = q->stale && cursor_alive(s, q);
+    char *name = hold ? q->hdecl : q->decl;
+    char fetch[64], closesql[48];
+    PGresult *res, *first_bad = NULL, *page = NULL;
+    int rc = 0, sent = 1;
+
+    if (name[0] == '\0') {
+        size_t n = strlen(q->sql) + 96;
+        char *sql = xmalloc(n);
+
+        snprintf(sql, n, "DECLARE %s NO SCROLL CURSOR%s FOR %s", q->cur,
+                 hold ? " WITH HOLD" : "", q->sql);
+        snprintf(name, sizeof q->decl, "rm%lu", ++s->nprep);
+        res = PQprepare(s->conn, name, sql, q->nparams, q->prep);
+        free(sql);
+        if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+            name[0] = '\0';
+            rc = pg_fail(s, res, "prepare", err);
+            PQclear(res);
+            return rc;
+        }
+        PQclear(res);
+    }
+    /* One round trip: [CLOSE the stale cursor,] DECLARE, first FETCH. In
+     * autocommit they are one implicit transaction, committed at the
+     * sync (the held cursor keeps its place). */
+    snprintf(closesql, sizeof closesql, "CLOSE %s", q->cur);
+    snprintf(fetch, sizeof fetch, "FETCH FORWARD %d FROM %s", PG_PAGE_ROWS,
+             q->cur);
+    if (PQenterPipelineMode(s->conn) != 1)
+        return pg_fail(s, NULL, "step", err);
+    if (close)
+        sent &=
+            PQsendQueryParams(s->conn, closesql, 0, NULL, NULL, NULL, NULL, 0);
+    sent &= PQsendQueryPrepared(s->conn, name, q->nparams,
+                                (const char *const *)q->vals, NULL, NULL, 0);
+    sent &= PQsendQueryParams(s->conn, fetch, 0, NULL, NULL, NULL, NULL, 0);
+    sent &= PQpipelineSync(s->conn);
+    /* Every result up to the sync's; each query's ends with a NULL. */
+    for (int nulls = 0; sent;) {
+        ExecStatusType t;
+
+        res = PQgetResult(s->conn);
+        if (res == NULL) {
+            if (PQstatus(s->conn) == CONNECTION_BAD || ++nulls > 4) {
+                sent = 0;
+                break;
+            }
+            continue;
+        }
+        t = PQresultStatus(res);
+        if (t == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            break;
+        }
+        if (t == PGRES_TUPLES_OK && page == NULL && first_bad == NULL)
+            page = res;
+        else if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK &&
+                 t != PGRES_PIPELINE_ABORTED && first_bad == NULL)
+            first_bad = res;
+        else
+            PQclear(res);
+    }
+    (void)PQexitPipelineMode(s->conn);
+    /* The CLOSE ran or found no cursor: either way none is left (a
+     * later failure does not bring a closed cursor back). */
+    if (close)
+        q->stale = 0;
+    if (first_bad != NULL || page == NULL || !sent) {
+        rc = pg_fail(s, first_bad, "step", err);
+        PQclear(first_bad);
+        PQclear(page);
+        return rc;
+    }
+    q->stale = 0;
+    q->open = 1;
+    q->hold = hold;
+    q->pages = 1;
+    q->epoch = hold ? s->conn_epoch : s->tx_epoch;
+    keep_rows(q, page);
+    q->eof = q->nrows < PG_PAGE_ROWS;
+    return 0;
+}
+
 static int run(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
 {
     PGresult *res;
@@ -548,6 +816,12 @@ static int run(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
         return refuse_failed_tx(s, "step", err);
     if (needs_prepare(q) && (rc = prepare_now(s, q, err)) < 0)
         return rc;
+    if (q->paged) {
+        if ((rc = declare(s, q, err)) < 0)
+            return rc;
+        q->ran = 1;
+        return 0;
+    }
     res = PQexecPrepared(s->conn, q->name, q->nparams,
                          (const char *const *)q->vals, NULL, NULL, 0);
     t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
@@ -558,9 +832,7 @@ static int run(struct pg_store *s, struct pg_stmt *q, struct rm_err *err)
     }
     if (is_change(PQcmdStatus(res)))
         s->changes = strtoll(PQcmdTuples(res), NULL, 10);
-    q->res = res;
-    q->nrows = PQntuples(res);
-    q->row = -1;
+    keep_rows(q, res);
     q->ran = 1;
     return 0;
 }
@@ -574,6 +846,14 @@ static int pg_step(struct store_stmt *st, struct rm_err *err)
         return rc;
     if (q->row < q->nrows)
         q->row++;
+    if (q->row < q->nrows)
+        return STORE_ROW;
+    if (!q->open || q->eof)
+        return STORE_DONE;
+    /* This page is read: the text of its last row goes with it. */
+    if ((rc = read_page(pgs(st->st), q, err)) < 0)
+        return rc;
+    q->row = q->nrows > 0 ? 0 : q->nrows;
     return q->row < q->nrows ? STORE_ROW : STORE_DONE;
 }
 

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include <malloc.h>
+
 #include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1267,6 +1269,372 @@ static void test_pg_read_transaction_is_one_snapshot(void **state)
     store_close(a);
 }
 
+/* Paged reads (pg): a SELECT is read through a cursor a page at a time,
+ * so the backend holds at most a page of rows however many match. */
+#define BIG_ROWS 100000
+#define HELD_MAX (2 * 1024 * 1024) /* bytes: whole, 100,000 rows take ~8 MB */
+
+static void make_big(struct store *st)
+{
+    struct rm_err err = {0};
+
+    if (store_exec(st, "CREATE TABLE big (n BIGINT NOT NULL, t TEXT NOT NULL)",
+                   &err) != 0 ||
+        store_exec(st,
+                   "INSERT INTO big SELECT g, 'row number ' || g FROM "
+                   "generate_series(1, 100000) g",
+                   &err) != 0)
+        fail_msg("make_big: %s", err.msg);
+}
+
+static size_t heap_in_use(void)
+{
+    return mallinfo2().uordblks;
+}
+
+/* scan_big - step every row of big through one statement; *grew: the
+ * most the heap grew meanwhile; returns rows per second. */
+static double scan_big(struct store *st, size_t *grew)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    size_t base = heap_in_use(), top = 0;
+    int64_t rows = 0, sum = 0;
+    double t0 = now_ms(), ms;
+    int rc;
+
+    if (store_prepare(st, "SELECT n, t FROM big WHERE n > ?", &s, &err) != 0)
+        fail_msg("prepare: %s", err.msg);
+    store_bind_int64(s, 1, 0);
+    while ((rc = store_step(s, &err)) == STORE_ROW) {
+        rows++;
+        sum += store_col_int64(s, 0);
+        assert_non_null(store_col_text(s, 1));
+        if (rows % 997 == 0) {
+            size_t used = heap_in_use();
+            if (used > base && used - base > top)
+                top = used - base;
+        }
+    }
+    ms = now_ms() - t0;
+    store_stmt_release(s);
+    assert_int_equal(rc, STORE_DONE);
+    assert_int_equal(rows, BIG_ROWS);
+    assert_true(sum == (int64_t)BIG_ROWS * (BIG_ROWS + 1) / 2);
+    if (grew != NULL)
+        *grew = top;
+    return rows / (ms > 0 ? ms / 1000 : 1e-3);
+}
+
+/* one_row_us - microseconds per run of a one-row query. */
+static double one_row_us(struct store *st)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    double t0 = now_ms();
+
+    for (int i = 0; i < 2000; i++) {
+        if (store_prepare(st, "SELECT CAST(? AS BIGINT) + 1", &s, &err) != 0)
+            fail_msg("prepare: %s", err.msg);
+        store_bind_int64(s, 1, i);
+        assert_int_equal(store_step(s, &err), STORE_ROW);
+        assert_int_equal(store_col_int64(s, 0), i + 1);
+        assert_int_equal(store_step(s, &err), STORE_DONE);
+        store_stmt_release(s);
+    }
+    return (now_ms() - t0) * 1000 / 2000;
+}
+
+static void test_pg_big_read_is_paged(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+    size_t grew_auto = 0, grew_tx = 0;
+    double best_auto = 0, best_tx = 0;
+
+    make_big(st);
+    for (int i = 0; i < 3; i++) {
+        double r = scan_big(st, &grew_auto);
+        if (r > best_auto)
+            best_auto = r;
+    }
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    for (int i = 0; i < 3; i++) {
+        double r = scan_big(st, &grew_tx);
+        if (r > best_tx)
+            best_tx = r;
+    }
+    assert_int_equal(store_commit(st, &err), 0);
+    print_message("full scan of %d rows, best of 3: %.0f rows/s "
+                  "(autocommit), %.0f rows/s (read transaction); heap grew "
+                  "at most %zu / %zu bytes\n",
+                  BIG_ROWS, best_auto, best_tx, grew_auto, grew_tx);
+    print_message("one-row query: %.0f us (autocommit)\n", one_row_us(st));
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    print_message("one-row query: %.0f us (read transaction)\n",
+                  one_row_us(st));
+    assert_int_equal(store_commit(st, &err), 0);
+    assert_true(grew_auto < HELD_MAX);
+    assert_true(grew_tx < HELD_MAX);
+    store_close(st);
+}
+
+/* nested_count - count big's rows in [lo, hi] with one inner statement
+ * while the caller's statement is open. */
+static int64_t nested_count(struct store *st, int64_t lo, int64_t hi)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t rows = 0;
+    int rc;
+
+    if (store_prepare(st, "SELECT n FROM big WHERE n >= ? AND n <= ?", &s,
+                      &err) != 0)
+        fail_msg("prepare: %s", err.msg);
+    store_bind_int64(s, 1, lo);
+    store_bind_int64(s, 2, hi);
+    while ((rc = store_step(s, &err)) == STORE_ROW) {
+        assert_true(store_col_int64(s, 0) >= lo);
+        rows++;
+    }
+    assert_int_equal(rc, STORE_DONE);
+    store_stmt_release(s);
+    return rows;
+}
+
+static void nested_walk(struct store *st)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int64_t rows = 0;
+    int rc;
+
+    if (store_prepare(st, "SELECT n FROM big WHERE n >= ? AND n <= ?", &s,
+                      &err) != 0)
+        fail_msg("prepare: %s", err.msg);
+    store_bind_int64(s, 1, 1);
+    store_bind_int64(s, 2, 3000);
+    while ((rc = store_step(s, &err)) == STORE_ROW) {
+        int64_t n = store_col_int64(s, 0);
+        rows++;
+        /* The same SQL nested: a second statement, its own cursor. */
+        if (n % 700 == 0)
+            assert_int_equal(nested_count(st, n, n + 1499), 1500);
+    }
+    assert_int_equal(rc, STORE_DONE);
+    assert_int_equal(rows, 3000);
+    store_stmt_release(s);
+}
+
+static void test_pg_paged_reads_nest(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct rm_err err = {0};
+
+    make_big(st);
+    nested_walk(st);
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    nested_walk(st);
+    assert_int_equal(store_commit(st, &err), 0);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    nested_walk(st);
+    assert_int_equal(store_commit(st, &err), 0);
+    store_close(st);
+}
+
+/* read_some - step s n times, each a row. */
+static void read_some(struct store_stmt *s, int n)
+{
+    struct rm_err err = {0};
+
+    for (int i = 0; i < n; i++)
+        assert_int_equal(store_step(s, &err), STORE_ROW);
+}
+
+static int64_t read_rest(struct store_stmt *s)
+{
+    struct rm_err err = {0};
+    int64_t rows = 0;
+    int rc;
+
+    while ((rc = store_step(s, &err)) == STORE_ROW)
+        rows++;
+    assert_int_equal(rc, STORE_DONE);
+    return rows;
+}
+
+static const char SQL_BIG_ALL[] = "SELECT n FROM big";
+static const char SQL_BIG_ADD[] = "INSERT INTO big (n, t) VALUES (?, 'added')";
+
+static void add_big(struct store *st, int64_t n)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_prepare(st, SQL_BIG_ADD, &s, &err), 0);
+    store_bind_int64(s, 1, n);
+    assert_int_equal(store_step(s, &err), STORE_DONE);
+    store_stmt_release(s);
+}
+
+static void test_pg_write_between_steps_of_a_read(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f), *other = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    make_big(st);
+    /* Autocommit: the read sees the rows of its first step; a write and
+     * a whole write transaction on the handle meanwhile commit (another
+     * handle sees them at once). */
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 1500);
+    add_big(st, -1);
+    assert_int_equal(count(other, "SELECT COUNT(*) FROM big"), BIG_ROWS + 1);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    read_some(s, 1500);
+    add_big(st, -2);
+    assert_int_equal(store_commit(st, &err), 0);
+    assert_int_equal(count(other, "SELECT COUNT(*) FROM big"), BIG_ROWS + 2);
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    add_big(st, -3);
+    store_rollback(st);
+    assert_int_equal(read_rest(s), BIG_ROWS - 3000);
+    store_stmt_release(s);
+    /* Inside a write transaction: the same. */
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 1500);
+    add_big(st, -4);
+    assert_int_equal(
+        store_exec(st, "UPDATE big SET t = 'x' WHERE n < 10", &err), 0);
+    assert_int_equal(read_rest(s), BIG_ROWS + 2 - 1500);
+    store_stmt_release(s);
+    assert_int_equal(store_commit(st, &err), 0);
+    assert_int_equal(count(other, "SELECT COUNT(*) FROM big"), BIG_ROWS + 3);
+    store_close(other);
+    store_close(st);
+}
+
+static void reset_and_restep(struct store *st)
+{
+    struct store_stmt *s, *again;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 1200);
+    store_stmt_release(s);
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &again, &err), 0);
+    assert_ptr_equal(again, s); /* the cached statement, run again */
+    assert_int_equal(read_rest(again), BIG_ROWS);
+    /* Stepped past the end, then again from the start. */
+    assert_int_equal(store_step(again, &err), STORE_DONE);
+    store_stmt_release(again);
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 3);
+    store_stmt_release(s);
+}
+
+static void test_pg_paged_read_resets_and_runs_again(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    make_big(st);
+    reset_and_restep(st);
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    reset_and_restep(st);
+    /* A read left open when its transaction ends is released after. */
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 10);
+    assert_int_equal(store_commit(st, &err), 0);
+    store_stmt_release(s);
+    /* Stepped past its page after the COMMIT, it fails clearly. */
+    assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+    assert_int_equal(store_prepare(st, SQL_BIG_ALL, &s, &err), 0);
+    read_some(s, 10);
+    assert_int_equal(store_commit(st, &err), 0);
+    read_some(s, 502);
+    assert_int_equal(store_step(s, &err), RM_EINTERNAL);
+    assert_non_null(strstr(err.msg, "has ended"));
+    store_stmt_release(s);
+    reset_and_restep(st);
+    store_close(st);
+}
+
+static const char SQL_BIG_DIVIDE[] =
+    "SELECT CAST(1000000 / (n - 1000) AS BIGINT) FROM big";
+
+/* divide - 100 / d through one cached statement: rc of its first step. */
+static int divide(struct store *st, int64_t d)
+{
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int rc;
+
+    assert_int_equal(
+        store_prepare(st, "SELECT CAST(100 / ? AS BIGINT)", &s, &err), 0);
+    store_bind_int64(s, 1, d);
+    rc = store_step(s, &err);
+    if (rc == STORE_ROW)
+        assert_int_equal(store_col_int64(s, 0), 100 / d);
+    store_stmt_release(s);
+    return rc;
+}
+
+static void test_pg_error_in_a_later_page(void **state)
+{
+    struct fx *f = *state;
+    struct store *st = open_new(f);
+    struct store_stmt *s;
+    struct rm_err err = {0};
+    int rows = 0, rc;
+
+    make_big(st);
+    /* In a transaction the rows come a page at a time: the division by
+     * zero at row 1000 fails the step that fetches its page, mapped as
+     * any statement's error, and ends the transaction. */
+    assert_int_equal(store_begin(st, STORE_TX_WRITE, &err), 0);
+    add_big(st, -5);
+    assert_int_equal(store_prepare(st, SQL_BIG_DIVIDE, &s, &err), 0);
+    while ((rc = store_step(s, &err)) == STORE_ROW)
+        rows++;
+    assert_int_equal(rc, RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
+    assert_non_null(strstr(err.msg, "22012"));
+    assert_true(rows > 0 && rows < 1000);
+    store_stmt_release(s);
+    assert_int_equal(store_prepare(st, "SELECT 1", &s, &err), RM_EINTERNAL);
+    assert_int_equal(store_commit(st, &err), RM_EINTERNAL);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM big WHERE n = -5"), 0);
+    /* In autocommit it fails at once; the handle works on. */
+    assert_int_equal(store_prepare(st, SQL_BIG_DIVIDE, &s, &err), 0);
+    assert_int_equal(store_step(s, &err), RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
+    store_stmt_release(s);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM big"), BIG_ROWS);
+    /* A statement that ran, failed, and runs again (its finished cursor
+     * is closed with its next DECLARE): in autocommit and in a
+     * transaction. */
+    for (int tx = 0; tx < 2; tx++) {
+        if (tx)
+            assert_int_equal(store_begin(st, STORE_TX_READ, &err), 0);
+        assert_int_equal(divide(st, 4), STORE_ROW);
+        assert_int_equal(divide(st, 5), STORE_ROW);
+        assert_int_equal(divide(st, 0), RM_EINVAL);
+        store_rollback(st);
+        assert_int_equal(divide(st, 2), STORE_ROW);
+        assert_int_equal(divide(st, 0), RM_EINVAL);
+        assert_int_equal(divide(st, 3), STORE_ROW);
+    }
+    store_close(st);
+}
+
 int main(void)
 {
 #define COMMON(T)                                                              \
@@ -1309,6 +1677,11 @@ int main(void)
         PG(test_pg_failed_statement_ends_the_transaction),
         PG(test_pg_read_transaction_is_one_snapshot),
         PG(test_pg_text_that_is_not_utf8_is_refused),
+        PG(test_pg_big_read_is_paged),
+        PG(test_pg_paged_reads_nest),
+        PG(test_pg_write_between_steps_of_a_read),
+        PG(test_pg_paged_read_resets_and_runs_again),
+        PG(test_pg_error_in_a_later_page),
     };
 #undef SQ
 #undef PG
