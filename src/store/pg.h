@@ -14,8 +14,11 @@
  *   index; a NULL at an index never typed is left to the server to infer
  *   (the type it inferred is then remembered), and where it cannot (`?
  *   IS NULL`) the parameter is declared text.
- * - A statement's rows are all fetched at its first step, so statements
- *   nest freely on one handle.
+ * - SELECT-like statements are read through a cursor of their own, 512
+ *   rows per FETCH (WITH HOLD outside a transaction), so statements nest
+ *   on one handle and memory stays bounded; INSERT/UPDATE/DELETE ...
+ *   RETURNING run whole at their first step. A claim's FOR UPDATE SKIP
+ *   LOCKED (D13) runs inside a write transaction only.
  * - STORE_TX_WRITE is BEGIN (READ COMMITTED: the caller's `WHERE col =
  *   old` checks catch lost updates, D10); STORE_TX_READ is BEGIN
  *   ISOLATION LEVEL REPEATABLE READ READ ONLY (one snapshot).
