@@ -28,6 +28,7 @@
  * nothing even inside the caller's transaction.
  */
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -338,8 +339,9 @@ void ledger_set_test_hook(void (*fn)(struct store *st))
  * check: a refused posting whose key is taken is looked up and answered
  * as a replay, and the posting's INSERT itself claims the key (ON CONFLICT
  * DO NOTHING), so two writers racing for one key cannot both post.
- * A balance that changed since it was read returns RM_ECONFLICT: the
- * whole unit of work is then re-run by store_tx.
+ * The leg with a credit limit is written only if its balance is still the
+ * one checked (else RM_ECONFLICT: store_tx re-runs the whole unit of
+ * work); the other legs are added to their balances as they are.
  */
 static int post(struct store *st, const struct posting *p, struct rm_err *err)
 {
@@ -351,6 +353,9 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
                                     "account_id, amount) VALUES (?, ?, ?)";
     static const char upd_balance[] =
         "UPDATE accounts SET balance = ? WHERE id = ? AND balance = ?";
+    static const char add_balance[] =
+        "UPDATE accounts SET balance = balance + ? WHERE id = ?";
+    size_t order[MAX_LEGS];
     struct acct accts[MAX_LEGS];
     int64_t newbal[MAX_LEGS], pid, old_op;
     enum ledger_kind old_kind;
@@ -426,25 +431,52 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
         store_stmt_release(s);
         if (rc < 0)
             return rc;
-
-        /* I1: write old + leg only if the balance is still old; on a
-         * backend without a write lock (pg) a concurrent change shows up
-         * as 0 rows instead of a lost update, and the unit of work is
-         * re-run whole from a fresh transaction. */
-        if ((rc = store_prepare(st, upd_balance, &s, err)) < 0)
+    }
+    /* Balances in account id order, so two postings on several nodes take
+     * the rows' locks in one order and never deadlock. */
+    for (size_t i = 0; i < p->nlegs; i++) {
+        size_t j = i;
+        while (j > 0 && accts[order[j - 1]].id > accts[i].id) {
+            order[j] = order[j - 1];
+            j--;
+        }
+        order[j] = i;
+    }
+    for (size_t k = 0; k < p->nlegs; k++) {
+        size_t i = order[k];
+        bool limited = (int)i == p->limit_leg;
+        /* I1. The leg with a credit limit was checked against the balance
+         * read: it is written only if that balance is still there (a
+         * concurrent change shows up as 0 rows instead of a lost update,
+         * and the unit of work is re-run whole from a fresh transaction).
+         * Every other leg has no floor: it is added to the balance the row
+         * has then (the row's lock orders concurrent postings), so the
+         * system accounts every sale touches never turn concurrent orders
+         * into re-runs. */
+        if ((rc = store_prepare(st, limited ? upd_balance : add_balance, &s,
+                                err)) < 0)
             return rc;
-        store_bind_int64(s, 1, newbal[i]);
-        store_bind_int64(s, 2, accts[i].id);
-        store_bind_int64(s, 3, accts[i].balance);
+        if (limited) {
+            store_bind_int64(s, 1, newbal[i]);
+            store_bind_int64(s, 2, accts[i].id);
+            store_bind_int64(s, 3, accts[i].balance);
+        } else {
+            store_bind_int64(s, 1, p->legs[i].amount);
+            store_bind_int64(s, 2, accts[i].id);
+        }
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc < 0)
             return rc;
         if (store_changes(st) != 1)
-            return rm_err_set(err, RM_ECONFLICT,
-                              "ledger: the balance of account %" PRId64
-                              " changed concurrently",
-                              accts[i].id);
+            return limited
+                       ? rm_err_set(err, RM_ECONFLICT,
+                                    "ledger: the balance of account "
+                                    "%" PRId64 " changed concurrently",
+                                    accts[i].id)
+                       : rm_err_set(err, RM_EINTERNAL,
+                                    "ledger: account %" PRId64 " disappeared",
+                                    accts[i].id);
     }
     return 0;
 }
