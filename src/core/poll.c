@@ -452,6 +452,14 @@ int ops_target_get(struct app *app, int64_t op_id, struct ops_target *t,
 
 /* note_check - "still waiting": the check is recorded and a pending
  * operation's poll lease (core/async.c's claim) ends with it. */
+/* NOTE_FREES - a "still waiting" note ends the poll lease of a pending
+ * operation when it is this process's (its sweep's claim) or has lapsed;
+ * an admin's check never frees the live claim of another node's sweep,
+ * which could then be polled twice within one lease. */
+#define NOTE_FREES                                                             \
+    "(state = 'pending' AND (lease_owner = ? OR lease_expires_at IS NULL "     \
+    "OR lease_expires_at <= ?))"
+
 static int note_check(struct app *app, const struct op_row *o,
                       const char *answer, const char *xfer, int64_t next,
                       struct rm_err *err)
@@ -460,9 +468,9 @@ static int note_check(struct app *app, const struct op_row *o,
         "UPDATE operations SET last_check_at = ?, checks = checks + 1, "
         "next_check_at = COALESCE(?, next_check_at), last_answer = ?, "
         "transfer_status = COALESCE(?, transfer_status), "
-        "lease_owner = CASE WHEN state = 'pending' THEN NULL ELSE "
-        "lease_owner END, lease_expires_at = CASE WHEN state = 'pending' "
-        "THEN NULL ELSE lease_expires_at END WHERE id = ? AND state = ?";
+        "lease_owner = CASE WHEN " NOTE_FREES " THEN NULL ELSE lease_owner "
+        "END, lease_expires_at = CASE WHEN " NOTE_FREES " THEN NULL ELSE "
+        "lease_expires_at END WHERE id = ? AND state = ?";
     struct store_stmt *s;
     int rc;
 
@@ -475,8 +483,12 @@ static int note_check(struct app *app, const struct op_row *o,
         store_bind_null(s, 2);
     store_bind_text(s, 3, answer);
     store_bind_text(s, 4, xfer && *xfer ? xfer : NULL);
-    store_bind_int64(s, 5, o->id);
-    store_bind_text(s, 6, ops_state_name(o->state));
+    store_bind_text(s, 5, app->lease_owner);
+    store_bind_int64(s, 6, clock_now());
+    store_bind_text(s, 7, app->lease_owner);
+    store_bind_int64(s, 8, clock_now());
+    store_bind_int64(s, 9, o->id);
+    store_bind_text(s, 10, ops_state_name(o->state));
     rc = store_step(s, err);
     store_stmt_release(s);
     return rc < 0 ? rc : 0;

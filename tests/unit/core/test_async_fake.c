@@ -259,6 +259,39 @@ static void a_sweep_skips_what_another_node_holds(void **state)
     corefix_close(f);
 }
 
+/* An admin's check of an operation another node's sweep holds answers,
+ * notes "still waiting", and leaves that live claim alone: freeing it
+ * would let a third node poll the operation within the lease. */
+static void an_admin_check_keeps_another_nodes_claim(void **state)
+{
+    const struct reg_op_result async =
+        fakereg_pending(REG_PENDING_ASYNC, "61", NULL);
+    struct corefix *f = corefix_open(false);
+    struct ops_result res;
+    struct rm_err err;
+
+    (void)state;
+    fakereg_script(&async, 1);
+    assert_int_equal(corefix_order(f, "register", "example.com", &res),
+                     OPS_PENDING);
+    int64_t op = res.op_id;
+    fakereg.order_state = REG_ORDER_WAITING;
+    corefix_int(f,
+                "UPDATE operations SET lease_owner = "
+                "'elsewhere:42:0123456789abcdef0123456789abcdef:"
+                "0123456789abcdef', lease_expires_at = created_at + 100000 "
+                "WHERE id = ? RETURNING id",
+                NULL, op);
+    assert_int_equal(ops_check(f->app, op, &res, &err), OPS_PENDING);
+    assert_int_equal(corefix_int(f,
+                                 "SELECT COUNT(*) FROM operations WHERE id = ? "
+                                 "AND lease_owner LIKE 'elsewhere:%' AND "
+                                 "lease_expires_at IS NOT NULL",
+                                 NULL, op),
+                     1);
+    corefix_close(f);
+}
+
 static void a_sweep_recovers_interrupted_operations_first(void **state)
 {
     static const struct {
@@ -305,6 +338,7 @@ int main(void)
         cmocka_unit_test(many_operations_are_polled_on_workers_each_once),
         cmocka_unit_test(a_sweep_recovers_interrupted_operations_first),
         cmocka_unit_test(a_sweep_skips_what_another_node_holds),
+        cmocka_unit_test(an_admin_check_keeps_another_nodes_claim),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
