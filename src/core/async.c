@@ -637,6 +637,15 @@ static int notes_fn(struct store *st, void *arg, struct rm_err *err)
     return rc < 0 ? rc : 0;
 }
 
+/* stored_log - at debug level, the moment this process's poll of it ended
+ * (its answer committed, which also ends its poll lease), with the wall
+ * clock: tests check that no two nodes poll one operation at once. */
+static void stored_log(const struct item *it)
+{
+    rm_log(LOG_DEBUG, "async: op %" PRId64 " poll stored ms=%" PRId64, it->t.id,
+           wall_ms());
+}
+
 /* store_batch - the answers in batch (a NULL-terminated list), A1. */
 static void store_batch(struct app *app, struct item *batch,
                         struct async_sweep_stats *st)
@@ -679,8 +688,10 @@ static void store_batch(struct app *app, struct item *batch,
         rc = store_tx(app->st, STORE_TX_WRITE, notes_fn, &x, &err);
         if (rc >= 0) {
             for (struct item *it = batch; it; it = it->next)
-                if (!ops_poll_settles(&it->p))
+                if (!ops_poll_settles(&it->p)) {
                     count_outcome(st, OPS_PENDING, &it->p);
+                    stored_log(it);
+                }
             n_wait = 0;
         } else {
             rm_log(LOG_WARN, "async: notes batch: %s; one by one", err.msg);
@@ -692,6 +703,7 @@ static void store_batch(struct app *app, struct item *batch,
         if (!ops_poll_settles(&it->p) && !n_wait)
             continue;
         rc = ops_poll_apply(app, it->t.id, &it->p, &res, &err);
+        stored_log(it);
         if (rc < 0) {
             st->errors++;
             rm_log(LOG_ERROR, "%s", err.msg);
@@ -702,9 +714,6 @@ static void store_batch(struct app *app, struct item *batch,
             rm_log(LOG_INFO, "op %" PRId64 ": %s (%s)", it->t.id,
                    ops_outcome_name((enum ops_outcome)rc), it->p.answer);
     }
-    for (struct item *it = batch; it; it = it->next)
-        rm_log(LOG_DEBUG, "async: op %" PRId64 " poll stored ms=%" PRId64,
-               it->t.id, wall_ms());
 }
 
 /* run_page - poll the page's items with pools per connection. */
