@@ -559,9 +559,15 @@ static void unclaim(struct app *app, struct item **items, size_t n)
     struct unclaim_unit u = {app, items, n};
     struct rm_err err;
 
-    if (n && store_tx(app->st, STORE_TX_WRITE, unclaim_fn, &u, &err) < 0)
+    if (n && store_tx(app->st, STORE_TX_WRITE, unclaim_fn, &u, &err) < 0) {
         rm_log(LOG_WARN, "async: %zu poll lease(s) kept until they lapse: %s",
                n, err.msg);
+        return;
+    }
+    /* at debug level, with the wall clock, as claims and polls are */
+    for (size_t i = 0; i < n; i++)
+        rm_log(LOG_DEBUG, "async: op %" PRId64 " unclaimed ms=%" PRId64,
+               items[i]->t.id, wall_ms());
 }
 
 struct gone_tx {

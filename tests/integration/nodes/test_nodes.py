@@ -341,7 +341,7 @@ class World:
 
 CLAIM = re.compile(r"async: op (\d+) claimed ms=(\d+) now=(\d+) "
                    r"until=(\d+)")
-STORED = re.compile(r"async: op (\d+) poll stored ms=(\d+)")
+STORED = re.compile(r"async: op (\d+) (?:poll stored|unclaimed) ms=(\d+)")
 
 
 def claims_open(node):
@@ -360,8 +360,9 @@ def claims_open(node):
 
 def poll_intervals(w):
     """{op: [(start_ms, end_ms, node, now, until)]}: each node's polls,
-    from the claim to the stored answer (to the node's kill when it never
-    came), with the claim's regman clock and lease end (regman clock)."""
+    from the claim to the stored answer or the claim given back unpolled
+    (no share of the connection's concurrency), or to the node's kill when
+    neither came, with the claim's regman clock and lease end."""
     ops = {}
     for n in w.nodes:
         open_ = {}
