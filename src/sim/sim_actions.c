@@ -177,7 +177,7 @@ bool act_owned_by(const json_t *d, const char *user)
     return d && strcmp(sim_jstr(d, "owner", ""), user) == 0;
 }
 
-/* act_registered_ours - the reseller's and complete (not an async placeholder
+/* act_registered_ours - the reseller's and complete (not an async entry
  * for a new registration). */
 bool act_registered_ours(struct sim *sim, const json_t *d, const char *user)
 {

@@ -62,7 +62,7 @@ void act_add_money(struct xcp_value *a, const char *key, int64_t cents);
 
 bool act_owned_by(const json_t *d, const char *user);
 
-/* act_registered_ours - the reseller's and complete (not an async placeholder
+/* act_registered_ours - the reseller's and complete (not an async entry
  * for a new registration). */
 bool act_registered_ours(struct sim *sim, const json_t *d, const char *user);
 
