@@ -147,6 +147,10 @@ int app_load_settings(const char *path, struct app_settings *set,
                              &i, err)) < 0)
         goto out;
     set->log_keep_days = (int)i;
+    if ((rc = config_get_int(&cfg, "registrar", "poll_workers", 0, 0, 256, &i,
+                             err)) < 0)
+        goto out;
+    set->poll_workers = (int)i;
     /* Once, at open: operations render their customer mails from
      * set.mail.templates_dir and queue them with set.mail.from. */
     if ((rc = mail_config_load(&cfg, &set->mail, err)) < 0)

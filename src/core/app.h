@@ -6,7 +6,7 @@
  * regman.conf (docs/regman.conf.5) is INI:
  *   [regman]    database, master_key_file, currency, log_level
  *   [registrar] connect_timeout_ms, timeout_ms, send_attempts,
- *               retry_delay_ms, lease_s, log_keep_days
+ *               retry_delay_ms, lease_s, log_keep_days, poll_workers
  *   [mail]      read once here by mail_config_load (mail/mail.h) into
  *               set.mail, so core queues its mails with the same
  *               configuration the daemon delivers them with
@@ -54,6 +54,9 @@ struct app_settings {
     long retry_delay_ms; /* first backoff; doubles per attempt */
     int64_t lease_s;     /* how long an operation's lease lasts */
     int log_keep_days;   /* registrar_log rows older are pruned (reglog.h) */
+    int poll_workers;    /* this process's Async Manager threads per
+                          * connection at most; 0: the connection's
+                          * concurrency (core/async.h) */
     /* [mail]: from, admin, templates dir... Without `from` nothing can be
      * queued (outbox_queue refuses: the Message-ID is made from its domain,
      * and delivery needs it as the sender); core then skips a mail with a

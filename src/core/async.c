@@ -757,6 +757,8 @@ static int run_page(struct app *app, struct pool **pools, struct item *v,
         if (!p->n)
             continue;
         want = p->n < (size_t)p->conc ? (int)p->n : p->conc;
+        if (app->set.poll_workers > 0 && want > app->set.poll_workers)
+            want = app->set.poll_workers; /* this node's own bound */
         if ((want = pool_share(app, p, want)) == 0) {
             unclaim(app, p->items, p->n);
             p->n = 0; /* left due: polled by a later sweep */
@@ -863,6 +865,14 @@ static int sweep(struct app *app, const struct mail_config *mc,
 {
     struct pool *pools = NULL;
     int page = o && o->page > 0 ? o->page : 1024;
+
+    /* a node with a bound of its own takes what its threads poll in about
+     * 16 rounds at a time, so several nodes share the due operations
+     * evenly, down to the last pages */
+    if (!(o && o->page > 0) && app->set.poll_workers > 0)
+        page = app->set.poll_workers * 16 < 64     ? 64
+               : app->set.poll_workers * 16 > 1024 ? 1024
+                                                   : app->set.poll_workers * 16;
     int64_t now = clock_now(), t0 = mono_ns();
     int rc = 0;
 
@@ -878,11 +888,17 @@ static int sweep(struct app *app, const struct mail_config *mc,
             free(v);
             break;
         }
+        int polled = st->polled;
         rc = run_page(app, &pools, v, n, st, err);
         for (size_t i = 0; i < n; i++)
             item_logs_free(&v[i]);
         free(v);
         if (rc < 0 || (size_t)page > n)
+            break;
+        /* nothing of a full page polled: other nodes hold every slot of
+         * its connections (the page was given back); claiming it again
+         * now would only spin */
+        if (st->polled == polled)
             break;
         if (o && o->keep_going && !o->keep_going(o->arg))
             break;

@@ -9,7 +9,8 @@
  * lease_expires_at, skipping rows other nodes hold: store.h D13; async.c
  * A3) - and polls each with read-only calls (ops_poll_run: never the
  * order again). Per connection it runs up to `concurrency` polls at
- * once on worker threads, each with its own registrar, and starts no more
+ * once on worker threads (and this process no more than [registrar]
+ * poll_workers of them), each with its own registrar, and starts no more
  * than `rate_per_min` registrar calls per minute (evenly spaced; 0 = no
  * limit); both are counted in the database, so they hold for all nodes
  * together, and the rate is shared with the lifecycle and import
@@ -62,7 +63,8 @@
 #define ASYNC_DIGEST_LINES 500 /* listed per section; the rest counted */
 
 struct async_sweep_opts {
-    int page; /* operations loaded at a time; 0 = 1024 */
+    int page; /* operations loaded at a time; 0 = 1024, or 16 x [registrar]
+               * poll_workers (64-1024) when that is set */
     /* Called between pages (and before the digest); 0 stops the sweep
      * early (shutdown, a lost job lease). May be NULL. */
     int (*keep_going)(void *arg);

@@ -331,6 +331,97 @@ static void a_sweep_recovers_interrupted_operations_first(void **state)
     }
 }
 
+/* many_pending - n registrations left pending and due (the registrar still
+ * waiting on each); their ids in ops. */
+static void many_pending(struct corefix *f, int n, int64_t *ops)
+{
+    struct reg_op_result async = fakereg_pending(REG_PENDING_ASYNC, "70", NULL);
+    struct ops_result res;
+    char name[32];
+
+    for (int i = 0; i < n; i++) {
+        fakereg_script(&async, 1);
+        snprintf(name, sizeof name, "node%02d.com", i);
+        assert_int_equal(corefix_order(f, "register", name, &res), OPS_PENDING);
+        ops[i] = res.op_id;
+    }
+    due(f, ops[n - 1], false);
+    fakereg.order_state = REG_ORDER_WAITING;
+}
+
+/* [registrar] poll_workers bounds this node's threads for one connection
+ * below the connection's concurrency (which bounds all nodes together). */
+static void poll_workers_bounds_this_nodes_threads(void **state)
+{
+    struct corefix *f = corefix_open(false);
+    struct async_sweep_stats st;
+    enum { N = 12 };
+    int64_t ops[N];
+
+    (void)state;
+    many_pending(f, N, ops);
+    corefix_int(f,
+                "UPDATE registrar_connections SET concurrency = 8, "
+                "rate_per_min = 0 RETURNING id",
+                NULL, 0);
+    fakereg.query_delay_ms = 30;
+    f->app->set.poll_workers = 3;
+    sweep(f, &st);
+    assert_int_equal(st.polled, N);
+    assert_int_equal(st.waiting, N);
+    assert_int_equal(fakereg.max_in_flight, 3);
+
+    /* unbounded, the same sweep runs the connection's 8 */
+    f->app->set.poll_workers = 0;
+    fakereg.max_in_flight = 0;
+    due(f, ops[N - 1], false);
+    sweep(f, &st);
+    assert_int_equal(st.polled, N);
+    assert_int_equal(fakereg.max_in_flight, 8);
+    corefix_close(f);
+}
+
+/* When other nodes hold every slot of the connection, the sweep gives its
+ * page back and ends (polling nothing) instead of claiming the same page
+ * again and again until a slot frees; once the slots lapse it polls. */
+static void a_sweep_without_a_slot_ends_instead_of_spinning(void **state)
+{
+    struct corefix *f = corefix_open(false);
+    struct async_sweep_stats st;
+    struct rm_err err = {0};
+    struct async_sweep_opts o = {.page = 2};
+    enum { N = 5 };
+    int64_t ops[N];
+
+    (void)state;
+    many_pending(f, N, ops);
+    corefix_int(f,
+                "UPDATE registrar_connections SET concurrency = 4 "
+                "RETURNING id",
+                NULL, 0);
+    corefix_int(f,
+                "INSERT INTO conn_slots (connection_id, owner, n, "
+                "lease_until) SELECT id, 'elsewhere:42:0123456789abcdef"
+                "0123456789abcdef:0123456789abcdef', 4, ? FROM "
+                "registrar_connections RETURNING n",
+                NULL, clock_now() + 600);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(async_sweep(f->app, NULL, &o, &st, &err), 0);
+    assert_int_equal(st.polled, 0);
+    assert_int_equal(fakereg_calls(FR_ORDER_INFO), 0);
+    /* the page went back: no lease of ours is left on them */
+    assert_int_equal(corefix_int(f,
+                                 "SELECT COUNT(*) FROM operations WHERE "
+                                 "state = 'pending' AND lease_owner IS NULL",
+                                 NULL, 0),
+                     N);
+    corefix_advance(f, 601);
+    due(f, ops[N - 1], false);
+    sweep(f, &st);
+    assert_int_equal(st.polled, N);
+    corefix_close(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +430,8 @@ int main(void)
         cmocka_unit_test(a_sweep_recovers_interrupted_operations_first),
         cmocka_unit_test(a_sweep_skips_what_another_node_holds),
         cmocka_unit_test(an_admin_check_keeps_another_nodes_claim),
+        cmocka_unit_test(poll_workers_bounds_this_nodes_threads),
+        cmocka_unit_test(a_sweep_without_a_slot_ends_instead_of_spinning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
