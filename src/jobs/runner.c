@@ -64,7 +64,7 @@ int runner_every(struct runner *r, const char *name, int64_t period_s,
     t = &r->local[r->nlocal++];
     t->name = name;
     t->period_ms = period_s * 1000;
-    t->next_ms = mono_ms() + t->period_ms;
+    t->next_ms = mono_ms(); /* first at start */
     t->fn = fn;
     t->arg = arg;
     return 0;
@@ -79,7 +79,7 @@ static void run_local(struct runner *r, int *wait_ms)
         if (mono_ms() >= t->next_ms) {
             rm_log(LOG_DEBUG, "runner %s: local task %s", r->owner, t->name);
             t->fn(r, t->arg);
-            t->next_ms = mono_ms() + t->period_ms;
+            t->next_ms = mono_ms(); /* first at start */
         }
         d = t->next_ms - mono_ms();
         if (d < *wait_ms)

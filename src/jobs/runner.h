@@ -134,7 +134,8 @@ int runner_register(struct runner *r, const struct runner_handler *h,
 /*
  * runner_every - a node-local periodic task: fn runs on the runner's
  * thread (between jobs, never during one) every period_s seconds of the
- * monotonic clock, the first time after one period. It has no job row: it
+ * monotonic clock, the first time when the runner starts (a node that
+ * starts takes its part of the due work at once). It has no job row: it
  * is work every node does on its own (the Async Manager's sweep on a
  * shared database, jobs/registry.c), which a row would hand to one node
  * at a time. At most RUNNER_LOCAL_MAX tasks; name is borrowed (logs).

@@ -872,6 +872,39 @@ static void test_sigterm_finishes_job_in_hand_and_stops(void **state)
     runner_free(r);
 }
 
+/* A node-local task (runner_every) runs first when the runner starts, not
+ * one period later: a node that starts takes its part of the due work at
+ * once (an hour's period here; the task stops the runner). */
+static void local_first(struct runner *r, void *arg)
+{
+    (void)r;
+    (*(int *)arg)++;
+    stop_flag = 1;
+}
+
+static void test_local_task_runs_at_start(void **state)
+{
+    struct fx *f = *state;
+    stop_flag = 0;
+    struct runner_opts o = {.owner = "r",
+                            .now = fake_now,
+                            .now_arg = &f->now,
+                            .idle_ms = 60000,
+                            .stop = &stop_flag};
+    struct runner *r;
+    struct rm_err err = {0};
+    int calls = 0;
+    assert_int_equal(runner_new(f->st, &o, &r, &err), 0);
+    assert_int_equal(runner_every(r, "t.local", 3600, local_first, &calls,
+                                  &err),
+                     0);
+    time_t t0 = time(NULL);
+    assert_int_equal(runner_run(r, &err), 0);
+    assert_true(time(NULL) - t0 < 5);
+    assert_int_equal(calls, 1);
+    runner_free(r);
+}
+
 /* Another runner (on another node) takes the first candidate between this
  * runner's look at the due jobs and its claim: the conditional UPDATE then
  * matches nothing, and the claim must go on to the next due job instead of
@@ -956,6 +989,7 @@ int main(void)
         T(test_two_threads_never_run_one_job_twice),
         T(test_two_processes_never_run_one_job_twice),
         T(test_sigterm_finishes_job_in_hand_and_stops),
+        T(test_local_task_runs_at_start),
 #undef T
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
