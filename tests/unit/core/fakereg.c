@@ -122,10 +122,9 @@ static int query(enum fakereg_call c, struct reg_reply *reply,
     if (fakereg.query_delay_ms > 0) {
         int now = __atomic_add_fetch(&fakereg.in_flight, 1, __ATOMIC_SEQ_CST);
         int most = __atomic_load_n(&fakereg.max_in_flight, __ATOMIC_SEQ_CST);
-        while (now > most &&
-               !__atomic_compare_exchange_n(&fakereg.max_in_flight, &most, now,
-                                            false, __ATOMIC_SEQ_CST,
-                                            __ATOMIC_SEQ_CST))
+        while (now > most && !__atomic_compare_exchange_n(
+                                 &fakereg.max_in_flight, &most, now, false,
+                                 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
             ;
         struct timespec ts = {fakereg.query_delay_ms / 1000,
                               (long)(fakereg.query_delay_ms % 1000) * 1000000};

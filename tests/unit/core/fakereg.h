@@ -64,7 +64,7 @@ struct fakereg {
     struct reg_expiring_item portfolio[16];
     int n_portfolio;
 
-    int query_delay_ms; /* every query takes this long (0: none) */
+    int query_delay_ms;           /* every query takes this long (0: none) */
     int in_flight, max_in_flight; /* queries at once: now, most (atomic) */
 
     int calls[FR_NCALLS]; /* atomically counted */

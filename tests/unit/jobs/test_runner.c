@@ -895,9 +895,8 @@ static void test_local_task_runs_at_start(void **state)
     struct rm_err err = {0};
     int calls = 0;
     assert_int_equal(runner_new(f->st, &o, &r, &err), 0);
-    assert_int_equal(runner_every(r, "t.local", 3600, local_first, &calls,
-                                  &err),
-                     0);
+    assert_int_equal(
+        runner_every(r, "t.local", 3600, local_first, &calls, &err), 0);
     time_t t0 = time(NULL);
     assert_int_equal(runner_run(r, &err), 0);
     assert_true(time(NULL) - t0 < 5);
