@@ -193,6 +193,66 @@ int reg_order_info(struct registrar *r, const char *order_id,
     return r->ops->order_info(r->impl, order_id, out, err);
 }
 
+bool reg_has_events(const struct registrar *r)
+{
+    return r->ops->poll_events && r->ops->ack_event;
+}
+
+int reg_poll_events(struct registrar *r, int limit, struct reg_events *out,
+                    struct rm_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->total = -1;
+    if (!reg_has_events(r)) {
+        out->reply.delivery = REG_NOT_SENT;
+        return rm_err_set(err, RM_EINVAL, "%s: no event stream",
+                          r->ops->name);
+    }
+    return r->ops->poll_events(r->impl, limit, out, err);
+}
+
+int reg_ack_event(struct registrar *r, const char *event_id,
+                  struct reg_reply *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!reg_has_events(r)) {
+        out->delivery = REG_NOT_SENT;
+        return rm_err_set(err, RM_EINVAL, "%s: no event stream",
+                          r->ops->name);
+    }
+    return r->ops->ack_event(r->impl, event_id, out, err);
+}
+
+void reg_events_release(struct reg_events *e)
+{
+    if (!e)
+        return;
+    free(e->items);
+    e->items = NULL;
+    e->n = 0;
+}
+
+const char *reg_event_kind_name(enum reg_event_kind k)
+{
+    switch (k) {
+    case REG_EVENT_ORDER_STATUS:
+        return "order_status";
+    case REG_EVENT_DOMAIN_REGISTERED:
+        return "domain_registered";
+    case REG_EVENT_DOMAIN_RENEWED:
+        return "domain_renewed";
+    case REG_EVENT_DOMAIN_DELETED:
+        return "domain_deleted";
+    case REG_EVENT_DOMAIN_CHANGED:
+        return "domain_changed";
+    case REG_EVENT_TRANSFER_STATUS:
+        return "transfer_status";
+    case REG_EVENT_OTHER:
+        break;
+    }
+    return "other";
+}
+
 int reg_belongs(struct registrar *r, const char *domain,
                 struct reg_belongs *out, struct rm_err *err)
 {

@@ -324,6 +324,52 @@ struct reg_price {
 
 /* --- the table -------------------------------------------------------- */
 
+/* --- the event stream ------------------------------------------------
+ *
+ * What happens to orders, domains and transfers, published by the
+ * registrar (OpenSRS POLL EVENT / ACK EVENT, shared/opensrs-xcp.md
+ * §5.21): a poll returns the oldest unacknowledged events, and each stays
+ * in later polls until it is acknowledged, so delivery is at least once
+ * and a client applies an event idempotently (by its id) before it
+ * acknowledges it. */
+enum reg_event_kind {
+    REG_EVENT_OTHER,             /* anything below does not name */
+    REG_EVENT_ORDER_STATUS,      /* ORDER STATUS_CHANGE: order_id, state */
+    REG_EVENT_DOMAIN_REGISTERED, /* DOMAIN REGISTERED or CREATED: domain,
+                                  * expiry when given */
+    REG_EVENT_DOMAIN_RENEWED,    /* DOMAIN RENEWED: domain, expiry */
+    REG_EVENT_DOMAIN_DELETED,    /* DOMAIN DELETED: domain */
+    REG_EVENT_DOMAIN_CHANGED,    /* DOMAIN NAMESERVER_UPDATE and other
+                                  * changes of a domain: domain */
+    REG_EVENT_TRANSFER_STATUS    /* TRANSFER STATUS_CHANGE: domain,
+                                  * transfer_state, order_id if given */
+};
+const char *reg_event_kind_name(enum reg_event_kind k);
+
+struct reg_event {
+    char id[REG_ID_MAX]; /* event_id */
+    char event[48];      /* the registrar's word: STATUS_CHANGE, ... */
+    char object[16];     /* ORDER, DOMAIN, TRANSFER, ... */
+    enum reg_event_kind kind;
+    time_t at; /* event_date; 0 if not given */
+    char domain[REG_DOMAIN_MAX];
+    char order_id[REG_ID_MAX];
+    char status[64]; /* order_status / transfer status, the registrar's word */
+    enum reg_order_state order_state;       /* REG_EVENT_ORDER_STATUS */
+    enum reg_transfer_state transfer_state; /* REG_EVENT_TRANSFER_STATUS */
+    time_t expiry;                          /* expiration_date; 0: not given */
+    char data[1024]; /* object_data's scalar fields as key=value pairs
+                      * joined by "; " (truncated), for the admin */
+};
+
+struct reg_events {
+    struct reg_reply reply;
+    struct reg_event *items; /* owned; reg_events_release */
+    size_t n;
+    int64_t total; /* events waiting, this page included; -1: not given */
+};
+void reg_events_release(struct reg_events *e);
+
 /*
  * struct registrar_ops - what a driver implements. Every member is
  * required. impl is the driver's state from struct registrar. Calls may
@@ -386,6 +432,15 @@ struct registrar_ops {
     int (*price)(void *impl, const char *domain, enum reg_price_type type,
                  int period, struct reg_price *out, struct rm_err *err);
 
+    /* The event stream. Optional: NULL when the registrar has none.
+     * poll_events - up to limit (1-100) unacknowledged events, oldest
+     * first; a query. ack_event - drop one event from later polls; safe
+     * to repeat (an event already acknowledged is RM_ENOTFOUND). */
+    int (*poll_events)(void *impl, int limit, struct reg_events *out,
+                       struct rm_err *err);
+    int (*ack_event)(void *impl, const char *event_id, struct reg_reply *out,
+                     struct rm_err *err);
+
     void (*free)(void *impl);
 };
 
@@ -414,6 +469,14 @@ int reg_belongs(struct registrar *r, const char *domain,
                 struct reg_belongs *out, struct rm_err *err);
 int reg_balance(struct registrar *r, struct reg_balance *out,
                 struct rm_err *err);
+/* reg_has_events - the driver implements the event stream. */
+bool reg_has_events(const struct registrar *r);
+/* reg_poll_events, reg_ack_event - RM_EINVAL (nothing sent) when the
+ * driver has no event stream. */
+int reg_poll_events(struct registrar *r, int limit, struct reg_events *out,
+                    struct rm_err *err);
+int reg_ack_event(struct registrar *r, const char *event_id,
+                  struct reg_reply *out, struct rm_err *err);
 
 /* --- helpers shared by drivers ---------------------------------------- */
 
