@@ -10,6 +10,9 @@
  *     'pending' with the order id, due now, charged - in one transaction.
  *     Then N_DOMAINS active domains (expiry spread over the next 365 days,
  *     auto-renew on every second one) for the selection benchmark.
+ *   bench_async defer CONF
+ *     moves the daily lifecycle jobs a day on (as serve does), so a
+ *     daemon started next runs only the sweep (bench/scale/sweep).
  *   bench_async select CONF
  *     times lifecycle_due_warnings + lifecycle_due_renewals (core/
  *     lifecycle.h) at now and prints the rows and milliseconds.
@@ -576,10 +579,13 @@ int main(int argc, char **argv)
         return populate(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     if (argc == 3 && strcmp(argv[1], "select") == 0)
         return select_bench(argv[2]);
+    if (argc == 3 && strcmp(argv[1], "defer") == 0)
+        return defer_lifecycle(argv[2]);
     if (argc == 7 && strcmp(argv[1], "serve") == 0)
         return serve_bench(argv[2], argv[3], argv[4], atoi(argv[5]), argv[6]);
     fprintf(stderr, "usage: bench_async populate CONF ACCOUNT N_PENDING "
-                    "N_DOMAINS | select CONF | serve CONF DB REGMAN N_PENDING "
+                    "N_DOMAINS | select CONF | defer CONF | serve CONF DB "
+                    "REGMAN N_PENDING "
                     "DIR\n");
     return 2;
 }

@@ -205,8 +205,7 @@ int reg_poll_events(struct registrar *r, int limit, struct reg_events *out,
     out->total = -1;
     if (!reg_has_events(r)) {
         out->reply.delivery = REG_NOT_SENT;
-        return rm_err_set(err, RM_EINVAL, "%s: no event stream",
-                          r->ops->name);
+        return rm_err_set(err, RM_EINVAL, "%s: no event stream", r->ops->name);
     }
     return r->ops->poll_events(r->impl, limit, out, err);
 }
@@ -217,8 +216,7 @@ int reg_ack_event(struct registrar *r, const char *event_id,
     memset(out, 0, sizeof *out);
     if (!reg_has_events(r)) {
         out->delivery = REG_NOT_SENT;
-        return rm_err_set(err, RM_EINVAL, "%s: no event stream",
-                          r->ops->name);
+        return rm_err_set(err, RM_EINVAL, "%s: no event stream", r->ops->name);
     }
     return r->ops->ack_event(r->impl, event_id, out, err);
 }
