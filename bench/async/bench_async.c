@@ -377,10 +377,12 @@ static int sweep_line(const char *log, struct async_sweep_stats *st)
         if (p && sscanf(p,
                         "async: sweep polled=%d calls=%d succeeded=%d "
                         "failed=%d timed_out=%d waiting=%d no_answer=%d "
-                        "errors=%d digested=%d ms=%" SCNd64,
+                        "errors=%d digested=%d watched=%d late=%d "
+                        "events=%d events_checked=%d ms=%" SCNd64,
                         &st->polled, &st->calls, &st->succeeded, &st->failed,
                         &st->timed_out, &st->waiting, &st->no_answer,
-                        &st->errors, &st->digested, &st->ms) == 10)
+                        &st->errors, &st->digested, &st->watched, &st->late,
+                        &st->events, &st->events_checked, &st->ms) == 14)
             found = 0;
     }
     fclose(f);

@@ -25,6 +25,7 @@ static const char usage[] =
     "--poll-interval DUR\n"
     "        --deadline DUR --transfer-deadline DUR --concurrency N "
     "--rate N --ns a,b\n"
+    "        --events on|off\n"
     "common: -c FILE, --json";
 
 /* read_key_file - the key from a file (so it stays off the command
@@ -78,6 +79,7 @@ static void conn_print(const struct conn *c)
     cli_kv("concurrency", "%" PRId64, c->concurrency);
     cli_kv("rate per minute", "%" PRId64, c->rate_per_min);
     cli_kv("default ns", "%s", c->default_ns[0] ? c->default_ns : "-");
+    cli_kv("events", "%s", c->events ? "on" : "off");
     cli_kv("domains", "%" PRId64, c->domains);
     cli_kv("tlds", "%" PRId64, c->tlds);
 }
@@ -113,6 +115,7 @@ int cmd_registrar(int argc, char **argv)
                              {"concurrency", OPT_VALUE, &e.concurrency},
                              {"rate", OPT_VALUE, &e.rate_per_min},
                              {"ns", OPT_VALUE, &e.default_ns},
+                             {"events", OPT_VALUE, &e.events},
                              {NULL, 0, NULL}};
     const char *sub;
     int rc;

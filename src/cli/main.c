@@ -7,6 +7,7 @@
 
 #include "cli/cmd_async.h"
 #include "cli/cmd_core.h"
+#include "cli/cmd_events.h"
 #include "cli/cmd_lifecycle.h"
 #include "cli/cmd_mail.h"
 #include "cli/cmd_serve.h"
@@ -41,6 +42,7 @@ static const struct command commands[] = {
     {"demo", cmd_demo, "a local demo: opensrs-sim, demo data, the daemon"},
     {"async", cmd_async,
      "the Async Manager: list show check reset cancel late sweep"},
+    {"events", cmd_events, "the registrars' event streams: status list read"},
     {"reconcile", cmd_reconcile,
      "refunded operations the registrar completed or may complete"},
     {"mail", cmd_mail, "the mail outbox: list retry"},

@@ -52,6 +52,7 @@
 #include <time.h>
 
 #include "core/conn.h"
+#include "core/events.h"
 #include "core/money.h"
 #include "core/names.h"
 #include "core/pace.h"
@@ -873,10 +874,19 @@ static int sweep(struct app *app, const struct mail_config *mc,
         page = app->set.poll_workers * 16 < 64     ? 64
                : app->set.poll_workers * 16 > 1024 ? 1024
                                                    : app->set.poll_workers * 16;
-    int64_t now = clock_now(), t0 = mono_ns();
+    int64_t now, t0 = mono_ns();
     int rc = 0;
+    struct events_stats es;
+    struct rm_err eerr;
 
     memset(st, 0, sizeof *st);
+    /* the event streams first: what they say ended is due now, and so in
+     * this sweep's claims (core/events.h) */
+    if (events_read(app, &es, &eerr) < 0)
+        rm_log(LOG_ERROR, "async: events: %s", eerr.msg);
+    st->events = es.received;
+    st->events_checked = es.checked;
+    now = clock_now();
     st->started = now;
     recover_dead(app, st);
     for (;;) {
@@ -926,10 +936,10 @@ static int sweep(struct app *app, const struct mail_config *mc,
     rm_log(LOG_INFO,
            "async: sweep polled=%d calls=%d succeeded=%d failed=%d "
            "timed_out=%d waiting=%d no_answer=%d errors=%d digested=%d "
-           "watched=%d late=%d ms=%" PRId64,
+           "watched=%d late=%d events=%d events_checked=%d ms=%" PRId64,
            st->polled, st->calls, st->succeeded, st->failed, st->timed_out,
            st->waiting, st->no_answer, st->errors, st->digested, st->watched,
-           st->late, st->ms);
+           st->late, st->events, st->events_checked, st->ms);
     return rc;
 }
 

@@ -78,6 +78,8 @@ struct async_sweep_stats {
     int polled, calls;
     int succeeded, failed, timed_out; /* settled by this sweep */
     int waiting, no_answer;           /* still pending */
+    int events, events_checked;       /* read from the event streams, and
+                                       * of them made an operation due */
     int errors;                       /* store errors (left due) */
     int watched, late;      /* watched operations checked; late completions */
     int digested;           /* operations in the digest */

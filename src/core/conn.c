@@ -218,7 +218,7 @@ void conn_url(const struct conn *c, char *buf, size_t n)
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM domains d WHERE d.connection_id = " \
     "c.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')), "  \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM tlds t WHERE t.connection_id = "    \
-    "c.id) "
+    "c.id), c.events "
 
 static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
 {
@@ -258,6 +258,7 @@ static void read_row(struct store_stmt *s, struct conn *c)
     c->updated_at = store_col_int64(s, 23);
     c->domains = store_col_int64(s, 24);
     c->tlds = store_col_int64(s, 25);
+    c->events = store_col_int64(s, 26) != 0;
 }
 
 int conn_get_id(struct app *app, int64_t id, struct conn *c, struct rm_err *err)
@@ -432,6 +433,9 @@ static int apply(const struct conn_edit *e, struct conn *c, const char **key,
         snprintf(c->server, sizeof c->server, "%s", e->server);
     }
     INT(port, "port", port, 1, 65535);
+    if (e->events &&
+        (rc = conn_parse_bool("events", e->events, &c->events, err)) < 0)
+        return rc;
     if (e->tls && (rc = conn_parse_bool("tls", e->tls, &c->tls, err)) < 0)
         return rc;
     TEXT(source_ip, "source IP", 45, true);
@@ -498,6 +502,7 @@ static void defaults(struct conn *c)
     c->deadline_reg_s = 72 * 3600;
     c->deadline_xfer_s = 7 * 86400;
     c->concurrency = 4;
+    c->events = true;
 }
 
 static void bind_opt(struct store_stmt *s, int i, const char *v)
@@ -508,7 +513,7 @@ static void bind_opt(struct store_stmt *s, int i, const char *v)
         store_bind_null(s, i);
 }
 
-/* bind_fields - parameters 1..21 in the order of the INSERT/UPDATE. */
+/* bind_fields - parameters 1..23 in the order of the INSERT/UPDATE. */
 static void bind_fields(struct store_stmt *s, const struct conn *c,
                         const char *key_enc, int64_t now)
 {
@@ -533,7 +538,8 @@ static void bind_fields(struct store_stmt *s, const struct conn *c,
     store_bind_int64(s, 19, c->concurrency);
     store_bind_int64(s, 20, c->rate_per_min);
     store_bind_text(s, 21, c->default_ns);
-    store_bind_int64(s, 22, now);
+    store_bind_int64(s, 22, c->events);
+    store_bind_int64(s, 23, now);
 }
 
 static int unique_err(struct app *app, int rc, const char *title,
@@ -553,8 +559,8 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
         "source_ip, login, key_enc, license_text, license_path, warn_days, "
         "renew_days, renew_mode, test_mode, ca_file, first_check_s, "
         "poll_interval_s, deadline_reg_s, deadline_xfer_s, concurrency, "
-        "rate_per_min, default_ns, created_at, updated_at) VALUES (?, ?, ?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rate_per_min, default_ns, events, created_at, updated_at) VALUES (?, "
+        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "RETURNING id";
     struct conn c;
     const char *key = NULL;
@@ -579,7 +585,7 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         goto out;
     bind_fields(s, &c, key_enc, now);
-    store_bind_int64(s, 23, now);
+    store_bind_int64(s, 24, now);
     rc = store_step(s, err);
     if (rc == STORE_ROW) {
         if (id)
@@ -605,7 +611,8 @@ int conn_edit(struct app *app, const char *title_or_id,
         "license_path = ?, warn_days = ?, renew_days = ?, renew_mode = ?, "
         "test_mode = ?, ca_file = ?, first_check_s = ?, poll_interval_s = ?, "
         "deadline_reg_s = ?, deadline_xfer_s = ?, concurrency = ?, "
-        "rate_per_min = ?, default_ns = ?, updated_at = ? WHERE id = ?";
+        "rate_per_min = ?, default_ns = ?, events = ?, updated_at = ? WHERE "
+        "id = ?";
     struct conn c;
     const char *key = NULL;
     char *key_enc = NULL;
@@ -635,7 +642,7 @@ int conn_edit(struct app *app, const char *title_or_id,
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         goto out;
     bind_fields(s, &c, key_enc, clock_now());
-    store_bind_int64(s, 23, c.id);
+    store_bind_int64(s, 24, c.id);
     rc = store_step(s, err);
     store_stmt_release(s);
     rc = unique_err(app, rc, c.title, err);

@@ -47,6 +47,7 @@ struct conn {
     int64_t first_check_s, poll_interval_s, deadline_reg_s, deadline_xfer_s;
     int64_t concurrency, rate_per_min;
     char default_ns[REG_NS_MAX * 254];
+    bool events; /* read the registrar's event stream (core/events.h) */
     int64_t created_at, updated_at;
     int64_t domains; /* live domains on it (filled by conn_get/list) */
     int64_t tlds;    /* TLDs mapped to it */
@@ -57,7 +58,7 @@ struct conn_edit {
     const char *license_text, *license_path, *warn_days, *renew_days;
     const char *renew_mode, *test_mode, *ca_file, *first_check;
     const char *poll_interval, *deadline_reg, *deadline_xfer, *concurrency;
-    const char *rate_per_min, *default_ns;
+    const char *rate_per_min, *default_ns, *events;
 };
 
 void conn_release(struct conn *c);

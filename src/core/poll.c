@@ -16,6 +16,7 @@
 
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/events.h"
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/tld.h"
@@ -622,7 +623,12 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
      * interval on (first check → hourly; bounded by the interval) */
     if ((rc = op_windows_for(app, o, &w, err)) < 0)
         return rc;
-    return note_check(app, o, p->answer, p->transfer_status, now + w.poll, err);
+    /* with a healthy event stream, the per-operation check is the
+     * fallback: further apart, never past the deadline (core/events.h) */
+    return note_check(
+        app, o, p->answer, p->transfer_status,
+        events_next_check(app, o->connection_id, now, w.poll, o->deadline_at),
+        err);
 }
 
 struct apply_tx {

@@ -137,6 +137,7 @@ json_t *present_conn(const struct conn *c, enum present_style st)
     json_object_set_new(j, "transfer_deadline_s",
                         json_integer(c->deadline_xfer_s));
     json_object_set_new(j, "concurrency", json_integer(c->concurrency));
+    json_object_set_new(j, "events", json_boolean(c->events));
     json_object_set_new(j, "rate_per_min", json_integer(c->rate_per_min));
     json_object_set_new(j, "default_ns", ns_array(c->default_ns));
     json_object_set_new(j, "domains", json_integer(c->domains));

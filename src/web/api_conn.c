@@ -27,18 +27,29 @@ struct conn_bufs {
     char ns[REG_NS_MAX * 256 + 1];
 };
 
-static const char *const conn_fields[] = {
-    "title",         "server",
-    "port",          "tls",
-    "source_ip",     "login",
-    "key",           "license_text",
-    "license_path",  "warn_days",
-    "renew_days",    "renew_mode",
-    "test_mode",     "ca_file",
-    "first_check_s", "poll_interval_s",
-    "deadline_s",    "transfer_deadline_s",
-    "concurrency",   "rate_per_min",
-    "default_ns",    NULL};
+static const char *const conn_fields[] = {"title",
+                                          "server",
+                                          "port",
+                                          "tls",
+                                          "source_ip",
+                                          "login",
+                                          "key",
+                                          "license_text",
+                                          "license_path",
+                                          "warn_days",
+                                          "renew_days",
+                                          "renew_mode",
+                                          "test_mode",
+                                          "ca_file",
+                                          "first_check_s",
+                                          "poll_interval_s",
+                                          "deadline_s",
+                                          "transfer_deadline_s",
+                                          "concurrency",
+                                          "rate_per_min",
+                                          "default_ns",
+                                          "events",
+                                          NULL};
 
 static int opt_str(struct web_req *r, json_t *b, const char *key, size_t max,
                    const char **out)
@@ -82,6 +93,7 @@ static int conn_edit_from_json(struct web_req *r, json_t *b,
         (rc = opt_str(r, b, "server", 253, &e->server)) ||
         (rc = opt_int(r, b, "port", x->port, sizeof x->port, &e->port)) ||
         (rc = opt_bool(r, b, "tls", &e->tls)) ||
+        (rc = opt_bool(r, b, "events", &e->events)) ||
         (rc = opt_str(r, b, "source_ip", 63, &e->source_ip)) ||
         (rc = opt_str(r, b, "login", CONN_LOGIN_MAX, &e->login)) ||
         (rc = opt_str(r, b, "key", CONN_KEY_MAX, &e->key)) ||

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/events.h"
 #include "core/stats.h"
 #include "util/clock.h"
 
@@ -160,6 +161,80 @@ static int collect_job_lag(void *arg, struct store *st, void *ctx,
     return 0;
 }
 
+/* The event streams: one sample per connection with events on. */
+enum stream_metric {
+    STREAM_HEALTHY,
+    STREAM_RECEIVED,
+    STREAM_UNKNOWN,
+    STREAM_AGE
+};
+
+struct stream_ctx {
+    struct metrics_out *o;
+    enum stream_metric which;
+    int64_t now;
+};
+
+static int emit_stream(const struct events_health *h, void *arg)
+{
+    struct stream_ctx *x = arg;
+    const char *labels[] = {"connection", h->title, NULL};
+    double v = 0;
+
+    if (!h->on)
+        return 0;
+    switch (x->which) {
+    case STREAM_HEALTHY:
+        v = h->healthy ? 1 : 0;
+        break;
+    case STREAM_RECEIVED:
+        v = (double)h->received;
+        break;
+    case STREAM_UNKNOWN:
+        v = (double)h->unknown;
+        break;
+    case STREAM_AGE:
+        v = h->last_ok_at && x->now > h->last_ok_at
+                ? (double)(x->now - h->last_ok_at)
+                : 0;
+        break;
+    }
+    metrics_emit(x->o, NULL, labels, v);
+    return 0;
+}
+
+static int collect_stream(struct store *st, enum stream_metric which,
+                          struct metrics_out *o)
+{
+    struct rm_err e;
+    struct stream_ctx x = {o, which, clock_now()};
+    return events_health_list(st, x.now, emit_stream, &x, &e);
+}
+
+static int collect_stream_healthy(void *arg, struct store *st, void *ctx,
+                                  struct metrics_out *o)
+{
+    return collect_stream(st, STREAM_HEALTHY, o);
+}
+
+static int collect_stream_received(void *arg, struct store *st, void *ctx,
+                                   struct metrics_out *o)
+{
+    return collect_stream(st, STREAM_RECEIVED, o);
+}
+
+static int collect_stream_unknown(void *arg, struct store *st, void *ctx,
+                                  struct metrics_out *o)
+{
+    return collect_stream(st, STREAM_UNKNOWN, o);
+}
+
+static int collect_stream_age(void *arg, struct store *st, void *ctx,
+                              struct metrics_out *o)
+{
+    return collect_stream(st, STREAM_AGE, o);
+}
+
 int api_metrics_register(struct metrics *m, struct rm_err *err)
 {
     static const struct {
@@ -188,6 +263,21 @@ int api_metrics_register(struct metrics *m, struct rm_err *err)
         {"regman_jobs_lag_seconds",
          "How long the most overdue job has been waiting for a runner.",
          METRIC_GAUGE, collect_job_lag},
+        {"regman_events_stream_healthy",
+         "1 while a connection's event stream is healthy (per-operation "
+         "checks are the fallback), 0 while regman polls each operation "
+         "at its interval.",
+         METRIC_GAUGE, collect_stream_healthy},
+        {"regman_events_received_total",
+         "Events read from a connection's stream.", METRIC_COUNTER,
+         collect_stream_received},
+        {"regman_events_unknown",
+         "Events about an order or domain regman does not know, kept for "
+         "the admin.",
+         METRIC_GAUGE, collect_stream_unknown},
+        {"regman_events_last_read_age_seconds",
+         "Seconds since a connection's stream last answered a poll.",
+         METRIC_GAUGE, collect_stream_age},
     };
     for (size_t i = 0; i < sizeof fams / sizeof fams[0]; i++) {
         int rc = metrics_register(m, fams[i].name, fams[i].help, fams[i].type,

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/events.h"
 #include "core/opview.h"
 #include "core/report.h"
 #include "present/present.h"
@@ -312,7 +313,109 @@ static int export_acceptances(struct web_req *r)
     return 0;
 }
 
+/* ---- event streams -------------------------------------------------------
+ */
+
+static int stream_item(const struct events_health *h, void *arg)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "connection_id", json_integer(h->connection_id));
+    json_object_set_new(j, "connection", api_text(h->title));
+    json_object_set_new(j, "events", json_boolean(h->on));
+    json_object_set_new(j, "healthy", json_boolean(h->healthy));
+    json_object_set_new(j, "why", api_text(h->why));
+    json_object_set_new(j, "last_poll_at", api_time(h->last_poll_at));
+    json_object_set_new(j, "last_ok_at", api_time(h->last_ok_at));
+    json_object_set_new(j, "last_event_at", api_time(h->last_event_at));
+    json_object_set_new(j, "failures", json_integer(h->failures));
+    json_object_set_new(j, "received", json_integer(h->received));
+    json_object_set_new(j, "unknown", json_integer(h->unknown));
+    json_array_append_new(arg, j);
+    return 0;
+}
+
+/* GET /api/v1/events/streams - every connection's event stream. */
+static int list_streams(struct web_req *r)
+{
+    struct rm_err e;
+    json_t *items = json_array();
+    int rc;
+
+    rm_err_clear(&e);
+    rc =
+        events_health_list(api_app(r)->st, clock_now(), stream_item, items, &e);
+    if (rc < 0) {
+        json_decref(items);
+        return api_fail(r, rc, &e);
+    }
+    json_t *body = json_object();
+    json_object_set_new(body, "items", items);
+    return web_reply_json(r, 200, body);
+}
+
+struct event_page {
+    const struct api_page *p;
+    int64_t skip;
+    json_t *items;
+};
+
+static int event_item(const struct events_row *x, void *arg)
+{
+    struct event_page *ep = arg;
+    if (api_page_skip(ep->p, x->id, &ep->skip))
+        return 0;
+    json_t *j = json_object();
+    json_object_set_new(j, "id", json_integer(x->id));
+    json_object_set_new(j, "connection_id", json_integer(x->connection_id));
+    json_object_set_new(j, "connection", api_text(x->connection));
+    json_object_set_new(j, "event_id", api_text(x->event_id));
+    json_object_set_new(j, "event", api_text(x->event));
+    json_object_set_new(j, "object", api_text(x->object));
+    json_object_set_new(j, "kind", api_text(x->kind));
+    json_object_set_new(j, "outcome", api_text(x->outcome));
+    json_object_set_new(j, "domain",
+                        *x->domain ? json_string(x->domain) : json_null());
+    json_object_set_new(j, "order_id",
+                        *x->order_id ? json_string(x->order_id) : json_null());
+    json_object_set_new(j, "status",
+                        *x->status ? json_string(x->status) : json_null());
+    json_object_set_new(j, "operation_id",
+                        x->operation_id ? json_integer(x->operation_id)
+                                        : json_null());
+    json_object_set_new(j, "event_at", api_time(x->event_at));
+    json_object_set_new(j, "received_at", api_time(x->received_at));
+    json_object_set_new(j, "acked_at", api_time(x->acked_at));
+    json_object_set_new(j, "data", api_text(x->data));
+    json_array_append_new(ep->items, j);
+    return 0;
+}
+
+/* GET /api/v1/events[?outcome=checked|known|unknown|ignored] - the events
+ * read, newest first. */
+static int list_events(struct web_req *r)
+{
+    static const char *const outcomes[] = {"checked", "known", "unknown",
+                                           "ignored", NULL};
+    struct api_page p;
+    struct rm_err e;
+    const char *outcome = NULL;
+    int rc = api_page_parse(r, &p);
+
+    if (rc || (rc = api_query_enum(r, "outcome", outcomes,
+                                   "outcome: checked, known, unknown or "
+                                   "ignored",
+                                   &outcome)))
+        return rc;
+    rm_err_clear(&e);
+    struct event_page ep = {&p, p.offset, json_array()};
+    rc = events_list(api_app(r), outcome, p.has_after ? p.after : 0,
+                     (int)(p.offset + p.fetch), event_item, &ep, &e);
+    return api_reply_items(r, &p, rc, ep.items, &e);
+}
+
 static const struct web_route routes[] = {
+    {"GET", "/api/v1/events/streams", list_streams, WEB_ADMIN},
+    {"GET", "/api/v1/events", list_events, WEB_ADMIN},
     {"GET", "/api/v1/connections/{id}/balance", get_balance, WEB_ADMIN},
     {"GET", "/api/v1/async/ended", list_ended, WEB_ADMIN},
     {"GET", "/api/v1/license-acceptances", list_acceptances, WEB_ADMIN},

@@ -324,8 +324,104 @@ static void f_free(void *impl)
 {
 }
 
+static int f_poll_events(void *impl, int limit, struct reg_events *out,
+                         struct rm_err *err)
+{
+    int n;
+
+    (void)impl;
+    memset(out, 0, sizeof *out);
+    out->total = -1;
+    if (query(FR_POLL_EVENTS, &out->reply, err) < 0)
+        return -1;
+    if (fakereg.events_lost) {
+        out->reply.delivery = REG_UNKNOWN;
+        return rm_err_set(err, RM_EIO, "fake: no answer to POLL EVENT");
+    }
+    n = fakereg.n_events < limit ? fakereg.n_events : limit;
+    out->items = calloc(n ? (size_t)n : 1, sizeof *out->items);
+    memcpy(out->items, fakereg.events, (size_t)n * sizeof *out->items);
+    out->n = (size_t)n;
+    out->total = fakereg.n_events;
+    return 0;
+}
+
+static int f_ack_event(void *impl, const char *event_id, struct reg_reply *out,
+                       struct rm_err *err)
+{
+    (void)impl;
+    count(FR_ACK_EVENT);
+    memset(out, 0, sizeof *out);
+    out->delivery = REG_ANSWERED;
+    if (fakereg.acks_fail) {
+        out->code = 400;
+        return rm_err_set(err, RM_EPROTO, "fake: ACK refused");
+    }
+    for (int i = 0; i < fakereg.n_events; i++) {
+        if (strcmp(fakereg.events[i].id, event_id) != 0)
+            continue;
+        memmove(&fakereg.events[i], &fakereg.events[i + 1],
+                (size_t)(fakereg.n_events - i - 1) * sizeof fakereg.events[0]);
+        fakereg.n_events--;
+        if (fakereg.acks_lost) {
+            out->delivery = REG_UNKNOWN;
+            return rm_err_set(err, RM_EIO, "fake: ACK answer lost");
+        }
+        out->is_success = true;
+        out->code = 200;
+        return 0;
+    }
+    out->code = 480;
+    return rm_err_set(err, RM_ENOTFOUND, "fake: event not found");
+}
+
+int fakereg_event(enum reg_event_kind kind, const char *order_id,
+                  const char *domain, const char *status)
+{
+    static int seq;
+    struct reg_event *e;
+
+    if (fakereg.n_events >= 32)
+        return -1;
+    e = &fakereg.events[fakereg.n_events];
+    memset(e, 0, sizeof *e);
+    snprintf(e->id, sizeof e->id, "ev%d", ++seq);
+    e->kind = kind;
+    snprintf(e->order_id, sizeof e->order_id, "%s", order_id ? order_id : "");
+    snprintf(e->domain, sizeof e->domain, "%s", domain ? domain : "");
+    snprintf(e->status, sizeof e->status, "%s", status ? status : "");
+    switch (kind) {
+    case REG_EVENT_ORDER_STATUS:
+        snprintf(e->event, sizeof e->event, "STATUS_CHANGE");
+        snprintf(e->object, sizeof e->object, "ORDER");
+        e->order_state = reg_order_state_parse(e->status);
+        break;
+    case REG_EVENT_TRANSFER_STATUS:
+        snprintf(e->event, sizeof e->event, "STATUS_CHANGE");
+        snprintf(e->object, sizeof e->object, "TRANSFER");
+        e->transfer_state = reg_transfer_state_parse(e->status);
+        break;
+    case REG_EVENT_DOMAIN_REGISTERED:
+        snprintf(e->event, sizeof e->event, "REGISTERED");
+        snprintf(e->object, sizeof e->object, "DOMAIN");
+        break;
+    case REG_EVENT_DOMAIN_RENEWED:
+        snprintf(e->event, sizeof e->event, "RENEWED");
+        snprintf(e->object, sizeof e->object, "DOMAIN");
+        break;
+    default:
+        snprintf(e->event, sizeof e->event, "OTHER");
+        snprintf(e->object, sizeof e->object, "DOMAIN");
+        break;
+    }
+    snprintf(e->data, sizeof e->data, "domain_name=%s", domain ? domain : "");
+    return fakereg.n_events++;
+}
+
 static const struct registrar_ops fake_ops = {
     .name = "fake",
+    .poll_events = f_poll_events,
+    .ack_event = f_ack_event,
     .lookup = f_lookup,
     .suggest = f_suggest,
     .register_domain = f_register,

@@ -44,6 +44,8 @@ enum fakereg_call {
     FR_EXPIRING,
     FR_BALANCE,
     FR_PRICE,
+    FR_POLL_EVENTS,
+    FR_ACK_EVENT,
     FR_NCALLS
 };
 
@@ -67,6 +69,13 @@ struct fakereg {
     int query_delay_ms;           /* every query takes this long (0: none) */
     int in_flight, max_in_flight; /* queries at once: now, most (atomic) */
 
+    /* the event stream: the unacknowledged events, oldest first */
+    struct reg_event events[32];
+    int n_events;
+    bool events_lost; /* POLL EVENT: no answer */
+    bool acks_fail;   /* ACK EVENT: refused, the event stays */
+    bool acks_lost;   /* ACK EVENT: done, but the answer is lost */
+
     int calls[FR_NCALLS]; /* atomically counted */
     int made;             /* registrars made */
 };
@@ -89,6 +98,11 @@ struct reg_op_result fakereg_pending(enum reg_pending_why why,
 struct reg_op_result fakereg_not_sent(void);
 /* fakereg_lost - sent, no answer came back (timeout after sending). */
 struct reg_op_result fakereg_lost(void);
+
+/* fakereg_event - queue an event (kind, order id, domain; the order or
+ * transfer state word in status) with id "ev<n>"; returns its index. */
+int fakereg_event(enum reg_event_kind kind, const char *order_id,
+                  const char *domain, const char *status);
 
 /* fakereg_script - the sends' answers (n at most FAKEREG_SCRIPT_MAX). */
 void fakereg_script(const struct reg_op_result *r, int n);

@@ -7,6 +7,10 @@
 // A check or deadline already past is shown as overdue (until the next
 // sweep), measured by the server's clock. Below, the operations that
 // went through pending and ended in the last 7 days, with their outcome.
+// Above them, each registrar connection's event stream: healthy (the
+// registrar's events settle operations; per-operation checks are the
+// fallback) or polling at the interval and why, with the events about
+// orders or domains regman does not know.
 
 import { get, post } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -102,10 +106,11 @@ export function renderAsync(main) {
   const refresh = button('Refresh', {}, () => load());
   const body = h('div', {});
   const lateSlot = h('div', {});
+  const streamsSlot = h('div', {});
   const endedBody = h('div', {});
   add(main,
     h('p', { class: 'lead' }, 'Operations the registrar has not confirmed yet. The customer is charged while they wait; a failed, timed-out or cancelled operation is refunded.'),
-    toolbar(refresh, updated), lateSlot, status, body,
+    toolbar(refresh, updated), lateSlot, streamsSlot, status, body,
     h('h2', { class: 'section-title', id: 'recently-ended' }, 'Recently ended (7 days)'),
     h('p', { class: 'muted' }, 'Operations that waited here and have ended since: completed, failed, timed out or cancelled, with the reason.'),
     endedBody);
@@ -137,11 +142,13 @@ export function renderAsync(main) {
   async function load() {
     if (!body.firstChild) loading(body);
     try {
-      const [res, late, ended] = await Promise.all([
+      const [res, late, ended, streams] = await Promise.all([
         get('/api/v1/operations?state=pending&limit=500'),
         get('/api/v1/operations?late=1&limit=100').catch(() => null),
         get('/api/v1/async/ended?days=7&limit=200').catch((e) => ({ error: e })),
+        get('/api/v1/events/streams').catch((e) => ({ error: e })),
       ]);
+      renderStreams(streams);
       // the server's clock: age_s is measured by it
       const first = res.items[0];
       const serverNow = first && first.age_s !== undefined ? first.created_at + first.age_s : now();
@@ -177,6 +184,36 @@ export function renderAsync(main) {
     } catch (e) {
       fill(body, errorBox(e));
     }
+  }
+
+  function renderStreams(streams) {
+    if (streams.error) {
+      fill(streamsSlot, errorBox(streams.error));
+      return;
+    }
+    const on = streams.items.filter((c) => c.events);
+    const down = on.filter((c) => !c.healthy);
+    fill(streamsSlot, h('section', { id: 'event-streams', 'aria-labelledby': 'streams-title' },
+      h('h2', { class: 'section-title', id: 'streams-title' }, 'Registrar event streams'),
+      down.length ? notice([
+        h('strong', {}, `${down.length} event stream${down.length === 1 ? ' is' : 's are'} not healthy: `),
+        'regman checks each pending operation of ',
+        down.length === 1 ? 'that connection' : 'those connections',
+        ' at its poll interval until the stream answers again.',
+      ], 'warn') : null,
+      table([
+        { title: 'Connection', cell: (c) => h('strong', {}, c.connection) },
+        { title: 'Stream', cell: (c) => (!c.events ? h('span', { class: 'muted' }, 'off')
+          : c.healthy ? badge('healthy') : badge('fallback')) },
+        { title: 'Why', cell: (c) => h('span', { class: 'answer' }, c.events ? c.why : 'events are off for this connection: every operation is polled') },
+        { title: 'Last read', cell: (c) => timeCell(c.last_ok_at) },
+        { title: 'Received', num: true, cell: (c) => String(c.received) },
+        { title: 'Unknown', num: true, cell: (c) => String(c.unknown) },
+      ], streams.items, {
+        caption: 'Event streams by connection',
+        empty: 'No registrar connection yet.',
+        rowAttrs: (c) => ({ 'data-stream': c.connection, 'data-healthy': String(c.healthy) }),
+      })));
   }
 
   function renderEnded(ended) {

@@ -97,7 +97,7 @@ const tone = {
   pending: 'wait', registering: 'wait', transferring: 'wait', renewing: 'wait', queued: 'wait',
   sending: 'wait', new: 'wait', ready: 'info', held: 'warn', charge: 'info', adjust: 'info',
   failed: 'bad', timed_out: 'bad', cancelled: 'bad', expired: 'bad', missing: 'bad',
-  taken: 'bad', transferred_away: 'bad',
+  taken: 'bad', transferred_away: 'bad', healthy: 'ok', fallback: 'warn',
 };
 
 export function badge(state) {
