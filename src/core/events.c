@@ -728,6 +728,15 @@ int64_t events_next_check(struct app *app, int64_t conn_id, int64_t now,
     return next;
 }
 
+int64_t events_first_check(struct app *app, int64_t conn_id, int64_t now,
+                           int64_t first_s, int64_t poll_s,
+                           int64_t deadline_at)
+{
+    if (!healthy_cached(app, conn_id, now))
+        return now + first_s;
+    return events_next_check(app, conn_id, now, poll_s, deadline_at);
+}
+
 /* --- the list ------------------------------------------------------------ */
 
 int events_list(struct app *app, const char *outcome, int64_t before, int limit,

@@ -97,6 +97,13 @@ int events_health_list(struct store *st, int64_t now,
 int64_t events_next_check(struct app *app, int64_t conn_id, int64_t now,
                           int64_t poll_s, int64_t deadline_at);
 
+/* events_first_check - the first check of an order the registrar took
+ * (it will be announced): now + first_s, or with a healthy stream as
+ * events_next_check at poll_s. */
+int64_t events_first_check(struct app *app, int64_t conn_id, int64_t now,
+                           int64_t first_s, int64_t poll_s,
+                           int64_t deadline_at);
+
 /* One row of registrar_events. */
 struct events_row {
     int64_t id, connection_id, operation_id, event_at, received_at, acked_at;

@@ -70,6 +70,7 @@
 
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/events.h"
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/tld.h"
@@ -620,9 +621,19 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
     }
     if ((rc = op_windows_for(app, o, &w, err)) < 0)
         return rc;
-    f.next_check_at = now + w.first_check;
     f.deadline_at =
         now + (o->kind == OPS_K_TRANSFER ? w.deadline_xfer : w.deadline_reg);
+    f.next_check_at = now + w.first_check;
+    /* an order the registrar took (with its id) is announced by its
+     * events: with a healthy stream the first check is the fallback too;
+     * an outcome unknown (no answer, a retry code) is checked soon, as no
+     * event may ever come for an order that was never made */
+    if ((r->why == REG_PENDING_ASYNC || r->why == REG_PENDING_QUEUED ||
+         r->why == REG_PENDING_TRANSFER) &&
+        r->order_id[0])
+        f.next_check_at = events_first_check(app, o->connection_id, now,
+                                             w.first_check, w.poll,
+                                             f.deadline_at);
     snprintf(reason, sizeof reason, "%s: %s", reg_pending_why_name(r->why),
              r->reason[0] ? r->reason : answer);
     return op_finish(app, o, OPS_ST_PENDING, &f, 0, NULL, err);
