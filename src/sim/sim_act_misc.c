@@ -102,8 +102,15 @@ static struct xcp_value *event_wire(const json_t *e)
     return w;
 }
 
-/* POLL EVENT: the reseller's oldest `limit` events (1-100, default 1),
- * oldest first, and total = how many wait. Polling changes nothing. */
+/*
+ * POLL EVENT: the reseller's oldest `limit` events (1-100, default 1),
+ * oldest first, and total = how many wait. Polling changes nothing; two
+ * faults bend the page (sim_exchange passes them in c->mode):
+ *   duplicate - the reseller's last acknowledged event comes first, once
+ *               more (at-least-once delivery); it is no longer waiting,
+ *               so an ACK of it answers 480;
+ *   reorder   - the page is the newest `limit` events, newest first.
+ */
 struct xcp_value *act_poll_event(struct ctx *c)
 {
     bool bad = false;
@@ -114,9 +121,21 @@ struct xcp_value *act_poll_event(struct ctx *c)
     size_t n = json_array_size(events);
     struct xcp_value *arr = xcp_array_new();
     int64_t room = limit;
+    if (c->mode->fault == SIM_FAULT_DUPLICATE) {
+        json_t *acked = json_object_get(c->sim->state, "acked");
+        json_t *again = json_object_get(acked, c->user);
+        if (json_is_object(again)) {
+            xcp_array_push(arr, event_wire(again));
+            room--;
+            /* once: the next duplicate needs another acknowledgement */
+            json_object_del(acked, c->user);
+            c->sim->dirty = true;
+        }
+    }
+    bool reverse = c->mode->fault == SIM_FAULT_REORDER;
     int64_t total = 0;
     for (size_t k = 0; k < n; k++) {
-        const json_t *e = json_array_get(events, k);
+        const json_t *e = json_array_get(events, reverse ? n - 1 - k : k);
         if (!sim_event_visible(e, c->user))
             continue;
         total++;
@@ -131,8 +150,9 @@ struct xcp_value *act_poll_event(struct ctx *c)
     return act_reply(c, true, 200, a, "Command completed successfully");
 }
 
-/* ACK EVENT: the reseller's waiting event event_id leaves the queue; 480
- * when there is no such event waiting - unknown, or acknowledged before. */
+/* ACK EVENT: the reseller's waiting event event_id leaves the queue (and
+ * becomes its last acknowledged one, for the duplicate fault); 480 when
+ * there is no such event waiting - unknown, or acknowledged before. */
 struct xcp_value *act_ack_event(struct ctx *c)
 {
     const char *id = act_astr(c, "event_id");
@@ -144,6 +164,12 @@ struct xcp_value *act_ack_event(struct ctx *c)
         if (!sim_event_visible(e, c->user) ||
             strcmp(sim_jstr(e, "event_id", ""), id) != 0)
             continue;
+        json_t *acked = json_object_get(c->sim->state, "acked");
+        if (!json_is_object(acked)) {
+            acked = json_object();
+            json_object_set_new(c->sim->state, "acked", acked);
+        }
+        json_object_set(acked, c->user, e);
         sim_event_remove(c->sim, i);
         return act_reply(c, true, 200, NULL, "Command completed successfully");
     }

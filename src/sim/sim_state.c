@@ -401,6 +401,7 @@ void sim_events_clear(struct sim *sim)
     /* from the end: each removal is one journal operation, by index */
     for (size_t n = json_array_size(events); n > 0; n--)
         sim_event_remove(sim, n - 1);
+    json_object_set_new(sim->state, "acked", json_object());
     sim->dirty = true;
 }
 
@@ -573,6 +574,7 @@ json_t *sim_default_state(const struct sim_config *cfg)
     json_object_set_new(s, "queue", json_object());
     json_object_set_new(s, "transfers", json_object());
     json_object_set_new(s, "events", json_array());
+    json_object_set_new(s, "acked", json_object());
     json_object_set_new(s, "cookies", json_object());
     return s;
 }

@@ -217,12 +217,14 @@ json_t *sim_new_domain(const char *owner, int64_t now);
  * object_data, reseller}. "reseller" is the sim's own: an event is the
  * reseller's whose order, domain or transfer changed, and only that
  * reseller polls and acknowledges it (an event without it, from an older
- * state file, is everyone's).
+ * state file, is everyone's). "acked" ({USER: event}) holds each
+ * reseller's last acknowledged event until a duplicate fault delivers it
+ * once more.
  *
  * sim_event - queue an event (object_data is stolen), dated sim->now.
  * sim_event_visible - is e the reseller user's?
  * sim_event_remove - drop the event at index i of the queue.
- * sim_events_clear - drop every event.
+ * sim_events_clear - drop every event (and "acked").
  */
 void sim_event(struct sim *sim, const char *reseller, const char *event,
                const char *object, json_t *object_data);

@@ -1319,6 +1319,97 @@ static void poll_limit_total_and_ack(void **state)
     json_decref(all);
 }
 
+static void duplicate_fault_delivers_the_last_ack_once_more(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-d.com", "")));
+    json_t *all = poll_all();
+    const json_t *e0 = json_array_get(all, 0), *e1 = json_array_get(all, 1);
+    /* nothing acknowledged yet: the fault changes nothing */
+    int64_t total = -1;
+    json_t *ev = poll_as("alice", 100, SIM_FAULT_DUPLICATE, &total);
+    assert_true(json_equal(ev, all));
+    json_decref(ev);
+    assert_int_equal(ack_as("alice", ev_str(e0, "event_id")), 200);
+    /* without the fault the acknowledged event is gone */
+    ev = poll_as("alice", 1, SIM_FAULT_NONE, &total);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    assert_int_equal(total, 3);
+    json_decref(ev);
+    /* with it, it comes first once more; it is not waiting (total), and
+     * it counts against the limit */
+    ev = poll_as("alice", 2, SIM_FAULT_DUPLICATE, &total);
+    assert_int_equal(total, 3);
+    assert_int_equal(json_array_size(ev), 2);
+    assert_true(json_equal(json_array_get(ev, 0), e0));
+    assert_true(json_equal(json_array_get(ev, 1), e1));
+    json_decref(ev);
+    /* acknowledging the copy: it is no longer there */
+    assert_int_equal(ack_as("alice", ev_str(e0, "event_id")), 480);
+    /* once: the next duplicate needs another acknowledgement */
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, &total);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    json_decref(ev);
+    /* the acknowledged event to deliver again survives a restart */
+    assert_int_equal(ack_as("alice", ev_str(e1, "event_id")), 200);
+    pthread_mutex_lock(&S.mu);
+    S.dirty = true;
+    save();
+    pthread_mutex_unlock(&S.mu);
+    sim_release(&S);
+    load(&S);
+    S.realtime = fake_time;
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, &total);
+    assert_int_equal(total, 2);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    json_decref(ev);
+    /* and it is the acknowledging reseller's */
+    xcp_free(act_full("bob", "SW_REGISTER", "DOMAIN", REG("evt-b.com", ""),
+                      NULL, SIM_FAULT_NONE));
+    json_t *bobs = poll_as("bob", 1, SIM_FAULT_NONE, NULL);
+    assert_int_equal(ack_as("bob", ev_str(json_array_get(bobs, 0), "event_id")),
+                     200);
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, NULL);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "domain_name"),
+                        "evt-d.com");
+    json_decref(ev);
+    ev = poll_as("bob", 1, SIM_FAULT_DUPLICATE, NULL);
+    assert_true(json_equal(json_array_get(ev, 0), json_array_get(bobs, 0)));
+    json_decref(ev);
+    json_decref(bobs);
+    json_decref(all);
+}
+
+static void reorder_fault_answers_newest_first(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-r.com", "")));
+    json_t *all = poll_all();
+    size_t n = json_array_size(all);
+    assert_int_equal(n, 4);
+    int64_t total = -1;
+    json_t *ev = poll_as("alice", 100, SIM_FAULT_REORDER, &total);
+    assert_int_equal(total, 4);
+    assert_int_equal(json_array_size(ev), n);
+    /* every event, newest first */
+    for (size_t i = 0; i < n; i++)
+        assert_true(
+            json_equal(json_array_get(ev, i), json_array_get(all, n - 1 - i)));
+    json_decref(ev);
+    /* with limit 1 the newest comes before the older ones still waiting:
+     * "completed" before "pending" */
+    ev = poll_as("alice", 1, SIM_FAULT_REORDER, &total);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "order_status"),
+                        "completed");
+    json_decref(ev);
+    /* polling changed nothing: the next poll is oldest first again */
+    ev = poll_as("alice", 1, SIM_FAULT_NONE, NULL);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "order_status"),
+                        "pending");
+    json_decref(ev);
+    json_decref(all);
+}
+
 static void unknown_action_is_invalid_command(void **state)
 {
     struct xcp_value *r = act("FROBNICATE", "{}");
@@ -1461,6 +1552,8 @@ int main(void)
         T(nameserver_and_delete_events),
         T(events_are_the_resellers_own),
         T(poll_limit_total_and_ack),
+        T(duplicate_fault_delivers_the_last_ack_once_more),
+        T(reorder_fault_answers_newest_first),
         T(unknown_action_is_invalid_command),
         T(name_suggest_lists_lookup_and_suggestions),
         T(state_file_round_trip),
