@@ -235,6 +235,17 @@ struct xcp_value *act_get_by_expiredate(struct ctx *c)
     return act_reply(c, true, 200, a, "Command completed successfully");
 }
 
+/* set_nameservers - d's list becomes ns (stolen); a change of the list
+ * is a DOMAIN NAMESERVER_UPDATE event, the same list again is not. */
+static void set_nameservers(struct ctx *c, const char *name, json_t *d,
+                            json_t *ns)
+{
+    bool changed = !json_equal(json_object_get(d, "nameservers"), ns);
+    json_object_set_new(d, "nameservers", ns);
+    if (changed)
+        sim_domain_event(c->sim, "NAMESERVER_UPDATE", name, d, false, 0);
+}
+
 struct xcp_value *act_modify(struct ctx *c)
 {
     char name[MAX_NAME], msg[256];
@@ -279,7 +290,7 @@ struct xcp_value *act_modify(struct ctx *c)
         struct xcp_value *r = act_unknown_ns_reply(c, ns);
         if (r)
             return r;
-        json_object_set_new(d, "nameservers", ns);
+        set_nameservers(c, name, d, ns);
     } else {
         return act_fail_field(c, 465, "Invalid data", "unsupported data type");
     }
@@ -377,7 +388,7 @@ struct xcp_value *act_adv_update_ns(struct ctx *c)
     struct xcp_value *r = act_unknown_ns_reply(c, result);
     if (r)
         return r;
-    json_object_set_new(d, "nameservers", result);
+    set_nameservers(c, name, d, result);
     sim_jset_int(d, "updated", c->now);
     c->sim->dirty = true;
     return act_reply(c, true, 200, NULL, "Command completed successfully");
@@ -392,10 +403,8 @@ struct xcp_value *act_revoke(struct ctx *c)
     json_t *d = sim_domain(c->sim, name);
     if (!act_registered_ours(c->sim, d, c->user))
         return act_fail(c, 480, "Domain not found");
+    sim_domain_event(c->sim, "DELETED", name, d, false, 0);
     sim_del(c->sim, "domains", name);
-    json_t *ev = json_object();
-    sim_jset_str(ev, "domain_name", name);
-    sim_event(c->sim, "DELETED", "DOMAIN", ev);
     struct xcp_value *a = xcp_assoc_new();
     xcp_assoc_set_str(a, "charge", "0");
     /* the real server leaks a Perl undef here (opensrs-xcp.md §3.3) */

@@ -86,6 +86,31 @@ struct xcp_value *act_delete_cookie(struct ctx *c)
     return act_reply(c, true, 200, NULL, "Cookie deleted");
 }
 
+/* event_wire - an event as POLL EVENT answers it (without the sim's own
+ * "reseller"). */
+static struct xcp_value *event_wire(const json_t *e)
+{
+    static const char *const keys[] = {"event", "event_id", "event_date",
+                                       "object"};
+    struct xcp_value *w = xcp_assoc_new();
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        xcp_assoc_set_str(w, keys[i], sim_jstr(e, keys[i], ""));
+    json_t *data = json_object_get(e, "object_data");
+    xcp_assoc_set(w, "object_data",
+                  json_is_object(data) ? sim_json_to_xcp(data)
+                                       : xcp_assoc_new());
+    return w;
+}
+
+/*
+ * POLL EVENT: the reseller's oldest `limit` events (1-100, default 1),
+ * oldest first, and total = how many wait. Polling changes nothing; two
+ * faults bend the page (sim_exchange passes them in c->mode):
+ *   duplicate - the reseller's last acknowledged event comes first, once
+ *               more (at-least-once delivery); it is no longer waiting,
+ *               so an ACK of it answers 480;
+ *   reorder   - the page is the newest `limit` events, newest first.
+ */
 struct xcp_value *act_poll_event(struct ctx *c)
 {
     bool bad = false;
@@ -93,15 +118,41 @@ struct xcp_value *act_poll_event(struct ctx *c)
     if (bad || limit < 1 || limit > 100)
         return act_fail_field(c, 465, "Invalid data", "limit must be 1-100");
     json_t *events = json_object_get(c->sim->state, "events");
+    size_t n = json_array_size(events);
     struct xcp_value *arr = xcp_array_new();
-    for (size_t i = 0; i < json_array_size(events) && (int64_t)i < limit; i++)
-        xcp_array_push(arr, sim_json_to_xcp(json_array_get(events, i)));
+    int64_t room = limit;
+    if (c->mode->fault == SIM_FAULT_DUPLICATE) {
+        json_t *acked = json_object_get(c->sim->state, "acked");
+        json_t *again = json_object_get(acked, c->user);
+        if (json_is_object(again)) {
+            xcp_array_push(arr, event_wire(again));
+            room--;
+            /* once: the next duplicate needs another acknowledgement */
+            json_object_del(acked, c->user);
+            c->sim->dirty = true;
+        }
+    }
+    bool reverse = c->mode->fault == SIM_FAULT_REORDER;
+    int64_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        const json_t *e = json_array_get(events, reverse ? n - 1 - k : k);
+        if (!sim_event_visible(e, c->user))
+            continue;
+        total++;
+        if (room > 0) {
+            xcp_array_push(arr, event_wire(e));
+            room--;
+        }
+    }
     struct xcp_value *a = xcp_assoc_new();
-    xcp_assoc_set_int(a, "total", (int64_t)json_array_size(events));
+    xcp_assoc_set_int(a, "total", total);
     xcp_assoc_set(a, "events", arr);
     return act_reply(c, true, 200, a, "Command completed successfully");
 }
 
+/* ACK EVENT: the reseller's waiting event event_id leaves the queue (and
+ * becomes its last acknowledged one, for the duplicate fault); 480 when
+ * there is no such event waiting - unknown, or acknowledged before. */
 struct xcp_value *act_ack_event(struct ctx *c)
 {
     const char *id = act_astr(c, "event_id");
@@ -109,14 +160,18 @@ struct xcp_value *act_ack_event(struct ctx *c)
         return act_fail_field(c, 460, "Missing required field", "event_id");
     json_t *events = json_object_get(c->sim->state, "events");
     for (size_t i = 0; i < json_array_size(events); i++) {
-        if (strcmp(sim_jstr(json_array_get(events, i), "event_id", ""), id) ==
-            0) {
-            json_array_remove(events, i);
-            sim_journal_event_del(&c->sim->journal, i);
-            c->sim->dirty = true;
-            return act_reply(c, true, 200, NULL,
-                             "Command completed successfully");
+        json_t *e = json_array_get(events, i);
+        if (!sim_event_visible(e, c->user) ||
+            strcmp(sim_jstr(e, "event_id", ""), id) != 0)
+            continue;
+        json_t *acked = json_object_get(c->sim->state, "acked");
+        if (!json_is_object(acked)) {
+            acked = json_object();
+            json_object_set_new(c->sim->state, "acked", acked);
         }
+        json_object_set(acked, c->user, e);
+        sim_event_remove(c->sim, i);
+        return act_reply(c, true, 200, NULL, "Command completed successfully");
     }
     return act_fail(c, 480, "Event not found");
 }

@@ -118,6 +118,8 @@ static json_t *new_order(struct ctx *c, const char *domain,
     sim_jset_int(o, "order_date", c->now);
     sim_jset_int(o, "updated", c->now);
     sim_put(c->sim, "orders", key, o);
+    /* every order starts pending, and says so (opensrs-xcp.md §6.3) */
+    sim_order_set_status(c->sim, o, "pending");
     return o;
 }
 
@@ -165,7 +167,7 @@ static struct xcp_value *queue_order(struct ctx *c, json_t *order)
     sim_put(c->sim, "queue", key, q);
     sim_touch_id(c->sim, "orders", order);
     sim_jset_int(order, "queue_id", qid);
-    sim_jset_str(order, "status", "waiting");
+    sim_order_set_status(c->sim, order, "waiting");
     sim_schedule(c->sim, c->now + delay);
     struct xcp_value *a = xcp_assoc_new();
     xcp_assoc_set_str(a, "id", sim_jstr(order, "id_text", ""));

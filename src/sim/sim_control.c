@@ -307,6 +307,19 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
         json_object_set_new(sim->counts, "actions", json_object());
         json_object_set_new(sim->counts, "domains", json_object());
         answer = json_object();
+    } else if (get && strcmp(path, "/events") == 0) {
+        sim_now(sim);
+        json_t *events = json_object_get(sim->state, "events");
+        answer = json_object();
+        json_object_set_new(answer, "total",
+                            json_integer((json_int_t)json_array_size(events)));
+        json_object_set_new(answer, "events", json_deep_copy(events));
+        json_object_set_new(
+            answer, "acked",
+            json_deep_copy(json_object_get(sim->state, "acked")));
+    } else if (del && strcmp(path, "/events") == 0) {
+        sim_events_clear(sim);
+        answer = json_object();
     } else if (get && strcmp(path, "/state") == 0) {
         sim_now(sim);
         answer = json_deep_copy(sim->state);

@@ -214,7 +214,8 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
     struct sim_mode mode = {SIM_FAULT_NONE, hit.complete_after};
     if (hit.fault == SIM_FAULT_ASYNC || hit.fault == SIM_FAULT_QUEUE ||
         hit.fault == SIM_FAULT_FORCED_PENDING ||
-        hit.fault == SIM_FAULT_DECLINE_LATER)
+        hit.fault == SIM_FAULT_DECLINE_LATER ||
+        hit.fault == SIM_FAULT_DUPLICATE || hit.fault == SIM_FAULT_REORDER)
         mode.fault = hit.fault;
     struct xcp_value *resp = sim_act(sim, req->user, &r, &mode);
     if (sim_save_if_dirty(sim, &err) < 0)

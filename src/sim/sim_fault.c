@@ -31,6 +31,8 @@ static const char *const fault_names[] = {
     [SIM_FAULT_CODE_310] = "code_310",
     [SIM_FAULT_CODE_400] = "code_400",
     [SIM_FAULT_AUTH_FAILURE] = "auth_failure",
+    [SIM_FAULT_DUPLICATE] = "duplicate",
+    [SIM_FAULT_REORDER] = "reorder",
 };
 
 const char *sim_fault_name(enum sim_fault_kind k)

@@ -44,7 +44,9 @@ enum sim_fault_kind {
     SIM_FAULT_CODE_300,
     SIM_FAULT_CODE_310,
     SIM_FAULT_CODE_400,
-    SIM_FAULT_AUTH_FAILURE
+    SIM_FAULT_AUTH_FAILURE,
+    SIM_FAULT_DUPLICATE,
+    SIM_FAULT_REORDER
 };
 
 struct sim_rule {

@@ -124,6 +124,19 @@ void sim_fmt_time(int64_t t, char out[20])
         snprintf(out, 20, "9999-12-31 23:59:59");
 }
 
+void sim_fmt_iso(int64_t t, char out[21])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!gmtime_r(&tt, &tm)) {
+        snprintf(out, 21, "1970-01-01T00:00:00Z");
+        return;
+    }
+    if (tm.tm_year + 1900 > 9999 ||
+        strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) != 20)
+        snprintf(out, 21, "9999-12-31T23:59:59Z");
+}
+
 int sim_parse_time(const char *s, int64_t *out)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
@@ -343,30 +356,76 @@ json_t *sim_transfer_by_domain(struct sim *sim, const char *name,
     return best;
 }
 
-void sim_event(struct sim *sim, const char *event, const char *object,
-               json_t *object_data)
+void sim_event(struct sim *sim, const char *reseller, const char *event,
+               const char *object, json_t *object_data)
 {
     int64_t n = sim_next_id(sim, "event");
     char seed[48], id[33];
     snprintf(seed, sizeof(seed), "opensrs-sim-event-%" PRId64, n);
     xcp_md5_hex(seed, strlen(seed), id);
-    char date[20];
-    sim_fmt_time(sim->now, date);
+    char date[21];
+    sim_fmt_iso(sim->now, date);
     json_t *e = json_object();
     sim_jset_str(e, "event", event);
     sim_jset_str(e, "event_id", id);
     sim_jset_str(e, "event_date", date);
     sim_jset_str(e, "object", object);
     json_object_set_new(e, "object_data", object_data);
+    if (reseller && *reseller)
+        sim_jset_str(e, "reseller", reseller);
     json_t *events = json_object_get(sim->state, "events");
     /* a client that never acknowledges must not grow us without bound */
-    if (json_array_size(events) >= 10000) {
-        json_array_remove(events, 0);
-        sim_journal_event_del(&sim->journal, 0);
-    }
+    if (json_array_size(events) >= SIM_MAX_EVENTS)
+        sim_event_remove(sim, 0);
     json_array_append_new(events, e);
     sim_journal_event_add(&sim->journal, e);
     sim->dirty = true;
+}
+
+bool sim_event_visible(const json_t *e, const char *user)
+{
+    const char *r = sim_jstr(e, "reseller", NULL);
+    return !r || (user && strcmp(r, user) == 0);
+}
+
+void sim_event_remove(struct sim *sim, size_t i)
+{
+    json_array_remove(json_object_get(sim->state, "events"), i);
+    sim_journal_event_del(&sim->journal, i);
+    sim->dirty = true;
+}
+
+void sim_events_clear(struct sim *sim)
+{
+    json_t *events = json_object_get(sim->state, "events");
+    /* from the end: each removal is one journal operation, by index */
+    for (size_t n = json_array_size(events); n > 0; n--)
+        sim_event_remove(sim, n - 1);
+    json_object_set_new(sim->state, "acked", json_object());
+    sim->dirty = true;
+}
+
+void sim_domain_event(struct sim *sim, const char *event, const char *name,
+                      json_t *d, bool with_expiry, int64_t period)
+{
+    if (sim_jint(d, "id", 0) <= 0)
+        sim_jset_int(d, "id", sim_next_id(sim, "domain"));
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, sim_jint(d, "id", 0));
+    json_t *data = json_object();
+    sim_jset_str(data, "domain_name", name);
+    sim_jset_str(data, "domain_id", id);
+    if (with_expiry) {
+        char exp[21];
+        sim_fmt_iso(sim_jint(d, "expiry", 0), exp);
+        sim_jset_str(data, "expiration_date", exp);
+    }
+    if (period > 0) {
+        char p[24];
+        snprintf(p, sizeof(p), "%" PRId64, period);
+        sim_jset_str(data, "period", p);
+    }
+    sim_event(sim, sim_jstr(d, "owner", ""), event, "DOMAIN", data);
 }
 
 /* --- xcp <-> json ------------------------------------------------------ */
@@ -487,6 +546,7 @@ json_t *sim_default_state(const struct sim_config *cfg)
     sim_jset_int(c, "transfer", 500000);
     sim_jset_int(c, "event", 0);
     sim_jset_int(c, "cookie", 0);
+    sim_jset_int(c, "domain", SIM_FIRST_DOMAIN_ID - 1);
     json_object_set_new(s, "counters", c);
     json_t *rs = json_object();
     for (size_t i = 0; i < cfg->nresellers; i++) {
@@ -514,6 +574,7 @@ json_t *sim_default_state(const struct sim_config *cfg)
     json_object_set_new(s, "queue", json_object());
     json_object_set_new(s, "transfers", json_object());
     json_object_set_new(s, "events", json_array());
+    json_object_set_new(s, "acked", json_object());
     json_object_set_new(s, "cookies", json_object());
     return s;
 }
@@ -742,7 +803,8 @@ static void order_status_event(struct sim *sim, json_t *order)
     sim_jset_str(d, "domain_name", sim_jstr(order, "domain", ""));
     sim_jset_str(d, "order_reg_type", sim_jstr(order, "reg_type", ""));
     sim_jset_str(d, "order_status", sim_jstr(order, "status", ""));
-    sim_event(sim, "STATUS_CHANGE", "ORDER", d);
+    sim_event(sim, sim_jstr(order, "reseller", ""), "STATUS_CHANGE", "ORDER",
+              d);
 }
 
 static void set_status(struct sim *sim, json_t *order, const char *status,
@@ -756,6 +818,11 @@ static void set_status(struct sim *sim, json_t *order, const char *status,
         sim_jset_int(order, "completed_date", when);
     sim->dirty = true;
     order_status_event(sim, order);
+}
+
+void sim_order_set_status(struct sim *sim, json_t *order, const char *status)
+{
+    set_status(sim, order, status, sim->now);
 }
 
 /* apply_new - the registry says yes: the domain is the reseller's. */
@@ -782,13 +849,11 @@ static void apply_new(struct sim *sim, json_t *order, int64_t when)
     sim_jset_int(d, "locked", sim_jint(order, "lock", 0));
     sim_put(sim, "domains", name, d);
     debit(sim, order);
+    /* the registry's change first, then the order's (sim_state.h) */
+    sim_domain_event(sim, "CREATED", name, d, true, 0);
+    sim_domain_event(sim, "REGISTERED", name, d, true,
+                     sim_jint(order, "period", 1));
     set_status(sim, order, "completed", when);
-    json_t *ev = json_object();
-    sim_jset_str(ev, "domain_name", name);
-    char date[20];
-    sim_fmt_time(sim_jint(d, "expiry", 0), date);
-    sim_jset_str(ev, "expiration_date", date);
-    sim_event(sim, "REGISTERED", "DOMAIN", ev);
 }
 
 static void apply_renewal(struct sim *sim, json_t *order, int64_t when)
@@ -806,6 +871,8 @@ static void apply_renewal(struct sim *sim, json_t *order, int64_t when)
         json_object_del(d, "waiting_order");
         if (json_object_get(order, "auto_renew"))
             sim_jset_int(d, "auto_renew", sim_jint(order, "auto_renew", 0));
+        sim_domain_event(sim, "RENEWED", sim_jstr(order, "domain", ""), d, true,
+                         sim_jint(order, "period", 1));
     }
     debit(sim, order);
     set_status(sim, order, "completed", when);
@@ -813,11 +880,14 @@ static void apply_renewal(struct sim *sim, json_t *order, int64_t when)
 
 static void transfer_event(struct sim *sim, json_t *t)
 {
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRId64, sim_jint(t, "id", 0));
     json_t *d = json_object();
     sim_jset_str(d, "domain_name", sim_jstr(t, "domain", ""));
-    sim_jset_str(d, "transfer_status", sim_jstr(t, "status", ""));
+    sim_jset_str(d, "transfer_id", id);
     sim_jset_str(d, "order_id", sim_jstr(t, "order_id_text", ""));
-    sim_event(sim, "STATUS_CHANGE", "TRANSFER", d);
+    sim_jset_str(d, "transfer_status", sim_jstr(t, "status", ""));
+    sim_event(sim, sim_jstr(t, "reseller", ""), "STATUS_CHANGE", "TRANSFER", d);
 }
 
 static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
@@ -831,9 +901,9 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
     if (sim_jint(t, "decline", 0)) {
         sim_jset_str(t, "status", "cancelled");
         sim_jset_str(t, "reason", "Transfer declined by the losing registrar");
+        transfer_event(sim, t);
         if (order)
             set_status(sim, order, "declined", when);
-        transfer_event(sim, t);
         return;
     }
     sim_jset_str(t, "status", "completed");
@@ -847,6 +917,8 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
     sim_jset_str(d, "owner", sim_jstr(t, "reseller", ""));
     sim_jset_int(d, "expiry", sim_add_years(sim_jint(d, "expiry", when), 1));
     sim_jset_int(d, "updated", when);
+    /* new in this system: a domain id of its own (sim_domain_event) */
+    json_object_del(d, "id");
     if (req) {
         sim_jset_str(d, "reg_username", sim_jstr(req, "reg_username", ""));
         sim_jset_str(d, "reg_password", sim_jstr(req, "reg_password", ""));
@@ -857,11 +929,12 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
         if (json_is_array(ns) && json_array_size(ns))
             json_object_set_new(d, "nameservers", json_deep_copy(ns));
     }
+    transfer_event(sim, t);
+    sim_domain_event(sim, "CREATED", name, d, true, 0);
     if (order) {
         debit(sim, order);
         set_status(sim, order, "completed", when);
     }
-    transfer_event(sim, t);
 }
 
 static void complete_waiting(struct sim *sim, json_t *order, int64_t when)
@@ -988,6 +1061,14 @@ void sim_tick(struct sim *sim, int64_t now)
                 }
             }
             run_queued(sim, item, when);
+            {
+                /* waiting -> pending is a change only when the run left
+                 * the order there (short funds, domain taken) */
+                json_t *order = sim_order(sim, sim_jint(item, "order_id", 0));
+                if (order &&
+                    strcmp(sim_jstr(order, "status", ""), "pending") == 0)
+                    order_status_event(sim, order);
+            }
             break;
         case ITEM_OWNER:
             sim_jset_str(item, "status", "pending_registry");
@@ -1154,9 +1235,9 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
         sim_put(sim, "transfers", idtext, t);
         sim_jset_int(order, "transfer_id", tid);
         take_hold(sim, order);
+        transfer_event(sim, t);
         set_status(sim, order, "processed", now);
         sim_schedule(sim, now + sim->cfg.owner_delay);
-        transfer_event(sim, t);
         set_run(out, true, 200, "Transfer request has been successfully sent");
         return;
     }

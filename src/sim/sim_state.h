@@ -42,6 +42,15 @@
  * Transfers: pending_owner ──owner_delay──▶ pending_registry
  *            ──registry_delay──▶ completed (the domain moves to the reseller,
  *            expiry + 1 year), or cancelled (CANCEL_TRANSFER, decline).
+ *
+ * Events (docs/opensrs-sim.1, EVENTS): every order status (from the
+ * "pending" an order is created in) is an ORDER STATUS_CHANGE, every
+ * transfer status a TRANSFER STATUS_CHANGE; a domain that enters the
+ * reseller's account is DOMAIN CREATED (then REGISTERED for a
+ * registration), a renewal DOMAIN RENEWED, a changed name server list
+ * DOMAIN NAMESERVER_UPDATE, a REVOKE DOMAIN DELETED. Within one change
+ * the registry's side comes first and the order's status last, e.g.
+ * CREATED, REGISTERED, then the order's "completed".
  */
 #ifndef RM_SIM_SIM_STATE_H
 #define RM_SIM_SIM_STATE_H
@@ -60,6 +69,8 @@
 #define SIM_MAX_RESELLERS 64
 #define SIM_DEFAULT_BALANCE 1000000 /* cents: 10000.00 */
 #define SIM_FIRST_ORDER_ID 1000001
+#define SIM_FIRST_DOMAIN_ID 800001
+#define SIM_MAX_EVENTS 10000 /* the queue drops its oldest event past this */
 
 struct sim_reseller {
     char *user;
@@ -145,6 +156,9 @@ void sim_schedule(struct sim *sim, int64_t due);
 
 /* sim_fmt_time - "YYYY-MM-DD HH:MM:SS" (UTC) into out[20]. */
 void sim_fmt_time(int64_t t, char out[20]);
+/* sim_fmt_iso - "YYYY-MM-DDTHH:MM:SSZ" (UTC, ISO 8601, as event dates are
+ * written) into out[21]. */
+void sim_fmt_iso(int64_t t, char out[21]);
 /* sim_parse_time - "YYYY-MM-DD HH:MM:SS" or "YYYY-MM-DD" (UTC). */
 int sim_parse_time(const char *s, int64_t *out);
 /* sim_add_years - t plus calendar years (UTC). */
@@ -197,9 +211,39 @@ void sim_touch_id(struct sim *sim, const char *coll, const json_t *obj);
 /* sim_new_domain - a domain object with defaults (expiry now + 1 year). */
 json_t *sim_new_domain(const char *owner, int64_t now);
 
-/* sim_event - queue an event for POLL EVENT. object_data is stolen. */
-void sim_event(struct sim *sim, const char *event, const char *object,
-               json_t *object_data);
+/*
+ * Events (POLL EVENT / ACK EVENT). The queue is the array "events" of the
+ * state, oldest first; each event is {event, event_id, event_date, object,
+ * object_data, reseller}. "reseller" is the sim's own: an event is the
+ * reseller's whose order, domain or transfer changed, and only that
+ * reseller polls and acknowledges it (an event without it, from an older
+ * state file, is everyone's). "acked" ({USER: event}) holds each
+ * reseller's last acknowledged event until a duplicate fault delivers it
+ * once more.
+ *
+ * sim_event - queue an event (object_data is stolen), dated sim->now.
+ * sim_event_visible - is e the reseller user's?
+ * sim_event_remove - drop the event at index i of the queue.
+ * sim_events_clear - drop every event (and "acked").
+ */
+void sim_event(struct sim *sim, const char *reseller, const char *event,
+               const char *object, json_t *object_data);
+bool sim_event_visible(const json_t *e, const char *user);
+void sim_event_remove(struct sim *sim, size_t i);
+void sim_events_clear(struct sim *sim);
+
+/*
+ * sim_domain_event - a DOMAIN event for d (named name; the reseller is its
+ * owner): object_data domain_name and domain_id (d's "id", given on first
+ * use), plus expiration_date when with_expiry and period when period > 0.
+ * d must be noted for the journal (sim_domain, sim_put).
+ */
+void sim_domain_event(struct sim *sim, const char *event, const char *name,
+                      json_t *d, bool with_expiry, int64_t period);
+
+/* sim_order_set_status - move order to status now (sim->now), with its
+ * ORDER STATUS_CHANGE event. */
+void sim_order_set_status(struct sim *sim, json_t *order, const char *status);
 
 /*
  * sim_order_run - carry out a pending order now (PROCESS_PENDING, a

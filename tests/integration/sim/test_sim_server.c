@@ -687,6 +687,87 @@ static void control_api_routes(void **state)
     finish(&s);
 }
 
+/* poll_ids - the event ids of POLL EVENT limit=100, "id1,id2,...". */
+static char *poll_ids(const struct simproc *s, int64_t *total)
+{
+    struct xcp_msg m;
+    assert_int_equal(call(s, "POLL", "EVENT", "{\"limit\":\"100\"}", &m), 200);
+    struct buf ids;
+    buf_init(&ids);
+    for (int i = 0;; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "attributes.events[%d].event_id", i);
+        const char *id = xcp_path_str(m.data, path);
+        if (!id)
+            break;
+        buf_addf(&ids, "%s%s", i ? "," : "", id);
+    }
+    if (total)
+        assert_int_equal(xcp_path_int(m.data, "attributes.total", total, NULL),
+                         0);
+    xcp_msg_free(&m);
+    char *out = xstrdup(ids.len ? ids.data : "");
+    buf_release(&ids);
+    return out;
+}
+
+static void events_on_the_control_api(void **state)
+{
+    struct simproc s = {0};
+    const char *extra[] = {"--clock", "1800000000", NULL};
+    start(&s, extra);
+    assert_int_equal(sw_register(&s, "events.com", "new", NULL), 200);
+    json_t *j;
+    assert_int_equal(control(&s, "GET", "/events", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 4);
+    json_t *ev = json_object_get(j, "events");
+    assert_int_equal(json_array_size(ev), 4);
+    json_t *first = json_array_get(ev, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "reseller")),
+                        "alice");
+    assert_string_equal(json_string_value(json_object_get(first, "object")),
+                        "ORDER");
+    char id0[33];
+    snprintf(id0, sizeof(id0), "%s",
+             json_string_value(json_object_get(first, "event_id")));
+    json_decref(j);
+    /* what POLL EVENT delivers is the queue GET /events shows */
+    int64_t total = -1;
+    char *ids = poll_ids(&s, &total);
+    assert_int_equal(total, 4);
+    assert_int_equal(strncmp(ids, id0, 32), 0);
+    free(ids);
+    /* a rule from the control API bends the page on the wire */
+    char *ack = xasprintf("{\"event_id\":\"%s\"}", id0);
+    assert_int_equal(call(&s, "ACK", "EVENT", ack, NULL), 200);
+    assert_int_equal(control(&s, "POST", "/rules",
+                             "{\"action\":\"POLL\",\"fault\":\"duplicate\","
+                             "\"count\":1}",
+                             NULL),
+                     200);
+    ids = poll_ids(&s, &total);
+    assert_int_equal(total, 3);
+    assert_int_equal(strncmp(ids, id0, 32), 0);
+    free(ids);
+    assert_int_equal(call(&s, "ACK", "EVENT", ack, NULL), 480);
+    free(ack);
+    assert_int_equal(control(&s, "GET", "/events", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 3);
+    json_decref(j);
+    /* DELETE /events empties the queue, and it stays empty */
+    assert_int_equal(control(&s, "DELETE", "/events", NULL, NULL), 200);
+    ids = poll_ids(&s, &total);
+    assert_int_equal(total, 0);
+    assert_string_equal(ids, "");
+    free(ids);
+    assert_int_equal(stop(&s), 0);
+    start(&s, NULL);
+    assert_int_equal(control(&s, "GET", "/events", NULL, &j), 200);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 0);
+    json_decref(j);
+    finish(&s);
+}
+
 /* domain_expiry - the expiry GET /state holds for name, -1 if absent. */
 static int64_t domain_expiry(const struct simproc *s, const char *name)
 {
@@ -966,6 +1047,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(slowloris_is_dropped),
         cmocka_unit_test(faults_on_the_wire),
         cmocka_unit_test(control_api_routes),
+        cmocka_unit_test(events_on_the_control_api),
         cmocka_unit_test(post_domains_takes_epoch_or_date_expiry),
         cmocka_unit_test(transfer_completes_after_eight_days),
         cmocka_unit_test(state_survives_restart),

@@ -794,6 +794,622 @@ static void revoke_and_events(void **state)
     xcp_free(r);
 }
 
+/* --- events ---------------------------------------------------------------
+ */
+
+/* clear_events - an empty queue, so a test sees only its own events. */
+static void clear_events(void)
+{
+    pthread_mutex_lock(&S.mu);
+    sim_events_clear(&S);
+    save();
+    pthread_mutex_unlock(&S.mu);
+}
+
+/* poll_as - POLL EVENT for user with limit and a fault mode; the events
+ * as JSON (oldest first unless the fault says otherwise), total in *total
+ * (if not NULL). */
+static json_t *poll_as(const char *user, int limit, enum sim_fault_kind f,
+                       int64_t *total)
+{
+    char attrs[64];
+    snprintf(attrs, sizeof(attrs), "{\"limit\":\"%d\"}", limit);
+    struct xcp_value *r = act_full(user, "POLL", "EVENT", attrs, NULL, f);
+    if (code(r) != 200)
+        fail_msg("POLL EVENT: %d %s", code(r), str(r, "response_text"));
+    assert_string_equal(str(r, "object"), "EVENT");
+    int64_t t = -1;
+    assert_int_equal(xcp_path_int(r, "attributes.total", &t, NULL), 0);
+    if (total)
+        *total = t;
+    json_t *j = sim_xcp_to_json(xcp_path(r, "attributes.events"));
+    xcp_free(r);
+    assert_true(json_is_array(j));
+    return j;
+}
+
+static json_t *poll_all(void)
+{
+    return poll_as("alice", 100, SIM_FAULT_NONE, NULL);
+}
+
+static int ack_as(const char *user, const char *event_id)
+{
+    char attrs[96];
+    snprintf(attrs, sizeof(attrs), "{\"event_id\":\"%s\"}", event_id);
+    struct xcp_value *r =
+        act_full(user, "ACK", "EVENT", attrs, NULL, SIM_FAULT_NONE);
+    int c = code(r);
+    xcp_free(r);
+    return c;
+}
+
+static const char *ev_str(const json_t *e, const char *key)
+{
+    return sim_jstr(e, key, "(none)");
+}
+
+static const char *ev_data(const json_t *e, const char *key)
+{
+    return sim_jstr(json_object_get(e, "object_data"), key, "(none)");
+}
+
+/* check_shape - what every event has: a 32-hex id, an ISO 8601 UTC date,
+ * an object, an event and object_data - and nothing of the sim's own. */
+static void check_shape(const json_t *e)
+{
+    const char *id = ev_str(e, "event_id");
+    assert_int_equal(strlen(id), 32);
+    assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+    const char *date = ev_str(e, "event_date");
+    assert_int_equal(strlen(date), 20);
+    assert_true(date[10] == 'T' && date[19] == 'Z');
+    assert_true(json_is_object(json_object_get(e, "object_data")));
+    assert_null(json_object_get(e, "reseller"));
+    assert_int_equal(json_object_size((json_t *)e), 5);
+}
+
+/* expect_events - events are exactly want[] ("OBJECT EVENT status"; the
+ * status is order_status / transfer_status, or empty), in that order. */
+static void expect_events(const json_t *events, const char *const *want,
+                          size_t n)
+{
+    size_t i;
+    const json_t *e;
+    json_array_foreach(events, i, e)
+    {
+        check_shape(e);
+        char got[128];
+        const char *st = ev_data(e, "order_status");
+        if (strcmp(st, "(none)") == 0)
+            st = ev_data(e, "transfer_status");
+        snprintf(got, sizeof(got), "%s %s%s%s", ev_str(e, "object"),
+                 ev_str(e, "event"), strcmp(st, "(none)") ? " " : "",
+                 strcmp(st, "(none)") ? st : "");
+        if (i >= n)
+            fail_msg("event %zu: unexpected \"%s\"", i, got);
+        if (strcmp(got, want[i]) != 0)
+            fail_msg("event %zu: want \"%s\", got \"%s\"", i, want[i], got);
+    }
+    if (json_array_size(events) != n)
+        fail_msg("%zu events, want %zu", json_array_size(events), n);
+}
+
+#define EXPECT_EVENTS(events, ...)                                             \
+    do {                                                                       \
+        static const char *const want_[] = {__VA_ARGS__};                      \
+        expect_events(events, want_, sizeof(want_) / sizeof(want_[0]));        \
+    } while (0)
+
+static void sync_registration_events(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-new.com", ",\"period\":\"2\"")));
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending", "DOMAIN CREATED",
+                  "DOMAIN REGISTERED", "ORDER STATUS_CHANGE completed");
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(ev_str(json_array_get(ev, i), "event_date"),
+                            "2027-01-15T08:00:00Z");
+    const json_t *o = json_array_get(ev, 0);
+    assert_string_equal(ev_data(o, "order_id"), "1000001");
+    assert_string_equal(ev_data(o, "domain_name"), "evt-new.com");
+    assert_string_equal(ev_data(o, "order_reg_type"), "new");
+    const json_t *cr = json_array_get(ev, 1), *rg = json_array_get(ev, 2);
+    assert_string_equal(ev_data(cr, "domain_name"), "evt-new.com");
+    assert_string_equal(ev_data(cr, "domain_id"), "800001");
+    assert_string_equal(ev_data(cr, "expiration_date"), "2029-01-15T08:00:00Z");
+    assert_string_equal(ev_data(cr, "period"), "(none)");
+    assert_string_equal(ev_data(rg, "domain_id"), "800001");
+    assert_string_equal(ev_data(rg, "expiration_date"), "2029-01-15T08:00:00Z");
+    assert_string_equal(ev_data(rg, "period"), "2");
+    assert_string_equal(ev_data(json_array_get(ev, 3), "order_id"), "1000001");
+    json_decref(ev);
+}
+
+static void async_registration_events(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-async.ca", "")));
+    json_t *ev = poll_all();
+    /* waiting at the registry: no domain yet */
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting");
+    json_decref(ev);
+    advance(400);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting", "DOMAIN CREATED",
+                  "DOMAIN REGISTERED", "ORDER STATUS_CHANGE completed");
+    /* dated when the registry answered, not when the clock was read */
+    assert_string_equal(ev_str(json_array_get(ev, 4), "event_date"),
+                        "2027-01-15T08:05:00Z");
+    assert_string_equal(ev_data(json_array_get(ev, 3), "expiration_date"),
+                        "2028-01-15T08:05:00Z");
+    json_decref(ev);
+
+    clear_events();
+    xcp_free(act_full("alice", "SW_REGISTER", "DOMAIN", REG("evt-no.com", ""),
+                      NULL, SIM_FAULT_DECLINE_LATER));
+    advance(300);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting",
+                  "ORDER STATUS_CHANGE declined");
+    json_decref(ev);
+}
+
+static void queued_request_events(void **state)
+{
+    clear_events();
+    xcp_free(act_full("alice", "SW_REGISTER", "DOMAIN", REG("evt-q.com", ""),
+                      NULL, SIM_FAULT_QUEUE));
+    advance(300);
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting", "DOMAIN CREATED",
+                  "DOMAIN REGISTERED", "ORDER STATUS_CHANGE completed");
+    json_decref(ev);
+    /* a queued request that finds the name taken leaves its order
+     * pending: waiting -> pending is a change */
+    clear_events();
+    xcp_free(act_full("alice", "SW_REGISTER", "DOMAIN", REG("taken.org", ""),
+                      NULL, SIM_FAULT_QUEUE));
+    advance(300);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting", "ORDER STATUS_CHANGE pending");
+    json_decref(ev);
+}
+
+static void renewal_events(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("evt-renew.com", "")));
+    clear_events();
+    xcp_free(act("RENEW", "{\"domain\":\"evt-renew.com\","
+                          "\"currentexpirationyear\":\"2028\",\"period\":"
+                          "\"2\",\"handle\":\"process\"}"));
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending", "DOMAIN RENEWED",
+                  "ORDER STATUS_CHANGE completed");
+    const json_t *rn = json_array_get(ev, 1);
+    assert_string_equal(ev_data(rn, "domain_name"), "evt-renew.com");
+    assert_string_equal(ev_data(rn, "domain_id"), "800001");
+    assert_string_equal(ev_data(rn, "expiration_date"), "2030-01-15T08:00:00Z");
+    assert_string_equal(ev_data(rn, "period"), "2");
+    assert_string_equal(ev_data(json_array_get(ev, 0), "order_reg_type"),
+                        "renewal");
+    json_decref(ev);
+
+    /* asynchronous: RENEWED when the registry answers */
+    clear_events();
+    xcp_free(act_full("alice", "RENEW", "DOMAIN",
+                      "{\"domain\":\"evt-renew.com\",\"currentexpirationyear\":"
+                      "\"2030\",\"period\":\"1\",\"handle\":\"process\"}",
+                      NULL, SIM_FAULT_ASYNC));
+    advance(300);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE waiting", "DOMAIN RENEWED",
+                  "ORDER STATUS_CHANGE completed");
+    assert_string_equal(ev_data(json_array_get(ev, 2), "expiration_date"),
+                        "2031-01-15T08:00:00Z");
+    json_decref(ev);
+
+    /* a saved renewal order, processed later */
+    clear_events();
+    struct xcp_value *r =
+        act("RENEW", "{\"domain\":\"evt-renew.com\",\"currentexpirationyear\":"
+                     "\"2031\",\"period\":\"1\",\"handle\":\"save\"}");
+    char attrs[64];
+    snprintf(attrs, sizeof(attrs), "{\"order_id\":\"%s\"}",
+             str(r, "attributes.order_id"));
+    xcp_free(r);
+    expect("PROCESS_PENDING", attrs, 200);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending", "DOMAIN RENEWED",
+                  "ORDER STATUS_CHANGE completed");
+    assert_string_equal(ev_data(json_array_get(ev, 1), "expiration_date"),
+                        "2032-01-15T08:00:00Z");
+    json_decref(ev);
+}
+
+/* cancelled_for - the order_id of the one "cancelled" event in ev. */
+static void expect_cancelled(const json_t *ev, const char *order_id)
+{
+    size_t i, n = 0;
+    const json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        if (strcmp(ev_data(e, "order_status"), "cancelled") == 0) {
+            assert_string_equal(ev_data(e, "order_id"), order_id);
+            n++;
+        }
+    }
+    assert_int_equal(n, 1);
+}
+
+static void cancelled_order_events(void **state)
+{
+    char id[32], attrs[96];
+    /* PROCESS_PENDING command=cancel */
+    struct xcp_value *r =
+        act("SW_REGISTER", REG("evt-c1.com", ",\"handle\":\"save\""));
+    snprintf(id, sizeof(id), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    clear_events();
+    snprintf(attrs, sizeof(attrs),
+             "{\"order_id\":\"%s\",\"command\":\"cancel\"}", id);
+    expect("PROCESS_PENDING", attrs, 200);
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE cancelled");
+    expect_cancelled(ev, id);
+    json_decref(ev);
+
+    /* a new order for the domain supersedes the pending one */
+    r = act("SW_REGISTER", REG("evt-c2.com", ",\"handle\":\"save\""));
+    snprintf(id, sizeof(id), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-c2.com", "")));
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "ORDER STATUS_CHANGE cancelled", "DOMAIN CREATED",
+                  "DOMAIN REGISTERED", "ORDER STATUS_CHANGE completed");
+    expect_cancelled(ev, id);
+    json_decref(ev);
+
+    /* CANCEL_PENDING_ORDERS */
+    r = act("SW_REGISTER", REG("evt-c3.com", ",\"handle\":\"save\""));
+    snprintf(id, sizeof(id), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    clear_events();
+    expect("CANCEL_PENDING_ORDERS", "{\"to_date\":\"1800000000\"}", 200);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE cancelled");
+    expect_cancelled(ev, id);
+    json_decref(ev);
+
+    /* a declined order processed again: cancelled, and a new order runs */
+    r = act_full("alice", "SW_REGISTER", "DOMAIN", REG("evt-c4.com", ""), NULL,
+                 SIM_FAULT_DECLINE_LATER);
+    snprintf(id, sizeof(id), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    advance(300);
+    assert_string_equal(order_status(id), "declined");
+    clear_events();
+    snprintf(attrs, sizeof(attrs), "{\"order_id\":\"%s\"}", id);
+    r = act("PROCESS_PENDING", attrs);
+    assert_int_equal(code(r), 200);
+    char again[32];
+    snprintf(again, sizeof(again), "%s", str(r, "rwi_attributes.order_id"));
+    assert_string_not_equal(again, id);
+    xcp_free(r);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE cancelled",
+                  "ORDER STATUS_CHANGE pending", "DOMAIN CREATED",
+                  "DOMAIN REGISTERED", "ORDER STATUS_CHANGE completed");
+    expect_cancelled(ev, id);
+    assert_string_equal(ev_data(json_array_get(ev, 1), "order_id"), again);
+    json_decref(ev);
+}
+
+static void transfer_events(void **state)
+{
+    clear_events();
+    pthread_mutex_lock(&S.mu);
+    int64_t had = sim_jint(sim_domain(&S, "taken.com"), "expiry", 0);
+    pthread_mutex_unlock(&S.mu);
+    char want_exp[21];
+    sim_fmt_iso(sim_add_years(had, 1), want_exp);
+    struct xcp_value *r =
+        act("SW_REGISTER", "{\"domain\":\"taken.com\",\"reg_type\":"
+                           "\"transfer\",\"reg_username\":\"jo\","
+                           "\"reg_password\":\"pw\",\"auth_info\":"
+                           "\"transfer-me\"," CSET "}");
+    assert_int_equal(code(r), 200);
+    char id[32];
+    snprintf(id, sizeof(id), "%s", str(r, "attributes.id"));
+    xcp_free(r);
+    advance(86400);
+    advance(4 * 86400);
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending",
+                  "TRANSFER STATUS_CHANGE pending_owner",
+                  "ORDER STATUS_CHANGE processed",
+                  "TRANSFER STATUS_CHANGE pending_registry",
+                  "TRANSFER STATUS_CHANGE completed", "DOMAIN CREATED",
+                  "ORDER STATUS_CHANGE completed");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        if (strcmp(ev_str(e, "object"), "TRANSFER") != 0)
+            continue;
+        assert_string_equal(ev_data(e, "domain_name"), "taken.com");
+        assert_string_equal(ev_data(e, "transfer_id"), "500001");
+        assert_string_equal(ev_data(e, "order_id"), id);
+    }
+    assert_string_equal(ev_str(json_array_get(ev, 3), "event_date"),
+                        "2027-01-16T08:00:00Z");
+    const json_t *cr = json_array_get(ev, 5);
+    assert_string_equal(ev_data(cr, "domain_name"), "taken.com");
+    /* the expiry it had elsewhere plus the year the transfer adds */
+    assert_string_equal(ev_data(cr, "expiration_date"), want_exp);
+    assert_string_equal(ev_data(cr, "domain_id"), "800001");
+    json_decref(ev);
+
+    /* cancelled by the reseller */
+    clear_events();
+    xcp_free(act("SW_REGISTER", "{\"domain\":\"taken.org\",\"reg_type\":"
+                                "\"transfer\",\"reg_username\":\"jo\","
+                                "\"reg_password\":\"pw\"," CSET "}"));
+    expect("CANCEL_TRANSFER", "{\"domain\":\"taken.org\"}", 200);
+    ev = poll_all();
+    EXPECT_EVENTS(
+        ev, "ORDER STATUS_CHANGE pending",
+        "TRANSFER STATUS_CHANGE pending_owner", "ORDER STATUS_CHANGE processed",
+        "TRANSFER STATUS_CHANGE cancelled", "ORDER STATUS_CHANGE cancelled");
+    json_decref(ev);
+
+    /* declined by the losing side */
+    clear_events();
+    xcp_free(act_full("alice", "SW_REGISTER", "DOMAIN",
+                      "{\"domain\":\"taken.net\",\"reg_type\":\"transfer\","
+                      "\"reg_username\":\"jo\",\"reg_password\":\"pw\"," CSET
+                      "}",
+                      NULL, SIM_FAULT_DECLINE_LATER));
+    advance(5 * 86400);
+    ev = poll_all();
+    EXPECT_EVENTS(
+        ev, "ORDER STATUS_CHANGE pending",
+        "TRANSFER STATUS_CHANGE pending_owner", "ORDER STATUS_CHANGE processed",
+        "TRANSFER STATUS_CHANGE pending_registry",
+        "TRANSFER STATUS_CHANGE cancelled", "ORDER STATUS_CHANGE declined");
+    json_decref(ev);
+}
+
+static void nameserver_and_delete_events(void **state)
+{
+    xcp_free(act("SW_REGISTER", REG("evt-ns.com", "")));
+    clear_events();
+    expect("MODIFY",
+           "{\"domain\":\"evt-ns.com\",\"data\":\"nameserver_list\","
+           "\"nameserver_list\":[{\"name\":\"ns1.example.com\",\"sortorder\":"
+           "\"1\"}]}",
+           200);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"evt-ns.com\",\"op_type\":\"add_remove\",\"add_ns\":"
+           "[\"ns2.example.net\"]}",
+           200);
+    /* no change, no event: the same list, a refused list, other data */
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"evt-ns.com\",\"op_type\":\"assign\",\"assign_ns\":"
+           "[\"ns1.example.com\",\"ns2.example.net\"]}",
+           200);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"evt-ns.com\",\"op_type\":\"assign\",\"assign_ns\":"
+           "[\"ns1.nowhere.invalid\"]}",
+           435);
+    expect("MODIFY",
+           "{\"domain\":\"evt-ns.com\",\"data\":\"status\",\"lock_state\":"
+           "\"1\"}",
+           200);
+    expect("REVOKE", "{\"domain\":\"evt-ns.com\"}", 200);
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "DOMAIN NAMESERVER_UPDATE", "DOMAIN NAMESERVER_UPDATE",
+                  "DOMAIN DELETED");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(ev, i, e)
+    {
+        assert_string_equal(ev_data(e, "domain_name"), "evt-ns.com");
+        assert_string_equal(ev_data(e, "domain_id"), "800001");
+        assert_string_equal(ev_data(e, "expiration_date"), "(none)");
+    }
+    json_decref(ev);
+    /* a domain the sim was given (control API) gets an id when an event
+     * first names it */
+    pthread_mutex_lock(&S.mu);
+    json_t *d = sim_new_domain("alice", S.now);
+    sim_jset_str(d, "reg_username", "jo");
+    sim_put(&S, "domains", "given.com", d);
+    save();
+    pthread_mutex_unlock(&S.mu);
+    clear_events();
+    expect("REVOKE", "{\"domain\":\"given.com\"}", 200);
+    ev = poll_all();
+    EXPECT_EVENTS(ev, "DOMAIN DELETED");
+    assert_string_equal(ev_data(json_array_get(ev, 0), "domain_id"), "800002");
+    json_decref(ev);
+}
+
+static void events_are_the_resellers_own(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("alices.com", "")));
+    int64_t total = -1;
+    json_t *ev = poll_as("bob", 100, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 0);
+    assert_int_equal(json_array_size(ev), 0);
+    json_decref(ev);
+    ev = poll_as("alice", 1, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 4);
+    char id[40];
+    snprintf(id, sizeof(id), "%s", ev_str(json_array_get(ev, 0), "event_id"));
+    json_decref(ev);
+    assert_int_equal(ack_as("bob", id), 480);
+    assert_int_equal(ack_as("alice", id), 200);
+    xcp_free(act_full("bob", "SW_REGISTER", "DOMAIN", REG("bobs.com", ""), NULL,
+                      SIM_FAULT_NONE));
+    ev = poll_as("bob", 100, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 4);
+    assert_string_equal(ev_data(json_array_get(ev, 1), "domain_name"),
+                        "bobs.com");
+    json_decref(ev);
+    ev = poll_as("alice", 100, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 3);
+    json_decref(ev);
+}
+
+static void poll_limit_total_and_ack(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-l.com", "")));
+    int64_t total = -1;
+    /* limit defaults to 1 */
+    struct xcp_value *r =
+        act_full("alice", "POLL", "EVENT", "{}", NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.total"), "4");
+    assert_non_null(xcp_path(r, "attributes.events[0]"));
+    assert_null(xcp_path(r, "attributes.events[1]"));
+    xcp_free(r);
+    json_t *all = poll_all();
+    json_t *two = poll_as("alice", 2, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 4);
+    assert_int_equal(json_array_size(two), 2);
+    assert_true(json_equal(json_array_get(two, 0), json_array_get(all, 0)));
+    assert_true(json_equal(json_array_get(two, 1), json_array_get(all, 1)));
+    json_decref(two);
+    static const char *const bad[] = {"0", "101", "-1", "ten"};
+    for (size_t i = 0; i < 4; i++) {
+        char attrs[48];
+        snprintf(attrs, sizeof(attrs), "{\"limit\":\"%s\"}", bad[i]);
+        r = act_full("alice", "POLL", "EVENT", attrs, NULL, SIM_FAULT_NONE);
+        assert_int_equal(code(r), 465);
+        xcp_free(r);
+    }
+    /* ACK drops the event from later polls; any order of acknowledgement */
+    char second[40];
+    snprintf(second, sizeof(second), "%s",
+             ev_str(json_array_get(all, 1), "event_id"));
+    assert_int_equal(ack_as("alice", second), 200);
+    json_t *left = poll_as("alice", 100, SIM_FAULT_NONE, &total);
+    assert_int_equal(total, 3);
+    assert_true(json_equal(json_array_get(left, 0), json_array_get(all, 0)));
+    assert_true(json_equal(json_array_get(left, 1), json_array_get(all, 2)));
+    json_decref(left);
+    /* acknowledged before, unknown, missing */
+    assert_int_equal(ack_as("alice", second), 480);
+    assert_int_equal(ack_as("alice", "0123456789abcdef0123456789abcdef"), 480);
+    r = act_full("alice", "ACK", "EVENT", "{}", NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 460);
+    xcp_free(r);
+    json_decref(all);
+}
+
+static void duplicate_fault_delivers_the_last_ack_once_more(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-d.com", "")));
+    json_t *all = poll_all();
+    const json_t *e0 = json_array_get(all, 0), *e1 = json_array_get(all, 1);
+    /* nothing acknowledged yet: the fault changes nothing */
+    int64_t total = -1;
+    json_t *ev = poll_as("alice", 100, SIM_FAULT_DUPLICATE, &total);
+    assert_true(json_equal(ev, all));
+    json_decref(ev);
+    assert_int_equal(ack_as("alice", ev_str(e0, "event_id")), 200);
+    /* without the fault the acknowledged event is gone */
+    ev = poll_as("alice", 1, SIM_FAULT_NONE, &total);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    assert_int_equal(total, 3);
+    json_decref(ev);
+    /* with it, it comes first once more; it is not waiting (total), and
+     * it counts against the limit */
+    ev = poll_as("alice", 2, SIM_FAULT_DUPLICATE, &total);
+    assert_int_equal(total, 3);
+    assert_int_equal(json_array_size(ev), 2);
+    assert_true(json_equal(json_array_get(ev, 0), e0));
+    assert_true(json_equal(json_array_get(ev, 1), e1));
+    json_decref(ev);
+    /* acknowledging the copy: it is no longer there */
+    assert_int_equal(ack_as("alice", ev_str(e0, "event_id")), 480);
+    /* once: the next duplicate needs another acknowledgement */
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, &total);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    json_decref(ev);
+    /* the acknowledged event to deliver again survives a restart */
+    assert_int_equal(ack_as("alice", ev_str(e1, "event_id")), 200);
+    pthread_mutex_lock(&S.mu);
+    S.dirty = true;
+    save();
+    pthread_mutex_unlock(&S.mu);
+    sim_release(&S);
+    load(&S);
+    S.realtime = fake_time;
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, &total);
+    assert_int_equal(total, 2);
+    assert_true(json_equal(json_array_get(ev, 0), e1));
+    json_decref(ev);
+    /* and it is the acknowledging reseller's */
+    xcp_free(act_full("bob", "SW_REGISTER", "DOMAIN", REG("evt-b.com", ""),
+                      NULL, SIM_FAULT_NONE));
+    json_t *bobs = poll_as("bob", 1, SIM_FAULT_NONE, NULL);
+    assert_int_equal(ack_as("bob", ev_str(json_array_get(bobs, 0), "event_id")),
+                     200);
+    ev = poll_as("alice", 1, SIM_FAULT_DUPLICATE, NULL);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "domain_name"),
+                        "evt-d.com");
+    json_decref(ev);
+    ev = poll_as("bob", 1, SIM_FAULT_DUPLICATE, NULL);
+    assert_true(json_equal(json_array_get(ev, 0), json_array_get(bobs, 0)));
+    json_decref(ev);
+    json_decref(bobs);
+    json_decref(all);
+}
+
+static void reorder_fault_answers_newest_first(void **state)
+{
+    clear_events();
+    xcp_free(act("SW_REGISTER", REG("evt-r.com", "")));
+    json_t *all = poll_all();
+    size_t n = json_array_size(all);
+    assert_int_equal(n, 4);
+    int64_t total = -1;
+    json_t *ev = poll_as("alice", 100, SIM_FAULT_REORDER, &total);
+    assert_int_equal(total, 4);
+    assert_int_equal(json_array_size(ev), n);
+    /* every event, newest first */
+    for (size_t i = 0; i < n; i++)
+        assert_true(
+            json_equal(json_array_get(ev, i), json_array_get(all, n - 1 - i)));
+    json_decref(ev);
+    /* with limit 1 the newest comes before the older ones still waiting:
+     * "completed" before "pending" */
+    ev = poll_as("alice", 1, SIM_FAULT_REORDER, &total);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "order_status"),
+                        "completed");
+    json_decref(ev);
+    /* polling changed nothing: the next poll is oldest first again */
+    ev = poll_as("alice", 1, SIM_FAULT_NONE, NULL);
+    assert_string_equal(ev_data(json_array_get(ev, 0), "order_status"),
+                        "pending");
+    json_decref(ev);
+    json_decref(all);
+}
+
 static void unknown_action_is_invalid_command(void **state)
 {
     struct xcp_value *r = act("FROBNICATE", "{}");
@@ -927,6 +1543,17 @@ int main(void)
         T(expiring_domains_page_with_remainder),
         T(balance_and_price),
         T(revoke_and_events),
+        T(sync_registration_events),
+        T(async_registration_events),
+        T(queued_request_events),
+        T(renewal_events),
+        T(cancelled_order_events),
+        T(transfer_events),
+        T(nameserver_and_delete_events),
+        T(events_are_the_resellers_own),
+        T(poll_limit_total_and_ack),
+        T(duplicate_fault_delivers_the_last_ack_once_more),
+        T(reorder_fault_answers_newest_first),
         T(unknown_action_is_invalid_command),
         T(name_suggest_lists_lookup_and_suggestions),
         T(state_file_round_trip),

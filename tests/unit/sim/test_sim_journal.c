@@ -70,7 +70,7 @@ static void change(struct sim *s, int i)
     sim_put(s, "domains", name, sim_new_domain("alice", now));
     json_t *data = json_object();
     sim_jset_str(data, "domain_name", name);
-    sim_event(s, "REGISTERED", "DOMAIN", data);
+    sim_event(s, "alice", "REGISTERED", "DOMAIN", data);
     sim_clock_advance(s, 60);
     sim_jset_int(sim_reseller(s, "alice"), "balance", 1000 + i);
     assert_int_equal(sim_save_if_dirty(s, NULL), 0);

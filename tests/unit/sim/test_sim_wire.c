@@ -133,6 +133,8 @@ static void rule_lines_parse(void **state)
         {"fault=hang probability=2", RM_EINVAL, SIM_FAULT_NONE},
         {"fault=hang colour=red", RM_EINVAL, SIM_FAULT_NONE},
         {"fault hang", RM_EINVAL, SIM_FAULT_NONE},
+        {"action=poll fault=duplicate count=1", 1, SIM_FAULT_DUPLICATE},
+        {"action=POLL fault=reorder", 1, SIM_FAULT_REORDER},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct sim_rule r;
@@ -396,6 +398,153 @@ static void faults_bend_the_answer(void **state)
                      (int64_t)(sizeof(cases) / sizeof(cases[0])));
 }
 
+/* event_body - POLL or ACK EVENT with one attribute. */
+static char *event_body(const char *action, const char *key, const char *val)
+{
+    return xasprintf(
+        "<?xml version='1.0' encoding='UTF-8' standalone='no' ?>\n"
+        "<!DOCTYPE OPS_envelope SYSTEM 'ops.dtd'>\n<OPS_envelope><header>"
+        "<version>0.9</version></header><body><data_block><dt_assoc>"
+        "<item key=\"protocol\">XCP</item><item key=\"action\">%s</item>"
+        "<item key=\"object\">EVENT</item><item key=\"attributes\">"
+        "<dt_assoc><item key=\"%s\">%s</item></dt_assoc></item></dt_assoc>"
+        "</data_block></body></OPS_envelope>\n",
+        action, key, val);
+}
+
+/* body_events - the event ids of a POLL answer in o, in order, as one
+ * string "id1,id2,..." (static). */
+static const char *body_events(const struct sim_outcome *o)
+{
+    static char ids[1024];
+    const char *b = strstr(o->out.data, "\r\n\r\n") + 4;
+    struct xcp_msg m;
+    assert_int_equal(
+        xcp_parse(b, o->out.len - (size_t)(b - o->out.data), &m, NULL), 0);
+    ids[0] = '\0';
+    for (int i = 0;; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "attributes.events[%d].event_id", i);
+        const char *id = xcp_path_str(m.data, path);
+        if (!id)
+            break;
+        snprintf(ids + strlen(ids), sizeof(ids) - strlen(ids), "%s%s",
+                 i ? "," : "", id);
+    }
+    xcp_msg_free(&m);
+    return ids;
+}
+
+/* three_events - alice's queue holds three events; their ids in id[]. */
+static void three_events(char id[3][33])
+{
+    pthread_mutex_lock(&S.mu);
+    sim_now(&S);
+    for (int i = 0; i < 3; i++) {
+        json_t *d = json_object();
+        sim_jset_str(d, "domain_name", "e.com");
+        sim_event(&S, "alice", "NAMESERVER_UPDATE", "DOMAIN", d);
+        json_t *ev = json_object_get(S.state, "events");
+        snprintf(id[i], 33, "%s",
+                 sim_jstr(json_array_get(ev, json_array_size(ev) - 1),
+                          "event_id", ""));
+    }
+    pthread_mutex_unlock(&S.mu);
+}
+
+static size_t queued(void)
+{
+    return json_array_size(json_object_get(S.state, "events"));
+}
+
+static void poll_event(const char *limit, struct sim_outcome *o)
+{
+    char *body = event_body("POLL", "limit", limit);
+    exchange("alice", "secretkey", body, o);
+    free(body);
+}
+
+static void ack_event(const char *id, struct sim_outcome *o)
+{
+    char *body = event_body("ACK", "event_id", id);
+    exchange("alice", "secretkey", body, o);
+    free(body);
+}
+
+/* Faults on POLL and ACK EVENT, through rules as a client meets them. */
+static void faults_on_poll_and_ack(void **state)
+{
+    char id[3][33], want[128];
+    three_events(id);
+    struct sim_outcome o;
+
+    /* a lost answer to an ACK: the event is gone all the same */
+    add_rule("{\"action\":\"ACK\",\"fault\":\"close_after\",\"count\":1}");
+    ack_event(id[0], &o);
+    assert_int_equal(o.disp, SIM_CLOSE);
+    assert_int_equal(o.out.len, 0);
+    sim_outcome_release(&o);
+    assert_int_equal(queued(), 2);
+    /* the client retries: already acknowledged */
+    ack_event(id[0], &o);
+    assert_int_equal(body_code(&o), 480);
+    sim_outcome_release(&o);
+
+    /* refused before it acts: the event stays */
+    static const char *const before[] = {"close_before", "http_500", "code_705",
+                                         "auth_failure"};
+    for (size_t i = 0; i < 4; i++) {
+        char rule[96];
+        snprintf(rule, sizeof(rule),
+                 "{\"action\":\"ACK\",\"fault\":\"%s\",\"count\":1}",
+                 before[i]);
+        add_rule(rule);
+        ack_event(id[1], &o);
+        assert_string_equal(o.fault, before[i]);
+        sim_outcome_release(&o);
+        assert_int_equal(queued(), 2);
+    }
+    /* a lost POLL answer loses nothing: the events wait */
+    add_rule("{\"action\":\"POLL\",\"fault\":\"close_after\",\"count\":1}");
+    poll_event("100", &o);
+    assert_int_equal(o.disp, SIM_CLOSE);
+    sim_outcome_release(&o);
+    poll_event("100", &o);
+    snprintf(want, sizeof(want), "%s,%s", id[1], id[2]);
+    assert_string_equal(body_events(&o), want);
+    sim_outcome_release(&o);
+
+    /* duplicate: the acknowledged event once more, first */
+    add_rule("{\"action\":\"POLL\",\"fault\":\"duplicate\",\"count\":1}");
+    poll_event("100", &o);
+    assert_string_equal(o.fault, "duplicate");
+    snprintf(want, sizeof(want), "%s,%s,%s", id[0], id[1], id[2]);
+    assert_string_equal(body_events(&o), want);
+    sim_outcome_release(&o);
+    poll_event("100", &o);
+    snprintf(want, sizeof(want), "%s,%s", id[1], id[2]);
+    assert_string_equal(body_events(&o), want);
+    sim_outcome_release(&o);
+
+    /* reorder: newest first */
+    add_rule("{\"action\":\"POLL\",\"fault\":\"reorder\",\"count\":1}");
+    poll_event("100", &o);
+    assert_string_equal(o.fault, "reorder");
+    snprintf(want, sizeof(want), "%s,%s", id[2], id[1]);
+    assert_string_equal(body_events(&o), want);
+    sim_outcome_release(&o);
+    poll_event("1", &o);
+    assert_string_equal(body_events(&o), id[1]);
+    sim_outcome_release(&o);
+
+    /* the page faults leave other actions alone */
+    add_rule("{\"fault\":\"reorder\",\"count\":1}");
+    ack_event(id[1], &o);
+    assert_int_equal(body_code(&o), 200);
+    sim_outcome_release(&o);
+    assert_int_equal(queued(), 1);
+}
+
 static void probability_zero_never_fires(void **state)
 {
     add_rule("{\"fault\":\"code_705\",\"probability\":0}");
@@ -435,6 +584,7 @@ int main(void)
         T(signature_is_checked),
         T(malformed_xml_is_ops_400),
         T(faults_bend_the_answer),
+        T(faults_on_poll_and_ack),
         T(probability_zero_never_fires),
         T(http_errors_get_ops_400_and_close),
     };
