@@ -295,10 +295,27 @@ int reg_parse_time(const char *s, time_t *out, struct rm_err *err)
         *out = (time_t)strtoll(s, NULL, 10);
         return 0;
     }
+    /* ISO 8601 with its zone (POLL EVENT's dates: "2014-06-19T15:31:43Z",
+     * or an offset "+02:00"); without a zone a 'T' date is ambiguous */
+    int off = 0;
+    bool iso = len >= 20 && s[10] == 'T';
+    if (iso) {
+        int oh, om;
+        if (len == 20 && s[19] == 'Z')
+            len = 19;
+        else if (len == 25 && (s[19] == '+' || s[19] == '-') &&
+                 digits(s + 20, 2, &oh) && s[22] == ':' &&
+                 digits(s + 23, 2, &om) && oh < 24 && om < 60) {
+            off = (s[19] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+            len = 19;
+        } else {
+            return rm_err_set(err, RM_EINVAL, "bad date \"%.64s\"", s);
+        }
+    }
     bool ok = (len == 10 || len == 19) && digits(s, 4, &y) && s[4] == '-' &&
               digits(s + 5, 2, &mo) && s[7] == '-' && digits(s + 8, 2, &d);
     if (ok && len == 19)
-        ok = s[10] == ' ' && digits(s + 11, 2, &h) && s[13] == ':' &&
+        ok = (s[10] == ' ' || iso) && digits(s + 11, 2, &h) && s[13] == ':' &&
              digits(s + 14, 2, &mi) && s[16] == ':' && digits(s + 17, 2, &se);
     static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (ok)
@@ -315,7 +332,8 @@ int reg_parse_time(const char *s, time_t *out, struct rm_err *err)
     int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     int64_t days = (int64_t)era * 146097 + doe - 719468;
-    *out = (time_t)(days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se);
+    *out = (time_t)(days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + se -
+                    off);
     return 0;
 }
 

@@ -481,7 +481,8 @@ int reg_ack_event(struct registrar *r, const char *event_id,
 /* --- helpers shared by drivers ---------------------------------------- */
 
 /* reg_parse_time - "YYYY-MM-DD HH:MM:SS", "YYYY-MM-DD" or decimal unix
- * seconds, all UTC, into *out. RM_EINVAL (message quotes the text) for
+ * seconds, all UTC, or ISO 8601 with its zone ("YYYY-MM-DDTHH:MM:SSZ",
+ * "...+HH:MM"), into *out. RM_EINVAL (message quotes the text) for
  * anything else, including out-of-range fields. */
 int reg_parse_time(const char *s, time_t *out, struct rm_err *err);
 /* reg_parse_money - decimal string ("1000.00", "-3.5", "12") into minor
