@@ -729,8 +729,7 @@ int64_t events_next_check(struct app *app, int64_t conn_id, int64_t now,
 }
 
 int64_t events_first_check(struct app *app, int64_t conn_id, int64_t now,
-                           int64_t first_s, int64_t poll_s,
-                           int64_t deadline_at)
+                           int64_t first_s, int64_t poll_s, int64_t deadline_at)
 {
     if (!healthy_cached(app, conn_id, now))
         return now + first_s;

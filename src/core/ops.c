@@ -631,9 +631,8 @@ static int settle(struct app *app, struct conn_session *sess, struct op_row *o,
     if ((r->why == REG_PENDING_ASYNC || r->why == REG_PENDING_QUEUED ||
          r->why == REG_PENDING_TRANSFER) &&
         r->order_id[0])
-        f.next_check_at = events_first_check(app, o->connection_id, now,
-                                             w.first_check, w.poll,
-                                             f.deadline_at);
+        f.next_check_at = events_first_check(
+            app, o->connection_id, now, w.first_check, w.poll, f.deadline_at);
     snprintf(reason, sizeof reason, "%s: %s", reg_pending_why_name(r->why),
              r->reason[0] ? r->reason : answer);
     return op_finish(app, o, OPS_ST_PENDING, &f, 0, NULL, err);
