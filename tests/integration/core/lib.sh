@@ -235,7 +235,9 @@ rg() {
 }
 
 # setup_regman - init, one connection to the sim, .com/.net priced, an
-# account "alice" with 1000.00 and an owner contact.
+# account "alice" with 1000.00 and an owner contact. The connection reads
+# the sim's event stream unless SIM_EVENTS=off (a test of the polls'
+# own cadence).
 setup_regman() {
     regman_init >/dev/null || exit 1
     # short timeouts: the "hang" fault must not take 80 s
@@ -243,7 +245,8 @@ setup_regman() {
             s/^retry_delay_ms = .*/retry_delay_ms = 10/' "$WORK/regman.conf"
     rg registrar add --title sim --server 127.0.0.1 --port "$SIM_PORT" \
         --tls no --login "$SIM_USER" --key "$SIM_KEY" \
-        --ns ns1.example.net,ns2.example.net >/dev/null || exit 1
+        --ns ns1.example.net,ns2.example.net --events "${SIM_EVENTS:-on}" \
+        >/dev/null || exit 1
     rg tld set .com --registrar sim --terms 1-10 --price register:1=12.50 \
         --price register:2=25 --price renew:1=13 --price renew:2=26 \
         --price transfer:1=10 >/dev/null || exit 1
