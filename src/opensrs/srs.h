@@ -129,9 +129,9 @@ int srs_map_price(const struct xcp_response *r, struct reg_price *out,
  * Per event: event_id (required), event, object, event_date, and from
  * object_data domain_name (lowercased), order_id, order_status,
  * transfer_status (or status), expiration_date; every scalar of
- * object_data also goes into data as "key=value; ...". Dates are ISO 8601
- * in UTC ("2014-06-19T15:31:47Z", fractions and offsets allowed) or what
- * reg_parse_time reads. Kind, from object and event (any case):
+ * object_data also goes into data as "key=value; ...". Dates are what
+ * reg_parse_time reads (the registrar writes "2014-06-19T15:31:47Z").
+ * Kind, from object and event (any case):
  *   ORDER STATUS_CHANGE              → ORDER_STATUS (needs order_id)
  *   DOMAIN REGISTERED | CREATED      → DOMAIN_REGISTERED
  *   DOMAIN RENEWED                   → DOMAIN_RENEWED

@@ -756,21 +756,10 @@ static int ev_field(const struct xcp_value *v, const char *key, size_t i,
     return 0;
 }
 
-static bool two_digits(const char *s, int *out)
-{
-    if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
-        return false;
-    *out = (s[0] - '0') * 10 + (s[1] - '0');
-    return true;
-}
-
-/*
- * ev_time - a date of event i: ISO 8601 as the registrar documents its
- * event dates ("2014-06-19T15:31:47Z"; a fraction of a second is dropped,
- * an offset "+02:00" / "-0500" applied, no zone is UTC), or anything
- * reg_parse_time reads ("2026-01-01 00:00:00", as opensrs-sim writes).
- * Absent, empty or all-zero: 0. Anything else is RM_EPROTO.
- */
+/* ev_time - a date of event i as reg_parse_time reads it: ISO 8601 with
+ * its zone as the registrar writes event dates ("2014-06-19T15:31:47Z"),
+ * or "2026-01-01 00:00:00". Absent, empty or all-zero: 0. Anything else
+ * is RM_EPROTO. */
 static int ev_time(const struct xcp_value *v, const char *key, size_t i,
                    bool od, time_t *out, struct rm_err *err)
 {
@@ -779,49 +768,13 @@ static int ev_time(const struct xcp_value *v, const char *key, size_t i,
     int rc = ev_field(v, key, i, od, &s, err);
     if (rc || !s || !*s || strncmp(s, "0000", 4) == 0)
         return rc;
-    size_t n = strlen(s);
-    const char *text = s;
-    char base[20];
-    long off = 0; /* seconds east of UTC */
-    bool ok = true;
-    if ((n >= 19 && (s[10] == 'T' || s[10] == 't')) ||
-        (n > 19 && s[10] == ' ')) {
-        memcpy(base, s, 19);
-        base[10] = ' ';
-        base[19] = '\0';
-        text = base;
-        const char *p = s + 19;
-        if (*p == '.') {
-            ok = p[1] >= '0' && p[1] <= '9';
-            for (p++; *p >= '0' && *p <= '9'; p++)
-                ;
-        }
-        if (*p == 'Z' || *p == 'z') {
-            p++;
-        } else if (*p == '+' || *p == '-') {
-            int sign = *p == '-' ? -1 : 1, hh = 0, mm = 0;
-            p++;
-            ok = ok && two_digits(p, &hh);
-            if (ok) {
-                p += 2;
-                if (*p == ':')
-                    p++;
-                ok = two_digits(p, &mm) && hh <= 23 && mm <= 59;
-            }
-            if (ok)
-                p += 2;
-            off = sign * (hh * 3600L + mm * 60L);
-        }
-        ok = ok && *p == '\0';
-    }
-    if (!ok || reg_parse_time(text, out, NULL) != 0) {
+    if (reg_parse_time(s, out, NULL) != 0) {
         *out = 0;
         return rm_err_set(err, RM_EPROTO,
                           "opensrs: POLL EVENT: events[%zu].%s%s: bad date "
                           "\"%.64s\"",
                           i, od ? "object_data." : "", key, s);
     }
-    *out -= off;
     return 0;
 }
 

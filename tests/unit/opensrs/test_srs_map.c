@@ -699,7 +699,7 @@ static const struct event_want kinds_want[] = {
     {H("02"), REG_EVENT_DOMAIN_REGISTERED, "CREATED", "DOMAIN",
      "2014-06-19 15:31:47", "domainregistered.com", "", "", REG_ORDER_UNKNOWN,
      REG_XFER_NONE, "2015-04-01 04:00:00", NULL},
-    /* a fraction of a second */
+    /* +00:00 */
     {H("03"), REG_EVENT_DOMAIN_RENEWED, "RENEWED", "DOMAIN",
      "2014-06-19 15:31:47", "renewed.net", "", "", REG_ORDER_UNKNOWN,
      REG_XFER_NONE, "2017-06-19 00:00:00", NULL},
