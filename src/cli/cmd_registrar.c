@@ -209,8 +209,10 @@ int cmd_registrar(int argc, char **argv)
         struct reg_events ev = {0};
         int ev_rc = 0;
         struct rm_err ev_err;
+        bool reading = true; /* regman reads the stream (--events on) */
         char m1[MONEY_STR_MAX], m2[MONEY_STR_MAX];
         if ((rc = conn_get(app, pos[1], &c, &err)) == 0) {
+            reading = c.events;
             rc = conn_session_open(app, c.id, &s, &err);
             conn_release(&c);
         }
@@ -251,12 +253,12 @@ int cmd_registrar(int argc, char **argv)
                 printf("ok: registrar balance %s (on hold %s)\n",
                        money_format(b.balance, m1), money_format(b.hold, m2));
                 if (ev_rc < 0)
-                    printf("events: not answering: %s\n", ev_err.msg);
+                    printf("events: not answering: %s", ev_err.msg);
                 else if (ev.total >= 0)
-                    printf("events: answering (%" PRId64 " waiting)\n",
-                           ev.total);
+                    printf("events: answering (%" PRId64 " waiting)", ev.total);
                 else
-                    printf("events: answering\n");
+                    printf("events: answering");
+                printf("%s\n", reading ? "" : "; not read: --events off");
             }
         }
     }

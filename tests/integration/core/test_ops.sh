@@ -77,6 +77,12 @@ expect_rc 0 "registrar test --json with a refusing event stream" -- \
     rg registrar test sim --json
 check "json: not answering, nothing counted, the reason" \
     test "$(jget "$WORK/out" "[j['events']['answering'], j['events']['waiting'], '400' in j['events']['error']]")" = '[false, null, true]'
+rg registrar edit sim --events off >/dev/null
+expect_rc 0 "registrar test of a connection whose stream regman does not read" -- \
+    rg registrar test sim
+check "test output says the stream answers but is not read" \
+    grep -qx "events: answering (0 waiting); not read: --events off" "$WORK/out"
+rg registrar edit sim --events on >/dev/null
 check "registrar test acknowledges nothing" \
     test "$(ctl GET /counts | python3 -c 'import json,sys; print(json.load(sys.stdin)["actions"].get("ACK", 0))')" = 0
 rg registrar show sim --json >"$WORK/conn.json"
