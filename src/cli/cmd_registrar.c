@@ -206,14 +206,26 @@ int cmd_registrar(int argc, char **argv)
         struct conn c;
         struct conn_session s;
         struct reg_balance b;
+        struct reg_events ev = {0};
+        int ev_rc = 0;
+        struct rm_err ev_err;
+        bool reading = true; /* regman reads the stream (--events on) */
         char m1[MONEY_STR_MAX], m2[MONEY_STR_MAX];
         if ((rc = conn_get(app, pos[1], &c, &err)) == 0) {
+            reading = c.events;
             rc = conn_session_open(app, c.id, &s, &err);
             conn_release(&c);
         }
         if (rc == 0) {
             memset(&b, 0, sizeof b);
             rc = reg_balance(s.reg, &b, &err);
+            /* Does the event stream answer? One POLL EVENT for one event:
+             * a query, it acknowledges nothing. Its answer is reported but
+             * does not decide the exit status. */
+            rm_err_clear(&ev_err);
+            if (rc == 0)
+                ev_rc = reg_poll_events(s.reg, 1, &ev, &ev_err);
+            reg_events_release(&ev); /* the items; total stays */
             conn_session_close(&s);
             if (rc < 0) {
                 /* the registrar did not answer usefully: not bad input */
@@ -223,13 +235,30 @@ int cmd_registrar(int argc, char **argv)
             }
             if (com.json) {
                 json_t *j = json_object();
+                json_t *evj = json_object();
                 json_object_set_new(j, "ok", json_true());
                 json_object_set_new(j, "balance", cli_money(b.balance));
                 json_object_set_new(j, "hold", cli_money(b.hold));
+                json_object_set_new(evj, "answering", json_boolean(ev_rc == 0));
+                json_object_set_new(evj, "waiting",
+                                    ev_rc == 0 && ev.total >= 0
+                                        ? json_integer(ev.total)
+                                        : json_null());
+                json_object_set_new(evj, "error",
+                                    ev_rc == 0 ? json_null()
+                                               : json_string(ev_err.msg));
+                json_object_set_new(j, "events", evj);
                 cli_json_print(j);
             } else {
                 printf("ok: registrar balance %s (on hold %s)\n",
                        money_format(b.balance, m1), money_format(b.hold, m2));
+                if (ev_rc < 0)
+                    printf("events: not answering: %s", ev_err.msg);
+                else if (ev.total >= 0)
+                    printf("events: answering (%" PRId64 " waiting)", ev.total);
+                else
+                    printf("events: answering");
+                printf("%s\n", reading ? "" : "; not read: --events off");
             }
         }
     }

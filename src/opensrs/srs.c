@@ -164,6 +164,26 @@ static struct xcp_value *req1(const char *action, const char *object,
     return xcp_request_new(action, object, a);
 }
 
+struct xcp_value *srs_req_poll_events(int limit)
+{
+    if (limit < 1)
+        limit = 1;
+    if (limit > SRS_EVENTS_MAX)
+        limit = SRS_EVENTS_MAX;
+    struct xcp_value *a = xcp_assoc_new();
+    xcp_assoc_set_int(a, "limit", limit);
+    return xcp_request_new("POLL", "EVENT", a);
+}
+
+struct xcp_value *srs_req_ack_event(const char *event_id, struct rm_err *err)
+{
+    if (!srs_event_id_ok(event_id)) {
+        rm_err_set(err, RM_EINVAL, "opensrs: bad or missing event id");
+        return NULL;
+    }
+    return req1("ACK", "EVENT", "event_id", event_id);
+}
+
 /* --- the driver ------------------------------------------------------- */
 
 /* query - send a read-only request (owned) and fill rr on failure. */
@@ -567,6 +587,41 @@ static int drv_price(void *impl, const char *domain, enum reg_price_type type,
     return rc;
 }
 
+static int drv_poll_events(void *impl, int limit, struct reg_events *out,
+                           struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = -1;
+    struct srs_reply rep;
+    int rc = query(impl, srs_req_poll_events(limit), &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_events(&rep.resp, limit, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_ack_event(void *impl, const char *event_id,
+                         struct reg_reply *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_ack_event(event_id, err);
+    if (!req) {
+        out->delivery = REG_NOT_SENT;
+        copy(out->text, sizeof(out->text), err ? err->msg : "invalid");
+        return RM_EINVAL;
+    }
+    /* ACK changes what later polls return, but repeating it is harmless:
+     * a second ACK is answered 480 (RM_ENOTFOUND, already acknowledged).
+     * So, unlike an order, it may go over a pooled connection, where
+     * libcurl could resend it. */
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, out, err);
+    if (!rc)
+        rc = srs_map_ack(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
 static void drv_free(void *impl)
 {
     struct srs *s = impl;
@@ -596,6 +651,8 @@ static const struct registrar_ops srs_ops = {
     .expiring = drv_expiring,
     .balance = drv_balance,
     .price = drv_price,
+    .poll_events = drv_poll_events,
+    .ack_event = drv_ack_event,
     .free = drv_free,
 };
 

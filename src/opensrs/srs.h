@@ -8,7 +8,8 @@
  * CHECK_TRANSFER (check_status=1), GET_TRANSFERS_IN, GET_ORDER_INFO,
  * QUERY_QUEUED_REQUEST, BELONGS_TO_RSP, GET DOMAIN (all_info, status),
  * GET_DOMAINS_BY_EXPIREDATE (every page, following `remainder`),
- * GET_BALANCE, GET_PRICE, REVOKE, MODIFY (data=expire_action).
+ * GET_BALANCE, GET_PRICE, REVOKE, MODIFY (data=expire_action), and the
+ * event stream: POLL EVENT, ACK EVENT (docs/opensrs-actions.md).
  *
  * Operation mapping (shared/opensrs-xcp.md §6, design §4 rule 3), first
  * match wins:
@@ -63,6 +64,16 @@ struct xcp_value *srs_req_order(const struct reg_domain_order *o, bool transfer,
 struct xcp_value *srs_req_renew(const struct reg_renew_req *r,
                                 struct rm_err *err);
 
+#define SRS_EVENTS_MAX 100 /* events one POLL EVENT may ask for */
+
+/* srs_req_poll_events - POLL EVENT for up to limit events; limit is
+ * clamped to 1..SRS_EVENTS_MAX (the registrar's own range). */
+struct xcp_value *srs_req_poll_events(int limit);
+/* srs_req_ack_event - ACK EVENT for event_id. NULL with RM_EINVAL for an
+ * id srs_map_events would not have accepted (empty, REG_ID_MAX bytes or
+ * more, white space or control characters). */
+struct xcp_value *srs_req_ack_event(const char *event_id, struct rm_err *err);
+
 /* --- response mappers ------------------------------------------------- */
 
 /* srs_fill_reply - copy is_success/code/text into a neutral reply. */
@@ -107,5 +118,43 @@ int srs_map_balance(const struct xcp_response *r, struct reg_balance *out,
                     struct rm_err *err);
 int srs_map_price(const struct xcp_response *r, struct reg_price *out,
                   struct rm_err *err);
+
+/*
+ * srs_map_events - a POLL EVENT answer: the first limit (clamped as in
+ * srs_req_poll_events) items of attributes.events, oldest first, into
+ * out->items (reg_events_release), and attributes.total (-1 when not
+ * given; raised to the number of items listed when lower). Items past
+ * limit are left for a later poll: unacknowledged, they come again.
+ *
+ * Per event: event_id (required), event, object, event_date, and from
+ * object_data domain_name (lowercased), order_id, order_status,
+ * transfer_status (or status), expiration_date; every scalar of
+ * object_data also goes into data as "key=value; ...". Dates are what
+ * reg_parse_time reads (the registrar writes "2014-06-19T15:31:47Z").
+ * Kind, from object and event (any case):
+ *   ORDER STATUS_CHANGE              → ORDER_STATUS (needs order_id)
+ *   DOMAIN REGISTERED | CREATED      → DOMAIN_REGISTERED
+ *   DOMAIN RENEWED                   → DOMAIN_RENEWED
+ *   DOMAIN DELETED                   → DOMAIN_DELETED
+ *   DOMAIN anything else             → DOMAIN_CHANGED
+ *   TRANSFER STATUS_CHANGE           → TRANSFER_STATUS
+ *   anything else                    → OTHER
+ * DOMAIN_* and TRANSFER_STATUS need domain_name. An event lacking what its
+ * kind needs is OTHER: nothing to apply, but it can be acknowledged.
+ *
+ * The whole answer is RM_EPROTO - nothing half-mapped - when events is
+ * not a list, an item is not a structure, an item has no usable event_id
+ * (it could never be acknowledged, so skipping it would hide it for
+ * ever), a known field has the wrong type, a date does not read, an id or
+ * a name does not fit its buffer, or total is not a count. Unknown fields
+ * are ignored. is_success 0 is refused as for any query.
+ */
+int srs_map_events(const struct xcp_response *r, int limit,
+                   struct reg_events *out, struct rm_err *err);
+/* srs_map_ack - an ACK EVENT answer: 0 when acknowledged; RM_ENOTFOUND
+ * when the registrar does not know the event (480, "not found": already
+ * acknowledged); RM_EPROTO for any other refusal. out is always filled. */
+int srs_map_ack(const struct xcp_response *r, struct reg_reply *out,
+                struct rm_err *err);
 
 #endif

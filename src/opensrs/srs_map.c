@@ -730,3 +730,265 @@ int srs_map_price(const struct xcp_response *r, struct reg_price *out,
         rm_err_prefix(err, "opensrs: GET_PRICE: ");
     return rc;
 }
+
+/* --- the event stream ------------------------------------------------- */
+
+static int clamp_limit(int limit)
+{
+    return limit < 1 ? 1 : limit > SRS_EVENTS_MAX ? SRS_EVENTS_MAX : limit;
+}
+
+/* ev_field - a scalar of event i (in object_data when od), NULL when
+ * absent; RM_EPROTO naming the event when it has another type. */
+static int ev_field(const struct xcp_value *v, const char *key, size_t i,
+                    bool od, const char **out, struct rm_err *err)
+{
+    *out = NULL;
+    const struct xcp_value *x = xcp_assoc_get(v, key);
+    if (!x)
+        return 0;
+    if (xcp_type(x) != XCP_SCALAR)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu].%s%s is not a "
+                          "scalar",
+                          i, od ? "object_data." : "", key);
+    *out = xcp_str(x);
+    return 0;
+}
+
+/* ev_time - a date of event i as reg_parse_time reads it: ISO 8601 with
+ * its zone as the registrar writes event dates ("2014-06-19T15:31:47Z"),
+ * or "2026-01-01 00:00:00". Absent, empty or all-zero: 0. Anything else
+ * is RM_EPROTO. */
+static int ev_time(const struct xcp_value *v, const char *key, size_t i,
+                   bool od, time_t *out, struct rm_err *err)
+{
+    const char *s;
+    *out = 0;
+    int rc = ev_field(v, key, i, od, &s, err);
+    if (rc || !s || !*s || strncmp(s, "0000", 4) == 0)
+        return rc;
+    if (reg_parse_time(s, out, NULL) != 0) {
+        *out = 0;
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu].%s%s: bad date "
+                          "\"%.64s\"",
+                          i, od ? "object_data." : "", key, s);
+    }
+    return 0;
+}
+
+/* ev_copy - src into dst only when it fits whole: a cut id or name would
+ * name another object. */
+static int ev_copy(char *dst, size_t size, const char *src, size_t i,
+                   const char *key, struct rm_err *err)
+{
+    if (src && strlen(src) >= size)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu]: %s longer than "
+                          "%zu bytes",
+                          i, key, size - 1);
+    copy(dst, size, src);
+    return 0;
+}
+
+static bool same(const char *a, const char *b)
+{
+    return a && strcasecmp(a, b) == 0;
+}
+
+/* ev_kind - what object and event name (the table in srs.h). */
+static enum reg_event_kind ev_kind(const char *object, const char *event)
+{
+    if (same(object, "ORDER"))
+        return same(event, "STATUS_CHANGE") ? REG_EVENT_ORDER_STATUS
+                                            : REG_EVENT_OTHER;
+    if (same(object, "TRANSFER"))
+        return same(event, "STATUS_CHANGE") ? REG_EVENT_TRANSFER_STATUS
+                                            : REG_EVENT_OTHER;
+    if (!same(object, "DOMAIN") || !event || !*event)
+        return REG_EVENT_OTHER;
+    if (same(event, "REGISTERED") || same(event, "CREATED"))
+        return REG_EVENT_DOMAIN_REGISTERED;
+    if (same(event, "RENEWED"))
+        return REG_EVENT_DOMAIN_RENEWED;
+    if (same(event, "DELETED"))
+        return REG_EVENT_DOMAIN_DELETED;
+    return REG_EVENT_DOMAIN_CHANGED;
+}
+
+/* data_put - append s to buf (len bytes used, size in all), control
+ * characters as spaces. When it does not fit: cut at a UTF-8 character
+ * boundary, end with "..." and return false. */
+static bool data_put(char *buf, size_t size, size_t *len, const char *s)
+{
+    /* keep room for "..." and the NUL */
+    for (; *s; s++) {
+        if (*len + 4 >= size) {
+            size_t k = *len;
+            /* next byte continues a character: drop its start too */
+            if (((unsigned char)*s & 0xC0) == 0x80) {
+                while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
+                    k--;
+                if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
+                    k--;
+            }
+            memcpy(buf + k, "...", 4);
+            *len = k + 3;
+            return false;
+        }
+        unsigned char c = (unsigned char)*s;
+        buf[(*len)++] = c < ' ' || c == 0x7f ? ' ' : (char)c;
+    }
+    buf[*len] = '\0';
+    return true;
+}
+
+/* ev_data - object_data's scalars as "key=value; key=value" in document
+ * order; nested lists and structures are left out. */
+static void ev_data(const struct xcp_value *od, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t k = 0; od && k < xcp_len(od); k++) {
+        const struct xcp_value *v = xcp_item_value(od, k);
+        if (xcp_type(v) != XCP_SCALAR)
+            continue;
+        if ((len && !data_put(buf, size, &len, "; ")) ||
+            !data_put(buf, size, &len, xcp_item_key(od, k)) ||
+            !data_put(buf, size, &len, "=") ||
+            !data_put(buf, size, &len, xcp_str(v)))
+            return;
+    }
+}
+
+static int map_event(const struct xcp_value *it, size_t i, struct reg_event *e,
+                     struct rm_err *err)
+{
+    memset(e, 0, sizeof(*e));
+    e->order_state = REG_ORDER_UNKNOWN;
+    e->transfer_state = REG_XFER_NONE;
+    if (xcp_type(it) != XCP_ASSOC)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu] is not a "
+                          "structure",
+                          i);
+    const char *id, *event, *object;
+    const char *dom = NULL, *oid = NULL, *ost = NULL, *xst = NULL, *st = NULL;
+    const struct xcp_value *od = xcp_assoc_get(it, "object_data");
+    int rc;
+    if ((rc = ev_field(it, "event_id", i, false, &id, err)))
+        return rc;
+    if (!id || !srs_event_id_ok(id))
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu] has %s event_id "
+                          "\"%.64s\": it could never be acknowledged",
+                          i, id && *id ? "an unusable" : "no", id ? id : "");
+    copy(e->id, sizeof(e->id), id);
+    if (od && xcp_type(od) != XCP_ASSOC)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events[%zu].object_data is "
+                          "not a structure",
+                          i);
+    if ((rc = ev_field(it, "event", i, false, &event, err)) ||
+        (rc = ev_field(it, "object", i, false, &object, err)) ||
+        (rc = ev_time(it, "event_date", i, false, &e->at, err)) ||
+        (rc = ev_field(od, "domain_name", i, true, &dom, err)) ||
+        (rc = ev_field(od, "order_id", i, true, &oid, err)) ||
+        (rc = ev_field(od, "order_status", i, true, &ost, err)) ||
+        (rc = ev_field(od, "transfer_status", i, true, &xst, err)) ||
+        (rc = ev_field(od, "status", i, true, &st, err)) ||
+        (rc = ev_time(od, "expiration_date", i, true, &e->expiry, err)) ||
+        (rc = ev_copy(e->domain, sizeof(e->domain), dom, i, "domain_name",
+                      err)) ||
+        (rc = ev_copy(e->order_id, sizeof(e->order_id), oid, i, "order_id",
+                      err)))
+        return rc;
+    /* names are kept as core keeps them: lowercase (A-labels) */
+    for (char *p = e->domain; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    copy(e->event, sizeof(e->event), event);
+    copy(e->object, sizeof(e->object), object);
+    e->kind = ev_kind(object, event);
+    bool usable = true;
+    if (e->kind == REG_EVENT_ORDER_STATUS) {
+        copy(e->status, sizeof(e->status), ost);
+        e->order_state = reg_order_state_parse(ost);
+        usable = e->order_id[0] != '\0';
+    } else if (e->kind == REG_EVENT_TRANSFER_STATUS) {
+        const char *w = xst && *xst ? xst : st;
+        copy(e->status, sizeof(e->status), w);
+        /* "" would read as "no transfer known": it is one we know of */
+        e->transfer_state =
+            w && *w ? reg_transfer_state_parse(w) : REG_XFER_UNKNOWN;
+        usable = e->domain[0] != '\0';
+    } else if (e->kind != REG_EVENT_OTHER) {
+        usable = e->domain[0] != '\0';
+    }
+    if (!usable) {
+        /* it names nothing core could apply it to; the words stay */
+        e->kind = REG_EVENT_OTHER;
+        e->order_state = REG_ORDER_UNKNOWN;
+        e->transfer_state = REG_XFER_NONE;
+    }
+    ev_data(od, e->data, sizeof(e->data));
+    return 0;
+}
+
+int srs_map_events(const struct xcp_response *r, int limit,
+                   struct reg_events *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->total = -1;
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "POLL EVENT", err);
+    const struct xcp_value *list = xcp_assoc_get(r->attrs, "events");
+    if (list && xcp_type(list) != XCP_ARRAY)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: POLL EVENT: events is not a list");
+    if (xcp_assoc_get(r->attrs, "total")) {
+        int64_t total = -1;
+        if (xcp_path_int(r->attrs, "total", &total, NULL) != 0 || total < 0)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: POLL EVENT: total \"%.32s\" is not a "
+                              "count",
+                              xcp_path_str(r->attrs, "total")
+                                  ? xcp_path_str(r->attrs, "total")
+                                  : "(a structure)");
+        out->total = total;
+    }
+    size_t n = list ? xcp_len(list) : 0;
+    size_t take = (size_t)clamp_limit(limit);
+    if (take > n)
+        take = n;
+    /* a registrar that counts fewer than it lists still has them all */
+    if (out->total >= 0 && out->total < (int64_t)n)
+        out->total = (int64_t)n;
+    if (!take)
+        return 0;
+    out->items = xcalloc(take, sizeof(*out->items));
+    int rc = 0;
+    for (size_t i = 0; i < take && !rc; i++)
+        if (!(rc = map_event(xcp_array_get(list, i), i, &out->items[i], err)))
+            out->n++;
+    if (rc) {
+        struct reg_reply keep = out->reply;
+        int64_t total = out->total;
+        reg_events_release(out);
+        out->reply = keep;
+        out->total = total;
+    }
+    return rc;
+}
+
+int srs_map_ack(const struct xcp_response *r, struct reg_reply *out,
+                struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, out);
+    if (!r->is_success)
+        return refused(r, "ACK EVENT", err);
+    return 0;
+}

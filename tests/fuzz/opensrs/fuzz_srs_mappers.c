@@ -11,6 +11,9 @@
  *       forced_pending nor queue_request_id - nothing uncertain becomes a
  *       success or a failure;
  *   M4  a transfer is never DONE (it takes days: always pending).
+ *   M5  a POLL EVENT answer mapped without error lists at most the limit
+ *       asked for, and every event has an id an ACK EVENT may carry (so
+ *       none can be stuck unacknowledgeable); a failed one lists nothing.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,6 +50,32 @@ static void check_op(const struct xcp_response *r, enum reg_op_kind kind,
         abort();
     if (o->state == REG_OP_NOT_SENT)
         abort(); /* an answer was received */
+}
+
+/* check_events - M5, for one limit. */
+static void check_events(const struct xcp_response *r, int limit)
+{
+    struct reg_events ev;
+    struct rm_err err;
+    rm_err_clear(&err);
+    int rc = srs_map_events(r, limit, &ev, &err);
+    check_rc("srs_map_events", rc, &err);
+    size_t max = limit < 1 ? 1 : (size_t)limit;
+    if (max > SRS_EVENTS_MAX)
+        max = SRS_EVENTS_MAX;
+    if (rc == 0 && ev.n > max)
+        abort();
+    if (rc != 0 && (ev.n || ev.items))
+        abort();
+    for (size_t i = 0; i < ev.n; i++) {
+        struct xcp_value *ack = srs_req_ack_event(ev.items[i].id, NULL);
+        if (!ack)
+            abort();
+        xcp_free(ack);
+        if (strlen(ev.items[i].data) >= sizeof(ev.items[i].data))
+            abort();
+    }
+    reg_events_release(&ev);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -110,6 +139,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_rc("srs_map_expiring_page",
                  srs_map_expiring_page(&r, &out, &rem, &err), &err);
         reg_expiring_release(&out);
+    }
+    check_events(&r, 1);
+    check_events(&r, SRS_EVENTS_MAX);
+    {
+        struct reg_reply out;
+        rm_err_clear(&err);
+        check_rc("srs_map_ack", srs_map_ack(&r, &out, &err), &err);
     }
     xcp_msg_free(&msg);
     return 0;

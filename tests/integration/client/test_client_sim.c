@@ -3,7 +3,8 @@
  * HTTP or HTTPS (argv[1] "http" | "https", argv[2] the sim binary): every
  * mapped action, and every fault of the sim contract ending in the right
  * outcome class - none as a false success or a false failure - with the
- * sim's /counts proving a side effect was received exactly once.
+ * sim's /counts proving a side effect was received exactly once. The event
+ * stream too: POLL EVENT / ACK EVENT after an asynchronous registration.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -397,6 +398,120 @@ static void saved_order_can_be_cancelled(void **s)
     assert_string_equal(reg_op_state_name(c.state), "failed");
 }
 
+/* --- the event stream ------------------------------------------------ */
+
+/* find_event - index of the first event of kind k about domain with
+ * this order id and status word (each when given), or -1. */
+static int find_event(const struct reg_events *ev, enum reg_event_kind k,
+                      const char *domain, const char *order_id,
+                      const char *status)
+{
+    for (size_t i = 0; i < ev->n; i++) {
+        const struct reg_event *e = &ev->items[i];
+        if (e->kind == k && strcmp(e->domain, domain) == 0 &&
+            (!order_id || strcmp(e->order_id, order_id) == 0) &&
+            (!status || strcmp(e->status, status) == 0))
+            return (int)i;
+    }
+    return -1;
+}
+
+static void
+event_stream_tells_an_async_registration_until_acknowledged(void **s)
+{
+    assert_true(reg_has_events(reg));
+    struct reg_events ev;
+    struct reg_reply rr;
+    struct rm_err err;
+    rm_err_clear(&err);
+    assert_int_equal(reg_poll_events(reg, 100, &ev, &err), 0);
+    assert_int_equal(ev.n, 0);
+    assert_int_equal(ev.total, 0);
+    reg_events_release(&ev);
+
+    struct reg_domain_order o = order_for("async.ca");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_int_equal(out.why, REG_PENDING_ASYNC);
+    simctl_advance(&sim, 3600);
+
+    /* the oldest first; a poll acknowledges nothing */
+    assert_int_equal(reg_poll_events(reg, 1, &ev, &err), 0);
+    assert_int_equal(ev.n, 1);
+    assert_true(ev.total >= 2);
+    char first[REG_ID_MAX];
+    snprintf(first, sizeof(first), "%s", ev.items[0].id);
+    int64_t total = ev.total;
+    reg_events_release(&ev);
+    /* 1000 goes out as 100 (the sim refuses more than 100 with 465) */
+    assert_int_equal(reg_poll_events(reg, 1000, &ev, &err), 0);
+    assert_int_equal(ev.reply.code, 200);
+    assert_int_equal(ev.total, total);
+    assert_int_equal(ev.n, (size_t)total);
+    assert_string_equal(ev.items[0].id, first);
+
+    int done = find_event(&ev, REG_EVENT_ORDER_STATUS, "async.ca", out.order_id,
+                          "completed");
+    int reg_ev =
+        find_event(&ev, REG_EVENT_DOMAIN_REGISTERED, "async.ca", NULL, NULL);
+    assert_true(done >= 0);
+    assert_true(reg_ev >= 0);
+    const struct reg_event *c = &ev.items[done];
+    assert_int_equal(c->order_state, REG_ORDER_COMPLETED);
+    assert_string_equal(c->status, "completed");
+    assert_string_equal(c->event, "STATUS_CHANGE");
+    assert_string_equal(c->object, "ORDER");
+    assert_true(c->at >= SIMCTL_CLOCK && c->at <= SIMCTL_CLOCK + 3600);
+    assert_non_null(strstr(c->data, "order_status=completed"));
+    struct reg_belongs b;
+    assert_int_equal(reg_belongs(reg, "async.ca", &b, NULL), 0);
+    assert_true(b.ours);
+    assert_int_equal(ev.items[reg_ev].expiry, b.expiry);
+
+    /* acknowledge each once: gone from later polls */
+    for (size_t i = 0; i < ev.n; i++) {
+        assert_int_equal(reg_ack_event(reg, ev.items[i].id, &rr, &err), 0);
+        assert_int_equal(rr.delivery, REG_ANSWERED);
+        assert_true(rr.is_success);
+    }
+    size_t acked = ev.n;
+    reg_events_release(&ev);
+    assert_int_equal(reg_poll_events(reg, 100, &ev, &err), 0);
+    assert_int_equal(ev.n, 0);
+    assert_int_equal(ev.total, 0);
+    reg_events_release(&ev);
+    /* again: already acknowledged */
+    rm_err_clear(&err);
+    assert_int_equal(reg_ack_event(reg, first, &rr, &err), RM_ENOTFOUND);
+    assert_int_equal(rr.delivery, REG_ANSWERED);
+    assert_int_equal(rr.code, 480);
+    assert_true(err.msg[0] != '\0');
+    assert_int_equal(simctl_count(&sim, "POLL"), 4);
+    assert_int_equal(simctl_count(&sim, "ACK"), (int64_t)acked + 1);
+}
+
+static void event_stream_faults_report_the_delivery(void **s)
+{
+    struct reg_events ev;
+    struct reg_reply rr;
+    struct rm_err err;
+    rule("{\"action\": \"POLL\", \"fault\": \"http_500\", \"count\": 1}");
+    assert_int_equal(reg_poll_events(reg, 1, &ev, &err), RM_EIO);
+    assert_int_equal(ev.reply.delivery, REG_UNKNOWN);
+    assert_int_equal(ev.n, 0);
+    rule("{\"action\": \"POLL\", \"fault\": \"code_400\", \"count\": 1}");
+    assert_int_equal(reg_poll_events(reg, 1, &ev, &err), RM_EPROTO);
+    assert_int_equal(ev.reply.delivery, REG_ANSWERED);
+    assert_int_equal(ev.reply.code, 400);
+    rule("{\"action\": \"ACK\", \"fault\": \"malformed\", \"count\": 1}");
+    assert_int_equal(reg_ack_event(reg, "0123abcd", &rr, &err), RM_EIO);
+    assert_int_equal(rr.delivery, REG_UNKNOWN);
+    /* the rules are used up */
+    assert_int_equal(reg_poll_events(reg, 1, &ev, &err), 0);
+    reg_events_release(&ev);
+    assert_int_equal(reg_ack_event(reg, "0123abcd", &rr, &err), RM_ENOTFOUND);
+}
+
 /* --- transfers -------------------------------------------------------- */
 
 static void transfer_moves_through_its_states(void **s)
@@ -735,6 +850,8 @@ int main(int argc, char **argv)
         T(queued_request_is_pending_then_completes),
         T(forced_pending_with_success_code_is_pending_then_processed),
         T(saved_order_can_be_cancelled),
+        T(event_stream_tells_an_async_registration_until_acknowledged),
+        T(event_stream_faults_report_the_delivery),
         T(transfer_moves_through_its_states),
         T(transfer_can_be_cancelled),
         T(expiring_list_follows_every_page),

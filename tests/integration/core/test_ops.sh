@@ -61,6 +61,30 @@ mail_is() {
 expect_rc 0 "registrar test prints the registrar balance" -- \
     rg registrar test sim
 check "test output shows a balance" grep -q "balance" "$WORK/out"
+check "test output says the event stream answers, nothing waiting" \
+    grep -qx "events: answering (0 waiting)" "$WORK/out"
+expect_rc 0 "registrar test --json" -- rg registrar test sim --json
+check "json: the event stream answers" \
+    test "$(jget "$WORK/out" "[j['ok'], j['events']['answering'], j['events']['waiting'], j['events']['error']]")" = '[true, true, 0, null]'
+# the event stream refuses: reported, and the test still passes on the
+# balance (the exit status is the balance's alone)
+ctl POST /rules '{"action":"POLL","fault":"code_400","count":2}' >/dev/null
+expect_rc 0 "registrar test with a refusing event stream" -- \
+    rg registrar test sim
+check "test output says why the event stream does not answer" \
+    grep -q "^events: not answering: .*400" "$WORK/out"
+expect_rc 0 "registrar test --json with a refusing event stream" -- \
+    rg registrar test sim --json
+check "json: not answering, nothing counted, the reason" \
+    test "$(jget "$WORK/out" "[j['events']['answering'], j['events']['waiting'], '400' in j['events']['error']]")" = '[false, null, true]'
+rg registrar edit sim --events off >/dev/null
+expect_rc 0 "registrar test of a connection whose stream regman does not read" -- \
+    rg registrar test sim
+check "test output says the stream answers but is not read" \
+    grep -qx "events: answering (0 waiting); not read: --events off" "$WORK/out"
+rg registrar edit sim --events on >/dev/null
+check "registrar test acknowledges nothing" \
+    test "$(ctl GET /counts | python3 -c 'import json,sys; print(json.load(sys.stdin)["actions"].get("ACK", 0))')" = 0
 rg registrar show sim --json >"$WORK/conn.json"
 check "the key is never printed" \
     sh -c "! grep -q '$SIM_KEY' '$WORK/conn.json'"

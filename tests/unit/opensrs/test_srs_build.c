@@ -1,7 +1,7 @@
 /*
  * test_srs_build - the driver builds the SW_REGISTER / RENEW requests the
  * protocol documents (shared/opensrs-xcp.md §5.2, §5.3) and rejects bad
- * input before anything is sent.
+ * input before anything is sent; it offers the event stream (§5.21).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,6 +220,34 @@ static void driver_reports_invalid_input_as_not_sent(void **s)
     reg_free(r);
 }
 
+static void event_stream_is_offered_and_checks_its_input(void **s)
+{
+    struct srs_transport_config cfg = {
+        .url = "http://127.0.0.1:1/", .user = "u", .key = "k"};
+    struct registrar *r = srs_registrar_new(&cfg, NULL);
+    assert_non_null(r);
+    assert_true(reg_has_events(r));
+    /* an id no poll would have given: refused before anything is sent */
+    struct reg_reply rr;
+    struct rm_err err;
+    assert_int_equal(reg_ack_event(r, "", &rr, &err), RM_EINVAL);
+    assert_int_equal(rr.delivery, REG_NOT_SENT);
+    assert_int_equal(reg_ack_event(r, NULL, &rr, &err), RM_EINVAL);
+    assert_int_equal(rr.delivery, REG_NOT_SENT);
+    /* valid requests to a closed port: not sent */
+    assert_int_equal(
+        reg_ack_event(r, "6887c7d3838dcaec7517c531df527bb7", &rr, &err),
+        RM_EIO);
+    assert_int_equal(rr.delivery, REG_NOT_SENT);
+    struct reg_events ev;
+    assert_int_equal(reg_poll_events(r, 1000, &ev, &err), RM_EIO);
+    assert_int_equal(ev.reply.delivery, REG_NOT_SENT);
+    assert_int_equal(ev.n, 0);
+    assert_int_equal(ev.total, -1);
+    reg_events_release(&ev);
+    reg_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +256,7 @@ int main(void)
         cmocka_unit_test(renew_carries_current_expiry_year),
         cmocka_unit_test(invalid_orders_are_rejected_before_sending),
         cmocka_unit_test(driver_reports_invalid_input_as_not_sent),
+        cmocka_unit_test(event_stream_is_offered_and_checks_its_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -668,6 +668,371 @@ static void money_parses_to_minor_units_or_fails(void **s)
     }
 }
 
+/* --- the event stream ------------------------------------------------- */
+
+struct event_want {
+    const char *id;
+    enum reg_event_kind kind;
+    const char *event, *object;
+    const char *at; /* NULL: 0 */
+    const char *domain, *order_id, *status;
+    enum reg_order_state order_state;
+    enum reg_transfer_state transfer_state;
+    const char *expiry; /* NULL: 0 */
+    const char *data;   /* exact, or NULL: not checked */
+};
+
+#define H(n) "6887c7d3838dcaec7517c531df527b" n
+
+static const struct event_want kinds_want[] = {
+    {H("00"), REG_EVENT_ORDER_STATUS, "STATUS_CHANGE", "ORDER",
+     "2026-01-01 01:00:00", "async.ca", "1000200", "completed",
+     REG_ORDER_COMPLETED, REG_XFER_NONE, NULL,
+     "order_id=1000200; domain_name=async.ca; order_reg_type=new; "
+     "order_status=completed"},
+    {H("01"), REG_EVENT_DOMAIN_REGISTERED, "REGISTERED", "DOMAIN",
+     "2014-06-19 15:31:47", "async.ca", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, "2015-06-19 11:31:47",
+     "domain_name=Async.CA; domain_id=808369; "
+     "expiration_date=2015-06-19T11:31:47Z"},
+    /* +02:00 */
+    {H("02"), REG_EVENT_DOMAIN_REGISTERED, "CREATED", "DOMAIN",
+     "2014-06-19 15:31:47", "domainregistered.com", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, "2015-04-01 04:00:00", NULL},
+    /* +00:00 */
+    {H("03"), REG_EVENT_DOMAIN_RENEWED, "RENEWED", "DOMAIN",
+     "2014-06-19 15:31:47", "renewed.net", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, "2017-06-19 00:00:00", NULL},
+    {H("04"), REG_EVENT_DOMAIN_DELETED, "DELETED", "DOMAIN",
+     "2026-11-28 01:02:03", "gone.org", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, NULL, "domain_name=gone.org; domain_id=1"},
+    /* -0500; the nested nameserver_list is left out of data */
+    {H("05"), REG_EVENT_DOMAIN_CHANGED, "NAMESERVER_UPDATE", "DOMAIN",
+     "2014-06-19 20:31:47", "ns.example", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, NULL, "domain_name=ns.example; domain_id=77; locked=0"},
+    {H("06"), REG_EVENT_DOMAIN_CHANGED, "ZONE_CHECK_STATUS_CHANGE", "DOMAIN",
+     "2014-05-29 11:14:02", "abc-fictional.de", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, NULL, NULL},
+    {H("07"), REG_EVENT_TRANSFER_STATUS, "STATUS_CHANGE", "TRANSFER",
+     "2026-01-03 00:00:00", "taken.net", "1000210", "pending_registry",
+     REG_ORDER_UNKNOWN, REG_XFER_PENDING_REGISTRY, NULL,
+     "domain_name=taken.net; transfer_status=pending_registry; "
+     "order_id=1000210; transfer_id=55"},
+    /* lower case words; the status under "status", spelled Canceled */
+    {H("08"), REG_EVENT_TRANSFER_STATUS, "status_change", "transfer",
+     "2026-01-04 00:00:00", "taken.org", "", "Canceled", REG_ORDER_UNKNOWN,
+     REG_XFER_CANCELLED, NULL, NULL},
+    {H("09"), REG_EVENT_OTHER, "MESSAGE_STATUS_CHANGE", "ORDER",
+     "2026-01-05 00:00:00", "msg.com", "1000220", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, NULL, NULL},
+    {H("0a"), REG_EVENT_OTHER, "MESSAGE_STATUS_CHANGE", "TRUST_ORDER",
+     "2026-01-06 00:00:00", "", "9", "", REG_ORDER_UNKNOWN, REG_XFER_NONE, NULL,
+     "order_id=9"},
+    /* unknown fields, nested or not, are ignored */
+    {H("0b"), REG_EVENT_ORDER_STATUS, "STATUS_CHANGE", "Order",
+     "2026-01-07 00:00:00", "declined.com", "1000230", "Declined",
+     REG_ORDER_DECLINED, REG_XFER_NONE, NULL,
+     "order_id=1000230; domain_name=declined.com; order_reg_type=transfer; "
+     "order_status=Declined"},
+};
+
+static const struct event_want missing_want[] = {
+    /* nothing but the id: kept, to be acknowledged */
+    {"a1", REG_EVENT_OTHER, "", "", NULL, "", "", "", REG_ORDER_UNKNOWN,
+     REG_XFER_NONE, NULL, ""},
+    /* an order without its status word: the order, state unknown */
+    {"a2", REG_EVENT_ORDER_STATUS, "STATUS_CHANGE", "ORDER", NULL, "",
+     "1000240", "", REG_ORDER_UNKNOWN, REG_XFER_NONE, NULL, "order_id=1000240"},
+    /* no order id: nothing to apply it to */
+    {"a3", REG_EVENT_OTHER, "STATUS_CHANGE", "ORDER", NULL, "x.com", "",
+     "completed", REG_ORDER_UNKNOWN, REG_XFER_NONE, NULL, NULL},
+    /* no domain name */
+    {"a4", REG_EVENT_OTHER, "REGISTERED", "DOMAIN", "2014-06-19 15:31:47", "",
+     "", "", REG_ORDER_UNKNOWN, REG_XFER_NONE, NULL,
+     "domain_name=; domain_id=808369"},
+    /* a transfer without a status word: a transfer in an unknown state */
+    {"a5", REG_EVENT_TRANSFER_STATUS, "STATUS_CHANGE", "TRANSFER", NULL,
+     "t.com", "", "", REG_ORDER_UNKNOWN, REG_XFER_UNKNOWN, NULL, NULL},
+    /* empty and all-zero dates are "not given" */
+    {"a6", REG_EVENT_DOMAIN_RENEWED, "RENEWED", "DOMAIN", NULL, "r.com", "", "",
+     REG_ORDER_UNKNOWN, REG_XFER_NONE, NULL, NULL},
+};
+
+static void check_event(const struct reg_event *e, const struct event_want *w)
+{
+    print_message("  event %s\n", w->id);
+    assert_string_equal(e->id, w->id);
+    assert_string_equal(reg_event_kind_name(e->kind),
+                        reg_event_kind_name(w->kind));
+    assert_string_equal(e->event, w->event);
+    assert_string_equal(e->object, w->object);
+    assert_int_equal(e->at, w->at ? utc(w->at) : 0);
+    assert_string_equal(e->domain, w->domain);
+    assert_string_equal(e->order_id, w->order_id);
+    assert_string_equal(e->status, w->status);
+    assert_string_equal(reg_order_state_name(e->order_state),
+                        reg_order_state_name(w->order_state));
+    assert_string_equal(reg_transfer_state_name(e->transfer_state),
+                        reg_transfer_state_name(w->transfer_state));
+    assert_int_equal(e->expiry, w->expiry ? utc(w->expiry) : 0);
+    if (w->data)
+        assert_string_equal(e->data, w->data);
+}
+
+static void map_events_file(const char *file, int limit, struct reg_events *out,
+                            int want_rc, struct rm_err *err)
+{
+    struct xcp_msg msg;
+    struct xcp_response r;
+    print_message("%s (limit %d)\n", file, limit);
+    assert_int_equal(fixture_load(file, &msg, &r), 0);
+    rm_err_clear(err);
+    assert_int_equal(srs_map_events(&r, limit, out, err), want_rc);
+    assert_int_equal(out->reply.delivery, REG_ANSWERED);
+    assert_int_equal(out->reply.code, r.code);
+    xcp_msg_free(&msg);
+}
+
+static void poll_event_maps_every_kind(void **s)
+{
+    struct reg_events ev;
+    struct rm_err err;
+    map_events_file("poll_event_kinds", 100, &ev, 0, &err);
+    size_t n = sizeof(kinds_want) / sizeof(kinds_want[0]);
+    assert_int_equal(ev.n, n);
+    assert_int_equal(ev.total, 20);
+    for (size_t i = 0; i < n; i++)
+        check_event(&ev.items[i], &kinds_want[i]);
+    reg_events_release(&ev);
+    assert_null(ev.items);
+    assert_int_equal(ev.n, 0);
+}
+
+static void poll_event_tolerates_missing_optional_fields(void **s)
+{
+    struct reg_events ev;
+    struct rm_err err;
+    map_events_file("poll_event_missing_fields", 100, &ev, 0, &err);
+    size_t n = sizeof(missing_want) / sizeof(missing_want[0]);
+    assert_int_equal(ev.n, n);
+    assert_int_equal(ev.total, -1); /* not given */
+    for (size_t i = 0; i < n; i++)
+        check_event(&ev.items[i], &missing_want[i]);
+    reg_events_release(&ev);
+}
+
+static void poll_event_with_nothing_waiting_is_empty(void **s)
+{
+    struct reg_events ev;
+    struct rm_err err;
+    map_events_file("poll_event_empty", 10, &ev, 0, &err);
+    assert_int_equal(ev.n, 0);
+    assert_null(ev.items);
+    assert_int_equal(ev.total, 0);
+    reg_events_release(&ev);
+    map_events_file("poll_event_no_attributes", 10, &ev, 0, &err);
+    assert_int_equal(ev.n, 0);
+    assert_int_equal(ev.total, -1);
+    reg_events_release(&ev);
+}
+
+static void poll_event_limit_is_clamped_and_the_rest_waits(void **s)
+{
+    static const struct {
+        int limit;
+        size_t n;
+    } cases[] = {{2, 2}, {1, 1}, {0, 1}, {-7, 1}, {5, 5}, {100, 5}, {1000, 5}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct reg_events ev;
+        struct rm_err err;
+        map_events_file("poll_event_five", cases[i].limit, &ev, 0, &err);
+        assert_int_equal(ev.n, cases[i].n);
+        /* the registrar said 3 but listed 5: at least 5 wait */
+        assert_int_equal(ev.total, 5);
+        for (size_t k = 0; k < ev.n; k++) {
+            char want[32];
+            snprintf(want, sizeof(want), "d%zu.com", k);
+            assert_string_equal(ev.items[k].domain, want);
+        }
+        reg_events_release(&ev);
+    }
+    static const struct {
+        int limit;
+        const char *sent;
+    } req[] = {{1, "1"},  {37, "37"},   {100, "100"},    {0, "1"},
+               {-5, "1"}, {101, "100"}, {1000000, "100"}};
+    for (size_t i = 0; i < sizeof(req) / sizeof(req[0]); i++) {
+        struct xcp_value *q = srs_req_poll_events(req[i].limit);
+        assert_string_equal(xcp_path_str(q, "action"), "POLL");
+        assert_string_equal(xcp_path_str(q, "object"), "EVENT");
+        assert_string_equal(xcp_path_str(q, "attributes.limit"), req[i].sent);
+        xcp_free(q);
+    }
+}
+
+struct bad_poll {
+    const char *file;
+    int rc;
+    const char *msg; /* substring of the error */
+};
+
+static const struct bad_poll bad_polls[] = {
+    {"poll_event_not_a_list", RM_EPROTO, "events is not a list"},
+    {"poll_event_no_event_id", RM_EPROTO, "events[1] has no event_id"},
+    {"poll_event_empty_event_id", RM_EPROTO, "events[0] has no event_id"},
+    {"poll_event_long_event_id", RM_EPROTO, "unusable event_id"},
+    {"poll_event_bad_event_date", RM_EPROTO,
+     "events[1].event_date: bad date \"yesterday\""},
+    {"poll_event_bad_offset", RM_EPROTO, "bad date"},
+    {"poll_event_bad_expiration_date", RM_EPROTO,
+     "events[0].object_data.expiration_date: bad date"},
+    {"poll_event_item_not_a_structure", RM_EPROTO,
+     "events[0] is not a structure"},
+    {"poll_event_object_data_scalar", RM_EPROTO,
+     "events[0].object_data is not a structure"},
+    {"poll_event_domain_name_list", RM_EPROTO,
+     "events[0].object_data.domain_name is not a scalar"},
+    {"poll_event_bad_total", RM_EPROTO, "total \"many\" is not a count"},
+    {"poll_event_negative_total", RM_EPROTO, "is not a count"},
+    {"poll_event_415", RM_EPROTO, "415"},
+};
+
+static void malformed_poll_answers_are_protocol_errors(void **s)
+{
+    for (size_t i = 0; i < sizeof(bad_polls) / sizeof(bad_polls[0]); i++) {
+        struct reg_events ev;
+        struct rm_err err;
+        map_events_file(bad_polls[i].file, 100, &ev, bad_polls[i].rc, &err);
+        /* nothing half-mapped */
+        assert_int_equal(ev.n, 0);
+        assert_null(ev.items);
+        if (!strstr(err.msg, bad_polls[i].msg))
+            fail_msg("%s: error \"%s\" lacks \"%s\"", bad_polls[i].file,
+                     err.msg, bad_polls[i].msg);
+        reg_events_release(&ev);
+    }
+    /* past the limit nothing is read: the bad item waits for its poll */
+    struct reg_events ev;
+    struct rm_err err;
+    map_events_file("poll_event_no_event_id", 1, &ev, 0, &err);
+    assert_int_equal(ev.n, 1);
+    reg_events_release(&ev);
+}
+
+/* event_data_is_cut_whole_characters - a huge object_data fills data to
+ * its size at most, ends with "...", and never splits a UTF-8
+ * character. */
+static void event_data_is_cut_whole_characters(void **s)
+{
+    for (size_t pad = 0; pad < 4; pad++) {
+        struct xcp_value *od = xcp_assoc_new();
+        char key[8];
+        xcp_assoc_set_str(od, "domain_name", "Big.example");
+        /* pad shifts where the cut falls within the 2-byte characters */
+        xcp_assoc_set_str(od, "pad",
+                          pad == 0   ? ""
+                          : pad == 1 ? "x"
+                          : pad == 2 ? "xx"
+                                     : "xxx");
+        xcp_assoc_set_str(od, "ctl", "a\tb\nc");
+        for (int i = 0; i < 40; i++) {
+            snprintf(key, sizeof(key), "k%02d", i);
+            xcp_assoc_set_str(od, key,
+                              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+                              "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+        }
+        struct xcp_value *e = xcp_assoc_new();
+        xcp_assoc_set_str(e, "event_id", "big1");
+        xcp_assoc_set_str(e, "event", "NAMESERVER_UPDATE");
+        xcp_assoc_set_str(e, "object", "DOMAIN");
+        xcp_assoc_set(e, "object_data", od);
+        struct xcp_value *a = xcp_assoc_new();
+        xcp_array_push(xcp_assoc_set(a, "events", xcp_array_new()), e);
+        struct xcp_value *doc =
+            xcp_response_new("EVENT", true, 200, "Command successful", a);
+        struct xcp_response r;
+        assert_int_equal(xcp_response_read(doc, &r, NULL), 0);
+        struct reg_events ev;
+        assert_int_equal(srs_map_events(&r, 1, &ev, NULL), 0);
+        assert_int_equal(ev.n, 1);
+        const char *d = ev.items[0].data;
+        size_t len = strlen(d);
+        assert_true(len < sizeof(ev.items[0].data));
+        assert_true(len > sizeof(ev.items[0].data) - 8);
+        assert_string_equal(d + len - 3, "...");
+        assert_true(strncmp(d, "domain_name=Big.example; pad=", 29) == 0);
+        assert_non_null(strstr(d, "; ctl=a b c; k00="));
+        /* whole characters only: every lead byte has its continuation */
+        for (size_t k = 0; k < len - 3; k++) {
+            unsigned char c = (unsigned char)d[k];
+            if (c == 0xc3)
+                assert_int_equal((unsigned char)d[k + 1], 0xa9);
+            if (c == 0xa9)
+                assert_int_equal((unsigned char)d[k - 1], 0xc3);
+        }
+        assert_string_equal(ev.items[0].domain, "big.example");
+        reg_events_release(&ev);
+        xcp_free(doc);
+    }
+}
+
+struct ack_case {
+    const char *file;
+    int rc;
+};
+
+static const struct ack_case ack_cases[] = {
+    {"ack_event_200", 0},
+    /* already acknowledged (or never there) */
+    {"ack_event_480", RM_ENOTFOUND},
+    {"ack_event_460", RM_EPROTO},
+};
+
+static void ack_event_maps_done_not_found_and_refused(void **s)
+{
+    for (size_t i = 0; i < sizeof(ack_cases) / sizeof(ack_cases[0]); i++) {
+        struct xcp_msg msg;
+        struct xcp_response r;
+        print_message("%s\n", ack_cases[i].file);
+        assert_int_equal(fixture_load(ack_cases[i].file, &msg, &r), 0);
+        struct reg_reply out;
+        struct rm_err err;
+        rm_err_clear(&err);
+        assert_int_equal(srs_map_ack(&r, &out, &err), ack_cases[i].rc);
+        assert_int_equal(out.delivery, REG_ANSWERED);
+        assert_int_equal(out.code, r.code);
+        assert_string_equal(out.text, r.text);
+        if (ack_cases[i].rc)
+            assert_true(err.msg[0] != '\0');
+        xcp_msg_free(&msg);
+    }
+    /* the request: ACK EVENT with the id; ids a poll would refuse are not
+     * sent */
+    struct xcp_value *q = srs_req_ack_event(H("00"), NULL);
+    assert_non_null(q);
+    assert_string_equal(xcp_path_str(q, "action"), "ACK");
+    assert_string_equal(xcp_path_str(q, "object"), "EVENT");
+    assert_string_equal(xcp_path_str(q, "attributes.event_id"), H("00"));
+    xcp_free(q);
+    static const char *const bad[] = {
+        NULL, "", "a b", "a\nb",
+        "0123456789012345678901234567890123456789012345678901234567890123"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct rm_err err;
+        assert_null(srs_req_ack_event(bad[i], &err));
+        assert_int_equal(err.code, RM_EINVAL);
+    }
+    /* 63 bytes is the longest id that fits */
+    q = srs_req_ack_event(
+        "012345678901234567890123456789012345678901234567890123456789012",
+        NULL);
+    assert_non_null(q);
+    xcp_free(q);
+}
+
+#undef H
+
 /* every_fixture_is_checked - runs last: each file in the fixture
  * directory was loaded by one of the tests above. */
 static void every_fixture_is_checked(void **s)
@@ -711,6 +1076,13 @@ int main(int argc, char **argv)
         cmocka_unit_test(name_suggest_lists_lookup_and_suggestions),
         cmocka_unit_test(dates_parse_as_utc_or_fail_clearly),
         cmocka_unit_test(money_parses_to_minor_units_or_fails),
+        cmocka_unit_test(poll_event_maps_every_kind),
+        cmocka_unit_test(poll_event_tolerates_missing_optional_fields),
+        cmocka_unit_test(poll_event_with_nothing_waiting_is_empty),
+        cmocka_unit_test(poll_event_limit_is_clamped_and_the_rest_waits),
+        cmocka_unit_test(malformed_poll_answers_are_protocol_errors),
+        cmocka_unit_test(event_data_is_cut_whole_characters),
+        cmocka_unit_test(ack_event_maps_done_not_found_and_refused),
         cmocka_unit_test(every_fixture_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
