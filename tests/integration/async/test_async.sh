@@ -14,6 +14,9 @@ SMTPD=$4
 . "$(dirname "$0")/alib.sh"
 
 sim_start --async-delay 7200
+# the polls' own cadence (hourly, the final check): without the event
+# stream, which would space them 24 hours apart (tests/integration/events)
+SIM_EVENTS=off
 async_setup "$TEMPLATES"
 
 # --- hourly polls: first check after 5 minutes, then every hour ----------

@@ -40,7 +40,12 @@ NAME2 = "renewed-late.com"
 def run(w, t):
     w.start_sim()
     w.init()
-    w.add_connection("--deadline", "3h", "--poll-interval", "1h")
+    # without the event stream: the second case needs regman to learn of
+    # the late renewal only after the customer renewed again (with events
+    # it learns at once, the second order carries the moved year and the
+    # registrar applies both: two counted, rightly)
+    w.add_connection("--deadline", "3h", "--poll-interval", "1h",
+                     "--events", "off")
     w.must("tld", "set", ".com", "--registrar", "sim", "--price",
            "register:1=12.50", "--price", "renew:1=13")
     w.add_customer("alice", 100)
