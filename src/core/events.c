@@ -591,7 +591,8 @@ static int health_judge(struct store *st, struct events_health *h,
     }
     if (!h->last_ok_at) {
         snprintf(h->why, sizeof h->why, "%.200s",
-                 h->last_error[0] ? h->last_error : "not read yet");
+                 h->last_error[0] ? h->last_error
+                                  : "not read yet: the next sweep reads it");
         return 0;
     }
     if (h->failures > 0) {

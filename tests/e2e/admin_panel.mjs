@@ -140,7 +140,11 @@ await E.step('TLDs: the terms on sale (not "1–10 years"), windows in minutes, 
 });
 
 await E.step('Async Manager: a check past due is shown as overdue, not "now" or "33s ago"', async () => {
+  // without the event stream the first check comes after 5 minutes (with
+  // it, a day later: the registrar's events settle the order)
+  await E.regmanCli('registrar', 'edit', 'OpenSRS (local test server)', '--events', 'off');
   await E.regmanCli('domain', 'register', LATE, '--account', 'demo-customer').catch(() => {});
+  await E.regmanCli('registrar', 'edit', 'OpenSRS (local test server)', '--events', 'on');
   // the registrar is slow to answer the check, and regman's clock passes
   // the next check: until the sweep has its answer the check is overdue
   await E.ctl('POST', '/rules', { action: 'GET_ORDER_INFO', fault: 'delay', delay_ms: 20000 });
@@ -152,6 +156,14 @@ await E.step('Async Manager: a check past due is shown as overdue, not "now" or 
   await E.shot(admin, '07-async-overdue');
   await E.ctl('DELETE', '/rules');
   setClock(0);
+});
+
+await E.step('Async Manager: each connection\'s event stream, healthy while the registrar\'s events answer', async () => {
+  await admin.goto(`${E.base}/admin/#/async`);
+  const row = admin.locator('tr[data-stream="OpenSRS (local test server)"]');
+  await row.waitFor();
+  await E.expectText(row, 'healthy');
+  await E.shot(admin, '07b-async-event-streams');
 });
 
 await E.step('Async Manager: a cancelled operation stays visible under "Recently ended" with its outcome', async () => {

@@ -110,7 +110,9 @@ export function renderAsync(main) {
   const endedBody = h('div', {});
   add(main,
     h('p', { class: 'lead' }, 'Operations the registrar has not confirmed yet. The customer is charged while they wait; a failed, timed-out or cancelled operation is refunded.'),
-    toolbar(refresh, updated), lateSlot, streamsSlot, status, body,
+    toolbar(refresh, updated), lateSlot, streamsSlot,
+    h('h2', { class: 'section-title', id: 'pending-title' }, 'Pending operations'),
+    status, body,
     h('h2', { class: 'section-title', id: 'recently-ended' }, 'Recently ended (7 days)'),
     h('p', { class: 'muted' }, 'Operations that waited here and have ended since: completed, failed, timed out or cancelled, with the reason.'),
     endedBody);
@@ -192,7 +194,9 @@ export function renderAsync(main) {
       return;
     }
     const on = streams.items.filter((c) => c.events);
-    const down = on.filter((c) => !c.healthy);
+    // a connection whose stream was never read yet (added since the last
+    // sweep) is waiting, not failing
+    const down = on.filter((c) => !c.healthy && c.last_poll_at);
     fill(streamsSlot, h('section', { id: 'event-streams', 'aria-labelledby': 'streams-title' },
       h('h2', { class: 'section-title', id: 'streams-title' }, 'Registrar event streams'),
       down.length ? notice([
