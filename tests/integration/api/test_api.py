@@ -933,7 +933,12 @@ def run(env, t):
                 'regman_registrar_call_duration_seconds_bucket{action="SW_REGISTER",le="+Inf"}',
                 "regman_registrar_call_duration_seconds_count",
                 'regman_mail_outbox{state="queued"}',
-                "regman_jobs_lag_seconds "):
+                "regman_jobs_lag_seconds ",
+                "# TYPE regman_events_stream_healthy gauge",
+                "# TYPE regman_events_received_total counter",
+                "# TYPE regman_events_unknown gauge",
+                "# TYPE regman_events_last_read_age_seconds gauge",
+                'regman_events_stream_healthy{connection="'):
         t.check("metrics has " + fam.strip(), fam in body)
     r = bot.post("/api/v1/accounts/%d/credit" % acct_c, {"amount": 100})
     t.check("a Bearer token needs no CSRF token", r.status == 200, r)
