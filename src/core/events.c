@@ -24,6 +24,7 @@
 #include "core/conn.h"
 #include "registrar/registrar.h"
 #include "util/clock.h"
+#include "util/xalloc.h"
 #include "util/log.h"
 
 /* --- the lease and the health row ------------------------------------- */
@@ -498,29 +499,85 @@ static int read_conn(struct app *app, int64_t conn_id, struct events_stats *st,
     return rc;
 }
 
+/* pull_in - a stream not healthy: pending operations of the connection
+ * checked no later than one poll interval from now (those a healthy
+ * stream had spaced out come back to the poll cadence). */
+struct pull_tx {
+    int64_t conn_id, until;
+    int64_t n;
+};
+
+static int pull_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE operations SET next_check_at = ? WHERE state = 'pending' AND "
+        "connection_id = ? AND next_check_at > ?";
+    struct pull_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->until);
+    store_bind_int64(s, 2, x->conn_id);
+    store_bind_int64(s, 3, x->until);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    x->n = rc < 0 ? 0 : store_changes(st);
+    return rc < 0 ? rc : 0;
+}
+
 int events_read(struct app *app, struct events_stats *st, struct rm_err *err)
 {
     struct store_stmt *s;
-    int64_t ids[64];
-    size_t n = 0;
+    struct {
+        int64_t id, poll_s;
+        bool on;
+    } *v = NULL;
+    size_t n = 0, cap = 0;
     int rc;
 
     memset(st, 0, sizeof *st);
     if ((rc = store_prepare(app->st,
-                            "SELECT id FROM registrar_connections WHERE "
-                            "events = 1 ORDER BY id",
+                            "SELECT id, events, poll_interval_s FROM "
+                            "registrar_connections ORDER BY id",
                             &s, err)) < 0)
         return rc;
-    while (n < sizeof ids / sizeof ids[0] &&
-           (rc = store_step(s, err)) == STORE_ROW)
-        ids[n++] = store_col_int64(s, 0);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            v = xrealloc(v, cap * sizeof *v);
+        }
+        v[n].id = store_col_int64(s, 0);
+        v[n].on = store_col_int64(s, 1) != 0;
+        v[n].poll_s = store_col_int64(s, 2);
+        n++;
+    }
     store_stmt_release(s);
-    if (rc < 0)
-        return rc;
-    for (size_t i = 0; i < n; i++)
-        if ((rc = read_conn(app, ids[i], st, err)) < 0)
-            return rc;
-    return 0;
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct events_health h;
+        struct rm_err herr;
+        int64_t now;
+        if (v[i].on && (rc = read_conn(app, v[i].id, st, err)) < 0)
+            break;
+        rc = 0;
+        now = clock_now();
+        if (events_health(app->st, v[i].id, now, &h, &herr) < 0 || h.healthy)
+            continue;
+        struct pull_tx x = {v[i].id,
+                            now + (v[i].poll_s > 0 ? v[i].poll_s : 3600), 0};
+        if (store_tx(app->st, STORE_TX_WRITE, pull_fn, &x, &herr) < 0)
+            rm_log(LOG_WARN, "events: connection %" PRId64 ": %s", v[i].id,
+                   herr.msg);
+        else if (x.n)
+            rm_log(LOG_INFO,
+                   "events: connection %" PRId64 ": stream not healthy (%s): "
+                   "%" PRId64 " pending operation(s) back to the poll "
+                   "interval",
+                   v[i].id, h.why, x.n);
+    }
+    free(v);
+    return rc < 0 ? rc : 0;
 }
 
 /* --- health -------------------------------------------------------------- */

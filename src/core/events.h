@@ -36,8 +36,10 @@
  * (the per-operation polls, now the fallback) come EVENTS_FALLBACK_FACTOR
  * poll intervals apart instead of one, never past its deadline (the
  * final authoritative check of rule 5 keeps its time); otherwise they
- * come at the poll interval as without events. /metrics and `regman
- * events status` say which.
+ * come at the poll interval as without events, and every sweep brings the
+ * checks a healthy stream had spaced out back within one poll interval
+ * (so do events turned off). /metrics and `regman events status` say
+ * which.
  */
 #ifndef RM_CORE_EVENTS_H
 #define RM_CORE_EVENTS_H

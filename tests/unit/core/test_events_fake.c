@@ -228,9 +228,18 @@ static void a_healthy_stream_makes_polls_the_fallback(void **state)
     assert_int_equal(next, want < deadline ? want : deadline);
     assert_true(next > clock_now() + poll_s);
 
-    /* the stream stops answering: back to the poll interval */
+    /* the stream stops answering: the next sweep brings the operation
+     * spaced out by the healthy stream back to the poll interval */
     fakereg.events_lost = true;
-    corefix_advance(f, next - clock_now());
+    corefix_advance(f, 60);
+    sweep(f, &st);
+    assert_int_equal(st.polled, 0);
+    assert_int_equal(corefix_int(f,
+                                 "SELECT next_check_at FROM operations WHERE "
+                                 "id = ?",
+                                 NULL, op),
+                     clock_now() + poll_s);
+    corefix_advance(f, poll_s);
     sweep(f, &st);
     assert_int_equal(st.polled, 1);
     assert_int_equal(events_health(f->app->st, 1, clock_now(), &h, &err), 0);
