@@ -18,12 +18,15 @@
  *     S seconds, and the orders in flight at the end are awaited and
  *     counted (seconds runs to the last answer).
  *   bench_orders raw --url URL --user USER --key KEY --clients N
- *                    --seconds S --prefix P
+ *                    --seconds S --prefix P [--orders M]
  *     N threads, each with its own registrar (srs_registrar_new, one
  *     pooled handle, as regman's own), calling reg_register in a loop
  *     with the order regman sends for an API order (4 contacts, 2
  *     nameservers, a fresh registrant profile); REG_OP_DONE counts, any
- *     other state is an error. The same warm-up and clock.
+ *     other state is an error. The same warm-up and clock; with --orders
+ *     the timed part also ends once M orders have been sent (so that the
+ *     sim, whose cost per SW_REGISTER grows with the orders it holds,
+ *     ends as large as after an API run of M orders).
  *
  * Both print one line: orders, seconds, orders/s, errors, the process's
  * CPU time (user + system, over the timed part) and the latency of the
@@ -71,7 +74,7 @@ static int usage(void)
             "usage: bench_orders api --url URL[,URL...] --token T[,T...] "
             "--clients N --seconds S --prefix P [--license SHA256]\n"
             "       bench_orders raw --url URL --user USER --key KEY "
-            "--clients N --seconds S --prefix P\n");
+            "--clients N --seconds S --prefix P [--orders M]\n");
     return 2;
 }
 
@@ -80,6 +83,7 @@ struct opts {
     int nurls, ntokens;
     const char *user, *key, *prefix, *license;
     int clients;
+    long orders; /* raw: 0 = no limit */
     double seconds;
 };
 
@@ -118,6 +122,9 @@ static int parse_opts(int argc, char **argv, bool api, struct opts *o)
             o->user = v;
         } else if (!api && strcmp(a, "--key") == 0) {
             o->key = v;
+        } else if (!api && strcmp(a, "--orders") == 0) {
+            if ((o->orders = atol(v)) < 1)
+                return usage();
         } else if (strcmp(a, "--clients") == 0) {
             o->clients = atoi(v);
         } else if (strcmp(a, "--seconds") == 0) {
@@ -378,6 +385,7 @@ struct raw_shared {
     pthread_barrier_t warm, go;
     double t_end;
     atomic_long errors_shown;
+    atomic_long sent; /* timed orders begun, for --orders */
 };
 
 struct raw_thread {
@@ -445,7 +453,9 @@ static void *raw_main(void *arg)
     pthread_barrier_wait(&t->sh->go);   /* the clock started */
     for (;;) {
         double s = now_s();
-        if (s >= t->sh->t_end)
+        if (s >= t->sh->t_end ||
+            (t->sh->o->orders &&
+             atomic_fetch_add(&t->sh->sent, 1) >= t->sh->o->orders))
             break;
         bool ok = raw_order(t, seq++);
         t->last = now_s();
@@ -472,6 +482,7 @@ static int run_raw(const struct opts *o)
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return 1;
     atomic_init(&sh.errors_shown, 0);
+    atomic_init(&sh.sent, 0);
     pthread_barrier_init(&sh.warm, NULL, (unsigned)o->clients + 1);
     pthread_barrier_init(&sh.go, NULL, (unsigned)o->clients + 1);
     for (int k = 0; k < o->clients; k++) {
