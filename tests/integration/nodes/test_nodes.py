@@ -7,7 +7,9 @@ clock (REGMAN_CLOCK_FILE and the sim's /clock/advance). N mixed operations
 some made asynchronous by fault rules; transfers of names the sim holds
 for another registrant; renewals) go through the JSON API, spread over
 the three nodes, with fault rules on the Async Manager's polls. The clock
-moves on in steps while every node sweeps (REGMAN_SWEEP_INTERVAL_S=2);
+moves on in steps while every node sweeps (REGMAN_SWEEP_INTERVAL_S=2),
+first with the connection's event stream on (one node at a time reads
+it), then off (each operation polled at its interval);
 one node is SIGKILLed while its sweep holds claimed operations (the sim
 holds its poll answers back) and is restarted. At the end:
 
@@ -19,7 +21,8 @@ holds its poll answers back) and is restarted. At the end:
     nodes at once: each claim of an operation by one node starts after the
     previous node's poll of it was stored, or after that node was killed;
   - more than one node polled, and the killed node's claimed operations
-    were taken by another;
+    were taken by another (the victim is the first node seen holding
+    claims: with the event stream on, the node that read it polls most);
   - every operation that went through pending and ended is digested once:
     no id twice in the admin digests, none left undigested.
 
@@ -537,24 +540,36 @@ def run(w, t, rnd, nops, seed, t0):
     # the clock moves on while every node sweeps; one node is killed in
     # the middle of a sweep (its polls held back by the sim) and restarted
     killed = None
+    victim = None
     rounds = 0
     while open_ops() > 0 and rounds < 80:
         rounds += 1
         w.advance(900)
         if rounds >= 3 and killed is None:
-            victim = w.nodes[1]
             if rounds == 3:
+                # so far the event stream settled what ended (one node
+                # reads it); the stream turned off, every node polls each
+                # pending operation at its interval again
+                w.must("registrar", "edit", "sim", "--events", "off")
                 # the sim holds poll answers back: sweeps last a while
                 w.rule(action="GET_ORDER_INFO", fault="delay",
                        delay_ms=1500, count=60)
                 w.rule(action="CHECK_TRANSFER", fault="delay",
                        delay_ms=1500, count=30)
+            # the victim is whichever node holds claims first: which node
+            # polls depends on who read the event stream (its reader
+            # marks what ended due and claims it in the same sweep) and
+            # on who holds the connection's concurrency
             end = time.time() + 15
-            while time.time() < end:
-                held = len(claims_open(victim))
-                if held:
-                    break
-                time.sleep(0.05)
+            held = 0
+            while time.time() < end and not held:
+                for n in w.nodes:
+                    held = len(claims_open(n))
+                    if held:
+                        victim = n
+                        break
+                else:
+                    time.sleep(0.05)
             if held:
                 victim.kill()
                 killed = held
@@ -614,12 +629,11 @@ def run(w, t, rnd, nops, seed, t0):
     t.check("no operation polled by two nodes within one lease (%d polls)"
             % polls,
             polls > 0 and not overlaps, overlaps[:10])
-    t.check("every node polled", len(by_node) == NODES, by_node)
-    victim = w.nodes[1]
+    t.check("more than one node polled", len(by_node) > 1, by_node)
     taken = 0
     for op, iv in ops.items():
         for a, b in zip(iv, iv[1:]):
-            if a[2] == victim.i and b[2] != victim.i and \
+            if victim and a[2] == victim.i and b[2] != victim.i and \
                     a[1] in victim.kills:
                 taken += 1
     t.check("the killed node's claims were taken by other nodes",
