@@ -10,6 +10,17 @@
  *     'pending' with the order id, due now, charged - in one transaction.
  *     Then N_DOMAINS active domains (expiry spread over the next 365 days,
  *     auto-renew on every second one) for the selection benchmark.
+ *   bench_async pending CONF ACCOUNT FROM TO GROUPS
+ *     registrations FROM..TO-1 sent to the registrar of connection 1 (16
+ *     threads, straight through the OpenSRS driver), each named
+ *     GROUP-NNNNNN.com with GROUP the (i mod n)-th of the comma list
+ *     GROUPS (the sim's rules decide per name glob when each order
+ *     completes); then recorded in one transaction the way ops_register
+ *     leaves an order the registrar took: domain 'registering', operation
+ *     'pending' with the order id, charged, the deadline the connection's
+ *     registration window on, and the first check where ops_register puts
+ *     it (events_first_check: the connection's first check, or with a
+ *     healthy event stream the deferred fallback). bench/async/events.
  *   bench_async defer CONF
  *     moves the daily lifecycle jobs a day on (as serve does), so a
  *     daemon started next runs only the sweep (bench/scale/sweep).
@@ -42,6 +53,7 @@
 #include "core/conn.h"
 #include "core/ledger.h"
 #include "core/async.h"
+#include "core/events.h"
 #include "core/lifecycle.h"
 #include "jobs/lifecycle_job.h"
 #include "jobs/runner.h"
@@ -69,6 +81,9 @@ struct sender {
     int from, to; /* names [from, to) */
     char (*order_ids)[REG_ID_MAX];
     int failures;
+    /* the name of registration i (pending%06d.com when NULL) */
+    void (*name)(int i, char *buf, size_t n, const void *arg);
+    const void *name_arg;
 };
 
 static void *send_main(void *arg)
@@ -92,7 +107,10 @@ static void *send_main(void *arg)
         struct reg_domain_order o = {0};
         struct reg_op_result r;
         struct rm_err err;
-        snprintf(name, sizeof name, "pending%06d.com", i);
+        if (s->name)
+            s->name(i, name, sizeof name, s->name_arg);
+        else
+            snprintf(name, sizeof name, "pending%06d.com", i);
         o.domain = name;
         o.period = 1;
         o.owner = o.admin = o.billing = o.tech = &c;
@@ -153,6 +171,8 @@ static int populate(const char *conf, const char *account, int npend, int ndom)
         s[k].to = npend * (k + 1) / 16;
         s[k].order_ids = ids;
         s[k].failures = 0;
+        s[k].name = NULL;
+        s[k].name_arg = NULL;
         pthread_create(&th[k], NULL, send_main, &s[k]);
     }
     for (int k = 0; k < 16; k++) {
@@ -255,6 +275,150 @@ static int populate(const char *conf, const char *account, int npend, int ndom)
     exec1(app->st, "ANALYZE", &err);
     fprintf(stderr, "populate: %d active domains in %.1f s\n", ndom,
             now_s() - t0);
+    free(ids);
+    conn_release(&c);
+    app_close(app);
+    return 0;
+}
+
+/* --- pending ------------------------------------------------------------- */
+
+struct groups {
+    char names[8][32];
+    int n;
+};
+
+static void group_name(int i, char *buf, size_t n, const void *arg)
+{
+    const struct groups *g = arg;
+    snprintf(buf, n, "%s-%06d.com", g->names[i % g->n], i);
+}
+
+static int pending(const char *conf, const char *account, int from, int to,
+                   const char *groups)
+{
+    struct app *app;
+    struct rm_err err;
+    struct conn c;
+    struct groups g = {0};
+    char *key = NULL, url[400];
+    struct sender s[16];
+    pthread_t th[16];
+    char(*ids)[REG_ID_MAX];
+    struct store_stmt *q;
+    int64_t acct = 0, now, first = 0;
+    int fails = 0, n = to - from;
+    double t0;
+
+    for (const char *p = groups; *p && g.n < 8;) {
+        size_t len = strcspn(p, ",");
+        if (len == 0 || len >= sizeof g.names[0])
+            return die("GROUPS: a comma list of names (1-31 characters)", NULL);
+        memcpy(g.names[g.n], p, len);
+        g.names[g.n++][len] = '\0';
+        p += len + (p[len] == ',');
+    }
+    if (g.n == 0 || from < 0 || n <= 0)
+        return die("pending: FROM < TO and at least one group", NULL);
+    if (app_open(conf, APP_OPEN_STORE | APP_OPEN_KEY, &app, &err) < 0)
+        return die("open", &err);
+    if (conn_get_id(app, 1, &c, &err) < 0 || conn_key(app, 1, &key, &err) < 0)
+        return die("connection 1", &err);
+    conn_url(&c, url, sizeof url);
+    ids = xcalloc((size_t)to, sizeof *ids);
+    t0 = now_s();
+    for (int k = 0; k < 16; k++) {
+        struct srs_transport_config cfg = {0};
+        cfg.url = url;
+        cfg.user = c.login;
+        cfg.key = key;
+        cfg.connect_timeout_ms = 5000;
+        cfg.timeout_ms = 30000;
+        cfg.max_handles = 1;
+        s[k].reg = srs_registrar_new(&cfg, &err);
+        if (!s[k].reg)
+            return die("driver", &err);
+        s[k].from = from + n * k / 16;
+        s[k].to = from + n * (k + 1) / 16;
+        s[k].order_ids = ids;
+        s[k].failures = 0;
+        s[k].name = group_name;
+        s[k].name_arg = &g;
+        pthread_create(&th[k], NULL, send_main, &s[k]);
+    }
+    for (int k = 0; k < 16; k++) {
+        pthread_join(th[k], NULL);
+        fails += s[k].failures;
+        reg_free(s[k].reg);
+    }
+    secret_free_text(key);
+    if (fails)
+        return die("some registrations did not go pending", NULL);
+
+    if (store_prepare(app->st, "SELECT id FROM accounts WHERE name = ?", &q,
+                      &err) < 0)
+        return die("account", &err);
+    store_bind_text(q, 1, account);
+    if (store_step(q, &err) == STORE_ROW)
+        acct = store_col_int64(q, 0);
+    store_stmt_release(q);
+    if (!acct)
+        return die("no such account", NULL);
+
+    if (store_begin(app->st, STORE_TX_WRITE, &err) < 0)
+        return die("begin", &err);
+    now = clock_now();
+    for (int i = from; i < to; i++) {
+        char name[64];
+        int64_t dom = 0, op = 0, deadline = now + c.deadline_reg_s;
+        /* as ops_register leaves an order the registrar took (250) */
+        int64_t next = events_first_check(app, c.id, now, c.first_check_s,
+                                          c.poll_interval_s, deadline);
+        if (i == from)
+            first = next - now;
+        group_name(i, name, sizeof name, &g);
+        store_prepare(app->st,
+                      "INSERT INTO domains (name, unicode_name, tld, "
+                      "account_id, connection_id, status, created_at, "
+                      "updated_at) VALUES (?, ?, 'com', ?, 1, 'registering', "
+                      "?, ?) RETURNING id",
+                      &q, &err);
+        store_bind_text(q, 1, name);
+        store_bind_text(q, 2, name);
+        store_bind_int64(q, 3, acct);
+        store_bind_int64(q, 4, now);
+        store_bind_int64(q, 5, now);
+        if (store_step(q, &err) == STORE_ROW)
+            dom = store_col_int64(q, 0);
+        store_stmt_release(q);
+        store_prepare(app->st,
+                      "INSERT INTO operations (kind, domain_id, account_id, "
+                      "connection_id, state, term, amount, registrar_order_id, "
+                      "pending_reason, created_at, sent_at, next_check_at, "
+                      "deadline_at) VALUES ('register', ?, ?, 1, 'pending', 1, "
+                      "1250, ?, 'async: Action submitted successfully for "
+                      "processing to asynchronous registry', ?, ?, ?, ?) "
+                      "RETURNING id",
+                      &q, &err);
+        store_bind_int64(q, 1, dom);
+        store_bind_int64(q, 2, acct);
+        store_bind_text(q, 3, ids[i]);
+        store_bind_int64(q, 4, now);
+        store_bind_int64(q, 5, now);
+        store_bind_int64(q, 6, next);
+        store_bind_int64(q, 7, deadline);
+        if (store_step(q, &err) == STORE_ROW)
+            op = store_col_int64(q, 0);
+        store_stmt_release(q);
+        if (!dom || !op || ledger_charge(app->st, op, now, &err) < 0)
+            return die("insert pending", &err);
+    }
+    if (store_commit(app->st, &err) < 0)
+        return die("commit", &err);
+    fprintf(stderr,
+            "pending: %d registrations sent and recorded in %.1f s (first "
+            "check in %" PRId64 " s, deadline in %" PRId64 " s)\n",
+            n, now_s() - t0, first, c.deadline_reg_s);
     free(ids);
     conn_release(&c);
     app_close(app);
@@ -581,12 +745,15 @@ int main(int argc, char **argv)
         return populate(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]));
     if (argc == 3 && strcmp(argv[1], "select") == 0)
         return select_bench(argv[2]);
+    if (argc == 7 && strcmp(argv[1], "pending") == 0)
+        return pending(argv[2], argv[3], atoi(argv[4]), atoi(argv[5]), argv[6]);
     if (argc == 3 && strcmp(argv[1], "defer") == 0)
         return defer_lifecycle(argv[2]);
     if (argc == 7 && strcmp(argv[1], "serve") == 0)
         return serve_bench(argv[2], argv[3], argv[4], atoi(argv[5]), argv[6]);
     fprintf(stderr, "usage: bench_async populate CONF ACCOUNT N_PENDING "
-                    "N_DOMAINS | select CONF | defer CONF | serve CONF DB "
+                    "N_DOMAINS | pending CONF ACCOUNT FROM TO GROUPS | "
+                    "select CONF | defer CONF | serve CONF DB "
                     "REGMAN N_PENDING "
                     "DIR\n");
     return 2;
