@@ -752,8 +752,14 @@ static void session_sink(const struct reglog_entry *e, void *arg)
 {
     struct conn_session *s = arg;
     struct rm_err err;
+    int rc;
 
-    if (reglog_record(s->app, s->conn_id, s->op_id, e, &err) != 0)
+    if (s->log_mu)
+        pthread_mutex_lock(s->log_mu);
+    rc = reglog_record(s->app, s->conn_id, s->op_id, e, &err);
+    if (s->log_mu)
+        pthread_mutex_unlock(s->log_mu);
+    if (rc != 0)
         rm_log(LOG_WARN,
                "op %" PRId64 ": registrar log row kept in memory, not "
                "stored: %s",

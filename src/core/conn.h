@@ -17,6 +17,7 @@
 #ifndef RM_CORE_CONN_H
 #define RM_CORE_CONN_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -115,6 +116,9 @@ struct conn_session {
     int64_t conn_id;
     int64_t op_id;
     bool crash_after_send; /* the after_send crash point is armed */
+    /* when set, held while an exchange is stored: sessions that call the
+     * registrar from several threads at once share one store handle */
+    pthread_mutex_t *log_mu;
 };
 
 int conn_session_open(struct app *app, int64_t conn_id, struct conn_session *s,

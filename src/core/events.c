@@ -7,8 +7,12 @@
  *    event id) turns a second delivery into nothing.
  * E2 An event is acknowledged only after that transaction committed, so a
  *    crash between the two delivers it again (E1 makes that harmless).
- * E3 An event never settles an operation, charges or refunds: it makes an
- *    operation due, and the sweep's authoritative check settles it.
+ * E3 An event never charges or refunds. It settles an operation only as
+ *    succeeded, and only when it states what the authoritative check
+ *    would have read back: the registrar registered or renewed the
+ *    operation's domain, with the new expiry (a renewal's past the year it
+ *    extends), at or after the order was sent. Anything else it says ended
+ *    makes the operation due, and the sweep's check settles it.
  * E4 One reader per connection at a time: conn_events' lease, taken by one
  *    conditional UPDATE.
  */
@@ -22,6 +26,8 @@
 #include <time.h>
 
 #include "core/conn.h"
+#include "core/ops.h"
+#include "core/pace.h"
 #include "registrar/registrar.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -138,10 +144,11 @@ static const char *outcome_name(enum outcome o)
 }
 
 struct apply_tx {
+    struct app *app;
     int64_t conn_id, now;
     const struct reg_event *ev;
     /* out */
-    bool duplicate;
+    bool duplicate, settled;
     enum outcome outcome;
 };
 
@@ -282,6 +289,74 @@ static int make_due(struct store *st, int64_t op, bool pending, int64_t now,
     return rc < 0 ? rc : 0;
 }
 
+static int year_of(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    return gmtime_r(&tt, &tm) ? tm.tm_year + 1900 : 0;
+}
+
+/* settle - E3: a pending registration (renewal) whose domain the event
+ * says was registered (renewed), with the registrar's new expiry, ends
+ * succeeded now, as if BELONGS_TO_RSP (GET DOMAIN) had said so: the same
+ * path, ops_poll_apply, inside this transaction. x->settled when it did. */
+static int settle(struct store *st, struct apply_tx *x, int64_t op,
+                  struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT kind, COALESCE(sent_at, created_at), expiry_year FROM "
+        "operations WHERE id = ? AND state = 'pending'";
+    const struct reg_event *e = x->ev;
+    int64_t expiry = (int64_t)e->expiry, since = 0, year = 0;
+    char kind[16] = "", when[32];
+    struct store_stmt *s;
+    struct ops_poll p;
+    struct ops_result res;
+    struct tm tm;
+    time_t tt;
+    int rc;
+
+    x->settled = false;
+    if ((e->kind != REG_EVENT_DOMAIN_REGISTERED &&
+         e->kind != REG_EVENT_DOMAIN_RENEWED) ||
+        expiry <= x->now)
+        return 0;
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, op);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        const char *k = store_col_text(s, 0);
+        snprintf(kind, sizeof kind, "%s", k ? k : "");
+        since = store_col_int64(s, 1);
+        year = store_col_int64(s, 2);
+    }
+    store_stmt_release(s);
+    if (rc != STORE_ROW)
+        return rc < 0 ? rc : 0;
+    /* an event dated before the order is about an earlier life of the
+     * name (its date is the registrar's clock: EVENTS_SKEW_S of slack) */
+    if (e->at && (int64_t)e->at < since - EVENTS_SKEW_S)
+        return 0;
+    if (e->kind == REG_EVENT_DOMAIN_REGISTERED
+            ? strcmp(kind, "register") != 0
+            : strcmp(kind, "renew") != 0 || year_of(expiry) <= year)
+        return 0;
+    memset(&p, 0, sizeof p);
+    p.verdict = OPS_V_DONE;
+    p.expiry = expiry;
+    tt = (time_t)expiry;
+    gmtime_r(&tt, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d", &tm);
+    snprintf(p.answer, sizeof p.answer, "event %s %s %s: expires %s", e->object,
+             e->event, e->id, when);
+    if ((rc = ops_poll_apply(x->app, op, &p, &res, err)) < 0)
+        return rc;
+    x->settled = rc != OPS_PENDING;
+    return 0;
+}
+
 static int apply_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
@@ -296,7 +371,7 @@ static int apply_fn(struct store *st, void *arg, struct rm_err *err)
     bool pending, watched, ended, known;
     int rc;
 
-    x->duplicate = false;
+    x->duplicate = x->settled = false;
     if ((rc = match(st, x, &op, &pending, &watched, &ended, &known, err)) < 0)
         return rc;
     if (op && (pending || watched))
@@ -331,8 +406,11 @@ static int apply_fn(struct store *st, void *arg, struct rm_err *err)
     store_stmt_release(s);
     if (rc < 0)
         return rc;
-    if (!x->duplicate && x->outcome == OUT_CHECKED &&
-        (rc = make_due(st, op, pending, x->now, err)) < 0)
+    if (x->duplicate || x->outcome != OUT_CHECKED)
+        return 0;
+    if (pending && (rc = settle(st, x, op, err)) < 0)
+        return rc;
+    if (!x->settled && (rc = make_due(st, op, pending, x->now, err)) < 0)
         return rc;
     return 0;
 }
@@ -366,6 +444,8 @@ static int acked_fn(struct store *st, void *arg, struct rm_err *err)
     return rc < 0 ? rc : 0;
 }
 
+static int64_t mono_s(void);
+
 /* --- the reader ---------------------------------------------------------- */
 
 static void count(struct events_stats *st, enum outcome o)
@@ -386,20 +466,152 @@ static void count(struct events_stats *st, enum outcome o)
     }
 }
 
+/* The acknowledgements of a page go out on up to EVENTS_ACK_WORKERS
+ * sessions at once (the connection's concurrency, shared with every
+ * node's sweeps: core/pace.h): ACK is one call per event, and a page of
+ * 100 one after the other would take 100 round trips. */
+struct ackers {
+    struct app *app;
+    int64_t conn_id;
+    struct conn_session *main; /* the reader's own session */
+    struct conn_session extra[EVENTS_ACK_WORKERS - 1];
+    int nextra, want, held;
+    pthread_mutex_t log_mu, mu;
+    /* the page being acknowledged */
+    const struct reg_events *page;
+    size_t next;
+    int *rc;
+    char (*why)[160];
+};
+
+struct acker {
+    struct ackers *a;
+    struct conn_session *cs;
+    pthread_t th;
+};
+
+static void *ack_main(void *arg)
+{
+    struct acker *w = arg;
+    struct ackers *a = w->a;
+
+    for (;;) {
+        struct reg_reply reply;
+        struct rm_err aerr = {0};
+        size_t i;
+        pthread_mutex_lock(&a->mu);
+        i = a->next++;
+        pthread_mutex_unlock(&a->mu);
+        if (i >= a->page->n)
+            break;
+        a->rc[i] =
+            reg_ack_event(w->cs->reg, a->page->items[i].id, &reply, &aerr);
+        snprintf(a->why[i], sizeof a->why[i], "%.150s", aerr.msg);
+    }
+    return NULL;
+}
+
+/* ackers_grow - sessions for n workers in all (the reader's included),
+ * as many as the connection's concurrency lets this process hold. */
+static void ackers_grow(struct ackers *a, int n)
+{
+    struct rm_err err;
+
+    if (n > EVENTS_ACK_WORKERS)
+        n = EVENTS_ACK_WORKERS;
+    if (!a->held && n > 1) {
+        struct conn c;
+        int64_t got = 0;
+        a->want = 1;
+        if (conn_get_id(a->app, a->conn_id, &c, &err) == 0) {
+            int64_t conc = c.concurrency < 1 ? 1 : c.concurrency;
+            conn_release(&c);
+            pace_use_database(a->app->set.database);
+            if (pace_cap_take(a->app->st, a->conn_id, a->app->lease_owner,
+                              n < conc ? n : conc, conc, a->app->set.lease_s,
+                              &got, &err) == 0) {
+                a->held = 1;
+                a->want = got < 1 ? 1 : (int)got;
+            } else {
+                rm_log(LOG_WARN, "events: connection %" PRId64 ": %s",
+                       a->conn_id, err.msg);
+            }
+        }
+    }
+    if (n > a->want)
+        n = a->want;
+    while (a->nextra + 1 < n) {
+        struct conn_session *cs = &a->extra[a->nextra];
+        if (conn_session_open(a->app, a->conn_id, cs, &err) < 0) {
+            rm_log(LOG_WARN, "events: %s", err.msg);
+            break;
+        }
+        cs->log_mu = &a->log_mu;
+        a->nextra++;
+    }
+}
+
+static void ackers_close(struct ackers *a)
+{
+    for (int i = 0; i < a->nextra; i++)
+        conn_session_close(&a->extra[i]);
+    a->nextra = 0;
+    if (a->held)
+        pace_cap_release(a->app->st, a->conn_id);
+    a->held = 0;
+}
+
+/* ack_page - every event of page acknowledged; rc[i] and why[i] each's
+ * answer. The store is not used by the caller meanwhile (the sessions'
+ * log rows are written under log_mu). */
+static void ack_page(struct ackers *a, const struct reg_events *page, int *rc,
+                     char (*why)[160])
+{
+    struct acker w[EVENTS_ACK_WORKERS];
+    int n = 1 + a->nextra, started = 0;
+
+    if ((size_t)n > page->n)
+        n = page->n ? (int)page->n : 1;
+    a->page = page;
+    a->next = 0;
+    a->rc = rc;
+    a->why = why;
+    for (int i = 1; i < n; i++) {
+        w[i].a = a;
+        w[i].cs = &a->extra[i - 1];
+        if (pthread_create(&w[i].th, NULL, ack_main, &w[i]) != 0)
+            break;
+        started = i;
+    }
+    w[0].a = a;
+    w[0].cs = a->main;
+    ack_main(&w[0]);
+    for (int i = 1; i <= started; i++)
+        pthread_join(w[i].th, NULL);
+}
+
 /* read_pages - the pages of one connection's stream; *received, *ok and
- * the error text for its health. Store failures are returned. */
-static int read_pages(struct app *app, struct conn_session *cs, int64_t conn_id,
+ * the error text for its health. Store failures are returned. A page is
+ * read while the one before was full and some of it acknowledged, at most
+ * EVENTS_PAGES_MAX, and none begun after EVENTS_READ_S (the lease lasts
+ * EVENTS_LEASE_S). */
+static int read_pages(struct app *app, struct ackers *a, int64_t conn_id,
                       struct events_stats *st, struct health_tx *h, char *why,
                       size_t whylen, struct rm_err *err)
 {
+    int64_t t0 = mono_s();
+
     for (int page = 0; page < EVENTS_PAGES_MAX; page++) {
         struct reg_events evs;
         struct rm_err rerr = {0};
-        int acked = 0, rc;
+        int acked = 0, rc, *rcs;
+        char(*whys)[160];
         bool *ok;
 
+        if (page > 0 && mono_s() - t0 >= EVENTS_READ_S)
+            break;
         st->polls++;
-        if (reg_poll_events(cs->reg, EVENTS_PAGE, &evs, &rerr) < 0) {
+        if (reg_poll_events(a->main->reg, EVENTS_PAGE, &evs, &rerr) < 0) {
             h->ok = false;
             snprintf(why, whylen, "%s", rerr.msg[0] ? rerr.msg : "no answer");
             h->error = why;
@@ -412,14 +624,12 @@ static int read_pages(struct app *app, struct conn_session *cs, int64_t conn_id,
         h->ok = true;
         st->received += (int)evs.n;
         h->received += (int64_t)evs.n;
-        ok = calloc(evs.n ? evs.n : 1, sizeof *ok);
         for (size_t i = 0; i < evs.n; i++) {
-            struct apply_tx x = {conn_id, clock_now(), &evs.items[i], false,
-                                 OUT_IGNORED};
+            struct apply_tx x = {app,   conn_id, clock_now(), &evs.items[i],
+                                 false, false,   OUT_IGNORED};
             if ((rc = store_tx(app->st, STORE_TX_WRITE, apply_fn, &x, err)) <
                 0) {
                 /* not applied, not acknowledged: it comes again */
-                free(ok);
                 reg_events_release(&evs);
                 return rc;
             }
@@ -427,13 +637,18 @@ static int read_pages(struct app *app, struct conn_session *cs, int64_t conn_id,
                 st->duplicates++;
             else
                 count(st, x.outcome);
+            if (x.settled)
+                st->settled++;
         }
         /* E2: acknowledged once applied */
+        ok = xcalloc(evs.n ? evs.n : 1, sizeof *ok);
+        rcs = xcalloc(evs.n ? evs.n : 1, sizeof *rcs);
+        whys = xcalloc(evs.n ? evs.n : 1, sizeof *whys);
+        if (evs.n > 1)
+            ackers_grow(a, (int)evs.n);
+        ack_page(a, &evs, rcs, whys);
         for (size_t i = 0; i < evs.n; i++) {
-            struct reg_reply reply;
-            struct rm_err aerr = {0};
-            rc = reg_ack_event(cs->reg, evs.items[i].id, &reply, &aerr);
-            if (rc == 0 || rc == RM_ENOTFOUND) {
+            if (rcs[i] == 0 || rcs[i] == RM_ENOTFOUND) {
                 ok[i] = true;
                 acked++;
                 st->acked++;
@@ -442,16 +657,19 @@ static int read_pages(struct app *app, struct conn_session *cs, int64_t conn_id,
                 rm_log(LOG_WARN,
                        "events: connection %" PRId64 ": ack %s: %s (it "
                        "comes again)",
-                       conn_id, evs.items[i].id, aerr.msg);
+                       conn_id, evs.items[i].id, whys[i]);
             }
         }
         if (acked) {
-            struct acked_tx a = {conn_id, clock_now(), &evs, ok};
-            if ((rc = store_tx(app->st, STORE_TX_WRITE, acked_fn, &a, err)) < 0)
+            struct acked_tx at = {conn_id, clock_now(), &evs, ok};
+            if ((rc = store_tx(app->st, STORE_TX_WRITE, acked_fn, &at, err)) <
+                0)
                 rm_log(LOG_WARN, "events: acknowledged, not noted: %s",
                        err->msg);
         }
         free(ok);
+        free(rcs);
+        free(whys);
         size_t n = evs.n;
         reg_events_release(&evs);
         if (n < EVENTS_PAGE || acked == 0)
@@ -487,9 +705,21 @@ static int read_conn(struct app *app, int64_t conn_id, struct events_stats *st,
         h.polled = true;
         h.error = "the registrar's driver has no event stream";
     } else {
+        struct ackers *a = xcalloc(1, sizeof *a);
+        a->app = app;
+        a->conn_id = conn_id;
+        a->main = &cs;
+        pthread_mutex_init(&a->log_mu, NULL);
+        pthread_mutex_init(&a->mu, NULL);
+        cs.log_mu = &a->log_mu;
         st->connections++;
         h.polled = true;
-        rc = read_pages(app, &cs, conn_id, st, &h, why, sizeof why, err);
+        rc = read_pages(app, a, conn_id, st, &h, why, sizeof why, err);
+        ackers_close(a);
+        cs.log_mu = NULL;
+        pthread_mutex_destroy(&a->log_mu);
+        pthread_mutex_destroy(&a->mu);
+        free(a);
     }
     conn_session_close(&cs);
     h.now = clock_now();
@@ -774,13 +1004,16 @@ static bool healthy_cached(struct app *app, int64_t conn_id, int64_t now)
 }
 
 int64_t events_next_check(struct app *app, int64_t conn_id, int64_t now,
-                          int64_t poll_s, int64_t deadline_at)
+                          int64_t poll_s, int64_t since, int64_t deadline_at)
 {
-    int64_t next = now + poll_s;
+    int64_t next = now + poll_s, gap;
 
     if (!healthy_cached(app, conn_id, now))
         return next;
-    next = now + poll_s * EVENTS_FALLBACK_FACTOR;
+    gap = poll_s * EVENTS_FALLBACK_FACTOR;
+    if (since > 0 && since < now && 2 * (now - since) > gap)
+        gap = 2 * (now - since);
+    next = now + gap;
     if (deadline_at > now && next > deadline_at)
         next = deadline_at;
     return next;
@@ -791,7 +1024,7 @@ int64_t events_first_check(struct app *app, int64_t conn_id, int64_t now,
 {
     if (!healthy_cached(app, conn_id, now))
         return now + first_s;
-    return events_next_check(app, conn_id, now, poll_s, deadline_at);
+    return events_next_check(app, conn_id, now, poll_s, now, deadline_at);
 }
 
 /* --- the list ------------------------------------------------------------ */

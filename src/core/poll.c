@@ -625,10 +625,10 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
         return rc;
     /* with a healthy event stream, the per-operation check is the
      * fallback: further apart, never past the deadline (core/events.h) */
-    return note_check(
-        app, o, p->answer, p->transfer_status,
-        events_next_check(app, o->connection_id, now, w.poll, o->deadline_at),
-        err);
+    return note_check(app, o, p->answer, p->transfer_status,
+                      events_next_check(app, o->connection_id, now, w.poll,
+                                        o->created_at, o->deadline_at),
+                      err);
 }
 
 struct apply_tx {

@@ -3,6 +3,7 @@
  */
 #include "fakereg.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,11 +115,9 @@ static int send_answer(enum fakereg_call c, struct reg_op_result *out)
     return 0;
 }
 
-/* query - an answered query, or the lost answer */
-static int query(enum fakereg_call c, struct reg_reply *reply,
-                 struct rm_err *err)
+/* in_flight - a call that takes query_delay_ms, counted while it lasts */
+static void in_flight(void)
 {
-    count(c);
     if (fakereg.query_delay_ms > 0) {
         int now = __atomic_add_fetch(&fakereg.in_flight, 1, __ATOMIC_SEQ_CST);
         int most = __atomic_load_n(&fakereg.max_in_flight, __ATOMIC_SEQ_CST);
@@ -131,6 +130,14 @@ static int query(enum fakereg_call c, struct reg_reply *reply,
         nanosleep(&ts, NULL);
         __atomic_sub_fetch(&fakereg.in_flight, 1, __ATOMIC_SEQ_CST);
     }
+}
+
+/* query - an answered query, or the lost answer */
+static int query(enum fakereg_call c, struct reg_reply *reply,
+                 struct rm_err *err)
+{
+    count(c);
+    in_flight();
     memset(reply, 0, sizeof *reply);
     if (fakereg.queries_lost) {
         reply->delivery = REG_UNKNOWN;
@@ -349,30 +356,40 @@ static int f_poll_events(void *impl, int limit, struct reg_events *out,
 static int f_ack_event(void *impl, const char *event_id, struct reg_reply *out,
                        struct rm_err *err)
 {
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    bool found = false;
+
     (void)impl;
     count(FR_ACK_EVENT);
+    in_flight(); /* acknowledgements may go out at once */
     memset(out, 0, sizeof *out);
     out->delivery = REG_ANSWERED;
     if (fakereg.acks_fail) {
         out->code = 400;
         return rm_err_set(err, RM_EPROTO, "fake: ACK refused");
     }
+    pthread_mutex_lock(&mu);
     for (int i = 0; i < fakereg.n_events; i++) {
         if (strcmp(fakereg.events[i].id, event_id) != 0)
             continue;
         memmove(&fakereg.events[i], &fakereg.events[i + 1],
                 (size_t)(fakereg.n_events - i - 1) * sizeof fakereg.events[0]);
         fakereg.n_events--;
-        if (fakereg.acks_lost) {
-            out->delivery = REG_UNKNOWN;
-            return rm_err_set(err, RM_EIO, "fake: ACK answer lost");
-        }
-        out->is_success = true;
-        out->code = 200;
-        return 0;
+        found = true;
+        break;
     }
-    out->code = 480;
-    return rm_err_set(err, RM_ENOTFOUND, "fake: event not found");
+    pthread_mutex_unlock(&mu);
+    if (!found) {
+        out->code = 480;
+        return rm_err_set(err, RM_ENOTFOUND, "fake: event not found");
+    }
+    if (fakereg.acks_lost) {
+        out->delivery = REG_UNKNOWN;
+        return rm_err_set(err, RM_EIO, "fake: ACK answer lost");
+    }
+    out->is_success = true;
+    out->code = 200;
+    return 0;
 }
 
 int fakereg_event(enum reg_event_kind kind, const char *order_id,
@@ -381,7 +398,7 @@ int fakereg_event(enum reg_event_kind kind, const char *order_id,
     static int seq;
     struct reg_event *e;
 
-    if (fakereg.n_events >= 32)
+    if (fakereg.n_events >= FAKEREG_EVENTS_MAX)
         return -1;
     e = &fakereg.events[fakereg.n_events];
     memset(e, 0, sizeof *e);

@@ -49,6 +49,8 @@ enum fakereg_call {
     FR_NCALLS
 };
 
+#define FAKEREG_EVENTS_MAX 256
+
 struct fakereg {
     /* the answers to the sends, in order; the last one repeats */
     struct reg_op_result send[FAKEREG_SCRIPT_MAX];
@@ -70,7 +72,7 @@ struct fakereg {
     int in_flight, max_in_flight; /* queries at once: now, most (atomic) */
 
     /* the event stream: the unacknowledged events, oldest first */
-    struct reg_event events[32];
+    struct reg_event events[FAKEREG_EVENTS_MAX];
     int n_events;
     bool events_lost; /* POLL EVENT: no answer */
     bool acks_fail;   /* ACK EVENT: refused, the event stays */

@@ -1,7 +1,9 @@
 /*
  * test_events_fake - the event stream (core/events.h) with the fake
  * registrar: an event makes the operation it names due and the same sweep
- * settles it with its authoritative check; duplicates change nothing; an
+ * settles it with its authoritative check, or (a registration or renewal
+ * with the registrar's new expiry) settles it itself; acknowledgements go
+ * out at once; duplicates change nothing; an
  * event nothing here matches is kept; a failed ACK delivers it again; a
  * healthy stream spaces the per-operation checks; one reader at a time.
  */
@@ -78,6 +80,128 @@ static void an_order_event_settles_its_operation_in_that_sweep(void **state)
                      op);
     assert_int_equal(fakereg_sends(), 1);
     assert_true(corefix_audit_ok(f));
+    corefix_close(f);
+}
+
+/* One event of the registrar about a pending operation, and what follows:
+ * settled by the event itself (no call), or made due and settled by the
+ * sweep's own check, or made due and still waiting. */
+struct settle_row {
+    const char *what;
+    const char *kind;          /* "register" or "renew" */
+    enum reg_event_kind event; /* what the registrar says */
+    int expiry_years;          /* the event's expiry: now + years (0: none) */
+    int64_t dated;             /* the event's date from now (s) */
+    const char *want_state;
+    int want_polled;
+};
+
+static const struct settle_row settle_rows[] = {
+    {"DOMAIN REGISTERED with the expiry: settled by the event, no call",
+     "register", REG_EVENT_DOMAIN_REGISTERED, 1, 0, "succeeded", 0},
+    {"DOMAIN REGISTERED without an expiry: checked", "register",
+     REG_EVENT_DOMAIN_REGISTERED, 0, 0, "pending", 1},
+    {"DOMAIN REGISTERED dated two days before the order: checked", "register",
+     REG_EVENT_DOMAIN_REGISTERED, 1, -2 * COREFIX_DAY, "pending", 1},
+    {"DOMAIN RENEWED, expiry a year on: settled by the event, no call", "renew",
+     REG_EVENT_DOMAIN_RENEWED, 2, 0, "succeeded", 0},
+    {"DOMAIN RENEWED, expiry in the year the renewal extends: checked", "renew",
+     REG_EVENT_DOMAIN_RENEWED, 1, 0, "pending", 1},
+};
+
+static void one_settle_row(const struct settle_row *r)
+{
+    struct corefix *f = corefix_open(false);
+    struct async_sweep_stats st;
+    struct ops_result res;
+    const char *name = "settle.com";
+    time_t exp = (time_t)(clock_now() + YEAR);
+
+    print_message("row: %s\n", r->what);
+    if (strcmp(r->kind, "renew") == 0) {
+        corefix_registered(f, name, exp);
+        fakereg_reset();
+    }
+    struct reg_op_result async =
+        fakereg_pending(REG_PENDING_ASYNC, "520", NULL);
+    fakereg_script(&async, 1);
+    assert_int_equal(corefix_order(f, r->kind, name, &res), OPS_PENDING);
+    int64_t op = res.op_id, before = corefix_balance(f);
+    /* what the check finds: the order still waits, the domain as it was */
+    fakereg.order_state = REG_ORDER_WAITING;
+    fakereg.expiry = exp;
+    int i = fakereg_event(r->event, NULL, name, NULL);
+    time_t stated = r->expiry_years ? exp + (r->expiry_years - 1) * YEAR : 0;
+    fakereg.events[i].expiry = stated;
+    fakereg.events[i].at = (time_t)(clock_now() + r->dated);
+    sweep(f, &st);
+    assert_int_equal(st.events_checked, 1);
+    assert_int_equal(st.polled, r->want_polled);
+    assert_string_equal(corefix_state(f, op), r->want_state);
+    int calls = fakereg_calls(FR_ORDER_INFO) + fakereg_calls(FR_BELONGS) +
+                fakereg_calls(FR_INFO);
+    if (r->want_polled)
+        assert_true(calls > 0);
+    else
+        assert_int_equal(calls, 0);
+    assert_int_equal(events_rows(f, "checked"), 1);
+    if (strcmp(r->want_state, "succeeded") == 0) {
+        assert_int_equal(corefix_int(f,
+                                     "SELECT expires_at FROM domains WHERE "
+                                     "name = ?",
+                                     name, 0),
+                         (int64_t)stated);
+        /* the charge stays, nothing refunded */
+        assert_int_equal(corefix_balance(f), before);
+    }
+    assert_int_equal(fakereg.n_events, 0);
+    assert_true(corefix_audit_ok(f));
+    corefix_close(f);
+}
+
+static void what_an_event_settles_and_what_it_leaves_to_the_check(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof settle_rows / sizeof settle_rows[0]; i++)
+        one_settle_row(&settle_rows[i]);
+}
+
+/* A page's acknowledgements go out at once, within the connection's
+ * concurrency; every one of 150 events is acknowledged and noted. */
+static void acknowledgements_go_out_at_once(void **state)
+{
+    struct corefix *f = corefix_open(false);
+    struct async_sweep_stats st;
+    char name[32];
+
+    (void)state;
+    corefix_int(f,
+                "UPDATE registrar_connections SET concurrency = 4 RETURNING "
+                "id",
+                NULL, 0);
+    for (int i = 0; i < 150; i++) {
+        snprintf(name, sizeof name, "other%d.com", i);
+        fakereg_event(REG_EVENT_DOMAIN_CHANGED, NULL, name, NULL);
+    }
+    fakereg.query_delay_ms = 20;
+    sweep(f, &st);
+    assert_int_equal(st.events, 150);
+    assert_int_equal(fakereg.n_events, 0);
+    assert_int_equal(fakereg_calls(FR_ACK_EVENT), 150);
+    assert_int_equal(fakereg_calls(FR_POLL_EVENTS), 2);
+    assert_in_range(fakereg.max_in_flight, 2, 4);
+    assert_int_equal(corefix_int(f,
+                                 "SELECT CAST(COUNT(*) AS BIGINT) FROM "
+                                 "registrar_events WHERE acked_at IS NOT "
+                                 "NULL",
+                                 NULL, 0),
+                     150);
+    /* the share of the concurrency is given back */
+    assert_int_equal(corefix_int(f,
+                                 "SELECT CAST(COUNT(*) AS BIGINT) FROM "
+                                 "conn_slots",
+                                 NULL, 0),
+                     0);
     corefix_close(f);
 }
 
@@ -231,6 +355,23 @@ static void a_healthy_stream_makes_polls_the_fallback(void **state)
     assert_in_range(next, want - 2, want);
     assert_true(next > clock_now() + poll_s);
 
+    /* the longer it waits, the rarer its checks: twice its age apart
+     * once that is longer (still never past the deadline) */
+    int64_t sent =
+        corefix_int(f, "SELECT sent_at FROM operations WHERE id = ?", NULL, op);
+    corefix_advance(f, next - clock_now());
+    sweep(f, &st);
+    assert_int_equal(st.polled, 1);
+    want = clock_now() + 2 * (clock_now() - sent);
+    assert_true(want > clock_now() + poll_s * EVENTS_FALLBACK_FACTOR);
+    if (want > deadline)
+        want = deadline;
+    assert_in_range(corefix_int(f,
+                                "SELECT next_check_at FROM operations WHERE "
+                                "id = ?",
+                                NULL, op),
+                    want - 4, want);
+
     /* the stream stops answering: the next sweep brings the operation
      * spaced out by the healthy stream back to the poll interval */
     fakereg.events_lost = true;
@@ -284,6 +425,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_order_event_settles_its_operation_in_that_sweep),
+        cmocka_unit_test(what_an_event_settles_and_what_it_leaves_to_the_check),
+        cmocka_unit_test(acknowledgements_go_out_at_once),
         cmocka_unit_test(without_an_event_nothing_is_polled_early),
         cmocka_unit_test(a_duplicate_event_changes_nothing),
         cmocka_unit_test(a_refused_ack_delivers_again_applied_once),
