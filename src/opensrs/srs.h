@@ -175,7 +175,9 @@ int srs_map_price(const struct xcp_response *r, struct reg_price *out,
  * these additions:
  * srs_map_update_contacts - also reads attributes.details.<domain>: a
  *   per-domain is_success 0 makes a top-level success FAILED (definite
- *   code) or PENDING (any other); details of the wrong shape: PENDING.
+ *   code) or PENDING (any other); details of the wrong shape, or without
+ *   an entry for the domain: PENDING. No details at all: the top level
+ *   decides.
  * srs_map_set_privacy - an explicit refusal whose text says the privacy
  *   service is not available for the domain or the account ("cannot be
  *   applied", "not available", "not supported", "not offered", "not

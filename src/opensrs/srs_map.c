@@ -1074,8 +1074,12 @@ void srs_map_update_contacts(const struct xcp_response *r, const char *domain,
                     "outcome unknown: details unreadable");
         return;
     }
-    if (!d)
+    if (!d) {
+        /* a per-domain report that leaves out the one domain we sent */
+        set_pending(out, REG_PENDING_UNKNOWN,
+                    "outcome unknown: no details for the domain");
         return;
+    }
     if (ok && strcmp(ok, "1") == 0)
         return;
     char *end = NULL;
