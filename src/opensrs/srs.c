@@ -510,9 +510,10 @@ static int service_override(const struct reg_suggest_service *sv, int64_t pmin,
     struct xcp_value *o = xcp_assoc_new();
     if (sv->n_tlds) {
         struct xcp_value *l;
-        if (tld_list(sv->tlds, sv->n_tlds, &l, err)) {
+        int rc = tld_list(sv->tlds, sv->n_tlds, &l, err);
+        if (rc) {
             xcp_free(o);
-            return err ? err->code : RM_EINVAL;
+            return rc;
         }
         xcp_assoc_set(o, "tlds", l);
     }

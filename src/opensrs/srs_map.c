@@ -1054,8 +1054,9 @@ void srs_map_update_contacts(const struct xcp_response *r, const char *domain,
     const struct xcp_value *details = xcp_assoc_get(r->attrs, "details");
     if (!details)
         return;
-    const struct xcp_value *d =
-        xcp_type(details) == XCP_ASSOC ? xcp_assoc_get(details, domain) : NULL;
+    const struct xcp_value *d = domain && xcp_type(details) == XCP_ASSOC
+                                    ? xcp_assoc_get(details, domain)
+                                    : NULL;
     if (!d) {
         /* keys may differ in case from what we sent */
         for (size_t k = 0;

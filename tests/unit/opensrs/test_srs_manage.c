@@ -954,6 +954,12 @@ static void update_contacts_reads_the_domain_entry(void **s)
                      c->attrs);
         struct reg_op_result out;
         srs_map_update_contacts(&a.r, "example.com", &out);
+        if (c->attrs) {
+            /* no domain to look for: never a crash, never done */
+            struct reg_op_result nodom;
+            srs_map_update_contacts(&a.r, NULL, &nodom);
+            assert_int_not_equal(nodom.state, REG_OP_DONE);
+        }
         assert_string_equal(reg_op_state_name(out.state),
                             reg_op_state_name(c->state));
         assert_string_equal(reg_pending_why_name(out.why),
