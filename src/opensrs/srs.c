@@ -5,6 +5,7 @@
  */
 #include "opensrs/srs.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,6 +185,386 @@ struct xcp_value *srs_req_ack_event(const char *event_id, struct rm_err *err)
     return req1("ACK", "EVENT", "event_id", event_id);
 }
 
+/* --- after the sale: request builders --------------------------------- */
+
+/* check_ip - an IPv4 (v6 false) or IPv6 address in text form. */
+static int check_ip(const char *ip, bool v6, struct rm_err *err)
+{
+    unsigned char bin[16];
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, ip, bin) != 1)
+        return rm_err_set(err, RM_EINVAL, "opensrs: bad %s address \"%.64s\"",
+                          v6 ? "IPv6" : "IPv4", ip);
+    return 0;
+}
+
+static bool given(const char *s)
+{
+    return s && *s;
+}
+
+/* tld_of - tld as the registry commands want it (".com"), from tld or,
+ * when NULL or "", the host's last label. */
+static int tld_of(const char *host, const char *tld, char out[64],
+                  struct rm_err *err)
+{
+    if (!given(tld)) {
+        const char *dot = strrchr(host, '.');
+        if (!dot || !dot[1])
+            return rm_err_set(err, RM_EINVAL, "opensrs: no TLD in \"%.64s\"",
+                              host);
+        tld = dot + 1;
+    }
+    if (*tld == '.')
+        tld++;
+    if (!*tld || strlen(tld) > 60 || strchr(tld, ' '))
+        return rm_err_set(err, RM_EINVAL, "opensrs: bad TLD");
+    snprintf(out, 64, ".%s", tld);
+    return 0;
+}
+
+struct xcp_value *srs_req_set_nameservers(const char *domain,
+                                          const char *const *ns, size_t n,
+                                          struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    if (n < REG_NS_MIN || n > REG_NS_MAX || !ns) {
+        rm_err_set(err, RM_EINVAL, "opensrs: %d to %d nameservers, not %zu",
+                   REG_NS_MIN, REG_NS_MAX, n);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (check_domain(ns[i], err))
+            return NULL;
+        for (size_t j = 0; j < i; j++)
+            if (strcasecmp(ns[i], ns[j]) == 0) {
+                rm_err_set(err, RM_EINVAL, "opensrs: nameserver %.64s twice",
+                           ns[i]);
+                return NULL;
+            }
+    }
+    struct xcp_value *req =
+        req1("ADVANCED_UPDATE_NAMESERVERS", "DOMAIN", "domain", domain);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "op_type", "assign");
+    struct xcp_value *l = xcp_assoc_set(a, "assign_ns", xcp_array_new());
+    for (size_t i = 0; i < n; i++)
+        xcp_array_push(l, xcp_scalar_new(ns[i]));
+    return req;
+}
+
+struct xcp_value *srs_req_ns_check(const char *host, const char *tld,
+                                   struct rm_err *err)
+{
+    char t[64];
+    if (check_domain(host, err) || tld_of(host, tld, t, err))
+        return NULL;
+    struct xcp_value *req =
+        req1("REGISTRY_CHECK_NAMESERVER", "NAMESERVER", "fqdn", host);
+    xcp_assoc_set_str(xcp_request_attrs(req), "tld", t);
+    return req;
+}
+
+struct xcp_value *srs_req_ns_registry_add(const char *host, const char *tld,
+                                          bool all, struct rm_err *err)
+{
+    char t[64];
+    if (check_domain(host, err) || tld_of(host, tld, t, err))
+        return NULL;
+    struct xcp_value *req = req1("REGISTRY_ADD_NS", "NAMESERVER", "fqdn", host);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "tld", t);
+    xcp_assoc_set_str(a, "all", all ? "1" : "0");
+    return req;
+}
+
+/* host_req - CREATE or MODIFY NAMESERVER: domain, name, [new_name],
+ * ipaddress and/or ipv6 (one required). */
+static struct xcp_value *host_req(const char *action, const struct reg_host *h,
+                                  bool modify, struct rm_err *err)
+{
+    if (!h || check_domain(h->domain, err) || check_domain(h->name, err))
+        return NULL;
+    if (!given(h->ipv4) && !given(h->ipv6)) {
+        rm_err_set(err, RM_EINVAL,
+                   "opensrs: a nameserver needs an IPv4 or IPv6 address");
+        return NULL;
+    }
+    if ((given(h->ipv4) && check_ip(h->ipv4, false, err)) ||
+        (given(h->ipv6) && check_ip(h->ipv6, true, err)))
+        return NULL;
+    if (modify && given(h->new_name) && check_domain(h->new_name, err))
+        return NULL;
+    struct xcp_value *req = req1(action, "NAMESERVER", "domain", h->domain);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "name", h->name);
+    if (modify && given(h->new_name))
+        xcp_assoc_set_str(a, "new_name", h->new_name);
+    if (given(h->ipv4))
+        xcp_assoc_set_str(a, "ipaddress", h->ipv4);
+    if (given(h->ipv6))
+        xcp_assoc_set_str(a, "ipv6", h->ipv6);
+    return req;
+}
+
+struct xcp_value *srs_req_host_create(const struct reg_host *h,
+                                      struct rm_err *err)
+{
+    return host_req("CREATE", h, false, err);
+}
+
+struct xcp_value *srs_req_host_modify(const struct reg_host *h,
+                                      struct rm_err *err)
+{
+    return host_req("MODIFY", h, true, err);
+}
+
+struct xcp_value *srs_req_host_delete(const char *domain, const char *name,
+                                      struct rm_err *err)
+{
+    if (check_domain(domain, err) || check_domain(name, err))
+        return NULL;
+    struct xcp_value *req = req1("DELETE", "NAMESERVER", "domain", domain);
+    xcp_assoc_set_str(xcp_request_attrs(req), "name", name);
+    return req;
+}
+
+struct xcp_value *srs_req_hosts(const char *domain, struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    struct xcp_value *req = req1("GET", "NAMESERVER", "domain", domain);
+    xcp_assoc_set_str(xcp_request_attrs(req), "name", "all");
+    return req;
+}
+
+struct xcp_value *srs_req_get_domain(const char *domain, const char *type,
+                                     struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    struct xcp_value *req = req1("GET", "DOMAIN", "domain", domain);
+    xcp_assoc_set_str(xcp_request_attrs(req), "type", type);
+    return req;
+}
+
+struct xcp_value *srs_req_update_contacts(const struct reg_contact_update *u,
+                                          struct rm_err *err)
+{
+    if (!u || check_domain(u->domain, err))
+        return NULL;
+    const struct {
+        const char *type;
+        const struct reg_contact *c;
+    } t[] = {{"owner", u->owner},
+             {"admin", u->admin},
+             {"billing", u->billing},
+             {"tech", u->tech}};
+    size_t n = 0;
+    for (size_t i = 0; i < 4; i++)
+        n += t[i].c != NULL;
+    if (!n) {
+        rm_err_set(err, RM_EINVAL, "opensrs: no contact to change");
+        return NULL;
+    }
+    struct xcp_value *req =
+        req1("UPDATE_CONTACTS", "DOMAIN", "domain", u->domain);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "affect_domains", "0");
+    struct xcp_value *types = xcp_assoc_set(a, "types", xcp_array_new());
+    struct xcp_value *cs = xcp_assoc_set(a, "contact_set", xcp_assoc_new());
+    for (size_t i = 0; i < 4; i++) {
+        if (!t[i].c)
+            continue;
+        xcp_array_push(types, xcp_scalar_new(t[i].type));
+        xcp_assoc_set(cs, t[i].type, contact_tree(t[i].c));
+    }
+    return req;
+}
+
+/* modify_req - MODIFY DOMAIN with data and affect_domains=0. */
+static struct xcp_value *modify_req(const char *domain, const char *data)
+{
+    struct xcp_value *req = req1("MODIFY", "DOMAIN", "domain", domain);
+    struct xcp_value *a = xcp_request_attrs(req);
+    xcp_assoc_set_str(a, "affect_domains", "0");
+    xcp_assoc_set_str(a, "data", data);
+    return req;
+}
+
+struct xcp_value *srs_req_set_lock(const char *domain, bool lock,
+                                   struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    struct xcp_value *req = modify_req(domain, "status");
+    xcp_assoc_set_str(xcp_request_attrs(req), "lock_state", lock ? "1" : "0");
+    return req;
+}
+
+struct xcp_value *srs_req_send_authcode(const char *domain, struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    return req1("SEND_AUTHCODE", "DOMAIN", "domain_name", domain);
+}
+
+struct xcp_value *srs_req_set_auth_code(const char *domain, const char *code,
+                                        struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    if (!given(code) || strlen(code) >= REG_AUTH_MAX) {
+        rm_err_set(err, RM_EINVAL, "opensrs: auth code empty or too long");
+        return NULL;
+    }
+    for (const char *p = code; *p; p++)
+        if ((unsigned char)*p < ' ' || *p == 0x7f) {
+            rm_err_set(err, RM_EINVAL,
+                       "opensrs: control character in auth code");
+            return NULL;
+        }
+    struct xcp_value *req = modify_req(domain, "domain_auth_info");
+    xcp_assoc_set_str(xcp_request_attrs(req), "domain_auth_info", code);
+    return req;
+}
+
+struct xcp_value *srs_req_set_privacy(const char *domain, bool on,
+                                      struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    struct xcp_value *req = modify_req(domain, "whois_privacy_state");
+    xcp_assoc_set_str(xcp_request_attrs(req), "state",
+                      on ? "enable" : "disable");
+    return req;
+}
+
+struct xcp_value *srs_req_transfers_away(const struct reg_away_query *q,
+                                         int page, struct rm_err *err)
+{
+    if (page < 1) {
+        rm_err_set(err, RM_EINVAL, "opensrs: pages count from 1");
+        return NULL;
+    }
+    if (q && given(q->domain) && check_domain(q->domain, err))
+        return NULL;
+    if (q && given(q->status) &&
+        reg_transfer_state_parse(q->status) == REG_XFER_UNKNOWN) {
+        rm_err_set(err, RM_EINVAL, "opensrs: unknown transfer status %.32s",
+                   q->status);
+        return NULL;
+    }
+    struct xcp_value *req = req1("GET_TRANSFERS_AWAY", "DOMAIN", NULL, NULL);
+    struct xcp_value *a = xcp_request_attrs(req);
+    if (q && given(q->domain))
+        xcp_assoc_set_str(a, "domain", q->domain);
+    if (q && given(q->status))
+        xcp_assoc_set_str(a, "status", q->status);
+    xcp_assoc_set_int(a, "limit", SRS_AWAY_PAGE);
+    xcp_assoc_set_int(a, "page", page);
+    return req;
+}
+
+/* tld_list - names as ".tld" into a new array. */
+static int tld_list(const char *const *tlds, size_t n, struct xcp_value **out,
+                    struct rm_err *err)
+{
+    *out = NULL;
+    if (n > 200)
+        return rm_err_set(err, RM_EINVAL, "opensrs: too many TLDs");
+    for (size_t i = 0; i < n; i++)
+        if (!given(tlds[i]) || strlen(tlds[i]) > 63 || strchr(tlds[i], ' '))
+            return rm_err_set(err, RM_EINVAL, "opensrs: bad TLD");
+    *out = xcp_array_new();
+    for (size_t i = 0; i < n; i++)
+        xcp_array_push(
+            *out,
+            xcp_scalar_newf("%s%s", tlds[i][0] == '.' ? "" : ".", tlds[i]));
+    return 0;
+}
+
+/* money_text - minor units as the registrar writes prices: "100" for a
+ * whole amount, "99.50" otherwise. */
+static struct xcp_value *money_text(int64_t v)
+{
+    if (v % 100 == 0)
+        return xcp_scalar_newf("%lld", (long long)(v / 100));
+    return xcp_scalar_newf("%lld.%02lld", (long long)(v / 100),
+                           (long long)(v % 100));
+}
+
+/* service_override - the override of one service; NULL when it has
+ * nothing to say. */
+static int service_override(const struct reg_suggest_service *sv, int64_t pmin,
+                            int64_t pmax, struct xcp_value **out,
+                            struct rm_err *err)
+{
+    *out = NULL;
+    if (sv->maximum < 0 || sv->maximum > 1000 || pmin < 0 || pmax < 0 ||
+        (pmax && pmin > pmax))
+        return rm_err_set(err, RM_EINVAL,
+                          "opensrs: bad maximum or price window");
+    if (!sv->n_tlds && !sv->maximum && !pmin && !pmax)
+        return 0;
+    struct xcp_value *o = xcp_assoc_new();
+    if (sv->n_tlds) {
+        struct xcp_value *l;
+        int rc = tld_list(sv->tlds, sv->n_tlds, &l, err);
+        if (rc) {
+            xcp_free(o);
+            return rc;
+        }
+        xcp_assoc_set(o, "tlds", l);
+    }
+    if (sv->maximum)
+        xcp_assoc_set_int(o, "maximum", sv->maximum);
+    if (pmin)
+        xcp_assoc_set(o, "price_min", money_text(pmin));
+    if (pmax)
+        xcp_assoc_set(o, "price_max", money_text(pmax));
+    *out = o;
+    return 0;
+}
+
+struct xcp_value *srs_req_suggest(const struct reg_suggest_req *q,
+                                  struct rm_err *err)
+{
+    if (!q || !given(q->search) || strlen(q->search) > 253) {
+        rm_err_set(err, RM_EINVAL, "opensrs: bad search string");
+        return NULL;
+    }
+    struct xcp_value *tl, *ov[3] = {NULL, NULL, NULL};
+    if (tld_list(q->tlds, q->n_tlds, &tl, err))
+        return NULL;
+    if (service_override(&q->lookup, 0, 0, &ov[0], err) ||
+        service_override(&q->suggestion, 0, 0, &ov[1], err) ||
+        (q->premium && service_override(&q->premium_opts, q->price_min,
+                                        q->price_max, &ov[2], err))) {
+        xcp_free(tl);
+        for (size_t i = 0; i < 3; i++)
+            xcp_free(ov[i]);
+        return NULL;
+    }
+    struct xcp_value *a = xcp_assoc_new();
+    xcp_assoc_set_str(a, "searchstring", q->search);
+    xcp_assoc_set(a, "tlds", tl);
+    struct xcp_value *sv = xcp_assoc_set(a, "services", xcp_array_new());
+    xcp_array_push(sv, xcp_scalar_new("lookup"));
+    xcp_array_push(sv, xcp_scalar_new("suggestion"));
+    if (q->premium)
+        xcp_array_push(sv, xcp_scalar_new("premium"));
+    if (ov[0] || ov[1] || ov[2]) {
+        static const char *const names[] = {"lookup", "suggestion", "premium"};
+        struct xcp_value *so =
+            xcp_assoc_set(a, "service_override", xcp_assoc_new());
+        for (size_t i = 0; i < 3; i++)
+            if (ov[i])
+                xcp_assoc_set(so, names[i], ov[i]);
+    }
+    return xcp_request_new("NAME_SUGGEST", "DOMAIN", a);
+}
+
 /* --- the driver ------------------------------------------------------- */
 
 /* query - send a read-only request (owned) and fill rr on failure. */
@@ -242,29 +623,37 @@ static int drv_lookup(void *impl, const char *domain, struct reg_lookup *out,
     return rc;
 }
 
-static int drv_suggest(void *impl, const char *search, const char *const *tlds,
-                       size_t n_tlds, struct reg_suggest *out,
-                       struct rm_err *err)
+/* suggest_call - NAME_SUGGEST as q asks. */
+static int suggest_call(void *impl, const struct reg_suggest_req *q,
+                        struct reg_suggest *out, struct rm_err *err)
 {
     memset(out, 0, sizeof(*out));
-    if (!search || !*search || strlen(search) > 253)
-        return rm_err_set(err, RM_EINVAL, "opensrs: bad search string");
-    struct xcp_value *a = xcp_assoc_new();
-    xcp_assoc_set_str(a, "searchstring", search);
-    struct xcp_value *tl = xcp_assoc_set(a, "tlds", xcp_array_new());
-    for (size_t i = 0; i < n_tlds; i++)
-        xcp_array_push(
-            tl, xcp_scalar_newf("%s%s", tlds[i][0] == '.' ? "" : ".", tlds[i]));
-    struct xcp_value *sv = xcp_assoc_set(a, "services", xcp_array_new());
-    xcp_array_push(sv, xcp_scalar_new("lookup"));
-    xcp_array_push(sv, xcp_scalar_new("suggestion"));
+    struct xcp_value *req = srs_req_suggest(q, err);
+    if (!req) {
+        out->reply.delivery = REG_NOT_SENT;
+        return RM_EINVAL;
+    }
     struct srs_reply rep;
-    int rc = query(impl, xcp_request_new("NAME_SUGGEST", "DOMAIN", a), &rep,
-                   &out->reply, err);
+    int rc = query(impl, req, &rep, &out->reply, err);
     if (!rc)
         rc = srs_map_suggest(&rep.resp, out, err);
     srs_reply_release(&rep);
     return rc;
+}
+
+static int drv_suggest(void *impl, const char *search, const char *const *tlds,
+                       size_t n_tlds, struct reg_suggest *out,
+                       struct rm_err *err)
+{
+    struct reg_suggest_req q = {
+        .search = search, .tlds = tlds, .n_tlds = n_tlds};
+    return suggest_call(impl, &q, out, err);
+}
+
+static int drv_suggest_ex(void *impl, const struct reg_suggest_req *q,
+                          struct reg_suggest *out, struct rm_err *err)
+{
+    return suggest_call(impl, q, out, err);
 }
 
 static int drv_register(void *impl, const struct reg_domain_order *o,
@@ -622,6 +1011,239 @@ static int drv_ack_event(void *impl, const char *event_id,
     return rc;
 }
 
+/* --- after the sale: the calls --------------------------------------- */
+
+/* write_op - send a built write (NULL: invalid, not sent) and map it. */
+static int write_op(void *impl, struct xcp_value *req,
+                    struct reg_op_result *out, struct rm_err *err)
+{
+    if (!req)
+        return invalid_op(out, err);
+    return operation(impl, req, REG_KIND_CANCEL, false, out, err);
+}
+
+static int drv_set_nameservers(void *impl, const char *domain,
+                               const char *const *ns, size_t n,
+                               struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_set_nameservers(domain, ns, n, err), out,
+                    err);
+}
+
+static int drv_ns_registry_add(void *impl, const char *host, const char *tld,
+                               bool all, struct reg_op_result *out,
+                               struct rm_err *err)
+{
+    return write_op(impl, srs_req_ns_registry_add(host, tld, all, err), out,
+                    err);
+}
+
+static int drv_host_create(void *impl, const struct reg_host *h,
+                           struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_host_create(h, err), out, err);
+}
+
+static int drv_host_modify(void *impl, const struct reg_host *h,
+                           struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_host_modify(h, err), out, err);
+}
+
+static int drv_host_delete(void *impl, const char *domain, const char *name,
+                           struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_host_delete(domain, name, err), out, err);
+}
+
+static int drv_set_lock(void *impl, const char *domain, bool lock,
+                        struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_set_lock(domain, lock, err), out, err);
+}
+
+static int drv_send_auth_code(void *impl, const char *domain,
+                              struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_send_authcode(domain, err), out, err);
+}
+
+static int drv_set_auth_code(void *impl, const char *domain, const char *code,
+                             struct reg_op_result *out, struct rm_err *err)
+{
+    return write_op(impl, srs_req_set_auth_code(domain, code, err), out, err);
+}
+
+/* send_write - send req (owned) as an operation; the answer, if any, is
+ * left in rep for the caller to map (srs_reply_release it). */
+static void send_write(struct srs *s, struct xcp_value *req,
+                       struct srs_reply *rep, struct rm_err *e)
+{
+    rm_err_clear(e);
+    srs_reply_init(rep);
+    srs_transport_call(s->t, req, false, rep, e);
+    xcp_free(req);
+}
+
+static int drv_set_contacts(void *impl, const struct reg_contact_update *u,
+                            struct reg_op_result *out, struct rm_err *err)
+{
+    struct xcp_value *req = srs_req_update_contacts(u, err);
+    if (!req)
+        return invalid_op(out, err);
+    struct srs_reply rep;
+    struct rm_err e;
+    send_write(impl, req, &rep, &e);
+    if (rep.outcome == SRS_ANSWERED)
+        srs_map_update_contacts(&rep.resp, u->domain, out);
+    else
+        srs_map_op_reply(REG_KIND_CANCEL, false, &rep, e.msg, out);
+    srs_reply_release(&rep);
+    return 0;
+}
+
+static int drv_set_privacy(void *impl, const char *domain, bool on,
+                           struct reg_privacy_result *out, struct rm_err *err)
+{
+    out->not_offered = false;
+    struct xcp_value *req = srs_req_set_privacy(domain, on, err);
+    if (!req)
+        return invalid_op(&out->op, err);
+    struct srs_reply rep;
+    struct rm_err e;
+    send_write(impl, req, &rep, &e);
+    if (rep.outcome == SRS_ANSWERED)
+        srs_map_set_privacy(&rep.resp, out);
+    else
+        srs_map_op_reply(REG_KIND_CANCEL, false, &rep, e.msg, &out->op);
+    srs_reply_release(&rep);
+    return 0;
+}
+
+/* not_sent_query - a query refused before sending. */
+static int not_sent_query(struct reg_reply *rr, struct rm_err *err)
+{
+    rr->delivery = REG_NOT_SENT;
+    copy(rr->text, sizeof(rr->text), err ? err->msg : "invalid");
+    return RM_EINVAL;
+}
+
+static int drv_ns_check(void *impl, const char *host, const char *tld,
+                        struct reg_ns_check *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_ns_check(host, tld, err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_ns_check(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_hosts(void *impl, const char *domain, struct reg_hosts *out,
+                     struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_hosts(domain, err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_hosts(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_contacts(void *impl, const char *domain,
+                        struct reg_contacts *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_get_domain(domain, "all_info", err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_contacts(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_auth_code(void *impl, const char *domain,
+                         struct reg_auth_code *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_get_domain(domain, "domain_auth_info", err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_auth_code(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_privacy(void *impl, const char *domain, struct reg_privacy *out,
+                       struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->state = REG_PRIVACY_UNKNOWN;
+    struct xcp_value *req =
+        srs_req_get_domain(domain, "whois_privacy_state", err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_privacy(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_transfers_away(void *impl, const struct reg_away_query *q,
+                              struct reg_transfers_away *out,
+                              struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    int rc = 0;
+    /* Pages from 1 until the rows collected reach total; the cap on pages
+     * stops a registrar whose total never comes. */
+    for (int page = 1; page <= SRS_LIST_MAX / SRS_AWAY_PAGE; page++) {
+        struct xcp_value *req = srs_req_transfers_away(q, page, err);
+        if (!req) {
+            rc = not_sent_query(&out->reply, err);
+            break;
+        }
+        struct srs_reply rep;
+        int64_t total = -1;
+        size_t before = out->n;
+        rc = query(impl, req, &rep, &out->reply, err);
+        if (!rc)
+            rc = srs_map_transfers_away_page(&rep.resp, out, &total, err);
+        srs_reply_release(&rep);
+        if (rc || total < 0 || (int64_t)out->n >= total)
+            break;
+        if (out->n == before) {
+            rc = rm_err_set(err, RM_EPROTO,
+                            "opensrs: GET_TRANSFERS_AWAY: empty page %d with "
+                            "%zu of %lld rows read",
+                            page, out->n, (long long)total);
+            break;
+        }
+    }
+    if (rc) {
+        struct reg_reply keep = out->reply;
+        reg_transfers_away_release(out);
+        out->reply = keep;
+    }
+    return rc;
+}
+
 static void drv_free(void *impl)
 {
     struct srs *s = impl;
@@ -653,6 +1275,23 @@ static const struct registrar_ops srs_ops = {
     .price = drv_price,
     .poll_events = drv_poll_events,
     .ack_event = drv_ack_event,
+    .set_nameservers = drv_set_nameservers,
+    .ns_check = drv_ns_check,
+    .ns_registry_add = drv_ns_registry_add,
+    .host_create = drv_host_create,
+    .host_modify = drv_host_modify,
+    .host_delete = drv_host_delete,
+    .hosts = drv_hosts,
+    .contacts = drv_contacts,
+    .set_contacts = drv_set_contacts,
+    .set_lock = drv_set_lock,
+    .auth_code = drv_auth_code,
+    .send_auth_code = drv_send_auth_code,
+    .set_auth_code = drv_set_auth_code,
+    .privacy = drv_privacy,
+    .set_privacy = drv_set_privacy,
+    .transfers_away = drv_transfers_away,
+    .suggest_ex = drv_suggest_ex,
     .free = drv_free,
 };
 

@@ -8,8 +8,13 @@
  * CHECK_TRANSFER (check_status=1), GET_TRANSFERS_IN, GET_ORDER_INFO,
  * QUERY_QUEUED_REQUEST, BELONGS_TO_RSP, GET DOMAIN (all_info, status),
  * GET_DOMAINS_BY_EXPIREDATE (every page, following `remainder`),
- * GET_BALANCE, GET_PRICE, REVOKE, MODIFY (data=expire_action), and the
- * event stream: POLL EVENT, ACK EVENT (docs/opensrs-actions.md).
+ * GET_BALANCE, GET_PRICE, REVOKE, MODIFY (data=expire_action), the
+ * event stream: POLL EVENT, ACK EVENT, and after the sale:
+ * ADVANCED_UPDATE_NAMESERVERS, REGISTRY_CHECK_NAMESERVER, REGISTRY_ADD_NS,
+ * CREATE/MODIFY/DELETE/GET NAMESERVER, GET DOMAIN (domain_auth_info,
+ * whois_privacy_state), UPDATE_CONTACTS, MODIFY (status,
+ * domain_auth_info, whois_privacy_state), SEND_AUTHCODE,
+ * GET_TRANSFERS_AWAY (docs/opensrs-actions.md).
  *
  * Operation mapping (shared/opensrs-xcp.md §6, design §4 rule 3), first
  * match wins:
@@ -74,6 +79,53 @@ struct xcp_value *srs_req_poll_events(int limit);
  * more, white space or control characters). */
 struct xcp_value *srs_req_ack_event(const char *event_id, struct rm_err *err);
 
+/* --- after the sale (docs/opensrs-actions.md) ------------------------ *
+ * Each builder returns a request tree (caller owns it), or NULL with
+ * RM_EINVAL for input that is invalid before anything is sent. */
+
+#define SRS_AWAY_PAGE 40 /* GET_TRANSFERS_AWAY rows per page (its maximum) */
+
+/* ADVANCED_UPDATE_NAMESERVERS op_type=assign, assign_ns = ns in order. */
+struct xcp_value *srs_req_set_nameservers(const char *domain,
+                                          const char *const *ns, size_t n,
+                                          struct rm_err *err);
+/* REGISTRY_CHECK_NAMESERVER / REGISTRY_ADD_NS: fqdn, tld (with its dot). */
+struct xcp_value *srs_req_ns_check(const char *host, const char *tld,
+                                   struct rm_err *err);
+struct xcp_value *srs_req_ns_registry_add(const char *host, const char *tld,
+                                          bool all, struct rm_err *err);
+/* CREATE / MODIFY / DELETE / GET with object NAMESERVER. */
+struct xcp_value *srs_req_host_create(const struct reg_host *h,
+                                      struct rm_err *err);
+struct xcp_value *srs_req_host_modify(const struct reg_host *h,
+                                      struct rm_err *err);
+struct xcp_value *srs_req_host_delete(const char *domain, const char *name,
+                                      struct rm_err *err);
+struct xcp_value *srs_req_hosts(const char *domain, struct rm_err *err);
+/* GET DOMAIN of type (all_info, domain_auth_info, whois_privacy_state). */
+struct xcp_value *srs_req_get_domain(const char *domain, const char *type,
+                                     struct rm_err *err);
+/* UPDATE_CONTACTS: types and contact_set of the contacts given. */
+struct xcp_value *srs_req_update_contacts(const struct reg_contact_update *u,
+                                          struct rm_err *err);
+/* MODIFY data=status lock_state 0/1. */
+struct xcp_value *srs_req_set_lock(const char *domain, bool lock,
+                                   struct rm_err *err);
+/* SEND_AUTHCODE domain_name. */
+struct xcp_value *srs_req_send_authcode(const char *domain, struct rm_err *err);
+/* MODIFY data=domain_auth_info. */
+struct xcp_value *srs_req_set_auth_code(const char *domain, const char *code,
+                                        struct rm_err *err);
+/* MODIFY data=whois_privacy_state state enable/disable. */
+struct xcp_value *srs_req_set_privacy(const char *domain, bool on,
+                                      struct rm_err *err);
+/* GET_TRANSFERS_AWAY, one page (1, 2, ...) of SRS_AWAY_PAGE rows. */
+struct xcp_value *srs_req_transfers_away(const struct reg_away_query *q,
+                                         int page, struct rm_err *err);
+/* NAME_SUGGEST with services, tlds and service_override. */
+struct xcp_value *srs_req_suggest(const struct reg_suggest_req *q,
+                                  struct rm_err *err);
+
 /* --- response mappers ------------------------------------------------- */
 
 /* srs_fill_reply - copy is_success/code/text into a neutral reply. */
@@ -118,6 +170,44 @@ int srs_map_balance(const struct xcp_response *r, struct reg_balance *out,
                     struct rm_err *err);
 int srs_map_price(const struct xcp_response *r, struct reg_price *out,
                   struct rm_err *err);
+
+/* After the sale. Writes map as srs_map_op (kind REG_KIND_CANCEL), with
+ * these additions:
+ * srs_map_update_contacts - also reads attributes.details.<domain>: a
+ *   per-domain is_success 0 makes a top-level success FAILED (definite
+ *   code) or PENDING (any other); details of the wrong shape, or without
+ *   an entry for the domain: PENDING. No details at all: the top level
+ *   decides.
+ * srs_map_set_privacy - an explicit refusal whose text says the privacy
+ *   service is not available for the domain or the account ("cannot be
+ *   applied", "not available", "not supported", "not offered", "not
+ *   allowed") is FAILED with not_offered, whatever its code. */
+void srs_map_update_contacts(const struct xcp_response *r, const char *domain,
+                             struct reg_op_result *out);
+void srs_map_set_privacy(const struct xcp_response *r,
+                         struct reg_privacy_result *out);
+/* srs_map_ns_check - 200: exists; 212 (is_success 0): absent, not an
+ * error; anything else refused. */
+int srs_map_ns_check(const struct xcp_response *r, struct reg_ns_check *out,
+                     struct rm_err *err);
+/* srs_map_hosts - GET NAMESERVER: nameserver_list [{name, ipaddress,
+ * ipv6, can_delete}]; an item without a name is a protocol error. */
+int srs_map_hosts(const struct xcp_response *r, struct reg_hosts *out,
+                  struct rm_err *err);
+/* srs_map_contacts - GET DOMAIN all_info (or one type): contact_set. */
+int srs_map_contacts(const struct xcp_response *r, struct reg_contacts *out,
+                     struct rm_err *err);
+int srs_map_auth_code(const struct xcp_response *r, struct reg_auth_code *out,
+                      struct rm_err *err);
+/* srs_map_privacy - GET whois_privacy_state: attributes.state required. */
+int srs_map_privacy(const struct xcp_response *r, struct reg_privacy *out,
+                    struct rm_err *err);
+/* srs_map_transfers_away_page - append one page's transfers to out and
+ * report total (-1 when not given). Dates from *_epoch when present, else
+ * "YYYY-MM-DD HH:MM:SS" or "DD-MON-YYYY HH:MM:SS". */
+int srs_map_transfers_away_page(const struct xcp_response *r,
+                                struct reg_transfers_away *out, int64_t *total,
+                                struct rm_err *err);
 
 /*
  * srs_map_events - a POLL EVENT answer: the first limit (clamped as in

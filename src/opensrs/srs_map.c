@@ -285,6 +285,7 @@ static int suggest_section(const struct xcp_value *a, const char *name,
                            struct rm_err *err)
 {
     const struct xcp_value *sec, *items;
+    bool premium = strcmp(name, "premium") == 0;
     int rc;
     if ((rc = child(a, name, XCP_ASSOC, &sec, err)) || !sec)
         return rc;
@@ -308,9 +309,23 @@ static int suggest_section(const struct xcp_value *a, const char *name,
             *cap = *cap ? *cap * 2 : 16;
             out->items = xrealloc(out->items, *cap * sizeof(*out->items));
         }
+        int64_t price = -1;
+        if (premium) {
+            const char *p;
+            if ((rc = field(it, "price", &p, err)))
+                return rc;
+            if (p && *p && reg_parse_money(p, &price, NULL))
+                return rm_err_set(err, RM_EPROTO,
+                                  "opensrs: %s.items[%zu]: bad price "
+                                  "\"%.32s\"",
+                                  name, i, p);
+        }
         struct reg_suggestion *s = &out->items[out->n++];
+        memset(s, 0, sizeof(*s));
         copy(s->domain, sizeof(s->domain), dom);
         s->available = st && strcasecmp(st, "available") == 0;
+        s->premium = premium;
+        s->price = price;
     }
     return 0;
 }
@@ -326,6 +341,8 @@ int srs_map_suggest(const struct xcp_response *r, struct reg_suggest *out,
     int rc = suggest_section(r->attrs, "lookup", out, &cap, err);
     if (!rc)
         rc = suggest_section(r->attrs, "suggestion", out, &cap, err);
+    if (!rc)
+        rc = suggest_section(r->attrs, "premium", out, &cap, err);
     if (rc) {
         struct reg_reply keep = out->reply;
         reg_suggest_release(out);
@@ -990,5 +1007,401 @@ int srs_map_ack(const struct xcp_response *r, struct reg_reply *out,
     srs_fill_reply(r, out);
     if (!r->is_success)
         return refused(r, "ACK EVENT", err);
+    return 0;
+}
+
+/* --- after the sale --------------------------------------------------- */
+
+/* text_says - s contains any of the phrases (any case). */
+static bool text_says(const char *s, const char *const *phrases, size_t n)
+{
+    for (size_t i = 0; s && i < n; i++)
+        if (strcasestr(s, phrases[i]))
+            return true;
+    return false;
+}
+
+void srs_map_set_privacy(const struct xcp_response *r,
+                         struct reg_privacy_result *out)
+{
+    static const char *const no_service[] = {"cannot be applied",
+                                             "not available", "not supported",
+                                             "not offered", "not allowed"};
+    srs_map_op(REG_KIND_CANCEL, false, r, &out->op);
+    out->not_offered = false;
+    if (r->is_success || !strcasestr(r->text ? r->text : "", "privacy") ||
+        !text_says(r->text, no_service,
+                   sizeof(no_service) / sizeof(no_service[0])))
+        return;
+    /* The registrar said in so many words that it has no privacy service
+     * for this domain or account: a definite refusal, whatever the code
+     * (300 is otherwise "try later"). */
+    out->not_offered = true;
+    out->op.state = REG_OP_FAILED;
+    out->op.why = REG_PENDING_NONE;
+    snprintf(out->op.reason, sizeof(out->op.reason),
+             "privacy not offered: %d %.400s", r->code, r->text);
+}
+
+void srs_map_update_contacts(const struct xcp_response *r, const char *domain,
+                             struct reg_op_result *out)
+{
+    srs_map_op(REG_KIND_CANCEL, false, r, out);
+    if (out->state != REG_OP_DONE)
+        return;
+    /* Each affected domain succeeds or fails on its own: the per-domain
+     * entry has the last word. */
+    const struct xcp_value *details = xcp_assoc_get(r->attrs, "details");
+    if (!details)
+        return;
+    const struct xcp_value *d = domain && xcp_type(details) == XCP_ASSOC
+                                    ? xcp_assoc_get(details, domain)
+                                    : NULL;
+    if (!d) {
+        /* keys may differ in case from what we sent */
+        for (size_t k = 0;
+             xcp_type(details) == XCP_ASSOC && k < xcp_len(details); k++)
+            if (domain && strcasecmp(xcp_item_key(details, k), domain) == 0)
+                d = xcp_item_value(details, k);
+    }
+    const char *ok = NULL, *code = NULL, *text = NULL;
+    struct rm_err e;
+    rm_err_clear(&e);
+    if (xcp_type(details) != XCP_ASSOC || (d && xcp_type(d) != XCP_ASSOC) ||
+        (d && (field(d, "is_success", &ok, &e) ||
+               field(d, "response_code", &code, &e) ||
+               field(d, "response_text", &text, &e)))) {
+        set_pending(out, REG_PENDING_UNKNOWN,
+                    "outcome unknown: details unreadable");
+        return;
+    }
+    if (!d) {
+        /* a per-domain report that leaves out the one domain we sent */
+        set_pending(out, REG_PENDING_UNKNOWN,
+                    "outcome unknown: no details for the domain");
+        return;
+    }
+    if (ok && strcmp(ok, "1") == 0)
+        return;
+    char *end = NULL;
+    long c = code ? strtol(code, &end, 10) : 0;
+    bool numeric = code && *code && end && *end == '\0';
+    if (ok && strcmp(ok, "0") == 0 && numeric && definite((int)c)) {
+        out->state = REG_OP_FAILED;
+        out->why = REG_PENDING_NONE;
+        snprintf(out->reason, sizeof(out->reason), "%ld %.400s", c,
+                 text ? text : "");
+        return;
+    }
+    char why[REG_TEXT_MAX];
+    snprintf(why, sizeof(why), "outcome unknown for %.200s (%.32s %.200s)",
+             domain ? domain : "", code ? code : "-", text ? text : "");
+    set_pending(out,
+                numeric && retry_code((int)c) ? REG_PENDING_RETRY
+                                              : REG_PENDING_UNKNOWN,
+                why);
+}
+
+int srs_map_ns_check(const struct xcp_response *r, struct reg_ns_check *out,
+                     struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (r->code == 212) {
+        out->exists = false; /* not at the registry: an answer, not an error */
+        return 0;
+    }
+    if (!r->is_success)
+        return refused(r, "REGISTRY_CHECK_NAMESERVER", err);
+    if (r->code != 200)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: REGISTRY_CHECK_NAMESERVER: unexpected "
+                          "answer %d %.200s",
+                          r->code, r->text);
+    out->exists = true;
+    return 0;
+}
+
+/* fit - src into dst only when it fits whole (a cut name or address
+ * would name another one); RM_EPROTO otherwise. */
+static int fit(char *dst, size_t size, const char *src, const char *what,
+               size_t i, struct rm_err *err)
+{
+    if (src && strlen(src) >= size)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: %s of item %zu longer than %zu bytes", what,
+                          i, size - 1);
+    copy(dst, size, src);
+    return 0;
+}
+
+int srs_map_hosts(const struct xcp_response *r, struct reg_hosts *out,
+                  struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET NAMESERVER", err);
+    const struct xcp_value *list;
+    int rc = child(r->attrs, "nameserver_list", XCP_ARRAY, &list, err);
+    if (rc || !list)
+        return rc;
+    size_t n = xcp_len(list);
+    if (n > SRS_LIST_MAX)
+        return rm_err_set(err, RM_ELIMIT, "opensrs: too many nameservers");
+    out->items = xcalloc(n ? n : 1, sizeof(*out->items));
+    for (size_t i = 0; i < n && !rc; i++) {
+        const struct xcp_value *it = xcp_array_get(list, i);
+        struct reg_host_info *h = &out->items[i];
+        const char *name, *v4, *v6;
+        if (xcp_type(it) != XCP_ASSOC) {
+            rc = rm_err_set(err, RM_EPROTO,
+                            "opensrs: nameserver_list[%zu] is not a "
+                            "structure",
+                            i);
+            break;
+        }
+        if ((rc = field(it, "name", &name, err)) ||
+            (rc = field(it, "ipaddress", &v4, err)) ||
+            (rc = field(it, "ipv6", &v6, err)) ||
+            (rc = field_flag(it, "can_delete", &h->can_delete, err)))
+            break;
+        if (!name || !*name) {
+            rc = rm_err_set(err, RM_EPROTO,
+                            "opensrs: nameserver_list[%zu] has no name", i);
+            break;
+        }
+        if ((rc = fit(h->name, sizeof(h->name), name, "name", i, err)) ||
+            (rc = fit(h->ipv4, sizeof(h->ipv4), v4, "ipaddress", i, err)) ||
+            (rc = fit(h->ipv6, sizeof(h->ipv6), v6, "ipv6", i, err)))
+            break;
+        out->n++;
+    }
+    if (rc) {
+        struct reg_reply keep = out->reply;
+        reg_hosts_release(out);
+        out->reply = keep;
+    }
+    return rc;
+}
+
+/* contact_info - one contact of contact_set; fields cut to their buffers
+ * (they are for people, not keys). */
+static int contact_info(const struct xcp_value *c, const char *type,
+                        struct reg_contact_info *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (xcp_type(c) != XCP_ASSOC)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: contact_set.%s is not a structure", type);
+    const struct {
+        const char *key;
+        char *dst;
+        size_t size;
+    } f[] = {
+        {"first_name", out->first_name, sizeof(out->first_name)},
+        {"last_name", out->last_name, sizeof(out->last_name)},
+        {"org_name", out->org_name, sizeof(out->org_name)},
+        {"address1", out->address1, sizeof(out->address1)},
+        {"address2", out->address2, sizeof(out->address2)},
+        {"address3", out->address3, sizeof(out->address3)},
+        {"city", out->city, sizeof(out->city)},
+        {"state", out->state, sizeof(out->state)},
+        {"postal_code", out->postal_code, sizeof(out->postal_code)},
+        {"country", out->country, sizeof(out->country)},
+        {"phone", out->phone, sizeof(out->phone)},
+        {"fax", out->fax, sizeof(out->fax)},
+        {"email", out->email, sizeof(out->email)},
+        {"url", out->url, sizeof(out->url)},
+        {"lang_pref", out->lang_pref, sizeof(out->lang_pref)},
+    };
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        const char *v;
+        int rc = field(c, f[i].key, &v, err);
+        if (rc) {
+            rm_err_prefix(err, "contact_set.%s: ", type);
+            return rc;
+        }
+        copy(f[i].dst, f[i].size, v);
+    }
+    return 0;
+}
+
+int srs_map_contacts(const struct xcp_response *r, struct reg_contacts *out,
+                     struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN contacts", err);
+    const struct xcp_value *cs;
+    int rc = child(r->attrs, "contact_set", XCP_ASSOC, &cs, err);
+    if (rc)
+        return rc;
+    if (!cs)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN: no contact_set");
+    const struct {
+        const char *type;
+        struct reg_contact_info *dst;
+        bool *has;
+    } t[] = {{"owner", &out->owner, &out->has_owner},
+             {"admin", &out->admin, &out->has_admin},
+             {"billing", &out->billing, &out->has_billing},
+             {"tech", &out->tech, &out->has_tech}};
+    for (size_t i = 0; i < 4; i++) {
+        const struct xcp_value *c = xcp_assoc_get(cs, t[i].type);
+        if (!c)
+            continue;
+        if ((rc = contact_info(c, t[i].type, t[i].dst, err)))
+            return rc;
+        *t[i].has = true;
+    }
+    return 0;
+}
+
+int srs_map_auth_code(const struct xcp_response *r, struct reg_auth_code *out,
+                      struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN domain_auth_info", err);
+    const char *code;
+    int rc = field(r->attrs, "domain_auth_info", &code, err);
+    if (rc)
+        return rc;
+    if (!code)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN: no domain_auth_info");
+    if (strlen(code) >= sizeof(out->code))
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN: auth code longer than %zu "
+                          "bytes",
+                          sizeof(out->code) - 1);
+    copy(out->code, sizeof(out->code), code);
+    return 0;
+}
+
+int srs_map_privacy(const struct xcp_response *r, struct reg_privacy *out,
+                    struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    out->state = REG_PRIVACY_UNKNOWN;
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN whois_privacy_state", err);
+    const char *st;
+    int rc = field(r->attrs, "state", &st, err);
+    if (rc)
+        return rc;
+    if (!st || !*st)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN whois_privacy_state: no state");
+    static const struct {
+        const char *word;
+        enum reg_privacy_state state;
+    } words[] = {{"enabled", REG_PRIVACY_ENABLED},
+                 {"disabled", REG_PRIVACY_DISABLED},
+                 {"enabling", REG_PRIVACY_ENABLING},
+                 {"disabling", REG_PRIVACY_DISABLING}};
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasecmp(st, words[i].word) == 0)
+            out->state = words[i].state;
+    copy(out->word, sizeof(out->word), st);
+    return 0;
+}
+
+/* mon_time - "DD-MON-YYYY HH:MM:SS" (month in English, any case) as
+ * reg_parse_time reads it; false for anything else. */
+static bool mon_time(const char *s, time_t *out)
+{
+    static const char *const mon[] = {"JAN", "FEB", "MAR", "APR", "MAY", "JUN",
+                                      "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+    if (strlen(s) != 20 || s[2] != '-' || s[6] != '-' || s[11] != ' ')
+        return false;
+    for (int m = 0; m < 12; m++) {
+        if (strncasecmp(s + 3, mon[m], 3) != 0)
+            continue;
+        char iso[20];
+        snprintf(iso, sizeof(iso), "%.4s-%02d-%.2s %.8s", s + 7, m + 1, s,
+                 s + 12);
+        return reg_parse_time(iso, out, NULL) == 0;
+    }
+    return false;
+}
+
+/* away_time - epoch field when present, else the text date in either of
+ * the registrar's formats; absent or empty: 0. */
+static int away_time(const struct xcp_value *it, const char *key, size_t i,
+                     time_t *out, struct rm_err *err)
+{
+    char ek[64];
+    const char *s;
+    *out = 0;
+    snprintf(ek, sizeof(ek), "%s_epoch", key);
+    int rc = field_time(it, ek, out, err);
+    if (rc || *out)
+        return rc;
+    if ((rc = field(it, key, &s, err)) || !s || !*s ||
+        strncmp(s, "0000", 4) == 0)
+        return rc;
+    if (reg_parse_time(s, out, NULL) == 0 || mon_time(s, out))
+        return 0;
+    *out = 0;
+    return rm_err_set(err, RM_EPROTO,
+                      "opensrs: transfers[%zu].%s: bad date \"%.64s\"", i, key,
+                      s);
+}
+
+int srs_map_transfers_away_page(const struct xcp_response *r,
+                                struct reg_transfers_away *out, int64_t *total,
+                                struct rm_err *err)
+{
+    srs_fill_reply(r, &out->reply);
+    *total = -1;
+    if (!r->is_success)
+        return refused(r, "GET_TRANSFERS_AWAY", err);
+    const struct xcp_value *list;
+    int rc = child(r->attrs, "transfers", XCP_ARRAY, &list, err);
+    if (rc)
+        return rc;
+    if (xcp_assoc_get(r->attrs, "total") &&
+        (xcp_path_int(r->attrs, "total", total, NULL) != 0 || *total < 0))
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET_TRANSFERS_AWAY: total is not a count");
+    size_t n = list ? xcp_len(list) : 0;
+    if (out->n + n > SRS_LIST_MAX)
+        return rm_err_set(err, RM_ELIMIT,
+                          "opensrs: more than %d transfers away", SRS_LIST_MAX);
+    if (n)
+        out->items = xrealloc(out->items, (out->n + n) * sizeof(*out->items));
+    for (size_t i = 0; i < n; i++) {
+        const struct xcp_value *it = xcp_array_get(list, i);
+        struct reg_transfer_away *x = &out->items[out->n];
+        const char *dom, *st, *gr;
+        memset(x, 0, sizeof(*x));
+        if (xcp_type(it) != XCP_ASSOC)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: transfers[%zu] is not a structure", i);
+        if ((rc = field(it, "domain", &dom, err)) ||
+            (rc = field(it, "status", &st, err)) ||
+            (rc = field(it, "gaining_registrar", &gr, err)) ||
+            (rc = away_time(it, "req_date", i, &x->requested, err)) ||
+            (rc = away_time(it, "owner_request_date", i, &x->owner_requested,
+                            err)) ||
+            (rc = away_time(it, "owner_confirm_date", i, &x->owner_confirmed,
+                            err)))
+            return rc;
+        if (!dom || !*dom)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: transfers[%zu] has no domain", i);
+        if ((rc = fit(x->domain, sizeof(x->domain), dom, "domain", i, err)))
+            return rc;
+        copy(x->status, sizeof(x->status), st);
+        x->state = st && *st ? reg_transfer_state_parse(st) : REG_XFER_UNKNOWN;
+        copy(x->gaining_registrar, sizeof(x->gaining_registrar), gr);
+        out->n++;
+    }
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -369,4 +370,222 @@ int reg_parse_money(const char *s, int64_t *out, struct rm_err *err)
     int64_t v = units * 100 + minor;
     *out = neg ? -v : v;
     return 0;
+}
+
+/* --- after the sale --------------------------------------------------- */
+
+const char *reg_privacy_state_name(enum reg_privacy_state s)
+{
+    switch (s) {
+    case REG_PRIVACY_DISABLED:
+        return "disabled";
+    case REG_PRIVACY_ENABLED:
+        return "enabled";
+    case REG_PRIVACY_ENABLING:
+        return "enabling";
+    case REG_PRIVACY_DISABLING:
+        return "disabling";
+    case REG_PRIVACY_UNKNOWN:
+        break;
+    }
+    return "unknown";
+}
+
+void reg_hosts_release(struct reg_hosts *h)
+{
+    if (!h)
+        return;
+    free(h->items);
+    h->items = NULL;
+    h->n = 0;
+}
+
+void reg_transfers_away_release(struct reg_transfers_away *t)
+{
+    if (!t)
+        return;
+    free(t->items);
+    t->items = NULL;
+    t->n = 0;
+}
+
+/* unsupported_op - a write the driver lacks: nothing was sent. */
+static int unsupported_op(const struct registrar *r, const char *what,
+                          struct reg_op_result *out, struct rm_err *err)
+{
+    memset(out, 0, sizeof *out);
+    out->state = REG_OP_NOT_SENT;
+    out->reply.delivery = REG_NOT_SENT;
+    snprintf(out->reason, sizeof out->reason,
+             "%s: not supported by this registrar's driver", what);
+    snprintf(out->reply.text, sizeof out->reply.text, "%s", out->reason);
+    return rm_err_set(err, RM_EINVAL,
+                      "%s: %s not supported by this registrar's driver",
+                      r->ops->name, what);
+}
+
+/* unsupported_query - a read the driver lacks: nothing was sent. */
+static int unsupported_query(const struct registrar *r, const char *what,
+                             struct reg_reply *rr, struct rm_err *err)
+{
+    rr->delivery = REG_NOT_SENT;
+    snprintf(rr->text, sizeof rr->text,
+             "%s: not supported by this registrar's driver", what);
+    return rm_err_set(err, RM_EINVAL,
+                      "%s: %s not supported by this registrar's driver",
+                      r->ops->name, what);
+}
+
+int reg_set_nameservers(struct registrar *r, const char *domain,
+                        const char *const *ns, size_t n,
+                        struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->set_nameservers)
+        return unsupported_op(r, "set_nameservers", out, err);
+    return r->ops->set_nameservers(r->impl, domain, ns, n, out, err);
+}
+
+int reg_ns_check(struct registrar *r, const char *host, const char *tld,
+                 struct reg_ns_check *out, struct rm_err *err)
+{
+    if (!r->ops->ns_check) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "ns_check", &out->reply, err);
+    }
+    return r->ops->ns_check(r->impl, host, tld, out, err);
+}
+
+int reg_ns_registry_add(struct registrar *r, const char *host, const char *tld,
+                        bool all, struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->ns_registry_add)
+        return unsupported_op(r, "ns_registry_add", out, err);
+    return r->ops->ns_registry_add(r->impl, host, tld, all, out, err);
+}
+
+int reg_host_create(struct registrar *r, const struct reg_host *h,
+                    struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->host_create)
+        return unsupported_op(r, "host_create", out, err);
+    return r->ops->host_create(r->impl, h, out, err);
+}
+
+int reg_host_modify(struct registrar *r, const struct reg_host *h,
+                    struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->host_modify)
+        return unsupported_op(r, "host_modify", out, err);
+    return r->ops->host_modify(r->impl, h, out, err);
+}
+
+int reg_host_delete(struct registrar *r, const char *domain, const char *name,
+                    struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->host_delete)
+        return unsupported_op(r, "host_delete", out, err);
+    return r->ops->host_delete(r->impl, domain, name, out, err);
+}
+
+int reg_hosts(struct registrar *r, const char *domain, struct reg_hosts *out,
+              struct rm_err *err)
+{
+    if (!r->ops->hosts) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "hosts", &out->reply, err);
+    }
+    return r->ops->hosts(r->impl, domain, out, err);
+}
+
+int reg_contacts(struct registrar *r, const char *domain,
+                 struct reg_contacts *out, struct rm_err *err)
+{
+    if (!r->ops->contacts) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "contacts", &out->reply, err);
+    }
+    return r->ops->contacts(r->impl, domain, out, err);
+}
+
+int reg_set_contacts(struct registrar *r, const struct reg_contact_update *u,
+                     struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->set_contacts)
+        return unsupported_op(r, "set_contacts", out, err);
+    return r->ops->set_contacts(r->impl, u, out, err);
+}
+
+int reg_set_lock(struct registrar *r, const char *domain, bool lock,
+                 struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->set_lock)
+        return unsupported_op(r, "set_lock", out, err);
+    return r->ops->set_lock(r->impl, domain, lock, out, err);
+}
+
+int reg_auth_code(struct registrar *r, const char *domain,
+                  struct reg_auth_code *out, struct rm_err *err)
+{
+    if (!r->ops->auth_code) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "auth_code", &out->reply, err);
+    }
+    return r->ops->auth_code(r->impl, domain, out, err);
+}
+
+int reg_send_auth_code(struct registrar *r, const char *domain,
+                       struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->send_auth_code)
+        return unsupported_op(r, "send_auth_code", out, err);
+    return r->ops->send_auth_code(r->impl, domain, out, err);
+}
+
+int reg_set_auth_code(struct registrar *r, const char *domain, const char *code,
+                      struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->set_auth_code)
+        return unsupported_op(r, "set_auth_code", out, err);
+    return r->ops->set_auth_code(r->impl, domain, code, out, err);
+}
+
+int reg_privacy(struct registrar *r, const char *domain,
+                struct reg_privacy *out, struct rm_err *err)
+{
+    if (!r->ops->privacy) {
+        memset(out, 0, sizeof *out);
+        out->state = REG_PRIVACY_UNKNOWN;
+        return unsupported_query(r, "privacy", &out->reply, err);
+    }
+    return r->ops->privacy(r->impl, domain, out, err);
+}
+
+int reg_set_privacy(struct registrar *r, const char *domain, bool on,
+                    struct reg_privacy_result *out, struct rm_err *err)
+{
+    if (!r->ops->set_privacy) {
+        out->not_offered = false;
+        return unsupported_op(r, "set_privacy", &out->op, err);
+    }
+    return r->ops->set_privacy(r->impl, domain, on, out, err);
+}
+
+int reg_transfers_away(struct registrar *r, const struct reg_away_query *q,
+                       struct reg_transfers_away *out, struct rm_err *err)
+{
+    if (!r->ops->transfers_away) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "transfers_away", &out->reply, err);
+    }
+    return r->ops->transfers_away(r->impl, q, out, err);
+}
+
+int reg_suggest_ex(struct registrar *r, const struct reg_suggest_req *q,
+                   struct reg_suggest *out, struct rm_err *err)
+{
+    if (!r->ops->suggest_ex) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "suggest_ex", &out->reply, err);
+    }
+    return r->ops->suggest_ex(r->impl, q, out, err);
 }

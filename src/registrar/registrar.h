@@ -177,6 +177,9 @@ struct reg_lookup {
 struct reg_suggestion {
     char domain[REG_DOMAIN_MAX];
     bool available;
+    bool premium;  /* from the premium service (reg_suggest_ex) */
+    int64_t price; /* minor units, the account's currency; premium
+                    * names only, -1 when not given */
 };
 
 struct reg_suggest {
@@ -370,10 +373,147 @@ struct reg_events {
 };
 void reg_events_release(struct reg_events *e);
 
+/* --- after the sale: managing a domain of ours ------------------------
+ *
+ * Optional driver calls (NULL in struct registrar_ops when a driver lacks
+ * them; the reg_* wrappers then answer RM_EINVAL, nothing sent, "not
+ * supported by this registrar's driver"). Writes fill a struct
+ * reg_op_result classified as every operation (only an explicit refusal
+ * is REG_OP_FAILED; anything uncertain is REG_OP_PENDING, never resend
+ * it, read back with the queries). Reads follow the query rules above.
+ *
+ * Already available elsewhere: a domain's nameservers in order are in
+ * reg_domain_info (info), its registrar lock in reg_domain_status
+ * (status). */
+
+#define REG_NS_MIN 2     /* nameservers a delegation needs */
+#define REG_IP_MAX 48    /* buffer size for an IPv4 or IPv6 address */
+#define REG_AUTH_MAX 256 /* buffer size for an EPP auth code */
+
+/* A host (child nameserver) under one of our domains. */
+struct reg_host {
+    const char *domain;   /* the parent domain, ours */
+    const char *name;     /* the host's FQDN (current name to modify) */
+    const char *ipv4;     /* NULL or "": none */
+    const char *ipv6;     /* NULL or "": none; at least one address */
+    const char *new_name; /* modify only: rename to; NULL keeps it */
+};
+
+struct reg_host_info {
+    char name[REG_DOMAIN_MAX];
+    char ipv4[REG_IP_MAX]; /* "" when none */
+    char ipv6[REG_IP_MAX];
+    bool can_delete; /* serves no domain at the registrar */
+};
+
+struct reg_hosts {
+    struct reg_reply reply;
+    struct reg_host_info *items; /* owned; reg_hosts_release */
+    size_t n;
+};
+void reg_hosts_release(struct reg_hosts *h);
+
+/* Whether a nameserver is known at the registry of a TLD. */
+struct reg_ns_check {
+    struct reg_reply reply;
+    bool exists;
+};
+
+/* A contact as the registrar holds it ("" for fields not given). */
+struct reg_contact_info {
+    char first_name[128], last_name[128], org_name[128];
+    char address1[256], address2[256], address3[256];
+    char city[128], state[128], postal_code[64], country[8];
+    char phone[64], fax[64], email[256], url[256], lang_pref[16];
+};
+
+struct reg_contacts {
+    struct reg_reply reply;
+    struct reg_contact_info owner, admin, billing, tech;
+    bool has_owner, has_admin, has_billing, has_tech; /* given */
+};
+
+/* A contact change: NULL members are left as they are (at least one). */
+struct reg_contact_update {
+    const char *domain;
+    const struct reg_contact *owner, *admin, *billing, *tech;
+};
+
+struct reg_auth_code {
+    struct reg_reply reply;
+    char code[REG_AUTH_MAX]; /* "" when the registrar has none */
+};
+
+enum reg_privacy_state {
+    REG_PRIVACY_DISABLED,
+    REG_PRIVACY_ENABLED,
+    REG_PRIVACY_ENABLING,  /* being switched on */
+    REG_PRIVACY_DISABLING, /* being switched off */
+    REG_PRIVACY_UNKNOWN    /* a word this interface does not know */
+};
+const char *reg_privacy_state_name(enum reg_privacy_state s);
+
+struct reg_privacy {
+    struct reg_reply reply;
+    enum reg_privacy_state state;
+    char word[32]; /* the registrar's word */
+};
+
+/* The answer to turning WHOIS privacy on or off. */
+struct reg_privacy_result {
+    struct reg_op_result op;
+    /* op.state FAILED because the service is not offered for the
+     * domain's TLD or the account; false for any other outcome */
+    bool not_offered;
+};
+
+/* Transfers of our domains to other registrars. */
+struct reg_away_query {
+    const char *domain; /* NULL: every domain */
+    const char *status; /* NULL: any; else pending_owner, pending_admin,
+                         * pending_registry, completed, cancelled */
+};
+
+struct reg_transfer_away {
+    char domain[REG_DOMAIN_MAX];
+    enum reg_transfer_state state;
+    char status[64];             /* the registrar's word */
+    time_t requested;            /* req_date; 0: not given */
+    time_t owner_requested;      /* owner_request_date */
+    time_t owner_confirmed;      /* owner_confirm_date */
+    char gaining_registrar[128]; /* "" when not given */
+};
+
+struct reg_transfers_away {
+    struct reg_reply reply;
+    struct reg_transfer_away *items; /* owned; reg_transfers_away_release */
+    size_t n;
+};
+void reg_transfers_away_release(struct reg_transfers_away *t);
+
+/* Name suggestions with per-service settings; zero members take the
+ * registrar's defaults. */
+struct reg_suggest_service {
+    const char *const *tlds; /* this service only; n_tlds 0: the common */
+    size_t n_tlds;
+    int maximum; /* results for this service; 0: registrar default */
+};
+
+struct reg_suggest_req {
+    const char *search;
+    const char *const *tlds; /* for every service */
+    size_t n_tlds;
+    struct reg_suggest_service lookup, suggestion;
+    bool premium; /* also ask for premium names (with their price) */
+    struct reg_suggest_service premium_opts;
+    int64_t price_min, price_max; /* premium window, minor units; 0: none */
+};
+
 /*
  * struct registrar_ops - what a driver implements. Every member is
- * required. impl is the driver's state from struct registrar. Calls may
- * be made from several threads at once on one registrar.
+ * required except the event stream and the calls after the sale. impl is the
+ * driver's state from struct registrar. Calls may be made from several threads
+ * at once on one registrar.
  */
 struct registrar_ops {
     const char *name; /* "opensrs" */
@@ -441,6 +581,55 @@ struct registrar_ops {
     int (*ack_event)(void *impl, const char *event_id, struct reg_reply *out,
                      struct rm_err *err);
 
+    /* After the sale (optional: NULL when the driver lacks it).
+     * set_nameservers - the domain's delegation becomes ns[0..n) in order
+     * (REG_NS_MIN..REG_NS_MAX names). */
+    int (*set_nameservers)(void *impl, const char *domain,
+                           const char *const *ns, size_t n,
+                           struct reg_op_result *out, struct rm_err *err);
+    /* ns_check - whether host is known at the registry of tld (".com" or
+     * "com"); a query. ns_registry_add - make it known there (all: at
+     * every registry of the account). */
+    int (*ns_check)(void *impl, const char *host, const char *tld,
+                    struct reg_ns_check *out, struct rm_err *err);
+    int (*ns_registry_add)(void *impl, const char *host, const char *tld,
+                           bool all, struct reg_op_result *out,
+                           struct rm_err *err);
+    /* Child nameservers. host_modify replaces the address set (an
+     * address not given is removed) and renames when new_name is set. */
+    int (*host_create)(void *impl, const struct reg_host *h,
+                       struct reg_op_result *out, struct rm_err *err);
+    int (*host_modify)(void *impl, const struct reg_host *h,
+                       struct reg_op_result *out, struct rm_err *err);
+    int (*host_delete)(void *impl, const char *domain, const char *name,
+                       struct reg_op_result *out, struct rm_err *err);
+    int (*hosts)(void *impl, const char *domain, struct reg_hosts *out,
+                 struct rm_err *err);
+    int (*contacts)(void *impl, const char *domain, struct reg_contacts *out,
+                    struct rm_err *err);
+    int (*set_contacts)(void *impl, const struct reg_contact_update *u,
+                        struct reg_op_result *out, struct rm_err *err);
+    int (*set_lock)(void *impl, const char *domain, bool lock,
+                    struct reg_op_result *out, struct rm_err *err);
+    int (*auth_code)(void *impl, const char *domain, struct reg_auth_code *out,
+                     struct rm_err *err);
+    /* send_auth_code - the registrar mails the code to the domain's
+     * admin contact. */
+    int (*send_auth_code)(void *impl, const char *domain,
+                          struct reg_op_result *out, struct rm_err *err);
+    int (*set_auth_code)(void *impl, const char *domain, const char *code,
+                         struct reg_op_result *out, struct rm_err *err);
+    int (*privacy)(void *impl, const char *domain, struct reg_privacy *out,
+                   struct rm_err *err);
+    int (*set_privacy)(void *impl, const char *domain, bool on,
+                       struct reg_privacy_result *out, struct rm_err *err);
+    /* transfers_away - every page; q NULL: all. */
+    int (*transfers_away)(void *impl, const struct reg_away_query *q,
+                          struct reg_transfers_away *out, struct rm_err *err);
+    /* suggest_ex - suggest with per-service settings and premium names. */
+    int (*suggest_ex)(void *impl, const struct reg_suggest_req *q,
+                      struct reg_suggest *out, struct rm_err *err);
+
     void (*free)(void *impl);
 };
 
@@ -477,6 +666,47 @@ int reg_poll_events(struct registrar *r, int limit, struct reg_events *out,
                     struct rm_err *err);
 int reg_ack_event(struct registrar *r, const char *event_id,
                   struct reg_reply *out, struct rm_err *err);
+
+/* After the sale: each returns RM_EINVAL, nothing sent (out->state
+ * REG_OP_NOT_SENT, or reply.delivery REG_NOT_SENT for a query), with
+ * "not supported by this registrar's driver" when the driver lacks the
+ * call; otherwise what the driver returns (see struct registrar_ops). */
+int reg_set_nameservers(struct registrar *r, const char *domain,
+                        const char *const *ns, size_t n,
+                        struct reg_op_result *out, struct rm_err *err);
+int reg_ns_check(struct registrar *r, const char *host, const char *tld,
+                 struct reg_ns_check *out, struct rm_err *err);
+int reg_ns_registry_add(struct registrar *r, const char *host, const char *tld,
+                        bool all, struct reg_op_result *out,
+                        struct rm_err *err);
+int reg_host_create(struct registrar *r, const struct reg_host *h,
+                    struct reg_op_result *out, struct rm_err *err);
+int reg_host_modify(struct registrar *r, const struct reg_host *h,
+                    struct reg_op_result *out, struct rm_err *err);
+int reg_host_delete(struct registrar *r, const char *domain, const char *name,
+                    struct reg_op_result *out, struct rm_err *err);
+int reg_hosts(struct registrar *r, const char *domain, struct reg_hosts *out,
+              struct rm_err *err);
+int reg_contacts(struct registrar *r, const char *domain,
+                 struct reg_contacts *out, struct rm_err *err);
+int reg_set_contacts(struct registrar *r, const struct reg_contact_update *u,
+                     struct reg_op_result *out, struct rm_err *err);
+int reg_set_lock(struct registrar *r, const char *domain, bool lock,
+                 struct reg_op_result *out, struct rm_err *err);
+int reg_auth_code(struct registrar *r, const char *domain,
+                  struct reg_auth_code *out, struct rm_err *err);
+int reg_send_auth_code(struct registrar *r, const char *domain,
+                       struct reg_op_result *out, struct rm_err *err);
+int reg_set_auth_code(struct registrar *r, const char *domain, const char *code,
+                      struct reg_op_result *out, struct rm_err *err);
+int reg_privacy(struct registrar *r, const char *domain,
+                struct reg_privacy *out, struct rm_err *err);
+int reg_set_privacy(struct registrar *r, const char *domain, bool on,
+                    struct reg_privacy_result *out, struct rm_err *err);
+int reg_transfers_away(struct registrar *r, const struct reg_away_query *q,
+                       struct reg_transfers_away *out, struct rm_err *err);
+int reg_suggest_ex(struct registrar *r, const struct reg_suggest_req *q,
+                   struct reg_suggest *out, struct rm_err *err);
 
 /* --- helpers shared by drivers ---------------------------------------- */
 
