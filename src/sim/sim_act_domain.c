@@ -116,10 +116,19 @@ struct xcp_value *act_get_domain(struct ctx *c)
     } else if (strcasecmp(type, "status") == 0) {
         xcp_assoc_set_int(a, "lock_state", sim_jint(d, "locked", 0));
         xcp_assoc_set_int(a, "can_modify", 1);
-        xcp_assoc_set_str(a, "parkp_status", "");
-        xcp_assoc_set(a, "domain_supports", xcp_assoc_new());
+        xcp_assoc_set_str(a, "parkp_status", sim_jstr(d, "parkpage", "off"));
+        struct xcp_value *sup = xcp_assoc_new();
+        xcp_assoc_set_int(sup, "whois_privacy",
+                          act_privacy_offered(c->sim, name) ? 1 : 0);
+        xcp_assoc_set(a, "domain_supports", sup);
         xcp_assoc_set_int(a, "transfer_away_in_progress", 0);
         xcp_assoc_set_int(a, "auctionescrow", 0);
+    } else if (strcasecmp(type, "whois_privacy_state") == 0) {
+        /* a TLD without privacy always answers disabled (§2.4) */
+        xcp_assoc_set_str(a, "state",
+                          act_privacy_offered(c->sim, name)
+                              ? sim_jstr(d, "privacy", "disabled")
+                              : "disabled");
     } else if (strcasecmp(type, "nameservers") == 0) {
         xcp_assoc_set(a, "nameserver_list", ns_list_value(d));
     } else if (strcasecmp(type, "expire_action") == 0 ||
@@ -163,9 +172,9 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set(cs, lower, one ? sim_json_to_xcp(one) : xcp_assoc_new());
         xcp_assoc_set(a, "contact_set", cs);
     } else {
+        /* a type the sim does not model (tld_data, dnssec, ...) */
         xcp_free(a);
-        return act_fail_field(c, 465, "Invalid data",
-                              "unknown GET DOMAIN type");
+        return act_unknown(c);
     }
     return act_reply(c, true, 200, a, "Query Successful");
 }
@@ -256,12 +265,49 @@ struct xcp_value *act_modify(struct ctx *c)
     json_t *d = target_domain(c, name, &err);
     if (!d)
         return err;
+    const char *ok_text = "Update successful";
     if (strcasecmp(data, "status") == 0) {
         const char *ls = act_astr(c, "lock_state");
         if (!ls || (strcmp(ls, "0") != 0 && strcmp(ls, "1") != 0))
             return act_fail_field(c, 465, "Invalid data",
                                   "lock_state must be 0/1");
         sim_jset_int(d, "locked", ls[0] == '1');
+    } else if (strcasecmp(data, "whois_privacy_state") == 0) {
+        const char *st = act_astr(c, "state");
+        bool on;
+        if (st && strcasecmp(st, "enable") == 0)
+            on = true;
+        else if (st && strcasecmp(st, "disable") == 0)
+            on = false;
+        else
+            return act_fail_field(c, 465, "Invalid data",
+                                  "state must be enable or disable");
+        if (!act_privacy_offered(c->sim, name))
+            return act_fail(c, 300, PRIVACY_REFUSED);
+        sim_jset_str(d, "privacy", on ? "enabled" : "disabled");
+        ok_text = on ? "Whois Privacy successfully enabled"
+                     : "Whois Privacy successfully disabled";
+    } else if (strcasecmp(data, "parkpage_state") == 0) {
+        const char *st = act_astr(c, "state");
+        if (!st || (strcasecmp(st, "on") != 0 && strcasecmp(st, "off") != 0))
+            return act_fail_field(c, 465, "Invalid data",
+                                  "state must be on or off");
+        sim_jset_str(d, "parkpage", strcasecmp(st, "on") == 0 ? "on" : "off");
+    } else if (strcasecmp(data, "domain_auth_info") == 0) {
+        const char *code = act_astr(c, "domain_auth_info");
+        size_t len = code ? strlen(code) : 0;
+        if (!code || !*code)
+            return act_fail_field(c, 460, "Missing required field",
+                                  "domain_auth_info");
+        /* EPP authInfo: 6 to 32 printable characters, no spaces */
+        bool ok = len >= 6 && len <= 32;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = isgraph((unsigned char)code[i]) != 0;
+        if (!ok)
+            return act_fail_field(
+                c, 465, "Invalid data",
+                "domain_auth_info must be 6-32 printable characters");
+        sim_jset_str(d, "auth_info", code);
     } else if (strcasecmp(data, "expire_action") == 0) {
         if (act_astr(c, "auto_renew"))
             sim_jset_int(d, "auto_renew", act_aflag(c, "auto_renew"));
@@ -292,11 +338,12 @@ struct xcp_value *act_modify(struct ctx *c)
             return r;
         set_nameservers(c, name, d, ns);
     } else {
-        return act_fail_field(c, 465, "Invalid data", "unsupported data type");
+        /* a data type the sim does not model (tld_data, dnssec, ...) */
+        return act_unknown(c);
     }
     sim_jset_int(d, "updated", c->now);
     c->sim->dirty = true;
-    return act_reply(c, true, 200, NULL, "Command completed successfully");
+    return act_reply(c, true, 200, NULL, "%s", ok_text);
 }
 
 /* array_has - is a value equal to v in the JSON array arr? */

@@ -141,6 +141,9 @@ bool act_want_domain(struct ctx *c, char out[MAX_NAME],
                      struct xcp_value **err_reply)
 {
     const char *d = act_astr(c, "domain");
+    /* WHMCS-style requests name it domain_name (opensrs-manage.md §1.1) */
+    if (!d || !*d)
+        d = act_astr(c, "domain_name");
     if (!d || !*d) {
         *err_reply = act_fail_field(c, 460, "Missing required field: domain",
                                     "domain is required");
@@ -170,6 +173,12 @@ void act_add_money(struct xcp_value *a, const char *key, int64_t cents)
     char buf[32];
     sim_fmt_money(cents, buf);
     xcp_assoc_set_str(a, key, buf);
+}
+
+bool act_privacy_offered(struct sim *sim, const char *domain)
+{
+    const char *tld = sim_tld(sim, domain);
+    return tld && !sim_in_list(sim->cfg.no_privacy_tlds, tld);
 }
 
 bool act_owned_by(const json_t *d, const char *user)
@@ -345,7 +354,16 @@ struct xcp_value *sim_act(struct sim *sim, const char *user,
             continue;
         return actions[i].fn(&c);
     }
-    /* 400 "Invalid Command: X" rather than 430: the text form is what the
-     * response-code sources quote for an unknown command (§7) */
-    return act_reply(&c, false, 400, NULL, "Invalid Command: %s", req->action);
+    return act_unknown(&c);
+}
+
+/* act_unknown - what OpenSRS answers to a command it does not know: 400
+ * "Invalid Command: X" rather than 430, the text form being what the
+ * response-code sources quote (opensrs-xcp.md §7). The sim answers the
+ * same to every action, object, MODIFY data and GET type it does not
+ * model, never a 46x that would tell the client its request was wrong. */
+struct xcp_value *act_unknown(struct ctx *c)
+{
+    return act_reply(c, false, 400, NULL, "Invalid Command: %s",
+                     c->req->action);
 }

@@ -33,6 +33,10 @@ struct xcp_value *act_reply(struct ctx *c, bool ok, int code,
                             struct xcp_value *attrs, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* act_unknown - the answer to a command the sim does not model: what
+ * OpenSRS answers to an unknown command (400 "Invalid Command: X"). */
+struct xcp_value *act_unknown(struct ctx *c);
+
 /* act_fail - an is_success 0 answer to c with code and text. */
 struct xcp_value *act_fail(struct ctx *c, int code, const char *text);
 
@@ -81,6 +85,16 @@ struct xcp_value *act_unknown_ns_reply(struct ctx *c, json_t *ns);
 /* act_page_args - "limit" (default 40, and 40 when outside 1..max) and "page"
  * (at least 1); false when either is not an integer. */
 bool act_page_args(struct ctx *c, int64_t max, int64_t *limit, int64_t *page);
+
+/* act_privacy_offered - does the TLD of domain offer WHOIS privacy (not
+ * in --no-privacy-tlds)? */
+bool act_privacy_offered(struct sim *sim, const char *domain);
+
+/* The refusal of MODIFY whois_privacy_state where privacy cannot be had:
+ * code 300 and the text OpenSRS gives (opensrs-manage.md §2.4). */
+#define PRIVACY_REFUSED                                                        \
+    "WHOIS_Privacy service cannot be applied to your account. Please "         \
+    "contact your reseller."
 
 /* Handlers, one per action (sim_act's table in sim_actions.c). */
 struct xcp_value *act_lookup(struct ctx *c);

@@ -83,6 +83,7 @@ struct sim_config {
     size_t nresellers;
     char *async_tlds;       /* comma list, default "ca,de,co.uk" */
     char *no_renew_tlds;    /* comma list, default "de,at,dk,fr,za" */
+    char *no_privacy_tlds;  /* comma list, default "ca,us" */
     int64_t async_delay;    /* simulated seconds, default 300 */
     int64_t owner_delay;    /* transfer pending_owner, default 1 day */
     int64_t registry_delay; /* transfer pending_registry, default 4 d */

@@ -1,0 +1,518 @@
+/*
+ * Integration tests of opensrs-sim's actions for managing a domain after
+ * the sale (opensrs-manage.md): the real binary on 127.0.0.1, spoken to
+ * over the wire with signed XCP requests, set up through its control API.
+ * argv[1] is the path of the binary.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "util/buf.h"
+#include "util/xalloc.h"
+#include "xcp/xcp.h"
+
+static const char *sim_path;
+
+struct simproc {
+    pid_t pid;
+    char dir[64];
+    int port;
+    int control;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int port_of(const char *text, const char *key)
+{
+    const char *p = strstr(text, key);
+    if (!p)
+        return -1;
+    p = strchr(p, '\n');
+    const char *colon = p;
+    while (colon > text && *colon != ':')
+        colon--;
+    return atoi(colon + 1);
+}
+
+/* start - run the sim (two resellers, a state file) with extra args and
+ * wait for its ready file. */
+static void start(struct simproc *s, const char *const *extra)
+{
+    if (!s->dir[0]) {
+        snprintf(s->dir, sizeof(s->dir), "/tmp/simmanage-XXXXXX");
+        assert_non_null(mkdtemp(s->dir));
+    }
+    char ready[128], log[128], state[128];
+    snprintf(ready, sizeof(ready), "%s/ready", s->dir);
+    snprintf(log, sizeof(log), "%s/log", s->dir);
+    snprintf(state, sizeof(state), "%s/state.json", s->dir);
+    unlink(ready);
+    const char *argv[40] = {
+        sim_path,     "--listen",  "127.0.0.1:0", "--control", "127.0.0.1:0",
+        "--reseller", "alice:k1",  "--reseller",  "bob:k2",    "--ready-file",
+        ready,        "--log",     log,           "--state",   state,
+        "--clock",    "1800000000"};
+    int n = 17;
+    for (size_t i = 0; extra && extra[i]; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    s->pid = fork();
+    assert_true(s->pid >= 0);
+    if (s->pid == 0) {
+        execv(sim_path, (char *const *)argv);
+        _exit(127);
+    }
+    for (int i = 0; i < 1000; i++) {
+        FILE *f = fopen(ready, "r");
+        if (f) {
+            char text[512] = "";
+            size_t got = fread(text, 1, sizeof(text) - 1, f);
+            text[got] = '\0';
+            fclose(f);
+            s->port = port_of(text, "listen=");
+            s->control = port_of(text, "control=");
+            assert_true(s->port > 0 && s->control > 0);
+            return;
+        }
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid)
+            fail_msg("opensrs-sim exited early");
+        struct timespec ts = {0, 10000000};
+        nanosleep(&ts, NULL);
+    }
+    fail_msg("no ready file");
+}
+
+/* finish - the simulator exits cleanly; its directory is removed. */
+static void finish(struct simproc *s)
+{
+    kill(s->pid, SIGTERM);
+    int st = 0;
+    waitpid(s->pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int connect_to(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    return fd;
+}
+
+/* exchange - send req on a new connection to port and read the whole
+ * response (headers, then Content-Length bytes). */
+static void exchange(int port, const char *req, struct buf *out)
+{
+    int fd = connect_to(port);
+    const char *p = req;
+    size_t n = strlen(req);
+    while (n) {
+        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+        assert_true(w > 0);
+        p += w;
+        n -= (size_t)w;
+    }
+    buf_init(out);
+    int64_t end = now_ms() + 5000;
+    char chunk[8192];
+    for (;;) {
+        const char *h = out->data ? strstr(out->data, "\r\n\r\n") : NULL;
+        if (h) {
+            const char *cl = strstr(out->data, "Content-Length: ");
+            size_t want = cl ? strtoul(cl + 16, NULL, 10) : 0;
+            if (out->len - (size_t)(h + 4 - out->data) >= want)
+                break;
+        }
+        int left = (int)(end - now_ms());
+        assert_true(left > 0);
+        struct pollfd pf = {fd, POLLIN, 0};
+        assert_true(poll(&pf, 1, left) > 0);
+        ssize_t r = recv(fd, chunk, sizeof(chunk), 0);
+        assert_true(r > 0);
+        buf_add(out, chunk, (size_t)r);
+    }
+    close(fd);
+}
+
+/* to_xcp - a JSON value as an XCP value (object → assoc, array → array,
+ * string/integer → scalar). */
+static struct xcp_value *to_xcp(const json_t *j)
+{
+    if (json_is_object(j)) {
+        struct xcp_value *a = xcp_assoc_new();
+        const char *k;
+        json_t *v;
+        json_object_foreach((json_t *)j, k, v)
+        {
+            xcp_assoc_set(a, k, to_xcp(v));
+        }
+        return a;
+    }
+    if (json_is_array(j)) {
+        struct xcp_value *a = xcp_array_new();
+        size_t i;
+        json_t *v;
+        json_array_foreach(j, i, v)
+        {
+            xcp_array_push(a, to_xcp(v));
+        }
+        return a;
+    }
+    if (json_is_integer(j)) {
+        char t[32];
+        snprintf(t, sizeof(t), "%lld", (long long)json_integer_value(j));
+        return xcp_scalar_new(t);
+    }
+    return xcp_scalar_new(json_is_string(j) ? json_string_value(j) : "");
+}
+
+/* The last reply, parsed (freed by the next call and at the end). */
+static struct xcp_msg last;
+static bool have_last;
+
+/* op_as - one XCP request as user (key) with attrs (JSON text) and an
+ * optional top-level cookie; returns the OPS response_code and keeps the
+ * reply in last. */
+static int op_as(const struct simproc *s, const char *user, const char *key,
+                 const char *action, const char *object, const char *cookie,
+                 const char *attrs)
+{
+    json_error_t je;
+    json_t *j = json_loads(attrs ? attrs : "{}", 0, &je);
+    if (!j)
+        fail_msg("bad test JSON: %s", je.text);
+    struct xcp_value *req = xcp_request_new(action, object, to_xcp(j));
+    json_decref(j);
+    if (cookie)
+        xcp_assoc_set_str(req, "cookie", cookie);
+    struct buf body;
+    buf_init(&body);
+    xcp_emit(req, &body);
+    xcp_free(req);
+    char sig[33];
+    xcp_sign(body.data, body.len, key, sig);
+    char *raw = xasprintf("POST / HTTP/1.0\r\nContent-Type: text/xml\r\n"
+                          "X-Username: %s\r\nX-Signature: %s\r\n"
+                          "Content-Length: %zu\r\n\r\n%s",
+                          user, sig, body.len, body.data);
+    buf_release(&body);
+    struct buf resp;
+    exchange(s->port, raw, &resp);
+    free(raw);
+    if (have_last)
+        xcp_msg_free(&last);
+    const char *b = strstr(resp.data, "\r\n\r\n");
+    assert_non_null(b);
+    b += 4;
+    assert_int_equal(
+        xcp_parse(b, resp.len - (size_t)(b - resp.data), &last, NULL), 0);
+    have_last = true;
+    buf_release(&resp);
+    int64_t code = -1;
+    xcp_path_int(last.data, "response_code", &code, NULL);
+    return (int)code;
+}
+
+static int op(const struct simproc *s, const char *action, const char *object,
+              const char *attrs)
+{
+    return op_as(s, "alice", "k1", action, object, NULL, attrs);
+}
+
+/* at - scalar text at path of the last reply ("" when absent). */
+static const char *at(const char *path)
+{
+    const char *v = xcp_path_str(last.data, path);
+    return v ? v : "";
+}
+
+/* control - one control API call; returns the HTTP status, body in *out. */
+static int control(const struct simproc *s, const char *method,
+                   const char *path, const char *json, json_t **out)
+{
+    char *req =
+        xasprintf("%s %s HTTP/1.0\r\nContent-Length: %zu\r\n\r\n%s", method,
+                  path, json ? strlen(json) : 0, json ? json : "");
+    struct buf resp;
+    exchange(s->control, req, &resp);
+    free(req);
+    int status = atoi(resp.data + 9);
+    if (out)
+        *out = json_loads(strstr(resp.data, "\r\n\r\n") + 4, 0, NULL);
+    buf_release(&resp);
+    return status;
+}
+
+#define CONTACT(first)                                                         \
+    "{\"first_name\":\"" first "\",\"last_name\":\"Doe\",\"address1\":\"1 "    \
+    "Main St\",\"city\":\"Toronto\",\"country\":\"CA\",\"postal_code\":"       \
+    "\"M5V1A1\",\"phone\":\"+1.4165550123\",\"email\":\"" first                \
+    "@example.com\"}"
+
+/* add_domain - one of alice's domains (owner "alice") through the control
+ * API, with a contact set, two name servers and an auth code. */
+static void add_domain(const struct simproc *s, const char *name)
+{
+    char *body = xasprintf(
+        "{\"name\":\"%s\",\"owner\":\"alice\",\"auth_info\":\"orig-code-1\","
+        "\"reg_username\":\"jo\",\"reg_password\":\"pw12345678\","
+        "\"contact_set\":{\"owner\":" CONTACT("own") ",\"admin\":" CONTACT("ad"
+                                                                           "m") ",\"billing\":" CONTACT(
+            "bil") ",\"tech\":" CONTACT("tec") "},\"nameservers\":[\"ns1."
+                                               "example.net\",\"ns2.example."
+                                               "net\"]}",
+        name);
+    assert_int_equal(control(s, "POST", "/domains", body, NULL), 200);
+    free(body);
+}
+
+/* --- MODIFY / GET DOMAIN ---------------------------------------------------
+ */
+
+static void lock_state_round_trip(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "locky.com");
+    const char *get = "{\"domain\":\"locky.com\",\"type\":\"status\"}";
+    assert_int_equal(op(&s, "GET", "DOMAIN", get), 200);
+    assert_string_equal(at("attributes.lock_state"), "0");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"locky.com\",\"affect_domains\":\"0\","
+                        "\"data\":\"status\",\"lock_state\":\"1\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN", get), 200);
+    assert_string_equal(at("attributes.lock_state"), "1");
+    assert_string_equal(at("attributes.transfer_away_in_progress"), "0");
+    /* the WHMCS placement: domain_name only */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain_name\":\"locky.com\",\"data\":\"status\","
+                        "\"lock_state\":\"0\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN", get), 200);
+    assert_string_equal(at("attributes.lock_state"), "0");
+    /* only 0 and 1 */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"locky.com\",\"data\":\"status\","
+                        "\"lock_state\":\"locked\"}"),
+                     465);
+    /* no data: 460 */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN", "{\"domain\":\"locky.com\"}"),
+                     460);
+    finish(&s);
+}
+
+static void whois_privacy_per_tld(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "private.com");
+    add_domain(&s, "public.ca");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"private.com\","
+                        "\"type\":\"whois_privacy_state\"}"),
+                     200);
+    assert_string_equal(at("attributes.state"), "disabled");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"private.com\",\"affect_domains\":\"0\","
+                        "\"data\":\"whois_privacy_state\",\"state\":"
+                        "\"enable\"}"),
+                     200);
+    assert_string_equal(at("response_text"),
+                        "Whois Privacy successfully enabled");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"private.com\","
+                        "\"type\":\"whois_privacy_state\"}"),
+                     200);
+    assert_string_equal(at("attributes.state"), "enabled");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"private.com\",\"data\":"
+                        "\"whois_privacy_state\",\"state\":\"disable\"}"),
+                     200);
+    assert_string_equal(at("response_text"),
+                        "Whois Privacy successfully disabled");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"private.com\","
+                        "\"type\":\"whois_privacy_state\"}"),
+                     200);
+    assert_string_equal(at("attributes.state"), "disabled");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"private.com\",\"data\":"
+                        "\"whois_privacy_state\",\"state\":\"maybe\"}"),
+                     465);
+    /* .ca offers no privacy by default: 300, and the state stays off */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"public.ca\",\"data\":"
+                        "\"whois_privacy_state\",\"state\":\"enable\"}"),
+                     300);
+    assert_string_equal(at("is_success"), "0");
+    assert_non_null(strstr(at("response_text"), "WHOIS_Privacy service"));
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"public.ca\","
+                        "\"type\":\"whois_privacy_state\"}"),
+                     200);
+    assert_string_equal(at("attributes.state"), "disabled");
+    finish(&s);
+
+    /* the set of TLDs without privacy is configuration */
+    struct simproc t = {0};
+    const char *extra[] = {"--no-privacy-tlds", "com", NULL};
+    start(&t, extra);
+    add_domain(&t, "private.com");
+    add_domain(&t, "public.ca");
+    assert_int_equal(op(&t, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"private.com\",\"data\":"
+                        "\"whois_privacy_state\",\"state\":\"enable\"}"),
+                     300);
+    assert_int_equal(op(&t, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"public.ca\",\"data\":"
+                        "\"whois_privacy_state\",\"state\":\"enable\"}"),
+                     200);
+    finish(&t);
+}
+
+static void parkpage_auth_info_and_contacts(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "parked.net");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":"
+                        "\"parkpage_state\",\"state\":\"on\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"status\"}"),
+                     200);
+    assert_string_equal(at("attributes.parkp_status"), "on");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":"
+                        "\"parkpage_state\",\"state\":\"off\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"status\"}"),
+                     200);
+    assert_string_equal(at("attributes.parkp_status"), "off");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":"
+                        "\"parkpage_state\",\"state\":\"sideways\"}"),
+                     465);
+
+    /* auth code: read, set, read again */
+    const char *get_code =
+        "{\"domain\":\"parked.net\",\"type\":\"domain_auth_info\"}";
+    assert_int_equal(op(&s, "GET", "DOMAIN", get_code), 200);
+    assert_string_equal(at("attributes.domain_auth_info"), "orig-code-1");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"affect_domains\":\"0\","
+                        "\"data\":\"domain_auth_info\",\"domain_auth_info\":"
+                        "\"N3w-C0de!x\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN", get_code), 200);
+    assert_string_equal(at("attributes.domain_auth_info"), "N3w-C0de!x");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":"
+                        "\"domain_auth_info\",\"domain_auth_info\":\"a b\"}"),
+                     465);
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":"
+                        "\"domain_auth_info\"}"),
+                     460);
+
+    /* contact_info changes only the types sent */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"data\":\"contact_info\","
+                        "\"contact_set\":{\"admin\":" CONTACT("newadm") "}}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"admin\"}"),
+                     200);
+    assert_string_equal(at("attributes.contact_set.admin.first_name"),
+                        "newadm");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"owner\"}"),
+                     200);
+    assert_string_equal(at("attributes.contact_set.owner.first_name"), "own");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"nameservers\"}"),
+                     200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "ns1.example.net");
+    assert_string_equal(at("attributes.nameserver_list[1].sortorder"), "2");
+    finish(&s);
+}
+
+/* --- unmodelled commands ---------------------------------------------------
+ */
+
+static void unmodelled_answers_as_unknown_command(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "plain.org");
+    /* an action OpenSRS has that the sim does not model */
+    assert_int_equal(
+        op(&s, "GET_NOTES", "DOMAIN", "{\"domain\":\"plain.org\"}"), 400);
+    assert_string_equal(at("response_text"), "Invalid Command: GET_NOTES");
+    assert_int_equal(op(&s, "NO_SUCH_THING", "DOMAIN", NULL), 400);
+    /* a MODIFY data and a GET type the sim does not model: the same */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"plain.org\",\"data\":\"tld_data\"}"),
+                     400);
+    assert_string_equal(at("response_text"), "Invalid Command: MODIFY");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"plain.org\",\"type\":\"dnssec\"}"),
+                     400);
+    finish(&s);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s PATH-TO-opensrs-sim\n", argv[0]);
+        return 2;
+    }
+    sim_path = argv[1];
+    signal(SIGPIPE, SIG_IGN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(lock_state_round_trip),
+        cmocka_unit_test(whois_privacy_per_tld),
+        cmocka_unit_test(parkpage_auth_info_and_contacts),
+        cmocka_unit_test(unmodelled_answers_as_unknown_command),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    if (have_last)
+        xcp_msg_free(&last);
+    return rc;
+}
