@@ -271,31 +271,40 @@ static int control(const struct simproc *s, const char *method,
     return status;
 }
 
-#define CONTACT(first)                                                         \
-    "{\"first_name\":\"" first "\",\"last_name\":\"Doe\",\"address1\":\"1 "    \
-    "Main St\",\"city\":\"Toronto\",\"country\":\"CA\",\"postal_code\":"       \
-    "\"M5V1A1\",\"phone\":\"+1.4165550123\",\"email\":\"" first                \
-    "@example.com\"}"
+/* contact - a whole contact record (JSON text) whose first name and
+ * e-mail are made from first; the caller frees it. */
+static char *contact(const char *first)
+{
+    return xasprintf("{\"first_name\":\"%s\",\"last_name\":\"Doe\","
+                     "\"address1\":\"1 Main St\",\"city\":\"Toronto\","
+                     "\"country\":\"CA\",\"postal_code\":\"M5V1A1\","
+                     "\"phone\":\"+1.4165550123\","
+                     "\"email\":\"%s@example.com\"}",
+                     first, first);
+}
 
 /* add_domain - one of alice's domains (owner "alice") through the control
  * API, with a contact set, two name servers and an auth code. */
 static void add_domain(const struct simproc *s, const char *name)
 {
-    char *body = xasprintf(
-        "{\"name\":\"%s\",\"owner\":\"alice\",\"auth_info\":\"orig-code-1\","
-        "\"reg_username\":\"jo\",\"reg_password\":\"pw12345678\","
-        "\"contact_set\":{\"owner\":" CONTACT("own") ",\"admin\":" CONTACT("ad"
-                                                                           "m") ",\"billing\":" CONTACT(
-            "bil") ",\"tech\":" CONTACT("tec") "},\"nameservers\":[\"ns1."
-                                               "example.net\",\"ns2.example."
-                                               "net\"]}",
-        name);
+    char *o = contact("own"), *a = contact("adm"), *b = contact("bil"),
+         *t = contact("tec");
+    char *body =
+        xasprintf("{\"name\":\"%s\",\"owner\":\"alice\",\"auth_info\":"
+                  "\"orig-code-1\",\"reg_username\":\"jo\",\"reg_password\":"
+                  "\"pw12345678\",\"contact_set\":{\"owner\":%s,\"admin\":%s,"
+                  "\"billing\":%s,\"tech\":%s},\"nameservers\":"
+                  "[\"ns1.example.net\",\"ns2.example.net\"]}",
+                  name, o, a, b, t);
     assert_int_equal(control(s, "POST", "/domains", body, NULL), 200);
     free(body);
+    free(o);
+    free(a);
+    free(b);
+    free(t);
 }
 
-/* --- MODIFY / GET DOMAIN ---------------------------------------------------
- */
+/* --- MODIFY / GET DOMAIN ------------------------------------------------- */
 
 static void lock_state_round_trip(void **state)
 {
@@ -450,10 +459,13 @@ static void parkpage_auth_info_and_contacts(void **state)
                      460);
 
     /* contact_info changes only the types sent */
-    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
-                        "{\"domain\":\"parked.net\",\"data\":\"contact_info\","
-                        "\"contact_set\":{\"admin\":" CONTACT("newadm") "}}"),
-                     200);
+    char *c = contact("newadm");
+    char *req = xasprintf("{\"domain\":\"parked.net\",\"data\":"
+                          "\"contact_info\",\"contact_set\":{\"admin\":%s}}",
+                          c);
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN", req), 200);
+    free(req);
+    free(c);
     assert_int_equal(op(&s, "GET", "DOMAIN",
                         "{\"domain\":\"parked.net\",\"type\":\"admin\"}"),
                      200);
@@ -472,8 +484,7 @@ static void parkpage_auth_info_and_contacts(void **state)
     finish(&s);
 }
 
-/* --- unmodelled commands ---------------------------------------------------
- */
+/* --- unmodelled commands ----------------------------------------------- */
 
 static void unmodelled_answers_as_unknown_command(void **state)
 {
