@@ -14,30 +14,6 @@
 #include "sim/sim_actions_int.h"
 #include "util/xalloc.h"
 
-/* target_domain - the domain a GET/MODIFY works on: by cookie (top-level)
- * or by attributes.domain (reseller access). */
-static json_t *target_domain(struct ctx *c, char name[MAX_NAME],
-                             struct xcp_value **err)
-{
-    if (c->req->cookie && *c->req->cookie) {
-        json_t *ck = json_object_get(json_object_get(c->sim->state, "cookies"),
-                                     c->req->cookie);
-        if (!ck || sim_jint(ck, "expires", 0) < c->now) {
-            *err = act_fail(c, 415, "Authentication Error: invalid cookie");
-            return NULL;
-        }
-        snprintf(name, MAX_NAME, "%s", sim_jstr(ck, "domain", ""));
-    } else if (!act_want_domain(c, name, err)) {
-        return NULL;
-    }
-    json_t *d = sim_domain(c->sim, name);
-    if (!act_registered_ours(c->sim, d, c->user)) {
-        *err = act_fail(c, 480, "Domain not found");
-        return NULL;
-    }
-    return d;
-}
-
 static struct xcp_value *ns_list_value(const json_t *d)
 {
     struct xcp_value *arr = xcp_array_new();
@@ -98,7 +74,7 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(a, "remainder", page * limit < total ? 1 : 0);
         return act_reply(c, true, 200, a, "Query Successful");
     }
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
     struct xcp_value *a = xcp_assoc_new();
@@ -262,7 +238,7 @@ struct xcp_value *act_modify(struct ctx *c)
     const char *data = act_astr(c, "data");
     if (!data || !*data)
         return act_fail_field(c, 460, "Missing required field", "data");
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
     const char *ok_text = "Update successful";
@@ -388,7 +364,7 @@ struct xcp_value *act_adv_update_ns(struct ctx *c)
     const char *op = act_astr(c, "op_type");
     if (!op || !*op)
         return act_fail_field(c, 460, "Missing required field", "op_type");
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
     json_t *result = NULL;

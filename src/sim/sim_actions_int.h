@@ -60,6 +60,13 @@ bool act_aflag(struct ctx *c, const char *key);
 bool act_want_domain(struct ctx *c, char out[MAX_NAME],
                      struct xcp_value **err_reply);
 
+/* act_target_domain - the reseller's domain a request works on: by
+ * cookie (top level) or by attributes.domain / domain_name; NULL with
+ * *err set (415 bad cookie, 465 bad name, 480 not the reseller's). The
+ * domain is noted for the journal (sim_domain). */
+json_t *act_target_domain(struct ctx *c, char name[MAX_NAME],
+                          struct xcp_value **err);
+
 void act_add_time(struct xcp_value *a, const char *key, int64_t t);
 
 void act_add_money(struct xcp_value *a, const char *key, int64_t cents);
@@ -75,6 +82,12 @@ const char *act_admin_email(const json_t *contact_set);
 /* act_collect_ns - names of a nameserver_list ([{name, sortorder}] or plain
  * names) into a JSON array; NULL + *bad on a malformed entry. */
 json_t *act_collect_ns(const struct xcp_value *list, char *bad, size_t badn);
+
+/* act_host_parent - the resellers' domain (owner not "other") host sits
+ * under, or NULL. act_host_known - does the registry know host (the rules
+ * are in sim_actions.c)? */
+const char *act_host_parent(struct sim *sim, const char *host);
+bool act_host_known(struct sim *sim, const char *host);
 
 const char *act_first_unknown_ns(struct sim *sim, const json_t *ns);
 
@@ -119,6 +132,12 @@ struct xcp_value *act_modify(struct ctx *c);
 struct xcp_value *act_adv_update_ns(struct ctx *c);
 struct xcp_value *act_revoke(struct ctx *c);
 struct xcp_value *act_poll_event(struct ctx *c);
+struct xcp_value *act_ns_create(struct ctx *c);
+struct xcp_value *act_ns_modify(struct ctx *c);
+struct xcp_value *act_ns_delete(struct ctx *c);
+struct xcp_value *act_ns_get(struct ctx *c);
+struct xcp_value *act_registry_check_ns(struct ctx *c);
+struct xcp_value *act_registry_add_ns(struct ctx *c);
 struct xcp_value *act_ack_event(struct ctx *c);
 
 #endif

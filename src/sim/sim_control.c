@@ -143,6 +143,28 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
     return 0;
 }
 
+/* post_host - mark a host known or unknown at the registry (state
+ * "registry_hosts"; see act_host_known). */
+static int post_host(struct sim *sim, const json_t *b, char *msg, size_t n)
+{
+    char name[254];
+    const char *raw = sim_jstr(b, "name", NULL);
+    json_t *known = json_object_get(b, "known");
+    if (!raw || !sim_norm_domain(raw, name, sizeof(name)) ||
+        !sim_domain_syntax_ok(name)) {
+        snprintf(msg, n, "\"name\" must be a valid host name");
+        return -1;
+    }
+    if (!json_is_boolean(known)) {
+        snprintf(msg, n, "\"known\" must be true or false");
+        return -1;
+    }
+    sim_jset_int(json_object_get(sim->state, "registry_hosts"), name,
+                 json_is_true(known) ? 1 : 0);
+    sim->dirty = true;
+    return 0;
+}
+
 static int post_prices(struct sim *sim, const json_t *b, char *msg, size_t n)
 {
     const char *tld = sim_jstr(b, "tld", NULL);
@@ -333,6 +355,11 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             answer = json_object();
     } else if (post && strcmp(path, "/prices") == 0) {
         if (post_prices(sim, body, msg, sizeof(msg)) < 0)
+            status = 400;
+        else
+            answer = json_object();
+    } else if (post && strcmp(path, "/hosts") == 0) {
+        if (post_host(sim, body, msg, sizeof(msg)) < 0)
             status = 400;
         else
             answer = json_object();

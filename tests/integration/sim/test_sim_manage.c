@@ -304,6 +304,28 @@ static void add_domain(const struct simproc *s, const char *name)
     free(t);
 }
 
+/* events_named - how many queued events are of kind event for domain. */
+static int events_named(const struct simproc *s, const char *event,
+                        const char *domain)
+{
+    json_t *j;
+    assert_int_equal(control(s, "GET", "/events", NULL, &j), 200);
+    int n = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(j, "events"), i, e)
+    {
+        json_t *od = json_object_get(e, "object_data");
+        if (strcmp(json_string_value(json_object_get(e, "event")), event) ==
+                0 &&
+            strcmp(json_string_value(json_object_get(od, "domain_name")),
+                   domain) == 0)
+            n++;
+    }
+    json_decref(j);
+    return n;
+}
+
 /* --- MODIFY / GET DOMAIN ------------------------------------------------- */
 
 static void lock_state_round_trip(void **state)
@@ -484,6 +506,213 @@ static void parkpage_auth_info_and_contacts(void **state)
     finish(&s);
 }
 
+/* --- child hosts and the registry's host table ------------------------ */
+
+static void child_hosts_lifecycle(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "hosty.com");
+    /* a host under one of our domains is unknown until created */
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns1.hosty.com\",\"tld\":\".com\"}"),
+                     212);
+    assert_string_equal(at("is_success"), "0");
+    assert_string_equal(at("attributes.is_success"), "0");
+    assert_int_equal(
+        op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+           "{\"domain\":\"hosty.com\",\"op_type\":\"assign\","
+           "\"assign_ns\":[\"ns1.hosty.com\",\"ns1.example.net\"]}"),
+        435);
+    assert_non_null(strstr(at("response_text"), "ns1.hosty.com"));
+    /* CREATE: addresses required and checked, under the domain only */
+    assert_int_equal(
+        op(&s, "CREATE", "NAMESERVER",
+           "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\"}"),
+        460);
+    assert_int_equal(op(&s, "CREATE", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\","
+                        "\"ipaddress\":\"300.1.2.3\"}"),
+                     465);
+    assert_int_equal(op(&s, "CREATE", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"ns1.elsewhere."
+                        "com\",\"ipaddress\":\"192.0.2.1\"}"),
+                     465);
+    assert_int_equal(op(&s, "CREATE", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\","
+                        "\"ipaddress\":\"192.0.2.1\",\"ipv6\":"
+                        "\"2001:DB8:0::1\"}"),
+                     200);
+    assert_string_equal(at("response_text"), "Nameserver Created");
+    assert_string_equal(at("object"), "NAMESERVER");
+    assert_int_equal(op(&s, "CREATE", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\","
+                        "\"ipaddress\":\"192.0.2.1\"}"),
+                     405);
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns1.hosty.com\",\"tld\":\"com\"}"),
+                     200);
+    assert_string_equal(at("attributes.is_success"), "1");
+    const char *get = "{\"domain\":\"hosty.com\",\"name\":\"all\"}";
+    assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "ns1.hosty.com");
+    assert_string_equal(at("attributes.nameserver_list[0].ipaddress"),
+                        "192.0.2.1");
+    assert_string_equal(at("attributes.nameserver_list[0].ipv6"),
+                        "2001:db8::1");
+    assert_string_equal(at("attributes.nameserver_list[0].can_delete"), "1");
+    /* once created it can be assigned: a NAMESERVER_UPDATE */
+    assert_int_equal(
+        op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+           "{\"domain\":\"hosty.com\",\"op_type\":\"assign\","
+           "\"assign_ns\":[\"ns1.hosty.com\",\"ns1.example.net\"]}"),
+        200);
+    assert_int_equal(events_named(&s, "NAMESERVER_UPDATE", "hosty.com"), 1);
+    assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
+    assert_string_equal(at("attributes.nameserver_list[0].can_delete"), "0");
+    /* in use: cannot be deleted */
+    assert_int_equal(
+        op(&s, "DELETE", "NAMESERVER",
+           "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\"}"),
+        405);
+    assert_string_equal(at("response_text"),
+                        "Nameserver deletion failed at registry");
+    /* MODIFY replaces the addresses and renames; delegations follow */
+    assert_int_equal(op(&s, "MODIFY", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"ns1.hosty.com\","
+                        "\"new_name\":\"dns.hosty.com\",\"ipaddress\":"
+                        "\"192.0.2.9\"}"),
+                     200);
+    assert_string_equal(at("response_text"), "Command successful");
+    assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "dns.hosty.com");
+    assert_string_equal(at("attributes.nameserver_list[0].ipaddress"),
+                        "192.0.2.9");
+    assert_string_equal(at("attributes.nameserver_list[0].ipv6"), "");
+    assert_string_equal(at("attributes.nameserver_list[1].name"), "");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"hosty.com\",\"type\":\"nameservers\"}"),
+                     200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "dns.hosty.com");
+    assert_int_equal(events_named(&s, "NAMESERVER_UPDATE", "hosty.com"), 2);
+    assert_int_equal(op(&s, "MODIFY", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"dns.hosty.com\","
+                        "\"new_name\":\"ns.elsewhere.com\",\"ipaddress\":"
+                        "\"192.0.2.9\"}"),
+                     400);
+    assert_int_equal(op(&s, "MODIFY", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"nope.hosty.com\","
+                        "\"ipaddress\":\"192.0.2.9\"}"),
+                     405);
+    /* IPv6 only is an address set too */
+    assert_int_equal(op(&s, "MODIFY", "NAMESERVER",
+                        "{\"domain\":\"hosty.com\",\"name\":\"dns.hosty.com\","
+                        "\"ipv6\":\"2001:db8::53\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
+    assert_string_equal(at("attributes.nameserver_list[0].ipaddress"), "");
+    assert_string_equal(at("attributes.nameserver_list[0].ipv6"),
+                        "2001:db8::53");
+    /* no longer in use: it can go */
+    assert_int_equal(op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+                        "{\"domain\":\"hosty.com\",\"op_type\":\"assign\","
+                        "\"assign_ns\":[\"ns1.example.net\","
+                        "\"ns2.example.net\"]}"),
+                     200);
+    assert_int_equal(
+        op(&s, "DELETE", "NAMESERVER",
+           "{\"domain\":\"hosty.com\",\"name\":\"dns.hosty.com\"}"),
+        200);
+    assert_string_equal(at("response_text"), "Nameserver deleted");
+    assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"), "");
+    assert_int_equal(
+        op(&s, "DELETE", "NAMESERVER",
+           "{\"domain\":\"hosty.com\",\"name\":\"dns.hosty.com\"}"),
+        405);
+    finish(&s);
+}
+
+static void child_host_used_by_another_domain(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "parent.net");
+    add_domain(&s, "user.org");
+    assert_int_equal(op(&s, "CREATE", "NAMESERVER",
+                        "{\"domain\":\"parent.net\",\"name\":\"ns.parent.net\","
+                        "\"ipaddress\":\"198.51.100.7\"}"),
+                     200);
+    assert_int_equal(op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+                        "{\"domain\":\"user.org\",\"op_type\":\"add_remove\","
+                        "\"add_ns\":[\"ns.parent.net\"]}"),
+                     200);
+    assert_int_equal(
+        op(&s, "DELETE", "NAMESERVER",
+           "{\"domain\":\"parent.net\",\"name\":\"ns.parent.net\"}"),
+        405);
+    /* another reseller cannot see or touch the host */
+    assert_int_equal(op_as(&s, "bob", "k2", "DELETE", "NAMESERVER", NULL,
+                           "{\"domain\":\"parent.net\",\"name\":"
+                           "\"ns.parent.net\"}"),
+                     480);
+    finish(&s);
+}
+
+static void registry_add_ns_and_unknown_hosts(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "reg.com");
+    /* external hosts are known by default; the control API can unmark */
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns9.example.net\",\"tld\":\".net\"}"),
+                     200);
+    assert_int_equal(control(&s, "POST", "/hosts",
+                             "{\"name\":\"ns9.example.net\",\"known\":false}",
+                             NULL),
+                     200);
+    assert_int_equal(control(&s, "POST", "/hosts", "{\"name\":\"x\"}", NULL),
+                     400);
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns9.example.net\",\"tld\":\".net\"}"),
+                     212);
+    assert_int_equal(op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+                        "{\"domain\":\"reg.com\",\"op_type\":\"assign\","
+                        "\"assign_ns\":[\"ns9.example.net\"]}"),
+                     435);
+    assert_int_equal(op(&s, "REGISTRY_ADD_NS", "NAMESERVER",
+                        "{\"fqdn\":\"ns9.example.net\",\"tld\":\".net\"}"),
+                     460);
+    assert_int_equal(op(&s, "REGISTRY_ADD_NS", "NAMESERVER",
+                        "{\"fqdn\":\"ns9.example.net\",\"tld\":\".net\","
+                        "\"all\":\"0\"}"),
+                     200);
+    assert_string_equal(at("attributes.registry_name"), "NSI");
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns9.example.net\"}"),
+                     200);
+    assert_int_equal(op(&s, "ADVANCED_UPDATE_NAMESERVERS", "DOMAIN",
+                        "{\"domain\":\"reg.com\",\"op_type\":\"assign\","
+                        "\"assign_ns\":[\"ns9.example.net\"]}"),
+                     200);
+    /* a child host of ours must be created, not added */
+    assert_int_equal(op(&s, "REGISTRY_ADD_NS", "NAMESERVER",
+                        "{\"fqdn\":\"ns5.reg.com\",\"tld\":\".com\","
+                        "\"all\":\"1\"}"),
+                     405);
+    assert_int_equal(op(&s, "REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+                        "{\"fqdn\":\"ns5.reg.com\",\"tld\":\".zz\"}"),
+                     465);
+    finish(&s);
+}
+
 /* --- unmodelled commands ----------------------------------------------- */
 
 static void unmodelled_answers_as_unknown_command(void **state)
@@ -520,6 +749,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(lock_state_round_trip),
         cmocka_unit_test(whois_privacy_per_tld),
         cmocka_unit_test(parkpage_auth_info_and_contacts),
+        cmocka_unit_test(child_hosts_lifecycle),
+        cmocka_unit_test(child_host_used_by_another_domain),
+        cmocka_unit_test(registry_add_ns_and_unknown_hosts),
         cmocka_unit_test(unmodelled_answers_as_unknown_command),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
