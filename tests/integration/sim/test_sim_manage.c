@@ -254,6 +254,15 @@ static const char *at(const char *path)
     return v ? v : "";
 }
 
+/* attr_of - attributes.<k1>[.<k2>] of the last reply where keys may hold
+ * dots (domain names). */
+static const struct xcp_value *attr_of(const char *k1, const char *k2)
+{
+    const struct xcp_value *v =
+        xcp_assoc_get(xcp_assoc_get(last.data, "attributes"), k1);
+    return k2 ? xcp_assoc_get(v, k2) : v;
+}
+
 /* control - one control API call; returns the HTTP status, body in *out. */
 static int control(const struct simproc *s, const char *method,
                    const char *path, const char *json, json_t **out)
@@ -713,6 +722,370 @@ static void registry_add_ns_and_unknown_hosts(void **state)
     finish(&s);
 }
 
+/* --- contacts, auth codes, order history ------------------------------ */
+
+static void update_contacts_and_all_info(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "one.com");
+    add_domain(&s, "two.com");
+    char *own = contact("newown");
+    char *req;
+    assert_int_equal(op(&s, "UPDATE_CONTACTS", "DOMAIN",
+                        "{\"domain\":\"one.com\",\"contact_set\":{\"owner\":"
+                        "{\"first_name\":\"x\"}}}"),
+                     460);
+    req = xasprintf("{\"domain\":\"one.com\",\"types\":[\"tech\"],"
+                    "\"contact_set\":{\"owner\":%s}}",
+                    own);
+    assert_int_equal(op(&s, "UPDATE_CONTACTS", "DOMAIN", req), 460);
+    free(req);
+    req = xasprintf("{\"domain\":\"one.com\",\"types\":[\"boss\"],"
+                    "\"contact_set\":{\"owner\":%s}}",
+                    own);
+    assert_int_equal(op(&s, "UPDATE_CONTACTS", "DOMAIN", req), 465);
+    free(req);
+    req = xasprintf("{\"domain\":\"one.com\",\"types\":[\"owner\"],"
+                    "\"contact_set\":{\"owner\":%s}}",
+                    own);
+    assert_int_equal(op(&s, "UPDATE_CONTACTS", "DOMAIN", req), 200);
+    free(req);
+    assert_string_equal(at("response_text"), "Command completed successfully");
+    assert_string_equal(
+        xcp_path_str(attr_of("details", "one.com"), "response_code"), "200");
+    assert_string_equal(
+        xcp_path_str(attr_of("details", "one.com"), "waiting_requests_no"),
+        "0");
+    assert_null(attr_of("details", "two.com"));
+    assert_int_equal(
+        op(&s, "GET", "DOMAIN", "{\"domain\":\"one.com\",\"type\":\"owner\"}"),
+        200);
+    assert_string_equal(at("attributes.contact_set.owner.first_name"),
+                        "newown");
+    assert_int_equal(
+        op(&s, "GET", "DOMAIN", "{\"domain\":\"one.com\",\"type\":\"admin\"}"),
+        200);
+    assert_string_equal(at("attributes.contact_set.admin.first_name"), "adm");
+    /* affect_domains=1: every domain of the profile, each in details */
+    char *tech = contact("newtec");
+    req = xasprintf("{\"domain\":\"one.com\",\"affect_domains\":\"1\","
+                    "\"types\":[\"tech\"],\"contact_set\":{\"tech\":%s}}",
+                    tech);
+    assert_int_equal(op(&s, "UPDATE_CONTACTS", "DOMAIN", req), 200);
+    free(req);
+    assert_string_equal(
+        xcp_path_str(attr_of("details", "two.com"), "is_success"), "1");
+    assert_int_equal(
+        op(&s, "GET", "DOMAIN", "{\"domain\":\"two.com\",\"type\":\"tech\"}"),
+        200);
+    assert_string_equal(at("attributes.contact_set.tech.first_name"), "newtec");
+
+    /* UPDATE_ALL_INFO: all four contacts and the name servers, glue for
+     * hosts under the domain */
+    char *cs = xasprintf("{\"owner\":%s,\"admin\":%s,\"billing\":%s,"
+                         "\"tech\":%s}",
+                         own, own, own, tech);
+    req = xasprintf("{\"domain\":\"one.com\",\"contact_set\":{\"owner\":%s},"
+                    "\"nameserver_list\":[{\"fqdn\":\"ns1.example.net\"}]}",
+                    own);
+    assert_int_equal(op(&s, "UPDATE_ALL_INFO", "DOMAIN", req), 460);
+    free(req);
+    req = xasprintf("{\"domain\":\"one.com\",\"contact_set\":%s,"
+                    "\"nameserver_list\":[{\"fqdn\":\"ns1.example.invalid\"}]}",
+                    cs);
+    assert_int_equal(op(&s, "UPDATE_ALL_INFO", "DOMAIN", req), 435);
+    free(req);
+    req = xasprintf("{\"domain\":\"one.com\",\"contact_set\":%s,"
+                    "\"nameserver_list\":[{\"fqdn\":\"ns1.one.com\","
+                    "\"ipaddress\":\"bogus\"}]}",
+                    cs);
+    assert_int_equal(op(&s, "UPDATE_ALL_INFO", "DOMAIN", req), 465);
+    free(req);
+    req = xasprintf("{\"domain\":\"one.com\",\"contact_set\":%s,"
+                    "\"nameserver_list\":[{\"fqdn\":\"ns1.one.com\","
+                    "\"ipaddress\":\"192.0.2.44\"},{\"name\":"
+                    "\"ns2.example.net\"}]}",
+                    cs);
+    assert_int_equal(op(&s, "UPDATE_ALL_INFO", "DOMAIN", req), 200);
+    free(req);
+    assert_int_equal(events_named(&s, "NAMESERVER_UPDATE", "one.com"), 1);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"one.com\",\"type\":\"nameservers\"}"),
+                     200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "ns1.one.com");
+    assert_string_equal(at("attributes.nameserver_list[1].name"),
+                        "ns2.example.net");
+    assert_int_equal(op(&s, "GET", "NAMESERVER",
+                        "{\"domain\":\"one.com\",\"name\":\"all\"}"),
+                     200);
+    assert_string_equal(at("attributes.nameserver_list[0].ipaddress"),
+                        "192.0.2.44");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"one.com\",\"type\":\"billing\"}"),
+                     200);
+    assert_string_equal(at("attributes.contact_set.billing.first_name"),
+                        "newown");
+    free(cs);
+    free(own);
+    free(tech);
+    finish(&s);
+}
+
+static void send_authcode_and_domains_contacts(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "mail.com");
+    /* SEND_AUTHCODE names the domain with domain_name only */
+    assert_int_equal(
+        op(&s, "SEND_AUTHCODE", "DOMAIN", "{\"domain\":\"mail.com\"}"), 460);
+    assert_int_equal(
+        op(&s, "SEND_AUTHCODE", "DOMAIN", "{\"domain_name\":\"taken.com\"}"),
+        480);
+    assert_int_equal(
+        op(&s, "SEND_AUTHCODE", "DOMAIN", "{\"domain_name\":\"mail.com\"}"),
+        200);
+    assert_string_equal(at("response_text"), "Message sent");
+    json_t *st;
+    assert_int_equal(control(&s, "GET", "/state", NULL, &st), 200);
+    json_t *d = json_object_get(json_object_get(st, "domains"), "mail.com");
+    assert_string_equal(
+        json_string_value(json_object_get(d, "authcode_sent_to")),
+        "adm@example.com");
+    json_decref(st);
+
+    assert_int_equal(op(&s, "GET_DOMAINS_CONTACTS", "DOMAIN", "{}"), 460);
+    assert_int_equal(op(&s, "GET_DOMAINS_CONTACTS", "DOMAIN",
+                        "{\"domain_list\":[\"mail.com\",\"taken.com\"]}"),
+                     200);
+    assert_string_equal(at("is_success"), "1");
+    assert_string_equal(
+        xcp_path_str(attr_of("mail.com", "contact_set"), "owner.first_name"),
+        "own");
+    assert_string_equal(
+        xcp_path_str(attr_of("mail.com", "contact_set"), "tech.email"),
+        "tec@example.com");
+    assert_string_equal(xcp_str(attr_of("taken.com", "error")),
+                        "Domain does not belong to the reseller alice");
+    /* bob sees alice's domain as not his */
+    assert_int_equal(op_as(&s, "bob", "k2", "GET_DOMAINS_CONTACTS", "DOMAIN",
+                           NULL, "{\"domain_list\":[\"mail.com\"]}"),
+                     200);
+    assert_string_equal(xcp_str(attr_of("mail.com", "error")),
+                        "Domain does not belong to the reseller bob");
+    finish(&s);
+}
+
+/* register - SW_REGISTER new of name for alice through the wire. */
+static void register_domain(const struct simproc *s, const char *name)
+{
+    char *o = contact("reg");
+    char *req =
+        xasprintf("{\"domain\":\"%s\",\"reg_type\":\"new\",\"period\":\"1\","
+                  "\"reg_username\":\"jo\",\"reg_password\":\"pw12345678\","
+                  "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\","
+                  "\"contact_set\":{\"owner\":%s,\"admin\":%s,\"billing\":%s}}",
+                  name, o, o, o);
+    assert_int_equal(op(s, "SW_REGISTER", "DOMAIN", req), 200);
+    free(req);
+    free(o);
+}
+
+static void orders_by_domain(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    register_domain(&s, "history.com");
+    assert_int_equal(op(&s, "RENEW", "DOMAIN",
+                        "{\"domain\":\"history.com\",\"period\":\"1\","
+                        "\"currentexpirationyear\":\"2028\",\"handle\":"
+                        "\"process\"}"),
+                     200);
+    assert_int_equal(op(&s, "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                        "{\"domain\":\"history.com\"}"),
+                     200);
+    assert_string_equal(at("response_text"), "Command successful");
+    assert_string_equal(at("attributes.total"), "2");
+    assert_string_equal(at("attributes.page"), "1");
+    assert_string_equal(at("attributes.page_size"), "40");
+    assert_string_equal(at("attributes.orders[0].type"), "new");
+    assert_string_equal(at("attributes.orders[0].status"), "completed");
+    assert_int_equal(
+        strncmp(at("attributes.orders[0].order_date"), "15-JAN-2027 08:0", 16),
+        0);
+    assert_string_equal(at("attributes.orders[1].type"), "renewal");
+    assert_true(strtoll(at("attributes.orders[0].order_date_epoch"), NULL,
+                        10) >= 1800000000);
+    /* filters and paging */
+    assert_int_equal(op(&s, "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                        "{\"domain\":\"history.com\",\"type\":\"renewal\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "1");
+    assert_int_equal(op(&s, "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                        "{\"domain\":\"history.com\",\"limit\":\"1\","
+                        "\"page\":\"2\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "2");
+    assert_string_equal(at("attributes.page_size"), "1");
+    assert_string_equal(at("attributes.orders[0].type"), "renewal");
+    assert_string_equal(at("attributes.orders[1].type"), "");
+    assert_int_equal(op(&s, "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                        "{\"domain\":\"history.com\",\"order_from\":"
+                        "\"2027-02-01\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "0");
+    assert_int_equal(op(&s, "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                        "{\"domain\":\"history.com\",\"order_to\":"
+                        "\"2031-01-01\"}"),
+                     465);
+    assert_int_equal(op_as(&s, "bob", "k2", "GET_ORDERS_BY_DOMAIN", "DOMAIN",
+                           NULL, "{\"domain\":\"history.com\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "0");
+    finish(&s);
+}
+
+/* --- transfers away --------------------------------------------------- */
+
+static void transfer_away_respects_the_lock(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    add_domain(&s, "away.com");
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"away.com\",\"data\":\"status\","
+                        "\"lock_state\":\"1\"}"),
+                     200);
+    const char *move = "{\"domain\":\"away.com\",\"gaining_registrar\":"
+                       "\"Other Registrar, Inc.\"}";
+    json_t *j;
+    assert_int_equal(control(&s, "POST", "/transfers/away", move, &j), 409);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(j, "reason")), "locked"));
+    json_decref(j);
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", NULL), 200);
+    assert_string_equal(at("attributes.total"), "0");
+    assert_int_equal(xcp_len(xcp_path(last.data, "attributes.transfers")), 0);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"away.com\",\"type\":\"status\"}"),
+                     200);
+    /* unlocked, it goes */
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN",
+                        "{\"domain\":\"away.com\",\"data\":\"status\","
+                        "\"lock_state\":\"0\"}"),
+                     200);
+    assert_int_equal(control(&s, "POST", "/transfers/away", move, &j), 200);
+    json_decref(j);
+    assert_int_equal(
+        op(&s, "BELONGS_TO_RSP", "DOMAIN", "{\"domain\":\"away.com\"}"), 200);
+    assert_string_equal(at("attributes.belongs_to_rsp"), "0");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"away.com\",\"type\":\"status\"}"),
+                     480);
+    assert_int_equal(events_named(&s, "DELETED", "away.com"), 1);
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", NULL), 200);
+    assert_string_equal(at("response_text"), "Command successful");
+    assert_string_equal(at("attributes.total"), "1");
+    assert_string_equal(at("attributes.transfers[0].domain"), "away.com");
+    assert_string_equal(at("attributes.transfers[0].status"), "completed");
+    assert_string_equal(at("attributes.transfers[0].gaining_registrar"),
+                        "Other Registrar, Inc.");
+    assert_string_equal(at("attributes.transfers[0].request_address"),
+                        "adm@example.com");
+    /* gone: no second transfer away; nor of a domain that is not ours */
+    assert_int_equal(control(&s, "POST", "/transfers/away", move, NULL), 400);
+    assert_int_equal(control(&s, "POST", "/transfers/away",
+                             "{\"domain\":\"taken.com\"}", NULL),
+                     400);
+    assert_int_equal(
+        control(&s, "POST", "/transfers/away", "{\"domain\":\"x y\"}", NULL),
+        400);
+    finish(&s);
+}
+
+static void transfers_away_paging_and_filters(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    const char *names[] = {"p1.com", "p2.com", "p3.net", "p4.org", "p5.com"};
+    for (size_t i = 0; i < 5; i++) {
+        add_domain(&s, names[i]);
+        char *body = xasprintf("{\"domain\":\"%s\",\"gaining_registrar\":"
+                               "\"%s\"}",
+                               names[i], i % 2 ? "Beta Names" : "Alpha Reg");
+        assert_int_equal(control(&s, "POST", "/transfers/away", body, NULL),
+                         200);
+        free(body);
+    }
+    /* page 0 and page 1 are both the first page */
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"limit\":\"2\",\"page\":\"0\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "5");
+    assert_string_equal(at("attributes.page_size"), "2");
+    assert_string_equal(at("attributes.transfers[0].domain"), "p1.com");
+    assert_string_equal(at("attributes.transfers[1].domain"), "p2.com");
+    assert_string_equal(at("attributes.transfers[2].domain"), "");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"limit\":\"2\",\"page\":\"1\"}"),
+                     200);
+    assert_string_equal(at("attributes.transfers[0].domain"), "p1.com");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"limit\":\"2\",\"page\":\"3\"}"),
+                     200);
+    assert_string_equal(at("attributes.transfers[0].domain"), "p5.com");
+    assert_string_equal(at("attributes.transfers[1].domain"), "");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"limit\":\"2\",\"page\":\"4\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "5");
+    assert_int_equal(xcp_len(xcp_path(last.data, "attributes.transfers")), 0);
+    /* a limit above 40 is 40 */
+    assert_int_equal(
+        op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", "{\"limit\":\"500\"}"), 200);
+    assert_string_equal(at("attributes.page_size"), "40");
+    /* filters */
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"gaining_registrar\":\"beta*\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "2");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"domain\":\"p3.net\",\"status\":\"completed\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "1");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"status\":\"pending_owner\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "0");
+    assert_int_equal(op(&s, "GET_TRANSFERS_AWAY", "DOMAIN",
+                        "{\"req_from\":\"2027-01-01\",\"req_to\":"
+                        "\"2027-01-31\"}"),
+                     200);
+    assert_string_equal(at("attributes.total"), "5");
+    assert_int_equal(
+        op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", "{\"req_from\":\"2027-02-01\"}"),
+        200);
+    assert_string_equal(at("attributes.total"), "0");
+    assert_int_equal(
+        op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", "{\"req_to\":\"2031-01-01\"}"),
+        465);
+    assert_int_equal(
+        op(&s, "GET_TRANSFERS_AWAY", "DOMAIN", "{\"page\":\"two\"}"), 465);
+    /* another reseller's list is its own */
+    assert_int_equal(
+        op_as(&s, "bob", "k2", "GET_TRANSFERS_AWAY", "DOMAIN", NULL, NULL),
+        200);
+    assert_string_equal(at("attributes.total"), "0");
+    finish(&s);
+}
+
 /* --- unmodelled commands ----------------------------------------------- */
 
 static void unmodelled_answers_as_unknown_command(void **state)
@@ -752,6 +1125,11 @@ int main(int argc, char **argv)
         cmocka_unit_test(child_hosts_lifecycle),
         cmocka_unit_test(child_host_used_by_another_domain),
         cmocka_unit_test(registry_add_ns_and_unknown_hosts),
+        cmocka_unit_test(update_contacts_and_all_info),
+        cmocka_unit_test(send_authcode_and_domains_contacts),
+        cmocka_unit_test(orders_by_domain),
+        cmocka_unit_test(transfer_away_respects_the_lock),
+        cmocka_unit_test(transfers_away_paging_and_filters),
         cmocka_unit_test(unmodelled_answers_as_unknown_command),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
