@@ -1086,6 +1086,99 @@ static void transfers_away_paging_and_filters(void **state)
     finish(&s);
 }
 
+/* --- NAME_SUGGEST ------------------------------------------------------ */
+
+/* block_len - how many items attributes.<service>.items of the last reply
+ * holds. */
+static size_t block_len(const char *service)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "attributes.%s.items", service);
+    const struct xcp_value *v = xcp_path(last.data, path);
+    return v ? xcp_len(v) : 0;
+}
+
+static void name_suggest_overrides_and_premium(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    /* per-service tlds and maximum */
+    assert_int_equal(
+        op(&s, "NAME_SUGGEST", "DOMAIN",
+           "{\"searchstring\":\"bakery\",\"services\":[\"lookup\","
+           "\"suggestion\"],\"tlds\":[\".com\",\".net\",\".org\"],"
+           "\"service_override\":{\"lookup\":{\"tlds\":[\"net\"]},"
+           "\"suggestion\":{\"tlds\":[\".info\",\".biz\"],\"maximum\":\"3\"},"
+           "\"premium\":{}}}"),
+        200);
+    assert_int_equal(block_len("lookup"), 1);
+    assert_string_equal(at("attributes.lookup.items[0].domain"), "bakery.net");
+    assert_int_equal(block_len("suggestion"), 3);
+    assert_string_equal(at("attributes.suggestion.count"), "3");
+    for (size_t i = 0; i < 3; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "attributes.suggestion.items[%zu].domain",
+                 i);
+        const char *d = at(path);
+        const char *dot = strrchr(d, '.');
+        assert_non_null(dot);
+        assert_true(strcmp(dot, ".info") == 0 || strcmp(dot, ".biz") == 0);
+    }
+    assert_null(xcp_path(last.data, "attributes.premium"));
+    /* without overrides: the global tlds for every service */
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN",
+                        "{\"searchstring\":\"bakery\",\"tlds\":[\"com\","
+                        "\"net\",\"org\"]}"),
+                     200);
+    assert_int_equal(block_len("lookup"), 3);
+    assert_true(block_len("suggestion") > 3);
+    /* premium: names with a price, within price_min/price_max */
+    assert_int_equal(
+        op(&s, "NAME_SUGGEST", "DOMAIN",
+           "{\"searchstring\":\"bakery\",\"services\":[\"premium\"],"
+           "\"service_override\":{\"premium\":{\"tlds\":[\".com\",\".net\"],"
+           "\"maximum\":\"5\"}}}"),
+        200);
+    assert_null(xcp_path(last.data, "attributes.lookup"));
+    assert_string_equal(at("attributes.premium.response_code"), "200");
+    assert_int_equal(block_len("premium"), 5);
+    assert_string_equal(at("attributes.premium.count"), "5");
+    int64_t lo = INT64_MAX, hi = 0;
+    for (size_t i = 0; i < 5; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "attributes.premium.items[%zu].price", i);
+        const char *p = at(path);
+        assert_non_null(strchr(p, '.'));
+        int64_t v = strtoll(p, NULL, 10);
+        assert_true(v >= 100);
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        snprintf(path, sizeof(path), "attributes.premium.items[%zu].status", i);
+        assert_string_equal(at(path), "available");
+    }
+    char *req = xasprintf(
+        "{\"searchstring\":\"bakery\",\"services\":[\"premium\"],"
+        "\"service_override\":{\"premium\":{\"tlds\":[\".com\",\".net\"],"
+        "\"price_min\":\"%lld\",\"price_max\":\"%lld\"}}}",
+        (long long)lo, (long long)lo);
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN", req), 200);
+    free(req);
+    assert_true(block_len("premium") >= 1);
+    assert_int_equal(strtoll(at("attributes.premium.items[0].price"), NULL, 10),
+                     lo);
+    /* bad overrides are bad data */
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN",
+                        "{\"searchstring\":\"bakery\",\"service_override\":"
+                        "{\"suggestion\":{\"maximum\":\"0\"}}}"),
+                     465);
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN",
+                        "{\"searchstring\":\"bakery\",\"service_override\":"
+                        "{\"premium\":{\"price_min\":\"cheap\"}}}"),
+                     465);
+    finish(&s);
+}
+
 /* --- unmodelled commands ----------------------------------------------- */
 
 static void unmodelled_answers_as_unknown_command(void **state)
@@ -1130,6 +1223,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(orders_by_domain),
         cmocka_unit_test(transfer_away_respects_the_lock),
         cmocka_unit_test(transfers_away_paging_and_filters),
+        cmocka_unit_test(name_suggest_overrides_and_premium),
         cmocka_unit_test(unmodelled_answers_as_unknown_command),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
