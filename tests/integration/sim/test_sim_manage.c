@@ -857,6 +857,13 @@ static void send_authcode_and_domains_contacts(void **state)
         json_string_value(json_object_get(d, "authcode_sent_to")),
         "adm@example.com");
     json_decref(st);
+    /* counts (and fault rules) see the domain named by domain_name */
+    assert_int_equal(control(&s, "GET", "/counts", NULL, &st), 200);
+    json_t *per =
+        json_object_get(json_object_get(st, "domains"), "SEND_AUTHCODE");
+    assert_int_equal(json_integer_value(json_object_get(per, "mail.com")), 2);
+    assert_int_equal(json_integer_value(json_object_get(per, "taken.com")), 1);
+    json_decref(st);
 
     assert_int_equal(op(&s, "GET_DOMAINS_CONTACTS", "DOMAIN", "{}"), 460);
     assert_int_equal(op(&s, "GET_DOMAINS_CONTACTS", "DOMAIN",
