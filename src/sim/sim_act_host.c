@@ -301,9 +301,12 @@ struct xcp_value *act_ns_get(struct ctx *c)
 static const char *registry_tld(struct ctx *c, const char *host,
                                 struct xcp_value **err)
 {
+    const struct xcp_value *tv = act_attr(c, "tld");
     const char *t = act_astr(c, "tld");
     const char *tld;
-    if (t && *t) {
+    if (tv && !t) {
+        tld = NULL; /* not a scalar */
+    } else if (t && *t) {
         char probe[MAX_NAME];
         snprintf(probe, sizeof(probe), "x.%s", *t == '.' ? t + 1 : t);
         char low[MAX_NAME];

@@ -1576,6 +1576,79 @@ static void after_the_sale_is_journaled(void **state)
                         "other");
 }
 
+/* after_the_sale_odd_input - wrong shapes everywhere in the new actions
+ * are answered with an error code, never a crash or a success. */
+static void after_the_sale_odd_input(void **state)
+{
+    struct xcp_value *r = act("SW_REGISTER", REG("odd.com", ""));
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    static const struct {
+        const char *action, *object, *attrs;
+    } cases[] = {
+        {"CREATE", "NAMESERVER", "{\"domain\":\"odd.com\",\"name\":[1]}"},
+        {"CREATE", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"ipaddress\":"
+         "{\"a\":\"1.2.3.4\"}}"},
+        {"CREATE", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"ipv6\":"
+         "[[\"::1\"]]}"},
+        {"MODIFY", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"new_name\":"
+         "{\"x\":\"y\"}}"},
+        {"DELETE", "NAMESERVER", "{\"domain\":{\"x\":\"y\"},\"name\":\"a\"}"},
+        {"GET", "NAMESERVER", "{\"domain\":\"odd.com\",\"name\":[\"all\"]}"},
+        {"REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+         "{\"fqdn\":\"ns.x.com\",\"tld\":[\"com\"]}"},
+        {"REGISTRY_ADD_NS", "NAMESERVER",
+         "{\"fqdn\":\"ns.x.com\",\"tld\":\"com\",\"all\":\"2\"}"},
+        {"UPDATE_CONTACTS", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"types\":{\"a\":\"owner\"},"
+         "\"contact_set\":{\"owner\":\"x\"}}"},
+        {"UPDATE_CONTACTS", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"types\":[[\"owner\"]],\"contact_set\":"
+         "{\"owner\":{\"a\":\"b\"}}}"},
+        {"UPDATE_ALL_INFO", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"contact_set\":{\"owner\":{\"a\":\"b\"},"
+         "\"admin\":{\"a\":\"b\"},\"billing\":{\"a\":\"b\"},\"tech\":"
+         "{\"a\":\"b\"}},\"nameserver_list\":[\"ns1.example.net\"]}"},
+        {"UPDATE_ALL_INFO", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"contact_set\":\"x\","
+         "\"nameserver_list\":\"y\"}"},
+        {"SEND_AUTHCODE", "DOMAIN", "{\"domain_name\":[\"odd.com\"]}"},
+        {"GET_DOMAINS_CONTACTS", "DOMAIN", "{\"domain_list\":\"odd.com\"}"},
+        {"GET_ORDERS_BY_DOMAIN", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"order_from\":\"2027-02-30x\"}"},
+        {"GET_TRANSFERS_AWAY", "DOMAIN", "{\"limit\":\"x\"}"},
+        {"GET_TRANSFERS_AWAY", "DOMAIN", "{\"domain\":\"a b\"}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":[\"premium\"]}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":{\"premium\":"
+         "[\"a\"]}}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":{\"lookup\":{\"tlds\":"
+         "\"com\"}}}"},
+        {"MODIFY", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"data\":\"whois_privacy_state\","
+         "\"state\":[\"enable\"]}"},
+        {"MODIFY", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"data\":\"domain_auth_info\","
+         "\"domain_auth_info\":\"a-code-that-is-far-too-long-to-be-an-"
+         "epp-auth-code\"}"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = act_full("alice", cases[i].action, cases[i].object, cases[i].attrs,
+                     NULL, SIM_FAULT_NONE);
+        int c = code(r);
+        if (c < 400 || c >= 500)
+            fail_msg("%s %s %s: %d", cases[i].action, cases[i].object,
+                     cases[i].attrs, c);
+        assert_string_equal(str(r, "is_success"), "0");
+        xcp_free(r);
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1621,6 +1694,7 @@ int main(void)
         T(reset_restores_start_state),
         T(money_and_time_helpers),
         T(after_the_sale_is_journaled),
+        T(after_the_sale_odd_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
