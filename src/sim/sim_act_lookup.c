@@ -185,7 +185,7 @@ struct xcp_value *act_name_suggest(struct ctx *c)
     base[k] = '\0';
     if (!k || base[0] == '-' || base[k - 1] == '-')
         return act_fail(c, 465, "Invalid searchstring");
-    const char *tlds[16];
+    const char *tlds[16] = {0};
     size_t ntld = read_tlds(c, act_attr(c, "tlds"), tlds);
     if (ntld == 0) {
         tlds[0] = "com";
