@@ -14,8 +14,12 @@
 #include "sim/sim_actions_int.h"
 #include "util/xalloc.h"
 
-static struct xcp_value *ns_list_value(const json_t *d)
+/* ns_list_value - d's delegation as nameserver_list: {name, ipaddress
+ * (the first IPv4 of a child host the sim holds, empty for other hosts),
+ * sortorder}. */
+static struct xcp_value *ns_list_value(struct sim *sim, const json_t *d)
 {
+    json_t *hosts = json_object_get(sim->state, "hosts");
     struct xcp_value *arr = xcp_array_new();
     size_t i;
     json_t *v;
@@ -23,7 +27,12 @@ static struct xcp_value *ns_list_value(const json_t *d)
     {
         struct xcp_value *e = xcp_assoc_new();
         xcp_assoc_set_str(e, "name", json_string_value(v));
-        xcp_assoc_set_str(e, "ipaddress", "");
+        json_t *v4 = json_object_get(
+            json_object_get(hosts, json_string_value(v)), "ipaddress");
+        xcp_assoc_set_str(e, "ipaddress",
+                          json_array_size(v4)
+                              ? json_string_value(json_array_get(v4, 0))
+                              : "");
         xcp_assoc_set_int(e, "sortorder", (int64_t)i + 1);
         xcp_array_push(arr, e);
     }
@@ -88,7 +97,7 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(a, "sponsoring_rsp", 1);
         xcp_assoc_set(a, "contact_set",
                       sim_json_to_xcp(json_object_get(d, "contact_set")));
-        xcp_assoc_set(a, "nameserver_list", ns_list_value(d));
+        xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
     } else if (strcasecmp(type, "status") == 0) {
         xcp_assoc_set_int(a, "lock_state", sim_jint(d, "locked", 0));
         xcp_assoc_set_int(a, "can_modify", 1);
@@ -106,7 +115,7 @@ struct xcp_value *act_get_domain(struct ctx *c)
                               ? sim_jstr(d, "privacy", "disabled")
                               : "disabled");
     } else if (strcasecmp(type, "nameservers") == 0) {
-        xcp_assoc_set(a, "nameserver_list", ns_list_value(d));
+        xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
     } else if (strcasecmp(type, "expire_action") == 0 ||
                strcasecmp(type, "auto_renew_flag") == 0) {
         xcp_assoc_set_int(a, "auto_renew", sim_jint(d, "auto_renew", 0));
@@ -242,6 +251,7 @@ struct xcp_value *act_modify(struct ctx *c)
     if (!d)
         return err;
     const char *ok_text = "Update successful";
+    struct xcp_value *details = NULL;
     if (strcasecmp(data, "status") == 0) {
         const char *ls = act_astr(c, "lock_state");
         if (!ls || (strcmp(ls, "0") != 0 && strcmp(ls, "1") != 0))
@@ -294,16 +304,23 @@ struct xcp_value *act_modify(struct ctx *c)
         if (!cs || xcp_type(cs) != XCP_ASSOC || xcp_len(cs) == 0)
             return act_fail_field(c, 460, "Missing required field",
                                   "contact_set");
-        json_t *have = json_object_get(d, "contact_set");
+        /* every type checked before anything changes */
+        json_t *types = json_array();
         for (size_t i = 0; i < xcp_len(cs); i++) {
             const char *t = xcp_item_key(cs, i);
             if (strcmp(t, "owner") && strcmp(t, "admin") &&
-                strcmp(t, "billing") && strcmp(t, "tech"))
+                strcmp(t, "billing") && strcmp(t, "tech")) {
+                json_decref(types);
                 return act_fail_field(c, 465, "Invalid data",
                                       "unknown contact type");
-            json_object_set_new(have, t,
-                                sim_xcp_to_json(xcp_item_value(cs, i)));
+            }
+            json_array_append_new(types, json_string(t));
         }
+        /* affect_domains=1: the profile's other domains too, each with
+         * its result in details (§2.5) */
+        details = act_contacts_apply(c, name, d, types, cs,
+                                     act_aflag(c, "affect_domains"));
+        json_decref(types);
     } else if (strcasecmp(data, "nameserver_list") == 0) {
         json_t *ns =
             act_collect_ns(act_attr(c, "nameserver_list"), msg, sizeof(msg));
@@ -319,7 +336,12 @@ struct xcp_value *act_modify(struct ctx *c)
     }
     sim_jset_int(d, "updated", c->now);
     c->sim->dirty = true;
-    return act_reply(c, true, 200, NULL, "%s", ok_text);
+    struct xcp_value *a = NULL;
+    if (details) {
+        a = xcp_assoc_new();
+        xcp_assoc_set(a, "details", details);
+    }
+    return act_reply(c, true, 200, a, "%s", ok_text);
 }
 
 /* array_has - is a value equal to v in the JSON array arr? */

@@ -144,6 +144,33 @@ static void set_contacts(struct ctx *c, json_t *d, const json_t *types,
     sim_jset_int(d, "updated", c->now);
 }
 
+struct xcp_value *act_contacts_apply(struct ctx *c, const char *name, json_t *d,
+                                     const json_t *types,
+                                     const struct xcp_value *cs, bool profile)
+{
+    set_contacts(c, d, types, cs);
+    c->sim->dirty = true;
+    if (!profile)
+        return NULL;
+    struct xcp_value *details = xcp_assoc_new();
+    xcp_assoc_set(details, name, detail());
+    /* every domain of the same profile (§4.1) */
+    const char *user = sim_jstr(d, "reg_username", "");
+    const char *key;
+    json_t *o;
+    json_object_foreach(json_object_get(c->sim->state, "domains"), key, o)
+    {
+        if (strcmp(key, name) == 0 ||
+            !act_registered_ours(c->sim, o, c->user) ||
+            strcmp(sim_jstr(o, "reg_username", ""), user) != 0)
+            continue;
+        sim_touch(c->sim, "domains", key);
+        set_contacts(c, o, types, cs);
+        xcp_assoc_set(details, key, detail());
+    }
+    return details;
+}
+
 struct xcp_value *act_update_contacts(struct ctx *c)
 {
     char name[MAX_NAME];
@@ -161,27 +188,13 @@ struct xcp_value *act_update_contacts(struct ctx *c)
         json_decref(types);
         return err;
     }
-    struct xcp_value *details = xcp_assoc_new();
-    set_contacts(c, d, types, cs);
-    xcp_assoc_set(details, name, detail());
-    if (act_aflag(c, "affect_domains")) {
-        /* every domain of the same profile (§4.1) */
-        const char *profile = sim_jstr(d, "reg_username", "");
-        const char *key;
-        json_t *o;
-        json_object_foreach(json_object_get(c->sim->state, "domains"), key, o)
-        {
-            if (strcmp(key, name) == 0 ||
-                !act_registered_ours(c->sim, o, c->user) ||
-                strcmp(sim_jstr(o, "reg_username", ""), profile) != 0)
-                continue;
-            sim_touch(c->sim, "domains", key);
-            set_contacts(c, o, types, cs);
-            xcp_assoc_set(details, key, detail());
-        }
-    }
+    struct xcp_value *details = act_contacts_apply(
+        c, name, d, types, cs, act_aflag(c, "affect_domains"));
     json_decref(types);
-    c->sim->dirty = true;
+    if (!details) {
+        details = xcp_assoc_new();
+        xcp_assoc_set(details, name, detail());
+    }
     struct xcp_value *a = xcp_assoc_new();
     xcp_assoc_set(a, "details", details);
     return act_reply(c, true, 200, a, "Command completed successfully");

@@ -109,6 +109,15 @@ bool act_privacy_offered(struct sim *sim, const char *domain);
     "WHOIS_Privacy service cannot be applied to your account. Please "         \
     "contact your reseller."
 
+/* act_contacts_apply - the contact types (a JSON array of type names, each
+ * a member of cs) of domain d (named name) become cs's records; with
+ * profile, every other domain of the reseller with d's reg_username too,
+ * and the answer is a details assoc (one success entry per domain changed,
+ * as UPDATE_CONTACTS answers); without, NULL. */
+struct xcp_value *act_contacts_apply(struct ctx *c, const char *name, json_t *d,
+                                     const json_t *types,
+                                     const struct xcp_value *cs, bool profile);
+
 /* Handlers, one per action (sim_act's table in sim_actions.c). */
 struct xcp_value *act_lookup(struct ctx *c);
 struct xcp_value *act_name_suggest(struct ctx *c);

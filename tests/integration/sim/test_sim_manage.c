@@ -506,6 +506,40 @@ static void parkpage_auth_info_and_contacts(void **state)
                         "{\"domain\":\"parked.net\",\"type\":\"owner\"}"),
                      200);
     assert_string_equal(at("attributes.contact_set.owner.first_name"), "own");
+    /* an unknown type refuses the whole change */
+    c = contact("bad");
+    req = xasprintf("{\"domain\":\"parked.net\",\"data\":"
+                    "\"contact_info\",\"contact_set\":{\"admin\":%s,"
+                    "\"boss\":%s}}",
+                    c, c);
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN", req), 465);
+    free(req);
+    free(c);
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"parked.net\",\"type\":\"admin\"}"),
+                     200);
+    assert_string_equal(at("attributes.contact_set.admin.first_name"),
+                        "newadm");
+    /* affect_domains=1: the profile's other domains, each in details */
+    add_domain(&s, "sibling.net");
+    c = contact("shared");
+    req = xasprintf("{\"domain\":\"parked.net\",\"affect_domains\":\"1\","
+                    "\"data\":\"contact_info\",\"contact_set\":"
+                    "{\"billing\":%s}}",
+                    c);
+    assert_int_equal(op(&s, "MODIFY", "DOMAIN", req), 200);
+    free(req);
+    free(c);
+    assert_string_equal(
+        xcp_path_str(attr_of("details", "sibling.net"), "response_code"),
+        "200");
+    assert_string_equal(
+        xcp_path_str(attr_of("details", "parked.net"), "is_success"), "1");
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"sibling.net\",\"type\":\"billing\"}"),
+                     200);
+    assert_string_equal(at("attributes.contact_set.billing.first_name"),
+                        "shared");
     assert_int_equal(op(&s, "GET", "DOMAIN",
                         "{\"domain\":\"parked.net\",\"type\":\"nameservers\"}"),
                      200);
@@ -579,6 +613,15 @@ static void child_hosts_lifecycle(void **state)
            "\"assign_ns\":[\"ns1.hosty.com\",\"ns1.example.net\"]}"),
         200);
     assert_int_equal(events_named(&s, "NAMESERVER_UPDATE", "hosty.com"), 1);
+    /* the delegation shows a child host's address, none for others */
+    assert_int_equal(op(&s, "GET", "DOMAIN",
+                        "{\"domain\":\"hosty.com\",\"type\":\"all_info\"}"),
+                     200);
+    assert_string_equal(at("attributes.nameserver_list[0].name"),
+                        "ns1.hosty.com");
+    assert_string_equal(at("attributes.nameserver_list[0].ipaddress"),
+                        "192.0.2.1");
+    assert_string_equal(at("attributes.nameserver_list[1].ipaddress"), "");
     assert_int_equal(op(&s, "GET", "NAMESERVER", get), 200);
     assert_string_equal(at("attributes.nameserver_list[0].can_delete"), "0");
     /* in use: cannot be deleted */
