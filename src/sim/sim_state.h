@@ -48,7 +48,8 @@
  * transfer status a TRANSFER STATUS_CHANGE; a domain that enters the
  * reseller's account is DOMAIN CREATED (then REGISTERED for a
  * registration), a renewal DOMAIN RENEWED, a changed name server list
- * DOMAIN NAMESERVER_UPDATE, a REVOKE DOMAIN DELETED. Within one change
+ * DOMAIN NAMESERVER_UPDATE, a REVOKE or a transfer away DOMAIN DELETED.
+ * Within one change
  * the registry's side comes first and the order's status last, e.g.
  * CREATED, REGISTERED, then the order's "completed".
  */
