@@ -32,7 +32,8 @@ static void usage(FILE *f)
           "                   [--idle-timeout SECONDS] [--max-connections N]\n"
           "                   [--transfer-owner-delay SECONDS] "
           "[--transfer-registry-delay SECONDS]\n"
-          "                   [--no-renew-tlds LIST]\n",
+          "                   [--no-renew-tlds LIST] "
+          "[--no-privacy-tlds LIST]\n",
           f);
 }
 
@@ -68,6 +69,7 @@ enum {
     OPT_OWNER_DELAY,
     OPT_REGISTRY_DELAY,
     OPT_NO_RENEW,
+    OPT_NO_PRIVACY,
     OPT_HELP,
 };
 
@@ -92,6 +94,7 @@ static const struct option longopts[] = {
     {"transfer-owner-delay", required_argument, NULL, OPT_OWNER_DELAY},
     {"transfer-registry-delay", required_argument, NULL, OPT_REGISTRY_DELAY},
     {"no-renew-tlds", required_argument, NULL, OPT_NO_RENEW},
+    {"no-privacy-tlds", required_argument, NULL, OPT_NO_PRIVACY},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -157,6 +160,10 @@ int main(int argc, char **argv)
         case OPT_NO_RENEW:
             free(cfg.no_renew_tlds);
             cfg.no_renew_tlds = xstrdup(optarg);
+            break;
+        case OPT_NO_PRIVACY:
+            free(cfg.no_privacy_tlds);
+            cfg.no_privacy_tlds = xstrdup(optarg);
             break;
         case OPT_ASYNC_DELAY:
             if (!num(optarg, 0, 100LL * 365 * 86400, &v))

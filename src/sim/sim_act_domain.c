@@ -14,32 +14,12 @@
 #include "sim/sim_actions_int.h"
 #include "util/xalloc.h"
 
-/* target_domain - the domain a GET/MODIFY works on: by cookie (top-level)
- * or by attributes.domain (reseller access). */
-static json_t *target_domain(struct ctx *c, char name[MAX_NAME],
-                             struct xcp_value **err)
+/* ns_list_value - d's delegation as nameserver_list: {name, ipaddress
+ * (the first IPv4 of a child host the sim holds, empty for other hosts),
+ * sortorder}. */
+static struct xcp_value *ns_list_value(struct sim *sim, const json_t *d)
 {
-    if (c->req->cookie && *c->req->cookie) {
-        json_t *ck = json_object_get(json_object_get(c->sim->state, "cookies"),
-                                     c->req->cookie);
-        if (!ck || sim_jint(ck, "expires", 0) < c->now) {
-            *err = act_fail(c, 415, "Authentication Error: invalid cookie");
-            return NULL;
-        }
-        snprintf(name, MAX_NAME, "%s", sim_jstr(ck, "domain", ""));
-    } else if (!act_want_domain(c, name, err)) {
-        return NULL;
-    }
-    json_t *d = sim_domain(c->sim, name);
-    if (!act_registered_ours(c->sim, d, c->user)) {
-        *err = act_fail(c, 480, "Domain not found");
-        return NULL;
-    }
-    return d;
-}
-
-static struct xcp_value *ns_list_value(const json_t *d)
-{
+    json_t *hosts = json_object_get(sim->state, "hosts");
     struct xcp_value *arr = xcp_array_new();
     size_t i;
     json_t *v;
@@ -47,7 +27,12 @@ static struct xcp_value *ns_list_value(const json_t *d)
     {
         struct xcp_value *e = xcp_assoc_new();
         xcp_assoc_set_str(e, "name", json_string_value(v));
-        xcp_assoc_set_str(e, "ipaddress", "");
+        json_t *v4 = json_object_get(
+            json_object_get(hosts, json_string_value(v)), "ipaddress");
+        xcp_assoc_set_str(e, "ipaddress",
+                          json_array_size(v4)
+                              ? json_string_value(json_array_get(v4, 0))
+                              : "");
         xcp_assoc_set_int(e, "sortorder", (int64_t)i + 1);
         xcp_array_push(arr, e);
     }
@@ -98,7 +83,7 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(a, "remainder", page * limit < total ? 1 : 0);
         return act_reply(c, true, 200, a, "Query Successful");
     }
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
     struct xcp_value *a = xcp_assoc_new();
@@ -112,16 +97,25 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(a, "sponsoring_rsp", 1);
         xcp_assoc_set(a, "contact_set",
                       sim_json_to_xcp(json_object_get(d, "contact_set")));
-        xcp_assoc_set(a, "nameserver_list", ns_list_value(d));
+        xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
     } else if (strcasecmp(type, "status") == 0) {
         xcp_assoc_set_int(a, "lock_state", sim_jint(d, "locked", 0));
         xcp_assoc_set_int(a, "can_modify", 1);
-        xcp_assoc_set_str(a, "parkp_status", "");
-        xcp_assoc_set(a, "domain_supports", xcp_assoc_new());
+        xcp_assoc_set_str(a, "parkp_status", sim_jstr(d, "parkpage", "off"));
+        struct xcp_value *sup = xcp_assoc_new();
+        xcp_assoc_set_int(sup, "whois_privacy",
+                          act_privacy_offered(c->sim, name) ? 1 : 0);
+        xcp_assoc_set(a, "domain_supports", sup);
         xcp_assoc_set_int(a, "transfer_away_in_progress", 0);
         xcp_assoc_set_int(a, "auctionescrow", 0);
+    } else if (strcasecmp(type, "whois_privacy_state") == 0) {
+        /* a TLD without privacy always answers disabled (§2.4) */
+        xcp_assoc_set_str(a, "state",
+                          act_privacy_offered(c->sim, name)
+                              ? sim_jstr(d, "privacy", "disabled")
+                              : "disabled");
     } else if (strcasecmp(type, "nameservers") == 0) {
-        xcp_assoc_set(a, "nameserver_list", ns_list_value(d));
+        xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
     } else if (strcasecmp(type, "expire_action") == 0 ||
                strcasecmp(type, "auto_renew_flag") == 0) {
         xcp_assoc_set_int(a, "auto_renew", sim_jint(d, "auto_renew", 0));
@@ -163,9 +157,9 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set(cs, lower, one ? sim_json_to_xcp(one) : xcp_assoc_new());
         xcp_assoc_set(a, "contact_set", cs);
     } else {
+        /* a type the sim does not model (tld_data, dnssec, ...) */
         xcp_free(a);
-        return act_fail_field(c, 465, "Invalid data",
-                              "unknown GET DOMAIN type");
+        return act_unknown(c);
     }
     return act_reply(c, true, 200, a, "Query Successful");
 }
@@ -253,15 +247,53 @@ struct xcp_value *act_modify(struct ctx *c)
     const char *data = act_astr(c, "data");
     if (!data || !*data)
         return act_fail_field(c, 460, "Missing required field", "data");
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
+    const char *ok_text = "Update successful";
+    struct xcp_value *details = NULL;
     if (strcasecmp(data, "status") == 0) {
         const char *ls = act_astr(c, "lock_state");
         if (!ls || (strcmp(ls, "0") != 0 && strcmp(ls, "1") != 0))
             return act_fail_field(c, 465, "Invalid data",
                                   "lock_state must be 0/1");
         sim_jset_int(d, "locked", ls[0] == '1');
+    } else if (strcasecmp(data, "whois_privacy_state") == 0) {
+        const char *st = act_astr(c, "state");
+        bool on;
+        if (st && strcasecmp(st, "enable") == 0)
+            on = true;
+        else if (st && strcasecmp(st, "disable") == 0)
+            on = false;
+        else
+            return act_fail_field(c, 465, "Invalid data",
+                                  "state must be enable or disable");
+        if (!act_privacy_offered(c->sim, name))
+            return act_fail(c, 300, PRIVACY_REFUSED);
+        sim_jset_str(d, "privacy", on ? "enabled" : "disabled");
+        ok_text = on ? "Whois Privacy successfully enabled"
+                     : "Whois Privacy successfully disabled";
+    } else if (strcasecmp(data, "parkpage_state") == 0) {
+        const char *st = act_astr(c, "state");
+        if (!st || (strcasecmp(st, "on") != 0 && strcasecmp(st, "off") != 0))
+            return act_fail_field(c, 465, "Invalid data",
+                                  "state must be on or off");
+        sim_jset_str(d, "parkpage", strcasecmp(st, "on") == 0 ? "on" : "off");
+    } else if (strcasecmp(data, "domain_auth_info") == 0) {
+        const char *code = act_astr(c, "domain_auth_info");
+        size_t len = code ? strlen(code) : 0;
+        if (!code || !*code)
+            return act_fail_field(c, 460, "Missing required field",
+                                  "domain_auth_info");
+        /* EPP authInfo: 6 to 32 printable characters, no spaces */
+        bool ok = len >= 6 && len <= 32;
+        for (size_t i = 0; ok && i < len; i++)
+            ok = isgraph((unsigned char)code[i]) != 0;
+        if (!ok)
+            return act_fail_field(
+                c, 465, "Invalid data",
+                "domain_auth_info must be 6-32 printable characters");
+        sim_jset_str(d, "auth_info", code);
     } else if (strcasecmp(data, "expire_action") == 0) {
         if (act_astr(c, "auto_renew"))
             sim_jset_int(d, "auto_renew", act_aflag(c, "auto_renew"));
@@ -272,16 +304,23 @@ struct xcp_value *act_modify(struct ctx *c)
         if (!cs || xcp_type(cs) != XCP_ASSOC || xcp_len(cs) == 0)
             return act_fail_field(c, 460, "Missing required field",
                                   "contact_set");
-        json_t *have = json_object_get(d, "contact_set");
+        /* every type checked before anything changes */
+        json_t *types = json_array();
         for (size_t i = 0; i < xcp_len(cs); i++) {
             const char *t = xcp_item_key(cs, i);
             if (strcmp(t, "owner") && strcmp(t, "admin") &&
-                strcmp(t, "billing") && strcmp(t, "tech"))
+                strcmp(t, "billing") && strcmp(t, "tech")) {
+                json_decref(types);
                 return act_fail_field(c, 465, "Invalid data",
                                       "unknown contact type");
-            json_object_set_new(have, t,
-                                sim_xcp_to_json(xcp_item_value(cs, i)));
+            }
+            json_array_append_new(types, json_string(t));
         }
+        /* affect_domains=1: the profile's other domains too, each with
+         * its result in details (§2.5) */
+        details = act_contacts_apply(c, name, d, types, cs,
+                                     act_aflag(c, "affect_domains"));
+        json_decref(types);
     } else if (strcasecmp(data, "nameserver_list") == 0) {
         json_t *ns =
             act_collect_ns(act_attr(c, "nameserver_list"), msg, sizeof(msg));
@@ -292,11 +331,17 @@ struct xcp_value *act_modify(struct ctx *c)
             return r;
         set_nameservers(c, name, d, ns);
     } else {
-        return act_fail_field(c, 465, "Invalid data", "unsupported data type");
+        /* a data type the sim does not model (tld_data, dnssec, ...) */
+        return act_unknown(c);
     }
     sim_jset_int(d, "updated", c->now);
     c->sim->dirty = true;
-    return act_reply(c, true, 200, NULL, "Command completed successfully");
+    struct xcp_value *a = NULL;
+    if (details) {
+        a = xcp_assoc_new();
+        xcp_assoc_set(a, "details", details);
+    }
+    return act_reply(c, true, 200, a, "%s", ok_text);
 }
 
 /* array_has - is a value equal to v in the JSON array arr? */
@@ -341,7 +386,7 @@ struct xcp_value *act_adv_update_ns(struct ctx *c)
     const char *op = act_astr(c, "op_type");
     if (!op || !*op)
         return act_fail_field(c, 460, "Missing required field", "op_type");
-    json_t *d = target_domain(c, name, &err);
+    json_t *d = act_target_domain(c, name, &err);
     if (!d)
         return err;
     json_t *result = NULL;

@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -62,6 +63,109 @@ static void suggest_item(struct ctx *c, struct xcp_value *items,
     xcp_array_push(items, it);
 }
 
+/* read_tlds - the TLDs of a dt_array v (with or without the leading dot)
+ * that the sim sells, into tlds (at most 16; the price list's own
+ * strings); returns how many. */
+static size_t read_tlds(struct ctx *c, const struct xcp_value *v,
+                        const char *tlds[16])
+{
+    size_t n = 0;
+    if (!v || xcp_type(v) != XCP_ARRAY)
+        return 0;
+    for (size_t i = 0; i < xcp_len(v) && n < 16; i++) {
+        const char *t = xcp_str(xcp_array_get(v, i));
+        if (!t)
+            continue;
+        while (*t == '.')
+            t++;
+        char low[32];
+        if (!sim_norm_domain(t, low, sizeof(low)))
+            continue;
+        const char *key;
+        json_t *p;
+        json_object_foreach(json_object_get(c->sim->state, "prices"), key, p)
+        {
+            if (strcmp(key, low) == 0)
+                tlds[n++] = key;
+        }
+    }
+    return n;
+}
+
+/* One service of a NAME_SUGGEST request, after service_override. */
+struct service {
+    bool wanted;
+    const char *tlds[16];
+    size_t ntld;
+    int64_t maximum;
+    int64_t price_min, price_max; /* cents; premium only */
+};
+
+/* read_override - service_override.<name> (a dt_assoc; an empty one is
+ * fine): tlds, maximum (1-100), price_min/price_max (premium). false with
+ * *bad naming the problem. */
+static bool read_override(struct ctx *c, const char *name, struct service *sv,
+                          const char **bad)
+{
+    const struct xcp_value *all = act_attr(c, "service_override");
+    if (!all)
+        return true;
+    if (xcp_type(all) != XCP_ASSOC) {
+        *bad = "service_override must be an associative array";
+        return false;
+    }
+    const struct xcp_value *o = xcp_assoc_get(all, name);
+    if (!o)
+        return true;
+    if (xcp_type(o) == XCP_SCALAR && xcp_len(o) == 0)
+        return true; /* <item key="x"/> */
+    if (xcp_type(o) != XCP_ASSOC) {
+        *bad = "each service_override entry must be an associative array";
+        return false;
+    }
+    const struct xcp_value *t = xcp_assoc_get(o, "tlds");
+    if (t) {
+        size_t n = read_tlds(c, t, sv->tlds);
+        if (n == 0) {
+            *bad = "service_override tlds names no TLD the reseller sells";
+            return false;
+        }
+        sv->ntld = n;
+    }
+    const char *m = xcp_path_str(o, "maximum");
+    if (m && *m) {
+        char *end;
+        long long v = strtoll(m, &end, 10);
+        if (*end || v < 1 || v > 100) {
+            *bad = "service_override maximum must be 1-100";
+            return false;
+        }
+        sv->maximum = v;
+    }
+    static const char *const keys[] = {"price_min", "price_max"};
+    int64_t *dst[] = {&sv->price_min, &sv->price_max};
+    for (size_t i = 0; i < 2; i++) {
+        const char *p = xcp_path_str(o, keys[i]);
+        if (p && *p && sim_parse_money(p, dst[i]) < 0) {
+            *bad = "service_override price_min/price_max must be amounts";
+            return false;
+        }
+    }
+    return true;
+}
+
+/* premium_cents - the deterministic premium price of name: 100.00 to
+ * 9999.00 in whole units (an FNV-1a hash of the name). */
+static int64_t premium_cents(const char *name)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = name; *p; p++) {
+        h ^= (unsigned char)*p;
+        h *= 16777619u;
+    }
+    return (int64_t)(100 + h % 9900) * 100;
+}
+
 struct xcp_value *act_name_suggest(struct ctx *c)
 {
     const char *s = act_astr(c, "searchstring");
@@ -81,74 +185,92 @@ struct xcp_value *act_name_suggest(struct ctx *c)
     base[k] = '\0';
     if (!k || base[0] == '-' || base[k - 1] == '-')
         return act_fail(c, 465, "Invalid searchstring");
-    const char *tlds[16];
-    size_t ntld = 0;
-    const struct xcp_value *tl = act_attr(c, "tlds");
-    if (tl && xcp_type(tl) == XCP_ARRAY) {
-        for (size_t i = 0; i < xcp_len(tl) && ntld < 16; i++) {
-            const char *t = xcp_str(xcp_array_get(tl, i));
-            if (!t)
-                continue;
-            while (*t == '.')
-                t++;
-            char low[32];
-            if (!sim_norm_domain(t, low, sizeof(low)))
-                continue;
-            const char *known = NULL;
-            const char *key;
-            json_t *v;
-            json_object_foreach(json_object_get(c->sim->state, "prices"), key,
-                                v)
-            {
-                if (strcmp(key, low) == 0)
-                    known = key;
-            }
-            if (known)
-                tlds[ntld++] = known;
-        }
-    }
+    const char *tlds[16] = {0};
+    size_t ntld = read_tlds(c, act_attr(c, "tlds"), tlds);
     if (ntld == 0) {
         tlds[0] = "com";
         tlds[1] = "net";
         tlds[2] = "org";
         ntld = 3;
     }
-    bool want_lookup = true, want_suggest = true;
-    const struct xcp_value *sv = act_attr(c, "services");
-    if (sv && xcp_type(sv) == XCP_ARRAY && xcp_len(sv)) {
-        want_lookup = want_suggest = false;
-        for (size_t i = 0; i < xcp_len(sv); i++) {
-            const char *t = xcp_str(xcp_array_get(sv, i));
-            if (t && strcasecmp(t, "lookup") == 0)
-                want_lookup = true;
-            if (t && strcasecmp(t, "suggestion") == 0)
-                want_suggest = true;
-        }
-    }
     int64_t maximum = act_aint(c, "maximum", 20, NULL);
     if (maximum < 1 || maximum > 100)
         maximum = 20;
+    /* lookup, suggestion, premium; without services lookup + suggestion */
+    static const char *const names[] = {"lookup", "suggestion", "premium"};
+    struct service sv[3];
+    const struct xcp_value *svc = act_attr(c, "services");
+    bool listed = svc && xcp_type(svc) == XCP_ARRAY && xcp_len(svc);
+    for (size_t i = 0; i < 3; i++) {
+        sv[i] = (struct service){.wanted = !listed && i < 2,
+                                 .ntld = ntld,
+                                 .maximum = maximum,
+                                 .price_min = 0,
+                                 .price_max = INT64_MAX};
+        memcpy(sv[i].tlds, tlds, sizeof(tlds));
+        for (size_t j = 0; listed && j < xcp_len(svc); j++) {
+            const char *t = xcp_str(xcp_array_get(svc, j));
+            if (t && strcasecmp(t, names[i]) == 0)
+                sv[i].wanted = true;
+        }
+        const char *bad = NULL;
+        if (!read_override(c, names[i], &sv[i], &bad))
+            return act_fail_field(c, 465, "Invalid data", bad);
+    }
     struct xcp_value *a = xcp_assoc_new();
-    if (want_lookup) {
+    if (sv[0].wanted) {
         struct xcp_value *items = xcp_array_new();
-        for (size_t i = 0; i < ntld; i++)
-            suggest_item(c, items, base, tlds[i]);
+        for (size_t i = 0; i < sv[0].ntld; i++)
+            if ((int64_t)xcp_len(items) < sv[0].maximum)
+                suggest_item(c, items, base, sv[0].tlds[i]);
         xcp_assoc_set(a, "lookup", suggest_block(items));
     }
-    if (want_suggest) {
+    if (sv[1].wanted) {
         static const char *const forms[] = {"%sonline", "get%s", "my%s",
                                             "%shq",     "the%s", "%sapp"};
         struct xcp_value *items = xcp_array_new();
         for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
-            for (size_t i = 0; i < ntld; i++) {
-                if ((int64_t)xcp_len(items) >= maximum)
+            for (size_t i = 0; i < sv[1].ntld; i++) {
+                if ((int64_t)xcp_len(items) >= sv[1].maximum)
                     break;
                 char label[80];
                 snprintf(label, sizeof(label), forms[f], base);
-                suggest_item(c, items, label, tlds[i]);
+                suggest_item(c, items, label, sv[1].tlds[i]);
             }
         }
         xcp_assoc_set(a, "suggestion", suggest_block(items));
+    }
+    if (sv[2].wanted) {
+        /* premium names: forms the suggestions never use, each with its
+         * price; registered ones and prices outside the window are left
+         * out */
+        static const char *const forms[] = {"best%s", "%spro", "%sshop",
+                                            "top%s",  "%s24",  "%sworld"};
+        struct xcp_value *items = xcp_array_new();
+        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+            for (size_t i = 0; i < sv[2].ntld; i++) {
+                if ((int64_t)xcp_len(items) >= sv[2].maximum)
+                    break;
+                char label[80], name[MAX_NAME];
+                snprintf(label, sizeof(label), forms[f], base);
+                int n =
+                    snprintf(name, sizeof(name), "%s.%s", label, sv[2].tlds[i]);
+                if (n < 0 || (size_t)n >= sizeof(name) ||
+                    !sim_domain_syntax_ok(name) || sim_domain(c->sim, name))
+                    continue;
+                int64_t cents = premium_cents(name);
+                if (cents < sv[2].price_min || cents > sv[2].price_max)
+                    continue;
+                struct xcp_value *it = xcp_assoc_new();
+                xcp_assoc_set_str(it, "domain", name);
+                xcp_assoc_set_str(it, "status", "available");
+                act_add_money(it, "price", cents);
+                xcp_array_push(items, it);
+            }
+        }
+        struct xcp_value *b = suggest_block(items);
+        xcp_assoc_set_str(b, "response_text", "Command Successful");
+        xcp_assoc_set(a, "premium", b);
     }
     xcp_assoc_set_int(a, "is_search_completed", 1);
     struct xcp_value *r =

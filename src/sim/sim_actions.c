@@ -141,6 +141,9 @@ bool act_want_domain(struct ctx *c, char out[MAX_NAME],
                      struct xcp_value **err_reply)
 {
     const char *d = act_astr(c, "domain");
+    /* WHMCS-style requests name it domain_name (opensrs-manage.md §1.1) */
+    if (!d || !*d)
+        d = act_astr(c, "domain_name");
     if (!d || !*d) {
         *err_reply = act_fail_field(c, 460, "Missing required field: domain",
                                     "domain is required");
@@ -158,6 +161,31 @@ bool act_want_domain(struct ctx *c, char out[MAX_NAME],
     return true;
 }
 
+/* act_target_domain - the reseller's domain a request works on: by
+ * cookie (top level) or by attributes.domain / domain_name; NULL with
+ * *err set (415 bad cookie, 465 bad name, 480 not the reseller's). */
+json_t *act_target_domain(struct ctx *c, char name[MAX_NAME],
+                          struct xcp_value **err)
+{
+    if (c->req->cookie && *c->req->cookie) {
+        json_t *ck = json_object_get(json_object_get(c->sim->state, "cookies"),
+                                     c->req->cookie);
+        if (!ck || sim_jint(ck, "expires", 0) < c->now) {
+            *err = act_fail(c, 415, "Authentication Error: invalid cookie");
+            return NULL;
+        }
+        snprintf(name, MAX_NAME, "%s", sim_jstr(ck, "domain", ""));
+    } else if (!act_want_domain(c, name, err)) {
+        return NULL;
+    }
+    json_t *d = sim_domain(c->sim, name);
+    if (!act_registered_ours(c->sim, d, c->user)) {
+        *err = act_fail(c, 480, "Domain not found");
+        return NULL;
+    }
+    return d;
+}
+
 void act_add_time(struct xcp_value *a, const char *key, int64_t t)
 {
     char buf[20];
@@ -170,6 +198,12 @@ void act_add_money(struct xcp_value *a, const char *key, int64_t cents)
     char buf[32];
     sim_fmt_money(cents, buf);
     xcp_assoc_set_str(a, key, buf);
+}
+
+bool act_privacy_offered(struct sim *sim, const char *domain)
+{
+    const char *tld = sim_tld(sim, domain);
+    return tld && !sim_in_list(sim->cfg.no_privacy_tlds, tld);
 }
 
 bool act_owned_by(const json_t *d, const char *user)
@@ -216,15 +250,40 @@ bool act_page_args(struct ctx *c, int64_t max, int64_t *limit, int64_t *page)
 /* --- nameservers at the "registry" ---------------------------------------- */
 
 /*
- * A host is at the registry when its name is a valid host name whose TLD
- * is one the sim sells (any TLD in the price list). Everything else — e.g.
- * ns1.example.invalid — is "not found at the registry" (435), which is how
- * tests provoke the 435 + forced_pending answer.
+ * Which hosts the registry knows (act_host_known), first rule that applies:
+ *   1. a child host created with CREATE NAMESERVER (state "hosts"): known;
+ *   2. a host marked through REGISTRY_ADD_NS or the control API (state
+ *      "registry_hosts", name → 1 known / 0 unknown): as marked;
+ *   3. a host under one of the resellers' own domains (a domain of the
+ *      state whose owner is not "other"): unknown until created;
+ *   4. any other valid host name whose TLD is in the price list (e.g.
+ *      ns1.example.net): known; anything else (ns1.example.invalid) is not.
+ * Rule 4 keeps the external name servers tests register with working; 3
+ * and 1 model child hosts; 2 lets a test make an external host unknown.
  */
-static bool ns_at_registry(struct sim *sim, const char *host)
+const char *act_host_parent(struct sim *sim, const char *host)
+{
+    json_t *domains = json_object_get(sim->state, "domains");
+    for (const char *p = strchr(host, '.'); p; p = strchr(p + 1, '.')) {
+        json_t *d = json_object_get(domains, p + 1);
+        if (d && strcmp(sim_jstr(d, "owner", "other"), "other") != 0)
+            return p + 1;
+    }
+    return NULL;
+}
+
+bool act_host_known(struct sim *sim, const char *host)
 {
     char n[MAX_NAME];
     if (!sim_norm_domain(host, n, sizeof(n)) || !sim_domain_syntax_ok(n))
+        return false;
+    if (json_object_get(json_object_get(sim->state, "hosts"), n))
+        return true;
+    json_t *mark =
+        json_object_get(json_object_get(sim->state, "registry_hosts"), n);
+    if (mark)
+        return json_integer_value(mark) != 0;
+    if (act_host_parent(sim, n))
         return false;
     return sim_tld(sim, n) != NULL;
 }
@@ -265,7 +324,7 @@ const char *act_first_unknown_ns(struct sim *sim, const json_t *ns)
     json_t *v;
     json_array_foreach(ns, i, v)
     {
-        if (!ns_at_registry(sim, json_string_value(v)))
+        if (!act_host_known(sim, json_string_value(v)))
             return json_string_value(v);
     }
     return NULL;
@@ -295,7 +354,8 @@ struct action {
 
 /* The real server appears to ignore the object for most actions
  * (opensrs-xcp.md §1.7), so only the verbs shared by several objects
- * (GET, SET, DELETE, POLL, ACK, CANCEL) look at it. */
+ * (GET, SET, DELETE, POLL, ACK, CANCEL, and CREATE/MODIFY for NAMESERVER)
+ * look at it; the first matching row answers. */
 static const struct action actions[] = {
     {"LOOKUP", NULL, act_lookup},
     {"NAME_SUGGEST", NULL, act_name_suggest},
@@ -312,6 +372,18 @@ static const struct action actions[] = {
     {"GET_DOMAINS_BY_EXPIREDATE", NULL, act_get_by_expiredate},
     {"GET_BALANCE", NULL, act_get_balance},
     {"GET_PRICE", NULL, act_get_price},
+    {"CREATE", "NAMESERVER", act_ns_create},
+    {"MODIFY", "NAMESERVER", act_ns_modify},
+    {"DELETE", "NAMESERVER", act_ns_delete},
+    {"GET", "NAMESERVER", act_ns_get},
+    {"REGISTRY_CHECK_NAMESERVER", NULL, act_registry_check_ns},
+    {"REGISTRY_ADD_NS", NULL, act_registry_add_ns},
+    {"UPDATE_CONTACTS", NULL, act_update_contacts},
+    {"UPDATE_ALL_INFO", NULL, act_update_all_info},
+    {"SEND_AUTHCODE", NULL, act_send_authcode},
+    {"GET_DOMAINS_CONTACTS", NULL, act_get_domains_contacts},
+    {"GET_ORDERS_BY_DOMAIN", NULL, act_get_orders_by_domain},
+    {"GET_TRANSFERS_AWAY", NULL, act_get_transfers_away},
     {"MODIFY", NULL, act_modify},
     {"ADVANCED_UPDATE_NAMESERVERS", NULL, act_adv_update_ns},
     {"REVOKE", NULL, act_revoke},
@@ -345,7 +417,16 @@ struct xcp_value *sim_act(struct sim *sim, const char *user,
             continue;
         return actions[i].fn(&c);
     }
-    /* 400 "Invalid Command: X" rather than 430: the text form is what the
-     * response-code sources quote for an unknown command (§7) */
-    return act_reply(&c, false, 400, NULL, "Invalid Command: %s", req->action);
+    return act_unknown(&c);
+}
+
+/* act_unknown - what OpenSRS answers to a command it does not know: 400
+ * "Invalid Command: X" rather than 430, the text form being what the
+ * response-code sources quote (opensrs-xcp.md §7). The sim answers the
+ * same to every action, object, MODIFY data and GET type it does not
+ * model, never a 46x that would tell the client its request was wrong. */
+struct xcp_value *act_unknown(struct ctx *c)
+{
+    return act_reply(c, false, 400, NULL, "Invalid Command: %s",
+                     c->req->action);
 }

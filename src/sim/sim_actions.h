@@ -38,6 +38,21 @@ struct xcp_value *sim_act(struct sim *sim, const char *user,
 struct xcp_value *sim_error_reply(const char *object, int code,
                                   const char *text);
 
+/*
+ * sim_transfer_away - one of a reseller's domains leaves for another
+ * registrar (gaining, its name), as the control API's POST
+ * /transfers/away asks: the transfer completes at once, a record for
+ * GET_TRANSFERS_AWAY is kept, DOMAIN DELETED is queued for the reseller
+ * and the domain becomes another registrar's (owner "other"). Returns 0,
+ * SIM_AWAY_BAD (not a reseller's domain, bad arguments) or
+ * SIM_AWAY_REFUSED (locked, or a request waiting at the registry), with
+ * the reason in msg (size n). The caller holds sim->mu.
+ */
+#define SIM_AWAY_BAD (-1)
+#define SIM_AWAY_REFUSED (-2)
+int sim_transfer_away(struct sim *sim, const char *domain, const char *gaining,
+                      char *msg, size_t n);
+
 /* sim_domain_syntax_ok - LDH labels, 2+ labels, lengths within limits.
  * The name must already be lower case. */
 bool sim_domain_syntax_ok(const char *name);

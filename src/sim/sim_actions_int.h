@@ -33,6 +33,10 @@ struct xcp_value *act_reply(struct ctx *c, bool ok, int code,
                             struct xcp_value *attrs, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* act_unknown - the answer to a command the sim does not model: what
+ * OpenSRS answers to an unknown command (400 "Invalid Command: X"). */
+struct xcp_value *act_unknown(struct ctx *c);
+
 /* act_fail - an is_success 0 answer to c with code and text. */
 struct xcp_value *act_fail(struct ctx *c, int code, const char *text);
 
@@ -56,6 +60,13 @@ bool act_aflag(struct ctx *c, const char *key);
 bool act_want_domain(struct ctx *c, char out[MAX_NAME],
                      struct xcp_value **err_reply);
 
+/* act_target_domain - the reseller's domain a request works on: by
+ * cookie (top level) or by attributes.domain / domain_name; NULL with
+ * *err set (415 bad cookie, 465 bad name, 480 not the reseller's). The
+ * domain is noted for the journal (sim_domain). */
+json_t *act_target_domain(struct ctx *c, char name[MAX_NAME],
+                          struct xcp_value **err);
+
 void act_add_time(struct xcp_value *a, const char *key, int64_t t);
 
 void act_add_money(struct xcp_value *a, const char *key, int64_t cents);
@@ -72,6 +83,12 @@ const char *act_admin_email(const json_t *contact_set);
  * names) into a JSON array; NULL + *bad on a malformed entry. */
 json_t *act_collect_ns(const struct xcp_value *list, char *bad, size_t badn);
 
+/* act_host_parent - the resellers' domain (owner not "other") host sits
+ * under, or NULL. act_host_known - does the registry know host (the rules
+ * are in sim_actions.c)? */
+const char *act_host_parent(struct sim *sim, const char *host);
+bool act_host_known(struct sim *sim, const char *host);
+
 const char *act_first_unknown_ns(struct sim *sim, const json_t *ns);
 
 /* act_unknown_ns_reply - the 435 for the first name server of ns the registry
@@ -81,6 +98,25 @@ struct xcp_value *act_unknown_ns_reply(struct ctx *c, json_t *ns);
 /* act_page_args - "limit" (default 40, and 40 when outside 1..max) and "page"
  * (at least 1); false when either is not an integer. */
 bool act_page_args(struct ctx *c, int64_t max, int64_t *limit, int64_t *page);
+
+/* act_privacy_offered - does the TLD of domain offer WHOIS privacy (not
+ * in --no-privacy-tlds)? */
+bool act_privacy_offered(struct sim *sim, const char *domain);
+
+/* The refusal of MODIFY whois_privacy_state where privacy cannot be had:
+ * code 300 and the text OpenSRS gives (opensrs-manage.md §2.4). */
+#define PRIVACY_REFUSED                                                        \
+    "WHOIS_Privacy service cannot be applied to your account. Please "         \
+    "contact your reseller."
+
+/* act_contacts_apply - the contact types (a JSON array of type names, each
+ * a member of cs) of domain d (named name) become cs's records; with
+ * profile, every other domain of the reseller with d's reg_username too,
+ * and the answer is a details assoc (one success entry per domain changed,
+ * as UPDATE_CONTACTS answers); without, NULL. */
+struct xcp_value *act_contacts_apply(struct ctx *c, const char *name, json_t *d,
+                                     const json_t *types,
+                                     const struct xcp_value *cs, bool profile);
 
 /* Handlers, one per action (sim_act's table in sim_actions.c). */
 struct xcp_value *act_lookup(struct ctx *c);
@@ -105,6 +141,18 @@ struct xcp_value *act_modify(struct ctx *c);
 struct xcp_value *act_adv_update_ns(struct ctx *c);
 struct xcp_value *act_revoke(struct ctx *c);
 struct xcp_value *act_poll_event(struct ctx *c);
+struct xcp_value *act_update_contacts(struct ctx *c);
+struct xcp_value *act_update_all_info(struct ctx *c);
+struct xcp_value *act_send_authcode(struct ctx *c);
+struct xcp_value *act_get_domains_contacts(struct ctx *c);
+struct xcp_value *act_get_orders_by_domain(struct ctx *c);
+struct xcp_value *act_get_transfers_away(struct ctx *c);
+struct xcp_value *act_ns_create(struct ctx *c);
+struct xcp_value *act_ns_modify(struct ctx *c);
+struct xcp_value *act_ns_delete(struct ctx *c);
+struct xcp_value *act_ns_get(struct ctx *c);
+struct xcp_value *act_registry_check_ns(struct ctx *c);
+struct xcp_value *act_registry_add_ns(struct ctx *c);
 struct xcp_value *act_ack_event(struct ctx *c);
 
 #endif

@@ -18,6 +18,7 @@ static void send_json(struct sim_outcome *o, int status, json_t *j, bool keep)
     const char *st = status == 200   ? "200 OK"
                      : status == 404 ? "404 Not Found"
                      : status == 405 ? "405 Method Not Allowed"
+                     : status == 409 ? "409 Conflict"
                                      : "400 Bad Request";
     size_t len = strlen(text);
     struct buf body;
@@ -140,6 +141,28 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
     if (json_is_array(ns))
         json_object_set(d, "nameservers", ns);
     sim_put(sim, "domains", name, d);
+    return 0;
+}
+
+/* post_host - mark a host known or unknown at the registry (state
+ * "registry_hosts"; see act_host_known). */
+static int post_host(struct sim *sim, const json_t *b, char *msg, size_t n)
+{
+    char name[254];
+    const char *raw = sim_jstr(b, "name", NULL);
+    json_t *known = json_object_get(b, "known");
+    if (!raw || !sim_norm_domain(raw, name, sizeof(name)) ||
+        !sim_domain_syntax_ok(name)) {
+        snprintf(msg, n, "\"name\" must be a valid host name");
+        return -1;
+    }
+    if (!json_is_boolean(known)) {
+        snprintf(msg, n, "\"known\" must be true or false");
+        return -1;
+    }
+    sim_jset_int(json_object_get(sim->state, "registry_hosts"), name,
+                 json_is_true(known) ? 1 : 0);
+    sim->dirty = true;
     return 0;
 }
 
@@ -336,6 +359,25 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             status = 400;
         else
             answer = json_object();
+    } else if (post && strcmp(path, "/transfers/away") == 0) {
+        int rc = sim_transfer_away(
+            sim, sim_jstr(body, "domain", NULL),
+            sim_jstr(body, "gaining_registrar", "Example Registrar, Inc."), msg,
+            sizeof(msg));
+        if (rc == SIM_AWAY_REFUSED) {
+            /* 409 with the reason: the registrar's lock held */
+            status = 409;
+        } else if (rc < 0) {
+            status = 400;
+        } else {
+            answer = json_object();
+            json_object_set_new(answer, "status", json_string("completed"));
+        }
+    } else if (post && strcmp(path, "/hosts") == 0) {
+        if (post_host(sim, body, msg, sizeof(msg)) < 0)
+            status = 400;
+        else
+            answer = json_object();
     } else if (post && strcmp(path, "/domains") == 0) {
         if (post_domain(sim, body, msg, sizeof(msg)) < 0)
             status = 400;
@@ -353,8 +395,14 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
     }
     pthread_mutex_unlock(&sim->mu);
     json_decref(body);
-    if (status == 200)
+    if (status == 200) {
         send_json(o, 200, answer, keep);
-    else
+    } else if (status == 409) {
+        json_t *j = json_object();
+        json_object_set_new(j, "error", json_string("transfer away refused"));
+        json_object_set_new(j, "reason", json_string(msg));
+        send_json(o, 409, j, keep);
+    } else {
         send_error(o, status, msg, keep);
+    }
 }

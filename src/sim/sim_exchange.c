@@ -144,6 +144,9 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
     const char *d = r.attrs && xcp_type(r.attrs) == XCP_ASSOC
                         ? xcp_path_str(r.attrs, "domain")
                         : NULL;
+    /* SEND_AUTHCODE and WHMCS-style requests name it domain_name */
+    if ((!d || !*d) && r.attrs && xcp_type(r.attrs) == XCP_ASSOC)
+        d = xcp_path_str(r.attrs, "domain_name");
     if (d && !sim_norm_domain(d, domain, sizeof(domain)))
         domain[0] = '\0';
     if (domain[0])

@@ -29,6 +29,7 @@ void sim_config_init(struct sim_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->async_tlds = xstrdup("ca,de,co.uk");
     cfg->no_renew_tlds = xstrdup("de,at,dk,fr,za");
+    cfg->no_privacy_tlds = xstrdup("ca,us");
     cfg->async_delay = 300;
     cfg->owner_delay = 86400;
     cfg->registry_delay = 4 * 86400;
@@ -49,8 +50,10 @@ void sim_config_release(struct sim_config *cfg)
     cfg->nresellers = 0;
     free(cfg->async_tlds);
     free(cfg->no_renew_tlds);
+    free(cfg->no_privacy_tlds);
     free(cfg->state_path);
-    cfg->async_tlds = cfg->no_renew_tlds = cfg->state_path = NULL;
+    cfg->async_tlds = cfg->no_renew_tlds = cfg->no_privacy_tlds = NULL;
+    cfg->state_path = NULL;
 }
 
 int sim_config_add_reseller(struct sim_config *cfg, const char *spec,
@@ -576,6 +579,9 @@ json_t *sim_default_state(const struct sim_config *cfg)
     json_object_set_new(s, "events", json_array());
     json_object_set_new(s, "acked", json_object());
     json_object_set_new(s, "cookies", json_object());
+    json_object_set_new(s, "hosts", json_object());
+    json_object_set_new(s, "registry_hosts", json_object());
+    json_object_set_new(s, "transfers_away", json_array());
     return s;
 }
 

@@ -48,7 +48,8 @@
  * transfer status a TRANSFER STATUS_CHANGE; a domain that enters the
  * reseller's account is DOMAIN CREATED (then REGISTERED for a
  * registration), a renewal DOMAIN RENEWED, a changed name server list
- * DOMAIN NAMESERVER_UPDATE, a REVOKE DOMAIN DELETED. Within one change
+ * DOMAIN NAMESERVER_UPDATE, a REVOKE or a transfer away DOMAIN DELETED.
+ * Within one change
  * the registry's side comes first and the order's status last, e.g.
  * CREATED, REGISTERED, then the order's "completed".
  */
@@ -83,6 +84,7 @@ struct sim_config {
     size_t nresellers;
     char *async_tlds;       /* comma list, default "ca,de,co.uk" */
     char *no_renew_tlds;    /* comma list, default "de,at,dk,fr,za" */
+    char *no_privacy_tlds;  /* comma list, default "ca,us" */
     int64_t async_delay;    /* simulated seconds, default 300 */
     int64_t owner_delay;    /* transfer pending_owner, default 1 day */
     int64_t registry_delay; /* transfer pending_registry, default 4 d */

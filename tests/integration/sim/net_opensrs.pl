@@ -93,6 +93,62 @@ ok(ref $exp_list eq 'ARRAY' && @$exp_list == 1
    && $exp_list->[0]{f_auto_renew} eq 'N',
    'get_expiring_domains lists the registered domain');
 
+# after the sale: a bulk lock is not modelled and answers as an unknown
+# command; lock, child hosts, name server checks, transfers away and the
+# premium name search go through Net::OpenSRS's own request encoder
+{
+    # batch requests go to the bulk host: the sim here too
+    $srs->{config}{bulkhost} = "http://$ready{listen}/";
+    my $bulk = $srs->bulk_lock(['brand-new-name.com']);
+    ok(defined $bulk && !$bulk
+       && $srs->last_response eq '400: Invalid Command: SUBMIT',
+       'SUBMIT BULK_CHANGE is an unknown command: 400');
+}
+sub call {
+    my ($action, $object, $attrs) = @_;
+    return $srs->make_request({ action => $action, object => $object,
+                                attributes => $attrs }) || {};
+}
+my $r = call('modify', 'domain', { domain => 'brand-new-name.com',
+    affect_domains => 0, data => 'status', lock_state => 1 });
+ok(($r->{response_code} // 0) == 200, 'MODIFY status locks');
+$r = call('get', 'domain', { domain => 'brand-new-name.com',
+                             type => 'status' });
+ok(($r->{attributes}{lock_state} // '') eq '1', 'GET status: lock_state 1');
+$r = call('modify', 'domain', { domain => 'brand-new-name.com',
+    data => 'whois_privacy_state', state => 'enable' });
+ok(($r->{response_text} // '') eq 'Whois Privacy successfully enabled',
+   'MODIFY whois_privacy_state enables privacy');
+$r = call('create', 'nameserver', { domain => 'brand-new-name.com',
+    name => 'ns1.brand-new-name.com', ipaddress => '192.0.2.10' });
+ok(($r->{response_text} // '') eq 'Nameserver Created',
+   'CREATE NAMESERVER: Nameserver Created');
+$r = call('registry_check_nameserver', 'nameserver',
+          { fqdn => 'ns1.brand-new-name.com', tld => '.com' });
+ok(($r->{response_code} // 0) == 200, 'REGISTRY_CHECK_NAMESERVER: 200');
+$r = call('advanced_update_nameservers', 'domain', {
+    domain => 'brand-new-name.com', op_type => 'assign',
+    assign_ns => ['ns1.brand-new-name.com', 'ns1.example.net'] });
+ok(($r->{response_code} // 0) == 200, 'ADVANCED_UPDATE_NAMESERVERS assign');
+$r = call('get', 'nameserver', { domain => 'brand-new-name.com',
+                                 name => 'all' });
+my $list = $r->{attributes}{nameserver_list};
+$list = [$list] if ref $list eq 'HASH';
+ok(ref $list eq 'ARRAY' && ($list->[0]{name} // '') eq 'ns1.brand-new-name.com'
+   && ($list->[0]{can_delete} // '') eq '0',
+   'GET NAMESERVER: the host, in use');
+$r = call('delete', 'nameserver', { domain => 'brand-new-name.com',
+                                    name => 'ns1.brand-new-name.com' });
+ok(($r->{response_code} // 0) == 405, 'DELETE NAMESERVER in use: 405');
+$r = call('get_transfers_away', 'domain', {});
+ok(($r->{response_code} // 0) == 200 && ($r->{attributes}{total} // '') eq '0',
+   'GET_TRANSFERS_AWAY: none');
+$r = call('name_suggest', 'domain', { searchstring => 'bakery',
+    services => ['premium'],
+    service_override => { premium => { tlds => ['.com'], maximum => 2 } } });
+ok(($r->{attributes}{premium}{count} // '') eq '2',
+   'NAME_SUGGEST premium block honours service_override');
+
 kill 'TERM', $pid;
 waitpid($pid, 0);
 ok($? == 0, 'opensrs-sim exits 0 on SIGTERM');

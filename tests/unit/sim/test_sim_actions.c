@@ -1515,6 +1515,140 @@ static void money_and_time_helpers(void **state)
     assert_int_equal(sim_add_years(T0, 1), T0 + 365 * 86400);
 }
 
+/* after_the_sale_is_journaled - hosts, registry marks, contacts, auth
+ * codes and a transfer away change the world; teardown reloads the state
+ * file and must find the same world (I4 for the new members too). */
+static void after_the_sale_is_journaled(void **state)
+{
+    struct xcp_value *r = act("SW_REGISTER", REG("kept.com", ""));
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    r = act("SW_REGISTER", REG("other-kept.com", ""));
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    r = act_full("alice", "CREATE", "NAMESERVER",
+                 "{\"domain\":\"kept.com\",\"name\":\"ns1.kept.com\","
+                 "\"ipaddress\":[\"192.0.2.1\",\"192.0.2.2\"]}",
+                 NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    expect("ADVANCED_UPDATE_NAMESERVERS",
+           "{\"domain\":\"other-kept.com\",\"op_type\":\"assign\","
+           "\"assign_ns\":[\"ns1.kept.com\",\"ns2.example.net\"]}",
+           200);
+    r = act_full("alice", "MODIFY", "NAMESERVER",
+                 "{\"domain\":\"kept.com\",\"name\":\"ns1.kept.com\","
+                 "\"new_name\":\"ns9.kept.com\",\"ipv6\":\"2001:db8::9\"}",
+                 NULL, SIM_FAULT_NONE);
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    assert_string_equal(
+        json_string_value(json_array_get(
+            json_object_get(sim_domain(&S, "other-kept.com"), "nameservers"),
+            0)),
+        "ns9.kept.com");
+    expect("REGISTRY_ADD_NS",
+           "{\"fqdn\":\"ns7.example.org\",\"tld\":\".org\",\"all\":\"0\"}",
+           200);
+    expect("UPDATE_CONTACTS",
+           "{\"domain\":\"kept.com\",\"affect_domains\":\"1\",\"types\":"
+           "[\"admin\"],\"contact_set\":{\"admin\":" CONTACT "}}",
+           200);
+    expect("MODIFY",
+           "{\"domain\":\"kept.com\",\"data\":\"domain_auth_info\","
+           "\"domain_auth_info\":\"brand-new-1\"}",
+           200);
+    expect("MODIFY",
+           "{\"domain\":\"kept.com\",\"data\":\"whois_privacy_state\","
+           "\"state\":\"enable\"}",
+           200);
+    expect("SEND_AUTHCODE", "{\"domain_name\":\"kept.com\"}", 200);
+    pthread_mutex_lock(&S.mu);
+    char msg[200];
+    assert_int_equal(
+        sim_transfer_away(&S, "other-kept.com", "Elsewhere", msg, sizeof(msg)),
+        0);
+    save();
+    pthread_mutex_unlock(&S.mu);
+    assert_int_equal(
+        json_array_size(json_object_get(S.state, "transfers_away")), 1);
+    assert_string_equal(sim_jstr(sim_domain(&S, "other-kept.com"), "owner", ""),
+                        "other");
+}
+
+/* after_the_sale_odd_input - wrong shapes everywhere in the new actions
+ * are answered with an error code, never a crash or a success. */
+static void after_the_sale_odd_input(void **state)
+{
+    struct xcp_value *r = act("SW_REGISTER", REG("odd.com", ""));
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    static const struct {
+        const char *action, *object, *attrs;
+    } cases[] = {
+        {"CREATE", "NAMESERVER", "{\"domain\":\"odd.com\",\"name\":[1]}"},
+        {"CREATE", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"ipaddress\":"
+         "{\"a\":\"1.2.3.4\"}}"},
+        {"CREATE", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"ipv6\":"
+         "[[\"::1\"]]}"},
+        {"MODIFY", "NAMESERVER",
+         "{\"domain\":\"odd.com\",\"name\":\"ns.odd.com\",\"new_name\":"
+         "{\"x\":\"y\"}}"},
+        {"DELETE", "NAMESERVER", "{\"domain\":{\"x\":\"y\"},\"name\":\"a\"}"},
+        {"GET", "NAMESERVER", "{\"domain\":\"odd.com\",\"name\":[\"all\"]}"},
+        {"REGISTRY_CHECK_NAMESERVER", "NAMESERVER",
+         "{\"fqdn\":\"ns.x.com\",\"tld\":[\"com\"]}"},
+        {"REGISTRY_ADD_NS", "NAMESERVER",
+         "{\"fqdn\":\"ns.x.com\",\"tld\":\"com\",\"all\":\"2\"}"},
+        {"UPDATE_CONTACTS", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"types\":{\"a\":\"owner\"},"
+         "\"contact_set\":{\"owner\":\"x\"}}"},
+        {"UPDATE_CONTACTS", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"types\":[[\"owner\"]],\"contact_set\":"
+         "{\"owner\":{\"a\":\"b\"}}}"},
+        {"UPDATE_ALL_INFO", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"contact_set\":{\"owner\":{\"a\":\"b\"},"
+         "\"admin\":{\"a\":\"b\"},\"billing\":{\"a\":\"b\"},\"tech\":"
+         "{\"a\":\"b\"}},\"nameserver_list\":[\"ns1.example.net\"]}"},
+        {"UPDATE_ALL_INFO", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"contact_set\":\"x\","
+         "\"nameserver_list\":\"y\"}"},
+        {"SEND_AUTHCODE", "DOMAIN", "{\"domain_name\":[\"odd.com\"]}"},
+        {"GET_DOMAINS_CONTACTS", "DOMAIN", "{\"domain_list\":\"odd.com\"}"},
+        {"GET_ORDERS_BY_DOMAIN", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"order_from\":\"2027-02-30x\"}"},
+        {"GET_TRANSFERS_AWAY", "DOMAIN", "{\"limit\":\"x\"}"},
+        {"GET_TRANSFERS_AWAY", "DOMAIN", "{\"domain\":\"a b\"}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":[\"premium\"]}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":{\"premium\":"
+         "[\"a\"]}}"},
+        {"NAME_SUGGEST", "DOMAIN",
+         "{\"searchstring\":\"x\",\"service_override\":{\"lookup\":{\"tlds\":"
+         "\"com\"}}}"},
+        {"MODIFY", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"data\":\"whois_privacy_state\","
+         "\"state\":[\"enable\"]}"},
+        {"MODIFY", "DOMAIN",
+         "{\"domain\":\"odd.com\",\"data\":\"domain_auth_info\","
+         "\"domain_auth_info\":\"a-code-that-is-far-too-long-to-be-an-"
+         "epp-auth-code\"}"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        r = act_full("alice", cases[i].action, cases[i].object, cases[i].attrs,
+                     NULL, SIM_FAULT_NONE);
+        int c = code(r);
+        if (c < 400 || c >= 500)
+            fail_msg("%s %s %s: %d", cases[i].action, cases[i].object,
+                     cases[i].attrs, c);
+        assert_string_equal(str(r, "is_success"), "0");
+        xcp_free(r);
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1559,6 +1693,8 @@ int main(void)
         T(state_file_round_trip),
         T(reset_restores_start_state),
         T(money_and_time_helpers),
+        T(after_the_sale_is_journaled),
+        T(after_the_sale_odd_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
