@@ -24,10 +24,12 @@ static json_t *hosts(struct sim *sim)
     return json_object_get(sim->state, "hosts");
 }
 
-/* host_name - attribute key as a normalised, valid host name; false (with
- * *err) when absent (460) or not a host name (465). */
+/* host_name - attribute key as a normalised, valid host name (with
+ * sold_tld, in a TLD the sim sells: a child host; a host a registry is
+ * asked about may be anywhere); false (with *err) when absent (460) or not
+ * such a host name (465). */
 static bool host_name(struct ctx *c, const char *key, const char *missing,
-                      char out[MAX_NAME], struct xcp_value **err)
+                      bool sold_tld, char out[MAX_NAME], struct xcp_value **err)
 {
     const char *v = act_astr(c, key);
     if (!v || !*v) {
@@ -35,7 +37,7 @@ static bool host_name(struct ctx *c, const char *key, const char *missing,
         return false;
     }
     if (!sim_norm_domain(v, out, MAX_NAME) || !sim_domain_syntax_ok(out) ||
-        !sim_tld(c->sim, out)) {
+        (sold_tld && !sim_tld(c->sim, out))) {
         *err = act_fail_field(c, 465, "Invalid data", "invalid host name");
         return false;
     }
@@ -136,7 +138,7 @@ struct xcp_value *act_ns_create(struct ctx *c)
 {
     char dom[MAX_NAME], name[MAX_NAME];
     struct xcp_value *err;
-    if (!host_name(c, "name", "Missing required field: fqdn", name, &err))
+    if (!host_name(c, "name", "Missing required field: fqdn", true, name, &err))
         return err;
     json_t *d = act_target_domain(c, dom, &err);
     if (!d)
@@ -199,7 +201,7 @@ struct xcp_value *act_ns_modify(struct ctx *c)
 {
     char dom[MAX_NAME], name[MAX_NAME], to[MAX_NAME];
     struct xcp_value *err;
-    if (!host_name(c, "name", "Missing required field: fqdn", name, &err))
+    if (!host_name(c, "name", "Missing required field: fqdn", true, name, &err))
         return err;
     json_t *d = act_target_domain(c, dom, &err);
     if (!d)
@@ -237,7 +239,7 @@ struct xcp_value *act_ns_delete(struct ctx *c)
 {
     char dom[MAX_NAME], name[MAX_NAME];
     struct xcp_value *err;
-    if (!host_name(c, "name", "Missing required field: fqdn", name, &err))
+    if (!host_name(c, "name", "Missing required field: fqdn", true, name, &err))
         return err;
     json_t *d = act_target_domain(c, dom, &err);
     if (!d)
@@ -326,7 +328,8 @@ struct xcp_value *act_registry_check_ns(struct ctx *c)
 {
     char name[MAX_NAME];
     struct xcp_value *err;
-    if (!host_name(c, "fqdn", "Missing required field: fqdn", name, &err))
+    if (!host_name(c, "fqdn", "Missing required field: fqdn", false, name,
+                   &err))
         return err;
     if (!registry_tld(c, name, &err))
         return err;
@@ -360,7 +363,8 @@ struct xcp_value *act_registry_add_ns(struct ctx *c)
 {
     char name[MAX_NAME];
     struct xcp_value *err;
-    if (!host_name(c, "fqdn", "Missing required field: fqdn", name, &err))
+    if (!host_name(c, "fqdn", "Missing required field: fqdn", false, name,
+                   &err))
         return err;
     const char *all = act_astr(c, "all");
     if (!all || !*all)

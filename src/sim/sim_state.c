@@ -515,6 +515,24 @@ static const struct default_price default_prices[] = {
 static const char *const default_taken[] = {"taken.com", "taken.net",
                                             "taken.org"};
 
+/* auth_code_for - the code a registry gives a domain registered without
+ * one: 12 characters from the name and the time (FNV-1a), so a state file
+ * and a replay give the same. */
+static void auth_code_for(const char *name, int64_t when, char out[16])
+{
+    static const char set[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz"
+                              "23456789";
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = name; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+    h = (h ^ (uint64_t)when) * 1099511628211ULL;
+    for (int i = 0; i < 12; i++) {
+        out[i] = set[h % (sizeof set - 1)];
+        h = h / (sizeof set - 1) ^ (h << 7) ^ 0x9e3779b97f4a7c15ULL;
+    }
+    out[12] = '\0';
+}
+
 static json_t *seed_domain(const char *owner, int64_t now)
 {
     json_t *d = json_object();
@@ -844,6 +862,12 @@ static void apply_new(struct sim *sim, json_t *order, int64_t when)
     sim_jset_str(d, "reg_username", sim_jstr(req, "reg_username", ""));
     sim_jset_str(d, "reg_password", sim_jstr(req, "reg_password", ""));
     sim_jset_str(d, "auth_info", sim_jstr(req, "auth_info", ""));
+    if (!sim_jstr(d, "auth_info", "")[0]) {
+        /* the registry gives every domain a code (EPP authInfo) */
+        char code[16];
+        auth_code_for(name, when, code);
+        sim_jset_str(d, "auth_info", code);
+    }
     /* copies: a later change to the domain must not reach the order */
     json_t *cs = json_object_get(req, "contact_set");
     if (json_is_object(cs))

@@ -5,6 +5,9 @@
  * outcome class - none as a false success or a false failure - with the
  * sim's /counts proving a side effect was received exactly once. The event
  * stream too: POLL EVENT / ACK EVENT after an asynchronous registration.
+ * And what an owner does after the sale (nameservers checked at the
+ * registry, lock and a transfer away, auth code, privacy, child hosts,
+ * contacts, premium suggestions): the driver and the sim agree.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -770,6 +773,212 @@ static void faults_on_queries_report_the_delivery(void **s)
     assert_int_equal(lk.availability, REG_AVAILABLE);
 }
 
+/* --- after the sale: the driver and the sim agree ------------------------ */
+
+static void op_done(const char *what, int rc, const struct reg_op_result *out)
+{
+    if (rc != 0 || out->state != REG_OP_DONE)
+        fail_msg("%s: rc %d, %s %d %s", what, rc, reg_op_state_name(out->state),
+                 out->reply.code, out->reason);
+}
+
+static void nameservers_are_checked_at_the_registry_then_assigned(void **s)
+{
+    const char *bad[] = {"ns1.example.net", "ns1.nowhere.invalid"};
+    const char *good[] = {"ns3.example.net", "ns4.example.net"};
+    struct reg_op_result out;
+    struct reg_ns_check chk;
+    struct reg_domain_info info;
+    struct rm_err err;
+
+    register_ok("manage-ns.com");
+    assert_int_equal(reg_ns_check(reg, "ns3.example.net", "com", &chk, &err),
+                     0);
+    assert_true(chk.exists);
+    if (reg_ns_check(reg, "ns1.nowhere.invalid", "com", &chk, &err) != 0)
+        fail_msg("REGISTRY_CHECK_NAMESERVER: %s", err.msg);
+    assert_false(chk.exists);
+    /* the registry does not know one of them: refused, nothing changes */
+    assert_int_equal(
+        reg_set_nameservers(reg, "manage-ns.com", bad, 2, &out, &err), 0);
+    assert_int_equal(out.state, REG_OP_FAILED);
+    op_done("assign",
+            reg_set_nameservers(reg, "manage-ns.com", good, 2, &out, &err),
+            &out);
+    assert_int_equal(reg->ops->info(reg->impl, "manage-ns.com", &info, &err),
+                     0);
+    assert_int_equal(info.n_nameservers, 2);
+    assert_string_equal(info.nameservers[0], "ns3.example.net");
+    assert_string_equal(info.nameservers[1], "ns4.example.net");
+}
+
+static void a_locked_domain_cannot_transfer_away(void **s)
+{
+    struct reg_op_result out;
+    struct reg_domain_status st;
+    struct reg_belongs b;
+    struct reg_transfers_away away;
+    struct reg_away_query q = {.domain = "manage-lock.com"};
+    struct rm_err err;
+    long status = 0;
+    json_t *j;
+
+    register_ok("manage-lock.com");
+    op_done("lock", reg_set_lock(reg, "manage-lock.com", true, &out, &err),
+            &out);
+    assert_int_equal(reg->ops->status(reg->impl, "manage-lock.com", &st, &err),
+                     0);
+    assert_true(st.locked);
+    j = simctl_call(&sim, "POST", "/transfers/away",
+                    "{\"domain\":\"manage-lock.com\"}", &status);
+    json_decref(j);
+    assert_int_equal(status, 409);
+    assert_int_equal(reg_belongs(reg, "manage-lock.com", &b, &err), 0);
+    assert_true(b.ours);
+    op_done("unlock", reg_set_lock(reg, "manage-lock.com", false, &out, &err),
+            &out);
+    simctl_ok(&sim, "POST", "/transfers/away", "{\"domain\":\"%s\"}",
+              "manage-lock.com");
+    assert_int_equal(reg_belongs(reg, "manage-lock.com", &b, &err), 0);
+    assert_false(b.ours);
+    assert_int_equal(reg_transfers_away(reg, &q, &away, &err), 0);
+    assert_int_equal(away.n, 1);
+    assert_string_equal(away.items[0].domain, "manage-lock.com");
+    assert_int_equal(away.items[0].state, REG_XFER_COMPLETED);
+    reg_transfers_away_release(&away);
+}
+
+static void the_auth_code_is_read_set_and_sent(void **s)
+{
+    struct reg_op_result out;
+    struct reg_auth_code ac;
+    struct rm_err err;
+
+    register_ok("manage-auth.com");
+    assert_int_equal(reg_auth_code(reg, "manage-auth.com", &ac, &err), 0);
+    assert_true(ac.code[0] != '\0');
+    op_done(
+        "set auth code",
+        reg_set_auth_code(reg, "manage-auth.com", "N3w-Code-77", &out, &err),
+        &out);
+    assert_int_equal(reg_auth_code(reg, "manage-auth.com", &ac, &err), 0);
+    assert_string_equal(ac.code, "N3w-Code-77");
+    op_done("send auth code",
+            reg_send_auth_code(reg, "manage-auth.com", &out, &err), &out);
+    assert_int_equal(simctl_count(&sim, "SEND_AUTHCODE"), 1);
+}
+
+static void privacy_is_set_where_the_tld_offers_it(void **s)
+{
+    struct reg_privacy_result out;
+    struct reg_privacy pv;
+    struct rm_err err;
+
+    register_ok("manage-privacy.com");
+    register_ok("manage-privacy.us");
+    assert_int_equal(
+        reg_set_privacy(reg, "manage-privacy.com", true, &out, &err), 0);
+    assert_int_equal(out.op.state, REG_OP_DONE);
+    assert_int_equal(reg_privacy(reg, "manage-privacy.com", &pv, &err), 0);
+    assert_int_equal(pv.state, REG_PRIVACY_ENABLED);
+    assert_int_equal(
+        reg_set_privacy(reg, "manage-privacy.us", true, &out, &err), 0);
+    assert_int_equal(out.op.state, REG_OP_FAILED);
+    assert_true(out.not_offered);
+    assert_int_equal(reg_privacy(reg, "manage-privacy.us", &pv, &err), 0);
+    assert_int_equal(pv.state, REG_PRIVACY_DISABLED);
+}
+
+static void a_child_host_in_use_cannot_be_deleted(void **s)
+{
+    struct reg_host h = {.domain = "manage-host.com",
+                         .name = "ns1.manage-host.com",
+                         .ipv4 = "192.0.2.10",
+                         .ipv6 = "2001:db8::10"};
+    const char *own[] = {"ns1.manage-host.com", "ns3.example.net"};
+    const char *other[] = {"ns3.example.net", "ns4.example.net"};
+    struct reg_op_result out;
+    struct reg_hosts hs;
+    struct rm_err err;
+
+    register_ok("manage-host.com");
+    op_done("create host", reg_host_create(reg, &h, &out, &err), &out);
+    assert_int_equal(reg_hosts(reg, "manage-host.com", &hs, &err), 0);
+    assert_int_equal(hs.n, 1);
+    assert_string_equal(hs.items[0].name, "ns1.manage-host.com");
+    assert_string_equal(hs.items[0].ipv4, "192.0.2.10");
+    reg_hosts_release(&hs);
+    op_done("use host",
+            reg_set_nameservers(reg, "manage-host.com", own, 2, &out, &err),
+            &out);
+    /* in use: 405 "Nameserver deletion failed at registry", a registry
+     * error the driver leaves unknown (the caller reads the hosts back) */
+    assert_int_equal(reg_host_delete(reg, "manage-host.com",
+                                     "ns1.manage-host.com", &out, &err),
+                     0);
+    assert_int_not_equal(out.state, REG_OP_DONE);
+    assert_int_equal(out.reply.code, 405);
+    assert_int_equal(reg_hosts(reg, "manage-host.com", &hs, &err), 0);
+    assert_int_equal(hs.n, 1);
+    assert_false(hs.items[0].can_delete);
+    reg_hosts_release(&hs);
+    op_done("stop using it",
+            reg_set_nameservers(reg, "manage-host.com", other, 2, &out, &err),
+            &out);
+    op_done("delete host",
+            reg_host_delete(reg, "manage-host.com", "ns1.manage-host.com", &out,
+                            &err),
+            &out);
+    assert_int_equal(reg_hosts(reg, "manage-host.com", &hs, &err), 0);
+    assert_int_equal(hs.n, 0);
+    reg_hosts_release(&hs);
+}
+
+static void contacts_are_read_and_changed(void **s)
+{
+    struct reg_contact moved = person;
+    struct reg_contact_update u = {.domain = "manage-contacts.com",
+                                   .owner = &moved};
+    struct reg_op_result out;
+    struct reg_contacts c;
+    struct rm_err err;
+
+    register_ok("manage-contacts.com");
+    assert_int_equal(reg_contacts(reg, "manage-contacts.com", &c, &err), 0);
+    assert_true(c.has_owner);
+    assert_string_equal(c.owner.city, "Toronto");
+    moved.city = "Ottawa";
+    moved.postal_code = "K1A 0B1";
+    op_done("update contacts", reg_set_contacts(reg, &u, &out, &err), &out);
+    assert_int_equal(reg_contacts(reg, "manage-contacts.com", &c, &err), 0);
+    assert_string_equal(c.owner.city, "Ottawa");
+    assert_string_equal(c.owner.postal_code, "K1A 0B1");
+}
+
+static void premium_suggestions_come_with_a_price(void **s)
+{
+    const char *tlds[] = {".com", ".net"};
+    struct reg_suggest_req q = {.search = "mynewshop",
+                                .tlds = tlds,
+                                .n_tlds = 2,
+                                .premium = true,
+                                .suggestion = {.maximum = 5}};
+    struct reg_suggest out;
+    struct rm_err err;
+    size_t premium = 0;
+
+    assert_int_equal(reg_suggest_ex(reg, &q, &out, &err), 0);
+    assert_true(out.n > 0);
+    for (size_t i = 0; i < out.n; i++) {
+        if (!out.items[i].premium)
+            continue;
+        premium++;
+        assert_true(out.items[i].price > 0);
+    }
+    assert_true(premium > 0);
+    reg_suggest_release(&out);
+}
+
 static void nothing_listening_is_not_sent(void **s)
 {
     /* A port the OS just gave out and nobody listens on any more: the
@@ -855,6 +1064,13 @@ int main(int argc, char **argv)
         T(transfer_moves_through_its_states),
         T(transfer_can_be_cancelled),
         T(expiring_list_follows_every_page),
+        T(nameservers_are_checked_at_the_registry_then_assigned),
+        T(a_locked_domain_cannot_transfer_away),
+        T(the_auth_code_is_read_set_and_sent),
+        T(privacy_is_set_where_the_tld_offers_it),
+        T(a_child_host_in_use_cannot_be_deleted),
+        T(contacts_are_read_and_changed),
+        T(premium_suggestions_come_with_a_price),
         T(every_fault_on_register_ends_in_its_class_once),
         T(faults_on_renew_and_process_pending_are_never_resent),
         T(read_only_call_on_reused_connection_may_be_resent),
