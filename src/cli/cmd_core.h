@@ -13,6 +13,9 @@ int cmd_registrar(int argc, char **argv);
 int cmd_tld(int argc, char **argv);
 int cmd_account(int argc, char **argv);
 int cmd_domain(int argc, char **argv);
+/* cmd_domain_manage - `domain ns|lock|auth-code|changes` (cmd_domain
+ * hands them over). */
+int cmd_domain_manage(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

@@ -34,7 +34,46 @@ static const char usage[] =
     "       regman domain transfer-status NAME [--account A]\n"
     "       regman domain check NAME | --op N\n"
     "       regman domain list [--account A] [--status S] | show NAME\n"
+    "       regman domain ns NAME [--set a,b,...] [--account A]\n"
+    "       regman domain lock NAME [on|off] [--account A]\n"
+    "       regman domain auth-code NAME [--send | --reset | --set CODE] "
+    "[--account A]\n"
+    "       regman domain changes NAME [--account A] [--limit N]\n"
     "common: -c FILE, --json";
+
+/* manage_sub - is the subcommand (the first positional) one of
+ * cmd_domain_manage's? Options taking a value are skipped with it. */
+static bool manage_sub(int argc, char **argv)
+{
+    static const char *const valued[] = {
+        "-c",     "--config", "--account",   "--set",    "--limit",
+        "--term", "--ns",     "--auth-code", "--status", "--op"};
+    static const char *const subs[] = {"ns", "lock", "auth-code", "changes"};
+    bool dashdash = false;
+
+    for (int i = 1; i < argc; i++) {
+        bool skip = false;
+        if (!dashdash && strcmp(argv[i], "--") == 0) {
+            dashdash = true;
+            continue;
+        }
+        for (size_t k = 0; !dashdash && k < sizeof valued / sizeof valued[0];
+             k++)
+            if (strcmp(argv[i], valued[k]) == 0)
+                skip = true;
+        if (skip) {
+            i++;
+            continue;
+        }
+        if (!dashdash && argv[i][0] == '-')
+            continue;
+        for (size_t k = 0; k < sizeof subs / sizeof subs[0]; k++)
+            if (strcmp(argv[i], subs[k]) == 0)
+                return true;
+        return false;
+    }
+    return false;
+}
 
 static const char *avail_name(enum reg_availability a)
 {
@@ -241,6 +280,8 @@ int cmd_domain(int argc, char **argv)
     int64_t term = 0;
     int rc, outcome;
 
+    if (manage_sub(argc, argv))
+        return cmd_domain_manage(argc, argv);
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
         return rc;
     if (com.help || npos == 0)

@@ -1,0 +1,264 @@
+/*
+ * cmd_domain_manage - `regman domain ns|lock|auth-code|changes`: what the
+ * owner of a registered domain changes after the sale (core/domchange.h;
+ * docs/regman.1). --account A acts as that customer: only its domains.
+ *
+ * Exit status: 0 done (or read), 1 refused by the registrar or a check,
+ * 3 unknown (the answer was lost and the read-back could not tell), 2 bad
+ * usage, 4 system error.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "cli/cmd_core.h"
+#include "core/conn.h"
+#include "core/domchange.h"
+#include "util/clock.h"
+
+static const char usage[] =
+    "regman domain ns NAME [--set a,b,...] [--account A]\n"
+    "       regman domain lock NAME [on|off] [--account A]\n"
+    "       regman domain auth-code NAME [--send | --reset | --set CODE] "
+    "[--account A]\n"
+    "       regman domain changes NAME [--account A] [--limit N]\n"
+    "common: -c FILE, --json";
+
+static int exit_for(const struct domchange_result *r)
+{
+    int o = domchange_outcome(r);
+    return o == 0 ? EXIT_OK : o < 0 ? EXIT_REFUSED : EXIT_PENDING;
+}
+
+static void print_result(const char *what, const struct domchange_result *r,
+                         bool json)
+{
+    if (json) {
+        json_t *j = json_object();
+        json_object_set_new(j, "domain", json_string(r->domain));
+        json_object_set_new(j, "change", json_integer(r->id));
+        json_object_set_new(j, "state", json_string(r->state));
+        json_object_set_new(j, "answer", json_string(r->answer));
+        if (r->auth_code[0])
+            json_object_set_new(j, "auth_code", json_string(r->auth_code));
+        cli_json_print(j);
+        return;
+    }
+    printf("%s of %s: %s\n", what, r->domain, r->state);
+    if (r->answer[0])
+        printf("  %s\n", r->answer);
+    if (r->auth_code[0])
+        printf("  auth code: %s\n", r->auth_code);
+}
+
+static void print_view(const struct domchange_view *v, bool json, bool ns,
+                       bool lock, bool auth)
+{
+    if (json) {
+        json_t *j = json_object(), *a = json_array();
+        json_object_set_new(j, "domain", json_string(v->domain));
+        if (ns) {
+            for (size_t i = 0; i < v->n_nameservers; i++)
+                json_array_append_new(a, json_string(v->nameservers[i]));
+            json_object_set_new(j, "nameservers", a);
+        } else {
+            json_decref(a);
+        }
+        if (lock)
+            json_object_set_new(j, "locked", json_boolean(v->locked));
+        if (auth)
+            json_object_set_new(j, "auth_code", json_string(v->auth_code));
+        cli_json_print(j);
+        return;
+    }
+    if (ns)
+        for (size_t i = 0; i < v->n_nameservers; i++)
+            printf("%s\n", v->nameservers[i]);
+    if (lock)
+        printf("%s: %s\n", v->domain, v->locked ? "locked" : "unlocked");
+    if (auth)
+        printf("%s\n", v->auth_code);
+}
+
+struct hist {
+    json_t *arr; /* NULL: print */
+};
+
+static int hist_row(const struct domchange_row *r, void *arg)
+{
+    struct hist *h = arg;
+
+    if (h->arr) {
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(r->id));
+        json_object_set_new(j, "kind", json_string(r->kind));
+        json_object_set_new(j, "actor", json_string(r->actor));
+        json_object_set_new(j, "request", json_string(r->request));
+        json_object_set_new(j, "state", json_string(r->state));
+        json_object_set_new(j, "answer", json_string(r->answer));
+        json_object_set_new(j, "created_at", cli_time(r->created_at));
+        json_object_set_new(j, "finished_at",
+                            r->finished_at ? cli_time(r->finished_at)
+                                           : json_null());
+        json_array_append_new(h->arr, j);
+        return 0;
+    }
+    char when[32];
+    time_t t = (time_t)r->created_at;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", &tm);
+    printf("%-6lld %s  %-14s %-9s %-16s %s\n", (long long)r->id, when, r->kind,
+           r->state, r->actor, r->request);
+    if (r->answer && r->answer[0])
+        printf("       %s\n", r->answer);
+    return 0;
+}
+
+/* split - "a,b c" into out (pointers into buf); the count, which may be
+ * max + 1 (too many). */
+static size_t split(char *buf, const char **out, size_t max)
+{
+    size_t n = 0;
+    char *save = NULL;
+
+    for (char *t = strtok_r(buf, ", ", &save); t && n < max + 1;
+         t = strtok_r(NULL, ", ", &save))
+        out[n++] = t;
+    return n;
+}
+
+int cmd_domain_manage(int argc, char **argv)
+{
+    struct cli_common com = {0};
+    const char *pos[3], *account = NULL, *set = NULL, *limit_s = NULL;
+    bool send = false, reset = false;
+    struct cli_opt opts[] = {
+        {"account", OPT_VALUE, &account}, {"set", OPT_VALUE, &set},
+        {"send", OPT_FLAG, &send},        {"reset", OPT_FLAG, &reset},
+        {"limit", OPT_VALUE, &limit_s},   {NULL, 0, NULL}};
+    struct domchange_who who = {0};
+    struct domchange_result res;
+    struct domchange_view v;
+    struct rm_err err;
+    struct app *app;
+    size_t npos;
+    int rc;
+
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 3, &npos)))
+        return rc;
+    if (com.help)
+        return cli_usage(usage), EXIT_OK;
+    if (npos < 2)
+        return cli_usage(usage);
+    rm_err_clear(&err);
+    who.account = account;
+    const char *sub = pos[0], *name = pos[1];
+
+    if (strcmp(sub, "ns") == 0) {
+        char buf[REG_NS_MAX * 256 + 1];
+        const char *ns[REG_NS_MAX + 1];
+        size_t n = 0;
+        if (npos != 2 || send || reset || limit_s)
+            return cli_usage(usage);
+        if (set) {
+            if (strlen(set) >= sizeof buf)
+                return cli_usage("--set: list too long");
+            snprintf(buf, sizeof buf, "%s", set);
+            n = split(buf, ns, REG_NS_MAX);
+            if (n < REG_NS_MIN || n > REG_NS_MAX) {
+                fprintf(stderr,
+                        "regman: --set: a domain needs %d to %d "
+                        "nameservers\n",
+                        REG_NS_MIN, REG_NS_MAX);
+                return EXIT_USAGE;
+            }
+        }
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (set)
+            rc = domchange_nameservers(app, &who, name, ns, n, &res, &err);
+        else
+            rc = domchange_read(app, &who, name, false, &v, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        if (!set) {
+            print_view(&v, com.json, true, false, false);
+            return EXIT_OK;
+        }
+        print_result("nameservers", &res, com.json);
+        return exit_for(&res);
+    }
+    if (strcmp(sub, "lock") == 0) {
+        bool on = false;
+        if (send || reset || set || limit_s)
+            return cli_usage(usage);
+        if (npos == 3) {
+            if (strcmp(pos[2], "on") == 0)
+                on = true;
+            else if (strcmp(pos[2], "off") != 0)
+                return cli_usage("lock: on or off");
+        }
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (npos == 3)
+            rc = domchange_lock(app, &who, name, on, &res, &err);
+        else
+            rc = domchange_read(app, &who, name, false, &v, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        if (npos == 2) {
+            print_view(&v, com.json, false, true, false);
+            return EXIT_OK;
+        }
+        print_result(on ? "lock" : "unlock", &res, com.json);
+        return exit_for(&res);
+    }
+    if (strcmp(sub, "auth-code") == 0) {
+        if (npos != 2 || limit_s || (send + reset + (set != NULL)) > 1)
+            return cli_usage(usage);
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (send)
+            rc = domchange_auth_code_send(app, &who, name, &res, &err);
+        else if (reset || set)
+            rc = domchange_auth_code_set(app, &who, name, set, &res, &err);
+        else
+            rc = domchange_read(app, &who, name, true, &v, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        if (!send && !reset && !set) {
+            print_view(&v, com.json, false, false, true);
+            return EXIT_OK;
+        }
+        print_result(send ? "auth code sent" : "auth code", &res, com.json);
+        return exit_for(&res);
+    }
+    if (strcmp(sub, "changes") == 0) {
+        int64_t limit = 50;
+        struct hist h = {com.json ? json_array() : NULL};
+        if (npos != 2 || send || reset || set)
+            return cli_usage(usage);
+        if (limit_s &&
+            conn_parse_int("--limit", limit_s, 1, 1000, &limit, &err) < 0)
+            return cli_fail(RM_EINVAL, &err);
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        rc = domchange_history(app, &who, name, (int)limit, hist_row, &h, &err);
+        app_close(app);
+        if (rc < 0) {
+            json_decref(h.arr);
+            return cli_fail(rc, &err);
+        }
+        if (h.arr)
+            cli_json_print(h.arr);
+        return EXIT_OK;
+    }
+    return cli_usage(usage);
+}

@@ -1,0 +1,543 @@
+/*
+ * domchange - changes after the sale (contract in domchange.h).
+ *
+ * Invariants:
+ * C1 Nothing is sent for a change before its row is committed in state
+ *    'sending' (the registrar log and the row tell the same story after a
+ *    crash: a row left 'new' or 'sending' never got an answer recorded).
+ * C2 A change whose answer was lost is never sent again: the domain is
+ *    read back and compared with what was asked.
+ * C3 A customer's call never reaches another account's domain: the target
+ *    is resolved with the account in the same query.
+ */
+#include "core/domchange.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "core/conn.h"
+#include "core/names.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+struct target {
+    int64_t domain_id, account_id, conn_id;
+    char name[NAME_MAX_ASCII + 1];
+    char status[24];
+};
+
+/* resolve - the live domain name for who (C3). */
+static int resolve(struct app *app, const struct domchange_who *who,
+                   const char *input, struct target *t, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT d.id, d.account_id, d.connection_id, d.status, a.name FROM "
+        "domains d JOIN accounts a ON a.id = d.account_id WHERE d.name = ? "
+        "AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
+    struct store_stmt *s;
+    struct name nm;
+    bool found = false;
+    int rc;
+
+    memset(t, 0, sizeof *t);
+    if ((rc = name_parse(input, &nm, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, nm.ascii);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        const char *st = store_col_text(s, 3), *acct = store_col_text(s, 4);
+        t->domain_id = store_col_int64(s, 0);
+        t->account_id = store_col_int64(s, 1);
+        t->conn_id = store_col_int64(s, 2);
+        snprintf(t->status, sizeof t->status, "%s", st ? st : "");
+        found =
+            !who || !who->account || (acct && strcmp(acct, who->account) == 0);
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    snprintf(t->name, sizeof t->name, "%s", nm.ascii);
+    if (!found)
+        return rm_err_set(err, RM_ENOTFOUND, "no such domain: %s", nm.ascii);
+    if (strcmp(t->status, "active") != 0 && strcmp(t->status, "expired") != 0)
+        return rm_err_set(err, RM_EREFUSED,
+                          "%s is %s: it can be changed once it is active",
+                          nm.ascii, t->status);
+    return 0;
+}
+
+/* --- the row ------------------------------------------------------------ */
+
+static int row_new(struct app *app, const struct target *t,
+                   const struct domchange_who *who, const char *kind,
+                   const char *request, int64_t *id, struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO domain_changes (domain_id, account_id, connection_id, "
+        "kind, actor, request, state, created_at) VALUES (?, ?, ?, ?, ?, ?, "
+        "'new', ?) RETURNING id";
+    char actor[96];
+    struct store_stmt *s;
+    int rc;
+
+    if (who && who->account)
+        snprintf(actor, sizeof actor, "account:%s", who->account);
+    else
+        snprintf(actor, sizeof actor, "admin");
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, t->domain_id);
+    store_bind_int64(s, 2, t->account_id);
+    store_bind_int64(s, 3, t->conn_id);
+    store_bind_text(s, 4, kind);
+    store_bind_text(s, 5, actor);
+    store_bind_text(s, 6, request);
+    store_bind_int64(s, 7, clock_now());
+    rc = store_step(s, err);
+    *id = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* row_move - state (and the answer when given); 'sending' sets sent_at,
+ * an end sets finished_at. */
+static int row_move(struct app *app, int64_t id, const char *state,
+                    const char *answer, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domain_changes SET state = ?, answer = COALESCE(?, answer), "
+        "sent_at = CASE WHEN ? = 'sending' THEN ? ELSE sent_at END, "
+        "finished_at = CASE WHEN ? IN ('succeeded', 'failed', 'unknown') "
+        "THEN ? ELSE finished_at END WHERE id = ?";
+    struct store_stmt *s;
+    int64_t now = clock_now();
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, state);
+    store_bind_text(s, 2, answer);
+    store_bind_text(s, 3, state);
+    store_bind_int64(s, 4, now);
+    store_bind_text(s, 5, state);
+    store_bind_int64(s, 6, now);
+    store_bind_int64(s, 7, id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+/* --- what each change sends and reads back ------------------------------ */
+
+struct change {
+    const char *kind;
+    char request[REG_NS_MAX * (REG_DOMAIN_MAX + 4) + 64];
+    /* nameservers */
+    const char *const *ns;
+    size_t n;
+    /* lock */
+    bool on;
+    /* auth code */
+    const char *code;
+};
+
+/* answer_of - "CODE TEXT" of an answer, or why there was none. */
+static void answer_of(const struct reg_op_result *r, char *out, size_t n)
+{
+    if (r->state == REG_OP_NOT_SENT)
+        snprintf(out, n, "not sent: %s",
+                 r->reason[0] ? r->reason : r->reply.text);
+    else if (r->reply.code)
+        snprintf(out, n, "%d %s", r->reply.code,
+                 r->reply.text[0] ? r->reply.text : r->reason);
+    else
+        snprintf(out, n, "%s", r->reason[0] ? r->reason : r->reply.text);
+}
+
+static int send_change(struct registrar *reg, const struct target *t,
+                       const struct change *c, struct reg_op_result *out,
+                       struct rm_err *err)
+{
+    if (strcmp(c->kind, "nameservers") == 0)
+        return reg_set_nameservers(reg, t->name, c->ns, c->n, out, err);
+    if (strcmp(c->kind, "lock") == 0)
+        return reg_set_lock(reg, t->name, c->on, out, err);
+    if (strcmp(c->kind, "auth_code") == 0)
+        return reg_set_auth_code(reg, t->name, c->code, out, err);
+    return reg_send_auth_code(reg, t->name, out, err);
+}
+
+static bool same_host(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+/* read_back - C2: 1 the domain shows what c asked, 0 it does not, -1 it
+ * cannot be told (why in note). */
+static int read_back(struct registrar *reg, const struct target *t,
+                     const struct change *c, char *note, size_t n)
+{
+    struct rm_err err = {0};
+
+    if (strcmp(c->kind, "nameservers") == 0) {
+        struct reg_domain_info info;
+        if (!reg->ops->info ||
+            reg->ops->info(reg->impl, t->name, &info, &err) < 0) {
+            snprintf(note, n, "read back: %.300s",
+                     err.msg[0] ? err.msg : "no GET DOMAIN");
+            return -1;
+        }
+        bool same = info.n_nameservers == c->n;
+        for (size_t i = 0; same && i < c->n; i++) {
+            bool found = false;
+            for (size_t j = 0; j < info.n_nameservers && !found; j++)
+                found = same_host(c->ns[i], info.nameservers[j]);
+            same = found;
+        }
+        snprintf(note, n, "read back: the registrar %s the nameservers asked",
+                 same ? "shows" : "does not show");
+        return same ? 1 : 0;
+    }
+    if (strcmp(c->kind, "lock") == 0) {
+        struct reg_domain_status st;
+        if (!reg->ops->status ||
+            reg->ops->status(reg->impl, t->name, &st, &err) < 0) {
+            snprintf(note, n, "read back: %.300s",
+                     err.msg[0] ? err.msg : "no GET DOMAIN status");
+            return -1;
+        }
+        snprintf(note, n, "read back: the domain is %s",
+                 st.locked ? "locked" : "unlocked");
+        return st.locked == c->on ? 1 : 0;
+    }
+    if (strcmp(c->kind, "auth_code") == 0) {
+        struct reg_auth_code ac;
+        if (reg_auth_code(reg, t->name, &ac, &err) < 0) {
+            snprintf(note, n, "read back: %.300s", err.msg);
+            return -1;
+        }
+        snprintf(note, n, "read back: the registrar %s the new code",
+                 strcmp(ac.code, c->code) == 0 ? "holds" : "does not hold");
+        return strcmp(ac.code, c->code) == 0 ? 1 : 0;
+    }
+    snprintf(note, n, "a sent mail cannot be read back");
+    return -1;
+}
+
+/* check_hosts - each nameserver at the registry, added there when it is
+ * missing and outside the domain; 0 all there, 1 one is not (why in
+ * note), or a negative code when the registrar could not be asked. */
+static int check_hosts(struct registrar *reg, const struct target *t,
+                       const struct change *c, char *note, size_t n)
+{
+    /* registries without host objects: nothing to check [opensrs-manage
+     * 6.5] */
+    static const char *const no_hosts[] = {"ca", "uk", "de", "fr", "ch"};
+    const char *tld = strrchr(t->name, '.');
+
+    tld = tld ? tld + 1 : t->name;
+    for (size_t i = 0; i < sizeof no_hosts / sizeof no_hosts[0]; i++)
+        if (strcmp(tld, no_hosts[i]) == 0)
+            return 0;
+    for (size_t i = 0; i < c->n; i++) {
+        struct reg_ns_check chk;
+        struct rm_err err = {0};
+        const char *h = c->ns[i];
+        size_t hl = strlen(h), dl = strlen(t->name);
+        bool inside = hl > dl + 1 && h[hl - dl - 1] == '.' &&
+                      strcasecmp(h + hl - dl, t->name) == 0;
+        if (reg_ns_check(reg, h, tld, &chk, &err) < 0) {
+            if (chk.reply.delivery == REG_NOT_SENT && !reg->ops->ns_check)
+                continue; /* the driver cannot ask: the assign will tell */
+            snprintf(note, n, "%s: the registry could not be asked: %.200s", h,
+                     err.msg);
+            return 1;
+        }
+        if (chk.exists)
+            continue;
+        if (inside) {
+            snprintf(note, n,
+                     "%s does not exist at the registry: create it first "
+                     "(a child nameserver of %s, with its IP addresses)",
+                     h, t->name);
+            return 1;
+        }
+        struct reg_op_result add;
+        if (reg_ns_registry_add(reg, h, tld, false, &add, &err) < 0 ||
+            add.state != REG_OP_DONE) {
+            char why[REG_TEXT_MAX + 32];
+            answer_of(&add, why, sizeof why);
+            snprintf(note, n,
+                     "%s does not exist at the registry and could not be "
+                     "added there: %.200s",
+                     h, err.msg[0] ? err.msg : why);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* run - the life of one change (domchange.h). */
+static int run(struct app *app, const struct domchange_who *who,
+               const char *name, const struct change *c,
+               struct domchange_result *res, struct rm_err *err)
+{
+    struct target t;
+    struct conn_session cs;
+    struct reg_op_result out;
+    struct rm_err serr = {0};
+    char note[DOMCHANGE_ANSWER_MAX / 2];
+    const char *state;
+    int64_t id;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    snprintf(res->domain, sizeof res->domain, "%s", t.name);
+    if ((rc = row_new(app, &t, who, c->kind, c->request, &id, err)) < 0)
+        return rc;
+    res->id = id;
+    if (conn_session_open(app, t.conn_id, &cs, &serr) < 0) {
+        snprintf(res->state, sizeof res->state, "failed");
+        snprintf(res->answer, sizeof res->answer, "not sent: %s", serr.msg);
+        return row_move(app, id, "failed", res->answer, err);
+    }
+    if (strcmp(c->kind, "nameservers") == 0 &&
+        check_hosts(cs.reg, &t, c, note, sizeof note) != 0) {
+        conn_session_close(&cs);
+        snprintf(res->state, sizeof res->state, "failed");
+        snprintf(res->answer, sizeof res->answer, "%s", note);
+        return row_move(app, id, "failed", res->answer, err);
+    }
+    /* C1 */
+    if ((rc = row_move(app, id, "sending", NULL, err)) < 0) {
+        conn_session_close(&cs);
+        return rc;
+    }
+    memset(&out, 0, sizeof out);
+    send_change(cs.reg, &t, c, &out, &serr);
+    answer_of(&out, res->answer, sizeof res->answer);
+    switch (out.state) {
+    case REG_OP_DONE:
+        state = "succeeded";
+        break;
+    case REG_OP_FAILED:
+    case REG_OP_NOT_SENT:
+        state = "failed";
+        break;
+    default: {
+        /* C2: the answer was lost or unclear */
+        int b = read_back(cs.reg, &t, c, note, sizeof note);
+        size_t l = strlen(res->answer);
+        snprintf(res->answer + l, sizeof res->answer - l, "; %s", note);
+        state = b == 1 ? "succeeded" : b == 0 ? "failed" : "unknown";
+        break;
+    }
+    }
+    conn_session_close(&cs);
+    snprintf(res->state, sizeof res->state, "%s", state);
+    rm_log(LOG_INFO, "domain %s: %s change %" PRId64 ": %s (%s)", t.name,
+           c->kind, id, state, res->answer);
+    return row_move(app, id, state, res->answer, err);
+}
+
+int domchange_outcome(const struct domchange_result *r)
+{
+    if (strcmp(r->state, "succeeded") == 0)
+        return 0;
+    if (strcmp(r->state, "failed") == 0)
+        return RM_EREFUSED;
+    return 1;
+}
+
+int domchange_nameservers(struct app *app, const struct domchange_who *who,
+                          const char *name, const char *const *ns, size_t n,
+                          struct domchange_result *res, struct rm_err *err)
+{
+    char buf[REG_NS_MAX][NAME_MAX_ASCII + 1];
+    const char *v[REG_NS_MAX];
+    struct change c = {.kind = "nameservers"};
+    size_t len;
+
+    memset(res, 0, sizeof *res);
+    if (n < REG_NS_MIN || n > REG_NS_MAX)
+        return rm_err_set(err, RM_EINVAL,
+                          "a domain needs %d to %d nameservers, not %zu",
+                          REG_NS_MIN, REG_NS_MAX, n);
+    len = (size_t)snprintf(c.request, sizeof c.request, "{\"nameservers\": [");
+    for (size_t i = 0; i < n; i++) {
+        struct name nm;
+        int rc;
+        if (!ns[i] || (rc = name_parse(ns[i], &nm, err)) < 0)
+            return rm_err_set(err, RM_EINVAL, "nameserver %s: not a host name",
+                              ns[i] ? ns[i] : "(none)");
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(buf[j], nm.ascii) == 0)
+                return rm_err_set(err, RM_EINVAL, "nameserver %s: given twice",
+                                  nm.ascii);
+        snprintf(buf[i], sizeof buf[i], "%s", nm.ascii);
+        v[i] = buf[i];
+        len += (size_t)snprintf(c.request + len, sizeof c.request - len,
+                                "%s\"%s\"", i ? ", " : "", nm.ascii);
+    }
+    snprintf(c.request + len, sizeof c.request - len, "]}");
+    c.ns = v;
+    c.n = n;
+    return run(app, who, name, &c, res, err);
+}
+
+int domchange_lock(struct app *app, const struct domchange_who *who,
+                   const char *name, bool on, struct domchange_result *res,
+                   struct rm_err *err)
+{
+    struct change c = {.kind = "lock", .on = on};
+
+    snprintf(c.request, sizeof c.request, "{\"lock\": %s}",
+             on ? "true" : "false");
+    return run(app, who, name, &c, res, err);
+}
+
+static int auth_code_ok(const char *code, struct rm_err *err)
+{
+    size_t n = strlen(code);
+
+    if (n < DOMCHANGE_AUTH_MIN || n > DOMCHANGE_AUTH_MAX)
+        return rm_err_set(err, RM_EINVAL,
+                          "an auth code has %d to %d characters, not %zu",
+                          DOMCHANGE_AUTH_MIN, DOMCHANGE_AUTH_MAX, n);
+    for (const char *p = code; *p; p++)
+        if (!isgraph((unsigned char)*p))
+            return rm_err_set(err, RM_EINVAL,
+                              "an auth code is printable ASCII without "
+                              "spaces");
+    return 0;
+}
+
+int domchange_auth_code_set(struct app *app, const struct domchange_who *who,
+                            const char *name, const char *code,
+                            struct domchange_result *res, struct rm_err *err)
+{
+    static const char set[] =
+        "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+        "23456789";
+    char fresh[17];
+    struct change c = {.kind = "auth_code"};
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if (!code) {
+        for (size_t i = 0; i < 16; i++)
+            fresh[i] = set[randombytes_uniform(sizeof set - 1)];
+        fresh[16] = '\0';
+        code = fresh;
+    } else if ((rc = auth_code_ok(code, err)) < 0) {
+        return rc;
+    }
+    c.code = code;
+    /* the code itself is a secret: never in the record */
+    snprintf(c.request, sizeof c.request, "{\"auth_code\": \"%s\"}",
+             code == fresh ? "random" : "given");
+    rc = run(app, who, name, &c, res, err);
+    if (rc == 0 && strcmp(res->state, "failed") != 0)
+        snprintf(res->auth_code, sizeof res->auth_code, "%s", code);
+    return rc;
+}
+
+int domchange_auth_code_send(struct app *app, const struct domchange_who *who,
+                             const char *name, struct domchange_result *res,
+                             struct rm_err *err)
+{
+    struct change c = {.kind = "auth_code_send"};
+
+    snprintf(c.request, sizeof c.request, "{}");
+    return run(app, who, name, &c, res, err);
+}
+
+int domchange_read(struct app *app, const struct domchange_who *who,
+                   const char *name, bool auth, struct domchange_view *out,
+                   struct rm_err *err)
+{
+    struct target t;
+    struct conn_session cs;
+    struct reg_domain_info info;
+    struct reg_domain_status st;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    snprintf(out->domain, sizeof out->domain, "%s", t.name);
+    if ((rc = conn_session_open(app, t.conn_id, &cs, err)) < 0)
+        return rc;
+    if (!cs.reg->ops->info || !cs.reg->ops->status) {
+        conn_session_close(&cs);
+        return rm_err_set(err, RM_EINVAL,
+                          "the registrar's driver cannot read a domain");
+    }
+    if ((rc = cs.reg->ops->info(cs.reg->impl, t.name, &info, err)) < 0 ||
+        (rc = cs.reg->ops->status(cs.reg->impl, t.name, &st, err)) < 0) {
+        conn_session_close(&cs);
+        return rc;
+    }
+    for (size_t i = 0; i < info.n_nameservers && i < REG_NS_MAX; i++)
+        snprintf(out->nameservers[i], sizeof out->nameservers[i], "%s",
+                 info.nameservers[i]);
+    out->n_nameservers = info.n_nameservers;
+    out->locked = st.locked;
+    if (auth) {
+        struct reg_auth_code ac;
+        if ((rc = reg_auth_code(cs.reg, t.name, &ac, err)) < 0) {
+            conn_session_close(&cs);
+            return rc;
+        }
+        snprintf(out->auth_code, sizeof out->auth_code, "%s", ac.code);
+    }
+    conn_session_close(&cs);
+    return 0;
+}
+
+int domchange_history(struct app *app, const struct domchange_who *who,
+                      const char *name, int limit,
+                      int (*cb)(const struct domchange_row *r, void *arg),
+                      void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, created_at, COALESCE(finished_at, 0), kind, actor, "
+        "request, state, COALESCE(answer, '') FROM domain_changes WHERE "
+        "domain_id = ? ORDER BY id DESC LIMIT ?";
+    struct target t;
+    struct store_stmt *s;
+    int rc, stop = 0;
+
+    if ((rc = resolve(app, who, name, &t, err)) < 0 && rc != RM_EREFUSED)
+        return rc;
+    if (!t.domain_id)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, t.domain_id);
+    store_bind_int64(s, 2, limit > 0 ? limit : 50);
+    while (!stop && (rc = store_step(s, err)) == STORE_ROW) {
+        struct domchange_row r = {
+            .id = store_col_int64(s, 0),
+            .created_at = store_col_int64(s, 1),
+            .finished_at = store_col_int64(s, 2),
+            .kind = store_col_text(s, 3),
+            .actor = store_col_text(s, 4),
+            .request = store_col_text(s, 5),
+            .state = store_col_text(s, 6),
+            .answer = store_col_text(s, 7),
+        };
+        stop = cb(&r, arg);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : stop;
+}

@@ -1,0 +1,118 @@
+/*
+ * domchange - what the owner of a registered domain changes at the
+ * registrar after the sale: its nameservers, its registrar lock, its EPP
+ * auth code (design section 4 rule 10: changes without a fee are
+ * operations too - recorded, logged, classified; an unknown outcome is
+ * resolved by reading the domain back, never by sending again).
+ *
+ * Who: account NULL is the admin (any domain); an account name limits
+ * every call to that account's domains - another account's domain, or a
+ * name regman does not hold, is RM_ENOTFOUND "no such domain" alike. The
+ * domain must be active (or expired: still ours at the registrar);
+ * registering, transferring, renewing or gone is RM_EREFUSED.
+ *
+ * A change is one domain_changes row (migration 013), moved
+ *   new      what is checked before anything is changed (nameservers:
+ *            each must exist at the registry - REGISTRY_CHECK_NAMESERVER;
+ *            one that does not, outside the domain itself, is added there
+ *            with REGISTRY_ADD_NS; still missing → failed, naming it)
+ *   sending  committed before the request leaves
+ *   then     succeeded (the registrar said done)
+ *            failed    (it refused, or it was never sent; the answer says
+ *                       why)
+ *            succeeded/failed by read-back when its answer was lost: the
+ *                       domain is read back (GET DOMAIN nameservers or
+ *                       status) and compared with what was asked
+ *            unknown   when the read-back cannot tell (an auth code is
+ *                       never read back: its change stays unknown)
+ * Each step commits on its own; the exchanges are written to the registrar
+ * log as for orders (by domain and time).
+ *
+ * Reads (the nameservers, the lock, the auth code) ask the registrar each
+ * time: it holds the truth, regman keeps no copy.
+ */
+#ifndef RM_CORE_DOMCHANGE_H
+#define RM_CORE_DOMCHANGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/app.h"
+#include "core/names.h"
+#include "registrar/registrar.h"
+#include "util/err.h"
+
+#define DOMCHANGE_ANSWER_MAX 1024
+#define DOMCHANGE_AUTH_MIN 6
+#define DOMCHANGE_AUTH_MAX 32
+
+struct domchange_who {
+    const char *account; /* NULL: the admin */
+};
+
+struct domchange_result {
+    int64_t id;                             /* the domain_changes row */
+    char domain[NAME_MAX_ASCII + 1];        /* as stored (A-labels) */
+    char state[16];                         /* succeeded | failed | unknown */
+    char answer[DOMCHANGE_ANSWER_MAX];      /* the registrar's, for people */
+    char auth_code[DOMCHANGE_AUTH_MAX + 1]; /* auth code reset: the new one */
+};
+
+/* domchange_outcome - 0 succeeded, RM_EREFUSED failed, 1 unknown. */
+int domchange_outcome(const struct domchange_result *r);
+
+/* domchange_nameservers - assign ns[0..n-1] (2..REG_NS_MAX host names,
+ * each given once) to name. Returns 0 once the change is recorded (its
+ * state in res), or a negative code before anything was recorded (bad
+ * input: RM_EINVAL naming the host). */
+int domchange_nameservers(struct app *app, const struct domchange_who *who,
+                          const char *name, const char *const *ns, size_t n,
+                          struct domchange_result *res, struct rm_err *err);
+
+/* domchange_lock - the registrar lock of name on or off (a locked domain
+ * cannot be transferred away). As domchange_nameservers. */
+int domchange_lock(struct app *app, const struct domchange_who *who,
+                   const char *name, bool on, struct domchange_result *res,
+                   struct rm_err *err);
+
+/* domchange_auth_code_set - a new EPP auth code for name: code, or when
+ * NULL a random one (16 letters and digits, in res->auth_code). A code is
+ * DOMCHANGE_AUTH_MIN..MAX printable ASCII characters without spaces. */
+int domchange_auth_code_set(struct app *app, const struct domchange_who *who,
+                            const char *name, const char *code,
+                            struct domchange_result *res, struct rm_err *err);
+
+/* domchange_auth_code_send - the registrar mails the auth code to the
+ * domain's admin contact (SEND_AUTHCODE). */
+int domchange_auth_code_send(struct app *app, const struct domchange_who *who,
+                             const char *name, struct domchange_result *res,
+                             struct rm_err *err);
+
+/* What the registrar says now. */
+struct domchange_view {
+    char domain[NAME_MAX_ASCII + 1];
+    char nameservers[REG_NS_MAX][REG_DOMAIN_MAX];
+    size_t n_nameservers;
+    bool locked;
+    char auth_code[REG_AUTH_MAX]; /* domchange_read with auth: the code */
+};
+
+/* domchange_read - name's nameservers and lock (GET DOMAIN all_info and
+ * status), and with auth its auth code (GET DOMAIN domain_auth_info). */
+int domchange_read(struct app *app, const struct domchange_who *who,
+                   const char *name, bool auth, struct domchange_view *out,
+                   struct rm_err *err);
+
+/* One recorded change, newest first (domchange_history). */
+struct domchange_row {
+    int64_t id, created_at, finished_at;
+    const char *kind, *actor, *request, *state, *answer;
+};
+
+/* domchange_history - name's changes, newest first, at most limit. */
+int domchange_history(struct app *app, const struct domchange_who *who,
+                      const char *name, int limit,
+                      int (*cb)(const struct domchange_row *r, void *arg),
+                      void *arg, struct rm_err *err);
+
+#endif

@@ -1,0 +1,137 @@
+#!/bin/sh
+# test_manage - what an owner changes after the sale, through the real
+# regman and opensrs-sim binaries: nameservers (checked at the registry,
+# read back from the sim), the registrar lock (a transfer away attempted at
+# the sim is refused while it is on), the auth code (shown, reset, sent);
+# another customer reaches none of it; each change is recorded with its
+# outcome, and one whose answer is lost is settled by reading the domain
+# back, never sent again.
+# usage: test_manage.sh REGMAN OPENSRS_SIM TEMPLATES_DIR
+REGMAN=$1
+SIM=$2
+. "$(dirname "$0")/lib.sh"
+
+sim_start
+setup_regman
+rg account add bob --email bob@example.com >/dev/null || exit 1
+rg domain register shop.com --account alice >/dev/null
+check "shop.com registered" test "$(dom_status shop.com)" = active
+
+# --- nameservers ----------------------------------------------------------
+rg domain ns shop.com --json >"$WORK/ns.json"
+check "the nameservers as registered" \
+    test "$(jget "$WORK/ns.json" "','.join(j['nameservers'])")" = \
+    "ns1.example.net,ns2.example.net"
+rg domain ns shop.com --account alice --set ns3.example.net,ns4.example.net \
+    --json >"$WORK/set.json"
+check "set: succeeded" test "$(jget "$WORK/set.json" "j['state']")" = succeeded
+ctl GET /state >"$WORK/state.json"
+check "the sim holds the new nameservers" test "$(jget "$WORK/state.json" \
+    "','.join(j['domains']['shop.com']['nameservers'])")" = \
+    "ns3.example.net,ns4.example.net"
+rg domain ns shop.com --json >"$WORK/ns.json"
+check "read back through regman" \
+    test "$(jget "$WORK/ns.json" "','.join(j['nameservers'])")" = \
+    "ns3.example.net,ns4.example.net"
+
+# a host the registry does not know is added there first (REGISTRY_ADD_NS)
+ctl POST /hosts '{"name":"ns9.example.net","known":false}' >/dev/null
+expect_rc 0 "an external host unknown at the registry is added, then set" -- \
+    rg domain ns shop.com --set ns3.example.net,ns9.example.net
+check "REGISTRY_ADD_NS asked once" \
+    test "$(ctl GET /counts | python3 -c 'import json,sys; print(json.load(sys.stdin)["actions"].get("REGISTRY_ADD_NS", 0))')" = 1
+# one that cannot be added (a host under another of our domains, not
+# created): refused, naming it, nothing assigned
+rg domain register other.com --account alice >/dev/null
+before=$(sim_count ADVANCED_UPDATE_NAMESERVERS shop.com)
+expect_rc 1 "a host the registry cannot add is refused" -- \
+    rg domain ns shop.com --set ns3.example.net,ns1.other.com
+check "the refusal names the host" grep -q 'ns1.other.com' "$WORK/out"
+check "nothing assigned at the sim" \
+    test "$(sim_count ADVANCED_UPDATE_NAMESERVERS shop.com)" = "$before"
+# a child host of the domain itself must be created first
+expect_rc 1 "a child host not created yet is refused" -- \
+    rg domain ns shop.com --set ns1.shop.com,ns3.example.net
+expect_rc 2 "one nameserver is bad usage" -- \
+    rg domain ns shop.com --set ns3.example.net
+
+# --- lock -----------------------------------------------------------------
+expect_rc 0 "lock on" -- rg domain lock shop.com on --account alice
+rg domain lock shop.com --json >"$WORK/lock.json"
+check "shown locked" test "$(jget "$WORK/lock.json" "j['locked']")" = True
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+    -H 'Content-Type: application/json' -d '{"domain":"shop.com"}' \
+    "$CTL/transfers/away")
+check "a transfer away is refused at the sim while locked" test "$code" = 409
+expect_rc 0 "lock off" -- rg domain lock shop.com off
+rg domain lock shop.com --json >"$WORK/lock.json"
+check "shown unlocked" test "$(jget "$WORK/lock.json" "j['locked']")" = False
+
+# --- auth code ------------------------------------------------------------
+rg domain auth-code shop.com --account alice --json >"$WORK/ac.json"
+first=$(jget "$WORK/ac.json" "j['auth_code']")
+check "the auth code is shown" test -n "$first"
+rg domain auth-code shop.com --reset --json >"$WORK/reset.json"
+new=$(jget "$WORK/reset.json" "j['auth_code']")
+check "reset: a new code" test "$new" != "$first" -a -n "$new"
+rg domain auth-code shop.com --json >"$WORK/ac.json"
+check "the registrar holds the new code" \
+    test "$(jget "$WORK/ac.json" "j['auth_code']")" = "$new"
+expect_rc 2 "an auth code with a space is bad input" -- \
+    rg domain auth-code shop.com --set 'has space'
+expect_rc 0 "send" -- rg domain auth-code shop.com --send
+check "the sim sent it once" test "$(sim_count SEND_AUTHCODE shop.com)" = 1
+check "the code never reaches the record" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE request LIKE ?" "%$new%")" = 0
+
+# --- another customer -----------------------------------------------------
+for c in "ns shop.com" "lock shop.com on" "auth-code shop.com" \
+    "changes shop.com"; do
+    # shellcheck disable=SC2086
+    expect_rc 2 "bob: domain $c is not found" -- rg domain $c --account bob
+done
+expect_rc 2 "bob cannot set nameservers" -- rg domain ns shop.com \
+    --account bob --set ns5.example.net,ns6.example.net
+check "bob's attempts changed nothing" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE actor = 'account:bob'")" = 0
+
+# --- a lost answer is read back, not sent again -----------------------------
+ctl POST /rules '{"action":"MODIFY","fault":"close_after","count":1}' \
+    >/dev/null
+sent=$(sim_count MODIFY shop.com)
+rg domain lock shop.com on --json >"$WORK/lost.json"
+check "the lost answer: settled by the read-back" \
+    test "$(jget "$WORK/lost.json" "j['state']")" = succeeded
+check "the read-back is in the answer" \
+    sh -c "grep -q 'read back' '$WORK/lost.json'"
+check "MODIFY reached the sim once" \
+    test "$(sim_count MODIFY shop.com)" = $((sent + 1))
+
+# lost, and the read-back lost too: unknown (exit 3), still sent once
+ctl POST /rules '{"action":"MODIFY","fault":"close_after","count":1}' \
+    >/dev/null
+ctl POST /rules '{"action":"GET","fault":"close_before","count":1}' \
+    >/dev/null
+sent=$(sim_count MODIFY shop.com)
+expect_rc 3 "answer and read-back lost: unknown" -- \
+    rg domain lock shop.com off
+check "MODIFY reached the sim once more" \
+    test "$(sim_count MODIFY shop.com)" = $((sent + 1))
+rg domain lock shop.com --json >"$WORK/lock.json"
+check "the sim unlocked it all the same" \
+    test "$(jget "$WORK/lock.json" "j['locked']")" = False
+
+# --- the record -----------------------------------------------------------
+rg domain changes shop.com --json >"$WORK/changes.json"
+check "every change recorded" test "$(jget "$WORK/changes.json" "len(j)")" = 10
+check "newest first: the unknown unlock, then the lock read back" \
+    test "$(jget "$WORK/changes.json" "j[0]['state'] + ' ' + j[1]['state']")" = \
+    "unknown succeeded"
+check "the refused nameservers recorded as failed" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE kind = 'nameservers' AND state = 'failed'")" = 2
+check "who asked" \
+    test "$(sql "SELECT actor FROM domain_changes WHERE kind = 'nameservers' ORDER BY id LIMIT 1")" = "account:alice"
+check "nothing left new or sending" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE state IN ('new', 'sending')")" = 0
+audit_clean "after the changes"
+finish
