@@ -62,6 +62,7 @@ static json_t *stats_json(const struct lifecycle_stats *s)
     json_object_set_new(j, "drift", json_integer(s->drift));
     json_object_set_new(j, "missing", json_integer(s->missing));
     json_object_set_new(j, "restored", json_integer(s->restored));
+    json_object_set_new(j, "away", json_integer(s->away));
     json_object_set_new(j, "unknown", json_integer(s->unknown));
     json_object_set_new(j, "unknown_new", json_integer(s->unknown_new));
     json_object_set_new(j, "errors", json_integer(s->errors));
@@ -84,9 +85,10 @@ static void stats_print(const char *step, const struct lifecycle_stats *s)
     else
         printf("sync: %" PRId64 " listed, %" PRId64 " expiry corrected, "
                "%" PRId64 " missing, %" PRId64 " restored, %" PRId64
-               " unknown here (%" PRId64 " new)\n",
+               " unknown here (%" PRId64 " new), %" PRId64
+               " transferred away\n",
                s->listed, s->drift, s->missing, s->restored, s->unknown,
-               s->unknown_new);
+               s->unknown_new, s->away);
     if (s->errors)
         printf("%s: %" PRId64 " item(s) failed\n", step, s->errors);
 }

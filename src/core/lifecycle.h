@@ -131,6 +131,7 @@ struct lifecycle_stats {
     int64_t drift;       /* sync: expiry corrected */
     int64_t missing;     /* sync: flagged missing */
     int64_t restored;    /* sync: missing ones found again */
+    int64_t away;        /* sync: transferred away to another registrar */
     int64_t unknown;     /* sync: at the registrar, unknown here */
     int64_t unknown_new; /* sync: of those, not unknown at the last sync */
     int64_t errors;      /* items that failed (logged) */

@@ -90,7 +90,10 @@ struct sync_state {
     /* when the listing began: a domain changed since (an order that
      * completed while the registrar listed) is not judged by it (L4) */
     int64_t listed_at;
-    struct report_list drift, missing, restored, unknown;
+    struct report_list drift, missing, restored, unknown, away;
+    /* the registrar's completed transfers away, by domain (NULL: the
+     * driver cannot list them, or the listing failed) */
+    struct reg_transfers_away *gone;
     /* unknown names this sync saw for the first time (L5) */
     struct report_list unknown_new;
 };
@@ -100,7 +103,7 @@ struct sync_state {
 static uint64_t report_digest(const struct sync_state *ss)
 {
     const struct report_list *l[] = {&ss->drift, &ss->missing, &ss->restored,
-                                     &ss->unknown_new};
+                                     &ss->unknown_new, &ss->away};
     uint64_t h = 0xcbf29ce484222325ULL;
 
     for (size_t i = 0; i < sizeof l / sizeof *l; i++) {
@@ -136,6 +139,100 @@ static int sync_update(struct app *app, int64_t id, int64_t expires,
     return rc < 0 ? rc : 0;
 }
 
+static int away_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct reg_transfer_away *)a)->domain,
+                  ((const struct reg_transfer_away *)b)->domain);
+}
+
+/* gone_away - d left for another registrar: its completed transfer away,
+ * requested after our row was made (an older one is about an earlier life
+ * of the name here), else NULL. */
+static const struct reg_transfer_away *
+gone_away(struct sync_state *ss, const struct lifecycle_domain *d,
+          struct rm_err *err, int *rc)
+{
+    struct reg_transfer_away key, *it;
+    struct store_stmt *s;
+    int64_t created = 0, when;
+
+    *rc = 0;
+    if (!ss->gone || !ss->gone->n)
+        return NULL;
+    snprintf(key.domain, sizeof key.domain, "%s", d->name);
+    it = bsearch(&key, ss->gone->items, ss->gone->n, sizeof *it, away_cmp);
+    if (!it)
+        return NULL;
+    if ((*rc = store_prepare(ss->c->app->st,
+                             "SELECT created_at FROM domains WHERE id = ?", &s,
+                             err)) < 0)
+        return NULL;
+    store_bind_int64(s, 1, d->domain_id);
+    if ((*rc = store_step(s, err)) == STORE_ROW)
+        created = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (*rc < 0)
+        return NULL;
+    *rc = 0;
+    when = (int64_t)(it->owner_confirmed   ? it->owner_confirmed
+                     : it->owner_requested ? it->owner_requested
+                                           : it->requested);
+    return when && when < created ? NULL : it;
+}
+
+/* leave - d was transferred away (L6): status transferred_away, no
+ * renewal here any more, the customer told once (in this transaction). */
+static int leave(struct sync_state *ss, const struct lifecycle_domain *d,
+                 const struct reg_transfer_away *it, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domains SET status = 'transferred_away', auto_renew = 0, "
+        "updated_at = ? WHERE id = ?";
+    struct app *app = ss->c->app;
+    const char *to =
+        it->gaining_registrar[0] ? it->gaining_registrar : "another registrar";
+    struct store_stmt *s;
+    char day[16];
+    int64_t when =
+        (int64_t)(it->owner_confirmed ? it->owner_confirmed : it->requested);
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, ss->c->now);
+    store_bind_int64(s, 2, d->domain_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    report_add(&ss->away, "%s: to %s (%s)", d->unicode, to,
+               lc_ymd(when ? when : ss->c->now, day, sizeof day));
+    ss->s->away++;
+    if (!lc_can_mail(ss->c))
+        return 0;
+    char email[256] = "", customer[128] = "", key[64];
+    if ((rc = store_prepare(app->st,
+                            "SELECT email, name FROM accounts WHERE id = ?", &s,
+                            err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, d->account_id);
+    if ((rc = store_step(s, err)) == STORE_ROW) {
+        lc_cpy(email, sizeof email, s, 0);
+        lc_cpy(customer, sizeof customer, s, 1);
+    }
+    store_stmt_release(s);
+    if (rc < 0 || !email[0])
+        return rc < 0 ? rc : 0;
+    struct tmpl_var vars[] = {{"customer", customer},
+                              {"domain", d->unicode},
+                              {"registrar", to},
+                              {"date", day}};
+    snprintf(key, sizeof key, "away:%" PRId64, d->domain_id);
+    return outbox_queue_template(
+        app->st, ss->c->mc, key, email, "transferred_away", vars,
+        sizeof vars / sizeof vars[0], ss->c->now, NULL, err);
+}
+
 /* sync_domain - compare one of our domains with the registrar's list;
  * changed: an order of it began or ended (or the row was made) after the
  * listing began. */
@@ -158,6 +255,15 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
         if (it)
             ss->matched[it - ss->list->items] = 1;
         return 0;
+    }
+    if (!it) {
+        /* not listed: gone to another registrar, when it says so */
+        int rc;
+        const struct reg_transfer_away *away = gone_away(ss, d, err, &rc);
+        if (rc < 0)
+            return rc;
+        if (away)
+            return leave(ss, d, away, err);
     }
     if (it) {
         ss->matched[it - ss->list->items] = 1;
@@ -368,6 +474,7 @@ static int sync_fn(struct store *st, void *arg, struct rm_err *err)
     report_clear(&ss->restored);
     report_clear(&ss->unknown);
     report_clear(&ss->unknown_new);
+    report_clear(&ss->away);
     for (;;) {
         struct store_stmt *s;
         size_t n = 0;
@@ -394,9 +501,10 @@ static int sync_fn(struct store *st, void *arg, struct rm_err *err)
     }
     if ((rc = unknown_save(ss, err)) < 0)
         goto out;
-    if ((ss->drift.n || ss->missing.n || ss->restored.n || ss->unknown_new.n) &&
+    if ((ss->drift.n || ss->missing.n || ss->restored.n || ss->unknown_new.n ||
+         ss->away.n) &&
         lc_can_mail(ss->c) && ss->c->mc->admin) {
-        char key[96], when[32], nd[24], nm[24], nr[24], nu[24], nn[24];
+        char key[96], when[32], nd[24], nm[24], nr[24], nu[24], nn[24], na[24];
         /* The report is queued in the transaction of the changes it lists,
          * so a run that found nothing new queues nothing; the key only has
          * to tell reports apart, also two from one second (the changes'
@@ -408,7 +516,10 @@ static int sync_fn(struct store *st, void *arg, struct rm_err *err)
         snprintf(nr, sizeof nr, "%" PRId64, ss->restored.n);
         snprintf(nu, sizeof nu, "%" PRId64, ss->unknown.n);
         snprintf(nn, sizeof nn, "%" PRId64, ss->unknown_new.n);
+        snprintf(na, sizeof na, "%" PRId64, ss->away.n);
         struct tmpl_var vars[] = {
+            {"away_count", na},
+            {"away", report_text(&ss->away)},
             {"connection", ss->conn->title},
             {"sync_time", clock_format(ss->c->now, when, sizeof when)},
             {"drift_count", nd},
@@ -477,25 +588,50 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
         qsort(list.items, list.n, sizeof *list.items, item_cmp);
     s->listed += (int64_t)list.n;
     ss.list = &list;
+    /* the transfers away the registrar completed (L6); a driver without
+     * the listing, or a listing that fails, leaves every domain to the
+     * comparison above (not listed: missing) */
+    struct reg_transfers_away gone;
+    memset(&gone, 0, sizeof gone);
+    if (conn_session_open(c->app, conn->id, &sess, err) == 0) {
+        struct reg_away_query q = {.status = "completed"};
+        struct rm_err aerr = {0};
+        if (sess.reg->ops->transfers_away &&
+            reg_transfers_away(sess.reg, &q, &gone, &aerr) == 0) {
+            for (size_t i = 0; i < gone.n; i++)
+                for (char *p = gone.items[i].domain; *p; p++)
+                    *p = (char)tolower((unsigned char)*p);
+            if (gone.n)
+                qsort(gone.items, gone.n, sizeof *gone.items, away_cmp);
+            ss.gone = &gone;
+        } else if (sess.reg->ops->transfers_away) {
+            rm_log(LOG_WARN, "lifecycle: sync %s: transfers away: %s",
+                   conn->title, aerr.msg);
+        }
+        conn_session_close(&sess);
+    }
     ss.matched = xcalloc(list.n ? list.n : 1, 1);
     buf_init(&ss.drift.b);
     buf_init(&ss.missing.b);
     buf_init(&ss.restored.b);
     buf_init(&ss.unknown.b);
     buf_init(&ss.unknown_new.b);
+    buf_init(&ss.away.b);
     rc = sync_apply(&ss, err);
     if (rc == 0)
         rm_log(LOG_INFO,
                "lifecycle: sync %s: %zu listed, %" PRId64 " drift, %" PRId64
                " missing, %" PRId64 " restored, %" PRId64
-               " unknown here (%" PRId64 " new)",
+               " unknown here (%" PRId64 " new), %" PRId64 " transferred away",
                conn->title, list.n, ss.drift.n, ss.missing.n, ss.restored.n,
-               ss.unknown.n, ss.unknown_new.n);
+               ss.unknown.n, ss.unknown_new.n, ss.away.n);
     buf_release(&ss.drift.b);
     buf_release(&ss.missing.b);
     buf_release(&ss.restored.b);
     buf_release(&ss.unknown.b);
     buf_release(&ss.unknown_new.b);
+    buf_release(&ss.away.b);
+    reg_transfers_away_release(&gone);
     free(ss.matched);
     reg_expiring_release(&list);
     return rc;

@@ -5,10 +5,13 @@
 # the sim is refused while it is on), the auth code (shown, reset, sent);
 # another customer reaches none of it; each change is recorded with its
 # outcome, and one whose answer is lost is settled by reading the domain
-# back, never sent again.
+# back, never sent again. A domain moved away at the sim becomes
+# transferred_away at the next sync, its auto-renew stops, the customer
+# and the admin are told once.
 # usage: test_manage.sh REGMAN OPENSRS_SIM TEMPLATES_DIR
 REGMAN=$1
 SIM=$2
+TEMPLATES=$3
 . "$(dirname "$0")/lib.sh"
 
 sim_start
@@ -134,4 +137,41 @@ check "who asked" \
 check "nothing left new or sending" \
     test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE state IN ('new', 'sending')")" = 0
 audit_clean "after the changes"
+
+# --- a transfer away ------------------------------------------------------
+cat >>"$WORK/regman.conf" <<EOC
+
+[mail]
+from = regman@example.net
+admin = admin@example.net
+templates = $TEMPLATES
+EOC
+rg domain register leaving.com --account alice >/dev/null
+rg lifecycle auto-renew leaving.com on --account alice >/dev/null
+ctl POST /transfers/away \
+    '{"domain":"leaving.com","gaining_registrar":"Other Registrar Ltd"}' \
+    >/dev/null
+rg lifecycle run sync --json >"$WORK/sync.json"
+check "the sync saw one transfer away" \
+    test "$(jget "$WORK/sync.json" "j['sync']['away']")" = 1
+check "leaving.com is transferred_away" \
+    test "$(dom_status leaving.com)" = transferred_away
+check "its auto-renew stopped" \
+    test "$(sql "SELECT auto_renew FROM domains WHERE name = 'leaving.com'")" = 0
+check "the customer is told" \
+    test "$(sql "SELECT to_addr || ' ' || subject FROM mail_outbox WHERE idem_key LIKE 'away:%'")" = \
+    "alice@example.com leaving.com was transferred to another registrar"
+check "the mail names the gaining registrar" \
+    test -n "$(sql "SELECT id FROM mail_outbox WHERE idem_key LIKE 'away:%' AND body LIKE '%Other Registrar Ltd%'")"
+check "the admin's sync report lists it" \
+    test -n "$(sql "SELECT id FROM mail_outbox WHERE idem_key LIKE 'sync:%' AND to_addr = 'admin@example.net' AND body LIKE '%leaving.com: to Other Registrar Ltd%'")"
+check "shop.com is untouched" test "$(dom_status shop.com)" = active
+rg lifecycle run sync --json >"$WORK/sync2.json"
+check "a second sync changes nothing" \
+    test "$(jget "$WORK/sync2.json" "j['sync']['away']")" = 0
+check "the customer was told once" \
+    test "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key LIKE 'away:%'")" = 1
+expect_rc 2 "a domain gone away cannot be changed any more" -- \
+    rg domain lock leaving.com on
+audit_clean "after the transfer away"
 finish
