@@ -35,6 +35,8 @@ static const char usage[] =
     "       regman domain check NAME | --op N\n"
     "       regman domain list [--account A] [--status S] | show NAME\n"
     "       regman domain ns NAME [--set a,b,...] [--account A]\n"
+    "       regman domain host NAME [add|set|rm HOST] [--ip A[,B]] "
+    "[--rename NEW] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
@@ -46,9 +48,10 @@ static const char usage[] =
 static bool manage_sub(int argc, char **argv)
 {
     static const char *const valued[] = {
-        "-c",     "--config", "--account",   "--set",    "--limit",
-        "--term", "--ns",     "--auth-code", "--status", "--op"};
-    static const char *const subs[] = {"ns", "lock", "auth-code", "changes"};
+        "-c",   "--config",    "--account", "--set", "--limit", "--term",
+        "--ns", "--auth-code", "--status",  "--op",  "--ip",    "--rename"};
+    static const char *const subs[] = {"ns", "host", "lock", "auth-code",
+                                       "changes"};
     bool dashdash = false;
 
     for (int i = 1; i < argc; i++) {

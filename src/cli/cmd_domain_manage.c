@@ -1,5 +1,5 @@
 /*
- * cmd_domain_manage - `regman domain ns|lock|auth-code|changes`: what the
+ * cmd_domain_manage - `regman domain ns|host|lock|auth-code|changes`: what the
  * owner of a registered domain changes after the sale (core/domchange.h;
  * docs/regman.1). --account A acts as that customer: only its domains.
  *
@@ -21,6 +21,8 @@
 
 static const char usage[] =
     "regman domain ns NAME [--set a,b,...] [--account A]\n"
+    "       regman domain host NAME [add|set|rm HOST] [--ip A[,B]] "
+    "[--rename NEW] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
@@ -134,12 +136,14 @@ static size_t split(char *buf, const char **out, size_t max)
 int cmd_domain_manage(int argc, char **argv)
 {
     struct cli_common com = {0};
-    const char *pos[3], *account = NULL, *set = NULL, *limit_s = NULL;
+    const char *pos[4], *account = NULL, *set = NULL, *limit_s = NULL,
+                        *ip_s = NULL, *rename = NULL;
     bool send = false, reset = false;
     struct cli_opt opts[] = {
         {"account", OPT_VALUE, &account}, {"set", OPT_VALUE, &set},
         {"send", OPT_FLAG, &send},        {"reset", OPT_FLAG, &reset},
-        {"limit", OPT_VALUE, &limit_s},   {NULL, 0, NULL}};
+        {"limit", OPT_VALUE, &limit_s},   {"ip", OPT_VALUE, &ip_s},
+        {"rename", OPT_VALUE, &rename},   {NULL, 0, NULL}};
     struct domchange_who who = {0};
     struct domchange_result res;
     struct domchange_view v;
@@ -148,11 +152,11 @@ int cmd_domain_manage(int argc, char **argv)
     size_t npos;
     int rc;
 
-    if ((rc = cli_parse(argc, argv, opts, &com, pos, 3, &npos)))
+    if ((rc = cli_parse(argc, argv, opts, &com, pos, 4, &npos)))
         return rc;
     if (com.help)
         return cli_usage(usage), EXIT_OK;
-    if (npos < 2)
+    if (npos < 2 || ((ip_s || rename) && strcmp(pos[0], "host") != 0))
         return cli_usage(usage);
     rm_err_clear(&err);
     who.account = account;
@@ -193,6 +197,84 @@ int cmd_domain_manage(int argc, char **argv)
         print_result("nameservers", &res, com.json);
         return exit_for(&res);
     }
+    if (strcmp(sub, "host") == 0) {
+        char ipbuf[256];
+        const char *ips[3];
+        size_t nip = 0;
+        const char *act = npos >= 3 ? pos[2] : NULL;
+        if (send || reset || set || limit_s || npos == 3)
+            return cli_usage(usage);
+        if (act && strcmp(act, "add") && strcmp(act, "set") &&
+            strcmp(act, "rm"))
+            return cli_usage("host: add, set or rm");
+        if (!act && (ip_s || rename))
+            return cli_usage(usage);
+        if (act && strcmp(act, "rm") == 0 && (ip_s || rename))
+            return cli_usage("host rm takes no --ip or --rename");
+        if (act && strcmp(act, "rm") != 0) {
+            if (!ip_s)
+                return cli_usage("host add and set need --ip");
+            if (strlen(ip_s) >= sizeof ipbuf)
+                return cli_usage("--ip: too long");
+            snprintf(ipbuf, sizeof ipbuf, "%s", ip_s);
+            nip = split(ipbuf, ips, 2);
+            if (nip > 2)
+                return cli_usage("--ip: one IPv4 and one IPv6 at most");
+        }
+        if (act && strcmp(act, "add") == 0 && rename)
+            return cli_usage("--rename is for host set");
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (!act) {
+            struct reg_hosts hs;
+            rc = domchange_hosts(app, &who, name, &hs, &err);
+            app_close(app);
+            if (rc < 0)
+                return cli_fail(rc, &err);
+            if (com.json) {
+                json_t *a = json_array();
+                for (size_t i = 0; i < hs.n; i++) {
+                    json_t *j = json_object();
+                    json_object_set_new(j, "name",
+                                        json_string(hs.items[i].name));
+                    json_object_set_new(j, "ipv4",
+                                        json_string(hs.items[i].ipv4));
+                    json_object_set_new(j, "ipv6",
+                                        json_string(hs.items[i].ipv6));
+                    json_object_set_new(j, "in_use",
+                                        json_boolean(!hs.items[i].can_delete));
+                    json_array_append_new(a, j);
+                }
+                cli_json_print(a);
+            } else {
+                for (size_t i = 0; i < hs.n; i++)
+                    printf("%s %s %s%s\n", hs.items[i].name,
+                           hs.items[i].ipv4[0] ? hs.items[i].ipv4 : "-",
+                           hs.items[i].ipv6[0] ? hs.items[i].ipv6 : "-",
+                           hs.items[i].can_delete ? "" : " (in use)");
+            }
+            reg_hosts_release(&hs);
+            return EXIT_OK;
+        }
+        if (strcmp(act, "add") == 0)
+            rc = domchange_host_add(app, &who, name, pos[3], ips, nip, &res,
+                                    &err);
+        else if (strcmp(act, "set") == 0)
+            rc = domchange_host_set(app, &who, name, pos[3], ips, nip, rename,
+                                    &res, &err);
+        else
+            rc = domchange_host_rm(app, &who, name, pos[3], &res, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        print_result(strcmp(act, "add") == 0   ? "new host"
+                     : strcmp(act, "set") == 0 ? "host change"
+                                               : "host removal",
+                     &res, com.json);
+        return exit_for(&res);
+    }
+    if (npos > 3)
+        return cli_usage(usage);
     if (strcmp(sub, "lock") == 0) {
         bool on = false;
         if (send || reset || set || limit_s)

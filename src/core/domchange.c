@@ -12,6 +12,7 @@
  */
 #include "core/domchange.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -146,6 +147,8 @@ struct change {
     bool on;
     /* auth code */
     const char *code;
+    /* a child host */
+    struct reg_host host;
 };
 
 /* answer_of - "CODE TEXT" of an answer, or why there was none. */
@@ -171,6 +174,12 @@ static int send_change(struct registrar *reg, const struct target *t,
         return reg_set_lock(reg, t->name, c->on, out, err);
     if (strcmp(c->kind, "auth_code") == 0)
         return reg_set_auth_code(reg, t->name, c->code, out, err);
+    if (strcmp(c->kind, "host_create") == 0)
+        return reg_host_create(reg, &c->host, out, err);
+    if (strcmp(c->kind, "host_modify") == 0)
+        return reg_host_modify(reg, &c->host, out, err);
+    if (strcmp(c->kind, "host_delete") == 0)
+        return reg_host_delete(reg, t->name, c->host.name, out, err);
     return reg_send_auth_code(reg, t->name, out, err);
 }
 
@@ -226,6 +235,32 @@ static int read_back(struct registrar *reg, const struct target *t,
         snprintf(note, n, "read back: the registrar %s the new code",
                  strcmp(ac.code, c->code) == 0 ? "holds" : "does not hold");
         return strcmp(ac.code, c->code) == 0 ? 1 : 0;
+    }
+    if (strncmp(c->kind, "host_", 5) == 0) {
+        struct reg_hosts hs;
+        const char *want = c->host.new_name ? c->host.new_name : c->host.name;
+        const struct reg_host_info *h = NULL;
+        if (reg_hosts(reg, t->name, &hs, &err) < 0) {
+            snprintf(note, n, "read back: %.300s", err.msg);
+            return -1;
+        }
+        for (size_t i = 0; i < hs.n && !h; i++)
+            if (same_host(hs.items[i].name, want))
+                h = &hs.items[i];
+        int b;
+        if (strcmp(c->kind, "host_delete") == 0) {
+            snprintf(note, n, "read back: the host is %s",
+                     h ? "still there" : "gone");
+            b = h ? 0 : 1;
+        } else {
+            const char *v4 = c->host.ipv4 ? c->host.ipv4 : "";
+            const char *v6 = c->host.ipv6 ? c->host.ipv6 : "";
+            b = h && strcmp(h->ipv4, v4) == 0 && strcmp(h->ipv6, v6) == 0;
+            snprintf(note, n, "read back: the registrar %s %s as asked",
+                     b ? "shows" : "does not show", want);
+        }
+        reg_hosts_release(&hs);
+        return b;
     }
     snprintf(note, n, "a sent mail cannot be read back");
     return -1;
@@ -459,6 +494,145 @@ int domchange_auth_code_send(struct app *app, const struct domchange_who *who,
 
     snprintf(c.request, sizeof c.request, "{}");
     return run(app, who, name, &c, res, err);
+}
+
+/* --- child nameservers ---------------------------------------------------- */
+
+/* host_under - host (a name) parsed into out, and under domain. */
+static int host_under(const char *host, const char *domain,
+                      char out[NAME_MAX_ASCII + 1], struct rm_err *err)
+{
+    struct name nm;
+    size_t hl, dl = strlen(domain);
+
+    if (!host || name_parse(host, &nm, err) < 0)
+        return rm_err_set(err, RM_EINVAL, "%s: not a host name",
+                          host ? host : "(none)");
+    hl = strlen(nm.ascii);
+    if (hl <= dl + 1 || nm.ascii[hl - dl - 1] != '.' ||
+        strcmp(nm.ascii + hl - dl, domain) != 0)
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: a child nameserver of %s is a name under it "
+                          "(ns1.%s)",
+                          nm.ascii, domain, domain);
+    snprintf(out, NAME_MAX_ASCII + 1, "%s", nm.ascii);
+    return 0;
+}
+
+/* addrs - the addresses given: at most one IPv4 and one IPv6 (the
+ * registrar keeps one of each per call), normalised. */
+static int addrs(const char *const *ip, size_t n, char v4[INET_ADDRSTRLEN],
+                 char v6[INET6_ADDRSTRLEN], struct rm_err *err)
+{
+    v4[0] = v6[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        unsigned char bin[16];
+        if (ip[i] && inet_pton(AF_INET, ip[i], bin) == 1) {
+            if (v4[0])
+                return rm_err_set(err, RM_EINVAL,
+                                  "one IPv4 address per host, not %s and %s",
+                                  v4, ip[i]);
+            inet_ntop(AF_INET, bin, v4, INET_ADDRSTRLEN);
+        } else if (ip[i] && inet_pton(AF_INET6, ip[i], bin) == 1) {
+            if (v6[0])
+                return rm_err_set(err, RM_EINVAL,
+                                  "one IPv6 address per host, not %s and %s",
+                                  v6, ip[i]);
+            inet_ntop(AF_INET6, bin, v6, INET6_ADDRSTRLEN);
+        } else {
+            return rm_err_set(err, RM_EINVAL, "%s: not an IP address",
+                              ip[i] ? ip[i] : "(none)");
+        }
+    }
+    if (!v4[0] && !v6[0])
+        return rm_err_set(err, RM_EINVAL,
+                          "a child nameserver needs an IPv4 or an IPv6 "
+                          "address");
+    return 0;
+}
+
+/* host_change - add (kind host_create), set (host_modify) or remove
+ * (host_delete) a child nameserver of name. */
+static int host_change(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *kind, const char *host,
+                       const char *const *ip, size_t nip, const char *rename,
+                       struct domchange_result *res, struct rm_err *err)
+{
+    char h[NAME_MAX_ASCII + 1], to[NAME_MAX_ASCII + 1];
+    char v4[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN];
+    struct change c = {.kind = kind};
+    struct name dom;
+    size_t len;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = name_parse(name, &dom, err)) < 0)
+        return rc;
+    if ((rc = host_under(host, dom.ascii, h, err)) < 0)
+        return rc;
+    c.host.domain = dom.ascii;
+    c.host.name = h;
+    len = (size_t)snprintf(c.request, sizeof c.request, "{\"host\": \"%s\"", h);
+    if (strcmp(kind, "host_delete") != 0) {
+        if ((rc = addrs(ip, nip, v4, v6, err)) < 0)
+            return rc;
+        c.host.ipv4 = v4[0] ? v4 : NULL;
+        c.host.ipv6 = v6[0] ? v6 : NULL;
+        len += (size_t)snprintf(c.request + len, sizeof c.request - len,
+                                ", \"ipv4\": \"%s\", \"ipv6\": \"%s\"", v4, v6);
+    }
+    if (rename) {
+        if ((rc = host_under(rename, dom.ascii, to, err)) < 0)
+            return rc;
+        c.host.new_name = to;
+        len += (size_t)snprintf(c.request + len, sizeof c.request - len,
+                                ", \"rename\": \"%s\"", to);
+    }
+    snprintf(c.request + len, sizeof c.request - len, "}");
+    return run(app, who, name, &c, res, err);
+}
+
+int domchange_host_add(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *host,
+                       const char *const *ip, size_t nip,
+                       struct domchange_result *res, struct rm_err *err)
+{
+    return host_change(app, who, name, "host_create", host, ip, nip, NULL, res,
+                       err);
+}
+
+int domchange_host_set(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *host,
+                       const char *const *ip, size_t nip, const char *rename,
+                       struct domchange_result *res, struct rm_err *err)
+{
+    return host_change(app, who, name, "host_modify", host, ip, nip, rename,
+                       res, err);
+}
+
+int domchange_host_rm(struct app *app, const struct domchange_who *who,
+                      const char *name, const char *host,
+                      struct domchange_result *res, struct rm_err *err)
+{
+    return host_change(app, who, name, "host_delete", host, NULL, 0, NULL, res,
+                       err);
+}
+
+int domchange_hosts(struct app *app, const struct domchange_who *who,
+                    const char *name, struct reg_hosts *out, struct rm_err *err)
+{
+    struct target t;
+    struct conn_session cs;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    if ((rc = conn_session_open(app, t.conn_id, &cs, err)) < 0)
+        return rc;
+    rc = reg_hosts(cs.reg, t.name, out, err);
+    conn_session_close(&cs);
+    return rc;
 }
 
 int domchange_read(struct app *app, const struct domchange_who *who,

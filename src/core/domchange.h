@@ -1,9 +1,9 @@
 /*
  * domchange - what the owner of a registered domain changes at the
- * registrar after the sale: its nameservers, its registrar lock, its EPP
- * auth code (design section 4 rule 10: changes without a fee are
- * operations too - recorded, logged, classified; an unknown outcome is
- * resolved by reading the domain back, never by sending again).
+ * registrar after the sale: its nameservers, its child nameservers, its
+ * registrar lock, its EPP auth code (design section 4 rule 10: changes without
+ * a fee are operations too - recorded, logged, classified; an unknown outcome
+ * is resolved by reading the domain back, never by sending again).
  *
  * Who: account NULL is the admin (any domain); an account name limits
  * every call to that account's domains - another account's domain, or a
@@ -87,6 +87,34 @@ int domchange_auth_code_set(struct app *app, const struct domchange_who *who,
 int domchange_auth_code_send(struct app *app, const struct domchange_who *who,
                              const char *name, struct domchange_result *res,
                              struct rm_err *err);
+
+/* domchange_host_add - a child nameserver host (a name under name, e.g.
+ * ns1.NAME) at the registry with its addresses ip[0..nip-1]: one IPv4,
+ * one IPv6 or one of each (CREATE NAMESERVER). */
+int domchange_host_add(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *host,
+                       const char *const *ip, size_t nip,
+                       struct domchange_result *res, struct rm_err *err);
+
+/* domchange_host_set - its addresses replaced by ip (as add), and with
+ * rename (not NULL) its name changed too (MODIFY NAMESERVER); the domains
+ * it serves follow the rename at the registry. */
+int domchange_host_set(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *host,
+                       const char *const *ip, size_t nip, const char *rename,
+                       struct domchange_result *res, struct rm_err *err);
+
+/* domchange_host_rm - the host deleted (DELETE NAMESERVER); a host that
+ * still serves a domain is refused by the registry. */
+int domchange_host_rm(struct app *app, const struct domchange_who *who,
+                      const char *name, const char *host,
+                      struct domchange_result *res, struct rm_err *err);
+
+/* domchange_hosts - name's child nameservers (GET NAMESERVER all);
+ * reg_hosts_release *out. */
+int domchange_hosts(struct app *app, const struct domchange_who *who,
+                    const char *name, struct reg_hosts *out,
+                    struct rm_err *err);
 
 /* What the registrar says now. */
 struct domchange_view {

@@ -4,11 +4,13 @@
 -- outcome resolved by reading the domain back). Dialect rules D1-D13 of
 -- store.h.
 --
--- kind: nameservers (the set assigned), lock (registrar lock on/off),
--- auth_code (a new EPP code set), auth_code_send (the code mailed to the
--- owner by the registrar).
+-- kind: nameservers (the set assigned), host_create, host_modify and
+-- host_delete (a child nameserver: a host under the domain, with its
+-- addresses), contacts (owner, admin, billing, tech), lock (registrar
+-- lock on/off), auth_code (a new EPP code set), auth_code_send (the code
+-- mailed to the owner by the registrar), privacy (WHOIS privacy on/off).
 -- request: what was asked, as JSON ({"nameservers": [...]}, {"lock":
--- true}; never an auth code itself).
+-- true}, {"host": ..., "ipv4": [...]}; never an auth code itself).
 -- actor: who asked ("admin" on the CLI or as an admin, "account:NAME" for
 -- a customer).
 -- state: 'new' (checks before the change, e.g. the nameservers at the
@@ -22,8 +24,9 @@ CREATE TABLE domain_changes (
     domain_id BIGINT NOT NULL REFERENCES domains (id),
     account_id BIGINT NOT NULL REFERENCES accounts (id),
     connection_id BIGINT NOT NULL REFERENCES registrar_connections (id),
-    kind TEXT NOT NULL CHECK (kind IN ('nameservers', 'lock', 'auth_code',
-        'auth_code_send')),
+    kind TEXT NOT NULL CHECK (kind IN ('nameservers', 'host_create',
+        'host_modify', 'host_delete', 'contacts', 'lock', 'auth_code',
+        'auth_code_send', 'privacy')),
     actor TEXT NOT NULL,
     request TEXT NOT NULL,
     state TEXT NOT NULL CHECK (state IN ('new', 'sending', 'succeeded',

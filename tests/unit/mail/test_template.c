@@ -185,6 +185,7 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
                                           "late_assigned",
                                           "last_chance",
                                           "sync_report",
+                                          "transferred_away",
                                           "verify_email"};
     struct section sec[32];
     int ns = read_readme(sec, 32);
