@@ -157,6 +157,35 @@ def run(env, t):
             r.status == 200 and len(r.json["items"]) > 0 and
             all(i["actor"] == "admin" for i in r.json["items"]), r)
 
+    # --- a lost answer: read back (200), or unknown (202); sent once ------
+    ctl(env, "POST", "/rules",
+        {"action": "MODIFY", "fault": "close_after", "count": 1})
+    sent = sim_count(env, "MODIFY", "shop.com")
+    r = a.call("PUT", BASE + "shop.com/lock", body={"locked": True})
+    t.check("a lost answer settled by the read-back: 200 succeeded",
+            r.status == 200 and r.json["state"] == "succeeded" and
+            "read back" in r.json["answer"], r)
+    t.check("MODIFY reached the sim once",
+            sim_count(env, "MODIFY", "shop.com") == sent + 1 and
+            sim_dom(env, "shop.com")["locked"] == 1)
+    ctl(env, "POST", "/rules",
+        {"action": "MODIFY", "fault": "close_after", "count": 1})
+    ctl(env, "POST", "/rules",
+        {"action": "GET", "fault": "close_before", "count": 1})
+    r = a.call("PUT", BASE + "shop.com/lock", body={"locked": False})
+    t.check("answer and read-back lost: 202 unknown with the change",
+            r.status == 202 and r.json["state"] == "unknown" and
+            isinstance(r.json["change"], int) and "error" not in r.json, r)
+    t.check("MODIFY reached the sim once more, and it was unlocked",
+            sim_count(env, "MODIFY", "shop.com") == sent + 2 and
+            sim_dom(env, "shop.com")["locked"] == 0)
+    r = a.get(BASE + "shop.com/changes?limit=2")
+    t.check("listed first: the unknown unlock, then the lock read back",
+            r.status == 200 and
+            [i["state"] for i in r.json["items"]] == ["unknown", "succeeded"],
+            r)
+    before = changes(env)
+
     # --- no login, no CSRF token ---------------------------------------------
     for method, sub, body in calls:
         r = anon.call(method, BASE + "shop.com/" + sub, body=body)
@@ -197,7 +226,7 @@ def owner_changes(env, t, c, name, actor):
     t.check("%s: the reads recorded nothing" % who,
             changes(env, name) == before)
 
-    # --- bad bodies: 400, nothing recorded or sent ----------------------------
+    # --- bad bodies: 400, nothing recorded or sent ---------------------------
     sim_before = sim_dom(env, name)
     updates = sim_count(env, "ADVANCED_UPDATE_NAMESERVERS", name)
     bad = [
@@ -266,7 +295,7 @@ def owner_changes(env, t, c, name, actor):
             sim_dom(env, name) == sim_before and
             sim_count(env, "ADVANCED_UPDATE_NAMESERVERS", name) == updates)
 
-    # --- nameservers ------------------------------------------------------------
+    # --- nameservers ---------------------------------------------------------
     want = ["ns3.example.net", "ns4.example.net"]
     r = c.call("PUT", url + "/nameservers", body={"nameservers": want})
     t.check("%s: set nameservers: 200 succeeded with the change" % who,
@@ -290,7 +319,7 @@ def owner_changes(env, t, c, name, actor):
     t.check("%s: nothing assigned at the sim" % who,
             sim_dom(env, name)["nameservers"] == want)
 
-    # --- lock ---------------------------------------------------------------------
+    # --- lock ----------------------------------------------------------------
     r = c.call("PUT", url + "/lock", body={"locked": True})
     t.check("%s: lock: 200 succeeded" % who,
             r.status == 200 and r.json["state"] == "succeeded", r)
@@ -311,7 +340,7 @@ def owner_changes(env, t, c, name, actor):
     t.check("%s: shown unlocked" % who,
             r.status == 200 and r.json["locked"] is False, r)
 
-    # --- auth code ------------------------------------------------------------------
+    # --- auth code -----------------------------------------------------------
     r = c.post(url + "/auth-code/reset")
     new = (r.json or {}).get("auth_code")
     t.check("%s: reset: 200 with a new random code" % who,
@@ -339,7 +368,7 @@ def owner_changes(env, t, c, name, actor):
         "SELECT COUNT(*) FROM domain_changes WHERE request LIKE ? OR "
         "request LIKE ?", "%" + new + "%", "%" + given + "%") == 0)
 
-    # --- the record -------------------------------------------------------------------
+    # --- the record ----------------------------------------------------------
     before = changes(env, name)
     r = c.get(url + "/changes")
     items = r.json["items"] if r.status == 200 else []
