@@ -37,6 +37,8 @@ static const char usage[] =
     "       regman domain ns NAME [--set a,b,...] [--account A]\n"
     "       regman domain host NAME [add|set|rm HOST] [--ip A[,B]] "
     "[--rename NEW] [--account A]\n"
+    "       regman domain contacts NAME [--type T] [--first-name F ... (as "
+    "account contact)] [--all-domains] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
@@ -48,10 +50,15 @@ static const char usage[] =
 static bool manage_sub(int argc, char **argv)
 {
     static const char *const valued[] = {
-        "-c",   "--config",    "--account", "--set", "--limit", "--term",
-        "--ns", "--auth-code", "--status",  "--op",  "--ip",    "--rename"};
-    static const char *const subs[] = {"ns", "host", "lock", "auth-code",
-                                       "changes"};
+        "-c",         "--config",      "--account",   "--set",
+        "--limit",    "--term",        "--ns",        "--auth-code",
+        "--status",   "--op",          "--ip",        "--rename",
+        "--type",     "--first-name",  "--last-name", "--org-name",
+        "--address1", "--address2",    "--address3",  "--city",
+        "--state",    "--postal-code", "--country",   "--phone",
+        "--fax",      "--email",       "--lang"};
+    static const char *const subs[] = {"ns",   "host",      "contacts",
+                                       "lock", "auth-code", "changes"};
     bool dashdash = false;
 
     for (int i = 1; i < argc; i++) {

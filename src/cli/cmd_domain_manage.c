@@ -1,7 +1,8 @@
 /*
- * cmd_domain_manage - `regman domain ns|host|lock|auth-code|changes`: what the
- * owner of a registered domain changes after the sale (core/domchange.h;
- * docs/regman.1). --account A acts as that customer: only its domains.
+ * cmd_domain_manage - `regman domain ns|host|contacts|lock|auth-code|changes`:
+ * what the owner of a registered domain changes after the sale
+ * (core/domchange.h; docs/regman.1). --account A acts as that customer: only
+ * its domains.
  *
  * Exit status: 0 done (or read), 1 refused by the registrar or a check,
  * 3 unknown (the answer was lost and the read-back could not tell), 2 bad
@@ -23,6 +24,10 @@ static const char usage[] =
     "regman domain ns NAME [--set a,b,...] [--account A]\n"
     "       regman domain host NAME [add|set|rm HOST] [--ip A[,B]] "
     "[--rename NEW] [--account A]\n"
+    "       regman domain contacts NAME [--type owner|admin|billing|tech] "
+    "[--first-name F --last-name L --org-name O --address1 A --address2 A "
+    "--city C --state S --postal-code P --country CC --phone +1.5555555555 "
+    "--fax F --email E --lang L] [--all-domains] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
@@ -120,6 +125,94 @@ static int hist_row(const struct domchange_row *r, void *arg)
     return 0;
 }
 
+static json_t *contact_json(const struct reg_contact_info *c)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "first_name", json_string(c->first_name));
+    json_object_set_new(j, "last_name", json_string(c->last_name));
+    json_object_set_new(j, "org_name", json_string(c->org_name));
+    json_object_set_new(j, "address1", json_string(c->address1));
+    json_object_set_new(j, "address2", json_string(c->address2));
+    json_object_set_new(j, "address3", json_string(c->address3));
+    json_object_set_new(j, "city", json_string(c->city));
+    json_object_set_new(j, "state", json_string(c->state));
+    json_object_set_new(j, "postal_code", json_string(c->postal_code));
+    json_object_set_new(j, "country", json_string(c->country));
+    json_object_set_new(j, "phone", json_string(c->phone));
+    json_object_set_new(j, "fax", json_string(c->fax));
+    json_object_set_new(j, "email", json_string(c->email));
+    return j;
+}
+
+static void print_contacts(const struct reg_contacts *c, bool json)
+{
+    const char *names[4] = {"owner", "admin", "billing", "tech"};
+    const struct reg_contact_info *v[4] = {&c->owner, &c->admin, &c->billing,
+                                           &c->tech};
+    const bool has[4] = {c->has_owner, c->has_admin, c->has_billing,
+                         c->has_tech};
+    json_t *j = json ? json_object() : NULL;
+
+    for (int k = 0; k < 4; k++) {
+        if (j) {
+            json_object_set_new(j, names[k],
+                                has[k] ? contact_json(v[k]) : json_null());
+            continue;
+        }
+        if (!has[k]) {
+            printf("%-8s -\n", names[k]);
+            continue;
+        }
+        printf("%-8s %s %s%s%s, %s, %s %s %s, %s, %s\n", names[k],
+               v[k]->first_name, v[k]->last_name, v[k]->org_name[0] ? ", " : "",
+               v[k]->org_name, v[k]->address1, v[k]->postal_code, v[k]->city,
+               v[k]->country, v[k]->phone, v[k]->email);
+    }
+    if (j)
+        cli_json_print(j);
+}
+
+/* each - "apply to all my domains": one change per domain, a summary. */
+struct each {
+    const struct domchange_who *who;
+    const char *type;
+    const char *const *values;
+    int ok, failed, unknown;
+    json_t *arr;
+    struct app *app;
+};
+
+static int each_domain(const char *domain, void *arg)
+{
+    struct each *e = arg;
+    struct domchange_result r;
+    struct rm_err err = {0};
+    int rc = domchange_contacts(e->app, e->who, domain, e->type, e->values, &r,
+                                &err);
+    int o = rc < 0 ? RM_EREFUSED : domchange_outcome(&r);
+    const char *state = rc < 0 ? "failed" : r.state;
+    const char *why = rc < 0 ? err.msg : r.answer;
+
+    if (o == 0)
+        e->ok++;
+    else if (o < 0)
+        e->failed++;
+    else
+        e->unknown++;
+    if (e->arr) {
+        json_t *j = json_object();
+        json_object_set_new(j, "domain", json_string(domain));
+        json_object_set_new(j, "change",
+                            rc < 0 ? json_null() : json_integer(r.id));
+        json_object_set_new(j, "state", json_string(state));
+        json_object_set_new(j, "answer", json_string(why));
+        json_array_append_new(e->arr, j);
+    } else {
+        printf("%s: %s%s%s\n", domain, state, why[0] ? " - " : "", why);
+    }
+    return 0;
+}
+
 /* split - "a,b c" into out (pointers into buf); the count, which may be
  * max + 1 (too many). */
 static size_t split(char *buf, const char **out, size_t max)
@@ -138,12 +231,32 @@ int cmd_domain_manage(int argc, char **argv)
     struct cli_common com = {0};
     const char *pos[4], *account = NULL, *set = NULL, *limit_s = NULL,
                         *ip_s = NULL, *rename = NULL;
-    bool send = false, reset = false;
-    struct cli_opt opts[] = {
-        {"account", OPT_VALUE, &account}, {"set", OPT_VALUE, &set},
-        {"send", OPT_FLAG, &send},        {"reset", OPT_FLAG, &reset},
-        {"limit", OPT_VALUE, &limit_s},   {"ip", OPT_VALUE, &ip_s},
-        {"rename", OPT_VALUE, &rename},   {NULL, 0, NULL}};
+    bool send = false, reset = false, all_domains = false;
+    const char *type = NULL, *cvals[15] = {0};
+    struct cli_opt opts[] = {{"account", OPT_VALUE, &account},
+                             {"set", OPT_VALUE, &set},
+                             {"send", OPT_FLAG, &send},
+                             {"reset", OPT_FLAG, &reset},
+                             {"limit", OPT_VALUE, &limit_s},
+                             {"ip", OPT_VALUE, &ip_s},
+                             {"rename", OPT_VALUE, &rename},
+                             {"type", OPT_VALUE, &type},
+                             {"all-domains", OPT_FLAG, &all_domains},
+                             {"first-name", OPT_VALUE, &cvals[0]},
+                             {"last-name", OPT_VALUE, &cvals[1]},
+                             {"org-name", OPT_VALUE, &cvals[2]},
+                             {"address1", OPT_VALUE, &cvals[3]},
+                             {"address2", OPT_VALUE, &cvals[4]},
+                             {"address3", OPT_VALUE, &cvals[5]},
+                             {"city", OPT_VALUE, &cvals[6]},
+                             {"state", OPT_VALUE, &cvals[7]},
+                             {"postal-code", OPT_VALUE, &cvals[8]},
+                             {"country", OPT_VALUE, &cvals[9]},
+                             {"phone", OPT_VALUE, &cvals[10]},
+                             {"fax", OPT_VALUE, &cvals[11]},
+                             {"email", OPT_VALUE, &cvals[12]},
+                             {"lang", OPT_VALUE, &cvals[13]},
+                             {NULL, 0, NULL}};
     struct domchange_who who = {0};
     struct domchange_result res;
     struct domchange_view v;
@@ -156,7 +269,11 @@ int cmd_domain_manage(int argc, char **argv)
         return rc;
     if (com.help)
         return cli_usage(usage), EXIT_OK;
-    if (npos < 2 || ((ip_s || rename) && strcmp(pos[0], "host") != 0))
+    bool contact_opts = type || all_domains;
+    for (int i = 0; i < 14; i++)
+        contact_opts = contact_opts || cvals[i];
+    if (npos < 2 || ((ip_s || rename) && strcmp(pos[0], "host") != 0) ||
+        (contact_opts && strcmp(pos[0], "contacts") != 0))
         return cli_usage(usage);
     rm_err_clear(&err);
     who.account = account;
@@ -271,6 +388,47 @@ int cmd_domain_manage(int argc, char **argv)
                      : strcmp(act, "set") == 0 ? "host change"
                                                : "host removal",
                      &res, com.json);
+        return exit_for(&res);
+    }
+    if (strcmp(sub, "contacts") == 0) {
+        bool change = false;
+        for (int i = 0; i < 14; i++)
+            change = change || cvals[i];
+        if (npos != 2 || send || reset || set || limit_s ||
+            (!change && (type || all_domains)))
+            return cli_usage(usage);
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (!change) {
+            struct reg_contacts rc4;
+            rc = domchange_contacts_read(app, &who, name, &rc4, &err);
+            app_close(app);
+            if (rc < 0)
+                return cli_fail(rc, &err);
+            print_contacts(&rc4, com.json);
+            return EXIT_OK;
+        }
+        struct each e = {&who, type, cvals, 0, 0, 0, NULL, app};
+        if (all_domains) {
+            e.arr = com.json ? json_array() : NULL;
+            rc = domchange_siblings(app, &who, name, each_domain, &e, &err);
+            app_close(app);
+            if (rc < 0) {
+                json_decref(e.arr);
+                return cli_fail(rc, &err);
+            }
+            if (e.arr)
+                cli_json_print(e.arr);
+            else
+                printf("contacts: %d succeeded, %d failed, %d unknown\n", e.ok,
+                       e.failed, e.unknown);
+            return e.failed ? EXIT_REFUSED : e.unknown ? EXIT_PENDING : EXIT_OK;
+        }
+        rc = domchange_contacts(app, &who, name, type, cvals, &res, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        print_result("contacts", &res, com.json);
         return exit_for(&res);
     }
     if (npos > 3)

@@ -237,6 +237,37 @@ static char *field_ptr(struct contact *c, size_t i)
     return p[i];
 }
 
+int contact_merge(struct contact *c, const char *const *values,
+                  struct rm_err *err)
+{
+    int rc;
+
+    for (size_t i = 0; contact_field_names[i]; i++) {
+        const char *v = values[i];
+        if (!v)
+            continue;
+        if ((rc = conn_check_text(contact_field_names[i], v, field_max[i], true,
+                                  err)) < 0)
+            return rc;
+        snprintf(field_ptr(c, i), field_max[i] + 1, "%s", v);
+    }
+    for (size_t i = 0; contact_field_names[i]; i++)
+        if (field_required[i] && !*field_ptr(c, i))
+            return rm_err_set(err, RM_EINVAL, "contact: %s is required",
+                              contact_field_names[i]);
+    if (!country_assigned(c->country))
+        return rm_err_set(err, RM_EINVAL,
+                          "contact: country \"%s\" is not an ISO 3166-1 "
+                          "alpha-2 country code (two capital letters such as "
+                          "CA, US or GB)",
+                          c->country);
+    if (c->phone[0] != '+' || !strchr(c->phone, '.') ||
+        strspn(c->phone + 1, "0123456789.") != strlen(c->phone) - 1)
+        return rm_err_set(err, RM_EINVAL,
+                          "contact: phone must look like +1.4165550123");
+    return check_email(c->email, err);
+}
+
 static bool valid_type(const char *t)
 {
     return t && (strcmp(t, "owner") == 0 || strcmp(t, "admin") == 0 ||
@@ -283,30 +314,7 @@ static int contact_unit(struct store *st, void *arg, struct rm_err *err)
     } else if (rc < 0) {
         return rc;
     }
-    for (size_t i = 0; contact_field_names[i]; i++) {
-        const char *v = values[i];
-        if (!v)
-            continue;
-        if ((rc = conn_check_text(contact_field_names[i], v, field_max[i], true,
-                                  err)) < 0)
-            return rc;
-        snprintf(field_ptr(&c, i), field_max[i] + 1, "%s", v);
-    }
-    for (size_t i = 0; contact_field_names[i]; i++)
-        if (field_required[i] && !*field_ptr(&c, i))
-            return rm_err_set(err, RM_EINVAL, "contact: %s is required",
-                              contact_field_names[i]);
-    if (!country_assigned(c.country))
-        return rm_err_set(err, RM_EINVAL,
-                          "contact: country \"%s\" is not an ISO 3166-1 "
-                          "alpha-2 country code (two capital letters such as "
-                          "CA, US or GB)",
-                          c.country);
-    if (c.phone[0] != '+' || !strchr(c.phone, '.') ||
-        strspn(c.phone + 1, "0123456789.") != strlen(c.phone) - 1)
-        return rm_err_set(err, RM_EINVAL,
-                          "contact: phone must look like +1.4165550123");
-    if ((rc = check_email(c.email, err)) < 0)
+    if ((rc = contact_merge(&c, values, err)) < 0)
         return rc;
     if ((rc = store_prepare(st, sql, &s, err)) < 0)
         return rc;

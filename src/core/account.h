@@ -66,6 +66,10 @@ extern const char *const contact_field_names[];
  * alpha-2 code (country.h), phone "+CC.NUMBER". */
 int contact_set(struct app *app, int64_t account_id, const char *type,
                 const char *const *values, struct rm_err *err);
+/* contact_merge - values (as contact_set's; NULL: keep) over c, then c
+ * checked as contact_set checks it. */
+int contact_merge(struct contact *c, const char *const *values,
+                  struct rm_err *err);
 /* contact_get - RM_ENOTFOUND when the account has none of that type. */
 int contact_get(struct app *app, int64_t account_id, const char *type,
                 struct contact *c, struct rm_err *err);

@@ -21,10 +21,12 @@
 
 #include <sodium.h>
 
+#include "core/account.h"
 #include "core/conn.h"
 #include "core/names.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/xalloc.h"
 
 struct target {
     int64_t domain_id, account_id, conn_id;
@@ -149,7 +151,17 @@ struct change {
     const char *code;
     /* a child host */
     struct reg_host host;
+    /* contacts: the four types, the ones changed (want[k]), the values
+     * given (contact_field_names order) */
+    struct contact merged[4];
+    struct reg_contact regc[4];
+    bool want[4];
+    const char *const *values;
+    struct reg_contact_update contacts;
 };
+
+static const char *const contact_types[4] = {"owner", "admin", "billing",
+                                             "tech"};
 
 /* answer_of - "CODE TEXT" of an answer, or why there was none. */
 static void answer_of(const struct reg_op_result *r, char *out, size_t n)
@@ -174,6 +186,8 @@ static int send_change(struct registrar *reg, const struct target *t,
         return reg_set_lock(reg, t->name, c->on, out, err);
     if (strcmp(c->kind, "auth_code") == 0)
         return reg_set_auth_code(reg, t->name, c->code, out, err);
+    if (strcmp(c->kind, "contacts") == 0)
+        return reg_set_contacts(reg, &c->contacts, out, err);
     if (strcmp(c->kind, "host_create") == 0)
         return reg_host_create(reg, &c->host, out, err);
     if (strcmp(c->kind, "host_modify") == 0)
@@ -235,6 +249,32 @@ static int read_back(struct registrar *reg, const struct target *t,
         snprintf(note, n, "read back: the registrar %s the new code",
                  strcmp(ac.code, c->code) == 0 ? "holds" : "does not hold");
         return strcmp(ac.code, c->code) == 0 ? 1 : 0;
+    }
+    if (strcmp(c->kind, "contacts") == 0) {
+        struct reg_contacts rc;
+        bool same = true;
+        if (reg_contacts(reg, t->name, &rc, &err) < 0) {
+            snprintf(note, n, "read back: %.300s", err.msg);
+            return -1;
+        }
+        const struct reg_contact_info *got[4] = {&rc.owner, &rc.admin,
+                                                 &rc.billing, &rc.tech};
+        for (int k = 0; k < 4 && same; k++) {
+            if (!c->want[k])
+                continue;
+            const struct contact *w = &c->merged[k];
+            same = strcmp(got[k]->first_name, w->first_name) == 0 &&
+                   strcmp(got[k]->last_name, w->last_name) == 0 &&
+                   strcmp(got[k]->address1, w->address1) == 0 &&
+                   strcmp(got[k]->city, w->city) == 0 &&
+                   strcmp(got[k]->postal_code, w->postal_code) == 0 &&
+                   strcasecmp(got[k]->country, w->country) == 0 &&
+                   strcmp(got[k]->phone, w->phone) == 0 &&
+                   strcasecmp(got[k]->email, w->email) == 0;
+        }
+        snprintf(note, n, "read back: the registrar %s the contacts asked",
+                 same ? "shows" : "does not show");
+        return same ? 1 : 0;
     }
     if (strncmp(c->kind, "host_", 5) == 0) {
         struct reg_hosts hs;
@@ -633,6 +673,179 @@ int domchange_hosts(struct app *app, const struct domchange_who *who,
     rc = reg_hosts(cs.reg, t.name, out, err);
     conn_session_close(&cs);
     return rc;
+}
+
+/* --- contacts ----------------------------------------------------------- */
+
+/* cut - src into dst of n bytes, cut when longer (a longer value the
+ * registrar holds fails contact_merge's checks only when it is changed) */
+static void cut(char *dst, size_t n, const char *src)
+{
+    size_t l = strnlen(src, n - 1);
+
+    memcpy(dst, src, l);
+    dst[l] = '\0';
+}
+
+static void from_info(const struct reg_contact_info *in, struct contact *c)
+{
+    memset(c, 0, sizeof *c);
+#define CP(f, g) cut(c->f, sizeof c->f, in->g)
+    CP(first_name, first_name);
+    CP(last_name, last_name);
+    CP(org_name, org_name);
+    CP(address1, address1);
+    CP(address2, address2);
+    CP(address3, address3);
+    CP(city, city);
+    CP(state, state);
+    CP(postal_code, postal_code);
+    CP(country, country);
+    CP(phone, phone);
+    CP(fax, fax);
+    CP(email, email);
+    CP(lang, lang_pref);
+#undef CP
+    for (char *p = c->country; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    if (!c->lang[0])
+        snprintf(c->lang, sizeof c->lang, "en");
+}
+
+int domchange_contacts_read(struct app *app, const struct domchange_who *who,
+                            const char *name, struct reg_contacts *out,
+                            struct rm_err *err)
+{
+    struct target t;
+    struct conn_session cs;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    if ((rc = conn_session_open(app, t.conn_id, &cs, err)) < 0)
+        return rc;
+    rc = reg_contacts(cs.reg, t.name, out, err);
+    conn_session_close(&cs);
+    return rc;
+}
+
+int domchange_contacts(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *type,
+                       const char *const *values, struct domchange_result *res,
+                       struct rm_err *err)
+{
+    struct change *c = xcalloc(1, sizeof *c);
+    struct reg_contacts cur;
+    struct name dom;
+    size_t len;
+    bool any = false;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    c->kind = "contacts";
+    c->values = values;
+    for (int k = 0; k < 4; k++)
+        c->want[k] = !type || strcmp(type, contact_types[k]) == 0;
+    if (type && !c->want[0] && !c->want[1] && !c->want[2] && !c->want[3]) {
+        free(c);
+        return rm_err_set(err, RM_EINVAL,
+                          "contact type must be owner, admin, billing or "
+                          "tech");
+    }
+    for (size_t i = 0; contact_field_names[i]; i++)
+        any = any || values[i];
+    if (!any) {
+        free(c);
+        return rm_err_set(err, RM_EINVAL, "no contact field to change");
+    }
+    if ((rc = name_parse(name, &dom, err)) < 0 ||
+        (rc = domchange_contacts_read(app, who, name, &cur, err)) < 0) {
+        free(c);
+        return rc;
+    }
+    const struct reg_contact_info *now[4] = {&cur.owner, &cur.admin,
+                                             &cur.billing, &cur.tech};
+    const bool has[4] = {cur.has_owner, cur.has_admin, cur.has_billing,
+                         cur.has_tech};
+    len = (size_t)snprintf(c->request, sizeof c->request, "{\"types\": [");
+    for (int k = 0, first = 1; k < 4; k++) {
+        if (!c->want[k])
+            continue;
+        /* what the registrar holds now, the owner's where it has none */
+        from_info(has[k] ? now[k] : &cur.owner, &c->merged[k]);
+        snprintf(c->merged[k].type, sizeof c->merged[k].type, "%s",
+                 contact_types[k]);
+        if ((rc = contact_merge(&c->merged[k], values, err)) < 0) {
+            rm_err_prefix(err, "%s ", contact_types[k]);
+            free(c);
+            return rc;
+        }
+        contact_to_reg(&c->merged[k], &c->regc[k]);
+        len +=
+            (size_t)snprintf(c->request + len, sizeof c->request - len,
+                             "%s\"%s\"", first ? "" : ", ", contact_types[k]);
+        first = 0;
+    }
+    /* which fields, never their values (personal data stays out of the
+     * record; the registrar log has the exchange) */
+    len += (size_t)snprintf(c->request + len, sizeof c->request - len,
+                            "], \"fields\": [");
+    for (size_t i = 0, first = 1; contact_field_names[i]; i++) {
+        if (!values[i])
+            continue;
+        len += (size_t)snprintf(c->request + len, sizeof c->request - len,
+                                "%s\"%s\"", first ? "" : ", ",
+                                contact_field_names[i]);
+        first = 0;
+    }
+    snprintf(c->request + len, sizeof c->request - len, "]}");
+    c->contacts.domain = dom.ascii;
+    c->contacts.owner = c->want[0] ? &c->regc[0] : NULL;
+    c->contacts.admin = c->want[1] ? &c->regc[1] : NULL;
+    c->contacts.billing = c->want[2] ? &c->regc[2] : NULL;
+    c->contacts.tech = c->want[3] ? &c->regc[3] : NULL;
+    rc = run(app, who, name, c, res, err);
+    free(c);
+    return rc;
+}
+
+int domchange_siblings(struct app *app, const struct domchange_who *who,
+                       const char *name,
+                       int (*cb)(const char *domain, void *arg), void *arg,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT name FROM domains WHERE account_id = ? AND status IN "
+        "('active', 'expired') ORDER BY name";
+    struct target t;
+    struct store_stmt *s;
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, t.account_id);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        const char *v = store_col_text(s, 0);
+        if (n == cap) {
+            cap = cap ? cap * 2 : 16;
+            names = xrealloc(names, cap * sizeof *names);
+        }
+        names[n++] = xstrdup(v ? v : "");
+    }
+    store_stmt_release(s);
+    /* the calls run after the statement: each may use the store */
+    for (size_t i = 0; rc >= 0 && i < n; i++)
+        if (cb(names[i], arg))
+            break;
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    free(names);
+    return rc < 0 ? rc : 0;
 }
 
 int domchange_read(struct app *app, const struct domchange_who *who,

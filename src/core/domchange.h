@@ -116,6 +116,31 @@ int domchange_hosts(struct app *app, const struct domchange_who *who,
                     const char *name, struct reg_hosts *out,
                     struct rm_err *err);
 
+/* domchange_contacts - the contact of type (owner, admin, billing,
+ * tech; NULL: all four) of name changed: values as contact_set's
+ * (account.h; NULL: keep what the registrar holds now - for a type it has
+ * none of, the owner's), checked as contact_set checks them before
+ * anything is recorded (RM_EINVAL naming the field), then UPDATE_CONTACTS.
+ * The record names the types and fields changed, never their values. */
+int domchange_contacts(struct app *app, const struct domchange_who *who,
+                       const char *name, const char *type,
+                       const char *const *values, struct domchange_result *res,
+                       struct rm_err *err);
+
+/* domchange_contacts_read - name's four contacts at the registrar (GET
+ * DOMAIN). */
+int domchange_contacts_read(struct app *app, const struct domchange_who *who,
+                            const char *name, struct reg_contacts *out,
+                            struct rm_err *err);
+
+/* domchange_siblings - cb for every active or expired domain of the
+ * account that holds name (name's included, by name), until cb returns
+ * non-zero: "apply to all my domains". */
+int domchange_siblings(struct app *app, const struct domchange_who *who,
+                       const char *name,
+                       int (*cb)(const char *domain, void *arg), void *arg,
+                       struct rm_err *err);
+
 /* What the registrar says now. */
 struct domchange_view {
     char domain[NAME_MAX_ASCII + 1];

@@ -2,7 +2,8 @@
 # test_manage - what an owner changes after the sale, through the real
 # regman and opensrs-sim binaries: nameservers (checked at the registry,
 # read back from the sim), child nameservers (added, renamed, refused
-# while in use, removed), the registrar lock (a transfer away attempted at
+# while in use, removed), contacts (one type, or all of the customer's
+# domains), the registrar lock (a transfer away attempted at
 # the sim is refused while it is on), the auth code (shown, reset, sent);
 # another customer reaches none of it; each change is recorded with its
 # outcome, and one whose answer is lost is settled by reading the domain
@@ -92,6 +93,35 @@ expect_rc 0 "then the host goes" -- rg domain host shop.com rm dns1.shop.com
 rg domain host shop.com --json >"$WORK/hosts.json"
 check "no child nameserver left" test "$(jget "$WORK/hosts.json" "len(j)")" = 0
 
+# --- contacts -------------------------------------------------------------
+rg domain contacts shop.com --json >"$WORK/contacts.json"
+check "the owner contact as registered" \
+    test "$(jget "$WORK/contacts.json" "j['owner']['first_name'] + ' ' + j['owner']['city']")" = \
+    "Alice Toronto"
+expect_rc 0 "the owner moves" -- rg domain contacts shop.com --account alice \
+    --type owner --city Ottawa --postal-code K1A0B1
+ctl GET /state >"$WORK/state.json"
+check "the sim holds the new owner address, the rest kept" test "$(jget "$WORK/state.json" \
+    "(lambda c: c['city'] + ' ' + c['postal_code'] + ' ' + c['first_name'])(j['domains']['shop.com']['contact_set']['owner'])")" = \
+    "Ottawa K1A0B1 Alice"
+check "the record names the fields, not their values" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE kind = 'contacts' AND request LIKE '%Ottawa%'")" = 0
+expect_rc 2 "a phone without its country code is bad input" -- \
+    rg domain contacts shop.com --phone 4165550123
+expect_rc 2 "a country that is none is bad input" -- \
+    rg domain contacts shop.com --type admin --country XX
+expect_rc 2 "an unknown contact type is bad usage" -- \
+    rg domain contacts shop.com --type boss --city Ottawa
+rg domain contacts shop.com --type admin --email hostmaster@alice.example \
+    --all-domains --json >"$WORK/all.json"
+check "all of alice's domains: one change each" \
+    test "$(jget "$WORK/all.json" "' '.join(e['domain'] + ':' + e['state'] for e in j)")" = \
+    "other.com:succeeded shop.com:succeeded"
+ctl GET /state >"$WORK/state.json"
+check "the sim holds the admin e-mail on both" test "$(jget "$WORK/state.json" \
+    "j['domains']['other.com']['contact_set']['admin']['email'] + ' ' + j['domains']['shop.com']['contact_set']['admin']['email']")" = \
+    "hostmaster@alice.example hostmaster@alice.example"
+
 # --- lock -----------------------------------------------------------------
 expect_rc 0 "lock on" -- rg domain lock shop.com on --account alice
 rg domain lock shop.com --json >"$WORK/lock.json"
@@ -160,7 +190,7 @@ check "the sim unlocked it all the same" \
 
 # --- the record -----------------------------------------------------------
 rg domain changes shop.com --json >"$WORK/changes.json"
-check "every change recorded" test "$(jget "$WORK/changes.json" "len(j)")" = 16
+check "every change recorded" test "$(jget "$WORK/changes.json" "len(j)")" = 18
 check "newest first: the unknown unlock, then the lock read back" \
     test "$(jget "$WORK/changes.json" "j[0]['state'] + ' ' + j[1]['state']")" = \
     "unknown succeeded"
