@@ -5,8 +5,9 @@
 // anyway", durations are entered and shown in minutes, hours or days,
 // the TLD list shows the terms on sale, the Async Manager marks overdue
 // checks and keeps recently ended operations, the domain page links its
-// registrar log (with the admin's cancel request in it) and the license
-// acceptances are listed per account and connection with a CSV export.
+// registrar log (with the admin's cancel request in it), the license
+// acceptances are listed per account and connection with a CSV export, and
+// the admin sets a customer domain's nameservers from the domain's page.
 //
 // usage: admin_panel.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 import fs from 'node:fs';
@@ -216,6 +217,30 @@ await E.step('License acceptances: per account and per connection, with CSV expo
   await admin.getByRole('link', { name: 'License acceptances of this connection' }).click();
   await E.expectText(admin.locator('tr[data-acceptance]'), SIGNUP);
   await E.shot(admin, '12-acceptances-connection');
+});
+
+await E.step('the admin sets a customer domain\'s nameservers from its page: the sim holds them, recorded as the admin\'s', async () => {
+  const name = 'e2e-good.com';
+  const want = ['ns1.admin-e2e.net', 'ns2.admin-e2e.net'];
+  await admin.goto(`${E.base}/admin/#/domains/${name}`);
+  const ns = admin.locator('#nameservers');
+  await ns.locator('.ns-list li').first().waitFor();
+  const form = ns.locator('form.ns-form');
+  while (await form.locator('.ns-row').count() > 2) {
+    await form.locator('.ns-row').last().getByRole('button', { name: /^Remove/ }).click();
+  }
+  await form.getByLabel('Nameserver 1', { exact: true }).fill(want[0]);
+  await form.getByLabel('Nameserver 2', { exact: true }).fill(want[1]);
+  await form.getByRole('button', { name: 'Save nameservers' }).click();
+  await E.expectText(ns.locator('.change-outcome[data-state=succeeded]'), 'Nameservers: done');
+  const held = (await E.ctl('GET', '/state')).domains[name].nameservers;
+  if (JSON.stringify(held) !== JSON.stringify(want)) throw new Error(`the sim holds ${JSON.stringify(held)}`);
+  await E.expectText(ns.locator('.ns-list'), want[1]);
+  const row = admin.locator('#changes tr[data-kind=nameservers]').first();
+  await E.expectText(row, 'admin');
+  await E.expectText(row.locator('.change-asked'), want.join(', '));
+  await E.expectText(admin.locator('#lock .lock-state'), 'unlocked');
+  await E.shot(admin, '13-domain-manage');
 });
 
 await E.done();
