@@ -185,6 +185,8 @@ await E.step('the domain page links its registrar log, which has the cancel requ
   await admin.goto(`${E.base}/admin/#/domains/${LATE}`);
   await admin.getByRole('link', { name: 'Registrar log of this domain' }).waitFor();
   await E.expectText(admin.locator('.link-list [data-op]'), 'its registrar log');
+  // a cancelled registration is held by nobody: nothing to manage
+  if (await admin.locator('#nameservers, #lock, #changes').count()) throw new Error('a cancelled domain offers its management');
   await E.shot(admin, '09-domain-links');
   await admin.getByRole('link', { name: 'Registrar log of this domain' }).click();
   if (await admin.locator('[name=domain]').inputValue() !== LATE) throw new Error('the log is not filtered by the domain');
@@ -241,6 +243,29 @@ await E.step('the admin sets a customer domain\'s nameservers from its page: the
   await E.expectText(row.locator('.change-asked'), want.join(', '));
   await E.expectText(admin.locator('#lock .lock-state'), 'unlocked');
   await E.shot(admin, '13-domain-manage');
+});
+
+await E.step('a lock whose answer and read-back are lost: "we could not confirm", listed once as unknown', async () => {
+  const name = 'e2e-good.com';
+  const sent = (await E.ctl('GET', '/state')).domains[name];
+  await E.ctl('POST', '/rules', { action: 'MODIFY', fault: 'close_after', count: 1 });
+  await E.ctl('POST', '/rules', { action: 'GET', fault: 'close_before', count: 1 });
+  try {
+    await admin.locator('#lock-switch').check();
+    const out = admin.locator('#lock .change-outcome[data-state=unknown]');
+    await E.expectText(out, 'the registrar\'s answer was lost; we could not confirm', 30000);
+    await E.shot(admin, '14-domain-lock-unknown');
+  } finally {
+    await E.ctl('DELETE', '/rules');
+  }
+  if (sent.locked !== 0 || (await E.ctl('GET', '/state')).domains[name].locked !== 1) throw new Error('the lock did not reach the sim');
+  // the page reads back what the registrar holds once it answers again
+  await admin.reload();
+  await E.expectText(admin.locator('#lock .lock-state .badge'), 'locked');
+  const row = admin.locator('#changes tr[data-kind=lock]').first();
+  if (await row.getAttribute('data-state') !== 'unknown') throw new Error(`the lock is listed ${await row.getAttribute('data-state')}`);
+  if (await admin.locator('#changes tr[data-kind=lock]').count() !== 1) throw new Error('the lock was recorded twice');
+  await E.shot(admin, '15-domain-lock-read-back');
 });
 
 await E.done();

@@ -294,16 +294,19 @@ function changesCard(base, { admin }) {
   return { card: c, reload: () => { offset = 0; load(); } };
 }
 
-// manageSections - the four sections for domain d. A domain the registrar
-// does not hold yet (registering, transferring) or any more shows why
-// instead, and its changes.
+// manageSections - the four sections for domain d. A domain not held here
+// (failed, cancelled, transferred away) has none of them; one the registrar
+// does not hold as active or expired (still registering, transferring or
+// renewing) shows why, and its changes.
 export function manageSections(d, { admin = false } = {}) {
+  const status = String(d.status);
+  if (['failed', 'cancelled', 'transferred_away'].includes(status)) return null;
   const base = `/api/v1/domains/${encodeURIComponent(d.name)}`;
   const changes = changesCard(base, { admin });
-  if (d.status !== 'active' && d.status !== 'expired') {
+  if (status !== 'active' && status !== 'expired') {
     return h('div', { class: 'manage' },
       card('Nameservers, lock and auth code',
-        h('p', { class: 'muted' }, `These can be managed while the domain is active or expired; it is ${String(d.status).replace(/_/g, ' ')} now.`)),
+        h('p', { class: 'muted' }, `These can be managed while the domain is active or expired; it is ${status.replace(/_/g, ' ')} now.`)),
       changes.card);
   }
   const onChanged = () => changes.reload();
