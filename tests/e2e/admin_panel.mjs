@@ -5,8 +5,9 @@
 // anyway", durations are entered and shown in minutes, hours or days,
 // the TLD list shows the terms on sale, the Async Manager marks overdue
 // checks and keeps recently ended operations, the domain page links its
-// registrar log (with the admin's cancel request in it) and the license
-// acceptances are listed per account and connection with a CSV export.
+// registrar log (with the admin's cancel request in it), the license
+// acceptances are listed per account and connection with a CSV export, and
+// the admin sets a customer domain's nameservers from the domain's page.
 //
 // usage: admin_panel.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 import fs from 'node:fs';
@@ -184,6 +185,8 @@ await E.step('the domain page links its registrar log, which has the cancel requ
   await admin.goto(`${E.base}/admin/#/domains/${LATE}`);
   await admin.getByRole('link', { name: 'Registrar log of this domain' }).waitFor();
   await E.expectText(admin.locator('.link-list [data-op]'), 'its registrar log');
+  // a cancelled registration is held by nobody: nothing to manage
+  if (await admin.locator('#nameservers, #lock, #changes').count()) throw new Error('a cancelled domain offers its management');
   await E.shot(admin, '09-domain-links');
   await admin.getByRole('link', { name: 'Registrar log of this domain' }).click();
   if (await admin.locator('[name=domain]').inputValue() !== LATE) throw new Error('the log is not filtered by the domain');
@@ -216,6 +219,53 @@ await E.step('License acceptances: per account and per connection, with CSV expo
   await admin.getByRole('link', { name: 'License acceptances of this connection' }).click();
   await E.expectText(admin.locator('tr[data-acceptance]'), SIGNUP);
   await E.shot(admin, '12-acceptances-connection');
+});
+
+await E.step('the admin sets a customer domain\'s nameservers from its page: the sim holds them, recorded as the admin\'s', async () => {
+  const name = 'e2e-good.com';
+  const want = ['ns1.admin-e2e.net', 'ns2.admin-e2e.net'];
+  await admin.goto(`${E.base}/admin/#/domains/${name}`);
+  const ns = admin.locator('#nameservers');
+  await ns.locator('.ns-list li').first().waitFor();
+  const form = ns.locator('form.ns-form');
+  while (await form.locator('.ns-row').count() > 2) {
+    await form.locator('.ns-row').last().getByRole('button', { name: /^Remove/ }).click();
+  }
+  await form.getByLabel('Nameserver 1', { exact: true }).fill(want[0]);
+  await form.getByLabel('Nameserver 2', { exact: true }).fill(want[1]);
+  await form.getByRole('button', { name: 'Save nameservers' }).click();
+  await E.expectText(ns.locator('.change-outcome[data-state=succeeded]'), 'Nameservers: done');
+  const held = (await E.ctl('GET', '/state')).domains[name].nameservers;
+  if (JSON.stringify(held) !== JSON.stringify(want)) throw new Error(`the sim holds ${JSON.stringify(held)}`);
+  await E.expectText(ns.locator('.ns-list'), want[1]);
+  const row = admin.locator('#changes tr[data-kind=nameservers]').first();
+  await E.expectText(row, 'admin');
+  await E.expectText(row.locator('.change-asked'), want.join(', '));
+  await E.expectText(admin.locator('#lock .lock-state'), 'unlocked');
+  await E.shot(admin, '13-domain-manage');
+});
+
+await E.step('a lock whose answer and read-back are lost: "we could not confirm", listed once as unknown', async () => {
+  const name = 'e2e-good.com';
+  const sent = (await E.ctl('GET', '/state')).domains[name];
+  await E.ctl('POST', '/rules', { action: 'MODIFY', fault: 'close_after', count: 1 });
+  await E.ctl('POST', '/rules', { action: 'GET', fault: 'close_before', count: 1 });
+  try {
+    await admin.locator('#lock-switch').check();
+    const out = admin.locator('#lock .change-outcome[data-state=unknown]');
+    await E.expectText(out, 'the registrar\'s answer was lost; we could not confirm', 30000);
+    await E.shot(admin, '14-domain-lock-unknown');
+  } finally {
+    await E.ctl('DELETE', '/rules');
+  }
+  if (sent.locked !== 0 || (await E.ctl('GET', '/state')).domains[name].locked !== 1) throw new Error('the lock did not reach the sim');
+  // the page reads back what the registrar holds once it answers again
+  await admin.reload();
+  await E.expectText(admin.locator('#lock .lock-state .badge'), 'locked');
+  const row = admin.locator('#changes tr[data-kind=lock]').first();
+  if (await row.getAttribute('data-state') !== 'unknown') throw new Error(`the lock is listed ${await row.getAttribute('data-state')}`);
+  if (await admin.locator('#changes tr[data-kind=lock]').count() !== 1) throw new Error('the lock was recorded twice');
+  await E.shot(admin, '15-domain-lock-read-back');
 });
 
 await E.done();

@@ -4,7 +4,9 @@
 // cannot be pressed without the funds (and a refusal in customer words),
 // the real check interval of a pending order, the reason a transfer
 // failed, My Domains showing live domains (past attempts behind a filter,
-// one row per name, search and expiry filters) and flagging a domain whose
+// one row per name, search and expiry filters), the domain page's
+// nameservers (set, and refused naming the host), registrar lock, auth code
+// and list of changes, and flagging a domain whose
 // automatic renewal failed shortly before it expires, on a desktop and a
 // phone-sized screen.
 //
@@ -139,6 +141,116 @@ await E.step('My Domains: live domains by default, one row per name, past attemp
   await E.expectText(c.locator('.empty-state'), 'No domains match these filters');
   await c.selectOption('#domains-expires', '');
   await c.locator(`tr[data-domain="${FIRST}"]`).waitFor();
+});
+
+// the sim's view of a domain (its control API: GET /state)
+const simDomain = async (name) => {
+  const st = await E.ctl('GET', '/state');
+  const d = st.domains && st.domains[name];
+  if (!d) throw new Error(`the sim does not hold ${name}`);
+  return d;
+};
+// setRows - the nameserver rows of the domain page set to list (rows
+// removed or added through the page's own buttons)
+async function setRows(list) {
+  const form = c.locator('form.ns-form');
+  while (await form.locator('.ns-row').count() > list.length) {
+    await form.locator('.ns-row').last().getByRole('button', { name: /^Remove/ }).click();
+  }
+  while (await form.locator('.ns-row').count() < list.length) {
+    await form.getByRole('button', { name: 'Add a nameserver' }).click();
+  }
+  for (let i = 0; i < list.length; i++) await form.getByLabel(`Nameserver ${i + 1}`, { exact: true }).fill(list[i]);
+}
+const NS = [`ns1.dns-${sfx}.net`, `ns2.dns-${sfx}.net`, `ns3.dns-${sfx}.net`];
+
+await E.step('the domain page sets the nameservers: the sim holds them and the page reads them back', async () => {
+  await c.goto(`${E.base}/#/domains/${FIRST}`);
+  await c.locator('#nameservers .ns-list li').first().waitFor();
+  await c.locator('#nameservers .ns-row input').first().waitFor();
+  await setRows(NS.slice(0, 2));
+  // a third row through "Add a nameserver", typed with the keyboard
+  await c.getByRole('button', { name: 'Add a nameserver' }).click();
+  const third = c.getByLabel('Nameserver 3', { exact: true });
+  if (!await third.evaluate((el) => el === el.ownerDocument.activeElement)) throw new Error('the new row does not take the focus');
+  await c.keyboard.type(NS[2]);
+  await c.getByRole('button', { name: 'Save nameservers' }).click();
+  await E.expectText(c.locator('#nameservers .change-outcome[data-state=succeeded]'), 'Nameservers: done');
+  const held = (await simDomain(FIRST)).nameservers;
+  if (JSON.stringify(held) !== JSON.stringify(NS)) throw new Error(`the sim holds ${JSON.stringify(held)}`);
+  await E.expectText(c.locator('#nameservers .ns-list'), NS[2]);
+  if (await c.locator('#nameservers .ns-list li').count() !== 3) throw new Error('the list read back is not the three set');
+  await E.shot(c, '12-domain-nameservers-set');
+});
+
+await E.step('a child nameserver not created yet is refused with the registrar\'s message naming it; nothing changes', async () => {
+  const child = `ns1.${FIRST}`;
+  await setRows([child, NS[0]]);
+  await c.getByRole('button', { name: 'Save nameservers' }).click();
+  const out = c.locator('#nameservers .change-outcome[data-state=refused]');
+  await E.expectText(out, 'refused');
+  await E.expectText(out.locator('.registrar-answer'), child);
+  const held = (await simDomain(FIRST)).nameservers;
+  if (JSON.stringify(held) !== JSON.stringify(NS)) throw new Error(`the sim changed to ${JSON.stringify(held)}`);
+  if (await c.locator('#nameservers .ns-list li').count() !== 3) throw new Error('the list read back changed');
+  await E.shot(c, '13-domain-nameservers-refused');
+});
+
+await E.step('the registrar lock: turned on in the page, the sim then refuses a transfer away (409); off again', async () => {
+  const sw = c.locator('#lock-switch');
+  await E.expectText(c.locator('#lock .lock-state'), 'unlocked');
+  await sw.focus();
+  await c.keyboard.press('Space');
+  await E.expectText(c.locator('#lock .change-outcome[data-state=succeeded]'), 'Lock: done');
+  await E.expectText(c.locator('#lock .lock-state .badge'), 'locked');
+  if (!await sw.isChecked()) throw new Error('the switch is not on');
+  if ((await simDomain(FIRST)).locked !== 1) throw new Error('the sim does not hold the lock');
+  const away = await E.ctl('POST', '/transfers/away', { domain: FIRST }).then(() => 'accepted', (e) => e.message);
+  if (!/: 409 /.test(away)) throw new Error(`a transfer away while locked: ${away}`);
+  await E.shot(c, '14-domain-locked');
+  await sw.click();
+  await E.expectText(c.locator('#lock .change-outcome[data-state=succeeded]'), 'Unlock: done');
+  await E.expectText(c.locator('#lock .lock-state .badge'), 'unlocked');
+  if ((await simDomain(FIRST)).locked !== 0) throw new Error('the sim still holds the lock');
+});
+
+await E.step('the auth code: shown only on "Show", a new one generated (after a confirmation) and shown, mailed', async () => {
+  await c.reload();
+  await c.locator('#auth-code-card').waitFor();
+  if (await c.locator('#auth-code').count()) throw new Error('the code is shown before "Show"');
+  await c.locator('#auth-code-card').getByRole('button', { name: 'Show' }).click();
+  const before = (await simDomain(FIRST)).auth_info;
+  await E.expectText(c.locator('#auth-code'), before);
+  await E.shot(c, '15-domain-auth-code-shown');
+  await c.getByRole('button', { name: 'Generate a new one' }).click();
+  await E.expectText(dlg(), 'Generate a new auth code?');
+  await E.shot(c, '16-domain-auth-code-confirm');
+  await E.confirm(c, 'Generate a new code');
+  await E.expectText(c.locator('#auth-code-card .change-outcome[data-state=succeeded]'), 'New auth code: done');
+  const fresh = (await simDomain(FIRST)).auth_info;
+  if (fresh === before || !/^[A-Za-z0-9]{16}$/.test(fresh)) throw new Error(`the sim holds ${fresh} (was ${before})`);
+  await E.expectText(c.locator('#auth-code-card .auth-code-line'), 'New auth code:');
+  if (await c.locator('#auth-code').textContent() !== fresh) throw new Error('the new code shown is not the sim\'s');
+  await c.getByRole('button', { name: 'Send to the owner\'s e-mail' }).click();
+  await E.expectText(c.locator('#auth-code-card .change-outcome[data-state=succeeded]'), 'Auth code e-mail: done');
+  await E.shot(c, '17-domain-auth-code-new');
+});
+
+await E.step('the changes list: every change, newest first, with its state and the registrar\'s answer', async () => {
+  const rows = c.locator('#changes tr[data-change]');
+  await E.expectText(rows.first(), 'Auth code sent');
+  const got = await rows.evaluateAll((trs) => trs.map((tr) => `${tr.dataset.kind}:${tr.dataset.state}`));
+  const want = ['auth_code_send:succeeded', 'auth_code:succeeded', 'lock:succeeded', 'lock:succeeded',
+    'nameservers:failed', 'nameservers:succeeded'];
+  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`changes listed: ${got.join(', ')}`);
+  const failed = c.locator('#changes tr[data-kind=nameservers][data-state=failed]');
+  await E.expectText(failed.locator('.change-answer'), `ns1.${FIRST}`);
+  await E.expectText(c.locator('#changes tr[data-kind=nameservers][data-state=succeeded] .change-asked'), NS.join(', '));
+  await E.expectText(rows.first(), 'You');
+  await E.shot(c, '18-domain-manage');
+  await c.setViewportSize({ width: 390, height: 844 });
+  await E.shot(c, '19-domain-manage-phone');
+  await c.setViewportSize({ width: 1280, height: 860 });
 });
 
 await E.step('no funds: the Pay button is disabled and says to add funds; the API refuses in customer words', async () => {

@@ -1,5 +1,6 @@
 // admin-ops.js - the read-mostly admin pages: domains (search, detail with
-// the operation timeline and its registrar log), jobs, the mail outbox
+// the operation timeline, its registrar log and the domain's nameservers,
+// lock and auth code), jobs, the mail outbox
 // (with retry) and the registrar log (filters, CSV export).
 
 import { get, post } from './api.js';
@@ -9,6 +10,7 @@ import {
   toolbar, card, dl, pager, qs, badge, confirmDialog,
 } from './ui.js';
 import { timeline } from './opview.js';
+import { manageSections } from './manage.js';
 
 const DOMAIN_STATES = ['registering', 'transferring', 'renewing', 'active', 'expired', 'failed', 'cancelled', 'missing', 'transferred_away'];
 
@@ -48,7 +50,9 @@ export function renderDomains(main, { path }) {
 }
 
 // renderAdminDomainDetail - an admin's view of one domain: its account and
-// connection, the operation timeline with the registrar's side, links on.
+// connection, the operation timeline with the registrar's side, its
+// nameservers, lock, auth code and changes (acting for the customer),
+// links on.
 async function renderAdminDomainDetail(main, name) {
   const slot = h('div', {});
   add(main, slot);
@@ -76,6 +80,7 @@ async function renderAdminDomainDetail(main, name) {
         d.pending ? ['Pending', h('a', { href: '#/async' }, 'yes — see the Async Manager')] : null,
       ])),
       card('Operations', timeline(d.operations, { admin: true }))),
+    manageSections(d, { admin: true }),
     card('Actions', domainLinks(d)),
     card('Registrar log', log));
   reglogList(log, { domain: d.name }, { compact: true });

@@ -1,5 +1,5 @@
 // customer-pages.js - the signed-in customer's sections: domains (expiry,
-// auto-renew switch, renew), find and register a domain, transfers in and
+// auto-renew switch, renew, nameservers, lock, auth code), find and register a domain, transfers in and
 // their status, orders with their honest state, balance and history, and
 // the owner contact used for registrations. An agreement not yet accepted
 // is shown first; the charge is confirmed last, and not at all when the
@@ -14,6 +14,7 @@ import {
 } from './ui.js';
 import { outcomeNotice, pendingNotice, timeline } from './opview.js';
 import { fundsHint } from './site.js';
+import { manageSections } from './manage.js';
 
 // me - the caller and its account (balance), fresh each time.
 async function me() {
@@ -336,7 +337,8 @@ export function renderMyDomains(main, { path }) {
 }
 
 // renderMyDomainDetail - the customer's view of one of their domains:
-// status, auto-renew, renewal at the listed prices, the history.
+// status, auto-renew, renewal at the listed prices, its nameservers,
+// registrar lock, auth code and changes (manage.js), the history.
 async function renderMyDomainDetail(main, name) {
   const slot = h('div', {});
   add(main, slot);
@@ -394,6 +396,7 @@ async function renderMyDomainDetail(main, name) {
         ['Registered here', when(d.created_at)],
       ]), swStatus),
       renewCard),
+    manageSections(d),
     card('History', timeline(d.operations)));
   if (renewOut.firstChild) renewOut.scrollIntoView();
 }

@@ -98,6 +98,7 @@ const tone = {
   sending: 'wait', new: 'wait', ready: 'info', held: 'warn', charge: 'info', adjust: 'info',
   failed: 'bad', timed_out: 'bad', cancelled: 'bad', expired: 'bad', missing: 'bad',
   taken: 'bad', transferred_away: 'bad', healthy: 'ok', fallback: 'warn',
+  locked: 'ok', unlocked: 'warn', unknown: 'warn', refused: 'bad',
 };
 
 export function badge(state) {
