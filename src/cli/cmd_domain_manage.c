@@ -460,8 +460,11 @@ int cmd_domain_manage(int argc, char **argv)
         return exit_for(&res);
     }
     if (strcmp(sub, "auth-code") == 0) {
-        if (npos != 2 || limit_s || (send + reset + (set != NULL)) > 1)
+        if (npos != 2 || limit_s)
             return cli_usage(usage);
+        if (send + reset + (set != NULL) > 1)
+            return cli_usage("auth-code: --send, --reset or --set, one at a "
+                             "time");
         if ((rc = cli_open(&com, APP_RECOVER, &app)))
             return rc;
         if (send)

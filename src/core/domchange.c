@@ -166,10 +166,11 @@ static const char *const contact_types[4] = {"owner", "admin", "billing",
 /* answer_of - "CODE TEXT" of an answer, or why there was none. */
 static void answer_of(const struct reg_op_result *r, char *out, size_t n)
 {
-    if (r->state == REG_OP_NOT_SENT)
-        snprintf(out, n, "not sent: %s",
-                 r->reason[0] ? r->reason : r->reply.text);
-    else if (r->reply.code)
+    if (r->state == REG_OP_NOT_SENT) {
+        const char *why = r->reason[0] ? r->reason : r->reply.text;
+        snprintf(out, n, "%s%s",
+                 strncmp(why, "not sent", 8) == 0 ? "" : "not sent: ", why);
+    } else if (r->reply.code)
         snprintf(out, n, "%d %s", r->reply.code,
                  r->reply.text[0] ? r->reply.text : r->reason);
     else

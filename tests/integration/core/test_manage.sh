@@ -241,4 +241,14 @@ check "the customer was told once" \
 expect_rc 2 "a domain gone away cannot be changed any more" -- \
     rg domain lock leaving.com on
 audit_clean "after the transfer away"
+
+# --- the registrar unreachable: failed, nothing sent, said once -----------
+kill "$SIM_PID"
+wait "$SIM_PID" 2>/dev/null
+SIM_PID=
+expect_rc 1 "the registrar down: the change failed, not sent" -- \
+    rg domain lock shop.com on
+check "the answer says so once" \
+    test "$(grep -o 'not sent' "$WORK/out" | wc -l)" = 1
+check "recorded as failed" test "$(sql "SELECT state FROM domain_changes ORDER BY id DESC LIMIT 1")" = failed
 finish
