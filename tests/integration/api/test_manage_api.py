@@ -2,8 +2,10 @@
 """test_manage_api - an owner's changes after the sale over the JSON API,
 against the real regman and opensrs-sim binaries: nameservers (read back
 from the sim), the registrar lock (a transfer away at the sim is refused
-while it is on), the auth code (shown, reset, set, sent) and the list of
-changes, each as a customer on its own domain and as the admin on any
+while it is on), the auth code (shown, reset, set, sent), child
+nameservers (created, used, refused removal while in use, renamed and
+readdressed, removed - each read back from the sim), the contacts (one
+type, and on all of the account's domains) and the list of changes, each as a customer on its own domain and as the admin on any
 domain; another customer gets 404 on every endpoint exactly like an
 unknown name and nothing is recorded; bad bodies are 400 and record
 nothing; reads record nothing.
@@ -95,6 +97,8 @@ def setup(env):
            stdin="admin-password-1\n")
     env.rg("domain", "register", "shop.com", "--account", "alice")
     env.rg("domain", "register", "bobs.com", "--account", "bob")
+    env.rg("domain", "register", "shop2.com", "--account", "alice")
+    env.rg("domain", "register", "bobs2.com", "--account", "bob")
     env.start_serve()
 
 
@@ -106,17 +110,22 @@ def run(env, t):
     t.check("alice logs in",
             a.login("alice", "alice-password-1").status == 200)
     t.check("bob logs in", b.login("bob", "bob-password-1").status == 200)
-    t.check("both domains active", env.sql(
-        "SELECT COUNT(*) FROM domains WHERE status = 'active'") == 2)
+    t.check("all four domains active", env.sql(
+        "SELECT COUNT(*) FROM domains WHERE status = 'active'") == 4)
 
     # alice on her own domain, then the admin on bob's
     owner_changes(env, t, a, "shop.com", "account:alice")
     owner_changes(env, t, admin, "bobs.com", "admin")
+    hosts_contacts(env, t, a, "shop.com", "shop2.com", "Alice")
+    hosts_contacts(env, t, admin, "bobs.com", "bobs2.com", "Bob")
 
     # --- another customer: 404 everywhere, like an unknown name ------------
     before = changes(env)
     ns_before = sim_dom(env, "shop.com")["nameservers"]
     auth_before = sim_dom(env, "shop.com")["auth_info"]
+    hosts_before = ctl(env, "GET", "/state")[1].get("hosts", {})
+    contacts_before = [sim_dom(env, d)["contact_set"]
+                       for d in ("shop.com", "shop2.com")]
     sends = sim_count(env, "SEND_AUTHCODE", "shop.com")
     calls = [
         ("GET", "nameservers", None),
@@ -129,6 +138,14 @@ def run(env, t):
         ("POST", "auth-code/reset", {"auth_code": "Bobs-Own-Code-1"}),
         ("POST", "auth-code/send", None),
         ("GET", "changes", None),
+        ("GET", "hosts", None),
+        ("POST", "hosts", {"name": "ns5.shop.com", "ipv4": "192.0.2.50"}),
+        ("PUT", "hosts/ns1.shop.com", {"ipv4": "192.0.2.51"}),
+        ("DELETE", "hosts/ns1.shop.com", None),
+        ("GET", "contacts", None),
+        ("PUT", "contacts", {"contact": {"city": "Bobville"}}),
+        ("PUT", "contacts", {"type": "tech", "contact": {"city": "Bobville"},
+                             "all_domains": True}),
     ]
     for method, sub, body in calls:
         unknown = b.call(method, BASE + "nosuch-name.com/" + sub, body=body)
@@ -136,13 +153,15 @@ def run(env, t):
         t.check("bob: %s %s of alice's domain is 404 like an unknown name"
                 % (method, sub),
                 r.status == 404 and r.err() == "not_found" and
+                r.json["error"]["message"] == "no such domain" and
                 unknown.status == 404 and
                 r.json["error"] == unknown.json["error"], (r, unknown))
         # a bad body does not tell bob the name exists either
         if body is not None:
             r = b.call(method, BASE + "shop.com/" + sub, body={"x": 1})
             t.check("bob: %s %s with a bad body is 404 too" % (method, sub),
-                    r.status == 404 and r.err() == "not_found", r)
+                    r.status == 404 and r.err() == "not_found" and
+                    r.json["error"]["message"] == "no such domain", r)
     t.check("bob's attempts recorded nothing",
             changes(env) == before and env.sql(
                 "SELECT COUNT(*) FROM domain_changes WHERE actor = "
@@ -151,7 +170,10 @@ def run(env, t):
             sim_dom(env, "shop.com")["nameservers"] == ns_before and
             sim_dom(env, "shop.com")["auth_info"] == auth_before and
             sim_count(env, "SEND_AUTHCODE", "shop.com") == sends and
-            sim_dom(env, "shop.com")["locked"] == 0)
+            sim_dom(env, "shop.com")["locked"] == 0 and
+            ctl(env, "GET", "/state")[1].get("hosts", {}) == hosts_before and
+            [sim_dom(env, d)["contact_set"]
+             for d in ("shop.com", "shop2.com")] == contacts_before)
     r = b.get(BASE + "bobs.com/changes")
     t.check("bob sees his own domain's changes (made by the admin)",
             r.status == 200 and len(r.json["items"]) > 0 and
@@ -405,6 +427,234 @@ def owner_changes(env, t, c, name, actor):
             before == len(items) and env.sql(
                 "SELECT COUNT(*) FROM domain_changes WHERE actor = ? AND "
                 "state IN ('new', 'sending')", actor) == 0)
+
+
+def sim_host(env, host):
+    return ctl(env, "GET", "/state")[1].get("hosts", {}).get(host)
+
+
+def last_kinds(c, url, n):
+    r = c.get(url + "/changes?limit=%d" % n)
+    return [(i["kind"], i["state"]) for i in r.json["items"]] \
+        if r.status == 200 else r
+
+
+def hosts_contacts(env, t, c, name, sibling, first):
+    """Child nameservers and contacts of one domain by one caller."""
+    who = "customer" if first == "Alice" else "admin"
+    url = BASE + name
+    child, renamed = "ns1." + name, "dns1." + name
+
+    # --- reads record nothing ------------------------------------------------
+    before = changes(env, name)
+    r = c.get(url + "/hosts")
+    t.check("%s: no child nameservers yet" % who,
+            r.status == 200 and r.json == {"domain": name, "hosts": []}, r)
+    r = c.get(url + "/contacts")
+    t.check("%s: the contacts as the sim holds them (no tech: null)" % who,
+            r.status == 200 and r.json["domain"] == name and
+            all(r.json[k]["first_name"] == first and
+                r.json[k]["city"] == "Toronto" and
+                r.json[k]["country"] == "CA" and
+                set(r.json[k]) >= {"last_name", "org_name", "address1",
+                                   "address2", "address3", "state",
+                                   "postal_code", "phone", "fax", "email",
+                                   "url", "lang_pref"}
+                for k in ("owner", "admin", "billing")) and
+            r.json["tech"] is None and
+            "tech" not in sim_dom(env, name)["contact_set"], r)
+    t.check("%s: the host and contact reads recorded nothing" % who,
+            changes(env, name) == before)
+
+    # --- bad bodies: 400 naming the field, nothing recorded or sent ----------
+    sim_before = (sim_dom(env, name), sim_dom(env, sibling),
+                  ctl(env, "GET", "/state")[1].get("hosts", {}))
+    both = changes(env, name) + changes(env, sibling)
+    ok4 = "192.0.2.10"
+    bad = [
+        ("POST", "hosts", None, "invalid_json", None),
+        ("POST", "hosts", {}, "missing_field", "name"),
+        ("POST", "hosts", {"name": child}, "missing_field", "ipv4"),
+        ("POST", "hosts", {"name": 5, "ipv4": ok4}, "wrong_type", "name"),
+        ("POST", "hosts", {"name": child, "ipv4": 1}, "wrong_type", "ipv4"),
+        ("POST", "hosts", {"name": child, "ipv4": "300.1.1.1"}, "invalid",
+         "ipv4"),
+        ("POST", "hosts", {"name": child, "ipv4": "2001:db8::1"}, "invalid",
+         "ipv4"),
+        ("POST", "hosts", {"name": child, "ipv6": "192.0.2.1"}, "invalid",
+         "ipv6"),
+        ("POST", "hosts", {"name": "ns1.other.net", "ipv4": ok4}, "invalid",
+         "name"),
+        ("POST", "hosts", {"name": name, "ipv4": ok4}, "invalid", "name"),
+        ("POST", "hosts", {"name": "bad host!." + name, "ipv4": ok4},
+         "invalid", "name"),
+        ("POST", "hosts", {"name": child, "ipv4": ok4, "ttl": 5},
+         "unknown_field", "ttl"),
+        ("PUT", "hosts/" + child, None, "invalid_json", None),
+        ("PUT", "hosts/" + child, {}, "missing_field", "ipv4"),
+        ("PUT", "hosts/" + child, {"rename": renamed}, "missing_field",
+         "ipv4"),
+        ("PUT", "hosts/" + child, {"ipv4": ok4, "rename": "dns1.other.net"},
+         "invalid", "rename"),
+        ("PUT", "hosts/" + child, {"ipv4": ok4, "rename": 7}, "wrong_type",
+         "rename"),
+        ("PUT", "hosts/ns1.other.net", {"ipv4": ok4}, "invalid", "host"),
+        ("PUT", "hosts/" + child, {"ipv4": ok4, "x": 1}, "unknown_field",
+         "x"),
+        ("DELETE", "hosts/ns1.other.net", None, "invalid", "host"),
+        ("PUT", "contacts", None, "invalid_json", None),
+        ("PUT", "contacts", {}, "missing_field", "contact"),
+        ("PUT", "contacts", {"contact": {}}, "missing_field", "contact"),
+        ("PUT", "contacts", {"contact": "Ottawa"}, "wrong_type", "contact"),
+        ("PUT", "contacts", {"contact": {"town": "Ottawa"}},
+         "unknown_field", "contact.town"),
+        ("PUT", "contacts", {"contact": {"city": 5}}, "wrong_type",
+         "contact.city"),
+        ("PUT", "contacts", {"contact": {"phone": "4165550123"}}, "invalid",
+         "contact.phone"),
+        ("PUT", "contacts", {"type": "admin", "contact": {"country": "XX"}},
+         "invalid", "contact.country"),
+        ("PUT", "contacts", {"type": "boss", "contact": {"city": "Ottawa"}},
+         "invalid", "type"),
+        ("PUT", "contacts", {"contact": {"city": "Ottawa"},
+                             "all_domains": "yes"}, "wrong_type",
+         "all_domains"),
+        ("PUT", "contacts", {"contact": {"phone": "4165550123"},
+                             "all_domains": True}, "invalid",
+         "contact.phone"),
+        ("PUT", "contacts", {"contact": {"city": "Ottawa"}, "x": 1},
+         "unknown_field", "x"),
+    ]
+    for method, sub, body, code, field in bad:
+        r = c.call(method, url + "/" + sub, body=body)
+        t.check("%s: %s %s %s: 400 %s %s" % (who, method, sub,
+                                              json.dumps(body)[:60], code,
+                                              field),
+                r.status == 400 and r.err() == code and r.field() == field,
+                r)
+    t.check("%s: the bad host and contact bodies recorded nothing" % who,
+            changes(env, name) + changes(env, sibling) == both)
+    t.check("%s: and changed nothing at the sim" % who,
+            (sim_dom(env, name), sim_dom(env, sibling),
+             ctl(env, "GET", "/state")[1].get("hosts", {})) == sim_before)
+
+    # --- a child nameserver: created, used, kept while in use ---------------
+    r = c.post(url + "/hosts",
+               {"name": child, "ipv4": ok4, "ipv6": "2001:db8::10"})
+    t.check("%s: create a child host: 200 succeeded with the change" % who,
+            r.status == 200 and r.json["state"] == "succeeded" and
+            r.json["domain"] == name and
+            isinstance(r.json["change"], int) and "error" not in r.json, r)
+    h = sim_host(env, child) or {}
+    t.check("%s: the sim holds the host with both addresses" % who,
+            h.get("ipaddress") == [ok4] and h.get("ipv6") == ["2001:db8::10"],
+            h)
+    r = c.get(url + "/hosts")
+    t.check("%s: listed, not in use" % who,
+            r.status == 200 and r.json["hosts"] == [
+                {"name": child, "ipv4": ok4, "ipv6": "2001:db8::10",
+                 "in_use": False}], r)
+    ns = [child, "ns3.example.net"]
+    r = c.call("PUT", url + "/nameservers", body={"nameservers": ns})
+    t.check("%s: the child host as a nameserver: 200" % who,
+            r.status == 200 and r.json["state"] == "succeeded", r)
+    t.check("%s: the sim delegates to it" % who,
+            sim_dom(env, name)["nameservers"] == ns, sim_dom(env, name))
+    r = c.get(url + "/hosts")
+    t.check("%s: listed in use" % who,
+            r.status == 200 and len(r.json["hosts"]) == 1 and
+            r.json["hosts"][0]["in_use"] is True, r)
+    r = c.call("DELETE", url + "/hosts/" + child)
+    t.check("%s: delete while in use: 409 refused with the change" % who,
+            r.status == 409 and r.err() == "refused" and
+            r.json["state"] == "failed" and
+            isinstance(r.json["change"], int) and r.json["answer"], r)
+    t.check("%s: the sim still holds it" % who,
+            sim_host(env, child) is not None)
+
+    # --- renamed and readdressed; the delegation follows ---------------------
+    r = c.call("PUT", url + "/hosts/" + child,
+               body={"ipv4": "192.0.2.20", "rename": renamed})
+    t.check("%s: rename and readdress: 200 succeeded" % who,
+            r.status == 200 and r.json["state"] == "succeeded", r)
+    h = sim_host(env, renamed) or {}
+    t.check("%s: the sim holds the renamed host, IPv4 only" % who,
+            sim_host(env, child) is None and
+            h.get("ipaddress") == ["192.0.2.20"] and not h.get("ipv6"), h)
+    t.check("%s: the sim's delegation follows the rename" % who,
+            sim_dom(env, name)["nameservers"] == [renamed, "ns3.example.net"],
+            sim_dom(env, name))
+    r = c.call("PUT", url + "/hosts/" + renamed,
+               body={"ipv6": "2001:db8::20", "rename": child})
+    t.check("%s: switched back, IPv6 only: 200" % who,
+            r.status == 200 and r.json["state"] == "succeeded", r)
+    h = sim_host(env, child) or {}
+    t.check("%s: the sim holds it back under its name" % who,
+            sim_host(env, renamed) is None and not h.get("ipaddress") and
+            h.get("ipv6") == ["2001:db8::20"] and
+            sim_dom(env, name)["nameservers"] == ns, h)
+    r = c.get(url + "/hosts")
+    t.check("%s: listed as the sim holds it" % who,
+            r.status == 200 and r.json["hosts"] == [
+                {"name": child, "ipv4": "", "ipv6": "2001:db8::20",
+                 "in_use": True}], r)
+
+    # --- out of use, then removed --------------------------------------------
+    ns = ["ns3.example.net", "ns4.example.net"]
+    r = c.call("PUT", url + "/nameservers", body={"nameservers": ns})
+    t.check("%s: delegation back to external hosts: 200" % who,
+            r.status == 200 and sim_dom(env, name)["nameservers"] == ns, r)
+    r = c.call("DELETE", url + "/hosts/" + child)
+    t.check("%s: delete: 200 succeeded" % who,
+            r.status == 200 and r.json["state"] == "succeeded", r)
+    t.check("%s: gone from the sim" % who, sim_host(env, child) is None)
+    r = c.get(url + "/hosts")
+    t.check("%s: none listed" % who,
+            r.status == 200 and r.json["hosts"] == [], r)
+    t.check("%s: each host change recorded" % who,
+            last_kinds(c, url, 6) == [
+                ("host_delete", "succeeded"), ("nameservers", "succeeded"),
+                ("host_modify", "succeeded"), ("host_modify", "succeeded"),
+                ("host_delete", "failed"), ("nameservers", "succeeded")],
+            last_kinds(c, url, 6))
+
+    # --- contacts ------------------------------------------------------------
+    r = c.call("PUT", url + "/contacts",
+               body={"type": "owner",
+                     "contact": {"city": "Ottawa", "postal_code": "K1A0B1"}})
+    t.check("%s: the owner moves: 200 succeeded" % who,
+            r.status == 200 and r.json["state"] == "succeeded" and
+            isinstance(r.json["change"], int), r)
+    cs = sim_dom(env, name)["contact_set"]
+    t.check("%s: the sim holds the owner's new city, the rest kept" % who,
+            cs["owner"]["city"] == "Ottawa" and
+            cs["owner"]["postal_code"] == "K1A0B1" and
+            cs["owner"]["first_name"] == first and
+            cs["admin"]["city"] == "Toronto", cs)
+    t.check("%s: the other domain untouched" % who,
+            sim_dom(env, sibling)["contact_set"]["owner"]["city"] ==
+            "Toronto")
+    r = c.get(url + "/contacts")
+    t.check("%s: read back through regman" % who,
+            r.status == 200 and r.json["owner"]["city"] == "Ottawa" and
+            r.json["admin"]["city"] == "Toronto", r)
+    mail = "hostmaster@%s.example" % first.lower()
+    r = c.call("PUT", url + "/contacts",
+               body={"type": "admin", "contact": {"email": mail},
+                     "all_domains": True})
+    items = r.json.get("changes", []) if r.status == 200 else []
+    t.check("%s: all domains: 200 with each change and the counts" % who,
+            r.status == 200 and r.json["succeeded"] == 2 and
+            r.json["failed"] == 0 and r.json["unknown"] == 0 and
+            sorted(i["domain"] for i in items) == sorted([name, sibling]) and
+            all(i["state"] == "succeeded" and isinstance(i["change"], int)
+                for i in items), r)
+    t.check("%s: the sim holds the admin email on both" % who,
+            all(sim_dom(env, d)["contact_set"]["admin"]["email"] == mail
+                for d in (name, sibling)))
+    t.check("%s: no contact value reaches the record" % who, env.sql(
+        "SELECT COUNT(*) FROM domain_changes WHERE request LIKE ? OR "
+        "request LIKE ?", "%Ottawa%", "%" + mail + "%") == 0)
 
 
 if __name__ == "__main__":
