@@ -510,7 +510,10 @@ static void contact_field(const char *msg, char *out, size_t size)
             }
         }
     }
-    snprintf(out, size, best ? "contact.%s" : "contact", best);
+    if (best)
+        snprintf(out, size, "contact.%s", best);
+    else
+        snprintf(out, size, "contact");
 }
 
 /* contacts_fail - a core contacts call that recorded nothing: bad
