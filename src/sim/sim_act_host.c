@@ -299,9 +299,10 @@ struct xcp_value *act_ns_get(struct ctx *c)
 }
 
 /* registry_tld - the "tld" attribute (".com" or "com"), or the TLD of
- * host when absent; NULL (with *err 465) when the sim sells no such TLD. */
+ * host when absent, copied into out; NULL (with *err 465) when the sim
+ * sells no such TLD. */
 static const char *registry_tld(struct ctx *c, const char *host,
-                                struct xcp_value **err)
+                                char out[MAX_NAME], struct xcp_value **err)
 {
     const struct xcp_value *tv = act_attr(c, "tld");
     const char *t = act_astr(c, "tld");
@@ -319,9 +320,13 @@ static const char *registry_tld(struct ctx *c, const char *host,
     } else {
         tld = sim_tld(c->sim, host);
     }
-    if (!tld)
+    if (!tld) {
         *err = act_fail_field(c, 465, "Invalid data", "unsupported tld");
-    return tld;
+        return NULL;
+    }
+    /* it points into host or into this function's buffer */
+    snprintf(out, MAX_NAME, "%s", tld);
+    return out;
 }
 
 struct xcp_value *act_registry_check_ns(struct ctx *c)
@@ -331,7 +336,8 @@ struct xcp_value *act_registry_check_ns(struct ctx *c)
     if (!host_name(c, "fqdn", "Missing required field: fqdn", false, name,
                    &err))
         return err;
-    if (!registry_tld(c, name, &err))
+    char tldbuf[MAX_NAME];
+    if (!registry_tld(c, name, tldbuf, &err))
         return err;
     bool known = act_host_known(c->sim, name);
     struct xcp_value *a = xcp_assoc_new();
@@ -373,7 +379,8 @@ struct xcp_value *act_registry_add_ns(struct ctx *c)
         return act_fail_field(c, 465, "Invalid data", "all must be 0 or 1");
     if (!act_astr(c, "tld") || !*act_astr(c, "tld"))
         return act_fail_field(c, 460, "Missing required field", "tld");
-    const char *tld = registry_tld(c, name, &err);
+    char tldbuf[MAX_NAME];
+    const char *tld = registry_tld(c, name, tldbuf, &err);
     if (!tld)
         return err;
     /* a host under one of our domains is a child host: CREATE NAMESERVER
