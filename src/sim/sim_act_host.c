@@ -307,12 +307,12 @@ static const char *registry_tld(struct ctx *c, const char *host,
     const struct xcp_value *tv = act_attr(c, "tld");
     const char *t = act_astr(c, "tld");
     const char *tld;
+    /* tld may point into low: both live until it is copied out below */
+    char probe[MAX_NAME], low[MAX_NAME];
     if (tv && !t) {
         tld = NULL; /* not a scalar */
     } else if (t && *t) {
-        char probe[MAX_NAME];
         snprintf(probe, sizeof(probe), "x.%s", *t == '.' ? t + 1 : t);
-        char low[MAX_NAME];
         tld = sim_norm_domain(probe, low, sizeof(low)) ? sim_tld(c->sim, low)
                                                        : NULL;
         if (tld && strcmp(tld, low + 2) != 0)
@@ -324,7 +324,6 @@ static const char *registry_tld(struct ctx *c, const char *host,
         *err = act_fail_field(c, 465, "Invalid data", "unsupported tld");
         return NULL;
     }
-    /* it points into host or into this function's buffer */
     snprintf(out, MAX_NAME, "%s", tld);
     return out;
 }
