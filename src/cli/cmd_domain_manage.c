@@ -18,6 +18,7 @@
 #include "cli/cmd_core.h"
 #include "core/conn.h"
 #include "core/domchange.h"
+#include "present/present.h"
 #include "util/clock.h"
 
 static const char usage[] =
@@ -125,25 +126,6 @@ static int hist_row(const struct domchange_row *r, void *arg)
     return 0;
 }
 
-static json_t *contact_json(const struct reg_contact_info *c)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "first_name", json_string(c->first_name));
-    json_object_set_new(j, "last_name", json_string(c->last_name));
-    json_object_set_new(j, "org_name", json_string(c->org_name));
-    json_object_set_new(j, "address1", json_string(c->address1));
-    json_object_set_new(j, "address2", json_string(c->address2));
-    json_object_set_new(j, "address3", json_string(c->address3));
-    json_object_set_new(j, "city", json_string(c->city));
-    json_object_set_new(j, "state", json_string(c->state));
-    json_object_set_new(j, "postal_code", json_string(c->postal_code));
-    json_object_set_new(j, "country", json_string(c->country));
-    json_object_set_new(j, "phone", json_string(c->phone));
-    json_object_set_new(j, "fax", json_string(c->fax));
-    json_object_set_new(j, "email", json_string(c->email));
-    return j;
-}
-
 static void print_contacts(const struct reg_contacts *c, bool json)
 {
     const char *names[4] = {"owner", "admin", "billing", "tech"};
@@ -155,8 +137,8 @@ static void print_contacts(const struct reg_contacts *c, bool json)
 
     for (int k = 0; k < 4; k++) {
         if (j) {
-            json_object_set_new(j, names[k],
-                                has[k] ? contact_json(v[k]) : json_null());
+            json_object_set_new(
+                j, names[k], has[k] ? present_reg_contact(v[k]) : json_null());
             continue;
         }
         if (!has[k]) {

@@ -74,6 +74,27 @@ json_t *present_ledger_line(const struct ledger_line *l, enum present_style st)
     return j;
 }
 
+json_t *present_reg_contact(const struct reg_contact_info *c)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "first_name", json_string(c->first_name));
+    json_object_set_new(j, "last_name", json_string(c->last_name));
+    json_object_set_new(j, "org_name", json_string(c->org_name));
+    json_object_set_new(j, "address1", json_string(c->address1));
+    json_object_set_new(j, "address2", json_string(c->address2));
+    json_object_set_new(j, "address3", json_string(c->address3));
+    json_object_set_new(j, "city", json_string(c->city));
+    json_object_set_new(j, "state", json_string(c->state));
+    json_object_set_new(j, "postal_code", json_string(c->postal_code));
+    json_object_set_new(j, "country", json_string(c->country));
+    json_object_set_new(j, "phone", json_string(c->phone));
+    json_object_set_new(j, "fax", json_string(c->fax));
+    json_object_set_new(j, "email", json_string(c->email));
+    json_object_set_new(j, "url", json_string(c->url));
+    json_object_set_new(j, "lang_pref", json_string(c->lang_pref));
+    return j;
+}
+
 json_t *present_contact(const struct contact *c)
 {
     return json_pack(

@@ -41,6 +41,8 @@ json_t *present_account(const struct account *a, enum present_style st);
 /* present_ledger_line - one leg of an account's history. */
 json_t *present_ledger_line(const struct ledger_line *l, enum present_style st);
 
+/* present_reg_contact - a domain's contact as the registrar holds it. */
+json_t *present_reg_contact(const struct reg_contact_info *c);
 /* present_contact - a contact profile of an account. */
 json_t *present_contact(const struct contact *c);
 

@@ -11,6 +11,7 @@
 
 #include "core/account.h"
 #include "core/domchange.h"
+#include "present/present.h"
 #include "core/domview.h"
 #include "core/names.h"
 #include "registrar/registrar.h"
@@ -442,27 +443,6 @@ static int delete_host(struct web_req *r)
 static const char *const contact_types[] = {"owner", "admin", "billing",
                                             "tech"};
 
-static json_t *contact_json(const struct reg_contact_info *c)
-{
-    json_t *j = json_object();
-    json_object_set_new(j, "first_name", json_string(c->first_name));
-    json_object_set_new(j, "last_name", json_string(c->last_name));
-    json_object_set_new(j, "org_name", json_string(c->org_name));
-    json_object_set_new(j, "address1", json_string(c->address1));
-    json_object_set_new(j, "address2", json_string(c->address2));
-    json_object_set_new(j, "address3", json_string(c->address3));
-    json_object_set_new(j, "city", json_string(c->city));
-    json_object_set_new(j, "state", json_string(c->state));
-    json_object_set_new(j, "postal_code", json_string(c->postal_code));
-    json_object_set_new(j, "country", json_string(c->country));
-    json_object_set_new(j, "phone", json_string(c->phone));
-    json_object_set_new(j, "fax", json_string(c->fax));
-    json_object_set_new(j, "email", json_string(c->email));
-    json_object_set_new(j, "url", json_string(c->url));
-    json_object_set_new(j, "lang_pref", json_string(c->lang_pref));
-    return j;
-}
-
 static int get_contacts(struct web_req *r)
 {
     struct name nm;
@@ -482,7 +462,7 @@ static int get_contacts(struct web_req *r)
     json_t *j = json_pack("{s:s}", "domain", nm.ascii);
     for (int k = 0; k < 4; k++)
         json_object_set_new(j, contact_types[k],
-                            has[k] ? contact_json(v[k]) : json_null());
+                            has[k] ? present_reg_contact(v[k]) : json_null());
     return web_reply_json(r, 200, j);
 }
 
