@@ -226,6 +226,19 @@ static int apply_fn(struct store *st, void *arg, struct rm_err *err)
     *x->outcome = 0;
     snprintf(answer, sizeof answer, "watch: %.900s%s%.300s", p->answer,
              stop ? "; stop: " : "", stop ? stop->stop_answer : "");
+    /* D10: take the operation's row before reading it. Two sweeps (a
+     * node's and `regman async sweep`) may check the same operation at
+     * once; on PostgreSQL the second waits here for the first to commit
+     * and then reads its outcome, instead of recording a second held
+     * domain (which the live-name index refuses). */
+    {
+        const int64_t iv[] = {op_id};
+        if ((rc = exec1(app,
+                        "UPDATE operations SET watch = watch WHERE id = ? "
+                        "AND watch = 'watching'",
+                        iv, 1, NULL, 0, err)) < 0)
+            return rc;
+    }
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
         return rc;
     x->w = w;

@@ -190,5 +190,29 @@ rg reconcile --json >"$WORK/rec.json"
 check "reconcile: revoked and let expire are exposure" \
     test "$(jget "$WORK/rec.json" "sorted((o['domain'], o['watch']) for o in j['operations'] if o['exposure'] > 0)")" = '[["exp.ca", "expiring"], ["rev.ca", "revoked"]]'
 expect_rc 2 "bad action" -- rg async late "$(op_id exp.ca)" keep
+
+# --- several sweeps find the same late completion at once ----------------
+# (a node's sweep and `regman async sweep`): one records it, the others
+# read what it recorded; none fails on the held domain's name
+for n in race1 race2 race3 race4; do
+    expect_rc 3 "$n.ca pending" -- rg domain register $n.ca --account bob
+    expect_rc 0 "$n.ca cancelled" -- rg async cancel "$(op_id $n.ca)"
+done
+advance 7200
+advance 14400
+pids=
+for i in 1 2 3 4; do
+    rg async sweep --json >"$WORK/psweep$i.json" 2>"$WORK/psweep$i.err" &
+    pids="$pids $!"
+done
+prc=0
+for p in $pids; do wait "$p" || prc=$((prc + 1)); done
+check "four sweeps at once all exit 0" test "$prc" = 0
+check "none of them ran into the live-name index" \
+    sh -c "! grep -l 'duplicate\\|UNIQUE' '$WORK'/psweep*.err"
+check "each late completion held once" \
+    test "$(sql "SELECT COUNT(*) FROM domains d JOIN accounts a ON a.id = d.account_id WHERE d.name LIKE 'race_.ca' AND a.name = 'provider:held'")" = 4
+check "each late, once" \
+    test "$(sql "SELECT COUNT(*) FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name LIKE 'race_.ca' AND o.watch = 'late'")" = 4
 audit_clean "at the end"
 finish
