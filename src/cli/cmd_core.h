@@ -16,6 +16,8 @@ int cmd_domain(int argc, char **argv);
 /* cmd_domain_manage - `domain ns|lock|auth-code|changes` (cmd_domain
  * hands them over). */
 int cmd_domain_manage(int argc, char **argv);
+/* cmd_domain_admin - `domain move|sync` (cmd_domain hands them over). */
+int cmd_domain_admin(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

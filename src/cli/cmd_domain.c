@@ -43,11 +43,15 @@ static const char usage[] =
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
+    "       regman domain move NAME --to ACCOUNT [--reason TEXT]\n"
+    "       regman domain sync NAME [--account A]\n"
     "common: -c FILE, --json";
 
 /* manage_sub - is the subcommand (the first positional) one of
- * cmd_domain_manage's? Options taking a value are skipped with it. */
-static bool manage_sub(int argc, char **argv)
+ * cmd_domain_manage's? *admin (may be NULL) says whether it is one of
+ * cmd_domain_admin's instead. Options taking a value are skipped with
+ * it. */
+static bool manage_sub(int argc, char **argv, bool *admin)
 {
     static const char *const valued[] = {
         "-c",         "--config",      "--account",   "--set",
@@ -56,7 +60,8 @@ static bool manage_sub(int argc, char **argv)
         "--type",     "--first-name",  "--last-name", "--org-name",
         "--address1", "--address2",    "--address3",  "--city",
         "--state",    "--postal-code", "--country",   "--phone",
-        "--fax",      "--email",       "--lang"};
+        "--fax",      "--email",       "--lang",      "--to",
+        "--reason"};
     static const char *const subs[] = {"ns",   "host",      "contacts",
                                        "lock", "auth-code", "changes"};
     bool dashdash = false;
@@ -80,6 +85,9 @@ static bool manage_sub(int argc, char **argv)
         for (size_t k = 0; k < sizeof subs / sizeof subs[0]; k++)
             if (strcmp(argv[i], subs[k]) == 0)
                 return true;
+        if (admin &&
+            (strcmp(argv[i], "move") == 0 || strcmp(argv[i], "sync") == 0))
+            *admin = true;
         return false;
     }
     return false;
@@ -181,9 +189,10 @@ static void op_line(const struct op_view *v, void *arg)
                               present_op(v, clock_now(), true, PRESENT_CLI));
         return;
     }
-    printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s\n", v->id, v->kind,
+    printf("  op %" PRId64 " %s %s, %" PRId64 "y, %s%s%s%s%s\n", v->id, v->kind,
            v->state, v->term, money_format(v->amount, m),
-           *v->pending_reason ? ": " : "", v->pending_reason);
+           *v->actor ? ", by " : "", v->actor, *v->pending_reason ? ": " : "",
+           v->pending_reason);
 }
 
 /* dom_list - what list_domains collects from domview_all. */
@@ -290,8 +299,11 @@ int cmd_domain(int argc, char **argv)
     int64_t term = 0;
     int rc, outcome;
 
-    if (manage_sub(argc, argv))
+    bool admin_sub = false;
+    if (manage_sub(argc, argv, &admin_sub))
         return cmd_domain_manage(argc, argv);
+    if (admin_sub)
+        return cmd_domain_admin(argc, argv);
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
         return rc;
     if (com.help || npos == 0)
@@ -397,6 +409,7 @@ int cmd_domain(int argc, char **argv)
         r.account = account;
         r.term = (int)term;
         r.auth_code = auth;
+        r.actor = "admin"; /* the provider's own command line */
         if (ns_s) {
             if (strlen(ns_s) >= sizeof nsbuf)
                 return cli_usage("--ns: list too long");
@@ -414,7 +427,8 @@ int cmd_domain(int argc, char **argv)
     else if (strcmp(sub, "transfer") == 0)
         outcome = ops_transfer(app, &r, &res, &err);
     else if (strcmp(sub, "renew") == 0)
-        outcome = ops_renew(app, pos[1], account, (int)term, &res, &err);
+        outcome =
+            ops_renew_by(app, pos[1], account, (int)term, "admin", &res, &err);
     else {
         int64_t op_id = 0;
         what = "check of";

@@ -65,6 +65,8 @@ static json_t *stats_json(const struct lifecycle_stats *s)
     json_object_set_new(j, "away", json_integer(s->away));
     json_object_set_new(j, "unknown", json_integer(s->unknown));
     json_object_set_new(j, "unknown_new", json_integer(s->unknown_new));
+    json_object_set_new(j, "away_pending", json_integer(s->away_pending));
+    json_object_set_new(j, "renew_off", json_integer(s->renew_off));
     json_object_set_new(j, "errors", json_integer(s->errors));
     return j;
 }
@@ -86,9 +88,10 @@ static void stats_print(const char *step, const struct lifecycle_stats *s)
         printf("sync: %" PRId64 " listed, %" PRId64 " expiry corrected, "
                "%" PRId64 " missing, %" PRId64 " restored, %" PRId64
                " unknown here (%" PRId64 " new), %" PRId64
-               " transferred away\n",
+               " transferred away, %" PRId64 " transfers away pending, "
+               "%" PRId64 " registrar auto-renewals turned off\n",
                s->listed, s->drift, s->missing, s->restored, s->unknown,
-               s->unknown_new, s->away);
+               s->unknown_new, s->away, s->away_pending, s->renew_off);
     if (s->errors)
         printf("%s: %" PRId64 " item(s) failed\n", step, s->errors);
 }

@@ -14,7 +14,8 @@
     "c.renew_days, (SELECT o.state FROM operations o WHERE o.domain_id = "     \
     "d.id AND o.kind = 'renew' AND o.idempotency_key LIKE 'autorenew:' || "    \
     "CAST(d.id AS TEXT) || ':' || CAST(d.expires_at AS TEXT) || ':%' "         \
-    "ORDER BY o.id DESC LIMIT 1) FROM domains d "                              \
+    "ORDER BY o.id DESC LIMIT 1), COALESCE(d.away_status, ''), "               \
+    "COALESCE(d.away_seen_at, 0) FROM domains d "                              \
     "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
     "c.id = d.connection_id LEFT JOIN tlds t ON t.tld = d.tld AND "            \
     "t.connection_id = d.connection_id "
@@ -72,6 +73,8 @@ static void dom_row(struct store_stmt *s, struct dom_view *v)
     v->warn_days = store_col_int64(s, 14);
     v->renew_days = store_col_int64(s, 15);
     v->last_autorenew = store_col_text(s, 16);
+    v->away_status = txt(s, 17);
+    v->away_seen_at = store_col_int64(s, 18);
 }
 
 static int run_doms(struct store_stmt *s, dom_view_fn fn, void *arg,

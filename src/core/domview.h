@@ -29,6 +29,10 @@ struct dom_view {
     /* the state of the last automatic renewal of this expiry, NULL when
      * there was none */
     const char *last_autorenew;
+    /* a transfer to another registrar pending: the registrar's status
+     * of it ("" when none) and when regman read it */
+    const char *away_status;
+    int64_t away_seen_at;
 };
 
 typedef void (*dom_view_fn)(const struct dom_view *v, void *arg);

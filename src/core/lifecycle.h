@@ -118,23 +118,26 @@ struct lifecycle_ctx {
 };
 
 struct lifecycle_stats {
-    int64_t warned;      /* warnings recorded */
-    int64_t renewed;     /* renewals that succeeded */
-    int64_t pending;     /* renewals left pending (Async Manager) */
-    int64_t failed;      /* renewals refused (refunded) */
-    int64_t no_funds;    /* attempts not made for want of funds */
-    int64_t skipped;     /* not attempted (no price, changed meanwhile) */
-    int64_t done_mails;  /* autorenew_done notices */
-    int64_t last_chance; /* last-chance alerts */
-    int64_t expired;     /* marked expired */
-    int64_t listed;      /* sync: domains the registrar listed */
-    int64_t drift;       /* sync: expiry corrected */
-    int64_t missing;     /* sync: flagged missing */
-    int64_t restored;    /* sync: missing ones found again */
-    int64_t away;        /* sync: transferred away to another registrar */
-    int64_t unknown;     /* sync: at the registrar, unknown here */
-    int64_t unknown_new; /* sync: of those, not unknown at the last sync */
-    int64_t errors;      /* items that failed (logged) */
+    int64_t warned;       /* warnings recorded */
+    int64_t renewed;      /* renewals that succeeded */
+    int64_t pending;      /* renewals left pending (Async Manager) */
+    int64_t failed;       /* renewals refused (refunded) */
+    int64_t no_funds;     /* attempts not made for want of funds */
+    int64_t skipped;      /* not attempted (no price, changed meanwhile) */
+    int64_t done_mails;   /* autorenew_done notices */
+    int64_t last_chance;  /* last-chance alerts */
+    int64_t expired;      /* marked expired */
+    int64_t listed;       /* sync: domains the registrar listed */
+    int64_t drift;        /* sync: expiry corrected */
+    int64_t missing;      /* sync: flagged missing */
+    int64_t restored;     /* sync: missing ones found again */
+    int64_t away;         /* sync: transferred away to another registrar */
+    int64_t unknown;      /* sync: at the registrar, unknown here */
+    int64_t unknown_new;  /* sync: of those, not unknown at the last sync */
+    int64_t away_pending; /* sync: a transfer away pending (shown) */
+    int64_t renew_off;    /* sync: the registrar's own auto-renew turned
+                           * off (regman alone renews) */
+    int64_t errors;       /* items that failed (logged) */
 };
 
 /* The steps. Renew, sync and import call the registrar as background
@@ -179,6 +182,36 @@ int lifecycle_unknown_list(struct app *app,
                            const struct lifecycle_unknown_query *q,
                            lifecycle_unknown_fn *fn, void *arg,
                            struct rm_err *err);
+
+/* What lifecycle_sync_one found and did. */
+struct lifecycle_sync_one {
+    char domain[NAME_MAX_ASCII + 1];
+    char status_before[24], status[24];
+    int64_t expires_before, expires; /* 0: not known */
+    bool locked;                     /* the registrar lock */
+    char away_status[64];            /* a pending transfer away: the registrar's
+                                      * status of it; "" when none */
+    bool renew_off; /* the registrar's own auto-renew was on and is
+                     * now off */
+    bool gone;      /* transferred away (status transferred_away) */
+};
+
+/*
+ * lifecycle_sync_one - the sync of one live domain, now (the admin's
+ * `regman domain sync`): the registrar's expiry (GET DOMAIN), lock and
+ * pending transfer away (GET status, GET_TRANSFERS_AWAY) are read and
+ * kept, as the sync of the whole portfolio keeps them; a domain the
+ * registrar no longer holds becomes transferred_away when its transfer
+ * away completed (with the customer's mail), else missing; the
+ * registrar's own auto-renew is turned off (regman alone renews).
+ * account (may be NULL) must own it: another account's domain is
+ * RM_ENOTFOUND like an unknown name. An order of the domain in progress
+ * is RM_EREFUSED (the Async Manager follows it). The registrar not
+ * answering is RM_EIO and changes nothing.
+ */
+int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
+                       const char *account, struct lifecycle_sync_one *out,
+                       struct rm_err *err);
 
 /* lifecycle_set_auto_renew - turn automatic renewal of a live domain on
  * or off; account (may be NULL) must own it. */

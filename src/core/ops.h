@@ -67,15 +67,25 @@ struct ops_order_req {
     const char *const *nameservers; /* NULL/0: the connection's defaults */
     size_t n_nameservers;
     const char *auth_code; /* transfers only */
+    /* who asked (operations.actor): "admin" when an admin acts for the
+     * account, NULL for the account's customer ("account:NAME") */
+    const char *actor;
 };
 
 int ops_register(struct app *app, const struct ops_order_req *r,
                  struct ops_result *res, struct rm_err *err);
 int ops_transfer(struct app *app, const struct ops_order_req *r,
                  struct ops_result *res, struct rm_err *err);
-/* ops_renew - account (may be NULL) must own the domain when given. */
+/* ops_renew - account (may be NULL) must own the domain when given. The
+ * operation records who asked: the account's customer when account is
+ * given, else the admin. */
 int ops_renew(struct app *app, const char *name, const char *account, int term,
               struct ops_result *res, struct rm_err *err);
+/* ops_renew_by - ops_renew recording actor ("admin": an admin acting for
+ * the owner, who is charged; NULL as ops_renew). */
+int ops_renew_by(struct app *app, const char *name, const char *account,
+                 int term, const char *actor, struct ops_result *res,
+                 struct rm_err *err);
 
 /* Automatic renewals (core/lifecycle.h) carry an idempotency key that
  * starts with this prefix; their success mail is the lifecycle's. */

@@ -18,7 +18,8 @@
     "COALESCE(o.stop_answer, ''), COALESCE(o.registrar_cost, -1), "            \
     "COALESCE(o.late_at, 0), COALESCE(o.held_domain_id, 0), "                  \
     "COALESCE(o.resolved_op_id, 0), COALESCE(o.watch_next_at, 0), "            \
-    "COALESCE(t.poll_interval_s, c.poll_interval_s) "
+    "COALESCE(t.poll_interval_s, c.poll_interval_s), "                         \
+    "COALESCE(o.actor, '') "
 #define OP_FROM                                                                \
     "FROM operations o JOIN domains d ON d.id = o.domain_id "                  \
     "JOIN accounts a ON a.id = o.account_id "                                  \
@@ -32,6 +33,8 @@ static const char *txt(struct store_stmt *s, int col)
     return v ? v : "";
 }
 
+/* op_row - a row of OP_FIELDS (columns 0..31); a caller reading more
+ * columns reads them from 32 on. */
 static void op_row(struct store_stmt *s, struct op_view *v)
 {
     v->id = store_col_int64(s, 0);
@@ -65,6 +68,7 @@ static void op_row(struct store_stmt *s, struct op_view *v)
     v->resolved_op_id = store_col_int64(s, 28);
     v->watch_next_at = store_col_int64(s, 29);
     v->check_interval_s = store_col_int64(s, 30);
+    v->actor = txt(s, 31);
 }
 
 /* run_ops - step the bound statement s, fn per row, release s. */
@@ -184,7 +188,7 @@ int opview_ended(struct app *app, int64_t since, const struct view_page *p,
     while ((rc = store_step(s, err)) == STORE_ROW) {
         struct op_view v;
         op_row(s, &v);
-        fn(&v, store_col_int64(s, 31) != 0, arg);
+        fn(&v, store_col_int64(s, 32) != 0, arg);
     }
     store_stmt_release(s);
     return rc < 0 ? rc : 0;

@@ -31,6 +31,9 @@ struct op_view {
     /* the TLD's poll interval while it maps to the connection, else the
      * connection's */
     int64_t check_interval_s;
+    /* who asked: "admin", "account:NAME", "lifecycle"; "" when not
+     * recorded (before migration 014) */
+    const char *actor;
 };
 
 typedef void (*op_view_fn)(const struct op_view *v, void *arg);

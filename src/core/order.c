@@ -79,6 +79,7 @@ struct begin_req {
     const char *reg_username, *reg_password_enc;
     const char *renew_from_status;
     const char *idem_key; /* operations.idempotency_key; NULL = none */
+    const char *actor;    /* operations.actor */
 };
 
 static int funds_refused(int rc, struct rm_err *err)
@@ -116,8 +117,8 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
     static const char sql_op[] =
         "INSERT INTO operations (kind, domain_id, account_id, "
         "connection_id, state, term, amount, expiry_year, created_at, "
-        "lease_owner, lease_expires_at, idempotency_key) VALUES (?, ?, ?, ?, "
-        "'new', ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "lease_owner, lease_expires_at, idempotency_key, actor) VALUES (?, ?, "
+        "?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
     struct begin_tx *x = arg;
     struct app *app = x->app;
     struct begin_req *b = x->b;
@@ -191,6 +192,7 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
     store_bind_text(s, 9, app->lease_owner);
     store_bind_int64(s, 10, now + app->set.lease_s);
     store_bind_text(s, 11, b->idem_key);
+    store_bind_text(s, 12, b->actor);
     rc = store_step(s, err);
     if (rc == STORE_ROW)
         *op_id = store_col_int64(s, 0);
@@ -269,7 +271,7 @@ static int order(struct app *app, enum ops_kind kind,
     static const char *const types[3] = {"admin", "billing", "tech"};
     struct conn c;
     struct conn_session sess = {0};
-    char ns[REG_NS_MAX][NAME_MAX_ASCII + 1];
+    char ns[REG_NS_MAX][NAME_MAX_ASCII + 1], who[96];
     const char *nsp[REG_NS_MAX];
     size_t nns = 0;
     struct begin_req b = {0};
@@ -346,6 +348,8 @@ static int order(struct app *app, enum ops_kind kind,
     b.amount = amount;
     b.reg_username = user;
     b.reg_password_enc = pass_enc;
+    snprintf(who, sizeof who, "account:%s", a.name);
+    b.actor = r->actor ? r->actor : who;
     if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
         goto out;
     app_crash_point("after_charge");
@@ -441,8 +445,9 @@ static int store_expiry(struct app *app, int64_t domain_id, int64_t expires,
  * the operation; expect_expires > 0 refuses a domain whose expiry moved. */
 static int renew(struct app *app, const char *name, const char *account,
                  int term, const char *idem_key, int64_t expect_expires,
-                 struct ops_result *res, struct rm_err *err)
+                 const char *actor, struct ops_result *res, struct rm_err *err)
 {
+    char who[96];
     struct name nm;
     struct domain_row d;
     struct tld t;
@@ -508,6 +513,9 @@ static int renew(struct app *app, const char *name, const char *account,
     b.expiry_year = op_year_of(d.expires_at);
     b.renew_from_status = d.status;
     b.idem_key = idem_key;
+    if (!actor && account)
+        snprintf(who, sizeof who, "account:%s", a.name);
+    b.actor = actor ? actor : account ? who : "admin";
     if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
         goto out;
     app_crash_point("after_charge");
@@ -524,7 +532,14 @@ out:
 int ops_renew(struct app *app, const char *name, const char *account, int term,
               struct ops_result *res, struct rm_err *err)
 {
-    return renew(app, name, account, term, NULL, 0, res, err);
+    return renew(app, name, account, term, NULL, 0, NULL, res, err);
+}
+
+int ops_renew_by(struct app *app, const char *name, const char *account,
+                 int term, const char *actor, struct ops_result *res,
+                 struct rm_err *err)
+{
+    return renew(app, name, account, term, NULL, 0, actor, res, err);
 }
 
 int ops_renew_auto(struct app *app, const char *name, int term,
@@ -536,7 +551,8 @@ int ops_renew_auto(struct app *app, const char *name, int term,
         return rm_err_set(err, RM_EINVAL,
                           "an automatic renewal needs its expiry date and a "
                           "key \"" OPS_AUTORENEW_PREFIX "...\"");
-    return renew(app, name, NULL, term, idem_key, expires_at, res, err);
+    return renew(app, name, NULL, term, idem_key, expires_at, "lifecycle", res,
+                 err);
 }
 
 /* --- lookup and transfer status ------------------------------------------ */

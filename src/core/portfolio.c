@@ -187,7 +187,8 @@ static int leave(struct sync_state *ss, const struct lifecycle_domain *d,
 {
     static const char sql[] =
         "UPDATE domains SET status = 'transferred_away', auto_renew = 0, "
-        "updated_at = ? WHERE id = ?";
+        "away_status = NULL, away_seen_at = NULL, updated_at = ? WHERE id = "
+        "?";
     struct app *app = ss->c->app;
     const char *to =
         it->gaining_registrar[0] ? it->gaining_registrar : "another registrar";
@@ -293,6 +294,224 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
     if (exp == d->expires_at && strcmp(status, d->status) == 0)
         return 0;
     return sync_update(ss->c->app, d->domain_id, exp, status, now, err);
+}
+
+/* --- one domain, now -------------------------------------------------- */
+
+struct one_tx {
+    struct sync_state *ss;
+    const struct lifecycle_domain *d;
+    const struct reg_transfer_away *away; /* completed: it left */
+    struct lifecycle_sync_one *out;
+};
+
+/* one_fn - what lifecycle_sync_one read, kept in one transaction; the
+ * domain must still be as it was read (D10). */
+static int one_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domains SET expires_at = ?, status = ?, away_status = ?, "
+        "away_seen_at = ?, updated_at = ? WHERE id = ? AND status = ?";
+    struct one_tx *x = arg;
+    struct lifecycle_sync_one *o = x->out;
+    struct store_stmt *s;
+    int rc;
+
+    if (x->away) {
+        if ((rc = leave(x->ss, x->d, x->away, err)) < 0)
+            return rc;
+        snprintf(o->status, sizeof o->status, "transferred_away");
+        return 0;
+    }
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    if (o->expires > 0)
+        store_bind_int64(s, 1, o->expires);
+    else
+        store_bind_null(s, 1);
+    store_bind_text(s, 2, o->status);
+    store_bind_text(s, 3, o->away_status[0] ? o->away_status : NULL);
+    if (o->away_status[0])
+        store_bind_int64(s, 4, x->ss->c->now);
+    else
+        store_bind_null(s, 4);
+    store_bind_int64(s, 5, x->ss->c->now);
+    store_bind_int64(s, 6, x->d->domain_id);
+    store_bind_text(s, 7, x->d->status);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (store_changes(st) != 1)
+        return rm_err_set(err, RM_EREFUSED, "%s changed meanwhile; try again",
+                          x->d->name);
+    return 0;
+}
+
+int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
+                       const char *account, struct lifecycle_sync_one *out,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT " DOMAIN_COLS ", d.created_at, COALESCE(a.name, '') FROM "
+        "domains d JOIN accounts a ON a.id = d.account_id WHERE d.name = ? "
+        "AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
+    struct app *app = c->app;
+    struct lifecycle_domain d;
+    struct lifecycle_stats stats;
+    struct sync_state ss;
+    struct conn_session sess;
+    struct reg_domain_info info;
+    struct reg_domain_status dst;
+    struct reg_transfers_away aw;
+    const struct reg_transfer_away *gone = NULL;
+    struct store_stmt *s;
+    struct name nm;
+    char owner[128] = "";
+    int64_t created = 0;
+    bool listed;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, nm.ascii);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        lc_read_domain(s, &d);
+        created = store_col_int64(s, 9);
+        lc_cpy(owner, sizeof owner, s, 10);
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if (rc != STORE_ROW || (account && strcmp(account, owner) != 0)) {
+        struct account a;
+        /* an account given by id: compare its name */
+        if (rc == STORE_ROW && account_get(app, account, &a, NULL) == 0 &&
+            strcmp(a.name, owner) == 0)
+            ;
+        else
+            return rm_err_set(err, RM_ENOTFOUND, "no such domain: %s",
+                              nm.ascii);
+    }
+    snprintf(out->domain, sizeof out->domain, "%s", d.name);
+    snprintf(out->status_before, sizeof out->status_before, "%s", d.status);
+    snprintf(out->status, sizeof out->status, "%s", d.status);
+    out->expires_before = out->expires = d.expires_at;
+    if (strcmp(d.status, "registering") == 0 ||
+        strcmp(d.status, "transferring") == 0 ||
+        strcmp(d.status, "renewing") == 0)
+        return rm_err_set(err, RM_EREFUSED,
+                          "%s is %s: the Async Manager follows its order "
+                          "(regman async list)",
+                          d.name, d.status);
+
+    if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
+        return rc;
+    memset(&info, 0, sizeof info);
+    memset(&dst, 0, sizeof dst);
+    memset(&aw, 0, sizeof aw);
+    struct reg_belongs bl;
+    memset(&bl, 0, sizeof bl);
+    if ((rc = sess.reg->ops->belongs(sess.reg->impl, d.name, &bl, err)) < 0)
+        goto out; /* no answer: nothing changes */
+    listed = bl.ours;
+    if (listed &&
+        (rc = sess.reg->ops->info(sess.reg->impl, d.name, &info, err)) < 0)
+        goto out;
+    if (listed && info.expiry <= 0)
+        info.expiry = bl.expiry;
+    if (sess.reg->ops->transfers_away) {
+        struct reg_away_query q = {.domain = d.name};
+        struct rm_err e = {0};
+        if (reg_transfers_away(sess.reg, &q, &aw, &e) < 0) {
+            if (!listed) {
+                /* it is not ours there: why, we could not learn */
+                rc = rm_err_set(err, e.code ? e.code : RM_EIO, "%s", e.msg);
+                goto out;
+            }
+        }
+    }
+    for (size_t i = 0; i < aw.n; i++) {
+        struct reg_transfer_away *t = &aw.items[i];
+        for (char *p = t->domain; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        if (strcmp(t->domain, d.name) != 0)
+            continue;
+        int64_t when = (int64_t)(t->owner_confirmed   ? t->owner_confirmed
+                                 : t->owner_requested ? t->owner_requested
+                                                      : t->requested);
+        if (when && when < created)
+            continue; /* an earlier life of the name here */
+        if (t->state == REG_XFER_COMPLETED && !listed)
+            gone = t;
+        else if (t->state == REG_XFER_PENDING_OWNER ||
+                 t->state == REG_XFER_PENDING_ADMIN ||
+                 t->state == REG_XFER_PENDING_REGISTRY)
+            snprintf(out->away_status, sizeof out->away_status, "%s",
+                     t->status[0] ? t->status
+                                  : reg_transfer_state_name(t->state));
+    }
+    if (listed) {
+        struct rm_err e = {0};
+        if (sess.reg->ops->status(sess.reg->impl, d.name, &dst, &e) == 0) {
+            out->locked = dst.locked;
+            if (dst.transfer_away_in_progress && !out->away_status[0])
+                snprintf(out->away_status, sizeof out->away_status,
+                         "in progress");
+        }
+        if (info.expiry > 0)
+            out->expires = (int64_t)info.expiry;
+        if (strcmp(d.status, "missing") == 0 ||
+            strcmp(d.status, "expired") == 0 || strcmp(d.status, "active") == 0)
+            snprintf(out->status, sizeof out->status, "%s",
+                     out->expires > 0 && out->expires <= c->now ? "expired"
+                                                                : "active");
+    } else if (!gone) {
+        snprintf(out->status, sizeof out->status, "missing");
+    }
+    rc = 0;
+out:
+    conn_session_close(&sess);
+    if (rc < 0) {
+        reg_transfers_away_release(&aw);
+        return rc;
+    }
+    memset(&ss, 0, sizeof ss);
+    memset(&stats, 0, sizeof stats);
+    ss.c = c;
+    ss.s = &stats;
+    buf_init(&ss.away.b);
+    struct one_tx x = {&ss, &d, gone, out};
+    rc = store_tx(app->st, STORE_TX_WRITE, one_fn, &x, err);
+    buf_release(&ss.away.b);
+    reg_transfers_away_release(&aw);
+    if (rc < 0)
+        return rc;
+    out->gone = gone != NULL;
+    if (listed && info.auto_renew &&
+        conn_session_open(app, d.connection_id, &sess, err) == 0) {
+        /* regman alone renews (renew_off) */
+        struct reg_op_result r;
+        struct rm_err e = {0};
+        memset(&r, 0, sizeof r);
+        if (sess.reg->ops->set_expire_action(sess.reg->impl, d.name, false, &r,
+                                             &e) == 0 &&
+            r.state == REG_OP_DONE)
+            out->renew_off = true;
+        else
+            rm_log(LOG_WARN,
+                   "%s: turning the registrar's auto-renew off failed: "
+                   "%d %s",
+                   d.name, r.reply.code, r.reply.text);
+        conn_session_close(&sess);
+    }
+    rm_log(LOG_INFO, "%s: synced alone: %s -> %s", d.name, d.status,
+           out->status);
+    return 0;
 }
 
 /* One row of registrar_unknown as unknown_save compares them. */
@@ -555,6 +774,147 @@ static int sync_apply(struct sync_state *ss, struct rm_err *err)
     return rc;
 }
 
+/* away_split - all (every transfer away the registrar lists, domains
+ * lower-cased) keeps the completed ones; the pending ones (requested,
+ * the registrant or the registry not done yet) move to *pending, the
+ * rest (cancelled, unknown words) are dropped. */
+static void away_split(struct reg_transfers_away *all,
+                       struct reg_transfers_away *pending)
+{
+    size_t keep = 0;
+
+    pending->items = xcalloc(all->n ? all->n : 1, sizeof *pending->items);
+    pending->n = 0;
+    for (size_t i = 0; i < all->n; i++) {
+        struct reg_transfer_away *t = &all->items[i];
+        for (char *p = t->domain; *p; p++)
+            *p = (char)tolower((unsigned char)*p);
+        if (t->state == REG_XFER_COMPLETED)
+            all->items[keep++] = *t;
+        else if (t->state == REG_XFER_PENDING_OWNER ||
+                 t->state == REG_XFER_PENDING_ADMIN ||
+                 t->state == REG_XFER_PENDING_REGISTRY)
+            pending->items[pending->n++] = *t;
+    }
+    all->n = keep;
+}
+
+struct away_tx {
+    int64_t conn_id, now;
+    const struct reg_transfers_away *pending;
+    int64_t n;
+};
+
+/* away_fn - the pending transfers away of one connection, as just read:
+ * every live domain of it shows the registrar's status of its pending
+ * one, or none. */
+static int away_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql_clear[] =
+        "UPDATE domains SET away_status = NULL, away_seen_at = NULL WHERE "
+        "connection_id = ? AND away_status IS NOT NULL";
+    static const char sql_set[] =
+        "UPDATE domains SET away_status = ?, away_seen_at = ? WHERE "
+        "connection_id = ? AND name = ? AND status NOT IN ('failed', "
+        "'cancelled', 'transferred_away')";
+    struct away_tx *x = arg;
+    struct store_stmt *s;
+    int rc;
+
+    x->n = 0;
+    if ((rc = store_prepare(st, sql_clear, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->conn_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < x->pending->n; i++) {
+        const struct reg_transfer_away *t = &x->pending->items[i];
+        if ((rc = store_prepare(st, sql_set, &s, err)) < 0)
+            return rc;
+        store_bind_text(
+            s, 1, t->status[0] ? t->status : reg_transfer_state_name(t->state));
+        store_bind_int64(s, 2, x->now);
+        store_bind_int64(s, 3, x->conn_id);
+        store_bind_text(s, 4, t->domain);
+        rc = store_step(s, err);
+        store_stmt_release(s);
+        if (rc < 0)
+            return rc;
+        x->n += store_changes(st);
+    }
+    return 0;
+}
+
+static int away_pending_save(struct app *app, int64_t conn_id,
+                             const struct reg_transfers_away *pending,
+                             int64_t now, int64_t *count, struct rm_err *err)
+{
+    struct away_tx x = {conn_id, now, pending, 0};
+    int rc = store_tx(app->st, STORE_TX_WRITE, away_fn, &x, err);
+    if (rc == 0)
+        *count += x.n;
+    return rc;
+}
+
+/* renew_off - regman alone renews its domains (its auto-renew, or the
+ * customer's own renewal): a live domain the registrar lists with its own
+ * auto-renew on (set in the registrar's panel, or adopted by an import)
+ * has it turned off there (MODIFY expire_action), so the registrar and
+ * regman never both renew it. A call that fails is logged and tried again
+ * at the next sync. */
+static void renew_off(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                      const struct conn *conn, const struct reg_expiring *list)
+{
+    static const char sql[] =
+        "SELECT 1 FROM domains WHERE connection_id = ? AND name = ? AND "
+        "status NOT IN ('failed', 'cancelled', 'transferred_away')";
+    struct conn_session sess;
+    bool open = false;
+
+    for (size_t i = 0; i < list->n && lc_keep_going(c); i++) {
+        const struct reg_expiring_item *it = &list->items[i];
+        struct store_stmt *st;
+        struct rm_err e = {0};
+        int rc;
+        bool ours = false;
+        if (!it->auto_renew)
+            continue;
+        if (store_prepare(c->app->st, sql, &st, &e) < 0)
+            break;
+        store_bind_int64(st, 1, conn->id);
+        store_bind_text(st, 2, it->domain);
+        ours = store_step(st, &e) == STORE_ROW;
+        store_stmt_release(st);
+        if (!ours)
+            continue;
+        if (!open && conn_session_open(c->app, conn->id, &sess, &e) < 0) {
+            rm_log(LOG_WARN, "lifecycle: sync %s: %s", conn->title, e.msg);
+            break;
+        }
+        open = true;
+        struct reg_op_result r;
+        memset(&r, 0, sizeof r);
+        rc = sess.reg->ops->set_expire_action(sess.reg->impl, it->domain, false,
+                                              &r, &e);
+        if (rc == 0 && r.state == REG_OP_DONE) {
+            s->renew_off++;
+            rm_log(LOG_INFO,
+                   "lifecycle: sync %s: %s: the registrar's auto-renew "
+                   "turned off (regman renews it)",
+                   conn->title, it->domain);
+        } else {
+            rm_log(LOG_WARN,
+                   "lifecycle: sync %s: %s: turning the registrar's "
+                   "auto-renew off failed: %d %s",
+                   conn->title, it->domain, r.reply.code, r.reply.text);
+        }
+    }
+    if (open)
+        conn_session_close(&sess);
+}
+
 static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                      const struct conn *conn, struct rm_err *err)
 {
@@ -591,19 +951,21 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     /* the transfers away the registrar completed (L6); a driver without
      * the listing, or a listing that fails, leaves every domain to the
      * comparison above (not listed: missing) */
-    struct reg_transfers_away gone;
+    struct reg_transfers_away gone, pending;
     memset(&gone, 0, sizeof gone);
+    memset(&pending, 0, sizeof pending);
+    bool away_read = false;
     if (conn_session_open(c->app, conn->id, &sess, err) == 0) {
-        struct reg_away_query q = {.status = "completed"};
+        struct reg_away_query q = {0}; /* every status: completed and
+                                        * pending ones */
         struct rm_err aerr = {0};
         if (sess.reg->ops->transfers_away &&
             reg_transfers_away(sess.reg, &q, &gone, &aerr) == 0) {
-            for (size_t i = 0; i < gone.n; i++)
-                for (char *p = gone.items[i].domain; *p; p++)
-                    *p = (char)tolower((unsigned char)*p);
+            away_split(&gone, &pending);
             if (gone.n)
                 qsort(gone.items, gone.n, sizeof *gone.items, away_cmp);
             ss.gone = &gone;
+            away_read = true;
         } else if (sess.reg->ops->transfers_away) {
             rm_log(LOG_WARN, "lifecycle: sync %s: transfers away: %s",
                    conn->title, aerr.msg);
@@ -618,6 +980,11 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     buf_init(&ss.unknown_new.b);
     buf_init(&ss.away.b);
     rc = sync_apply(&ss, err);
+    if (rc == 0 && away_read)
+        rc = away_pending_save(c->app, conn->id, &pending, c->now,
+                               &s->away_pending, err);
+    if (rc == 0)
+        renew_off(c, s, conn, &list);
     if (rc == 0)
         rm_log(LOG_INFO,
                "lifecycle: sync %s: %zu listed, %" PRId64 " drift, %" PRId64
@@ -632,6 +999,7 @@ static int sync_conn(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     buf_release(&ss.unknown_new.b);
     buf_release(&ss.away.b);
     reg_transfers_away_release(&gone);
+    reg_transfers_away_release(&pending);
     free(ss.matched);
     reg_expiring_release(&list);
     return rc;

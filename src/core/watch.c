@@ -514,8 +514,9 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
     static const char sql_op[] =
         "INSERT INTO operations (kind, domain_id, account_id, connection_id, "
         "state, term, amount, created_at, sent_at, finished_at, "
-        "registrar_order_id, pending_reason, idempotency_key) VALUES (?, ?, "
-        "?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "registrar_order_id, pending_reason, idempotency_key, actor) VALUES "
+        "(?, ?, ?, ?, 'succeeded', ?, ?, ?, ?, ?, ?, ?, ?, 'admin') RETURNING "
+        "id";
     struct store_stmt *s;
     struct account a;
     char key[64], why[128];

@@ -54,6 +54,13 @@ json_t *present_op(const struct op_view *v, int64_t now, bool admin,
     json_object_set_new(j, "check_interval_s",
                         json_integer(v->check_interval_s));
     json_object_set_new(j, "customer_reason", customer_reason(v));
+    /* who asked for it: the customer, an admin acting for the account
+     * (charged to it all the same), or the automatic renewal */
+    const char *by = !v->actor || !*v->actor                 ? NULL
+                     : strncmp(v->actor, "account:", 8) == 0 ? "customer"
+                     : strcmp(v->actor, "lifecycle") == 0    ? "automatic"
+                                                             : v->actor;
+    json_object_set_new(j, "requested_by", by ? json_string(by) : json_null());
     /* rule 9 (core/watch.h): what the registrar did after a refund is the
      * provider's business, shown to admins only */
     if (admin) {
@@ -104,6 +111,15 @@ json_t *present_domain(const struct dom_view *v, int64_t now, bool admin,
     json_object_set_new(j, "check_interval_s",
                         json_integer(v->check_interval_s));
     json_object_set_new(j, "warn_days", json_integer(v->warn_days));
+    /* a transfer to another registrar is pending (read at the sync) */
+    if (v->away_status && *v->away_status) {
+        json_t *a = json_object();
+        json_object_set_new(a, "status", json_string(v->away_status));
+        json_object_set_new(a, "seen_at", present_time(st, v->away_seen_at));
+        json_object_set_new(j, "transfer_away", a);
+    } else {
+        json_object_set_new(j, "transfer_away", json_null());
+    }
     return j;
 }
 

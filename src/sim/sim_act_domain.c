@@ -106,7 +106,8 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(sup, "whois_privacy",
                           act_privacy_offered(c->sim, name) ? 1 : 0);
         xcp_assoc_set(a, "domain_supports", sup);
-        xcp_assoc_set_int(a, "transfer_away_in_progress", 0);
+        xcp_assoc_set_int(a, "transfer_away_in_progress",
+                          sim_away_pending(c->sim, name) ? 1 : 0);
         xcp_assoc_set_int(a, "auctionescrow", 0);
     } else if (strcasecmp(type, "whois_privacy_state") == 0) {
         /* a TLD without privacy always answers disabled (§2.4) */

@@ -529,8 +529,42 @@ struct xcp_value *act_get_transfers_away(struct ctx *c)
     return act_reply(c, true, 200, a, "Command successful");
 }
 
+/* pending_record - the pending transfer away record of name, or NULL. */
+static json_t *pending_record(struct sim *sim, const char *name)
+{
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(sim->state, "transfers_away"), i, t)
+    {
+        if (strcmp(sim_jstr(t, "domain", ""), name) == 0 &&
+            strncmp(sim_jstr(t, "status", ""), "pending", 7) == 0)
+            return t;
+    }
+    return NULL;
+}
+
+bool sim_away_pending(struct sim *sim, const char *name)
+{
+    return pending_record(sim, name) != NULL;
+}
+
+static int away_start(struct sim *sim, const char *domain, const char *gaining,
+                      bool complete, char *msg, size_t n);
+
 int sim_transfer_away(struct sim *sim, const char *domain, const char *gaining,
                       char *msg, size_t n)
+{
+    return away_start(sim, domain, gaining, true, msg, n);
+}
+
+int sim_transfer_away_pending(struct sim *sim, const char *domain,
+                              const char *gaining, char *msg, size_t n)
+{
+    return away_start(sim, domain, gaining, false, msg, n);
+}
+
+static int away_start(struct sim *sim, const char *domain, const char *gaining,
+                      bool complete, char *msg, size_t n)
 {
     char name[MAX_NAME];
     if (!domain || !sim_norm_domain(domain, name, sizeof(name)) ||
@@ -562,17 +596,29 @@ int sim_transfer_away(struct sim *sim, const char *domain, const char *gaining,
     }
     char reseller[128];
     snprintf(reseller, sizeof(reseller), "%s", owner);
-    json_t *t = json_object();
-    sim_jset_int(t, "id", sim_next_id(sim, "transfer"));
-    sim_jset_str(t, "reseller", reseller);
-    sim_jset_str(t, "domain", name);
+    json_t *t = pending_record(sim, name);
+    if (t) {
+        /* the pending one completes (or is asked again) */
+        sim_jset_str(t, "gaining_registrar", gaining);
+    } else {
+        t = json_object();
+        sim_jset_int(t, "id", sim_next_id(sim, "transfer"));
+        sim_jset_str(t, "reseller", reseller);
+        sim_jset_str(t, "domain", name);
+        sim_jset_str(t, "gaining_registrar", gaining);
+        sim_jset_str(t, "request_address",
+                     act_admin_email(json_object_get(d, "contact_set")));
+        sim_jset_int(t, "req_date", sim->now);
+        json_array_append_new(json_object_get(sim->state, "transfers_away"), t);
+    }
+    sim->dirty = true;
+    if (!complete) {
+        sim_jset_str(t, "status", "pending_owner");
+        sim_jset_int(t, "owner_confirm_date", 0);
+        return 0;
+    }
     sim_jset_str(t, "status", "completed");
-    sim_jset_str(t, "gaining_registrar", gaining);
-    sim_jset_str(t, "request_address",
-                 act_admin_email(json_object_get(d, "contact_set")));
-    sim_jset_int(t, "req_date", sim->now);
     sim_jset_int(t, "owner_confirm_date", sim->now);
-    json_array_append_new(json_object_get(sim->state, "transfers_away"), t);
     /* the domain leaves the account: DOMAIN DELETED for the reseller (the
      * sim's event for a domain leaving it), then it is another
      * registrar's */

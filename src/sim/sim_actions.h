@@ -52,6 +52,15 @@ struct xcp_value *sim_error_reply(const char *object, int code,
 #define SIM_AWAY_REFUSED (-2)
 int sim_transfer_away(struct sim *sim, const char *domain, const char *gaining,
                       char *msg, size_t n);
+/* sim_transfer_away_pending - as sim_transfer_away, but the transfer only
+ * begins: a record with status pending_owner (the registrant has not
+ * confirmed yet) and the domain stays the reseller's, GET DOMAIN status
+ * saying transfer_away_in_progress 1. A later sim_transfer_away of the
+ * domain completes that record instead of adding one. */
+int sim_transfer_away_pending(struct sim *sim, const char *domain,
+                              const char *gaining, char *msg, size_t n);
+/* sim_away_pending - is a transfer away of name pending? */
+bool sim_away_pending(struct sim *sim, const char *name);
 
 /* sim_domain_syntax_ok - LDH labels, 2+ labels, lengths within limits.
  * The name must already be lower case. */

@@ -360,10 +360,18 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
         else
             answer = json_object();
     } else if (post && strcmp(path, "/transfers/away") == 0) {
-        int rc = sim_transfer_away(
-            sim, sim_jstr(body, "domain", NULL),
-            sim_jstr(body, "gaining_registrar", "Example Registrar, Inc."), msg,
-            sizeof(msg));
+        const char *st = sim_jstr(body, "status", "completed");
+        const char *dom = sim_jstr(body, "domain", NULL);
+        const char *gain =
+            sim_jstr(body, "gaining_registrar", "Example Registrar, Inc.");
+        int rc = SIM_AWAY_BAD;
+        if (strcmp(st, "completed") == 0)
+            rc = sim_transfer_away(sim, dom, gain, msg, sizeof(msg));
+        else if (strcmp(st, "pending_owner") == 0)
+            rc = sim_transfer_away_pending(sim, dom, gain, msg, sizeof(msg));
+        else
+            snprintf(msg, sizeof(msg),
+                     "\"status\" must be completed or pending_owner");
         if (rc == SIM_AWAY_REFUSED) {
             /* 409 with the reason: the registrar's lock held */
             status = 409;
@@ -371,7 +379,7 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             status = 400;
         } else {
             answer = json_object();
-            json_object_set_new(answer, "status", json_string("completed"));
+            json_object_set_new(answer, "status", json_string(st));
         }
     } else if (post && strcmp(path, "/hosts") == 0) {
         if (post_host(sim, body, msg, sizeof(msg)) < 0)

@@ -12,6 +12,7 @@
 
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/domadmin.h"
 #include "core/domview.h"
 #include "core/license.h"
 #include "core/lifecycle.h"
@@ -460,6 +461,7 @@ static int post_order(struct web_req *r, bool transfer)
     q.account = a.name;
     q.term = (int)term;
     q.auth_code = auth;
+    q.actor = auth_is_admin(r) ? "admin" : NULL;
     int outcome = transfer ? ops_transfer(api_app(r), &q, &res, &e)
                            : ops_register(api_app(r), &q, &res, &e);
     /* a negative outcome: refused before anything was written; RM_EIO
@@ -699,6 +701,78 @@ static int post_check(struct web_req *r)
     return reply_outcome(r, outcome, &res, false, NULL);
 }
 
+/* POST a domain's move to another account (admin; core/domadmin.h). */
+static int post_move(struct web_req *r)
+{
+    static const char *const fields[] = {"account", "reason", NULL};
+    struct name nm;
+    json_t *dom, *b;
+    const char *to = NULL, *reason = NULL;
+    int rc = load_domain(r, &nm, &dom, NULL);
+    if (rc)
+        return rc;
+    json_decref(dom);
+    if ((rc = api_body(r, &b)))
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc = api_get_str(r, b, "account", true, 1, 64, &to, NULL)) ||
+        (rc = api_get_str(r, b, "reason", false, 0, DOMADMIN_REASON_MAX,
+                          &reason, NULL))) {
+        json_decref(b);
+        return rc;
+    }
+    struct domadmin_move m;
+    struct rm_err e;
+    ERR_INIT(e);
+    rc = domadmin_move(api_app(r), nm.ascii, to, "admin", reason, &m, &e);
+    json_decref(b);
+    if (rc < 0)
+        return api_error_rm(r, rc, &e);
+    json_t *j = json_object();
+    json_object_set_new(j, "domain", json_string(m.domain));
+    json_object_set_new(j, "move", json_integer(m.id));
+    json_object_set_new(j, "from", json_string(m.from));
+    json_object_set_new(j, "to", json_string(m.to));
+    return web_reply_json(r, 200, j);
+}
+
+/* POST a domain's sync with the registrar, now (admin;
+ * lifecycle_sync_one). */
+static int post_sync(struct web_req *r)
+{
+    static const char *const none[] = {NULL};
+    struct name nm;
+    json_t *dom, *b = NULL;
+    int rc = load_domain(r, &nm, &dom, NULL);
+    if (rc)
+        return rc;
+    json_decref(dom);
+    if ((rc = api_opt_body(r, none, &b)))
+        return rc;
+    json_decref(b);
+    struct app *app = api_app(r);
+    struct lifecycle_ctx c = {app, &app->set.mail, clock_now(), NULL, NULL};
+    struct lifecycle_sync_one o;
+    struct rm_err e;
+    ERR_INIT(e);
+    if ((rc = lifecycle_sync_one(&c, nm.ascii, NULL, &o, &e)) < 0)
+        return api_error_rm(r, rc, &e);
+    json_t *j = json_object();
+    json_object_set_new(j, "domain", json_string(o.domain));
+    json_object_set_new(j, "status_before", json_string(o.status_before));
+    json_object_set_new(j, "status", json_string(o.status));
+    json_object_set_new(j, "expires_before",
+                        present_time(PRESENT_API, o.expires_before));
+    json_object_set_new(j, "expires", present_time(PRESENT_API, o.expires));
+    json_object_set_new(j, "locked", json_boolean(o.locked));
+    json_object_set_new(j, "transfer_away",
+                        o.away_status[0] ? json_string(o.away_status)
+                                         : json_null());
+    json_object_set_new(j, "registrar_auto_renew_turned_off",
+                        json_boolean(o.renew_off));
+    return web_reply_json(r, 200, j);
+}
+
 /* Async Manager: reset - a new waiting window from now, check soon. */
 static int post_reset(struct web_req *r)
 {
@@ -817,6 +891,8 @@ static const struct web_route routes[] = {
     {"GET", "/api/v1/domains/{name}", get_domain, WEB_LOGIN},
     {"PATCH", "/api/v1/domains/{name}", patch_domain, WEB_LOGIN},
     {"POST", "/api/v1/domains/{name}/renew", post_renew, WEB_LOGIN},
+    {"POST", "/api/v1/domains/{name}/move", post_move, WEB_ADMIN},
+    {"POST", "/api/v1/domains/{name}/sync", post_sync, WEB_ADMIN},
     {"GET", "/api/v1/domains/{name}/transfer-status", get_transfer_status,
      WEB_LOGIN},
     {"GET", "/api/v1/operations", list_operations, WEB_LOGIN},

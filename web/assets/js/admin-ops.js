@@ -78,12 +78,58 @@ async function renderAdminDomainDetail(main, name) {
         ['Auto-renew', d.auto_renew ? 'on' : 'off'],
         ['Added', when(d.created_at)],
         d.pending ? ['Pending', h('a', { href: '#/async' }, 'yes — see the Async Manager')] : null,
+        d.transfer_away ? ['Transfer away', h('span', { class: 'away-pending' },
+          `pending at the registrar (${d.transfer_away.status.replace(/_/g, ' ')}), seen ${day(d.transfer_away.seen_at)}`)] : null,
       ])),
       card('Operations', timeline(d.operations, { admin: true }))),
     manageSections(d, { admin: true }),
+    card('For the customer', adminActs(d)),
     card('Actions', domainLinks(d)),
     card('Registrar log', log));
   reglogList(log, { domain: d.name }, { compact: true });
+}
+
+// adminActs - what the admin does for the customer: sync the domain with
+// the registrar now, or give it to another account (nothing changes at
+// the registrar; its renewals are charged to the new owner).
+function adminActs(d) {
+  const base = `/api/v1/domains/${encodeURIComponent(d.name)}`;
+  const out = h('div', { 'aria-live': 'polite' });
+  const syncBtn = button('Sync with the registrar now', { class: 'btn', 'data-act': 'sync' }, async () => {
+    await busy(syncBtn, 'Syncing…', async () => {
+      try {
+        const r = await post(`${base}/sync`);
+        const said = [`The registrar answered: ${r.status.replace(/_/g, ' ')}, expires ${day(r.expires)}, ${r.locked ? 'locked' : 'unlocked'}.`];
+        if (r.transfer_away) said.push(`A transfer to another registrar is pending (${r.transfer_away.replace(/_/g, ' ')}).`);
+        if (r.registrar_auto_renew_turned_off) said.push("The registrar's own auto-renew was on and is now off: regman renews this domain.");
+        fill(out, notice(said.join(' ')));
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    });
+  });
+  const to = input({ name: 'account', maxlength: 64, required: true, autocomplete: 'off' });
+  const why = input({ name: 'reason', maxlength: 500 });
+  const moveBtn = h('button', { type: 'submit', class: 'btn' }, 'Move');
+  const form = h('form', { class: 'move-form' },
+    field('Move to account', to, 'The customer account that owns the domain from now on; its renewals are charged there. Nothing changes at the registrar.'),
+    field('Reason (optional)', why), moveBtn);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const account = to.value.trim();
+    if (!account) return;
+    const ok = await confirmDialog({ title: `Move ${d.unicode_name || d.name}?`, body: `From ${d.account} to ${account}.`, confirm: 'Move' });
+    if (!ok) return;
+    await busy(moveBtn, 'Moving…', async () => {
+      try {
+        const r = await post(`${base}/move`, { account, reason: why.value.trim() || undefined });
+        fill(out, notice(`Moved from ${r.from} to ${r.to}.`));
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    });
+  });
+  return h('div', { class: 'admin-acts' }, h('p', {}, syncBtn), form, out);
 }
 
 // domainLinks - where an admin goes from a domain: its registrar log (all

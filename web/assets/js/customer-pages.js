@@ -381,6 +381,10 @@ async function renderMyDomainDetail(main, name) {
   fill(slot, 
     h('p', {}, h('a', { href: '#/domains' }, '← Your domains')),
     pendingOp ? pendingNotice(pendingOp) : null,
+    d.transfer_away ? h('div', { class: 'notice notice-warn', role: 'alert', id: 'transfer-away' },
+      h('strong', {}, 'A transfer to another registrar is pending. '),
+      `Someone asked to move ${d.unicode_name || d.name} away from us (${d.transfer_away.status.replace(/_/g, ' ')}). `
+      + 'If that was not you, turn the registrar lock on below and contact us.') : null,
     d.needs_action ? h('div', { class: 'notice notice-warn', role: 'alert', id: 'domain-attention' },
       h('strong', {}, `${actionShort[d.needs_action] || 'Action needed'}. `), actionText(d),
       renewCard ? [' ', button('Renew it', { class: 'btn btn-small btn-primary renew-link' }, () => {
