@@ -40,6 +40,7 @@ static const char usage[] =
     "       regman domain contacts NAME [--type T] [--first-name F ... (as "
     "account contact)] [--all-domains] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
+    "       regman domain privacy NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
@@ -62,8 +63,8 @@ static bool manage_sub(int argc, char **argv, bool *admin)
         "--state",    "--postal-code", "--country",   "--phone",
         "--fax",      "--email",       "--lang",      "--to",
         "--reason"};
-    static const char *const subs[] = {"ns",   "host",      "contacts",
-                                       "lock", "auth-code", "changes"};
+    static const char *const subs[] = {
+        "ns", "host", "contacts", "lock", "privacy", "auth-code", "changes"};
     bool dashdash = false;
 
     for (int i = 1; i < argc; i++) {

@@ -1,5 +1,6 @@
 /*
- * cmd_domain_manage - `regman domain ns|host|contacts|lock|auth-code|changes`:
+ * cmd_domain_manage - `regman domain
+ * ns|host|contacts|lock|privacy|auth-code|changes`:
  * what the owner of a registered domain changes after the sale
  * (core/domchange.h; docs/regman.1). --account A acts as that customer: only
  * its domains.
@@ -30,6 +31,7 @@ static const char usage[] =
     "--city C --state S --postal-code P --country CC --phone +1.5555555555 "
     "--fax F --email E --lang L] [--all-domains] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
+    "       regman domain privacy NAME [on|off] [--account A]\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
@@ -89,6 +91,21 @@ static void print_view(const struct domchange_view *v, bool json, bool ns,
         printf("%s: %s\n", v->domain, v->locked ? "locked" : "unlocked");
     if (auth)
         printf("%s\n", v->auth_code);
+}
+
+static void print_privacy(const struct domchange_privacy_view *v, bool json)
+{
+    const char *offered = v->offered > 0   ? "offered"
+                          : v->offered < 0 ? "not offered"
+                                           : "unknown";
+    if (json) {
+        cli_json_print(json_pack("{s:s, s:b, s:s, s:s}", "domain", v->domain,
+                                 "privacy", (int)v->on, "state", v->state,
+                                 "offered", offered));
+        return;
+    }
+    printf("%s: WHOIS privacy %s (%s)%s\n", v->domain, v->on ? "on" : "off",
+           v->state, v->offered < 0 ? ", not offered for its TLD" : "");
 }
 
 struct hist {
@@ -440,6 +457,33 @@ int cmd_domain_manage(int argc, char **argv)
         }
         print_result(on ? "lock" : "unlock", &res, com.json);
         return exit_for(&res);
+    }
+    if (strcmp(sub, "privacy") == 0) {
+        struct domchange_privacy_view pv;
+        bool on = false;
+        if (send || reset || set || limit_s)
+            return cli_usage(usage);
+        if (npos == 3) {
+            if (strcmp(pos[2], "on") == 0)
+                on = true;
+            else if (strcmp(pos[2], "off") != 0)
+                return cli_usage("privacy: on or off");
+        }
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        if (npos == 3)
+            rc = domchange_privacy(app, &who, name, on, &res, &err);
+        else
+            rc = domchange_privacy_read(app, &who, name, &pv, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        if (npos == 3) {
+            print_result(on ? "privacy on" : "privacy off", &res, com.json);
+            return exit_for(&res);
+        }
+        print_privacy(&pv, com.json);
+        return EXIT_OK;
     }
     if (strcmp(sub, "auth-code") == 0) {
         if (npos != 2 || limit_s)

@@ -195,6 +195,12 @@ static int send_change(struct registrar *reg, const struct target *t,
         return reg_host_modify(reg, &c->host, out, err);
     if (strcmp(c->kind, "host_delete") == 0)
         return reg_host_delete(reg, t->name, c->host.name, out, err);
+    if (strcmp(c->kind, "privacy") == 0) {
+        struct reg_privacy_result pr;
+        int rc = reg_set_privacy(reg, t->name, c->on, &pr, err);
+        *out = pr.op;
+        return rc;
+    }
     return reg_send_auth_code(reg, t->name, out, err);
 }
 
@@ -240,6 +246,20 @@ static int read_back(struct registrar *reg, const struct target *t,
         snprintf(note, n, "read back: the domain is %s",
                  st.locked ? "locked" : "unlocked");
         return st.locked == c->on ? 1 : 0;
+    }
+    if (strcmp(c->kind, "privacy") == 0) {
+        struct reg_privacy p;
+        if (reg_privacy(reg, t->name, &p, &err) < 0 ||
+            p.state == REG_PRIVACY_UNKNOWN) {
+            snprintf(note, n, "read back: %.300s",
+                     err.msg[0] ? err.msg : "an unknown privacy state");
+            return -1;
+        }
+        /* enabling/disabling: the registrar took the change */
+        bool on =
+            p.state == REG_PRIVACY_ENABLED || p.state == REG_PRIVACY_ENABLING;
+        snprintf(note, n, "read back: WHOIS privacy is %s", p.word);
+        return on == c->on ? 1 : 0;
     }
     if (strcmp(c->kind, "auth_code") == 0) {
         struct reg_auth_code ac;
@@ -360,6 +380,27 @@ static int check_hosts(struct registrar *reg, const struct target *t,
     return 0;
 }
 
+/* privacy_refused - true when the registrar says, when asked, that the
+ * domain's TLD has no WHOIS privacy (why in note): nothing is sent. When
+ * it cannot be asked or does not say, the change itself will tell. */
+static bool privacy_refused(struct registrar *reg, const struct target *t,
+                            char *note, size_t n)
+{
+    struct reg_domain_status st;
+    struct rm_err err = {0};
+    const char *tld = strrchr(t->name, '.');
+
+    if (!reg->ops->status ||
+        reg->ops->status(reg->impl, t->name, &st, &err) < 0 ||
+        st.privacy_offered >= 0)
+        return false;
+    snprintf(note, n,
+             "not sent: WHOIS privacy is not offered for .%s domains (the "
+             "registrar says so)",
+             tld ? tld + 1 : t->name);
+    return true;
+}
+
 /* run - the life of one change (domchange.h). */
 static int run(struct app *app, const struct domchange_who *who,
                const char *name, const struct change *c,
@@ -388,6 +429,13 @@ static int run(struct app *app, const struct domchange_who *who,
     }
     if (strcmp(c->kind, "nameservers") == 0 &&
         check_hosts(cs.reg, &t, c, note, sizeof note) != 0) {
+        conn_session_close(&cs);
+        snprintf(res->state, sizeof res->state, "failed");
+        snprintf(res->answer, sizeof res->answer, "%s", note);
+        return row_move(app, id, "failed", res->answer, err);
+    }
+    if (strcmp(c->kind, "privacy") == 0 &&
+        privacy_refused(cs.reg, &t, note, sizeof note)) {
         conn_session_close(&cs);
         snprintf(res->state, sizeof res->state, "failed");
         snprintf(res->answer, sizeof res->answer, "%s", note);
@@ -479,6 +527,50 @@ int domchange_lock(struct app *app, const struct domchange_who *who,
     snprintf(c.request, sizeof c.request, "{\"lock\": %s}",
              on ? "true" : "false");
     return run(app, who, name, &c, res, err);
+}
+
+int domchange_privacy(struct app *app, const struct domchange_who *who,
+                      const char *name, bool on, struct domchange_result *res,
+                      struct rm_err *err)
+{
+    struct change c = {.kind = "privacy", .on = on};
+
+    snprintf(c.request, sizeof c.request, "{\"privacy\": %s}",
+             on ? "true" : "false");
+    return run(app, who, name, &c, res, err);
+}
+
+int domchange_privacy_read(struct app *app, const struct domchange_who *who,
+                           const char *name, struct domchange_privacy_view *out,
+                           struct rm_err *err)
+{
+    struct target t;
+    struct conn_session cs;
+    struct reg_privacy p;
+    struct reg_domain_status st;
+    struct rm_err serr = {0};
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    snprintf(out->domain, sizeof out->domain, "%s", t.name);
+    if ((rc = conn_session_open(app, t.conn_id, &cs, err)) < 0)
+        return rc;
+    if ((rc = reg_privacy(cs.reg, t.name, &p, err)) < 0) {
+        conn_session_close(&cs);
+        return rc;
+    }
+    snprintf(out->state, sizeof out->state, "%s",
+             p.state == REG_PRIVACY_UNKNOWN ? p.word
+                                            : reg_privacy_state_name(p.state));
+    out->on = p.state == REG_PRIVACY_ENABLED || p.state == REG_PRIVACY_ENABLING;
+    /* whether it is offered: said by GET status, else unknown */
+    if (cs.reg->ops->status &&
+        cs.reg->ops->status(cs.reg->impl, t.name, &st, &serr) == 0)
+        out->offered = st.privacy_offered;
+    conn_session_close(&cs);
+    return 0;
 }
 
 static int auth_code_ok(const char *code, struct rm_err *err)

@@ -1,9 +1,10 @@
 /*
  * domchange - what the owner of a registered domain changes at the
  * registrar after the sale: its nameservers, its child nameservers, its
- * registrar lock, its EPP auth code (design section 4 rule 10: changes without
- * a fee are operations too - recorded, logged, classified; an unknown outcome
- * is resolved by reading the domain back, never by sending again).
+ * registrar lock, its EPP auth code, its WHOIS privacy (design section 4 rule
+ * 10: changes without a fee are operations too - recorded, logged, classified;
+ * an unknown outcome is resolved by reading the domain back, never by sending
+ * again).
  *
  * Who: account NULL is the admin (any domain); an account name limits
  * every call to that account's domains - another account's domain, or a
@@ -74,6 +75,31 @@ int domchange_nameservers(struct app *app, const struct domchange_who *who,
 int domchange_lock(struct app *app, const struct domchange_who *who,
                    const char *name, bool on, struct domchange_result *res,
                    struct rm_err *err);
+
+/* domchange_privacy - WHOIS privacy of name on or off (MODIFY
+ * whois_privacy_state). When the registrar says, on GET status, that the
+ * domain's TLD has no privacy, nothing is sent: the change is failed with
+ * that reason; the registrar's own refusal ("not offered") is failed too.
+ * A lost answer is read back (GET whois_privacy_state: enabled or
+ * enabling is on). As domchange_nameservers. */
+int domchange_privacy(struct app *app, const struct domchange_who *who,
+                      const char *name, bool on, struct domchange_result *res,
+                      struct rm_err *err);
+
+/* What the registrar says of name's WHOIS privacy now. */
+struct domchange_privacy_view {
+    char domain[NAME_MAX_ASCII + 1];
+    char state[32]; /* enabled, disabled, enabling, disabling (or the
+                     * registrar's own word) */
+    bool on;        /* enabled or enabling */
+    int offered;    /* 1 offered, -1 not offered for the TLD, 0 not said */
+};
+
+/* domchange_privacy_read - name's WHOIS privacy (GET DOMAIN
+ * whois_privacy_state, and status for whether it is offered). */
+int domchange_privacy_read(struct app *app, const struct domchange_who *who,
+                           const char *name, struct domchange_privacy_view *out,
+                           struct rm_err *err);
 
 /* domchange_auth_code_set - a new EPP auth code for name: code, or when
  * NULL a random one (16 letters and digits, in res->auth_code). A code is

@@ -661,6 +661,13 @@ int srs_map_status(const struct xcp_response *r, struct reg_domain_status *out,
         return rm_err_set(err, RM_EPROTO,
                           "opensrs: GET DOMAIN status: no lock_state");
     out->locked = strcmp(ls, "1") == 0;
+    /* domain_supports is often empty; only a structure naming
+     * whois_privacy says whether the service is offered */
+    const struct xcp_value *sup = xcp_assoc_get(r->attrs, "domain_supports");
+    const char *wp = NULL;
+    if (sup && xcp_type(sup) == XCP_ASSOC &&
+        field(sup, "whois_privacy", &wp, err) == 0 && wp && *wp)
+        out->privacy_offered = strcmp(wp, "1") == 0 ? 1 : -1;
     return 0;
 }
 

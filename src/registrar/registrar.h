@@ -295,6 +295,9 @@ struct reg_domain_status {
     bool locked;
     bool can_modify;
     bool transfer_away_in_progress;
+    /* WHOIS privacy for this domain: 1 offered, -1 not offered, 0 the
+     * registrar did not say (OpenSRS: domain_supports.whois_privacy) */
+    int privacy_offered;
 };
 
 struct reg_expiring_item {

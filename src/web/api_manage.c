@@ -210,6 +210,51 @@ static int put_lock(struct web_req *r)
     return reply_change(r, &res);
 }
 
+static int get_privacy(struct web_req *r)
+{
+    struct name nm;
+    struct account a;
+    struct domchange_who who;
+    struct domchange_privacy_view v;
+    struct rm_err e;
+    int rc = target(r, &nm, &a, &who);
+    if (rc)
+        return rc;
+    ERR_INIT(e);
+    if ((rc = domchange_privacy_read(api_app(r), &who, nm.ascii, &v, &e)) < 0)
+        return core_fail(r, rc, &e, NULL);
+    json_t *j = json_pack("{s:s, s:b, s:s}", "domain", v.domain, "privacy",
+                          (int)v.on, "state", v.state);
+    json_object_set_new(j, "offered",
+                        v.offered ? json_boolean(v.offered > 0) : json_null());
+    return web_reply_json(r, 200, j);
+}
+
+static int put_privacy(struct web_req *r)
+{
+    static const char *const fields[] = {"privacy", NULL};
+    struct name nm;
+    struct account a;
+    struct domchange_who who;
+    struct domchange_result res;
+    struct rm_err e;
+    json_t *b;
+    bool on = false;
+    int rc = target(r, &nm, &a, &who);
+    if (rc || (rc = api_body(r, &b)))
+        return rc;
+    rc = api_only_fields(r, b, fields);
+    if (rc == 0)
+        rc = api_get_bool(r, b, "privacy", true, &on, NULL);
+    json_decref(b);
+    if (rc)
+        return rc;
+    ERR_INIT(e);
+    if ((rc = domchange_privacy(api_app(r), &who, nm.ascii, on, &res, &e)) < 0)
+        return core_fail(r, rc, &e, "privacy");
+    return reply_change(r, &res);
+}
+
 static int get_auth_code(struct web_req *r)
 {
     struct domchange_view v;
@@ -715,6 +760,8 @@ static const struct web_route routes[] = {
     {"PUT", "/api/v1/domains/{name}/nameservers", put_nameservers, WEB_LOGIN},
     {"GET", "/api/v1/domains/{name}/lock", get_lock, WEB_LOGIN},
     {"PUT", "/api/v1/domains/{name}/lock", put_lock, WEB_LOGIN},
+    {"GET", "/api/v1/domains/{name}/privacy", get_privacy, WEB_LOGIN},
+    {"PUT", "/api/v1/domains/{name}/privacy", put_privacy, WEB_LOGIN},
     {"GET", "/api/v1/domains/{name}/auth-code", get_auth_code, WEB_LOGIN},
     {"POST", "/api/v1/domains/{name}/auth-code/reset", post_auth_reset,
      WEB_LOGIN},

@@ -319,4 +319,59 @@ await E.step('a domain whose auto-renewal failed two days before expiry is flagg
   await E.shot(c, '11-domain-needs-action');
 });
 
+await E.step('WHOIS privacy: switched on from the domain page, held at the sim', async () => {
+  await c.goto(`${E.base}/#/domains/${FIRST}`);
+  const sw = c.locator('#privacy-switch');
+  await E.expectText(c.locator('#privacy .privacy-state .badge'), 'disabled');
+  await sw.click();
+  await E.expectText(c.locator('#privacy .change-outcome[data-state=succeeded]'), 'WHOIS privacy on: done');
+  await E.expectText(c.locator('#privacy .privacy-state .badge'), 'enabled');
+  if (!await sw.isChecked()) throw new Error('the privacy switch is not on');
+  if ((await simDomain(FIRST)).privacy !== 'enabled') throw new Error('the sim does not hold privacy enabled');
+  await E.shot(c, '20-domain-privacy-on');
+});
+
+await E.step('a child nameserver added with IPv4 and IPv6, listed, held at the sim', async () => {
+  const host = `ns1.${FIRST}`;
+  const card = c.locator('#hosts');
+  await E.expectText(card, 'No child nameservers.');
+  await card.locator('input.host-name').fill(host);
+  await card.locator('input.host-ipv4').fill('192.0.2.10');
+  await card.locator('input.host-ipv6').fill('2001:db8::10');
+  await card.getByRole('button', { name: 'Add the host' }).click();
+  await E.expectText(card.locator('.change-outcome[data-state=succeeded]'), `Host ${host}: done`);
+  await E.expectText(card.locator(`tr[data-host="${host}"]`), '192.0.2.10');
+  const held = (await E.ctl('GET', '/state')).hosts[host];
+  if (!held || held.ipaddress.join(',') !== '192.0.2.10' || (held.ipv6 || []).join(',') !== '2001:db8::10') {
+    throw new Error(`the sim holds ${JSON.stringify(held)}`);
+  }
+  // a bad address: the server's refusal shown plainly, nothing added
+  await card.locator('input.host-name').fill(`ns2.${FIRST}`);
+  await card.locator('input.host-ipv4').fill('300.1.1.1');
+  await card.getByRole('button', { name: 'Add the host' }).click();
+  await E.expectText(card.locator('.form-error'), 'not an IPv4 address');
+  if ((await E.ctl('GET', '/state')).hosts[`ns2.${FIRST}`]) throw new Error('a bad host reached the sim');
+  await E.shot(c, '21-domain-child-host');
+});
+
+await E.step('the owner contact changed (city and postal code), held at the sim; a bad phone refused by the server', async () => {
+  const card = c.locator('#contacts');
+  await E.expectText(card.locator('tr[data-contact=owner]'), 'Toronto');
+  await card.locator('input.contact-phone').fill('4165550123');
+  await card.getByRole('button', { name: 'Save the contact' }).click();
+  await E.expectText(card.locator('.form-error'), 'phone');
+  await card.locator('input.contact-phone').fill((await simDomain(FIRST)).contact_set.owner.phone);
+  await card.locator('input.contact-city').fill('Ottawa');
+  await card.locator('input.contact-postal_code').fill('K1A0B1');
+  await card.getByRole('button', { name: 'Save the contact' }).click();
+  await E.expectText(card.locator('.change-outcome[data-state=succeeded]'), 'Contact: done');
+  await E.expectText(card.locator('tr[data-contact=owner]'), 'Ottawa');
+  const owner = (await simDomain(FIRST)).contact_set.owner;
+  if (owner.city !== 'Ottawa' || owner.postal_code !== 'K1A0B1') throw new Error(`the sim holds ${owner.city} ${owner.postal_code}`);
+  await E.shot(c, '22-domain-contacts');
+  await c.setViewportSize({ width: 390, height: 844 });
+  await E.shot(c, '23-domain-sections-phone');
+  await c.setViewportSize({ width: 1280, height: 860 });
+});
+
 await E.done();

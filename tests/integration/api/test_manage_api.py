@@ -77,13 +77,17 @@ def changes(env, name=None):
 
 
 def setup(env):
-    env.start_sim()
+    # .ca synchronous: shop.ca is registered at once (no WHOIS privacy for
+    # .ca at the sim)
+    env.start_sim("--async-tlds", "de,co.uk")
     env.init()
     env.rg("registrar", "add", "--title", "sim", "--server", "127.0.0.1",
            "--port", str(env.sim_port), "--tls", "no", "--login", SIM_USER,
            "--key", SIM_KEY, "--ns", "ns1.example.net,ns2.example.net")
     env.rg("tld", "set", ".com", "--registrar", "sim", "--price",
            "register:1=12.50", "--price", "renew:1=13")
+    env.rg("tld", "set", ".ca", "--registrar", "sim", "--price",
+           "register:1=15")
     for who in ("alice", "bob"):
         env.rg("account", "add", who, "--email", who + "@example.com")
         env.rg("account", "credit", who, "100", "--ref", "seed-" + who)
@@ -118,6 +122,9 @@ def run(env, t):
     owner_changes(env, t, admin, "bobs.com", "admin")
     hosts_contacts(env, t, a, "shop.com", "shop2.com", "Alice")
     hosts_contacts(env, t, admin, "bobs.com", "bobs2.com", "Bob")
+    privacy(env, t, a, "shop.com", "customer")
+    privacy(env, t, admin, "bobs.com", "admin")
+    privacy_not_offered(env, t, a)
 
     # --- another customer: 404 everywhere, like an unknown name ------------
     before = changes(env)
@@ -133,6 +140,8 @@ def run(env, t):
          {"nameservers": ["ns7.example.net", "ns8.example.net"]}),
         ("GET", "lock", None),
         ("PUT", "lock", {"locked": True}),
+        ("GET", "privacy", None),
+        ("PUT", "privacy", {"privacy": False}),
         ("GET", "auth-code", None),
         ("POST", "auth-code/reset", None),
         ("POST", "auth-code/reset", {"auth_code": "Bobs-Own-Code-1"}),
@@ -171,6 +180,7 @@ def run(env, t):
             sim_dom(env, "shop.com")["auth_info"] == auth_before and
             sim_count(env, "SEND_AUTHCODE", "shop.com") == sends and
             sim_dom(env, "shop.com")["locked"] == 0 and
+            sim_dom(env, "shop.com")["privacy"] == "enabled" and
             ctl(env, "GET", "/state")[1].get("hosts", {}) == hosts_before and
             [sim_dom(env, d)["contact_set"]
              for d in ("shop.com", "shop2.com")] == contacts_before)
@@ -219,6 +229,56 @@ def run(env, t):
             r.status == 403 and r.err() == "csrf_failed", r)
     t.check("anonymous and CSRF-less calls recorded nothing",
             changes(env) == before)
+
+
+def privacy(env, t, c, name, who):
+    """WHOIS privacy on one domain, shown, turned on, seen at the sim."""
+    url = BASE + name + "/privacy"
+    before = changes(env, name)
+    r = c.get(url)
+    t.check("%s: privacy off as registered, offered" % who,
+            r.status == 200 and r.json == {
+                "domain": name, "privacy": False, "state": "disabled",
+                "offered": True}, r)
+    for body, code, field in [
+            (None, "invalid_json", None),
+            ({}, "missing_field", "privacy"),
+            ({"privacy": "on"}, "wrong_type", "privacy"),
+            ({"privacy": True, "x": 1}, "unknown_field", "x")]:
+        r = c.call("PUT", url, body=body)
+        t.check("%s: PUT privacy %s: 400 %s" % (who, json.dumps(body), code),
+                r.status == 400 and r.err() == code and r.field() == field, r)
+    t.check("%s: the reads and bad bodies recorded nothing" % who,
+            changes(env, name) == before)
+    r = c.call("PUT", url, body={"privacy": True})
+    t.check("%s: privacy on: 200 succeeded" % who,
+            r.status == 200 and r.json["state"] == "succeeded" and
+            isinstance(r.json["change"], int), r)
+    t.check("%s: the sim holds privacy enabled" % who,
+            sim_dom(env, name)["privacy"] == "enabled", sim_dom(env, name))
+    r = c.get(url)
+    t.check("%s: shown on" % who,
+            r.status == 200 and r.json["privacy"] is True and
+            r.json["state"] == "enabled", r)
+
+
+def privacy_not_offered(env, t, c):
+    """A TLD without WHOIS privacy: refused before anything is sent."""
+    url = BASE + "shop.ca/privacy"
+    env.rg("domain", "register", "shop.ca", "--account", "alice")
+    r = c.get(url)
+    t.check("shop.ca: privacy not offered",
+            r.status == 200 and r.json["offered"] is False and
+            r.json["privacy"] is False, r)
+    sent = sim_count(env, "MODIFY", "shop.ca")
+    r = c.call("PUT", url, body={"privacy": True})
+    t.check("shop.ca: privacy on: 409 refused, saying it is not offered",
+            r.status == 409 and r.err() == "refused" and
+            "not offered for .ca" in r.json["error"]["message"] and
+            r.json["state"] == "failed", r)
+    t.check("shop.ca: nothing sent",
+            sim_count(env, "MODIFY", "shop.ca") == sent and
+            sim_dom(env, "shop.ca").get("privacy", "disabled") == "disabled")
 
 
 def owner_changes(env, t, c, name, actor):

@@ -16,7 +16,9 @@ SIM=$2
 TEMPLATES=$3
 . "$(dirname "$0")/lib.sh"
 
-sim_start
+# .ca synchronous here: a .ca domain is registered at once (it has no
+# WHOIS privacy at the sim)
+sim_start --async-tlds de,co.uk
 setup_regman
 rg account add bob --email bob@example.com >/dev/null || exit 1
 rg domain register shop.com --account alice >/dev/null
@@ -134,6 +136,38 @@ expect_rc 0 "lock off" -- rg domain lock shop.com off
 rg domain lock shop.com --json >"$WORK/lock.json"
 check "shown unlocked" test "$(jget "$WORK/lock.json" "j['locked']")" = False
 
+# --- WHOIS privacy ----------------------------------------------------------
+rg domain privacy shop.com --account alice --json >"$WORK/priv.json"
+check "privacy: off as registered, offered for .com" test "$(jget "$WORK/priv.json" \
+    "str(j['privacy']) + ' ' + j['state'] + ' ' + j['offered']")" = \
+    "False disabled offered"
+expect_rc 0 "privacy on" -- rg domain privacy shop.com on --account alice
+ctl GET /state >"$WORK/state.json"
+check "the sim holds privacy enabled" test "$(jget "$WORK/state.json" \
+    "j['domains']['shop.com']['privacy']")" = enabled
+rg domain privacy shop.com --json >"$WORK/priv.json"
+check "shown on" test "$(jget "$WORK/priv.json" "j['privacy']")" = True
+rg tld set .ca --registrar sim --price register:1=15 >/dev/null
+expect_rc 0 "a .ca domain registered" -- \
+    rg domain register shop.ca --account alice
+sent=$(sim_count MODIFY shop.ca)
+expect_rc 1 "a .ca domain: privacy refused" -- \
+    rg domain privacy shop.ca on --account alice
+check "the refusal says it is not offered for .ca" \
+    grep -q 'not offered for .ca' "$WORK/out"
+check "nothing sent for .ca" test "$(sim_count MODIFY shop.ca)" = "$sent"
+check "the refusal recorded" test "$(sql "SELECT state FROM domain_changes \
+    WHERE kind = 'privacy' ORDER BY id DESC LIMIT 1")" = failed
+# the registrar's own refusal, when it did not say so on GET status
+ctl POST /rules '{"action":"GET","fault":"close_before","count":1}' \
+    >/dev/null
+expect_rc 1 "the registrar's refusal when GET status could not tell" -- \
+    rg domain privacy shop.ca on
+check "the registrar's answer is shown" \
+    grep -q 'WHOIS_Privacy service cannot be applied' "$WORK/out"
+check "sent once" test "$(sim_count MODIFY shop.ca)" = $((sent + 1))
+expect_rc 2 "privacy maybe is bad usage" -- rg domain privacy shop.com maybe
+
 # --- auth code ------------------------------------------------------------
 rg domain auth-code shop.com --account alice --json >"$WORK/ac.json"
 first=$(jget "$WORK/ac.json" "j['auth_code']")
@@ -153,7 +187,7 @@ check "the code never reaches the record" \
 
 # --- another customer -----------------------------------------------------
 for c in "ns shop.com" "lock shop.com on" "auth-code shop.com" \
-    "changes shop.com"; do
+    "changes shop.com" "privacy shop.com" "privacy shop.com off"; do
     # shellcheck disable=SC2086
     expect_rc 2 "bob: domain $c is not found" -- rg domain $c --account bob
 done
@@ -161,6 +195,9 @@ expect_rc 2 "bob cannot set nameservers" -- rg domain ns shop.com \
     --account bob --set ns5.example.net,ns6.example.net
 check "bob's attempts changed nothing" \
     test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE actor = 'account:bob'")" = 0
+ctl GET /state >"$WORK/state.json"
+check "shop.com's privacy still on at the sim" test "$(jget "$WORK/state.json" \
+    "j['domains']['shop.com']['privacy']")" = enabled
 
 # --- a lost answer is read back, not sent again -----------------------------
 ctl POST /rules '{"action":"MODIFY","fault":"close_after","count":1}' \
@@ -188,12 +225,24 @@ rg domain lock shop.com --json >"$WORK/lock.json"
 check "the sim unlocked it all the same" \
     test "$(jget "$WORK/lock.json" "j['locked']")" = False
 
+# a lost privacy answer: read back (GET whois_privacy_state), sent once
+ctl POST /rules '{"action":"MODIFY","fault":"close_after","count":1}' \
+    >/dev/null
+sent=$(sim_count MODIFY shop.com)
+rg domain privacy shop.com off --json >"$WORK/lost.json"
+check "privacy off, answer lost: settled by the read-back" \
+    test "$(jget "$WORK/lost.json" "j['state']")" = succeeded
+check "the read-back names the privacy state" \
+    sh -c "grep -q 'read back: WHOIS privacy is disabled' '$WORK/lost.json'"
+check "MODIFY privacy reached the sim once" \
+    test "$(sim_count MODIFY shop.com)" = $((sent + 1))
+
 # --- the record -----------------------------------------------------------
 rg domain changes shop.com --json >"$WORK/changes.json"
-check "every change recorded" test "$(jget "$WORK/changes.json" "len(j)")" = 18
-check "newest first: the unknown unlock, then the lock read back" \
-    test "$(jget "$WORK/changes.json" "j[0]['state'] + ' ' + j[1]['state']")" = \
-    "unknown succeeded"
+check "every change recorded" test "$(jget "$WORK/changes.json" "len(j)")" = 20
+check "newest first: privacy read back, the unknown unlock, the lock" \
+    test "$(jget "$WORK/changes.json" "' '.join(c['kind'] + ':' + c['state'] for c in j[:3])")" = \
+    "privacy:succeeded lock:unknown lock:succeeded"
 check "the refused nameservers recorded as failed" \
     test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE kind = 'nameservers' AND state = 'failed'")" = 2
 check "who asked" \

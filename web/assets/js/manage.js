@@ -1,14 +1,14 @@
 // manage.js - a domain's management after the sale, the same in both
 // panels (a customer on its own domains, the admin on any): its
-// nameservers, its registrar lock, its EPP auth code and the list of
-// changes asked for. Every read asks the registrar through the API; a
+// nameservers, its child nameservers, its contacts, its registrar lock,
+// its WHOIS privacy, its EPP auth code and the list of changes asked for. Every read asks the registrar through the API; a
 // change answers succeeded (200), unknown (202: the registrar's answer
 // was lost and could not be settled) or refused (409: the registrar's
 // own words, naming e.g. the bad nameserver).
 
-import { get, put, post } from './api.js';
+import { get, put, post, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
-import { when, loading, errorBox, table, field, input, button, busy, confirmDialog, card, pager, qs, badge } from './ui.js';
+import { when, loading, errorBox, notice, table, field, input, select, button, busy, confirmDialog, card, pager, qs, badge } from './ui.js';
 
 const NS_MIN = 2;
 const NS_MAX = 13;
@@ -17,7 +17,16 @@ const CHANGES_PAGE = 20;
 const KINDS = {
   nameservers: 'Nameservers', lock: 'Registrar lock', auth_code: 'New auth code', auth_code_send: 'Auth code sent by e-mail',
   host_create: 'Child nameserver added', host_modify: 'Child nameserver changed', host_delete: 'Child nameserver removed',
+  privacy: 'WHOIS privacy', contacts: 'Contacts',
 };
+
+const CONTACT_TYPES = [['owner', 'Owner'], ['admin', 'Admin'], ['billing', 'Billing'], ['tech', 'Tech']];
+const CONTACT_FIELDS = [
+  ['first_name', 'First name'], ['last_name', 'Last name'], ['org_name', 'Organisation'],
+  ['address1', 'Address'], ['address2', 'Address (line 2)'], ['city', 'City'], ['state', 'State or province'],
+  ['postal_code', 'Postal code'], ['country', 'Country (2 letters)'], ['phone', 'Phone (+CC.NUMBER)'],
+  ['fax', 'Fax'], ['email', 'E-mail'],
+];
 
 // changeNotice - what became of a change: the API's answer (200 / 202),
 // or the error it threw (409 refused: the registrar's answer).
@@ -188,6 +197,224 @@ function lockCard(base, onChanged) {
   return c;
 }
 
+// ---- WHOIS privacy ----------------------------------------------------------
+
+function privacyCard(base, onChanged) {
+  const state = h('div', { class: 'privacy-state', 'aria-live': 'polite' });
+  const out = h('div', { class: 'change-slot', 'aria-live': 'polite' });
+  const sw = h('input', { type: 'checkbox', role: 'switch', class: 'switch', id: 'privacy-switch', disabled: true });
+  const swText = h('span', { class: 'switch-text' }, '…');
+  async function load() {
+    sw.disabled = true;
+    loading(state, 'Asking the registrar…');
+    try {
+      const r = await get(`${base}/privacy`);
+      sw.checked = r.privacy;
+      swText.textContent = r.privacy ? 'On' : 'Off';
+      if (r.offered === false) {
+        fill(state, badge('not offered'), ' ', 'WHOIS privacy is not offered for this domain\'s extension.');
+        return;
+      }
+      fill(state, badge(r.state), ' ', r.privacy
+        ? 'The public WHOIS shows the privacy service instead of your contact details.'
+        : 'The public WHOIS shows the domain\'s contact details.');
+      sw.disabled = false;
+    } catch (e) {
+      fill(state, errorBox(e));
+    }
+  }
+  sw.addEventListener('change', async () => {
+    const want = sw.checked;
+    sw.disabled = true;
+    swText.textContent = want ? 'Turning on…' : 'Turning off…';
+    await change(want ? 'WHOIS privacy on' : 'WHOIS privacy off', out, () => put(`${base}/privacy`, { privacy: want }));
+    await load();
+    onChanged();
+  });
+  load();
+  const c = card('WHOIS privacy',
+    h('p', { class: 'muted' }, 'Hides the owner\'s name, address, phone and e-mail from the public WHOIS. Free of charge.'),
+    state,
+    h('div', { class: 'field-check' }, h('label', { class: 'switch-wrap', for: 'privacy-switch' }, sw,
+      h('span', {}, 'WHOIS privacy'), swText)),
+    out);
+  c.id = 'privacy';
+  return c;
+}
+
+// ---- child nameservers -----------------------------------------------------
+
+function hostsCard(base, domain, onChanged) {
+  const list = h('div', { class: 'hosts-list', 'aria-live': 'polite' });
+  const out = h('div', { class: 'change-slot', 'aria-live': 'polite' });
+  const name = input({ name: 'host', maxlength: 253, autocomplete: 'off', spellcheck: 'false', placeholder: `ns1.${domain}`, class: 'host-name' });
+  const v4 = input({ name: 'ipv4', maxlength: 15, autocomplete: 'off', spellcheck: 'false', placeholder: '192.0.2.10', class: 'host-ipv4' });
+  const v6 = input({ name: 'ipv6', maxlength: 45, autocomplete: 'off', spellcheck: 'false', placeholder: '2001:db8::10', class: 'host-ipv6' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add the host');
+  const form = h('form', { class: 'form host-form', novalidate: true, 'aria-label': 'Add a child nameserver' },
+    h('h3', { class: 'card-subtitle' }, 'Add one'),
+    field('Host name', name, `A name under ${domain}.`),
+    h('div', { class: 'form-grid' }, field('IPv4 address', v4), field('IPv6 address', v6)),
+    h('div', { class: 'form-actions' }, save));
+  const body = (ipv4, ipv6, rename) => {
+    const b = {};
+    if (ipv4) b.ipv4 = ipv4;
+    if (ipv6) b.ipv6 = ipv6;
+    if (rename) b.rename = rename;
+    return b;
+  };
+
+  function editRow(hst) {
+    const n = input({ maxlength: 253, 'aria-label': `New name of ${hst.name}`, class: 'host-edit-name' });
+    const a4 = input({ maxlength: 15, 'aria-label': `IPv4 of ${hst.name}`, class: 'host-edit-ipv4' });
+    const a6 = input({ maxlength: 45, 'aria-label': `IPv6 of ${hst.name}`, class: 'host-edit-ipv6' });
+    n.value = hst.name;
+    a4.value = hst.ipv4 || '';
+    a6.value = hst.ipv6 || '';
+    const ok = button('Save', { class: 'btn btn-small btn-primary' });
+    const f = h('form', { class: 'form host-edit', novalidate: true, 'aria-label': `Change ${hst.name}` },
+      h('div', { class: 'form-grid' }, field('Name', n), field('IPv4', a4), field('IPv6', a6)),
+      h('div', { class: 'form-actions' }, ok));
+    ok.addEventListener('click', async () => {
+      const to = n.value.trim().toLowerCase();
+      if (!a4.value.trim() && !a6.value.trim()) return fill(out, errorBox('Give an IPv4 or an IPv6 address.'));
+      await busy(ok, 'Saving…', () => change(`Host ${hst.name}`, out,
+        () => put(`${base}/hosts/${encodeURIComponent(hst.name)}`, body(a4.value.trim(), a6.value.trim(), to !== hst.name ? to : null))));
+      await load();
+      onChanged();
+    });
+    return f;
+  }
+
+  async function load() {
+    loading(list, 'Asking the registrar…');
+    try {
+      const r = await get(`${base}/hosts`);
+      fill(list, table([
+        { title: 'Host', cell: (x) => h('code', {}, x.name) },
+        { title: 'IPv4', cell: (x) => x.ipv4 || '—' },
+        { title: 'IPv6', cell: (x) => x.ipv6 || '—' },
+        { title: 'In use', cell: (x) => (x.in_use ? 'yes' : 'no') },
+        { title: '', cell: (x) => {
+          const slot = h('div', { class: 'host-edit-slot' });
+          const edit = button('Change', { class: 'btn btn-small' }, () => {
+            if (slot.firstChild) clear(slot);
+            else fill(slot, editRow(x));
+          });
+          const rm = button('Delete', { class: 'btn btn-small btn-danger-quiet', 'aria-label': `Delete ${x.name}` }, async () => {
+            const yes = await confirmDialog({ title: `Delete ${x.name}?`,
+              body: ['The registry refuses to delete a host that still serves a domain.'], confirm: 'Delete', danger: true });
+            if (!yes) return;
+            await busy(rm, 'Deleting…', () => change(`Host ${x.name}`, out, () => del(`${base}/hosts/${encodeURIComponent(x.name)}`)));
+            await load();
+            onChanged();
+          });
+          return h('div', { class: 'host-actions' }, edit, rm, slot);
+        } },
+      ], r.hosts || [], { caption: 'Child nameservers', empty: 'No child nameservers.',
+        rowAttrs: (x) => ({ 'data-host': x.name }) }));
+    } catch (e) {
+      fill(list, errorBox(e));
+    }
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    const n = name.value.trim().toLowerCase();
+    if (!n) return fill(out, errorBox('Give the host name.'));
+    if (!v4.value.trim() && !v6.value.trim()) return fill(out, errorBox('Give an IPv4 or an IPv6 address.'));
+    await busy(save, 'Adding…', async () => {
+      const r = await change(`Host ${n}`, out, () => post(`${base}/hosts`, Object.assign({ name: n }, body(v4.value.trim(), v6.value.trim()))));
+      if (r) { name.value = ''; v4.value = ''; v6.value = ''; }
+      await load();
+    });
+    onChanged();
+  });
+  load();
+  const c = card('Child nameservers',
+    h('p', { class: 'muted' }, `Nameservers named under ${domain} (glue records), with their addresses at the registry.`),
+    list, out, form);
+  c.id = 'hosts';
+  return c;
+}
+
+// ---- contacts ---------------------------------------------------------------
+
+function contactsCard(base, onChanged) {
+  const shown = h('div', { class: 'contacts-now', 'aria-live': 'polite' });
+  const out = h('div', { class: 'change-slot', 'aria-live': 'polite' });
+  const type = select(CONTACT_TYPES, 'owner', { name: 'type', class: 'contact-type' });
+  const inputs = Object.fromEntries(CONTACT_FIELDS.map(([k]) => [k, input({ name: k, class: `contact-${k}`, autocomplete: 'off' })]));
+  const all = h('input', { type: 'checkbox', name: 'all_domains', class: 'contact-all' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save the contact');
+  let now = {};
+  const put1 = () => {
+    const c = now[type.value] || now.owner || {};
+    for (const [k] of CONTACT_FIELDS) inputs[k].value = c[k] || '';
+  };
+  type.addEventListener('change', put1);
+  const form = h('form', { class: 'form contact-form', novalidate: true, 'aria-label': 'Change a contact' },
+    h('h3', { class: 'card-subtitle' }, 'Change one'),
+    field('Contact', type),
+    h('div', { class: 'form-grid' }, CONTACT_FIELDS.map(([k, label]) => field(label, inputs[k]))),
+    field('Apply to all my domains', all, 'The same contact on every active domain of this account, one change each.'),
+    h('div', { class: 'form-actions' }, save), out);
+
+  async function load() {
+    loading(shown, 'Asking the registrar…');
+    try {
+      now = await get(`${base}/contacts`);
+      fill(shown, table([
+        { title: 'Contact', cell: ([, label]) => label },
+        { title: 'Name', cell: ([k]) => (now[k] ? `${now[k].first_name} ${now[k].last_name}`.trim() : '—') },
+        { title: 'Organisation', cell: ([k]) => (now[k]?.org_name || '—') },
+        { title: 'Address', cell: ([k]) => (now[k] ? [now[k].address1, now[k].city, now[k].postal_code, now[k].country].filter(Boolean).join(', ') : '—') },
+        { title: 'Phone', cell: ([k]) => (now[k]?.phone || '—') },
+        { title: 'E-mail', cell: ([k]) => (now[k]?.email || '—') },
+      ], CONTACT_TYPES, { caption: 'Contacts at the registrar', rowAttrs: ([k]) => ({ 'data-contact': k }) }));
+      put1();
+    } catch (e) {
+      fill(shown, errorBox(e));
+    }
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    const cur = now[type.value] || now.owner || {};
+    const contact = {};
+    for (const [k] of CONTACT_FIELDS) {
+      const v = inputs[k].value.trim();
+      if (v !== (cur[k] || '')) contact[k] = v;
+    }
+    if (!Object.keys(contact).length) return fill(out, errorBox('Nothing changed.'));
+    const b = { type: type.value, contact };
+    if (all.checked) b.all_domains = true;
+    await busy(save, 'Saving…', async () => {
+      try {
+        const r = await put(`${base}/contacts`, b);
+        if (r.changes) {
+          fill(out, notice(`Contact changed on ${r.succeeded} domain(s); ${r.failed} refused, ${r.unknown} not confirmed.`,
+            r.failed || r.unknown ? 'warn' : 'ok'));
+        } else {
+          fill(out, changeNotice('Contact', r, null));
+        }
+      } catch (e) {
+        fill(out, changeNotice('Contact', null, e));
+      }
+      await load();
+    });
+    onChanged();
+  });
+  load();
+  const c = card('Contacts',
+    h('p', { class: 'muted' }, 'The owner, admin, billing and tech contacts the registrar holds. Fields are checked before anything is sent.'),
+    shown, form);
+  c.id = 'contacts';
+  return c;
+}
+
 // ---- auth code --------------------------------------------------------------
 
 function authCodeCard(base, onChanged) {
@@ -260,6 +487,8 @@ function asked(row) {
     return r.nameservers.map((n, i) => h('span', { class: 'host' }, n, i < r.nameservers.length - 1 ? ', ' : ''));
   }
   if (typeof r.lock === 'boolean') return r.lock ? 'Lock' : 'Unlock';
+  if (typeof r.privacy === 'boolean') return r.privacy ? 'On' : 'Off';
+  if (Array.isArray(r.types)) return `${r.types.join(', ')}: ${(r.fields || []).join(', ')}`;
   if (row.kind === 'auth_code') return r.auth_code === 'given' ? 'A code given by the owner' : 'A random code';
   if (row.kind === 'auth_code_send') return 'Mail it to the domain\'s contact';
   if (r.host) return [r.host, r.ipv4, r.ipv6, r.rename ? `renamed to ${r.rename}` : null].filter(Boolean).join(', ');
@@ -305,7 +534,7 @@ export function manageSections(d, { admin = false } = {}) {
   const changes = changesCard(base, { admin });
   if (status !== 'active' && status !== 'expired') {
     return h('div', { class: 'manage' },
-      card('Nameservers, lock and auth code',
+      card('Nameservers, lock, privacy, contacts and auth code',
         h('p', { class: 'muted' }, `These can be managed while the domain is active or expired; it is ${status.replace(/_/g, ' ')} now.`)),
       changes.card);
   }
@@ -313,6 +542,8 @@ export function manageSections(d, { admin = false } = {}) {
   return h('div', { class: 'manage' },
     h('div', { class: 'detail-grid manage-grid' },
       nameserversCard(base, onChanged),
-      h('div', { class: 'manage-side' }, lockCard(base, onChanged), authCodeCard(base, onChanged))),
+      h('div', { class: 'manage-side' }, lockCard(base, onChanged), privacyCard(base, onChanged), authCodeCard(base, onChanged))),
+    hostsCard(base, d.name, onChanged),
+    contactsCard(base, onChanged),
     changes.card);
 }
