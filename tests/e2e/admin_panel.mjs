@@ -268,4 +268,24 @@ await E.step('a lock whose answer and read-back are lost: "we could not confirm"
   await E.shot(admin, '15-domain-lock-read-back');
 });
 
+await E.step('the admin syncs a domain now (a transfer away pending is shown) and moves it to another customer', async () => {
+  const name = 'e2e-moved.com';
+  await E.regmanCli('domain', 'register', name, '--account', 'demo-customer');
+  await E.regmanCli('account', 'add', 'e2e-other', '--email', 'other@example.com');
+  await E.ctl('POST', '/transfers/away', { domain: name, gaining_registrar: 'Other Registrar Ltd', status: 'pending_owner' });
+  await admin.goto(`${E.base}/admin/#/domains/${name}`);
+  await admin.getByRole('button', { name: 'Sync with the registrar now' }).click();
+  await E.expectText(admin.locator('.admin-acts .notice'), 'A transfer to another registrar is pending (pending owner)');
+  await admin.reload();
+  await E.expectText(admin.locator('.away-pending'), 'pending at the registrar (pending owner)');
+  await admin.getByLabel('Move to account').fill('e2e-other');
+  await admin.getByLabel('Reason (optional)').fill('the shop was sold');
+  await admin.locator('form.move-form').getByRole('button', { name: 'Move' }).click();
+  await admin.locator('dialog').getByRole('button', { name: 'Move' }).click();
+  await E.expectText(admin.locator('.admin-acts .notice'), 'Moved from demo-customer to e2e-other');
+  const d = await apiJson(admin, `/api/v1/domains/${name}`);
+  if (d.account !== 'e2e-other') throw new Error(`the domain is ${d.account}'s`);
+  await E.shot(admin, '16-domain-sync-move');
+});
+
 await E.done();

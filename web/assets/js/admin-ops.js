@@ -83,7 +83,7 @@ async function renderAdminDomainDetail(main, name) {
       ])),
       card('Operations', timeline(d.operations, { admin: true }))),
     manageSections(d, { admin: true }),
-    card('For the customer', adminActs(d)),
+    ['active', 'expired', 'missing'].includes(d.status) ? card('For the customer', adminActs(d)) : null,
     card('Actions', domainLinks(d)),
     card('Registrar log', log));
   reglogList(log, { domain: d.name }, { compact: true });
