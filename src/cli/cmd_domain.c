@@ -290,6 +290,8 @@ int cmd_domain(int argc, char **argv)
     int64_t term = 0;
     int rc, outcome;
 
+    if (cmd_domain_bulk_wants(argc, argv))
+        return cmd_domain_bulk(argc, argv);
     if (manage_sub(argc, argv))
         return cmd_domain_manage(argc, argv);
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
