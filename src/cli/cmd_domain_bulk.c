@@ -4,6 +4,11 @@
  *
  *   domain bulk ACTION (--file F | --account A) [--tld T] [--term N]
  *               [--ns a,b] [--dry-run]   a new run, worked here
+ *
+ * --file F names the domains (one per line, '#' comments, blank lines
+ * ignored); --account A alone selects all of A's active domains (of
+ * --tld T). --file F --account A acts as customer A on the names of F:
+ * only A's domains, another's fails "no such domain".
  *   domain bulk resume RUN               continue a run cut short
  *   domain bulk show RUN | list
  *
@@ -30,8 +35,8 @@
 #include "registrar/registrar.h"
 
 static const char usage[] =
-    "regman domain bulk ACTION (--file F | --account A) [--tld T] "
-    "[--term N] [--ns a,b,...] [--dry-run]\n"
+    "regman domain bulk ACTION (--file F [--account A] | --account A "
+    "[--tld T]) [--term N] [--ns a,b,...] [--dry-run]\n"
     "       ACTION: renew | ns | lock | unlock | auto-renew-on | "
     "auto-renew-off\n"
     "       regman domain bulk resume RUN\n"
@@ -379,9 +384,9 @@ int cmd_domain_bulk(int argc, char **argv)
         return cli_usage(usage);
     if (bulk_action_parse(sub, &req.action, &err) < 0)
         return cli_fail(RM_EINVAL, &err);
-    if (!file == !account)
-        return cli_usage("bulk: --file F or --account A (one of them)");
-    if (tld && !account)
+    if (!file && !account)
+        return cli_usage("bulk: --file F or --account A");
+    if (tld && (!account || file))
         return cli_usage("bulk: --tld narrows --account");
     if (term_s && req.action != BULK_RENEW)
         return cli_usage("bulk: --term is for renew");
@@ -412,7 +417,10 @@ int cmd_domain_bulk(int argc, char **argv)
     }
     req.names = (const char *const *)names.v;
     req.n_names = names.n;
-    req.account = account;
+    if (file)
+        req.scope = account; /* the names, as that customer */
+    else
+        req.account = account;
     req.tld = tld;
     req.term = (int)term;
     if ((rc = cli_open(&com, APP_RECOVER, &app))) {
