@@ -43,6 +43,8 @@ static const char usage[] =
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
+    "       regman domain bulk ACTION (--file F [--account A] | --account A "
+    "[--tld T]) [--term N] [--ns a,b] [--dry-run] | resume|show RUN | list\n"
     "common: -c FILE, --json";
 
 /* manage_sub - is the subcommand (the first positional) one of
