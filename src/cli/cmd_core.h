@@ -7,6 +7,8 @@
 #ifndef RM_CLI_CMD_CORE_H
 #define RM_CLI_CMD_CORE_H
 
+#include <stdbool.h>
+
 int cmd_init(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_registrar(int argc, char **argv);
@@ -18,6 +20,10 @@ int cmd_domain(int argc, char **argv);
 int cmd_domain_manage(int argc, char **argv);
 /* cmd_domain_admin - `domain move|sync` (cmd_domain hands them over). */
 int cmd_domain_admin(int argc, char **argv);
+/* cmd_domain_bulk - `domain bulk ...`; cmd_domain_bulk_wants - is the
+ * subcommand (the first positional) "bulk"? */
+int cmd_domain_bulk(int argc, char **argv);
+bool cmd_domain_bulk_wants(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

@@ -46,6 +46,8 @@ static const char usage[] =
     "       regman domain changes NAME [--account A] [--limit N]\n"
     "       regman domain move NAME --to ACCOUNT [--reason TEXT]\n"
     "       regman domain sync NAME [--account A]\n"
+    "       regman domain bulk ACTION (--file F [--account A] | --account A "
+    "[--tld T]) [--term N] [--ns a,b] [--dry-run] | resume|show RUN | list\n"
     "common: -c FILE, --json";
 
 /* manage_sub - is the subcommand (the first positional) one of
@@ -300,6 +302,8 @@ int cmd_domain(int argc, char **argv)
     int64_t term = 0;
     int rc, outcome;
 
+    if (cmd_domain_bulk_wants(argc, argv))
+        return cmd_domain_bulk(argc, argv);
     bool admin_sub = false;
     if (manage_sub(argc, argv, &admin_sub))
         return cmd_domain_manage(argc, argv);

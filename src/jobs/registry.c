@@ -123,5 +123,7 @@ int jobs_register_all(struct runner *r, struct app *app,
     }
     if ((rc = lifecycle_job_register(r, &ctx->lifecycle, app, mc, err)) < 0)
         return rc;
-    return prune_job_register(r, &ctx->prune, app, err);
+    if ((rc = prune_job_register(r, &ctx->prune, app, err)) < 0)
+        return rc;
+    return bulk_job_register(r, &ctx->bulk, app, err);
 }

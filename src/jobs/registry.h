@@ -20,6 +20,8 @@
  *                sync.
  *   reglog.prune (jobs/prune_job.h) daily at 03:00 UTC: deletes
  *                registrar_log rows older than [registrar] log_keep_days.
+ *   bulk         (jobs/bulk_job.h) one-shot, one per bulk run the API
+ *                started: its items worked one by one (core/bulk.h).
  * Job kinds added later register here too, so `regman serve` (and any
  * other runner) calls just jobs_register_all.
  *
@@ -34,6 +36,7 @@
 
 #include "core/app.h"
 #include "core/async.h"
+#include "jobs/bulk_job.h"
 #include "jobs/lifecycle_job.h"
 #include "jobs/mail_job.h"
 #include "jobs/prune_job.h"
@@ -51,6 +54,7 @@ struct jobs_ctx {
     struct async_sweep_stats last_sweep; /* of the newest sweep */
     struct lifecycle_job lifecycle;      /* lifecycle_job.h */
     struct prune_job prune;              /* prune_job.h */
+    struct bulk_job bulk;                /* bulk_job.h */
     int64_t sweeps;                      /* sweeps run */
     int64_t swept_ms; /* monotonic ms at the start of the newest sweep */
 };

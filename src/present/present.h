@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/account.h"
+#include "core/bulk.h"
 #include "core/conn.h"
 #include "core/domview.h"
 #include "core/ledger.h"
@@ -80,5 +81,14 @@ json_t *present_domain(const struct dom_view *v, int64_t now, bool admin,
  * bound it was asked with (0: none); currency may be NULL. */
 json_t *present_reconcile(const struct reconcile_report *rep, int64_t since,
                           const char *currency, enum present_style st);
+
+/* present_bulk_item - one domain of a bulk run: domain, state, operation
+ * and change (ids or null), answer, started_at, finished_at. */
+json_t *present_bulk_item(const struct bulk_item *it, enum present_style st);
+/* present_bulk_run - a bulk run: id, action, args, actor, state, times,
+ * total and the items by state (done = total - queued - running), and
+ * with items its items in order. */
+json_t *present_bulk_run(const struct bulk_run *r, bool items,
+                         enum present_style st);
 
 #endif

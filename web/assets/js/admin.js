@@ -12,6 +12,7 @@ import { renderAsync } from './admin-async.js';
 import { renderLate, renderReconcile } from './admin-late.js';
 import { renderDomains, renderJobs, renderMail, renderReglog } from './admin-ops.js';
 import { renderAcceptances } from './admin-acceptances.js';
+import { renderBulk } from './admin-bulk.js';
 
 const sections = [
   { id: 'dashboard', title: 'Dashboard', render: renderDashboard,
@@ -24,6 +25,8 @@ const sections = [
     description: 'Customer accounts, their balances, credits and ledger history.' },
   { id: 'domains', title: 'Domains', render: renderDomains,
     description: 'Search domains; each domain shows its operation timeline and registrar log.' },
+  { id: 'bulk', title: 'Bulk Actions', render: renderBulk,
+    description: 'One action on many domains: renew, nameservers, lock or unlock, auto-renew on or off, with progress and the outcome of each domain.' },
   { id: 'async', title: 'Async Manager', render: renderAsync,
     description: 'Operations the registrar has not confirmed yet: age, next check, deadline and last answer, with check, reset and cancel.' },
   { id: 'late', title: 'Late Completions', render: renderLate,
