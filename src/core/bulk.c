@@ -756,8 +756,14 @@ static void act(struct app *app, const struct run_ctx *c, struct bulk_item *it)
 
     rm_err_clear(&e);
     switch (c->action) {
-    case BULK_RENEW:
-        rc = ops_renew(app, it->domain, who.account, c->term, &orr, &e);
+    case BULK_RENEW: {
+        /* keyed by the item: a run cut short finds its operation by the
+         * key (resolve_held), and it is never charged twice */
+        char key[OPS_IDEM_MAX];
+        snprintf(key, sizeof key, "bulk:%" PRId64 ":%" PRId64, c->id, it->id);
+        rc = ops_renew_keyed(app, it->domain, who.account, c->term,
+                             who.account ? NULL : "admin", key, &orr, &e);
+    }
         if (rc < 0) {
             failed_with(it, rc, &e);
             break;
@@ -844,7 +850,7 @@ static int resolve_held(struct app *app, const struct run_ctx *c,
 {
     static const char op_sql[] =
         "SELECT id, state FROM operations WHERE domain_id = ? AND kind = "
-        "'renew' AND created_at >= ? ORDER BY id LIMIT 1";
+        "'renew' AND idempotency_key = ?";
     static const char ch_sql[] =
         "SELECT id, state, COALESCE(answer, '') FROM domain_changes WHERE "
         "domain_id = ? AND kind = ? AND created_at >= ? ORDER BY id LIMIT 1";
@@ -866,7 +872,9 @@ static int resolve_held(struct app *app, const struct run_ctx *c,
         return rc;
     store_bind_int64(s, 1, h->domain_id);
     if (renew) {
-        store_bind_int64(s, 2, it->started_at);
+        char key[OPS_IDEM_MAX];
+        snprintf(key, sizeof key, "bulk:%" PRId64 ":%" PRId64, c->id, it->id);
+        store_bind_text(s, 2, key);
     } else {
         store_bind_text(s, 2, c->action == BULK_NS ? "nameservers" : "lock");
         store_bind_int64(s, 3, it->started_at);

@@ -86,6 +86,14 @@ int ops_renew(struct app *app, const char *name, const char *account, int term,
 int ops_renew_by(struct app *app, const char *name, const char *account,
                  int term, const char *actor, struct ops_result *res,
                  struct rm_err *err);
+/* ops_renew_keyed - ops_renew_by whose operation carries idem_key
+ * (operations.idempotency_key, shorter than OPS_IDEM_MAX, not
+ * OPS_AUTORENEW_PREFIX...): a caller that lost track (a bulk run cut
+ * short) finds its operation by the key, and a second attempt with the
+ * same key is RM_EREFUSED and writes nothing. */
+int ops_renew_keyed(struct app *app, const char *name, const char *account,
+                    int term, const char *actor, const char *idem_key,
+                    struct ops_result *res, struct rm_err *err);
 
 /* Automatic renewals (core/lifecycle.h) carry an idempotency key that
  * starts with this prefix; their success mail is the lifecycle's. */

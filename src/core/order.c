@@ -542,6 +542,21 @@ int ops_renew_by(struct app *app, const char *name, const char *account,
     return renew(app, name, account, term, NULL, 0, actor, res, err);
 }
 
+int ops_renew_keyed(struct app *app, const char *name, const char *account,
+                    int term, const char *actor, const char *idem_key,
+                    struct ops_result *res, struct rm_err *err)
+{
+    if (!idem_key || !*idem_key || op_autorenew_key(idem_key) ||
+        strlen(idem_key) >= OPS_IDEM_MAX) {
+        memset(res, 0, sizeof *res);
+        return rm_err_set(err, RM_EINVAL,
+                          "a renewal's key must be 1 to %d characters and "
+                          "not begin with \"" OPS_AUTORENEW_PREFIX "\"",
+                          OPS_IDEM_MAX - 1);
+    }
+    return renew(app, name, account, term, idem_key, 0, actor, res, err);
+}
+
 int ops_renew_auto(struct app *app, const char *name, int term,
                    int64_t expires_at, const char *idem_key,
                    struct ops_result *res, struct rm_err *err)

@@ -54,6 +54,8 @@ for d in a1.com a2.com b1.com; do
 done
 check "three distinct operations recorded on the items" test \
     "$(sql "SELECT COUNT(DISTINCT operation_id) FROM bulk_items WHERE run_id = (SELECT MAX(id) FROM bulk_runs)")" = 3
+check "each operation keyed by its item, asked by the admin" test \
+    "$(sql "SELECT COUNT(*) FROM bulk_items i JOIN operations o ON o.id = i.operation_id WHERE i.run_id = (SELECT MAX(id) FROM bulk_runs) AND o.idempotency_key = 'bulk:' || CAST(i.run_id AS TEXT) || ':' || CAST(i.id AS TEXT) AND o.actor = 'admin'")" = 3
 audit_clean "after the bulk renew"
 
 # --- unknown names, another customer's names --------------------------------
