@@ -277,6 +277,9 @@ static int do_sweep(struct app *app, const struct cli_common *com)
                                               : json_null());
         json_object_set_new(j, "watched", json_integer(st.watched));
         json_object_set_new(j, "late", json_integer(st.late));
+        json_object_set_new(j, "changes", json_integer(st.changes));
+        json_object_set_new(j, "changes_settled",
+                            json_integer(st.changes_settled));
         json_object_set_new(j, "ms", json_integer(st.ms));
         cli_json_print(j);
     } else {
@@ -288,6 +291,9 @@ static int do_sweep(struct app *app, const struct cli_common *com)
         if (st.watched)
             printf("watched: %d checked, %d completed late\n", st.watched,
                    st.late);
+        if (st.changes)
+            printf("domain changes left behind: %d looked at, %d settled\n",
+                   st.changes, st.changes_settled);
         if (st.digest_mail_id)
             printf("digest: mail %" PRId64 " lists %d operation(s)\n",
                    st.digest_mail_id, st.digested);

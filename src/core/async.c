@@ -52,6 +52,7 @@
 #include <time.h>
 
 #include "core/conn.h"
+#include "core/domchange.h"
 #include "core/events.h"
 #include "core/money.h"
 #include "core/names.h"
@@ -927,6 +928,18 @@ static int sweep(struct app *app, const struct mail_config *mc,
         st->watched = ws.checked;
         st->late = ws.late;
         st->errors += ws.errors;
+    }
+    /* Changes after the sale left without an outcome (a stop while
+     * sending, a lost answer): read back, never sent again. */
+    {
+        struct domchange_sweep_stats cs;
+        struct rm_err cerr;
+        if (domchange_sweep(app, &cs, &cerr) < 0) {
+            rm_log(LOG_ERROR, "async: domain changes: %s", cerr.msg);
+            st->errors++;
+        }
+        st->changes = cs.checked;
+        st->changes_settled = cs.settled + cs.never_sent;
     }
     app_crash_point("sweep_before_digest");
     if ((rc = async_digest(app, mc, now, &st->digested, &st->digest_mail_id,

@@ -82,6 +82,9 @@ struct async_sweep_stats {
                                        * of them made an operation due */
     int errors;                       /* store errors (left due) */
     int watched, late;      /* watched operations checked; late completions */
+    int changes;            /* domain changes left behind, looked at
+                             * (domchange_sweep) */
+    int changes_settled;    /* of those, settled (never sent, read back) */
     int digested;           /* operations in the digest */
     int64_t digest_mail_id; /* 0: none queued */
 };

@@ -1021,3 +1021,233 @@ int domchange_history(struct app *app, const struct domchange_who *who,
     store_stmt_release(s);
     return rc < 0 ? rc : stop;
 }
+
+/* --- the sweep ------------------------------------------------------------ */
+
+/* req_str - the string value of "key" in a request this module wrote
+ * (flat JSON, no escapes in host names) into out; false when absent. */
+static bool req_str(const char *req, const char *key, char *out, size_t n)
+{
+    char pat[48];
+    const char *p, *e;
+
+    snprintf(pat, sizeof pat, "\"%s\": \"", key);
+    if (!(p = strstr(req, pat)))
+        return false;
+    p += strlen(pat);
+    if (!(e = strchr(p, '"')) || (size_t)(e - p) >= n)
+        return false;
+    memcpy(out, p, (size_t)(e - p));
+    out[e - p] = '\0';
+    return true;
+}
+
+/* req_bool - "key": true|false; -1 when absent. */
+static int req_bool(const char *req, const char *key)
+{
+    char pat[48];
+    const char *p;
+
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    if (!(p = strstr(req, pat)))
+        return -1;
+    p += strlen(pat);
+    return strncmp(p, "true", 4) == 0    ? 1
+           : strncmp(p, "false", 5) == 0 ? 0
+                                         : -1;
+}
+
+/* One change as the sweep rebuilds it from its row. */
+struct swept {
+    int64_t id;
+    char state[16], kind[24];
+    struct target t;
+    char request[REG_NS_MAX * (REG_DOMAIN_MAX + 4) + 64];
+    char answer[DOMCHANGE_ANSWER_MAX];
+};
+
+/* rebuild - the change of sw as read_back needs it; false when this kind
+ * (or this request) cannot be read back. */
+static bool rebuild(const struct swept *sw, struct change *c,
+                    char ns[REG_NS_MAX][REG_DOMAIN_MAX], const char **nsp,
+                    char host[3][REG_DOMAIN_MAX], char ip[2][64])
+{
+    const char *req = sw->request;
+    int b;
+
+    memset(c, 0, sizeof *c);
+    c->kind = sw->kind;
+    if (strcmp(sw->kind, "lock") == 0 || strcmp(sw->kind, "privacy") == 0) {
+        if ((b = req_bool(req, sw->kind)) < 0)
+            return false;
+        c->on = b == 1;
+        return true;
+    }
+    if (strcmp(sw->kind, "nameservers") == 0) {
+        const char *p = strchr(req, '[');
+        while (p && c->n < REG_NS_MAX && (p = strchr(p, '"'))) {
+            const char *e = strchr(++p, '"');
+            if (!e || (size_t)(e - p) >= REG_DOMAIN_MAX)
+                return false;
+            memcpy(ns[c->n], p, (size_t)(e - p));
+            ns[c->n][e - p] = '\0';
+            nsp[c->n] = ns[c->n];
+            c->n++;
+            p = e + 1;
+        }
+        c->ns = nsp;
+        return c->n > 0;
+    }
+    if (strncmp(sw->kind, "host_", 5) == 0) {
+        if (!req_str(req, "host", host[0], REG_DOMAIN_MAX))
+            return false;
+        c->host.domain = sw->t.name;
+        c->host.name = host[0];
+        if (req_str(req, "rename", host[1], REG_DOMAIN_MAX))
+            c->host.new_name = host[1];
+        if (req_str(req, "ipv4", ip[0], 64) && ip[0][0])
+            c->host.ipv4 = ip[0];
+        if (req_str(req, "ipv6", ip[1], 64) && ip[1][0])
+            c->host.ipv6 = ip[1];
+        return true;
+    }
+    return false; /* contacts, auth codes, mails */
+}
+
+/* settle - move sw from the state it was read in (D10); 1 when moved. */
+static int settle(struct app *app, const struct swept *sw, const char *state,
+                  const char *answer, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domain_changes SET state = ?, answer = ?, finished_at = ? "
+        "WHERE id = ? AND state = ?";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, state);
+    store_bind_text(s, 2, answer);
+    store_bind_int64(s, 3, clock_now());
+    store_bind_int64(s, 4, sw->id);
+    store_bind_text(s, 5, sw->state);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    return store_changes(app->st) == 1 ? 1 : 0;
+}
+
+/* sweep_one - settle one change left behind. */
+static int sweep_one(struct app *app, struct swept *sw,
+                     struct domchange_sweep_stats *st, struct rm_err *err)
+{
+    char ns[REG_NS_MAX][REG_DOMAIN_MAX], host[3][REG_DOMAIN_MAX], ip[2][64];
+    const char *nsp[REG_NS_MAX];
+    char note[DOMCHANGE_ANSWER_MAX / 2], answer[DOMCHANGE_ANSWER_MAX];
+    struct change c;
+    struct conn_session cs;
+    struct rm_err serr = {0};
+    int b = -1, rc;
+
+    st->checked++;
+    if (strcmp(sw->state, "new") == 0) {
+        /* `sending` is committed before a request leaves: never sent */
+        rc = settle(app, sw, "failed",
+                    "never sent: regman stopped before sending it", err);
+        if (rc > 0)
+            st->never_sent++;
+        return rc < 0 ? rc : 0;
+    }
+    if (!rebuild(sw, &c, ns, nsp, host, ip)) {
+        snprintf(note, sizeof note, "%s cannot be read back",
+                 strcmp(sw->kind, "contacts") == 0         ? "a contact change"
+                 : strcmp(sw->kind, "auth_code_send") == 0 ? "a sent mail"
+                                                           : "an auth code");
+    } else if (conn_session_open(app, sw->t.conn_id, &cs, &serr) < 0) {
+        snprintf(note, sizeof note, "read back: %.300s", serr.msg);
+    } else {
+        b = read_back(cs.reg, &sw->t, &c, note, sizeof note);
+        conn_session_close(&cs);
+    }
+    if (b < 0 && strcmp(sw->state, "unknown") == 0) {
+        st->unknown++;
+        return 0; /* still unknown: the next sweep asks again */
+    }
+    snprintf(answer, sizeof answer, "%.600s%s%.360s (the sweep)",
+             strcmp(sw->state, "sending") == 0
+                 ? "regman stopped while sending; "
+                 : sw->answer,
+             strcmp(sw->state, "sending") == 0 ? "" : "; ", note);
+    const char *to = b == 1 ? "succeeded" : b == 0 ? "failed" : "unknown";
+    if ((rc = settle(app, sw, to, answer, err)) < 0)
+        return rc;
+    if (rc > 0) {
+        if (b < 0)
+            st->unknown++;
+        else
+            st->settled++;
+        rm_log(LOG_INFO, "domain %s: %s change %" PRId64 ": %s -> %s (%s)",
+               sw->t.name, sw->kind, sw->id, sw->state, to, note);
+    }
+    return 0;
+}
+
+int domchange_sweep(struct app *app, struct domchange_sweep_stats *st,
+                    struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT c.id, c.state, c.kind, c.request, COALESCE(c.answer, ''), "
+        "c.domain_id, c.account_id, c.connection_id, d.name, d.status FROM "
+        "domain_changes c JOIN domains d ON d.id = c.domain_id WHERE "
+        "(c.state = 'new' AND c.created_at < ?) OR (c.state = 'sending' AND "
+        "c.sent_at < ?) OR (c.state = 'unknown' AND c.finished_at >= ? AND "
+        "c.kind IN ('nameservers', 'lock', 'privacy', 'host_create', "
+        "'host_modify', 'host_delete')) ORDER BY c.id LIMIT ?";
+    int64_t now = clock_now();
+    struct swept *v = xcalloc(DOMCHANGE_SWEEP_MAX, sizeof *v);
+    struct store_stmt *s;
+    size_t n = 0;
+    int rc;
+
+    memset(st, 0, sizeof *st);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0) {
+        free(v);
+        return rc;
+    }
+    store_bind_int64(s, 1, now - DOMCHANGE_STALE_S);
+    store_bind_int64(s, 2, now - DOMCHANGE_STALE_S);
+    store_bind_int64(s, 3, now - DOMCHANGE_REREAD_S);
+    store_bind_int64(s, 4, DOMCHANGE_SWEEP_MAX);
+    while (n < DOMCHANGE_SWEEP_MAX && (rc = store_step(s, err)) == STORE_ROW) {
+        struct swept *w = &v[n++];
+        const char *x;
+#define COPY(dst, col)                                                         \
+    x = store_col_text(s, col);                                                \
+    snprintf(dst, sizeof dst, "%s", x ? x : "")
+        w->id = store_col_int64(s, 0);
+        COPY(w->state, 1);
+        COPY(w->kind, 2);
+        COPY(w->request, 3);
+        COPY(w->answer, 4);
+        w->t.domain_id = store_col_int64(s, 5);
+        w->t.account_id = store_col_int64(s, 6);
+        w->t.conn_id = store_col_int64(s, 7);
+        COPY(w->t.name, 8);
+        COPY(w->t.status, 9);
+#undef COPY
+    }
+    store_stmt_release(s);
+    for (size_t i = 0; rc >= 0 && i < n; i++) {
+        struct rm_err e = {0};
+        if (sweep_one(app, &v[i], st, &e) < 0)
+            rm_log(LOG_ERROR, "domain change %" PRId64 ": %s", v[i].id, e.msg);
+    }
+    free(v);
+    if (st->checked)
+        rm_log(LOG_INFO,
+               "domain changes: %d looked at, %d never sent, %d settled, %d "
+               "unknown",
+               st->checked, st->never_sent, st->settled, st->unknown);
+    return rc < 0 ? rc : 0;
+}

@@ -194,4 +194,32 @@ int domchange_history(struct app *app, const struct domchange_who *who,
                       int (*cb)(const struct domchange_row *r, void *arg),
                       void *arg, struct rm_err *err);
 
+/*
+ * domchange_sweep - nothing is left without an outcome (the Async
+ * Manager's sweep runs it): a change still `new` DOMCHANGE_STALE_S after
+ * it was recorded was never sent (regman stopped before sending:
+ * `sending` is committed before a request leaves) and fails; one still
+ * `sending` that long after it was sent, or one `unknown` for less than
+ * DOMCHANGE_REREAD_S, is read back from the registrar - never sent again
+ * - and settled when the read-back tells (succeeded/failed), else left
+ * (or made) unknown. Nameservers, lock, privacy and child hosts can be
+ * read back; contacts (whose values are not recorded), auth codes and
+ * sent mails cannot: they become or stay unknown. Every move names the
+ * state it read (D10), so two sweeps never settle one change twice. At
+ * most DOMCHANGE_SWEEP_MAX changes per sweep, oldest first.
+ */
+#define DOMCHANGE_STALE_S 900
+#define DOMCHANGE_REREAD_S (7 * 86400)
+#define DOMCHANGE_SWEEP_MAX 100
+
+struct domchange_sweep_stats {
+    int checked;    /* changes looked at */
+    int never_sent; /* `new` ones failed */
+    int settled;    /* read back and settled */
+    int unknown;    /* still unknown */
+};
+
+int domchange_sweep(struct app *app, struct domchange_sweep_stats *st,
+                    struct rm_err *err);
+
 #endif

@@ -291,6 +291,49 @@ expect_rc 2 "a domain gone away cannot be changed any more" -- \
     rg domain lock leaving.com on
 audit_clean "after the transfer away"
 
+# --- the sweep settles what was left behind, never sending again ---------
+# the unlock whose answer and read-back were lost is still unknown
+U=$(sql "SELECT id FROM domain_changes WHERE kind = 'lock' AND state = 'unknown' ORDER BY id DESC LIMIT 1")
+check "an unknown change to settle" test -n "$U"
+sent=$(sim_count MODIFY shop.com)
+rg async sweep --json >"$WORK/sweep.json"
+check "the sweep read it back: succeeded (the sim unlocked it)" \
+    test "$(sql "SELECT state FROM domain_changes WHERE id = $U")" = succeeded
+check "the sweep counts it" \
+    test "$(jget "$WORK/sweep.json" "j['changes_settled']")" -ge 1
+check "nothing sent again" test "$(sim_count MODIFY shop.com)" = "$sent"
+# regman killed while its lock request waits at the registrar: sending
+ctl POST /rules '{"action":"MODIFY","domain":"shop.com","fault":"delay","delay_ms":1200,"count":1}' \
+    >/dev/null
+"$REGMAN" domain -c "$WORK/regman.conf" lock shop.com on >/dev/null 2>&1 &
+kpid=$!
+sleep 0.6
+kill -9 "$kpid" 2>/dev/null
+wait "$kpid" 2>/dev/null
+sleep 1
+K=$(sql "SELECT id FROM domain_changes WHERE kind = 'lock' ORDER BY id DESC LIMIT 1")
+check "left sending by the killed regman" \
+    test "$(sql "SELECT state FROM domain_changes WHERE id = $K")" = sending
+# a change recorded but never sent (regman stopped before sending)
+sql_write "INSERT INTO domain_changes (domain_id, account_id, connection_id, kind, actor, request, state, created_at) SELECT id, account_id, connection_id, 'nameservers', 'admin', '{\"nameservers\": [\"ns1.example.net\", \"ns2.example.net\"]}', 'new', $(date +%s) FROM domains WHERE name = 'shop.com'"
+N=$(sql "SELECT MAX(id) FROM domain_changes")
+sent=$(sim_count MODIFY shop.com)
+rg async sweep --json >"$WORK/sweep.json"
+check "a fresh sending change is left to its sender" \
+    test "$(sql "SELECT state FROM domain_changes WHERE id = $K")" = sending
+echo 1000 >"$WORK/later"
+REGMAN_CLOCK_FILE=$WORK/later rg async sweep --json >"$WORK/sweep.json"
+check "15 minutes on: read back, the sim holds the lock: succeeded" \
+    test "$(sql "SELECT state FROM domain_changes WHERE id = $K")" = succeeded
+check "its answer says regman stopped while sending" \
+    test -n "$(sql "SELECT id FROM domain_changes WHERE id = $K AND answer LIKE 'regman stopped while sending%'")"
+check "the change never sent failed as such" \
+    test "$(sql "SELECT state || ': ' || answer FROM domain_changes WHERE id = $N")" = \
+    "failed: never sent: regman stopped before sending it"
+check "nothing sent again by the sweeps" test "$(sim_count MODIFY shop.com)" = "$sent"
+check "nothing left new or sending after the sweep" \
+    test "$(sql "SELECT COUNT(*) FROM domain_changes WHERE state IN ('new', 'sending')")" = 0
+
 # --- the registrar unreachable: failed, nothing sent, said once -----------
 kill "$SIM_PID"
 wait "$SIM_PID" 2>/dev/null
