@@ -7,6 +7,8 @@
 #ifndef RM_CLI_CMD_CORE_H
 #define RM_CLI_CMD_CORE_H
 
+#include <stdbool.h>
+
 int cmd_init(int argc, char **argv);
 int cmd_check_config(int argc, char **argv);
 int cmd_registrar(int argc, char **argv);
@@ -16,6 +18,10 @@ int cmd_domain(int argc, char **argv);
 /* cmd_domain_manage - `domain ns|lock|auth-code|changes` (cmd_domain
  * hands them over). */
 int cmd_domain_manage(int argc, char **argv);
+/* cmd_domain_search - `domain search` (cmd_domain hands it over when
+ * cmd_domain_is_search says the subcommand is search). */
+int cmd_domain_search(int argc, char **argv);
+bool cmd_domain_is_search(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

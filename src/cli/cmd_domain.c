@@ -43,6 +43,7 @@ static const char usage[] =
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
+    "       regman domain search TEXT [--max N] [--account A]\n"
     "common: -c FILE, --json";
 
 /* manage_sub - is the subcommand (the first positional) one of
@@ -292,6 +293,8 @@ int cmd_domain(int argc, char **argv)
 
     if (manage_sub(argc, argv))
         return cmd_domain_manage(argc, argv);
+    if (cmd_domain_is_search(argc, argv))
+        return cmd_domain_search(argc, argv);
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))
         return rc;
     if (com.help || npos == 0)
