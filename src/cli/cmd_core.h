@@ -24,6 +24,10 @@ int cmd_domain_admin(int argc, char **argv);
  * subcommand (the first positional) "bulk"? */
 int cmd_domain_bulk(int argc, char **argv);
 bool cmd_domain_bulk_wants(int argc, char **argv);
+/* cmd_domain_search - `domain search` (cmd_domain hands it over when
+ * cmd_domain_is_search says the subcommand is search). */
+int cmd_domain_search(int argc, char **argv);
+bool cmd_domain_is_search(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 

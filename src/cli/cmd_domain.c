@@ -48,6 +48,7 @@ static const char usage[] =
     "       regman domain sync NAME [--account A]\n"
     "       regman domain bulk ACTION (--file F [--account A] | --account A "
     "[--tld T]) [--term N] [--ns a,b] [--dry-run] | resume|show RUN | list\n"
+    "       regman domain search TEXT [--max N] [--account A]\n"
     "common: -c FILE, --json";
 
 /* manage_sub - is the subcommand (the first positional) one of
@@ -307,6 +308,8 @@ int cmd_domain(int argc, char **argv)
     bool admin_sub = false;
     if (manage_sub(argc, argv, &admin_sub))
         return cmd_domain_manage(argc, argv);
+    if (cmd_domain_is_search(argc, argv))
+        return cmd_domain_search(argc, argv);
     if (admin_sub)
         return cmd_domain_admin(argc, argv);
     if ((rc = cli_parse(argc, argv, opts, &com, pos, 2, &npos)))

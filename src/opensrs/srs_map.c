@@ -326,6 +326,10 @@ static int suggest_section(const struct xcp_value *a, const char *name,
         s->available = st && strcasecmp(st, "available") == 0;
         s->premium = premium;
         s->price = price;
+        s->from = premium                       ? REG_SUGGEST_PREMIUM
+                  : strcmp(name, "lookup") == 0 ? REG_SUGGEST_LOOKUP
+                                                : REG_SUGGEST_SUGGESTION;
+        copy(s->status, sizeof(s->status), st ? st : "");
     }
     return 0;
 }

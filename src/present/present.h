@@ -24,6 +24,7 @@
 #include "core/ledger.h"
 #include "core/ops.h"
 #include "core/opview.h"
+#include "core/shop.h"
 #include "core/tld.h"
 #include "core/watch.h"
 
@@ -65,6 +66,12 @@ const char *present_avail(enum reg_availability a);
 /* present_lookup - what a lookup found (without prices: the API lists
  * them per operation of the TLD, the CLI the register price per term). */
 json_t *present_lookup(const struct ops_lookup *lk);
+
+/* present_search - a shop search (core/shop.h): the name in each TLD sold
+ * and the suggestions, money in style, currency (may be NULL) beside
+ * every price. */
+json_t *present_search(const struct shop_result *r, const char *currency,
+                       enum present_style st);
 
 /* present_op - an operation. admin: also what the registrar did after a
  * refund (rule 9, core/watch.h), shown to admins only. now: for its

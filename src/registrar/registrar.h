@@ -174,12 +174,23 @@ struct reg_lookup {
     bool premium;   /* registry premium name */
 };
 
+/* The service of NAME_SUGGEST an item came from. */
+enum reg_suggest_from {
+    REG_SUGGEST_LOOKUP,     /* the search word in each TLD asked */
+    REG_SUGGEST_SUGGESTION, /* names like it */
+    REG_SUGGEST_PREMIUM     /* premium names (reg_suggest_ex) */
+};
+
 struct reg_suggestion {
     char domain[REG_DOMAIN_MAX];
     bool available;
     bool premium;  /* from the premium service (reg_suggest_ex) */
     int64_t price; /* minor units, the account's currency; premium
                     * names only, -1 when not given */
+    enum reg_suggest_from from;
+    /* the registrar's word: available, taken, or (lookup) undetermined,
+     * in_progress - neither available nor taken */
+    char status[24];
 };
 
 struct reg_suggest {

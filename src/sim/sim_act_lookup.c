@@ -13,6 +13,15 @@
 
 #include "sim/sim_actions_int.h"
 
+/* registry_premium - the price (cents) of a name the registry sells as
+ * premium (state "premium_names", set with POST /premium), or -1. */
+static int64_t registry_premium(struct sim *sim, const char *name)
+{
+    json_t *p =
+        json_object_get(json_object_get(sim->state, "premium_names"), name);
+    return json_is_integer(p) ? json_integer_value(p) : -1;
+}
+
 struct xcp_value *act_lookup(struct ctx *c)
 {
     char name[MAX_NAME];
@@ -23,6 +32,8 @@ struct xcp_value *act_lookup(struct ctx *c)
     struct xcp_value *a = xcp_assoc_new();
     if (!d) {
         xcp_assoc_set_str(a, "status", "available");
+        if (registry_premium(c->sim, name) >= 0)
+            xcp_assoc_set_str(a, "reason", "Registry premium name");
         return act_reply(c, true, 210, a, "Domain available");
     }
     xcp_assoc_set_str(a, "status", "taken");
@@ -63,16 +74,19 @@ static void suggest_item(struct ctx *c, struct xcp_value *items,
     xcp_array_push(items, it);
 }
 
+/* The most TLDs one NAME_SUGGEST service takes. */
+#define SUGGEST_TLDS 100
+
 /* read_tlds - the TLDs of a dt_array v (with or without the leading dot)
- * that the sim sells, into tlds (at most 16; the price list's own
- * strings); returns how many. */
+ * that the sim sells, into tlds (at most SUGGEST_TLDS, each once; the
+ * price list's own strings); returns how many. */
 static size_t read_tlds(struct ctx *c, const struct xcp_value *v,
-                        const char *tlds[16])
+                        const char *tlds[SUGGEST_TLDS])
 {
     size_t n = 0;
     if (!v || xcp_type(v) != XCP_ARRAY)
         return 0;
-    for (size_t i = 0; i < xcp_len(v) && n < 16; i++) {
+    for (size_t i = 0; i < xcp_len(v) && n < SUGGEST_TLDS; i++) {
         const char *t = xcp_str(xcp_array_get(v, i));
         if (!t)
             continue;
@@ -85,7 +99,10 @@ static size_t read_tlds(struct ctx *c, const struct xcp_value *v,
         json_t *p;
         json_object_foreach(json_object_get(c->sim->state, "prices"), key, p)
         {
-            if (strcmp(key, low) == 0)
+            bool dup = false;
+            for (size_t k = 0; k < n; k++)
+                dup = dup || tlds[k] == key;
+            if (strcmp(key, low) == 0 && !dup)
                 tlds[n++] = key;
         }
     }
@@ -95,7 +112,7 @@ static size_t read_tlds(struct ctx *c, const struct xcp_value *v,
 /* One service of a NAME_SUGGEST request, after service_override. */
 struct service {
     bool wanted;
-    const char *tlds[16];
+    const char *tlds[SUGGEST_TLDS];
     size_t ntld;
     int64_t maximum;
     int64_t price_min, price_max; /* cents; premium only */
@@ -175,6 +192,13 @@ struct xcp_value *act_name_suggest(struct ctx *c)
                               "searchstring is required");
     /* the search string becomes a label: keep letters, digits, hyphens */
     size_t k = 0;
+    /* the sim has no IDN tables: a search in native script is refused
+     * rather than answered about its ASCII letters (send the A-label) */
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            return act_fail_field(c, 465, "Invalid searchstring",
+                                  "opensrs-sim takes an ASCII search "
+                                  "string (an IDN as its xn-- A-label)");
     for (const char *p = s; *p && k < sizeof(base) - 1; p++) {
         unsigned char ch = (unsigned char)*p;
         if (isalnum(ch) || ch == '-')
@@ -185,7 +209,10 @@ struct xcp_value *act_name_suggest(struct ctx *c)
     base[k] = '\0';
     if (!k || base[0] == '-' || base[k - 1] == '-')
         return act_fail(c, 465, "Invalid searchstring");
-    const char *tlds[16] = {0};
+    /* an A-label is looked up as it is; names made from it by adding
+     * letters would be other (or invalid) IDNs, so no suggestions */
+    bool idn = strncmp(base, "xn--", 4) == 0;
+    const char *tlds[SUGGEST_TLDS] = {0};
     size_t ntld = read_tlds(c, act_attr(c, "tlds"), tlds);
     if (ntld == 0) {
         tlds[0] = "com";
@@ -229,7 +256,7 @@ struct xcp_value *act_name_suggest(struct ctx *c)
         static const char *const forms[] = {"%sonline", "get%s", "my%s",
                                             "%shq",     "the%s", "%sapp"};
         struct xcp_value *items = xcp_array_new();
-        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        for (size_t f = 0; !idn && f < sizeof(forms) / sizeof(forms[0]); f++) {
             for (size_t i = 0; i < sv[1].ntld; i++) {
                 if ((int64_t)xcp_len(items) >= sv[1].maximum)
                     break;
@@ -247,18 +274,29 @@ struct xcp_value *act_name_suggest(struct ctx *c)
         static const char *const forms[] = {"best%s", "%spro", "%sshop",
                                             "top%s",  "%s24",  "%sworld"};
         struct xcp_value *items = xcp_array_new();
-        for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+        /* form 0: the search word itself where the registry sells it as
+         * premium (POST /premium), at the registry's price */
+        for (size_t f = 0; f <= sizeof(forms) / sizeof(forms[0]); f++) {
+            if (f && idn)
+                break;
             for (size_t i = 0; i < sv[2].ntld; i++) {
                 if ((int64_t)xcp_len(items) >= sv[2].maximum)
                     break;
                 char label[80], name[MAX_NAME];
-                snprintf(label, sizeof(label), forms[f], base);
+                if (f)
+                    snprintf(label, sizeof(label), forms[f - 1], base);
+                else
+                    snprintf(label, sizeof(label), "%s", base);
                 int n =
                     snprintf(name, sizeof(name), "%s.%s", label, sv[2].tlds[i]);
                 if (n < 0 || (size_t)n >= sizeof(name) ||
                     !sim_domain_syntax_ok(name) || sim_domain(c->sim, name))
                     continue;
-                int64_t cents = premium_cents(name);
+                int64_t cents = registry_premium(c->sim, name);
+                if (!f && cents < 0)
+                    continue;
+                if (f)
+                    cents = premium_cents(name);
                 if (cents < sv[2].price_min || cents > sv[2].price_max)
                     continue;
                 struct xcp_value *it = xcp_assoc_new();
@@ -297,9 +335,14 @@ struct xcp_value *act_get_price(struct ctx *c)
     if (p < 0)
         return act_fail_field(c, 465, "Invalid reg_type",
                               "reg_type must be new, renewal or transfer");
+    /* a registry premium name: its price for a registration */
+    int64_t prem = registry_premium(c->sim, name);
+    bool premium = prem >= 0 && strcmp(rt, "new") == 0;
+    if (premium)
+        p = prem * period;
     struct xcp_value *a = xcp_assoc_new();
     act_add_money(a, "price", p);
-    xcp_assoc_set_int(a, "is_registry_premium", 0);
+    xcp_assoc_set_int(a, "is_registry_premium", premium ? 1 : 0);
     if (act_aflag(c, "all_periods")) {
         struct xcp_value *ps = xcp_assoc_new();
         for (int64_t y = 1; y <= 10; y++) {

@@ -166,6 +166,37 @@ static int post_host(struct sim *sim, const json_t *b, char *msg, size_t n)
     return 0;
 }
 
+/* post_premium - a name the registry sells as premium, at price (a
+ * decimal string; null: no longer premium). State "premium_names". */
+static int post_premium(struct sim *sim, const json_t *b, char *msg, size_t n)
+{
+    char name[254];
+    const char *raw = sim_jstr(b, "name", NULL);
+    json_t *price = json_object_get(b, "price");
+    int64_t cents;
+    if (!raw || !sim_norm_domain(raw, name, sizeof(name)) ||
+        !sim_domain_syntax_ok(name) || !sim_tld(sim, name)) {
+        snprintf(msg, n,
+                 "\"name\" must be a valid name in a TLD the sim sells");
+        return -1;
+    }
+    json_t *all = json_object_get(sim->state, "premium_names");
+    if (json_is_null(price)) {
+        json_object_del(all, name);
+    } else if (!json_is_string(price) ||
+               sim_parse_money(json_string_value(price), &cents) < 0 ||
+               cents <= 0) {
+        snprintf(msg, n,
+                 "\"price\" must be a decimal string such as "
+                 "\"2500.00\", or null");
+        return -1;
+    } else {
+        sim_jset_int(all, name, cents);
+    }
+    sim->dirty = true;
+    return 0;
+}
+
 static int post_prices(struct sim *sim, const json_t *b, char *msg, size_t n)
 {
     const char *tld = sim_jstr(b, "tld", NULL);
@@ -381,6 +412,11 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             answer = json_object();
             json_object_set_new(answer, "status", json_string(st));
         }
+    } else if (post && strcmp(path, "/premium") == 0) {
+        if (post_premium(sim, body, msg, sizeof(msg)) < 0)
+            status = 400;
+        else
+            answer = json_object();
     } else if (post && strcmp(path, "/hosts") == 0) {
         if (post_host(sim, body, msg, sizeof(msg)) < 0)
             status = 400;

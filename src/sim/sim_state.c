@@ -600,6 +600,7 @@ json_t *sim_default_state(const struct sim_config *cfg)
     json_object_set_new(s, "hosts", json_object());
     json_object_set_new(s, "registry_hosts", json_object());
     json_object_set_new(s, "transfers_away", json_array());
+    json_object_set_new(s, "premium_names", json_object());
     return s;
 }
 

@@ -1229,6 +1229,101 @@ static void name_suggest_overrides_and_premium(void **state)
     finish(&s);
 }
 
+/* The shop search's NAME_SUGGEST: the lookup service over many TLDs with
+ * its own maximum, registry premium names (POST /premium) in the premium
+ * block, LOOKUP and GET_PRICE, and IDN search strings. */
+static void name_suggest_for_a_shop(void **state)
+{
+    (void)state;
+    struct simproc s = {0};
+    start(&s, NULL);
+    /* every TLD the sim sells (20, more than the 16 it once took), each
+     * once, and the lookup's own maximum */
+    const char *all = "[\"com\",\".net\",\"org\",\"info\",\"biz\",\"us\","
+                      "\"io\",\"co\",\"ca\",\"de\",\"uk\",\"co.uk\",\"eu\","
+                      "\"dk\",\"at\",\"fr\",\"za\",\"name\",\"tv\",\"me\","
+                      "\".com\"]";
+    char *req = xasprintf(
+        "{\"searchstring\":\"bakery\",\"services\":[\"lookup\"],"
+        "\"service_override\":{\"lookup\":{\"tlds\":%s,\"maximum\":\"20\"}}}",
+        all);
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN", req), 200);
+    free(req);
+    assert_int_equal(block_len("lookup"), 20);
+    assert_string_equal(at("attributes.lookup.items[19].domain"), "bakery.me");
+    assert_null(xcp_path(last.data, "attributes.suggestion"));
+    req = xasprintf("{\"searchstring\":\"bakery\",\"services\":[\"lookup\","
+                    "\"suggestion\"],\"tlds\":%s,\"service_override\":"
+                    "{\"lookup\":{\"maximum\":\"2\"},\"suggestion\":"
+                    "{\"maximum\":\"4\"}}}",
+                    all);
+    assert_int_equal(op(&s, "NAME_SUGGEST", "DOMAIN", req), 200);
+    free(req);
+    assert_int_equal(block_len("lookup"), 2);
+    assert_int_equal(block_len("suggestion"), 4);
+
+    /* a registry premium name: LOOKUP says so, NAME_SUGGEST lists it
+     * first in the premium block at its price, GET_PRICE charges it */
+    assert_int_equal(control(&s, "POST", "/premium",
+                             "{\"name\":\"bakery.net\",\"price\":\"2500.00\"}",
+                             NULL),
+                     200);
+    assert_int_equal(control(&s, "POST", "/premium",
+                             "{\"name\":\"bakery.net\",\"price\":\"cheap\"}",
+                             NULL),
+                     400);
+    assert_int_equal(control(&s, "POST", "/premium",
+                             "{\"name\":\"bakery.xyz\",\"price\":\"1.00\"}",
+                             NULL),
+                     400);
+    assert_int_equal(op(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"bakery.net\"}"),
+                     210);
+    assert_string_equal(at("attributes.reason"), "Registry premium name");
+    assert_int_equal(op(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"bakery.com\"}"),
+                     210);
+    assert_string_equal(at("attributes.reason"), "");
+    assert_int_equal(
+        op(&s, "NAME_SUGGEST", "DOMAIN",
+           "{\"searchstring\":\"bakery\",\"services\":[\"lookup\","
+           "\"premium\"],\"tlds\":[\".com\",\".net\"],\"service_override\":"
+           "{\"premium\":{\"maximum\":\"3\"}}}"),
+        200);
+    assert_string_equal(at("attributes.lookup.items[1].domain"), "bakery.net");
+    assert_string_equal(at("attributes.lookup.items[1].status"), "available");
+    assert_int_equal(block_len("premium"), 3);
+    assert_string_equal(at("attributes.premium.items[0].domain"), "bakery.net");
+    assert_string_equal(at("attributes.premium.items[0].price"), "2500.00");
+    assert_int_equal(op(&s, "GET_PRICE", "DOMAIN",
+                        "{\"domain\":\"bakery.net\",\"period\":\"2\"}"),
+                     200);
+    assert_string_equal(at("attributes.is_registry_premium"), "1");
+    assert_string_equal(at("attributes.price"), "5000.00");
+    /* no longer premium */
+    assert_int_equal(control(&s, "POST", "/premium",
+                             "{\"name\":\"bakery.net\",\"price\":null}", NULL),
+                     200);
+    assert_int_equal(op(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"bakery.net\"}"),
+                     210);
+    assert_string_equal(at("attributes.reason"), "");
+
+    /* IDN: an A-label is looked up, no names invented from it; a search
+     * in native script is refused, never answered about its ASCII part */
+    assert_int_equal(
+        op(&s, "NAME_SUGGEST", "DOMAIN",
+           "{\"searchstring\":\"xn--bcher-kva\",\"services\":[\"lookup\","
+           "\"suggestion\",\"premium\"],\"tlds\":[\".com\"]}"),
+        200);
+    assert_int_equal(block_len("lookup"), 1);
+    assert_string_equal(at("attributes.lookup.items[0].domain"),
+                        "xn--bcher-kva.com");
+    assert_int_equal(block_len("suggestion"), 0);
+    assert_int_equal(block_len("premium"), 0);
+    assert_int_equal(
+        op(&s, "NAME_SUGGEST", "DOMAIN", "{\"searchstring\":\"b\u00fccher\"}"),
+        465);
+    finish(&s);
+}
+
 /* --- unmodelled commands ----------------------------------------------- */
 
 static void unmodelled_answers_as_unknown_command(void **state)
@@ -1274,6 +1369,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(transfer_away_respects_the_lock),
         cmocka_unit_test(transfers_away_paging_and_filters),
         cmocka_unit_test(name_suggest_overrides_and_premium),
+        cmocka_unit_test(name_suggest_for_a_shop),
         cmocka_unit_test(unmodelled_answers_as_unknown_command),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

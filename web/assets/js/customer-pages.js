@@ -15,6 +15,7 @@ import {
 import { outcomeNotice, pendingNotice, timeline } from './opview.js';
 import { fundsHint } from './site.js';
 import { manageSections } from './manage.js';
+import { shopSearch, shopView, asLookup, markMine } from './shop.js';
 
 // me - the caller and its account (balance), fresh each time.
 async function me() {
@@ -46,7 +47,7 @@ export function lookupResult(r, actions) {
       badge(avail ? 'available' : r.availability === 'taken' ? 'taken' : r.availability)),
     h('p', { class: 'muted' }, avail ? 'This name is available.' : (r.reason || 'This name cannot be registered.'),
       r.premium ? ' It is a premium name.' : ''),
-    priceTable(r.prices), actions);
+    r.prices ? priceTable(r.prices) : null, actions);
 }
 
 function termSelect(prices, op, attrs) {
@@ -426,18 +427,24 @@ export function renderSearch(main, { path }) {
       loading(out, `Asking the registry about ${q}…`);
       let r;
       try {
-        r = await get(`/api/v1/lookup?name=${encodeURIComponent(q)}`);
+        r = await markMine(await shopSearch(q));
       } catch (e) {
         fill(out, errorBox(e));
         return;
       }
       const result = h('div', { 'aria-live': 'polite', class: 'order-result' });
-      let actions = null;
-      if (r.available && priceTerms(r.prices, 'register').length) {
-        const term = termSelect(r.prices, 'register', { name: 'term', id: 'register-term' });
-        const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Register');
-        const contactSlot = h('div', {});
-        const f = h('form', { class: 'form inline-form' }, field('Register for', term), h('div', { class: 'form-actions' }, btn));
+      const contactSlot = h('div', {});
+      // registerForm - the term and Register for an orderable name: in its
+      // card (the name typed), or compact in a row of the lists
+      const registerForm = (it, inCard) => {
+        const term = termSelect(it.prices, 'register', inCard
+          ? { name: 'term', id: 'register-term' }
+          : { name: 'term', 'aria-label': `Term for ${it.unicode}`, class: 'shop-term' });
+        const btn = h('button', { type: 'submit', class: inCard ? 'btn btn-primary' : 'btn btn-primary btn-small',
+          'aria-label': inCard ? null : `Register ${it.unicode}` }, 'Register');
+        const f = inCard
+          ? h('form', { class: 'form inline-form' }, field('Register for', term), h('div', { class: 'form-actions' }, btn))
+          : h('form', { class: 'shop-order' }, term, btn);
         f.addEventListener('submit', async (ev) => {
           ev.preventDefault();
           clear(result);
@@ -448,23 +455,31 @@ export function renderSearch(main, { path }) {
             return;
           }
           const t = Number(term.value);
-          const done = await order({ path: '/api/v1/domains/register', body: { name: r.domain, term: t }, name: r.unicode_name || r.domain,
-            kind: 'register', amount: r.prices.register[String(t)], out: result, btn });
+          const done = await order({ path: '/api/v1/domains/register', body: { name: it.name, term: t }, name: it.unicode,
+            kind: 'register', amount: it.prices.register[String(t)], out: result, btn });
           // ordered: the form would offer the same name again, and the
           // card would still call it available
-          if (done) {
+          if (done && inCard) {
             f.replaceWith(h('p', { class: 'muted' }, 'Ordered — see the result below.'));
             const head = out.querySelector('.lookup-head');
             const b = head && head.querySelector('.badge');
             if (b) b.replaceWith(badge('ordered'));
             if (head && head.nextElementSibling) head.nextElementSibling.textContent = 'You have ordered this name.';
+          } else if (done) {
+            const b = f.closest('tr')?.querySelector('.badge');
+            if (b) b.replaceWith(badge('ordered'));
+            f.replaceWith(h('span', { class: 'muted' }, 'Ordered'));
           }
+          if (done && !inCard) result.scrollIntoView({ block: 'nearest' });
         });
-        actions = [f, contactSlot];
-      } else if (!r.available) {
-        actions = h('p', {}, 'Is it yours at another registrar? ', h('a', { href: `#/transfers/${encodeURIComponent(r.domain)}` }, 'Transfer it in'), '.');
-      }
-      fill(out, lookupResult(r, actions), result);
+        return f;
+      };
+      const card = (it) => lookupResult(asLookup(it), it.orderable
+        ? registerForm(it, true)
+        : it.availability === 'taken' && !it.mine
+          ? h('p', {}, 'Is it yours at another registrar? ', h('a', { href: `#/transfers/${encodeURIComponent(it.name)}` }, 'Transfer it in'), '.')
+          : null);
+      fill(out, shopView(r, { card, action: (it) => (it.orderable ? registerForm(it, false) : null), slots: [contactSlot, result] }));
     });
   }
   form.addEventListener('submit', (ev) => {

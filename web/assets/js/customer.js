@@ -12,6 +12,7 @@ import {
   renderMyDomains, renderSearch, renderTransfers, renderOrders, renderBalance, renderProfile, lookupResult,
 } from './customer-pages.js';
 import { renderVerify, verifyBanner } from './site.js';
+import { shopSearch, shopView, asLookup } from './shop.js';
 
 const sections = [
   { id: 'domains', title: 'My Domains', render: renderMyDomains,
@@ -125,11 +126,18 @@ function renderStorefront(initial) {
     await busy(go, 'Searching…', async () => {
       loading(out, `Asking the registry about ${q}…`);
       try {
-        const r = await get(`/api/v1/lookup?name=${encodeURIComponent(q)}`);
-        fill(out, lookupResult(r, r.available
-          ? h('div', { class: 'form-actions' }, h('a', { class: 'btn btn-primary', href: `#/signup/${encodeURIComponent(r.domain)}` },
-            'Sign up to register it'))
-          : h('p', {}, 'Own it already elsewhere? Sign up and transfer it in with its authorization code.')));
+        const r = await shopSearch(q);
+        const signup = (it) => `#/signup/${encodeURIComponent(it.name)}`;
+        fill(out, shopView(r, {
+          card: (it) => lookupResult(asLookup(it), it.orderable
+            ? h('div', { class: 'form-actions' }, h('a', { class: 'btn btn-primary', href: signup(it) }, 'Sign up to register it'))
+            : it.availability === 'taken'
+              ? h('p', {}, 'Own it already elsewhere? Sign up and transfer it in with its authorization code.')
+              : null),
+          action: (it) => (it.orderable
+            ? h('a', { class: 'btn btn-primary btn-small', href: signup(it), 'aria-label': `Sign up for ${it.unicode}` }, 'Sign up')
+            : null),
+        }));
       } catch (e) {
         fill(out, errorBox(e));
       }
