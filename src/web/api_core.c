@@ -31,7 +31,7 @@ int api_core_install(struct web_server *srv, const struct api_limits *lim,
         api_lookup_routes, api_domains_routes,  api_conn_routes,
         api_tld_routes,    api_accounts_routes, api_reports_routes,
         api_sync_routes,   api_signup_routes,   api_panel_routes,
-        api_manage_routes, api_bulk_routes, api_search_routes,
+        api_manage_routes, api_bulk_routes,     api_search_routes,
     };
 
     api_budgets_set(lim);
