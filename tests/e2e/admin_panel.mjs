@@ -288,4 +288,33 @@ await E.step('the admin syncs a domain now (a transfer away pending is shown) an
   await E.shot(admin, '16-domain-sync-move');
 });
 
+await E.step('the admin orders a domain for a customer from its account page, then renews it from the domain page: charged to the customer, recorded as the admin\'s', async () => {
+  const name = 'e2e-for-customer.com';
+  const acct = (await apiJson(admin, '/api/v1/accounts?limit=100')).items.find((a) => a.name === 'demo-customer');
+  const before = (await apiJson(admin, `/api/v1/accounts/${acct.id}`)).balance;
+  await admin.goto(`${E.base}/admin/#/accounts/${acct.id}`);
+  const form = admin.locator('form.order-form');
+  await form.getByLabel('Domain').fill(name);
+  await form.getByRole('button', { name: 'Order for demo-customer' }).click();
+  const dlg = admin.locator('dialog');
+  await E.expectText(dlg, 'charged to demo-customer');
+  await dlg.getByRole('button', { name: /^Charge / }).click();
+  await E.expectText(form.locator('.notice'), 'Register of e2e-for-customer.com for demo-customer: done');
+  const d = await apiJson(admin, `/api/v1/domains/${name}`);
+  await E.expectText(admin.locator('#account-balance'), money(before - d.operations[0].amount));
+  await E.shot(admin, '17-order-for-customer');
+  if (d.account !== 'demo-customer') throw new Error(`the domain is ${d.account}'s`);
+  if (d.operations[0].requested_by !== 'admin') throw new Error(`requested_by ${d.operations[0].requested_by}`);
+  const after = (await apiJson(admin, `/api/v1/accounts/${acct.id}`)).balance;
+  if (before - after !== d.operations[0].amount) throw new Error(`charged ${before - after}, the operation says ${d.operations[0].amount}`);
+  if (!(await E.ctl('GET', '/state')).domains[name]) throw new Error('the sim does not hold it');
+  await admin.goto(`${E.base}/admin/#/domains/${name}`);
+  await admin.locator('form.renew-for-form').getByRole('button', { name: 'Renew for demo-customer' }).click();
+  await admin.locator('dialog').getByRole('button', { name: /^Charge / }).click();
+  await E.expectText(admin.locator('.admin-acts .notice'), 'Renewal for demo-customer: succeeded');
+  const d2 = await apiJson(admin, `/api/v1/domains/${name}`);
+  const rn = d2.operations.find((o) => o.kind === 'renew');
+  if (!rn || rn.requested_by !== 'admin' || rn.state !== 'succeeded') throw new Error(`renewal ${JSON.stringify(rn)}`);
+});
+
 await E.done();

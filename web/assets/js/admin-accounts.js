@@ -7,7 +7,7 @@ import { get, post, put } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   money, moneyInput, parseMoney, when, loading, errorBox, notice, table, field, input, busy,
-  toolbar, card, dl, pager, qs, badge, day, confirmDialog,
+  toolbar, card, dl, pager, qs, badge, day, confirmDialog, select,
 } from './ui.js';
 
 export function renderAccounts(main, { path }) {
@@ -242,14 +242,95 @@ async function renderDetail(main, id) {
     }
   }
 
+  const order = orderForm(acct, async () => {
+    loadHistory(0);
+    loadDomains();
+    try {
+      acct = Object.assign(acct, await get(`/api/v1/accounts/${id}`));
+      showFacts();
+    } catch (e) {
+      add(facts, errorBox(e));
+    }
+  });
   fill(slot, 
     h('p', {}, h('a', { href: '#/accounts' }, '← All accounts')),
     h('div', { class: 'detail-grid' },
       card('Summary', facts, h('div', { class: 'form-actions' }, creditBtn), creditStatus,
         h('p', {}, h('a', { href: `#/acceptances?account_id=${id}` }, 'License acceptances of this account'))),
       card('Adjust', adjForm, h('hr', {}), limForm)),
+    card('Order for this customer', order),
     card('Domains', domains),
     card('History', history));
   loadHistory(0);
   loadDomains();
+}
+
+const KIND_WORDS = { register: 'Register', transfer: 'Transfer in' };
+
+// orderForm - the admin registers or transfers a domain for the customer:
+// charged to the account like its own order, recorded as the admin's
+// (requested_by admin). The price comes from a lookup first and is named
+// in the confirmation.
+function orderForm(acct, done) {
+  const name = input({ name: 'order_name', maxlength: 253, placeholder: 'example.com', autocomplete: 'off', spellcheck: 'false', required: true });
+  const kind = select(Object.entries(KIND_WORDS), 'register', { name: 'order_kind' });
+  const term = select([1, 2, 3, 5, 10].map((t) => [t, `${t} year${t > 1 ? 's' : ''}`]), 1, { name: 'order_term' });
+  const auth = input({ name: 'order_auth', maxlength: 64, autocomplete: 'off' });
+  const authField = field('Auth code', auth, 'From the registrar the domain comes from.');
+  authField.hidden = true;
+  kind.addEventListener('change', () => { authField.hidden = kind.value !== 'transfer'; });
+  const out = h('div', { 'aria-live': 'polite', class: 'order-out' });
+  const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, `Order for ${acct.name}`);
+  const form = h('form', { class: 'form order-form', novalidate: true, 'aria-label': 'Order for this customer' },
+    h('p', { class: 'muted' }, `Charged to ${acct.name}'s balance like its own order, and recorded as done by an admin.`),
+    field('Domain', name), field('Order', kind), field('Term', term), authField,
+    h('div', { class: 'form-actions' }, btn), out);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(out);
+    const dn = name.value.trim().toLowerCase();
+    const k = kind.value;
+    const t = Number(term.value);
+    if (!dn) { add(out, errorBox('Enter the domain name.')); return; }
+    if (k === 'transfer' && !auth.value.trim()) { add(out, errorBox('A transfer needs the auth code.')); return; }
+    await busy(btn, 'Checking…', async () => {
+      let lk;
+      try {
+        lk = await get(`/api/v1/lookup${qs({ name: dn })}`);
+      } catch (e) {
+        add(out, errorBox(e));
+        return;
+      }
+      if (k === 'register' && !lk.available) {
+        add(out, errorBox(`${lk.unicode_name || dn} is not available (${lk.availability.replace(/_/g, ' ')}).`));
+        return;
+      }
+      const amount = lk.prices && lk.prices[k] ? lk.prices[k][String(t)] : undefined;
+      if (amount === undefined || amount === null) {
+        add(out, errorBox(`No ${k} price for ${t} year${t > 1 ? 's' : ''} on .${lk.tld}.`));
+        return;
+      }
+      const ok = await confirmDialog({
+        title: `${KIND_WORDS[k]} ${lk.unicode_name || dn}?`,
+        body: `For ${t} year${t > 1 ? 's' : ''}, charged to ${acct.name}: ${money(amount)}.`,
+        confirm: `Charge ${money(amount)}`,
+      });
+      if (!ok) return;
+      try {
+        const body = { name: dn, term: t, account_id: acct.id };
+        if (k === 'transfer') body.auth_code = auth.value.trim();
+        const r = await post(`/api/v1/domains/${k}`, body);
+        const words = r.outcome === 'succeeded' ? 'done' : r.outcome === 'pending' ? 'pending: the Async Manager follows it' : `${r.outcome}${r.refunded ? ', refunded' : ''}`;
+        add(out, notice(h('span', {}, `${KIND_WORDS[k]} of `,
+          h('a', { href: `#/domains/${encodeURIComponent(lk.domain)}` }, lk.unicode_name || dn),
+          ` for ${acct.name}: ${words}. Charged ${money(r.amount)}.`), r.outcome === 'succeeded' || r.outcome === 'pending' ? 'ok' : 'warn'));
+        name.value = '';
+        auth.value = '';
+        done();
+      } catch (e) {
+        add(out, errorBox(e));
+      }
+    });
+  });
+  return form;
 }

@@ -7,7 +7,7 @@ import { get, post } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   when, day, timeCell, loading, errorBox, notice, table, field, input, select, button, busy,
-  toolbar, card, dl, pager, qs, badge, confirmDialog,
+  toolbar, card, dl, pager, qs, badge, confirmDialog, money,
 } from './ui.js';
 import { timeline } from './opview.js';
 import { manageSections } from './manage.js';
@@ -129,7 +129,37 @@ function adminActs(d) {
       }
     });
   });
-  return h('div', { class: 'admin-acts' }, h('p', {}, syncBtn), form, out);
+  // renew for the customer: charged to the owner, recorded as the admin's
+  const term = select([1, 2, 3, 5, 10].map((t) => [t, `${t} year${t > 1 ? 's' : ''}`]), 1, { name: 'renew_term' });
+  const renewBtn = h('button', { type: 'submit', class: 'btn' }, `Renew for ${d.account}`);
+  const renewForm = h('form', { class: 'renew-for-form inline-form' }, field('Renew for', term), renewBtn);
+  renewForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const t = Number(term.value);
+    await busy(renewBtn, 'Renewing…', async () => {
+      try {
+        const tl = await get(`/api/v1/tlds/${encodeURIComponent(d.tld)}`);
+        const amount = tl.prices && tl.prices.renew ? tl.prices.renew[String(t)] : undefined;
+        if (amount === undefined || amount === null) {
+          fill(out, errorBox(`No renewal price for ${t} year${t > 1 ? 's' : ''} on .${d.tld}.`));
+          return;
+        }
+        const ok = await confirmDialog({
+          title: `Renew ${d.unicode_name || d.name}?`,
+          body: `For ${t} year${t > 1 ? 's' : ''}, charged to ${d.account}: ${money(amount)}. Recorded as done by an admin.`,
+          confirm: `Charge ${money(amount)}`,
+        });
+        if (!ok) return;
+        const r = await post(`${base}/renew`, { term: t });
+        fill(out, notice(`Renewal for ${d.account}: ${r.outcome}${r.refunded ? ', refunded' : ''}. Charged ${money(r.amount)}.`,
+          r.outcome === 'succeeded' || r.outcome === 'pending' ? 'ok' : 'warn'));
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    });
+  });
+  return h('div', { class: 'admin-acts' }, h('p', {}, syncBtn),
+    ['active', 'expired'].includes(d.status) ? renewForm : null, form, out);
 }
 
 // domainLinks - where an admin goes from a domain: its registrar log (all
