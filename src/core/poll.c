@@ -645,7 +645,22 @@ static int apply_fn(struct store *st, void *arg, struct rm_err *err)
     struct apply_tx *x = arg;
     int rc;
 
-    (void)st;
+    /* D10: take the operation's row before reading it. An admin's cancel
+     * or check, or an event, may move it while this poll was out; on
+     * PostgreSQL this waits for that transaction and then reads the state
+     * it left (no longer pending: nothing to apply), instead of judging a
+     * stale row whose move would then find it gone. */
+    struct store_stmt *s;
+    if ((rc = store_prepare(st,
+                            "UPDATE operations SET state = state WHERE id = ? "
+                            "AND state = 'pending'",
+                            &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->op_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
     if ((rc = op_load(x->app, x->op_id, x->o, err)) < 0)
         return rc;
     if (x->o->state == OPS_ST_PENDING &&
