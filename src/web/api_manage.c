@@ -265,8 +265,18 @@ static int put_privacy(struct web_req *r)
     if (rc)
         return rc;
     ERR_INIT(e);
-    if ((rc = domchange_privacy(api_app(r), &who, nm.ascii, on, &res, &e)) < 0)
+    if ((rc = domchange_privacy(api_app(r), &who, nm.ascii, on, &res, &e)) <
+        0) {
+        /* a customer short of funds reads what to do, as for orders
+         * (api_domains.c refused_reply), not the ledger's figures */
+        if (rc == RM_EREFUSED && who.account &&
+            strncmp(e.msg, "insufficient funds", 18) == 0)
+            return api_error(r, 409, API_EREFUSED, NULL,
+                             "Your balance is too low for WHOIS privacy. Add "
+                             "funds to your account first, then turn it on "
+                             "again. Nothing was charged.");
         return core_fail(r, rc, &e, "privacy");
+    }
     return reply_change(r, &res);
 }
 
