@@ -9,6 +9,7 @@
  * 3 unknown (the answer was lost and the read-back could not tell), 2 bad
  * usage, 4 system error.
  */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,8 @@
 #include "cli/cmd_core.h"
 #include "core/conn.h"
 #include "core/domchange.h"
+#include "core/money.h"
+#include "core/tld.h"
 #include "present/present.h"
 #include "util/clock.h"
 
@@ -31,7 +34,8 @@ static const char usage[] =
     "--city C --state S --postal-code P --country CC --phone +1.5555555555 "
     "--fax F --email E --lang L] [--all-domains] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
-    "       regman domain privacy NAME [on|off] [--account A]\n"
+    "       regman domain privacy NAME [on|off] [--account A] (on is charged "
+    "where the TLD has a privacy price)\n"
     "       regman domain auth-code NAME [--send | --reset | --set CODE] "
     "[--account A]\n"
     "       regman domain changes NAME [--account A] [--limit N]\n"
@@ -54,12 +58,25 @@ static void print_result(const char *what, const struct domchange_result *r,
         json_object_set_new(j, "answer", json_string(r->answer));
         if (r->auth_code[0])
             json_object_set_new(j, "auth_code", json_string(r->auth_code));
+        if (r->op_id) {
+            json_object_set_new(j, "operation", json_integer(r->op_id));
+            json_object_set_new(j, "operation_state", json_string(r->op_state));
+            json_object_set_new(j, "charged", cli_money(r->amount));
+            json_object_set_new(j, "refunded", cli_money(r->refunded));
+        }
         cli_json_print(j);
         return;
     }
     printf("%s of %s: %s\n", what, r->domain, r->state);
     if (r->answer[0])
         printf("  %s\n", r->answer);
+    if (r->op_id) {
+        char m[MONEY_STR_MAX], m2[MONEY_STR_MAX];
+        printf("  operation %" PRId64 " (%s): charged %s%s%s\n", r->op_id,
+               r->op_state, money_format(r->amount, m),
+               r->refunded ? ", refunded " : "",
+               r->refunded ? money_format(r->refunded, m2) : "");
+    }
     if (r->auth_code[0])
         printf("  auth code: %s\n", r->auth_code);
 }
@@ -98,14 +115,21 @@ static void print_privacy(const struct domchange_privacy_view *v, bool json)
     const char *offered = v->offered > 0   ? "offered"
                           : v->offered < 0 ? "not offered"
                                            : "unknown";
+    char m[MONEY_STR_MAX];
     if (json) {
-        cli_json_print(json_pack("{s:s, s:b, s:s, s:s}", "domain", v->domain,
-                                 "privacy", (int)v->on, "state", v->state,
-                                 "offered", offered));
+        cli_json_print(json_pack(
+            "{s:s, s:b, s:s, s:s, s:o}", "domain", v->domain, "privacy",
+            (int)v->on, "state", v->state, "offered", offered, "price",
+            v->price == TLD_NOPRICE ? json_null() : cli_money(v->price)));
         return;
     }
     printf("%s: WHOIS privacy %s (%s)%s\n", v->domain, v->on ? "on" : "off",
            v->state, v->offered < 0 ? ", not offered for its TLD" : "");
+    if (v->price == TLD_NOPRICE)
+        printf("  free of charge\n");
+    else
+        printf("  %s a year, charged when it is turned on\n",
+               money_format(v->price, m));
 }
 
 struct hist {

@@ -20,8 +20,9 @@ static const char usage[] =
     "              [--deadline DUR|inherit] [--transfer-deadline "
     "DUR|inherit]\n"
     "       regman tld list | show .TLD | rm .TLD\n"
-    "OP is register, renew or transfer; AMOUNT like 12 or 12.50; "
-    "common: -c FILE, --json";
+    "OP is register, renew or transfer (TERM 1-10), or privacy (the yearly\n"
+    "price of WHOIS privacy: privacy:1=AMOUNT; none = free); AMOUNT like 12\n"
+    "or 12.50; common: -c FILE, --json";
 
 static void terms_text(unsigned mask, char *buf, size_t n)
 {
@@ -41,7 +42,9 @@ static void price_text(const struct tld *t, enum tld_op op, char *buf, size_t n)
 
     buf[0] = '\0';
     for (int y = 1; y <= TLD_MAX_TERM; y++)
-        if (t->price[op][y] >= 0 && (t->allowed_terms & (1u << y)))
+        /* Privacy is a yearly price, not an orderable term. */
+        if (t->price[op][y] >= 0 &&
+            (op == TLD_PRIVACY || (t->allowed_terms & (1u << y))))
             len +=
                 (size_t)snprintf(buf + len, n - len, "%s%dy=%s", len ? " " : "",
                                  y, money_format(t->price[op][y], m));
@@ -123,11 +126,11 @@ int cmd_tld(int argc, char **argv)
         } else if (rc == 0) {
             static const char *head[] = {"TLD",      "CONNECTION", "TERMS",
                                          "REGISTER", "RENEW",      "TRANSFER",
-                                         "WINDOWS"};
+                                         "PRIVACY",  "WINDOWS"};
             struct cli_table t;
-            cli_table_init(&t, 7, head);
+            cli_table_init(&t, 8, head);
             for (size_t i = 0; i < n; i++) {
-                char terms[40], p[3][400], win[96];
+                char terms[40], p[TLD_NOPS][400], win[96];
                 terms_text(v[i].allowed_terms, terms, sizeof terms);
                 for (int o = 0; o < TLD_NOPS; o++)
                     price_text(&v[i], (enum tld_op)o, p[o], sizeof p[o]);
@@ -136,8 +139,9 @@ int cmd_tld(int argc, char **argv)
                          "s deadline %" PRId64 "s/%" PRId64 "s",
                          v[i].eff_first_check_s, v[i].eff_poll_interval_s,
                          v[i].eff_deadline_reg_s, v[i].eff_deadline_xfer_s);
-                cli_table_row(&t, v[i].tld, v[i].connection, terms, p[0], p[1],
-                              p[2], win);
+                cli_table_row(&t, v[i].tld, v[i].connection, terms,
+                              p[TLD_REGISTER], p[TLD_RENEW], p[TLD_TRANSFER],
+                              p[TLD_PRIVACY], win);
             }
             cli_table_print(&t);
         }

@@ -9,6 +9,19 @@
  *    read back and compared with what was asked.
  * C3 A customer's call never reaches another account's domain: the target
  *    is resolved with the account in the same query.
+ * C4 Privacy turned on where the TLD has a privacy price is a charged
+ *    operation (design section 4 rules 1-5, kind 'privacy'): the funds are
+ *    checked first (refused: nothing recorded); then ONE transaction writes
+ *    the operation (new, term 1, the price), its charge (op:<id>:charge)
+ *    and the change row linked to it (domain_changes.operation_id). The
+ *    operation moves with the change: sending before the MODIFY leaves;
+ *    done → succeeded (charge kept); refused or never sent → failed and
+ *    refunded once (op_finish, op:<id>:refund); lost answer → the state is
+ *    read back: on → succeeded, off → failed + refund, cannot tell →
+ *    pending (charged) with the change 'unknown', and the Async Manager
+ *    settles both by reading whois_privacy_state again (core/poll.c),
+ *    never by sending. Privacy already on is refused before anything is
+ *    charged; turning it off, and a TLD without a price, stay free.
  */
 #include "core/domchange.h"
 
@@ -23,7 +36,10 @@
 
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/ledger.h"
 #include "core/names.h"
+#include "core/ops_int.h"
+#include "core/tld.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -31,6 +47,7 @@
 struct target {
     int64_t domain_id, account_id, conn_id;
     char name[NAME_MAX_ASCII + 1];
+    char tld[NAME_MAX_ASCII + 1];
     char status[24];
 };
 
@@ -39,9 +56,9 @@ static int resolve(struct app *app, const struct domchange_who *who,
                    const char *input, struct target *t, struct rm_err *err)
 {
     static const char sql[] =
-        "SELECT d.id, d.account_id, d.connection_id, d.status, a.name FROM "
-        "domains d JOIN accounts a ON a.id = d.account_id WHERE d.name = ? "
-        "AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "SELECT d.id, d.account_id, d.connection_id, d.status, a.name, d.tld "
+        "FROM domains d JOIN accounts a ON a.id = d.account_id WHERE d.name "
+        "= ? AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
     struct store_stmt *s;
     struct name nm;
     bool found = false;
@@ -60,6 +77,7 @@ static int resolve(struct app *app, const struct domchange_who *who,
         t->account_id = store_col_int64(s, 1);
         t->conn_id = store_col_int64(s, 2);
         snprintf(t->status, sizeof t->status, "%s", st ? st : "");
+        op_cpy(t->tld, sizeof t->tld, s, 5);
         found =
             !who || !who->account || (acct && strcmp(acct, who->account) == 0);
     }
@@ -78,22 +96,30 @@ static int resolve(struct app *app, const struct domchange_who *who,
 
 /* --- the row ------------------------------------------------------------ */
 
-static int row_new(struct app *app, const struct target *t,
-                   const struct domchange_who *who, const char *kind,
-                   const char *request, int64_t *id, struct rm_err *err)
+/* actor_of - who asked, as domain_changes.actor and operations.actor. */
+static void actor_of(const struct domchange_who *who, char *actor, size_t n)
+{
+    if (who && who->account)
+        snprintf(actor, n, "account:%s", who->account);
+    else
+        snprintf(actor, n, "admin");
+}
+
+/* row_new - the change row; op_id > 0 links it to its charged operation. */
+static int row_new_op(struct app *app, const struct target *t,
+                      const struct domchange_who *who, const char *kind,
+                      const char *request, int64_t op_id, int64_t *id,
+                      struct rm_err *err)
 {
     static const char sql[] =
         "INSERT INTO domain_changes (domain_id, account_id, connection_id, "
-        "kind, actor, request, state, created_at) VALUES (?, ?, ?, ?, ?, ?, "
-        "'new', ?) RETURNING id";
+        "kind, actor, request, state, created_at, operation_id) VALUES (?, ?, "
+        "?, ?, ?, ?, 'new', ?, ?) RETURNING id";
     char actor[96];
     struct store_stmt *s;
     int rc;
 
-    if (who && who->account)
-        snprintf(actor, sizeof actor, "account:%s", who->account);
-    else
-        snprintf(actor, sizeof actor, "admin");
+    actor_of(who, actor, sizeof actor);
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, t->domain_id);
@@ -103,10 +129,21 @@ static int row_new(struct app *app, const struct target *t,
     store_bind_text(s, 5, actor);
     store_bind_text(s, 6, request);
     store_bind_int64(s, 7, clock_now());
+    if (op_id > 0)
+        store_bind_int64(s, 8, op_id);
+    else
+        store_bind_null(s, 8);
     rc = store_step(s, err);
     *id = rc == STORE_ROW ? store_col_int64(s, 0) : 0;
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
+}
+
+static int row_new(struct app *app, const struct target *t,
+                   const struct domchange_who *who, const char *kind,
+                   const char *request, int64_t *id, struct rm_err *err)
+{
+    return row_new_op(app, t, who, kind, request, 0, id, err);
 }
 
 /* row_move - state (and the answer when given); 'sending' sets sent_at,
@@ -529,15 +566,248 @@ int domchange_lock(struct app *app, const struct domchange_who *who,
     return run(app, who, name, &c, res, err);
 }
 
+/* --- charged privacy (C4) ------------------------------------------------ */
+
+/* The unit of work that records a charged privacy change. */
+struct charge_tx {
+    struct app *app;
+    const struct domchange_who *who;
+    const struct target *t;
+    const struct change *c;
+    int64_t amount, now;
+    int64_t op_id, change_id; /* out */
+};
+
+/* charge_fn - O1 for privacy: the operation, its charge and the change
+ * row linked to it, in ONE transaction before any network I/O. */
+static int charge_fn(struct store *st, void *arg, struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO operations (kind, domain_id, account_id, "
+        "connection_id, state, term, amount, created_at, lease_owner, "
+        "lease_expires_at, actor) VALUES ('privacy', ?, ?, ?, 'new', 1, ?, "
+        "?, ?, ?, ?) RETURNING id";
+    struct charge_tx *x = arg;
+    struct app *app = x->app;
+    struct store_stmt *s;
+    char actor[96];
+    int rc;
+
+    actor_of(x->who, actor, sizeof actor);
+    x->op_id = x->change_id = 0;
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, x->t->domain_id);
+    store_bind_int64(s, 2, x->t->account_id);
+    store_bind_int64(s, 3, x->t->conn_id);
+    store_bind_int64(s, 4, x->amount);
+    store_bind_int64(s, 5, x->now);
+    store_bind_text(s, 6, app->lease_owner);
+    store_bind_int64(s, 7, x->now + app->set.lease_s);
+    store_bind_text(s, 8, actor);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW)
+        x->op_id = store_col_int64(s, 0);
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    if ((rc = ledger_charge(st, x->op_id, x->now, err)) < 0) {
+        if (rc == RM_ELIMIT) /* as orders say it (core/order.c) */
+            err->code = rc = RM_EREFUSED;
+        return rc;
+    }
+    return row_new_op(app, x->t, x->who, x->c->kind, x->c->request, x->op_id,
+                      &x->change_id, err);
+}
+
+/* privacy_is_on - 1 when the registrar says privacy is on (enabled or
+ * enabling), 0 when off, -1 when it cannot say. */
+static int privacy_is_on(struct registrar *reg, const char *name)
+{
+    struct reg_privacy p;
+    struct rm_err err = {0};
+
+    if (reg_privacy(reg, name, &p, &err) < 0 || p.state == REG_PRIVACY_UNKNOWN)
+        return -1;
+    return p.state == REG_PRIVACY_ENABLED || p.state == REG_PRIVACY_ENABLING;
+}
+
+/* charged_end - the operation's move for the change's outcome (state:
+ * succeeded, failed or unknown), then the change row. */
+static int charged_end(struct app *app, struct op_row *o, int64_t change_id,
+                       const char *state, struct domchange_result *res,
+                       struct rm_err *err)
+{
+    struct move_fields f = {.reason = res->answer, .last_answer = res->answer};
+    struct windows w;
+    int rc;
+
+    if (strcmp(state, "succeeded") == 0) {
+        rc = op_finish(app, o, OPS_ST_SUCCEEDED, &f, 0, NULL, err);
+    } else if (strcmp(state, "failed") == 0) {
+        rc = op_finish(app, o, OPS_ST_FAILED, &f, 0, NULL, err);
+        if (rc == 0)
+            res->refunded = o->amount;
+    } else {
+        /* charged and followed by the Async Manager (rule 3) */
+        int64_t now = clock_now();
+        if ((rc = op_windows_for(app, o, &w, err)) < 0)
+            return rc;
+        f.deadline_at = now + w.deadline_reg;
+        f.next_check_at = now + w.first_check;
+        rc = op_finish(app, o, OPS_ST_PENDING, &f, 0, NULL, err);
+    }
+    if (rc < 0)
+        return rc;
+    snprintf(res->op_state, sizeof res->op_state, "%s",
+             ops_state_name(o->state));
+    return row_move(app, change_id, state, res->answer, err);
+}
+
+/* privacy_charged - privacy on for a price (C4). */
+static int privacy_charged(struct app *app, const struct domchange_who *who,
+                           const struct target *t, const struct change *c,
+                           int64_t price, struct domchange_result *res,
+                           struct rm_err *err)
+{
+    struct conn_session cs;
+    struct reg_op_result out;
+    struct rm_err serr = {0};
+    struct op_row o;
+    char note[DOMCHANGE_ANSWER_MAX / 2];
+    struct charge_tx x = {app, who, t, c, price, clock_now(), 0, 0};
+    const char *state;
+    int rc;
+
+    if ((rc = conn_session_open(app, t->conn_id, &cs, err)) < 0)
+        return rc;
+    /* Nothing is charged for what cannot or need not happen. */
+    if (privacy_refused(cs.reg, t, note, sizeof note)) {
+        conn_session_close(&cs);
+        return rm_err_set(err, RM_EREFUSED, "%s: %s; nothing was charged",
+                          t->name, note + strlen("not sent: "));
+    }
+    if (privacy_is_on(cs.reg, t->name) == 1) {
+        conn_session_close(&cs);
+        return rm_err_set(err, RM_EREFUSED,
+                          "WHOIS privacy of %s is already on; nothing was "
+                          "charged",
+                          t->name);
+    }
+    if ((rc = ledger_check_funds(app->st, t->account_id, price, err)) < 0 ||
+        (rc = store_tx(app->st, STORE_TX_WRITE, charge_fn, &x, err)) < 0) {
+        conn_session_close(&cs);
+        if (rc == RM_ELIMIT)
+            err->code = rc = RM_EREFUSED;
+        return rc;
+    }
+    res->id = x.change_id;
+    res->op_id = x.op_id;
+    res->amount = price;
+    rm_log(LOG_INFO,
+           "op %" PRId64 ": privacy %s created, charged %" PRId64
+           " (change %" PRId64 ")",
+           x.op_id, t->name, price, x.change_id);
+    /* C1 and O2: both committed before the request leaves */
+    if ((rc = op_load(app, x.op_id, &o, err)) < 0 ||
+        (rc = op_to_sending(app, &o, err)) < 0 ||
+        (rc = row_move(app, x.change_id, "sending", NULL, err)) < 0) {
+        conn_session_close(&cs);
+        return rc;
+    }
+    memset(&out, 0, sizeof out);
+    cs.op_id = x.op_id;
+    send_change(cs.reg, t, c, &out, &serr);
+    answer_of(&out, res->answer, sizeof res->answer);
+    switch (out.state) {
+    case REG_OP_DONE:
+        state = "succeeded";
+        break;
+    case REG_OP_FAILED:
+    case REG_OP_NOT_SENT:
+        state = "failed";
+        break;
+    default: {
+        /* C2: the answer was lost; read back, never send again */
+        int b = read_back(cs.reg, t, c, note, sizeof note);
+        size_t l = strlen(res->answer);
+        snprintf(res->answer + l, sizeof res->answer - l, "; %s", note);
+        state = b == 1 ? "succeeded" : b == 0 ? "failed" : "unknown";
+        break;
+    }
+    }
+    conn_session_close(&cs);
+    snprintf(res->state, sizeof res->state, "%s", state);
+    rm_log(LOG_INFO,
+           "domain %s: privacy change %" PRId64 " (op %" PRId64 "): %s (%s)",
+           t->name, x.change_id, x.op_id, state, res->answer);
+    return charged_end(app, &o, x.change_id, state, res, err);
+}
+
 int domchange_privacy(struct app *app, const struct domchange_who *who,
                       const char *name, bool on, struct domchange_result *res,
                       struct rm_err *err)
 {
     struct change c = {.kind = "privacy", .on = on};
+    struct target t;
+    struct tld tl;
+    struct rm_err terr = {0};
+    int64_t price = TLD_NOPRICE;
+    int rc;
 
     snprintf(c.request, sizeof c.request, "{\"privacy\": %s}",
              on ? "true" : "false");
-    return run(app, who, name, &c, res, err);
+    if (!on)
+        return run(app, who, name, &c, res, err);
+    memset(res, 0, sizeof *res);
+    if ((rc = resolve(app, who, name, &t, err)) < 0)
+        return rc;
+    /* a TLD no longer offered has no price: free, as before */
+    if (tld_get(app, t.tld, &tl, &terr) == 0)
+        price = tld_privacy_price(&tl);
+    if (price == TLD_NOPRICE)
+        return run(app, who, name, &c, res, err);
+    snprintf(res->domain, sizeof res->domain, "%s", t.name);
+    return privacy_charged(app, who, &t, &c, price, res, err);
+}
+
+int domchange_privacy_price(struct app *app, const char *domain, int64_t *price,
+                            struct rm_err *err)
+{
+    struct tld tl;
+    struct name nm;
+    struct rm_err terr = {0};
+    int rc;
+
+    *price = TLD_NOPRICE;
+    if ((rc = name_parse(domain, &nm, err)) < 0)
+        return rc;
+    if (tld_for_name(app, &nm, &tl, &terr) == 0)
+        *price = tld_privacy_price(&tl);
+    return 0;
+}
+
+int domchange_settle_linked(struct app *app, int64_t op_id, bool succeeded,
+                            const char *reason, int64_t now, struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE domain_changes SET state = ?, answer = ?, finished_at = ? "
+        "WHERE operation_id = ? AND state IN ('new', 'sending', 'unknown')";
+    char answer[DOMCHANGE_ANSWER_MAX];
+    struct store_stmt *s;
+    int rc;
+
+    snprintf(answer, sizeof answer, "operation %" PRId64 " %s: %s", op_id,
+             succeeded ? "succeeded" : "ended", reason ? reason : "");
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, succeeded ? "succeeded" : "failed");
+    store_bind_text(s, 2, answer);
+    store_bind_int64(s, 3, now);
+    store_bind_int64(s, 4, op_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
 }
 
 int domchange_privacy_read(struct app *app, const struct domchange_who *who,
@@ -555,6 +825,8 @@ int domchange_privacy_read(struct app *app, const struct domchange_who *who,
     if ((rc = resolve(app, who, name, &t, err)) < 0)
         return rc;
     snprintf(out->domain, sizeof out->domain, "%s", t.name);
+    if ((rc = domchange_privacy_price(app, t.name, &out->price, err)) < 0)
+        return rc;
     if ((rc = conn_session_open(app, t.conn_id, &cs, err)) < 0)
         return rc;
     if ((rc = reg_privacy(cs.reg, t.name, &p, err)) < 0) {
@@ -1200,10 +1472,11 @@ int domchange_sweep(struct app *app, struct domchange_sweep_stats *st,
         "SELECT c.id, c.state, c.kind, c.request, COALESCE(c.answer, ''), "
         "c.domain_id, c.account_id, c.connection_id, d.name, d.status FROM "
         "domain_changes c JOIN domains d ON d.id = c.domain_id WHERE "
-        "(c.state = 'new' AND c.created_at < ?) OR (c.state = 'sending' AND "
-        "c.sent_at < ?) OR (c.state = 'unknown' AND c.finished_at >= ? AND "
-        "c.kind IN ('nameservers', 'lock', 'privacy', 'host_create', "
-        "'host_modify', 'host_delete')) ORDER BY c.id LIMIT ?";
+        "c.operation_id IS NULL AND ((c.state = 'new' AND c.created_at < ?) "
+        "OR (c.state = 'sending' AND c.sent_at < ?) OR (c.state = 'unknown' "
+        "AND c.finished_at >= ? AND c.kind IN ('nameservers', 'lock', "
+        "'privacy', 'host_create', 'host_modify', 'host_delete'))) ORDER BY "
+        "c.id LIMIT ?";
     int64_t now = clock_now();
     struct swept *v = xcalloc(DOMCHANGE_SWEEP_MAX, sizeof *v);
     struct store_stmt *s;

@@ -52,7 +52,11 @@ struct domchange_who {
 };
 
 struct domchange_result {
-    int64_t id;                             /* the domain_changes row */
+    int64_t id;        /* the domain_changes row */
+    int64_t op_id;     /* a charged change (privacy): its operation, else 0 */
+    int64_t amount;    /* charged by it (minor units), 0 when free */
+    int64_t refunded;  /* given back when it failed at once */
+    char op_state[16]; /* its operation's state: succeeded, failed, pending */
     char domain[NAME_MAX_ASCII + 1];        /* as stored (A-labels) */
     char state[16];                         /* succeeded | failed | unknown */
     char answer[DOMCHANGE_ANSWER_MAX];      /* the registrar's, for people */
@@ -81,10 +85,35 @@ int domchange_lock(struct app *app, const struct domchange_who *who,
  * domain's TLD has no privacy, nothing is sent: the change is failed with
  * that reason; the registrar's own refusal ("not offered") is failed too.
  * A lost answer is read back (GET whois_privacy_state: enabled or
- * enabling is on). As domchange_nameservers. */
+ * enabling is on). As domchange_nameservers.
+ *
+ * Turning it on where the domain's TLD has a privacy price (core/tld.h,
+ * privacy:1) is charged: an operation of kind 'privacy' (term 1, amount
+ * the price, the domain's account, actor as the change's) charged with
+ * the change recorded in the same transaction (domchange.c C4); res says
+ * op_id, amount, refunded and op_state. Refused (RM_EREFUSED) before
+ * anything is recorded or charged: insufficient funds (the ledger's words,
+ * as for orders), privacy already on, not offered for the TLD. A refused
+ * or never-sent change refunds at once; a lost answer the read-back cannot
+ * settle leaves the change 'unknown' and the operation pending (charged)
+ * for the Async Manager, which reads the state again (ops_poll_run) and
+ * keeps or refunds the charge. Turning it off is always free. */
 int domchange_privacy(struct app *app, const struct domchange_who *who,
                       const char *name, bool on, struct domchange_result *res,
                       struct rm_err *err);
+
+/* domchange_privacy_price - the yearly privacy price of domain's TLD, or
+ * TLD_NOPRICE (free, or a TLD not offered). */
+int domchange_privacy_price(struct app *app, const char *domain, int64_t *price,
+                            struct rm_err *err);
+
+/* domchange_settle_linked - inside the caller's write transaction: the
+ * change rows of charged operation op_id not ended yet end with it
+ * (succeeded, else failed), the answer naming the operation and reason
+ * (core/ops.c op_finish calls it for a privacy operation). */
+int domchange_settle_linked(struct app *app, int64_t op_id, bool succeeded,
+                            const char *reason, int64_t now,
+                            struct rm_err *err);
 
 /* What the registrar says of name's WHOIS privacy now. */
 struct domchange_privacy_view {
@@ -93,6 +122,8 @@ struct domchange_privacy_view {
                      * registrar's own word) */
     bool on;        /* enabled or enabling */
     int offered;    /* 1 offered, -1 not offered for the TLD, 0 not said */
+    int64_t price;  /* turning it on costs this a year (minor units);
+                     * TLD_NOPRICE (core/tld.h) when it is free */
 };
 
 /* domchange_privacy_read - name's WHOIS privacy (GET DOMAIN
@@ -204,9 +235,11 @@ int domchange_history(struct app *app, const struct domchange_who *who,
  * - and settled when the read-back tells (succeeded/failed), else left
  * (or made) unknown. Nameservers, lock, privacy and child hosts can be
  * read back; contacts (whose values are not recorded), auth codes and
- * sent mails cannot: they become or stay unknown. Every move names the
- * state it read (D10), so two sweeps never settle one change twice. At
- * most DOMCHANGE_SWEEP_MAX changes per sweep, oldest first.
+ * sent mails cannot: they become or stay unknown. A charged change
+ * (linked to its operation) is left to its operation, which the Async
+ * Manager settles and which settles the change with it. Every move names
+ * the state it read (D10), so two sweeps never settle one change twice.
+ * At most DOMCHANGE_SWEEP_MAX changes per sweep, oldest first.
  */
 #define DOMCHANGE_STALE_S 900
 #define DOMCHANGE_REREAD_S (7 * 86400)

@@ -34,6 +34,10 @@
  *   transfer  succeeded                        transfer_completed
  *   transfer  failed / timed_out / cancelled   transfer_failed
  *   register, renew  failed / timed_out / cancelled   refund
+ *   privacy   succeeded                        none (the owner turned it
+ *                                              on and saw it happen, or
+ *                                              sees it on the domain)
+ *   privacy   failed / timed_out / cancelled   refund
  * An automatic renewal that succeeded gets no mail here: the lifecycle
  * announces it with autorenew_done (once per domain and expiry date);
  * its failures are refunded here like any renewal's.
@@ -248,6 +252,10 @@ int op_mail_render(struct app *app, const struct op_row *o,
         m->rendered = m->skip = true; /* the lifecycle's autorenew_done */
         return 0;
     }
+    if (ok && o->kind == OPS_K_PRIVACY) {
+        m->rendered = m->skip = true; /* shown where it was turned on */
+        return 0;
+    }
     if (!mc->from) {
         m->rendered = m->skip = true;
         m->why_skipped = "no [mail] from address is configured";
@@ -281,9 +289,10 @@ int op_mail_render(struct app *app, const struct op_row *o,
     const struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", o->unicode},
-        {"operation", xfer    ? "transfer"
-                      : renew ? "renewal"
-                              : "registration"},
+        {"operation", xfer                       ? "transfer"
+                      : renew                    ? "renewal"
+                      : o->kind == OPS_K_PRIVACY ? "WHOIS privacy"
+                                                 : "registration"},
         {"operation_id", opid},
         {"term", years},
         {"expires", exp},

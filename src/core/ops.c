@@ -70,6 +70,7 @@
 
 #include "core/account.h"
 #include "core/conn.h"
+#include "core/domchange.h"
 #include "core/events.h"
 #include "core/ledger.h"
 #include "core/money.h"
@@ -358,6 +359,9 @@ bool op_autorenew_key(const char *key)
 static const char *domain_status_after(const struct op_row *o,
                                        enum ops_state state, int64_t now)
 {
+    /* privacy changes a setting, never the domain's life */
+    if (o->kind == OPS_K_PRIVACY)
+        return o->domain_status;
     if (state == OPS_ST_SUCCEEDED)
         return "active";
     if (o->kind == OPS_K_RENEW) {
@@ -413,6 +417,11 @@ static int finish_fn(struct store *st, void *arg, struct rm_err *err)
     }
     if ((rc = set_domain(app, o->domain_id, domain_status_after(o, state, now),
                          expires, f ? f->order_id : NULL, now, err)) < 0)
+        return rc;
+    /* the change that carries a privacy charge ends with it */
+    if (o->kind == OPS_K_PRIVACY && state != OPS_ST_PENDING &&
+        (rc = domchange_settle_linked(app, o->id, state == OPS_ST_SUCCEEDED,
+                                      o->reason, now, err)) < 0)
         return rc;
     if (state != OPS_ST_PENDING) {
         if (!m || !op_mail_fits(m, o, state, x->reason,
@@ -663,6 +672,11 @@ static int move_to_sending(struct app *app, struct op_row *o,
     struct sending_tx x = {app, o, o->state, clock_now()};
 
     return store_tx(app->st, STORE_TX_WRITE, sending_fn, &x, err);
+}
+
+int op_to_sending(struct app *app, struct op_row *o, struct rm_err *err)
+{
+    return move_to_sending(app, o, err);
 }
 
 /* send - the request, retried only while the driver proves it was never

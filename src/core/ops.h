@@ -197,7 +197,12 @@ void ops_stop_run(struct registrar *reg, const struct ops_target *t,
  *   register       QUERY_QUEUED_REQUEST (queue id) or GET_ORDER_INFO (order
  *                  id): waiting → WAIT in one call, declined/failed → NO;
  *                  otherwise BELONGS_TO_RSP: ours → DONE, else LOOKUP (221:
- *                  a registration is waiting).
+ *                  a registration is waiting);
+ *   privacy        GET DOMAIN whois_privacy_state (never the MODIFY
+ *                  again): enabled/enabling → DONE, disabled/disabling →
+ *                  NO, anything else → UNKNOWN; past the deadline this read
+ *                  is the final check and no stop follows (a setting is
+ *                  not an order: there is nothing to stop).
  * When now >= t->deadline_at only the authoritative call runs (BELONGS_TO_
  * RSP, CHECK_TRANSFER, GET DOMAIN) and out->final is set (rule 5); when it
  * does not find the operation done, ops_stop_run follows (rule 9), the

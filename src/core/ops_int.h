@@ -82,6 +82,10 @@ void op_answer_text(const struct reg_reply *r, char *buf, size_t n);
 /* op_fetch_expiry - GET DOMAIN (read-only): the expiry, 0 when unknown. */
 int64_t op_fetch_expiry(struct conn_session *sess, const char *domain);
 
+/* op_to_sending - O2 for a caller that sends the request itself (a
+ * charged domain change, core/domchange.c): new -> sending, committed. */
+int op_to_sending(struct app *app, struct op_row *o, struct rm_err *err);
+
 struct send_req {
     struct reg_domain_order order; /* register, transfer */
     struct reg_renew_req renew;    /* renew */

@@ -23,6 +23,7 @@ static const char *const kind_names[] = {
     [OPS_K_REGISTER] = "register",
     [OPS_K_TRANSFER] = "transfer",
     [OPS_K_RENEW] = "renew",
+    [OPS_K_PRIVACY] = "privacy",
 };
 
 static const char *const outcome_names[] = {

@@ -41,9 +41,13 @@ enum ops_kind {
     OPS_K_REGISTER,
     OPS_K_TRANSFER,
     OPS_K_RENEW,
+    /* WHOIS privacy turned on where the TLD charges for it (term 1 = one
+     * year): its registrar call is a domain change (core/domchange.h) */
+    OPS_K_PRIVACY,
 };
 
-/* ops_kind_name - "register", "transfer", "renew"; "?" otherwise. */
+/* ops_kind_name - "register", "transfer", "renew", "privacy"; "?"
+ * otherwise. */
 const char *ops_kind_name(enum ops_kind k);
 /* ops_kind_parse - *out for name; 0, or RM_EINVAL when it names none. */
 int ops_kind_parse(const char *name, enum ops_kind *out);

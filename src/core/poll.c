@@ -283,6 +283,7 @@ static void stop_note(struct ops_poll *out, const char *fmt, ...)
 }
 
 static void stop_readback(struct poller *p);
+static void poll_privacy(struct poller *p);
 
 /* stop_order - PROCESS_PENDING command=cancel of t's order id: stopped
  * when confirmed; refused (with the order's state read back) or unknown
@@ -380,6 +381,21 @@ void ops_stop_run(struct registrar *reg, const struct ops_target *t,
     bool xfer = t->kind == OPS_K_TRANSFER;
 
     out->stop_answer[0] = '\0';
+    if (t->kind == OPS_K_PRIVACY) {
+        /* nothing to stop: where privacy stands decides */
+        struct ops_poll q;
+        memset(&q, 0, sizeof q);
+        p.out = &q;
+        poll_privacy(&p);
+        out->calls += q.calls;
+        stop_note(out, "%s", q.answer);
+        if (q.verdict == OPS_V_DONE)
+            out->verdict = OPS_V_DONE;
+        out->stop = q.verdict == OPS_V_DONE ? OPS_STOP_REFUSED
+                    : q.verdict == OPS_V_NO ? OPS_STOP_STOPPED
+                                            : OPS_STOP_UNKNOWN;
+        return;
+    }
     if (!xfer && !t->order_id[0]) {
         out->stop = OPS_STOP_NO_ORDER;
         stop_note(out, "no registrar order to stop%s",
@@ -411,6 +427,36 @@ void ops_stop_run(struct registrar *reg, const struct ops_target *t,
     }
 }
 
+/* poll_privacy - WHOIS privacy as the registrar holds it now: the only
+ * call; the MODIFY is never sent again. */
+static void poll_privacy(struct poller *p)
+{
+    struct reg_privacy pr;
+    struct rm_err err;
+
+    memset(&pr, 0, sizeof pr);
+    before_call(p);
+    if (reg_privacy(p->reg, p->t->domain, &pr, &err) < 0) {
+        note(p->out, "GET whois_privacy_state: %s", err.msg);
+        p->out->verdict = OPS_V_UNKNOWN;
+        return;
+    }
+    note(p->out, "GET whois_privacy_state: %s", pr.word);
+    switch (pr.state) {
+    case REG_PRIVACY_ENABLED:
+    case REG_PRIVACY_ENABLING:
+        p->out->verdict = OPS_V_DONE;
+        break;
+    case REG_PRIVACY_DISABLED:
+    case REG_PRIVACY_DISABLING:
+        p->out->verdict = OPS_V_NO;
+        break;
+    default:
+        p->out->verdict = OPS_V_UNKNOWN;
+        break;
+    }
+}
+
 void ops_poll_run(struct registrar *reg, const struct ops_target *t,
                   int64_t now, struct ops_poll *out)
 {
@@ -424,11 +470,17 @@ void ops_poll_run(struct registrar *reg, const struct ops_target *t,
         poll_transfer(&p);
     else if (t->kind == OPS_K_RENEW)
         poll_renew(&p);
+    else if (t->kind == OPS_K_PRIVACY)
+        poll_privacy(&p);
     else
         poll_register(&p);
-    /* Rule 9: give up only together with the registrar. */
-    if (out->final && out->verdict == OPS_V_WAIT)
+    /* Rule 9: give up only together with the registrar (a privacy
+     * setting is no order: its read is the whole final check). */
+    if (out->final && out->verdict == OPS_V_WAIT && t->kind != OPS_K_PRIVACY)
         ops_stop_run(reg, t, out);
+    /* past the deadline a privacy state that cannot be read is not done */
+    if (out->final && out->verdict == OPS_V_UNKNOWN && t->kind == OPS_K_PRIVACY)
+        out->verdict = OPS_V_WAIT;
     if (!out->answer[0])
         snprintf(out->answer, sizeof out->answer, "no answer");
 }
@@ -561,7 +613,9 @@ int op_watch_fields(struct app *app, const struct op_row *o,
         return 0;
     f->stop_answer = p->stop_answer;
     f->stop_state = ops_stop_word(p->stop);
-    if (p->verdict == OPS_V_DONE || !ops_stop_watch(p->stop))
+    /* a privacy setting is no order that could complete later */
+    if (p->verdict == OPS_V_DONE || !ops_stop_watch(p->stop) ||
+        o->kind == OPS_K_PRIVACY)
         return 0;
     if ((rc = op_windows_for(app, o, &w, err)) < 0)
         return rc;

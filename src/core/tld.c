@@ -13,7 +13,8 @@
 #include "util/clock.h"
 #include "util/xalloc.h"
 
-static const char *const op_names[] = {"register", "renew", "transfer"};
+static const char *const op_names[] = {"register", "renew", "transfer",
+                                       "privacy"};
 
 const char *tld_op_name(enum tld_op op)
 {
@@ -104,7 +105,7 @@ static int parse_price_key(const char *s, size_t n, enum tld_op *op, int *term,
     if (!colon || op_from_name(s, (size_t)(colon - s), op) < 0)
         return rm_err_set(err, RM_EINVAL,
                           "price \"%.60s\": write OP:TERM=AMOUNT, OP one of "
-                          "register, renew, transfer",
+                          "register, renew, transfer, privacy",
                           s);
     if ((size_t)(s + n - colon - 1) >= sizeof num)
         return rm_err_set(err, RM_EINVAL, "price \"%.60s\": bad term", s);
@@ -112,6 +113,12 @@ static int parse_price_key(const char *s, size_t n, enum tld_op *op, int *term,
     num[s + n - colon - 1] = '\0';
     if (conn_parse_int("price term", num, 1, TLD_MAX_TERM, &t, err) < 0)
         return RM_EINVAL;
+    /* Privacy is priced per year, and only per year. */
+    if (*op == TLD_PRIVACY && t != 1)
+        return rm_err_set(err, RM_EINVAL,
+                          "price \"%.60s\": WHOIS privacy has a yearly "
+                          "price only: write privacy:1=AMOUNT",
+                          s);
     *term = (int)t;
     return 0;
 }
@@ -465,6 +472,11 @@ int tld_for_name(struct app *app, const struct name *n, struct tld *out,
             return rc;
     }
     return rm_err_set(err, RM_ENOTFOUND, "TLD .%s is not offered", n->tld);
+}
+
+int64_t tld_privacy_price(const struct tld *t)
+{
+    return t->price[TLD_PRIVACY][1];
 }
 
 int tld_price_for(const struct tld *t, enum tld_op op, int term,

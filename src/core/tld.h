@@ -5,6 +5,10 @@
  * connection. Prices are term totals in minor units per operation
  * (register, renew, transfer) and term (1..10 years); a term is offered
  * when it is in the TLD's allowed terms AND has a price for the operation.
+ * WHOIS privacy has at most one price, per year (privacy:1, term 1 only;
+ * no price = free); it is charged when privacy is turned on
+ * (core/domchange.h) and is never an orderable term: the allowed terms do
+ * not apply to it, and it is not offered with the terms of an order.
  * Async windows (first check, poll interval, deadlines) inherit from the
  * connection unless the TLD overrides them. Re-mapping a TLD changes only
  * new domains: every domain keeps its own connection_id.
@@ -21,7 +25,7 @@
 #define TLD_MAX_TERM 10
 #define TLD_NOPRICE (-1)
 
-enum tld_op { TLD_REGISTER, TLD_RENEW, TLD_TRANSFER, TLD_NOPS };
+enum tld_op { TLD_REGISTER, TLD_RENEW, TLD_TRANSFER, TLD_PRIVACY, TLD_NOPS };
 
 const char *tld_op_name(enum tld_op op);
 
@@ -72,6 +76,10 @@ int tld_for_name(struct app *app, const struct name *n, struct tld *out,
  * when the term is not offered. */
 int tld_price_for(const struct tld *t, enum tld_op op, int term,
                   int64_t *amount, struct rm_err *err);
+
+/* tld_privacy_price - the yearly WHOIS privacy price of t, or
+ * TLD_NOPRICE when privacy is free there. */
+int64_t tld_privacy_price(const struct tld *t);
 
 /* tld_normalize - "  .COM" → "com" (validated as a name suffix). */
 int tld_normalize(const char *in, char *out, size_t n, struct rm_err *err);

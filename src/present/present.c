@@ -179,7 +179,8 @@ static json_t *prices(const struct tld *t, bool all, enum present_style st)
             char k[4];
             if (t->price[o][y] < 0)
                 continue;
-            if (!all && !(t->allowed_terms & (1u << y)))
+            /* Privacy is a yearly price, not an orderable term. */
+            if (!all && o != TLD_PRIVACY && !(t->allowed_terms & (1u << y)))
                 continue;
             snprintf(k, sizeof k, "%d", y);
             json_object_set_new(po, k, present_money(st, t->price[o][y]));

@@ -246,6 +246,67 @@ static int sq_rollback(struct store *st, struct rm_err *err)
     return rc == SQLITE_OK ? 0 : sq_fail(s, rc, "ROLLBACK", err);
 }
 
+/*
+ * Migrations may rebuild a table (store.h D14, the procedure of
+ * sqlite.org/lang_altertable.html section 7): DROP TABLE x with foreign
+ * keys on would delete or refuse for the rows that refer to x. So keys are
+ * off around each migration's transaction (the PRAGMA is a no-op inside
+ * one), checked whole before COMMIT, and on again afterwards.
+ */
+static int sq_migrate_prepare(struct store *st, struct rm_err *err)
+{
+    struct sq_store *s = sq(st);
+    int rc = sqlite3_exec(s->db, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL);
+    return rc == SQLITE_OK ? 0 : sq_fail(s, rc, "PRAGMA foreign_keys", err);
+}
+
+/* sq_migrate_verify - PRAGMA foreign_key_check over the whole database:
+ * the first row it reports fails the migration, naming table and parent. */
+static int sq_migrate_verify(struct store *st, struct rm_err *err)
+{
+    struct sq_store *s = sq(st);
+    sqlite3_stmt *stmt;
+    int rc =
+        sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return sq_fail(s, rc, "PRAGMA foreign_key_check", err);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *table = sqlite3_column_text(stmt, 0);
+        const unsigned char *parent = sqlite3_column_text(stmt, 2);
+        s->base.errkind = STORE_ERR_FOREIGN_KEY;
+        rc = rm_err_set(err, RM_EINVAL,
+                        "sqlite: foreign key check: a row of %s (rowid "
+                        "%lld) refers to a missing row of %s",
+                        table ? (const char *)table : "?",
+                        (long long)sqlite3_column_int64(stmt, 1),
+                        parent ? (const char *)parent : "?");
+    } else if (rc == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        rc = sq_fail(s, rc, "PRAGMA foreign_key_check", err);
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int sq_migrate_finish(struct store *st, struct rm_err *err)
+{
+    struct sq_store *s = sq(st);
+    char v[32];
+    int rc;
+
+    if ((rc = pragma_text(s, "PRAGMA foreign_keys=ON", v, sizeof v, err)) < 0)
+        return rc;
+    if ((rc = pragma_text(s, "PRAGMA foreign_keys", v, sizeof v, err)) < 0)
+        return rc;
+    if (strcmp(v, "1") != 0)
+        return rm_err_set(err, RM_EINTERNAL,
+                          "sqlite: foreign keys did not turn back on");
+    return 0;
+}
+
 static int sq_prepare(struct store *st, const char *sql,
                       struct store_stmt **out, struct rm_err *err)
 {
@@ -363,6 +424,9 @@ const struct store_ops store_sqlite_ops = {
     .begin = sq_begin,
     .commit = sq_commit,
     .rollback = sq_rollback,
+    .migrate_prepare = sq_migrate_prepare,
+    .migrate_verify = sq_migrate_verify,
+    .migrate_finish = sq_migrate_finish,
     .prepare = sq_prepare,
     .bind_int64 = sq_bind_int64,
     .bind_text = sq_bind_text,

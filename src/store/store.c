@@ -161,10 +161,17 @@ static int begin_migration(struct store *st, struct rm_err *err)
     return 0;
 }
 
-/* apply_one - migration m in its own write transaction; *applied tells
- * whether it ran (another process may have applied it first). */
-static int apply_one(struct store *st, const struct store_migration *m,
-                     int64_t known, struct rm_err *err)
+/* migration_sql - m's text for st's backend (D14). */
+static const char *migration_sql(const struct store *st,
+                                 const struct store_migration *m)
+{
+    return st->ops == &store_pg_ops ? m->pg : m->sqlite;
+}
+
+/* apply_tx - migration m in its own write transaction; does nothing when
+ * another process applied it first. */
+static int apply_tx(struct store *st, const struct store_migration *m,
+                    int64_t known, struct rm_err *err)
 {
     struct store_stmt *s;
     int64_t have = 0;
@@ -191,7 +198,9 @@ static int apply_one(struct store *st, const struct store_migration *m,
                         (long long)have, (long long)m->version);
         goto fail;
     }
-    if ((rc = st->ops->exec_script(st, m->sql, err)) < 0) {
+    if ((rc = st->ops->exec_script(st, migration_sql(st, m), err)) < 0 ||
+        (st->ops->migrate_verify != NULL &&
+         (rc = st->ops->migrate_verify(st, err)) < 0)) {
         st->errkind = STORE_ERR_SCHEMA;
         rm_err_prefix(err, "migration %03lld_%s: ", (long long)m->version,
                       m->name);
@@ -210,6 +219,25 @@ static int apply_one(struct store *st, const struct store_migration *m,
 fail:
     store_rollback(st);
     return rc;
+}
+
+/* apply_one - migration m between the backend's prepare and finish hooks
+ * (SQLite: foreign keys off for the whole transaction, then on again). */
+static int apply_one(struct store *st, const struct store_migration *m,
+                     int64_t known, struct rm_err *err)
+{
+    struct rm_err ferr = {0};
+    int rc, frc;
+
+    if (st->ops->migrate_prepare != NULL &&
+        (rc = st->ops->migrate_prepare(st, err)) < 0)
+        return rc;
+    rc = apply_tx(st, m, known, err);
+    if (st->ops->migrate_finish == NULL)
+        return rc;
+    /* Always restore, even after a failure; the first error is kept. */
+    frc = st->ops->migrate_finish(st, rc < 0 ? &ferr : err);
+    return rc < 0 ? rc : frc;
 }
 
 int store_migrate_with(struct store *st, const struct store_migration *list,

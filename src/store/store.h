@@ -4,7 +4,8 @@
  *
  * Every backend (SQLite, PostgreSQL: sqlite.h, pg.h) runs the same schema, the
  * same numbered migrations (src/store/migrations/NNN_name.sql, compiled
- * into the binary) and the same tests. Core code talks only to this header.
+ * into the binary; a few come as a per-backend pair, D14) and the same
+ * tests. Core code talks only to this header.
  *
  * Ownership and threads
  * - store_open() returns a handle the caller owns; store_close() frees it
@@ -74,6 +75,23 @@
  *     claimers take disjoint rows without waiting); the SQLite backend
  *     removes the phrase (store/sqlite_sql.h: one writer at a time, nothing
  *     to skip). No other locking clause (FOR SHARE, NOWAIT, OF t).
+ * D14 A migration is one file for both backends (NNN_name.sql) unless the
+ *     common dialect cannot say the change; then it is the pair
+ *     NNN_name.sqlite.sql + NNN_name.pg.sql (both halves, same number and
+ *     name; gen_migrations.py refuses a lone half), each run only by its
+ *     backend, and each must leave the same schema. The case in point is a
+ *     CHECK: PostgreSQL drops and adds the named constraint, SQLite cannot
+ *     alter one and rebuilds the table (sqlite.org/lang_altertable.html
+ *     section 7: CREATE TABLE new_x with the whole current definition -
+ *     every column later migrations added, defaults, CHECKs, REFERENCES,
+ *     `id INTEGER PRIMARY KEY` - INSERT ... SELECT, DROP x, ALTER TABLE
+ *     new_x RENAME TO x, then every index of x again). The runner makes that
+ *     safe on SQLite: foreign keys are off while each migration runs
+ *     (PRAGMA foreign_keys cannot change inside a transaction, so it is set
+ *     before BEGIN and back on after the transaction ends), and
+ *     PRAGMA foreign_key_check runs before COMMIT: any row it reports fails
+ *     the migration, which rolls back whole, naming the table. Migrations
+ *     never contain PRAGMAs themselves (D7).
  */
 #ifndef RM_STORE_STORE_H
 #define RM_STORE_STORE_H
@@ -133,6 +151,17 @@ struct store_ops {
      * handles and hosts when BEGIN alone does not (pg: an advisory lock
      * held until the transaction ends). */
     int (*migrate_lock)(struct store *st, struct rm_err *err);
+    /* migrate_prepare / migrate_verify / migrate_finish - optional (NULL:
+     * nothing to do), around each migration:
+     *   migrate_prepare  before its transaction begins;
+     *   migrate_verify   inside it, after its text ran, before COMMIT: a
+     *                    failure rolls the migration back;
+     *   migrate_finish   after the transaction ended (committed or not).
+     * SQLite: foreign keys off / PRAGMA foreign_key_check / foreign keys
+     * back on, so a migration may rebuild a table (D14). */
+    int (*migrate_prepare)(struct store *st, struct rm_err *err);
+    int (*migrate_verify)(struct store *st, struct rm_err *err);
+    int (*migrate_finish)(struct store *st, struct rm_err *err);
     int (*prepare)(struct store *st, const char *sql, struct store_stmt **out,
                    struct rm_err *err);
     int (*bind_int64)(struct store_stmt *s, int idx, int64_t v);

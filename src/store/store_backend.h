@@ -31,11 +31,15 @@ struct store_stmt {
     struct store_stmt *next; /* cache list */
 };
 
-/* A migration: version N from migrations/NNN_name.sql. */
+/* A migration: version N from migrations/NNN_name.sql (one text run by
+ * both backends: sqlite and pg point at the same array) or from the pair
+ * NNN_name.sqlite.sql + NNN_name.pg.sql (each backend runs its own). The
+ * runner picks the text of the handle's backend. */
 struct store_migration {
     int64_t version;
     const char *name;
-    const char *sql;
+    const char *sqlite;
+    const char *pg;
 };
 
 /* Generated at build time from migrations/ (gen_migrations.py). Versions

@@ -14,6 +14,7 @@
 #include "present/present.h"
 #include "core/domview.h"
 #include "core/names.h"
+#include "core/tld.h"
 #include "registrar/registrar.h"
 #include "web/api.h"
 #include "web/api_util.h"
@@ -85,6 +86,15 @@ static int reply_change(struct web_req *r, const struct domchange_result *res)
     json_object_set_new(j, "answer", json_string(res->answer));
     if (res->auth_code[0])
         json_object_set_new(j, "auth_code", json_string(res->auth_code));
+    if (res->op_id) {
+        /* a charged change (privacy on): its operation and the money */
+        json_object_set_new(j, "operation", json_integer(res->op_id));
+        json_object_set_new(j, "operation_state", json_string(res->op_state));
+        json_object_set_new(j, "charged",
+                            present_money(PRESENT_API, res->amount));
+        json_object_set_new(j, "refunded",
+                            present_money(PRESENT_API, res->refunded));
+    }
     return web_reply_json(r, o == 0 ? 200 : o == RM_EREFUSED ? 409 : 202, j);
 }
 
@@ -227,6 +237,11 @@ static int get_privacy(struct web_req *r)
                           (int)v.on, "state", v.state);
     json_object_set_new(j, "offered",
                         v.offered ? json_boolean(v.offered > 0) : json_null());
+    /* the yearly price charged when it is turned on; null: free */
+    json_object_set_new(j, "price",
+                        v.price == TLD_NOPRICE
+                            ? json_null()
+                            : present_money(PRESENT_API, v.price));
     return web_reply_json(r, 200, j);
 }
 
@@ -250,8 +265,18 @@ static int put_privacy(struct web_req *r)
     if (rc)
         return rc;
     ERR_INIT(e);
-    if ((rc = domchange_privacy(api_app(r), &who, nm.ascii, on, &res, &e)) < 0)
+    if ((rc = domchange_privacy(api_app(r), &who, nm.ascii, on, &res, &e)) <
+        0) {
+        /* a customer short of funds reads what to do, as for orders
+         * (api_domains.c refused_reply), not the ledger's figures */
+        if (rc == RM_EREFUSED && who.account &&
+            strncmp(e.msg, "insufficient funds", 18) == 0)
+            return api_error(r, 409, API_EREFUSED, NULL,
+                             "Your balance is too low for WHOIS privacy. Add "
+                             "funds to your account first, then turn it on "
+                             "again. Nothing was charged.");
         return core_fail(r, rc, &e, "privacy");
+    }
     return reply_change(r, &res);
 }
 

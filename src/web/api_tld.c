@@ -161,6 +161,10 @@ static int tld_op_prices(struct web_req *r, const char *op, json_t *per,
             return api_error(r, 400, API_ERANGE, "prices",
                              "prices.%s: a term is \"1\"..\"%d\"", op,
                              TLD_MAX_TERM);
+        if (strcmp(op, tld_op_name(TLD_PRIVACY)) == 0 && y != 1)
+            return api_error(r, 400, API_ERANGE, "prices",
+                             "prices.privacy: WHOIS privacy has a yearly "
+                             "price only (term \"1\")");
         size_t k = q->nprices + q->nunprices;
         if (json_is_null(amt)) {
             snprintf(w->price[k], sizeof w->price[k], "%s:%d", op, (int)y);
@@ -202,7 +206,7 @@ static int tld_prices_field(struct web_req *r, json_t *b, struct tld_set_req *q,
         if (o == TLD_NOPS)
             return api_error(r, 400, API_EUNKNOWN, "prices",
                              "prices: unknown operation '%s' (register, "
-                             "renew, transfer)",
+                             "renew, transfer, privacy)",
                              op);
         if ((rc = tld_op_prices(r, op, per, q, w)))
             return rc;

@@ -319,12 +319,25 @@ await E.step('a domain whose auto-renewal failed two days before expiry is flagg
   await E.shot(c, '11-domain-needs-action');
 });
 
-await E.step('WHOIS privacy: switched on from the domain page, held at the sim', async () => {
+await E.step('WHOIS privacy: its yearly price shown, confirmed in a dialog naming the amount, charged, held at the sim', async () => {
+  await E.regmanCli('tld', 'set', '.com', '--price', 'privacy:1=4.99');
   await c.goto(`${E.base}/#/domains/${FIRST}`);
+  await c.reload(); // the same page as the step before: read the price anew
   const sw = c.locator('#privacy-switch');
   await E.expectText(c.locator('#privacy .privacy-state .badge'), 'disabled');
+  await E.expectText(c.locator('#privacy .privacy-price'), '$4.99 a year, charged when you turn it on');
+  // the step before left no funds: refused in plain words, nothing charged
   await sw.click();
+  await E.expectText(c.locator('dialog[open] .charge'), '$4.99');
+  await E.confirm(c, 'Turn on for $4.99');
+  await E.expectText(c.locator('#privacy .change-outcome[data-state=refused]'), 'Your balance is too low for WHOIS privacy');
+  await E.regmanCli('account', 'credit', 'demo-customer', '10', '--ref', `e2e-privacy-${FIRST}`);
+  await sw.click();
+  await E.expectText(c.locator('dialog[open] .charge'), '$4.99');
+  await E.shot(c, '20-domain-privacy-confirm');
+  await E.confirm(c, 'Turn on for $4.99');
   await E.expectText(c.locator('#privacy .change-outcome[data-state=succeeded]'), 'WHOIS privacy on: done');
+  await E.expectText(c.locator('#privacy .change-charge'), 'Charged $4.99.');
   await E.expectText(c.locator('#privacy .privacy-state .badge'), 'enabled');
   if (!await sw.isChecked()) throw new Error('the privacy switch is not on');
   if ((await simDomain(FIRST)).privacy !== 'enabled') throw new Error('the sim does not hold privacy enabled');

@@ -125,6 +125,8 @@ def run(env, t):
     privacy(env, t, a, "shop.com", "customer")
     privacy(env, t, admin, "bobs.com", "admin")
     privacy_not_offered(env, t, a)
+    privacy_paid(env, t, a, "shop2.com", "alice", "account:alice")
+    privacy_paid(env, t, admin, "bobs2.com", "bob", "admin")
 
     # --- another customer: 404 everywhere, like an unknown name ------------
     before = changes(env)
@@ -239,7 +241,7 @@ def privacy(env, t, c, name, who):
     t.check("%s: privacy off as registered, offered" % who,
             r.status == 200 and r.json == {
                 "domain": name, "privacy": False, "state": "disabled",
-                "offered": True}, r)
+                "offered": True, "price": None}, r)
     for body, code, field in [
             (None, "invalid_json", None),
             ({}, "missing_field", "privacy"),
@@ -260,6 +262,62 @@ def privacy(env, t, c, name, who):
     t.check("%s: shown on" % who,
             r.status == 200 and r.json["privacy"] is True and
             r.json["state"] == "enabled", r)
+
+
+def balance(env, account):
+    return env.sql("SELECT balance FROM accounts WHERE name = ?", account)
+
+
+def privacy_paid(env, t, c, name, account, actor):
+    """A TLD with a privacy price: shown, charged once on, refunded once
+    when refused, nothing charged when it is on already."""
+    url = BASE + name + "/privacy"
+    env.rg("tld", "set", ".com", "--price", "privacy:1=5")
+    r = c.get(url)
+    t.check("%s: the privacy price shown before it is on" % actor,
+            r.status == 200 and r.json["price"] == 500 and
+            r.json["privacy"] is False, r)
+    b0 = balance(env, account)
+    # refused by the registrar: charged and refunded, once each
+    ctl(env, "POST", "/rules",
+        {"action": "MODIFY", "domain": name, "fault": "code_400",
+         "count": 1})
+    r = c.call("PUT", url, body={"privacy": True})
+    t.check("%s: refused: 409 with the refund" % actor,
+            r.status == 409 and r.err() == "refused" and
+            r.json["operation_state"] == "failed" and
+            r.json["charged"] == 500 and r.json["refunded"] == 500, r)
+    op = r.json.get("operation") if r.json else None
+    t.check("%s: refused: charged once, refunded once" % actor,
+            env.sql_rows("SELECT kind FROM ledger_postings WHERE "
+                         "operation_id = ? ORDER BY id", op) ==
+            [("charge",), ("refund",)] and balance(env, account) == b0)
+    r = c.call("PUT", url, body={"privacy": True})
+    t.check("%s: privacy on: 200, charged the price" % actor,
+            r.status == 200 and r.json["state"] == "succeeded" and
+            r.json["operation_state"] == "succeeded" and
+            r.json["charged"] == 500 and r.json["refunded"] == 0, r)
+    op = r.json.get("operation") if r.json else None
+    t.check("%s: one privacy operation for the owner, by %s" % (actor, actor),
+            env.sql_rows("SELECT o.kind, o.term, o.amount, a.name, o.actor "
+                         "FROM operations o JOIN accounts a ON a.id = "
+                         "o.account_id WHERE o.id = ?", op) ==
+            [("privacy", 1, 500, account, actor)])
+    t.check("%s: the balance went down by the price, once" % actor,
+            balance(env, account) == b0 - 500)
+    t.check("%s: the sim holds privacy on" % actor,
+            sim_dom(env, name)["privacy"] == "enabled")
+    r = c.call("PUT", url, body={"privacy": True})
+    t.check("%s: already on: 409, nothing charged" % actor,
+            r.status == 409 and "already on" in r.json["error"]["message"]
+            and balance(env, account) == b0 - 500, r)
+    r = c.call("PUT", url, body={"privacy": False})
+    t.check("%s: off: free" % actor,
+            r.status == 200 and "operation" not in r.json and
+            balance(env, account) == b0 - 500, r)
+    env.rg("tld", "set", ".com", "--no-price", "privacy:1")
+    t.check("%s: audit clean" % actor,
+            env.rg("audit", check=False).returncode == 0)
 
 
 def privacy_not_offered(env, t, c):

@@ -25,6 +25,7 @@
 
 #include <pthread.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -273,11 +274,14 @@ static void test_failed_migration_leaves_nothing(void **state)
 {
     struct fx *f = *state;
     static const struct store_migration list[] = {
-        {1, "one", "CREATE TABLE t1 (x BIGINT);"},
-        {2, "two",
-         "CREATE TABLE t2 (x BIGINT);\n"
-         "INSERT INTO t1 (x) VALUES (1);\n"
-         "INSERT INTO no_such_table (x) VALUES (1);"},
+#define M2                                                                     \
+    "CREATE TABLE t2 (x BIGINT);\n"                                            \
+    "INSERT INTO t1 (x) VALUES (1);\n"                                         \
+    "INSERT INTO no_such_table (x) VALUES (1);"
+        {1, "one", "CREATE TABLE t1 (x BIGINT);",
+         "CREATE TABLE t1 (x BIGINT);"},
+        {2, "two", M2, M2},
+#undef M2
     };
     struct store_open_opts o = {.create = 1};
     struct store *st;
@@ -296,6 +300,240 @@ static void test_failed_migration_leaves_nothing(void **state)
     assert_int_not_equal(store_prepare(st, "SELECT x FROM t2", &s, &err), 0);
     assert_int_equal(store_in_tx(st), 0);
     store_close(st);
+}
+
+/* A per-backend pair (store.h D14): each backend runs only its own half. */
+static void test_migration_pair_runs_the_backends_half(void **state)
+{
+    struct fx *f = *state;
+    static const struct store_migration list[] = {
+        {1, "split", "CREATE TABLE made_by_sqlite (x BIGINT);",
+         "CREATE TABLE made_by_pg (x BIGINT);"},
+    };
+    struct store_open_opts o = {.create = 1};
+    struct store *st;
+    struct store_stmt *s;
+    struct rm_err err = {0};
+
+    assert_int_equal(store_open_raw(f->target, &o, &st, &err), 0);
+    assert_int_equal(store_migrate_with(st, list, 1, &err), 0);
+    assert_int_equal(count(st, f->pg ? "SELECT COUNT(*) FROM made_by_pg"
+                                     : "SELECT COUNT(*) FROM made_by_sqlite"),
+                     0);
+    assert_int_not_equal(store_prepare(st,
+                                       f->pg ? "SELECT x FROM made_by_sqlite"
+                                             : "SELECT x FROM made_by_pg",
+                                       &s, &err),
+                         0);
+    store_close(st);
+}
+
+/* The schema the rebuild tests start from: a parent with a CHECK, a child
+ * that refers to it, and rows in both. */
+#define REBUILD_BASE                                                           \
+    "CREATE TABLE parent (id INTEGER PRIMARY KEY,"                             \
+    " kind TEXT NOT NULL CHECK (kind IN ('a')),"                               \
+    " note TEXT NOT NULL DEFAULT 'none');"                                     \
+    "CREATE INDEX parent_kind ON parent (kind);"                               \
+    "CREATE TABLE child (id INTEGER PRIMARY KEY,"                              \
+    " parent_id BIGINT NOT NULL REFERENCES parent (id));"                      \
+    "INSERT INTO parent (kind) VALUES ('a');"                                  \
+    "INSERT INTO parent (kind) VALUES ('a');"                                  \
+    "INSERT INTO child (parent_id) VALUES (1);"                                \
+    "INSERT INTO child (parent_id) VALUES (2);"
+
+/* The SQLite half of a CHECK change: the 12-step rebuild, keeping `where`
+ * rows of parent. */
+#define REBUILD_SQLITE(where)                                                  \
+    "CREATE TABLE new_parent (id INTEGER PRIMARY KEY,"                         \
+    " kind TEXT NOT NULL CHECK (kind IN ('a', 'b')),"                          \
+    " note TEXT NOT NULL DEFAULT 'none');"                                     \
+    "INSERT INTO new_parent (id, kind, note)"                                  \
+    " SELECT id, kind, note FROM parent WHERE " where ";"                      \
+    "DROP TABLE parent;"                                                       \
+    "ALTER TABLE new_parent RENAME TO parent;"                                 \
+    "CREATE INDEX parent_kind ON parent (kind);"
+
+/* A rebuild (SQLite) or DROP/ADD CONSTRAINT (pg) widens a CHECK while
+ * rows refer to the table; every row, the default, the index, the foreign
+ * key and RETURNING ids survive, and foreign keys are enforced after. */
+static void test_rebuild_keeps_foreign_keys(void **state)
+{
+    struct fx *f = *state;
+    static const struct store_migration list[] = {
+        {1, "base", REBUILD_BASE, REBUILD_BASE},
+        {2, "widen", REBUILD_SQLITE("1 = 1"),
+         "ALTER TABLE parent DROP CONSTRAINT parent_kind_check;"
+         "ALTER TABLE parent ADD CONSTRAINT parent_kind_check"
+         " CHECK (kind IN ('a', 'b'));"},
+    };
+    struct store_open_opts o = {.create = 1};
+    struct store *st;
+    struct rm_err err = {0};
+    int64_t v = 0;
+
+    assert_int_equal(store_open_raw(f->target, &o, &st, &err), 0);
+    if (store_migrate_with(st, list, 2, &err) != 0)
+        fail_msg("migrate: %s", err.msg);
+    assert_int_equal(store_schema_version(st, &v, &err), 0);
+    assert_int_equal(v, 2);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM parent"), 2);
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM child c JOIN parent p"
+                               " ON p.id = c.parent_id"),
+                     2);
+    /* The widened CHECK, the kept default and the next id. */
+    assert_int_equal(count(st, "INSERT INTO parent (kind) VALUES ('b')"
+                               " RETURNING id"),
+                     3);
+    assert_int_equal(
+        count(st, "SELECT COUNT(*) FROM parent WHERE note = 'none'"), 3);
+    assert_int_equal(
+        store_exec(st, "INSERT INTO parent (kind) VALUES ('c')", &err),
+        RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_CHECK);
+    /* Foreign keys are on again and still point at parent. */
+    assert_int_equal(
+        store_exec(st, "INSERT INTO child (parent_id) VALUES (99)", &err),
+        RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_FOREIGN_KEY);
+    assert_int_equal(store_exec(st, "DELETE FROM parent WHERE id = 1", &err),
+                     RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_FOREIGN_KEY);
+    assert_int_equal(
+        store_exec(st, "INSERT INTO child (parent_id) VALUES (3)", &err), 0);
+    store_close(st);
+}
+
+/* A migration that would leave a row referring to nothing fails whole
+ * (SQLite: found by the foreign key check before COMMIT; pg: refused by
+ * the key itself) and names the table; the database keeps its version. */
+static void test_rebuild_that_breaks_a_foreign_key_is_refused(void **state)
+{
+    struct fx *f = *state;
+    static const struct store_migration list[] = {
+        {1, "base", REBUILD_BASE, REBUILD_BASE},
+        {2, "lossy", REBUILD_SQLITE("id <> 2"),
+         "DELETE FROM parent WHERE id = 2;"},
+    };
+    struct store_open_opts o = {.create = 1};
+    struct store *st;
+    struct rm_err err = {0};
+    int64_t v = 0;
+
+    assert_int_equal(store_open_raw(f->target, &o, &st, &err), 0);
+    assert_int_not_equal(store_migrate_with(st, list, 2, &err), 0);
+    assert_non_null(strstr(err.msg, "migration 002_lossy"));
+    assert_non_null(strstr(err.msg, "child"));
+    assert_int_equal(store_errkind(st), STORE_ERR_SCHEMA);
+    assert_int_equal(store_in_tx(st), 0);
+    assert_int_equal(store_schema_version(st, &v, &err), 0);
+    assert_int_equal(v, 1);
+    /* Rolled back: the row is there, the old CHECK too. */
+    assert_int_equal(count(st, "SELECT COUNT(*) FROM parent WHERE id = 2"), 1);
+    assert_int_equal(
+        store_exec(st, "INSERT INTO parent (kind) VALUES ('b')", &err),
+        RM_EINVAL);
+    /* Foreign keys are on again after the failure. */
+    assert_int_equal(
+        store_exec(st, "INSERT INTO child (parent_id) VALUES (99)", &err),
+        RM_EINVAL);
+    assert_int_equal(store_errkind(st), STORE_ERR_FOREIGN_KEY);
+    store_close(st);
+}
+
+/* gen - run gen_migrations.py on files made in dir; its exit status. */
+static int gen(const char *dir, const char *const *names, char *out,
+               size_t outsz)
+{
+    const char *script = getenv("REGMAN_GEN_MIGRATIONS");
+    char cmd[2048], path[600];
+    size_t n;
+    FILE *p;
+    int rc;
+
+    if (script == NULL)
+        fail_msg("REGMAN_GEN_MIGRATIONS is not set");
+    n = (size_t)snprintf(cmd, sizeof cmd, "python3 %s %s/out.c", script, dir);
+    for (; *names; names++) {
+        FILE *fp;
+        snprintf(path, sizeof path, "%s/%s", dir, *names);
+        fp = fopen(path, "w");
+        assert_non_null(fp);
+        fprintf(fp, "CREATE TABLE t_%zu (x BIGINT);\n", n);
+        fclose(fp);
+        n += (size_t)snprintf(cmd + n, sizeof cmd - n, " %s", path);
+    }
+    snprintf(cmd + n, sizeof cmd - n, " 2>&1");
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    n = fread(out, 1, outsz - 1, p);
+    out[n] = '\0';
+    rc = pclose(p);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The generator takes a pair, and refuses a lone half or a gap. */
+static void test_generator_checks_per_backend_pairs(void **state)
+{
+    struct fx *f = *state;
+    char out[4096], path[400];
+    FILE *fp;
+    size_t n;
+
+    assert_int_equal(gen(f->dir,
+                         (const char *const[]){"001_a.sql", "002_b.sqlite.sql",
+                                               "002_b.pg.sql", NULL},
+                         out, sizeof out),
+                     0);
+    snprintf(path, sizeof path, "%s/out.c", f->dir);
+    fp = fopen(path, "r");
+    assert_non_null(fp);
+    n = fread(out, 1, sizeof out - 1, fp);
+    out[n] = '\0';
+    fclose(fp);
+    assert_non_null(strstr(out, "{1, \"a\", m001, m001}"));
+    assert_non_null(strstr(out, "{2, \"b\", m002_sqlite, m002_pg}"));
+
+    assert_int_not_equal(
+        gen(f->dir,
+            (const char *const[]){"001_a.sql", "002_b.sqlite.sql", NULL}, out,
+            sizeof out),
+        0);
+    assert_non_null(strstr(out, "002_b.pg.sql is missing"));
+    assert_int_not_equal(
+        gen(f->dir, (const char *const[]){"001_a.sql", "002_b.pg.sql", NULL},
+            out, sizeof out),
+        0);
+    assert_non_null(strstr(out, "002_b.sqlite.sql is missing"));
+    assert_int_not_equal(gen(f->dir,
+                             (const char *const[]){"001_a.sql", "002_b.sql",
+                                                   "002_b.pg.sql", NULL},
+                             out, sizeof out),
+                         0);
+    assert_non_null(strstr(out, "both a common file and per-backend"));
+    assert_int_not_equal(
+        gen(f->dir,
+            (const char *const[]){"001_a.sql", "002_b.sqlite.sql",
+                                  "002_c.pg.sql", NULL},
+            out, sizeof out),
+        0);
+    assert_non_null(strstr(out, "already named b"));
+    assert_int_not_equal(
+        gen(f->dir,
+            (const char *const[]){"001_a.sql", "003_c.sqlite.sql",
+                                  "003_c.pg.sql", NULL},
+            out, sizeof out),
+        0);
+    assert_non_null(strstr(out, "without gaps"));
+    for (const char *const *m =
+             (const char *const[]){"001_a.sql", "002_b.sql", "002_b.sqlite.sql",
+                                   "002_b.pg.sql", "002_c.pg.sql",
+                                   "003_c.sqlite.sql", "003_c.pg.sql", "out.c",
+                                   NULL};
+         *m; m++) {
+        snprintf(path, sizeof path, "%s/%s", f->dir, *m);
+        unlink(path);
+    }
 }
 
 static void test_bad_targets_are_refused_clearly(void **state)
@@ -1655,7 +1893,10 @@ int main(void)
         T(test_tx_error_rolls_back_and_is_not_rerun),                          \
         T(test_tx_joins_an_open_transaction), T(test_parameters_are_typed),    \
         T(test_text_sorts_in_byte_order),                                      \
-        T(test_concurrent_openers_migrate_once)
+        T(test_concurrent_openers_migrate_once),                               \
+        T(test_migration_pair_runs_the_backends_half),                         \
+        T(test_rebuild_keeps_foreign_keys),                                    \
+        T(test_rebuild_that_breaks_a_foreign_key_is_refused)
 #define SQ(fn)                                                                 \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown_sqlite)
 #define PG(fn) cmocka_unit_test_setup_teardown(fn, setup_pg, teardown_pg)
@@ -1666,6 +1907,7 @@ int main(void)
         SQ(test_second_writer_waits_then_succeeds),
         SQ(test_writer_gives_up_after_busy_timeout),
         SQ(test_tx_reruns_past_a_busy_database),
+        SQ(test_generator_checks_per_backend_pairs),
     };
     const struct CMUnitTest pg_tests[] = {
         COMMON(PG),

@@ -2,7 +2,9 @@
 // orderable terms, the price of every operation and term (term totals in
 // minor units; a blank cell removes that price) and the async windows a
 // TLD may override (in minutes, hours or days). The list shows the terms
-// a customer can actually buy: orderable and priced.
+// a customer can actually buy: orderable and priced. WHOIS privacy has one
+// yearly price (charged when it is turned on; blank: free), outside the
+// term grid since it is never an orderable term.
 
 import { get, put, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -36,6 +38,11 @@ function priceSummary(prices, op) {
     terms.length > 1 ? h('span', { class: 'muted' }, ` +${terms.length - 1} term${terms.length > 2 ? 's' : ''}`) : null);
 }
 
+function privacySummary(prices) {
+  const v = prices && prices.privacy ? prices.privacy['1'] : undefined;
+  return v === undefined ? h('span', { class: 'muted' }, 'free') : `${money(v)} / year`;
+}
+
 function renderList(main) {
   const body = h('div', {});
   add(main, toolbar(h('a', { class: 'btn btn-primary', href: '#/tlds/new' }, 'Add TLD')), body);
@@ -46,6 +53,7 @@ function renderList(main) {
       { title: 'Connection', cell: (t) => t.connection },
       { title: 'Terms on sale', cell: (t) => h('span', { 'data-terms': t.tld }, termsText(buyable(t))) },
       ...OPS.map(([op, label]) => ({ title: label, cell: (t) => priceSummary(t.prices, op) })),
+      { title: 'WHOIS privacy', cell: (t) => privacySummary(t.prices) },
       { title: 'Checks', cell: (t) => `after ${durationText(t.first_check_s)}, every ${durationText(t.poll_interval_s)}` },
       { title: 'Deadline', cell: (t) => durationText(t.deadline_s) },
     ], res.items, { caption: 'TLDs and prices', empty: 'No TLDs yet. Add one and choose the connection that serves it.' }));
@@ -115,6 +123,13 @@ async function renderForm(main, name) {
       }));
     })));
 
+  const oldPrivacy = tld && tld.prices.privacy ? tld.prices.privacy['1'] : undefined;
+  const privacyInput = input({ name: 'price-privacy-1', id: 'price-privacy-1', inputmode: 'decimal', class: 'price-input',
+    'aria-label': 'WHOIS privacy price per year', placeholder: 'free' });
+  privacyInput.value = oldPrivacy === undefined ? '' : moneyInput(oldPrivacy);
+  const privacyField = field('WHOIS privacy, per year', privacyInput,
+    'Charged when a customer turns privacy on (refunded if the registrar refuses). Blank: free.');
+
   const winInputs = new Map();
   const windows = h('fieldset', { class: 'form-group' }, h('legend', {}, 'Asynchronous windows (blank: the connection\'s)'),
     h('div', { class: 'form-grid' }, WINDOWS.map(([key, label, unit]) => {
@@ -153,7 +168,7 @@ async function renderForm(main, name) {
       tld ? h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'TLD'), h('strong', { class: 'tld-name' }, `.${tld.tld}`))
         : field('TLD', nameInput, 'Without the leading dot, e.g. com or co.uk.'),
       field('Served by connection', connSel)),
-    terms, h('div', { class: 'table-wrap' }, grid), windows, status,
+    terms, h('div', { class: 'table-wrap' }, grid), privacyField, windows, status,
     h('div', { class: 'form-actions' }, actions));
   fill(slot, form);
 
@@ -184,6 +199,18 @@ async function renderForm(main, name) {
       if (v === null && old === undefined) continue;
       if (v === old) continue;
       (prices[op] = prices[op] || {})[n] = v;
+    }
+    {
+      const t = privacyInput.value.trim();
+      privacyInput.removeAttribute('aria-invalid');
+      const v = t === '' ? null : parseMoney(t);
+      if (t !== '' && v === null) {
+        privacyInput.setAttribute('aria-invalid', 'true');
+        privacyInput.focus();
+        add(status, errorBox(`WHOIS privacy price: "${t}" is not an amount (e.g. 4.99).`));
+        return;
+      }
+      if (!(v === null && oldPrivacy === undefined) && v !== oldPrivacy) prices.privacy = { 1: v };
     }
     if (Object.keys(prices).length) body.prices = prices;
     for (const [key, d] of winInputs) {

@@ -11,6 +11,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = e.code || 'http_' + status;
     this.field = e.field || null;
+    this.body = body || null; // the whole answer: a refused change says more
   }
 }
 

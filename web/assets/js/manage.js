@@ -8,7 +8,9 @@
 
 import { get, put, post, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
-import { when, loading, errorBox, notice, table, field, input, select, button, busy, confirmDialog, card, pager, qs, badge } from './ui.js';
+import {
+  when, loading, errorBox, notice, table, field, input, select, button, busy, confirmDialog, card, pager, qs, badge, money, dl,
+} from './ui.js';
 
 const NS_MIN = 2;
 const NS_MAX = 13;
@@ -32,10 +34,17 @@ const CONTACT_FIELDS = [
 // or the error it threw (409 refused: the registrar's answer).
 export function changeNotice(what, res, err) {
   if (err) {
+    if (err.status === 409 && err.code === 'refused' && !(err.body && 'change' in err.body)) {
+      // refused by regman before anything was recorded or sent (funds,
+      // privacy already on): its own words
+      return h('div', { class: 'notice notice-bad change-outcome', role: 'alert', 'data-state': 'refused' },
+        h('strong', {}, `${what}: refused. `), err.message);
+    }
     if (err.status === 409 && err.code === 'refused') {
       return h('div', { class: 'notice notice-bad change-outcome', role: 'alert', 'data-state': 'refused' },
         h('strong', {}, `${what}: refused. `), 'The registrar answered: ', h('span', { class: 'registrar-answer' }, err.message),
-        h('p', { class: 'change-after' }, 'Nothing was changed.'));
+        h('p', { class: 'change-after' }, 'Nothing was changed.',
+          err.body && err.body.refunded ? ` The ${money(err.body.refunded)} charged has been refunded.` : ''));
     }
     return errorBox(err);
   }
@@ -199,9 +208,14 @@ function lockCard(base, onChanged) {
 
 // ---- WHOIS privacy ----------------------------------------------------------
 
+// Turning privacy on where the extension has a price is charged (a year,
+// refunded when the registrar refuses): the price is shown beforehand and
+// a dialog naming the amount asks to confirm, as an order does.
 function privacyCard(base, onChanged) {
   const state = h('div', { class: 'privacy-state', 'aria-live': 'polite' });
+  const price = h('p', { class: 'muted privacy-price' }, '');
   const out = h('div', { class: 'change-slot', 'aria-live': 'polite' });
+  let view = null;
   const sw = h('input', { type: 'checkbox', role: 'switch', class: 'switch', id: 'privacy-switch', disabled: true });
   const swText = h('span', { class: 'switch-text' }, '…');
   async function load() {
@@ -209,6 +223,10 @@ function privacyCard(base, onChanged) {
     loading(state, 'Asking the registrar…');
     try {
       const r = await get(`${base}/privacy`);
+      view = r;
+      fill(price, r.price === null || r.price === undefined
+        ? 'Free of charge.'
+        : h('span', {}, h('strong', { class: 'charge' }, money(r.price)), ' a year, charged when you turn it on.'));
       sw.checked = r.privacy;
       swText.textContent = r.privacy ? 'On' : 'Off';
       if (r.offered === false) {
@@ -225,15 +243,35 @@ function privacyCard(base, onChanged) {
   }
   sw.addEventListener('change', async () => {
     const want = sw.checked;
+    const amount = view && want ? view.price : null;
+    if (amount !== null && amount !== undefined) {
+      const ok = await confirmDialog({
+        title: `Confirm: WHOIS privacy for ${view.domain}`,
+        body: [dl([['Domain', view.domain], ['Term', '1 year'], ['Charge', h('strong', { class: 'charge' }, money(amount))]]),
+          h('p', { class: 'muted' }, 'Charged to the domain\'s account now; refunded if the registrar refuses.')],
+        confirm: `Turn on for ${money(amount)}`,
+      });
+      if (!ok) {
+        sw.checked = false;
+        return;
+      }
+    }
     sw.disabled = true;
     swText.textContent = want ? 'Turning on…' : 'Turning off…';
-    await change(want ? 'WHOIS privacy on' : 'WHOIS privacy off', out, () => put(`${base}/privacy`, { privacy: want }));
+    const r = await change(want ? 'WHOIS privacy on' : 'WHOIS privacy off', out, () => put(`${base}/privacy`, { privacy: want }));
+    if (r && r.operation) {
+      add(out, h('p', { class: 'change-charge', 'data-operation': String(r.operation) },
+        r.operation_state === 'pending'
+          ? `Charged ${money(r.charged)}; kept if the registrar turned it on, refunded if not, once it answers.`
+          : `Charged ${money(r.charged)}.`));
+    }
     await load();
     onChanged();
   });
   load();
   const c = card('WHOIS privacy',
-    h('p', { class: 'muted' }, 'Hides the owner\'s name, address, phone and e-mail from the public WHOIS. Free of charge.'),
+    h('p', { class: 'muted' }, 'Hides the owner\'s name, address, phone and e-mail from the public WHOIS.'),
+    price,
     state,
     h('div', { class: 'field-check' }, h('label', { class: 'switch-wrap', for: 'privacy-switch' }, sw,
       h('span', {}, 'WHOIS privacy'), swText)),

@@ -7,11 +7,13 @@ import { money, when, relative, badge, opLabel, years, duration, every, sentence
 
 // pendingText - what a pending operation means, in plain words.
 export function pendingText(op) {
-  const what = { register: 'registration', renew: 'renewal', transfer: 'transfer' }[op.kind] || 'operation';
+  const what = { register: 'registration', renew: 'renewal', transfer: 'transfer', privacy: 'WHOIS privacy' }[op.kind] || 'operation';
   const next = op.next_check_at ? ` The next check is ${relative(op.next_check_at)} (${when(op.next_check_at)}).` : '';
   const wait = op.kind === 'transfer'
     ? 'Transfers take several days: the current registrar and the owner have to approve it.'
-    : `Waiting for the registry — we check ${every(op.check_interval_s)} until it answers.`;
+    : op.kind === 'privacy'
+      ? `The registrar's answer was lost; it is never asked twice — we read the privacy setting there ${every(op.check_interval_s)} until it tells.`
+      : `Waiting for the registry — we check ${every(op.check_interval_s)} until it answers.`;
   return `${wait}${next} You have been charged ${money(op.amount)}; if the ${what} fails you are refunded in full.`;
 }
 

@@ -247,7 +247,7 @@ export function dl(pairs) {
 }
 
 export function opLabel(kind) {
-  return { register: 'Registration', renew: 'Renewal', transfer: 'Transfer' }[kind] || kind;
+  return { register: 'Registration', renew: 'Renewal', transfer: 'Transfer', privacy: 'WHOIS privacy' }[kind] || kind;
 }
 
 // priceTerms - the terms with a price for one operation, ascending.
