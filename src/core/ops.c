@@ -998,8 +998,11 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
     }
     snprintf(reason, sizeof reason, "cancelled by the admin%s%s; registrar: %s",
              why && *why ? ": " : "", why ? why : "",
-             ops_stop_watch(p.stop) ? "did not confirm the cancel (watched)"
-                                    : "order cancelled");
+             o.kind == OPS_K_PRIVACY
+                 ? "nothing to stop (WHOIS privacy stays as the registrar "
+                   "holds it)"
+             : ops_stop_watch(p.stop) ? "did not confirm the cancel (watched)"
+                                      : "order cancelled");
     f.reason = reason;
     now = clock_now();
     if ((rc = op_watch_fields(app, &o, &p, now, &f, err)) < 0)

@@ -173,6 +173,24 @@ check "a second sweep refunds nothing more" \
     test "$(op_postings "$OP" refund)" = 1
 audit_clean "after the sweep refunded"
 
+# --- a pending privacy charge the admin cancels: refunded, nothing to stop --
+b0=$(balance_of alice)
+ctl POST /rules '{"action":"MODIFY","domain":"cafe.com","fault":"close_before","count":1}' >/dev/null
+ctl POST /rules '{"action":"GET","domain":"cafe.com","fault":"close_before","count":3}' >/dev/null
+expect_rc 3 "cafe.com again: answer and read-back lost" -- \
+    rg domain privacy cafe.com on --account alice
+OP=$(newest_privacy cafe.com id)
+expect_rc 0 "the admin cancels it" -- rg async cancel "$OP" --reason "customer asked"
+check "cancelled, refunded once" \
+    test "$(newest_privacy cafe.com state) $(op_postings "$OP" charge) $(op_postings "$OP" refund)" = "cancelled 1 1"
+check "its reason: nothing to stop, never watched" \
+    test "$(sql "SELECT COALESCE(watch, '-') || ' ' || pending_reason FROM operations WHERE id = $OP")" = \
+    "- cancelled by the admin: customer asked; registrar: nothing to stop (WHOIS privacy stays as the registrar holds it)"
+check "the change follows" \
+    test "$(sql "SELECT state FROM domain_changes WHERE operation_id = $OP")" = failed
+check "the balance is whole again" test "$(balance_of alice)" = "$b0"
+audit_clean "after a cancelled privacy charge"
+
 # --- insufficient funds: refused, nothing recorded ---------------------------
 rg domain privacy shop.com off >/dev/null
 b0=$(balance_of alice)
