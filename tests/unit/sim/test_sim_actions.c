@@ -46,8 +46,8 @@ static int64_t fake_time(void)
 #define REG(domain, extra)                                                     \
     "{\"domain\":\"" domain "\",\"reg_type\":\"new\",\"period\":\"1\","        \
     "\"reg_username\":\"jo\",\"reg_password\":\"pw12345\","                    \
-    "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\"," CSET extra   \
-    "}"
+    "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\","              \
+    "\"legal_type\":\"CCT\"," CSET extra "}"
 
 /* save - what the server does after each request. */
 static void save(void)
