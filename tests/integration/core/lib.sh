@@ -257,7 +257,8 @@ setup_regman() {
     rg account contact alice --first-name Alice --last-name Smith \
         --address1 "1 Main St" --city Toronto --postal-code M5V1A1 \
         --country CA --phone +1.4165550123 --email alice@example.com \
-        >/dev/null || exit 1
+        --cira-legal-type CCT --us-nexus C31 --us-purpose P3 \
+        --us-validator CA >/dev/null || exit 1
 }
 
 # balance_of ACCOUNT - the account's balance in minor units, as regman
