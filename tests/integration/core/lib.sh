@@ -235,7 +235,8 @@ rg() {
 }
 
 # setup_regman - init, one connection to the sim, .com/.net priced, an
-# account "alice" with 1000.00 and an owner contact. The connection reads
+# account "alice" with 1000.00 and an owner contact (with the .ca legal
+# type and the .us nexus a Canadian citizen gives). The connection reads
 # the sim's event stream unless SIM_EVENTS=off (a test of the polls'
 # own cadence).
 setup_regman() {
