@@ -155,13 +155,14 @@ async function needContact(el) {
   const m = await me();
   const acct = await get(`/api/v1/accounts/${m.account.id}`);
   if (acct.has_owner_contact) return true;
+  const reg = await get(`/api/v1/accounts/${m.account.id}/registrant`);
   return new Promise((resolve) => {
     fill(el, card('First, your contact details',
       h('p', { class: 'muted' }, 'Registries need the owner\'s contact details for every domain. You enter them once; they are used for your registrations.'),
       contactForm(m.account.id, null, () => {
         clear(el);
         resolve(true);
-      })));
+      }, reg)));
     el.querySelector('input')?.focus();
   });
 }
