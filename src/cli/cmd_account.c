@@ -30,6 +30,12 @@ static const char usage[] =
     "              --address1 ... --city ... --postal-code ... --country CC "
     "--phone +1.4165550123 --email ...\n"
     "              [--org-name --address2 --address3 --state --fax --lang]\n"
+    "              [--cira-legal-type T] [--cira-trademark | "
+    "--no-cira-trademark]\n"
+    "              [--us-nexus C11|C12|C21|C31|C32 --us-purpose P1..P5 "
+    "[--us-validator CC]]\n"
+    "              (the .ca and .us registrant details, owner only; \"\" "
+    "clears one)\n"
     "AMOUNT like 12 or 12.50 (2 decimals at most); common: -c FILE, --json";
 
 struct hist {
@@ -57,24 +63,64 @@ static int hist_line(const struct ledger_line *l, void *arg)
     return 0;
 }
 
+/* registrant_json - the .ca and .us registrant details as the API shows
+ * them. */
+static json_t *registrant_json(const struct registrant *x)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "cira_legal_type", json_string(x->cira_legal_type));
+    json_object_set_new(j, "cira_trademark", json_boolean(x->cira_trademark));
+    json_object_set_new(j, "us_nexus",
+                        json_pack("{s:s,s:s,s:s}", "category",
+                                  x->us_nexus_category, "app_purpose",
+                                  x->us_app_purpose, "validator",
+                                  x->us_nexus_validator));
+    return j;
+}
+
+static void registrant_kv(const struct registrant *x)
+{
+    cli_kv(".ca legal type", "%s%s",
+           *x->cira_legal_type ? x->cira_legal_type : "- (needed for .ca)",
+           x->cira_trademark ? " (trademark)" : "");
+    if (*x->us_nexus_category)
+        cli_kv(".us nexus", "%s %s%s%s", x->us_nexus_category,
+               x->us_app_purpose, *x->us_nexus_validator ? " " : "",
+               x->us_nexus_validator);
+    else
+        cli_kv(".us nexus", "- (needed for .us)");
+}
+
 static int do_contact(struct app *app, const struct account *a,
-                      const char *type, const char *const *vals, bool json,
+                      const char *type, const char *const *vals,
+                      const struct registrant_update *u, bool json,
                       struct rm_err *err)
 {
     struct contact c;
+    struct registrant x;
     int rc;
 
-    if ((rc = contact_set(app, a->id, type, vals, err)) < 0)
+    if ((rc = contact_save(app, a->id, type, vals, u, err)) < 0)
         return rc;
-    if ((rc = contact_get(app, a->id, type, &c, err)) < 0)
+    /* only the extras given: the contact may not exist yet */
+    rc = contact_get(app, a->id, type, &c, err);
+    bool has = rc == 0;
+    if (rc < 0 && (rc != RM_ENOTFOUND || !u))
+        return rc;
+    if ((rc = registrant_get(app, a->id, &x, err)) < 0)
         return rc;
     if (json) {
-        json_t *j = present_contact(&c);
+        json_t *j = has ? present_contact(&c) : json_object();
         json_object_set_new(j, "account", json_string(a->name));
+        if (strcmp(type, "owner") == 0)
+            json_object_set_new(j, "registrant", registrant_json(&x));
         cli_json_print(j);
     } else {
-        printf("%s contact of %s: %s %s <%s>\n", type, a->name, c.first_name,
-               c.last_name, c.email);
+        if (has)
+            printf("%s contact of %s: %s %s <%s>\n", type, a->name,
+                   c.first_name, c.last_name, c.email);
+        if (strcmp(type, "owner") == 0)
+            registrant_kv(&x);
     }
     return 0;
 }
@@ -85,33 +131,41 @@ int cmd_account(int argc, char **argv)
     const char *pos[3], *email = NULL, *limit = NULL, *ref = NULL, *memo = NULL,
                         *type = "owner", *hl = NULL;
     const char *cvals[CONTACT_FIELDS] = {0};
-    bool auto_renew = false, all = false;
+    bool auto_renew = false, all = false, tm = false, no_tm = false;
+    struct registrant_update xu = REGISTRANT_UPDATE_KEEP;
     size_t npos;
     struct rm_err err;
     struct app *app;
-    struct cli_opt opts[] = {{"email", OPT_VALUE, &email},
-                             {"credit-limit", OPT_VALUE, &limit},
-                             {"auto-renew", OPT_FLAG, &auto_renew},
-                             {"all", OPT_FLAG, &all},
-                             {"ref", OPT_VALUE, &ref},
-                             {"memo", OPT_VALUE, &memo},
-                             {"limit", OPT_VALUE, &hl},
-                             {"type", OPT_VALUE, &type},
-                             {"first-name", OPT_VALUE, &cvals[0]},
-                             {"last-name", OPT_VALUE, &cvals[1]},
-                             {"org-name", OPT_VALUE, &cvals[2]},
-                             {"address1", OPT_VALUE, &cvals[3]},
-                             {"address2", OPT_VALUE, &cvals[4]},
-                             {"address3", OPT_VALUE, &cvals[5]},
-                             {"city", OPT_VALUE, &cvals[6]},
-                             {"state", OPT_VALUE, &cvals[7]},
-                             {"postal-code", OPT_VALUE, &cvals[8]},
-                             {"country", OPT_VALUE, &cvals[9]},
-                             {"phone", OPT_VALUE, &cvals[10]},
-                             {"fax", OPT_VALUE, &cvals[11]},
-                             {"contact-email", OPT_VALUE, &cvals[12]},
-                             {"lang", OPT_VALUE, &cvals[13]},
-                             {NULL, 0, NULL}};
+    struct cli_opt opts[] = {
+        {"email", OPT_VALUE, &email},
+        {"credit-limit", OPT_VALUE, &limit},
+        {"auto-renew", OPT_FLAG, &auto_renew},
+        {"all", OPT_FLAG, &all},
+        {"ref", OPT_VALUE, &ref},
+        {"memo", OPT_VALUE, &memo},
+        {"limit", OPT_VALUE, &hl},
+        {"type", OPT_VALUE, &type},
+        {"first-name", OPT_VALUE, &cvals[0]},
+        {"last-name", OPT_VALUE, &cvals[1]},
+        {"org-name", OPT_VALUE, &cvals[2]},
+        {"address1", OPT_VALUE, &cvals[3]},
+        {"address2", OPT_VALUE, &cvals[4]},
+        {"address3", OPT_VALUE, &cvals[5]},
+        {"city", OPT_VALUE, &cvals[6]},
+        {"state", OPT_VALUE, &cvals[7]},
+        {"postal-code", OPT_VALUE, &cvals[8]},
+        {"country", OPT_VALUE, &cvals[9]},
+        {"phone", OPT_VALUE, &cvals[10]},
+        {"fax", OPT_VALUE, &cvals[11]},
+        {"contact-email", OPT_VALUE, &cvals[12]},
+        {"lang", OPT_VALUE, &cvals[13]},
+        {"cira-legal-type", OPT_VALUE, &xu.cira_legal_type},
+        {"cira-trademark", OPT_FLAG, &tm},
+        {"no-cira-trademark", OPT_FLAG, &no_tm},
+        {"us-nexus", OPT_VALUE, &xu.us_nexus_category},
+        {"us-purpose", OPT_VALUE, &xu.us_app_purpose},
+        {"us-validator", OPT_VALUE, &xu.us_nexus_validator},
+        {NULL, 0, NULL}};
     const char *sub;
     struct account a;
     int rc;
@@ -179,7 +233,10 @@ int cmd_account(int argc, char **argv)
     } else if (strcmp(sub, "show") == 0) {
         struct contact c;
         struct rm_err ig;
+        struct registrant x;
         bool has = contact_get(app, a.id, "owner", &c, &ig) == 0;
+        if ((rc = registrant_get(app, a.id, &x, &err)) < 0)
+            goto out;
         if (com.json) {
             json_t *j = present_account(&a, PRESENT_CLI);
             json_object_set_new(j, "owner_contact",
@@ -187,6 +244,7 @@ int cmd_account(int argc, char **argv)
                                                 c.first_name, "last_name",
                                                 c.last_name, "email", c.email)
                                     : json_null());
+            json_object_set_new(j, "registrant", registrant_json(&x));
             cli_json_print(j);
         } else {
             char b[MONEY_STR_MAX], l[MONEY_STR_MAX];
@@ -202,6 +260,7 @@ int cmd_account(int argc, char **argv)
                        c.email);
             else
                 cli_kv("owner contact", "- (needed to register)");
+            registrant_kv(&x);
         }
     } else if (strcmp(sub, "credit") == 0 || strcmp(sub, "adjust") == 0) {
         int64_t amount;
@@ -270,7 +329,18 @@ int cmd_account(int argc, char **argv)
             cli_table_print(&t);
         }
     } else {
-        rc = do_contact(app, &a, type, cvals, com.json, &err);
+        bool extras = xu.cira_legal_type || tm || no_tm ||
+                      xu.us_nexus_category || xu.us_app_purpose ||
+                      xu.us_nexus_validator;
+        if (tm && no_tm) {
+            rc = rm_err_set(&err, RM_EINVAL,
+                            "--cira-trademark and --no-cira-trademark "
+                            "contradict each other");
+            goto out;
+        }
+        xu.cira_trademark = tm ? 1 : no_tm ? 0 : -1;
+        rc = do_contact(app, &a, type, cvals, extras ? &xu : NULL, com.json,
+                        &err);
     }
 out:
     app_close(app);

@@ -12,7 +12,8 @@
  *     serve returns, so no process outlives the demo.
  *  3. First run: the connection "OpenSRS (local test server)" with a short
  *     license agreement, .com .net .org .ca with prices, the customer
- *     account demo-customer credited 100.00 with an owner contact, and
+ *     account demo-customer credited 100.00 with an owner contact (a
+ *     Canadian corporation, CIRA legal type CCO, for .ca), and
  *     the logins admin and customer with random passwords (kept, mode
  *     0600, in D/demo-logins.txt). Later runs point the connection at the
  *     new sim port and key. Each run's reseller key is written to
@@ -405,7 +406,10 @@ static int seed(struct app *app, const char *dir, unsigned port,
                                             NULL,
                                             "customer@example.com",
                                             "en"};
-    if ((rc = contact_set(app, acct, "owner", vals, err)) < 0)
+    /* the demo company is a Canadian corporation: what .ca asks */
+    struct registrant_update x = REGISTRANT_UPDATE_KEEP;
+    x.cira_legal_type = "CCO";
+    if ((rc = contact_save(app, acct, "owner", vals, &x, err)) < 0)
         return rc;
     char *a = secret_random_text(16), *c = secret_random_text(16);
     snprintf(l->admin_pw, sizeof l->admin_pw, "%s", a);

@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/conn.h"
 #include "core/country.h"
@@ -392,4 +393,283 @@ void contact_to_reg(const struct contact *c, struct reg_contact *r)
     r->fax = nz(c->fax);
     r->email = c->email;
     r->lang_pref = nz(c->lang);
+}
+
+/* ---- registrant extras (.ca, .us) ---------------------------------------
+ * The lists are those OpenSRS passes on to the registries; where each comes
+ * from is in docs/opensrs-actions.md ("Registrant extras"). */
+
+const struct registrant_choice cira_legal_types[] = {
+    {"CCT", "Canadian citizen"},
+    {"RES", "Permanent resident of Canada"},
+    {"CCO", "Canadian corporation"},
+    {"GOV", "Government or government entity in Canada"},
+    {"EDU", "Canadian educational institution"},
+    {"ASS", "Canadian unincorporated association"},
+    {"HOP", "Canadian hospital"},
+    {"PRT", "Partnership registered in Canada"},
+    {"TDM", "Trademark registered in Canada (by a non-Canadian owner)"},
+    {"TRD", "Canadian trade union"},
+    {"PLT", "Canadian political party"},
+    {"LAM", "Canadian library, archive or museum"},
+    {"TRS", "Trust established in Canada"},
+    {"ABO", "Aboriginal peoples indigenous to Canada"},
+    {"INB", "Indian Band recognized by the Indian Act of Canada"},
+    {"LGR", "Legal representative of a Canadian citizen or permanent "
+            "resident"},
+    {"OMK", "Official mark registered in Canada"},
+    {"MAJ", "His Majesty the King (the Crown)"},
+    {NULL, NULL}};
+
+const struct registrant_choice us_nexus_categories[] = {
+    {"C11", "US citizen"},
+    {"C12", "Permanent resident of the US"},
+    {"C21", "US organization (incorporated or organized in the US)"},
+    {"C31", "Foreign entity regularly engaged in lawful activities in the "
+            "US"},
+    {"C32", "Foreign entity with an office or other facility in the US"},
+    {NULL, NULL}};
+
+const struct registrant_choice us_app_purposes[] = {
+    {"P1", "Business use for profit"},
+    {"P2", "Non-profit business, club, association or religious "
+           "organization"},
+    {"P3", "Personal use"},
+    {"P4", "Educational purposes"},
+    {"P5", "Government purposes"},
+    {NULL, NULL}};
+
+static bool in_choices(const struct registrant_choice *c, const char *v)
+{
+    for (; c->code; c++)
+        if (strcmp(c->code, v) == 0)
+            return true;
+    return false;
+}
+
+static int choice_err(struct rm_err *err, const char *field, const char *v,
+                      const struct registrant_choice *c)
+{
+    char list[160] = "";
+    size_t n = 0;
+    for (; c->code && n + 5 < sizeof list; c++)
+        n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? " " : "",
+                              c->code);
+    return rm_err_set(err, RM_EINVAL, "%s \"%.16s\" is not one of %s", field, v,
+                      list);
+}
+
+int registrant_merge(struct registrant *x, const struct registrant_update *u,
+                     struct rm_err *err)
+{
+    struct registrant n = *x;
+    const struct {
+        const char *v;
+        char *dst;
+        size_t cap;
+    } set[] = {
+        {u->cira_legal_type, n.cira_legal_type, sizeof n.cira_legal_type},
+        {u->us_nexus_category, n.us_nexus_category, sizeof n.us_nexus_category},
+        {u->us_app_purpose, n.us_app_purpose, sizeof n.us_app_purpose},
+        {u->us_nexus_validator, n.us_nexus_validator,
+         sizeof n.us_nexus_validator},
+    };
+    static const char *const names[] = {"cira_legal_type", "us_nexus_category",
+                                        "us_app_purpose", "us_nexus_validator"};
+
+    for (size_t i = 0; i < sizeof set / sizeof set[0]; i++) {
+        if (!set[i].v)
+            continue;
+        if (strlen(set[i].v) >= set[i].cap)
+            return i == 3 ? rm_err_set(err, RM_EINVAL,
+                                       "us_nexus_validator \"%.16s\" is not "
+                                       "an ISO 3166-1 alpha-2 country code "
+                                       "(two capital letters such as CA)",
+                                       set[i].v)
+                   : i == 0
+                       ? choice_err(err, names[i], set[i].v, cira_legal_types)
+                   : i == 1
+                       ? choice_err(err, names[i], set[i].v,
+                                    us_nexus_categories)
+                       : choice_err(err, names[i], set[i].v, us_app_purposes);
+        snprintf(set[i].dst, set[i].cap, "%s", set[i].v);
+    }
+    if (u->cira_trademark == 0 || u->cira_trademark == 1)
+        n.cira_trademark = u->cira_trademark == 1;
+    else if (u->cira_trademark != -1)
+        return rm_err_set(err, RM_EINVAL, "cira_trademark is 0 or 1");
+    if (*n.cira_legal_type && !in_choices(cira_legal_types, n.cira_legal_type))
+        return choice_err(err, names[0], n.cira_legal_type, cira_legal_types);
+    if (*n.us_nexus_category &&
+        !in_choices(us_nexus_categories, n.us_nexus_category))
+        return choice_err(err, names[1], n.us_nexus_category,
+                          us_nexus_categories);
+    if (*n.us_app_purpose && !in_choices(us_app_purposes, n.us_app_purpose))
+        return choice_err(err, names[2], n.us_app_purpose, us_app_purposes);
+    if (!*n.us_nexus_category != !*n.us_app_purpose)
+        return rm_err_set(err, RM_EINVAL,
+                          "the .us nexus needs both a category "
+                          "(us_nexus_category) and a purpose "
+                          "(us_app_purpose), or neither");
+    bool foreign = strcmp(n.us_nexus_category, "C31") == 0 ||
+                   strcmp(n.us_nexus_category, "C32") == 0;
+    if (*n.us_nexus_validator && !country_assigned(n.us_nexus_validator))
+        return rm_err_set(err, RM_EINVAL,
+                          "us_nexus_validator \"%s\" is not an ISO 3166-1 "
+                          "alpha-2 country code (two capital letters such "
+                          "as CA)",
+                          n.us_nexus_validator);
+    if (foreign && !*n.us_nexus_validator)
+        return rm_err_set(err, RM_EINVAL,
+                          ".us nexus category %s needs the registrant's "
+                          "country (us_nexus_validator, e.g. CA)",
+                          n.us_nexus_category);
+    if (!foreign && *n.us_nexus_validator)
+        return rm_err_set(err, RM_EINVAL,
+                          "us_nexus_validator applies to the categories C31 "
+                          "and C32 only");
+    *x = n;
+    return 0;
+}
+
+int registrant_get(struct app *app, int64_t account_id, struct registrant *x,
+                   struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT cira_legal_type, cira_trademark, us_nexus_category, "
+        "us_app_purpose, us_nexus_validator FROM registrant_extras WHERE "
+        "account_id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    memset(x, 0, sizeof *x);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, account_id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        cpy(x->cira_legal_type, sizeof x->cira_legal_type, s, 0);
+        x->cira_trademark = store_col_int64(s, 1) == 1;
+        cpy(x->us_nexus_category, sizeof x->us_nexus_category, s, 2);
+        cpy(x->us_app_purpose, sizeof x->us_app_purpose, s, 3);
+        cpy(x->us_nexus_validator, sizeof x->us_nexus_validator, s, 4);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+struct registrant_unit {
+    struct app *app;
+    int64_t account_id;
+    const char *type;
+    const char *const *values;         /* NULL: the contact is kept */
+    const struct registrant_update *u; /* NULL: the extras are kept */
+};
+
+/* registrant_write - read, merge, write the extras: in the caller's unit. */
+static int registrant_write(struct store *st, const struct registrant_unit *w,
+                            struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO registrant_extras (account_id, cira_legal_type, "
+        "cira_trademark, us_nexus_category, us_app_purpose, "
+        "us_nexus_validator, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON "
+        "CONFLICT (account_id) DO UPDATE SET cira_legal_type = "
+        "excluded.cira_legal_type, cira_trademark = excluded.cira_trademark, "
+        "us_nexus_category = excluded.us_nexus_category, us_app_purpose = "
+        "excluded.us_app_purpose, us_nexus_validator = "
+        "excluded.us_nexus_validator, updated_at = excluded.updated_at";
+    struct registrant x;
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = registrant_get(w->app, w->account_id, &x, err)) < 0)
+        return rc;
+    if ((rc = registrant_merge(&x, w->u, err)) < 0)
+        return rc;
+    if ((rc = store_prepare(st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, w->account_id);
+    store_bind_text(s, 2, x.cira_legal_type);
+    store_bind_int64(s, 3, x.cira_trademark);
+    store_bind_text(s, 4, x.us_nexus_category);
+    store_bind_text(s, 5, x.us_app_purpose);
+    store_bind_text(s, 6, x.us_nexus_validator);
+    store_bind_int64(s, 7, clock_now());
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int save_unit(struct store *st, void *arg, struct rm_err *err)
+{
+    const struct registrant_unit *w = arg;
+    int rc;
+
+    if (w->values) {
+        struct contact_unit cu = {w->app, w->account_id, w->type, w->values};
+        if ((rc = contact_unit(st, &cu, err)) < 0)
+            return rc;
+    }
+    return w->u ? registrant_write(st, w, err) : 0;
+}
+
+int registrant_set(struct app *app, int64_t account_id,
+                   const struct registrant_update *u, struct rm_err *err)
+{
+    return contact_save(app, account_id, "owner", NULL, u, err);
+}
+
+int contact_save(struct app *app, int64_t account_id, const char *type,
+                 const char *const *values, const struct registrant_update *u,
+                 struct rm_err *err)
+{
+    struct registrant_unit w = {app, account_id, type, NULL, u};
+
+    if (!valid_type(type))
+        return rm_err_set(err, RM_EINVAL,
+                          "contact type must be owner, admin, billing or "
+                          "tech");
+    if (u && strcmp(type, "owner") != 0)
+        return rm_err_set(err, RM_EINVAL,
+                          "the .ca and .us registrant details belong to the "
+                          "owner contact");
+    for (size_t i = 0; values && contact_field_names[i]; i++)
+        if (values[i])
+            w.values = values;
+    return store_tx(app->st, STORE_TX_WRITE, save_unit, &w, err);
+}
+
+int registrant_order_check(const char *tld, const struct registrant *x,
+                           const struct contact *owner, const char *account,
+                           struct rm_err *err)
+{
+    if (strcmp(tld, "ca") == 0) {
+        if (!*x->cira_legal_type)
+            return rm_err_set(err, RM_EINVAL,
+                              ".ca names need the registrant's CIRA legal "
+                              "type (e.g. CCT Canadian citizen, CCO Canadian "
+                              "corporation): set it with the owner contact "
+                              "(regman account contact %s --cira-legal-type "
+                              "TYPE, or \".ca and .us\" on the contact page)",
+                              account);
+        if (strcasecmp(owner->lang, "en") != 0 &&
+            strcasecmp(owner->lang, "fr") != 0)
+            return rm_err_set(err, RM_EINVAL,
+                              ".ca names need the owner contact's language "
+                              "to be en or fr, not \"%s\" (regman account "
+                              "contact %s --lang en)",
+                              owner->lang, account);
+    } else if (strcmp(tld, "us") == 0) {
+        if (!*x->us_nexus_category || !*x->us_app_purpose)
+            return rm_err_set(err, RM_EINVAL,
+                              ".us names need the registrant's nexus "
+                              "category and purpose (e.g. C11 US citizen, "
+                              "P3 personal use): set them with the owner "
+                              "contact (regman account contact %s "
+                              "--us-nexus CATEGORY --us-purpose PURPOSE, or "
+                              "\".ca and .us\" on the contact page)",
+                              account);
+    }
+    return 0;
 }

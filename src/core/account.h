@@ -76,4 +76,66 @@ int contact_get(struct app *app, int64_t account_id, const char *type,
 /* contact_to_reg - a registrar contact pointing into c. */
 void contact_to_reg(const struct contact *c, struct reg_contact *r);
 
+/* Registrant extras: what the .ca and .us registries need to know about
+ * the registrant beyond the owner contact (migration 017). "" is "not
+ * set". Sources and the rules behind the checks: docs/opensrs-actions.md,
+ * "Registrant extras". */
+struct registrant {
+    char cira_legal_type[4];    /* CIRA legal type, e.g. CCT, CCO */
+    bool cira_trademark;        /* the name is a trademark registered in CA */
+    char us_nexus_category[4];  /* C11 C12 C21 C31 C32 */
+    char us_app_purpose[3];     /* P1..P5 */
+    char us_nexus_validator[3]; /* ISO alpha-2; C31 and C32 only */
+};
+
+/* A change of the extras: NULL members are kept, "" clears one;
+ * cira_trademark -1 keeps, 0 or 1 sets. */
+struct registrant_update {
+    const char *cira_legal_type;
+    int cira_trademark;
+    const char *us_nexus_category, *us_app_purpose, *us_nexus_validator;
+};
+#define REGISTRANT_UPDATE_KEEP                                                 \
+    {                                                                          \
+        NULL, -1, NULL, NULL, NULL                                             \
+    }
+
+/* A code and its plain-language label, for lists people choose from. */
+struct registrant_choice {
+    const char *code, *label;
+};
+/* The accepted values, NULL-code ended, in the order a form shows them. */
+extern const struct registrant_choice cira_legal_types[];
+extern const struct registrant_choice us_nexus_categories[];
+extern const struct registrant_choice us_app_purposes[];
+
+/* registrant_get - the account's extras; all "" (and no trademark) when
+ * none were ever set. */
+int registrant_get(struct app *app, int64_t account_id, struct registrant *x,
+                   struct rm_err *err);
+/* registrant_merge - u over x, then x checked: every value from its list
+ * (the validator an assigned ISO country), a nexus category and purpose
+ * set together, a validator exactly when the category is C31 or C32.
+ * RM_EINVAL with a message naming the field; x unchanged then. */
+int registrant_merge(struct registrant *x, const struct registrant_update *u,
+                     struct rm_err *err);
+/* registrant_set - merge u over the stored extras and write them. */
+int registrant_set(struct app *app, int64_t account_id,
+                   const struct registrant_update *u, struct rm_err *err);
+/* contact_save - contact_set (skipped when every value is NULL) and, for
+ * the owner, registrant_set (skipped when u is NULL) in one unit of work:
+ * both are written or neither. Extras for another type: RM_EINVAL. */
+int contact_save(struct app *app, int64_t account_id, const char *type,
+                 const char *const *values, const struct registrant_update *u,
+                 struct rm_err *err);
+/* registrant_order_check - what the registry of name's TLD requires of
+ * the registrant before an order may be placed: .ca a CIRA legal type and
+ * an owner language of en or fr; .us a nexus category and purpose (and a
+ * validator for C31/C32, kept by registrant_merge). Other TLDs: 0.
+ * RM_EINVAL names what to fill and where. tld is the last label,
+ * lowercase. */
+int registrant_order_check(const char *tld, const struct registrant *x,
+                           const struct contact *owner, const char *account,
+                           struct rm_err *err);
+
 #endif

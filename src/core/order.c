@@ -6,6 +6,7 @@
 #include "core/ops.h"
 #include "core/ops_int.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -256,6 +257,34 @@ static int parse_ns(const struct ops_order_req *r, const char *defaults,
     return 0;
 }
 
+/* order_extras - what the registry of tld needs about the registrant
+ * (checked by registrant_order_check): .ca the CIRA legal type, trademark
+ * flag and language; .us the nexus as tld_data. nexus (3) and lang (3)
+ * hold what o points into. */
+static void order_extras(const char *tld, const struct registrant *x,
+                         const struct contact *owner,
+                         struct reg_domain_order *o, struct reg_kv *nexus,
+                         char *lang)
+{
+    if (strcmp(tld, "ca") == 0) {
+        lang[0] = (char)toupper((unsigned char)owner->lang[0]);
+        lang[1] = (char)toupper((unsigned char)owner->lang[1]);
+        lang[2] = '\0';
+        o->legal_type = x->cira_legal_type;
+        o->isa_trademark = x->cira_trademark;
+        o->lang_pref = lang;
+    } else if (strcmp(tld, "us") == 0) {
+        size_t n = 0;
+        nexus[n++] = (struct reg_kv){"nexus.category", x->us_nexus_category};
+        nexus[n++] = (struct reg_kv){"nexus.app_purpose", x->us_app_purpose};
+        if (*x->us_nexus_validator)
+            nexus[n++] =
+                (struct reg_kv){"nexus.validator", x->us_nexus_validator};
+        o->tld_data = nexus;
+        o->n_tld_data = n;
+    }
+}
+
 /* order - register or transfer. */
 static int order(struct app *app, enum ops_kind kind,
                  const struct ops_order_req *r, struct ops_result *res,
@@ -266,6 +295,9 @@ static int order(struct app *app, enum ops_kind kind,
     struct tld t;
     struct account a;
     struct contact owner, other[3];
+    struct registrant extras;
+    struct reg_kv nexus[3];
+    char lang[3];
     struct reg_contact rc_owner, rc_other[3];
     const struct reg_contact *slots[3] = {NULL, NULL, NULL};
     static const char *const types[3] = {"admin", "billing", "tech"};
@@ -299,6 +331,10 @@ static int order(struct app *app, enum ops_kind kind,
                        a.name);
         return rc;
     }
+    if ((rc = registrant_get(app, a.id, &extras, err)) < 0)
+        return rc;
+    if ((rc = registrant_order_check(nm.tld, &extras, &owner, a.name, err)) < 0)
+        return rc;
     contact_to_reg(&owner, &rc_owner);
     for (int i = 0; i < 3; i++) {
         struct rm_err ignore;
@@ -367,6 +403,7 @@ static int order(struct app *app, enum ops_kind kind,
     q.order.reg_password = pass;
     q.order.auto_renew = false;
     q.order.auth_info = transfer ? r->auth_code : NULL;
+    order_extras(nm.tld, &extras, &owner, &q.order, nexus, lang);
     rc = op_run(app, &sess, op_id, &q, res, err);
 out:
     conn_session_close(&sess);

@@ -119,6 +119,14 @@ struct xcp_value *srs_req_order(const struct reg_domain_order *o, bool transfer,
     xcp_assoc_set_int(a, "auto_renew", o->auto_renew);
     xcp_assoc_set_int(a, "f_lock_domain", o->lock);
     xcp_assoc_set_str(a, "handle", o->save_only ? "save" : "process");
+    if (o->legal_type) {
+        /* top-level attributes, as the OpenSRS toolkit's .CA requirements
+         * send them (docs/opensrs-actions.md) */
+        xcp_assoc_set_str(a, "legal_type", o->legal_type);
+        xcp_assoc_set_int(a, "isa_trademark", o->isa_trademark ? 1 : 0);
+        if (o->lang_pref)
+            xcp_assoc_set_str(a, "lang_pref", o->lang_pref);
+    }
     if (o->n_tld_data) {
         struct xcp_value *td = xcp_assoc_set(a, "tld_data", xcp_assoc_new());
         for (size_t i = 0; i < o->n_tld_data; i++) {

@@ -149,6 +149,11 @@ struct reg_domain_order {
     const char *auth_info; /* transfer auth code; NULL for new */
     const struct reg_kv *tld_data;
     size_t n_tld_data;
+    /* .ca (CIRA): the registrant's legal type; NULL: none sent. With it go
+     * isa_trademark and lang_pref ("EN" or "FR"). */
+    const char *legal_type;
+    bool isa_trademark;
+    const char *lang_pref;
 };
 
 struct reg_renew_req {

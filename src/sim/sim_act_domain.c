@@ -98,6 +98,9 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set(a, "contact_set",
                       sim_json_to_xcp(json_object_get(d, "contact_set")));
         xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
+        act_extras_get(d, type, a);
+    } else if (act_extras_get(d, type, a)) {
+        /* nexus_info, tld_data */
     } else if (strcasecmp(type, "status") == 0) {
         xcp_assoc_set_int(a, "lock_state", sim_jint(d, "locked", 0));
         xcp_assoc_set_int(a, "can_modify", 1);
@@ -331,6 +334,12 @@ struct xcp_value *act_modify(struct ctx *c)
         if (r)
             return r;
         set_nameservers(c, name, d, ns);
+    } else if (strcasecmp(data, "nexus_info") == 0) {
+        int rc = act_extras_modify_nexus(c, name, d, msg, sizeof(msg));
+        if (rc)
+            return act_fail_field(
+                c, rc, rc == 460 ? "Missing required field" : "Invalid data",
+                msg);
     } else {
         /* a data type the sim does not model (tld_data, dnssec, ...) */
         return act_unknown(c);

@@ -288,6 +288,10 @@ struct xcp_value *act_sw_register(struct ctx *c)
                               crc == 460 ? "Missing required field"
                                          : "Invalid contact data",
                               msg);
+    if ((crc = act_extras_check(c, name, msg, sizeof(msg))))
+        return act_fail_field(
+            c, crc, crc == 460 ? "Missing required field" : "Invalid data",
+            msg);
     json_t *ns = json_array();
     if (act_aflag(c, "custom_nameservers")) {
         json_decref(ns);
@@ -313,6 +317,7 @@ struct xcp_value *act_sw_register(struct ctx *c)
     json_object_set_new(req, "contact_set",
                         sim_xcp_to_json(act_attr(c, "contact_set")));
     json_object_set_new(req, "nameservers", ns);
+    act_extras_keep(c, name, req);
     json_object_set_new(order, "request", req);
     sim_jset_int(order, "auto_renew", act_aflag(c, "auto_renew"));
     sim_jset_int(order, "lock", act_aflag(c, "f_lock_domain"));

@@ -119,6 +119,20 @@ struct xcp_value *act_contacts_apply(struct ctx *c, const char *name, json_t *d,
                                      const struct xcp_value *cs, bool profile);
 
 /* Handlers, one per action (sim_act's table in sim_actions.c). */
+/* Registrant extras for .ca and .us (sim_act_extras.c). */
+/* act_extras_check - SW_REGISTER's legal_type (.ca) or tld_data.nexus
+ * (.us) for name: 0, or 460 (missing) / 465 (bad) with msg. */
+int act_extras_check(struct ctx *c, const char *name, char *msg, size_t n);
+/* act_extras_keep - the checked extras into the order's request. */
+void act_extras_keep(struct ctx *c, const char *name, json_t *req);
+/* act_extras_get - GET DOMAIN type all_info (added to a), nexus_info or
+ * tld_data of domain d; false for another type. */
+bool act_extras_get(const json_t *d, const char *type, struct xcp_value *a);
+/* act_extras_modify_nexus - MODIFY data=nexus_info on d: 0, or 460/465
+ * with msg and d unchanged. */
+int act_extras_modify_nexus(struct ctx *c, const char *name, json_t *d,
+                            char *msg, size_t n);
+
 struct xcp_value *act_lookup(struct ctx *c);
 struct xcp_value *act_name_suggest(struct ctx *c);
 struct xcp_value *act_get_price(struct ctx *c);

@@ -850,6 +850,19 @@ void sim_order_set_status(struct sim *sim, json_t *order, const char *status)
     set_status(sim, order, status, sim->now);
 }
 
+/* copy_extras - the order's .ca / .us registrant data onto the domain
+ * (sim_act_extras.c), when the order carried any. */
+static void copy_extras(const json_t *req, json_t *d)
+{
+    static const char *const keys[] = {"legal_type", "isa_trademark",
+                                       "lang_pref", "nexus"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        json_t *v = json_object_get(req, keys[i]);
+        if (v)
+            json_object_set_new(d, keys[i], json_deep_copy(v));
+    }
+}
+
 /* apply_new - the registry says yes: the domain is the reseller's. */
 static void apply_new(struct sim *sim, json_t *order, int64_t when)
 {
@@ -876,6 +889,7 @@ static void apply_new(struct sim *sim, json_t *order, int64_t when)
     json_t *ns = json_object_get(req, "nameservers");
     if (json_is_array(ns))
         json_object_set_new(d, "nameservers", json_deep_copy(ns));
+    copy_extras(req, d);
     sim_jset_int(d, "auto_renew", sim_jint(order, "auto_renew", 0));
     sim_jset_int(d, "locked", sim_jint(order, "lock", 0));
     sim_put(sim, "domains", name, d);
@@ -959,6 +973,7 @@ static void complete_transfer(struct sim *sim, json_t *t, int64_t when)
         json_t *ns = json_object_get(req, "nameservers");
         if (json_is_array(ns) && json_array_size(ns))
             json_object_set_new(d, "nameservers", json_deep_copy(ns));
+        copy_extras(req, d);
     }
     transfer_event(sim, t);
     sim_domain_event(sim, "CREATED", name, d, true, 0);

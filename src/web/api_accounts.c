@@ -289,6 +289,92 @@ static int contact_type(struct web_req *r, const char **type)
                      "contact type is owner, admin, billing or tech");
 }
 
+/* registrant_json - the .ca and .us registrant details (docs/api.md). */
+static json_t *registrant_json(const struct registrant *x)
+{
+    return json_pack("{s:s,s:b,s:{s:s,s:s,s:s}}", "cira_legal_type",
+                     x->cira_legal_type, "cira_trademark", x->cira_trademark,
+                     "us_nexus", "category", x->us_nexus_category,
+                     "app_purpose", x->us_app_purpose, "validator",
+                     x->us_nexus_validator);
+}
+
+/* registrant_body - a registrant object (as registrant_json shows it; any
+ * key may be left out: kept) into u. Strings borrow from obj. */
+static int registrant_body(struct web_req *r, json_t *obj,
+                           struct registrant_update *u)
+{
+    static const char *const top[] = {"cira_legal_type", "cira_trademark",
+                                      "us_nexus", NULL};
+    static const char *const nx[] = {"category", "app_purpose", "validator",
+                                     NULL};
+    bool tm, has_tm = false;
+    int rc;
+
+    *u = (struct registrant_update)REGISTRANT_UPDATE_KEEP;
+    if (!json_is_object(obj))
+        return api_error(r, 400, API_EWRONG_TYPE, "registrant",
+                         "registrant must be an object");
+    if ((rc = api_only_fields(r, obj, top)) ||
+        (rc = api_get_str(r, obj, "cira_legal_type", false, 0, 8,
+                          &u->cira_legal_type, NULL)) ||
+        (rc = api_get_bool(r, obj, "cira_trademark", false, &tm, &has_tm)))
+        return rc;
+    if (has_tm)
+        u->cira_trademark = tm ? 1 : 0;
+    json_t *n = json_object_get(obj, "us_nexus");
+    if (!n || json_is_null(n))
+        return 0;
+    if (!json_is_object(n))
+        return api_error(r, 400, API_EWRONG_TYPE, "us_nexus",
+                         "us_nexus must be an object");
+    if ((rc = api_only_fields(r, n, nx)) ||
+        (rc = api_get_str(r, n, "category", false, 0, 8, &u->us_nexus_category,
+                          NULL)) ||
+        (rc = api_get_str(r, n, "app_purpose", false, 0, 8, &u->us_app_purpose,
+                          NULL)) ||
+        (rc = api_get_str(r, n, "validator", false, 0, 8,
+                          &u->us_nexus_validator, NULL)))
+        return rc;
+    return 0;
+}
+
+static int get_registrant(struct web_req *r)
+{
+    struct account a;
+    struct registrant x;
+    struct rm_err e;
+    int rc = load_account(r, &a);
+    if (rc)
+        return rc;
+    ERR_INIT(e);
+    if ((rc = registrant_get(api_app(r), a.id, &x, &e)) < 0)
+        return api_fail(r, rc, &e);
+    return web_reply_json(r, 200, registrant_json(&x));
+}
+
+static int put_registrant(struct web_req *r)
+{
+    struct account a;
+    struct registrant x;
+    struct registrant_update u;
+    struct rm_err e;
+    json_t *b;
+    int rc = load_account(r, &a);
+    if (rc || (rc = api_body(r, &b)))
+        return rc;
+    ERR_INIT(e);
+    if ((rc = registrant_body(r, b, &u)) == 0) {
+        if ((rc = registrant_set(api_app(r), a.id, &u, &e)) < 0 ||
+            (rc = registrant_get(api_app(r), a.id, &x, &e)) < 0)
+            rc = api_fail(r, rc, &e);
+        else
+            rc = web_reply_json(r, 200, registrant_json(&x));
+    }
+    json_decref(b);
+    return rc;
+}
+
 static int get_contact(struct web_req *r)
 {
     struct account a;
@@ -315,21 +401,40 @@ static int put_contact(struct web_req *r)
     const char *vals[CONTACT_FIELDS + 1] = {0};
     if ((rc = api_body(r, &b)))
         return rc;
-    if ((rc = api_only_fields(r, b, contact_field_names)))
+    /* the owner's contact may carry its .ca/.us details: one save */
+    const char *allowed[CONTACT_FIELDS + 2];
+    size_t na = 0;
+    for (; contact_field_names[na]; na++)
+        allowed[na] = contact_field_names[na];
+    allowed[na++] = "registrant";
+    allowed[na] = NULL;
+    if ((rc = api_only_fields(r, b, allowed)))
         goto out;
     for (size_t i = 0; contact_field_names[i] && i < CONTACT_FIELDS; i++)
         if ((rc = api_get_str(r, b, contact_field_names[i], false, 0, 254,
                               &vals[i], NULL)))
             goto out;
+    struct registrant_update u, *up = NULL;
+    json_t *reg = json_object_get(b, "registrant");
+    if (reg && !json_is_null(reg)) {
+        if ((rc = registrant_body(r, reg, &u)))
+            goto out;
+        up = &u;
+    }
     struct rm_err e;
     struct contact c;
+    struct registrant x;
     ERR_INIT(e);
-    if ((rc = contact_set(api_app(r), a.id, type, vals, &e)) < 0 ||
-        (rc = contact_get(api_app(r), a.id, type, &c, &e)) < 0) {
+    if ((rc = contact_save(api_app(r), a.id, type, vals, up, &e)) < 0 ||
+        (rc = contact_get(api_app(r), a.id, type, &c, &e)) < 0 ||
+        (up && (rc = registrant_get(api_app(r), a.id, &x, &e)) < 0)) {
         rc = api_fail(r, rc, &e);
         goto out;
     }
-    rc = web_reply_json(r, 200, present_contact(&c));
+    json_t *j = present_contact(&c);
+    if (up)
+        json_object_set_new(j, "registrant", registrant_json(&x));
+    rc = web_reply_json(r, 200, j);
 out:
     json_decref(b);
     return rc;
@@ -345,6 +450,8 @@ static const struct web_route routes[] = {
     {"GET", "/api/v1/accounts/{id}/history", account_history, WEB_LOGIN},
     {"GET", "/api/v1/accounts/{id}/contacts/{type}", get_contact, WEB_LOGIN},
     {"PUT", "/api/v1/accounts/{id}/contacts/{type}", put_contact, WEB_LOGIN},
+    {"GET", "/api/v1/accounts/{id}/registrant", get_registrant, WEB_LOGIN},
+    {"PUT", "/api/v1/accounts/{id}/registrant", put_registrant, WEB_LOGIN},
 };
 
 const struct web_route *api_accounts_routes(size_t *n)

@@ -202,6 +202,8 @@ await step('customer registers the .com: contact, confirmation with the charge, 
     phone: '+1.4165550199', address1: '1 Harbour St', city: 'Toronto', state: 'ON', postal_code: 'M5J 2N8', country: 'CA' })) {
     await c.locator(`[name=${k}]`).fill(v);
   }
+  // the .ca ordered next needs the registrant's CIRA legal type
+  await c.locator('select[name=cira_legal_type]').selectOption('CCT');
   await c.getByRole('button', { name: 'Save contact details' }).click();
   const dlg = customer.locator('dialog[open]');
   await expectText(dlg, 'Charge');

@@ -71,7 +71,8 @@ def run(env, t):
     a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct, body={
         "first_name": "Ann", "last_name": "Lee", "address1": "1 Main St",
         "city": "Toronto", "postal_code": "M5V1A1", "country": "CA",
-        "phone": "+1.4165550123", "email": "alice@example.com"})
+        "phone": "+1.4165550123", "email": "alice@example.com",
+        "registrant": {"cira_legal_type": "CCT"}})
     r = a.post("/api/v1/domains/register", {"name": "a-site.com"})
     t.check("a .com registration succeeds", r.status == 201, r)
     r = a.post("/api/v1/domains/register", {"name": "a-site.ca"})

@@ -538,7 +538,8 @@ def run(env, t):
             r.json["balance"] == 100000, r)
 
     r = a.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_a,
-               body=contact("alice@example.com"))
+               body=dict(contact("alice@example.com"),
+                         registrant={"cira_legal_type": "CCT"}))
     t.check("customer sets its owner contact", r.status == 200 and
             r.json["email"] == "alice@example.com", r)
     r = b.call("PUT", "/api/v1/accounts/%d/contacts/owner" % acct_b,

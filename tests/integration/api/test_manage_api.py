@@ -94,7 +94,8 @@ def setup(env):
         env.rg("account", "contact", who, "--first-name", who.title(),
                "--last-name", "Smith", "--address1", "1 Main St", "--city",
                "Toronto", "--postal-code", "M5V1A1", "--country", "CA",
-               "--phone", "+1.4165550123", "--email", who + "@example.com")
+               "--phone", "+1.4165550123", "--email", who + "@example.com",
+               "--cira-legal-type", "CCT")
         env.rg("login", "add", who, "--role", "customer", "--account", who,
                "--password-stdin", stdin=who + "-password-1\n")
     env.rg("login", "add", "admin", "--role", "admin", "--password-stdin",

@@ -43,8 +43,19 @@ static const struct reg_contact person = {
     .email = "jane@example.com",
 };
 
+/* the .us nexus of a US citizen for personal use */
+static const struct reg_kv us_nexus[] = {{"nexus.category", "C11"},
+                                         {"nexus.app_purpose", "P3"}};
+
+static bool tld_is(const char *domain, const char *tld)
+{
+    size_t n = strlen(domain), t = strlen(tld);
+    return n > t && strcmp(domain + n - t, tld) == 0;
+}
+
 static struct reg_domain_order order_for(const char *domain)
 {
+    bool ca = tld_is(domain, ".ca"), us = tld_is(domain, ".us");
     return (struct reg_domain_order){
         .domain = domain,
         .period = 1,
@@ -52,6 +63,10 @@ static struct reg_domain_order order_for(const char *domain)
         .reg_username = "janedoe",
         .reg_password = "s3cretpw",
         .lock = true,
+        .legal_type = ca ? "CCT" : NULL,
+        .lang_pref = ca ? "EN" : NULL,
+        .tld_data = us ? us_nexus : NULL,
+        .n_tld_data = us ? 2 : 0,
     };
 }
 

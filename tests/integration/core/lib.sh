@@ -235,7 +235,8 @@ rg() {
 }
 
 # setup_regman - init, one connection to the sim, .com/.net priced, an
-# account "alice" with 1000.00 and an owner contact. The connection reads
+# account "alice" with 1000.00 and an owner contact (with the .ca legal
+# type and the .us nexus a Canadian citizen gives). The connection reads
 # the sim's event stream unless SIM_EVENTS=off (a test of the polls'
 # own cadence).
 setup_regman() {
@@ -257,7 +258,8 @@ setup_regman() {
     rg account contact alice --first-name Alice --last-name Smith \
         --address1 "1 Main St" --city Toronto --postal-code M5V1A1 \
         --country CA --phone +1.4165550123 --email alice@example.com \
-        >/dev/null || exit 1
+        --cira-legal-type CCT --us-nexus C31 --us-purpose P3 \
+        --us-validator CA >/dev/null || exit 1
 }
 
 # balance_of ACCOUNT - the account's balance in minor units, as regman

@@ -446,7 +446,8 @@ def run(w, t, rnd, nops, seed, t0):
         w.must("account", "contact", name, "--first-name", name.capitalize(),
                "--last-name", "Smith", "--address1", "1 Main St", "--city",
                "Toronto", "--postal-code", "M5V1A1", "--country", "CA",
-               "--phone", "+1.4165550123", "--email", name + "@example.com")
+               "--phone", "+1.4165550123", "--email", name + "@example.com",
+               "--cira-legal-type", "CCT")
         accounts[name] = json.loads(
             w.must("account", "show", name, "--json").stdout)["id"]
     for n in w.nodes:

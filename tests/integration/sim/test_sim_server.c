@@ -306,6 +306,7 @@ static int sw_register(const struct simproc *s, const char *name,
     xcp_assoc_set_str(a, "reg_password", "p");
     xcp_assoc_set_str(a, "custom_tech_contact", "0");
     xcp_assoc_set_str(a, "custom_nameservers", "0");
+    xcp_assoc_set_str(a, "legal_type", "CCT"); /* what .ca needs */
     if (auth_info)
         xcp_assoc_set_str(a, "auth_info", auth_info);
     static const char *const types[] = {"owner", "admin", "billing"};

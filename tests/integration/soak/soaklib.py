@@ -250,7 +250,8 @@ class World:
                   name.capitalize(), "--last-name", "Smith", "--address1",
                   "1 Main St", "--city", "Toronto", "--postal-code",
                   "M5V1A1", "--country", "CA", "--phone", "+1.4165550123",
-                  "--email", name + "@example.com")
+                  "--email", name + "@example.com", "--cira-legal-type",
+                  "CCT")
         return self.must("account", "show", name, "--json").json()["id"]
 
     # --- regman serve and its API -------------------------------------------

@@ -19,7 +19,7 @@ rg account credit bob 100 --ref seed-bob >/dev/null || exit 1
 rg account contact bob --first-name Bob --last-name Jones \
     --address1 "2 Main St" --city Toronto --postal-code M5V1A1 \
     --country CA --phone +1.4165550124 --email bob@example.com \
-    >/dev/null || exit 1
+    --cira-legal-type CCT >/dev/null || exit 1
 
 balance() { balance_of "$1"; }
 sim_order_status() { # sim_order_status DOMAIN - its newest order's status

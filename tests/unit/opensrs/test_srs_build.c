@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "opensrs/srs.h"
+#include "util/buf.h"
+#include "xcp/xcp.h"
 
 static const struct reg_contact owner = {
     .first_name = "Jane",
@@ -98,6 +100,47 @@ static void new_registration_has_documented_fields(void **s)
     expect(r, "attributes.auth_info", NULL);
     expect(r, "attributes.contact_set.tech", NULL);
     expect(r, "attributes.contact_set.owner.fax", NULL);
+    xcp_free(r);
+}
+
+/* .ca: the CIRA legal type, trademark flag and language go at the top
+ * level of the attributes (the OpenSRS toolkit's CA requirements), in
+ * the XML as plain items. */
+static void ca_order_carries_legal_type_trademark_and_language(void **s)
+{
+    struct reg_domain_order o = order();
+    o.domain = "maple.ca";
+    o.n_tld_data = 0;
+    o.legal_type = "CCO";
+    o.isa_trademark = true;
+    o.lang_pref = "FR";
+    struct xcp_value *r = srs_req_order(&o, false, NULL);
+    assert_non_null(r);
+    expect(r, "attributes.legal_type", "CCO");
+    expect(r, "attributes.isa_trademark", "1");
+    expect(r, "attributes.lang_pref", "FR");
+    expect(r, "attributes.tld_data", NULL);
+    struct buf xml;
+    buf_init(&xml);
+    xcp_emit(r, &xml);
+    assert_non_null(strstr(xml.data, "<item key=\"legal_type\">CCO</item>"));
+    assert_non_null(strstr(xml.data, "<item key=\"isa_trademark\">1</item>"));
+    assert_non_null(strstr(xml.data, "<item key=\"lang_pref\">FR</item>"));
+    buf_release(&xml);
+    xcp_free(r);
+}
+
+/* Without a legal type (any other TLD) none of the three is sent. */
+static void no_legal_type_sends_no_cira_fields(void **s)
+{
+    struct reg_domain_order o = order();
+    o.isa_trademark = true;
+    o.lang_pref = "EN";
+    struct xcp_value *r = srs_req_order(&o, false, NULL);
+    assert_non_null(r);
+    expect(r, "attributes.legal_type", NULL);
+    expect(r, "attributes.isa_trademark", NULL);
+    expect(r, "attributes.lang_pref", NULL);
     xcp_free(r);
 }
 
@@ -252,6 +295,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(new_registration_has_documented_fields),
+        cmocka_unit_test(ca_order_carries_legal_type_trademark_and_language),
+        cmocka_unit_test(no_legal_type_sends_no_cira_fields),
         cmocka_unit_test(transfer_carries_auth_info_and_custom_tech),
         cmocka_unit_test(renew_carries_current_expiry_year),
         cmocka_unit_test(invalid_orders_are_rejected_before_sending),

@@ -46,8 +46,18 @@ static int64_t fake_time(void)
 #define REG(domain, extra)                                                     \
     "{\"domain\":\"" domain "\",\"reg_type\":\"new\",\"period\":\"1\","        \
     "\"reg_username\":\"jo\",\"reg_password\":\"pw12345\","                    \
+    "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\","              \
+    "\"legal_type\":\"CCT\"," CSET extra "}"
+
+/* REG without the .ca legal type */
+#define REG_BARE(domain, extra)                                                \
+    "{\"domain\":\"" domain "\",\"reg_type\":\"new\",\"period\":\"1\","        \
+    "\"reg_username\":\"jo\",\"reg_password\":\"pw12345\","                    \
     "\"custom_tech_contact\":\"0\",\"custom_nameservers\":\"0\"," CSET extra   \
     "}"
+#define NEXUS(cat, purpose, validator)                                         \
+    ",\"tld_data\":{\"nexus\":{\"category\":\"" cat                            \
+    "\",\"app_purpose\":\"" purpose "\",\"validator\":\"" validator "\"}}"
 
 /* save - what the server does after each request. */
 static void save(void)
@@ -323,6 +333,64 @@ static void register_taken_keeps_order_forced_pending(void **state)
     assert_string_equal(str(r, "attributes.forced_pending"),
                         str(r, "attributes.id"));
     assert_string_equal(order_status(order_id(r, "attributes.id")), "pending");
+    xcp_free(r);
+}
+
+/* .ca: SW_REGISTER without a legal_type is 460, with an unknown one 465;
+ * neither creates an order. A good one is kept on the domain and shown by
+ * GET all_info. */
+static void ca_needs_a_valid_legal_type(void **state)
+{
+    int64_t before = balance("alice");
+    expect("SW_REGISTER", REG_BARE("erable.ca", ""), 460);
+    expect("SW_REGISTER", REG_BARE("erable.ca", ",\"legal_type\":\"XYZ\""),
+           465);
+    expect("SW_REGISTER", REG("erable.ca", ",\"isa_trademark\":\"2\""), 465);
+    assert_int_equal(hold("alice"), 0);
+    assert_int_equal(balance("alice"), before);
+    struct xcp_value *r =
+        act("SW_REGISTER",
+            REG("erable.ca", ",\"isa_trademark\":\"1\",\"lang_pref\":\"FR\""));
+    assert_int_equal(code(r), 250);
+    xcp_free(r);
+    advance(300);
+    r = act("GET", "{\"domain\":\"erable.ca\",\"type\":\"all_info\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "attributes.legal_type"), "CCT");
+    assert_string_equal(str(r, "attributes.isa_trademark"), "1");
+    assert_string_equal(str(r, "attributes.lang_pref"), "FR");
+    xcp_free(r);
+}
+
+/* .us: the nexus is required and checked (category, purpose, a validator
+ * country for C31/C32) at SW_REGISTER, kept on the domain, read with GET
+ * nexus_info and changed with MODIFY data=nexus_info; a bad change leaves
+ * it as it was. */
+static void us_nexus_is_checked_kept_and_modified(void **state)
+{
+    expect("SW_REGISTER", REG("stars.us", ""), 460);
+    expect("SW_REGISTER", REG("stars.us", NEXUS("C99", "P1", "")), 465);
+    expect("SW_REGISTER", REG("stars.us", NEXUS("C11", "P9", "")), 465);
+    expect("SW_REGISTER", REG("stars.us", NEXUS("C31", "P1", "")), 460);
+    expect("SW_REGISTER", REG("stars.us", NEXUS("C32", "P1", "Canada")), 465);
+    expect("SW_REGISTER", REG("stars.us", NEXUS("C11", "P3", "")), 200);
+    struct xcp_value *r =
+        act("GET", "{\"domain\":\"stars.us\",\"type\":\"nexus_info\"}");
+    assert_string_equal(str(r, "attributes.nexus.category"), "C11");
+    assert_string_equal(str(r, "attributes.nexus.app_purpose"), "P3");
+    xcp_free(r);
+    expect("MODIFY",
+           "{\"domain\":\"stars.us\",\"data\":\"nexus_info\",\"nexus\":{"
+           "\"category\":\"C32\",\"app_purpose\":\"P1\",\"validator\":"
+           "\"CA\"}}",
+           200);
+    expect("MODIFY",
+           "{\"domain\":\"stars.us\",\"data\":\"nexus_info\",\"nexus\":{"
+           "\"category\":\"C11\",\"app_purpose\":\"P9\"}}",
+           465);
+    r = act("GET", "{\"domain\":\"stars.us\",\"type\":\"nexus_info\"}");
+    assert_string_equal(str(r, "attributes.nexus.category"), "C32");
+    assert_string_equal(str(r, "attributes.nexus.validator"), "CA");
     xcp_free(r);
 }
 
@@ -1658,6 +1726,8 @@ int main(void)
         T(register_new_completes_and_debits),
         T(register_rejects_bad_input),
         T(register_taken_keeps_order_forced_pending),
+        T(ca_needs_a_valid_legal_type),
+        T(us_nexus_is_checked_kept_and_modified),
         T(async_tld_waits_then_completes),
         T(decline_later_frees_name_and_hold),
         T(async_fault_on_sync_tld_answers_250),

@@ -1,7 +1,8 @@
 // customer-pages.js - the signed-in customer's sections: domains (expiry,
 // auto-renew switch, renew, nameservers, lock, auth code), find and register a domain, transfers in and
 // their status, orders with their honest state, balance and history, and
-// the owner contact used for registrations. An agreement not yet accepted
+// the owner contact used for registrations (with the details .ca and .us
+// ask for). An agreement not yet accepted
 // is shown first; the charge is confirmed last, and not at all when the
 // balance cannot pay it.
 
@@ -155,13 +156,14 @@ async function needContact(el) {
   const m = await me();
   const acct = await get(`/api/v1/accounts/${m.account.id}`);
   if (acct.has_owner_contact) return true;
+  const reg = await get(`/api/v1/accounts/${m.account.id}/registrant`);
   return new Promise((resolve) => {
     fill(el, card('First, your contact details',
       h('p', { class: 'muted' }, 'Registries need the owner\'s contact details for every domain. You enter them once; they are used for your registrations.'),
       contactForm(m.account.id, null, () => {
         clear(el);
         resolve(true);
-      })));
+      }, reg)));
     el.querySelector('input')?.focus();
   });
 }
@@ -175,17 +177,79 @@ const CONTACT = [
   ['postal_code', 'Postal code', true, 16, 'postal-code'], ['country', 'Country (2 letters)', true, 2, 'country', 'ISO code, e.g. CA, US, DE'],
 ];
 
-function contactForm(accountId, current, onSaved) {
+// The registrant details the .ca and .us registries ask for (the server
+// checks them: core/account.h, registrant_merge); codes as the registries
+// name them, in plain words first.
+const CIRA_LEGAL_TYPES = [
+  ['CCT', 'Canadian citizen'], ['RES', 'Permanent resident of Canada'],
+  ['CCO', 'Canadian corporation'], ['GOV', 'Government or government entity in Canada'],
+  ['EDU', 'Canadian educational institution'], ['ASS', 'Canadian unincorporated association'],
+  ['HOP', 'Canadian hospital'], ['PRT', 'Partnership registered in Canada'],
+  ['TDM', 'Trademark registered in Canada (by a non-Canadian owner)'], ['TRD', 'Canadian trade union'],
+  ['PLT', 'Canadian political party'], ['LAM', 'Canadian library, archive or museum'],
+  ['TRS', 'Trust established in Canada'], ['ABO', 'Aboriginal peoples indigenous to Canada'],
+  ['INB', 'Indian Band recognized by the Indian Act of Canada'],
+  ['LGR', 'Legal representative of a Canadian citizen or permanent resident'],
+  ['OMK', 'Official mark registered in Canada'], ['MAJ', 'His Majesty the King (the Crown)'],
+];
+const US_NEXUS = [
+  ['C11', 'US citizen'], ['C12', 'Permanent resident of the US'],
+  ['C21', 'US organization (incorporated or organized in the US)'],
+  ['C31', 'Foreign entity regularly engaged in lawful activities in the US'],
+  ['C32', 'Foreign entity with an office or other facility in the US'],
+];
+const US_PURPOSES = [
+  ['P1', 'Business use for profit'], ['P2', 'Non-profit business, club, association or religious organization'],
+  ['P3', 'Personal use'], ['P4', 'Educational purposes'], ['P5', 'Government purposes'],
+];
+
+// registrantFieldset - the ".ca and .us" fieldset; value() is the
+// registrant object the API takes (docs/api.md).
+function registrantFieldset(cur) {
+  const choices = (list, none) => [['', none], ...list.map(([c, l]) => [c, `${l} (${c})`])];
+  const legal = select(choices(CIRA_LEGAL_TYPES, 'Not set (needed for .ca)'), cur.cira_legal_type, { name: 'cira_legal_type' });
+  const tm = h('input', { type: 'checkbox', name: 'cira_trademark', checked: !!cur.cira_trademark });
+  const nx = cur.us_nexus || {};
+  const cat = select(choices(US_NEXUS, 'Not set (needed for .us)'), nx.category, { name: 'us_nexus_category' });
+  const purpose = select(choices(US_PURPOSES, 'Not set'), nx.app_purpose, { name: 'us_app_purpose' });
+  const validator = input({ name: 'us_nexus_validator', maxlength: 2, autocomplete: 'off' });
+  validator.value = nx.validator || '';
+  const validatorField = field('Your country (for C31 and C32)', validator, 'ISO code of the country the foreign entity belongs to, e.g. CA');
+  const foreign = () => { validatorField.hidden = !/^C3[12]$/.test(cat.value); };
+  cat.addEventListener('change', foreign);
+  foreign();
+  const el = h('fieldset', { class: 'form-group registrant', 'aria-label': '.ca and .us registrant details' },
+    h('legend', {}, '.ca and .us'),
+    h('p', { class: 'muted' }, 'The Canadian and US registries ask who holds the domain. Needed only for .ca and .us names.'),
+    h('div', { class: 'form-grid' },
+      field('Canadian presence (CIRA legal type)', legal, 'Who you are in Canada, as CIRA asks for every .ca'),
+      field('The name is a trademark registered in Canada', tm),
+      field('US nexus', cat, 'Your tie to the United States, required for .us'),
+      field('Intended use of .us names', purpose),
+      validatorField));
+  return {
+    el,
+    value: () => ({
+      cira_legal_type: legal.value,
+      cira_trademark: tm.checked,
+      us_nexus: { category: cat.value, app_purpose: purpose.value,
+        validator: /^C3[12]$/.test(cat.value) ? validator.value.trim().toUpperCase() : '' },
+    }),
+  };
+}
+
+function contactForm(accountId, current, onSaved, registrant) {
   const inputs = new Map();
   const status = h('div', { 'aria-live': 'polite' });
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save contact details');
+  const extras = registrant ? registrantFieldset(registrant) : null;
   const form = h('form', { class: 'form', novalidate: true, 'aria-label': 'Owner contact' },
     h('div', { class: 'form-grid' }, CONTACT.map(([key, label, req, max, ac, hint]) => {
       const el = input({ name: key, maxlength: max, required: req, autocomplete: ac, type: key === 'email' ? 'email' : key === 'phone' ? 'tel' : 'text' });
       el.value = current && current[key] ? current[key] : '';
       inputs.set(key, el);
       return field(label + (req ? ' *' : ''), el, hint);
-    })), status, h('div', { class: 'form-actions' }, save));
+    })), extras ? extras.el : null, status, h('div', { class: 'form-actions' }, save));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clear(status);
@@ -203,6 +267,8 @@ function contactForm(accountId, current, onSaved) {
       }
       if (v) body[key] = v;
     }
+    // one save: the contact and its .ca/.us details together
+    if (extras) body.registrant = extras.value();
     await busy(save, 'Saving…', async () => {
       try {
         await put(`/api/v1/accounts/${accountId}/contacts/owner`, body);
@@ -685,9 +751,10 @@ export async function renderProfile(main) {
     } catch (e) {
       if (e.status !== 404) throw e;
     }
+    const reg = await get(`/api/v1/accounts/${m.account.id}/registrant`);
     fill(slot, card('Owner contact',
       h('p', { class: 'muted' }, cur ? 'Used for your new registrations and transfers.' : 'Not set yet: you need it before your first registration.'),
-      contactForm(m.account.id, cur, null)));
+      contactForm(m.account.id, cur, null, reg)));
   } catch (e) {
     fill(slot, errorBox(e));
   }
