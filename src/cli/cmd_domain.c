@@ -58,14 +58,14 @@ static const char usage[] =
 static bool manage_sub(int argc, char **argv, bool *admin)
 {
     static const char *const valued[] = {
-        "-c",         "--config",      "--account",   "--set",
-        "--limit",    "--term",        "--ns",        "--auth-code",
-        "--status",   "--op",          "--ip",        "--rename",
-        "--type",     "--first-name",  "--last-name", "--org-name",
-        "--address1", "--address2",    "--address3",  "--city",
-        "--state",    "--postal-code", "--country",   "--phone",
-        "--fax",      "--email",       "--lang",      "--to",
-        "--reason"};
+        "-c",         "--config",      "--account",    "--set",
+        "--limit",    "--term",        "--ns",         "--auth-code",
+        "--status",   "--op",          "--ip",         "--rename",
+        "--type",     "--first-name",  "--last-name",  "--org-name",
+        "--address1", "--address2",    "--address3",   "--city",
+        "--state",    "--postal-code", "--country",    "--phone",
+        "--fax",      "--email",       "--lang",       "--to",
+        "--reason",   "--us-nexus",    "--us-purpose", "--us-validator"};
     static const char *const subs[] = {
         "ns", "host", "contacts", "lock", "privacy", "auth-code", "changes"};
     bool dashdash = false;

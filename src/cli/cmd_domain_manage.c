@@ -33,6 +33,8 @@ static const char usage[] =
     "[--first-name F --last-name L --org-name O --address1 A --address2 A "
     "--city C --state S --postal-code P --country CC --phone +1.5555555555 "
     "--fax F --email E --lang L] [--all-domains] [--account A]\n"
+    "       regman domain contacts NAME.us --us-nexus C11|C12|C21|C31|C32 "
+    "--us-purpose P1..P5 [--us-validator CC] [--account A]\n"
     "       regman domain lock NAME [on|off] [--account A]\n"
     "       regman domain privacy NAME [on|off] [--account A] (on is charged "
     "where the TLD has a privacy price)\n"
@@ -256,6 +258,7 @@ int cmd_domain_manage(int argc, char **argv)
                         *ip_s = NULL, *rename = NULL;
     bool send = false, reset = false, all_domains = false;
     const char *type = NULL, *cvals[15] = {0};
+    const char *us_nexus = NULL, *us_purpose = NULL, *us_val = NULL;
     struct cli_opt opts[] = {{"account", OPT_VALUE, &account},
                              {"set", OPT_VALUE, &set},
                              {"send", OPT_FLAG, &send},
@@ -279,6 +282,9 @@ int cmd_domain_manage(int argc, char **argv)
                              {"fax", OPT_VALUE, &cvals[11]},
                              {"email", OPT_VALUE, &cvals[12]},
                              {"lang", OPT_VALUE, &cvals[13]},
+                             {"us-nexus", OPT_VALUE, &us_nexus},
+                             {"us-purpose", OPT_VALUE, &us_purpose},
+                             {"us-validator", OPT_VALUE, &us_val},
                              {NULL, 0, NULL}};
     struct domchange_who who = {0};
     struct domchange_result res;
@@ -292,7 +298,7 @@ int cmd_domain_manage(int argc, char **argv)
         return rc;
     if (com.help)
         return cli_usage(usage), EXIT_OK;
-    bool contact_opts = type || all_domains;
+    bool contact_opts = type || all_domains || us_nexus || us_purpose || us_val;
     for (int i = 0; i < 14; i++)
         contact_opts = contact_opts || cvals[i];
     if (npos < 2 || ((ip_s || rename) && strcmp(pos[0], "host") != 0) ||
@@ -411,6 +417,24 @@ int cmd_domain_manage(int argc, char **argv)
                      : strcmp(act, "set") == 0 ? "host change"
                                                : "host removal",
                      &res, com.json);
+        return exit_for(&res);
+    }
+    if (strcmp(sub, "contacts") == 0 && (us_nexus || us_purpose || us_val)) {
+        /* a .us domain's nexus (MODIFY nexus_info), not a contact */
+        for (int i = 0; i < 14; i++)
+            if (cvals[i])
+                return cli_usage("--us-nexus goes alone: change the nexus, "
+                                 "then the contacts");
+        if (npos != 2 || type || all_domains || send || reset || set || limit_s)
+            return cli_usage(usage);
+        if ((rc = cli_open(&com, APP_RECOVER, &app)))
+            return rc;
+        rc = domchange_nexus(app, &who, name, us_nexus, us_purpose, us_val,
+                             &res, &err);
+        app_close(app);
+        if (rc < 0)
+            return cli_fail(rc, &err);
+        print_result("nexus", &res, com.json);
         return exit_for(&res);
     }
     if (strcmp(sub, "contacts") == 0) {

@@ -195,6 +195,9 @@ struct change {
     bool want[4];
     const char *const *values;
     struct reg_contact_update contacts;
+    /* contacts: a .US nexus instead (MODIFY nexus_info) */
+    bool nexus_set;
+    struct reg_nexus nexus;
 };
 
 static const char *const contact_types[4] = {"owner", "admin", "billing",
@@ -224,6 +227,8 @@ static int send_change(struct registrar *reg, const struct target *t,
         return reg_set_lock(reg, t->name, c->on, out, err);
     if (strcmp(c->kind, "auth_code") == 0)
         return reg_set_auth_code(reg, t->name, c->code, out, err);
+    if (strcmp(c->kind, "contacts") == 0 && c->nexus_set)
+        return reg_set_nexus(reg, t->name, &c->nexus, out, err);
     if (strcmp(c->kind, "contacts") == 0)
         return reg_set_contacts(reg, &c->contacts, out, err);
     if (strcmp(c->kind, "host_create") == 0)
@@ -307,6 +312,20 @@ static int read_back(struct registrar *reg, const struct target *t,
         snprintf(note, n, "read back: the registrar %s the new code",
                  strcmp(ac.code, c->code) == 0 ? "holds" : "does not hold");
         return strcmp(ac.code, c->code) == 0 ? 1 : 0;
+    }
+    if (strcmp(c->kind, "contacts") == 0 && c->nexus_set) {
+        struct reg_nexus_info ni;
+        if (reg_nexus(reg, t->name, &ni, &err) < 0) {
+            snprintf(note, n, "read back: %.300s", err.msg);
+            return -1;
+        }
+        bool same =
+            strcasecmp(ni.nexus.category, c->nexus.category) == 0 &&
+            strcasecmp(ni.nexus.app_purpose, c->nexus.app_purpose) == 0 &&
+            strcasecmp(ni.nexus.validator, c->nexus.validator) == 0;
+        snprintf(note, n, "read back: the registrar %s the nexus asked",
+                 same ? "shows" : "does not show");
+        return same ? 1 : 0;
     }
     if (strcmp(c->kind, "contacts") == 0) {
         struct reg_contacts rc;
@@ -1175,6 +1194,48 @@ int domchange_contacts(struct app *app, const struct domchange_who *who,
     return rc;
 }
 
+int domchange_nexus(struct app *app, const struct domchange_who *who,
+                    const char *name, const char *category, const char *purpose,
+                    const char *validator, struct domchange_result *res,
+                    struct rm_err *err)
+{
+    struct change c = {.kind = "contacts", .nexus_set = true};
+    struct registrant x;
+    struct registrant_update u = REGISTRANT_UPDATE_KEEP;
+    struct name nm;
+    size_t l;
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    l = strlen(nm.ascii);
+    if (l < 4 || strcmp(nm.ascii + l - 3, ".us") != 0)
+        return rm_err_set(err, RM_EINVAL,
+                          "%s: a nexus belongs to .us domains only", nm.ascii);
+    /* the same rules as the account's registrant details */
+    memset(&x, 0, sizeof x);
+    u.us_nexus_category = category ? category : "";
+    u.us_app_purpose = purpose ? purpose : "";
+    u.us_nexus_validator = validator ? validator : "";
+    if ((rc = registrant_merge(&x, &u, err)) < 0)
+        return rc;
+    if (!x.us_nexus_category[0])
+        return rm_err_set(err, RM_EINVAL,
+                          "a nexus needs its category and its purpose");
+    snprintf(c.nexus.category, sizeof c.nexus.category, "%s",
+             x.us_nexus_category);
+    snprintf(c.nexus.app_purpose, sizeof c.nexus.app_purpose, "%s",
+             x.us_app_purpose);
+    snprintf(c.nexus.validator, sizeof c.nexus.validator, "%s",
+             x.us_nexus_validator);
+    snprintf(c.request, sizeof c.request,
+             "{\"nexus\": {\"category\": \"%s\", \"app_purpose\": \"%s\", "
+             "\"validator\": \"%s\"}}",
+             c.nexus.category, c.nexus.app_purpose, c.nexus.validator);
+    return run(app, who, name, &c, res, err);
+}
+
 int domchange_siblings(struct app *app, const struct domchange_who *who,
                        const char *name,
                        int (*cb)(const char *domain, void *arg), void *arg,
@@ -1383,7 +1444,16 @@ static bool rebuild(const struct swept *sw, struct change *c,
             c->host.ipv6 = ip[1];
         return true;
     }
-    return false; /* contacts, auth codes, mails */
+    if (strcmp(sw->kind, "contacts") == 0 && strstr(req, "\"nexus\"")) {
+        c->nexus_set = true;
+        return req_str(req, "category", c->nexus.category,
+                       sizeof c->nexus.category) &&
+               req_str(req, "app_purpose", c->nexus.app_purpose,
+                       sizeof c->nexus.app_purpose) &&
+               req_str(req, "validator", c->nexus.validator,
+                       sizeof c->nexus.validator);
+    }
+    return false; /* other contacts, auth codes, mails */
 }
 
 /* settle - move sw from the state it was read in (D10); 1 when moved. */
@@ -1474,9 +1544,10 @@ int domchange_sweep(struct app *app, struct domchange_sweep_stats *st,
         "domain_changes c JOIN domains d ON d.id = c.domain_id WHERE "
         "c.operation_id IS NULL AND ((c.state = 'new' AND c.created_at < ?) "
         "OR (c.state = 'sending' AND c.sent_at < ?) OR (c.state = 'unknown' "
-        "AND c.finished_at >= ? AND c.kind IN ('nameservers', 'lock', "
-        "'privacy', 'host_create', 'host_modify', 'host_delete'))) ORDER BY "
-        "c.id LIMIT ?";
+        "AND c.finished_at >= ? AND (c.kind IN ('nameservers', 'lock', "
+        "'privacy', 'host_create', 'host_modify', 'host_delete') OR "
+        "(c.kind = 'contacts' AND c.request LIKE '{\"nexus\":%')))) ORDER "
+        "BY c.id LIMIT ?";
     int64_t now = clock_now();
     struct swept *v = xcalloc(DOMCHANGE_SWEEP_MAX, sizeof *v);
     struct store_stmt *s;

@@ -190,6 +190,16 @@ int domchange_contacts_read(struct app *app, const struct domchange_who *who,
                             const char *name, struct reg_contacts *out,
                             struct rm_err *err);
 
+/* domchange_nexus - a .us domain's nexus at the registrar (MODIFY
+ * nexus_info), recorded as a contacts change ({"nexus": ...}): category
+ * C11 C12 C21 C31 C32, purpose P1..P5, validator (an ISO country) for
+ * C31/C32 only - the rules of the account's registrant details
+ * (registrant_merge). A lost answer is read back (GET nexus_info). */
+int domchange_nexus(struct app *app, const struct domchange_who *who,
+                    const char *name, const char *category, const char *purpose,
+                    const char *validator, struct domchange_result *res,
+                    struct rm_err *err);
+
 /* domchange_siblings - cb for every active or expired domain of the
  * account that holds name (name's included, by name), until cb returns
  * non-zero: "apply to all my domains". */

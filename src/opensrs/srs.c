@@ -410,6 +410,45 @@ struct xcp_value *srs_req_set_lock(const char *domain, bool lock,
     return req;
 }
 
+/* nexus_word_ok - 1..7 letters and digits. */
+static bool nexus_word_ok(const char *w, bool may_be_empty)
+{
+    size_t n = strlen(w);
+    if (n == 0)
+        return may_be_empty;
+    if (n > 7)
+        return false;
+    for (const char *p = w; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+struct xcp_value *srs_req_set_nexus(const char *domain,
+                                    const struct reg_nexus *n,
+                                    struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    if (!nexus_word_ok(n->category, false) ||
+        !nexus_word_ok(n->app_purpose, false) ||
+        !nexus_word_ok(n->validator, true)) {
+        rm_err_set(err, RM_EINVAL,
+                   "opensrs: nexus needs a category and a purpose (letters "
+                   "and digits)");
+        return NULL;
+    }
+    struct xcp_value *req = modify_req(domain, "nexus_info");
+    struct xcp_value *nx =
+        xcp_assoc_set(xcp_request_attrs(req), "nexus", xcp_assoc_new());
+    xcp_assoc_set_str(nx, "category", n->category);
+    xcp_assoc_set_str(nx, "app_purpose", n->app_purpose);
+    if (n->validator[0])
+        xcp_assoc_set_str(nx, "validator", n->validator);
+    return req;
+}
+
 struct xcp_value *srs_req_send_authcode(const char *domain, struct rm_err *err)
 {
     if (check_domain(domain, err))
@@ -1196,6 +1235,28 @@ static int drv_auth_code(void *impl, const char *domain,
     return rc;
 }
 
+static int drv_nexus(void *impl, const char *domain, struct reg_nexus_info *out,
+                     struct rm_err *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct xcp_value *req = srs_req_get_domain(domain, "nexus_info", err);
+    if (!req)
+        return not_sent_query(&out->reply, err);
+    struct srs_reply rep;
+    int rc = query(impl, req, &rep, &out->reply, err);
+    if (!rc)
+        rc = srs_map_nexus(&rep.resp, out, err);
+    srs_reply_release(&rep);
+    return rc;
+}
+
+static int drv_set_nexus(void *impl, const char *domain,
+                         const struct reg_nexus *n, struct reg_op_result *out,
+                         struct rm_err *err)
+{
+    return write_op(impl, srs_req_set_nexus(domain, n, err), out, err);
+}
+
 static int drv_privacy(void *impl, const char *domain, struct reg_privacy *out,
                        struct rm_err *err)
 {
@@ -1293,6 +1354,8 @@ static const struct registrar_ops srs_ops = {
     .contacts = drv_contacts,
     .set_contacts = drv_set_contacts,
     .set_lock = drv_set_lock,
+    .nexus = drv_nexus,
+    .set_nexus = drv_set_nexus,
     .auth_code = drv_auth_code,
     .send_auth_code = drv_send_auth_code,
     .set_auth_code = drv_set_auth_code,

@@ -109,6 +109,11 @@ struct xcp_value *srs_req_get_domain(const char *domain, const char *type,
 struct xcp_value *srs_req_update_contacts(const struct reg_contact_update *u,
                                           struct rm_err *err);
 /* MODIFY data=status lock_state 0/1. */
+/* srs_req_set_nexus - MODIFY data=nexus_info: nexus {category,
+ * app_purpose[, validator]} (a .US domain's; opensrs-manage.md). */
+struct xcp_value *srs_req_set_nexus(const char *domain,
+                                    const struct reg_nexus *n,
+                                    struct rm_err *err);
 struct xcp_value *srs_req_set_lock(const char *domain, bool lock,
                                    struct rm_err *err);
 /* SEND_AUTHCODE domain_name. */
@@ -197,6 +202,9 @@ int srs_map_hosts(const struct xcp_response *r, struct reg_hosts *out,
 /* srs_map_contacts - GET DOMAIN all_info (or one type): contact_set. */
 int srs_map_contacts(const struct xcp_response *r, struct reg_contacts *out,
                      struct rm_err *err);
+/* srs_map_nexus - GET DOMAIN type=nexus_info: attributes.nexus. */
+int srs_map_nexus(const struct xcp_response *r, struct reg_nexus_info *out,
+                  struct rm_err *err);
 int srs_map_auth_code(const struct xcp_response *r, struct reg_auth_code *out,
                       struct rm_err *err);
 /* srs_map_privacy - GET whois_privacy_state: attributes.state required. */

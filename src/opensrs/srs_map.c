@@ -1294,6 +1294,37 @@ int srs_map_auth_code(const struct xcp_response *r, struct reg_auth_code *out,
     return 0;
 }
 
+int srs_map_nexus(const struct xcp_response *r, struct reg_nexus_info *out,
+                  struct rm_err *err)
+{
+    static const char *const keys[3] = {"category", "app_purpose", "validator"};
+    memset(out, 0, sizeof(*out));
+    srs_fill_reply(r, &out->reply);
+    if (!r->is_success)
+        return refused(r, "GET DOMAIN nexus_info", err);
+    const struct xcp_value *nx = xcp_assoc_get(r->attrs, "nexus");
+    if (!nx)
+        return 0; /* none */
+    if (xcp_type(nx) != XCP_ASSOC)
+        return rm_err_set(err, RM_EPROTO,
+                          "opensrs: GET DOMAIN nexus_info: nexus is not a "
+                          "dt_assoc");
+    char *dst[3] = {out->nexus.category, out->nexus.app_purpose,
+                    out->nexus.validator};
+    for (int i = 0; i < 3; i++) {
+        const char *v;
+        int rc = field(nx, keys[i], &v, err);
+        if (rc)
+            return rc;
+        if (v && strlen(v) >= sizeof out->nexus.category)
+            return rm_err_set(err, RM_EPROTO,
+                              "opensrs: GET DOMAIN nexus_info: %s too long",
+                              keys[i]);
+        copy(dst[i], sizeof out->nexus.category, v ? v : "");
+    }
+    return 0;
+}
+
 int srs_map_privacy(const struct xcp_response *r, struct reg_privacy *out,
                     struct rm_err *err)
 {

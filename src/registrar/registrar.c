@@ -533,6 +533,25 @@ int reg_auth_code(struct registrar *r, const char *domain,
     return r->ops->auth_code(r->impl, domain, out, err);
 }
 
+int reg_nexus(struct registrar *r, const char *domain,
+              struct reg_nexus_info *out, struct rm_err *err)
+{
+    if (!r->ops->nexus) {
+        memset(out, 0, sizeof *out);
+        return unsupported_query(r, "nexus", &out->reply, err);
+    }
+    return r->ops->nexus(r->impl, domain, out, err);
+}
+
+int reg_set_nexus(struct registrar *r, const char *domain,
+                  const struct reg_nexus *n, struct reg_op_result *out,
+                  struct rm_err *err)
+{
+    if (!r->ops->set_nexus)
+        return unsupported_op(r, "set_nexus", out, err);
+    return r->ops->set_nexus(r->impl, domain, n, out, err);
+}
+
 int reg_send_auth_code(struct registrar *r, const char *domain,
                        struct reg_op_result *out, struct rm_err *err)
 {

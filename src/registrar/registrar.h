@@ -463,6 +463,18 @@ struct reg_auth_code {
     char code[REG_AUTH_MAX]; /* "" when the registrar has none */
 };
 
+/* A .US domain's nexus (GET/MODIFY nexus_info): the registrant's category
+ * (C11, C12, C21, C31, C32), its purpose (P1..P5) and, for C31/C32, the
+ * country it is a national of (ISO 3166 alpha-2; "" otherwise). */
+struct reg_nexus {
+    char category[8], app_purpose[8], validator[8];
+};
+
+struct reg_nexus_info {
+    struct reg_reply reply;
+    struct reg_nexus nexus; /* all "" when the domain has none */
+};
+
 enum reg_privacy_state {
     REG_PRIVACY_DISABLED,
     REG_PRIVACY_ENABLED,
@@ -638,6 +650,10 @@ struct registrar_ops {
                           struct reg_op_result *out, struct rm_err *err);
     int (*set_auth_code)(void *impl, const char *domain, const char *code,
                          struct reg_op_result *out, struct rm_err *err);
+    int (*nexus)(void *impl, const char *domain, struct reg_nexus_info *out,
+                 struct rm_err *err);
+    int (*set_nexus)(void *impl, const char *domain, const struct reg_nexus *n,
+                     struct reg_op_result *out, struct rm_err *err);
     int (*privacy)(void *impl, const char *domain, struct reg_privacy *out,
                    struct rm_err *err);
     int (*set_privacy)(void *impl, const char *domain, bool on,
@@ -718,6 +734,11 @@ int reg_send_auth_code(struct registrar *r, const char *domain,
                        struct reg_op_result *out, struct rm_err *err);
 int reg_set_auth_code(struct registrar *r, const char *domain, const char *code,
                       struct reg_op_result *out, struct rm_err *err);
+int reg_nexus(struct registrar *r, const char *domain,
+              struct reg_nexus_info *out, struct rm_err *err);
+int reg_set_nexus(struct registrar *r, const char *domain,
+                  const struct reg_nexus *n, struct reg_op_result *out,
+                  struct rm_err *err);
 int reg_privacy(struct registrar *r, const char *domain,
                 struct reg_privacy *out, struct rm_err *err);
 int reg_set_privacy(struct registrar *r, const char *domain, bool on,

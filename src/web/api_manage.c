@@ -220,6 +220,37 @@ static int put_lock(struct web_req *r)
     return reply_change(r, &res);
 }
 
+/* PUT a .us domain's nexus (domchange_nexus): {category, app_purpose,
+ * validator?}. */
+static int put_nexus(struct web_req *r)
+{
+    static const char *const fields[] = {"category", "app_purpose", "validator",
+                                         NULL};
+    const char *cat = NULL, *pur = NULL, *val = NULL;
+    struct name nm;
+    struct account a;
+    struct domchange_who who;
+    struct domchange_result res;
+    struct rm_err e;
+    json_t *b;
+    int rc = target(r, &nm, &a, &who);
+    if (rc || (rc = api_body(r, &b)))
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)) ||
+        (rc = api_get_str(r, b, "category", true, 1, 8, &cat, NULL)) ||
+        (rc = api_get_str(r, b, "app_purpose", true, 1, 8, &pur, NULL)) ||
+        (rc = api_get_str(r, b, "validator", false, 0, 8, &val, NULL))) {
+        json_decref(b);
+        return rc;
+    }
+    ERR_INIT(e);
+    rc = domchange_nexus(api_app(r), &who, nm.ascii, cat, pur, val, &res, &e);
+    json_decref(b);
+    if (rc < 0)
+        return core_fail(r, rc, &e, NULL);
+    return reply_change(r, &res);
+}
+
 static int get_privacy(struct web_req *r)
 {
     struct name nm;
@@ -797,6 +828,7 @@ static const struct web_route routes[] = {
     {"PUT", "/api/v1/domains/{name}/hosts/{host}", put_host, WEB_LOGIN},
     {"DELETE", "/api/v1/domains/{name}/hosts/{host}", delete_host, WEB_LOGIN},
     {"GET", "/api/v1/domains/{name}/contacts", get_contacts, WEB_LOGIN},
+    {"PUT", "/api/v1/domains/{name}/nexus", put_nexus, WEB_LOGIN},
     {"PUT", "/api/v1/domains/{name}/contacts", put_contacts, WEB_LOGIN},
     {"GET", "/api/v1/domains/{name}/changes", list_changes, WEB_LOGIN},
 };

@@ -191,6 +191,27 @@ def run(env, t):
             us.get("nexus") == {"category": "C32", "app_purpose": "P1",
                                 "validator": "CA"}, us)
 
+    # the nexus changed after the sale: PUT /domains/{name}/nexus
+    path = "/api/v1/domains/maple.us/nexus"
+    r = a.call("PUT", path, {"category": "C12", "app_purpose": "P3"})
+    t.check("PUT nexus: 200 succeeded", r.status == 200 and
+            r.json["state"] == "succeeded", r)
+    us = sim_state(env)["domains"].get("maple.us", {})
+    t.check("the sim holds the new nexus", us.get("nexus", {}).get(
+        "category") == "C12" and us["nexus"].get("app_purpose") == "P3" and
+        not us["nexus"].get("validator"), us)
+    r = a.call("PUT", path, {"category": "C99", "app_purpose": "P3"})
+    t.check("a bad category: 400", r.status == 400, r)
+    r = a.call("PUT", path, {"category": "C12"})
+    t.check("no purpose: 400", r.status == 400, r)
+    r = a.call("PUT", path, {"category": "C12", "app_purpose": "P3", "x": 1})
+    t.check("an unknown key: 400", r.status == 400, r)
+    r = b.call("PUT", path, {"category": "C11", "app_purpose": "P1"})
+    t.check("another customer's domain: 404", r.status == 404, r)
+    r = a.call("PUT", "/api/v1/domains/erable.ca/nexus",
+              {"category": "C11", "app_purpose": "P1"})
+    t.check("a .ca has no nexus: 400", r.status == 400, r)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -91,4 +91,38 @@ check "the .ca carries no nexus" \
     test "$(simdom erable.ca "'nexus' in d")" = False
 
 audit_clean "after refused and accepted .ca and .us orders"
+
+# --- the nexus of a .us changed after the sale (MODIFY nexus_info) ---------
+sent=$(sim_count MODIFY maple.us)
+expect_rc 0 "the nexus becomes a US citizen's, business use" -- \
+    rg domain contacts maple.us --us-nexus C11 --us-purpose P1 --account carol --json
+check "succeeded" test "$(jget "$WORK/out" "j['state']")" = succeeded
+check "the sim holds the new nexus, no validator" \
+    test "$(simdom maple.us "'/'.join(d.get('nexus', {}).get(k, '-') for k in ('category', 'app_purpose', 'validator'))")" = \
+    C11/P1/-
+check "recorded as a contacts change with the nexus asked" \
+    test "$(sql "SELECT request FROM domain_changes WHERE kind = 'contacts' ORDER BY id DESC LIMIT 1")" = \
+    '{"nexus": {"category": "C11", "app_purpose": "P1", "validator": ""}}'
+for bad in "--us-nexus C99 --us-purpose P1" "--us-nexus C31 --us-purpose P1" \
+    "--us-nexus C11"; do
+    # shellcheck disable=SC2086 # the words are the options
+    expect_rc 2 "refused before sending: $bad" -- \
+        rg domain contacts maple.us $bad --account carol
+done
+expect_rc 2 "a nexus is for .us domains only" -- \
+    rg domain contacts erable.ca --us-nexus C11 --us-purpose P1 --account carol
+expect_rc 2 "another customer's .us is no such domain" -- \
+    rg domain contacts maple.us --us-nexus C12 --us-purpose P1 --account alice
+expect_rc 2 "--us-nexus goes alone" -- \
+    rg domain contacts maple.us --us-nexus C12 --us-purpose P1 --first-name X
+check "nothing more sent" test "$(sim_count MODIFY maple.us)" = $((sent + 1))
+# the answer lost: read back (GET nexus_info), never sent again
+ctl POST /rules '{"action":"MODIFY","domain":"maple.us","fault":"close_after","count":1}' >/dev/null
+expect_rc 0 "a lost answer settled by the read-back" -- \
+    rg domain contacts maple.us --us-nexus C32 --us-purpose P2 --us-validator FR --json
+check "the read-back names the nexus" grep -q 'read back: the registrar shows the nexus asked' "$WORK/out"
+check "MODIFY sent once more only" test "$(sim_count MODIFY maple.us)" = $((sent + 2))
+check "the sim holds C32/P2/FR" \
+    test "$(simdom maple.us "'/'.join(d.get('nexus', {}).get(k, '-') for k in ('category', 'app_purpose', 'validator'))")" = \
+    C32/P2/FR
 finish

@@ -155,6 +155,11 @@ static struct xcp_value *b_lock(void)
 {
     return srs_req_set_lock("example.com", true, NULL);
 }
+static struct xcp_value *b_nexus(void)
+{
+    struct reg_nexus n = {"C32", "P2", "FR"};
+    return srs_req_set_nexus("example.us", &n, NULL);
+}
 static struct xcp_value *b_unlock(void)
 {
     return srs_req_set_lock("example.com", false, NULL);
@@ -383,6 +388,23 @@ static const struct build_case build_cases[] = {
      "<item key=\"email\">t@example.com</item>\n"
      "</dt_assoc>\n"
      "</item>\n"
+     "</dt_assoc>\n"
+     "</item>\n"
+     "</dt_assoc>\n"
+     "</item>\n"},
+    {"nexus", b_nexus,
+     "<item key=\"action\">MODIFY</item>\n"
+     "<item key=\"object\">DOMAIN</item>\n"
+     "<item key=\"attributes\">\n"
+     "<dt_assoc>\n"
+     "<item key=\"domain\">example.us</item>\n"
+     "<item key=\"affect_domains\">0</item>\n"
+     "<item key=\"data\">nexus_info</item>\n"
+     "<item key=\"nexus\">\n"
+     "<dt_assoc>\n"
+     "<item key=\"category\">C32</item>\n"
+     "<item key=\"app_purpose\">P2</item>\n"
+     "<item key=\"validator\">FR</item>\n"
      "</dt_assoc>\n"
      "</item>\n"
      "</dt_assoc>\n"
@@ -1174,6 +1196,37 @@ static void auth_code_and_privacy_state_are_read(void **s)
     xcp_msg_free(&a.msg);
 }
 
+static void nexus_is_read_and_checked(void **s)
+{
+    (void)s;
+    struct answer a;
+    struct rm_err err;
+    struct reg_nexus_info ni;
+    parse_answer(&a, "DOMAIN", 1, 200, "Query Successful",
+                 "<item key=\"nexus\"><dt_assoc>" ITEM("category", "C11")
+                     ITEM("app_purpose", "P1") "</dt_assoc></item>");
+    assert_int_equal(srs_map_nexus(&a.r, &ni, &err), 0);
+    assert_string_equal(ni.nexus.category, "C11");
+    assert_string_equal(ni.nexus.app_purpose, "P1");
+    assert_string_equal(ni.nexus.validator, "");
+    xcp_msg_free(&a.msg);
+    parse_answer(&a, "DOMAIN", 1, 200, "Query Successful", NULL);
+    assert_int_equal(srs_map_nexus(&a.r, &ni, &err), 0); /* none */
+    assert_string_equal(ni.nexus.category, "");
+    xcp_msg_free(&a.msg);
+    parse_answer(&a, "DOMAIN", 1, 200, "Query Successful",
+                 ITEM("nexus", "C11"));
+    assert_int_equal(srs_map_nexus(&a.r, &ni, &err), RM_EPROTO);
+    xcp_msg_free(&a.msg);
+    parse_answer(&a, "DOMAIN", 0, 415, "Authentication Error.", NULL);
+    assert_true(srs_map_nexus(&a.r, &ni, &err) < 0);
+    xcp_msg_free(&a.msg);
+    struct reg_nexus bad = {"C1 1", "P1", ""};
+    assert_null(srs_req_set_nexus("example.us", &bad, &err));
+    struct reg_nexus none = {"C11", "", ""};
+    assert_null(srs_req_set_nexus("example.us", &none, &err));
+}
+
 static time_t utc(const char *s)
 {
     time_t t = 0;
@@ -1638,6 +1691,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(get_nameserver_lists_child_hosts),
         cmocka_unit_test(contacts_are_read_from_contact_set),
         cmocka_unit_test(auth_code_and_privacy_state_are_read),
+        cmocka_unit_test(nexus_is_read_and_checked),
         cmocka_unit_test(transfers_away_page_maps_each_row),
         cmocka_unit_test(name_suggest_reads_premium_names_with_price),
         cmocka_unit_test(transfers_away_reads_every_page),
