@@ -144,6 +144,149 @@ static int override(const char *what, const char *v, int64_t min, int64_t *cur,
     return conn_parse_duration(what, v, min, 365 * 86400, cur, err);
 }
 
+/* days_opt - "inherit" → -1 (the default for the TLD); else 0..365 days.
+ * Unchanged when NULL. */
+static int days_opt(const char *what, const char *v, int *cur,
+                    struct rm_err *err)
+{
+    int64_t d;
+
+    if (!v)
+        return 0;
+    if (strcmp(v, "inherit") == 0) {
+        *cur = -1;
+        return 0;
+    }
+    if (conn_parse_int(what, v, 0, TLD_MAX_EXPIRY_DAYS, &d, err) < 0)
+        return RM_EINVAL;
+    *cur = (int)d;
+    return 0;
+}
+
+/* fee_opt - "none" → none (0 for the grace fee, TLD_NOPRICE for the
+ * restore fee); else an amount per money.h. Unchanged when NULL. */
+static int fee_opt(const char *what, const char *v, int64_t none, int64_t *cur,
+                   struct rm_err *err)
+{
+    if (!v)
+        return 0;
+    if (strcmp(v, "none") == 0) {
+        *cur = none;
+        return 0;
+    }
+    if (money_parse(v, cur, err) < 0) {
+        rm_err_prefix(err, "%s: ", what);
+        return RM_EINVAL;
+    }
+    return 0;
+}
+
+/* The defaults of docs/expiry.md: registry rules where the registry
+ * fixes the days, else what a registrar commonly offers. */
+static const struct {
+    const char *tld;
+    int grace, redemption, pending_delete;
+} expiry_defaults[] = {
+    {"com", 30, 30, 5},  {"net", 30, 30, 5},  {"org", 30, 30, 5},
+    {"info", 30, 30, 5}, {"biz", 30, 30, 5},  {"us", 30, 30, 5},
+    {"ca", 30, 30, 7},   {"co.uk", 90, 0, 0}, {"uk", 90, 0, 0},
+    {"de", 0, 30, 0},    {"eu", 0, 40, 0},
+};
+
+bool tld_expiry_default(const char *tld, struct tld_expiry_cfg *out)
+{
+    out->grace_days = 30;
+    out->redemption_days = 30;
+    out->pending_delete_days = 5;
+    out->grace_fee = 0;
+    out->restore_fee = TLD_NOPRICE;
+    for (size_t i = 0; i < sizeof expiry_defaults / sizeof expiry_defaults[0];
+         i++)
+        if (strcmp(tld, expiry_defaults[i].tld) == 0) {
+            out->grace_days = expiry_defaults[i].grace;
+            out->redemption_days = expiry_defaults[i].redemption;
+            out->pending_delete_days = expiry_defaults[i].pending_delete;
+            return true;
+        }
+    return false;
+}
+
+void tld_expiry_resolve(const char *tld, int grace_days, int redemption_days,
+                        int pending_delete_days, int64_t grace_fee,
+                        int64_t restore_fee, struct tld_expiry_cfg *out)
+{
+    tld_expiry_default(tld, out);
+    if (grace_days >= 0)
+        out->grace_days = grace_days;
+    if (redemption_days >= 0)
+        out->redemption_days = redemption_days;
+    if (pending_delete_days >= 0)
+        out->pending_delete_days = pending_delete_days;
+    out->grace_fee = grace_fee > 0 ? grace_fee : 0;
+    out->restore_fee = restore_fee >= 0 ? restore_fee : TLD_NOPRICE;
+}
+
+void tld_expiry_dates_cfg(const struct tld_expiry_cfg *c, int64_t expires_at,
+                          struct tld_expiry *out)
+{
+    const int64_t day = 86400;
+    int64_t redeem_end;
+
+    memset(out, 0, sizeof *out);
+    if (expires_at <= 0)
+        return;
+    out->renewable_until = expires_at + c->grace_days * day;
+    redeem_end = out->renewable_until + c->redemption_days * day;
+    if (c->redemption_days > 0 && c->restore_fee >= 0)
+        out->restorable_until = redeem_end;
+    out->deleted_after = redeem_end + c->pending_delete_days * day;
+}
+
+void tld_expiry_dates(const struct tld *t, int64_t expires_at,
+                      struct tld_expiry *out)
+{
+    tld_expiry_dates_cfg(&t->expiry, expires_at, out);
+}
+
+/* set_expiry - apply the request's expiry settings over t; a restore fee
+ * needs redemption days (set or by default). */
+static int set_expiry(const struct tld_set_req *r, const char *name,
+                      struct tld *t, struct rm_err *err)
+{
+    int rc;
+
+    if ((rc = days_opt("grace days", r->grace_days, &t->set_grace_days, err)) <
+            0 ||
+        (rc = days_opt("redemption days", r->redemption_days,
+                       &t->set_redemption_days, err)) < 0 ||
+        (rc = days_opt("pending delete days", r->pending_delete_days,
+                       &t->set_pending_delete_days, err)) < 0 ||
+        (rc = fee_opt("grace fee", r->grace_fee, 0, &t->expiry.grace_fee,
+                      err)) < 0 ||
+        (rc = fee_opt("restore fee", r->restore_fee, TLD_NOPRICE,
+                      &t->expiry.restore_fee, err)) < 0)
+        return rc;
+    tld_expiry_resolve(name, t->set_grace_days, t->set_redemption_days,
+                       t->set_pending_delete_days, t->expiry.grace_fee,
+                       t->expiry.restore_fee, &t->expiry);
+    if (t->expiry.restore_fee >= 0 && t->expiry.redemption_days == 0)
+        return rm_err_set(err, RM_EINVAL,
+                          "restore fee: .%s has no redemption period "
+                          "(redemption days 0), so nothing can be restored; "
+                          "set redemption days above 0 or the restore fee "
+                          "to none",
+                          name);
+    return 0;
+}
+
+static void bind_opt(struct store_stmt *s, int i, int64_t v)
+{
+    if (v >= 0)
+        store_bind_int64(s, i, v);
+    else
+        store_bind_null(s, i);
+}
+
 /* price_row - set (amount >= 0) or remove (TLD_NOPRICE) one price;
  * inside the caller's write transaction. */
 static int price_row(struct app *app, const char *tld, enum tld_op op, int term,
@@ -191,12 +334,17 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
     static const char sql_up[] =
         "INSERT INTO tlds (tld, connection_id, allowed_terms, first_check_s, "
         "poll_interval_s, deadline_reg_s, deadline_xfer_s, created_at, "
-        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tld) DO "
-        "UPDATE SET connection_id = excluded.connection_id, allowed_terms = "
-        "excluded.allowed_terms, first_check_s = excluded.first_check_s, "
-        "poll_interval_s = excluded.poll_interval_s, deadline_reg_s = "
-        "excluded.deadline_reg_s, deadline_xfer_s = excluded.deadline_xfer_s, "
-        "updated_at = excluded.updated_at";
+        "updated_at, grace_days, redemption_days, pending_delete_days, "
+        "grace_fee, restore_fee) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, ?) ON CONFLICT (tld) DO UPDATE SET connection_id = "
+        "excluded.connection_id, allowed_terms = excluded.allowed_terms, "
+        "first_check_s = excluded.first_check_s, poll_interval_s = "
+        "excluded.poll_interval_s, deadline_reg_s = excluded.deadline_reg_s, "
+        "deadline_xfer_s = excluded.deadline_xfer_s, updated_at = "
+        "excluded.updated_at, grace_days = excluded.grace_days, "
+        "redemption_days = excluded.redemption_days, pending_delete_days = "
+        "excluded.pending_delete_days, grace_fee = excluded.grace_fee, "
+        "restore_fee = excluded.restore_fee";
     const struct set_unit *u = arg;
     const struct tld_set_req *r = u->r;
     struct tld cur;
@@ -210,6 +358,9 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
         exists = false;
         memset(&cur, 0, sizeof cur);
         cur.allowed_terms = 0x7fe;
+        cur.set_grace_days = cur.set_redemption_days =
+            cur.set_pending_delete_days = -1;
+        cur.expiry.restore_fee = TLD_NOPRICE;
     } else if (rc < 0) {
         return rc;
     } else {
@@ -233,7 +384,8 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
         (rc = override("registration deadline", r->deadline_reg, 60,
                        &cur.deadline_reg_s, err)) < 0 ||
         (rc = override("transfer deadline", r->deadline_xfer, 60,
-                       &cur.deadline_xfer_s, err)) < 0)
+                       &cur.deadline_xfer_s, err)) < 0 ||
+        (rc = set_expiry(r, u->name, &cur, err)) < 0)
         return rc;
     if ((rc = store_prepare(st, sql_up, &s, err)) < 0)
         return rc;
@@ -246,6 +398,11 @@ static int set_unit(struct store *st, void *arg, struct rm_err *err)
     bind_override(s, 7, cur.deadline_xfer_s);
     store_bind_int64(s, 8, u->now);
     store_bind_int64(s, 9, u->now);
+    bind_opt(s, 10, cur.set_grace_days);
+    bind_opt(s, 11, cur.set_redemption_days);
+    bind_opt(s, 12, cur.set_pending_delete_days);
+    store_bind_int64(s, 13, cur.expiry.grace_fee);
+    bind_opt(s, 14, cur.expiry.restore_fee);
     rc = store_step(s, err);
     store_stmt_release(s);
     for (size_t i = 0; rc >= 0 && i < r->nprices; i++)
@@ -358,7 +515,10 @@ int tld_remove(struct app *app, const char *tld, struct rm_err *err)
     "COALESCE(t.first_check_s, c.first_check_s), "                             \
     "COALESCE(t.poll_interval_s, c.poll_interval_s), "                         \
     "COALESCE(t.deadline_reg_s, c.deadline_reg_s), "                           \
-    "COALESCE(t.deadline_xfer_s, c.deadline_xfer_s) "                          \
+    "COALESCE(t.deadline_xfer_s, c.deadline_xfer_s), "                         \
+    "COALESCE(t.grace_days, -1), COALESCE(t.redemption_days, -1), "            \
+    "COALESCE(t.pending_delete_days, -1), t.grace_fee, "                       \
+    "COALESCE(t.restore_fee, -1) "                                             \
     "FROM tlds t JOIN registrar_connections c ON c.id = t.connection_id "
 
 static void read_tld(struct store_stmt *s, struct tld *t)
@@ -380,6 +540,12 @@ static void read_tld(struct store_stmt *s, struct tld *t)
     t->eff_poll_interval_s = store_col_int64(s, 9);
     t->eff_deadline_reg_s = store_col_int64(s, 10);
     t->eff_deadline_xfer_s = store_col_int64(s, 11);
+    t->set_grace_days = (int)store_col_int64(s, 12);
+    t->set_redemption_days = (int)store_col_int64(s, 13);
+    t->set_pending_delete_days = (int)store_col_int64(s, 14);
+    tld_expiry_resolve(t->tld, t->set_grace_days, t->set_redemption_days,
+                       t->set_pending_delete_days, store_col_int64(s, 15),
+                       store_col_int64(s, 16), &t->expiry);
     for (int o = 0; o < TLD_NOPS; o++)
         for (int y = 0; y <= TLD_MAX_TERM; y++)
             t->price[o][y] = TLD_NOPRICE;
