@@ -19,6 +19,10 @@ static const char usage[] =
     "[--poll-interval DUR|inherit]\n"
     "              [--deadline DUR|inherit] [--transfer-deadline "
     "DUR|inherit]\n"
+    "              [--grace-days N|inherit] [--redemption-days N|inherit]\n"
+    "              [--pending-delete-days N|inherit] [--grace-fee "
+    "AMOUNT|none]\n"
+    "              [--restore-fee AMOUNT|none]\n"
     "       regman tld list | show .TLD | rm .TLD\n"
     "OP is register, renew or transfer (TERM 1-10), or privacy (the yearly\n"
     "price of WHOIS privacy: privacy:1=AMOUNT; none = free); AMOUNT like 12\n"
@@ -52,6 +56,20 @@ static void price_text(const struct tld *t, enum tld_op op, char *buf, size_t n)
         snprintf(buf, n, "-");
 }
 
+/* expiry_text - "grace 30d fee 0.00, redemption 30d restore 80.00,
+ * pending delete 5d". */
+static void expiry_text(const struct tld_expiry_cfg *c, char *buf, size_t n)
+{
+    char g[MONEY_STR_MAX], r[MONEY_STR_MAX] = "none";
+
+    if (c->restore_fee >= 0)
+        money_format(c->restore_fee, r);
+    snprintf(buf, n,
+             "grace %dd fee %s, redemption %dd restore %s, pending delete %dd",
+             c->grace_days, money_format(c->grace_fee, g), c->redemption_days,
+             r, c->pending_delete_days);
+}
+
 int cmd_tld(int argc, char **argv)
 {
     struct cli_common com = {0};
@@ -61,15 +79,21 @@ int cmd_tld(int argc, char **argv)
     size_t npos;
     struct rm_err err;
     struct app *app;
-    struct cli_opt opts[] = {{"registrar", OPT_VALUE, &r.connection},
-                             {"terms", OPT_VALUE, &r.terms},
-                             {"price", OPT_LIST, &prices},
-                             {"no-price", OPT_LIST, &unprices},
-                             {"first-check", OPT_VALUE, &r.first_check},
-                             {"poll-interval", OPT_VALUE, &r.poll_interval},
-                             {"deadline", OPT_VALUE, &r.deadline_reg},
-                             {"transfer-deadline", OPT_VALUE, &r.deadline_xfer},
-                             {NULL, 0, NULL}};
+    struct cli_opt opts[] = {
+        {"registrar", OPT_VALUE, &r.connection},
+        {"terms", OPT_VALUE, &r.terms},
+        {"price", OPT_LIST, &prices},
+        {"no-price", OPT_LIST, &unprices},
+        {"first-check", OPT_VALUE, &r.first_check},
+        {"poll-interval", OPT_VALUE, &r.poll_interval},
+        {"deadline", OPT_VALUE, &r.deadline_reg},
+        {"transfer-deadline", OPT_VALUE, &r.deadline_xfer},
+        {"grace-days", OPT_VALUE, &r.grace_days},
+        {"redemption-days", OPT_VALUE, &r.redemption_days},
+        {"pending-delete-days", OPT_VALUE, &r.pending_delete_days},
+        {"grace-fee", OPT_VALUE, &r.grace_fee},
+        {"restore-fee", OPT_VALUE, &r.restore_fee},
+        {NULL, 0, NULL}};
     const char *sub;
     int rc;
 
@@ -124,13 +148,13 @@ int cmd_tld(int argc, char **argv)
                                : json_incref(a));
             json_decref(a);
         } else if (rc == 0) {
-            static const char *head[] = {"TLD",      "CONNECTION", "TERMS",
-                                         "REGISTER", "RENEW",      "TRANSFER",
-                                         "PRIVACY",  "WINDOWS"};
+            static const char *head[] = {
+                "TLD",      "CONNECTION", "TERMS",   "REGISTER",    "RENEW",
+                "TRANSFER", "PRIVACY",    "WINDOWS", "AFTER EXPIRY"};
             struct cli_table t;
-            cli_table_init(&t, 8, head);
+            cli_table_init(&t, 9, head);
             for (size_t i = 0; i < n; i++) {
-                char terms[40], p[TLD_NOPS][400], win[96];
+                char terms[40], p[TLD_NOPS][400], win[96], after[160];
                 terms_text(v[i].allowed_terms, terms, sizeof terms);
                 for (int o = 0; o < TLD_NOPS; o++)
                     price_text(&v[i], (enum tld_op)o, p[o], sizeof p[o]);
@@ -139,9 +163,10 @@ int cmd_tld(int argc, char **argv)
                          "s deadline %" PRId64 "s/%" PRId64 "s",
                          v[i].eff_first_check_s, v[i].eff_poll_interval_s,
                          v[i].eff_deadline_reg_s, v[i].eff_deadline_xfer_s);
+                expiry_text(&v[i].expiry, after, sizeof after);
                 cli_table_row(&t, v[i].tld, v[i].connection, terms,
                               p[TLD_REGISTER], p[TLD_RENEW], p[TLD_TRANSFER],
-                              p[TLD_PRIVACY], win);
+                              p[TLD_PRIVACY], win, after);
             }
             cli_table_print(&t);
         }

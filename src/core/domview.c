@@ -15,10 +15,12 @@
     "d.id AND o.kind = 'renew' AND o.idempotency_key LIKE 'autorenew:' || "    \
     "CAST(d.id AS TEXT) || ':' || CAST(d.expires_at AS TEXT) || ':%' "         \
     "ORDER BY o.id DESC LIMIT 1), COALESCE(d.away_status, ''), "               \
-    "COALESCE(d.away_seen_at, 0) FROM domains d "                              \
+    "COALESCE(d.away_seen_at, 0), COALESCE(te.grace_days, -1), "               \
+    "COALESCE(te.redemption_days, -1), COALESCE(te.pending_delete_days, -1), " \
+    "COALESCE(te.grace_fee, 0), COALESCE(te.restore_fee, -1) FROM domains d "  \
     "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
     "c.id = d.connection_id LEFT JOIN tlds t ON t.tld = d.tld AND "            \
-    "t.connection_id = d.connection_id "
+    "t.connection_id = d.connection_id LEFT JOIN tlds te ON te.tld = d.tld "
 
 #define DAY_S 86400
 
@@ -75,6 +77,10 @@ static void dom_row(struct store_stmt *s, struct dom_view *v)
     v->last_autorenew = store_col_text(s, 16);
     v->away_status = txt(s, 17);
     v->away_seen_at = store_col_int64(s, 18);
+    tld_expiry_resolve(v->tld, (int)store_col_int64(s, 19),
+                       (int)store_col_int64(s, 20), (int)store_col_int64(s, 21),
+                       store_col_int64(s, 22), store_col_int64(s, 23),
+                       &v->expiry);
 }
 
 static int run_doms(struct store_stmt *s, dom_view_fn fn, void *arg,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/app.h"
+#include "core/tld.h"
 #include "core/views.h"
 #include "util/err.h"
 
@@ -33,6 +34,8 @@ struct dom_view {
      * of it ("" when none) and when regman read it */
     const char *away_status;
     int64_t away_seen_at;
+    /* the TLD's life after expiry (its settings, else the defaults) */
+    struct tld_expiry_cfg expiry;
 };
 
 typedef void (*dom_view_fn)(const struct dom_view *v, void *arg);

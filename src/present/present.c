@@ -202,6 +202,38 @@ static json_t *window(int64_t s, enum present_style st)
     return st == PRESENT_API && !s ? json_null() : json_integer(s);
 }
 
+json_t *present_tld_expiry(const struct tld *t, enum present_style st)
+{
+    const struct tld_expiry_cfg *c = &t->expiry;
+    json_t *j = json_object();
+
+    json_object_set_new(j, "grace_days", json_integer(c->grace_days));
+    json_object_set_new(j, "redemption_days", json_integer(c->redemption_days));
+    json_object_set_new(j, "pending_delete_days",
+                        json_integer(c->pending_delete_days));
+    json_object_set_new(j, "grace_fee", present_money(st, c->grace_fee));
+    json_object_set_new(j, "restore_fee",
+                        c->restore_fee >= 0 ? present_money(st, c->restore_fee)
+                                            : json_null());
+    return j;
+}
+
+void present_domain_expiry(json_t *j, const struct dom_view *v,
+                           enum present_style st)
+{
+    struct tld_expiry e;
+
+    tld_expiry_dates_cfg(&v->expiry, v->expires_at, &e);
+    json_object_set_new(j, "renewable_until",
+                        present_time(st, e.renewable_until));
+    json_object_set_new(j, "restorable_until",
+                        present_time(st, e.restorable_until));
+    json_object_set_new(j, "restore_fee",
+                        v->expiry.restore_fee >= 0 && e.restorable_until
+                            ? present_money(st, v->expiry.restore_fee)
+                            : json_null());
+}
+
 json_t *present_tld(const struct tld *t, bool full, enum present_style st)
 {
     json_t *j = json_object(), *terms = json_array();
@@ -212,6 +244,7 @@ json_t *present_tld(const struct tld *t, bool full, enum present_style st)
             json_array_append_new(terms, json_integer(y));
     json_object_set_new(j, "terms", terms);
     json_object_set_new(j, "prices", prices(t, full, st));
+    json_object_set_new(j, "expiry", present_tld_expiry(t, st));
     if (!full)
         return j;
     json_object_set_new(j, "connection_id", json_integer(t->connection_id));
@@ -228,6 +261,18 @@ json_t *present_tld(const struct tld *t, bool full, enum present_style st)
     json_object_set_new(ov, "deadline_s", window(t->deadline_reg_s, st));
     json_object_set_new(ov, "transfer_deadline_s",
                         window(t->deadline_xfer_s, st));
+    /* the days set on the TLD; null: its default */
+    json_object_set_new(ov, "grace_days",
+                        t->set_grace_days >= 0 ? json_integer(t->set_grace_days)
+                                               : json_null());
+    json_object_set_new(ov, "redemption_days",
+                        t->set_redemption_days >= 0
+                            ? json_integer(t->set_redemption_days)
+                            : json_null());
+    json_object_set_new(ov, "pending_delete_days",
+                        t->set_pending_delete_days >= 0
+                            ? json_integer(t->set_pending_delete_days)
+                            : json_null());
     json_object_set_new(j, "overrides", ov);
     return j;
 }

@@ -84,6 +84,18 @@ json_t *present_op(const struct op_view *v, int64_t now, bool admin,
 json_t *present_domain(const struct dom_view *v, int64_t now, bool admin,
                        enum present_style st);
 
+/* present_domain_expiry - into domain object j: renewable_until (end of
+ * grace), restorable_until (end of redemption; null when restores are not
+ * offered) and restore_fee (null then), from v's expiry and its TLD's
+ * settings; the dates are null while the expiry is not known. */
+void present_domain_expiry(json_t *j, const struct dom_view *v,
+                           enum present_style st);
+
+/* present_tld_expiry - a TLD's effective life after expiry: grace_days,
+ * redemption_days, pending_delete_days, grace_fee, restore_fee (null:
+ * restores not offered). */
+json_t *present_tld_expiry(const struct tld *t, enum present_style st);
+
 /* present_reconcile - the exposure report of watch_reconcile. since: the
  * bound it was asked with (0: none); currency may be NULL. */
 json_t *present_reconcile(const struct reconcile_report *rep, int64_t since,

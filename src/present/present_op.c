@@ -120,6 +120,7 @@ json_t *present_domain(const struct dom_view *v, int64_t now, bool admin,
     } else {
         json_object_set_new(j, "transfer_away", json_null());
     }
+    present_domain_expiry(j, v, st);
     return j;
 }
 

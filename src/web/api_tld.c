@@ -88,6 +88,7 @@ static int window_override(struct web_req *r, json_t *b, const char *key,
 struct tld_bufs {
     char conn[CONN_TITLE_MAX + 1], terms[64];
     char win[4][24];
+    char days[3][24], fee[2][MONEY_STR_MAX];
     char price[TLD_NOPS * TLD_MAX_TERM][64];
     const char *prices[TLD_NOPS * TLD_MAX_TERM],
         *unprices[TLD_NOPS * TLD_MAX_TERM];
@@ -231,16 +232,96 @@ static int tld_windows(struct web_req *r, json_t *b, struct tld_set_req *q,
     return 0;
 }
 
+/* expiry_days - "expiry".key: days → "N"; null → "inherit"; absent →
+ * NULL. */
+static int expiry_days(struct web_req *r, json_t *x, const char *key, char *buf,
+                       size_t n, const char **out)
+{
+    json_t *v = json_object_get(x, key);
+    if (!v)
+        return 0;
+    if (json_is_null(v)) {
+        *out = "inherit";
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+        json_integer_value(v) > TLD_MAX_EXPIRY_DAYS)
+        return api_error(r, 400, API_ERANGE, "expiry",
+                         "expiry.%s: expected an integer of days 0..%d or "
+                         "null (the default for the TLD)",
+                         key, TLD_MAX_EXPIRY_DAYS);
+    *out = api_int_text(json_integer_value(v), buf, n);
+    return 0;
+}
+
+/* expiry_fee - "expiry".key: minor units → an amount; null → "none";
+ * absent → NULL. */
+static int expiry_fee(struct web_req *r, json_t *x, const char *key, char *buf,
+                      const char **out)
+{
+    json_t *v = json_object_get(x, key);
+    if (!v)
+        return 0;
+    if (json_is_null(v)) {
+        *out = "none";
+        return 0;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return api_error(r, 400, API_EWRONG_TYPE, "expiry",
+                         "expiry.%s: expected an integer of minor units >= "
+                         "0 or null (none)",
+                         key);
+    *out = money_format(json_integer_value(v), buf);
+    return 0;
+}
+
+/* tld_expiry_field - "expiry": {"grace_days": 30, ..., "restore_fee":
+ * 8000}; each member optional. */
+static int tld_expiry_field(struct web_req *r, json_t *b, struct tld_set_req *q,
+                            struct tld_bufs *w)
+{
+    static const char *const keys[] = {"grace_days",          "redemption_days",
+                                       "pending_delete_days", "grace_fee",
+                                       "restore_fee",         NULL};
+    json_t *x = json_object_get(b, "expiry");
+    const char *k;
+    json_t *v;
+    int rc;
+    if (!x || json_is_null(x))
+        return 0;
+    if (!json_is_object(x))
+        return api_error(r, 400, API_EWRONG_TYPE, "expiry",
+                         "expiry: expected {\"grace_days\": 30, ...}");
+    json_object_foreach(x, k, v)
+    {
+        size_t i;
+        for (i = 0; keys[i] && strcmp(keys[i], k); i++)
+            ;
+        if (!keys[i])
+            return api_error(r, 400, API_EUNKNOWN, "expiry",
+                             "expiry: unknown field '%.40s' (grace_days, "
+                             "redemption_days, pending_delete_days, "
+                             "grace_fee, restore_fee)",
+                             k);
+    }
+    if ((rc = expiry_days(r, x, "grace_days", w->days[0], sizeof w->days[0],
+                          &q->grace_days)) ||
+        (rc = expiry_days(r, x, "redemption_days", w->days[1],
+                          sizeof w->days[1], &q->redemption_days)) ||
+        (rc = expiry_days(r, x, "pending_delete_days", w->days[2],
+                          sizeof w->days[2], &q->pending_delete_days)) ||
+        (rc = expiry_fee(r, x, "grace_fee", w->fee[0], &q->grace_fee)) ||
+        (rc = expiry_fee(r, x, "restore_fee", w->fee[1], &q->restore_fee)))
+        return rc;
+    return 0;
+}
+
 static int put_tld(struct web_req *r)
 {
-    static const char *const fields[] = {"connection_id",
-                                         "terms",
-                                         "prices",
-                                         "first_check_s",
-                                         "poll_interval_s",
-                                         "deadline_s",
-                                         "transfer_deadline_s",
-                                         NULL};
+    static const char *const fields[] = {
+        "connection_id",       "terms",           "prices",
+        "first_check_s",       "poll_interval_s", "deadline_s",
+        "transfer_deadline_s", "expiry",          NULL};
     char name[NAME_MAX_ASCII + 1];
     struct tld_bufs w;
     struct tld_set_req q = {0};
@@ -259,7 +340,8 @@ static int put_tld(struct web_req *r)
         (rc = tld_conn_field(r, b, &q, &w)) ||
         (rc = tld_terms_field(r, b, &q, &w)) ||
         (rc = tld_prices_field(r, b, &q, &w)) ||
-        (rc = tld_windows(r, b, &q, &w)))
+        (rc = tld_windows(r, b, &q, &w)) ||
+        (rc = tld_expiry_field(r, b, &q, &w)))
         goto out;
     struct tld t;
     if ((rc = tld_set_get(api_app(r), &q, &t, &e)) < 0) {
