@@ -30,6 +30,12 @@ export function renderTlds(main, { path }) {
   return renderList(main);
 }
 
+const EXPIRY_DAYS = [
+  ['grace_days', 'Grace (days)'],
+  ['redemption_days', 'Redemption (days)'],
+  ['pending_delete_days', 'Pending delete (days)'],
+];
+
 function priceSummary(prices, op) {
   const terms = priceTerms(prices, op);
   if (!terms.length) return h('span', { class: 'muted' }, 'not sold');
@@ -142,6 +148,27 @@ async function renderForm(main, name) {
         tld ? h('p', { class: 'hint' }, o === null || o === undefined ? `Blank: the connection's ${durationText(tld[key])}.` : 'Overrides the connection; blank to use the connection\'s window.') : null);
     })));
 
+  // after expiry: days (blank: the TLD's default, docs/expiry.md) and fees
+  // (blank: none)
+  const ex = tld && tld.expiry ? tld.expiry : null;
+  const ov = tld && tld.overrides ? tld.overrides : {};
+  const dayInputs = EXPIRY_DAYS.map(([key, label]) => {
+    const el = input({ name: key, id: `tld-${key}`, inputmode: 'numeric', class: 'days-input',
+      placeholder: ex ? `${ex[key]} (default)` : 'default' });
+    el.value = ov[key] === null || ov[key] === undefined ? '' : String(ov[key]);
+    return [key, label, el];
+  });
+  const graceFee = input({ name: 'grace_fee', id: 'tld-grace_fee', inputmode: 'decimal', class: 'price-input', placeholder: 'none' });
+  graceFee.value = ex && ex.grace_fee ? moneyInput(ex.grace_fee) : '';
+  const restoreFee = input({ name: 'restore_fee', id: 'tld-restore_fee', inputmode: 'decimal', class: 'price-input', placeholder: 'not offered' });
+  restoreFee.value = ex && ex.restore_fee !== null && ex.restore_fee !== undefined ? moneyInput(ex.restore_fee) : '';
+  const expiry = h('fieldset', { class: 'form-group expiry-group' }, h('legend', {}, 'After expiry'),
+    h('p', { class: 'hint' }, 'How long an expired domain can still be renewed (grace) or restored (redemption) before the registry deletes it, and what that costs on top of the renewal. Blank days: the TLD\'s usual rule.'),
+    h('div', { class: 'form-grid' },
+      dayInputs.map(([, label, el]) => field(label, el)),
+      field('Grace fee (on top of the renewal)', graceFee, 'Blank: none.'),
+      field('Restore fee', restoreFee, 'Blank: restores are not offered.')));
+
   const status = h('div', { class: 'form-status', 'aria-live': 'polite' });
   if (flash) {
     add(status, notice(flash, 'ok'));
@@ -168,7 +195,7 @@ async function renderForm(main, name) {
       tld ? h('div', { class: 'field' }, h('span', { class: 'field-label' }, 'TLD'), h('strong', { class: 'tld-name' }, `.${tld.tld}`))
         : field('TLD', nameInput, 'Without the leading dot, e.g. com or co.uk.'),
       field('Served by connection', connSel)),
-    terms, h('div', { class: 'table-wrap' }, grid), privacyField, windows, status,
+    terms, h('div', { class: 'table-wrap' }, grid), privacyField, windows, expiry, status,
     h('div', { class: 'form-actions' }, actions));
   fill(slot, form);
 
@@ -224,6 +251,33 @@ async function renderForm(main, name) {
       const old = tld && tld.overrides ? tld.overrides[key] : null;
       if (v !== old) body[key] = v;
     }
+    const exBody = {};
+    for (const [key, label, el] of dayInputs) {
+      const t = el.value.trim();
+      el.removeAttribute('aria-invalid');
+      const v = t === '' ? null : Number(t);
+      if (v !== null && !(Number.isInteger(v) && v >= 0 && v <= 365)) {
+        el.setAttribute('aria-invalid', 'true');
+        el.focus();
+        add(status, errorBox(`${label}: a whole number of days from 0 to 365.`));
+        return;
+      }
+      if (v !== (ov[key] === undefined ? null : ov[key])) exBody[key] = v;
+    }
+    for (const [key, label, el, old] of [['grace_fee', 'Grace fee', graceFee, ex && ex.grace_fee ? ex.grace_fee : null],
+      ['restore_fee', 'Restore fee', restoreFee, ex && ex.restore_fee !== undefined ? ex.restore_fee : null]]) {
+      const t = el.value.trim();
+      el.removeAttribute('aria-invalid');
+      const v = t === '' ? null : parseMoney(t);
+      if (t !== '' && v === null) {
+        el.setAttribute('aria-invalid', 'true');
+        el.focus();
+        add(status, errorBox(`${label}: "${t}" is not an amount (e.g. 80.00).`));
+        return;
+      }
+      if (v !== old) exBody[key] = v;
+    }
+    if (Object.keys(exBody).length) body.expiry = exBody;
     const tname = tld ? tld.tld : nameInput.value.trim().replace(/^\./, '').toLowerCase();
     if (!tname) {
       nameInput.focus();

@@ -462,6 +462,10 @@ async function renderMyDomainDetail(main, name) {
       card('Domain', dl([
         ['Status', badge(d.status)],
         ['Expires', d.expires_at ? `${when(d.expires_at)} (${relative(d.expires_at)})` : '—'],
+        d.renewable_until ? ['After it expires', h('span', { class: 'after-expiry' },
+          `renewable until ${day(d.renewable_until)}`,
+          d.restorable_until ? `, then restorable until ${day(d.restorable_until)}${d.restore_fee !== null && d.restore_fee !== undefined ? ` (restore fee ${money(d.restore_fee)})` : ''}` : '',
+          '.')] : null,
         ['Auto-renew', autoRenewSwitch(d, (e, r) => fill(swStatus, e ? errorBox(e)
           : notice(`Auto-renew is ${r.auto_renew ? 'on: we renew it before it expires and charge your balance' : 'off: renew it yourself before it expires'}.`, 'ok')))],
         ['Registered here', when(d.created_at)],
