@@ -436,12 +436,9 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             json_object_set_new(answer, tld, sim_lifecycle_json(sim, tld));
         }
     } else if (post && strcmp(path, "/lifecycle") == 0) {
-        if (sim_lifecycle_set(sim->state, body, msg, sizeof(msg)) < 0) {
+        if (sim_lifecycle_post(sim, body, msg, sizeof(msg)) < 0) {
             status = 400;
         } else {
-            sim->dirty = true;
-            /* shorter windows may make a deletion due now */
-            sim->next_due = INT64_MIN;
             answer = sim_lifecycle_json(sim, msg);
             json_object_set_new(answer, "tld", json_string(msg));
             sim_now(sim);

@@ -163,6 +163,16 @@ int sim_lifecycle_set(json_t *state, const json_t *body, char *msg, size_t n)
     return 0;
 }
 
+int sim_lifecycle_post(struct sim *sim, const json_t *body, char *msg, size_t n)
+{
+    if (sim_lifecycle_set(sim->state, body, msg, n) < 0)
+        return -1;
+    sim->dirty = true;
+    /* shorter windows may make a deletion due now */
+    sim->next_due = INT64_MIN;
+    return 0;
+}
+
 int sim_config_add_lifecycle(struct sim_config *cfg, const char *spec,
                              struct rm_err *err)
 {
@@ -276,7 +286,8 @@ enum sim_phase sim_domain_phase(const struct sim *sim, const char *name,
         return SIM_PHASE_ACTIVE;
     if (now <= x.grace_end)
         return SIM_PHASE_EXPIRED;
-    if (now <= x.redemption_end)
+    /* a restore accepted in redemption holds the name there until done */
+    if (now <= x.redemption_end || json_object_get(d, "restore_due"))
         return SIM_PHASE_REDEMPTION;
     if (now < x.delete_at)
         return SIM_PHASE_PENDING_DELETE;

@@ -327,6 +327,10 @@ json_t *sim_lifecycle_json(const struct sim *sim, const char *tld);
  * "lifecycle"; -1 with msg and state unchanged on bad input, else 0 with
  * the TLD in msg. */
 int sim_lifecycle_set(json_t *state, const json_t *body, char *msg, size_t n);
+/* sim_lifecycle_post - sim_lifecycle_set on the world (lock held), the
+ * clock then applying any deletion the new windows make due. */
+int sim_lifecycle_post(struct sim *sim, const json_t *body, char *msg,
+                       size_t n);
 /* sim_lifecycle_apply_config - the --lifecycle options into state. */
 int sim_lifecycle_apply_config(json_t *state, const json_t *specs,
                                struct rm_err *err);
