@@ -33,7 +33,9 @@ static void usage(FILE *f)
           "                   [--transfer-owner-delay SECONDS] "
           "[--transfer-registry-delay SECONDS]\n"
           "                   [--no-renew-tlds LIST] "
-          "[--no-privacy-tlds LIST]\n",
+          "[--no-privacy-tlds LIST]\n"
+          "                   [--lifecycle "
+          "TLD=GRACE/REDEMPTION/PENDING[/FEE]]...\n",
           f);
 }
 
@@ -70,6 +72,7 @@ enum {
     OPT_REGISTRY_DELAY,
     OPT_NO_RENEW,
     OPT_NO_PRIVACY,
+    OPT_LIFECYCLE,
     OPT_HELP,
 };
 
@@ -95,6 +98,7 @@ static const struct option longopts[] = {
     {"transfer-registry-delay", required_argument, NULL, OPT_REGISTRY_DELAY},
     {"no-renew-tlds", required_argument, NULL, OPT_NO_RENEW},
     {"no-privacy-tlds", required_argument, NULL, OPT_NO_PRIVACY},
+    {"lifecycle", required_argument, NULL, OPT_LIFECYCLE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -160,6 +164,10 @@ int main(int argc, char **argv)
         case OPT_NO_RENEW:
             free(cfg.no_renew_tlds);
             cfg.no_renew_tlds = xstrdup(optarg);
+            break;
+        case OPT_LIFECYCLE:
+            if (sim_config_add_lifecycle(&cfg, optarg, &err) < 0)
+                return die(err.msg);
             break;
         case OPT_NO_PRIVACY:
             free(cfg.no_privacy_tlds);

@@ -39,6 +39,19 @@ static struct xcp_value *ns_list_value(struct sim *sim, const json_t *d)
     return arr;
 }
 
+/* add_phase - the sim's own lifecycle fields (opensrs-sim.1, "Registry
+ * lifecycle"): OpenSRS names no phase in any GET reply. */
+static void add_phase(struct ctx *c, const char *name, const json_t *d,
+                      struct xcp_value *a)
+{
+    struct sim_dates x;
+    enum sim_phase p = sim_domain_phase(c->sim, name, d, c->now, &x);
+    xcp_assoc_set_str(a, "lifecycle_phase", sim_phase_name(p));
+    act_add_time(a, "grace_end_date", x.grace_end);
+    act_add_time(a, "redemption_end_date", x.redemption_end);
+    act_add_time(a, "delete_date", x.delete_at);
+}
+
 struct xcp_value *act_get_domain(struct ctx *c)
 {
     const char *type = act_astr(c, "type");
@@ -99,6 +112,7 @@ struct xcp_value *act_get_domain(struct ctx *c)
                       sim_json_to_xcp(json_object_get(d, "contact_set")));
         xcp_assoc_set(a, "nameserver_list", ns_list_value(c->sim, d));
         act_extras_get(d, type, a);
+        add_phase(c, name, d, a);
     } else if (act_extras_get(d, type, a)) {
         /* nexus_info, tld_data */
     } else if (strcasecmp(type, "status") == 0) {
@@ -112,6 +126,9 @@ struct xcp_value *act_get_domain(struct ctx *c)
         xcp_assoc_set_int(a, "transfer_away_in_progress",
                           sim_away_pending(c->sim, name) ? 1 : 0);
         xcp_assoc_set_int(a, "auctionescrow", 0);
+        add_phase(c, name, d, a);
+        xcp_assoc_set_int(a, "restore_pending",
+                          json_object_get(d, "restore_due") ? 1 : 0);
     } else if (strcasecmp(type, "whois_privacy_state") == 0) {
         /* a TLD without privacy always answers disabled (§2.4) */
         xcp_assoc_set_str(a, "state",
@@ -465,4 +482,68 @@ struct xcp_value *act_revoke(struct ctx *c)
     /* the real server leaks a Perl undef here (opensrs-xcp.md §3.3) */
     xcp_assoc_set_str(a, "price", "undef");
     return act_reply(c, true, 200, a, "Domain %s revoked successfully.", name);
+}
+
+/*
+ * REDEEM - restore a domain in its redemption period (opensrs-manage.md
+ * §9.4): 200 "Command completed successfully" and no attributes; every
+ * refusal is 400, the code clients treat as "cannot redeem". The reseller
+ * pays the TLD's restore fee plus one year's renewal (the registries
+ * restore with a renewal), and the expiry moves one year. An "async"
+ * fault rule makes the restore take complete_after (or --async-delay)
+ * simulated seconds: the answer is then 250 and the domain says
+ * restore_pending until the clock completes it.
+ */
+struct xcp_value *act_redeem(struct ctx *c)
+{
+    char name[MAX_NAME];
+    struct xcp_value *err;
+    if (!act_want_domain(c, name, &err))
+        return err;
+    json_t *d = sim_domain(c->sim, name);
+    if (!act_registered_ours(c->sim, d, c->user))
+        return act_fail(c, 400,
+                        "Domain cannot be redeemed: it is not in your "
+                        "account (never registered here, or deleted)");
+    if (json_object_get(d, "restore_due"))
+        return act_fail(c, 400,
+                        "Domain cannot be redeemed: a restore is already in "
+                        "progress");
+    switch (sim_domain_phase(c->sim, name, d, c->now, NULL)) {
+    case SIM_PHASE_ACTIVE:
+        return act_fail(c, 400,
+                        "Domain cannot be redeemed: it has not expired");
+    case SIM_PHASE_EXPIRED:
+        return act_fail(c, 400,
+                        "Domain cannot be redeemed: it is in its grace "
+                        "period and can be renewed");
+    case SIM_PHASE_PENDING_DELETE:
+    case SIM_PHASE_DELETED:
+        return act_fail(c, 400,
+                        "Domain cannot be redeemed: its redemption period "
+                        "is over");
+    case SIM_PHASE_REDEMPTION:
+        break;
+    }
+    const char *tld = sim_tld(c->sim, name);
+    struct sim_lifecycle l;
+    sim_lifecycle_get(c->sim, tld, &l);
+    int64_t renewal = sim_price(c->sim, tld, "renewal", 1);
+    int64_t cost = l.restore_fee + (renewal > 0 ? renewal : 0);
+    json_t *r = sim_reseller(c->sim, c->user);
+    if (sim_jint(r, "balance", 0) - sim_jint(r, "hold_balance", 0) < cost)
+        return act_fail(c, 486, "Insufficient funds");
+    sim_jset_int(r, "balance", sim_jint(r, "balance", 0) - cost);
+    c->sim->dirty = true;
+    if (c->mode->fault == SIM_FAULT_ASYNC) {
+        int64_t delay = c->mode->complete_after >= 0 ? c->mode->complete_after
+                                                     : c->sim->cfg.async_delay;
+        sim_jset_int(d, "restore_due", c->now + delay);
+        sim_schedule(c->sim, c->now + delay);
+        return act_reply(c, true, 250, NULL,
+                         "Action submitted successfully for processing to "
+                         "asynchronous registry");
+    }
+    sim_domain_restore(c->sim, name, d, c->now);
+    return act_reply(c, true, 200, NULL, "Command completed successfully");
 }

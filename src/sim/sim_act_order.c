@@ -395,6 +395,9 @@ struct xcp_value *act_renew(struct ctx *c)
     json_t *d = sim_domain(c->sim, name);
     if (!act_registered_ours(c->sim, d, c->user))
         return act_fail(c, 480, "Domain not found");
+    const char *late = sim_renew_refusal(c->sim, name, d, c->now);
+    if (late)
+        return act_fail(c, 465, late);
     if (json_object_get(d, "waiting_order"))
         return act_fail(c, 400,
                         "Domain already renewed; another renewal cannot be "

@@ -387,6 +387,7 @@ static const struct action actions[] = {
     {"MODIFY", NULL, act_modify},
     {"ADVANCED_UPDATE_NAMESERVERS", NULL, act_adv_update_ns},
     {"REVOKE", NULL, act_revoke},
+    {"REDEEM", NULL, act_redeem},
     {"SET", "COOKIE", act_set_cookie},
     {"DELETE", "COOKIE", act_delete_cookie},
     {"GET", "DOMAIN", act_get_domain},

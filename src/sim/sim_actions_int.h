@@ -154,6 +154,7 @@ struct xcp_value *act_delete_cookie(struct ctx *c);
 struct xcp_value *act_modify(struct ctx *c);
 struct xcp_value *act_adv_update_ns(struct ctx *c);
 struct xcp_value *act_revoke(struct ctx *c);
+struct xcp_value *act_redeem(struct ctx *c);
 struct xcp_value *act_poll_event(struct ctx *c);
 struct xcp_value *act_update_contacts(struct ctx *c);
 struct xcp_value *act_update_all_info(struct ctx *c);

@@ -121,6 +121,10 @@ static int post_domain(struct sim *sim, const json_t *b, char *msg, size_t n)
     json_t *d = sim_new_domain(owner, now);
     if (expiry >= 0)
         sim_jset_int(d, "expiry", expiry);
+    /* an expiry already past: the lifecycle windows count from now, not
+     * from that date (the name is not deleted the moment it is put in) */
+    if (expiry >= 0 && expiry < now)
+        sim_jset_int(d, "lapse_from", now);
     static const char *const strs[] = {"reg_username", "reg_password",
                                        "auth_info"};
     for (size_t i = 0; i < 3; i++)
@@ -375,8 +379,9 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
         sim_events_clear(sim);
         answer = json_object();
     } else if (get && strcmp(path, "/state") == 0) {
-        sim_now(sim);
+        int64_t now = sim_now(sim);
         answer = json_deep_copy(sim->state);
+        sim_state_annotate(sim, answer, now);
     } else if (post && strcmp(path, "/state/reset") == 0) {
         sim_reset(sim);
         answer = json_object();
@@ -422,6 +427,22 @@ void sim_control(struct sim *sim, const struct sim_http_req *req,
             status = 400;
         else
             answer = json_object();
+    } else if (get && strcmp(path, "/lifecycle") == 0) {
+        answer = json_object();
+        const char *tld;
+        json_t *v;
+        json_object_foreach(json_object_get(sim->state, "prices"), tld, v)
+        {
+            json_object_set_new(answer, tld, sim_lifecycle_json(sim, tld));
+        }
+    } else if (post && strcmp(path, "/lifecycle") == 0) {
+        if (sim_lifecycle_post(sim, body, msg, sizeof(msg)) < 0) {
+            status = 400;
+        } else {
+            answer = sim_lifecycle_json(sim, msg);
+            json_object_set_new(answer, "tld", json_string(msg));
+            sim_now(sim);
+        }
     } else if (post && strcmp(path, "/domains") == 0) {
         if (post_domain(sim, body, msg, sizeof(msg)) < 0)
             status = 400;

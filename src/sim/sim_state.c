@@ -52,6 +52,8 @@ void sim_config_release(struct sim_config *cfg)
     free(cfg->no_renew_tlds);
     free(cfg->no_privacy_tlds);
     free(cfg->state_path);
+    json_decref(cfg->lifecycle);
+    cfg->lifecycle = NULL;
     cfg->async_tlds = cfg->no_renew_tlds = cfg->no_privacy_tlds = NULL;
     cfg->state_path = NULL;
 }
@@ -320,6 +322,8 @@ void sim_put(struct sim *sim, const char *coll, const char *key, json_t *v)
     json_object_set_new(json_object_get(sim->state, coll), key, v);
     sim_touch(sim, coll, key);
     sim->dirty = true;
+    if (strcmp(coll, "domains") == 0)
+        sim_schedule(sim, sim_lifecycle_due(sim, key, v));
 }
 
 void sim_del(struct sim *sim, const char *coll, const char *key)
@@ -601,6 +605,7 @@ json_t *sim_default_state(const struct sim_config *cfg)
     json_object_set_new(s, "registry_hosts", json_object());
     json_object_set_new(s, "transfers_away", json_array());
     json_object_set_new(s, "premium_names", json_object());
+    json_object_set_new(s, "lifecycle", json_object());
     return s;
 }
 
@@ -695,6 +700,12 @@ int sim_init(struct sim *sim, struct sim_config *cfg, struct rm_err *err)
     }
     if (sim->cfg.clock_start >= 0)
         sim_jset_int(s, "clock_offset", sim->cfg.clock_start - sim->realtime());
+    if (sim->cfg.lifecycle &&
+        sim_lifecycle_apply_config(s, sim->cfg.lifecycle, err) < 0) {
+        json_decref(s);
+        sim_release(sim);
+        return RM_EINVAL;
+    }
     sim->state = s;
     sim->initial = json_deep_copy(s);
     sim->dirty = true;
@@ -1026,7 +1037,14 @@ static void run_queued(struct sim *sim, json_t *q, int64_t when)
  * time. Scans everything: the worlds we hold are test-sized, and the scan
  * only runs when sim.next_due says something is due.
  */
-enum item_kind { ITEM_NONE, ITEM_ORDER, ITEM_QUEUE, ITEM_OWNER, ITEM_REG };
+enum item_kind {
+    ITEM_NONE,
+    ITEM_ORDER,
+    ITEM_QUEUE,
+    ITEM_OWNER,
+    ITEM_REG,
+    ITEM_LIFE
+};
 
 static enum item_kind next_item(struct sim *sim, int64_t now, json_t **out,
                                 const char **out_key, int64_t *when,
@@ -1068,6 +1086,12 @@ static enum item_kind next_item(struct sim *sim, int64_t now, json_t **out,
         else if (strcmp(st, "pending_registry") == 0)
             CONSIDER(sim_jint(v, "registry_until", 0), ITEM_REG);
     }
+    json_object_foreach(json_object_get(sim->state, "domains"), key, v)
+    {
+        int64_t due = sim_lifecycle_due(sim, key, v);
+        if (due != INT64_MAX)
+            CONSIDER(due, ITEM_LIFE);
+    }
 #undef CONSIDER
     *when = best;
     return kind;
@@ -1090,6 +1114,7 @@ void sim_tick(struct sim *sim, int64_t now)
         sim_touch(sim,
                   kind == ITEM_ORDER   ? "orders"
                   : kind == ITEM_QUEUE ? "queue"
+                  : kind == ITEM_LIFE  ? "domains"
                                        : "transfers",
                   key);
         switch (kind) {
@@ -1123,6 +1148,9 @@ void sim_tick(struct sim *sim, int64_t now)
             break;
         case ITEM_REG:
             complete_transfer(sim, item, when);
+            break;
+        case ITEM_LIFE:
+            sim_lifecycle_run(sim, key, item, when);
             break;
         case ITEM_NONE:
             break;
@@ -1207,6 +1235,11 @@ void sim_order_run(struct sim *sim, json_t *order, bool decline_later,
         if (!d || strcmp(sim_jstr(d, "owner", ""), user) != 0 ||
             json_object_get(d, "waiting_order")) {
             set_run(out, false, 480, "Domain not found");
+            return;
+        }
+        const char *late = sim_renew_refusal(sim, name, d, now);
+        if (late) {
+            set_run(out, false, 465, late);
             return;
         }
         int64_t want = sim_jint(order, "currentexpirationyear", 0);

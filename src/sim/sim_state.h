@@ -37,7 +37,8 @@
  * Invariants (checked by the unit tests):
  *   I1 hold_balance = Σ cost of the reseller's waiting and processed orders.
  *   I2 a domain with "waiting_order" exists only while that order waits.
- *   I3 balance only changes when an order reaches completed.
+ *   I3 balance only changes when an order reaches completed, or when a
+ *      REDEEM is accepted (a restore has no order; sim_lifecycle.c).
  *
  * Transfers: pending_owner ──owner_delay──▶ pending_registry
  *            ──registry_delay──▶ completed (the domain moves to the reseller,
@@ -91,6 +92,7 @@ struct sim_config {
     int64_t clock_start;    /* --clock EPOCH, or -1 */
     uint64_t seed;          /* --seed, default 1 */
     char *state_path;       /* --state, or NULL */
+    json_t *lifecycle;      /* --lifecycle: [{tld, grace_days, ...}] or NULL */
 };
 
 struct sim {
@@ -116,6 +118,11 @@ void sim_config_release(struct sim_config *cfg);
 /* sim_config_add_reseller - parse "USER:KEY". */
 int sim_config_add_reseller(struct sim_config *cfg, const char *spec,
                             struct rm_err *err);
+/* sim_config_add_lifecycle - parse "TLD=GRACE/REDEMPTION/PENDING[/FEE]"
+ * (days, and the restore fee as "80.00"); checked against the price list
+ * at sim_init. */
+int sim_config_add_lifecycle(struct sim_config *cfg, const char *spec,
+                             struct rm_err *err);
 
 /*
  * sim_init - build the world from cfg (moved into sim; cfg is left
@@ -269,5 +276,88 @@ void sim_order_cancel(struct sim *sim, json_t *order);
  * object, array ↔ array, scalar ↔ string; JSON numbers become text). */
 json_t *sim_xcp_to_json(const struct xcp_value *v);
 struct xcp_value *sim_json_to_xcp(const json_t *j);
+
+/*
+ * The registry lifecycle after expiry (sim_lifecycle.c). A reseller's
+ * domain (not another registrar's, not a registration still waiting at
+ * the registry) is, at time now:
+ *
+ *   active          now <= expiry
+ *   expired         expiry < now <= grace_end      (RENEW at the normal price)
+ *   redemption      grace_end < now <= redemption_end      (only REDEEM)
+ *   pending_delete  redemption_end < now < delete_at       (nothing)
+ *   deleted         at delete_at the clock deletes it: DOMAIN DELETED, the
+ *                   name is free (LOOKUP 210)
+ *
+ * with grace_end = expiry + grace_days (from the domain's "lapse_from"
+ * instead when POST /domains put it in with an expiry already past),
+ * redemption_end = grace_end +
+ * redemption_days, delete_at = redemption_end + pending_delete_days + 1 s.
+ * The phase is computed from the expiry and the TLD's windows whenever it
+ * is asked for; only the deletion (and an asynchronous restore, a domain's
+ * "restore_due") is work the clock does (sim_tick), so both are journaled
+ * like every other change. The windows are the defaults of
+ * sim_lifecycle.c unless the state's "lifecycle" ({TLD: {grace_days,
+ * redemption_days, pending_delete_days, restore_fee}}) overrides them
+ * (--lifecycle, POST /lifecycle). The registry's own auto-renewal is not
+ * modelled: a domain with auto_renew 1 lives the same life (the reseller's
+ * client renews it).
+ */
+struct sim_lifecycle {
+    int64_t grace_days, redemption_days, pending_delete_days;
+    int64_t restore_fee; /* cents, on top of one year's renewal */
+};
+enum sim_phase {
+    SIM_PHASE_ACTIVE,
+    SIM_PHASE_EXPIRED,
+    SIM_PHASE_REDEMPTION,
+    SIM_PHASE_PENDING_DELETE,
+    SIM_PHASE_DELETED
+};
+struct sim_dates {
+    int64_t expiry, grace_end, redemption_end, delete_at;
+};
+/* sim_lifecycle_get - the windows of tld (NULL: the defaults). */
+void sim_lifecycle_get(const struct sim *sim, const char *tld,
+                       struct sim_lifecycle *out);
+/* sim_lifecycle_json - them as the control API shows them. */
+json_t *sim_lifecycle_json(const struct sim *sim, const char *tld);
+/* sim_lifecycle_set - POST /lifecycle's body {tld, grace_days,
+ * redemption_days, pending_delete_days, restore_fee} into state's
+ * "lifecycle"; -1 with msg and state unchanged on bad input, else 0 with
+ * the TLD in msg. */
+int sim_lifecycle_set(json_t *state, const json_t *body, char *msg, size_t n);
+/* sim_lifecycle_post - sim_lifecycle_set on the world (lock held), the
+ * clock then applying any deletion the new windows make due. */
+int sim_lifecycle_post(struct sim *sim, const json_t *body, char *msg,
+                       size_t n);
+/* sim_lifecycle_apply_config - the --lifecycle options into state. */
+int sim_lifecycle_apply_config(json_t *state, const json_t *specs,
+                               struct rm_err *err);
+const char *sim_phase_name(enum sim_phase p);
+/* sim_lifecycle_applies - does d (may be NULL) live the lifecycle? */
+bool sim_lifecycle_applies(const struct sim *sim, const json_t *d);
+/* sim_domain_phase - d's phase at now, with its dates (may be NULL). */
+enum sim_phase sim_domain_phase(const struct sim *sim, const char *name,
+                                const json_t *d, int64_t now,
+                                struct sim_dates *dates);
+/* sim_lifecycle_due - when the clock next works on d (its restore or its
+ * deletion), or INT64_MAX. */
+int64_t sim_lifecycle_due(const struct sim *sim, const char *name,
+                          const json_t *d);
+/* sim_lifecycle_run - that work, at when: the restore completes or the
+ * domain is deleted. d must be noted. */
+void sim_lifecycle_run(struct sim *sim, const char *name, json_t *d,
+                       int64_t when);
+/* sim_domain_restore - REDEEM's effect: expiry + 1 year, DOMAIN RENEWED. */
+void sim_domain_restore(struct sim *sim, const char *name, json_t *d,
+                        int64_t when);
+/* sim_renew_refusal - why d cannot be renewed at now (in redemption or
+ * pending delete: RENEW answers 465 with this text), or NULL. */
+const char *sim_renew_refusal(const struct sim *sim, const char *name,
+                              const json_t *d, int64_t now);
+/* sim_state_annotate - GET /state: each living domain of copy gets its
+ * phase, grace_end, redemption_end and delete_at. */
+void sim_state_annotate(const struct sim *sim, json_t *copy, int64_t now);
 
 #endif

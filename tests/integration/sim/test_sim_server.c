@@ -861,6 +861,186 @@ static void transfer_completes_after_eight_days(void **state)
     finish(&s);
 }
 
+/* --- the registry lifecycle after expiry ---------------------------------- */
+
+/* life_get - GET DOMAIN status attribute key of name ("(gone)" on 480). */
+static char *life_get(const struct simproc *s, const char *name,
+                      const char *key)
+{
+    static char buf[64];
+    char *attrs = xasprintf("{\"domain\":\"%s\",\"type\":\"status\"}", name);
+    struct xcp_msg m;
+    int code = call(s, "GET", "DOMAIN", attrs, &m);
+    free(attrs);
+    snprintf(buf, sizeof(buf), "%s",
+             code == 200 ? xcp_path_str(m.data, key) : "(gone)");
+    xcp_msg_free(&m);
+    return buf;
+}
+
+static int life_call(const struct simproc *s, const char *action,
+                     const char *name, const char *extra)
+{
+    char *attrs = xasprintf("{\"domain\":\"%s\"%s}", name, extra);
+    struct xcp_msg m;
+    int code = call(s, action, "DOMAIN", attrs, &m);
+    free(attrs);
+    xcp_msg_free(&m);
+    return code;
+}
+
+static void advance_days(const struct simproc *s, int64_t days, int64_t secs)
+{
+    char *b = xasprintf("{\"seconds\":%lld}", (long long)(days * 86400 + secs));
+    assert_int_equal(control(s, "POST", "/clock/advance", b, NULL), 200);
+    free(b);
+}
+
+/* domain_events - "EVENT name" of every DOMAIN event, space-separated. */
+static char *domain_events(const struct simproc *s)
+{
+    static char buf[512];
+    buf[0] = '\0';
+    json_t *j;
+    assert_int_equal(control(s, "GET", "/events", NULL, &j), 200);
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(j, "events"), i, e)
+    {
+        if (strcmp(json_string_value(json_object_get(e, "object")), "DOMAIN"))
+            continue;
+        size_t l = strlen(buf);
+        snprintf(buf + l, sizeof(buf) - l, "%s%s %s", l ? " " : "",
+                 json_string_value(json_object_get(e, "event")),
+                 json_string_value(json_object_get(
+                     json_object_get(e, "object_data"), "domain_name")));
+    }
+    json_decref(j);
+    return buf;
+}
+
+static void lifecycle_walks_every_phase(void **state)
+{
+    struct simproc s = {0};
+    static const char *const opts[] = {"--lifecycle", "com=2/3/1", "--clock",
+                                       "1800000000", NULL};
+    start(&s, opts);
+    /* bad windows are refused and change nothing */
+    json_t *j = NULL;
+    assert_int_equal(control(&s, "POST", "/lifecycle",
+                             "{\"tld\":\"com\",\"grace_days\":-3}", &j),
+                     400);
+    assert_non_null(
+        strstr(json_string_value(json_object_get(j, "error")), "grace_days"));
+    json_decref(j);
+    assert_int_equal(control(&s, "GET", "/lifecycle", NULL, &j), 200);
+    json_t *com = json_object_get(j, "com");
+    assert_int_equal(json_integer_value(json_object_get(com, "grace_days")), 2);
+    assert_int_equal(
+        json_integer_value(json_object_get(com, "redemption_days")), 3);
+    assert_int_equal(
+        json_integer_value(json_object_get(com, "pending_delete_days")), 1);
+    json_decref(j);
+    /* three names expiring in a day: 2027-01-16 08:00:00 */
+    static const char *const names[] = {"keep.com", "restore.com", "lose.com"};
+    for (int i = 0; i < 3; i++) {
+        char *b = xasprintf("{\"name\":\"%s\",\"owner\":\"alice\","
+                            "\"expiry\":1800086400}",
+                            names[i]);
+        assert_int_equal(control(&s, "POST", "/domains", b, NULL), 200);
+        free(b);
+    }
+    assert_int_equal(control(&s, "DELETE", "/events", NULL, NULL), 200);
+    assert_int_equal(control(&s, "POST", "/rules",
+                             "{\"action\":\"REDEEM\",\"fault\":\"async\","
+                             "\"complete_after\":86400}",
+                             NULL),
+                     200);
+    const char *renew = ",\"currentexpirationyear\":\"2027\",\"period\":\"1\","
+                        "\"handle\":\"process\"";
+    assert_string_equal(life_get(&s, "lose.com", "attributes.lifecycle_phase"),
+                        "active");
+    assert_int_equal(life_call(&s, "REDEEM", "restore.com", ""), 400);
+
+    advance_days(&s, 1, 1); /* expired: the grace period */
+    assert_string_equal(life_get(&s, "lose.com", "attributes.lifecycle_phase"),
+                        "expired");
+    assert_string_equal(life_get(&s, "lose.com", "attributes.grace_end_date"),
+                        "2027-01-18 08:00:00");
+    assert_int_equal(life_call(&s, "REDEEM", "restore.com", ""), 400);
+    assert_int_equal(life_call(&s, "RENEW", "keep.com", renew), 200);
+    assert_string_equal(life_get(&s, "keep.com", "attributes.lifecycle_phase"),
+                        "active");
+
+    advance_days(&s, 2, 0); /* redemption */
+    assert_string_equal(
+        life_get(&s, "restore.com", "attributes.lifecycle_phase"),
+        "redemption");
+    assert_string_equal(
+        life_get(&s, "restore.com", "attributes.redemption_end_date"),
+        "2027-01-21 08:00:00");
+    assert_int_equal(life_call(&s, "RENEW", "lose.com", renew), 465);
+    assert_int_equal(life_call(&s, "REDEEM", "restore.com", ""), 250);
+    assert_string_equal(
+        life_get(&s, "restore.com", "attributes.restore_pending"), "1");
+
+    /* the same phases and dates after a restart on the same state */
+    json_t *before;
+    assert_int_equal(control(&s, "GET", "/state", NULL, &before), 200);
+    assert_int_equal(stop(&s), 0);
+    start(&s, NULL);
+    json_t *after;
+    assert_int_equal(control(&s, "GET", "/state", NULL, &after), 200);
+    for (int i = 0; i < 3; i++) {
+        json_t *a =
+            json_object_get(json_object_get(before, "domains"), names[i]);
+        json_t *b =
+            json_object_get(json_object_get(after, "domains"), names[i]);
+        static const char *const keys[] = {"phase", "expiry", "grace_end",
+                                           "redemption_end", "delete_at"};
+        for (int k = 0; k < 5; k++)
+            if (!json_equal(json_object_get(a, keys[k]),
+                            json_object_get(b, keys[k])))
+                fail_msg("%s: %s differs after the restart", names[i], keys[k]);
+    }
+    assert_string_equal(
+        json_string_value(json_object_get(
+            json_object_get(json_object_get(after, "domains"), "lose.com"),
+            "phase")),
+        "redemption");
+    json_decref(before);
+    json_decref(after);
+
+    advance_days(&s, 1, 0); /* the restore completes */
+    assert_string_equal(
+        life_get(&s, "restore.com", "attributes.lifecycle_phase"), "active");
+    advance_days(&s, 2, 0); /* pending delete */
+    assert_string_equal(life_get(&s, "lose.com", "attributes.lifecycle_phase"),
+                        "pending_delete");
+    assert_int_equal(life_call(&s, "RENEW", "lose.com", renew), 465);
+    assert_int_equal(life_call(&s, "REDEEM", "lose.com", ""), 400);
+    struct xcp_msg m;
+    assert_int_equal(
+        call(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"lose.com\"}", &m), 211);
+    xcp_msg_free(&m);
+
+    advance_days(&s, 1, 0); /* deleted: the name is free */
+    assert_string_equal(life_get(&s, "lose.com", "attributes.lifecycle_phase"),
+                        "(gone)");
+    assert_int_equal(
+        call(&s, "LOOKUP", "DOMAIN", "{\"domain\":\"lose.com\"}", &m), 210);
+    xcp_msg_free(&m);
+    assert_int_equal(
+        call(&s, "BELONGS_TO_RSP", "DOMAIN", "{\"domain\":\"lose.com\"}", &m),
+        200);
+    assert_string_equal(xcp_path_str(m.data, "attributes.belongs_to_rsp"), "0");
+    xcp_msg_free(&m);
+    assert_string_equal(domain_events(&s),
+                        "RENEWED keep.com RENEWED restore.com DELETED "
+                        "lose.com");
+    finish(&s);
+}
+
 static void state_survives_restart(void **state)
 {
     struct simproc s = {0};
@@ -1052,6 +1232,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(post_domains_takes_epoch_or_date_expiry),
         cmocka_unit_test(transfer_completes_after_eight_days),
         cmocka_unit_test(state_survives_restart),
+        cmocka_unit_test(lifecycle_walks_every_phase),
         cmocka_unit_test(acknowledged_changes_survive_sigkill),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);

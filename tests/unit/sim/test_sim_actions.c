@@ -1717,6 +1717,267 @@ static void after_the_sale_odd_input(void **state)
     }
 }
 
+/* --- the registry lifecycle after expiry ------------------------------- */
+
+#define DAY 86400
+/* registered at T0 for a year: 2028-01-15 08:00:00 */
+#define EXP1 1831536000
+
+/* phase - GET DOMAIN status's lifecycle_phase of name. */
+static const char *phase(const char *name)
+{
+    static char buf[32];
+    char attrs[128];
+    snprintf(attrs, sizeof(attrs), "{\"domain\":\"%s\",\"type\":\"status\"}",
+             name);
+    struct xcp_value *r = act("GET", attrs);
+    snprintf(buf, sizeof(buf), "%s",
+             code(r) == 200 ? str(r, "attributes.lifecycle_phase") : "(gone)");
+    xcp_free(r);
+    return buf;
+}
+
+static int64_t expiry_of(const char *name)
+{
+    return sim_jint(json_object_get(json_object_get(S.state, "domains"), name),
+                    "expiry", -1);
+}
+
+static void life_register(const char *name)
+{
+    char *attrs = xasprintf(REG_BARE("%s", ""), name);
+    struct xcp_value *r = act("SW_REGISTER", attrs);
+    free(attrs);
+    assert_int_equal(code(r), 200);
+    xcp_free(r);
+    assert_int_equal(expiry_of(name), EXP1);
+}
+
+static void lifecycle_phases_follow_the_clock(void **state)
+{
+    life_register("life.com");
+    assert_string_equal(phase("life.com"), "active");
+    struct xcp_value *r =
+        act("GET", "{\"domain\":\"life.com\",\"type\":\"all_info\"}");
+    /* .com: 40 days of grace, 30 of redemption, 5 pending delete */
+    assert_string_equal(str(r, "attributes.grace_end_date"),
+                        "2028-02-24 08:00:00");
+    assert_string_equal(str(r, "attributes.redemption_end_date"),
+                        "2028-03-25 08:00:00");
+    assert_string_equal(str(r, "attributes.delete_date"),
+                        "2028-03-30 08:00:01");
+    xcp_free(r);
+    advance(EXP1 - T0); /* the expiry itself: still active */
+    assert_string_equal(phase("life.com"), "active");
+    advance(1);
+    assert_string_equal(phase("life.com"), "expired");
+    advance(40 * DAY - 1);
+    assert_string_equal(phase("life.com"), "expired");
+    advance(1);
+    assert_string_equal(phase("life.com"), "redemption");
+    advance(30 * DAY);
+    assert_string_equal(phase("life.com"), "pending_delete");
+    clear_events();
+    expect("LOOKUP", "{\"domain\":\"life.com\"}", 211);
+    advance(5 * DAY + 1);
+    assert_null(
+        json_object_get(json_object_get(S.state, "domains"), "life.com"));
+    expect("LOOKUP", "{\"domain\":\"life.com\"}", 210);
+    expect("GET", "{\"domain\":\"life.com\",\"type\":\"status\"}", 480);
+    expect("RENEW",
+           "{\"domain\":\"life.com\",\"currentexpirationyear\":\"2028\","
+           "\"period\":\"1\",\"handle\":\"process\"}",
+           480);
+    expect("REDEEM", "{\"domain\":\"life.com\"}", 400);
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "DOMAIN DELETED");
+    assert_string_equal(ev_data(json_array_get(ev, 0), "domain_name"),
+                        "life.com");
+    assert_string_equal(sim_jstr(json_array_get(ev, 0), "event_date", ""),
+                        "2028-03-30T08:00:01Z");
+    json_decref(ev);
+}
+
+static void renew_in_grace_extends_from_the_old_expiry(void **state)
+{
+    life_register("grace.com");
+    advance(EXP1 - T0 + 10 * DAY);
+    assert_string_equal(phase("grace.com"), "expired");
+    int64_t before = balance("alice");
+    clear_events();
+    expect("RENEW",
+           "{\"domain\":\"grace.com\",\"currentexpirationyear\":\"2028\","
+           "\"period\":\"1\",\"handle\":\"process\"}",
+           200);
+    assert_int_equal(expiry_of("grace.com"), EXP1 + 365 * DAY + DAY);
+    assert_int_equal(balance("alice"), before - 1000);
+    assert_string_equal(phase("grace.com"), "active");
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "ORDER STATUS_CHANGE pending", "DOMAIN RENEWED",
+                  "ORDER STATUS_CHANGE completed");
+    json_decref(ev);
+}
+
+static void redemption_refuses_renew_and_redeem_restores(void **state)
+{
+    life_register("rdm.com");
+    expect("REDEEM", "{\"domain\":\"rdm.com\"}", 400); /* active */
+    advance(EXP1 - T0 + 5 * DAY);
+    expect("REDEEM", "{\"domain\":\"rdm.com\"}", 400); /* grace */
+    advance(40 * DAY);
+    assert_string_equal(phase("rdm.com"), "redemption");
+    struct xcp_value *r =
+        act("RENEW", "{\"domain\":\"rdm.com\",\"currentexpirationyear\":"
+                     "\"2028\",\"period\":\"1\",\"handle\":\"process\"}");
+    assert_int_equal(code(r), 465);
+    assert_non_null(strstr(str(r, "response_text"), "redemption"));
+    xcp_free(r);
+    int64_t before = balance("alice");
+    clear_events();
+    r = act("REDEEM", "{\"domain\":\"rdm.com\"}");
+    assert_int_equal(code(r), 200);
+    assert_string_equal(str(r, "response_text"),
+                        "Command completed successfully");
+    xcp_free(r);
+    /* the restore fee (80.00) and a year's renewal (10.00) */
+    assert_int_equal(balance("alice"), before - 9000);
+    assert_int_equal(expiry_of("rdm.com"), EXP1 + 365 * DAY + DAY);
+    assert_string_equal(phase("rdm.com"), "active");
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "DOMAIN RENEWED");
+    assert_string_equal(ev_data(json_array_get(ev, 0), "expiration_date"),
+                        "2029-01-15T08:00:00Z");
+    json_decref(ev);
+    expect("REDEEM", "{\"domain\":\"rdm.com\"}", 400); /* active again */
+}
+
+static void redeem_too_late_or_short_of_funds(void **state)
+{
+    life_register("late.com");
+    life_register("poor.com");
+    advance(EXP1 - T0 + 41 * DAY);
+    pthread_mutex_lock(&S.mu);
+    sim_jset_int(sim_reseller(&S, "alice"), "balance", 8999);
+    S.dirty = true;
+    save();
+    pthread_mutex_unlock(&S.mu);
+    expect("REDEEM", "{\"domain\":\"poor.com\"}", 486);
+    assert_int_equal(balance("alice"), 8999);
+    assert_string_equal(phase("poor.com"), "redemption");
+    advance(30 * DAY);
+    assert_string_equal(phase("late.com"), "pending_delete");
+    struct xcp_value *r = act("REDEEM", "{\"domain\":\"late.com\"}");
+    assert_int_equal(code(r), 400);
+    assert_non_null(strstr(str(r, "response_text"), "over"));
+    xcp_free(r);
+    expect("RENEW",
+           "{\"domain\":\"late.com\",\"currentexpirationyear\":\"2028\","
+           "\"period\":\"1\",\"handle\":\"process\"}",
+           465);
+    expect("REDEEM", "{\"domain\":\"nowhere.com\"}", 400);
+    expect("REDEEM", "{}", 460);
+}
+
+static void async_redeem_completes_with_the_clock(void **state)
+{
+    life_register("slow.com");
+    advance(EXP1 - T0 + 65 * DAY); /* 5 days of redemption left */
+    pthread_mutex_lock(&S.mu);
+    const char *attrs = "{\"domain\":\"slow.com\"}";
+    json_t *j = json_loads(attrs, 0, NULL);
+    struct xcp_value *req =
+        xcp_request_new("REDEEM", "DOMAIN", sim_json_to_xcp(j));
+    json_decref(j);
+    struct xcp_request rq;
+    assert_int_equal(xcp_request_read(req, &rq, NULL), 0);
+    struct sim_mode m = {SIM_FAULT_ASYNC, 20 * DAY};
+    struct xcp_value *r = sim_act(&S, "alice", &rq, &m);
+    save();
+    pthread_mutex_unlock(&S.mu);
+    xcp_free(req);
+    assert_int_equal(code(r), 250);
+    xcp_free(r);
+    r = act("GET", "{\"domain\":\"slow.com\",\"type\":\"status\"}");
+    assert_string_equal(str(r, "attributes.restore_pending"), "1");
+    xcp_free(r);
+    expect("REDEEM", attrs, 400); /* one restore at a time */
+    clear_events();
+    /* past the end of pending delete: a restore underway is not deleted */
+    advance(20 * DAY - 1);
+    assert_int_equal(expiry_of("slow.com"), EXP1);
+    assert_string_equal(phase("slow.com"), "redemption");
+    advance(1);
+    assert_int_equal(expiry_of("slow.com"), EXP1 + 365 * DAY + DAY);
+    assert_string_equal(phase("slow.com"), "active");
+    json_t *ev = poll_all();
+    EXPECT_EVENTS(ev, "DOMAIN RENEWED");
+    json_decref(ev);
+}
+
+static void lifecycle_windows_are_configurable(void **state)
+{
+    life_register("short.com");
+    life_register("other.net");
+    pthread_mutex_lock(&S.mu);
+    char msg[200];
+    json_t *before = json_deep_copy(S.state);
+    static const char *const bad[] = {
+        "{}",
+        "{\"tld\":\"nosuch\"}",
+        "{\"tld\":\"com\",\"grace_days\":-1}",
+        "{\"tld\":\"com\",\"grace_days\":3651}",
+        "{\"tld\":\"com\",\"redemption_days\":\"x\"}",
+        "{\"tld\":\"com\",\"pending_delete_days\":1.5}",
+        "{\"tld\":\"com\",\"restore_fee\":\"ten\"}",
+        "{\"tld\":\"com\",\"grace\":3}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *b = json_loads(bad[i], 0, NULL);
+        assert_non_null(b);
+        if (sim_lifecycle_set(S.state, b, msg, sizeof(msg)) != -1)
+            fail_msg("accepted %s", bad[i]);
+        json_decref(b);
+        assert_true(json_equal(before, S.state));
+    }
+    json_decref(before);
+    json_t *b = json_loads("{\"tld\":\".COM\",\"grace_days\":\"1\","
+                           "\"redemption_days\":2,\"pending_delete_days\":0,"
+                           "\"restore_fee\":\"50\"}",
+                           0, NULL);
+    assert_int_equal(sim_lifecycle_post(&S, b, msg, sizeof(msg)), 0);
+    assert_string_equal(msg, "com");
+    json_decref(b);
+    save();
+    pthread_mutex_unlock(&S.mu);
+    advance(EXP1 - T0 + 3 * DAY + 1);
+    assert_null(
+        json_object_get(json_object_get(S.state, "domains"), "short.com"));
+    assert_string_equal(phase("other.net"), "expired");
+
+    struct sim_config cfg;
+    sim_config_init(&cfg);
+    struct rm_err err;
+    static const char *const badopt[] = {
+        "com",       "=1/2/3",       "com=1/2",    "com=1/2/3x",
+        "com=a/2/3", "com=1/2/9999", "com=-1/2/3",
+    };
+    for (size_t i = 0; i < sizeof(badopt) / sizeof(badopt[0]); i++)
+        if (sim_config_add_lifecycle(&cfg, badopt[i], &err) == 0)
+            fail_msg("--lifecycle %s accepted", badopt[i]);
+    assert_null(cfg.lifecycle);
+    assert_int_equal(sim_config_add_lifecycle(&cfg, "uk=9/8/7/12.50", &err), 0);
+    json_t *w = json_object();
+    json_object_set_new(w, "prices", json_object());
+    json_object_set_new(json_object_get(w, "prices"), "uk", json_object());
+    assert_int_equal(sim_lifecycle_apply_config(w, cfg.lifecycle, &err), 0);
+    assert_int_equal(
+        sim_jint(json_object_get(json_object_get(w, "lifecycle"), "uk"),
+                 "restore_fee", -1),
+        1250);
+    json_decref(w);
+    sim_config_release(&cfg);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1765,6 +2026,12 @@ int main(void)
         T(money_and_time_helpers),
         T(after_the_sale_is_journaled),
         T(after_the_sale_odd_input),
+        T(lifecycle_phases_follow_the_clock),
+        T(renew_in_grace_extends_from_the_old_expiry),
+        T(redemption_refuses_renew_and_redeem_restores),
+        T(redeem_too_late_or_short_of_funds),
+        T(async_redeem_completes_with_the_clock),
+        T(lifecycle_windows_are_configurable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
