@@ -17,6 +17,7 @@
 #include "core/conn.h"
 #include "core/keycheck.h"
 #include "core/reglog.h"
+#include "mail/template.h"
 #include "store/pg_sql.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -199,6 +200,17 @@ int cmd_check_config(int argc, char **argv)
         return EXIT_USAGE;
     }
     secret_key_wipe(&key);
+    /* with mail queued, every template must be there: a move does not
+     * commit without its mail */
+    if (set.mail.from && *set.mail.from &&
+        (rc = tmpl_check_dir(set.mail.templates_dir ? set.mail.templates_dir
+                                                    : "templates",
+                             &err)) < 0) {
+        fprintf(stderr, "regman: [mail] templates: %s\n", err.msg);
+        serve_conf_release(&sc);
+        app_settings_release(&set);
+        return EXIT_USAGE;
+    }
     char listen[128], shown[512];
     store_pg_redact(set.database, shown, sizeof shown); /* no password */
     snprintf(listen, sizeof listen,

@@ -113,6 +113,44 @@ static int read_file(const char *path, struct buf *b, struct rm_err *err)
     return 0;
 }
 
+const char *const tmpl_names[] = {"admin_digest",
+                                  "admin_late",
+                                  "autorenew_done",
+                                  "autorenew_failed",
+                                  "expiry_warning",
+                                  "last_chance",
+                                  "late_assigned",
+                                  "refund",
+                                  "registration_completed",
+                                  "renewal_completed",
+                                  "sync_report",
+                                  "transfer_completed",
+                                  "transfer_failed",
+                                  "transferred_away",
+                                  "verify_email",
+                                  NULL};
+
+int tmpl_check_dir(const char *dir, struct rm_err *err)
+{
+    int rc = 0;
+    for (size_t i = 0; tmpl_names[i] && rc == 0; i++) {
+        char *path = xasprintf("%s/%s.txt", dir, tmpl_names[i]);
+        struct buf file;
+        buf_init(&file);
+        if ((rc = read_file(path, &file, err)) == 0) {
+            const char *nl = strchr(file.data, '\n');
+            if (strncmp(file.data, "Subject:", 8) != 0 || !nl || nl[1] != '\n')
+                rc = rm_err_set(err, RM_EINVAL,
+                                "template %s: must start with \"Subject: "
+                                "...\" and an empty line",
+                                path);
+        }
+        buf_release(&file);
+        free(path);
+    }
+    return rc;
+}
+
 int tmpl_mail(const char *dir, const char *name, const struct tmpl_var *vars,
               size_t nvars, char **subject, char **body, struct rm_err *err)
 {

@@ -52,6 +52,18 @@ int tmpl_render(const char *what, const char *text, size_t len,
  * caller frees; both NULL on error. RM_ENOTFOUND when the file is
  * missing, RM_EINVAL for a malformed template or a missing variable,
  * RM_ELIMIT when the file is too big. */
+/* tmpl_names - every template regman sends mail from, NULL-ended
+ * (templates/README.md documents each; tests check the list against the
+ * shipped files). */
+extern const char *const tmpl_names[];
+
+/* tmpl_check_dir - every template of tmpl_names is in dir, readable and
+ * starts with "Subject: ..." and an empty line; RM_EINVAL (or the read's
+ * error) naming the first that is not. `regman check-config` runs it when
+ * mail is queued, so a missing template is found before an order needs
+ * it (a move does not commit without its mail). */
+int tmpl_check_dir(const char *dir, struct rm_err *err);
+
 int tmpl_mail(const char *dir, const char *name, const struct tmpl_var *vars,
               size_t nvars, char **subject, char **body, struct rm_err *err);
 

@@ -2,9 +2,12 @@
 # test_check_config - `regman check-config` refuses every [http] value
 # `regman serve` refuses, with the same message naming the file, the line
 # and the key, and passes a good [http] section with every key set.
-# usage: test_check_config.sh REGMAN OPENSRS_SIM
+# With mail queued ([mail] from), every mail template must be in [mail]
+# templates: one missing is named before an order needs it.
+# usage: test_check_config.sh REGMAN OPENSRS_SIM TEMPLATES_DIR
 REGMAN=$1
 SIM=$2
+TEMPLATES=$3
 . "$(dirname "$0")/../core/lib.sh"
 
 regman_init >/dev/null || exit 1
@@ -85,5 +88,19 @@ drain_seconds = 3600'
 expect_rc 0 "check-config passes the upper bounds" -- rg check-config
 cp "$WORK/base.conf" "$WORK/regman.conf"
 expect_rc 0 "check-config passes a config without [http]" -- rg check-config
+
+# --- [mail] templates ------------------------------------------------------
+mkdir "$WORK/tmpl"
+cp "$TEMPLATES"/*.txt "$WORK/tmpl/"
+printf '\n[mail]\nfrom = regman@example.net\ntemplates = %s\n' "$WORK/tmpl" \
+    >>"$WORK/regman.conf"
+expect_rc 0 "check-config passes with every template" -- rg check-config
+rm "$WORK/tmpl/refund.txt"
+expect_rc 2 "check-config refuses a missing template" -- rg check-config
+check "  naming it" grep -q 'refund.txt' "$WORK/err"
+cp "$WORK/base.conf" "$WORK/regman.conf"
+printf '\n[mail]\ntemplates = %s\n' "$WORK/tmpl" >>"$WORK/regman.conf"
+expect_rc 0 "without a from address no mail is queued: not checked" -- \
+    rg check-config
 
 finish

@@ -8,6 +8,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,6 +169,53 @@ static int read_readme(struct section *sec, int max)
     return n + 1;
 }
 
+/* tmpl_names is the README's list, the shipped directory passes
+ * tmpl_check_dir, and one missing or without its Subject line fails it,
+ * naming the file. */
+static void test_check_dir_names_the_missing_template(void **state)
+{
+    (void)state;
+    struct section sec[32];
+    int ns = read_readme(sec, 32), n = 0;
+    for (; tmpl_names[n]; n++) {
+        bool found = false;
+        for (int j = 0; j < ns; j++)
+            found = found || !strcmp(sec[j].name, tmpl_names[n]);
+        if (!found)
+            fail_msg("tmpl_names has %s, README.md does not", tmpl_names[n]);
+    }
+    assert_int_equal(n, ns);
+    struct rm_err err = {0};
+    assert_int_equal(tmpl_check_dir(tdir, &err), 0);
+
+    char dir[] = "/tmp/regman-tmpl.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[512];
+    for (int i = 0; tmpl_names[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s.txt", dir, tmpl_names[i]);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs("Subject: s\n\nbody\n", f);
+        fclose(f);
+    }
+    assert_int_equal(tmpl_check_dir(dir, &err), 0);
+    snprintf(path, sizeof path, "%s/refund.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("no subject\n", f);
+    fclose(f);
+    assert_true(tmpl_check_dir(dir, &err) < 0);
+    assert_non_null(strstr(err.msg, "refund.txt"));
+    unlink(path);
+    assert_true(tmpl_check_dir(dir, &err) < 0);
+    assert_non_null(strstr(err.msg, "refund.txt"));
+    for (int i = 0; tmpl_names[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s.txt", dir, tmpl_names[i]);
+        unlink(path);
+    }
+    rmdir(dir);
+}
+
 static void
 test_every_template_uses_exactly_its_documented_variables(void **state)
 {
@@ -243,6 +291,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_mail_file_table),
         cmocka_unit_test(
             test_every_template_uses_exactly_its_documented_variables),
+        cmocka_unit_test(test_check_dir_names_the_missing_template),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[300];
