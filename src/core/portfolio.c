@@ -471,7 +471,11 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
                      out->expires > 0 && out->expires <= c->now ? "expired"
                                                                 : "active");
     } else if (!gone) {
-        snprintf(out->status, sizeof out->status, "missing");
+        /* BELONGS_TO_RSP says 0 for a domain past its expiry that the
+         * registrar still holds (grace, redemption): expired, not gone */
+        snprintf(out->status, sizeof out->status, "%s",
+                 d.expires_at > 0 && d.expires_at <= c->now ? "expired"
+                                                            : "missing");
     }
     rc = 0;
 out:

@@ -108,6 +108,13 @@ check "the customer is told" \
 check "nothing pending shown any more" \
     test -z "$(sql "SELECT away_status FROM domains WHERE name = 'drift.com'")"
 
+# a domain past its expiry: BELONGS_TO_RSP says 0 while the registrar
+# still holds it in grace - expired, never missing
+ctl POST /domains "{\"name\":\"lapsed.com\",\"owner\":\"$SIM_USER\",\"expiry\":$(($(date +%s) - 86400))}" >/dev/null
+rg import sim --account alice --only lapsed.com >/dev/null
+expect_rc 0 "sync a domain in its grace period" -- rg domain sync lapsed.com --json
+check "expired, not missing" test "$(dom_status lapsed.com)" = expired
+
 # --- the registrar's own auto-renew is turned off ------------------------
 ctl POST /domains "{\"name\":\"adopted.com\",\"owner\":\"$SIM_USER\",\"expiry\":\"2031-05-06 07:08:09\",\"auto_renew\":1}" >/dev/null
 ctl POST /domains "{\"name\":\"adopted2.com\",\"owner\":\"$SIM_USER\",\"expiry\":\"2031-05-06 07:08:09\",\"auto_renew\":1}" >/dev/null
