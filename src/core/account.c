@@ -96,7 +96,8 @@ int account_add(struct app *app, const char *name, const char *email,
     "a.credit_limit, a.currency, a.auto_renew, a.created_at, "                 \
     "a.email_verified, "                                                       \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM domains d WHERE d.account_id = "    \
-    "a.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')) "   \
+    "a.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away', "    \
+    "'deleted')) "                                                             \
     "FROM accounts a "
 
 static void read_acc(struct store_stmt *s, struct account *a)

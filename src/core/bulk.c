@@ -130,7 +130,7 @@ static int resolve(struct app *app, struct sel *s, struct rm_err *err)
 {
     static const char sql[] =
         "SELECT id, account_id FROM domains WHERE name = ? AND status NOT IN "
-        "('failed', 'cancelled', 'transferred_away')";
+        "('failed', 'cancelled', 'transferred_away', 'deleted')";
     struct store_stmt *st;
     int rc;
 

@@ -216,7 +216,8 @@ void conn_url(const struct conn *c, char *buf, size_t n)
     "c.poll_interval_s, c.deadline_reg_s, c.deadline_xfer_s, c.concurrency, "  \
     "c.rate_per_min, c.default_ns, c.created_at, c.updated_at, "               \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM domains d WHERE d.connection_id = " \
-    "c.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')), "  \
+    "c.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away', "    \
+    "'deleted')), "                                                            \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM tlds t WHERE t.connection_id = "    \
     "c.id), c.events "
 

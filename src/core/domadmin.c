@@ -30,7 +30,7 @@ static int move_fn(struct store *st, void *arg, struct rm_err *err)
         "(SELECT COUNT(*) FROM operations o WHERE o.domain_id = d.id AND "
         "o.state IN ('new', 'sending', 'pending')) FROM domains d JOIN "
         "accounts a ON a.id = d.account_id WHERE d.name = ? AND d.status "
-        "NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "NOT IN ('failed', 'cancelled', 'transferred_away', 'deleted')";
     static const char sql_upd[] =
         "UPDATE domains SET account_id = ?, updated_at = ? WHERE id = ? AND "
         "account_id = ?";

@@ -58,7 +58,8 @@ static int resolve(struct app *app, const struct domchange_who *who,
     static const char sql[] =
         "SELECT d.id, d.account_id, d.connection_id, d.status, a.name, d.tld "
         "FROM domains d JOIN accounts a ON a.id = d.account_id WHERE d.name "
-        "= ? AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "= ? AND d.status NOT IN ('failed', 'cancelled', 'transferred_away', "
+        "'deleted')";
     struct store_stmt *s;
     struct name nm;
     bool found = false;

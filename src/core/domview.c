@@ -33,7 +33,7 @@ static const char *txt(struct store_stmt *s, int col)
 bool domview_live(const char *st)
 {
     return strcmp(st, "failed") != 0 && strcmp(st, "cancelled") != 0 &&
-           strcmp(st, "transferred_away") != 0;
+           strcmp(st, "transferred_away") != 0 && strcmp(st, "deleted") != 0;
 }
 
 const char *domview_needs_action(const struct dom_view *v, int64_t now)
@@ -100,7 +100,7 @@ int domview_list(struct app *app, const struct domview_filter *f,
                  const struct view_page *p, dom_view_fn fn, void *arg,
                  struct rm_err *err)
 {
-#define DEAD "('failed', 'cancelled', 'transferred_away')"
+#define DEAD "('failed', 'cancelled', 'transferred_away', 'deleted')"
     static const char sql[] =
         "SELECT " DOM_COLS "WHERE (? = 0 OR d.account_id = ?) AND "
         "(CAST(? AS TEXT) IS NULL OR d.status = ?) AND (CAST(? AS TEXT) IS "

@@ -20,10 +20,9 @@ static const char *const state_names[] = {
 };
 
 static const char *const kind_names[] = {
-    [OPS_K_REGISTER] = "register",
-    [OPS_K_TRANSFER] = "transfer",
-    [OPS_K_RENEW] = "renew",
-    [OPS_K_PRIVACY] = "privacy",
+    [OPS_K_REGISTER] = "register", [OPS_K_TRANSFER] = "transfer",
+    [OPS_K_RENEW] = "renew",       [OPS_K_PRIVACY] = "privacy",
+    [OPS_K_RESTORE] = "restore",
 };
 
 static const char *const outcome_names[] = {
@@ -41,6 +40,11 @@ static int lookup(const char *const *names, size_t n, const char *name)
         if (strcmp(name, names[i]) == 0)
             return (int)i;
     return -1;
+}
+
+bool ops_kind_renews(enum ops_kind k)
+{
+    return k == OPS_K_RENEW || k == OPS_K_RESTORE;
 }
 
 const char *ops_state_name(enum ops_state s)

@@ -44,11 +44,19 @@ enum ops_kind {
     /* WHOIS privacy turned on where the TLD charges for it (term 1 = one
      * year): its registrar call is a domain change (core/domchange.h) */
     OPS_K_PRIVACY,
+    /* the registrar's restore (OpenSRS REDEEM) of a domain in redemption,
+     * charged at the TLD's restore fee plus one year's renewal (term 1);
+     * it adds a year to the old expiry and is followed like a renewal */
+    OPS_K_RESTORE,
 };
 
-/* ops_kind_name - "register", "transfer", "renew", "privacy"; "?"
+/* ops_kind_name - "register", "transfer", "renew", "privacy", "restore"; "?"
  * otherwise. */
 const char *ops_kind_name(enum ops_kind k);
+/* ops_kind_renews - does k extend an existing domain's expiry (renew,
+ * restore)? Such an operation carries expiry_year and is done when the
+ * registrar's expiry year passes it (O5). */
+bool ops_kind_renews(enum ops_kind k);
 /* ops_kind_parse - *out for name; 0, or RM_EINVAL when it names none. */
 int ops_kind_parse(const char *name, enum ops_kind *out);
 

@@ -56,7 +56,7 @@ int ops_live_domain(struct app *app, const char *name, int64_t *id,
 {
     static const char sql[] =
         "SELECT id FROM domains WHERE name = ? AND status NOT IN ('failed', "
-        "'cancelled', 'transferred_away')";
+        "'cancelled', 'transferred_away', 'deleted')";
     struct store_stmt *s;
     int rc;
 
@@ -436,7 +436,7 @@ static int domain_live(struct app *app, const char *name, struct domain_row *d,
     static const char sql[] =
         "SELECT id, account_id, connection_id, COALESCE(expires_at, 0), "
         "name, tld, status FROM domains WHERE name = ? AND status NOT IN "
-        "('failed', 'cancelled', 'transferred_away')";
+        "('failed', 'cancelled', 'transferred_away', 'deleted')";
     struct store_stmt *s;
     int rc;
 

@@ -355,7 +355,8 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
     static const char sql[] =
         "SELECT " DOMAIN_COLS ", d.created_at, COALESCE(a.name, '') FROM "
         "domains d JOIN accounts a ON a.id = d.account_id WHERE d.name = ? "
-        "AND d.status NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "AND d.status NOT IN ('failed', 'cancelled', 'transferred_away', "
+        "'deleted')";
     struct app *app = c->app;
     struct lifecycle_domain d;
     struct lifecycle_stats stats;
@@ -820,7 +821,7 @@ static int away_fn(struct store *st, void *arg, struct rm_err *err)
     static const char sql_set[] =
         "UPDATE domains SET away_status = ?, away_seen_at = ? WHERE "
         "connection_id = ? AND name = ? AND status NOT IN ('failed', "
-        "'cancelled', 'transferred_away')";
+        "'cancelled', 'transferred_away', 'deleted')";
     struct away_tx *x = arg;
     struct store_stmt *s;
     int rc;
@@ -873,7 +874,7 @@ static void renew_off(struct lifecycle_ctx *c, struct lifecycle_stats *s,
 {
     static const char sql[] =
         "SELECT 1 FROM domains WHERE connection_id = ? AND name = ? AND "
-        "status NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "status NOT IN ('failed', 'cancelled', 'transferred_away', 'deleted')";
     struct conn_session sess;
     bool open = false;
 
@@ -1214,7 +1215,7 @@ static int chunk_fn(struct store *st, void *arg, struct rm_err *err)
         "connection_id, status, expires_at, auto_renew, import_id, "
         "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (name) WHERE status NOT IN ('failed', 'cancelled', "
-        "'transferred_away') DO NOTHING";
+        "'transferred_away', 'deleted') DO NOTHING";
     struct chunk_tx *x = arg;
     struct lifecycle_ctx *c = x->c;
     const struct conn *conn = x->conn;

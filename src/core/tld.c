@@ -468,7 +468,7 @@ static int remove_unit(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql_use[] =
         "SELECT CAST(COUNT(*) AS BIGINT) FROM domains WHERE tld = ? AND "
-        "status NOT IN ('failed', 'cancelled', 'transferred_away')";
+        "status NOT IN ('failed', 'cancelled', 'transferred_away', 'deleted')";
     static const char sql_del[] = "DELETE FROM tlds WHERE tld = ?";
     const char *name = arg;
     struct store_stmt *s;
