@@ -248,6 +248,63 @@ void tld_expiry_dates(const struct tld *t, int64_t expires_at,
     tld_expiry_dates_cfg(&t->expiry, expires_at, out);
 }
 
+int tld_domain_expiry(struct app *app, int64_t domain_id,
+                      struct tld_domain_expiry *out, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT d.tld, d.status, COALESCE(d.expires_at, 0), "
+        "COALESCE(d.grace_end_at, 0), COALESCE(d.redemption_end_at, 0), "
+        "COALESCE(d.delete_at, 0), d.account_id, d.connection_id, "
+        "d.auto_renew, COALESCE(t.grace_days, -1), "
+        "COALESCE(t.redemption_days, -1), "
+        "COALESCE(t.pending_delete_days, -1), COALESCE(t.grace_fee, 0), "
+        "COALESCE(t.restore_fee, -1) FROM domains d LEFT JOIN tlds t ON "
+        "t.tld = d.tld WHERE d.id = ?";
+    struct store_stmt *s;
+    int64_t grace_end = 0, redeem_end = 0, del = 0;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, domain_id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        const char *v = store_col_text(s, 0);
+        snprintf(out->tld, sizeof out->tld, "%s", v ? v : "");
+        v = store_col_text(s, 1);
+        snprintf(out->status, sizeof out->status, "%s", v ? v : "");
+        out->expires_at = store_col_int64(s, 2);
+        grace_end = store_col_int64(s, 3);
+        redeem_end = store_col_int64(s, 4);
+        del = store_col_int64(s, 5);
+        out->account_id = store_col_int64(s, 6);
+        out->connection_id = store_col_int64(s, 7);
+        out->auto_renew = store_col_int64(s, 8) != 0;
+        tld_expiry_resolve(out->tld, (int)store_col_int64(s, 9),
+                           (int)store_col_int64(s, 10),
+                           (int)store_col_int64(s, 11), store_col_int64(s, 12),
+                           store_col_int64(s, 13), &out->cfg);
+        rc = 0;
+    } else if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "no domain %" PRId64, domain_id);
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    tld_expiry_dates_cfg(&out->cfg, out->expires_at, &out->dates);
+    if (grace_end > 0 || redeem_end > 0 || del > 0) {
+        out->from_registrar = true;
+        if (grace_end > 0)
+            out->dates.renewable_until = grace_end;
+        if (redeem_end > 0 && out->cfg.restore_fee >= 0)
+            out->dates.restorable_until = redeem_end;
+        if (del > 0)
+            out->dates.deleted_after = del;
+    }
+    return 0;
+}
+
 /* set_expiry - apply the request's expiry settings over t; a restore fee
  * needs redemption days (set or by default). */
 static int set_expiry(const struct tld_set_req *r, const char *name,

@@ -131,6 +131,26 @@ void tld_expiry_dates_cfg(const struct tld_expiry_cfg *c, int64_t expires_at,
 void tld_expiry_dates(const struct tld *t, int64_t expires_at,
                       struct tld_expiry *out);
 
+/* The phase dates of one domain after its expiry: the registrar's as last
+ * read at sync (domains.grace_end_at, redemption_end_at, delete_at) where
+ * known, the TLD's days applied to its expiry otherwise. */
+struct tld_domain_expiry {
+    int64_t expires_at; /* 0: not known (then every date is 0) */
+    struct tld_expiry dates;
+    struct tld_expiry_cfg cfg; /* the TLD's effective settings and fees */
+    bool from_registrar;       /* dates read from the registrar */
+    char tld[64];
+    char status[24];
+    int64_t account_id, connection_id;
+    bool auto_renew;
+};
+
+/* tld_domain_expiry - *out for the domain domain_id; RM_ENOTFOUND when
+ * there is none. A restore fee not offered leaves restorable_until 0
+ * even where the registrar states a redemption end. */
+int tld_domain_expiry(struct app *app, int64_t domain_id,
+                      struct tld_domain_expiry *out, struct rm_err *err);
+
 /* tld_normalize - "  .COM" → "com" (validated as a name suffix). */
 int tld_normalize(const char *in, char *out, size_t n, struct rm_err *err);
 
