@@ -1,5 +1,5 @@
 /*
- * cmd_domain - `regman domain lookup|register|renew|transfer|
+ * cmd_domain - `regman domain lookup|register|renew|restore|transfer|
  * transfer-status|check|list|show`.
  *
  * Exit status of the operations: 0 succeeded; 1 refused before anything
@@ -31,6 +31,7 @@ static const char usage[] =
     "       regman domain transfer NAME --account A --auth-code CODE "
     "[--term N]\n"
     "       regman domain renew NAME [--account A] [--term N]\n"
+    "       regman domain restore NAME [--account A]\n"
     "       regman domain transfer-status NAME [--account A]\n"
     "       regman domain check NAME | --op N\n"
     "       regman domain list [--account A] [--status S] | show NAME\n"
@@ -425,7 +426,8 @@ int cmd_domain(int argc, char **argv)
             r.nameservers = nsv;
             r.n_nameservers = split_ns(nsbuf, nsv, REG_NS_MAX);
         }
-    } else if (strcmp(sub, "renew") && strcmp(sub, "check")) {
+    } else if (strcmp(sub, "renew") && strcmp(sub, "check") &&
+               strcmp(sub, "restore")) {
         return cli_usage(usage);
     }
     if ((rc = cli_open(&com, APP_RECOVER, &app)))
@@ -437,6 +439,8 @@ int cmd_domain(int argc, char **argv)
     else if (strcmp(sub, "renew") == 0)
         outcome =
             ops_renew_by(app, pos[1], account, (int)term, "admin", &res, &err);
+    else if (strcmp(sub, "restore") == 0)
+        outcome = ops_restore(app, pos[1], account, "admin", NULL, &res, &err);
     else {
         int64_t op_id = 0;
         what = "check of";

@@ -224,7 +224,13 @@ static int match(struct store *st, struct apply_tx *x, int64_t *op,
     "' AND (o.state = 'pending' OR o.watch = 'watching') ORDER BY o.id "       \
     "DESC LIMIT 1"
     static const char sql_reg[] = BY_DOMAIN("register");
-    static const char sql_renew[] = BY_DOMAIN("renew");
+    /* a restore adds a renewal year: the registrar announces it as a
+     * renewal (DOMAIN RENEWED) */
+    static const char sql_renew[] =
+        "SELECT o.id, o.state, o.watch FROM operations o JOIN domains d ON "
+        "d.id = o.domain_id WHERE o.connection_id = ? AND d.name = ? AND "
+        "o.kind IN ('renew', 'restore') AND (o.state = 'pending' OR o.watch "
+        "= 'watching') ORDER BY o.id DESC LIMIT 1";
     static const char sql_xfer[] = BY_DOMAIN("transfer");
 #undef BY_DOMAIN
     const struct reg_event *e = x->ev;
@@ -341,7 +347,8 @@ static int settle(struct store *st, struct apply_tx *x, int64_t op,
         return 0;
     if (e->kind == REG_EVENT_DOMAIN_REGISTERED
             ? strcmp(kind, "register") != 0
-            : strcmp(kind, "renew") != 0 || year_of(expiry) <= year)
+            : (strcmp(kind, "renew") != 0 && strcmp(kind, "restore") != 0) ||
+                  year_of(expiry) <= year)
         return 0;
     memset(&p, 0, sizeof p);
     p.verdict = OPS_V_DONE;

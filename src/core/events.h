@@ -15,14 +15,13 @@
  *       delivers at least once; a lost ACK answer) finds its row and
  *       changes nothing - and applied (outcome 'checked' for both):
  *       DOMAIN REGISTERED/CREATED (RENEWED) with the new expiry, dated no
- *       earlier than the order, for a pending registration (a renewal,
- *       the expiry past the year it extends) settles it as succeeded in
- *       that transaction, the registrar having said what BELONGS_TO_RSP
- *       (GET DOMAIN) would read back - no call; any other event that
- *       says an order, registration, renewal or transfer of a pending
- *       operation ended makes that operation due now, and so a watched
- *       operation (design §4 rule 9); the sweep then asks the registrar
- *       for it with the authoritative check that settles it (ops_poll_run:
+ *       earlier than the order, for a pending registration (a renewal or
+ * restore, the expiry past the year it extends) settles it as succeeded in that
+ * transaction, the registrar having said what BELONGS_TO_RSP (GET DOMAIN) would
+ * read back - no call; any other event that says an order, registration,
+ * renewal or transfer of a pending operation ended makes that operation due
+ * now, and so a watched operation (design §4 rule 9); the sweep then asks the
+ * registrar for it with the authoritative check that settles it (ops_poll_run:
  *       an event is never the evidence a charge or refund rests on; a
  *       failure is always read back). Other events about what regman
  *       knows are 'known' or 'ignored' (an order still in progress); an

@@ -137,6 +137,9 @@ struct lifecycle_stats {
     int64_t away_pending; /* sync: a transfer away pending (shown) */
     int64_t renew_off;    /* sync: the registrar's own auto-renew turned
                            * off (regman alone renews) */
+    int64_t phased;       /* sync: past expiry, moved to the registrar's
+                           * phase (expired, redemption, pending_delete,
+                           * deleted) or back to active */
     int64_t errors;       /* items that failed (logged) */
 };
 
@@ -153,6 +156,15 @@ int lifecycle_expire(struct lifecycle_ctx *c, struct lifecycle_stats *s,
  * answer for is logged and counted in errors, the others still run. */
 int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                    struct rm_err *err);
+
+/* lifecycle_phases - every live domain past its expiry (or in a phase
+ * after it) synced alone (lifecycle_sync_one): the registrar's phase
+ * (GET DOMAIN where the registrar states it, else the TLD's days from
+ * the expiry; deleted only when the registry frees the name, LOOKUP
+ * available) becomes its status with the phase dates. Run at the end of
+ * lifecycle_sync. */
+int lifecycle_phases(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err);
 
 /* One name a registrar lists for a connection that has no live domain
  * here, as the connection's last sync found it (registrar_unknown). */
@@ -194,6 +206,10 @@ struct lifecycle_sync_one {
     bool renew_off; /* the registrar's own auto-renew was on and is
                      * now off */
     bool gone;      /* transferred away (status transferred_away) */
+    /* after expiry: the registrar's phase dates as read (0: not stated),
+     * and whether it was asked (GET DOMAIN or LOOKUP answered) */
+    int64_t grace_end, redemption_end, delete_at;
+    bool phase_read;
 };
 
 /*

@@ -197,7 +197,7 @@ int64_t op_mail_expiry(const struct op_row *o, enum ops_state state,
 {
     if (expires > 0)
         return expires;
-    if (o->kind == OPS_K_RENEW && state == OPS_ST_SUCCEEDED)
+    if (ops_kind_renews(o->kind) && state == OPS_ST_SUCCEEDED)
         return 0;
     return o->domain_expires;
 }
@@ -270,9 +270,10 @@ int op_mail_render(struct app *app, const struct op_row *o,
     }
     snprintf(m->to, sizeof m->to, "%s", a.email);
     if (ok)
-        name = xfer    ? "transfer_completed"
-               : renew ? "renewal_completed"
-                       : "registration_completed";
+        name = xfer                       ? "transfer_completed"
+               : renew                    ? "renewal_completed"
+               : o->kind == OPS_K_RESTORE ? "restore_completed"
+                                          : "registration_completed";
     else
         name = xfer ? "transfer_failed" : "refund";
     snprintf(amount, sizeof amount, "%s %s", money_format(o->amount, m1),
@@ -292,6 +293,7 @@ int op_mail_render(struct app *app, const struct op_row *o,
         {"operation", xfer                       ? "transfer"
                       : renew                    ? "renewal"
                       : o->kind == OPS_K_PRIVACY ? "WHOIS privacy"
+                      : o->kind == OPS_K_RESTORE ? "restore"
                                                  : "registration"},
         {"operation_id", opid},
         {"term", years},

@@ -329,7 +329,10 @@ static int set_domain(struct app *app, int64_t domain_id, const char *status,
     static const char sql[] =
         "UPDATE domains SET status = ?, expires_at = CASE WHEN ? > 0 THEN ? "
         "ELSE expires_at END, registrar_order_id = COALESCE(?, "
-        "registrar_order_id), updated_at = ? WHERE id = ?";
+        "registrar_order_id), updated_at = ?, grace_end_at = CASE WHEN ? = 1 "
+        "THEN NULL ELSE grace_end_at END, redemption_end_at = CASE WHEN ? = 1 "
+        "THEN NULL ELSE redemption_end_at END, delete_at = CASE WHEN ? = 1 "
+        "THEN NULL ELSE delete_at END WHERE id = ?";
     struct store_stmt *s;
     int rc;
 
@@ -340,7 +343,10 @@ static int set_domain(struct app *app, int64_t domain_id, const char *status,
     store_bind_int64(s, 3, expires);
     store_bind_text(s, 4, order_id && *order_id ? order_id : NULL);
     store_bind_int64(s, 5, now);
-    store_bind_int64(s, 6, domain_id);
+    /* alive again (renewed, restored): the phase dates are history */
+    for (int i = 6; i <= 8; i++)
+        store_bind_int64(s, i, strcmp(status, "active") == 0);
+    store_bind_int64(s, 9, domain_id);
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0 && store_errkind(app->st) == STORE_ERR_UNIQUE)
@@ -364,6 +370,10 @@ static const char *domain_status_after(const struct op_row *o,
         return o->domain_status;
     if (state == OPS_ST_SUCCEEDED)
         return "active";
+    if (o->kind == OPS_K_RESTORE)
+        /* a restore that failed leaves the domain where it was: the
+         * next sync reads its phase from the registrar */
+        return state == OPS_ST_PENDING ? "restoring" : "redemption";
     if (o->kind == OPS_K_RENEW) {
         if (state == OPS_ST_PENDING)
             return "renewing";
@@ -697,6 +707,8 @@ static int send(struct app *app, struct conn_session *sess, struct op_row *o,
             rc = reg_register(sess->reg, &q->order, r, &err);
         else if (o->kind == OPS_K_TRANSFER)
             rc = reg_transfer(sess->reg, &q->order, r, &err);
+        else if (o->kind == OPS_K_RESTORE)
+            rc = reg_restore(sess->reg, q->renew.domain, r, &err);
         else
             rc = reg_renew(sess->reg, &q->renew, r, &err);
         sess->crash_after_send = false;
@@ -771,7 +783,7 @@ static void record_cost(struct app *app, struct conn_session *sess,
         "SELECT price, fetched_at FROM registrar_prices WHERE connection_id "
         "= ? AND tld = ? AND reg_type = ? AND period = ?";
     bool xfer = o->kind == OPS_K_TRANSFER;
-    bool renew = o->kind == OPS_K_RENEW;
+    bool renew = ops_kind_renews(o->kind);
     const char *type = xfer ? "transfer" : renew ? "renewal" : "new";
     int64_t period = xfer ? 1 : o->term, now = clock_now(), price = -1;
     bool fresh;
@@ -978,7 +990,7 @@ int ops_cancel(struct app *app, int64_t op_id, const char *why,
         return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " became %s meanwhile", op_id,
                           ops_state_name(o.state));
-    if (p.verdict == OPS_V_DONE && o.kind == OPS_K_RENEW) {
+    if (p.verdict == OPS_V_DONE && ops_kind_renews(o.kind)) {
         bool taken;
         if ((rc = ops_renewal_taken(app, o.domain_id, o.id, o.expiry_year,
                                     &taken, err)) < 0)

@@ -95,6 +95,21 @@ int ops_renew_keyed(struct app *app, const char *name, const char *account,
                     int term, const char *actor, const char *idem_key,
                     struct ops_result *res, struct rm_err *err);
 
+/* ops_restore - restore a domain in its redemption period (status
+ * redemption, before its restorable_until, core/tld.h) through the
+ * operation state machine: charged the TLD's restore fee plus one year's
+ * renewal price (term 1: the registry adds a year), sent as the
+ * registrar's restore (OpenSRS REDEEM); the domain is restoring while
+ * the outcome is not known (the Async Manager follows it), active with
+ * the registrar's new expiry when it succeeded, back in redemption with
+ * the charge refunded when it did not. account and actor as ops_renew_by;
+ * idem_key (may be NULL) as ops_renew_keyed. RM_EREFUSED (nothing
+ * written) when the domain is not in redemption, the TLD offers no
+ * restore, the period is over, or funds are short. */
+int ops_restore(struct app *app, const char *name, const char *account,
+                const char *actor, const char *idem_key, struct ops_result *res,
+                struct rm_err *err);
+
 /* Automatic renewals (core/lifecycle.h) carry an idempotency key that
  * starts with this prefix; their success mail is the lifecycle's. */
 #define OPS_AUTORENEW_PREFIX "autorenew:"

@@ -18,6 +18,7 @@
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/ledger.h"
+#include "core/lifecycle_int.h"
 #include "core/money.h"
 #include "core/tld.h"
 #include "mail/mail.h"
@@ -34,7 +35,8 @@ int ops_renewal_taken(struct app *app, int64_t domain_id, int64_t op_id,
 {
     static const char sql[] =
         "SELECT CAST(COUNT(*) AS BIGINT) FROM operations WHERE domain_id = ? "
-        "AND kind = 'renew' AND id <> ? AND expiry_year = ? AND (state = "
+        "AND kind IN ('renew', 'restore') AND id <> ? AND expiry_year = ? AND "
+        "(state = "
         "'succeeded' OR watch IN ('late', 'assigned', 'absorbed'))";
     struct store_stmt *s;
     int rc;
@@ -113,8 +115,8 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
         "WHERE id = ? AND renew_mode = 'auto') THEN 1 ELSE 0 END) "
         "RETURNING id";
     static const char sql_renew[] =
-        "UPDATE domains SET status = 'renewing', updated_at = ? WHERE id = ? "
-        "AND status = ?";
+        "UPDATE domains SET status = ?, updated_at = ? WHERE id = ? AND "
+        "status = ?";
     static const char sql_op[] =
         "INSERT INTO operations (kind, domain_id, account_id, "
         "connection_id, state, term, amount, expiry_year, created_at, "
@@ -129,12 +131,14 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
     int rc;
 
     (void)st;
-    if (b->kind == OPS_K_RENEW) {
+    if (ops_kind_renews(b->kind)) {
         if ((rc = store_prepare(app->st, sql_renew, &s, err)) < 0)
             goto out;
-        store_bind_int64(s, 1, now);
-        store_bind_int64(s, 2, b->domain_id);
-        store_bind_text(s, 3, b->renew_from_status);
+        store_bind_text(s, 1,
+                        b->kind == OPS_K_RESTORE ? "restoring" : "renewing");
+        store_bind_int64(s, 2, now);
+        store_bind_int64(s, 3, b->domain_id);
+        store_bind_text(s, 4, b->renew_from_status);
         rc = store_step(s, err);
         store_stmt_release(s);
         if (rc >= 0 && store_changes(app->st) != 1)
@@ -510,6 +514,11 @@ static int renew(struct app *app, const char *name, const char *account,
                               "%s is not a domain of account %s", nm.ascii,
                               a.name);
     }
+    if (strcmp(d.status, "redemption") == 0)
+        return rm_err_set(err, RM_EREFUSED,
+                          "%s is in its redemption period: it can no longer "
+                          "be renewed, only restored (regman domain restore)",
+                          nm.ascii);
     if (strcmp(d.status, "active") != 0 && strcmp(d.status, "expired") != 0)
         return rm_err_set(err, RM_EREFUSED,
                           "%s is %s; only active or expired domains renew",
@@ -521,6 +530,24 @@ static int renew(struct app *app, const char *name, const char *account,
         return rc;
     if ((rc = tld_price_for(&t, TLD_RENEW, term, &amount, err)) < 0)
         return rc;
+    if (d.expires_at > 0 && d.expires_at <= clock_now()) {
+        /* past its expiry: renewable in the grace period only, at the
+         * renewal price plus the TLD's grace fee (docs/expiry.md) */
+        struct tld_domain_expiry de;
+        char until[16];
+        if ((rc = tld_domain_expiry(app, d.id, &de, err)) < 0)
+            return rc;
+        if (de.dates.renewable_until <= clock_now())
+            return rm_err_set(
+                err, RM_EREFUSED,
+                "%s: its grace period ended on %s; it can no longer be "
+                "renewed%s",
+                nm.ascii, lc_ymd(de.dates.renewable_until, until, sizeof until),
+                de.dates.restorable_until > clock_now()
+                    ? ", only restored (regman domain restore)"
+                    : "");
+        amount += de.cfg.grace_fee;
+    }
     if ((rc = ledger_check_funds(app->st, d.account_id, amount, err)) < 0)
         return funds_refused(rc, err);
     /* The domain's own connection, even when the TLD was re-mapped. */
@@ -564,6 +591,110 @@ static int renew(struct app *app, const char *name, const char *account,
 out:
     conn_session_close(&sess);
     return rc;
+}
+
+/* restore - ops_restore: a domain in redemption, restored through the
+ * operation state machine at the TLD's restore fee plus one year's
+ * renewal (term 1; the registry adds the year). */
+static int restore(struct app *app, const char *name, const char *account,
+                   const char *actor, const char *idem_key,
+                   struct ops_result *res, struct rm_err *err)
+{
+    char who[96], until[16];
+    struct name nm;
+    struct domain_row d;
+    struct tld t;
+    struct tld_domain_expiry de;
+    struct account a;
+    struct conn_session sess = {0};
+    struct begin_req b = {0};
+    struct send_req q;
+    int64_t amount, op_id = 0, now = clock_now();
+    int rc;
+
+    memset(res, 0, sizeof *res);
+    if ((rc = name_parse(name, &nm, err)) < 0)
+        return rc;
+    if ((rc = domain_live(app, nm.ascii, &d, err)) < 0)
+        return rc;
+    if (account) {
+        if ((rc = account_get(app, account, &a, err)) < 0)
+            return rc;
+        if (a.id != d.account_id)
+            return rm_err_set(err, RM_ENOTFOUND,
+                              "%s is not a domain of account %s", nm.ascii,
+                              a.name);
+    }
+    if (strcmp(d.status, "redemption") != 0)
+        return rm_err_set(err, RM_EREFUSED,
+                          "%s is %s; only a domain in its redemption "
+                          "period is restored%s",
+                          nm.ascii, d.status,
+                          strcmp(d.status, "expired") == 0
+                              ? " (renew it: it is in grace)"
+                              : "");
+    if ((rc = tld_domain_expiry(app, d.id, &de, err)) < 0)
+        return rc;
+    if (de.cfg.restore_fee < 0)
+        return rm_err_set(err, RM_EREFUSED,
+                          "%s: restores are not offered for .%s (no restore "
+                          "fee: regman tld set .%s --restore-fee AMOUNT)",
+                          nm.ascii, d.tld, d.tld);
+    if (!de.dates.restorable_until || de.dates.restorable_until <= now)
+        return rm_err_set(
+            err, RM_EREFUSED,
+            "%s: its redemption period ended on %s; it can no "
+            "longer be restored",
+            nm.ascii, lc_ymd(de.dates.restorable_until, until, sizeof until));
+    if ((rc = tld_get(app, d.tld, &t, err)) < 0)
+        return rc;
+    if ((rc = tld_price_for(&t, TLD_RENEW, 1, &amount, err)) < 0)
+        return rc;
+    amount += de.cfg.restore_fee;
+    if ((rc = ledger_check_funds(app->st, d.account_id, amount, err)) < 0)
+        return funds_refused(rc, err);
+    if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
+        return rc;
+    b.kind = OPS_K_RESTORE;
+    b.name = &nm;
+    b.tld = d.tld;
+    b.account_id = d.account_id;
+    b.connection_id = d.connection_id;
+    b.domain_id = d.id;
+    b.term = 1;
+    b.amount = amount;
+    b.expiry_year = op_year_of(d.expires_at);
+    b.renew_from_status = d.status;
+    b.idem_key = idem_key;
+    if (!actor && account)
+        snprintf(who, sizeof who, "account:%s", a.name);
+    b.actor = actor ? actor : account ? who : "admin";
+    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
+        goto out;
+    app_crash_point("after_charge");
+    memset(&q, 0, sizeof q);
+    q.renew.domain = d.name;
+    q.renew.current_expiry_year = (int)b.expiry_year;
+    q.renew.period = 1;
+    rc = op_run(app, &sess, op_id, &q, res, err);
+out:
+    conn_session_close(&sess);
+    return rc;
+}
+
+int ops_restore(struct app *app, const char *name, const char *account,
+                const char *actor, const char *idem_key, struct ops_result *res,
+                struct rm_err *err)
+{
+    if (idem_key && (!*idem_key || op_autorenew_key(idem_key) ||
+                     strlen(idem_key) >= OPS_IDEM_MAX)) {
+        memset(res, 0, sizeof *res);
+        return rm_err_set(err, RM_EINVAL,
+                          "a restore's key must be 1 to %d characters and "
+                          "not begin with \"" OPS_AUTORENEW_PREFIX "\"",
+                          OPS_IDEM_MAX - 1);
+    }
+    return restore(app, name, account, actor, idem_key, res, err);
 }
 
 int ops_renew(struct app *app, const char *name, const char *account, int term,

@@ -162,6 +162,65 @@ static void poll_renew(struct poller *p)
         p->out->verdict = OPS_V_NO;
 }
 
+/* poll_restore - a restore (REDEEM) is done when the registrar's expiry
+ * year passes the one it restored (O5, as for a renewal: the registry
+ * restores with a renewal year). A registrar that states the phase and
+ * whether a restore is pending (opensrs-sim) also says "not taken": still
+ * in redemption or later with no restore pending, or the name deleted or
+ * free at the registry. One that states neither (OpenSRS) is waited for
+ * up to the deadline, like a renewal. */
+static void poll_restore(struct poller *p)
+{
+    struct reg_domain_info info;
+    struct reg_domain_status st;
+    struct rm_err err;
+
+    memset(&info, 0, sizeof info);
+    before_call(p);
+    if (p->reg->ops->info(p->reg->impl, p->t->domain, &info, &err) < 0) {
+        struct reg_lookup lk;
+        note(p->out, "GET DOMAIN: %s", err.msg);
+        memset(&lk, 0, sizeof lk);
+        before_call(p);
+        if (p->reg->ops->lookup(p->reg->impl, p->t->domain, &lk, &err) < 0) {
+            note(p->out, "LOOKUP: %s", err.msg);
+            p->out->verdict = OPS_V_UNKNOWN;
+            return;
+        }
+        note(p->out, "LOOKUP: %s",
+             lk.availability == REG_AVAILABLE ? "available" : "taken");
+        /* free at the registry: deleted, nothing was restored */
+        p->out->verdict =
+            lk.availability == REG_AVAILABLE ? OPS_V_NO : OPS_V_UNKNOWN;
+        return;
+    }
+    note(p->out, "GET DOMAIN: expires %d%s%s", op_year_of((int64_t)info.expiry),
+         info.phase ? ", " : "", reg_phase_name(info.phase));
+    if (op_year_of((int64_t)info.expiry) > p->t->expiry_year) {
+        p->out->verdict = OPS_V_DONE;
+        p->out->expiry = (int64_t)info.expiry;
+        return;
+    }
+    p->out->verdict = OPS_V_WAIT;
+    if (info.phase == REG_PHASE_DELETED) {
+        p->out->verdict = OPS_V_NO;
+        return;
+    }
+    if (info.phase != REG_PHASE_REDEMPTION &&
+        info.phase != REG_PHASE_PENDING_DELETE)
+        return;
+    memset(&st, 0, sizeof st);
+    before_call(p);
+    if (p->reg->ops->status(p->reg->impl, p->t->domain, &st, &err) < 0) {
+        note(p->out, "GET status: %s", err.msg);
+        return;
+    }
+    note(p->out, "GET status: %s",
+         st.restore_pending ? "restore pending" : "no restore pending");
+    if (!st.restore_pending)
+        p->out->verdict = OPS_V_NO;
+}
+
 /* poll_register - the cheapest question first: the queued request or the
  * order says "still waiting" in one call; BELONGS_TO_RSP decides when
  * there is neither, and gives the expiry once done. */
@@ -284,6 +343,7 @@ static void stop_note(struct ops_poll *out, const char *fmt, ...)
 
 static void stop_readback(struct poller *p);
 static void poll_privacy(struct poller *p);
+static void poll_restore(struct poller *p);
 
 /* stop_order - PROCESS_PENDING command=cancel of t's order id: stopped
  * when confirmed; refused (with the order's state read back) or unknown
@@ -359,7 +419,7 @@ static void stop_readback(struct poller *p)
     default:
         return; /* still running: refused stands */
     }
-    if (p->t->kind == OPS_K_RENEW) {
+    if (ops_kind_renews(p->t->kind)) {
         e = poll_expiry(p);
         if (e && op_year_of(e) > p->t->expiry_year) {
             p->out->verdict = OPS_V_DONE;
@@ -470,6 +530,8 @@ void ops_poll_run(struct registrar *reg, const struct ops_target *t,
         poll_transfer(&p);
     else if (t->kind == OPS_K_RENEW)
         poll_renew(&p);
+    else if (t->kind == OPS_K_RESTORE)
+        poll_restore(&p);
     else if (t->kind == OPS_K_PRIVACY)
         poll_privacy(&p);
     else
@@ -643,7 +705,7 @@ static int apply(struct app *app, struct op_row *o, const struct ops_poll *pp,
     int rc;
 
     /* O5 with rule 9: the year a renewal extends is credited once */
-    if (p->verdict == OPS_V_DONE && o->kind == OPS_K_RENEW &&
+    if (p->verdict == OPS_V_DONE && ops_kind_renews(o->kind) &&
         (rc = ops_renewal_taken(app, o->domain_id, o->id, o->expiry_year,
                                 &taken, err)) < 0)
         return rc;

@@ -284,7 +284,9 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
             status = "active";
         }
     } else if (strcmp(status, "missing") != 0 && exp >= ss->from &&
-               exp <= ss->to) {
+               exp <= ss->to && !(exp > 0 && exp <= now)) {
+        /* (a domain past its expiry is not listed by every registrar:
+         * the phase step asks after it, lifecycle_phases) */
         /* L4: flagged, never deleted */
         status = "missing";
         report_add(&ss->missing, "%s: expires %s here, not listed", d->unicode,
@@ -294,6 +296,78 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
     if (exp == d->expires_at && strcmp(status, d->status) == 0)
         return 0;
     return sync_update(ss->c->app, d->domain_id, exp, status, now, err);
+}
+
+/* --- after expiry: the registrar's phase ------------------------------ */
+
+/* What the registrar says of a domain past its expiry. */
+struct phase_seen {
+    enum reg_phase phase; /* stated, or REG_PHASE_NONE */
+    int64_t grace_end, redemption_end, delete_at; /* stated, else 0 */
+    bool read;                                    /* GET DOMAIN answered */
+    bool free; /* LOOKUP: available at the registry */
+};
+
+/* phase_from_info - the phase fields of a GET DOMAIN answer. */
+static void phase_from_info(const struct reg_domain_info *i,
+                            struct phase_seen *p)
+{
+    p->read = true;
+    p->phase = i->phase;
+    p->grace_end = (int64_t)i->grace_end;
+    p->redemption_end = (int64_t)i->redemption_end;
+    p->delete_at = (int64_t)i->delete_at;
+}
+
+/* phase_free - LOOKUP: is the name free at the registry (the domain was
+ * deleted)? A LOOKUP that fails says nothing. */
+static void phase_free(struct conn_session *sess, const char *name,
+                       struct phase_seen *p)
+{
+    struct reg_lookup lk;
+    struct rm_err e = {0};
+
+    memset(&lk, 0, sizeof lk);
+    if (reg_lookup(sess->reg, name, &lk, &e) == 0)
+        p->free = lk.availability == REG_AVAILABLE;
+}
+
+/* phase_status - the status of a domain whose expiry exp has passed by
+ * now: the registrar's phase where it states one; else the TLD's days
+ * from exp (cfg), never "deleted" - only a registry that frees the name
+ * (LOOKUP available) or says so makes a domain deleted. */
+static const char *phase_status(const struct phase_seen *p, int64_t exp,
+                                const struct tld_expiry_cfg *cfg, int64_t now)
+{
+    const int64_t day = 86400;
+
+    if (p->free || p->phase == REG_PHASE_DELETED)
+        return "deleted";
+    switch (p->phase) {
+    case REG_PHASE_GRACE:
+        return "expired";
+    case REG_PHASE_REDEMPTION:
+        return "redemption";
+    case REG_PHASE_PENDING_DELETE:
+        return "pending_delete";
+    default:
+        break;
+    }
+    if (exp > now)
+        return "active";
+    if (now < exp + cfg->grace_days * day)
+        return "expired";
+    if (now < exp + (cfg->grace_days + cfg->redemption_days) * day)
+        return "redemption";
+    return "pending_delete";
+}
+
+/* past_expiry_status - is st a status a sync may judge by phase? */
+static bool phase_judged(const char *st)
+{
+    return strcmp(st, "active") == 0 || strcmp(st, "expired") == 0 ||
+           strcmp(st, "missing") == 0 || strcmp(st, "redemption") == 0 ||
+           strcmp(st, "pending_delete") == 0;
 }
 
 /* --- one domain, now -------------------------------------------------- */
@@ -311,7 +385,10 @@ static int one_fn(struct store *st, void *arg, struct rm_err *err)
 {
     static const char sql[] =
         "UPDATE domains SET expires_at = ?, status = ?, away_status = ?, "
-        "away_seen_at = ?, updated_at = ? WHERE id = ? AND status = ?";
+        "away_seen_at = ?, updated_at = ?, grace_end_at = ?, "
+        "redemption_end_at = ?, delete_at = ?, phase_seen_at = ?, auto_renew "
+        "= CASE WHEN ? = 'deleted' THEN 0 ELSE auto_renew END WHERE id = ? "
+        "AND status = ?";
     struct one_tx *x = arg;
     struct lifecycle_sync_one *o = x->out;
     struct store_stmt *s;
@@ -336,8 +413,22 @@ static int one_fn(struct store *st, void *arg, struct rm_err *err)
     else
         store_bind_null(s, 4);
     store_bind_int64(s, 5, x->ss->c->now);
-    store_bind_int64(s, 6, x->d->domain_id);
-    store_bind_text(s, 7, x->d->status);
+    /* the phase dates: kept as the registrar last stated them; cleared
+     * once the domain lives again (renewed, restored) */
+    bool live = strcmp(o->status, "active") == 0;
+    const int64_t dates[] = {o->grace_end, o->redemption_end, o->delete_at};
+    for (int i = 0; i < 3; i++)
+        if (!live && dates[i] > 0)
+            store_bind_int64(s, 6 + i, dates[i]);
+        else
+            store_bind_null(s, 6 + i);
+    if (o->phase_read)
+        store_bind_int64(s, 9, x->ss->c->now);
+    else
+        store_bind_null(s, 9);
+    store_bind_text(s, 10, o->status);
+    store_bind_int64(s, 11, x->d->domain_id);
+    store_bind_text(s, 12, x->d->status);
     rc = store_step(s, err);
     store_stmt_release(s);
     if (rc < 0)
@@ -370,10 +461,12 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
     struct name nm;
     char owner[128] = "";
     int64_t created = 0;
+    struct phase_seen ph;
     bool listed;
     int rc;
 
     memset(out, 0, sizeof *out);
+    memset(&ph, 0, sizeof ph);
     if ((rc = name_parse(name, &nm, err)) < 0)
         return rc;
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
@@ -404,7 +497,7 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
     out->expires_before = out->expires = d.expires_at;
     if (strcmp(d.status, "registering") == 0 ||
         strcmp(d.status, "transferring") == 0 ||
-        strcmp(d.status, "renewing") == 0)
+        strcmp(d.status, "renewing") == 0 || strcmp(d.status, "restoring") == 0)
         return rm_err_set(err, RM_EREFUSED,
                           "%s is %s: the Async Manager follows its order "
                           "(regman async list)",
@@ -466,8 +559,8 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
         }
         if (info.expiry > 0)
             out->expires = (int64_t)info.expiry;
-        if (strcmp(d.status, "missing") == 0 ||
-            strcmp(d.status, "expired") == 0 || strcmp(d.status, "active") == 0)
+        phase_from_info(&info, &ph);
+        if (phase_judged(d.status))
             snprintf(out->status, sizeof out->status, "%s",
                      out->expires > 0 && out->expires <= c->now ? "expired"
                                                                 : "active");
@@ -477,7 +570,34 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
         snprintf(out->status, sizeof out->status, "%s",
                  d.expires_at > 0 && d.expires_at <= c->now ? "expired"
                                                             : "missing");
+        if (strcmp(out->status, "expired") == 0) {
+            /* where it stands: GET DOMAIN (a registrar that answers it
+             * past expiry states the phase), else LOOKUP (free: deleted) */
+            struct reg_domain_info pi;
+            struct rm_err e = {0};
+            memset(&pi, 0, sizeof pi);
+            if (sess.reg->ops->info(sess.reg->impl, d.name, &pi, &e) == 0) {
+                phase_from_info(&pi, &ph);
+                if (pi.expiry > 0)
+                    out->expires = (int64_t)pi.expiry;
+            } else {
+                phase_free(&sess, d.name, &ph);
+            }
+        }
     }
+    if (strcmp(out->status, "expired") == 0 ||
+        (strcmp(out->status, "active") == 0 && out->expires > c->now &&
+         ph.phase > REG_PHASE_ACTIVE)) {
+        struct tld_domain_expiry de;
+        if ((rc = tld_domain_expiry(app, d.domain_id, &de, err)) < 0)
+            goto out;
+        snprintf(out->status, sizeof out->status, "%s",
+                 phase_status(&ph, out->expires, &de.cfg, c->now));
+    }
+    out->phase_read = ph.read || ph.free;
+    out->grace_end = ph.grace_end;
+    out->redemption_end = ph.redemption_end;
+    out->delete_at = ph.delete_at;
     rc = 0;
 out:
     conn_session_close(&sess);
@@ -1036,16 +1156,80 @@ static int sync_step(struct lifecycle_ctx *c, struct lifecycle_stats *s,
     return lc_step_result(s, before, &first, err);
 }
 
+/* phase_batch - the next live domains past expiry (by id, after *cur)
+ * whose phase the registrar is asked about. */
+static int phase_batch(struct app *app, int64_t now, int64_t *cur,
+                       char (*names)[NAME_MAX_ASCII + 1], size_t *n,
+                       struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id, name FROM domains WHERE id > ? AND (status IN "
+        "('expired', 'redemption', 'pending_delete') OR (status IN "
+        "('active', 'missing') AND expires_at IS NOT NULL AND expires_at <= "
+        "?)) ORDER BY id LIMIT ?";
+    struct store_stmt *s;
+    int rc;
+
+    *n = 0;
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, *cur);
+    store_bind_int64(s, 2, now);
+    store_bind_int64(s, 3, LIFECYCLE_BATCH);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        *cur = store_col_int64(s, 0);
+        lc_cpy(names[*n], sizeof names[*n], s, 1);
+        (*n)++;
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int lifecycle_phases(struct lifecycle_ctx *c, struct lifecycle_stats *s,
+                     struct rm_err *err)
+{
+    char(*names)[NAME_MAX_ASCII + 1] = xmalloc(LIFECYCLE_BATCH * sizeof *names);
+    struct rm_err first = {0};
+    int64_t cur = 0, before = s->errors;
+    size_t n;
+    int rc;
+
+    do {
+        if ((rc = phase_batch(c->app, c->now, &cur, names, &n, err)) < 0)
+            break;
+        for (size_t i = 0; i < n && lc_keep_going(c); i++) {
+            struct lifecycle_sync_one o;
+            struct rm_err e = {0};
+            if (lifecycle_sync_one(c, names[i], NULL, &o, &e) < 0) {
+                lc_note_error(s, &first, "phase", names[i], &e);
+                continue;
+            }
+            if (strcmp(o.status, o.status_before) != 0) {
+                s->phased++;
+                rm_log(LOG_INFO, "lifecycle: %s: %s -> %s", names[i],
+                       o.status_before, o.status);
+            }
+        }
+    } while (rc >= 0 && n == LIFECYCLE_BATCH && lc_keep_going(c));
+    free(names);
+    if (rc < 0)
+        return rc;
+    return lc_step_result(s, before, &first, err);
+}
+
 int lifecycle_sync(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                    struct rm_err *err)
 {
     bool paced = c->app->pace_calls;
-    int rc;
+    struct rm_err e2 = {0};
+    int rc, rc2;
 
     c->app->pace_calls = true; /* background work: rate-limited */
     rc = sync_step(c, s, err);
+    /* then every domain past its expiry: where the registrar has it */
+    rc2 = lifecycle_phases(c, s, rc < 0 ? &e2 : err);
     c->app->pace_calls = paced;
-    return rc;
+    return rc < 0 ? rc : rc2;
 }
 
 int lifecycle_unknown_list(struct app *app,

@@ -154,9 +154,10 @@ static int late_mail(struct app *app, const struct wrow *w, int64_t expires,
 {
     const struct mail_config *mc = &app->set.mail;
     char key[64], opid[24], exp[32];
-    const char *what = w->kind == OPS_K_TRANSFER ? "transfer"
-                       : w->kind == OPS_K_RENEW  ? "renewal"
-                                                 : "registration";
+    const char *what = w->kind == OPS_K_TRANSFER  ? "transfer"
+                       : w->kind == OPS_K_RENEW   ? "renewal"
+                       : w->kind == OPS_K_RESTORE ? "restore"
+                                                  : "registration";
 
     if (!mc->from || !mc->admin) {
         rm_log(LOG_WARN,
@@ -258,20 +259,21 @@ static int apply_fn(struct store *st, void *arg, struct rm_err *err)
     }
     /* O5 with rule 9: a moved expiry year another renewal already
      * accounts for is not this renewal's */
-    if (q.verdict == OPS_V_DONE && w.kind == OPS_K_RENEW &&
+    if (q.verdict == OPS_V_DONE && ops_kind_renews(w.kind) &&
         (rc = ops_renewal_taken(app, w.domain_id, w.id, w.expiry_year, &taken,
                                 err)) < 0)
         return rc;
     if (taken)
         q.verdict = OPS_V_WAIT;
     if (p->verdict == OPS_V_DONE) {
-        if (w.kind == OPS_K_RENEW) {
+        if (ops_kind_renews(w.kind)) {
             /* the customer's domain lives on: the registrar's expiry */
             const int64_t iv[] = {p->expiry, p->expiry, now, w.domain_id};
             if (p->expiry > 0 &&
                 (rc = exec1(app,
                             "UPDATE domains SET expires_at = ?, status = "
-                            "CASE WHEN status = 'expired' AND ? > 0 THEN "
+                            "CASE WHEN status IN ('expired', 'redemption', "
+                            "'pending_delete') AND ? > 0 THEN "
                             "'active' ELSE status END, updated_at = ? WHERE "
                             "id = ?",
                             iv, 4, NULL, 0, err)) < 0)
@@ -521,7 +523,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
     struct account a;
     char key[64], why[128];
     int64_t now = clock_now(),
-            dom = w->kind == OPS_K_RENEW ? w->domain_id : w->held_domain_id;
+            dom = ops_kind_renews(w->kind) ? w->domain_id : w->held_domain_id;
     int rc;
 
     if ((rc = account_get_id(app, w->account_id, &a, err)) < 0)
@@ -557,7 +559,7 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
         return rc;
     if ((rc = ledger_charge(app->st, *new_op, now, err)) < 0)
         return rc;
-    if (w->kind != OPS_K_RENEW) {
+    if (!ops_kind_renews(w->kind)) {
         const int64_t iv[] = {w->account_id, a.auto_renew ? 1 : 0, now, dom};
         if ((rc = exec1(app,
                         "UPDATE domains SET account_id = ?, auto_renew = ?, "
@@ -575,9 +577,10 @@ static int assign(struct app *app, const struct wrow *w, int64_t *new_op,
         const struct tmpl_var vars[] = {
             {"customer", a.name},
             {"domain", w->unicode},
-            {"operation", w->kind == OPS_K_TRANSFER ? "transfer"
-                          : w->kind == OPS_K_RENEW  ? "renewal"
-                                                    : "registration"},
+            {"operation", w->kind == OPS_K_TRANSFER  ? "transfer"
+                          : w->kind == OPS_K_RENEW   ? "renewal"
+                          : w->kind == OPS_K_RESTORE ? "restore"
+                                                     : "registration"},
             {"amount", amount},
             {"operation_id", opid},
         };
@@ -675,7 +678,7 @@ int watch_resolve(struct app *app, int64_t op_id, enum watch_action act,
         answer[0] = '\0';
     if ((rc = wrow_load(app, op_id, &w, err)) < 0)
         return rc;
-    renew = w.kind == OPS_K_RENEW;
+    renew = ops_kind_renews(w.kind);
     if (strcmp(w.watch, "late") != 0)
         return rm_err_set(err, RM_EREFUSED,
                           "op %" PRId64 " is not a late completion (%s)", op_id,

@@ -164,6 +164,15 @@ struct xcp_value *srs_req_renew(const struct reg_renew_req *r,
     return xcp_request_new("RENEW", "DOMAIN", a);
 }
 
+struct xcp_value *srs_req_redeem(const char *domain, struct rm_err *err)
+{
+    if (check_domain(domain, err))
+        return NULL;
+    struct xcp_value *a = xcp_assoc_new();
+    xcp_assoc_set_str(a, "domain", domain);
+    return xcp_request_new("REDEEM", "DOMAIN", a);
+}
+
 static struct xcp_value *req1(const char *action, const char *object,
                               const char *key, const char *val)
 {
@@ -728,6 +737,15 @@ static int drv_renew(void *impl, const struct reg_renew_req *r,
     if (!req)
         return invalid_op(out, err);
     return operation(impl, req, REG_KIND_RENEW, false, out, err);
+}
+
+static int drv_restore(void *impl, const char *domain,
+                       struct reg_op_result *out, struct rm_err *err)
+{
+    struct xcp_value *req = srs_req_redeem(domain, err);
+    if (!req)
+        return invalid_op(out, err);
+    return operation(impl, req, REG_KIND_RESTORE, false, out, err);
 }
 
 static int check_id(const char *id, struct rm_err *err)
@@ -1327,6 +1345,7 @@ static const struct registrar_ops srs_ops = {
     .register_domain = drv_register,
     .transfer = drv_transfer,
     .renew = drv_renew,
+    .restore = drv_restore,
     .process_pending = drv_process_pending,
     .cancel_order = drv_cancel_order,
     .cancel_transfer = drv_cancel_transfer,

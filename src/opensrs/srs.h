@@ -66,6 +66,8 @@ struct srs_transport *srs_registrar_transport(struct registrar *r);
  * NULL with RM_EINVAL for missing required fields. */
 struct xcp_value *srs_req_order(const struct reg_domain_order *o, bool transfer,
                                 struct rm_err *err);
+/* srs_req_redeem - REDEEM DOMAIN (restore in redemption). */
+struct xcp_value *srs_req_redeem(const char *domain, struct rm_err *err);
 struct xcp_value *srs_req_renew(const struct reg_renew_req *r,
                                 struct rm_err *err);
 

@@ -191,7 +191,9 @@ void srs_map_op(enum reg_op_kind kind, bool save, const struct xcp_response *r,
         }
         return;
     }
-    if (!r->is_success && definite(r->code)) {
+    /* REDEEM refuses with 400 ("cannot redeem"; opensrs-actions.md) */
+    if (!r->is_success &&
+        (definite(r->code) || (kind == REG_KIND_RESTORE && r->code == 400))) {
         if (forced && *forced)
             copy(out->order_id, sizeof(out->order_id), forced);
         out->state = REG_OP_FAILED;
@@ -584,6 +586,43 @@ static int map_contact(const struct xcp_value *set, const char *role,
     return 0;
 }
 
+/* map_phase - the optional lifecycle fields (opensrs-sim's; OpenSRS
+ * names no phase): a word not known is REG_PHASE_NONE, a date that does
+ * not read is an error like any other field. */
+static int map_phase(const struct xcp_value *a, enum reg_phase *phase,
+                     time_t *grace_end, time_t *redemption_end,
+                     time_t *delete_at, struct rm_err *err)
+{
+    static const struct {
+        const char *word;
+        enum reg_phase p;
+    } words[] = {{"active", REG_PHASE_ACTIVE},
+                 {"expired", REG_PHASE_GRACE},
+                 {"grace", REG_PHASE_GRACE},
+                 {"redemption", REG_PHASE_REDEMPTION},
+                 {"pending_delete", REG_PHASE_PENDING_DELETE},
+                 {"pendingdelete", REG_PHASE_PENDING_DELETE},
+                 {"deleted", REG_PHASE_DELETED}};
+    const char *w;
+    time_t dummy;
+    int rc;
+
+    *phase = REG_PHASE_NONE;
+    if ((rc = field(a, "lifecycle_phase", &w, err)))
+        return rc;
+    for (size_t i = 0; w && i < sizeof words / sizeof words[0]; i++)
+        if (strcasecmp(w, words[i].word) == 0)
+            *phase = words[i].p;
+    return field_time(a, "grace_end_date", grace_end ? grace_end : &dummy,
+                      err) ||
+                   field_time(a, "redemption_end_date",
+                              redemption_end ? redemption_end : &dummy, err) ||
+                   field_time(a, "delete_date", delete_at ? delete_at : &dummy,
+                              err)
+               ? RM_EPROTO
+               : 0;
+}
+
 int srs_map_info(const struct xcp_response *r, struct reg_domain_info *out,
                  struct rm_err *err)
 {
@@ -610,6 +649,9 @@ int srs_map_info(const struct xcp_response *r, struct reg_domain_info *out,
     if (!out->expiry)
         return rm_err_set(err, RM_EPROTO,
                           "opensrs: GET DOMAIN all_info: no expiredate");
+    if ((rc = map_phase(a, &out->phase, &out->grace_end, &out->redemption_end,
+                        &out->delete_at, err)))
+        return rc;
     copy(out->sponsoring_rsp, sizeof(out->sponsoring_rsp), rsp);
     if ((rc = map_contact(set, "owner", &out->owner, err)) ||
         (rc = map_contact(set, "admin", &out->admin, err)) ||
@@ -665,6 +707,10 @@ int srs_map_status(const struct xcp_response *r, struct reg_domain_status *out,
         return rm_err_set(err, RM_EPROTO,
                           "opensrs: GET DOMAIN status: no lock_state");
     out->locked = strcmp(ls, "1") == 0;
+    if ((rc = field_flag(r->attrs, "restore_pending", &out->restore_pending,
+                         err)) ||
+        (rc = map_phase(r->attrs, &out->phase, NULL, NULL, NULL, err)))
+        return rc;
     /* domain_supports is often empty; only a structure naming
      * whois_privacy says whether the service is offered */
     const struct xcp_value *sup = xcp_assoc_get(r->attrs, "domain_supports");

@@ -182,6 +182,27 @@ int reg_renew(struct registrar *r, const struct reg_renew_req *q,
     return r->ops->renew(r->impl, q, out, err);
 }
 
+int reg_restore(struct registrar *r, const char *domain,
+                struct reg_op_result *out, struct rm_err *err)
+{
+    if (!r->ops->restore) {
+        memset(out, 0, sizeof *out);
+        out->state = REG_OP_NOT_SENT;
+        out->reply.delivery = REG_NOT_SENT;
+        snprintf(out->reason, sizeof out->reason,
+                 "this registrar offers no restore");
+        return rm_err_set(err, RM_EINVAL, "this registrar offers no restore");
+    }
+    return r->ops->restore(r->impl, domain, out, err);
+}
+
+const char *reg_phase_name(enum reg_phase p)
+{
+    static const char *const n[] = {"",           "active",         "expired",
+                                    "redemption", "pending_delete", "deleted"};
+    return (unsigned)p < sizeof n / sizeof n[0] ? n[p] : "";
+}
+
 int reg_transfer_status(struct registrar *r, const char *domain,
                         struct reg_transfer_info *out, struct rm_err *err)
 {

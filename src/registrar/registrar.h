@@ -101,7 +101,8 @@ enum reg_op_kind {
     REG_KIND_REGISTER,
     REG_KIND_TRANSFER,
     REG_KIND_RENEW,
-    REG_KIND_CANCEL /* cancel an order or a transfer; revoke, modify */
+    REG_KIND_RESTORE, /* restore in redemption: a refusal is 400 too */
+    REG_KIND_CANCEL   /* cancel an order or a transfer; revoke, modify */
 };
 
 struct reg_op_result {
@@ -295,9 +296,24 @@ struct reg_domain_contact {
     char email[256], phone[64], country[8];
 };
 
+/* Where a domain stands in the registry's life after expiry, when the
+ * registrar says (opensrs-sim's lifecycle_phase; OpenSRS names none). */
+enum reg_phase {
+    REG_PHASE_NONE, /* not stated */
+    REG_PHASE_ACTIVE,
+    REG_PHASE_GRACE,      /* expired: renewable */
+    REG_PHASE_REDEMPTION, /* restorable only */
+    REG_PHASE_PENDING_DELETE,
+    REG_PHASE_DELETED
+};
+
 struct reg_domain_info {
     struct reg_reply reply;
     time_t expiry, created, updated;
+    /* the phase after expiry and its dates, when the registrar states
+     * them (0 / REG_PHASE_NONE otherwise) */
+    enum reg_phase phase;
+    time_t grace_end, redemption_end, delete_at;
     bool auto_renew;
     bool let_expire;
     char sponsoring_rsp[128];
@@ -314,6 +330,8 @@ struct reg_domain_status {
     /* WHOIS privacy for this domain: 1 offered, -1 not offered, 0 the
      * registrar did not say (OpenSRS: domain_supports.whois_privacy) */
     int privacy_offered;
+    bool restore_pending; /* a restore was taken and is not done yet */
+    enum reg_phase phase; /* as in reg_domain_info */
 };
 
 struct reg_expiring_item {
@@ -559,6 +577,10 @@ struct registrar_ops {
                     struct reg_op_result *out, struct rm_err *err);
     int (*renew)(void *impl, const struct reg_renew_req *r,
                  struct reg_op_result *out, struct rm_err *err);
+    /* restore - restore a domain in its redemption period (OpenSRS
+     * REDEEM); the registry adds a renewal year. NULL: not offered. */
+    int (*restore)(void *impl, const char *domain, struct reg_op_result *out,
+                   struct rm_err *err);
     /* process_pending - submit a saved/forced-pending order; kind says
      * what the order was (a processed transfer stays pending). */
     int (*process_pending)(void *impl, const char *order_id,
@@ -683,6 +705,13 @@ int reg_register(struct registrar *r, const struct reg_domain_order *o,
                  struct reg_op_result *out, struct rm_err *err);
 int reg_transfer(struct registrar *r, const struct reg_domain_order *o,
                  struct reg_op_result *out, struct rm_err *err);
+/* reg_restore - ops->restore; RM_EINVAL (not sent) when the driver has
+ * none. */
+int reg_restore(struct registrar *r, const char *domain,
+                struct reg_op_result *out, struct rm_err *err);
+/* reg_phase_name - "active", "expired" (grace), "redemption", "pending_delete",
+ * "deleted"; "" for REG_PHASE_NONE. */
+const char *reg_phase_name(enum reg_phase p);
 int reg_renew(struct registrar *r, const struct reg_renew_req *q,
               struct reg_op_result *out, struct rm_err *err);
 int reg_transfer_status(struct registrar *r, const char *domain,

@@ -582,6 +582,33 @@ static int get_transfer_status(struct web_req *r)
     json_object_set_new(j, "operation", op ? op : json_null());
     return web_reply_json(r, 200, j);
 }
+/* POST restore: a domain in redemption, restored at the TLD's restore fee
+ * plus one year's renewal (ops_restore); no body, or an empty object. */
+static int post_restore(struct web_req *r)
+{
+    static const char *const fields[] = {NULL};
+    struct name nm;
+    json_t *dom, *b = NULL;
+    int rc = load_domain(r, &nm, &dom, NULL);
+    if (rc)
+        return rc;
+    json_decref(dom);
+    if ((rc = api_opt_body(r, fields, &b)))
+        return rc;
+    json_decref(b);
+    struct account a;
+    const char *acct;
+    if ((rc = own_account(r, &a, &acct)) ||
+        (acct && (rc = api_verify_gate(r, &a))))
+        return rc;
+    struct ops_result res;
+    struct rm_err e;
+    ERR_INIT(e);
+    int outcome = ops_restore(api_app(r), nm.ascii, acct, NULL, NULL, &res, &e);
+    if (outcome < 0)
+        return refused_reply(r, outcome, &e);
+    return reply_outcome(r, outcome, &res, true, NULL);
+}
 
 static int list_operations(struct web_req *r)
 {
@@ -592,7 +619,8 @@ static int list_operations(struct web_req *r)
     static const char *const states[] = {"new",       "sending", "pending",
                                          "succeeded", "failed",  "timed_out",
                                          "cancelled", NULL};
-    static const char *const kinds[] = {"register", "renew", "transfer", NULL};
+    static const char *const kinds[] = {"register", "renew",   "transfer",
+                                        "privacy",  "restore", NULL};
     struct api_page p;
     int64_t acct;
     int rc = api_page_parse(r, &p);
@@ -604,7 +632,9 @@ static int list_operations(struct web_req *r)
                              "failed, timed_out or cancelled",
                              &state)) ||
         (rc = api_query_enum(r, "kind", kinds,
-                             "kind: register, renew or transfer", &kind)))
+                             "kind: register, renew, transfer, privacy or "
+                             "restore",
+                             &kind)))
         return rc;
     const char *watch, *late;
     if ((rc = api_query_enum(r, "watch", watches,
@@ -891,6 +921,7 @@ static const struct web_route routes[] = {
     {"GET", "/api/v1/domains/{name}", get_domain, WEB_LOGIN},
     {"PATCH", "/api/v1/domains/{name}", patch_domain, WEB_LOGIN},
     {"POST", "/api/v1/domains/{name}/renew", post_renew, WEB_LOGIN},
+    {"POST", "/api/v1/domains/{name}/restore", post_restore, WEB_LOGIN},
     {"POST", "/api/v1/domains/{name}/move", post_move, WEB_ADMIN},
     {"POST", "/api/v1/domains/{name}/sync", post_sync, WEB_ADMIN},
     {"GET", "/api/v1/domains/{name}/transfer-status", get_transfer_status,
