@@ -17,7 +17,11 @@
     "ORDER BY o.id DESC LIMIT 1), COALESCE(d.away_status, ''), "               \
     "COALESCE(d.away_seen_at, 0), COALESCE(te.grace_days, -1), "               \
     "COALESCE(te.redemption_days, -1), COALESCE(te.pending_delete_days, -1), " \
-    "COALESCE(te.grace_fee, 0), COALESCE(te.restore_fee, -1) FROM domains d "  \
+    "COALESCE(te.grace_fee, 0), COALESCE(te.restore_fee, -1), "                \
+    "COALESCE(d.grace_end_at, 0), COALESCE(d.redemption_end_at, 0), "          \
+    "COALESCE(d.delete_at, 0), COALESCE((SELECT p.amount FROM tld_prices p "   \
+    "WHERE p.tld = d.tld AND p.operation = 'renew' AND p.term = 1), -1) "      \
+    "FROM domains d "                                                          \
     "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
     "c.id = d.connection_id LEFT JOIN tlds t ON t.tld = d.tld AND "            \
     "t.connection_id = d.connection_id LEFT JOIN tlds te ON te.tld = d.tld "
@@ -41,6 +45,8 @@ const char *domview_needs_action(const struct dom_view *v, int64_t now)
     const char *st = v->status, *last = v->last_autorenew;
     int64_t exp = v->expires_at, warn = v->warn_days, renew = v->renew_days;
     bool autorenew = v->auto_renew;
+    if (st && strcmp(st, "redemption") == 0)
+        return v->expiry.restore_fee >= 0 ? "redemption" : NULL;
     if (!st || (strcmp(st, "active") != 0 && strcmp(st, "expired") != 0))
         return NULL;
     if (autorenew && last &&
@@ -54,6 +60,17 @@ const char *domview_needs_action(const struct dom_view *v, int64_t now)
     if (!autorenew && exp > 0 && exp - now <= warn * DAY_S)
         return "expiring";
     return NULL;
+}
+
+void domview_expiry(const struct dom_view *v, struct tld_expiry *out)
+{
+    tld_expiry_dates_cfg(&v->expiry, v->expires_at, out);
+    if (v->grace_end_at > 0)
+        out->renewable_until = v->grace_end_at;
+    if (v->redemption_end_at > 0 && v->expiry.restore_fee >= 0)
+        out->restorable_until = v->redemption_end_at;
+    if (v->delete_at > 0)
+        out->deleted_after = v->delete_at;
 }
 
 static void dom_row(struct store_stmt *s, struct dom_view *v)
@@ -81,6 +98,10 @@ static void dom_row(struct store_stmt *s, struct dom_view *v)
                        (int)store_col_int64(s, 20), (int)store_col_int64(s, 21),
                        store_col_int64(s, 22), store_col_int64(s, 23),
                        &v->expiry);
+    v->grace_end_at = store_col_int64(s, 24);
+    v->redemption_end_at = store_col_int64(s, 25);
+    v->delete_at = store_col_int64(s, 26);
+    v->renew_price = store_col_int64(s, 27);
 }
 
 static int run_doms(struct store_stmt *s, dom_view_fn fn, void *arg,

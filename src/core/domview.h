@@ -36,7 +36,14 @@ struct dom_view {
     int64_t away_seen_at;
     /* the TLD's life after expiry (its settings, else the defaults) */
     struct tld_expiry_cfg expiry;
+    /* the registrar's phase dates as read at sync (0: not stated) */
+    int64_t grace_end_at, redemption_end_at, delete_at;
+    int64_t renew_price; /* the TLD's one-year renewal; -1: not sold */
 };
+
+/* domview_expiry - v's dates after expiry: the registrar's where it
+ * stated them, the TLD's days from the expiry otherwise (core/tld.h). */
+void domview_expiry(const struct dom_view *v, struct tld_expiry *out);
 
 typedef void (*dom_view_fn)(const struct dom_view *v, void *arg);
 
@@ -49,6 +56,7 @@ bool domview_live(const char *status);
  *                     of this expiry ended refunded, or none succeeded a
  *                     day after it was due (lifecycle.c waits for funds);
  *   expired           the expiry date has passed;
+ *   redemption        in its redemption period, a restore is offered;
  *   expiring          auto-renew is off and the expiry is within the
  *                     connection's warn_days.
  * Only active and expired domains qualify: anything else is either in

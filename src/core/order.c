@@ -537,7 +537,11 @@ static int renew(struct app *app, const char *name, const char *account,
         char until[16];
         if ((rc = tld_domain_expiry(app, d.id, &de, err)) < 0)
             return rc;
-        if (de.dates.renewable_until <= clock_now())
+        /* refused here only when regman holds it expired (the lifecycle,
+         * the sync): an active record with a stale expiry goes to the
+         * registrar, whose 541 refreshes it (O5) */
+        if (strcmp(d.status, "expired") == 0 &&
+            de.dates.renewable_until <= clock_now())
             return rm_err_set(
                 err, RM_EREFUSED,
                 "%s: its grace period ended on %s; it can no longer be "

@@ -284,9 +284,7 @@ static int sync_domain(struct sync_state *ss, const struct lifecycle_domain *d,
             status = "active";
         }
     } else if (strcmp(status, "missing") != 0 && exp >= ss->from &&
-               exp <= ss->to && !(exp > 0 && exp <= now)) {
-        /* (a domain past its expiry is not listed by every registrar:
-         * the phase step asks after it, lifecycle_phases) */
+               exp <= ss->to) {
         /* L4: flagged, never deleted */
         status = "missing";
         report_add(&ss->missing, "%s: expires %s here, not listed", d->unicode,
@@ -305,7 +303,8 @@ struct phase_seen {
     enum reg_phase phase; /* stated, or REG_PHASE_NONE */
     int64_t grace_end, redemption_end, delete_at; /* stated, else 0 */
     bool read;                                    /* GET DOMAIN answered */
-    bool free; /* LOOKUP: available at the registry */
+    bool refused; /* GET DOMAIN answered with a refusal */
+    bool free;    /* LOOKUP: available at the registry */
 };
 
 /* phase_from_info - the phase fields of a GET DOMAIN answer. */
@@ -356,7 +355,9 @@ static const char *phase_status(const struct phase_seen *p, int64_t exp,
     if (exp > now)
         return "active";
     if (now < exp + cfg->grace_days * day)
-        return "expired";
+        /* in grace a registrar answers GET for its own domains (OpenSRS
+         * does): a refusal says it is not ours any more */
+        return p->refused && !p->read ? "missing" : "expired";
     if (now < exp + (cfg->grace_days + cfg->redemption_days) * day)
         return "redemption";
     return "pending_delete";
@@ -580,7 +581,13 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
                 phase_from_info(&pi, &ph);
                 if (pi.expiry > 0)
                     out->expires = (int64_t)pi.expiry;
+            } else if (pi.reply.delivery != REG_ANSWERED ||
+                       pi.reply.code < 400) {
+                /* no answer: nothing changes */
+                rc = rm_err_set(err, e.code ? e.code : RM_EIO, "%s", e.msg);
+                goto out;
             } else {
+                ph.refused = true;
                 phase_free(&sess, d.name, &ph);
             }
         }

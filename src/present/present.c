@@ -222,16 +222,36 @@ void present_domain_expiry(json_t *j, const struct dom_view *v,
                            enum present_style st)
 {
     struct tld_expiry e;
+    bool restorable;
 
-    tld_expiry_dates_cfg(&v->expiry, v->expires_at, &e);
+    domview_expiry(v, &e);
+    restorable = v->expiry.restore_fee >= 0 && e.restorable_until;
     json_object_set_new(j, "renewable_until",
                         present_time(st, e.renewable_until));
     json_object_set_new(j, "restorable_until",
                         present_time(st, e.restorable_until));
+    json_object_set_new(j, "deleted_after", present_time(st, e.deleted_after));
     json_object_set_new(j, "restore_fee",
-                        v->expiry.restore_fee >= 0 && e.restorable_until
-                            ? present_money(st, v->expiry.restore_fee)
-                            : json_null());
+                        restorable ? present_money(st, v->expiry.restore_fee)
+                                   : json_null());
+    json_object_set_new(j, "grace_fee", present_money(st, v->expiry.grace_fee));
+    /* what the customer pays after expiry: a year's renewal in grace
+     * (plus the grace fee), a restore in redemption (the fee plus the
+     * year the registry adds); null when it is not for sale */
+    json_object_set_new(
+        j, "grace_renew_price",
+        v->renew_price >= 0
+            ? present_money(st, v->renew_price + v->expiry.grace_fee)
+            : json_null());
+    json_object_set_new(
+        j, "restore_price",
+        restorable && v->renew_price >= 0
+            ? present_money(st, v->renew_price + v->expiry.restore_fee)
+            : json_null());
+    json_object_set_new(j, "phase_from_registrar",
+                        json_boolean(v->grace_end_at > 0 ||
+                                     v->redemption_end_at > 0 ||
+                                     v->delete_at > 0));
 }
 
 json_t *present_tld(const struct tld *t, bool full, enum present_style st)

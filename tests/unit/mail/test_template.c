@@ -222,6 +222,7 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
     (void)state;
     static const char *const shipped[] = {"registration_completed",
                                           "renewal_completed",
+                                          "restore_completed",
                                           "transfer_completed",
                                           "transfer_failed",
                                           "expiry_warning",
