@@ -107,6 +107,16 @@ static const struct op_case op_cases[] = {
      REG_PENDING_RETRY, "", "", NULL, "705"},
     {"renew_250_async", REG_KIND_RENEW, false, REG_OP_PENDING,
      REG_PENDING_ASYNC, "1000153", "", NULL, NULL},
+    /* REDEEM: 200 restored, 250 the registry restores later, 400 a
+     * refusal (for REDEEM only; elsewhere 400 is "try again") */
+    {"redeem_200", REG_KIND_RESTORE, false, REG_OP_DONE, REG_PENDING_NONE, "",
+     "", NULL, NULL},
+    {"redeem_250", REG_KIND_RESTORE, false, REG_OP_PENDING, REG_PENDING_ASYNC,
+     "", "", NULL, NULL},
+    {"redeem_400", REG_KIND_RESTORE, false, REG_OP_FAILED, REG_PENDING_NONE, "",
+     "", NULL, "redemption period is over"},
+    {"redeem_400", REG_KIND_RENEW, false, REG_OP_PENDING, REG_PENDING_RETRY, "",
+     "", NULL, "400"},
     {"process_pending_400_funds", REG_KIND_REGISTER, false, REG_OP_PENDING,
      REG_PENDING_RETRY, "", "", NULL, "Insufficient funds"},
     {"renew_bad_date", REG_KIND_RENEW, false, REG_OP_PENDING,
@@ -477,6 +487,18 @@ static void all_info_maps_dates_contacts_and_sorted_nameservers(void **s)
     assert_int_equal(out.n_nameservers, 2);
     assert_string_equal(out.nameservers[0], "ns1.example.net");
     assert_string_equal(out.nameservers[1], "ns2.example.net");
+    assert_int_equal(out.phase, REG_PHASE_NONE);
+    assert_int_equal(out.grace_end, 0);
+    xcp_msg_free(&msg);
+
+    /* the phase after expiry and its dates, where stated (opensrs-sim) */
+    assert_int_equal(fixture_load("get_domain_all_info_grace", &msg, &r), 0);
+    assert_int_equal(srs_map_info(&r, &out, NULL), 0);
+    assert_int_equal(out.phase, REG_PHASE_GRACE);
+    assert_int_equal(out.grace_end, utc("2027-06-15 07:08:09"));
+    assert_int_equal(out.redemption_end, utc("2027-07-15 07:08:09"));
+    assert_int_equal(out.delete_at, utc("2027-07-20 07:08:09"));
+    assert_string_equal(reg_phase_name(out.phase), "expired");
     xcp_msg_free(&msg);
 
     assert_int_equal(fixture_load("get_domain_all_info_no_expiry", &msg, &r),
@@ -504,6 +526,24 @@ static void domain_status_maps_lock_state(void **s)
     assert_int_equal(srs_map_status(&r, &out, NULL), 0);
     assert_false(out.locked);
     assert_true(out.transfer_away_in_progress);
+    xcp_msg_free(&msg);
+    assert_false(out.restore_pending);
+    assert_int_equal(out.phase, REG_PHASE_NONE);
+    assert_int_equal(fixture_load("get_domain_status_redemption", &msg, &r), 0);
+    assert_int_equal(srs_map_status(&r, &out, NULL), 0);
+    assert_true(out.restore_pending);
+    assert_int_equal(out.phase, REG_PHASE_REDEMPTION);
+    xcp_msg_free(&msg);
+    /* a phase word not known is no phase; a date that does not read is
+     * an error like any other field */
+    assert_int_equal(fixture_load("get_domain_status_unknown_phase", &msg, &r),
+                     0);
+    assert_int_equal(srs_map_status(&r, &out, NULL), 0);
+    assert_int_equal(out.phase, REG_PHASE_NONE);
+    xcp_msg_free(&msg);
+    assert_int_equal(fixture_load("get_domain_status_bad_phase_date", &msg, &r),
+                     0);
+    assert_int_equal(srs_map_status(&r, &out, NULL), RM_EPROTO);
     xcp_msg_free(&msg);
     assert_int_equal(fixture_load("get_domain_415", &msg, &r), 0);
     assert_int_equal(srs_map_status(&r, &out, NULL), RM_EPROTO);
