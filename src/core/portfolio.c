@@ -567,29 +567,32 @@ int lifecycle_sync_one(struct lifecycle_ctx *c, const char *name,
                                                                 : "active");
     } else if (!gone) {
         /* BELONGS_TO_RSP says 0 for a domain past its expiry that the
-         * registrar still holds (grace, redemption): expired, not gone */
-        snprintf(out->status, sizeof out->status, "%s",
-                 d.expires_at > 0 && d.expires_at <= c->now ? "expired"
-                                                            : "missing");
-        if (strcmp(out->status, "expired") == 0) {
-            /* where it stands: GET DOMAIN (a registrar that answers it
-             * past expiry states the phase), else LOOKUP (free: deleted) */
-            struct reg_domain_info pi;
-            struct rm_err e = {0};
-            memset(&pi, 0, sizeof pi);
-            if (sess.reg->ops->info(sess.reg->impl, d.name, &pi, &e) == 0) {
-                phase_from_info(&pi, &ph);
-                if (pi.expiry > 0)
-                    out->expires = (int64_t)pi.expiry;
-            } else if (pi.reply.delivery != REG_ANSWERED ||
-                       pi.reply.code < 400) {
-                /* no answer: nothing changes */
-                rc = rm_err_set(err, e.code ? e.code : RM_EIO, "%s", e.msg);
-                goto out;
-            } else {
-                ph.refused = true;
+         * registrar still holds (grace, redemption): expired, not gone.
+         * Where it stands: GET DOMAIN, whose expiry is the registrar's
+         * (a registrar that answers it past expiry states the phase);
+         * refused, the name is not ours there - LOOKUP says whether the
+         * registry freed it (deleted) */
+        struct reg_domain_info pi;
+        struct rm_err e = {0};
+        memset(&pi, 0, sizeof pi);
+        if (sess.reg->ops->info(sess.reg->impl, d.name, &pi, &e) == 0) {
+            phase_from_info(&pi, &ph);
+            if (pi.expiry > 0)
+                out->expires = (int64_t)pi.expiry;
+            snprintf(out->status, sizeof out->status, "%s",
+                     out->expires > 0 && out->expires <= c->now ? "expired"
+                                                                : "active");
+        } else if (pi.reply.delivery != REG_ANSWERED || pi.reply.code < 400) {
+            /* no answer: nothing changes */
+            rc = rm_err_set(err, e.code ? e.code : RM_EIO, "%s", e.msg);
+            goto out;
+        } else {
+            ph.refused = true;
+            snprintf(out->status, sizeof out->status, "%s",
+                     d.expires_at > 0 && d.expires_at <= c->now ? "expired"
+                                                                : "missing");
+            if (strcmp(out->status, "expired") == 0)
                 phase_free(&sess, d.name, &ph);
-            }
         }
     }
     if (strcmp(out->status, "expired") == 0 ||

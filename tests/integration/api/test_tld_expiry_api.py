@@ -134,6 +134,95 @@ def run(env, t):
             d["restorable_until"] is None and d["restore_fee"] is None and
             d["renewable_until"] == EXP + 30 * DAY, d)
 
+    restore_api(env, t, admin, alice)
+
+
+def sim_ctl(env, method, path, body=None):
+    import json
+    import urllib.request
+    req = urllib.request.Request(
+        "http://" + env.ctl + path, method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as f:
+        return json.loads(f.read() or b"null")
+
+
+def msg(r):
+    """the error message of an API reply ("" when none)"""
+    e = r.json.get("error") if isinstance(r.json, dict) else None
+    return e.get("message", "") if isinstance(e, dict) else ""
+
+
+def restore_api(env, t, admin, alice):
+    """POST /api/v1/domains/{name}/restore: refused (409, nothing charged)
+    for a domain not in redemption and where restores are not offered;
+    a domain in redemption at the sim, read by the sync, is restored by
+    its customer at the restore fee plus a year and ends active with the
+    sim's new expiry."""
+    import time
+    r = alice.post("/api/v1/domains/shop.com/restore", body={})
+    t.check("restore of an active domain: 409", r.status == 409, r)
+    t.check("...saying it is not in redemption",
+            "redemption" in msg(r), r)
+    r = alice.post("/api/v1/domains/shop.com/restore", body={"term": 2})
+    t.check("restore takes no fields: 400", r.status == 400, r)
+    # back.com: 35 days past its expiry at the sim (.com there: 40 days
+    # of grace... so set 30/30/5 like regman's defaults)
+    sim_ctl(env, "POST", "/lifecycle", {"tld": "com", "grace_days": 30,
+                                        "redemption_days": 30,
+                                        "pending_delete_days": 5,
+                                        "restore_fee": "80.00"})
+    env.rg("domain", "register", "back.com", "--account", "alice")
+    old = int(time.time()) - 35 * DAY
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(old))
+    sim_ctl(env, "POST", "/domains", {"name": "back.com", "owner": SIM_USER,
+                                      "expiry": when})
+    # the sim's registry counts its phases from when it saw the name
+    # lapse (now): 35 days on, at the sim only, it is in redemption
+    sim_ctl(env, "POST", "/clock/advance", {"seconds": 35 * DAY})
+    env.rg("domain", "sync", "back.com")
+    d = alice.get("/api/v1/domains/back.com").json
+    st = sim_ctl(env, "GET", "/state")["domains"]["back.com"]
+    t.check("synced: in redemption with the sim's dates",
+            d["status"] == "redemption" and d["phase_from_registrar"] and
+            d["expires_at"] == st["expiry"] and
+            d["renewable_until"] == st["grace_end"], (d, st))
+    t.check("no restore offered: restore_price null, needs no action",
+            d["restore_price"] is None and d["needs_action"] is None, d)
+    sig = env.dbsig()
+    r = alice.post("/api/v1/domains/back.com/restore")
+    t.check("restores not offered for .com: 409", r.status == 409 and
+            "not offered" in msg(r), r)
+    t.check("nothing written", env.dbsig() == sig)
+    r = admin.call("PUT", "/api/v1/tlds/com",
+                   body={"expiry": {"restore_fee": 8000, "grace_fee": 500}})
+    t.check("the admin offers restores at 80.00", r.status == 200, r)
+    d = alice.get("/api/v1/domains/back.com").json
+    t.check("the customer sees the price: 80.00 + a year 13.00",
+            d["restore_price"] == 9300 and d["restore_fee"] == 8000 and
+            d["needs_action"] == "redemption", d)
+    t.check("restorable until the sim's redemption end",
+            d["restorable_until"] == st["redemption_end"], (d, st))
+    t.check("and the grace renewal price 13.00 + 5.00",
+            d["grace_renew_price"] == 1800, d)
+    env.rg("account", "credit", "alice", "100", "--ref", "restore")
+    before = alice.get("/api/v1/me").json["account"]["balance"]
+    r = alice.post("/api/v1/domains/back.com/restore")
+    t.check("restored: 201 succeeded", r.status == 201 and
+            r.json.get("state") == "succeeded", r)
+    after = alice.get("/api/v1/me").json["account"]["balance"]
+    t.check("charged 93.00", before - after == 9300, (before, after))
+    d = alice.get("/api/v1/domains/back.com").json
+    st = sim_ctl(env, "GET", "/state")["domains"]["back.com"]
+    t.check("active with the sim's new expiry",
+            d["status"] == "active" and d["expires_at"] == st["expiry"] and
+            st["expiry"] > old + 364 * DAY, (d, st))
+    t.check("operations list filters by kind restore",
+            alice.get("/api/v1/operations?kind=restore").status == 200)
+    r = alice.post("/api/v1/domains/back.com/restore")
+    t.check("a second restore: 409", r.status == 409, r)
+
 
 if __name__ == "__main__":
     sys.exit(main())
