@@ -238,6 +238,33 @@ static void dom_line(const struct dom_view *v, void *arg)
         cli_kv("id", "%s", id);
         cli_kv("status", "%s", v->status);
         cli_kv("expires", "%s", exp);
+        if (v->expires_at) {
+            /* the life after expiry: until when, and at what price */
+            struct tld_expiry e;
+            char d1[32], m1[MONEY_STR_MAX], m2[MONEY_STR_MAX];
+            const char *src =
+                v->grace_end_at || v->redemption_end_at || v->delete_at
+                    ? " (the registrar's dates)"
+                    : "";
+            domview_expiry(v, &e);
+            if (v->renew_price >= 0)
+                cli_kv("renewable until", "%s, %s with the grace fee%s",
+                       clock_format(e.renewable_until, d1, sizeof d1),
+                       money_format(v->renew_price + v->expiry.grace_fee, m1),
+                       src);
+            else
+                cli_kv("renewable until", "%s%s",
+                       clock_format(e.renewable_until, d1, sizeof d1), src);
+            if (e.restorable_until && v->renew_price >= 0)
+                cli_kv("restorable until", "%s, %s (restore fee %s + a year)",
+                       clock_format(e.restorable_until, d1, sizeof d1),
+                       money_format(v->renew_price + v->expiry.restore_fee, m1),
+                       money_format(v->expiry.restore_fee, m2));
+            else
+                cli_kv("restorable until", "not offered");
+            cli_kv("deleted after", "%s",
+                   clock_format(e.deleted_after, d1, sizeof d1));
+        }
         cli_kv("account", "%s", v->account);
         cli_kv("connection", "%s", v->connection);
         l->rc = opview_of_domain(l->app, v->id, op_line, NULL, l->err);

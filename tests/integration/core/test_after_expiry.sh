@@ -105,6 +105,12 @@ rg domain show restore.com --json >"$WORK/d.json"
 check "shown: restorable until the sim's redemption end, fee 80.00" test \
     "$(jget "$WORK/d.json" "j['restorable_until'][:10] + ' ' + j['restore_fee']")" = \
     "$(ymd "$RE") 80.00"
+rg domain show restore.com >"$WORK/show.txt"
+check "domain show: status redemption" grep -q "^status  *redemption" \
+    "$WORK/show.txt"
+check "domain show: restorable until the date, 93.00 with the fee" grep -q \
+    "^restorable until  *$(ymd "$RE").*93.00 (restore fee 80.00 + a year)" \
+    "$WORK/show.txt"
 sig=$(dbsig)
 expect_rc 1 "renew in redemption refused" -- rg domain renew restore.com
 check "says to restore" grep -q "only restored" "$WORK/err"
