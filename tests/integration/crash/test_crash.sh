@@ -116,4 +116,51 @@ for p in after_send before_settle; do
     check "transfer $p: at the sim too" test "$at_sim" = 1
 done
 
+# Restores: the same points, for domains in redemption at the sim (their
+# expiry set a year back; 45 days on at the sim's registry (40 days of
+# grace for .com there), they are in
+# redemption, and the sync says so). A restore is applied at most once
+# and charged exactly once, refunded when it did not happen.
+rg tld set .com --restore-fee 80 >/dev/null || bad "restore fee"
+for p in $POINTS; do
+    d=$(echo "s-$p" | tr _ -).com
+    rg domain register "$d" --account alice >/dev/null || bad "setup $d"
+    ctl POST /domains "{\"name\":\"$d\",\"owner\":\"$SIM_USER\",\"expiry\":\"$(date -u -d '-1 year' '+%Y-%m-%d %H:%M:%S')\"}" >/dev/null || bad "expire $d"
+done
+ctl POST /clock/advance '{"seconds":3888000}' >/dev/null || bad "sim clock"
+for p in $POINTS; do
+    d=$(echo "s-$p" | tr _ -).com
+    rg domain sync "$d" >/dev/null 2>&1
+    check "restore $p: in redemption" test "$(dom_status "$d")" = redemption
+    e0=$(sql "SELECT expires_at FROM domains WHERE name = '$d' AND status <> 'deleted'")
+    REGMAN_CRASH_AT=$p rg domain restore "$d" >/dev/null 2>&1
+    rc=$?
+    check "restore: aborted at $p (exit $rc)" test "$rc" -ge 128
+    rg domain list >/dev/null 2>&1
+    check "restore $p: nothing left in new/sending" \
+        test "$(sql "SELECT COUNT(*) FROM operations WHERE state IN ('new', 'sending')")" = 0
+    audit_clean "restore $p: after recovery"
+    settle_pending "$d"
+    st=$(op_state "$d")
+    case $p in
+    after_charge | after_sending) want=0 ;;
+    *) want=1 ;;
+    esac
+    check "restore $p: REDEEM sent $want time(s)" \
+        test "$(sim_count REDEEM "$d")" = "$want"
+    check "restore $p: charged exactly once" test "$(postings "$d" charge)" = 2
+    e1=$(sql "SELECT expires_at FROM domains WHERE name = '$d'")
+    if [ "$want" = 1 ]; then
+        check "restore $p: succeeded, active, the expiry a year on" \
+            test "$st/$(dom_status "$d")/$((e1 - e0 > 364 * 86400))" = \
+            succeeded/active/1
+        check "restore $p: not refunded" test "$(postings "$d" refund)" = 0
+    else
+        check "restore $p: refunded, still in redemption ($st)" \
+            test "$(postings "$d" refund)/$(dom_status "$d")/$e1" = \
+            "1/redemption/$e0"
+    fi
+    audit_clean "restore $p: settled"
+done
+
 finish
