@@ -4,7 +4,7 @@
  * in portfolio.c, the helpers both share in lifecycle_int.h.
  *
  * Invariants (each step keeps them across crashes and re-runs):
- * L1  A notice (expiry_warning, last_chance, autorenew_done) and the mail
+ * L1  A notice (reminder:*, last_chance*, autorenew_done) and the mail
  *     it announces commit in one transaction, and notices are UNIQUE per
  *     (domain, kind, expiry date): at most one such mail per domain and
  *     expiry date, and never a notice without its mail.
