@@ -7,7 +7,8 @@
  * L1  A notice (reminder:*, last_chance*, autorenew_done) and the mail
  *     it announces commit in one transaction, and notices are UNIQUE per
  *     (domain, kind, expiry date): at most one such mail per domain and
- *     expiry date, and never a notice without its mail.
+ *     expiry date, and never a notice without its mail (the notices
+ *     reminder-skipped:* and autorenew_failed record facts, no mail).
  * L2  An automatic renewal attempt is an operation whose idempotency key
  *     autorenew:<domain id>:<expiry>:<n> is UNIQUE; attempt n+1 is made
  *     only when every earlier attempt for that expiry ended refunded
