@@ -29,6 +29,8 @@ bool cmd_domain_bulk_wants(int argc, char **argv);
 int cmd_domain_search(int argc, char **argv);
 bool cmd_domain_is_search(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+/* cmd_reminders - `reminders show|set|reset` (cmd_reminders.c). */
+int cmd_reminders(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 
 #endif

@@ -50,6 +50,8 @@ static const struct command commands[] = {
      "daily lifecycle: run due auto-renew (expiry, warnings, renewals, "
      "sync)"},
     {"import", cmd_import, "adopt an existing registrar portfolio"},
+    {"reminders", cmd_reminders,
+     "reminder schedules before and after expiry: show set reset"},
 };
 
 static void help(FILE *f)

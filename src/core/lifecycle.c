@@ -4,10 +4,11 @@
  * in portfolio.c, the helpers both share in lifecycle_int.h.
  *
  * Invariants (each step keeps them across crashes and re-runs):
- * L1  A notice (expiry_warning, last_chance, autorenew_done) and the mail
+ * L1  A notice (reminder:*, last_chance*, autorenew_done) and the mail
  *     it announces commit in one transaction, and notices are UNIQUE per
  *     (domain, kind, expiry date): at most one such mail per domain and
- *     expiry date, and never a notice without its mail.
+ *     expiry date, and never a notice without its mail (the notices
+ *     reminder-skipped:* and autorenew_failed record facts, no mail).
  * L2  An automatic renewal attempt is an operation whose idempotency key
  *     autorenew:<domain id>:<expiry>:<n> is UNIQUE; attempt n+1 is made
  *     only when every earlier attempt for that expiry ended refunded
@@ -48,6 +49,7 @@
 #include "core/ledger.h"
 #include "core/money.h"
 #include "core/ops.h"
+#include "core/reminders.h"
 #include "core/tld.h"
 #include "mail/template.h"
 #include "util/buf.h"
@@ -76,7 +78,7 @@ char *lc_ymd(int64_t t, char *buf, size_t n)
     return buf;
 }
 
-static char *amount_text(const struct app *app, int64_t v, char *buf, size_t n)
+char *lc_amount_text(const struct app *app, int64_t v, char *buf, size_t n)
 {
     char m[MONEY_STR_MAX];
     snprintf(buf, n, "%s %s", money_format(v, m), app->set.currency);
@@ -114,10 +116,8 @@ int lc_step_result(const struct lifecycle_stats *s, int64_t before,
                       s->errors - before, first->msg);
 }
 
-/* notice_add - INSERT the notice; 1 when it is new, 0 when it was there.
- * Inside the caller's write transaction. */
-static int notice_add(struct app *app, int64_t domain_id, const char *kind,
-                      int64_t expires_at, int64_t now, struct rm_err *err)
+int lc_notice_add(struct app *app, int64_t domain_id, const char *kind,
+                  int64_t expires_at, int64_t now, struct rm_err *err)
 {
     static const char sql[] =
         "INSERT INTO notices (domain_id, kind, expires_at, sent_at) VALUES "
@@ -158,34 +158,35 @@ static int notice_exists(struct app *app, int64_t domain_id, const char *kind,
 
 /* --- selections ----------------------------------------------------------- */
 
-/* Keyset window on one connection: ?1 connection, ?2 cursor expiry, ?3
- * upper bound, ?4 cursor expiry, ?5 cursor id; the LIMIT is last. The
- * index domains(connection_id, expires_at) serves the range and the
- * order. */
-#define WINDOW                                                                 \
-    "FROM domains d WHERE d.connection_id = ? AND d.expires_at >= ? AND "      \
-    "d.expires_at <= ? AND (d.expires_at > ? OR d.id > ?) "
-
-static const char sql_due_warn[] =
-    "SELECT " DOMAIN_COLS WINDOW
-    "AND d.status = 'active' AND NOT EXISTS (SELECT 1 FROM notices n WHERE "
-    "n.domain_id = d.id AND n.kind = 'expiry_warning' AND n.expires_at = "
-    "d.expires_at) ORDER BY d.expires_at, d.id LIMIT ?";
-
+/* Keyset window on one connection (LC_WINDOW): ?1 connection, ?2 lower
+ * bound, ?3 upper bound, ?4 cursor expiry, ?5 cursor id; the LIMIT is
+ * last. The index domains(connection_id, expires_at) serves the range
+ * and the order. */
 static const char sql_due_renew[] =
-    "SELECT " DOMAIN_COLS WINDOW
+    "SELECT " DOMAIN_COLS LC_WINDOW
     "AND d.status = 'active' AND d.auto_renew = 1 AND NOT EXISTS (SELECT 1 "
     "FROM operations o WHERE o.domain_id = d.id AND o.kind = 'renew' AND "
     "o.sent_at > ?) ORDER BY d.expires_at, d.id LIMIT ?";
 
 static const char sql_due_last[] =
-    "SELECT " DOMAIN_COLS WINDOW
+    "SELECT " DOMAIN_COLS LC_WINDOW
     "AND d.status IN ('active', 'renewing') AND d.auto_renew = 1 AND NOT "
     "EXISTS (SELECT 1 FROM notices n WHERE n.domain_id = d.id AND n.kind = "
     "'last_chance' AND n.expires_at = d.expires_at) ORDER BY d.expires_at, "
     "d.id LIMIT ?";
 
-enum selection { SEL_WARN, SEL_RENEW, SEL_LAST };
+/* After expiry: auto-renew domains still in grace or redemption without
+ * both after-expiry alerts; which one is due is decided per row
+ * (last_after_due) from the domain's dates. */
+static const char sql_due_last_after[] =
+    "SELECT " DOMAIN_COLS LC_WINDOW
+    "AND d.status IN ('active', 'expired', 'redemption') AND d.auto_renew = "
+    "1 AND (SELECT CAST(COUNT(*) AS BIGINT) FROM notices n WHERE n.domain_id "
+    "= d.id AND n.expires_at = d.expires_at AND n.kind IN "
+    "('last_chance_grace', 'last_chance_redemption')) < 2 ORDER BY "
+    "d.expires_at, d.id LIMIT ?";
+
+enum selection { SEL_RENEW, SEL_LAST };
 
 void lc_read_domain(struct store_stmt *s, struct lifecycle_domain *d)
 {
@@ -232,14 +233,52 @@ static int conn_days(struct app *app, struct conn_days **out, size_t *n,
     return rc < 0 ? rc : 0;
 }
 
-/* walk - the rows of one selection, connection by connection, in keyset
- * batches. Each batch is read and its statement released before fn sees
- * the rows, so fn may write. */
+int lc_walk_conn(struct app *app, const char *sql, int64_t conn_id, int64_t lo,
+                 int64_t hi, const int64_t *extra, int nextra,
+                 lifecycle_row_fn *fn, void *arg, struct rm_err *err)
+{
+    struct lifecycle_domain *rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
+    int64_t cur_exp = lo, cur_id = INT64_MAX;
+    int rc = 0;
+
+    for (;;) {
+        struct store_stmt *s;
+        size_t n = 0;
+        int b = 6;
+
+        if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+            break;
+        store_bind_int64(s, 1, conn_id);
+        store_bind_int64(s, 2, lo);
+        store_bind_int64(s, 3, hi);
+        store_bind_int64(s, 4, cur_exp);
+        store_bind_int64(s, 5, cur_id);
+        for (int i = 0; i < nextra; i++)
+            store_bind_int64(s, b++, extra[i]);
+        store_bind_int64(s, b, LIFECYCLE_BATCH);
+        while (n < LIFECYCLE_BATCH && (rc = store_step(s, err)) == STORE_ROW)
+            lc_read_domain(s, &rows[n++]);
+        store_stmt_release(s);
+        if (rc < 0)
+            break;
+        rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = fn(&rows[i], arg);
+        if (rc != 0 || n < LIFECYCLE_BATCH)
+            break;
+        cur_exp = rows[n - 1].expires_at;
+        cur_id = rows[n - 1].domain_id;
+    }
+    free(rows);
+    return rc;
+}
+
+/* walk - the rows of one selection, connection by connection: domains
+ * expiring in (now, now + the selection's days]. */
 static int walk(struct app *app, enum selection sel, int64_t now,
                 lifecycle_row_fn *fn, void *arg, struct rm_err *err)
 {
     struct conn_days *cv = NULL;
-    struct lifecycle_domain *rows;
     size_t nconn = 0;
     int rc;
 
@@ -247,58 +286,47 @@ static int walk(struct app *app, enum selection sel, int64_t now,
         free(cv);
         return rc;
     }
-    rows = xmalloc(LIFECYCLE_BATCH * sizeof *rows);
     for (size_t k = 0; k < nconn && rc == 0; k++) {
-        int64_t days = sel == SEL_WARN    ? cv[k].warn_days
-                       : sel == SEL_RENEW ? cv[k].renew_days
-                                          : LIFECYCLE_LAST_CHANCE_DAYS;
-        int64_t hi = now + days * LIFECYCLE_DAY;
-        int64_t cur_exp = now, cur_id = INT64_MAX;
-        const char *sql = sel == SEL_WARN    ? sql_due_warn
-                          : sel == SEL_RENEW ? sql_due_renew
-                                             : sql_due_last;
+        int64_t days =
+            sel == SEL_RENEW ? cv[k].renew_days : LIFECYCLE_LAST_CHANCE_DAYS;
+        int64_t retry = now - LIFECYCLE_RETRY_S;
 
         if (days <= 0)
             continue;
-        for (;;) {
-            struct store_stmt *s;
-            size_t n = 0;
-            int b = 6;
-
-            if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
-                break;
-            store_bind_int64(s, 1, cv[k].id);
-            store_bind_int64(s, 2, cur_exp);
-            store_bind_int64(s, 3, hi);
-            store_bind_int64(s, 4, cur_exp);
-            store_bind_int64(s, 5, cur_id);
-            if (sel == SEL_RENEW)
-                store_bind_int64(s, b++, now - LIFECYCLE_RETRY_S);
-            store_bind_int64(s, b, LIFECYCLE_BATCH);
-            while (n < LIFECYCLE_BATCH &&
-                   (rc = store_step(s, err)) == STORE_ROW)
-                lc_read_domain(s, &rows[n++]);
-            store_stmt_release(s);
-            if (rc < 0)
-                break;
-            rc = 0;
-            for (size_t i = 0; i < n && rc == 0; i++)
-                rc = fn(&rows[i], arg);
-            if (rc != 0 || n < LIFECYCLE_BATCH)
-                break;
-            cur_exp = rows[n - 1].expires_at;
-            cur_id = rows[n - 1].domain_id;
-        }
+        if (sel == SEL_RENEW)
+            rc = lc_walk_conn(app, sql_due_renew, cv[k].id, now,
+                              now + days * LIFECYCLE_DAY, &retry, 1, fn, arg,
+                              err);
+        else
+            rc =
+                lc_walk_conn(app, sql_due_last, cv[k].id, now,
+                             now + days * LIFECYCLE_DAY, NULL, 0, fn, arg, err);
     }
-    free(rows);
     free(cv);
     return rc;
+}
+
+/* lifecycle_due_warnings shows the due reminders (core/reminders.h). */
+struct due_warn {
+    lifecycle_row_fn *fn;
+    void *arg;
+};
+
+static int due_warn_row(const struct lifecycle_domain *d,
+                        const struct reminder_due *r, void *arg)
+{
+    struct due_warn *w = arg;
+
+    (void)r;
+    return w->fn(d, w->arg);
 }
 
 int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err)
 {
-    return walk(app, SEL_WARN, now, fn, arg, err);
+    struct due_warn w = {fn, arg};
+
+    return reminders_due(app, now, due_warn_row, &w, err);
 }
 
 int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
@@ -307,11 +335,75 @@ int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
     return walk(app, SEL_RENEW, now, fn, arg, err);
 }
 
+/* last_after_due - which after-expiry alert d is due at now: the kind,
+ * or NULL. */
+static const char *last_after_due(struct app *app,
+                                  const struct lifecycle_domain *d, int64_t now,
+                                  int64_t *until, struct rm_err *err)
+{
+    struct tld_domain_expiry x;
+    const int64_t lead = LIFECYCLE_LAST_CHANCE_DAYS * LIFECYCLE_DAY;
+    const char *kind = NULL;
+    int rc;
+
+    if (tld_domain_expiry(app, d->domain_id, &x, err) < 0 || now < x.expires_at)
+        return NULL;
+    if (strcmp(d->status, "redemption") != 0 && now < x.dates.renewable_until &&
+        now >= x.dates.renewable_until - lead) {
+        kind = "last_chance_grace";
+        *until = x.dates.renewable_until;
+    } else if (x.dates.restorable_until > 0 && now >= x.dates.renewable_until &&
+               now < x.dates.restorable_until &&
+               now >= x.dates.restorable_until - lead) {
+        kind = "last_chance_redemption";
+        *until = x.dates.restorable_until;
+    }
+    if (!kind)
+        return NULL;
+    rc = notice_exists(app, d->domain_id, kind, d->expires_at, err);
+    return rc == 0 ? kind : NULL;
+}
+
+struct last_after {
+    int64_t now;
+    lifecycle_row_fn *fn;
+    void *arg;
+    struct app *app;
+};
+
+static int last_after_row(const struct lifecycle_domain *d, void *arg)
+{
+    struct last_after *l = arg;
+    struct rm_err e;
+    int64_t until;
+
+    if (!last_after_due(l->app, d, l->now, &until, &e))
+        return 0;
+    return l->fn(d, l->arg);
+}
+
 int lifecycle_due_last_chance(struct app *app, int64_t now,
                               lifecycle_row_fn *fn, void *arg,
                               struct rm_err *err)
 {
-    return walk(app, SEL_LAST, now, fn, arg, err);
+    struct conn_days *cv = NULL;
+    struct last_after l = {now, fn, arg, app};
+    size_t nconn = 0;
+    int rc;
+
+    if ((rc = walk(app, SEL_LAST, now, fn, arg, err)) != 0)
+        return rc;
+    /* after expiry: grace and redemption are at most 2 x 365 days */
+    if ((rc = conn_days(app, &cv, &nconn, err)) < 0) {
+        free(cv);
+        return rc;
+    }
+    for (size_t k = 0; k < nconn && rc == 0; k++)
+        rc = lc_walk_conn(app, sql_due_last_after, cv[k].id,
+                          now - (2 * TLD_MAX_EXPIRY_DAYS + 1) * LIFECYCLE_DAY,
+                          now, NULL, 0, last_after_row, &l, err);
+    free(cv);
+    return rc;
 }
 
 /* A step's callback state. A negative rc from a callback stops the walk:
@@ -356,7 +448,7 @@ static char *days_left(const struct lifecycle_ctx *c,
 struct notice_tx {
     struct lifecycle_ctx *c;
     const struct lifecycle_domain *d;
-    const char *kind, *to;
+    const char *kind, *tmpl, *to;
     const struct tmpl_var *vars;
     size_t nvars;
 };
@@ -370,11 +462,11 @@ static int notice_fn(struct store *st, void *arg, struct rm_err *e)
     int rc, fresh;
 
     fresh = rc =
-        notice_add(c->app, d->domain_id, x->kind, d->expires_at, c->now, e);
+        lc_notice_add(c->app, d->domain_id, x->kind, d->expires_at, c->now, e);
     if (rc == 1 && x->to) {
         snprintf(key, sizeof key, "notice:%" PRId64 ":%s:%" PRId64,
                  d->domain_id, x->kind, d->expires_at);
-        rc = outbox_queue_template(st, c->mc, key, x->to, x->kind, x->vars,
+        rc = outbox_queue_template(st, c->mc, key, x->to, x->tmpl, x->vars,
                                    x->nvars, c->now, NULL, e);
     }
     return rc < 0 ? rc : fresh;
@@ -382,67 +474,24 @@ static int notice_fn(struct store *st, void *arg, struct rm_err *e)
 
 static int notice_mail(struct lifecycle_ctx *c,
                        const struct lifecycle_domain *d, const char *kind,
-                       const char *to, const struct tmpl_var *vars,
-                       size_t nvars, struct rm_err *e)
+                       const char *tmpl, const char *to,
+                       const struct tmpl_var *vars, size_t nvars,
+                       struct rm_err *e)
 {
-    struct notice_tx x = {c, d, kind, to, vars, nvars};
+    struct notice_tx x = {c, d, kind, tmpl, to, vars, nvars};
 
     return store_tx(c->app->st, STORE_TX_WRITE, notice_fn, &x, e);
 }
 
 /* --- warnings ------------------------------------------------------------- */
 
-static int warn_one(const struct lifecycle_domain *d, void *arg)
-{
-    struct step *st = arg;
-    struct lifecycle_ctx *c = st->c;
-    struct app *app = c->app;
-    struct account a;
-    struct rm_err e;
-    char exp[16], left[24];
-    int rc;
-
-    if (!lc_keep_going(c))
-        return 1;
-    if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
-        return step_fail(st, "expiry warning", d->name, rc, &e);
-    struct tmpl_var vars[] = {
-        {"customer", a.name},
-        {"domain", d->unicode},
-        {"expires", lc_ymd(d->expires_at, exp, sizeof exp)},
-        {"days_left", days_left(c, d, left, sizeof left)},
-        {"auto_renew", d->auto_renew ? "on" : "off"},
-    };
-    rc = notice_mail(c, d, "expiry_warning", a.email[0] ? a.email : NULL, vars,
-                     sizeof vars / sizeof vars[0], &e);
-    if (rc < 0)
-        return step_fail(st, "expiry warning", d->name, rc, &e);
-    if (rc == 1) {
-        st->s->warned++;
-        rm_log(LOG_INFO, "lifecycle: %s: expiry warning (expires %s)%s",
-               d->name, exp, a.email[0] ? "" : ", no address");
-    }
-    return 0;
-}
-
+/* The warnings step is the reminders of core/reminders.h: they replace
+ * the single expiry_warning of earlier versions, so no customer hears of
+ * one expiry from two mechanisms. */
 int lifecycle_warnings(struct lifecycle_ctx *c, struct lifecycle_stats *s,
                        struct rm_err *err)
 {
-    struct step st = {c, s, {0}, err};
-    int64_t before = s->errors;
-    int rc;
-
-    if (!lc_can_mail(c)) {
-        /* No notice without its mail (L1): the warnings wait until mail
-         * is configured. */
-        rm_log(LOG_WARN, "lifecycle: no [mail] from address: expiry "
-                         "warnings are not sent");
-        return 0;
-    }
-    rc = lifecycle_due_warnings(c->app, c->now, warn_one, &st, err);
-    if (rc < 0)
-        return rc;
-    return lc_step_result(s, before, &st.first, err);
+    return reminders_send(c, s, err);
 }
 
 /* --- automatic renewal ---------------------------------------------------- */
@@ -464,8 +513,8 @@ static int done_fn(struct store *st, void *arg, struct rm_err *e)
     char key[96];
     int rc, fresh;
 
-    fresh = rc = notice_add(c->app, x->domain_id, "autorenew_done", x->old_exp,
-                            c->now, e);
+    fresh = rc = lc_notice_add(c->app, x->domain_id, "autorenew_done",
+                               x->old_exp, c->now, e);
     if (rc == 1 && x->a->email[0] && lc_can_mail(c)) {
         snprintf(key, sizeof key, "autorenew-done:%" PRId64, x->op_id);
         rc =
@@ -497,7 +546,7 @@ static int done_one(struct lifecycle_ctx *c, struct lifecycle_stats *s,
         {"domain", unicode},
         {"term", years},
         {"expires", lc_ymd(new_exp, exp, sizeof exp)},
-        {"amount", amount_text(app, amount, amt, sizeof amt)},
+        {"amount", lc_amount_text(app, amount, amt, sizeof amt)},
     };
     struct done_tx x = {
         c, op_id, domain_id, old_exp, &a, vars, sizeof vars / sizeof vars[0]};
@@ -605,8 +654,14 @@ static int no_funds_fn(struct store *st, void *arg, struct rm_err *e)
     const struct lifecycle_domain *d = x->d;
     char key[128];
     int64_t day = c->now / LIFECYCLE_DAY;
-    int rc = 0;
+    int rc;
 
+    /* once per expiry: the reminders (core/reminders.h) take the domain
+     * in from now on */
+    if ((rc = lc_notice_add(c->app, d->domain_id, "autorenew_failed",
+                            d->expires_at, c->now, e)) < 0)
+        return rc;
+    rc = 0;
     if (x->a->email[0]) {
         snprintf(key, sizeof key,
                  "autorenew-nofunds:%" PRId64 ":%" PRId64 ":%" PRId64,
@@ -641,8 +696,8 @@ static int no_funds(struct lifecycle_ctx *c, const struct lifecycle_domain *d,
         {"customer", a->name},
         {"domain", d->unicode},
         {"expires", lc_ymd(d->expires_at, exp, sizeof exp)},
-        {"amount", amount_text(app, amount, amt, sizeof amt)},
-        {"balance", amount_text(app, a->balance, bal, sizeof bal)},
+        {"amount", lc_amount_text(app, amount, amt, sizeof amt)},
+        {"balance", lc_amount_text(app, a->balance, bal, sizeof bal)},
     };
     struct no_funds_tx x = {c, d, a, vars, sizeof vars / sizeof vars[0]};
     rc = store_tx(app->st, STORE_TX_WRITE, no_funds_fn, &x, e);
@@ -767,8 +822,8 @@ static void last_reason(struct app *app, const struct lifecycle_domain *d,
         snprintf(buf, n,
                  "insufficient funds: the renewal costs %s, the "
                  "balance is %s",
-                 amount_text(app, amount, amt, sizeof amt),
-                 amount_text(app, a.balance, bal, sizeof bal));
+                 lc_amount_text(app, amount, amt, sizeof amt),
+                 lc_amount_text(app, a.balance, bal, sizeof bal));
         return;
     }
     snprintf(buf, n, "no renewal has succeeded yet");
@@ -782,6 +837,51 @@ static void last_reason(struct app *app, const struct lifecycle_domain *d,
                  why && *why ? why : "(no reason given)");
     }
     store_stmt_release(s);
+}
+
+/* last_after_one - the admin's alert for d in its last days of grace or
+ * of redemption (kind last_chance_grace / last_chance_redemption, once
+ * per domain and expiry). */
+static int last_after_one(struct step *st, const struct lifecycle_domain *d,
+                          const struct account *a, const char *reason)
+{
+    struct lifecycle_ctx *c = st->c;
+    struct rm_err e;
+    char exp[16], until_s[16], left[24], action[256];
+    int64_t until = 0;
+    const char *kind = last_after_due(c->app, d, c->now, &until, &e);
+    bool restore;
+    int rc;
+
+    if (!kind)
+        return 0;
+    restore = strcmp(kind, "last_chance_redemption") == 0;
+    if ((rc = lc_after_action(c->app, d, restore, until, action, sizeof action,
+                              &e)) < 0)
+        return step_fail(st, "last chance", d->name, rc, &e);
+    snprintf(left, sizeof left, "%" PRId64,
+             (until - c->now + LIFECYCLE_DAY - 1) / LIFECYCLE_DAY);
+    struct tmpl_var vars[] = {
+        {"customer", a->name},
+        {"domain", d->unicode},
+        {"expires", lc_ymd(d->expires_at, exp, sizeof exp)},
+        {"phase", restore ? "redemption period" : "grace period"},
+        {"until", lc_ymd(until, until_s, sizeof until_s)},
+        {"days_left", left},
+        {"action", action},
+        {"reason", reason},
+    };
+    rc = notice_mail(c, d, kind, "last_chance_after", c->mc->admin, vars,
+                     sizeof vars / sizeof vars[0], &e);
+    if (rc < 0)
+        return step_fail(st, "last chance", d->name, rc, &e);
+    if (rc == 1) {
+        st->s->last_chance++;
+        rm_log(LOG_WARN, "lifecycle: %s: last chance of the %s, until %s",
+               d->name, restore ? "redemption period" : "grace period",
+               until_s);
+    }
+    return 0;
 }
 
 static int last_one(const struct lifecycle_domain *d, void *arg)
@@ -799,6 +899,8 @@ static int last_one(const struct lifecycle_domain *d, void *arg)
     if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
         return step_fail(st, "last chance", d->name, rc, &e);
     last_reason(app, d, reason, sizeof reason);
+    if (d->expires_at <= c->now)
+        return last_after_one(st, d, &a, reason);
     struct tmpl_var vars[] = {
         {"customer", a.name},
         {"domain", d->unicode},
@@ -807,7 +909,7 @@ static int last_one(const struct lifecycle_domain *d, void *arg)
         {"reason", reason},
     };
     /* the caller runs this only with an admin address */
-    rc = notice_mail(c, d, "last_chance", c->mc->admin, vars,
+    rc = notice_mail(c, d, "last_chance", "last_chance", c->mc->admin, vars,
                      sizeof vars / sizeof vars[0], &e);
     if (rc < 0)
         return step_fail(st, "last chance", d->name, rc, &e);

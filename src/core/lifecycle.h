@@ -8,10 +8,14 @@
  * again (after a crash, twice a day, on two nodes) never sends a mail
  * twice, never renews twice, never charges twice:
  *
- *   warnings    domains on a connection with warn_days > 0 whose expiry
- *               is within warn_days: one expiry_warning mail per domain
- *               and expiry date. The notices row (UNIQUE domain, kind,
- *               expires_at) and the outbox row commit together.
+ *   warnings    the reminders of core/reminders.h: each domain's reminder
+ *               schedule (TLD, connection, default, built-in -30/-7/+3),
+ *               the latest due offset once per domain, expiry date and
+ *               offset (notice reminder:<offset>), to customers of
+ *               domains on manual renewal and of those whose automatic
+ *               renewal failed; before expiry expiry_warning, after it
+ *               reminder_after while a renewal or restore is possible.
+ *               The notices row and the outbox row commit together.
  *   renew       domains with auto_renew on, active, expiring within the
  *               connection's renew_days: charge -> RENEW -> settle through
  *               the operation state machine (ops_renew_auto). Each attempt
@@ -22,11 +26,14 @@
  *               renewal of the domain reached the registrar in the last
  *               LIFECYCLE_RETRY_S. Insufficient funds: no operation, the
  *               customer and the admin get autorenew_failed once per day
- *               until expiry. A renewal that succeeded (now or later, by
- *               the Async Manager) gets autorenew_done once (notices
- *               autorenew_done). Then the last-chance alert: admin mail
- *               once per domain and expiry date for auto-renew domains
- *               still not renewed LIFECYCLE_LAST_CHANCE_DAYS before expiry.
+ *               until expiry (and a notice autorenew_failed once per
+ *               expiry: the reminders take the domain in). A renewal that
+ * succeeded (now or later, by the Async Manager) gets autorenew_done once
+ * (notices autorenew_done). Then the last-chance alert: admin mail once per
+ * domain and expiry date for auto-renew domains still not renewed
+ * LIFECYCLE_LAST_CHANCE_DAYS before expiry, and (last_chance_after, notices
+ * last_chance_grace and last_chance_redemption) as many days before the end of
+ *               grace and, when restores are offered, of redemption.
  *   expire      active domains whose expiry passed -> status expired.
  *   sync        per connection, GET_DOMAINS_BY_EXPIREDATE (every page)
  *               over [now - LIFECYCLE_SYNC_PAST_S, now + LIFECYCLE_SYNC_
@@ -47,8 +54,9 @@
  * are read, memory does not grow with the number of domains, and the
  * callback runs with no statement open, so it may write.
  *
- * Mail: templates expiry_warning, autorenew_done, autorenew_failed,
- * last_chance, sync_report (templates/README.md). Without a [mail] from
+ * Mail: templates expiry_warning, reminder_after, autorenew_done,
+ * autorenew_failed, last_chance, last_chance_after, sync_report
+ * (templates/README.md). Without a [mail] from
  * address nothing can be queued: warnings wait (no notice is recorded)
  * and the other steps do their work and log that no mail was sent.
  *
@@ -91,9 +99,8 @@ struct lifecycle_domain {
 /* A selection callback: non-zero stops the walk (and is returned). */
 typedef int lifecycle_row_fn(const struct lifecycle_domain *d, void *arg);
 
-/* lifecycle_due_warnings - domains due an expiry warning at now: active,
- * expiring in (now, now + the connection's warn_days], no warning for
- * this expiry yet. */
+/* lifecycle_due_warnings - domains due a reminder at now
+ * (reminders_due of core/reminders.h). */
 int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err);
 /* lifecycle_due_renewals - domains due an automatic renewal attempt at
@@ -102,7 +109,9 @@ int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
 int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err);
 /* lifecycle_due_last_chance - auto-renew domains (active or renewing)
- * expiring within LIFECYCLE_LAST_CHANCE_DAYS with no alert sent yet. */
+ * expiring within LIFECYCLE_LAST_CHANCE_DAYS with no alert sent yet, and
+ * those past expiry within LIFECYCLE_LAST_CHANCE_DAYS of the end of grace
+ * or of redemption (restores offered) without that alert yet. */
 int lifecycle_due_last_chance(struct app *app, int64_t now,
                               lifecycle_row_fn *fn, void *arg,
                               struct rm_err *err);
@@ -118,7 +127,7 @@ struct lifecycle_ctx {
 };
 
 struct lifecycle_stats {
-    int64_t warned;       /* warnings recorded */
+    int64_t warned;       /* reminders recorded */
     int64_t renewed;      /* renewals that succeeded */
     int64_t pending;      /* renewals left pending (Async Manager) */
     int64_t failed;       /* renewals refused (refunded) */

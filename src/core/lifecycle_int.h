@@ -35,5 +35,33 @@ int lc_step_result(const struct lifecycle_stats *s, int64_t before,
                    const struct rm_err *first, struct rm_err *err);
 /* lc_read_domain - a row of DOMAIN_COLS. */
 void lc_read_domain(struct store_stmt *s, struct lifecycle_domain *d);
+/* lc_amount_text - v with the currency ("12.00 USD"); returns buf. */
+char *lc_amount_text(const struct app *app, int64_t v, char *buf, size_t n);
+/* lc_notice_add - INSERT the notice; 1 when it is new, 0 when it was
+ * there. Inside the caller's write transaction. */
+int lc_notice_add(struct app *app, int64_t domain_id, const char *kind,
+                  int64_t expires_at, int64_t now, struct rm_err *err);
+
+/* lc_after_action - what the customer of d can still do after expiry
+ * and what it costs, one line: "renew it until DATE for AMOUNT (renewal
+ * 13.00 USD + grace fee 5.00 USD)" or "restore it until DATE for AMOUNT
+ * (restore fee ... + one year's renewal ...)" (restore), into buf.
+ * RM_ENOTFOUND when the TLD has no renew price (reminders.c). */
+int lc_after_action(struct app *app, const struct lifecycle_domain *d,
+                    bool restore, int64_t until, char *buf, size_t n,
+                    struct rm_err *err);
+
+/* Keyset window on one connection for lc_walk_conn: sql selects
+ * DOMAIN_COLS with LC_WINDOW, then its own conditions with nextra
+ * parameters, then "ORDER BY d.expires_at, d.id LIMIT ?". */
+#define LC_WINDOW                                                              \
+    "FROM domains d WHERE d.connection_id = ? AND d.expires_at >= ? AND "      \
+    "d.expires_at <= ? AND (d.expires_at > ? OR d.id > ?) "
+/* lc_walk_conn - the rows of sql on connection conn_id with expires_at in
+ * (lo, hi], in keyset batches of LIFECYCLE_BATCH; each batch is read and
+ * its statement released before fn sees the rows, so fn may write. */
+int lc_walk_conn(struct app *app, const char *sql, int64_t conn_id, int64_t lo,
+                 int64_t hi, const int64_t *extra, int nextra,
+                 lifecycle_row_fn *fn, void *arg, struct rm_err *err);
 
 #endif

@@ -328,3 +328,25 @@ json_t *present_lookup(const struct ops_lookup *lk)
     json_object_set_new(j, "reason", json_string(lk->reason));
     return j;
 }
+
+json_t *present_reminder_schedule(const struct reminder_schedule *r,
+                                  enum present_style st)
+{
+    json_t *j = json_object(), *days = json_array();
+    bool conn = r->scope == REMINDER_CONNECTION || r->connection_id > 0;
+
+    json_object_set_new(j, "scope", json_string(reminder_scope_name(r->scope)));
+    json_object_set_new(j, "builtin",
+                        json_boolean(r->scope == REMINDER_BUILTIN));
+    json_object_set_new(j, "connection",
+                        conn ? json_string(r->connection) : json_null());
+    json_object_set_new(j, "connection_id",
+                        conn ? json_integer(r->connection_id) : json_null());
+    json_object_set_new(j, "tld",
+                        r->tld[0] ? json_string(r->tld) : json_null());
+    for (int i = 0; i < r->days.n; i++)
+        json_array_append_new(days, json_integer(r->days.day[i]));
+    json_object_set_new(j, "days", days);
+    json_object_set_new(j, "updated_at", present_time(st, r->updated_at));
+    return j;
+}

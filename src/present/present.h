@@ -23,6 +23,7 @@
 #include "core/domview.h"
 #include "core/ledger.h"
 #include "core/ops.h"
+#include "core/reminders.h"
 #include "core/opview.h"
 #include "core/shop.h"
 #include "core/tld.h"
@@ -36,6 +37,13 @@ json_t *present_money(enum present_style st, int64_t minor);
 json_t *present_time(enum present_style st, int64_t t);
 /* present_text - a JSON string; NULL becomes "". */
 json_t *present_text(const char *s);
+
+/* present_reminder_schedule - a reminder schedule: scope (builtin,
+ * default, connection, tld), connection / connection_id / tld (null when
+ * not the scope's), days (ascending; negative = before expiry), builtin,
+ * updated_at. */
+json_t *present_reminder_schedule(const struct reminder_schedule *r,
+                                  enum present_style st);
 
 /* present_account - an account and its balance. */
 json_t *present_account(const struct account *a, enum present_style st);

@@ -13,6 +13,7 @@
 #include "web/api_manage.h"
 #include "web/api_metrics.h"
 #include "web/api_panel.h"
+#include "web/api_reminders.h"
 #include "web/api_reports.h"
 #include "web/api_search.h"
 #include "web/api_signup.h"
@@ -28,10 +29,11 @@ int api_core_install(struct web_server *srv, const struct api_limits *lim,
                      struct rm_err *err)
 {
     const struct web_route *(*const tables[])(size_t * n) = {
-        api_lookup_routes, api_domains_routes,  api_conn_routes,
-        api_tld_routes,    api_accounts_routes, api_reports_routes,
-        api_sync_routes,   api_signup_routes,   api_panel_routes,
-        api_manage_routes, api_bulk_routes,     api_search_routes,
+        api_lookup_routes,    api_domains_routes,  api_conn_routes,
+        api_tld_routes,       api_accounts_routes, api_reports_routes,
+        api_sync_routes,      api_signup_routes,   api_panel_routes,
+        api_manage_routes,    api_bulk_routes,     api_search_routes,
+        api_reminders_routes,
     };
 
     api_budgets_set(lim);

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_lifecycle - the daily lifecycle against the real opensrs-sim, with
 # regman's clock (REGMAN_CLOCK_FILE) and the sim's (/clock/advance) moved
-# forward together: an expiry warning sent once, auto-renew charging and
+# forward together: a reminder sent once, auto-renew charging and
 # renewing once, insufficient funds mailed daily and then renewed after a
 # credit, the last-chance alert once, expired marking, portfolio sync
 # (drift corrected and reported, missing flagged and restored, domains
@@ -75,27 +75,33 @@ life
 check "nothing is due a year ahead" \
     test "$(sql "SELECT COUNT(*) FROM notices")/$(sim_count RENEW ar.com)" = 0/0
 
-# --- expiry warning: once per domain and expiry date -------------------------
+# --- reminders (the warnings step): once per domain, expiry and offset -----
+# The built-in schedule (-30, -7, +3 days) for domains on manual renewal:
+# w1.com and gone.com; ar.com and nf.com renew automatically and are not
+# reminded unless that fails.
 goto_before w1.com $((29 * 86400 + 43200))
 rg lifecycle due warnings >"$WORK/due.out" 2>&1
-check "4 domains due a warning at 29.5 days" grep -q "^4 due" "$WORK/due.out"
+check "2 domains due a reminder at 29.5 days (not the auto-renew ones)" \
+    grep -q "^2 due" "$WORK/due.out"
 for i in 1 2 3; do life warnings || bad "warnings run $i"; done
 check "warnings: stats line" grep -q "warnings: 0 sent" "$WORK/life.out"
 W1=$(dom_id w1.com)
-check "w1.com: one expiry warning queued" \
-    test "$(mails "notice:$W1:expiry_warning:%")" = 1
+check "w1.com: one 30-day reminder queued" \
+    test "$(mails "notice:$W1:reminder:-30:%")" = 1
 check "w1.com: one notice" \
-    test "$(sql "SELECT COUNT(*) FROM notices WHERE domain_id = $W1 AND kind = 'expiry_warning'")" = 1
-check "the warning goes to the customer and names the domain" \
-    test "$(sql "SELECT to_addr || ' ' || subject FROM mail_outbox WHERE idem_key LIKE 'notice:$W1:expiry_warning:%'")" = "alice@example.com w1.com expires in 30 days"
+    test "$(sql "SELECT COUNT(*) FROM notices WHERE domain_id = $W1 AND kind = 'reminder:-30'")" = 1
+check "the reminder goes to the customer and names the domain" \
+    test "$(sql "SELECT to_addr || ' ' || subject FROM mail_outbox WHERE idem_key LIKE 'notice:$W1:reminder:-30:%'")" = "alice@example.com w1.com expires in 30 days"
 advance 86400
 life warnings
-check "a day later: still one warning for w1.com" \
-    test "$(mails "notice:$W1:expiry_warning:%")" = 1
-check "four warnings in all" \
-    test "$(mails 'notice:%:expiry_warning:%')" = 4
+check "a day later: still one reminder for w1.com" \
+    test "$(mails "notice:$W1:reminder:%")" = 1
+check "two reminders in all" \
+    test "$(mails 'notice:%:reminder:%')" = 2
+check "no mail from the old expiry_warning step" \
+    test "$(mails 'notice:%:expiry_warning:%')" = 0
 rg lifecycle due warnings >"$WORK/due.out" 2>&1
-check "nothing due a warning any more" grep -q "^0 due" "$WORK/due.out"
+check "nothing due a reminder any more" grep -q "^0 due" "$WORK/due.out"
 
 # --- auto-renew: charged once, renewed once -----------------------------------
 AR=$(dom_id ar.com)
@@ -135,6 +141,11 @@ check "next day: nf.com mailed again (daily retry)" \
     test "$(mails "autorenew-nofunds:$NF:%")" = 4
 check "next day: ar.com not renewed again" \
     test "$(sim_count RENEW ar.com)/$(renew_ops ar.com)" = 1/1
+life warnings
+check "nf.com: its auto-renewal failed, so it gets the 7-day reminder" \
+    test "$(mails "notice:$NF:reminder:-7:%")" = 1
+check "ar.com (renewed automatically) gets no reminder" \
+    test "$(mails "notice:$AR:reminder:%")" = 0
 audit_clean "after auto-renew"
 
 # --- last chance, then success after a credit --------------------------------
@@ -409,7 +420,7 @@ if smtp_ready "$SMTPD"; then
         grep -rqs -F "$1" "$SMTPDIR/s/mail/new" "$SMTPDIR/s/spool/input"
     }
     lc=$(sql "SELECT message_id FROM mail_outbox WHERE idem_key LIKE 'notice:$NF:last_chance:%'")
-    wm=$(sql "SELECT message_id FROM mail_outbox WHERE idem_key LIKE 'notice:$W1:expiry_warning:%'")
+    wm=$(sql "SELECT message_id FROM mail_outbox WHERE idem_key LIKE 'notice:$W1:reminder:-30:%'")
     "$REGMAN" serve -c "$WORK/regman.conf" --listen 127.0.0.1:0 \
         --ready-file "$WORK/serve.ready" 2>"$WORK/serve.log" &
     SERVE_PID=$!
@@ -420,14 +431,14 @@ if smtp_ready "$SMTPD"; then
         i=$((i + 1))
     done
     check "serve: the last-chance alert reached the SMTP server" arrived "$lc"
-    check "serve: the expiry warning reached the SMTP server" arrived "$wm"
+    check "serve: the 30-day reminder reached the SMTP server" arrived "$wm"
     check "serve: the four lifecycle jobs are registered" \
         test "$(sql "SELECT COUNT(*) FROM jobs WHERE kind LIKE 'lifecycle.%'")" = 4
     kill "$SERVE_PID" 2>/dev/null
     wait "$SERVE_PID" 2>/dev/null
     smtp_stop
-    check "serve: the daemon's lifecycle runs sent no warning twice" \
-        test "$(mails "notice:$W1:expiry_warning:%")" = 1
+    check "serve: the daemon's lifecycle runs sent no reminder twice" \
+        test "$(mails "notice:$W1:reminder:-30:%")" = 1
     audit_clean "after the daemon"
 fi
 

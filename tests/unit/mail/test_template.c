@@ -233,6 +233,8 @@ test_every_template_uses_exactly_its_documented_variables(void **state)
                                           "admin_late",
                                           "late_assigned",
                                           "last_chance",
+                                          "last_chance_after",
+                                          "reminder_after",
                                           "sync_report",
                                           "transferred_away",
                                           "verify_email"};
