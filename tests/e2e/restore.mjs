@@ -21,6 +21,7 @@ const sfx = randomBytes(3).toString('hex');
 const GRACE = `rs-grace-${sfx}.com`;
 const REDEEM = `rs-redeem-${sfx}.com`;
 const BY_ADMIN = `rs-admin-${sfx}.com`;
+const LOST = `rs-lost-${sfx}.com`;
 const day = (t) => new Date(t * 1000).toISOString().slice(0, 10);
 const ago = (days) => new Date(Date.now() - days * 86400 * 1000).toISOString().slice(0, 19).replace('T', ' ');
 const api = (page, p, opts) => page.evaluate(async ([u, o]) => {
@@ -47,11 +48,11 @@ async function lapse(name, daysAgo) {
   return show(name);
 }
 
-await E.step('the admin sets .com\'s grace fee (5.00) and restore fee (80.00); three customer domains', async () => {
+await E.step('the admin sets .com\'s grace fee (5.00) and restore fee (80.00); four customer domains', async () => {
   await E.regmanCli('tld', 'set', '.com', '--grace-fee', '5', '--restore-fee', '80');
   const ex = JSON.parse(await E.regmanCli('tld', 'show', 'com', '--json')).expiry;
   if (ex.grace_fee !== '5.00' || ex.restore_fee !== '80.00') throw new Error(`stored ${JSON.stringify(ex)}`);
-  for (const n of [GRACE, REDEEM, BY_ADMIN]) await E.regmanCli('domain', 'register', n, '--account', 'demo-customer');
+  for (const n of [GRACE, REDEEM, BY_ADMIN, LOST]) await E.regmanCli('domain', 'register', n, '--account', 'demo-customer');
   await E.regmanCli('account', 'credit', 'demo-customer', '300', '--memo', 'restore test');
   await E.ctl('POST', '/lifecycle', { tld: 'com', grace_days: 40 });
 });
@@ -176,6 +177,19 @@ await E.step('the admin sees the dates after expiry and restores a domain for th
   const minor = (s) => Math.round(Number(s) * 100);
   if (minor(bal) - minor(after) !== 9299) throw new Error(`balance ${bal} -> ${after}`);
   if ((await show(BY_ADMIN)).status !== 'active') throw new Error('not active after the admin restore');
+});
+
+await E.step('a domain pending deletion says that nothing can be done and the name will be free again', async () => {
+  await E.ctl('POST', '/lifecycle', { tld: 'com', grace_days: 0, redemption_days: 0 });
+  const d = await lapse(LOST, 50);
+  if (d.status !== 'pending_delete') throw new Error(`${LOST} is ${d.status}`);
+  const a = await api(c, `/api/v1/domains/${LOST}`);
+  await c.goto(`${E.base}/#/domains/${LOST}`);
+  await E.expectText(c.locator('#domain-end'), `${LOST} is pending deletion.`);
+  await E.expectText(c.locator('#domain-end'), `The registry deletes it after ${day(a.deleted_after)}, and then the name is free again`);
+  await E.expectText(c.locator('.status-words'), `Pending deletion — the registry deletes it after ${day(a.deleted_after)}`);
+  if (await c.locator('#renew, #restore').count()) throw new Error('a domain pending deletion offers a renewal or a restore');
+  await E.shot(c, '09-customer-pending-delete');
 });
 
 await E.done();

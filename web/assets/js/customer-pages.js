@@ -576,7 +576,8 @@ async function renderMyDomainDetail(main, name, carried = null) {
       card('Domain', dl([
         ['Status', statusCell(d)],
         [d.expires_at && d.expires_at < now() ? 'Expired' : 'Expires', d.expires_at ? `${when(d.expires_at)} (${relative(d.expires_at)})` : '—'],
-        d.renewable_until ? [d.expires_at && d.expires_at < now() ? 'After expiry' : 'After it expires', h('span', { class: 'after-expiry' },
+        // past both windows the notice above says what is left
+        d.renewable_until && !['pending_delete', 'deleted'].includes(d.status) ? [d.expires_at && d.expires_at < now() ? 'After expiry' : 'After it expires', h('span', { class: 'after-expiry' },
           `renewable until ${day(d.renewable_until)}`,
           d.restorable_until ? `, then restorable until ${day(d.restorable_until)}${d.restore_fee !== null && d.restore_fee !== undefined ? ` (restore fee ${money(d.restore_fee)})` : ''}` : '',
           '.')] : null,
