@@ -12,13 +12,14 @@ import {
 import { timeline } from './opview.js';
 import { manageSections } from './manage.js';
 
-const DOMAIN_STATES = ['registering', 'transferring', 'renewing', 'active', 'expired', 'failed', 'cancelled', 'missing', 'transferred_away'];
+const DOMAIN_STATES = ['registering', 'transferring', 'renewing', 'active', 'expired', 'redemption', 'restoring',
+  'pending_delete', 'deleted', 'failed', 'cancelled', 'missing', 'transferred_away'];
 
 export function renderDomains(main, { path }) {
   const name = path.split('/').slice(1).join('/');
   if (name) return renderAdminDomainDetail(main, decodeURIComponent(name));
   const q = input({ type: 'search', name: 'q', placeholder: 'Part of the name', 'aria-label': 'Search domains', maxlength: 253 });
-  const st = select([['', 'Any status'], ...DOMAIN_STATES.map((s) => [s, s.replace('_', ' ')])], '', { 'aria-label': 'Status', name: 'status' });
+  const st = select([['', 'Any status'], ...DOMAIN_STATES.map((s) => [s, s.replace(/_/g, ' ')])], '', { 'aria-label': 'Status', name: 'status' });
   const form = h('form', { class: 'search-form', role: 'search' }, q, st, h('button', { type: 'submit', class: 'btn' }, 'Search'));
   const body = h('div', {});
   add(main, toolbar(form), body);
@@ -53,7 +54,8 @@ export function renderDomains(main, { path }) {
 // connection, the operation timeline with the registrar's side, its
 // nameservers, lock, auth code and changes (acting for the customer),
 // links on.
-async function renderAdminDomainDetail(main, name) {
+// carried: the outcome of the action that led to this refresh, kept.
+async function renderAdminDomainDetail(main, name, carried = null) {
   const slot = h('div', {});
   add(main, slot);
   loading(slot);
@@ -69,12 +71,23 @@ async function renderAdminDomainDetail(main, name) {
   const log = h('div', {});
   fill(slot, 
     h('p', {}, h('a', { href: '#/domains' }, '← All domains')),
+    carried ? h('div', { class: 'action-outcome', id: 'action-outcome' }, carried) : null,
     h('div', { class: 'detail-grid' },
       card('Domain', dl([
         ['Status', badge(d.status)],
         ['Account', h('a', { href: `#/accounts/${d.account_id}` }, d.account)],
         ['Connection', d.connection ? h('a', { href: `#/registrars/${d.connection_id}` }, d.connection) : '—'],
         ['Expires', when(d.expires_at)],
+        d.renewable_until ? ['Renewable until', h('span', { class: 'phase-date', 'data-phase': 'renewable' }, when(d.renewable_until),
+          d.grace_renew_price !== null && d.grace_renew_price !== undefined && d.grace_fee
+            ? h('span', { class: 'muted' }, ` · in grace 1 year is ${money(d.grace_renew_price)} (grace fee ${money(d.grace_fee)})`) : null)] : null,
+        d.restorable_until ? ['Restorable until', h('span', { class: 'phase-date', 'data-phase': 'restorable' }, when(d.restorable_until),
+          h('span', { class: 'muted' }, d.restore_price !== null && d.restore_price !== undefined
+            ? ` · restore ${money(d.restore_price)} (fee ${money(d.restore_fee)} + 1 year)` : ' · restores not offered for this TLD'))] : null,
+        d.deleted_after ? ['Deleted after', h('span', { class: 'phase-date', 'data-phase': 'deleted' }, when(d.deleted_after))] : null,
+        d.renewable_until || d.restorable_until || d.deleted_after
+          ? ['Dates after expiry', h('span', { id: 'phase-source' }, d.phase_from_registrar
+            ? "the registrar's, read at the last sync" : "from the TLD's days (the registrar has not stated them)")] : null,
         ['Auto-renew', d.auto_renew ? 'on' : 'off'],
         ['Added', when(d.created_at)],
         d.pending ? ['Pending', h('a', { href: '#/async' }, 'yes — see the Async Manager')] : null,
@@ -83,7 +96,11 @@ async function renderAdminDomainDetail(main, name) {
       ])),
       card('Operations', timeline(d.operations, { admin: true }))),
     manageSections(d, { admin: true }),
-    ['active', 'expired', 'missing'].includes(d.status) ? card('For the customer', adminActs(d)) : null,
+    ['active', 'expired', 'redemption', 'restoring', 'pending_delete', 'missing'].includes(d.status) ? card('For the customer', adminActs(d, (said) => {
+      // the status and dates changed: the page again, the outcome on top
+      fill(main, h('h1', { class: 'page-title' }, d.unicode_name || d.name));
+      renderAdminDomainDetail(main, d.name, said);
+    })) : null,
     card('Actions', domainLinks(d)),
     card('Registrar log', log));
   reglogList(log, { domain: d.name }, { compact: true });
@@ -92,7 +109,8 @@ async function renderAdminDomainDetail(main, name) {
 // adminActs - what the admin does for the customer: sync the domain with
 // the registrar now, or give it to another account (nothing changes at
 // the registrar; its renewals are charged to the new owner).
-function adminActs(d) {
+// done(notice) re-renders the page after a renewal or restore.
+function adminActs(d, done) {
   const base = `/api/v1/domains/${encodeURIComponent(d.name)}`;
   const out = h('div', { 'aria-live': 'polite' });
   const syncBtn = button('Sync with the registrar now', { class: 'btn', 'data-act': 'sync' }, async () => {
@@ -139,14 +157,18 @@ function adminActs(d) {
     await busy(renewBtn, 'Renewing…', async () => {
       try {
         const tl = await get(`/api/v1/tlds/${encodeURIComponent(d.tld)}`);
-        const amount = tl.prices && tl.prices.renew ? tl.prices.renew[String(t)] : undefined;
-        if (amount === undefined || amount === null) {
+        const price = tl.prices && tl.prices.renew ? tl.prices.renew[String(t)] : undefined;
+        if (price === undefined || price === null) {
           fill(out, errorBox(`No renewal price for ${t} year${t > 1 ? 's' : ''} on .${d.tld}.`));
           return;
         }
+        // in grace the renewal carries the TLD's grace fee
+        const fee = d.status === 'expired' ? Number(d.grace_fee || 0) : 0;
+        const amount = price + fee;
         const ok = await confirmDialog({
           title: `Renew ${d.unicode_name || d.name}?`,
-          body: `For ${t} year${t > 1 ? 's' : ''}, charged to ${d.account}: ${money(amount)}. Recorded as done by an admin.`,
+          body: `For ${t} year${t > 1 ? 's' : ''}, charged to ${d.account}: ${money(amount)}`
+            + `${fee ? ` (renewal ${money(price)} + grace fee ${money(fee)})` : ''}. Recorded as done by an admin.`,
           confirm: `Charge ${money(amount)}`,
         });
         if (!ok) return;
@@ -158,8 +180,35 @@ function adminActs(d) {
       }
     });
   });
+  // restore for the customer, in redemption: the restore fee plus a year
+  const canRestore = d.status === 'redemption' && d.restore_price !== null && d.restore_price !== undefined;
+  const restoreBtn = canRestore ? button(`Restore for ${d.account}`, { class: 'btn', 'data-act': 'restore' }, async () => {
+    const ok = await confirmDialog({
+      title: `Restore ${d.unicode_name || d.name}?`,
+      body: `In redemption until ${when(d.restorable_until)}. Charged to ${d.account}: ${money(d.restore_price)} `
+        + `(restore fee ${money(d.restore_fee)} + one year's renewal ${money(d.restore_price - d.restore_fee)}); `
+        + 'the registry adds the year to the old expiry. Recorded as done by an admin.',
+      confirm: `Charge ${money(d.restore_price)} and restore`,
+    });
+    if (!ok) return;
+    await busy(restoreBtn, 'Restoring…', async () => {
+      try {
+        const r = await post(`${base}/restore`, {});
+        const said = notice(`Restore for ${d.account}: ${r.outcome}${r.refunded ? ', refunded' : ''}. Charged ${money(r.amount)}.`
+          + `${r.expires_at ? ` It now expires ${when(r.expires_at)}.` : ''}`,
+        r.outcome === 'succeeded' || r.outcome === 'pending' ? 'ok' : 'warn');
+        fill(out, said);
+        if (r.outcome === 'succeeded' || r.outcome === 'pending') done(said);
+      } catch (e) {
+        fill(out, errorBox(e));
+      }
+    });
+  }) : null;
   return h('div', { class: 'admin-acts' }, h('p', {}, syncBtn),
-    ['active', 'expired'].includes(d.status) ? renewForm : null, form, out);
+    ['active', 'expired'].includes(d.status) ? renewForm : null,
+    restoreBtn ? h('p', { class: 'restore-for' }, restoreBtn) : null,
+    d.status === 'redemption' && !canRestore ? h('p', { class: 'muted' }, `In redemption; .${d.tld} has no restore fee, so restores are not offered (set one on the TLD page).`) : null,
+    form, out);
 }
 
 // domainLinks - where an admin goes from a domain: its registrar log (all

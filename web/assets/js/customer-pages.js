@@ -9,7 +9,7 @@
 import { get, post, put, request } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
-  money, when, day, loading, errorBox, notice, table, field, input, select, button, busy,
+  money, when, day, now, loading, errorBox, notice, table, field, input, select, button, busy,
   confirmDialog, toolbar, card, dl, pager, qs, badge, opLabel, priceTerms, years, relative,
   agreementText, sentence,
 } from './ui.js';
@@ -77,16 +77,17 @@ async function acceptLicense(domain) {
 // confirmCharge - the last dialog of an order: the charge and the balance
 // before and after. A balance that cannot pay it says what to do and
 // leaves the button disabled. Resolves true when confirmed.
-async function confirmCharge({ body, name, kind, amount }) {
+async function confirmCharge({ body, name, kind, amount, breakdown }) {
   const m = await me();
   const bal = m.account.balance;
   const after = bal - amount;
   const short = after < -m.account.credit_limit;
-  const verb = kind === 'register' ? 'register' : kind === 'renew' ? 'renew' : 'transfer';
+  const verb = { register: 'register', renew: 'renew', restore: 'restore' }[kind] || 'transfer';
   return confirmDialog({
     title: `Confirm: ${opLabel(kind).toLowerCase()} of ${name}`,
     body: [
       dl([['Domain', name], ['Term', years(body.term || 1)], ['Charge', h('strong', { class: 'charge' }, money(amount))],
+        breakdown ? ['Made of', breakdown] : null,
         ['Your balance', `${money(bal)} → ${money(after)}`]]),
       short
         ? h('p', { class: 'form-error', role: 'alert', id: 'order-no-funds' },
@@ -103,12 +104,13 @@ async function confirmCharge({ body, name, kind, amount }) {
 // order - the agreement first when it has not been accepted, the charge
 // confirmed last, then send (a license_required answer shows the new
 // agreement and confirms the charge again); renders the outcome into out.
+// A renewal or a restore is of a domain already held: no agreement asked.
 // Returns the outcome or null.
-async function order({ path, body, name, kind, amount, out, btn }) {
+async function order({ path, body, name, kind, amount, breakdown, out, btn }) {
   let payload = Object.assign({}, body);
   const declined = () => add(out, notice('Nothing was ordered or charged: the agreement was not accepted.', 'info'));
   try {
-    if (kind !== 'renew') {
+    if (kind !== 'renew' && kind !== 'restore') {
       const acc = await get(`/api/v1/license/acceptance?domain=${encodeURIComponent(body.name)}`);
       if (!acc.accepted) {
         const sha = await acceptLicense(body.name);
@@ -119,7 +121,7 @@ async function order({ path, body, name, kind, amount, out, btn }) {
         payload.license_sha256 = sha;
       }
     }
-    if (!await confirmCharge({ body, name, kind, amount })) return null;
+    if (!await confirmCharge({ body, name, kind, amount, breakdown })) return null;
   } catch (e) {
     add(out, errorBox(e));
     return null;
@@ -139,7 +141,7 @@ async function order({ path, body, name, kind, amount, out, btn }) {
             return null;
           }
           payload = Object.assign(payload, { license_sha256: sha });
-          if (!await confirmCharge({ body, name, kind, amount })) return null;
+          if (!await confirmCharge({ body, name, kind, amount, breakdown })) return null;
           continue;
         }
         add(out, errorBox(e), /charged/.test(e.message || '') ? null : h('p', { class: 'muted' }, 'Nothing was charged.'));
@@ -319,17 +321,52 @@ export function actionText(d) {
   case 'expiring':
     return `${name} expires on ${exp} and auto-renew is off. Renew it now, or turn auto-renew on.`;
   case 'expired':
-    return `${name} expired on ${exp}. Renew it now if you want to keep it.`;
+    return `${name} expired on ${exp}. Renew it${d.renewable_until ? ` by ${day(d.renewable_until)}` : ' now'} if you want to keep it`
+      + `${d.grace_fee ? ` (the renewal price plus a grace fee of ${money(d.grace_fee)})` : ''}.`;
+  case 'redemption':
+    return d.restore_price !== null && d.restore_price !== undefined
+      ? `${name} expired on ${day(d.expires_at)} and is in its redemption period: restore it by ${day(d.restorable_until)} for ${money(d.restore_price)} or it will be deleted.`
+      : `${name} expired on ${day(d.expires_at)} and is in its redemption period: it can no longer be renewed, and restores of .${d.tld} are not offered here. Contact support if you want to keep it.`;
   default:
     return null;
   }
 }
 
-const actionShort = { autorenew_failed: 'Auto-renewal failed', expiring: 'Expiring soon', expired: 'Expired' };
+const actionShort = { autorenew_failed: 'Auto-renewal failed', expiring: 'Expiring soon', expired: 'Expired', redemption: 'In redemption' };
+
+// statusWords - a status after expiry with its date, in plain words (the
+// badge says the status alone); null for the others.
+export function statusWords(d) {
+  switch (d.status) {
+  case 'expired':
+    return d.renewable_until ? `Expired — renewable until ${day(d.renewable_until)}` : 'Expired';
+  case 'redemption':
+    return d.restorable_until ? `In redemption — restorable until ${day(d.restorable_until)}` : 'In redemption';
+  case 'restoring':
+    return 'Being restored — waiting for the registry';
+  case 'pending_delete':
+    return `Pending deletion — the registry deletes it${d.deleted_after ? ` after ${day(d.deleted_after)}` : ' soon'}`;
+  case 'deleted':
+    return 'Deleted — the name is free again';
+  default:
+    return null;
+  }
+}
+
+// statusCell - the badge, with the status's words and date after expiry
+function statusCell(d) {
+  const w = statusWords(d);
+  if (!w) return badge(d.status);
+  const b = badge(d.status);
+  b.classList.add('badge-phase', 'status-words');
+  const m = /^(.*?)(\d{4}-\d{2}-\d{2})?$/.exec(w); // the date kept on one line
+  fill(b, m[1], m[2] ? h('span', { class: 'date' }, m[2]) : null);
+  return b;
+}
 
 // the views of My Domains: live ones by default, past attempts apart
 const VIEWS = [
-  ['live', 'Live domains'], ['active', 'Active'], ['expired', 'Expired'], ['registering', 'Being registered'],
+  ['live', 'Live domains'], ['active', 'Active'], ['expired', 'Expired'], ['redemption', 'In redemption'], ['registering', 'Being registered'],
   ['transferring', 'Being transferred'], ['renewing', 'Being renewed'], ['past', 'Past attempts (failed, cancelled)'],
 ];
 const WINDOWS = [['', 'Any expiry'], ['30', 'Expiring within 30 days'], ['90', 'Expiring within 90 days'], ['365', 'Expiring within a year']];
@@ -380,8 +417,10 @@ export function renderMyDomains(main, { path }) {
             h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, `Open ${d.unicode_name || d.name}`), ' '))) : null,
         table([
           { title: 'Domain', cell: (d) => h('a', { href: `#/domains/${encodeURIComponent(d.name)}` }, d.unicode_name || d.name) },
-          { title: 'Status', cell: (d) => h('span', { class: 'status-cell' }, badge(d.status),
-            d.needs_action ? h('span', { class: 'badge badge-attention', title: actionText(d) }, `⚠ ${actionShort[d.needs_action] || 'Action needed'}`) : null) },
+          { title: 'Status', cell: (d) => h('span', { class: 'status-cell' }, statusCell(d),
+            // the phase badge already says expired / in redemption
+            d.needs_action && d.needs_action !== d.status
+              ? h('span', { class: 'badge badge-attention', title: actionText(d) }, `⚠ ${actionShort[d.needs_action] || 'Action needed'}`) : null) },
           { title: past ? 'Tried' : 'Expires', cell: (d) => (past ? day(d.created_at)
             : d.expires_at ? h('span', {}, day(d.expires_at), h('span', { class: 'muted' }, ` (${relative(d.expires_at)})`)) : '—') },
           past ? null : { title: 'Auto-renew', cell: (d) => autoRenewSwitch(d, (e, r) => {
@@ -389,7 +428,7 @@ export function renderMyDomains(main, { path }) {
             load();
           }) },
           { title: '', cell: (d) => h('a', { class: `btn btn-small${d.needs_action ? ' btn-primary' : ''}`, href: `#/domains/${encodeURIComponent(d.name)}` },
-            d.needs_action ? 'Renew now' : d.status === 'active' ? 'Renew / details' : 'Details') },
+            d.needs_action === 'redemption' ? 'Restore now' : d.needs_action ? 'Renew now' : d.status === 'active' ? 'Renew / details' : 'Details') },
         ].filter(Boolean), res.items, { caption: past ? 'Your past attempts' : 'Your domains', empty: emptyText(),
           rowAttrs: (d) => ({ 'data-domain': d.name, 'data-status': d.status, class: d.needs_action ? 'row-attention' : null,
             'data-needs-action': d.needs_action || null }) }),
@@ -406,7 +445,8 @@ export function renderMyDomains(main, { path }) {
 // renderMyDomainDetail - the customer's view of one of their domains:
 // status, auto-renew, renewal at the listed prices, its nameservers,
 // registrar lock, auth code and changes (manage.js), the history.
-async function renderMyDomainDetail(main, name) {
+// carried: the outcome of the order that led to this refresh, kept on top.
+async function renderMyDomainDetail(main, name, carried = null) {
   const slot = h('div', {});
   add(main, slot);
   loading(slot);
@@ -424,29 +464,98 @@ async function renderMyDomainDetail(main, name) {
   const swStatus = h('div', { 'aria-live': 'polite' });
   const pendingOp = (d.operations || []).find((o) => o.state === 'pending');
   const renewOut = h('div', { 'aria-live': 'polite' });
+  const dn = d.unicode_name || d.name;
+  const base = `/api/v1/domains/${encodeURIComponent(d.name)}`;
+  const afterOrder = (r, out) => {
+    const said = out.querySelector('.notice:not(.notice-wait)'); // a pending one is shown again
+    if (r) setTimeout(() => { if (location.hash.startsWith('#/domains/')) refresh(said); }, 0);
+  };
+  // in grace (expired) a renewal costs the renewal price plus the grace fee
+  const inGrace = d.status === 'expired' && (!d.renewable_until || d.renewable_until > now());
+  const graceFee = d.status === 'expired' ? Number(d.grace_fee || 0) : 0;
   let renewCard = null;
-  if (d.status === 'active' && lic && priceTerms(lic.prices, 'renew').length) {
-    const term = termSelect(lic.prices, 'renew', { name: 'term', id: 'renew-term' });
+  if ((d.status === 'active' || inGrace) && lic && priceTerms(lic.prices, 'renew').length) {
+    const price = (t) => lic.prices.renew[String(t)] + graceFee;
+    const terms = priceTerms(lic.prices, 'renew');
+    const term = select(terms.map((t) => [String(t), `${years(t)} — ${money(price(t))}`]), String(terms[0]), { name: 'term', id: 'renew-term' });
     const btn = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Renew');
+    const total = h('p', { class: 'renew-total', 'aria-live': 'polite' });
+    const showTotal = () => {
+      const t = Number(term.value);
+      total.textContent = graceFee
+        ? `Total for ${years(t)}: ${money(price(t))} (renewal ${money(lic.prices.renew[String(t)])} + grace fee ${money(graceFee)}).`
+        : '';
+    };
+    term.addEventListener('change', showTotal);
+    showTotal();
     const form = h('form', { class: 'form inline-form' }, field('Renew for', term), h('div', { class: 'form-actions' }, btn));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       const t = Number(term.value);
-      const r = await order({ path: `/api/v1/domains/${encodeURIComponent(d.name)}/renew`, body: { term: t },
-        name: d.unicode_name || d.name, kind: 'renew', amount: lic.prices.renew[String(t)], out: renewOut, btn });
-      if (r) setTimeout(() => { if (location.hash.startsWith('#/domains/')) refresh(); }, 0);
+      const r = await order({ path: `${base}/renew`, body: { term: t }, name: dn, kind: 'renew', amount: price(t),
+        breakdown: graceFee ? `renewal ${money(lic.prices.renew[String(t)])} + grace fee ${money(graceFee)}` : null, out: renewOut, btn });
+      afterOrder(r, renewOut);
     });
-    renewCard = card('Renew', h('p', { class: 'muted' }, `Adds time to the current expiry (${when(d.expires_at)}).`), form, renewOut);
+    renewCard = card('Renew',
+      d.status === 'expired'
+        ? h('p', { class: 'renew-grace' }, `${dn} expired on ${day(d.expires_at)}. It is renewable until ${day(d.renewable_until)}`,
+          graceFee ? ` at the renewal price plus a grace fee of ${money(graceFee)}.` : ' at the renewal price.',
+          ' The time is added to the old expiry.')
+        : h('p', { class: 'muted' }, `Adds time to the current expiry (${when(d.expires_at)}).`),
+      form, total, renewOut);
     renewCard.id = 'renew';
   }
-  function refresh() {
+  // in redemption only a restore keeps the domain
+  const restoreOut = h('div', { 'aria-live': 'polite' });
+  let restoreCard = null;
+  if (d.status === 'redemption') {
+    const open = d.restore_price !== null && d.restore_price !== undefined && (!d.restorable_until || d.restorable_until > now());
+    if (open) {
+      const renewal = d.restore_price - d.restore_fee;
+      const next = new Date(d.expires_at * 1000);
+      next.setUTCFullYear(next.getUTCFullYear() + 1);
+      const btn = button(`Restore for ${money(d.restore_price)}`, { class: 'btn btn-primary', id: 'restore-button' }, async () => {
+        const r = await order({ path: `${base}/restore`, body: {}, name: dn, kind: 'restore', amount: d.restore_price,
+          breakdown: `restore fee ${money(d.restore_fee)} + one year's renewal ${money(renewal)}`, out: restoreOut, btn });
+        afterOrder(r, restoreOut);
+      });
+      restoreCard = card('Restore',
+        h('p', { class: 'restore-offer' }, `Restore ${dn} for `, h('strong', {}, money(d.restore_price)),
+          ` (restore fee ${money(d.restore_fee)} + one year's renewal ${money(renewal)}), until ${day(d.restorable_until)}.`),
+        h('p', { class: 'muted' }, `It expired on ${day(d.expires_at)} and can no longer be renewed. The registry restores it with one more year: it then expires on ${day(next.getTime() / 1000)}.`),
+        h('div', { class: 'form-actions' }, btn), restoreOut);
+    } else {
+      restoreCard = card('Restore',
+        h('p', { class: 'restore-offer' }, d.restore_price === null || d.restore_price === undefined
+          ? `Restores of .${d.tld} domains are not offered here. Contact support if you want to keep ${dn}.`
+          : `The redemption period of ${dn} ended on ${day(d.restorable_until)}: it can no longer be restored. Contact support.`));
+    }
+    restoreCard.id = 'restore';
+  }
+  // the end of a domain: said plainly
+  let endNotice = null;
+  if (d.status === 'pending_delete') {
+    endNotice = h('div', { class: 'notice notice-bad', role: 'status', id: 'domain-end' },
+      h('strong', {}, `${dn} is pending deletion. `),
+      `It was neither renewed nor restored in time; nothing can be done now. The registry deletes it${d.deleted_after ? ` after ${day(d.deleted_after)}` : ' within days'}, `
+      + 'and then the name is free again: anyone can register it, you too as a new registration.');
+  } else if (d.status === 'deleted') {
+    endNotice = h('div', { class: 'notice notice-info', role: 'status', id: 'domain-end' },
+      h('strong', {}, `${dn} was deleted by the registry. `),
+      'The name is free again: anyone can register it. ',
+      h('a', { href: `#/search/${encodeURIComponent(d.name)}` }, 'Register it again'), '.');
+  } else if (d.status === 'restoring') {
+    endNotice = h('div', { class: 'notice notice-wait', role: 'status', id: 'domain-end' },
+      h('strong', {}, `The restore of ${dn} is underway. `),
+      'The registry restores it later; we check until it does. If it fails you are refunded in full.');
+  }
+  function refresh(said) {
     fill(main, h('h1', { class: 'page-title' }, d.unicode_name || d.name));
-    renderMyDomainDetail(main, d.name).then(() => {
-      // keep the last outcome visible after the refresh
-    });
+    renderMyDomainDetail(main, d.name, said);
   }
   fill(slot, 
     h('p', {}, h('a', { href: '#/domains' }, '← Your domains')),
+    carried ? h('div', { class: 'order-outcome', id: 'order-outcome' }, carried) : null,
     pendingOp ? pendingNotice(pendingOp) : null,
     d.transfer_away ? h('div', { class: 'notice notice-warn', role: 'alert', id: 'transfer-away' },
       h('strong', {}, 'A transfer to another registrar is pending. '),
@@ -457,12 +566,18 @@ async function renderMyDomainDetail(main, name) {
       renewCard ? [' ', button('Renew it', { class: 'btn btn-small btn-primary renew-link' }, () => {
         renewCard.scrollIntoView({ block: 'center' });
         renewCard.querySelector('select')?.focus();
+      })] : null,
+      restoreCard && d.needs_action === 'redemption' ? [' ', button('Restore it', { class: 'btn btn-small btn-primary restore-link' }, () => {
+        restoreCard.scrollIntoView({ block: 'center' });
+        restoreCard.querySelector('button')?.focus();
       })] : null) : null,
+    endNotice,
     h('div', { class: 'detail-grid' },
       card('Domain', dl([
-        ['Status', badge(d.status)],
-        ['Expires', d.expires_at ? `${when(d.expires_at)} (${relative(d.expires_at)})` : '—'],
-        d.renewable_until ? ['After it expires', h('span', { class: 'after-expiry' },
+        ['Status', statusCell(d)],
+        [d.expires_at && d.expires_at < now() ? 'Expired' : 'Expires', d.expires_at ? `${when(d.expires_at)} (${relative(d.expires_at)})` : '—'],
+        // past both windows the notice above says what is left
+        d.renewable_until && !['pending_delete', 'deleted'].includes(d.status) ? [d.expires_at && d.expires_at < now() ? 'After expiry' : 'After it expires', h('span', { class: 'after-expiry' },
           `renewable until ${day(d.renewable_until)}`,
           d.restorable_until ? `, then restorable until ${day(d.restorable_until)}${d.restore_fee !== null && d.restore_fee !== undefined ? ` (restore fee ${money(d.restore_fee)})` : ''}` : '',
           '.')] : null,
@@ -470,10 +585,11 @@ async function renderMyDomainDetail(main, name) {
           : notice(`Auto-renew is ${r.auto_renew ? 'on: we renew it before it expires and charge your balance' : 'off: renew it yourself before it expires'}.`, 'ok')))],
         ['Registered here', when(d.created_at)],
       ]), swStatus),
-      renewCard),
+      renewCard || restoreCard),
     manageSections(d),
     card('History', timeline(d.operations)));
   if (renewOut.firstChild) renewOut.scrollIntoView();
+  if (restoreOut.firstChild) restoreOut.scrollIntoView();
 }
 
 // ---- Find a Domain --------------------------------------------------------

@@ -562,18 +562,19 @@ function changesCard(base, { admin }) {
 }
 
 // manageSections - the four sections for domain d. A domain not held here
-// (failed, cancelled, transferred away) has none of them; one the registrar
+// (failed, cancelled, transferred away, deleted) has none of them; one the registrar
 // does not hold as active or expired (still registering, transferring or
 // renewing) shows why, and its changes.
 export function manageSections(d, { admin = false } = {}) {
   const status = String(d.status);
-  if (['failed', 'cancelled', 'transferred_away'].includes(status)) return null;
+  if (['failed', 'cancelled', 'transferred_away', 'deleted'].includes(status)) return null;
   const base = `/api/v1/domains/${encodeURIComponent(d.name)}`;
   const changes = changesCard(base, { admin });
   if (status !== 'active' && status !== 'expired') {
     return h('div', { class: 'manage' },
       card('Nameservers, lock, privacy, contacts and auth code',
-        h('p', { class: 'muted' }, `These can be managed while the domain is active or expired; it is ${status.replace(/_/g, ' ')} now.`)),
+        h('p', { class: 'muted' }, `These can be managed while the domain is active or expired; it is ${
+          { redemption: 'in redemption', restoring: 'being restored', pending_delete: 'pending deletion' }[status] || status.replace(/_/g, ' ')} now.`)),
       changes.card);
   }
   const onChanged = () => changes.reload();

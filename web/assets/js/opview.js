@@ -7,7 +7,7 @@ import { money, when, relative, badge, opLabel, years, duration, every, sentence
 
 // pendingText - what a pending operation means, in plain words.
 export function pendingText(op) {
-  const what = { register: 'registration', renew: 'renewal', transfer: 'transfer', privacy: 'WHOIS privacy' }[op.kind] || 'operation';
+  const what = { register: 'registration', renew: 'renewal', transfer: 'transfer', privacy: 'WHOIS privacy', restore: 'restore' }[op.kind] || 'operation';
   const next = op.next_check_at ? ` The next check is ${relative(op.next_check_at)} (${when(op.next_check_at)}).` : '';
   const wait = op.kind === 'transfer'
     ? 'Transfers take several days: the current registrar and the owner have to approve it.'

@@ -96,7 +96,8 @@ const tone = {
   active: 'ok', succeeded: 'ok', sent: 'ok', available: 'ok', completed: 'ok', credit: 'ok', refund: 'ok',
   pending: 'wait', registering: 'wait', transferring: 'wait', renewing: 'wait', queued: 'wait',
   sending: 'wait', new: 'wait', ready: 'info', held: 'warn', charge: 'info', adjust: 'info',
-  failed: 'bad', timed_out: 'bad', cancelled: 'bad', expired: 'bad', missing: 'bad',
+  failed: 'bad', timed_out: 'bad', cancelled: 'bad', expired: 'warn', missing: 'bad',
+  redemption: 'bad', restoring: 'wait', pending_delete: 'bad', deleted: 'bad',
   taken: 'bad', transferred_away: 'bad', healthy: 'ok', fallback: 'warn',
   locked: 'ok', unlocked: 'warn', unknown: 'warn', refused: 'bad',
 };
@@ -247,7 +248,7 @@ export function dl(pairs) {
 }
 
 export function opLabel(kind) {
-  return { register: 'Registration', renew: 'Renewal', transfer: 'Transfer', privacy: 'WHOIS privacy' }[kind] || kind;
+  return { register: 'Registration', renew: 'Renewal', transfer: 'Transfer', privacy: 'WHOIS privacy', restore: 'Restore' }[kind] || kind;
 }
 
 // priceTerms - the terms with a price for one operation, ascending.
