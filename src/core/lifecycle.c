@@ -168,6 +168,15 @@ static const char sql_due_renew[] =
     "FROM operations o WHERE o.domain_id = d.id AND o.kind = 'renew' AND "
     "o.sent_at > ?) ORDER BY d.expires_at, d.id LIMIT ?";
 
+/* Past expiry: auto-renew domains in their grace period (the expiry in
+ * [now - the longest grace, now]; whether still renewable is decided per
+ * row from the domain's dates, grace_row). */
+static const char sql_due_renew_grace[] =
+    "SELECT " DOMAIN_COLS LC_WINDOW
+    "AND d.status IN ('active', 'expired') AND d.auto_renew = 1 AND NOT "
+    "EXISTS (SELECT 1 FROM operations o WHERE o.domain_id = d.id AND o.kind "
+    "= 'renew' AND o.sent_at > ?) ORDER BY d.expires_at, d.id LIMIT ?";
+
 static const char sql_due_last[] =
     "SELECT " DOMAIN_COLS LC_WINDOW
     "AND d.status IN ('active', 'renewing') AND d.auto_renew = 1 AND NOT "
@@ -329,10 +338,57 @@ int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
     return reminders_due(app, now, due_warn_row, &w, err);
 }
 
+/* grace_row - a domain past its expiry is due a renewal attempt while it
+ * is renewable (before the end of its grace period, the registrar's
+ * date where the sync read it). */
+struct grace_walk {
+    int64_t now;
+    lifecycle_row_fn *fn;
+    void *arg;
+    struct app *app;
+};
+
+static int grace_row(const struct lifecycle_domain *d, void *arg)
+{
+    struct grace_walk *g = arg;
+    struct tld_domain_expiry x;
+    struct rm_err e = {0};
+
+    if (d->expires_at <= 0 || d->expires_at > g->now)
+        return 0;
+    if (tld_domain_expiry(g->app, d->domain_id, &x, &e) < 0) {
+        rm_log(LOG_WARN, "lifecycle: %s: %s", d->name, e.msg);
+        return 0;
+    }
+    if (x.dates.renewable_until <= g->now)
+        return 0;
+    return g->fn(d, g->arg);
+}
+
 int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err)
 {
-    return walk(app, SEL_RENEW, now, fn, arg, err);
+    struct conn_days *cv = NULL;
+    struct grace_walk g = {now, fn, arg, app};
+    int64_t retry = now - LIFECYCLE_RETRY_S;
+    size_t nconn = 0;
+    int rc;
+
+    if ((rc = walk(app, SEL_RENEW, now, fn, arg, err)) != 0)
+        return rc;
+    /* and through the grace period: an attempt that waited for funds
+     * goes on once they arrive, while the domain is renewable */
+    if ((rc = conn_days(app, &cv, &nconn, err)) < 0) {
+        free(cv);
+        return rc;
+    }
+    for (size_t k = 0; k < nconn && rc == 0; k++)
+        if (cv[k].renew_days > 0)
+            rc = lc_walk_conn(app, sql_due_renew_grace, cv[k].id,
+                              now - (TLD_MAX_EXPIRY_DAYS + 1) * LIFECYCLE_DAY,
+                              now, &retry, 1, grace_row, &g, err);
+    free(cv);
+    return rc;
 }
 
 /* last_after_due - which after-expiry alert d is due at now: the kind,
@@ -751,6 +807,13 @@ static int renew_one(const struct lifecycle_domain *d, void *arg)
                d->name, e.msg);
         s->skipped++;
         return 0;
+    }
+    if (d->expires_at > 0 && d->expires_at <= c->now) {
+        /* in its grace period: the renewal costs the grace fee too */
+        struct tld_domain_expiry x;
+        if ((rc = tld_domain_expiry(app, d->domain_id, &x, &e)) < 0)
+            goto fail;
+        amount += x.cfg.grace_fee;
     }
     if ((rc = account_get_id(app, d->account_id, &a, &e)) < 0)
         goto fail;

@@ -17,7 +17,9 @@
  *               reminder_after while a renewal or restore is possible.
  *               The notices row and the outbox row commit together.
  *   renew       domains with auto_renew on, active, expiring within the
- *               connection's renew_days: charge -> RENEW -> settle through
+ *               connection's renew_days, or past their expiry and still in
+ *               their grace period (then at the renewal price plus the
+ *               grace fee): charge -> RENEW -> settle through
  *               the operation state machine (ops_renew_auto). Each attempt
  *               is an operation keyed autorenew:<domain>:<expiry>:<n>
  *               (UNIQUE); a new attempt is made only while the domain is
@@ -26,7 +28,7 @@
  *               renewal of the domain reached the registrar in the last
  *               LIFECYCLE_RETRY_S. Insufficient funds: no operation, the
  *               customer and the admin get autorenew_failed once per day
- *               until expiry (and a notice autorenew_failed once per
+ *               until the end of grace (and a notice autorenew_failed once per
  *               expiry: the reminders take the domain in). A renewal that
  * succeeded (now or later, by the Async Manager) gets autorenew_done once
  * (notices autorenew_done). Then the last-chance alert: admin mail once per
@@ -104,8 +106,10 @@ typedef int lifecycle_row_fn(const struct lifecycle_domain *d, void *arg);
 int lifecycle_due_warnings(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err);
 /* lifecycle_due_renewals - domains due an automatic renewal attempt at
- * now: auto_renew on, active, expiring in (now, now + renew_days], and no
- * renewal of the domain sent in the last LIFECYCLE_RETRY_S. */
+ * now: auto_renew on, active and expiring in (now, now + renew_days], or
+ * past their expiry (active or expired) before the end of their grace
+ * period (core/tld.h tld_domain_expiry), and no renewal of the domain
+ * sent in the last LIFECYCLE_RETRY_S. */
 int lifecycle_due_renewals(struct app *app, int64_t now, lifecycle_row_fn *fn,
                            void *arg, struct rm_err *err);
 /* lifecycle_due_last_chance - auto-renew domains (active or renewing)

@@ -57,6 +57,15 @@ for d in grace.com restore.com async.com lost.com gone.com late.com; do
 done
 check "six domains active" test \
     "$(sql "SELECT COUNT(*) FROM domains WHERE status = 'active'")" = 6
+# bob: auto-renew on, and no money left for it
+rg account add bob --email bob@example.com >/dev/null || bad "bob"
+rg account credit bob 12.50 --ref seed-bob >/dev/null || bad "bob credit"
+rg account contact bob --first-name Bob --last-name Jones \
+    --address1 "2 Main St" --city Toronto --postal-code M5V1A2 \
+    --country CA --phone +1.4165550124 --email bob@example.com \
+    >/dev/null || bad "bob contact"
+rg domain register auto.com --account bob >/dev/null || bad "register auto.com"
+rg lifecycle auto-renew auto.com on >/dev/null || bad "auto-renew on"
 E=$(expires grace.com)
 check "the expiry is the sim's" test "$E" = "$(sim_field grace.com expiry)"
 
@@ -90,6 +99,20 @@ check "the sim's expiry moved a year" test \
     "$(sim_field grace.com expiry)" -gt $((E + 364 * DAY))
 check "no phase dates left" test \
     "$(sql "SELECT COALESCE(grace_end_at, 0) FROM domains WHERE name = 'grace.com'")" = 0
+
+# --- auto-renew through grace: waits for funds, then renews ---------------
+expect_rc 0 "lifecycle renew in grace without funds" -- rg lifecycle run renew
+check "auto.com: expired, no renewal attempted" test \
+    "$(dom_status auto.com)/$(sql "SELECT COUNT(*) FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'auto.com' AND o.kind = 'renew'")" = \
+    expired/0
+check "bob is told it waits for funds" test \
+    "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE idem_key LIKE 'autorenew-nofunds:%' AND to_addr = 'bob@example.com'")" -ge 1
+rg account credit bob 20 --ref bob-2 >/dev/null || bad "bob credit 2"
+expect_rc 0 "lifecycle renew once the funds arrived" -- rg lifecycle run renew
+check "auto.com renewed in grace: active, charged 13.00 + 5.00" test \
+    "$(dom_status auto.com)/$(balance_of bob)" = active/200
+check "from the old expiry, as the sim says" test \
+    "$(expires auto.com)" = "$(sim_field auto.com expiry)"
 
 # --- redemption ----------------------------------------------------------
 advance $((35 * DAY - 2 * DAY))
