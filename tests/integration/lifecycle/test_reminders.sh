@@ -19,7 +19,9 @@ TEMPLATES=$3
 SMTPD=${4:-}
 . "$(dirname "$0")/../core/lib.sh"
 
-sim_start
+# the sim's registry keeps .com and .net as regman's defaults say (30 days
+# of grace, 30 of redemption, 5 of pending delete)
+sim_start --lifecycle com=30/30/5 --lifecycle net=30/30/5
 setup_regman
 cat >>"$WORK/regman.conf" <<EOF
 
@@ -120,10 +122,12 @@ k=-30
 while [ $k -le 61 ]; do
     advance $DAY
     if [ $k = 30 ]; then
-        # Grace is over: the registry moves the domains to redemption. The
-        # sync that reads the registrar's phase is not in this tree, so
-        # the test sets the status itself.
-        sql_write "UPDATE domains SET status = 'redemption' WHERE status = 'expired'"
+        # Grace is over: the registry moves the domains to redemption,
+        # and the sync reads it from the registrar
+        rg lifecycle run sync >/dev/null 2>&1 || bad "sync on day 30"
+        check "day 30: the sync found them in redemption, none in grace" \
+            test "$(sql "SELECT COUNT(*) FROM domains WHERE status = 'expired'")" = 0 -a \
+            "$(sql "SELECT COUNT(*) FROM domains WHERE status = 'redemption'")" -gt 0
     fi
     if [ $k = -20 ]; then
         rg domain renew m3.com --account alice >/dev/null ||
