@@ -33,8 +33,9 @@ static const struct command commands[] = {
     {"tld", cmd_tld, "TLDs, their connection, prices and windows"},
     {"account", cmd_account, "customer accounts, balances, contacts"},
     {"domain", cmd_domain,
-     "lookup register renew transfer transfer-status "
-     "check list show"},
+     "lookup register renew restore transfer transfer-status "
+     "check list show sync move bulk search ns host contacts lock "
+     "privacy auth-code changes"},
     {"audit", cmd_audit, "check the money and state invariants"},
     {"log", cmd_log, "the registrar request log"},
     {"serve", cmd_serve, "run the daemon: HTTP API, web UI and job runner"},
