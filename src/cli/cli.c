@@ -344,6 +344,11 @@ void cli_table_print(struct cli_table *t)
         for (size_t c = 0; c < t->ncols; c++)
             printf("%-*s%s", c + 1 < t->ncols ? (int)w[c] : 0,
                    t->cells[r * t->ncols + c], c + 1 < t->ncols ? "  " : "\n");
+    cli_table_free(t);
+}
+
+void cli_table_free(struct cli_table *t)
+{
     for (size_t i = 0; i < t->nrows * t->ncols; i++)
         free(t->cells[i]);
     free(t->cells);

@@ -91,6 +91,7 @@ struct cli_table {
 void cli_table_init(struct cli_table *t, size_t ncols, const char **head);
 void cli_table_row(struct cli_table *t, ...); /* ncols const char * */
 void cli_table_print(struct cli_table *t);    /* and releases it */
+void cli_table_free(struct cli_table *t);     /* releases it unprinted */
 
 /* cli_kv - print "key: value" lines aligned. */
 void cli_kv(const char *key, const char *fmt, ...)

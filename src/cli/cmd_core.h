@@ -31,6 +31,9 @@ bool cmd_domain_is_search(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
 /* cmd_reminders - `reminders show|set|reset` (cmd_reminders.c). */
 int cmd_reminders(int argc, char **argv);
+/* cmd_reseller - `reseller add|list|show|customer-add|wholesale|prices`
+ * (cmd_reseller.c). */
+int cmd_reseller(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 
 #endif

@@ -53,6 +53,9 @@ static const struct command commands[] = {
     {"import", cmd_import, "adopt an existing registrar portfolio"},
     {"reminders", cmd_reminders,
      "reminder schedules before and after expiry: show set reset"},
+    {"reseller", cmd_reseller,
+     "resellers, their customers and prices: add list show customer-add "
+     "wholesale prices"},
 };
 
 static void help(FILE *f)

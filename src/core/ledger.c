@@ -23,6 +23,12 @@
  *     exactly, to the same account.
  * I8  a charge never takes a customer's balance below -credit_limit; the
  *     check happens before anything is written.
+ * I9  an order of a reseller's customer (operations.reseller_id) is
+ *     charged in one posting: the customer -amount (retail) to the
+ *     reseller's reseller_sales account, and the reseller -wholesale to
+ *     sales; both the customer and the reseller are bound by I8; the
+ *     refund reverses both exactly. Checked with I2: the reseller's leg of
+ *     the charge is -wholesale, of the refund +wholesale.
  *
  * Every check runs before the first write, so a refused posting writes
  * nothing even inside the caller's transaction.
@@ -38,7 +44,7 @@
 #include "core/money.h"
 #include "util/xalloc.h"
 
-#define MAX_LEGS 2
+#define MAX_LEGS 4
 
 struct leg {
     int64_t account_id;
@@ -148,6 +154,30 @@ static int system_account(struct store *st, const char *kind, int64_t *id,
     return rc;
 }
 
+/* reseller_sales - the reseller_sales account of reseller id. */
+static int reseller_sales(struct store *st, int64_t id, int64_t *out,
+                          struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT COALESCE(r.sales_account_id, 0) FROM accounts r JOIN "
+        "accounts s ON s.id = r.sales_account_id AND s.kind = "
+        "'reseller_sales' WHERE r.id = ? AND r.reseller = 1";
+    struct store_stmt *s;
+    int rc = first_row(st, sql, NULL, id, &s, err);
+
+    if (rc == STORE_ROW) {
+        *out = store_col_int64(s, 0);
+        store_stmt_release(s);
+        return 0;
+    }
+    if (rc == STORE_DONE)
+        rc = rm_err_set(err, RM_EINTERNAL,
+                        "ledger: account %" PRId64
+                        " is no reseller with a sales account",
+                        id);
+    return rc;
+}
+
 static int require_customer(const struct acct *a, struct rm_err *err)
 {
     if (strcmp(a->kind, "customer") != 0)
@@ -241,8 +271,8 @@ struct posting {
     const char *memo;
     int64_t now;
     struct leg legs[MAX_LEGS];
-    size_t nlegs;  /* 0 for a fee of 0 */
-    int limit_leg; /* index of the leg bound by I8, or -1 */
+    size_t nlegs;    /* 0 for a fee of 0 */
+    unsigned limits; /* bit i: leg i is bound by I8 */
 };
 
 static int check_key(const char *key, const char *memo, struct rm_err *err)
@@ -318,7 +348,7 @@ static int checks(struct store *st, const struct posting *p, struct acct *accts,
                               "ledger: the balance of account %" PRId64
                               " (%s) would overflow",
                               accts[i].id, accts[i].name);
-        if ((int)i == p->limit_leg &&
+        if ((p->limits & (1u << i)) &&
             (rc = funds_ok(&accts[i], -p->legs[i].amount, newbal[i], err)) < 0)
             return rc;
     }
@@ -444,7 +474,7 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
     }
     for (size_t k = 0; k < p->nlegs; k++) {
         size_t i = order[k];
-        bool limited = (int)i == p->limit_leg;
+        bool limited = (p->limits & (1u << i)) != 0;
         /* I1. The leg with a credit limit was checked against the balance
          * read: it is written only if that balance is still there (a
          * concurrent change shows up as 0 rows instead of a lost update,
@@ -485,6 +515,8 @@ static int post(struct store *st, const struct posting *p, struct rm_err *err)
 struct op_row {
     int64_t account_id;
     int64_t amount;
+    int64_t reseller_id; /* 0: the provider's own customer */
+    int64_t wholesale;   /* the reseller's charge */
     char memo[200];
 };
 
@@ -492,7 +524,8 @@ static int load_op(struct store *st, int64_t op_id, struct op_row *o,
                    struct rm_err *err)
 {
     static const char sql[] =
-        "SELECT o.account_id, o.amount, o.kind, d.name, o.term "
+        "SELECT o.account_id, o.amount, o.kind, d.name, o.term, "
+        "COALESCE(o.reseller_id, 0), COALESCE(o.wholesale, 0) "
         "FROM operations o JOIN domains d ON d.id = o.domain_id "
         "WHERE o.id = ?";
     struct store_stmt *s;
@@ -502,6 +535,8 @@ static int load_op(struct store *st, int64_t op_id, struct op_row *o,
         const char *k = store_col_text(s, 2), *d = store_col_text(s, 3);
         o->account_id = store_col_int64(s, 0);
         o->amount = store_col_int64(s, 1);
+        o->reseller_id = store_col_int64(s, 5);
+        o->wholesale = store_col_int64(s, 6);
         snprintf(o->memo, sizeof o->memo, "%s %s %" PRId64 "y", k ? k : "",
                  d ? d : "", store_col_int64(s, 4));
         store_stmt_release(s);
@@ -510,7 +545,7 @@ static int load_op(struct store *st, int64_t op_id, struct op_row *o,
         rc = rm_err_set(err, RM_ENOTFOUND, "ledger: no operation %" PRId64,
                         op_id);
     }
-    if (rc == 0 && o->amount < 0)
+    if (rc == 0 && (o->amount < 0 || o->wholesale < 0))
         rc = rm_err_set(err, RM_EINTERNAL,
                         "ledger: operation %" PRId64 " has a negative fee",
                         op_id);
@@ -564,14 +599,35 @@ static int op_unit(struct store *st, void *arg, struct rm_err *err)
     p.operation_id = op_id;
     p.memo = o.memo;
     p.now = now;
-    p.limit_leg = -1;
-    if (o.amount > 0) {
+    p.limits = 0;
+    if (o.reseller_id) {
+        /* I9: a reseller's customer pays the retail price to the
+         * reseller's sales account, and the reseller pays the wholesale
+         * price to the provider's sales, in this one posting; a refund
+         * is the same legs reversed */
+        int64_t sign = kind == LEDGER_CHARGE ? -1 : 1, rsales = 0;
+        if ((rc = reseller_sales(st, o.reseller_id, &rsales, err)) < 0)
+            return rc;
+        if (o.amount > 0) {
+            p.legs[p.nlegs++] = (struct leg){o.account_id, sign * o.amount};
+            p.legs[p.nlegs++] = (struct leg){rsales, -sign * o.amount};
+        }
+        if (o.wholesale > 0) {
+            p.legs[p.nlegs++] = (struct leg){o.reseller_id, sign * o.wholesale};
+            p.legs[p.nlegs++] = (struct leg){sales, -sign * o.wholesale};
+        }
+        if (kind == LEDGER_CHARGE)
+            for (size_t i = 0; i < p.nlegs; i++)
+                if (p.legs[i].account_id == o.account_id ||
+                    p.legs[i].account_id == o.reseller_id)
+                    p.limits |= 1u << i;
+    } else if (o.amount > 0) {
         int64_t sign = kind == LEDGER_CHARGE ? -1 : 1;
         p.legs[0] = (struct leg){o.account_id, sign * o.amount};
         p.legs[1] = (struct leg){sales, -sign * o.amount};
         p.nlegs = 2;
         if (kind == LEDGER_CHARGE)
-            p.limit_leg = 0;
+            p.limits = 1u;
     }
     if (amount_out)
         *amount_out = o.amount;
@@ -666,7 +722,7 @@ static int funded(struct store *st, enum ledger_kind kind, int64_t account_id,
     u.p.idem_key = idem_key;
     u.p.memo = memo;
     u.p.now = now;
-    u.p.limit_leg = -1;
+    u.p.limits = 0;
     u.p.legs[0] = (struct leg){account_id, amount};
     u.p.legs[1] = (struct leg){0, -amount};
     u.p.nlegs = 2;
@@ -843,9 +899,26 @@ static int refund_state(const char *state)
 /* op_why - I2 for one operation; "" when it holds. */
 static void op_why(const char *state, int64_t amount, int64_t charges,
                    int64_t refunds, int64_t charged, int64_t refunded,
-                   char *why, size_t n)
+                   const int64_t *w, char *why, size_t n)
 {
     int want_refund = refund_state(state);
+    /* w: the wholesale amount, the reseller's legs in the charge and in
+     * the refund (NULL: no reseller) */
+    if (w && charges == 1 && charged == -amount) {
+        why[0] = '\0';
+        if (w[1] != -w[0])
+            snprintf(why, n,
+                     "reseller charged %" PRId64 " wholesale, want %" PRId64,
+                     -w[1], w[0]);
+        else if (want_refund && refunds == 1 && w[2] != w[0])
+            snprintf(why, n,
+                     "reseller refunded %" PRId64 " wholesale, want %" PRId64,
+                     w[2], w[0]);
+        else if (!want_refund && w[2] != 0)
+            snprintf(why, n, "%s but the reseller was refunded", state);
+        if (why[0])
+            return;
+    }
 
     why[0] = '\0';
     if (charges != 1)
@@ -880,7 +953,16 @@ static int audit_operations(struct store *st, struct ledger_audit *rep,
         "(SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) "
         " FROM ledger_postings p JOIN ledger_entries e ON e.posting_id = p.id"
         " WHERE p.operation_id = o.id AND p.kind = 'refund'"
-        " AND e.account_id = o.account_id) "
+        " AND e.account_id = o.account_id), "
+        "COALESCE(o.reseller_id, 0), COALESCE(o.wholesale, 0), "
+        "(SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) "
+        " FROM ledger_postings p JOIN ledger_entries e ON e.posting_id = p.id"
+        " WHERE p.operation_id = o.id AND p.kind = 'charge'"
+        " AND e.account_id = o.reseller_id), "
+        "(SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) "
+        " FROM ledger_postings p JOIN ledger_entries e ON e.posting_id = p.id"
+        " WHERE p.operation_id = o.id AND p.kind = 'refund'"
+        " AND e.account_id = o.reseller_id) "
         "FROM operations o ORDER BY o.id";
     struct store_stmt *s;
     size_t cap = 0;
@@ -896,8 +978,11 @@ static int audit_operations(struct store *st, struct ledger_audit *rep,
 
         rep->operations_checked++;
         copy_col(state, sizeof state, s, 1);
+        int64_t w[3] = {store_col_int64(s, 8), store_col_int64(s, 9),
+                        store_col_int64(s, 10)};
         op_why(state, amount, charges, refunds, store_col_int64(s, 5),
-               store_col_int64(s, 6), why, sizeof why);
+               store_col_int64(s, 6), store_col_int64(s, 7) ? w : NULL, why,
+               sizeof why);
         if (why[0] == '\0')
             continue;
         if (rep->nbad_operations == cap) {

@@ -20,6 +20,7 @@
 #include "core/ledger.h"
 #include "core/lifecycle_int.h"
 #include "core/money.h"
+#include "core/reseller.h"
 #include "core/tld.h"
 #include "mail/mail.h"
 #include "mail/template.h"
@@ -83,6 +84,8 @@ struct begin_req {
     const char *renew_from_status;
     const char *idem_key; /* operations.idempotency_key; NULL = none */
     const char *actor;    /* operations.actor */
+    /* a reseller's customer: the reseller and its wholesale price */
+    int64_t reseller_id, wholesale;
 };
 
 static int funds_refused(int rc, struct rm_err *err)
@@ -120,8 +123,9 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
     static const char sql_op[] =
         "INSERT INTO operations (kind, domain_id, account_id, "
         "connection_id, state, term, amount, expiry_year, created_at, "
-        "lease_owner, lease_expires_at, idempotency_key, actor) VALUES (?, ?, "
-        "?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+        "lease_owner, lease_expires_at, idempotency_key, actor, reseller_id, "
+        "wholesale) VALUES (?, ?, ?, ?, 'new', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id";
     struct begin_tx *x = arg;
     struct app *app = x->app;
     struct begin_req *b = x->b;
@@ -198,6 +202,13 @@ static int begin_fn(struct store *st, void *arg, struct rm_err *err)
     store_bind_int64(s, 10, now + app->set.lease_s);
     store_bind_text(s, 11, b->idem_key);
     store_bind_text(s, 12, b->actor);
+    if (b->reseller_id) {
+        store_bind_int64(s, 13, b->reseller_id);
+        store_bind_int64(s, 14, b->wholesale);
+    } else {
+        store_bind_null(s, 13);
+        store_bind_null(s, 14);
+    }
     rc = store_step(s, err);
     if (rc == STORE_ROW)
         *op_id = store_col_int64(s, 0);
@@ -368,8 +379,19 @@ static int order(struct app *app, enum ops_kind kind,
         return rm_err_set(err, RM_EREFUSED,
                           "%s is already registered here or in progress",
                           nm.ascii);
+    /* a reseller's customer pays the reseller's price, the reseller the
+     * wholesale one */
+    struct reseller_quote rq;
+    if ((rc = reseller_quote(app, a.id, t.tld,
+                             transfer ? TLD_TRANSFER : TLD_REGISTER, term, &rq,
+                             err)) < 0)
+        return rc;
+    if (rq.reseller_id)
+        amount = rq.retail;
     if ((rc = ledger_check_funds(app->st, a.id, amount, err)) < 0)
         return funds_refused(rc, err);
+    if ((rc = reseller_check_funds(app, &rq, err)) < 0)
+        return rc;
     if ((rc = conn_session_open(app, t.connection_id, &sess, err)) < 0)
         return rc;
 
@@ -386,6 +408,8 @@ static int order(struct app *app, enum ops_kind kind,
     b.connection_id = t.connection_id;
     b.term = term;
     b.amount = amount;
+    b.reseller_id = rq.reseller_id;
+    b.wholesale = rq.wholesale;
     b.reg_username = user;
     b.reg_password_enc = pass_enc;
     snprintf(who, sizeof who, "account:%s", a.name);
@@ -530,6 +554,12 @@ static int renew(struct app *app, const char *name, const char *account,
         return rc;
     if ((rc = tld_price_for(&t, TLD_RENEW, term, &amount, err)) < 0)
         return rc;
+    struct reseller_quote rq;
+    if ((rc = reseller_quote(app, d.account_id, d.tld, TLD_RENEW, term, &rq,
+                             err)) < 0)
+        return rc;
+    if (rq.reseller_id)
+        amount = rq.retail;
     if (d.expires_at > 0 && d.expires_at <= clock_now()) {
         /* past its expiry: renewable in the grace period only, at the
          * renewal price plus the TLD's grace fee (docs/expiry.md) */
@@ -551,9 +581,13 @@ static int renew(struct app *app, const char *name, const char *account,
                     ? ", only restored (regman domain restore)"
                     : "");
         amount += de.cfg.grace_fee;
+        if (rq.reseller_id)
+            rq.wholesale += de.cfg.grace_fee; /* passed on at both levels */
     }
     if ((rc = ledger_check_funds(app->st, d.account_id, amount, err)) < 0)
         return funds_refused(rc, err);
+    if ((rc = reseller_check_funds(app, &rq, err)) < 0)
+        return rc;
     /* The domain's own connection, even when the TLD was re-mapped. */
     if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
         return rc;
@@ -578,6 +612,8 @@ static int renew(struct app *app, const char *name, const char *account,
     b.domain_id = d.id;
     b.term = term;
     b.amount = amount;
+    b.reseller_id = rq.reseller_id;
+    b.wholesale = rq.wholesale;
     b.expiry_year = op_year_of(d.expires_at);
     b.renew_from_status = d.status;
     b.idem_key = idem_key;
@@ -654,9 +690,21 @@ static int restore(struct app *app, const char *name, const char *account,
         return rc;
     if ((rc = tld_price_for(&t, TLD_RENEW, 1, &amount, err)) < 0)
         return rc;
+    struct reseller_quote rq;
+    if ((rc = reseller_quote(app, d.account_id, d.tld, TLD_RENEW, 1, &rq,
+                             err)) < 0)
+        return rc;
+    if (rq.reseller_id) {
+        /* the year at the reseller's price; the restore fee passed on at
+         * both levels */
+        amount = rq.retail;
+        rq.wholesale += de.cfg.restore_fee;
+    }
     amount += de.cfg.restore_fee;
     if ((rc = ledger_check_funds(app->st, d.account_id, amount, err)) < 0)
         return funds_refused(rc, err);
+    if ((rc = reseller_check_funds(app, &rq, err)) < 0)
+        return rc;
     if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
         return rc;
     b.kind = OPS_K_RESTORE;
@@ -667,6 +715,8 @@ static int restore(struct app *app, const char *name, const char *account,
     b.domain_id = d.id;
     b.term = 1;
     b.amount = amount;
+    b.reseller_id = rq.reseller_id;
+    b.wholesale = rq.wholesale;
     b.expiry_year = op_year_of(d.expires_at);
     b.renew_from_status = d.status;
     b.idem_key = idem_key;
