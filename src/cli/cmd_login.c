@@ -16,7 +16,7 @@
 #include "util/secret.h"
 
 static const char usage[] =
-    "regman login add USERNAME --role admin|customer [--account A] "
+    "regman login add USERNAME --role admin|customer|reseller [--account A] "
     "[--password-stdin]\n"
     "       regman login passwd USERNAME [--password-stdin]\n"
     "       regman login disable USERNAME | enable USERNAME | list\n"
@@ -126,13 +126,15 @@ int cmd_login(int argc, char **argv)
             r = LOGIN_ROLE_ADMIN;
         else if (role && strcmp(role, "customer") == 0)
             r = LOGIN_ROLE_CUSTOMER;
+        else if (role && strcmp(role, "reseller") == 0)
+            r = LOGIN_ROLE_RESELLER;
         if (!r)
             rc = rm_err_set(&err, RM_EINVAL,
-                            "--role admin or --role customer is required");
-        else if ((r == LOGIN_ROLE_CUSTOMER) != (account != NULL))
+                            "--role admin, customer or reseller is required");
+        else if ((r != LOGIN_ROLE_ADMIN) != (account != NULL))
             rc = rm_err_set(&err, RM_EINVAL,
-                            "a customer login needs --account; an admin "
-                            "login has none");
+                            "a customer or reseller login needs --account; "
+                            "an admin login has none");
         else if (account)
             rc = account_get(app, account, &a, &err);
         if (rc == 0)

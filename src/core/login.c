@@ -86,13 +86,16 @@ bool login_username_ok(const char *u)
 
 const char *login_role_name(enum login_role r)
 {
-    return r == LOGIN_ROLE_ADMIN ? "admin" : "customer";
+    return r == LOGIN_ROLE_ADMIN      ? "admin"
+           : r == LOGIN_ROLE_RESELLER ? "reseller"
+                                      : "customer";
 }
 
 static enum login_role role_of(const char *s)
 {
-    return s && strcmp(s, "admin") == 0 ? LOGIN_ROLE_ADMIN
-                                        : LOGIN_ROLE_CUSTOMER;
+    return s && strcmp(s, "admin") == 0      ? LOGIN_ROLE_ADMIN
+           : s && strcmp(s, "reseller") == 0 ? LOGIN_ROLE_RESELLER
+                                             : LOGIN_ROLE_CUSTOMER;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -187,9 +190,9 @@ static int create_tx(struct store *st, void *arg, struct rm_err *err)
     struct create_arg *c = arg;
     struct store_stmt *s = NULL;
     int rc;
-    if (c->role == LOGIN_ROLE_CUSTOMER) {
-        rc = store_prepare(st, "SELECT kind FROM accounts WHERE id = ?", &s,
-                           err);
+    if (c->role != LOGIN_ROLE_ADMIN) {
+        rc = store_prepare(
+            st, "SELECT kind, reseller FROM accounts WHERE id = ?", &s, err);
         if (rc < 0)
             return rc;
         store_bind_int64(s, 1, c->account_id);
@@ -197,6 +200,12 @@ static int create_tx(struct store *st, void *arg, struct rm_err *err)
         if (rc == STORE_DONE ||
             (rc == STORE_ROW && strcmp(store_col_text(s, 0), "customer") != 0))
             rc = rm_err_set(err, RM_EINVAL, "no customer account %lld",
+                            (long long)c->account_id);
+        else if (rc == STORE_ROW && c->role == LOGIN_ROLE_RESELLER &&
+                 store_col_int64(s, 1) != 1)
+            rc = rm_err_set(err, RM_EINVAL,
+                            "account %lld is no reseller (regman reseller "
+                            "add)",
                             (long long)c->account_id);
         store_stmt_release(s);
         if (rc < 0)
@@ -209,7 +218,7 @@ static int create_tx(struct store *st, void *arg, struct rm_err *err)
                        &s, err);
     if (rc < 0)
         return rc;
-    if (c->role == LOGIN_ROLE_CUSTOMER)
+    if (c->role != LOGIN_ROLE_ADMIN)
         store_bind_int64(s, 1, c->account_id);
     else
         store_bind_null(s, 1);

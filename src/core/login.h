@@ -40,7 +40,13 @@
 #define LOGIN_TOKEN_LEN 43 /* base64url of 32 bytes, no padding */
 #define LOGIN_CSRF_MAX 47
 
-enum login_role { LOGIN_ROLE_ADMIN = 1, LOGIN_ROLE_CUSTOMER = 2 };
+/* A reseller login acts as a customer of its own account everywhere,
+ * and manages its customers and prices (core/reseller.h). */
+enum login_role {
+    LOGIN_ROLE_ADMIN = 1,
+    LOGIN_ROLE_CUSTOMER = 2,
+    LOGIN_ROLE_RESELLER = 3
+};
 
 enum login_cost {
     LOGIN_COST_INTERACTIVE = 0, /* libsodium's interactive limits */

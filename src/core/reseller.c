@@ -157,6 +157,30 @@ int reseller_quote(struct app *app, int64_t account_id, const char *tld,
     return 0;
 }
 
+int reseller_apply_prices(struct app *app, int64_t account_id, struct tld *t,
+                          struct rm_err *err)
+{
+    static const enum tld_op ops[] = {TLD_REGISTER, TLD_RENEW, TLD_TRANSFER};
+    int64_t rid = 0, bp, w, r;
+    int rc;
+
+    if (!account_id)
+        return 0;
+    if ((rc = reseller_of(app, account_id, &rid, err)) < 0 || !rid)
+        return rc;
+    if ((rc = markup_of(app, rid, &bp, err)) < 0)
+        return rc;
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        for (int y = 1; y <= TLD_MAX_TERM; y++) {
+            if ((rc = wholesale_of(app, t->tld, ops[i], y, &w, err)) < 0 ||
+                (rc = retail_of(app, rid, t->tld, ops[i], y, &r, err)) < 0)
+                return rc;
+            int64_t e = effective(w, r, bp);
+            t->price[ops[i]][y] = e >= 0 && e >= w ? e : TLD_NOPRICE;
+        }
+    return 0;
+}
+
 int reseller_check_funds(struct app *app, const struct reseller_quote *q,
                          struct rm_err *err)
 {
@@ -509,10 +533,28 @@ int reseller_figures(struct app *app, int64_t reseller_id,
     return rc;
 }
 
+/* id_list - the ids sql (one int64 bound, unless bind < 0) selects. */
+static int id_list(struct app *app, const char *sql, int64_t bind,
+                   int64_t **out, size_t *n, struct rm_err *err);
+
+int reseller_customers(struct app *app, int64_t reseller_id, int64_t **out,
+                       size_t *n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT id FROM accounts WHERE reseller_id = ? ORDER BY id DESC";
+    return id_list(app, sql, reseller_id, out, n, err);
+}
+
 int reseller_list(struct app *app, int64_t **out, size_t *n, struct rm_err *err)
 {
     static const char sql[] =
         "SELECT id FROM accounts WHERE reseller = 1 ORDER BY name";
+    return id_list(app, sql, -1, out, n, err);
+}
+
+static int id_list(struct app *app, const char *sql, int64_t bind,
+                   int64_t **out, size_t *n, struct rm_err *err)
+{
     struct store_stmt *s;
     size_t cap = 8;
     int rc;
@@ -523,6 +565,8 @@ int reseller_list(struct app *app, int64_t **out, size_t *n, struct rm_err *err)
         return rm_err_set(err, RM_EINTERNAL, "out of memory");
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         return rc;
+    if (bind >= 0)
+        store_bind_int64(s, 1, bind);
     while ((rc = store_step(s, err)) == STORE_ROW) {
         if (*n == cap) {
             int64_t *v = realloc(*out, (cap *= 2) * sizeof **out);

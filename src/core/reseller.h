@@ -53,6 +53,13 @@ int reseller_quote(struct app *app, int64_t account_id, const char *tld,
                    enum tld_op op, int term, struct reseller_quote *q,
                    struct rm_err *err);
 
+/* reseller_apply_prices - t as account_id sees it: for a reseller's
+ * customer, its register, renew and transfer prices become the
+ * reseller's (TLD_NOPRICE where it does not sell); unchanged for the
+ * provider's own customers (account_id 0: unchanged). */
+int reseller_apply_prices(struct app *app, int64_t account_id, struct tld *t,
+                          struct rm_err *err);
+
 /* reseller_check_funds - can the reseller pay q->wholesale? 0, or
  * RM_EREFUSED with a message that names no internals (for its customer);
  * the reason is logged for the provider. */
@@ -136,6 +143,11 @@ struct reseller_figures {
 
 int reseller_figures(struct app *app, int64_t reseller_id,
                      struct reseller_figures *f, struct rm_err *err);
+
+/* reseller_customers - the ids of reseller_id's customers (*out, caller
+ * frees), newest first. */
+int reseller_customers(struct app *app, int64_t reseller_id, int64_t **out,
+                       size_t *n, struct rm_err *err);
 
 /* reseller_list - the resellers' ids (*out, caller frees) by name. */
 int reseller_list(struct app *app, int64_t **out, size_t *n,

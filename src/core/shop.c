@@ -13,6 +13,7 @@
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/ops.h"
+#include "core/reseller.h"
 #include "util/xalloc.h"
 
 const char *shop_avail_name(enum shop_avail a)
@@ -572,6 +573,10 @@ int shop_search(struct app *app, const char *text, const char *account, int max,
         return rc;
     if ((rc = tld_list(app, &tlds, &ntld, err)) < 0)
         return rc;
+    /* a reseller's customer sees its reseller's prices */
+    for (size_t k = 0; account && k < ntld; k++)
+        if ((rc = reseller_apply_prices(app, acct.id, &tlds[k], err)) < 0)
+            goto out;
     if (!ntld) {
         rc = rm_err_set(err, RM_ENOTFOUND, "no TLD is offered");
         goto out;

@@ -17,6 +17,7 @@
 #include "web/api_reports.h"
 #include "web/api_search.h"
 #include "web/api_signup.h"
+#include "web/api_reseller.h"
 #include "web/api_sync.h"
 #include "web/api_tld.h"
 
@@ -33,7 +34,7 @@ int api_core_install(struct web_server *srv, const struct api_limits *lim,
         api_tld_routes,       api_accounts_routes, api_reports_routes,
         api_sync_routes,      api_signup_routes,   api_panel_routes,
         api_manage_routes,    api_bulk_routes,     api_search_routes,
-        api_reminders_routes,
+        api_reminders_routes, api_reseller_routes,
     };
 
     api_budgets_set(lim);

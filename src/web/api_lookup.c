@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/reseller.h"
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/license.h"
@@ -48,6 +49,11 @@ static int load_offer(struct web_req *r, const char *input, const char *field,
     if ((rc = name_parse(input, &o->name, &e)) < 0)
         return api_error(r, 400, API_EINVALID, field, "%s", e.msg);
     if ((rc = tld_for_name(api_app(r), &o->name, &o->tld, &e)) < 0)
+        return api_fail(r, rc, &e);
+    /* a reseller's customer is shown its reseller's prices */
+    if (r->who && r->who->role != WEB_ROLE_ADMIN &&
+        (rc = reseller_apply_prices(api_app(r), r->who->account_id, &o->tld,
+                                    &e)) < 0)
         return api_fail(r, rc, &e);
     if ((rc = conn_get_id(api_app(r), o->tld.connection_id, &c, &e)) < 0)
         return api_fail(r, rc, &e);
@@ -263,11 +269,14 @@ out:
 static int get_me(struct web_req *r)
 {
     const struct web_principal *w = r->who;
-    json_t *j = json_pack(
-        "{s:I, s:s, s:s, s:s}", "login_id", (json_int_t)w->login_id, "username",
-        w->username, "role", w->role == WEB_ROLE_ADMIN ? "admin" : "customer",
-        "via", w->via_token ? "token" : "session");
-    if (w->role == WEB_ROLE_CUSTOMER) {
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s}", "login_id", (json_int_t)w->login_id,
+                  "username", w->username, "role",
+                  w->role == WEB_ROLE_ADMIN      ? "admin"
+                  : w->role == WEB_ROLE_RESELLER ? "reseller"
+                                                 : "customer",
+                  "via", w->via_token ? "token" : "session");
+    if (w->role != WEB_ROLE_ADMIN) {
         struct account a;
         int rc = api_customer_account(r, &a);
         if (rc) {

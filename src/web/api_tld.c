@@ -10,6 +10,7 @@
 
 #include "core/conn.h"
 #include "core/money.h"
+#include "core/reseller.h"
 #include "core/tld.h"
 #include "present/present.h"
 #include "web/api.h"
@@ -31,6 +32,13 @@ static int list_tlds(struct web_req *r)
     ERR_INIT(e);
     if ((rc = tld_list(api_app(r), &v, &n, &e)) < 0)
         return api_fail(r, rc, &e);
+    /* a reseller's customer is shown its reseller's prices */
+    for (size_t i = 0; r->who && !auth_is_admin(r) && i < n; i++)
+        if ((rc = reseller_apply_prices(api_app(r), r->who->account_id, &v[i],
+                                        &e)) < 0) {
+            free(v);
+            return api_fail(r, rc, &e);
+        }
     json_t *items = json_array();
     for (size_t i = (size_t)p.offset;
          i < n && (int64_t)json_array_size(items) < p.fetch; i++)
@@ -60,6 +68,10 @@ static int get_tld(struct web_req *r)
     struct rm_err e;
     ERR_INIT(e);
     if ((rc = tld_get(api_app(r), name, &t, &e)) < 0)
+        return api_fail(r, rc, &e);
+    if (r->who && !auth_is_admin(r) &&
+        (rc = reseller_apply_prices(api_app(r), r->who->account_id, &t, &e)) <
+            0)
         return api_fail(r, rc, &e);
     return web_reply_json(r, 200,
                           present_tld(&t, auth_is_admin(r), PRESENT_API));

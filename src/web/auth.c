@@ -29,7 +29,8 @@
 #include "web/metrics.h"
 
 _Static_assert((int)WEB_ROLE_ADMIN == (int)LOGIN_ROLE_ADMIN &&
-                   (int)WEB_ROLE_CUSTOMER == (int)LOGIN_ROLE_CUSTOMER,
+                   (int)WEB_ROLE_CUSTOMER == (int)LOGIN_ROLE_CUSTOMER &&
+                   (int)WEB_ROLE_RESELLER == (int)LOGIN_ROLE_RESELLER,
                "web and core roles agree");
 _Static_assert((int)AUTH_COST_INTERACTIVE == (int)LOGIN_COST_INTERACTIVE &&
                    (int)AUTH_COST_MODERATE == (int)LOGIN_COST_MODERATE &&

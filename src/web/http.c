@@ -400,6 +400,16 @@ static enum MHD_Result run_route(struct web_server *srv, struct web_req_priv *q,
                            "missing or wrong X-CSRF-Token header");
             goto done;
         }
+    } else if (srv->auth_fn && !state_changing(r->method) &&
+               (web_header(r, "Authorization") || web_header(r, "Cookie"))) {
+        /* a public read by a caller who sent credentials sees what is
+         * its own (a reseller's customer: its reseller's prices); bad
+         * or expired credentials leave it anonymous */
+        struct rm_err ign;
+        memset(&q->who, 0, sizeof(q->who));
+        rm_err_clear(&ign);
+        if (srv->auth_fn(srv->auth_arg, r, &q->who, &ign) == 0)
+            r->who = &q->who;
     }
     rc = rt->fn(r);
     if (store_in_tx(r->st)) {

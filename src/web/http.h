@@ -38,7 +38,9 @@
  *   A negative return without a reply becomes a 500 "internal" error whose
  *   details go to the log only.
  * - r->who is the authenticated principal on WEB_LOGIN / WEB_ADMIN routes
- *   (never NULL there); NULL on WEB_PUBLIC routes.
+ *   (never NULL there). On WEB_PUBLIC routes it is NULL, except on a read
+ *   (GET, HEAD) whose caller sent valid credentials: then the caller, so
+ *   that a public answer can be the caller's own (prices).
  *
  * What the frame guarantees before a handler runs
  * - The request body is complete, at most cfg.max_body bytes (413 with a

@@ -26,7 +26,13 @@ struct web_req_priv;
 
 #define WEB_USERNAME_MAX 64
 
-enum web_role { WEB_ROLE_ADMIN = 1, WEB_ROLE_CUSTOMER = 2 };
+/* A reseller acts as a customer of its own account everywhere, and has
+ * the /api/v1/reseller endpoints (api_reseller.c). */
+enum web_role {
+    WEB_ROLE_ADMIN = 1,
+    WEB_ROLE_CUSTOMER = 2,
+    WEB_ROLE_RESELLER = 3
+};
 
 /* The authenticated caller of a request (set by the server's
  * authentication hook, see web_server_set_auth). */
