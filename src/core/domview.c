@@ -6,6 +6,22 @@
 
 #include <string.h>
 
+/* The one-year renewal price the domain's owner pays: the TLD's, or for a
+ * reseller's customer the reseller's (its price, else its markup over
+ * wholesale rounded up; never below wholesale; core/reseller.c); -1 when
+ * not sold. */
+#define RENEW_1Y                                                               \
+    "COALESCE(CASE WHEN a.reseller_id IS NULL THEN (SELECT p.amount FROM "     \
+    "tld_prices p WHERE p.tld = d.tld AND p.operation = 'renew' AND p.term = " \
+    "1) ELSE (SELECT CASE WHEN x.retail >= x.w THEN x.retail END FROM "        \
+    "(SELECT w.amount AS w, COALESCE((SELECT rp.amount FROM reseller_prices "  \
+    "rp WHERE rp.reseller_id = a.reseller_id AND rp.tld = d.tld AND "          \
+    "rp.operation = 'renew' AND rp.term = 1), (SELECT (w.amount * (10000 + "   \
+    "r.markup_bp) + 9999) / 10000 FROM accounts r WHERE r.id = "               \
+    "a.reseller_id AND r.markup_bp IS NOT NULL)) AS retail FROM "              \
+    "wholesale_prices w WHERE w.tld = d.tld AND w.operation = 'renew' AND "    \
+    "w.term = 1) x) END, -1)"
+
 #define DOM_COLS                                                               \
     "d.id, d.name, d.unicode_name, d.tld, d.status, "                          \
     "COALESCE(d.expires_at, 0), d.auto_renew, d.account_id, a.name, "          \
@@ -19,9 +35,7 @@
     "COALESCE(te.redemption_days, -1), COALESCE(te.pending_delete_days, -1), " \
     "COALESCE(te.grace_fee, 0), COALESCE(te.restore_fee, -1), "                \
     "COALESCE(d.grace_end_at, 0), COALESCE(d.redemption_end_at, 0), "          \
-    "COALESCE(d.delete_at, 0), COALESCE((SELECT p.amount FROM tld_prices p "   \
-    "WHERE p.tld = d.tld AND p.operation = 'renew' AND p.term = 1), -1) "      \
-    "FROM domains d "                                                          \
+    "COALESCE(d.delete_at, 0), " RENEW_1Y " FROM domains d "                   \
     "JOIN accounts a ON a.id = d.account_id JOIN registrar_connections c ON "  \
     "c.id = d.connection_id LEFT JOIN tlds t ON t.tld = d.tld AND "            \
     "t.connection_id = d.connection_id LEFT JOIN tlds te ON te.tld = d.tld "

@@ -50,6 +50,7 @@
 #include "core/money.h"
 #include "core/ops.h"
 #include "core/reminders.h"
+#include "core/reseller.h"
 #include "core/tld.h"
 #include "mail/template.h"
 #include "util/buf.h"
@@ -808,6 +809,18 @@ static int renew_one(const struct lifecycle_domain *d, void *arg)
         s->skipped++;
         return 0;
     }
+    /* a reseller's customer pays its reseller's price; a reseller that
+     * does not sell the renewal, or cannot pay its wholesale price, is
+     * the provider's to hear of (logged), not the customer's */
+    struct reseller_quote rq;
+    if (reseller_quote(app, d->account_id, d->tld, TLD_RENEW, 1, &rq, &e) < 0) {
+        rm_log(LOG_WARN, "lifecycle: %s: not renewed automatically: %s",
+               d->name, e.msg);
+        s->skipped++;
+        return 0;
+    }
+    if (rq.reseller_id)
+        amount = rq.retail;
     if (d->expires_at > 0 && d->expires_at <= c->now) {
         /* in its grace period: the renewal costs the grace fee too */
         struct tld_domain_expiry x;

@@ -127,9 +127,32 @@ rg reseller prices r1 --json >"$WORK/p.json"
 check "renew now 13.20 (11.00 + 20 %), register still 15.00" test \
     "$(jget "$WORK/p.json" "' '.join('%s=%s' % (r['operation'], r['price']) for r in j)")" = \
     "register=15.00 renew=13.20"
+rg tld set .com --restore-fee 80 --grace-fee 2 >/dev/null || bad "fees"
+rg domain show one.com --json >"$WORK/d.json"
+check "c1's domain shows its reseller's prices after expiry" test \
+    "$(jget "$WORK/d.json" "'%s %s' % (j['grace_renew_price'], j['restore_price'])")" = \
+    "15.20 93.20"
+rg domain show own.com --json >"$WORK/d.json"
+check "alice's shows the TLD's" test \
+    "$(jget "$WORK/d.json" "'%s %s' % (j['grace_renew_price'], j['restore_price'])")" = \
+    "15.00 93.00"
 expect_rc 0 "c1 renews one.com" -- rg domain renew one.com --account c1
 check "c1 paid 13.20, r1 paid 11.00" test \
     "$(balance_of c1)/$(balance_of r1)" = 7180/2900
+
+# --- automatic renewal at the reseller's price ----------------------------
+rg lifecycle auto-renew one.com on >/dev/null || bad "auto-renew on"
+exp=$(sql "SELECT expires_at FROM domains WHERE name = 'one.com'")
+off=$((exp - $(date +%s) - 3 * 86400))
+REGMAN_CLOCK_OFFSET=$off rg lifecycle run renew >/dev/null 2>&1 ||
+    bad "lifecycle renew"
+check "auto-renewed: c1 paid 13.20, r1 paid 11.00" test \
+    "$(balance_of c1)/$(balance_of r1)" = 5860/1800
+check "one automatic renewal with both prices" test \
+    "$(sql "SELECT o.amount || '/' || o.wholesale FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'one.com' AND o.idempotency_key LIKE 'autorenew:%'")" = \
+    1320/1100
+rg account credit c1 13.20 --ref c1-topup >/dev/null || bad "topup"
+rg account credit r1 11 --ref r1-topup >/dev/null || bad "topup r1"
 
 # --- a lost answer that ends refunded unwinds both ------------------------
 ctl POST /rules '{"action":"SW_REGISTER","domain":"lost.com","fault":"close_before","count":1}' >/dev/null
@@ -143,9 +166,9 @@ check "past its deadline, not at the registrar: timed out" test \
 check "both refunded exactly" test \
     "$(balance_of c1)/$(balance_of r1)" = 7180/2900
 rg reseller show r1 --json >"$WORK/r1.json"
-check "r1's figures net of the refund: sales 28.20, wholesale 21.00" \
+check "r1's figures net of the refund: sales 41.40, wholesale 32.00" \
     test "$(jget "$WORK/r1.json" "'%s %s %s' % (j['sales'], j['wholesale_paid'], j['margin'])")" = \
-    "28.20 21.00 7.20"
+    "41.40 32.00 9.40"
 audit_clean "after a refunded reseller order"
 
 # --- the audit checks the reseller's leg ----------------------------------
