@@ -37,6 +37,7 @@
 #include "core/account.h"
 #include "core/conn.h"
 #include "core/ledger.h"
+#include "core/reseller.h"
 #include "core/names.h"
 #include "core/ops_int.h"
 #include "core/tld.h"
@@ -605,8 +606,8 @@ static int charge_fn(struct store *st, void *arg, struct rm_err *err)
     static const char sql[] =
         "INSERT INTO operations (kind, domain_id, account_id, "
         "connection_id, state, term, amount, created_at, lease_owner, "
-        "lease_expires_at, actor) VALUES ('privacy', ?, ?, ?, 'new', 1, ?, "
-        "?, ?, ?, ?) RETURNING id";
+        "lease_expires_at, actor, reseller_id, wholesale) VALUES "
+        "('privacy', ?, ?, ?, 'new', 1, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
     struct charge_tx *x = arg;
     struct app *app = x->app;
     struct store_stmt *s;
@@ -615,6 +616,15 @@ static int charge_fn(struct store *st, void *arg, struct rm_err *err)
 
     actor_of(x->who, actor, sizeof actor);
     x->op_id = x->change_id = 0;
+    /* a reseller's customer: the reseller pays the same price to the
+     * provider (privacy has no wholesale list; ledger.c I9), and a
+     * reseller that cannot is refused in words that name nothing of it */
+    struct reseller_quote q = {0};
+    if ((rc = reseller_of(app, x->t->account_id, &q.reseller_id, err)) < 0)
+        return rc;
+    q.retail = q.wholesale = x->amount;
+    if ((rc = reseller_check_funds(app, &q, err)) < 0)
+        return rc;
     if ((rc = store_prepare(st, sql, &s, err)) < 0)
         return rc;
     store_bind_int64(s, 1, x->t->domain_id);
@@ -625,6 +635,13 @@ static int charge_fn(struct store *st, void *arg, struct rm_err *err)
     store_bind_text(s, 6, app->lease_owner);
     store_bind_int64(s, 7, x->now + app->set.lease_s);
     store_bind_text(s, 8, actor);
+    if (q.reseller_id) {
+        store_bind_int64(s, 9, q.reseller_id);
+        store_bind_int64(s, 10, q.wholesale);
+    } else {
+        store_bind_null(s, 9);
+        store_bind_null(s, 10);
+    }
     rc = store_step(s, err);
     if (rc == STORE_ROW)
         x->op_id = store_col_int64(s, 0);

@@ -171,6 +171,16 @@ check "r1's figures net of the refund: sales 41.40, wholesale 32.00" \
     "41.40 32.00 9.40"
 audit_clean "after a refunded reseller order"
 
+# --- WHOIS privacy where the TLD charges: the reseller pays it on ---------
+rg tld set .com --price privacy:1=5 >/dev/null || bad "privacy price"
+before_c=$(balance_of c1)
+before_r=$(balance_of r1)
+expect_rc 0 "c1 turns privacy on for one.com" -- \
+    rg domain privacy one.com on --account c1
+check "c1 paid 5.00 and r1 paid 5.00 on to the provider" test \
+    "$((before_c - $(balance_of c1)))/$((before_r - $(balance_of r1)))" = 500/500
+audit_clean "after a reseller customer's privacy"
+
 # --- the audit checks the reseller's leg ----------------------------------
 sql_write "UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = (SELECT id FROM accounts WHERE name = 'r1') AND posting_id = (SELECT p.id FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = 'one.com' AND p.kind = 'charge' AND o.kind = 'register')"
 sql_write "UPDATE ledger_entries SET amount = amount - 1 WHERE account_id = (SELECT id FROM accounts WHERE name = 'system:sales') AND posting_id = (SELECT p.id FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = 'one.com' AND p.kind = 'charge' AND o.kind = 'register')"
