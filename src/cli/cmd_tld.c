@@ -1,5 +1,5 @@
 /*
- * cmd_tld - `regman tld set|list|show|rm`.
+ * cmd_tld - `regman tld set|list|show|rm|import-prices`.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -9,7 +9,9 @@
 #include "cli/cli.h"
 #include "cli/cmd_core.h"
 #include "core/money.h"
+#include "core/priceimport.h"
 #include "present/present.h"
+#include "present/present_prices.h"
 #include "core/tld.h"
 
 static const char usage[] =
@@ -24,9 +26,16 @@ static const char usage[] =
     "AMOUNT|none]\n"
     "              [--restore-fee AMOUNT|none]\n"
     "       regman tld list | show .TLD | rm .TLD\n"
+    "       regman tld import-prices CONNECTION [--tld .com[,.net]]... "
+    "[--markup PCT]\n"
+    "              [--add AMOUNT] [--round .99] [--apply]\n"
     "OP is register, renew or transfer (TERM 1-10), or privacy (the yearly\n"
     "price of WHOIS privacy: privacy:1=AMOUNT; none = free); AMOUNT like 12\n"
-    "or 12.50; common: -c FILE, --json";
+    "or 12.50; common: -c FILE, --json.\n"
+    "import-prices reads the registrar's prices (GET_PRICE) as the cost of\n"
+    "each TLD of CONNECTION, operation and term and proposes cost * (1 +\n"
+    "PCT/100) + AMOUNT, rounded up to the cent and then up to the cents of\n"
+    "--round; --apply writes the proposals as the TLD prices.";
 
 static void terms_text(unsigned mask, char *buf, size_t n)
 {
@@ -70,11 +79,87 @@ static void expiry_text(const struct tld_expiry_cfg *c, char *buf, size_t n)
              r, c->pending_delete_days);
 }
 
+/* import_line - "com register 1y: cost 8.50, price 12.50 -> 11.99". */
+static void import_line(const struct priceimport_row *w)
+{
+    char c[MONEY_STR_MAX], o[MONEY_STR_MAX] = "-", p[MONEY_STR_MAX];
+
+    if (w->status != PRICEIMPORT_READ) {
+        printf("%s %s %dy: skipped, %s\n", w->tld, tld_op_name(w->op), w->term,
+               w->note);
+        return;
+    }
+    if (w->old >= 0)
+        money_format(w->old, o);
+    printf("%s %s %dy: cost %s, price %s -> %s%s\n", w->tld, tld_op_name(w->op),
+           w->term, money_format(w->cost, c), o, money_format(w->proposed, p),
+           w->changed ? "" : " (unchanged)");
+}
+
+/* import_prices - `regman tld import-prices CONNECTION ...`. */
+static int import_prices(struct app *app, const char *conn,
+                         const struct cli_list *tlds, const char *markup,
+                         const char *add, const char *round, bool apply,
+                         bool json, struct rm_err *err)
+{
+    char buf[1024];
+    const char *names[PRICEIMPORT_MAX_TLDS + 1];
+    struct priceimport_req q = {0};
+    struct priceimport_result res;
+    size_t n = 0, len = 0;
+    int rc;
+
+    memset(&res, 0, sizeof res);
+    /* --tld .com,.net and --tld .com --tld .net alike */
+    for (size_t i = 0; i < tlds->n; i++) {
+        const char *p = tlds->v[i];
+        while (*p) {
+            size_t k = strcspn(p, ",");
+            if (k && len + k + 1 <= sizeof buf &&
+                n < PRICEIMPORT_MAX_TLDS + 1) {
+                memcpy(buf + len, p, k);
+                buf[len + k] = '\0';
+                names[n++] = buf + len;
+                len += k + 1;
+            } else if (k) {
+                return rm_err_set(err, RM_ELIMIT, "--tld: too many TLDs");
+            }
+            p += k + (p[k] == ',');
+        }
+    }
+    if (tlds->n && !n)
+        return rm_err_set(err, RM_EINVAL, "--tld: name at least one TLD");
+    if ((rc = priceimport_rule_parse(markup, add, round, &q.rule, err)) < 0)
+        return rc;
+    q.connection = conn;
+    q.tlds = n ? names : NULL;
+    q.ntlds = n;
+    q.apply = apply;
+    rc = priceimport_run(app, &q, &res, err);
+    if (rc == 0 && json) {
+        cli_json_print(present_price_import(&res, PRESENT_CLI));
+    } else if (rc == 0) {
+        for (size_t i = 0; i < res.nrows; i++)
+            import_line(&res.rows[i]);
+        printf("connection %s: %zu price(s) read, %zu %s, %zu unchanged, "
+               "%zu skipped; %s\n",
+               res.connection, res.nread, res.nchanged,
+               apply ? "changed" : "would change", res.nread - res.nchanged,
+               res.nskipped,
+               apply ? (res.nchanged ? "applied" : "nothing to apply")
+                     : "dry run, nothing applied (--apply writes them)");
+    }
+    priceimport_result_free(&res);
+    return rc;
+}
+
 int cmd_tld(int argc, char **argv)
 {
     struct cli_common com = {0};
     struct tld_set_req r = {0};
-    struct cli_list prices = {0}, unprices = {0};
+    struct cli_list prices = {0}, unprices = {0}, tlds = {0};
+    const char *markup = NULL, *add = NULL, *round = NULL;
+    bool apply = false;
     const char *pos[2];
     size_t npos;
     struct rm_err err;
@@ -93,6 +178,11 @@ int cmd_tld(int argc, char **argv)
         {"pending-delete-days", OPT_VALUE, &r.pending_delete_days},
         {"grace-fee", OPT_VALUE, &r.grace_fee},
         {"restore-fee", OPT_VALUE, &r.restore_fee},
+        {"tld", OPT_LIST, &tlds},
+        {"markup", OPT_VALUE, &markup},
+        {"add", OPT_VALUE, &add},
+        {"round", OPT_VALUE, &round},
+        {"apply", OPT_FLAG, &apply},
         {NULL, 0, NULL}};
     const char *sub;
     int rc;
@@ -105,12 +195,25 @@ int cmd_tld(int argc, char **argv)
     if (strcmp(sub, "list") == 0 ? npos != 1 : npos != 2)
         return cli_usage(usage);
     if (strcmp(sub, "set") && strcmp(sub, "list") && strcmp(sub, "show") &&
-        strcmp(sub, "rm"))
+        strcmp(sub, "rm") && strcmp(sub, "import-prices"))
         return cli_usage(usage);
-    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+    bool import = strcmp(sub, "import-prices") == 0;
+    /* the options of import-prices and of set are not each other's */
+    bool import_opts = tlds.n || markup || add || round || apply;
+    bool set_opts = r.connection || r.terms || prices.n || unprices.n ||
+                    r.first_check || r.poll_interval || r.deadline_reg ||
+                    r.deadline_xfer || r.grace_days || r.redemption_days ||
+                    r.pending_delete_days || r.grace_fee || r.restore_fee;
+    if (import ? set_opts : import_opts)
+        return cli_usage(usage);
+    if ((rc = cli_open(&com, APP_OPEN_STORE | (import ? APP_OPEN_KEY : 0),
+                       &app)))
         return rc;
     rm_err_clear(&err);
-    if (strcmp(sub, "set") == 0) {
+    if (import) {
+        rc = import_prices(app, pos[1], &tlds, markup, add, round, apply,
+                           com.json, &err);
+    } else if (strcmp(sub, "set") == 0) {
         struct tld t;
         r.tld = pos[1];
         r.prices = prices.v;

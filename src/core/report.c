@@ -32,8 +32,11 @@ static int stats_ops(struct app *app, int64_t first, struct report_stats *o,
     static const char sql[] =
         "SELECT created_at / 86400, kind, CAST(COUNT(*) AS BIGINT), "
         "CAST(SUM(CASE WHEN state = 'succeeded' THEN 1 ELSE 0 END) AS "
-        "BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM operations "
-        "WHERE created_at >= ? GROUP BY created_at / 86400, kind";
+        "BIGINT), CAST(COALESCE(SUM(amount), 0) AS BIGINT), "
+        "CAST(COALESCE(SUM(CASE WHEN state = 'succeeded' THEN registrar_cost "
+        "ELSE 0 END), 0) AS BIGINT), CAST(SUM(CASE WHEN state = 'succeeded' "
+        "AND registrar_cost IS NULL THEN 1 ELSE 0 END) AS BIGINT) FROM "
+        "operations WHERE created_at >= ? GROUP BY created_at / 86400, kind";
     struct store_stmt *s;
     int rc = store_prepare(app->st, sql, &s, err);
     if (rc < 0)
@@ -58,6 +61,12 @@ static int stats_ops(struct app *app, int64_t first, struct report_stats *o,
         x->created = store_col_int64(s, 2);
         x->succeeded = store_col_int64(s, 3);
         x->amount = store_col_int64(s, 4);
+        x->cost = store_col_int64(s, 5);
+        x->cost_unknown = store_col_int64(s, 6);
+        d->cost += x->cost;
+        d->cost_unknown += x->cost_unknown;
+        o->cost += x->cost;
+        o->cost_unknown += x->cost_unknown;
     }
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
@@ -94,6 +103,79 @@ static int stats_money(struct app *app, int64_t first, struct report_stats *o,
     }
     store_stmt_release(s);
     return rc < 0 ? rc : 0;
+}
+
+/* tld_of - the row of tld in o->tlds (added when new); NULL past
+ * REPORT_TLDS_MAX. */
+static struct report_tld *tld_of(struct report_stats *o, const char *tld)
+{
+    for (size_t i = 0; i < o->ntlds; i++)
+        if (strcmp(o->tlds[i].tld, tld) == 0)
+            return &o->tlds[i];
+    if (o->ntlds == REPORT_TLDS_MAX)
+        return NULL;
+    struct report_tld *t = &o->tlds[o->ntlds++];
+    memset(t, 0, sizeof *t);
+    snprintf(t->tld, sizeof t->tld, "%s", tld);
+    return t;
+}
+
+static int tld_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct report_tld *)a)->tld,
+                  ((const struct report_tld *)b)->tld);
+}
+
+static int stats_tlds(struct app *app, int64_t first, struct report_stats *o,
+                      struct rm_err *err)
+{
+    /* the customer accounts' charges and refunds of each TLD's operations */
+    static const char sql_money[] =
+        "SELECT d.tld, CAST(COALESCE(SUM(CASE WHEN p.kind = 'charge' THEN "
+        "-e.amount ELSE 0 END), 0) AS BIGINT), CAST(COALESCE(SUM(CASE WHEN "
+        "p.kind = 'refund' THEN e.amount ELSE 0 END), 0) AS BIGINT) FROM "
+        "ledger_postings p JOIN ledger_entries e ON e.posting_id = p.id JOIN "
+        "accounts a ON a.id = e.account_id JOIN operations op ON op.id = "
+        "p.operation_id JOIN domains d ON d.id = op.domain_id WHERE p.kind IN "
+        "('charge', 'refund') AND a.kind = 'customer' AND p.created_at >= ? "
+        "GROUP BY d.tld";
+    /* the registrar cost of each TLD's succeeded operations */
+    static const char sql_cost[] =
+        "SELECT d.tld, CAST(COUNT(*) AS BIGINT), CAST(COALESCE("
+        "SUM(op.registrar_cost), 0) AS BIGINT), CAST(SUM(CASE WHEN "
+        "op.registrar_cost IS NULL THEN 1 ELSE 0 END) AS BIGINT) FROM "
+        "operations op JOIN domains d ON d.id = op.domain_id WHERE op.state "
+        "= 'succeeded' AND op.created_at >= ? GROUP BY d.tld";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql_money, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, first * 86400);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        struct report_tld *t = tld_of(o, txt(s, 0));
+        if (t) {
+            t->charged = store_col_int64(s, 1);
+            t->refunded = store_col_int64(s, 2);
+        }
+    }
+    store_stmt_release(s);
+    if (rc < 0 || (rc = store_prepare(app->st, sql_cost, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, first * 86400);
+    while ((rc = store_step(s, err)) == STORE_ROW) {
+        struct report_tld *t = tld_of(o, txt(s, 0));
+        if (t) {
+            t->succeeded = store_col_int64(s, 1);
+            t->cost = store_col_int64(s, 2);
+            t->cost_unknown = store_col_int64(s, 3);
+        }
+    }
+    store_stmt_release(s);
+    if (rc < 0)
+        return rc;
+    qsort(o->tlds, o->ntlds, sizeof o->tlds[0], tld_cmp);
+    return 0;
 }
 
 static int stats_now(struct app *app, struct report_stats *o,
@@ -137,10 +219,12 @@ static int stats_tx(struct store *st, void *arg, struct rm_err *err)
     memset(o->days, 0, o->ndays * sizeof o->days[0]);
     for (size_t i = 0; i < o->ndays; i++)
         o->days[i].day = a->first + (int64_t)i;
-    o->charged = o->refunded = 0;
+    o->charged = o->refunded = o->cost = o->cost_unknown = 0;
+    o->ntlds = 0;
     o->have_now = false;
     if ((rc = stats_ops(a->app, a->first, o, err)) < 0 ||
         (rc = stats_money(a->app, a->first, o, err)) < 0 ||
+        (rc = stats_tlds(a->app, a->first, o, err)) < 0 ||
         (rc = stats_now(a->app, o, err)) < 0)
         return rc;
     return 0;
@@ -154,6 +238,7 @@ int report_stats(struct app *app, int64_t first_day, int64_t last_day,
         last_day = first_day - 1;
     out->ndays = (size_t)(last_day - first_day + 1);
     out->days = xcalloc(out->ndays ? out->ndays : 1, sizeof out->days[0]);
+    out->tlds = xcalloc(REPORT_TLDS_MAX, sizeof out->tlds[0]);
     struct stats_arg a = {app, first_day, last_day, out};
     /* one snapshot for all figures */
     int rc = store_tx(app->st, STORE_TX_READ, stats_tx, &a, err);
@@ -169,6 +254,9 @@ void report_stats_free(struct report_stats *s)
     free(s->days);
     s->days = NULL;
     s->ndays = 0;
+    free(s->tlds);
+    s->tlds = NULL;
+    s->ntlds = 0;
 }
 
 /* ---- registrar log, jobs, mail ------------------------------------------ */

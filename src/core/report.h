@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "core/app.h"
+#include "core/names.h"
 #include "core/reglog.h"
 #include "core/views.h"
 #include "mail/mail.h"
@@ -22,10 +23,15 @@
 
 #define REPORT_KINDS_MAX 8
 
-/* One kind of operation created on one day. */
+#define REPORT_TLDS_MAX 256
+
+/* One kind of operation created on one day. cost is the registrar's cost
+ * (operations.registrar_cost) of the succeeded ones whose cost is known;
+ * cost_unknown counts the succeeded ones whose cost is not. */
 struct report_ops {
     char kind[16];
     int64_t created, succeeded, amount;
+    int64_t cost, cost_unknown;
 };
 
 /* One UTC day (epoch-day number: day * 86400 is its midnight). */
@@ -34,21 +40,38 @@ struct report_day {
     struct report_ops ops[REPORT_KINDS_MAX]; /* in kind order */
     size_t nops;
     int64_t refunds, refunded, charged; /* customer accounts */
+    int64_t cost, cost_unknown;         /* Σ over ops */
+};
+
+/* The money of one TLD over the window: charges and refunds of customer
+ * accounts for operations on its domains (by the posting's day), and the
+ * registrar cost of its succeeded operations (by the operation's day). */
+struct report_tld {
+    char tld[NAME_MAX_ASCII + 1];
+    int64_t charged, refunded;
+    int64_t succeeded, cost, cost_unknown;
 };
 
 struct report_stats {
     struct report_day *days; /* first..last day, in order */
     size_t ndays;
-    int64_t charged, refunded;          /* over all days */
+    int64_t charged, refunded;  /* over all days */
+    int64_t cost, cost_unknown; /* over all days */
+    struct report_tld *tlds;    /* by TLD name (byte order) */
+    size_t ntlds;
     bool have_now;                      /* the figures below are set */
     int64_t pending, pending_oldest_at; /* 0: none pending */
     int64_t customer_balances, active_domains;
 };
 
 /* report_stats - per day from first_day to last_day (epoch-day numbers):
- * the operations created by kind (and how many succeeded), the charges
- * and refunds of customer accounts; plus the pending operations now, the
- * customer balances and the active domains. One snapshot. Free with
+ * the operations created by kind (and how many succeeded, and the
+ * registrar cost of those), the charges and refunds of customer accounts;
+ * the same money per TLD over the window (at most REPORT_TLDS_MAX); plus
+ * the pending operations now, the customer balances and the active
+ * domains. Revenue is charged minus refunded, margin revenue minus cost;
+ * a succeeded operation whose registrar cost is not known adds nothing to
+ * the cost and is counted in cost_unknown. One snapshot. Free with
  * report_stats_free. */
 int report_stats(struct app *app, int64_t first_day, int64_t last_day,
                  struct report_stats *out, struct rm_err *err);

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "core/conn.h"
+#include "core/priceimport.h"
 #include "present/present.h"
+#include "present/present_prices.h"
 #include "util/clock.h"
 #include "util/secret.h"
 #include "util/xalloc.h"
@@ -387,6 +389,114 @@ static int test_connection(struct web_req *r)
                                     (json_int_t)bal.hold));
 }
 
+/* import_rule - markup_pct (integer or a decimal string such as "12.5"),
+ * add (minor units), round (".99" or the cents 0..99) into q->rule. */
+static int import_rule(struct web_req *r, json_t *b, struct priceimport_req *q)
+{
+    json_t *m = json_object_get(b, "markup_pct");
+    json_t *rd = json_object_get(b, "round");
+    struct rm_err e;
+    int64_t v;
+    bool present = false;
+    int rc;
+
+    ERR_INIT(e);
+    q->rule.round_cents = PRICEIMPORT_NO_ROUND;
+    if (json_is_integer(m)) {
+        if (json_integer_value(m) < 0 || json_integer_value(m) > 1000)
+            return api_error(r, 400, API_ERANGE, "markup_pct",
+                             "markup_pct: 0 to 1000");
+        q->rule.markup_bp = json_integer_value(m) * 100;
+    } else if (json_is_string(m)) {
+        if (priceimport_parse_markup(json_string_value(m), &q->rule.markup_bp,
+                                     &e) < 0)
+            return api_error(r, 400, API_EINVALID, "markup_pct", "%s", e.msg);
+    } else if (m && !json_is_null(m)) {
+        return api_error(r, 400, API_EWRONG_TYPE, "markup_pct",
+                         "markup_pct: a number of percent (integer or a "
+                         "decimal string)");
+    }
+    if ((rc = api_get_int(r, b, "add", false, 0, 999999999999999LL, &v,
+                          &present)))
+        return rc;
+    if (present)
+        q->rule.add = v;
+    if (json_is_integer(rd)) {
+        if (json_integer_value(rd) < 0 || json_integer_value(rd) > 99)
+            return api_error(r, 400, API_ERANGE, "round", "round: cents 0..99");
+        q->rule.round_cents = (int)json_integer_value(rd);
+    } else if (json_is_string(rd)) {
+        if (priceimport_parse_round(json_string_value(rd), &q->rule.round_cents,
+                                    &e) < 0)
+            return api_error(r, 400, API_EINVALID, "round", "%s", e.msg);
+    } else if (rd && !json_is_null(rd)) {
+        return api_error(r, 400, API_EWRONG_TYPE, "round",
+                         "round: \".99\" or the cents 0..99");
+    }
+    return 0;
+}
+
+/* import_prices - POST /connections/{id}/import-prices: the registrar's
+ * prices as costs and the proposed retail prices (applied with
+ * "apply": true); see core/priceimport.h. */
+static int import_prices(struct web_req *r)
+{
+    static const char *const fields[] = {"tlds",  "markup_pct", "add",
+                                         "round", "apply",      NULL};
+    const char *tlds[PRICEIMPORT_MAX_TLDS];
+    struct priceimport_req q = {0};
+    struct priceimport_result res;
+    char idbuf[24];
+    struct conn c;
+    json_t *b, *a;
+    bool present = false;
+    int rc = load_conn(r, &c);
+    if (rc)
+        return rc;
+    snprintf(idbuf, sizeof idbuf, "%" PRId64, c.id);
+    conn_release(&c);
+    if ((rc = api_opt_body(r, fields, &b)))
+        return rc;
+    a = json_object_get(b, "tlds");
+    if (a && !json_is_null(a)) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(a) || json_array_size(a) > PRICEIMPORT_MAX_TLDS) {
+            json_decref(b);
+            return api_error(r, 400, API_EWRONG_TYPE, "tlds",
+                             "tlds: an array of at most %d TLDs",
+                             PRICEIMPORT_MAX_TLDS);
+        }
+        json_array_foreach(a, i, v)
+        {
+            if (!json_is_string(v)) {
+                json_decref(b);
+                return api_error(r, 400, API_EWRONG_TYPE, "tlds",
+                                 "tlds: each a string such as \".com\"");
+            }
+            tlds[q.ntlds++] = json_string_value(v);
+        }
+    }
+    if ((rc = import_rule(r, b, &q)) ||
+        (rc = api_get_bool(r, b, "apply", false, &q.apply, &present))) {
+        json_decref(b);
+        return rc;
+    }
+    q.connection = idbuf;
+    q.tlds = q.ntlds ? tlds : NULL;
+    struct rm_err e;
+    ERR_INIT(e);
+    rc = priceimport_run(api_app(r), &q, &res, &e);
+    json_decref(b);
+    if (rc < 0) {
+        priceimport_result_free(&res);
+        return api_fail(r, rc, &e);
+    }
+    json_t *j = present_price_import(&res, PRESENT_API);
+    priceimport_result_free(&res);
+    return web_reply_json(r, 200, j);
+}
+
 static const struct web_route routes[] = {
     {"GET", "/api/v1/connections", list_connections, WEB_ADMIN},
     {"POST", "/api/v1/connections", add_connection, WEB_ADMIN},
@@ -394,6 +504,8 @@ static const struct web_route routes[] = {
     {"PATCH", "/api/v1/connections/{id}", edit_connection, WEB_ADMIN},
     {"DELETE", "/api/v1/connections/{id}", delete_connection, WEB_ADMIN},
     {"POST", "/api/v1/connections/{id}/test", test_connection, WEB_ADMIN},
+    {"POST", "/api/v1/connections/{id}/import-prices", import_prices,
+     WEB_ADMIN},
 };
 
 const struct web_route *api_conn_routes(size_t *n)

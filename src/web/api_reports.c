@@ -49,8 +49,10 @@ static int get_audit(struct web_req *r)
 
 /* get_stats - per UTC day of the last ?days=N (1..366, default 30):
  * operations created by kind and how many of them succeeded, refunds
- * (count and amount); plus the pending operations now and the customer
- * balances. Days are epoch-day numbers (day * 86400 = its midnight). */
+ * (count and amount), revenue, registrar cost and margin (per day and per
+ * TLD; cost_unknown counts succeeded operations without a known cost);
+ * plus the pending operations now and the customer balances. Days are
+ * epoch-day numbers (day * 86400 = its midnight). */
 static int get_stats(struct web_req *r)
 {
     const char *ds = web_query(r, "days");
@@ -81,23 +83,47 @@ static int get_stats(struct web_req *r)
         for (size_t k = 0; k < d->nops; k++)
             json_object_set_new(
                 ops, d->ops[k].kind,
-                json_pack("{s:I, s:I, s:I}", "created",
+                json_pack("{s:I, s:I, s:I, s:I, s:I}", "created",
                           (json_int_t)d->ops[k].created, "succeeded",
                           (json_int_t)d->ops[k].succeeded, "amount",
-                          (json_int_t)d->ops[k].amount));
-        /* revenue is what was charged and not refunded */
-        json_array_append_new(
-            arr, json_pack("{s:I, s:o, s:I, s:I, s:I, s:I}", "day",
-                           (json_int_t)d->day, "ops", ops, "refunds",
-                           (json_int_t)d->refunds, "refunded",
-                           (json_int_t)d->refunded, "charged",
-                           (json_int_t)d->charged, "revenue",
-                           (json_int_t)(d->charged - d->refunded)));
+                          (json_int_t)d->ops[k].amount, "cost",
+                          (json_int_t)d->ops[k].cost, "cost_unknown",
+                          (json_int_t)d->ops[k].cost_unknown));
+        /* revenue is what was charged and not refunded; margin is revenue
+         * less the registrar cost known */
+        json_t *day = json_pack(
+            "{s:I, s:o, s:I, s:I, s:I, s:I}", "day", (json_int_t)d->day, "ops",
+            ops, "refunds", (json_int_t)d->refunds, "refunded",
+            (json_int_t)d->refunded, "charged", (json_int_t)d->charged,
+            "revenue", (json_int_t)(d->charged - d->refunded));
+        json_object_set_new(day, "cost", json_integer(d->cost));
+        json_object_set_new(day, "cost_unknown", json_integer(d->cost_unknown));
+        json_object_set_new(day, "margin",
+                            json_integer(d->charged - d->refunded - d->cost));
+        json_array_append_new(arr, day);
+    }
+    json_t *tlds = json_array();
+    for (size_t i = 0; i < st.ntlds; i++) {
+        const struct report_tld *t = &st.tlds[i];
+        json_t *o =
+            json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "tld", t->tld,
+                      "charged", (json_int_t)t->charged, "refunded",
+                      (json_int_t)t->refunded, "revenue",
+                      (json_int_t)(t->charged - t->refunded), "succeeded",
+                      (json_int_t)t->succeeded, "cost", (json_int_t)t->cost,
+                      "cost_unknown", (json_int_t)t->cost_unknown, "margin",
+                      (json_int_t)(t->charged - t->refunded - t->cost));
+        json_array_append_new(tlds, o);
     }
     json_object_set_new(j, "days", arr);
+    json_object_set_new(j, "tlds", tlds);
     json_object_set_new(j, "charged", json_integer(st.charged));
     json_object_set_new(j, "refunded", json_integer(st.refunded));
     json_object_set_new(j, "revenue", json_integer(st.charged - st.refunded));
+    json_object_set_new(j, "cost", json_integer(st.cost));
+    json_object_set_new(j, "cost_unknown", json_integer(st.cost_unknown));
+    json_object_set_new(j, "margin",
+                        json_integer(st.charged - st.refunded - st.cost));
     json_object_set_new(j, "now", json_integer(now));
     report_stats_free(&st);
     return web_reply_json(r, 200, j);

@@ -1,14 +1,16 @@
 // admin-dashboard.js - the provider's overview: a warning when late
 // completions await a decision, figures now, operations per day, pending
-// operations by age, revenue and refunds per day and each registrar
-// connection's balance (GET /api/v1/stats, the pending and late lists and
-// each connection's balance, which the server asks for at most once a
-// minute).
+// operations by age, revenue and refunds per day, revenue, registrar cost
+// and margin per day and per TLD, and each registrar connection's balance
+// (GET /api/v1/stats, the pending and late lists and each connection's
+// balance, which the server asks for at most once a minute). A succeeded
+// operation whose registrar cost is not known adds nothing to the cost:
+// the margin shown is then an upper bound, and the page says so.
 
 import { get } from './api.js';
 import { h, add, fill } from './dom.js';
 import { barChart, hbarChart } from './chart.js';
-import { money, duration, loading, errorBox, card, select, toolbar, button, now } from './ui.js';
+import { money, duration, loading, errorBox, card, select, toolbar, button, now, table } from './ui.js';
 import { lateNotice } from './admin-async.js';
 
 function dayLabel(d) {
@@ -20,6 +22,81 @@ function tile(label, value, note, href) {
   const body = [h('span', { class: 'tile-label' }, label), h('span', { class: 'tile-value' }, value),
     note ? h('span', { class: 'tile-note' }, note) : null];
   return href ? h('a', { class: 'tile', href }, body) : h('div', { class: 'tile' }, body);
+}
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+// marginText - the margin, marked as an upper bound when some cost is
+// unknown.
+function marginText(m, unknown) {
+  return unknown ? `≤ ${money(m)}` : money(m);
+}
+
+// unknownText - how many succeeded operations have no known cost.
+function unknownText(n) {
+  return n ? plural(n, 'operation') : '–';
+}
+
+// marginCharts - revenue, registrar cost and margin per day, and the
+// margin of each TLD: two charts for the dashboard's grid.
+function marginCharts(stats, ds, labels) {
+  const perDay = barChart({
+    title: 'Revenue, registrar cost and margin per day',
+    labels,
+    format: (v) => money(Math.round(v)),
+    integer: true,
+    series: [
+      { name: 'Revenue', values: ds.map((d) => Math.max(0, d.revenue || 0)) },
+      { name: 'Registrar cost', values: ds.map((d) => d.cost || 0) },
+      { name: 'Margin', values: ds.map((d) => Math.max(0, d.margin || 0)) },
+    ],
+    summary: `Over ${ds.length} days: revenue ${money(stats.revenue || 0)}, registrar cost ${money(stats.cost || 0)}, margin ${money(stats.margin || 0)}.`,
+  });
+  const tlds = stats.tlds || [];
+  const rows = tlds.map((t) => ({
+    label: `.${t.tld}`,
+    value: Math.max(0, t.margin),
+    series: t.margin < 0 ? 4 : 2,
+    note: marginText(t.margin, t.cost_unknown),
+  }));
+  const perTld = hbarChart({
+    title: 'Margin per TLD', rows, format: money, empty: 'No orders in this period.',
+    summary: rows.map((r) => `${r.label}: ${r.note}`).join('; '),
+  });
+  return [perDay, perTld];
+}
+
+// marginTables - the same figures as tables: per TLD, and per day (the
+// days with money, newest first).
+function marginTables(stats, ds, period) {
+  const unknown = stats.cost_unknown || 0;
+  const tlds = stats.tlds || [];
+  const tldTable = table([
+    { title: 'TLD', cell: (t) => `.${t.tld}` },
+    { title: 'Completed', num: true, cell: (t) => String(t.succeeded) },
+    { title: 'Revenue', num: true, cell: (t) => money(t.revenue) },
+    // none known: say so rather than show a cost of 0
+    { title: 'Registrar cost', num: true, cell: (t) => (t.succeeded && t.cost_unknown === t.succeeded ? 'unknown' : money(t.cost)) },
+    { title: 'Margin', num: true, cell: (t) => marginText(t.margin, t.cost_unknown) },
+    { title: 'Cost unknown', num: true, cell: (t) => unknownText(t.cost_unknown) },
+  ], tlds, { caption: 'Revenue, registrar cost and margin per TLD', empty: `No orders in the last ${period} days.` });
+  const moneyDays = ds.filter((d) => d.revenue || d.cost || d.cost_unknown || d.refunded).reverse();
+  const dayTable = table([
+    { title: 'Day', cell: (d) => dayLabel(d.day) },
+    { title: 'Revenue', num: true, cell: (d) => money(d.revenue || 0) },
+    { title: 'Registrar cost', num: true, cell: (d) => money(d.cost || 0) },
+    { title: 'Margin', num: true, cell: (d) => marginText(d.margin || 0, d.cost_unknown) },
+    { title: 'Cost unknown', num: true, cell: (d) => unknownText(d.cost_unknown || 0) },
+  ], moneyDays, { caption: 'Revenue, registrar cost and margin per day', empty: `No revenue or cost in the last ${period} days.` });
+  const note = unknown
+    ? h('p', { class: 'muted', id: 'margin-unknown' },
+      `The registrar cost of ${plural(unknown, 'completed operation')} is not known and is not counted: a margin marked ≤ is at most that.`)
+    : null;
+  return h('div', { class: 'margins' },
+    card(`Revenue, registrar cost and margin per TLD (${period} days)`, note, tldTable),
+    card(`Revenue, registrar cost and margin per day (${period} days)`, dayTable));
 }
 
 const AGE_BUCKETS = [
@@ -66,6 +143,8 @@ export function renderDashboard(main) {
       tile(`Registrations (${days.value} d)`, String(sum('register')), `${sum('renew')} renewals, ${sum('transfer')} transfers completed`),
       tile(`Revenue (${days.value} d)`, money(stats.revenue || 0), `${money(stats.charged || 0)} charged, ${money(stats.refunded || 0)} refunded`),
       tile(`Refunds (${days.value} d)`, money(refundsTotal), `${refundsCount} refund${refundsCount === 1 ? '' : 's'}`),
+      tile(`Margin (${days.value} d)`, marginText(stats.margin || 0, stats.cost_unknown),
+        `${money(stats.cost || 0)} registrar cost${stats.cost_unknown ? `, unknown for ${plural(stats.cost_unknown, 'operation')}` : ''}`),
       tile('Customer balances', money(stats.customer_balances), null, '#/accounts'));
 
     const opsChart = barChart({
@@ -107,7 +186,8 @@ export function renderDashboard(main) {
     fill(body, late.items.length ? lateNotice(late) : null, tiles,
       h('div', { class: 'chart-grid-2' },
         card(null, opsChart), card(null, pendingChart), card(null, refundChart),
-        card(null, balanceSlot)));
+        card(null, balanceSlot), ...marginCharts(stats, ds, labels).map((c) => card(null, c))),
+      marginTables(stats, ds, days.value));
 
     // one GET_BALANCE per connection (reused by the server for a minute),
     // in parallel; a failure is shown as such
