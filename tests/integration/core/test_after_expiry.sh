@@ -155,6 +155,8 @@ check "the sim says active" test "$(sim_field restore.com phase)" = active
 check "one restore operation, succeeded" test \
     "$(sql "SELECT kind || ' ' || state || ' ' || amount FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'restore.com' AND o.kind = 'restore'")" = \
     "restore succeeded 9300"
+check "its registrar cost is left unknown (GET_PRICE has no redemption)" \
+    test "$(sql "SELECT COALESCE(o.registrar_cost, -1) FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'restore.com' AND o.kind = 'restore'")" = -1
 check "the customer got the restore mail" test \
     "$(sql "SELECT COUNT(*) FROM mail_outbox WHERE subject = 'restore.com was restored'")" = 1
 
