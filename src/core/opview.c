@@ -125,8 +125,8 @@ int opview_list(struct app *app, const struct opview_filter *f,
         "WHERE (? = 0 OR o.account_id = ?) AND (CAST(? AS TEXT) IS NULL OR "
         "o.state = ?) AND (CAST(? AS TEXT) IS NULL OR o.kind = ?) AND "
         "(CAST(? AS TEXT) IS NULL OR d.name = ?) AND (CAST(? AS TEXT) IS "
-        "NULL OR o.watch = ?) AND (? = 0 OR o.id < ?) "
-        "ORDER BY o.id DESC LIMIT ? OFFSET ?";
+        "NULL OR o.watch = ?) AND (? = 0 OR o.reseller_id = ?) AND (? = 0 "
+        "OR o.id < ?) ORDER BY o.id DESC LIMIT ? OFFSET ?";
     struct store_stmt *s;
     int rc = store_prepare(app->st, sql, &s, err);
     if (rc < 0)
@@ -141,7 +141,9 @@ int opview_list(struct app *app, const struct opview_filter *f,
     store_bind_text(s, 8, f->domain);
     store_bind_text(s, 9, f->watch);
     store_bind_text(s, 10, f->watch);
-    view_bind_page(s, 11, p);
+    store_bind_int64(s, 11, f->reseller_id);
+    store_bind_int64(s, 12, f->reseller_id);
+    view_bind_page(s, 13, p);
     return run_ops(s, fn, arg, NULL, err);
 }
 

@@ -52,6 +52,7 @@ int opview_of_domain(struct app *app, int64_t domain_id, op_view_fn fn,
 struct opview_filter {
     int64_t account_id;
     const char *state, *kind, *domain, *watch;
+    int64_t reseller_id; /* the orders of this reseller's customers; 0 any */
 };
 
 /* opview_list - a page of the operations matching f, newest first. */

@@ -658,7 +658,8 @@ static int list_operations(struct web_req *r)
     if (dq && (strlen(dq) > NAME_MAX_INPUT || name_parse(dq, &nm, &e) < 0))
         return api_error(r, 400, API_EINVALID, "domain", "domain: %s",
                          e.msg[0] ? e.msg : "too long");
-    struct opview_filter f = {acct, state, kind, dq ? nm.ascii : NULL, watch};
+    struct opview_filter f = {acct,  state, kind, dq ? nm.ascii : NULL,
+                              watch, 0};
     struct view_page vp = api_view_page(&p);
     struct op_list c = {clock_now(), auth_is_admin(r), json_array()};
     rc = opview_list(api_app(r), &f, &vp, op_item, &c, &e);

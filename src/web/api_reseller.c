@@ -14,6 +14,7 @@
 #include "core/domview.h"
 #include "core/ledger.h"
 #include "core/money.h"
+#include "core/opview.h"
 #include "core/reseller.h"
 #include "present/present.h"
 #include "util/clock.h"
@@ -430,6 +431,50 @@ static int customer_domains(struct web_req *r)
     return api_reply_items(r, &p, rc, d.items, &e);
 }
 
+struct op_items {
+    int64_t now;
+    json_t *items;
+};
+
+static void op_item(const struct op_view *v, void *arg)
+{
+    struct op_items *o = arg;
+    json_array_append_new(o->items, present_op(v, o->now, false, PRESENT_API));
+}
+
+/* GET operations: the orders of the reseller's customers, newest first;
+ * ?state= (pending: the Async Manager's view, read-only) and ?kind=. */
+static int reseller_operations(struct web_req *r)
+{
+    static const char *const states[] = {"new",       "sending", "pending",
+                                         "succeeded", "failed",  "timed_out",
+                                         "cancelled", NULL};
+    static const char *const kinds[] = {"register", "renew",   "transfer",
+                                        "privacy",  "restore", NULL};
+    int64_t id = 0;
+    struct api_page p;
+    const char *state, *kind;
+    struct rm_err e;
+    int rc = me(r, &id);
+    if (rc || (rc = api_page_parse(r, &p)))
+        return rc;
+    if ((rc = api_query_enum(r, "state", states,
+                             "state: new, sending, pending, succeeded, "
+                             "failed, timed_out or cancelled",
+                             &state)) ||
+        (rc = api_query_enum(r, "kind", kinds,
+                             "kind: register, renew, transfer, privacy or "
+                             "restore",
+                             &kind)))
+        return rc;
+    struct opview_filter f = {.state = state, .kind = kind, .reseller_id = id};
+    struct view_page vp = api_view_page(&p);
+    struct op_items o = {clock_now(), json_array()};
+    ERR_INIT(e);
+    rc = opview_list(api_app(r), &f, &vp, op_item, &o, &e);
+    return api_reply_items(r, &p, rc, o.items, &e);
+}
+
 /* ---- the admin's ---------------------------------------------------------
  */
 
@@ -515,6 +560,7 @@ static const struct web_route routes[] = {
      WEB_LOGIN},
     {"GET", "/api/v1/reseller/customers/{id}/domains", customer_domains,
      WEB_LOGIN},
+    {"GET", "/api/v1/reseller/operations", reseller_operations, WEB_LOGIN},
     {"GET", "/api/v1/resellers", list_resellers, WEB_ADMIN},
     {"POST", "/api/v1/resellers", add_reseller, WEB_ADMIN},
     {"GET", "/api/v1/wholesale", get_wholesale, WEB_ADMIN},

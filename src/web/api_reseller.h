@@ -13,6 +13,8 @@
  *   POST /api/v1/reseller/customers/{id}/credit  {amount, ref, memo}
  *   POST /api/v1/reseller/customers/{id}/logins  {username, password}
  *   GET  /api/v1/reseller/customers/{id}/domains their domains
+ *   GET  /api/v1/reseller/operations             its customers' orders
+ *                                                (?state=, ?kind=)
  * Another reseller's customer (or any other account) is 404; a login that
  * is no reseller's gets 403.
  * The admin's:

@@ -205,6 +205,19 @@ def run(env, t):
     t.check("reseller A sees its customer's domains",
             r.status == 200 and "ra-one.com" in
             [d["name"] for d in r.json["items"]], r)
+    r = ra.get("/api/v1/reseller/operations")
+    t.check("reseller A sees its customers' orders",
+            r.status == 200 and sorted(
+                (o["domain"], o["state"]) for o in r.json["items"]) ==
+            [("ra-lost.com", "timed_out"), ("ra-one.com", "succeeded")], r)
+    r = ra.get("/api/v1/reseller/operations?state=pending")
+    t.check("...none pending now", r.status == 200 and
+            r.json["items"] == [], r)
+    r = rb.get("/api/v1/reseller/operations")
+    t.check("reseller B sees none of A's customers' orders",
+            r.status == 200 and r.json["items"] == [], r)
+    t.check("a bad state filter: 400",
+            ra.get("/api/v1/reseller/operations?state=x").status == 400)
     t.check("a customer cannot use the reseller's endpoints",
             ca1.get("/api/v1/reseller").status == 403 and
             ca1.call("PUT", "/api/v1/reseller/prices",
