@@ -26,10 +26,14 @@ static const char usage[] =
     "       regman reseller wholesale [.TLD --price OP:TERM=AMOUNT|none ...]\n"
     "       regman reseller prices NAME [.TLD --price OP:TERM=AMOUNT|none "
     "...] [--markup PCT|none]\n"
+    "       regman reseller set NAME [--license-file F | --no-license] "
+    "[--ns a,b | --ns default]\n"
     "OP is register, renew or transfer, TERM 1-10, AMOUNT like 15 or 15.00;\n"
     "wholesale: the provider's prices for resellers; prices: a reseller's\n"
     "retail prices (never below wholesale) and its markup rule over\n"
-    "wholesale for what it did not price; common: -c FILE, --json";
+    "wholesale for what it did not price; set: the agreement its customers\n"
+    "accept after the registrar's, and the nameservers their orders default\n"
+    "to; common: -c FILE, --json";
 
 static json_t *figures_json(const struct account *a,
                             const struct reseller_figures *f)
@@ -173,6 +177,8 @@ int cmd_reseller(int argc, char **argv)
 {
     struct cli_common com = {0};
     const char *pos[4], *email = NULL, *limit = NULL, *markup = NULL;
+    const char *lfile = NULL, *nsopt = NULL;
+    bool no_license = false;
     struct cli_list prices = {0};
     bool auto_renew = false;
     size_t npos = 0;
@@ -185,6 +191,9 @@ int cmd_reseller(int argc, char **argv)
                                    {"auto-renew", OPT_FLAG, &auto_renew},
                                    {"price", OPT_LIST, &prices},
                                    {"markup", OPT_VALUE, &markup},
+                                   {"license-file", OPT_VALUE, &lfile},
+                                   {"no-license", OPT_FLAG, &no_license},
+                                   {"ns", OPT_VALUE, &nsopt},
                                    {NULL, 0, NULL}};
     const char *sub;
     int rc;
@@ -201,7 +210,9 @@ int cmd_reseller(int argc, char **argv)
         (strcmp(sub, "wholesale") == 0 && npos <= 2 &&
          (npos == 2) == (prices.n > 0)) ||
         (strcmp(sub, "prices") == 0 && npos >= 2 && npos <= 3 &&
-         (npos == 3) == (prices.n > 0));
+         (npos == 3) == (prices.n > 0)) ||
+        (strcmp(sub, "set") == 0 && npos == 2 &&
+         (lfile || no_license || nsopt) && !(lfile && no_license));
     if (!ok)
         return cli_usage(usage);
     rm_err_clear(&err);
@@ -209,9 +220,54 @@ int cmd_reseller(int argc, char **argv)
         return cli_usage("--markup goes with: regman reseller prices NAME");
     if (markup && (rc = parse_markup(markup, &bp, &err)) < 0)
         return cli_fail(rc, &err);
-    if ((rc = cli_open(&com, APP_OPEN_STORE, &app)))
+    char *ltext = NULL;
+    if (lfile) {
+        /* read before anything is opened: a bad file changes nothing */
+        FILE *f = fopen(lfile, "rb");
+        size_t cap = RESELLER_LICENSE_MAX + 2, n = 0;
+        if (!f) {
+            rm_err_set(&err, RM_EINVAL, "%s: cannot read it", lfile);
+            return cli_fail(RM_EINVAL, &err);
+        }
+        ltext = calloc(1, cap);
+        if (ltext)
+            n = fread(ltext, 1, cap - 1, f);
+        fclose(f);
+        if (!ltext || n > RESELLER_LICENSE_MAX || memchr(ltext, 0, n)) {
+            free(ltext);
+            rm_err_set(&err, RM_EINVAL,
+                       "license file: at most %d bytes of text",
+                       RESELLER_LICENSE_MAX);
+            return cli_fail(RM_EINVAL, &err);
+        }
+    }
+    if ((rc = cli_open(&com, APP_OPEN_STORE, &app))) {
+        free(ltext);
         return rc;
-    if (strcmp(sub, "add") == 0) {
+    }
+    if (strcmp(sub, "set") == 0) {
+        if ((rc = reseller_get(app, pos[1], &id, &err)) == 0)
+            rc = reseller_settings_set(app, id, no_license ? "" : ltext,
+                                       !nsopt                          ? NULL
+                                       : strcmp(nsopt, "default") == 0 ? ""
+                                                                       : nsopt,
+                                       &err);
+        if (rc == 0) {
+            struct reseller_settings st;
+            if ((rc = reseller_settings_get(app, id, &st, &err)) == 0) {
+                if (com.json)
+                    cli_json_print(json_pack(
+                        "{s:s, s:s, s:s}", "reseller", pos[1], "license_text",
+                        st.license_text, "nameservers", st.nameservers));
+                else
+                    printf("reseller %s: agreement %s, nameservers %s\n",
+                           pos[1], *st.license_text ? "set" : "none",
+                           st.nameservers[0] ? st.nameservers
+                                             : "the connection's");
+                reseller_settings_release(&st);
+            }
+        }
+    } else if (strcmp(sub, "add") == 0) {
         if ((rc = reseller_add(app, pos[1], email, limit, &id, &err)) == 0 &&
             (rc = account_get_id(app, id, &a, &err)) == 0) {
             if (com.json)
@@ -294,6 +350,7 @@ int cmd_reseller(int argc, char **argv)
             rc = list_prices(app, id, com.json, &err);
     }
     app_close(app);
+    free(ltext);
     if (rc < 0)
         return cli_fail(rc, &err);
     return EXIT_OK;

@@ -45,10 +45,17 @@ static int read_license_file(const char *path, char **out, struct rm_err *err)
     return 0;
 }
 
+void license_text_hash(const char *text, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+
+    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
 int license_of_conn(const struct conn *c, char **text, char hex[65],
                     struct rm_err *err)
 {
-    unsigned char h[crypto_hash_sha256_BYTES];
     int rc;
 
     *text = NULL;
@@ -59,8 +66,7 @@ int license_of_conn(const struct conn *c, char **text, char hex[65],
         return rc;
     if (!*text)
         *text = xstrdup("");
-    crypto_hash_sha256(h, (const unsigned char *)*text, strlen(*text));
-    sodium_bin2hex(hex, 65, h, sizeof h);
+    license_text_hash(*text, hex);
     return 0;
 }
 

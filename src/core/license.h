@@ -18,6 +18,9 @@
 int license_of_conn(const struct conn *c, char **text, char hex[65],
                     struct rm_err *err);
 
+/* license_hash - hex SHA-256 of text. */
+void license_text_hash(const char *text, char hex[65]);
+
 /* license_accepted - has account_id accepted the agreement with this hash
  * (hex SHA-256) of connection conn_id? */
 int license_accepted(struct app *app, int64_t account_id, int64_t conn_id,

@@ -367,7 +367,13 @@ static int order(struct app *app, enum ops_kind kind,
     }
     if ((rc = conn_get_id(app, t.connection_id, &c, err)) < 0)
         return rc;
-    rc = parse_ns(r, c.default_ns, ns, &nns, err);
+    /* a reseller's customer: its reseller's nameservers, when it set some */
+    char rns[1024];
+    if ((rc = reseller_default_ns(app, a.id, rns, sizeof rns, err)) < 0) {
+        conn_release(&c);
+        return rc;
+    }
+    rc = parse_ns(r, rns[0] ? rns : c.default_ns, ns, &nns, err);
     conn_release(&c);
     if (rc < 0)
         return rc;

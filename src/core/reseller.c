@@ -10,9 +10,12 @@
 
 #include "core/account.h"
 #include "core/ledger.h"
+#include "core/license.h"
+#include "core/names.h"
 #include "core/money.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/utf8.h"
 
 /* what a reseller's customer is told when an order cannot be priced or
  * paid at the reseller's level: nothing about the reseller's books */
@@ -619,4 +622,171 @@ int reseller_parse_price(const char *spec, enum tld_op *op, int *term,
     if ((rc = money_parse(eq + 1, amount, err)) < 0)
         return rc;
     return 0;
+}
+
+int reseller_settings_set(struct app *app, int64_t reseller_id,
+                          const char *license_text, const char *nameservers,
+                          struct rm_err *err)
+{
+    static const char sql[] =
+        "UPDATE accounts SET license_text = CASE WHEN ? = 1 THEN ? ELSE "
+        "license_text END, default_ns = CASE WHEN ? = 1 THEN ? ELSE "
+        "default_ns END WHERE id = ? AND reseller = 1";
+    char ns[1024] = "";
+    struct store_stmt *s;
+    int rc;
+
+    if (license_text && strlen(license_text) > RESELLER_LICENSE_MAX)
+        return rm_err_set(err, RM_EINVAL, "license text: at most %d bytes",
+                          RESELLER_LICENSE_MAX);
+    if (license_text && *license_text) {
+        /* any text, as long as it is UTF-8 (PostgreSQL stores no other) */
+        char *c = utf8_clean(license_text);
+        if (c) {
+            free(c);
+            return rm_err_set(err, RM_EINVAL, "license text: not valid UTF-8");
+        }
+    }
+    if (nameservers && *nameservers) {
+        /* the connection's rules for default nameservers */
+        char *copy = strdup(nameservers), *save = NULL;
+        size_t n = 0, len = 0;
+        if (!copy)
+            return rm_err_set(err, RM_EINTERNAL, "out of memory");
+        for (char *t = strtok_r(copy, ", ", &save); t;
+             t = strtok_r(NULL, ", ", &save)) {
+            struct name nm;
+            if (++n > REG_NS_MAX || (rc = name_parse(t, &nm, err)) < 0) {
+                free(copy);
+                if (n > REG_NS_MAX)
+                    return rm_err_set(err, RM_EINVAL, "nameservers: at most %d",
+                                      REG_NS_MAX);
+                rm_err_prefix(err, "nameserver: ");
+                return rc;
+            }
+            len += (size_t)snprintf(ns + len, sizeof ns - len, "%s%s",
+                                    len ? "," : "", nm.ascii);
+            if (len >= sizeof ns) {
+                free(copy);
+                return rm_err_set(err, RM_EINVAL, "nameservers: too long");
+            }
+        }
+        free(copy);
+        if (n < 2)
+            return rm_err_set(err, RM_EINVAL,
+                              "nameservers: at least 2 host names");
+    }
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, license_text != NULL);
+    if (license_text && *license_text)
+        store_bind_text(s, 2, license_text);
+    else
+        store_bind_null(s, 2);
+    store_bind_int64(s, 3, nameservers != NULL);
+    if (nameservers && *nameservers)
+        store_bind_text(s, 4, ns);
+    else
+        store_bind_null(s, 4);
+    store_bind_int64(s, 5, reseller_id);
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    if (rc >= 0 && store_changes(app->st) != 1)
+        return rm_err_set(err, RM_ENOTFOUND, "no reseller %" PRId64,
+                          reseller_id);
+    return rc < 0 ? rc : 0;
+}
+
+int reseller_settings_get(struct app *app, int64_t reseller_id,
+                          struct reseller_settings *out, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT COALESCE(license_text, ''), COALESCE(default_ns, '') FROM "
+        "accounts WHERE id = ? AND reseller = 1";
+    struct store_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, reseller_id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        const char *t = store_col_text(s, 0), *n = store_col_text(s, 1);
+        out->license_text = strdup(t ? t : "");
+        snprintf(out->nameservers, sizeof out->nameservers, "%s", n ? n : "");
+        rc = out->license_text ? 0
+                               : rm_err_set(err, RM_EINTERNAL, "out of memory");
+    } else if (rc == STORE_DONE) {
+        rc = rm_err_set(err, RM_ENOTFOUND, "no reseller %" PRId64, reseller_id);
+    }
+    store_stmt_release(s);
+    return rc;
+}
+
+void reseller_settings_release(struct reseller_settings *s)
+{
+    free(s->license_text);
+    s->license_text = NULL;
+}
+
+int reseller_license(struct app *app, int64_t account_id, const struct conn *c,
+                     char **text, char hex[65], struct rm_err *err)
+{
+    struct reseller_settings st;
+    int64_t rid = 0;
+    int rc;
+
+    if ((rc = license_of_conn(c, text, hex, err)) < 0)
+        return rc;
+    if (!account_id)
+        return 0;
+    if ((rc = reseller_of(app, account_id, &rid, err)) < 0 || !rid)
+        goto fail_or_done;
+    if ((rc = reseller_settings_get(app, rid, &st, err)) < 0)
+        goto fail_or_done;
+    if (*st.license_text) {
+        size_t a = strlen(*text), b = strlen(st.license_text);
+        char *both = malloc(a + b + 3);
+        if (!both) {
+            reseller_settings_release(&st);
+            rc = rm_err_set(err, RM_EINTERNAL, "out of memory");
+            goto fail_or_done;
+        }
+        snprintf(both, a + b + 3, "%s%s%s", *text, a ? "\n\n" : "",
+                 st.license_text);
+        free(*text);
+        *text = both;
+        license_text_hash(*text, hex);
+    }
+    reseller_settings_release(&st);
+    return 0;
+fail_or_done:
+    if (rc < 0) {
+        free(*text);
+        *text = NULL;
+    }
+    return rc;
+}
+
+int reseller_default_ns(struct app *app, int64_t account_id, char *out,
+                        size_t n, struct rm_err *err)
+{
+    static const char sql[] =
+        "SELECT COALESCE(r.default_ns, '') FROM accounts c JOIN accounts r "
+        "ON r.id = c.reseller_id WHERE c.id = ?";
+    struct store_stmt *s;
+    int rc;
+
+    out[0] = '\0';
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, account_id);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        const char *t = store_col_text(s, 0);
+        snprintf(out, n, "%s", t ? t : "");
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
 }

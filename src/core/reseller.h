@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "core/app.h"
+#include "core/conn.h"
 #include "core/tld.h"
 
 #define RESELLER_MARKUP_MAX_BP 1000000 /* 10000 % */
@@ -131,6 +132,39 @@ typedef int reseller_price_fn(const struct reseller_price_row *r, void *arg);
  * operation, term order; fn non-zero stops. */
 int reseller_prices(struct app *app, int64_t reseller_id, reseller_price_fn *fn,
                     void *arg, struct rm_err *err);
+
+#define RESELLER_LICENSE_MAX 65536
+
+/* reseller_settings_set - reseller_id's own agreement text (NULL: leave;
+ * "": none) and nameservers (NULL: leave; "": the connection's;
+ * "a,b": 2 to REG_NS_MAX host names, checked). One transaction. */
+int reseller_settings_set(struct app *app, int64_t reseller_id,
+                          const char *license_text, const char *nameservers,
+                          struct rm_err *err);
+
+/* What a reseller shows its customers. */
+struct reseller_settings {
+    char *license_text; /* heap, "" when none */
+    char nameservers[1024];
+};
+
+/* reseller_settings_get - reseller_id's; release with
+ * reseller_settings_release. */
+int reseller_settings_get(struct app *app, int64_t reseller_id,
+                          struct reseller_settings *out, struct rm_err *err);
+void reseller_settings_release(struct reseller_settings *s);
+
+/* reseller_license - the agreement account_id accepts for connection c:
+ * the registrar's (license_of_conn), followed by its reseller's own text
+ * when it is a reseller's customer and the reseller has one; *text heap,
+ * hex its SHA-256. */
+int reseller_license(struct app *app, int64_t account_id, const struct conn *c,
+                     char **text, char hex[65], struct rm_err *err);
+
+/* reseller_default_ns - the nameservers account_id's orders default to
+ * when its reseller set some: "a,b" into out, "" when none. */
+int reseller_default_ns(struct app *app, int64_t account_id, char *out,
+                        size_t n, struct rm_err *err);
 
 /* The figures of one reseller. */
 struct reseller_figures {

@@ -18,6 +18,7 @@
 #include "core/lifecycle.h"
 #include "core/names.h"
 #include "core/ops.h"
+#include "core/reseller.h"
 #include "core/opview.h"
 #include "core/tld.h"
 #include "core/watch.h"
@@ -352,7 +353,7 @@ static int license_gate(struct web_req *r, json_t *b, const char *name,
         return 0;
     if ((rc = conn_get_id(api_app(r), t.connection_id, &c, &e)) < 0)
         return api_fail(r, rc, &e);
-    rc = license_of_conn(&c, &text, sha, &e);
+    rc = reseller_license(api_app(r), a->id, &c, &text, sha, &e);
     conn_release(&c);
     free(text);
     if (rc < 0)

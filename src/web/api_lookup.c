@@ -58,7 +58,11 @@ static int load_offer(struct web_req *r, const char *input, const char *field,
     if ((rc = conn_get_id(api_app(r), o->tld.connection_id, &c, &e)) < 0)
         return api_fail(r, rc, &e);
     o->conn_id = c.id;
-    rc = license_of_conn(&c, &o->license, o->sha, &e);
+    /* a reseller's customer accepts its reseller's text too */
+    rc = reseller_license(
+        api_app(r),
+        r->who && r->who->role != WEB_ROLE_ADMIN ? r->who->account_id : 0, &c,
+        &o->license, o->sha, &e);
     conn_release(&c);
     if (rc < 0)
         return api_fail(r, rc, &e);

@@ -70,11 +70,100 @@ static int reply_figures(struct web_req *r, unsigned status, int64_t id)
     return web_reply_json(r, status, figures_json(&a, &f));
 }
 
+/* reply_me - the reseller's figures with what it shows its customers. */
+static int reply_me(struct web_req *r, int64_t id)
+{
+    struct account a;
+    struct reseller_figures f;
+    struct reseller_settings st;
+    struct rm_err e;
+    int rc;
+
+    ERR_INIT(e);
+    if ((rc = account_get_id(api_app(r), id, &a, &e)) < 0 ||
+        (rc = reseller_figures(api_app(r), id, &f, &e)) < 0 ||
+        (rc = reseller_settings_get(api_app(r), id, &st, &e)) < 0)
+        return api_fail(r, rc, &e);
+    json_t *j = figures_json(&a, &f), *ns = json_array();
+    json_object_set_new(j, "license_text",
+                        *st.license_text ? json_string(st.license_text)
+                                         : json_null());
+    char *save = NULL;
+    for (char *t = strtok_r(st.nameservers, ",", &save); t;
+         t = strtok_r(NULL, ",", &save))
+        json_array_append_new(ns, json_string(t));
+    json_object_set_new(j, "nameservers", ns);
+    reseller_settings_release(&st);
+    return web_reply_json(r, 200, j);
+}
+
 static int get_reseller(struct web_req *r)
 {
     int64_t id = 0;
     int rc = me(r, &id);
-    return rc ? rc : reply_figures(r, 200, id);
+    return rc ? rc : reply_me(r, id);
+}
+
+/* PUT settings: {license_text: text|null, nameservers: [..]|[]} - what
+ * the reseller's customers are shown and their orders default to. */
+static int put_settings(struct web_req *r)
+{
+    static const char *const fields[] = {"license_text", "nameservers", NULL};
+    int64_t id = 0;
+    json_t *b, *lt, *nv, *v;
+    const char *text = NULL;
+    char ns[1024] = "", *nsp = NULL;
+    size_t i, len = 0;
+    struct rm_err e;
+    int rc = me(r, &id);
+    if (rc)
+        return rc;
+    if ((rc = api_body(r, &b)))
+        return rc;
+    if ((rc = api_only_fields(r, b, fields)))
+        goto out;
+    if ((lt = json_object_get(b, "license_text"))) {
+        if (!json_is_null(lt) && !json_is_string(lt)) {
+            rc = api_error(r, 400, API_EWRONG_TYPE, "license_text",
+                           "license_text: a string, or null");
+            goto out;
+        }
+        text = json_is_null(lt) ? "" : json_string_value(lt);
+        if (json_is_string(lt) && strlen(text) != json_string_length(lt)) {
+            rc = api_error(r, 400, API_EINVALID, "license_text",
+                           "license_text: no NUL bytes");
+            goto out;
+        }
+    }
+    if ((nv = json_object_get(b, "nameservers"))) {
+        if (!json_is_array(nv)) {
+            rc = api_error(r, 400, API_EWRONG_TYPE, "nameservers",
+                           "nameservers: an array of host names");
+            goto out;
+        }
+        json_array_foreach(nv, i, v)
+        {
+            if (!json_is_string(v) || json_string_length(v) > 253 ||
+                strchr(json_string_value(v), ',') ||
+                len + json_string_length(v) + 2 >= sizeof ns) {
+                rc = api_error(r, 400, API_EINVALID, "nameservers",
+                               "nameservers: an array of host names");
+                goto out;
+            }
+            len += (size_t)snprintf(ns + len, sizeof ns - len, "%s%s",
+                                    len ? "," : "", json_string_value(v));
+        }
+        nsp = ns;
+    }
+    ERR_INIT(e);
+    if ((rc = reseller_settings_set(api_app(r), id, text, nsp, &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    rc = reply_me(r, id);
+out:
+    json_decref(b);
+    return rc;
 }
 
 static int price_item(const struct reseller_price_row *p, void *arg)
@@ -550,6 +639,7 @@ static int put_wholesale(struct web_req *r)
 
 static const struct web_route routes[] = {
     {"GET", "/api/v1/reseller", get_reseller, WEB_LOGIN},
+    {"PUT", "/api/v1/reseller/settings", put_settings, WEB_LOGIN},
     {"GET", "/api/v1/reseller/prices", get_prices, WEB_LOGIN},
     {"PUT", "/api/v1/reseller/prices", put_prices, WEB_LOGIN},
     {"GET", "/api/v1/reseller/customers", list_customers, WEB_LOGIN},

@@ -225,6 +225,39 @@ def run(env, t):
     t.check("a reseller cannot set wholesale prices",
             ra.call("PUT", "/api/v1/wholesale",
                     body={"tld": ".com"}).status == 403)
+    # --- the reseller's agreement and nameservers -------------------------
+    r = ra.call("PUT", "/api/v1/reseller/settings",
+                body={"license_text": "Reseller A's own terms.",
+                      "nameservers": ["ns1.ra-dns.net", "ns2.ra-dns.net"]})
+    t.check("A sets its agreement and nameservers", r.status == 200 and
+            r.json["nameservers"] == ["ns1.ra-dns.net", "ns2.ra-dns.net"], r)
+    r = ra.call("PUT", "/api/v1/reseller/settings",
+                body={"nameservers": ["only-one.example"]})
+    t.check("one nameserver: 400", r.status == 400, r)
+    lic = ca1.get("/api/v1/license?domain=ra-two.com").json
+    t.check("ca1 is shown the registrar's agreement and then A's",
+            lic["text"].endswith("Reseller A's own terms.") and
+            lic["sha256"] != sha, lic)
+    anon = Client(env.port)
+    t.check("...others are not",
+            "Reseller A" not in anon.get(
+                "/api/v1/license?domain=ra-two.com").json["text"])
+    r = ca1.post("/api/v1/domains/register", {"name": "ra-two.com"})
+    t.check("the changed agreement must be accepted again: 409",
+            r.status == 409 and
+            r.json["error"]["code"] == "license_required", r)
+    r = ca1.post("/api/v1/domains/register", {"name": "ra-two.com",
+                                              "license_sha256":
+                                              lic["sha256"]})
+    t.check("accepted: registered", r.status == 201, r)
+    st = sim_ctl(env, "GET", "/state")["domains"]["ra-two.com"]
+    t.check("with A's nameservers at the registrar",
+            st.get("nameservers") == ["ns1.ra-dns.net", "ns2.ra-dns.net"],
+            st)
+    r = ra.call("PUT", "/api/v1/reseller/settings",
+                body={"license_text": None, "nameservers": []})
+    t.check("A clears both", r.status == 200 and
+            r.json["license_text"] is None and r.json["nameservers"] == [], r)
     p = env.rg("audit", check=False)
     t.check("regman audit clean", p.returncode == 0, p.stdout + p.stderr)
 

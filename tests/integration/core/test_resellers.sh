@@ -22,6 +22,9 @@ contact() {
         --country CA --phone +1.4165550123 --email "$1@example.com" \
         >/dev/null || bad "contact $1"
 }
+sim_field_ns() {
+    ctl GET /state | python3 -c "import json,sys; print(' '.join(json.load(sys.stdin)['domains']['$1'].get('nameservers', [])))"
+}
 charges_of() { sql "SELECT COUNT(*) FROM ledger_entries e JOIN ledger_postings p ON p.id = e.posting_id JOIN accounts a ON a.id = e.account_id WHERE a.name = '$1' AND p.kind = '$2'"; }
 
 # --- set up: two resellers, the wholesale list ---------------------------
@@ -180,6 +183,24 @@ expect_rc 0 "c1 turns privacy on for one.com" -- \
 check "c1 paid 5.00 and r1 paid 5.00 on to the provider" test \
     "$((before_c - $(balance_of c1)))/$((before_r - $(balance_of r1)))" = 500/500
 audit_clean "after a reseller customer's privacy"
+
+# --- what the reseller shows its customers --------------------------------
+sig=$(dbsig)
+expect_rc 2 "one nameserver is refused" -- rg reseller set r1 --ns ns1.r1.net
+expect_rc 2 "an unreadable agreement file is refused" -- \
+    rg reseller set r1 --license-file "$WORK/none.txt"
+expect_rc 2 "set with nothing to set" -- rg reseller set r1
+check "nothing changed" test "$(dbsig)" = "$sig"
+printf 'r1 terms\n' >"$WORK/terms.txt"
+expect_rc 0 "r1 sets its agreement and nameservers" -- \
+    rg reseller set r1 --license-file "$WORK/terms.txt" \
+    --ns ns1.r1-dns.net,ns2.r1-dns.net
+rg domain register three.com --account c1 >/dev/null || bad "three.com"
+check "c1's order takes r1's nameservers" test \
+    "$(sim_field_ns three.com)" = "ns1.r1-dns.net ns2.r1-dns.net"
+rg domain register four.com --account alice >/dev/null || bad "four.com"
+check "alice's the connection's" test \
+    "$(sim_field_ns four.com)" = "ns1.example.net ns2.example.net"
 
 # --- the audit checks the reseller's leg ----------------------------------
 sql_write "UPDATE ledger_entries SET amount = amount + 1 WHERE account_id = (SELECT id FROM accounts WHERE name = 'r1') AND posting_id = (SELECT p.id FROM ledger_postings p JOIN operations o ON o.id = p.operation_id JOIN domains d ON d.id = o.domain_id WHERE d.name = 'one.com' AND p.kind = 'charge' AND o.kind = 'register')"
