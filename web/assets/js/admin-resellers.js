@@ -15,7 +15,7 @@ import {
 // ---- Resellers ----------------------------------------------------------------
 
 export function renderResellers(main) {
-  const list = h('div', {});
+  const list = h('div', { class: 'list-slot' });
   const name = input({ name: 'name', id: 'reseller-name', required: true, maxlength: 64, pattern: '[A-Za-z0-9._@-]{1,64}', autocomplete: 'off' });
   const email = input({ name: 'email', id: 'reseller-email', type: 'email', maxlength: 254, autocomplete: 'off' });
   const limit = input({ name: 'credit_limit', id: 'reseller-credit-limit', inputmode: 'decimal', placeholder: '0.00', autocomplete: 'off' });

@@ -66,7 +66,7 @@ export async function renderOverview(main) {
 export function renderPrices(main) {
   const status = h('div', { class: 'form-status', 'aria-live': 'polite', id: 'prices-status' });
   const markupSlot = h('div', {});
-  const listSlot = h('div', {});
+  const listSlot = h('div', { class: 'list-slot' });
   add(main,
     h('p', { class: 'muted page-intro' }, 'Your customers pay your price where you set one; elsewhere the provider\'s wholesale price plus your markup (rounded up to the cent). Without either, an item is not sold to your customers. A price is never below wholesale.'),
     markupSlot, status, listSlot);
@@ -137,7 +137,7 @@ function priceTable(items, status, show) {
           : `${itemLabel(it)}: your price is ${money(value)}; ${pays}.`, 'ok'));
       } catch (e) {
         if (el) el.setAttribute('aria-invalid', 'true');
-        add(status, errorBox(`${itemLabel(it)}: ${e.message}`));
+        add(status, errorBox(e)); // the server's message names the item
       }
     });
   };
@@ -188,7 +188,7 @@ function priceTable(items, status, show) {
     { title: 'Customers pay', num: true, cell: (it) => (it.price === null || it.price === undefined
       ? h('span', { class: 'muted' }, 'not sold')
       : h('span', {}, money(it.price), it.retail === null || it.retail === undefined ? h('span', { class: 'muted' }, ' (markup)') : null)) },
-  ], items, { caption: 'Your prices', rowAttrs: (it) => ({ 'data-item': `${it.tld}:${it.operation}:${it.term}` }) });
+  ], items, { caption: 'Your prices', rowAttrs: (it) => ({ class: 'price-row', 'data-item': `${it.tld}:${it.operation}:${it.term}` }) });
 }
 
 // ---- Customers --------------------------------------------------------------
@@ -200,7 +200,7 @@ export function renderCustomers(main, { path }) {
 }
 
 function renderCustomerList(main) {
-  const list = h('div', {});
+  const list = h('div', { class: 'list-slot' });
   const name = input({ name: 'name', id: 'customer-name', required: true, maxlength: 64, pattern: '[A-Za-z0-9._@-]{1,64}', autocomplete: 'off' });
   const email = input({ name: 'email', id: 'customer-email', type: 'email', maxlength: 254, autocomplete: 'off' });
   const limit = input({ name: 'credit_limit', id: 'customer-credit-limit', inputmode: 'decimal', placeholder: '0.00', autocomplete: 'off' });
