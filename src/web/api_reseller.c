@@ -483,13 +483,15 @@ static int add_customer_login(struct web_req *r)
     ERR_INIT(e);
     rc = auth_login_create(r->st, user, pw, WEB_ROLE_CUSTOMER, a.id,
                            AUTH_COST_INTERACTIVE, &login, &e);
-    json_decref(b);
-    if (rc < 0)
+    if (rc < 0) {
+        json_decref(b);
         return api_fail(r, rc, &e);
-    return web_reply_json(r, 201,
-                          json_pack("{s:I, s:s, s:I}", "login_id",
-                                    (json_int_t)login, "username", user,
-                                    "account_id", (json_int_t)a.id));
+    }
+    /* user belongs to b: the answer is built before b is let go */
+    json_t *j = json_pack("{s:I, s:s, s:I}", "login_id", (json_int_t)login,
+                          "username", user, "account_id", (json_int_t)a.id);
+    json_decref(b);
+    return web_reply_json(r, 201, j);
 }
 
 struct dom_items {

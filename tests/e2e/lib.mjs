@@ -9,6 +9,7 @@
 //
 // E has: base (the demo's URL), logins {admin, customer} (the demo's),
 // admin and customer (pages, each in its own empty profile, signed out),
+// newPage(who) for one more such page,
 // sim {port, control} (the demo's opensrs-sim: XCP port, control URL),
 // top (a temp dir removed at the end; the demo's data in top/demo), and
 // the helpers step, shot, confirm, expectText, regmanCli, ctl (the sim's
@@ -119,11 +120,15 @@ export async function scenario(name, argv, opts = {}) {
   E.expectText = (locator, text, timeout = 15000) =>
     locator.filter({ hasText: text }).first().waitFor({ timeout });
   // regmanCli - `regman ARGS -c <the demo's regman.conf>`: its output.
+  // A last argument {stdin: TEXT} is written to its standard input (e.g.
+  // for --password-stdin).
   E.regmanCli = (...args) => new Promise((resolve, reject) => {
-    execFile(regman, [...args, '-c', path.join(top, 'demo', 'regman.conf')], (e, out, err) => {
+    const opt = typeof args[args.length - 1] === 'object' ? args.pop() : {};
+    const child = execFile(regman, [...args, '-c', path.join(top, 'demo', 'regman.conf')], (e, out, err) => {
       if (e) reject(new Error(`regman ${args.join(' ')}: ${err || e.message}`));
       else resolve(out);
     });
+    child.stdin.end(opt.stdin ?? '');
   });
   // ctl - the sim's control API: its JSON answer.
   E.ctl = async (method, p, body) => {
@@ -164,26 +169,35 @@ export async function scenario(name, argv, opts = {}) {
     E.sim.port = Number(/listen=(?:\S*):(\d+)/.exec(st)[1]);
     E.sim.control = `http://127.0.0.1:${/control=127\.0\.0\.1:(\d+)/.exec(st)[1]}`;
   });
+  // newPage - a page in a browser profile of its own (empty, signed out);
+  // its failing step's screenshot is taken too.
+  const extraPages = [];
+  const mk = async (who) => {
+    const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(top, `chromium-${who}-`)), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1280, height: 860 },
+    });
+    browsers.push(ctx);
+    const page = ctx.pages()[0] || await ctx.newPage();
+    page.setDefaultTimeout(20000);
+    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
+    return page;
+  };
+  E.newPage = async (who) => {
+    const page = await mk(who);
+    extraPages.push([who, page]);
+    return page;
+  };
   await E.step('launch Debian chromium headless (admin and customer profiles)', async () => {
-    const mk = async (who) => {
-      const ctx = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(top, `chromium-${who}-`)), {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 1280, height: 860 },
-      });
-      browsers.push(ctx);
-      const page = ctx.pages()[0] || await ctx.newPage();
-      page.setDefaultTimeout(20000);
-      page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-      return page;
-    };
     E.admin = await mk('admin');
     E.customer = await mk('customer');
     failShot = async (n) => {
       await E.shot(E.admin, `${n}-admin`);
       await E.shot(E.customer, `${n}-customer`);
+      for (const [who, page] of extraPages) await E.shot(page, `${n}-${who}`);
     };
   });
   // signIn - page signs in as user (admin panel for 'admin').

@@ -134,7 +134,9 @@ def run(env, t):
             r.json["balance"] == 10000, r)
     r = ra.post("/api/v1/reseller/customers/%d/logins" % ca1_id,
                 {"username": "ca1-login", "password": "ca1-password-1"})
-    t.check("a login for ca1", r.status == 201, r)
+    t.check("a login for ca1, the answer naming it", r.status == 201 and
+            r.json["username"] == "ca1-login" and
+            r.json["account_id"] == ca1_id, r)
     admin.call("PUT", "/api/v1/accounts/%d/contacts/owner" % ca1_id,
                body=contact("ca1@example.com"))
     # reseller B's customer
@@ -155,6 +157,15 @@ def run(env, t):
     t.check("...in the order's offer too",
             r.json["prices"]["register"]["1"] == 1500, r)
     sha = r.json["sha256"]
+    r = ca1.get("/api/v1/search?q=ra-one.com")
+    ex = r.json["results"][0] if r.status == 200 else {}
+    t.check("...and in the search: 15.00, its only term",
+            ex.get("name") == "ra-one.com" and ex.get("price") == 1500 and
+            ex.get("terms") == {"1": 1500} and ex.get("orderable") and
+            ex["prices"]["register"] == {"1": 1500}, r)
+    r = admin.get("/api/v1/search?q=ra-one.com")
+    t.check("...while the admin's search shows the list price 12.50",
+            r.status == 200 and r.json["results"][0]["price"] == 1250, r)
     r = ca1.post("/api/v1/domains/register", {"name": "ra-one.com",
                                               "license_sha256": sha})
     t.check("ca1 registers ra-one.com", r.status == 201, r)

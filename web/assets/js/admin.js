@@ -13,6 +13,7 @@ import { renderLate, renderReconcile } from './admin-late.js';
 import { renderDomains, renderJobs, renderMail, renderReglog } from './admin-ops.js';
 import { renderAcceptances } from './admin-acceptances.js';
 import { renderBulk } from './admin-bulk.js';
+import { renderResellers, renderWholesale } from './admin-resellers.js';
 
 const sections = [
   { id: 'dashboard', title: 'Dashboard', render: renderDashboard,
@@ -23,6 +24,10 @@ const sections = [
     description: 'Which connection serves each TLD, and the price of every operation and term.' },
   { id: 'accounts', title: 'Accounts', render: renderAccounts,
     description: 'Customer accounts, their balances, credits and ledger history.' },
+  { id: 'resellers', title: 'Resellers', render: renderResellers,
+    description: 'Resellers with their balance, customers, sales, wholesale paid and margin; add a reseller.' },
+  { id: 'wholesale', title: 'Wholesale Prices', render: renderWholesale,
+    description: 'What resellers pay per TLD, operation and term.' },
   { id: 'domains', title: 'Domains', render: renderDomains,
     description: 'Search domains; each domain shows its operation timeline and registrar log.' },
   { id: 'bulk', title: 'Bulk Actions', render: renderBulk,

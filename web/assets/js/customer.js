@@ -1,7 +1,8 @@
 // customer.js - the customer panel (/). Without a session it is the
 // public storefront: a domain search with prices, sign-up with the
 // license agreement of the connection serving the searched TLD, and the
-// sign-in form. With one, the customer's sections (customer-pages.js).
+// sign-in form. With one, the customer's sections (customer-pages.js);
+// a reseller's login has its reseller sections too (reseller.js).
 
 import { get, post, session, login } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -13,6 +14,7 @@ import {
 } from './customer-pages.js';
 import { renderVerify, verifyBanner } from './site.js';
 import { shopSearch, shopView, asLookup } from './shop.js';
+import { resellerSections } from './reseller.js';
 
 const sections = [
   { id: 'domains', title: 'My Domains', render: renderMyDomains,
@@ -48,7 +50,8 @@ function show(who) {
     account = me.account;
     if (me.account) setCurrency(me.account.currency);
   }, () => {}).finally(() => {
-    startShell(root, { panel: 'Domains', who, sections,
+    startShell(root, { panel: 'Domains', who,
+      sections: who.role === 'reseller' ? [...sections, ...resellerSections] : sections,
       otherPanel: who.role === 'admin' ? { href: '/admin/', title: 'Administration' } : null,
       onSignedOut: () => {
         history.replaceState(null, '', '#/');

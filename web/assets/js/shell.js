@@ -2,7 +2,9 @@
 // user, sign out), side navigation built from a section list, and a
 // hash router (#/section) that renders the chosen section into the main
 // area. Sections register a render(container, ctx) function; one
-// without it shows its description until its page is built.
+// without it shows its description until its page is built. A section
+// with `group` starts a headed group of the navigation (when the group
+// changes) and may name itself shorter there with `nav`.
 
 import { logout } from './api.js';
 import { h, clear } from './dom.js';
@@ -13,8 +15,11 @@ export function startShell(root, { panel, who, sections, otherPanel, onSignedOut
   const links = new Map();
 
   const list = h('ul', { class: 'nav-list' });
+  let group = null;
   for (const s of sections) {
-    const a = h('a', { href: '#/' + s.id, class: 'nav-link' }, s.title);
+    if (s.group && s.group !== group) list.append(h('li', { class: 'nav-group' }, s.group));
+    group = s.group || null;
+    const a = h('a', { href: '#/' + s.id, class: 'nav-link' }, s.nav || s.title);
     links.set(s.id, a);
     list.append(h('li', {}, a));
   }
