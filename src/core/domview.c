@@ -6,21 +6,30 @@
 
 #include <string.h>
 
+#include "core/reseller.h"
+
 /* The one-year renewal price the domain's owner pays: the TLD's, or for a
  * reseller's customer the reseller's (its price, else its markup over
- * wholesale rounded up; never below wholesale; core/reseller.c); -1 when
- * not sold. */
+ * wholesale rounded up; never below wholesale; core/reseller.c), where
+ * the wholesale is the provider's price, else its rule over the
+ * registrar's renewal cost on the TLD's connection
+ * (reseller_wholesale_of); -1 when not sold. One SELECT for both
+ * backends: y holds the wholesale, x the retail over it. */
 #define RENEW_1Y                                                               \
     "COALESCE(CASE WHEN a.reseller_id IS NULL THEN (SELECT p.amount FROM "     \
     "tld_prices p WHERE p.tld = d.tld AND p.operation = 'renew' AND p.term = " \
     "1) ELSE (SELECT CASE WHEN x.retail >= x.w THEN x.retail END FROM "        \
-    "(SELECT w.amount AS w, COALESCE((SELECT rp.amount FROM reseller_prices "  \
-    "rp WHERE rp.reseller_id = a.reseller_id AND rp.tld = d.tld AND "          \
-    "rp.operation = 'renew' AND rp.term = 1), (SELECT (w.amount * (10000 + "   \
+    "(SELECT y.w AS w, COALESCE((SELECT rp.amount FROM reseller_prices rp "    \
+    "WHERE rp.reseller_id = a.reseller_id AND rp.tld = d.tld AND "             \
+    "rp.operation = 'renew' AND rp.term = 1), (SELECT (y.w * (10000 + "        \
     "r.markup_bp) + 9999) / 10000 FROM accounts r WHERE r.id = "               \
-    "a.reseller_id AND r.markup_bp IS NOT NULL)) AS retail FROM "              \
-    "wholesale_prices w WHERE w.tld = d.tld AND w.operation = 'renew' AND "    \
-    "w.term = 1) x) END, -1)"
+    "a.reseller_id AND r.markup_bp IS NOT NULL)) AS retail FROM (SELECT "      \
+    "COALESCE((SELECT w.amount FROM wholesale_prices w WHERE w.tld = d.tld "   \
+    "AND w.operation = 'renew' AND w.term = 1), (SELECT " RESELLER_RULE_SQL    \
+    " FROM wholesale_rule wr JOIN tlds tc ON tc.tld = d.tld JOIN "             \
+    "registrar_prices rgp ON rgp.connection_id = tc.connection_id AND "        \
+    "rgp.tld = tc.tld AND rgp.reg_type = 'renewal' AND rgp.period = 1 WHERE "  \
+    "wr.id = 1)) AS w) y WHERE y.w IS NOT NULL) x) END, -1)"
 
 #define DOM_COLS                                                               \
     "d.id, d.name, d.unicode_name, d.tld, d.status, "                          \

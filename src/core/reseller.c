@@ -11,8 +11,9 @@
 #include "core/account.h"
 #include "core/ledger.h"
 #include "core/license.h"
-#include "core/names.h"
 #include "core/money.h"
+#include "core/names.h"
+#include "core/priceimport.h"
 #include "util/clock.h"
 #include "util/log.h"
 #include "util/utf8.h"
@@ -76,12 +77,107 @@ static int price_of(struct app *app, const char *sql, int64_t reseller_id,
     return rc < 0 ? rc : 0;
 }
 
-static int wholesale_of(struct app *app, const char *tld, enum tld_op op,
-                        int term, int64_t *out, struct rm_err *err)
+int reseller_wholesale_of(struct app *app, const char *tld, enum tld_op op,
+                          int term, int64_t *out, bool *from_rule,
+                          struct rm_err *err)
 {
     static const char sql[] = "SELECT amount FROM wholesale_prices WHERE tld "
                               "= ? AND operation = ? AND term = ?";
-    return price_of(app, sql, 0, tld, op, term, out, err);
+    static const char rule[] =
+        "SELECT " RESELLER_RULE_SQL " FROM wholesale_rule wr JOIN tlds t ON "
+        "t.tld = ? JOIN registrar_prices rgp ON rgp.connection_id = "
+        "t.connection_id AND rgp.tld = t.tld AND rgp.reg_type = ? AND "
+        "rgp.period = ? WHERE wr.id = 1";
+    struct store_stmt *s;
+    int rc;
+
+    if (from_rule)
+        *from_rule = false;
+    if ((rc = price_of(app, sql, 0, tld, op, term, out, err)) < 0 || *out >= 0)
+        return rc;
+    if ((rc = store_prepare(app->st, rule, &s, err)) < 0)
+        return rc;
+    store_bind_text(s, 1, tld);
+    store_bind_text(s, 2, priceimport_reg_type(op));
+    store_bind_int64(s, 3, term);
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        *out = store_col_int64(s, 0);
+        if (from_rule)
+            *from_rule = true;
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+static int wholesale_of(struct app *app, const char *tld, enum tld_op op,
+                        int term, int64_t *out, struct rm_err *err)
+{
+    return reseller_wholesale_of(app, tld, op, term, out, NULL, err);
+}
+
+int reseller_wholesale_rule_set(struct app *app, int64_t markup_bp, int64_t add,
+                                struct rm_err *err)
+{
+    static const char sql[] =
+        "INSERT INTO wholesale_rule (id, markup_bp, add_minor, updated_at) "
+        "VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET markup_bp = "
+        "excluded.markup_bp, add_minor = excluded.add_minor, updated_at = "
+        "excluded.updated_at";
+    struct store_stmt *s;
+    int rc;
+
+    if (markup_bp < 0 || markup_bp > RESELLER_MARKUP_MAX_BP)
+        return rm_err_set(err, RM_EINVAL,
+                          "wholesale rule: a markup of 0 to %d %%",
+                          RESELLER_MARKUP_MAX_BP / 100);
+    if (add < 0 || add > RESELLER_RULE_ADD_MAX)
+        return rm_err_set(err, RM_EINVAL,
+                          "wholesale rule: an amount added of 0 or more");
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    store_bind_int64(s, 1, markup_bp);
+    store_bind_int64(s, 2, add);
+    store_bind_int64(s, 3, clock_now());
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int reseller_wholesale_rule_clear(struct app *app, struct rm_err *err)
+{
+    static const char sql[] = "DELETE FROM wholesale_rule";
+    struct store_stmt *s;
+    int rc;
+
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    rc = store_step(s, err);
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
+}
+
+int reseller_wholesale_rule_get(struct app *app,
+                                struct reseller_wholesale_rule *out,
+                                struct rm_err *err)
+{
+    static const char sql[] = "SELECT markup_bp, add_minor, updated_at FROM "
+                              "wholesale_rule WHERE id = 1";
+    struct store_stmt *s;
+    int rc;
+
+    memset(out, 0, sizeof *out);
+    if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
+        return rc;
+    rc = store_step(s, err);
+    if (rc == STORE_ROW) {
+        out->set = true;
+        out->markup_bp = store_col_int64(s, 0);
+        out->add = store_col_int64(s, 1);
+        out->updated_at = store_col_int64(s, 2);
+    }
+    store_stmt_release(s);
+    return rc < 0 ? rc : 0;
 }
 
 static int retail_of(struct app *app, int64_t reseller_id, const char *tld,
@@ -462,11 +558,23 @@ int reseller_markup_set(struct app *app, int64_t reseller_id, int64_t bp,
 int reseller_prices(struct app *app, int64_t reseller_id, reseller_price_fn *fn,
                     void *arg, struct rm_err *err)
 {
+    /* the explicit prices, and the rule's over every cost of a TLD's
+     * connection that has none (the reg_types of priceimport_reg_type) */
     static const char sql[] =
-        "SELECT w.tld, w.operation, w.term, w.amount, COALESCE(r.amount, "
-        "-1) FROM wholesale_prices w LEFT JOIN reseller_prices r ON "
-        "r.reseller_id = ? AND r.tld = w.tld AND r.operation = w.operation "
-        "AND r.term = w.term ORDER BY w.tld, w.operation, w.term";
+        "SELECT u.tld, u.operation, u.term, u.amount, u.from_rule, "
+        "COALESCE(r.amount, -1) FROM (SELECT w.tld, w.operation, w.term, "
+        "w.amount, 0 AS from_rule FROM wholesale_prices w UNION ALL SELECT "
+        "rgp.tld, o.operation, rgp.period, " RESELLER_RULE_SQL ", 1 FROM "
+        "wholesale_rule wr JOIN tlds t ON wr.id = 1 JOIN registrar_prices rgp "
+        "ON rgp.connection_id = t.connection_id AND rgp.tld = t.tld JOIN "
+        "(SELECT 'register' AS operation, 'new' AS reg_type UNION ALL SELECT "
+        "'renew', 'renewal' UNION ALL SELECT 'transfer', 'transfer') o ON "
+        "o.reg_type = rgp.reg_type WHERE rgp.period BETWEEN 1 AND 10 AND NOT "
+        "EXISTS (SELECT 1 FROM wholesale_prices x WHERE x.tld = rgp.tld AND "
+        "x.operation = o.operation AND x.term = rgp.period)) u LEFT JOIN "
+        "reseller_prices r ON r.reseller_id = ? AND r.tld = u.tld AND "
+        "r.operation = u.operation AND r.term = u.term ORDER BY u.tld "
+        "COLLATE \"C\", u.operation COLLATE \"C\", u.term";
     struct store_stmt *s;
     int64_t bp = -1;
     int rc;
@@ -487,7 +595,8 @@ int reseller_prices(struct app *app, int64_t reseller_id, reseller_price_fn *fn,
                 r.op = (enum tld_op)i;
         r.term = (int)store_col_int64(s, 2);
         r.wholesale = store_col_int64(s, 3);
-        r.retail = store_col_int64(s, 4);
+        r.from_rule = store_col_int64(s, 4) != 0;
+        r.retail = store_col_int64(s, 5);
         r.effective =
             reseller_id ? effective(r.wholesale, r.retail, bp) : r.wholesale;
         if (r.effective >= 0 && r.effective < r.wholesale)

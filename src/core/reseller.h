@@ -10,7 +10,11 @@
  *                     receives what its customers pay;
  *   its customers     accounts with reseller_id = the reseller;
  *   wholesale prices  the provider's, per TLD, operation and term
- *                     (wholesale_prices): what a reseller pays;
+ *                     (wholesale_prices): what a reseller pays; where
+ *                     there is none, the provider's wholesale rule
+ *                     (wholesale_rule, migration 023) over the
+ *                     registrar's cost of it (registrar_prices of the
+ *                     TLD's connection), when both exist;
  *   retail prices     the reseller's, per TLD, operation and term
  *                     (reseller_prices), else its markup rule over
  *                     wholesale (accounts.markup_bp); never below
@@ -89,6 +93,48 @@ int reseller_customer_add(struct app *app, int64_t reseller_id,
 int reseller_wholesale_set(struct app *app, const char *tld, enum tld_op op,
                            int term, int64_t amount, struct rm_err *err);
 
+/* The provider's wholesale rule: for what has no wholesale price, the
+ * registrar's cost (registrar_prices of the TLD's connection, reg_type of
+ * the operation per priceimport_reg_type, period = term) raised by
+ * markup_bp, rounded up to the minor unit, plus add:
+ * (cost * (10000 + markup_bp) + 9999) / 10000 + add. No cost: no
+ * wholesale price. An explicit wholesale price always wins. */
+struct reseller_wholesale_rule {
+    bool set;          /* false: no rule (markup_bp, add 0) */
+    int64_t markup_bp; /* 0..RESELLER_MARKUP_MAX_BP */
+    int64_t add;       /* minor units, 0..RESELLER_RULE_ADD_MAX */
+    int64_t updated_at;
+};
+
+#define RESELLER_RULE_ADD_MAX 999999999999999LL /* money.h's largest */
+
+/* RESELLER_RULE_SQL - the rule's wholesale in SQL of both backends, over
+ * the registrar's cost rgp.price (registrar_prices rgp) and the rule's
+ * row wr (wholesale_rule wr); core/domview.c uses it too. */
+#define RESELLER_RULE_SQL                                                      \
+    "(rgp.price * (10000 + wr.markup_bp) + 9999) / 10000 + wr.add_minor"
+
+/* reseller_wholesale_rule_set - the rule (replacing any); RM_EINVAL for
+ * a markup or add out of range (nothing written). */
+int reseller_wholesale_rule_set(struct app *app, int64_t markup_bp, int64_t add,
+                                struct rm_err *err);
+/* reseller_wholesale_rule_clear - no rule (what had no wholesale price is
+ * not sold again). */
+int reseller_wholesale_rule_clear(struct app *app, struct rm_err *err);
+/* reseller_wholesale_rule_get - the rule into *out (out->set false when
+ * none). */
+int reseller_wholesale_rule_get(struct app *app,
+                                struct reseller_wholesale_rule *out,
+                                struct rm_err *err);
+
+/* reseller_wholesale_of - the wholesale price of op/term on tld as every
+ * order and list sees it: the explicit one, else the rule's over the
+ * registrar's cost (*from_rule true; from_rule may be NULL);
+ * TLD_NOPRICE when neither. */
+int reseller_wholesale_of(struct app *app, const char *tld, enum tld_op op,
+                          int term, int64_t *out, bool *from_rule,
+                          struct rm_err *err);
+
 /* reseller_price_set - reseller_id's retail price of op/term on tld
  * (TLD_NOPRICE removes it); RM_EINVAL below wholesale or without a
  * wholesale price. */
@@ -123,13 +169,17 @@ struct reseller_price_row {
     int64_t wholesale; /* TLD_NOPRICE: none */
     int64_t retail;    /* the reseller's set price, TLD_NOPRICE: none */
     int64_t effective; /* what its customers pay; TLD_NOPRICE: not sold */
+    bool from_rule;    /* wholesale is the provider's rule over the cost */
 };
 
 typedef int reseller_price_fn(const struct reseller_price_row *r, void *arg);
 
 /* reseller_prices - every wholesale price with reseller_id's retail and
  * effective price (reseller_id 0: the wholesale list alone), in TLD,
- * operation, term order; fn non-zero stops. */
+ * operation, term order; fn non-zero stops. The wholesale prices are the
+ * explicit ones and, when there is a rule, the rule's for every TLD,
+ * operation and term that has a registrar cost but no explicit price
+ * (from_rule). */
 int reseller_prices(struct app *app, int64_t reseller_id, reseller_price_fn *fn,
                     void *arg, struct rm_err *err);
 
