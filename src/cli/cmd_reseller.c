@@ -24,12 +24,15 @@ static const char usage[] =
     "       regman reseller customer-add RESELLER NAME [--email E] "
     "[--credit-limit AMOUNT] [--auto-renew]\n"
     "       regman reseller wholesale [.TLD --price OP:TERM=AMOUNT|none ...]\n"
+    "       regman reseller wholesale --rule-markup PCT [--rule-add AMOUNT] | "
+    "--no-rule\n"
     "       regman reseller prices NAME [.TLD --price OP:TERM=AMOUNT|none "
     "...] [--markup PCT|none]\n"
     "       regman reseller set NAME [--license-file F | --no-license] "
     "[--ns a,b | --ns default]\n"
     "OP is register, renew or transfer, TERM 1-10, AMOUNT like 15 or 15.00;\n"
-    "wholesale: the provider's prices for resellers; prices: a reseller's\n"
+    "wholesale: the provider's prices for resellers, and its rule for what\n"
+    "has none (the registrar's cost + PCT % + AMOUNT); prices: a reseller's\n"
     "retail prices (never below wholesale) and its markup rule over\n"
     "wholesale for what it did not price; set: the agreement its customers\n"
     "accept after the registrar's, and the nameservers their orders default\n"
@@ -92,20 +95,22 @@ static int price_row(const struct reseller_price_row *r, void *arg)
     if (p->json) {
         json_array_append_new(
             p->arr,
-            json_pack(
-                "{s:s, s:s, s:i, s:o, s:o, s:o}", "tld", r->tld, "operation",
-                tld_op_name(r->op), "term", r->term, "wholesale",
-                present_money(PRESENT_CLI, r->wholesale), "retail",
-                r->retail >= 0 ? present_money(PRESENT_CLI, r->retail)
-                               : json_null(),
-                "price",
-                r->effective >= 0 ? present_money(PRESENT_CLI, r->effective)
-                                  : json_null()));
+            json_pack("{s:s, s:s, s:i, s:o, s:s, s:o, s:o}", "tld", r->tld,
+                      "operation", tld_op_name(r->op), "term", r->term,
+                      "wholesale", present_money(PRESENT_CLI, r->wholesale),
+                      "source", r->from_rule ? "rule" : "price", "retail",
+                      r->retail >= 0 ? present_money(PRESENT_CLI, r->retail)
+                                     : json_null(),
+                      "price",
+                      r->effective >= 0
+                          ? present_money(PRESENT_CLI, r->effective)
+                          : json_null()));
         return 0;
     }
     snprintf(term, sizeof term, "%dy", r->term);
     cli_table_row(
         &p->t, r->tld, tld_op_name(r->op), term, money_format(r->wholesale, w),
+        r->from_rule ? "rule" : "price",
         r->retail >= 0 ? money_format(r->retail, rt) : "-",
         r->effective >= 0 ? money_format(r->effective, e) : "not sold");
     return 0;
@@ -114,13 +119,26 @@ static int price_row(const struct reseller_price_row *r, void *arg)
 static int list_prices(struct app *app, int64_t reseller_id, bool json,
                        struct rm_err *err)
 {
-    static const char *head[] = {"TLD",       "OPERATION", "TERM",
-                                 "WHOLESALE", "RETAIL",    "PRICE"};
+    static const char *head[] = {"TLD",    "OPERATION", "TERM", "WHOLESALE",
+                                 "SOURCE", "RETAIL",    "PRICE"};
     struct plist p = {json, json ? json_array() : NULL, {0}};
+    struct reseller_wholesale_rule wr = {0};
     int rc;
 
-    if (!json)
-        cli_table_init(&p.t, 6, head);
+    if (!json) {
+        char m[MONEY_STR_MAX];
+        if (reseller_id == 0 &&
+            (rc = reseller_wholesale_rule_get(app, &wr, err)) < 0)
+            return rc;
+        if (reseller_id == 0 && wr.set)
+            printf("wholesale rule: the registrar's cost + %" PRId64
+                   ".%02" PRId64 " %% + %s, for what has no price\n",
+                   wr.markup_bp / 100, wr.markup_bp % 100,
+                   money_format(wr.add, m));
+        else if (reseller_id == 0)
+            printf("wholesale rule: none (only the prices set are sold)\n");
+        cli_table_init(&p.t, 7, head);
+    }
     rc = reseller_prices(app, reseller_id, price_row, &p, err);
     if (rc < 0) {
         json_decref(p.arr);
@@ -178,7 +196,9 @@ int cmd_reseller(int argc, char **argv)
     struct cli_common com = {0};
     const char *pos[4], *email = NULL, *limit = NULL, *markup = NULL;
     const char *lfile = NULL, *nsopt = NULL;
-    bool no_license = false;
+    const char *rule_markup = NULL, *rule_add = NULL;
+    bool no_license = false, no_rule = false;
+    int64_t rule_bp = 0, rule_amount = 0;
     struct cli_list prices = {0};
     bool auto_renew = false;
     size_t npos = 0;
@@ -194,6 +214,9 @@ int cmd_reseller(int argc, char **argv)
                                    {"license-file", OPT_VALUE, &lfile},
                                    {"no-license", OPT_FLAG, &no_license},
                                    {"ns", OPT_VALUE, &nsopt},
+                                   {"rule-markup", OPT_VALUE, &rule_markup},
+                                   {"rule-add", OPT_VALUE, &rule_add},
+                                   {"no-rule", OPT_FLAG, &no_rule},
                                    {NULL, 0, NULL}};
     const char *sub;
     int rc;
@@ -220,6 +243,24 @@ int cmd_reseller(int argc, char **argv)
         return cli_usage("--markup goes with: regman reseller prices NAME");
     if (markup && (rc = parse_markup(markup, &bp, &err)) < 0)
         return cli_fail(rc, &err);
+    if ((rule_markup || rule_add || no_rule) &&
+        (strcmp(sub, "wholesale") != 0 || npos != 1 ||
+         !!rule_markup == no_rule))
+        return cli_usage("regman reseller wholesale --rule-markup PCT "
+                         "[--rule-add AMOUNT] | --no-rule (without .TLD)");
+    if (rule_markup && (strcmp(rule_markup, "none") == 0 ||
+                        parse_markup(rule_markup, &rule_bp, &err) < 0 ||
+                        rule_bp > RESELLER_MARKUP_MAX_BP)) {
+        rm_err_set(&err, RM_EINVAL,
+                   "--rule-markup \"%.40s\": a percentage from 0 to %d, like "
+                   "10 or 12.5",
+                   rule_markup, RESELLER_MARKUP_MAX_BP / 100);
+        return cli_fail(RM_EINVAL, &err);
+    }
+    if (rule_add && (rc = money_parse(rule_add, &rule_amount, &err)) < 0) {
+        rm_err_prefix(&err, "--rule-add: ");
+        return cli_fail(rc, &err);
+    }
     char *ltext = NULL;
     if (lfile) {
         /* read before anything is opened: a bad file changes nothing */
@@ -339,6 +380,10 @@ int cmd_reseller(int argc, char **argv)
     } else if (strcmp(sub, "wholesale") == 0) {
         if (npos == 2)
             rc = set_prices(app, 0, pos[1], &prices, &err);
+        else if (rule_markup)
+            rc = reseller_wholesale_rule_set(app, rule_bp, rule_amount, &err);
+        else if (no_rule)
+            rc = reseller_wholesale_rule_clear(app, &err);
         if (rc == 0)
             rc = list_prices(app, 0, com.json, &err);
     } else {
