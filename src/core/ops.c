@@ -821,7 +821,10 @@ static void record_cost(struct app *app, struct conn_session *sess,
             goto fail;
         price = rp.price;
     }
-    x = (struct cost_tx){o, type, period, price, now, fresh};
+    /* a premium name's price is its own: recorded on the operation, never
+     * kept as the TLD's cost (which the wholesale rule and the next
+     * orders read) */
+    x = (struct cost_tx){o, type, period, price, now, fresh && !rp.premium};
     if (store_tx(app->st, STORE_TX_WRITE, cost_fn, &x, &err) >= 0)
         return;
 fail:

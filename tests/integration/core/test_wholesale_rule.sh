@@ -154,4 +154,14 @@ check "nothing sent" test \
 expect_rc 0 "the explicit price still sells" -- \
     rg domain register four.com --account c1
 audit_clean "after the rule is gone"
+
+# --- a premium name's price is never kept as the TLD's cost ---------------
+cost0=$(sql "SELECT price FROM registrar_prices WHERE tld = 'com' AND reg_type = 'new' AND period = 1")
+sql_write "UPDATE registrar_prices SET fetched_at = 0 WHERE tld = 'com'"
+ctl POST /premium '{"name":"gold.com","price":"2500.00"}' >/dev/null
+rg domain register gold.com --account alice >/dev/null 2>&1
+check "the premium order records its own cost" test \
+    "$(sql "SELECT COALESCE(o.registrar_cost, -1) FROM operations o JOIN domains d ON d.id = o.domain_id WHERE d.name = 'gold.com'")" = 250000
+check "...and the TLD's cost stays the ordinary one" test \
+    "$(sql "SELECT price FROM registrar_prices WHERE tld = 'com' AND reg_type = 'new' AND period = 1")" = "$cost0"
 finish
