@@ -548,6 +548,7 @@ function nameserversCard(f) {
     const items = [...rows.children];
     items.forEach((li, i) => {
       li.querySelector('label').textContent = `Nameserver ${i + 1}`;
+      li.querySelector('input').placeholder = `ns${i + 1}.example.net`;
       const rm = li.querySelector('.ns-remove');
       rm.setAttribute('aria-label', `Remove nameserver ${i + 1}`);
       rm.disabled = items.length <= NS_MIN;
@@ -555,7 +556,7 @@ function nameserversCard(f) {
     addBtn.disabled = items.length >= NS_MAX;
   }
   function addRow(value, focus) {
-    const el = input({ name: 'nameserver', maxlength: 253, autocomplete: 'off', spellcheck: 'false', class: 'ns-input', placeholder: 'ns1.example.net' });
+    const el = input({ name: 'nameserver', maxlength: 253, autocomplete: 'off', spellcheck: 'false', class: 'ns-input' });
     el.value = value || '';
     const li = h('li', { class: 'ns-row' });
     const rm = button('Remove', { class: 'btn btn-small btn-danger-quiet ns-remove' }, () => {
