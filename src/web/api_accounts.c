@@ -375,27 +375,29 @@ static int put_registrant(struct web_req *r)
     return rc;
 }
 
-static int get_contact(struct web_req *r)
+/* api_contact_get - GET .../contacts/{type} of account a (already scoped
+ * by the caller). */
+int api_contact_get(struct web_req *r, int64_t account_id)
 {
-    struct account a;
     const char *type = NULL;
-    int rc = load_account(r, &a);
-    if (rc || (rc = contact_type(r, &type)))
+    int rc = contact_type(r, &type);
+    if (rc)
         return rc;
     struct contact c;
     struct rm_err e;
     ERR_INIT(e);
-    if ((rc = contact_get(api_app(r), a.id, type, &c, &e)) < 0)
+    if ((rc = contact_get(api_app(r), account_id, type, &c, &e)) < 0)
         return api_fail(r, rc, &e);
     return web_reply_json(r, 200, present_contact(&c));
 }
 
-static int put_contact(struct web_req *r)
+/* api_contact_put - PUT .../contacts/{type} of account a (already scoped
+ * by the caller). */
+int api_contact_put(struct web_req *r, int64_t account_id)
 {
-    struct account a;
     const char *type = NULL;
-    int rc = load_account(r, &a);
-    if (rc || (rc = contact_type(r, &type)))
+    int rc = contact_type(r, &type);
+    if (rc)
         return rc;
     json_t *b;
     const char *vals[CONTACT_FIELDS + 1] = {0};
@@ -425,9 +427,9 @@ static int put_contact(struct web_req *r)
     struct contact c;
     struct registrant x;
     ERR_INIT(e);
-    if ((rc = contact_save(api_app(r), a.id, type, vals, up, &e)) < 0 ||
-        (rc = contact_get(api_app(r), a.id, type, &c, &e)) < 0 ||
-        (up && (rc = registrant_get(api_app(r), a.id, &x, &e)) < 0)) {
+    if ((rc = contact_save(api_app(r), account_id, type, vals, up, &e)) < 0 ||
+        (rc = contact_get(api_app(r), account_id, type, &c, &e)) < 0 ||
+        (up && (rc = registrant_get(api_app(r), account_id, &x, &e)) < 0)) {
         rc = api_fail(r, rc, &e);
         goto out;
     }
@@ -438,6 +440,20 @@ static int put_contact(struct web_req *r)
 out:
     json_decref(b);
     return rc;
+}
+
+static int get_contact(struct web_req *r)
+{
+    struct account a;
+    int rc = load_account(r, &a);
+    return rc ? rc : api_contact_get(r, a.id);
+}
+
+static int put_contact(struct web_req *r)
+{
+    struct account a;
+    int rc = load_account(r, &a);
+    return rc ? rc : api_contact_put(r, a.id);
 }
 
 static const struct web_route routes[] = {

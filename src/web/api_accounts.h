@@ -16,9 +16,17 @@
 #define RM_WEB_API_ACCOUNTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "web/http.h"
 
 const struct web_route *api_accounts_routes(size_t *n);
+
+/* api_contact_get, api_contact_put - GET and PUT of a contact
+ * ({type} from the path: owner, admin, billing, tech) of an account the
+ * caller has already scoped; the answers of .../contacts/{type} above
+ * (also the reseller's, api_reseller.h). */
+int api_contact_get(struct web_req *r, int64_t account_id);
+int api_contact_put(struct web_req *r, int64_t account_id);
 
 #endif

@@ -20,6 +20,7 @@
 #include "util/clock.h"
 #include "util/secret.h"
 #include "web/api.h"
+#include "web/api_accounts.h"
 #include "web/api_util.h"
 #include "web/auth.h"
 
@@ -494,6 +495,22 @@ static int add_customer_login(struct web_req *r)
     return web_reply_json(r, 201, j);
 }
 
+/* GET and PUT customers/{id}/contacts/{type}: the same bodies and answers
+ * as /api/v1/accounts/{id}/contacts/{type}, for the reseller's customer. */
+static int get_customer_contact(struct web_req *r)
+{
+    struct account a;
+    int rc = my_customer(r, &a);
+    return rc ? rc : api_contact_get(r, a.id);
+}
+
+static int put_customer_contact(struct web_req *r)
+{
+    struct account a;
+    int rc = my_customer(r, &a);
+    return rc ? rc : api_contact_put(r, a.id);
+}
+
 struct dom_items {
     int64_t now;
     json_t *items;
@@ -652,6 +669,10 @@ static const struct web_route routes[] = {
      WEB_LOGIN},
     {"GET", "/api/v1/reseller/customers/{id}/domains", customer_domains,
      WEB_LOGIN},
+    {"GET", "/api/v1/reseller/customers/{id}/contacts/{type}",
+     get_customer_contact, WEB_LOGIN},
+    {"PUT", "/api/v1/reseller/customers/{id}/contacts/{type}",
+     put_customer_contact, WEB_LOGIN},
     {"GET", "/api/v1/reseller/operations", reseller_operations, WEB_LOGIN},
     {"GET", "/api/v1/resellers", list_resellers, WEB_ADMIN},
     {"POST", "/api/v1/resellers", add_reseller, WEB_ADMIN},

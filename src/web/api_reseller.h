@@ -4,7 +4,10 @@
  *
  * A reseller login (role reseller) acts as a customer of its own account
  * everywhere else; here it manages its customers and its prices:
- *   GET  /api/v1/reseller                        its figures
+ *   GET  /api/v1/reseller                        its figures and
+ *                                                settings
+ *   PUT  /api/v1/reseller/settings               {license_text,
+ *                                                nameservers}
  *   GET  /api/v1/reseller/prices                 its price list
  *   PUT  /api/v1/reseller/prices                 {tld, prices, markup_pct}
  *   GET  /api/v1/reseller/customers              its customers
@@ -13,6 +16,10 @@
  *   POST /api/v1/reseller/customers/{id}/credit  {amount, ref, memo}
  *   POST /api/v1/reseller/customers/{id}/logins  {username, password}
  *   GET  /api/v1/reseller/customers/{id}/domains their domains
+ *   GET  /api/v1/reseller/customers/{id}/contacts/{type}
+ *   PUT  /api/v1/reseller/customers/{id}/contacts/{type}
+ *                                                their contacts (the
+ *                                                bodies of api_accounts.h)
  *   GET  /api/v1/reseller/operations             its customers' orders
  *                                                (?state=, ?kind=)
  * Another reseller's customer (or any other account) is 404; a login that

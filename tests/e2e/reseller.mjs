@@ -3,12 +3,16 @@
 // page, adds a reseller on its Resellers page and credits it; the reseller
 // (a login made with `regman login add --role reseller`) signs in, is
 // refused a price below wholesale, sets its .com price 15.00, adds a
-// customer, credits it and gives it a login; that customer signs in (in a
-// browser profile of its own), sets its contact details, sees the
-// reseller's $15.00 (not the provider's $12.99), registers and sees its
-// balance drop 15.00; the reseller's Overview then shows sales 15.00,
-// wholesale paid 10.00 and margin 5.00, as the API and `regman reseller
-// show` say, and its customer's page lists the domain.
+// customer, credits it, gives it a login and sets its owner contact on the
+// customer's page; on its Settings page it sets its own agreement and
+// nameservers; that customer signs in (in a browser profile of its own),
+// finds the contact details its reseller set, sees the reseller's $15.00
+// (not the provider's $12.99), is shown the reseller's agreement after the
+// registrar's, registers and sees its balance drop 15.00, and the domain
+// has the reseller's nameservers at the registrar; the reseller's
+// Overview then shows sales 15.00, wholesale paid 10.00 and margin 5.00,
+// as the API and `regman reseller show` say, its customer's page lists
+// the domain and its Customers' orders page the order.
 //
 // usage: node reseller.mjs REGMAN OPENSRS_SIM SCREENSHOT_DIR
 import { randomBytes } from 'node:crypto';
@@ -23,6 +27,8 @@ const CUSTOMER = `bob-${sfx}`;
 const CLOGIN = `bob-login-${sfx}`;
 const CPASS = `bob-password-${sfx}`;
 const NAME = `rs-${sfx}.com`;
+const AGREEMENT = `Acme ${sfx} terms: domains bought from Acme are renewed by Acme.`;
+const NS = [`ns1.acme-${sfx}.net`, `ns2.acme-${sfx}.net`];
 const a = E.admin;
 const r = E.customer; // the reseller's browser
 let c; // its customer's, opened later
@@ -80,7 +86,7 @@ await E.step('the reseller signs in: its own sections and Reseller ones; a price
   await E.signIn(r, RLOGIN, RPASS);
   await r.locator('.shell .sidebar').waitFor();
   await E.expectText(r.locator('.sidebar .nav-group'), 'Reseller');
-  for (const l of ['My Domains', 'Balance and History', 'Overview', 'Prices', 'Customers']) {
+  for (const l of ['My Domains', 'Balance and History', 'Overview', 'Prices', 'Customers', 'Customers\' orders', 'Settings']) {
     await r.locator('.sidebar').getByRole('link', { name: l, exact: true }).waitFor();
   }
   await r.locator('.sidebar').getByRole('link', { name: 'Overview', exact: true }).click();
@@ -162,18 +168,76 @@ await E.step('the reseller adds a customer, credits it 50.00 with its reference,
   await E.shot(r, '08-reseller-customer-page');
 });
 
-await E.step('the customer signs in (its own browser), has no reseller sections, sets its contact details', async () => {
+const CONTACT = { first_name: 'Bob', last_name: 'Builder', email: `${CUSTOMER}@example.com`, phone: '+1.4165550123',
+  address1: '1 Main St', city: 'Toronto', postal_code: 'M5V1A1', country: 'CA' };
+
+await E.step('the reseller sets its customer\'s owner contact on the customer\'s page', async () => {
+  const box = r.locator('#customer-contact');
+  await E.expectText(box, 'Not set yet', 30000);
+  const f = box.locator('form[aria-label="Owner contact"]');
+  // a required field left out is refused in the page
+  await f.locator('input[name=first_name]').fill('Bob');
+  await f.getByRole('button', { name: 'Save contact details' }).click();
+  await E.expectText(f.locator('.form-error'), 'is required');
+  for (const [k, v] of Object.entries(CONTACT)) await f.locator(`input[name=${k}]`).fill(v);
+  await f.locator('input[name=country]').fill('ZZ');
+  await f.getByRole('button', { name: 'Save contact details' }).click();
+  // the server's refusal, shown in the page
+  await E.expectText(f.locator('.form-error'), 'country "ZZ" is not an ISO 3166-1', 30000);
+  await E.shot(r, '08a-reseller-customer-contact-refused');
+  await f.locator('input[name=country]').fill('CA');
+  await f.getByRole('button', { name: 'Save contact details' }).click();
+  await E.expectText(f.locator('.notice-ok'), 'Contact details saved.', 30000);
+  await E.expectText(r.locator('#customer-contact-intro'), 'can change them too');
+  await E.shot(r, '08b-reseller-customer-contact');
+  const id = Number(/#\/reseller-customers\/(\d+)/.exec(r.url())[1]);
+  const got = await api(r, `/api/v1/reseller/customers/${id}/contacts/owner`);
+  for (const [k, v] of Object.entries(CONTACT)) if (got[k] !== v) throw new Error(`contact ${k}: ${got[k]}, not ${v}`);
+});
+
+await E.step('the reseller sets its agreement and nameservers on its Settings page', async () => {
+  await r.locator('.sidebar').getByRole('link', { name: 'Settings', exact: true }).click();
+  await E.expectText(r.locator('#reseller-license-now'), 'None: your customers accept only the registrar', 30000);
+  await E.expectText(r.locator('#reseller-ns-now'), 'None set', 30000);
+  await E.shot(r, '08c-reseller-settings-before');
+  await r.fill('#reseller-license', `${AGREEMENT}\n\nQuestions: support@acme.example.`);
+  await r.getByRole('button', { name: 'Save agreement' }).click();
+  await E.expectText(r.locator('#license-status .notice-ok'), 'Agreement saved', 30000);
+  await E.expectText(r.locator('#reseller-license-now'), 'Your customers are shown your agreement');
+  // a name that is no host name is refused in the page
+  const ns = r.locator('form[aria-label="Your nameservers"] input[name=nameserver]');
+  await ns.nth(0).fill(NS[0]);
+  await ns.nth(1).fill('not a host');
+  await r.getByRole('button', { name: 'Save nameservers' }).click();
+  await E.expectText(r.locator('#ns-status .form-error'), 'not a host name');
+  await ns.nth(1).fill(NS[1]);
+  await r.getByRole('button', { name: 'Save nameservers' }).click();
+  await E.expectText(r.locator('#ns-status .notice-ok'), `Nameservers saved: ${NS.join(', ')}`, 30000);
+  await E.expectText(r.locator('#reseller-ns-now'), NS[1]);
+  await E.shot(r, '08d-reseller-settings-saved');
+  const f = await api(r, '/api/v1/reseller');
+  if (!f.license_text || !f.license_text.startsWith(AGREEMENT) || JSON.stringify(f.nameservers) !== JSON.stringify(NS)) {
+    throw new Error(`GET /api/v1/reseller: ${JSON.stringify({ license_text: f.license_text, nameservers: f.nameservers })}`);
+  }
+  // what the page shows after a reload is what was stored
+  await r.reload();
+  await E.expectText(r.locator('#reseller-ns-now'), NS[0], 30000);
+  const shown = await r.locator('#reseller-license').inputValue();
+  if (!shown.startsWith(AGREEMENT)) throw new Error(`the agreement shown after a reload: ${JSON.stringify(shown)}`);
+});
+
+await E.step('the customer signs in (its own browser), has no reseller sections, finds the contact details its reseller set', async () => {
   c = await E.newPage('endcustomer');
   await E.signIn(c, CLOGIN, CPASS);
   await c.locator('.shell .sidebar').waitFor();
   if (await c.locator('.sidebar .nav-group').count()) throw new Error('a customer sees the reseller sections');
   await c.goto(`${E.base}/#/profile`);
   const f = c.locator('form[aria-label="Owner contact"]');
-  const vals = { first_name: 'Bob', last_name: 'Builder', email: `${CUSTOMER}@example.com`, phone: '+1.4165550123',
-    address1: '1 Main St', city: 'Toronto', postal_code: 'M5V1A1', country: 'CA' };
-  for (const [k, v] of Object.entries(vals)) await f.locator(`input[name=${k}]`).fill(v);
-  await f.getByRole('button', { name: 'Save contact details' }).click();
-  await E.expectText(f.locator('[aria-live]'), 'Contact details saved.');
+  await f.locator('input[name=first_name]').waitFor({ timeout: 30000 });
+  for (const [k, v] of Object.entries(CONTACT)) {
+    const got = await f.locator(`input[name=${k}]`).inputValue();
+    if (got !== v) throw new Error(`the customer's contact ${k}: "${got}", not "${v}"`);
+  }
 });
 
 await E.step('the customer finds a .com at the reseller\'s $15.00, not the provider\'s $12.99', async () => {
@@ -187,8 +251,10 @@ await E.step('the customer finds a .com at the reseller\'s $15.00, not the provi
   if (t.prices.register['1'] !== 1500) throw new Error(`GET /api/v1/tlds/com: ${JSON.stringify(t.prices)}`);
 });
 
-await E.step('the customer registers it: charged $15.00, its balance 50.00 → 35.00', async () => {
+await E.step('the customer registers it after the reseller\'s agreement: charged $15.00, its balance 50.00 → 35.00', async () => {
   await c.click('.lookup form button[type=submit]');
+  await E.expectText(dlg(c).locator('.agreement'), AGREEMENT, 30000);
+  await E.shot(c, '09b-customer-reseller-agreement');
   await dlg(c).locator('#order-accept-license').check();
   await E.confirm(c, 'Accept and continue');
   await E.expectText(c.locator('dialog[open] .charge'), '$15.00');
@@ -200,6 +266,11 @@ await E.step('the customer registers it: charged $15.00, its balance 50.00 → 3
   await expectExact(c.locator('#customer-balance'), '$35.00');
   await E.expectText(c.locator('tr[data-kind=charge]'), '−$15.00');
   await E.shot(c, '11-customer-balance');
+  const st = await E.ctl('GET', '/state');
+  const d = st.domains[NAME];
+  if (!d || JSON.stringify(d.nameservers) !== JSON.stringify(NS)) {
+    throw new Error(`${NAME} at the registrar: ${JSON.stringify(d)}, not the reseller's nameservers ${NS.join(', ')}`);
+  }
 });
 
 await E.step('the reseller\'s Overview: sales 15.00, wholesale paid 10.00, margin 5.00, balance 90.00 — as the API and the CLI say', async () => {
@@ -230,6 +301,22 @@ await E.step('the reseller sees its customer\'s domain and balance; its own hist
   await r.locator('.sidebar').getByRole('link', { name: 'Balance and History' }).click();
   await E.expectText(r.locator('tr[data-kind=charge]'), '−$10.00');
   await E.shot(r, '14-reseller-own-history');
+});
+
+await E.step('the reseller\'s Customers\' orders page lists its customer\'s order; none pending', async () => {
+  await r.locator('.sidebar').getByRole('link', { name: 'Customers\' orders', exact: true }).click();
+  const row = r.locator(`tr[data-domain="${NAME}"]`);
+  await row.waitFor({ timeout: 30000 });
+  const t = await text(row);
+  for (const v of [NAME, CUSTOMER, 'Registration, 1\u00a0year', 'Succeeded', '$15.00']) if (!t.includes(v)) throw new Error(`the order's row lacks ${v}: ${t}`);
+  await E.expectText(r.locator('.page-intro'), 'Only the provider can cancel');
+  await E.shot(r, '14b-reseller-customers-orders');
+  const ops = await api(r, '/api/v1/reseller/operations');
+  const shown = await r.locator('tbody tr').count();
+  if (shown !== ops.items.length || ops.items[0].domain !== NAME) throw new Error(`the API lists ${JSON.stringify(ops.items.map((o) => o.domain))}, the page ${shown} rows`);
+  await r.selectOption('#orders-state', 'pending');
+  await E.expectText(r.locator('.empty-state'), 'No order of your customers is waiting for the registry', 30000);
+  await E.shot(r, '14c-reseller-customers-orders-pending');
 });
 
 await E.step('the admin\'s Resellers page shows the reseller\'s figures', async () => {

@@ -269,6 +269,55 @@ def run(env, t):
                 body={"license_text": None, "nameservers": []})
     t.check("A clears both", r.status == 200 and
             r.json["license_text"] is None and r.json["nameservers"] == [], r)
+    # --- the reseller sets its customer's contact details ------------------
+    cpath = "/api/v1/reseller/customers/%d/contacts/owner" % ca1_id
+    body = dict(contact("owner@ca1.example"), first_name="Bea",
+                org_name="Ca1 Ltd")
+    r = ra.call("PUT", cpath, body=body)
+    t.check("A sets its customer's owner contact", r.status == 200 and
+            r.json["first_name"] == "Bea" and
+            r.json["email"] == "owner@ca1.example", r)
+    r = ra.get(cpath)
+    t.check("...and reads it back", r.status == 200 and
+            r.json["org_name"] == "Ca1 Ltd", r)
+    r = admin.get("/api/v1/accounts/%d/contacts/owner" % ca1_id)
+    t.check("...the customer's own contact, as the admin sees it",
+            r.status == 200 and r.json["first_name"] == "Bea" and
+            r.json == ra.get(cpath).json, r)
+    r = ca1.get("/api/v1/accounts/%d/contacts/owner" % ca1_id)
+    t.check("...and the customer", r.status == 200 and
+            r.json["email"] == "owner@ca1.example", r)
+    t.check("reseller B cannot read A's customer's contact: 404",
+            rb.get(cpath).status == 404)
+    r = rb.call("PUT", cpath, body=contact("x@example.com"))
+    t.check("...nor set it: 404, nothing changed", r.status == 404 and
+            ra.get(cpath).json["first_name"] == "Bea", r)
+    t.check("...nor any account that is no customer of A: 404",
+            ra.get("/api/v1/reseller/customers/%d/contacts/owner" %
+                   cb1_id).status == 404 and
+            ra.get("/api/v1/reseller/customers/%d/contacts/owner" %
+                   ids["ra"]).status == 404)
+    t.check("a customer is not a reseller: 403",
+            ca1.get(cpath).status == 403 and
+            ca1.call("PUT", cpath, body=contact("x@example.com")).status ==
+            403)
+    r = ra.call("PUT", cpath, body={"first_name": "Bea", "colour": "red"})
+    t.check("an unknown field: 400 naming it", r.status == 400 and
+            r.json["error"].get("field") == "colour", r)
+    r = ra.call("PUT", cpath, body={"first_name": 5})
+    t.check("a number for a name: 400", r.status == 400 and
+            r.json["error"].get("field") == "first_name", r)
+    r = ra.call("PUT", cpath, body=dict(contact("not-an-email"),
+                                        first_name="Cy"))
+    t.check("a bad email: 400, nothing changed", r.status == 400 and
+            ra.get(cpath).json["first_name"] == "Bea", r)
+    t.check("a contact type that is none: 404",
+            ra.get("/api/v1/reseller/customers/%d/contacts/boss" %
+                   ca1_id).status == 404)
+    r = ra.get("/api/v1/reseller/customers/%d/contacts/tech" % ca1_id)
+    t.check("a contact never set: as the accounts endpoint answers",
+            r.status == admin.get("/api/v1/accounts/%d/contacts/tech" %
+                                  ca1_id).status, r)
     p = env.rg("audit", check=False)
     t.check("regman audit clean", p.returncode == 0, p.stdout + p.stderr)
 

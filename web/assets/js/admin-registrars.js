@@ -6,6 +6,8 @@
 // save is tested by the server first: a connection the registrar refuses
 // is saved only when the admin says "Save anyway". Under the list, the
 // domains the registrars hold that are unknown here (admin-unknown.js).
+// A connection's page also imports prices from its registrar
+// (admin-import-prices.js).
 
 import { get, post, request, del } from './api.js';
 import { h, clear, add, fill } from './dom.js';
@@ -14,6 +16,7 @@ import {
   confirmDialog, toolbar, badge,
 } from './ui.js';
 import { unknownSection } from './admin-unknown.js';
+import { importPricesCard } from './admin-import-prices.js';
 import { durationInput, durationText } from './durations.js';
 
 // FIELDS - every ConnectionEdit field of the API, grouped as the form shows them.
@@ -229,7 +232,7 @@ async function renderForm(main, id) {
     sections, status,
     h('div', { class: 'form-actions' }, save, extra, h('a', { class: 'btn btn-quiet-dark', href: '#/registrars' }, 'Back')),
     testSlot);
-  fill(slot, form);
+  fill(slot, form, conn ? importPricesCard(conn) : null);
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();

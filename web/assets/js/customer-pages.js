@@ -162,7 +162,7 @@ async function needContact(el) {
   return new Promise((resolve) => {
     fill(el, card('First, your contact details',
       h('p', { class: 'muted' }, 'Registries need the owner\'s contact details for every domain. You enter them once; they are used for your registrations.'),
-      contactForm(m.account.id, null, () => {
+      contactForm(`/api/v1/accounts/${m.account.id}/contacts/owner`, null, () => {
         clear(el);
         resolve(true);
       }, reg)));
@@ -240,7 +240,10 @@ function registrantFieldset(cur) {
   };
 }
 
-function contactForm(accountId, current, onSaved, registrant) {
+// contactForm - the owner contact form; path is the contact's endpoint (the
+// account's own, or a reseller's for its customer, which has no registrant
+// details: registrant null leaves them out).
+export function contactForm(path, current, onSaved, registrant) {
   const inputs = new Map();
   const status = h('div', { 'aria-live': 'polite' });
   const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save contact details');
@@ -273,7 +276,7 @@ function contactForm(accountId, current, onSaved, registrant) {
     if (extras) body.registrant = extras.value();
     await busy(save, 'Saving…', async () => {
       try {
-        await put(`/api/v1/accounts/${accountId}/contacts/owner`, body);
+        await put(path, body);
         add(status, notice('Contact details saved.', 'ok'));
         if (onSaved) onSaved();
       } catch (e) {
@@ -874,7 +877,7 @@ export async function renderProfile(main) {
     const reg = await get(`/api/v1/accounts/${m.account.id}/registrant`);
     fill(slot, card('Owner contact',
       h('p', { class: 'muted' }, cur ? 'Used for your new registrations and transfers.' : 'Not set yet: you need it before your first registration.'),
-      contactForm(m.account.id, cur, null, reg)));
+      contactForm(`/api/v1/accounts/${m.account.id}/contacts/owner`, cur, null, reg)));
   } catch (e) {
     fill(slot, errorBox(e));
   }

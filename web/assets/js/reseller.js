@@ -2,16 +2,22 @@
 // with role reseller, docs/resellers.md): its figures with the provider,
 // its price list over the provider's wholesale prices (a price per row,
 // never below wholesale, and the markup rule for what it did not price),
-// and its own customers (add, credit with a reference of its own, a login,
-// their domains). Its own domains, orders, balance and history are the
-// customer sections it has like any customer.
+// its own customers (add, credit with a reference of its own, a login,
+// their contact details, their domains), its customers' orders (read-only)
+// and its settings (its own agreement and nameservers). Its own domains,
+// orders, balance and history are the customer sections it has like any
+// customer.
 
 import { get, post, put } from './api.js';
 import { h, clear, add, fill } from './dom.js';
 import {
   money, moneyInput, parseMoney, loading, errorBox, notice, table, field, input, busy,
-  card, dl, day, badge, opLabel, years,
+  card, dl, day, when, badge, opLabel, years, select, toolbar, pager, qs, button, sentence,
 } from './ui.js';
+import { contactForm } from './customer-pages.js';
+
+const NS_MIN = 2;
+const NS_MAX = 13;
 
 export const resellerSections = [
   { id: 'reseller', title: 'Reseller: Overview', nav: 'Overview', group: 'Reseller', render: renderOverview,
@@ -19,7 +25,11 @@ export const resellerSections = [
   { id: 'reseller-prices', title: 'Reseller: Prices', nav: 'Prices', group: 'Reseller', render: renderPrices,
     description: 'The provider\'s wholesale prices, your prices and what your customers pay.' },
   { id: 'reseller-customers', title: 'Reseller: Customers', nav: 'Customers', group: 'Reseller', render: renderCustomers,
-    description: 'Your customers: add one, credit it, give it a login and see its domains.' },
+    description: 'Your customers: add one, credit it, give it a login, set its contact details and see its domains.' },
+  { id: 'reseller-orders', title: 'Reseller: Orders of your customers', nav: 'Customers\' orders', group: 'Reseller', render: renderOrders,
+    description: 'What your customers ordered, newest first, with those still waiting for the registry.' },
+  { id: 'reseller-settings', title: 'Reseller: Settings', nav: 'Settings', group: 'Reseller', render: renderSettings,
+    description: 'Your own agreement, which your customers accept before they order, and the nameservers their new domains get.' },
 ];
 
 function tile(label, value, attrs = {}, note = null) {
@@ -56,7 +66,9 @@ export async function renderOverview(main) {
       h('ul', { class: 'plain-list' },
         h('li', {}, h('a', { href: '#/reseller-prices' }, 'Prices'), ': set what your customers pay',
           f.markup_pct === null || f.markup_pct === undefined ? '' : ` (your markup rule: ${f.markup_pct}% over wholesale)`, '.'),
-        h('li', {}, h('a', { href: '#/reseller-customers' }, 'Customers'), ': add, credit and give logins to your customers.'),
+        h('li', {}, h('a', { href: '#/reseller-customers' }, 'Customers'), ': add, credit and give logins to your customers, and set their contact details.'),
+        h('li', {}, h('a', { href: '#/reseller-orders' }, 'Customers\' orders'), ': what your customers ordered, and what still waits for the registry.'),
+        h('li', {}, h('a', { href: '#/reseller-settings' }, 'Settings'), ': your own agreement and the nameservers your customers\' new domains get.'),
         h('li', {}, h('a', { href: '#/balance' }, 'Balance and History'), ': every charge and credit of your account with the provider.'),
         h('li', {}, h('a', { href: '#/orders' }, 'Orders'), ': your own orders. Cancelling an order is the provider\'s.'))));
 }
@@ -379,7 +391,7 @@ async function renderCustomer(main, id) {
     await busy(loginBtn, 'Creating…', async () => {
       try {
         const r = await post(`/api/v1/reseller/customers/${id}/logins`, { username: u, password: pass.value });
-        add(loginStatus, notice(`Login ${r.username} created: ${acct.name} signs in with it at this address and sets its contact details.`, 'ok'));
+        add(loginStatus, notice(`Login ${r.username} created: ${acct.name} signs in with it at this address.`, 'ok'));
         loginForm.reset();
       } catch (e) {
         add(loginStatus, errorBox(e));
@@ -387,13 +399,35 @@ async function renderCustomer(main, id) {
     });
   });
 
+  // its owner contact: the details its registrations carry (it may also
+  // change them itself after signing in)
+  const contact = h('div', { id: 'customer-contact' });
+  const contactPath = `/api/v1/reseller/customers/${id}/contacts/owner`;
+  const showContact = async () => {
+    loading(contact);
+    let cur = null;
+    try {
+      cur = await get(contactPath);
+    } catch (e) {
+      if (e.status !== 404) {
+        fill(contact, errorBox(e));
+        return;
+      }
+    }
+    const setText = `The owner of ${acct.name}'s new registrations and transfers. ${acct.name} can change them too after signing in.`;
+    const intro = h('p', { class: 'muted', id: 'customer-contact-intro' }, cur ? setText
+      : `Not set yet: ${acct.name} needs them before its first registration. Set them here, or ${acct.name} enters them after signing in.`);
+    fill(contact, intro, contactForm(contactPath, cur, () => { intro.textContent = setText; }, null));
+  };
+
   const domains = h('div', {});
   fill(slot,
     h('p', {}, h('a', { href: '#/reseller-customers' }, '← All customers')),
     h('div', { class: 'detail-grid' },
-      h('div', { class: 'stack' }, card('Summary', facts), card('Domains', domains)),
+      h('div', { class: 'stack' }, card('Summary', facts), card('Domains', domains), card('Owner contact', contact)),
       h('div', { class: 'stack' }, card('Credit', creditForm),
-        card('Login', h('p', { class: 'muted' }, 'Your customer signs in with its own login, orders at your prices and keeps its contact details itself.'), loginForm))));
+        card('Login', h('p', { class: 'muted' }, 'Your customer signs in with its own login and orders at your prices.'), loginForm))));
+  showContact();
   loading(domains);
   try {
     const res = await get(`/api/v1/reseller/customers/${id}/domains?limit=100`);
@@ -406,4 +440,182 @@ async function renderCustomer(main, id) {
   } catch (e) {
     fill(domains, errorBox(e));
   }
+}
+
+// ---- Orders of its customers ------------------------------------------------
+
+export function renderOrders(main) {
+  const body = h('div', {});
+  const st = select([['', 'All orders'], ['pending', 'Pending (waiting for the registry)'], ['succeeded', 'Completed'],
+    ['failed', 'Failed'], ['timed_out', 'Timed out'], ['cancelled', 'Cancelled']], '', { 'aria-label': 'Show', name: 'state', id: 'orders-state' });
+  add(main,
+    h('p', { class: 'muted page-intro' }, 'Every order of your customers, newest first, with the price they paid you. An order the registry has not confirmed yet is pending: the provider checks it until it completes or times out (and is refunded). Only the provider can cancel one; ask them.'),
+    toolbar(st), body);
+  let offset = 0;
+  st.addEventListener('change', () => { offset = 0; load(); });
+  async function load() {
+    loading(body, 'Loading your customers\' orders…');
+    try {
+      const res = await get(`/api/v1/reseller/operations${qs({ state: st.value, offset, limit: 50 })}`);
+      const ended = (op) => ['failed', 'timed_out', 'cancelled'].includes(op.state);
+      fill(body, table([
+        { title: 'Domain', cell: (op) => op.unicode_name || op.domain },
+        { title: 'Customer', cell: (op) => h('a', { href: `#/reseller-customers/${op.account_id}` }, op.account) },
+        { title: 'Order', cell: (op) => `${opLabel(op.kind)}, ${years(op.term)}` },
+        { title: 'State', cell: (op) => badge(op.state) },
+        { title: 'Amount', num: true, cell: (op) => h('span', {}, money(op.amount), ended(op) ? h('span', { class: 'muted' }, ' refunded') : null) },
+        { title: 'Ordered', cell: (op) => when(op.created_at) },
+        { title: 'Details', cell: (op) => (op.state === 'pending'
+          ? h('span', { class: 'muted' }, 'Waiting for the registry; the provider checks it.')
+          : (op.state === 'succeeded' ? '—' : sentence(op.customer_reason) || '—')) },
+      ], res.items, { caption: 'Orders of your customers',
+        empty: st.value === 'pending' ? 'No order of your customers is waiting for the registry.' : 'Your customers have ordered nothing yet.',
+        rowAttrs: (op) => ({ 'data-domain': op.domain, 'data-state': op.state }) }),
+      pager(res.page, offset, (o) => { offset = o; load(); }));
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  }
+  load();
+}
+
+// ---- Settings ---------------------------------------------------------------
+
+export async function renderSettings(main) {
+  const slot = h('div', {});
+  add(main, slot);
+  loading(slot);
+  let f;
+  try {
+    f = await get('/api/v1/reseller');
+  } catch (e) {
+    fill(slot, errorBox(e));
+    return;
+  }
+  fill(slot, h('div', { class: 'stack' }, agreementCard(f), nameserversCard(f)));
+}
+
+function agreementCard(f) {
+  const now = h('div', { id: 'reseller-license-now', 'aria-live': 'polite' });
+  const text = h('textarea', { name: 'license_text', id: 'reseller-license', rows: '10', maxlength: '65536', spellcheck: 'true' });
+  const status = h('div', { 'aria-live': 'polite', id: 'license-status' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save agreement');
+  const remove = h('button', { type: 'button', class: 'btn', id: 'license-remove' }, 'Remove agreement');
+  const form = h('form', { class: 'form', novalidate: true, 'aria-label': 'Your agreement' },
+    field('Agreement text', text, 'Plain text; a blank line starts a new paragraph. Your customers accept it after the registrar\'s agreement before they order; when you change it, they are asked to accept it again.'),
+    status, h('div', { class: 'form-actions' }, remove, save));
+  const show = (lt) => {
+    text.value = lt || '';
+    remove.hidden = !lt;
+    fill(now, lt ? h('p', {}, `Your customers are shown your agreement (${lt.length} characters) after the registrar's.`)
+      : h('p', { class: 'muted' }, 'None: your customers accept only the registrar\'s agreement.'));
+  };
+  show(f.license_text);
+  const send = async (btn, value) => {
+    clear(status);
+    await busy(btn, 'Saving…', async () => {
+      try {
+        const r = await put('/api/v1/reseller/settings', { license_text: value });
+        show(r.license_text);
+        add(status, notice(r.license_text ? 'Agreement saved: your customers accept it with their next order.'
+          : 'Agreement removed: your customers accept only the registrar\'s.', 'ok'));
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const t = text.value.replace(/\r\n?/g, '\n');
+    send(save, t.trim() ? t : null);
+  });
+  remove.addEventListener('click', () => send(remove, null));
+  return card('Your agreement', now, form);
+}
+
+function nameserversCard(f) {
+  const now = h('div', { id: 'reseller-ns-now', 'aria-live': 'polite' });
+  const rows = h('ol', { class: 'ns-rows' });
+  const status = h('div', { 'aria-live': 'polite', id: 'ns-status' });
+  const addBtn = button('Add a nameserver', { class: 'btn btn-small ns-add' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save nameservers');
+  const reset = h('button', { type: 'button', class: 'btn', id: 'ns-default' }, 'Use the provider\'s');
+  const form = h('form', { class: 'form ns-form', novalidate: true, 'aria-label': 'Your nameservers' },
+    h('p', { class: 'hint' }, `From ${NS_MIN} to ${NS_MAX} host names, e.g. ns1.example.net. Your customers' new domains get them when the order names none; domains they already have keep theirs.`),
+    rows, status, h('div', { class: 'form-actions' }, addBtn, reset, save));
+
+  function renumber() {
+    const items = [...rows.children];
+    items.forEach((li, i) => {
+      li.querySelector('label').textContent = `Nameserver ${i + 1}`;
+      li.querySelector('input').placeholder = `ns${i + 1}.example.net`;
+      const rm = li.querySelector('.ns-remove');
+      rm.setAttribute('aria-label', `Remove nameserver ${i + 1}`);
+      rm.disabled = items.length <= NS_MIN;
+    });
+    addBtn.disabled = items.length >= NS_MAX;
+  }
+  function addRow(value, focus) {
+    const el = input({ name: 'nameserver', maxlength: 253, autocomplete: 'off', spellcheck: 'false', class: 'ns-input' });
+    el.value = value || '';
+    const li = h('li', { class: 'ns-row' });
+    const rm = button('Remove', { class: 'btn btn-small btn-danger-quiet ns-remove' }, () => {
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      renumber();
+      next?.querySelector('input')?.focus();
+    });
+    add(li, field('Nameserver', el), rm);
+    rows.append(li);
+    renumber();
+    if (focus) el.focus();
+  }
+  const show = (list) => {
+    clear(rows);
+    for (const n of list.slice(0, NS_MAX)) addRow(n, false);
+    while (rows.children.length < NS_MIN) addRow('', false);
+    reset.hidden = !list.length;
+    fill(now, list.length
+      ? [h('p', {}, 'Your customers\' new domains get:'), h('ul', { class: 'ns-list', 'aria-label': 'Your nameservers now' }, list.map((n) => h('li', {}, h('code', {}, n))))]
+      : h('p', { class: 'muted' }, 'None set: your customers\' new domains get the provider\'s nameservers.'));
+  };
+  show(f.nameservers || []);
+  addBtn.addEventListener('click', () => addRow('', true));
+
+  const send = async (btn, list) => {
+    clear(status);
+    await busy(btn, 'Saving…', async () => {
+      try {
+        const r = await put('/api/v1/reseller/settings', { nameservers: list });
+        show(r.nameservers);
+        add(status, notice(r.nameservers.length ? `Nameservers saved: ${r.nameservers.join(', ')}.`
+          : 'Your customers\' new domains get the provider\'s nameservers again.', 'ok'));
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+  };
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clear(status);
+    const inputs = [...rows.querySelectorAll('input')];
+    inputs.forEach((el) => el.removeAttribute('aria-invalid'));
+    const list = inputs.map((el) => el.value.trim().toLowerCase().replace(/\.$/, ''));
+    const bad = (el, msg) => {
+      el.setAttribute('aria-invalid', 'true');
+      el.focus();
+      add(status, errorBox(msg));
+    };
+    const empty = inputs.find((el, i) => !list[i]);
+    if (empty) return bad(empty, 'Fill in every nameserver, or remove the empty row.');
+    const host = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/;
+    const notHost = inputs.find((el, i) => !host.test(list[i]));
+    if (notHost) return bad(notHost, `${notHost.value.trim()} is not a host name (e.g. ns1.example.net).`);
+    const dup = inputs.find((el, i) => list.indexOf(list[i]) !== i);
+    if (dup) return bad(dup, `${dup.value.trim()} is given twice.`);
+    if (list.length < NS_MIN || list.length > NS_MAX) return add(status, errorBox(`Give from ${NS_MIN} to ${NS_MAX} nameservers.`));
+    return send(save, list);
+  });
+  reset.addEventListener('click', () => send(reset, []));
+  return card('Your nameservers', now, form);
 }
