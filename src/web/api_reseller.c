@@ -171,9 +171,10 @@ static int price_item(const struct reseller_price_row *p, void *arg)
 {
     json_t *arr = arg;
     json_array_append_new(
-        arr, json_pack("{s:s, s:s, s:i, s:I, s:o, s:o}", "tld", p->tld,
+        arr, json_pack("{s:s, s:s, s:i, s:I, s:s, s:o, s:o}", "tld", p->tld,
                        "operation", tld_op_name(p->op), "term", p->term,
-                       "wholesale", (json_int_t)p->wholesale, "retail",
+                       "wholesale", (json_int_t)p->wholesale, "source",
+                       p->from_rule ? "rule" : "price", "retail",
                        p->retail >= 0 ? json_integer(p->retail) : json_null(),
                        "price",
                        p->effective >= 0 ? json_integer(p->effective)
@@ -194,6 +195,21 @@ static int reply_prices(struct web_req *r, int64_t id)
     }
     json_t *j = json_object();
     json_object_set_new(j, "items", arr);
+    if (!id) {
+        /* the wholesale list: the rule that prices what has no price */
+        struct reseller_wholesale_rule w;
+        if ((rc = reseller_wholesale_rule_get(api_app(r), &w, &e)) < 0) {
+            json_decref(j);
+            return api_fail(r, rc, &e);
+        }
+        json_object_set_new(j, "rule",
+                            w.set
+                                ? json_pack("{s:f, s:I, s:I}", "markup_pct",
+                                            (double)w.markup_bp / 100.0, "add",
+                                            (json_int_t)w.add, "updated_at",
+                                            (json_int_t)w.updated_at)
+                                : json_null());
+    }
     if (id) {
         struct reseller_figures f;
         if ((rc = reseller_figures(api_app(r), id, &f, &e)) < 0) {
@@ -651,9 +667,65 @@ static int get_wholesale(struct web_req *r)
     return reply_prices(r, 0);
 }
 
+/* PUT wholesale: {tld, prices} as a reseller's list, or {rule:
+ * {markup_pct, add} | null} - the registrar's cost plus markup_pct %
+ * plus add (minor units) for what has no wholesale price; null removes
+ * it. Not both in one body (they are separate transactions). */
 static int put_wholesale(struct web_req *r)
 {
-    return put_price_list(r, 0);
+    static const char *const rfields[] = {"markup_pct", "add", NULL};
+    json_t *b, *rule, *mk;
+    int64_t add = 0;
+    struct rm_err e;
+    int rc = api_body(r, &b);
+    if (rc)
+        return rc;
+    if (!(rule = json_object_get(b, "rule"))) {
+        json_decref(b);
+        return put_price_list(r, 0);
+    }
+    if (json_object_size(b) != 1) {
+        rc = api_error(r, 400, API_EINVALID, "rule",
+                       "rule: alone in its body, apart from tld and prices");
+        goto out;
+    }
+    ERR_INIT(e);
+    if (json_is_null(rule)) {
+        if ((rc = reseller_wholesale_rule_clear(api_app(r), &e)) < 0) {
+            rc = api_fail(r, rc, &e);
+            goto out;
+        }
+        rc = reply_prices(r, 0);
+        goto out;
+    }
+    if (!json_is_object(rule)) {
+        rc = api_error(r, 400, API_EWRONG_TYPE, "rule",
+                       "rule: {markup_pct, add}, or null");
+        goto out;
+    }
+    if ((rc = api_only_fields(r, rule, rfields)) ||
+        (rc = api_get_int(r, rule, "add", false, 0, RESELLER_RULE_ADD_MAX, &add,
+                          NULL)))
+        goto out;
+    mk = json_object_get(rule, "markup_pct");
+    double pct = mk ? json_number_value(mk) : -1;
+    if (!mk || !json_is_number(mk) || pct < 0 ||
+        pct > RESELLER_MARKUP_MAX_BP / 100.0 ||
+        fabs(pct * 100 - round(pct * 100)) > 1e-6) {
+        rc = api_error(r, 400, API_ERANGE, "markup_pct",
+                       "rule.markup_pct: 0 to %d with 2 decimals at most",
+                       RESELLER_MARKUP_MAX_BP / 100);
+        goto out;
+    }
+    if ((rc = reseller_wholesale_rule_set(api_app(r), llround(pct * 100), add,
+                                          &e)) < 0) {
+        rc = api_fail(r, rc, &e);
+        goto out;
+    }
+    rc = reply_prices(r, 0);
+out:
+    json_decref(b);
+    return rc;
 }
 
 static const struct web_route routes[] = {

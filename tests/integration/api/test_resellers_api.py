@@ -318,6 +318,29 @@ def run(env, t):
     t.check("a contact never set: as the accounts endpoint answers",
             r.status == admin.get("/api/v1/accounts/%d/contacts/tech" %
                                   ca1_id).status, r)
+    # --- the wholesale rule over the registrar's cost ----------------------
+    r = admin.call("PUT", "/api/v1/wholesale",
+                   body={"rule": {"markup_pct": 10, "add": 50}})
+    t.check("the admin sets the rule: cost + 10 % + 0.50", r.status == 200 and
+            r.json["rule"]["markup_pct"] == 10 and r.json["rule"]["add"] == 50
+            and all("source" in x for x in r.json["items"]), r)
+    t.check("...the explicit price keeps its source",
+            [x["source"] for x in r.json["items"]
+             if x["operation"] == "register" and x["term"] == 1] == ["price"],
+            r)
+    for bad in ({"rule": {"markup_pct": -1}}, {"rule": {"markup_pct": 1.234}},
+                {"rule": {"add": 5}}, {"rule": 7},
+                {"rule": {"markup_pct": 5}, "tld": ".com"}):
+        r = admin.call("PUT", "/api/v1/wholesale", body=bad)
+        t.check("a bad rule %s: 400" % json.dumps(bad), r.status == 400, r)
+    t.check("the rule is still the one set",
+            admin.get("/api/v1/wholesale").json["rule"]["markup_pct"] == 10)
+    t.check("a reseller cannot set the rule",
+            ra.call("PUT", "/api/v1/wholesale",
+                    body={"rule": None}).status == 403)
+    r = admin.call("PUT", "/api/v1/wholesale", body={"rule": None})
+    t.check("the admin removes it", r.status == 200 and r.json["rule"] is None,
+            r)
     p = env.rg("audit", check=False)
     t.check("regman audit clean", p.returncode == 0, p.stdout + p.stderr)
 
