@@ -329,6 +329,27 @@ await E.step('the admin\'s Resellers page shows the reseller\'s figures', async 
   if (!resellerId) throw new Error('no reseller id');
 });
 
+await E.step('the admin sets the wholesale rule on the Wholesale Prices page: cost + 10 % + 0.50, then removes it', async () => {
+  await a.goto(`${E.base}/admin/#/wholesale`);
+  const form = a.locator('#wholesale-rule');
+  await form.waitFor();
+  await E.expectText(a.locator('.rule-now'), 'No rule');
+  await a.fill('#rule-markup', 'ten');
+  await form.getByRole('button', { name: 'Save the rule' }).click();
+  await E.expectText(form.locator('xpath=..').locator('.form-status'), 'Markup: a percentage');
+  await a.fill('#rule-markup', '10');
+  await a.fill('#rule-add', '0.50');
+  await form.getByRole('button', { name: 'Save the rule' }).click();
+  await E.expectText(a.locator('.rule-now'), "The registrar's cost + 10 % + $0.50", 30000);
+  const w = await api(a, '/api/v1/wholesale');
+  if (!w.rule || w.rule.markup_pct !== 10 || w.rule.add !== 50) throw new Error(`the API's rule: ${JSON.stringify(w.rule)}`);
+  for (const it of w.items) if (it.source !== 'price' && it.source !== 'rule') throw new Error(`an item without its source: ${JSON.stringify(it)}`);
+  await E.shot(a, '15b-admin-wholesale-rule');
+  await a.getByRole('button', { name: 'Remove the rule' }).click();
+  await E.expectText(a.locator('.rule-now'), 'No rule', 30000);
+  if ((await api(a, '/api/v1/wholesale')).rule !== null) throw new Error('the rule is still set');
+});
+
 await E.step('a phone-sized screen: the reseller\'s Prices page and navigation', async () => {
   await r.setViewportSize({ width: 390, height: 844 });
   await r.goto(`${E.base}/#/reseller-prices`);

@@ -94,10 +94,12 @@ export function renderResellers(main) {
 
 const OPS = [['register', 'Register'], ['renew', 'Renew'], ['transfer', 'Transfer']];
 
-// byTld - the wholesale list's items as {tld: {op: {term: amount}}}.
+// byTld - the wholesale prices set (not those of the rule) as
+// {tld: {op: {term: amount}}}.
 function byTld(items) {
   const m = {};
   for (const it of items) {
+    if (it.source === 'rule') continue;
     ((m[it.tld] = m[it.tld] || {})[it.operation] = m[it.tld][it.operation] || {})[String(it.term)] = it.wholesale;
   }
   return m;
@@ -116,24 +118,92 @@ function summary(prices, op) {
     terms.length > 1 ? h('span', { class: 'muted' }, ` +${terms.length - 1} term${terms.length > 2 ? 's' : ''}`) : null);
 }
 
+// ruleText - the rule in words.
+function ruleText(rule) {
+  if (!rule) return 'No rule: only the prices set below are sold to resellers.';
+  return `The registrar's cost + ${rule.markup_pct} %${rule.add ? ` + ${money(rule.add)}` : ''}, rounded up to the cent, for what has no price set below.`;
+}
+
+// ruleCard - the rule that prices what has no wholesale price: the
+// registrar's cost (regman tld import-prices, or read at an order) plus a
+// markup and an amount.
+function ruleCard(rule, reload) {
+  const pct = input({ name: 'rule-markup', id: 'rule-markup', inputmode: 'decimal', class: 'price-input',
+    value: rule ? String(rule.markup_pct) : '' });
+  const addIn = input({ name: 'rule-add', id: 'rule-add', inputmode: 'decimal', class: 'price-input',
+    value: rule && rule.add ? moneyInput(rule.add) : '' });
+  const status = h('div', { 'aria-live': 'polite', class: 'form-status' });
+  const save = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save the rule');
+  const remove = rule ? h('button', { type: 'button', class: 'btn' }, 'Remove the rule') : null;
+  const form = h('form', { class: 'form inline-form', id: 'wholesale-rule' },
+    field('Markup over cost (%)', pct, '0 to 10000, two decimals at most.'),
+    field('Plus (amount)', addIn, 'Optional, e.g. 0.50.'),
+    h('div', { class: 'form-actions' }, save, remove));
+  const send = async (btn, body) => {
+    clear(status);
+    await busy(btn, 'Saving…', async () => {
+      try {
+        const r = await put('/api/v1/wholesale', body);
+        add(status, notice(r.rule ? 'Rule saved.' : 'Rule removed.', 'ok'));
+        setTimeout(reload, 0);
+      } catch (e) {
+        add(status, errorBox(e));
+      }
+    });
+  };
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clear(status);
+    pct.removeAttribute('aria-invalid');
+    addIn.removeAttribute('aria-invalid');
+    const p = pct.value.trim();
+    if (!/^\d{1,5}(\.\d{1,2})?$/.test(p) || Number(p) > 10000) {
+      pct.setAttribute('aria-invalid', 'true');
+      pct.focus();
+      add(status, errorBox('Markup: a percentage from 0 to 10000, such as 10 or 12.5.'));
+      return;
+    }
+    const a = addIn.value.trim() === '' ? 0 : parseMoney(addIn.value);
+    if (a === null) {
+      addIn.setAttribute('aria-invalid', 'true');
+      addIn.focus();
+      add(status, errorBox('Plus: an amount such as 0.50, or nothing.'));
+      return;
+    }
+    await send(save, { rule: { markup_pct: Number(p), add: a } });
+  });
+  if (remove) remove.addEventListener('click', () => send(remove, { rule: null }));
+  return card('Rule for what has no price', h('p', { class: 'rule-now' }, ruleText(rule)), form, status);
+}
+
 async function renderWholesaleList(main) {
   const body = h('div', {});
   add(main,
-    h('p', { class: 'muted page-intro' }, 'What resellers pay for each TLD, operation and term. Without a wholesale price a reseller cannot sell it; a reseller\'s price is never below it.'),
+    h('p', { class: 'muted page-intro' }, 'What resellers pay for each TLD, operation and term. Without a wholesale price (set, or by the rule) a reseller cannot sell it; a reseller\'s price is never below it.'),
     toolbar(h('a', { class: 'btn', href: '#/resellers' }, '← Resellers')), body);
-  loading(body);
-  try {
-    const [tlds, w] = await Promise.all([get('/api/v1/tlds?limit=500'), get('/api/v1/wholesale')]);
-    const wp = byTld(w.items);
-    fill(body, table([
-      { title: 'TLD', cell: (t) => h('a', { href: `#/wholesale/${encodeURIComponent(t.tld)}`, 'aria-label': `Wholesale prices of .${t.tld}` }, `.${t.tld}`) },
-      ...OPS.map(([op, label]) => ({ title: `${label} (wholesale)`, cell: (t) => summary(wp[t.tld] || {}, op) })),
-      { title: 'Register (your customers)', cell: (t) => summary(t.prices, 'register') },
-    ], tlds.items, { caption: 'Wholesale prices', empty: 'No TLDs yet: add one under TLDs and Prices first.',
-      rowAttrs: (t) => ({ 'data-tld': t.tld }) }));
-  } catch (e) {
-    fill(body, errorBox(e));
-  }
+  const load = async () => {
+    loading(body);
+    try {
+      const [tlds, w] = await Promise.all([get('/api/v1/tlds?limit=500'), get('/api/v1/wholesale')]);
+      listBody(body, tlds, w, load);
+    } catch (e) {
+      fill(body, errorBox(e));
+    }
+  };
+  await load();
+}
+
+function listBody(body, tlds, w, reload) {
+  const wp = byTld(w.items);
+  const byRule = {};
+  for (const it of w.items) if (it.source === 'rule') byRule[it.tld] = (byRule[it.tld] || 0) + 1;
+  fill(body, ruleCard(w.rule, reload), table([
+    { title: 'TLD', cell: (t) => h('a', { href: `#/wholesale/${encodeURIComponent(t.tld)}`, 'aria-label': `Wholesale prices of .${t.tld}` }, `.${t.tld}`) },
+    ...OPS.map(([op, label]) => ({ title: `${label} (wholesale)`, cell: (t) => summary(wp[t.tld] || {}, op) })),
+    { title: 'Rule', cell: (t) => (byRule[t.tld] ? `${byRule[t.tld]} by rule` : h('span', { class: 'muted' }, '—')) },
+    { title: 'Register (your customers)', cell: (t) => summary(t.prices, 'register') },
+  ], tlds.items, { caption: 'Wholesale prices', empty: 'No TLDs yet: add one under TLDs and Prices first.',
+    rowAttrs: (t) => ({ 'data-tld': t.tld }) }));
 }
 
 async function renderWholesaleForm(main, name) {
