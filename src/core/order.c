@@ -512,21 +512,62 @@ static int store_expiry(struct app *app, int64_t domain_id, int64_t expires,
     return rc < 0 ? rc : 0;
 }
 
+/* extend_run - renew and restore, once priced and checked: the creating
+ * transaction (the domain renewing/restoring, the operation, both
+ * charges) and the hand over to the state machine. customer (may be
+ * NULL): the account that asked, recorded as the actor when actor is
+ * NULL. */
+static int extend_run(struct app *app, struct conn_session *sess,
+                      enum ops_kind kind, const struct name *nm,
+                      const struct domain_row *d, int term, int64_t amount,
+                      const struct reseller_quote *rq, const char *idem_key,
+                      const char *actor, const char *customer,
+                      struct ops_result *res, struct rm_err *err)
+{
+    struct begin_req b = {0};
+    struct send_req q;
+    char who[96];
+    int64_t op_id = 0;
+    int rc;
+
+    b.kind = kind;
+    b.name = nm;
+    b.tld = d->tld;
+    b.account_id = d->account_id;
+    b.connection_id = d->connection_id;
+    b.domain_id = d->id;
+    b.term = term;
+    b.amount = amount;
+    b.reseller_id = rq->reseller_id;
+    b.wholesale = rq->wholesale;
+    b.expiry_year = op_year_of(d->expires_at);
+    b.renew_from_status = d->status;
+    b.idem_key = idem_key;
+    if (!actor && customer)
+        snprintf(who, sizeof who, "account:%s", customer);
+    b.actor = actor ? actor : customer ? who : "admin";
+    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
+        return rc;
+    app_crash_point("after_charge");
+    memset(&q, 0, sizeof q);
+    q.renew.domain = d->name;
+    q.renew.current_expiry_year = (int)b.expiry_year;
+    q.renew.period = term;
+    return op_run(app, sess, op_id, &q, res, err);
+}
+
 /* renew - ops_renew and ops_renew_auto: idem_key (may be NULL) goes on
  * the operation; expect_expires > 0 refuses a domain whose expiry moved. */
 static int renew(struct app *app, const char *name, const char *account,
                  int term, const char *idem_key, int64_t expect_expires,
                  const char *actor, struct ops_result *res, struct rm_err *err)
 {
-    char who[96];
     struct name nm;
     struct domain_row d;
     struct tld t;
     struct account a;
     struct conn_session sess = {0};
-    struct begin_req b = {0};
-    struct send_req q;
-    int64_t amount, op_id = 0;
+    int64_t amount;
     int rc;
 
     memset(res, 0, sizeof *res);
@@ -610,30 +651,8 @@ static int renew(struct app *app, const char *name, const char *account,
         if ((rc = store_expiry(app, d.id, d.expires_at, err)) < 0)
             goto out;
     }
-    b.kind = OPS_K_RENEW;
-    b.name = &nm;
-    b.tld = d.tld;
-    b.account_id = d.account_id;
-    b.connection_id = d.connection_id;
-    b.domain_id = d.id;
-    b.term = term;
-    b.amount = amount;
-    b.reseller_id = rq.reseller_id;
-    b.wholesale = rq.wholesale;
-    b.expiry_year = op_year_of(d.expires_at);
-    b.renew_from_status = d.status;
-    b.idem_key = idem_key;
-    if (!actor && account)
-        snprintf(who, sizeof who, "account:%s", a.name);
-    b.actor = actor ? actor : account ? who : "admin";
-    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
-        goto out;
-    app_crash_point("after_charge");
-    memset(&q, 0, sizeof q);
-    q.renew.domain = d.name;
-    q.renew.current_expiry_year = (int)b.expiry_year;
-    q.renew.period = term;
-    rc = op_run(app, &sess, op_id, &q, res, err);
+    rc = extend_run(app, &sess, OPS_K_RENEW, &nm, &d, term, amount, &rq,
+                    idem_key, actor, account ? a.name : NULL, res, err);
 out:
     conn_session_close(&sess);
     return rc;
@@ -646,16 +665,14 @@ static int restore(struct app *app, const char *name, const char *account,
                    const char *actor, const char *idem_key,
                    struct ops_result *res, struct rm_err *err)
 {
-    char who[96], until[16];
+    char until[16];
     struct name nm;
     struct domain_row d;
     struct tld t;
     struct tld_domain_expiry de;
     struct account a;
     struct conn_session sess = {0};
-    struct begin_req b = {0};
-    struct send_req q;
-    int64_t amount, op_id = 0, now = clock_now();
+    int64_t amount, now = clock_now();
     int rc;
 
     memset(res, 0, sizeof *res);
@@ -713,31 +730,8 @@ static int restore(struct app *app, const char *name, const char *account,
         return rc;
     if ((rc = conn_session_open(app, d.connection_id, &sess, err)) < 0)
         return rc;
-    b.kind = OPS_K_RESTORE;
-    b.name = &nm;
-    b.tld = d.tld;
-    b.account_id = d.account_id;
-    b.connection_id = d.connection_id;
-    b.domain_id = d.id;
-    b.term = 1;
-    b.amount = amount;
-    b.reseller_id = rq.reseller_id;
-    b.wholesale = rq.wholesale;
-    b.expiry_year = op_year_of(d.expires_at);
-    b.renew_from_status = d.status;
-    b.idem_key = idem_key;
-    if (!actor && account)
-        snprintf(who, sizeof who, "account:%s", a.name);
-    b.actor = actor ? actor : account ? who : "admin";
-    if ((rc = ops_begin(app, &b, &op_id, err)) < 0)
-        goto out;
-    app_crash_point("after_charge");
-    memset(&q, 0, sizeof q);
-    q.renew.domain = d.name;
-    q.renew.current_expiry_year = (int)b.expiry_year;
-    q.renew.period = 1;
-    rc = op_run(app, &sess, op_id, &q, res, err);
-out:
+    rc = extend_run(app, &sess, OPS_K_RESTORE, &nm, &d, 1, amount, &rq,
+                    idem_key, actor, account ? a.name : NULL, res, err);
     conn_session_close(&sess);
     return rc;
 }
