@@ -17,7 +17,8 @@ static const char usage[] =
     "[fields]\n"
     "       regman registrar edit TITLE [fields]\n"
     "       regman registrar list | show TITLE | rm TITLE | test TITLE\n"
-    "fields: --server H --port N --tls yes|no --source-ip IP "
+    "fields: --server H --port N --tls yes|no --protocol auto|https|legacy\n"
+    "        --source-ip IP "
     "--license-text T\n"
     "        --license-file PATH --warn-days N --renew-days N "
     "--renew-mode auto|manual\n"
@@ -60,6 +61,8 @@ static void conn_print(const struct conn *c)
     cli_kv("title", "%s", c->title);
     cli_kv("kind", "%s", c->kind);
     cli_kv("url", "%s", url);
+    cli_kv("protocol", "%s%s", conn_protocol(c),
+           strcmp(c->protocol, "auto") == 0 ? " (auto)" : "");
     cli_kv("source ip", "%s", c->source_ip[0] ? c->source_ip : "-");
     cli_kv("login", "%s", c->login);
     cli_kv("key", "(set, never shown)");
@@ -97,6 +100,7 @@ int cmd_registrar(int argc, char **argv)
                              {"server", OPT_VALUE, &e.server},
                              {"port", OPT_VALUE, &e.port},
                              {"tls", OPT_VALUE, &e.tls},
+                             {"protocol", OPT_VALUE, &e.protocol},
                              {"source-ip", OPT_VALUE, &e.source_ip},
                              {"login", OPT_VALUE, &e.login},
                              {"key", OPT_VALUE, &e.key},

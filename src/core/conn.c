@@ -23,6 +23,7 @@
 #define OPENSRS_LIVE_SERVER "rr-n1-tor.opensrs.net"
 #define OPENSRS_TEST_SERVER "horizon.opensrs.net"
 #define OPENSRS_PORT 55443
+#define OPENSRS_LEGACY_PORT 55000
 
 int conn_parse_int(const char *what, const char *s, int64_t min, int64_t max,
                    int64_t *out, struct rm_err *err)
@@ -201,11 +202,23 @@ void conn_list_free(struct conn *v, size_t n)
     free(v);
 }
 
+const char *conn_protocol(const struct conn *c)
+{
+    if (strcmp(c->protocol, "legacy") == 0 ||
+        (strcmp(c->protocol, "https") != 0 && c->port == OPENSRS_LEGACY_PORT))
+        return "legacy";
+    return "https";
+}
+
 void conn_url(const struct conn *c, char *buf, size_t n)
 {
     bool v6 = strchr(c->server, ':') != NULL;
+    bool legacy = strcmp(conn_protocol(c), "legacy") == 0;
 
-    snprintf(buf, n, "%s://%s%s%s:%" PRId64 "/", c->tls ? "https" : "http",
+    snprintf(buf, n, "%s://%s%s%s:%" PRId64 "/",
+             legacy   ? "legacy"
+             : c->tls ? "https"
+                      : "http",
              v6 ? "[" : "", c->server, v6 ? "]" : "", c->port);
 }
 
@@ -219,7 +232,7 @@ void conn_url(const struct conn *c, char *buf, size_t n)
     "c.id AND d.status NOT IN ('failed', 'cancelled', 'transferred_away', "    \
     "'deleted')), "                                                            \
     "(SELECT CAST(COUNT(*) AS BIGINT) FROM tlds t WHERE t.connection_id = "    \
-    "c.id), c.events "
+    "c.id), c.events, c.protocol "
 
 static void cpy(char *dst, size_t n, struct store_stmt *s, int col)
 {
@@ -260,6 +273,7 @@ static void read_row(struct store_stmt *s, struct conn *c)
     c->domains = store_col_int64(s, 24);
     c->tlds = store_col_int64(s, 25);
     c->events = store_col_int64(s, 26) != 0;
+    cpy(c->protocol, sizeof c->protocol, s, 27);
 }
 
 int conn_get_id(struct app *app, int64_t id, struct conn *c, struct rm_err *err)
@@ -439,6 +453,13 @@ static int apply(const struct conn_edit *e, struct conn *c, const char **key,
         return rc;
     if (e->tls && (rc = conn_parse_bool("tls", e->tls, &c->tls, err)) < 0)
         return rc;
+    if (e->protocol) {
+        if (strcmp(e->protocol, "auto") && strcmp(e->protocol, "https") &&
+            strcmp(e->protocol, "legacy"))
+            return rm_err_set(err, RM_EINVAL,
+                              "protocol must be auto, https or legacy");
+        snprintf(c->protocol, sizeof c->protocol, "%s", e->protocol);
+    }
     TEXT(source_ip, "source IP", 45, true);
     if (e->source_ip && *e->source_ip &&
         strspn(e->source_ip, "0123456789abcdefABCDEF.:") !=
@@ -495,6 +516,7 @@ static void defaults(struct conn *c)
     snprintf(c->kind, sizeof c->kind, "opensrs");
     c->port = OPENSRS_PORT;
     c->tls = true;
+    snprintf(c->protocol, sizeof c->protocol, "auto");
     c->warn_days = 30;
     c->renew_days = 7;
     snprintf(c->renew_mode, sizeof c->renew_mode, "manual");
@@ -514,7 +536,7 @@ static void bind_opt(struct store_stmt *s, int i, const char *v)
         store_bind_null(s, i);
 }
 
-/* bind_fields - parameters 1..23 in the order of the INSERT/UPDATE. */
+/* bind_fields - parameters 1..24 in the order of the INSERT/UPDATE. */
 static void bind_fields(struct store_stmt *s, const struct conn *c,
                         const char *key_enc, int64_t now)
 {
@@ -540,7 +562,8 @@ static void bind_fields(struct store_stmt *s, const struct conn *c,
     store_bind_int64(s, 20, c->rate_per_min);
     store_bind_text(s, 21, c->default_ns);
     store_bind_int64(s, 22, c->events);
-    store_bind_int64(s, 23, now);
+    store_bind_text(s, 23, c->protocol);
+    store_bind_int64(s, 24, now);
 }
 
 static int unique_err(struct app *app, int rc, const char *title,
@@ -560,8 +583,10 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
         "source_ip, login, key_enc, license_text, license_path, warn_days, "
         "renew_days, renew_mode, test_mode, ca_file, first_check_s, "
         "poll_interval_s, deadline_reg_s, deadline_xfer_s, concurrency, "
-        "rate_per_min, default_ns, events, created_at, updated_at) VALUES (?, "
-        "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "rate_per_min, default_ns, events, protocol, updated_at, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+        "?, "
+        "?, ?, ?, ?) "
         "RETURNING id";
     struct conn c;
     const char *key = NULL;
@@ -586,7 +611,7 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         goto out;
     bind_fields(s, &c, key_enc, now);
-    store_bind_int64(s, 24, now);
+    store_bind_int64(s, 25, now);
     rc = store_step(s, err);
     if (rc == STORE_ROW) {
         if (id)
@@ -612,7 +637,8 @@ int conn_edit(struct app *app, const char *title_or_id,
         "license_path = ?, warn_days = ?, renew_days = ?, renew_mode = ?, "
         "test_mode = ?, ca_file = ?, first_check_s = ?, poll_interval_s = ?, "
         "deadline_reg_s = ?, deadline_xfer_s = ?, concurrency = ?, "
-        "rate_per_min = ?, default_ns = ?, events = ?, updated_at = ? WHERE "
+        "rate_per_min = ?, default_ns = ?, events = ?, protocol = ?, "
+        "updated_at = ? WHERE "
         "id = ?";
     struct conn c;
     const char *key = NULL;
@@ -643,7 +669,7 @@ int conn_edit(struct app *app, const char *title_or_id,
     if ((rc = store_prepare(app->st, sql, &s, err)) < 0)
         goto out;
     bind_fields(s, &c, key_enc, clock_now());
-    store_bind_int64(s, 24, c.id);
+    store_bind_int64(s, 25, c.id);
     rc = store_step(s, err);
     store_stmt_release(s);
     rc = unique_err(app, rc, c.title, err);

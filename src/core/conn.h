@@ -37,6 +37,7 @@ struct conn {
     char server[256];
     int64_t port;
     bool tls;
+    char protocol[8]; /* "auto", "https" or "legacy" (conn_protocol) */
     char source_ip[64];
     char login[CONN_LOGIN_MAX + 1];
     char *license_text; /* owned; NULL when none */
@@ -59,7 +60,7 @@ struct conn_edit {
     const char *license_text, *license_path, *warn_days, *renew_days;
     const char *renew_mode, *test_mode, *ca_file, *first_check;
     const char *poll_interval, *deadline_reg, *deadline_xfer, *concurrency;
-    const char *rate_per_min, *default_ns, *events;
+    const char *rate_per_min, *default_ns, *events, *protocol;
 };
 
 void conn_release(struct conn *c);
@@ -85,7 +86,13 @@ int conn_list(struct app *app, struct conn **out, size_t *n,
 void conn_list_free(struct conn *v, size_t n);
 /* conn_key - the decrypted key (secret_free_text it). */
 int conn_key(struct app *app, int64_t id, char **key, struct rm_err *err);
-/* conn_url - "https://server:port/" (or http:// when tls is off). */
+/* conn_protocol - how regman speaks to this connection: "legacy" when
+ * the protocol is legacy, or auto on port OPENSRS_LEGACY_PORT (55000);
+ * else "https" (XCP over HTTP POST). */
+const char *conn_protocol(const struct conn *c);
+/* conn_url - "https://server:port/" (or http:// when tls is off), or
+ * "legacy://server:port/" when conn_protocol says legacy: the transport
+ * config's url (opensrs/transport.h). */
 void conn_url(const struct conn *c, char *buf, size_t n);
 
 /* conn_parse_duration - "90", "90s", "5m", "1h", "3d" into seconds in

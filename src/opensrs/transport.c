@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "opensrs/legacy.h"
 #include "util/xalloc.h"
 
 struct pool_entry {
@@ -31,6 +32,8 @@ struct srs_transport {
     void *log_arg;
     void (*pace_cb)(void *arg);
     void *pace_arg;
+
+    struct srs_legacy *legacy; /* a legacy:// URL: opensrs/legacy.h */
 };
 
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
@@ -79,10 +82,12 @@ struct srs_transport *srs_transport_new(const struct srs_transport_config *cfg,
         rm_err_set(err, RM_EINVAL, "opensrs: no URL configured");
         return NULL;
     }
-    if (strncmp(cfg->url, "http://", 7) != 0 &&
+    bool legacy = strncmp(cfg->url, "legacy://", 9) == 0;
+    if (!legacy && strncmp(cfg->url, "http://", 7) != 0 &&
         strncmp(cfg->url, "https://", 8) != 0) {
         rm_err_set(err, RM_EINVAL,
-                   "opensrs: URL must start with http:// or https://: %.200s",
+                   "opensrs: URL must start with http://, https:// or "
+                   "legacy://: %.200s",
                    cfg->url);
         return NULL;
     }
@@ -102,6 +107,17 @@ struct srs_transport *srs_transport_new(const struct srs_transport_config *cfg,
         return NULL;
     }
     struct srs_transport *t = xcalloc(1, sizeof(*t));
+    t->connect_timeout_ms =
+        cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 15000;
+    t->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 80000;
+    t->max_handles = cfg->max_handles ? cfg->max_handles : 4;
+    if (legacy &&
+        !(t->legacy = srs_legacy_new(cfg->url, cfg->user, cfg->key,
+                                     cfg->source_ip, t->connect_timeout_ms,
+                                     t->timeout_ms, t->max_handles, err))) {
+        free(t);
+        return NULL;
+    }
     t->url = xstrdup(cfg->url);
     t->user = xstrdup(cfg->user);
     t->key = xstrdup(cfg->key);
@@ -112,10 +128,6 @@ struct srs_transport *srs_transport_new(const struct srs_transport_config *cfg,
                    ? xasprintf("host!%s", cfg->source_ip)
                    : NULL;
     t->user_header = xasprintf("X-Username: %s", cfg->user);
-    t->connect_timeout_ms =
-        cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : 15000;
-    t->timeout_ms = cfg->timeout_ms > 0 ? cfg->timeout_ms : 80000;
-    t->max_handles = cfg->max_handles ? cfg->max_handles : 4;
     pthread_mutex_init(&t->lock, NULL);
     t->pool = xcalloc(t->max_handles, sizeof(*t->pool));
     return t;
@@ -134,6 +146,7 @@ void srs_transport_free(struct srs_transport *t)
     for (size_t i = 0; i < t->n_pool; i++)
         entry_destroy(&t->pool[i]);
     free(t->pool);
+    srs_legacy_free(t->legacy);
     pthread_mutex_destroy(&t->lock);
     /* Wipe the key before handing the memory back. */
     memset(t->key, 0, strlen(t->key));
@@ -322,6 +335,19 @@ int srs_transport_call(struct srs_transport *t, const struct xcp_value *req,
     struct buf body;
     buf_init(&body);
     xcp_emit(req, &body);
+    if (t->legacy) {
+        /* the legacy protocol: no HTTP, no signature (opensrs/legacy.h) */
+        struct pool_entry pe = pool_take(t);
+        double t0 = now_ms();
+        int ret = srs_legacy_call(t->legacy, body.data, body.len, pe.parser,
+                                  out, err);
+        out->duration_ms = now_ms() - t0;
+        pool_put(t, pe);
+        if (t->log_cb)
+            log_call(t, req, idempotent, out, 0, ret ? err->msg : "");
+        buf_release(&body);
+        return ret;
+    }
     char sig[33], sig_header[64];
     xcp_sign(body.data, body.len, t->key, sig);
     snprintf(sig_header, sizeof(sig_header), "X-Signature: %s", sig);

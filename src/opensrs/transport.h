@@ -2,6 +2,10 @@
  * transport - one signed XCP request over HTTP(S) with libcurl, and the
  * classification of how it ended (design §4 rule 3).
  *
+ * Carriers: an http:// or https:// URL is XCP over HTTP POST (below); a
+ * legacy://host:port/ URL is the legacy TCP protocol of port 55000
+ * (opensrs/legacy.h), with the same outcome classes.
+ *
  * Wire: POST to the configured URL with exactly Content-Type: text/xml,
  * X-Username, X-Signature (xcp_sign over the exact body bytes) and
  * Content-Length (plus Host). No "Expect: 100-continue", no

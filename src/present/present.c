@@ -132,6 +132,8 @@ json_t *present_conn(const struct conn *c, enum present_style st)
     json_object_set_new(j, "server", json_string(c->server));
     json_object_set_new(j, "port", json_integer(c->port));
     json_object_set_new(j, "tls", json_boolean(c->tls));
+    json_object_set_new(j, "protocol", json_string(c->protocol));
+    json_object_set_new(j, "protocol_used", json_string(conn_protocol(c)));
     json_object_set_new(j, "url", json_string(url));
     json_object_set_new(j, "source_ip", json_string(c->source_ip));
     json_object_set_new(j, "login", json_string(c->login));

@@ -33,6 +33,7 @@ static const char *const conn_fields[] = {"title",
                                           "server",
                                           "port",
                                           "tls",
+                                          "protocol",
                                           "source_ip",
                                           "login",
                                           "key",
@@ -95,6 +96,7 @@ static int conn_edit_from_json(struct web_req *r, json_t *b,
         (rc = opt_str(r, b, "server", 253, &e->server)) ||
         (rc = opt_int(r, b, "port", x->port, sizeof x->port, &e->port)) ||
         (rc = opt_bool(r, b, "tls", &e->tls)) ||
+        (rc = opt_str(r, b, "protocol", 8, &e->protocol)) ||
         (rc = opt_bool(r, b, "events", &e->events)) ||
         (rc = opt_str(r, b, "source_ip", 63, &e->source_ip)) ||
         (rc = opt_str(r, b, "login", CONN_LOGIN_MAX, &e->login)) ||
@@ -170,8 +172,8 @@ static int conn_force(struct web_req *r, json_t *b, bool *force)
 /* conn_touched - does e change how regman reaches the registrar? */
 static bool conn_touched(const struct conn_edit *e)
 {
-    return e->server || e->port || e->tls || e->source_ip || e->login ||
-           e->key || e->test_mode || e->ca_file;
+    return e->server || e->port || e->tls || e->protocol || e->source_ip ||
+           e->login || e->key || e->test_mode || e->ca_file;
 }
 
 /* reply_saved - the saved connection with the test's result. */

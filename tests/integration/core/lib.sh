@@ -186,6 +186,7 @@ sim_start() {
         sleep 0.01
     done
     SIM_PORT=$(sed -n 's/^listen=127.0.0.1://p' "$WORK/sim.ready")
+    SIM_LEGACY_PORT=$(sed -n 's/^legacy=127.0.0.1://p' "$WORK/sim.ready")
     CTL=http://$(sed -n 's/^control=//p' "$WORK/sim.ready")
 }
 
@@ -238,14 +239,18 @@ rg() {
 # account "alice" with 1000.00 and an owner contact (with the .ca legal
 # type and the .us nexus a Canadian citizen gives). The connection reads
 # the sim's event stream unless SIM_EVENTS=off (a test of the polls'
-# own cadence).
+# own cadence). SIM_PROTOCOL=legacy: the connection speaks the legacy
+# protocol to the sim's --listen-legacy port instead.
 setup_regman() {
     regman_init >/dev/null || exit 1
     # short timeouts: the "hang" fault must not take 80 s
     sed -i 's/^timeout_ms = .*/timeout_ms = 1500/;
             s/^retry_delay_ms = .*/retry_delay_ms = 10/' "$WORK/regman.conf"
-    rg registrar add --title sim --server 127.0.0.1 --port "$SIM_PORT" \
-        --tls no --login "$SIM_USER" --key "$SIM_KEY" \
+    _port=$SIM_PORT
+    [ "${SIM_PROTOCOL:-https}" = legacy ] && _port=$SIM_LEGACY_PORT
+    rg registrar add --title sim --server 127.0.0.1 --port "$_port" \
+        --tls no --protocol "${SIM_PROTOCOL:-auto}" \
+        --login "$SIM_USER" --key "$SIM_KEY" \
         --ns ns1.example.net,ns2.example.net --events "${SIM_EVENTS:-on}" \
         >/dev/null || exit 1
     rg tld set .com --registrar sim --terms 1-10 --price register:1=12.50 \

@@ -24,8 +24,11 @@ const GROUPS = [
   ['Connection', [
     { key: 'title', label: 'Title', type: 'text', required: true, max: 64, hint: 'How this connection is named in regman.' },
     { key: 'server', label: 'Server', type: 'text', max: 253, hint: 'Host name or address of the registrar\'s API (blank: OpenSRS\'s live or test server).' },
-    { key: 'port', label: 'Port', type: 'int', hint: 'Blank: the registrar\'s usual port.' },
-    { key: 'tls', label: 'Use TLS (HTTPS)', type: 'bool' },
+    { key: 'port', label: 'Port', type: 'int', hint: 'Blank: the registrar\'s usual port (55443, HTTPS). 55000 is the legacy encrypted protocol.' },
+    { key: 'protocol', label: 'Protocol', type: 'select',
+      options: [['', '—'], ['auto', 'Automatic (legacy on port 55000, else HTTPS)'], ['https', 'HTTPS (XCP over HTTP POST)'], ['legacy', 'Legacy (raw TCP, Blowfish/DES, port 55000)']],
+      hint: 'How regman speaks to the registrar. The legacy protocol needs the key as OpenSRS issues it (hex).' },
+    { key: 'tls', label: 'Use TLS (HTTPS)', type: 'bool', hint: 'HTTPS protocol only; the legacy protocol encrypts by itself.' },
     { key: 'source_ip', label: 'Source IP', type: 'text', hint: 'The address the registrar allow-lists; requests are sent from it. Blank: any.' },
     { key: 'ca_file', label: 'CA file', type: 'text', hint: 'A PEM file of trusted certificates for a test server (blank: the system\'s).' },
     { key: 'test_mode', label: 'Test mode (the registrar\'s test server)', type: 'bool' },
@@ -188,7 +191,7 @@ async function renderForm(main, id) {
   }
   const title = main.querySelector('.page-title');
   if (title) title.textContent = conn ? conn.title : 'Add a registrar connection';
-  const defaults = { tls: true };
+  const defaults = { tls: true, protocol: 'auto' };
   const controls = new Map();
   const sections = GROUPS.map(([title, fields]) => h('fieldset', { class: 'form-group' },
     h('legend', {}, title),
