@@ -504,6 +504,14 @@ static int apply(const struct conn_edit *e, struct conn *c, const char **key,
     if (e->default_ns && (rc = check_ns_list(e->default_ns, c->default_ns,
                                              sizeof c->default_ns, err)) < 0)
         return rc;
+    /* the legacy protocol keys its cipher from the key's bytes (hex) */
+    if (*key && strcmp(conn_protocol(c), "legacy") == 0) {
+        size_t kl = strlen(*key);
+        if (kl % 2 != 0 || strspn(*key, "0123456789abcdefABCDEF") != kl)
+            return rm_err_set(err, RM_EINVAL,
+                              "key: the legacy protocol needs the private "
+                              "key as hex digits, as OpenSRS issues it");
+    }
 #undef TEXT
 #undef DUR
 #undef INT

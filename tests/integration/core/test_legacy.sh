@@ -18,7 +18,7 @@ SIM_PROTOCOL=legacy setup_regman
 
 # --- the connection --------------------------------------------------------
 expect_rc 0 "registrar show" -- rg registrar show sim
-check "it speaks the legacy protocol" grep -q '^protocol: *legacy$' "$WORK/out"
+check "it speaks the legacy protocol" grep -q '^protocol  *legacy$' "$WORK/out"
 check "its URL says so" grep -q "legacy://127.0.0.1:$SIM_LEGACY_PORT/" "$WORK/out"
 expect_rc 0 "registrar test over the legacy protocol" -- rg registrar test sim
 check "the test read the balance" grep -qi 'balance' "$WORK/out"
@@ -27,10 +27,10 @@ check "the test read the balance" grep -qi 'balance' "$WORK/out"
 expect_rc 0 "a connection on port 55000" -- rg registrar add --title p55000 \
     --server 127.0.0.1 --port 55000 --login "$SIM_USER" --key "$SIM_KEY"
 expect_rc 0 "show it" -- rg registrar show p55000
-check "auto on 55000 is legacy" grep -q '^protocol: *legacy (auto)$' "$WORK/out"
+check "auto on 55000 is legacy" grep -q '^protocol  *legacy (auto)$' "$WORK/out"
 expect_rc 0 "override to https" -- rg registrar edit p55000 --protocol https
 expect_rc 0 "show it again" -- rg registrar show p55000
-check "the override holds" grep -q '^protocol: *https$' "$WORK/out"
+check "the override holds" grep -q '^protocol  *https$' "$WORK/out"
 check "its URL is https again" grep -q 'https://127.0.0.1:55000/' "$WORK/out"
 expect_rc 2 "an unknown protocol is refused" -- \
     rg registrar edit p55000 --protocol gopher
@@ -45,11 +45,20 @@ expect_rc 0 "a connection with a wrong key" -- rg registrar add --title wrong \
 expect_rc 1 "its test fails" -- rg registrar test wrong
 check "the handshake refused it" grep -q 'authentication refused' "$WORK/out" "$WORK/err"
 check "the sim logged the refusal" grep -q 'action=AUTHENTICATE.*code=415' "$WORK/sim.log"
-expect_rc 0 "a key that is not hex" -- rg registrar add --title nothex \
-    --server 127.0.0.1 --port "$SIM_LEGACY_PORT" --protocol legacy \
-    --login "$SIM_USER" --key not-a-hex-key
-expect_rc 1 "is refused when used" -- rg registrar test nothex
-check "with the reason" grep -q 'hex' "$WORK/out" "$WORK/err"
+expect_rc 2 "a key that is not hex is refused for the legacy protocol" -- \
+    rg registrar add --title nothex --server 127.0.0.1 \
+    --port "$SIM_LEGACY_PORT" --protocol legacy --login "$SIM_USER" \
+    --key not-a-hex-key
+check "with the reason" grep -q 'hex digits' "$WORK/err"
+expect_rc 2 "and nothing was saved" -- rg registrar show nothex
+# a key kept from before, when the port turns the protocol to legacy:
+# refused when used, as a configuration error
+expect_rc 0 "an HTTPS connection with a key that is not hex" -- \
+    rg registrar add --title nothex --server 127.0.0.1 --port "$SIM_PORT" \
+    --tls no --login "$SIM_USER" --key not-a-hex-key
+expect_rc 0 "moved to port 55000" -- rg registrar edit nothex --port 55000
+expect_rc 2 "its test is a configuration error" -- rg registrar test nothex
+check "naming the key" grep -q 'hex digits' "$WORK/err"
 rg registrar rm wrong >/dev/null
 rg registrar rm nothex >/dev/null
 check "nothing reached the sim's actions" \
@@ -94,6 +103,27 @@ check "sent once" test "$(sim_count SW_REGISTER legacy-closed.com)" = 1
 sim_has legacy-closed.com && had=yes || had=no
 check "the sim does not have it" test "$had" = no
 audit_clean "close_before"
+
+# every other fault on a legacy session: the same outcome as over HTTPS
+# (test_ops), each command sent once
+for spec in hang:3 truncated:3 malformed:3 http_500:3 code_705:3 \
+    code_486:3 async:3 auth_failure:1; do
+    f=${spec%%:*}
+    want=${spec#*:}
+    d=$(echo "legacy-$f" | tr _ -).com
+    ctl POST /rules "{\"action\":\"SW_REGISTER\",\"domain\":\"$d\",\"fault\":\"$f\",\"count\":1}" >/dev/null
+    expect_rc "$want" "register under $f" -- \
+        rg domain register "$d" --account alice
+    check "$f: sent exactly once" test "$(sim_count SW_REGISTER "$d")" = 1
+    if [ "$want" = 3 ]; then
+        check "$f: pending, charged once" \
+            test "$(op_state "$d")/$(postings "$d" charge)/$(postings "$d" refund)" = pending/1/0
+    else
+        check "$f: failed and refunded once" \
+            test "$(op_state "$d")/$(postings "$d" refund)" = failed/1
+    fi
+    audit_clean "after $f"
+done
 
 # --- sessions: reused, and never more than 100 commands ----------------------
 # import-prices asks GET_PRICE for every TLD, operation and term in one
