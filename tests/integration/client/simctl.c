@@ -39,21 +39,26 @@ static int read_ready(struct simctl *s, const char *path)
         line[strcspn(line, "\r\n")] = '\0';
         if (strncmp(line, "listen=", 7) == 0 && !s->listen[0])
             snprintf(s->listen, sizeof(s->listen), "%.63s", line + 7);
+        else if (strncmp(line, "legacy=", 7) == 0)
+            snprintf(s->legacy_listen, sizeof(s->legacy_listen), "%.63s",
+                     line + 7);
         else if (strncmp(line, "control=", 8) == 0)
             snprintf(s->control, sizeof(s->control), "%.63s", line + 8);
         else if (strncmp(line, "tls=", 4) == 0)
             tls = atoi(line + 4);
     }
     fclose(f);
-    if (!s->listen[0] || !s->control[0] || tls != (int)s->tls)
+    if (!s->listen[0] || !s->control[0] || tls != (int)s->tls ||
+        (s->legacy && !s->legacy_listen[0]))
         return -1;
     return 0;
 }
 
-int simctl_start(struct simctl *s, const char *sim_path, bool tls)
+static int start(struct simctl *s, const char *sim_path, bool tls, bool legacy)
 {
     memset(s, 0, sizeof(*s));
     s->tls = tls;
+    s->legacy = legacy;
     snprintf(s->dir, sizeof(s->dir), "/tmp/regman-client-it-XXXXXX");
     if (!mkdtemp(s->dir))
         return -1;
@@ -93,6 +98,12 @@ int simctl_start(struct simctl *s, const char *sim_path, bool tls)
         argv[n++] = "--tls-self-signed";
         argv[n++] = tlsdir;
     }
+    if (legacy) {
+        argv[n++] = "--listen-legacy";
+        argv[n++] = "127.0.0.1:0";
+        argv[n++] = "--idle-timeout";
+        argv[n++] = "2";
+    }
     argv[n] = NULL;
 
     s->pid = fork();
@@ -126,9 +137,22 @@ int simctl_start(struct simctl *s, const char *sim_path, bool tls)
         simctl_stop(s);
         return -1;
     }
-    snprintf(s->url, sizeof(s->url), "%s://%s/", tls ? "https" : "http",
-             s->listen);
+    if (legacy)
+        snprintf(s->url, sizeof(s->url), "legacy://%s/", s->legacy_listen);
+    else
+        snprintf(s->url, sizeof(s->url), "%s://%s/", tls ? "https" : "http",
+                 s->listen);
     return 0;
+}
+
+int simctl_start(struct simctl *s, const char *sim_path, bool tls)
+{
+    return start(s, sim_path, tls, false);
+}
+
+int simctl_start_legacy(struct simctl *s, const char *sim_path)
+{
+    return start(s, sim_path, false, true);
 }
 
 void simctl_stop(struct simctl *s)

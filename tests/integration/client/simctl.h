@@ -22,13 +22,19 @@ struct simctl {
     char listen[64];  /* 127.0.0.1:PORT */
     char control[64]; /* 127.0.0.1:PORT */
     bool tls;
-    char url[128];     /* http(s)://127.0.0.1:PORT/ */
-    char ca_file[256]; /* tls only */
+    bool legacy;            /* the client speaks the legacy protocol */
+    char legacy_listen[64]; /* 127.0.0.1:PORT of --listen-legacy */
+    char url[128];          /* http(s):// or legacy://127.0.0.1:PORT/ */
+    char ca_file[256];      /* tls only */
     char key_file[256];
 };
 
 /* simctl_start - run sim_path; tls: --tls-self-signed. 0 or -1. */
 int simctl_start(struct simctl *s, const char *sim_path, bool tls);
+/* simctl_start_legacy - run sim_path with a --listen-legacy listener too
+ * (and --idle-timeout 2, so the server closes idle sessions under the
+ * client's feet); url is legacy://127.0.0.1:PORT/. 0 or -1. */
+int simctl_start_legacy(struct simctl *s, const char *sim_path);
 /* simctl_stop - SIGTERM, wait, remove the temp dir. */
 void simctl_stop(struct simctl *s);
 

@@ -27,6 +27,7 @@
 
 static struct simctl sim;
 static bool use_tls;
+static bool use_legacy; /* legacy://: the legacy protocol (port 55000) */
 static const char *sim_path;
 static struct registrar *reg;
 
@@ -91,7 +92,8 @@ static struct registrar *make_registrar(long timeout_ms, const char *url)
 static int group_setup(void **state)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    return simctl_start(&sim, sim_path, use_tls);
+    return use_legacy ? simctl_start_legacy(&sim, sim_path)
+                      : simctl_start(&sim, sim_path, use_tls);
 }
 
 static int group_teardown(void **state)
@@ -999,7 +1001,10 @@ static void nothing_listening_is_not_sent(void **s)
     /* A port the OS just gave out and nobody listens on any more: the
      * request cannot have reached anyone. */
     char url[128];
-    snprintf(url, sizeof(url), "%s://127.0.0.1:%d/", use_tls ? "https" : "http",
+    snprintf(url, sizeof(url), "%s://127.0.0.1:%d/",
+             use_legacy ? "legacy"
+             : use_tls  ? "https"
+                        : "http",
              simctl_dead_port());
     struct registrar *dead = make_registrar(2000, url);
     struct reg_domain_order o = order_for("nowhere.com");
@@ -1050,13 +1055,72 @@ static void bad_key_is_an_answered_refusal(void **s)
     reg_free(r);
 }
 
+/* legacy: a session carries commands one after another; a command the
+ * server took and never answered is unknown, even a LOOKUP, and is not
+ * sent again (there is no curl underneath to retry it). */
+static void legacy_unanswered_command_is_never_resent(void **s)
+{
+    struct reg_lookup lk;
+    assert_int_equal(reg_lookup(reg, "warm.com", &lk, NULL), 0);
+    rule("{\"action\": \"LOOKUP\", \"fault\": \"close_before\", "
+         "\"count\": 1}");
+    assert_int_equal(reg_lookup(reg, "lost.com", &lk, NULL), RM_EIO);
+    assert_int_equal(lk.reply.delivery, REG_UNKNOWN);
+    assert_int_equal(simctl_count(&sim, "LOOKUP"), 2);
+    /* the broken session is gone; the next command opens a new one */
+    assert_int_equal(reg_lookup(reg, "after.com", &lk, NULL), 0);
+    assert_int_equal(lk.availability, REG_AVAILABLE);
+    assert_int_equal(simctl_count(&sim, "LOOKUP"), 3);
+}
+
+/* legacy: the sim closes a session idle for 2 s; the client sees that
+ * before it writes and shakes hands again - answered, sent once. */
+static void legacy_idle_session_closed_by_the_server_is_replaced(void **s)
+{
+    struct reg_lookup lk;
+    assert_int_equal(reg_lookup(reg, "idle.com", &lk, NULL), 0);
+    struct timespec ts = {3, 0};
+    nanosleep(&ts, NULL);
+    struct reg_domain_order o = order_for("after-idle.com");
+    struct reg_op_result out;
+    assert_int_equal(reg_register(reg, &o, &out, NULL), 0);
+    assert_int_equal(out.state, REG_OP_DONE);
+    assert_int_equal(simctl_count(&sim, "SW_REGISTER"), 1);
+}
+
+/* legacy: a wrong key is refused in the handshake - nothing was sent. */
+static void legacy_wrong_key_is_refused_before_sending(void **s)
+{
+    struct srs_transport_config cfg = {
+        .url = sim.url,
+        .user = SIMCTL_USER,
+        .key = "00112233445566778899aabbccddeeff",
+        .timeout_ms = 3000,
+    };
+    struct registrar *r = srs_registrar_new(&cfg, NULL);
+    assert_non_null(r);
+    struct reg_balance b;
+    struct rm_err err;
+    rm_err_clear(&err);
+    assert_int_equal(reg_balance(r, &b, &err), RM_EIO);
+    assert_int_equal(b.reply.delivery, REG_NOT_SENT);
+    assert_non_null(strstr(err.msg, "authentication refused"));
+    assert_int_equal(simctl_count(&sim, "GET_BALANCE"), 0);
+    reg_free(r);
+    /* and a key that is not hex cannot make a legacy registrar at all */
+    cfg.key = "wrong-key";
+    assert_null(srs_registrar_new(&cfg, &err));
+    assert_int_equal(err.code, RM_EINVAL);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s http|https OPENSRS_SIM\n", argv[0]);
+        fprintf(stderr, "usage: %s http|https|legacy OPENSRS_SIM\n", argv[0]);
         return 2;
     }
     use_tls = strcmp(argv[1], "https") == 0;
+    use_legacy = strcmp(argv[1], "legacy") == 0;
     sim_path = argv[2];
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -1094,16 +1158,34 @@ int main(int argc, char **argv)
         T(nothing_listening_is_not_sent),
         T(untrusted_certificate_is_not_sent),
         T(bad_key_is_an_answered_refusal),
+        T(legacy_unanswered_command_is_never_resent),
+        T(legacy_idle_session_closed_by_the_server_is_replaced),
+        T(legacy_wrong_key_is_refused_before_sending),
 #undef T
     };
-    /* Over http there is no certificate to distrust: that test is not
-     * run at all rather than reported as skipped. */
+    /* Each run takes the tests of its carrier; the others are not run at
+     * all rather than reported as skipped: over http there is no
+     * certificate to distrust; the legacy protocol has no curl re-send
+     * and no signature, and tests of its own. */
     struct CMUnitTest run[sizeof tests / sizeof tests[0]];
     size_t n = 0;
-    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++)
-        if (use_tls || tests[i].test_func != untrusted_certificate_is_not_sent)
-            run[n++] = tests[i];
-    return _cmocka_run_group_tests(use_tls ? "client_sim_https"
-                                           : "client_sim_http",
+    for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
+        CMUnitTestFunction f = tests[i].test_func;
+        bool legacy_only =
+            f == legacy_unanswered_command_is_never_resent ||
+            f == legacy_idle_session_closed_by_the_server_is_replaced ||
+            f == legacy_wrong_key_is_refused_before_sending;
+        bool http_only =
+            f == read_only_call_on_reused_connection_may_be_resent ||
+            f == bad_key_is_an_answered_refusal;
+        if (f == untrusted_certificate_is_not_sent && !use_tls)
+            continue;
+        if (use_legacy ? http_only : legacy_only)
+            continue;
+        run[n++] = tests[i];
+    }
+    return _cmocka_run_group_tests(use_legacy ? "client_sim_legacy"
+                                   : use_tls  ? "client_sim_https"
+                                              : "client_sim_http",
                                    run, n, group_setup, group_teardown);
 }
