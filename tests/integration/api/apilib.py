@@ -95,6 +95,8 @@ class Env:
         for line in text.splitlines():
             if line.startswith("listen=127.0.0.1:"):
                 self.sim_port = int(line.split(":")[-1])
+            if line.startswith("legacy=127.0.0.1:"):
+                self.sim_legacy_port = int(line.split(":")[-1])
             if line.startswith("control="):
                 self.ctl = line.split("=", 1)[1]
 

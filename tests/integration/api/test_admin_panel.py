@@ -36,7 +36,7 @@ def main():
 
 
 def setup(env):
-    env.start_sim()
+    env.start_sim("--listen-legacy", "127.0.0.1:0")
     env.init()
     env.rg("registrar", "add", "--title", "sim", "--server", "127.0.0.1",
            "--port", str(env.sim_port), "--tls", "no", "--login", SIM_USER,
@@ -191,6 +191,37 @@ def run_more(env, t, admin, acct, op_ca):
                     "key": SIM_KEY})
     t.check("a good connection: 201 with its balance",
             r.status == 201 and r.json["test"]["ok"] is True, r)
+
+    # --- the legacy protocol (port 55000) ---------------------------------
+    r = admin.post("/api/v1/connections",
+                   {"title": "old-style", "server": "127.0.0.1",
+                    "port": env.sim_legacy_port, "protocol": "legacy",
+                    "login": SIM_USER, "key": SIM_KEY})
+    t.check("a legacy-protocol connection: tested over the legacy port, "
+            "201 with its balance",
+            r.status == 201 and r.json["test"]["ok"] is True and
+            r.json["protocol"] == "legacy" and
+            r.json["protocol_used"] == "legacy" and
+            r.json["url"].startswith("legacy://"), r)
+    lid = r.json["id"] if r.status == 201 else 0
+    r = admin.call("PATCH", "/api/v1/connections/%d" % lid,
+                   body={"protocol": "https"})
+    t.check("switched to https on the legacy port: the test fails, 409, "
+            "nothing saved",
+            r.status == 409 and r.err() == "connection_test_failed" and
+            admin.get("/api/v1/connections/%d" % lid)
+            .json["protocol"] == "legacy", r)
+    r = admin.call("PATCH", "/api/v1/connections/%d" % lid,
+                   body={"protocol": "gopher"})
+    t.check("an unknown protocol: 400 naming the choices",
+            r.status == 400 and "auto, https or legacy" in
+            r.json["error"]["message"], r)
+    r = admin.post("/api/v1/connections",
+                   {"title": "p55000", "server": "127.0.0.1", "port": 55000,
+                    "login": SIM_USER, "key": SIM_KEY, "force": True})
+    t.check("port 55000 without a protocol: auto, speaking legacy",
+            r.status == 201 and r.json["protocol"] == "auto" and
+            r.json["protocol_used"] == "legacy", r)
 
     # --- license acceptances ---------------------------------------------
     r = admin.get("/api/v1/license-acceptances?account_id=%d" % acct)
