@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli/cli.h"
 #include "cli/cmd_serve.h"
 #include "core/account.h"
@@ -179,6 +181,7 @@ static char *find_sim(void)
 struct sim {
     pid_t pid;
     unsigned port;
+    unsigned legacy_port; /* its legacy-protocol listener (port 55000's) */
 };
 
 static int sim_start(const char *dir, const char *key, struct sim *s)
@@ -206,12 +209,17 @@ static int sim_start(const char *dir, const char *key, struct sim *s)
         prctl(PR_SET_PDEATHSIG, SIGTERM);
         if (getppid() != parent)
             _exit(1);
-        char *args[] = {
-            exe,           "--listen",      "127.0.0.1:0", "--control",
-            "127.0.0.1:0", "--reseller",    reseller,      "--tls-self-signed",
-            tls,           "--state",       state,         "--ready-file",
-            ready,         "--log",         log,           "--async-tlds",
-            "ca",          "--async-delay", "120",         NULL};
+        char *args[] = {exe,           "--listen",
+                        "127.0.0.1:0", "--control",
+                        "127.0.0.1:0", "--reseller",
+                        reseller,      "--tls-self-signed",
+                        tls,           "--state",
+                        state,         "--ready-file",
+                        ready,         "--log",
+                        log,           "--async-tlds",
+                        "ca",          "--async-delay",
+                        "120",         "--listen-legacy",
+                        "127.0.0.1:0", NULL};
         execvp(exe, args);
         fprintf(stderr, "regman: cannot run %s: %s\n", exe, strerror(errno));
         _exit(127);
@@ -221,9 +229,11 @@ static int sim_start(const char *dir, const char *key, struct sim *s)
         FILE *f = fopen(ready, "r");
         if (f) {
             char line[128];
-            while (fgets(line, sizeof line, f))
+            while (fgets(line, sizeof line, f)) {
                 if (sscanf(line, "listen=127.0.0.1:%u", &s->port) == 1)
                     rc = 0;
+                sscanf(line, "legacy=127.0.0.1:%u", &s->legacy_port);
+            }
             fclose(f);
             if (rc == 0)
                 break;
@@ -292,6 +302,16 @@ static void load_logins(const char *dir, struct logins *l)
             snprintf(l->customer_pw, sizeof l->customer_pw, "%s", pw);
     }
     fclose(f);
+}
+
+/* demo_key - a reseller key as OpenSRS issues them: 112 hex digits. */
+static char *demo_key(void)
+{
+    unsigned char bin[56];
+    char *hex = xmalloc(2 * sizeof bin + 1);
+    randombytes_buf(bin, sizeof bin);
+    sodium_bin2hex(hex, 2 * sizeof bin + 1, bin, sizeof bin);
+    return hex;
 }
 
 /* save_key - the sim's reseller key, one line, readable by the owner
@@ -443,7 +463,7 @@ static int repoint(struct app *app, const char *dir, unsigned port,
 struct banner {
     const char *dir;
     const struct logins *l;
-    unsigned sim_port;
+    unsigned sim_port, legacy_port;
     bool temp, fresh;
     bool fell_forward; /* DEMO_PORT was in use */
 };
@@ -463,14 +483,16 @@ static void on_ready(const char *url, void *arg)
            "  Customer login  customer / %s  (account %s%s)\n\n"
            "  Registrar       opensrs-sim at https://127.0.0.1:%u/ "
            "(.ca is asynchronous)\n"
+           "                  and its legacy protocol (port 55000's) on "
+           "127.0.0.1:%u\n"
            "  Reseller        %s, key in %s/sim.key (CA %s/tls/ca.pem)\n"
            "  Data            %s%s\n"
            "  CLI             regman domain list -c %s/regman.conf\n\n"
            "Press Ctrl-C to stop.\n",
            url, url, url, b->l->admin_pw, b->l->customer_pw, DEMO_ACCOUNT,
-           b->fresh ? ", credited 100.00" : "", b->sim_port, DEMO_USER, b->dir,
-           b->dir, b->dir, b->temp ? " (removed when the demo stops)" : "",
-           b->dir);
+           b->fresh ? ", credited 100.00" : "", b->sim_port, b->legacy_port,
+           DEMO_USER, b->dir, b->dir, b->dir,
+           b->temp ? " (removed when the demo stops)" : "", b->dir);
     fflush(stdout);
 }
 
@@ -527,7 +549,8 @@ int cmd_demo(int argc, char **argv)
         fprintf(stderr, "regman: %s\n", err.msg);
         goto out;
     }
-    char *key = secret_random_text(32);
+    /* hex, as OpenSRS issues keys: the legacy protocol needs it */
+    char *key = demo_key();
     if (save_key(dir, key, &err) < 0) {
         fprintf(stderr, "regman: %s\n", err.msg);
         free(key);
@@ -551,8 +574,13 @@ int cmd_demo(int argc, char **argv)
 
     char listen[32];
     snprintf(listen, sizeof listen, "127.0.0.1:%u", serve_port);
-    struct banner b = {dir,      &l,    sim.port,
-                       !dir_opt, fresh, !port_s && serve_port != DEMO_PORT};
+    struct banner b = {dir,
+                       &l,
+                       sim.port,
+                       sim.legacy_port,
+                       !dir_opt,
+                       fresh,
+                       !port_s && serve_port != DEMO_PORT};
     struct serve_opts so = {.conf = conf,
                             .listen = listen,
                             .ready_file = ready,

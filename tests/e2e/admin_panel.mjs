@@ -121,6 +121,35 @@ await E.step('a connection with a wrong key is not saved silently: warning, then
   await E.expectText(row.locator('[data-balance]'), 'Unavailable');
 });
 
+await E.step('a connection over the legacy protocol (port 55000\'s): chosen in the form, tested and saved with its balance', async () => {
+  await admin.goto(`${E.base}/admin/#/registrars/new`);
+  const f = admin.locator('form.form');
+  await f.locator('[name=title]').fill('Legacy port');
+  await f.locator('[name=server]').fill('127.0.0.1');
+  await f.locator('[name=port]').fill(String(E.sim.legacyPort));
+  await f.locator('[name=protocol]').selectOption('legacy');
+  await f.locator('[name=login]').fill('demo');
+  await f.locator('[name=key]').fill(fs.readFileSync(path.join(E.top, 'demo', 'sim.key'), 'utf8').trim());
+  await E.shot(admin, '04b-registrar-legacy-form');
+  await f.getByRole('button', { name: 'Add connection' }).click();
+  await E.expectText(admin.locator('.notice-ok'), 'balance');
+  const c = (await apiJson(admin, '/api/v1/connections')).items.find((x) => x.title === 'Legacy port');
+  if (!c || c.protocol_used !== 'legacy' || !c.url.startsWith('legacy://')) {
+    throw new Error(`not a legacy connection: ${JSON.stringify(c)}`);
+  }
+  await admin.goto(`${E.base}/admin/#/registrars`);
+  const row = admin.locator('tr', { hasText: 'Legacy port' });
+  await E.expectText(row, `legacy://127.0.0.1:${E.sim.legacyPort}/`);
+  await E.expectText(row.locator('[data-balance] .balance-ok'), '$');
+  await E.shot(admin, '04c-registrar-legacy-listed');
+  await admin.goto(`${E.base}/admin/#/registrars/${c.id}`);
+  await admin.getByRole('button', { name: 'Remove' }).click();
+  await E.confirm(admin, 'Remove');
+  await admin.waitForURL(/#\/registrars$/);
+  const left = (await apiJson(admin, '/api/v1/connections')).items.find((x) => x.title === 'Legacy port');
+  if (left) throw new Error('the legacy connection was not removed');
+});
+
 await E.step('TLDs: the terms on sale (not "1–10 years"), windows in minutes, hours or days', async () => {
   await admin.goto(`${E.base}/admin/#/tlds`);
   await E.expectText(admin.locator('[data-terms=net]'), '1 or 2 years');

@@ -167,6 +167,7 @@ export async function scenario(name, argv, opts = {}) {
     if (!E.logins.admin || !E.logins.customer) throw new Error('demo-logins.txt lacks the logins');
     const st = fs.readFileSync(path.join(top, 'demo', 'sim.ready'), 'utf8');
     E.sim.port = Number(/listen=(?:\S*):(\d+)/.exec(st)[1]);
+    E.sim.legacyPort = Number(/legacy=(?:\S*):(\d+)/.exec(st)[1]);
     E.sim.control = `http://127.0.0.1:${/control=127\.0\.0\.1:(\d+)/.exec(st)[1]}`;
   });
   // newPage - a page in a browser profile of its own (empty, signed out);
