@@ -20,7 +20,9 @@ my $sim = shift or die "usage: $0 PATH-TO-opensrs-sim\n";
 my $dir = tempdir(CLEANUP => 1);
 my ($pass, $fail) = (0, 0);
 
-sub ok {
+# the ($$) prototype puts both arguments in scalar context: a failed
+# match must count as false, not vanish from the argument list
+sub ok ($$) {
     my ($cond, $name) = @_;
     if ($cond) { $pass++; print "ok - $name\n"; }
     else       { $fail++; print "not ok - $name\n"; }
