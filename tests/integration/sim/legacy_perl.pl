@@ -453,5 +453,39 @@ kill 'TERM', $pid;
 waitpid($pid, 0);
 ok($? == 0, 'opensrs-sim exits 0 on SIGTERM');
 
+# --listen-legacy alone is enough (no --listen), even with TLS options:
+# the legacy listener stays plain TCP
+{
+    my $pid2 = fork();
+    die "fork: $!" unless defined $pid2;
+    if ($pid2 == 0) {
+        exec($sim, '--listen-legacy', '127.0.0.1:0',
+             '--tls-self-signed', "$dir/tls",
+             '--reseller', "bfresel:$BF_KEY", '--ready-file', "$dir/ready2",
+             '--log', "$dir/log2") or exit 127;
+    }
+    my @lines;
+    for (1 .. 1000) {
+        if (open my $fh, '<', "$dir/ready2") { @lines = <$fh>; last; }
+        last if waitpid($pid2, WNOHANG) == $pid2;
+        sleep 0.01;
+    }
+    chomp @lines;
+    my @legacy = grep { /^legacy=127\.0\.0\.1:\d+$/ } @lines;
+    ok(@legacy == 1 && !grep({ /^listen=/ } @lines),
+       'only --listen-legacy: one legacy= line, no listen= line');
+    if (@legacy) {
+        local $ready{legacy} = substr($legacy[0], 7);
+        my $x = handshake('bfresel', $BF_KEY, 'blowfish');
+        my $y = decrypt_ops($x->{cipher}, $x->{auth});
+        ok($y && ($y->{response_code} // '') eq '200',
+           'only --listen-legacy (TLS options given): plain TCP handshake');
+    } else {
+        ok(0, 'only --listen-legacy (TLS options given): plain TCP handshake');
+    }
+    kill 'TERM', $pid2;
+    waitpid($pid2, 0);
+}
+
 print "$pass passed, $fail failed\n";
 exit($fail ? 1 : 0);
