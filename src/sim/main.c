@@ -20,6 +20,7 @@ static void usage(FILE *f)
 {
     fputs("usage: opensrs-sim --listen ADDR:PORT [--listen ...] "
           "[--control ADDR:PORT]\n"
+          "                   [--listen-legacy ADDR:PORT]...\n"
           "                   --reseller USER:KEY [--reseller ...]\n"
           "                   [--tls-self-signed DIR | --tls-cert FILE "
           "--tls-key FILE]\n"
@@ -52,6 +53,7 @@ static bool num(const char *s, long long lo, long long hi, long long *out)
 
 enum {
     OPT_LISTEN = 256,
+    OPT_LISTEN_LEGACY,
     OPT_CONTROL,
     OPT_RESELLER,
     OPT_TLS_SELF,
@@ -78,6 +80,7 @@ enum {
 
 static const struct option longopts[] = {
     {"listen", required_argument, NULL, OPT_LISTEN},
+    {"listen-legacy", required_argument, NULL, OPT_LISTEN_LEGACY},
     {"control", required_argument, NULL, OPT_CONTROL},
     {"reseller", required_argument, NULL, OPT_RESELLER},
     {"tls-self-signed", required_argument, NULL, OPT_TLS_SELF},
@@ -130,6 +133,11 @@ int main(int argc, char **argv)
             if (so.nlisten >= SIM_MAX_LISTEN)
                 return die("too many --listen");
             so.listen[so.nlisten++] = optarg;
+            break;
+        case OPT_LISTEN_LEGACY:
+            if (so.nlegacy >= SIM_MAX_LISTEN)
+                return die("too many --listen-legacy");
+            so.legacy[so.nlegacy++] = optarg;
             break;
         case OPT_CONTROL:
             so.control = optarg;
@@ -226,11 +234,12 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if (optind < argc || so.nlisten == 0 || cfg.nresellers == 0) {
+    if (optind < argc || so.nlisten + so.nlegacy == 0 || cfg.nresellers == 0) {
         usage(stderr);
         sim_config_release(&cfg);
         return die(optind < argc ? "unexpected argument"
-                                 : "--listen and --reseller are required");
+                                 : "--listen (or --listen-legacy) and "
+                                   "--reseller are required");
     }
     if ((tls_cert != NULL) != (tls_key != NULL) || (tls_dir && tls_cert))
         return die("use --tls-self-signed DIR or --tls-cert with --tls-key");

@@ -14,6 +14,9 @@ void sim_outcome_init(struct sim_outcome *o)
 {
     memset(o, 0, sizeof(*o));
     buf_init(&o->out);
+    buf_init(&o->body);
+    o->status = "200 OK";
+    o->ctype = "text/xml";
     o->code = 0;
     o->fault = "-";
     snprintf(o->user, sizeof(o->user), "-");
@@ -25,18 +28,30 @@ void sim_outcome_init(struct sim_outcome *o)
 void sim_outcome_release(struct sim_outcome *o)
 {
     buf_release(&o->out);
+    buf_release(&o->body);
 }
 
+/* send_tree - the answer is this OPS document, whole. */
 static void send_tree(struct sim_outcome *o, const struct xcp_value *tree,
                       bool keep_alive)
 {
-    struct buf body;
-    buf_init(&body);
-    xcp_emit(tree, &body);
-    sim_http_response(&o->out, "200 OK", "text/xml", body.data, body.len, 0,
-                      !keep_alive);
+    buf_reset(&o->body);
+    xcp_emit(tree, &o->body);
+    o->body_sent = o->body.len;
+    o->status = "200 OK";
+    o->ctype = "text/xml";
     o->disp = keep_alive ? SIM_SEND : SIM_SEND_CLOSE;
-    buf_release(&body);
+}
+
+/* http_wrap - o->body as an HTTP/1.1 response in o->out. */
+static void http_wrap(struct sim_outcome *o)
+{
+    buf_reset(&o->out);
+    if (o->disp != SIM_SEND && o->disp != SIM_SEND_CLOSE)
+        return;
+    sim_http_response(&o->out, o->status, o->ctype, o->body.data, o->body_sent,
+                      o->body_sent < o->body.len ? o->body.len : 0,
+                      o->disp == SIM_SEND_CLOSE);
 }
 
 static void send_error(struct sim_outcome *o, int code, const char *text,
@@ -57,6 +72,7 @@ void sim_exchange_http_error(int rc, const struct rm_err *err,
              err ? err->msg : "");
     buf_reset(&o->out);
     send_error(o, 400, text, false);
+    http_wrap(o);
     o->fault = "-";
 }
 
@@ -113,17 +129,18 @@ static const char *fault_text(enum sim_fault_kind f, int *code)
     }
 }
 
-void sim_exchange(struct sim *sim, struct xcp_parser *parser,
-                  const struct sim_http_req *req, struct sim_outcome *o)
+void sim_exchange_run(struct sim *sim, struct xcp_parser *parser,
+                      const struct sim_exchange_in *in, struct sim_outcome *o)
 {
-    bool keep = req->keep_alive;
+    bool keep = in->keep_alive;
+    bool has_user = in->user && *in->user;
     struct rm_err err;
     rm_err_clear(&err);
-    if (req->has_user)
-        snprintf(o->user, sizeof(o->user), "%s", req->user);
+    if (has_user)
+        snprintf(o->user, sizeof(o->user), "%s", in->user);
 
     struct xcp_msg msg = {0};
-    if (xcp_parser_parse(parser, req->body, req->body_len, &msg, &err) < 0) {
+    if (xcp_parser_parse(parser, in->body, in->body_len, &msg, &err) < 0) {
         char text[600];
         snprintf(text, sizeof(text), "XML parse error: %s", err.msg);
         send_error(o, 400, text, keep);
@@ -154,8 +171,9 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
 
     pthread_mutex_lock(&sim->mu);
     count(sim, r.action, domain);
-    const char *key = req->has_user ? sim_reseller_key(sim, req->user) : NULL;
-    if (!key || !xcp_sign_check(req->body, req->body_len, key, req->sig)) {
+    const char *key = has_user ? sim_reseller_key(sim, in->user) : NULL;
+    if (!key ||
+        (in->sig && !xcp_sign_check(in->body, in->body_len, key, in->sig))) {
         pthread_mutex_unlock(&sim->mu);
         send_error(o, 401, "Authentication Failed", keep);
         xcp_msg_free(&msg);
@@ -182,8 +200,11 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
         pthread_mutex_unlock(&sim->mu);
         static const char page[] =
             "<html><body><h1>500 Internal Server Error</h1></body></html>\n";
-        sim_http_response(&o->out, "500 Internal Server Error", "text/html",
-                          page, sizeof(page) - 1, 0, true);
+        buf_reset(&o->body);
+        buf_add(&o->body, page, sizeof(page) - 1);
+        o->body_sent = o->body.len;
+        o->status = "500 Internal Server Error";
+        o->ctype = "text/html";
         o->disp = SIM_SEND_CLOSE;
         o->code = 500;
         xcp_msg_free(&msg);
@@ -220,7 +241,7 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
         hit.fault == SIM_FAULT_DECLINE_LATER ||
         hit.fault == SIM_FAULT_DUPLICATE || hit.fault == SIM_FAULT_REORDER)
         mode.fault = hit.fault;
-    struct xcp_value *resp = sim_act(sim, req->user, &r, &mode);
+    struct xcp_value *resp = sim_act(sim, in->user, &r, &mode);
     if (sim_save_if_dirty(sim, &err) < 0)
         fprintf(stderr, "opensrs-sim: %s\n", err.msg);
     pthread_mutex_unlock(&sim->mu);
@@ -236,40 +257,41 @@ void sim_exchange(struct sim *sim, struct xcp_parser *parser,
         o->disp = SIM_CLOSE;
         break;
     case SIM_FAULT_MALFORMED: {
-        struct buf body;
-        buf_init(&body);
-        xcp_emit(resp, &body);
+        send_tree(o, resp, keep);
         /* cut the document in the middle of an element */
-        size_t half = body.len / 2;
-        struct buf bad;
-        buf_init(&bad);
-        buf_add(&bad, body.data, half);
-        buf_adds(&bad, "<item key=\"response_code\"><dt_assoc></item>\n");
-        sim_http_response(&o->out, "200 OK", "text/xml", bad.data, bad.len, 0,
-                          !keep);
-        o->disp = keep ? SIM_SEND : SIM_SEND_CLOSE;
-        buf_release(&bad);
-        buf_release(&body);
+        if (o->body.len > 0) { /* always: the emitter wrote a document */
+            o->body.len /= 2;
+            o->body.data[o->body.len] = '\0';
+        }
+        buf_adds(&o->body, "<item key=\"response_code\"><dt_assoc></item>\n");
+        o->body_sent = o->body.len;
         break;
     }
-    case SIM_FAULT_TRUNCATED: {
-        struct buf body;
-        buf_init(&body);
-        xcp_emit(resp, &body);
+    case SIM_FAULT_TRUNCATED:
         /* claim more bytes than follow, then close: the client sees a
          * short body */
-        size_t sent = body.len / 2;
-        sim_http_response(&o->out, "200 OK", "text/xml", body.data, sent,
-                          body.len, true);
-        o->disp = SIM_SEND_CLOSE;
-        buf_release(&body);
+        send_tree(o, resp, false);
+        o->body_sent = o->body.len / 2;
         break;
-    }
     default:
         send_tree(o, resp, keep);
         break;
     }
     xcp_free(resp);
+}
+
+void sim_exchange(struct sim *sim, struct xcp_parser *parser,
+                  const struct sim_http_req *req, struct sim_outcome *o)
+{
+    struct sim_exchange_in in = {
+        .user = req->has_user ? req->user : NULL,
+        .body = req->body,
+        .body_len = req->body_len,
+        .sig = req->sig,
+        .keep_alive = req->keep_alive,
+    };
+    sim_exchange_run(sim, parser, &in, o);
+    http_wrap(o);
 }
 
 void sim_outcome_log(const struct sim_outcome *o, const char *peer,

@@ -22,6 +22,7 @@
 
 #include "sim/sim_control.h"
 #include "sim/sim_exchange.h"
+#include "sim/sim_legacy.h"
 #include "util/xalloc.h"
 #include "xcp/xcp.h"
 
@@ -30,6 +31,7 @@
 struct listener {
     int fd;
     bool control;
+    bool legacy;
     char addr[80]; /* bound address, "127.0.0.1:PORT" */
     pthread_t thread;
     bool started;
@@ -39,7 +41,7 @@ struct listener {
 struct sim_server {
     struct sim *sim;
     struct sim_server_opts opts;
-    struct listener ls[SIM_MAX_LISTEN + 1];
+    struct listener ls[2 * SIM_MAX_LISTEN + 1];
     size_t nls;
     int wake[2]; /* a byte here wakes the accept threads for shutdown */
     atomic_bool stopping;
@@ -55,6 +57,7 @@ struct conn {
     int slot;
     SSL *ssl;
     bool control;
+    bool legacy;
     char peer[64];
 };
 
@@ -332,12 +335,98 @@ done:
         xcp_parser_free(parser);
 }
 
+/*
+ * serve_legacy - one legacy-protocol connection: the greeting, then one
+ * sim_legacy_step per frame until the session ends. The clocks are the
+ * HTTP ones: idle_timeout_ms for the first byte of a frame,
+ * read_timeout_ms for the whole frame once it has started.
+ */
+static void serve_legacy(struct conn *c)
+{
+    struct sim_server *srv = c->srv;
+    struct xcp_parser *parser = xcp_parser_new();
+    struct sim_legacy *s = sim_legacy_new(srv->sim, parser);
+    struct buf in;
+    buf_init(&in);
+    char *chunk = xmalloc(READ_CHUNK);
+    struct buf hello;
+    buf_init(&hello);
+    sim_legacy_greeting(&hello);
+    bool alive = conn_write(c, hello.data, hello.len);
+    buf_release(&hello);
+    while (alive) {
+        int64_t t0 = 0, deadline = mono_ms() + srv->opts.idle_timeout_ms;
+        struct sim_outcome o;
+        sim_outcome_init(&o);
+        bool logit = false;
+        long used;
+        for (;;) {
+            used = sim_legacy_step(s, in.data, in.len, &o, &logit);
+            if (used != 0)
+                break;
+            ssize_t r = conn_read(c, chunk, READ_CHUNK, deadline);
+            if (r <= 0)
+                break; /* end of stream, error or timeout: drop */
+            if (in.len == 0) {
+                /* the first byte of a frame starts its clock */
+                t0 = mono_ms();
+                deadline = t0 + srv->opts.read_timeout_ms;
+            }
+            buf_add(&in, chunk, (size_t)r);
+        }
+        if (used == 0) {
+            sim_outcome_release(&o);
+            break;
+        }
+        if (t0 == 0)
+            t0 = mono_ms();
+        if (o.delay_ms > 0)
+            sleep_ms(srv, o.delay_ms);
+        size_t out = 0;
+        switch (o.disp) {
+        case SIM_SEND:
+            alive = conn_write(c, o.out.data, o.out.len);
+            out = o.out.len;
+            break;
+        case SIM_SEND_CLOSE:
+            conn_write(c, o.out.data, o.out.len);
+            out = o.out.len;
+            alive = false;
+            break;
+        case SIM_CLOSE:
+            alive = false;
+            break;
+        case SIM_HANG:
+            alive = false;
+            break;
+        }
+        if (logit)
+            log_line(srv, &o, c->peer, (size_t)used, out, t0);
+        enum sim_disposition disp = o.disp;
+        sim_outcome_release(&o);
+        if (disp == SIM_HANG)
+            hang(c);
+        if (!alive)
+            break;
+        /* keep what followed the frame (a client may send ahead) */
+        size_t u = (size_t)used < in.len ? (size_t)used : in.len;
+        memmove(in.data, in.data + u, in.len - u);
+        in.len -= u;
+        in.data[in.len] = '\0';
+    }
+    free(chunk);
+    buf_release(&in);
+    sim_legacy_free(s);
+    xcp_parser_free(parser);
+}
+
 static void *conn_main(void *arg)
 {
     struct conn *c = arg;
     struct sim_server *srv = c->srv;
     bool ok = true;
-    if (srv->opts.tls && !c->control) {
+    /* the legacy protocol is plain TCP, TLS or not elsewhere */
+    if (srv->opts.tls && !c->control && !c->legacy) {
         c->ssl = SSL_new(srv->opts.tls);
         ok = c->ssl && SSL_set_fd(c->ssl, c->fd) == 1;
         /* the handshake is bounded by the socket timeouts set at accept */
@@ -345,7 +434,9 @@ static void *conn_main(void *arg)
             ok = false;
         ERR_clear_error();
     }
-    if (ok)
+    if (c->legacy)
+        serve_legacy(c);
+    else if (ok)
         serve(c);
     if (c->ssl) {
         if (ok)
@@ -411,6 +502,7 @@ static void *accept_main(void *arg)
         c->fd = fd;
         c->slot = slot;
         c->control = l->control;
+        c->legacy = l->legacy;
         fmt_addr(&ss, c->peer, sizeof(c->peer));
         pthread_attr_t attr;
         pthread_attr_init(&attr);
@@ -457,13 +549,21 @@ int sim_server_start(struct sim *sim, const struct sim_server_opts *opts,
         sim_server_stop(srv);
         return rc;
     }
-    for (size_t i = 0; i < opts->nlisten + (opts->control ? 1 : 0); i++) {
+    size_t nlegacy =
+        opts->nlegacy < SIM_MAX_LISTEN ? opts->nlegacy : SIM_MAX_LISTEN;
+    size_t nlisten =
+        opts->nlisten < SIM_MAX_LISTEN ? opts->nlisten : SIM_MAX_LISTEN;
+    /* XCP listeners, then legacy ones, then the control listener */
+    for (size_t i = 0; i < nlisten + nlegacy + (opts->control ? 1 : 0); i++) {
         struct listener *l = &srv->ls[srv->nls];
         l->srv = srv;
         l->fd = -1;
-        l->control = i == opts->nlisten;
-        int rc =
-            open_listener(l, l->control ? opts->control : opts->listen[i], err);
+        l->legacy = i >= nlisten && i < nlisten + nlegacy;
+        l->control = i == nlisten + nlegacy;
+        const char *spec = l->control  ? opts->control
+                           : l->legacy ? opts->legacy[i - nlisten]
+                                       : opts->listen[i];
+        int rc = open_listener(l, spec, err);
         if (rc < 0) {
             sim_server_stop(srv);
             return rc;
@@ -488,7 +588,10 @@ int sim_server_write_ready(const struct sim_server *srv, const char *path,
     struct buf b;
     buf_init(&b);
     for (size_t i = 0; i < srv->nls; i++)
-        buf_addf(&b, "%s=%s\n", srv->ls[i].control ? "control" : "listen",
+        buf_addf(&b, "%s=%s\n",
+                 srv->ls[i].control  ? "control"
+                 : srv->ls[i].legacy ? "legacy"
+                                     : "listen",
                  srv->ls[i].addr);
     buf_addf(&b, "tls=%d\n", srv->opts.tls ? 1 : 0);
     char *tmp = xasprintf("%s.tmp", path);
