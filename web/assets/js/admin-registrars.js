@@ -105,7 +105,7 @@ function renderList(main) {
   get('/api/v1/connections?limit=500').then((res) => {
     fill(body, table([
       { title: 'Title', cell: (c) => h('a', { href: `#/registrars/${c.id}` }, c.title) },
-      { title: 'Server', cell: (c) => h('code', {}, c.url || `${c.server}:${c.port}`) },
+      { title: 'Server', cell: (c) => h('code', { class: 'conn-url' }, c.url || `${c.server}:${c.port}`) },
       { title: 'Login', cell: (c) => c.login },
       { title: 'Mode', cell: (c) => (c.test_mode ? badge('test') : 'live') },
       { title: 'TLDs', num: true, cell: (c) => String(c.tlds) },
