@@ -23,7 +23,7 @@
 #include "util/buf.h"
 
 static const char *regman_path, *sim_path;
-static struct simctl http_sim, tls_sim;
+static struct simctl http_sim, tls_sim, legacy_sim;
 
 struct run {
     int status;
@@ -213,6 +213,26 @@ static void https_with_ca_file_exits_0_and_without_exits_2(void **s)
     run_release(&r);
 }
 
+/* a legacy:// URL: the legacy protocol, same exits and classes */
+static void legacy_url_speaks_the_legacy_protocol(void **s)
+{
+    struct run r;
+    run_regman(&r, XCP(&legacy_sim, "LOOKUP", "DOMAIN", "domain=a.com"));
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out.data, "response_code: 210"));
+    run_release(&r);
+    assert_int_equal(simctl_count(&legacy_sim, "LOOKUP"), 1);
+    simctl_ok(&legacy_sim, "POST", "/rules",
+              "{\"action\": \"LOOKUP\", \"fault\": \"close_after\", "
+              "\"count\": 1}");
+    run_regman(&r, XCP(&legacy_sim, "LOOKUP", "DOMAIN", "domain=b.com"));
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err.data, "outcome unknown"));
+    run_release(&r);
+    assert_int_equal(simctl_count(&legacy_sim, "LOOKUP"), 2);
+    simctl_ok(&legacy_sim, "DELETE", "/rules", NULL);
+}
+
 static void bad_input_exits_2_with_a_message(void **s)
 {
     const char *const *const cases[] = {
@@ -276,7 +296,8 @@ static void help_and_version_exit_0(void **s)
 static int group_setup(void **state)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (simctl_start(&http_sim, sim_path, false) != 0)
+    if (simctl_start(&http_sim, sim_path, false) != 0 ||
+        simctl_start_legacy(&legacy_sim, sim_path) != 0)
         return -1;
     return simctl_start(&tls_sim, sim_path, true);
 }
@@ -285,6 +306,7 @@ static int group_teardown(void **state)
 {
     simctl_stop(&http_sim);
     simctl_stop(&tls_sim);
+    simctl_stop(&legacy_sim);
     curl_global_cleanup();
     return 0;
 }
@@ -305,6 +327,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(nothing_listening_exits_2_not_sent),
         cmocka_unit_test(close_after_exits_2_outcome_unknown),
         cmocka_unit_test(https_with_ca_file_exits_0_and_without_exits_2),
+        cmocka_unit_test(legacy_url_speaks_the_legacy_protocol),
         cmocka_unit_test(bad_input_exits_2_with_a_message),
         cmocka_unit_test(world_readable_key_file_warns),
         cmocka_unit_test(help_and_version_exit_0),
