@@ -338,8 +338,13 @@ static struct session *handshake(struct srs_legacy *l,
 
     /* 1. the greeting: CHECK VERSION from "OpenSRS SERVER" */
     if ((r = read_frame(s, deadline, &body, &perr)) != RD_OK) {
-        rm_err_set(err, RM_EIO, "no greeting from the server: %s",
-                   r == RD_PROTO ? perr.msg : rd_text(r));
+        /* an HTTPS port waits for a request and never greets */
+        rm_err_set(
+            err, RM_EIO,
+            "no greeting from the server: %s (is %s:%s the legacy "
+            "protocol's port? an HTTPS port such as 55443 needs the https "
+            "protocol)",
+            r == RD_PROTO ? perr.msg : rd_text(r), l->host, l->port);
         goto fail;
     }
     if (xcp_parser_parse(parser, body.data, body.len, &msg, &perr) < 0 ||
