@@ -26,6 +26,7 @@ struct session {
     unsigned count;  /* commands written on it */
     int64_t last_ms; /* when it last finished a command */
     struct buf in;   /* bytes read past the last frame */
+    struct xcp_parser *parser;
 };
 
 struct srs_legacy {
@@ -45,12 +46,6 @@ static int64_t mono_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static bool is_hex(const char *s)
-{
-    size_t n = strlen(s);
-    return n > 0 && n % 2 == 0 && strspn(s, "0123456789abcdefABCDEF") == n;
 }
 
 struct srs_legacy *srs_legacy_new(const char *url, const char *user,
@@ -87,15 +82,10 @@ struct srs_legacy *srs_legacy_new(const char *url, const char *user,
         rm_err_set(err, RM_EINVAL, "opensrs: bad port in %.200s", url);
         return NULL;
     }
-    if (!is_hex(key)) {
-        rm_err_set(err, RM_EINVAL,
-                   "opensrs: the legacy protocol needs the private key as "
-                   "hex digits (as OpenSRS issues it)");
-        return NULL;
-    }
     enum xcp_legacy_crypt crypt =
         strlen(key) == 16 ? XCP_LEGACY_DES : XCP_LEGACY_BLOWFISH;
-    /* load the cipher now: a missing provider is a configuration error */
+    /* key the cipher once now: a key that is not hex or a missing
+     * provider is a configuration error, not a failed call */
     struct xcp_legacy_cipher *probe = xcp_legacy_cipher_new(crypt, key, err);
     if (!probe)
         return NULL;
@@ -208,6 +198,7 @@ static void session_close(struct session *s)
     if (s->fd >= 0)
         close(s->fd);
     xcp_legacy_cipher_free(s->cipher);
+    xcp_parser_free(s->parser);
     buf_release(&s->in);
     free(s);
 }
@@ -301,29 +292,14 @@ static int send_plain(struct session *s, struct xcp_value *req,
     return rc;
 }
 
-/* parse_response - an OPS response document into msg/resp. */
-static int parse_response(struct xcp_parser *parser, const char *p, size_t n,
-                          struct xcp_msg *msg, struct xcp_response *resp,
-                          struct rm_err *err)
-{
-    int rc = xcp_parser_parse(parser, p, n, msg, err);
-    if (rc < 0)
-        return rc;
-    if (!msg->data || xcp_response_read(msg->data, resp, err) < 0) {
-        xcp_msg_free(msg);
-        return rm_err_set(err, RM_EPROTO, "not an OPS response");
-    }
-    return 0;
-}
-
 /* handshake - a new authenticated session, or NULL with err set (every
  * failure here is before the command: "not sent"). */
-static struct session *handshake(struct srs_legacy *l,
-                                 struct xcp_parser *parser, struct rm_err *err)
+static struct session *handshake(struct srs_legacy *l, struct rm_err *err)
 {
     int64_t deadline = mono_ms() + l->connect_timeout_ms;
     struct session *s = xcalloc(1, sizeof(*s));
     buf_init(&s->in);
+    s->parser = xcp_parser_new();
     s->fd = connect_to(l, deadline, err);
     if (s->fd < 0) {
         session_close(s);
@@ -347,7 +323,7 @@ static struct session *handshake(struct srs_legacy *l,
             r == RD_PROTO ? perr.msg : rd_text(r), l->host, l->port);
         goto fail;
     }
-    if (xcp_parser_parse(parser, body.data, body.len, &msg, &perr) < 0 ||
+    if (xcp_parser_parse(s->parser, body.data, body.len, &msg, &perr) < 0 ||
         !msg.data) {
         rm_err_set(err, RM_EPROTO,
                    "the server's greeting is not an OPS document (is this "
@@ -443,23 +419,25 @@ static struct session *handshake(struct srs_legacy *l,
         doc = plain.data;
         dlen = plain.len;
     }
-    struct xcp_response resp;
-    int prc = parse_response(parser, doc, dlen, &msg, &resp, &perr);
+    struct srs_reply verdict;
+    srs_reply_init(&verdict);
+    int prc = srs_reply_parse(s->parser, doc, dlen, &verdict, &perr);
     buf_release(&plain);
     if (prc < 0) {
         rm_err_set(err, RM_EPROTO, "unreadable answer to authentication: %s",
                    perr.msg);
         goto fail;
     }
-    if (resp.code != 200 || !xcp_legacy_is_encrypted(body.data, body.len)) {
+    if (verdict.resp.code != 200 ||
+        !xcp_legacy_is_encrypted(body.data, body.len)) {
         rm_err_set(err, RM_EREFUSED,
                    "authentication refused (%d %.200s): check the login and "
                    "the private key",
-                   resp.code, resp.text);
-        xcp_msg_free(&msg);
+                   verdict.resp.code, verdict.resp.text);
+        srs_reply_release(&verdict);
         goto fail;
     }
-    xcp_msg_free(&msg);
+    srs_reply_release(&verdict);
     buf_release(&body);
     return s;
 fail:
@@ -560,15 +538,14 @@ void srs_legacy_free(struct srs_legacy *l)
  * out->outcome set otherwise; *retry when the server refused it with 350
  * (not run). */
 static int once(struct srs_legacy *l, const char *body, size_t len,
-                struct xcp_parser *parser, struct srs_reply *out, bool *retry,
-                struct rm_err *err)
+                struct srs_reply *out, bool *retry, struct rm_err *err)
 {
     *retry = false;
     struct session *s = pool_take(l);
     if (!s) {
         struct rm_err herr;
         rm_err_clear(&herr);
-        s = handshake(l, parser, &herr);
+        s = handshake(l, &herr);
         if (!s) {
             out->outcome = SRS_NOT_SENT;
             return rm_err_set(err, RM_EIO, "not sent: %s", herr.msg);
@@ -578,12 +555,14 @@ static int once(struct srs_legacy *l, const char *body, size_t len,
     struct buf ct, frame;
     buf_init(&ct);
     buf_init(&frame);
-    int rc = xcp_legacy_encrypt(s->cipher, body, len, NULL, &ct, err);
+    struct rm_err cerr;
+    rm_err_clear(&cerr);
+    int rc = xcp_legacy_encrypt(s->cipher, body, len, NULL, &ct, &cerr);
     if (rc < 0) {
         out->outcome = SRS_NOT_SENT;
         buf_release(&ct);
         pool_put(l, s);
-        return rm_err_set(err, RM_EIO, "not sent: %s", err->msg);
+        return rm_err_set(err, RM_EIO, "not sent: %s", cerr.msg);
     }
     xcp_legacy_frame(&frame, ct.data, ct.len);
     buf_release(&ct);
@@ -622,29 +601,19 @@ static int once(struct srs_legacy *l, const char *body, size_t len,
         rc = rm_err_set(err, RM_EIO, "outcome unknown: %s", perr.msg);
         goto broken;
     }
-    struct xcp_msg msg = {0};
-    if (parse_response(parser, plain.data, plain.len, &msg, &out->resp, &perr) <
-        0) {
-        out->outcome = SRS_UNKNOWN;
-        rc = rm_err_set(err, RM_EIO, "outcome unknown: unparsable response: %s",
-                        perr.msg);
+    if ((rc = srs_reply_parse(s->parser, plain.data, plain.len, out, err)) < 0)
         goto broken;
-    }
     buf_release(&in);
     buf_release(&plain);
     if (out->resp.code == 350) {
         /* over the server's command limit: not run; a new session */
-        xcp_msg_free(&msg);
-        memset(&out->resp, 0, sizeof(out->resp));
+        srs_reply_release(out);
         session_close(s);
         *retry = true;
-        out->outcome = SRS_NOT_SENT;
         return rm_err_set(err, RM_EIO,
                           "not sent: the server's command limit per session "
                           "(350)");
     }
-    out->msg = msg;
-    out->outcome = SRS_ANSWERED;
     pool_put(l, s);
     return 0;
 broken:
@@ -655,14 +624,13 @@ broken:
 }
 
 int srs_legacy_call(struct srs_legacy *l, const char *body, size_t len,
-                    struct xcp_parser *parser, struct srs_reply *out,
-                    struct rm_err *err)
+                    struct srs_reply *out, struct rm_err *err)
 {
     bool retry = false;
-    int rc = once(l, body, len, parser, out, &retry, err);
+    int rc = once(l, body, len, out, &retry, err);
     if (retry) {
         rm_err_clear(err);
-        rc = once(l, body, len, parser, out, &retry, err);
+        rc = once(l, body, len, out, &retry, err);
     }
     return rc;
 }

@@ -50,9 +50,14 @@ struct srs_legacy *srs_legacy_new(const char *url, const char *user,
 void srs_legacy_free(struct srs_legacy *l);
 
 /* srs_legacy_call - send body (an OPS document) and fill out exactly as
- * srs_transport_call does; parse with parser. */
+ * srs_transport_call does. Each session parses with a parser of its own. */
 int srs_legacy_call(struct srs_legacy *l, const char *body, size_t len,
-                    struct xcp_parser *parser, struct srs_reply *out,
-                    struct rm_err *err);
+                    struct srs_reply *out, struct rm_err *err);
+
+/* srs_reply_parse (transport.c) - the answer document of either carrier
+ * into out: answered (0), or outcome unknown (RM_EIO, err "outcome
+ * unknown: unparsable response" / "not an OPS response"). */
+int srs_reply_parse(struct xcp_parser *parser, const char *doc, size_t len,
+                    struct srs_reply *out, struct rm_err *err);
 
 #endif

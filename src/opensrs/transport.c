@@ -320,6 +320,30 @@ static void log_call(struct srs_transport *t, const struct xcp_value *req,
     free(rs);
 }
 
+int srs_reply_parse(struct xcp_parser *parser, const char *doc, size_t len,
+                    struct srs_reply *out, struct rm_err *err)
+{
+    struct rm_err perr;
+    rm_err_clear(&perr);
+    struct xcp_msg msg = {0};
+    if (xcp_parser_parse(parser, doc, len, &msg, &perr) != 0) {
+        out->outcome = SRS_UNKNOWN;
+        return rm_err_set(err, RM_EIO,
+                          "outcome unknown: unparsable response: %s", perr.msg);
+    }
+    if (!msg.data)
+        rm_err_set(&perr, RM_EPROTO, "no data block");
+    if (!msg.data || xcp_response_read(msg.data, &out->resp, &perr) != 0) {
+        xcp_msg_free(&msg);
+        out->outcome = SRS_UNKNOWN;
+        return rm_err_set(err, RM_EIO,
+                          "outcome unknown: not an OPS response: %s", perr.msg);
+    }
+    out->msg = msg;
+    out->outcome = SRS_ANSWERED;
+    return 0;
+}
+
 int srs_transport_call(struct srs_transport *t, const struct xcp_value *req,
                        bool idempotent, struct srs_reply *out,
                        struct rm_err *err)
@@ -337,12 +361,9 @@ int srs_transport_call(struct srs_transport *t, const struct xcp_value *req,
     xcp_emit(req, &body);
     if (t->legacy) {
         /* the legacy protocol: no HTTP, no signature (opensrs/legacy.h) */
-        struct pool_entry pe = pool_take(t);
         double t0 = now_ms();
-        int ret = srs_legacy_call(t->legacy, body.data, body.len, pe.parser,
-                                  out, err);
+        int ret = srs_legacy_call(t->legacy, body.data, body.len, out, err);
         out->duration_ms = now_ms() - t0;
-        pool_put(t, pe);
         if (t->log_cb)
             log_call(t, req, idempotent, out, 0, ret ? err->msg : "");
         buf_release(&body);
@@ -432,25 +453,8 @@ int srs_transport_call(struct srs_transport *t, const struct xcp_value *req,
         ret =
             rm_err_set(err, RM_EIO, "outcome unknown: HTTP status %ld", status);
     } else {
-        struct rm_err perr;
-        rm_err_clear(&perr);
-        struct xcp_msg msg = {0};
-        if (xcp_parser_parse(pe.parser, sink.body.data, sink.body.len, &msg,
-                             &perr) != 0) {
-            out->outcome = SRS_UNKNOWN;
-            ret = rm_err_set(err, RM_EIO,
-                             "outcome unknown: unparsable response: %s",
-                             perr.msg);
-        } else if (xcp_response_read(msg.data, &out->resp, &perr) != 0) {
-            xcp_msg_free(&msg);
-            out->outcome = SRS_UNKNOWN;
-            ret = rm_err_set(err, RM_EIO,
-                             "outcome unknown: not an OPS response: %s",
-                             perr.msg);
-        } else {
-            out->msg = msg;
-            out->outcome = SRS_ANSWERED;
-        }
+        ret =
+            srs_reply_parse(pe.parser, sink.body.data, sink.body.len, out, err);
     }
     pool_put(t, pe);
 

@@ -85,6 +85,10 @@ static void md5_raw(const void *p, size_t n, uint8_t out[16])
         abort(); /* MD5 from a loaded provider does not fail */
 }
 
+static const char key_rule[] =
+    "the private key must be hex digits (an even number), as OpenSRS issues "
+    "it";
+
 struct xcp_legacy_cipher *xcp_legacy_cipher_new(enum xcp_legacy_crypt c,
                                                 const char *hexkey,
                                                 struct rm_err *err)
@@ -100,9 +104,7 @@ struct xcp_legacy_cipher *xcp_legacy_cipher_new(enum xcp_legacy_crypt c,
     }
     size_t hl = hexkey ? strlen(hexkey) : 0;
     if (hl == 0 || hl % 2 != 0 || hl > 4096) {
-        rm_err_set(err, RM_EINVAL,
-                   "legacy protocol: the private key must be an even number "
-                   "of hex digits");
+        rm_err_set(err, RM_EINVAL, "legacy protocol: %s", key_rule);
         return NULL;
     }
     size_t bl = hl / 2;
@@ -113,8 +115,7 @@ struct xcp_legacy_cipher *xcp_legacy_cipher_new(enum xcp_legacy_crypt c,
         if (hi < 0 || lo < 0) {
             OPENSSL_cleanse(bin, bl);
             free(bin);
-            rm_err_set(err, RM_EINVAL,
-                       "legacy protocol: the private key is not hex");
+            rm_err_set(err, RM_EINVAL, "legacy protocol: %s", key_rule);
             return NULL;
         }
         bin[i] = (uint8_t)(hi << 4 | lo);
