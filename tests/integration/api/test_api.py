@@ -281,15 +281,18 @@ def throttle(env, t):
     codes = [anon.get("/api/v1/lookup?name=free-%d.com" % i).status
              for i in range(3)]
     t.check("lookups within the budget answer 200", codes == [200] * 3, codes)
-    calls = env.sql("SELECT COUNT(*) FROM registrar_log")
-    t.check("each lookup asked the registrar (logged)", calls >= 3, calls)
+    # The daemon's own exchanges (the event stream's POLL, say) land in
+    # the same log at times of their own: count the lookups alone.
+    lookups = "SELECT COUNT(*) FROM registrar_log WHERE action = 'LOOKUP'"
+    calls = env.sql(lookups)
+    t.check("each lookup asked the registrar (logged)", calls == 3, calls)
     r = anon.get("/api/v1/lookup?name=free-9.com")
     t.check("a lookup past the budget: 429 rate_limited",
             r.status == 429 and r.err() == "rate_limited", r)
     t.check("the 429 says when to retry (Retry-After 1..60)",
             retry_after(r, 60), r.headers)
     t.check("a throttled lookup does not ask the registrar",
-            env.sql("SELECT COUNT(*) FROM registrar_log") == calls)
+            env.sql(lookups) == calls)
     r = Client(env.port).get("/api/v1/lookup?name=free-9.com")
     t.check("the budget is per address, not per session: still 429",
             r.status == 429, r)

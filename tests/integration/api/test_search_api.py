@@ -59,6 +59,13 @@ def actions(env, name):
     return ctl(env, "GET", "/counts")[1]["actions"].get(name, 0)
 
 
+def calls_logged(env):
+    """Calls logged, but for the event stream's POLL and ACK, which the
+    daemon makes at times of its own."""
+    return env.sql("SELECT COUNT(*) FROM registrar_log "
+                   "WHERE action NOT IN ('POLL', 'ACK')")
+
+
 def setup(env, limit):
     env.start_sim()
     env.init()
@@ -86,7 +93,7 @@ def search(env, t):
             alice.login("alice", "alice-password-1").status == 200)
 
     ns, lk = actions(env, "NAME_SUGGEST"), actions(env, "LOOKUP")
-    logged = env.sql("SELECT COUNT(*) FROM registrar_log")
+    logged = calls_logged(env)
     r = anon.get("/api/v1/search?q=mynewshop")
     t.check("a visitor's search: 200", r.status == 200, r)
     j = r.json
@@ -126,7 +133,7 @@ def search(env, t):
             == (2, 0) and j["registrar_calls"] == 2 and
             j["connections"] == 2 and j["answered"] is True, j)
     t.check("both calls in the registrar log",
-            env.sql("SELECT COUNT(*) FROM registrar_log") - logged == 2)
+            calls_logged(env) - logged == 2)
 
     r = anon.get("/api/v1/search?q=mynewshop.net&max=3")
     t.check("the name typed first; max=3 suggestions at most",
@@ -158,7 +165,7 @@ def search(env, t):
             "premium" in x.get("reason", ""), r)
 
     # bad input: 400 naming the field, no registrar asked
-    logged = env.sql("SELECT COUNT(*) FROM registrar_log")
+    logged = calls_logged(env)
     for q, field, code, why in (
             (None, "q", "missing_field", "no q"),
             ("", "q", "invalid", "an empty q"),
@@ -175,7 +182,7 @@ def search(env, t):
         t.check("max=%s: 400 on max" % m,
                 r.status == 400 and r.field() == "max", r)
     t.check("bad input asked no registrar",
-            env.sql("SELECT COUNT(*) FROM registrar_log") == logged)
+            calls_logged(env) == logged)
 
     # a registrar that does not answer: unknown, never made up
     ctl(env, "POST", "/rules", {"action": "NAME_SUGGEST",
