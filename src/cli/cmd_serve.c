@@ -28,6 +28,7 @@
 #include "jobs/runner.h"
 #include "mail/mail.h"
 #include "opensrs/srs.h"
+#include "util/clock.h"
 #include "util/config.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -144,13 +145,6 @@ static int serve_lock(const char *database, int *fd, struct rm_err *err)
     return 0;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * drain - the graceful part of a stop: no new connections, then wait
  * until no request is under way, at most drain_s seconds (a duration, so
@@ -163,7 +157,7 @@ static int64_t mono_ms(void)
 static void drain(struct web_server *srv, unsigned drain_s,
                   const sigset_t *sigs)
 {
-    int64_t t0 = mono_ms(), end = t0 + (int64_t)drain_s * 1000;
+    int64_t t0 = clock_mono_ms(), end = t0 + (int64_t)drain_s * 1000;
     unsigned busy, quiet = 0;
 
     web_server_quiesce(srv);
@@ -173,10 +167,11 @@ static void drain(struct web_server *srv, unsigned drain_s,
         busy = web_server_busy(srv);
         quiet = busy ? 0 : quiet + 1;
         if (quiet >= 2) {
-            rm_log(LOG_INFO, "serve: drained ms=%" PRId64, mono_ms() - t0);
+            rm_log(LOG_INFO, "serve: drained ms=%" PRId64,
+                   clock_mono_ms() - t0);
             return;
         }
-        if (mono_ms() >= end) {
+        if (clock_mono_ms() >= end) {
             rm_log(LOG_WARN,
                    "serve: drain_seconds=%u passed with %u requests under "
                    "way; they are cut off",

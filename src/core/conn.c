@@ -593,8 +593,7 @@ int conn_add(struct app *app, const struct conn_edit *e, int64_t *id,
         "poll_interval_s, deadline_reg_s, deadline_xfer_s, concurrency, "
         "rate_per_min, default_ns, events, protocol, updated_at, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-        "?, "
-        "?, ?, ?, ?) "
+        "?, ?, ?, ?, ?) "
         "RETURNING id";
     struct conn c;
     const char *key = NULL;

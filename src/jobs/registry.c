@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/clock.h"
 #include "util/log.h"
 
 struct sweep_lease {
@@ -29,13 +30,6 @@ static int sweep_keep_going(void *arg)
     return 1;
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int async_job_run(struct runner *r, struct job *job, void *arg,
                          struct rm_err *err)
 {
@@ -46,7 +40,7 @@ static int async_job_run(struct runner *r, struct job *job, void *arg,
 
     o.keep_going = sweep_keep_going;
     o.arg = &l;
-    c->swept_ms = mono_ms();
+    c->swept_ms = clock_mono_ms();
     rc = async_sweep(c->app, c->mc, &o, &c->last_sweep, err);
     c->sweeps++;
     return rc;
@@ -69,11 +63,11 @@ static void async_local_run(struct runner *r, void *arg)
     int64_t period_ms =
         (c->async_interval_s > 0 ? c->async_interval_s : 60) * 1000;
 
-    if (c->sweeps > 0 && mono_ms() - c->swept_ms < period_ms)
+    if (c->sweeps > 0 && clock_mono_ms() - c->swept_ms < period_ms)
         return;
     o.keep_going = local_keep_going;
     o.arg = r;
-    c->swept_ms = mono_ms();
+    c->swept_ms = clock_mono_ms();
     if (async_sweep(c->app, c->mc, &o, &c->last_sweep, &err) < 0)
         rm_log(LOG_ERROR, "async: node sweep: %s", err.msg);
     c->sweeps++;

@@ -46,13 +46,6 @@ struct runner {
     size_t nlocal;
 };
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int runner_every(struct runner *r, const char *name, int64_t period_s,
                  runner_local_fn *fn, void *arg, struct rm_err *err)
 {
@@ -64,7 +57,7 @@ int runner_every(struct runner *r, const char *name, int64_t period_s,
     t = &r->local[r->nlocal++];
     t->name = name;
     t->period_ms = period_s * 1000;
-    t->next_ms = mono_ms(); /* first at start */
+    t->next_ms = clock_mono_ms(); /* first at start */
     t->fn = fn;
     t->arg = arg;
     return 0;
@@ -76,12 +69,12 @@ static void run_local(struct runner *r, int *wait_ms)
     for (size_t i = 0; i < r->nlocal && !runner_stopping(r); i++) {
         struct local *t = &r->local[i];
         int64_t d;
-        if (mono_ms() >= t->next_ms) {
+        if (clock_mono_ms() >= t->next_ms) {
             rm_log(LOG_DEBUG, "runner %s: local task %s", r->owner, t->name);
             t->fn(r, t->arg);
-            t->next_ms = mono_ms(); /* first at start */
+            t->next_ms = clock_mono_ms(); /* first at start */
         }
-        d = t->next_ms - mono_ms();
+        d = t->next_ms - clock_mono_ms();
         if (d < *wait_ms)
             *wait_ms = d < 20 ? 20 : (int)d;
     }

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/clock.h"
 #include "util/xalloc.h"
 #include "xcp/xcp_legacy.h"
 
@@ -40,13 +41,6 @@ struct srs_legacy {
     struct session **pool;
     size_t n_pool;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct srs_legacy *srs_legacy_new(const char *url, const char *user,
                                   const char *key, const char *source_ip,
@@ -114,7 +108,7 @@ static int write_all(int fd, const char *p, size_t n, int64_t deadline,
 {
     *wrote = 0;
     while (*wrote < n) {
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - clock_mono_ms();
         if (left <= 0)
             return -1;
         struct pollfd pfd = {fd, POLLOUT, 0};
@@ -171,7 +165,7 @@ static enum rd read_frame(struct session *s, int64_t deadline, struct buf *body,
             s->in.data[s->in.len] = '\0';
             return RD_OK;
         }
-        int64_t left = deadline - mono_ms();
+        int64_t left = deadline - clock_mono_ms();
         if (left <= 0)
             return RD_TIMEOUT;
         struct pollfd pfd = {s->fd, POLLIN, 0};
@@ -241,7 +235,7 @@ static int connect_to(struct srs_legacy *l, int64_t deadline,
         }
         int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
         if (rc < 0 && errno == EINPROGRESS) {
-            int64_t left = deadline - mono_ms();
+            int64_t left = deadline - clock_mono_ms();
             struct pollfd pfd = {fd, POLLOUT, 0};
             int pr = left > 0 ? poll(&pfd, 1, (int)left) : 0;
             int soerr = 0;
@@ -296,7 +290,7 @@ static int send_plain(struct session *s, struct xcp_value *req,
  * failure here is before the command: "not sent"). */
 static struct session *handshake(struct srs_legacy *l, struct rm_err *err)
 {
-    int64_t deadline = mono_ms() + l->connect_timeout_ms;
+    int64_t deadline = clock_mono_ms() + l->connect_timeout_ms;
     struct session *s = xcalloc(1, sizeof(*s));
     buf_init(&s->in);
     s->parser = xcp_parser_new();
@@ -453,7 +447,7 @@ fail:
 static bool alive(const struct session *s)
 {
     if (s->count >= XCP_LEGACY_SESSION_MAX ||
-        mono_ms() - s->last_ms > SRS_LEGACY_IDLE_MS || s->in.len > 0)
+        clock_mono_ms() - s->last_ms > SRS_LEGACY_IDLE_MS || s->in.len > 0)
         return false;
     struct pollfd pfd = {s->fd, POLLIN, 0};
     return poll(&pfd, 1, 0) == 0;
@@ -475,7 +469,7 @@ static struct session *pool_take(struct srs_legacy *l)
 
 static void pool_put(struct srs_legacy *l, struct session *s)
 {
-    s->last_ms = mono_ms();
+    s->last_ms = clock_mono_ms();
     if (s->count >= XCP_LEGACY_SESSION_MAX) {
         session_close(s);
         return;
@@ -499,7 +493,7 @@ static void quit(struct session *s)
     buf_init(&frame);
     xcp_emit(q, &body);
     xcp_free(q);
-    int64_t deadline = mono_ms() + 1000;
+    int64_t deadline = clock_mono_ms() + 1000;
     if (xcp_legacy_encrypt(s->cipher, body.data, body.len, NULL, &ct, NULL) ==
         0) {
         xcp_legacy_frame(&frame, ct.data, ct.len);
@@ -551,7 +545,7 @@ static int once(struct srs_legacy *l, const char *body, size_t len,
             return rm_err_set(err, RM_EIO, "not sent: %s", herr.msg);
         }
     }
-    int64_t deadline = mono_ms() + l->timeout_ms;
+    int64_t deadline = clock_mono_ms() + l->timeout_ms;
     struct buf ct, frame;
     buf_init(&ct);
     buf_init(&frame);

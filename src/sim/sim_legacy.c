@@ -168,20 +168,33 @@ static const char *attr(const struct xcp_request *r, const char *key)
     return xcp_path_str(r->attrs, key);
 }
 
+/* expect - a handshake request, which must be ACTION OBJECT; else a 400
+ * that ends the session (logged), and false. msg must be freed by the
+ * caller either way. */
+static bool expect(struct sim_legacy *s, const char *body, size_t len,
+                   const char *action, const char *object, struct xcp_msg *msg,
+                   struct xcp_request *r, struct sim_outcome *o, bool *log)
+{
+    char text[600];
+    bool ok = read_request(s, body, len, msg, r, o, text, sizeof(text));
+    if (ok &&
+        (strcmp(r->action, action) != 0 || strcmp(r->object, object) != 0)) {
+        snprintf(text, sizeof(text), "Expected %s %s", action, object);
+        ok = false;
+    }
+    if (ok)
+        return true;
+    *log = true;
+    fail(s, o, object, 400, text);
+    return false;
+}
+
 static void step_version(struct sim_legacy *s, const char *body, size_t len,
                          struct sim_outcome *o, bool *log)
 {
     struct xcp_msg msg = {0};
     struct xcp_request r;
-    char text[600];
-    if (!read_request(s, body, len, &msg, &r, o, text, sizeof(text))) {
-        *log = true;
-        fail(s, o, "VERSION", 400, text);
-    } else if (strcmp(r.action, "CHECK") != 0 ||
-               strcmp(r.object, "VERSION") != 0) {
-        *log = true;
-        fail(s, o, "VERSION", 400, "Expected CHECK VERSION");
-    } else {
+    if (expect(s, body, len, "CHECK", "VERSION", &msg, &r, o, log)) {
         o->disp = SIM_SEND; /* nothing to say: the client goes on */
         s->state = SIM_LEGACY_AUTH;
     }
@@ -193,17 +206,7 @@ static void step_auth(struct sim_legacy *s, const char *body, size_t len,
 {
     struct xcp_msg msg = {0};
     struct xcp_request r;
-    char text[600];
-    if (!read_request(s, body, len, &msg, &r, o, text, sizeof(text))) {
-        *log = true;
-        fail(s, o, "USER", 400, text);
-        xcp_msg_free(&msg);
-        return;
-    }
-    if (strcmp(r.action, "AUTHENTICATE") != 0 ||
-        strcmp(r.object, "USER") != 0) {
-        *log = true;
-        fail(s, o, "USER", 400, "Expected AUTHENTICATE USER");
+    if (!expect(s, body, len, "AUTHENTICATE", "USER", &msg, &r, o, log)) {
         xcp_msg_free(&msg);
         return;
     }

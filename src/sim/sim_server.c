@@ -23,6 +23,7 @@
 #include "sim/sim_control.h"
 #include "sim/sim_exchange.h"
 #include "sim/sim_legacy.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 #include "xcp/xcp.h"
 
@@ -60,13 +61,6 @@ struct conn {
     bool legacy;
     char peer[64];
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* --- addresses ------------------------------------------------------------ */
 
@@ -164,7 +158,7 @@ static ssize_t conn_read(struct conn *c, char *p, size_t n, int64_t deadline)
         if (atomic_load(&c->srv->stopping))
             return -1;
         if (!(c->ssl && SSL_pending(c->ssl) > 0)) {
-            int64_t left = deadline - mono_ms();
+            int64_t left = deadline - clock_mono_ms();
             if (left <= 0)
                 return -1;
             struct pollfd pfd = {c->fd, POLLIN, 0};
@@ -222,7 +216,7 @@ static void log_line(struct sim_server *srv, const struct sim_outcome *o,
         return;
     struct buf line;
     buf_init(&line);
-    sim_outcome_log(o, peer, in, out, (double)(mono_ms() - t0), &line);
+    sim_outcome_log(o, peer, in, out, (double)(clock_mono_ms() - t0), &line);
     pthread_mutex_lock(&srv->mu);
     fprintf(srv->opts.log, "%s\n", line.data);
     fflush(srv->opts.log);
@@ -233,9 +227,9 @@ static void log_line(struct sim_server *srv, const struct sim_outcome *o,
 /* sleep_ms - sleep, but wake early when the server stops. */
 static void sleep_ms(struct sim_server *srv, int64_t ms)
 {
-    int64_t end = mono_ms() + ms;
+    int64_t end = clock_mono_ms() + ms;
     while (!atomic_load(&srv->stopping)) {
-        int64_t left = end - mono_ms();
+        int64_t left = end - clock_mono_ms();
         if (left <= 0)
             return;
         struct timespec ts = {0, (left > 100 ? 100 : left) * 1000000L};
@@ -248,10 +242,33 @@ static void hang(struct conn *c)
 {
     char sink[4096];
     for (;;) {
-        ssize_t r = conn_read(c, sink, sizeof(sink), mono_ms() + 3600000);
+        ssize_t r = conn_read(c, sink, sizeof(sink), clock_mono_ms() + 3600000);
         if (r <= 0)
             return;
     }
+}
+
+/* deliver - o's delay, then its disposition on the wire; *out the bytes
+ * written. True when the connection goes on (SIM_SEND, written whole);
+ * a SIM_HANG is the caller's to carry out, after its log line. */
+static bool deliver(struct conn *c, const struct sim_outcome *o, size_t *out)
+{
+    if (o->delay_ms > 0)
+        sleep_ms(c->srv, o->delay_ms);
+    *out = 0;
+    switch (o->disp) {
+    case SIM_SEND:
+        *out = o->out.len;
+        return conn_write(c, o->out.data, o->out.len);
+    case SIM_SEND_CLOSE:
+        conn_write(c, o->out.data, o->out.len);
+        *out = o->out.len;
+        return false;
+    case SIM_CLOSE:
+    case SIM_HANG:
+        break;
+    }
+    return false;
 }
 
 static void serve(struct conn *c)
@@ -263,7 +280,7 @@ static void serve(struct conn *c)
     buf_init(&in);
     char *chunk = xmalloc(READ_CHUNK);
     for (;;) {
-        int64_t t0 = 0, deadline = mono_ms() + srv->opts.idle_timeout_ms;
+        int64_t t0 = 0, deadline = clock_mono_ms() + srv->opts.idle_timeout_ms;
         long used;
         struct sim_http_req req;
         struct rm_err err;
@@ -278,13 +295,13 @@ static void serve(struct conn *c)
                 goto done; /* end of stream, error or timeout: drop */
             if (in.len == 0) {
                 /* the first byte of a request starts its clock */
-                t0 = mono_ms();
+                t0 = clock_mono_ms();
                 deadline = t0 + srv->opts.read_timeout_ms;
             }
             buf_add(&in, chunk, (size_t)r);
         }
         if (t0 == 0)
-            t0 = mono_ms();
+            t0 = clock_mono_ms();
         struct sim_outcome o;
         sim_outcome_init(&o);
         if (used < 0) {
@@ -298,29 +315,13 @@ static void serve(struct conn *c)
             sim_control(srv->sim, &req, &o);
         else
             sim_exchange(srv->sim, parser, &req, &o);
-        if (o.delay_ms > 0)
-            sleep_ms(srv, o.delay_ms);
-        bool keep = false;
-        size_t out = 0;
-        switch (o.disp) {
-        case SIM_SEND:
-            keep = conn_write(c, o.out.data, o.out.len);
-            out = o.out.len;
-            break;
-        case SIM_SEND_CLOSE:
-            conn_write(c, o.out.data, o.out.len);
-            out = o.out.len;
-            break;
-        case SIM_CLOSE:
-            break;
-        case SIM_HANG:
-            log_line(srv, &o, c->peer, (size_t)used, 0, t0);
-            sim_outcome_release(&o);
-            hang(c);
-            goto done;
-        }
+        size_t out;
+        bool keep = deliver(c, &o, &out);
         log_line(srv, &o, c->peer, (size_t)used, out, t0);
+        enum sim_disposition disp = o.disp;
         sim_outcome_release(&o);
+        if (disp == SIM_HANG)
+            hang(c);
         if (!keep)
             goto done;
         /* keep what followed the request (pipelining) */
@@ -355,7 +356,7 @@ static void serve_legacy(struct conn *c)
     bool alive = conn_write(c, hello.data, hello.len);
     buf_release(&hello);
     while (alive) {
-        int64_t t0 = 0, deadline = mono_ms() + srv->opts.idle_timeout_ms;
+        int64_t t0 = 0, deadline = clock_mono_ms() + srv->opts.idle_timeout_ms;
         struct sim_outcome o;
         sim_outcome_init(&o);
         bool logit = false;
@@ -369,7 +370,7 @@ static void serve_legacy(struct conn *c)
                 break; /* end of stream, error or timeout: drop */
             if (in.len == 0) {
                 /* the first byte of a frame starts its clock */
-                t0 = mono_ms();
+                t0 = clock_mono_ms();
                 deadline = t0 + srv->opts.read_timeout_ms;
             }
             buf_add(&in, chunk, (size_t)r);
@@ -379,27 +380,9 @@ static void serve_legacy(struct conn *c)
             break;
         }
         if (t0 == 0)
-            t0 = mono_ms();
-        if (o.delay_ms > 0)
-            sleep_ms(srv, o.delay_ms);
-        size_t out = 0;
-        switch (o.disp) {
-        case SIM_SEND:
-            alive = conn_write(c, o.out.data, o.out.len);
-            out = o.out.len;
-            break;
-        case SIM_SEND_CLOSE:
-            conn_write(c, o.out.data, o.out.len);
-            out = o.out.len;
-            alive = false;
-            break;
-        case SIM_CLOSE:
-            alive = false;
-            break;
-        case SIM_HANG:
-            alive = false;
-            break;
-        }
+            t0 = clock_mono_ms();
+        size_t out;
+        alive = deliver(c, &o, &out);
         if (logit)
             log_line(srv, &o, c->peer, (size_t)used, out, t0);
         enum sim_disposition disp = o.disp;

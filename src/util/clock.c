@@ -107,3 +107,10 @@ char *clock_format(int64_t t, char *buf, unsigned n)
     strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm);
     return buf;
 }
+
+int64_t clock_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

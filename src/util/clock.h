@@ -21,6 +21,11 @@
 /* clock_now - current UTC time in epoch seconds, offsets applied. */
 int64_t clock_now(void);
 
+/* clock_mono_ms - milliseconds on the monotonic clock: for timeouts,
+ * deadlines and durations inside one process. Not moved by the offsets
+ * above, not comparable across processes. */
+int64_t clock_mono_ms(void);
+
 /* clock_format - "YYYY-MM-DD HH:MM:SS" (UTC) into buf (at least 20 bytes);
  * "-" for 0. Returns buf. */
 char *clock_format(int64_t t, char *buf, unsigned n);

@@ -93,7 +93,7 @@ struct conn_track {
     struct conn_track *prev, *next;
     int fd;
     enum conn_phase phase;
-    int64_t since_ms;  /* start of the phase (mono_ms) */
+    int64_t since_ms;  /* start of the phase (clock_mono_ms) */
     bool request_line; /* HEADER: the request line has arrived */
     bool served;       /* an answer was sent on this connection before */
     bool cut;          /* shut down by the reaper */
@@ -154,13 +154,6 @@ struct web_server {
     _Atomic int64_t in_flight;
     int64_t started_at;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* ---- route matching ---------------------------------------------------- */
 
@@ -495,7 +488,7 @@ static void set_phase(struct web_server *srv, struct conn_track *t,
         t->served = true;
     }
     t->phase = phase;
-    t->since_ms = mono_ms();
+    t->since_ms = clock_mono_ms();
     pthread_mutex_unlock(&srv->conn_mu);
 }
 
@@ -523,7 +516,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn,
         t = xcalloc(1, sizeof(*t));
         t->fd = ci->connect_fd;
         t->phase = PHASE_HEADER;
-        t->since_ms = mono_ms();
+        t->since_ms = clock_mono_ms();
         pthread_mutex_lock(&srv->conn_mu);
         handed_del(srv, t->fd);
         t->next = srv->conns;
@@ -566,7 +559,7 @@ static void mhd_log_flush(struct web_server *srv);
 /* reap - shut down the connections past their phase's deadline. */
 static void reap(struct web_server *srv)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     int64_t hdr_ms = (int64_t)srv->cfg.header_timeout_s * 1000;
     int64_t body_ms = (int64_t)srv->cfg.body_timeout_s * 1000;
     unsigned header = 0, body = 0;
@@ -758,7 +751,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     char line[sizeof(srv->log_last)];
     vsnprintf(line, sizeof(line), fmt, ap);
     line[strcspn(line, "\n")] = '\0';
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     pthread_mutex_lock(&srv->log_mu);
     if (strcmp(line, srv->log_last) == 0 && now - srv->log_at < LOG_REPEAT_MS) {
         srv->log_repeats++;
@@ -778,7 +771,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static void mhd_log_flush(struct web_server *srv)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_mono_ms();
     char line[sizeof(srv->log_last)];
     unsigned repeats = 0;
     pthread_mutex_lock(&srv->log_mu);

@@ -241,12 +241,13 @@ int xcp_legacy_decrypt(struct xcp_legacy_cipher *c, const void *payload,
         return rm_err_set(err, RM_EPROTO,
                           "legacy protocol: encrypted message without the "
                           "RandomIV header");
-    size_t ct = len - HDR_LEN - BLOCK;
-    if (len < HDR_LEN + 2 * BLOCK || ct % BLOCK != 0)
+    size_t ct = len - HDR_LEN; /* the IV is here too, at least */
+    if (ct < 2 * BLOCK || ct % BLOCK != 0)
         return rm_err_set(err, RM_EPROTO,
                           "legacy protocol: ciphertext of %zu bytes is not "
                           "whole blocks",
-                          len < HDR_LEN + BLOCK ? 0 : ct);
+                          ct < BLOCK ? 0 : ct - BLOCK);
+    ct -= BLOCK;
     if (ct > XCP_LEGACY_MAX_FRAME)
         return rm_err_set(err, RM_ELIMIT, "legacy protocol: message too large");
     if (!setup(c, p + HDR_LEN, 0))
@@ -370,8 +371,7 @@ int xcp_legacy_challenge_answer(struct xcp_legacy_cipher *c,
                                 const void *challenge, size_t len,
                                 struct buf *out, struct rm_err *err)
 {
-    uint8_t d[16];
-    pthread_once(&once, load);
+    uint8_t d[16]; /* MD5 is loaded: c exists */
     md5_raw(challenge, len, d);
     return xcp_legacy_encrypt(c, d, sizeof(d), NULL, out, err);
 }

@@ -192,6 +192,20 @@ static void login(struct fx *f)
     assert_int_equal(sim_legacy_state(f->s), SIM_LEGACY_SESSION);
 }
 
+/* fresh - a new session in place of the fixture's. */
+static void fresh(struct fx *f)
+{
+    sim_legacy_free(f->s);
+    f->s = sim_legacy_new(&f->sim, f->parser);
+}
+
+/* relogin - a new session, authenticated. */
+static void relogin(struct fx *f)
+{
+    fresh(f);
+    login(f);
+}
+
 static struct xcp_value *lookup(const char *domain)
 {
     struct xcp_value *a = xcp_assoc_new();
@@ -237,8 +251,7 @@ static void handshake_refusals(void **state)
     /* an unknown crypt_type, and a missing one */
     static const char *const bad[] = {"rot13", NULL};
     for (size_t i = 0; i < 2; i++) {
-        sim_legacy_free(f->s);
-        f->s = sim_legacy_new(&f->sim, f->parser);
+        fresh(f);
         step_ops(f, xcp_request_new("check", "version", NULL), false, &r);
         res_release(&r);
         step_ops(f, auth_req(bad[i], "leg"), false, &r);
@@ -260,8 +273,7 @@ static void handshake_refusals(void **state)
                 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
                 true}};
     for (size_t i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
-        sim_legacy_free(f->s);
-        f->s = sim_legacy_new(&f->sim, f->parser);
+        fresh(f);
         to_answer(f, who[i].user);
         struct buf ans;
         buf_init(&ans);
@@ -293,18 +305,14 @@ static void session_errors_end_it(void **state)
     res_release(&r);
 
     /* a plain document in a session: it does not decrypt */
-    sim_legacy_free(f->s);
-    f->s = sim_legacy_new(&f->sim, f->parser);
-    login(f);
+    relogin(f);
     step_ops(f, lookup("a.com"), false, &r);
     assert_int_equal(r.disp, SIM_SEND_CLOSE);
     assert_int_equal(r.code, 400);
     res_release(&r);
 
     /* decrypts, but is not XML */
-    sim_legacy_free(f->s);
-    f->s = sim_legacy_new(&f->sim, f->parser);
-    login(f);
+    relogin(f);
     struct buf enc;
     buf_init(&enc);
     xcp_legacy_encrypt(f->bf, "hello", 5, NULL, &enc, NULL);
@@ -315,9 +323,7 @@ static void session_errors_end_it(void **state)
     res_release(&r);
 
     /* not a frame at all */
-    sim_legacy_free(f->s);
-    f->s = sim_legacy_new(&f->sim, f->parser);
-    login(f);
+    relogin(f);
     struct sim_outcome o;
     sim_outcome_init(&o);
     bool log;
@@ -350,9 +356,7 @@ static void quit_and_the_command_limit(void **state)
         json_object_get(json_object_get(f->sim.counts, "actions"), "LOOKUP");
     assert_int_equal(json_integer_value(n), XCP_LEGACY_SESSION_MAX);
 
-    sim_legacy_free(f->s);
-    f->s = sim_legacy_new(&f->sim, f->parser);
-    login(f);
+    relogin(f);
     step_ops(f, xcp_request_new("quit", "session", NULL), true, &r);
     assert_int_equal(r.disp, SIM_SEND_CLOSE);
     assert_true(r.encrypted);
@@ -384,9 +388,7 @@ static void faults_are_wrapped(void **state)
         {"code_310", SIM_SEND, true, 310, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        sim_legacy_free(f->s);
-        f->s = sim_legacy_new(&f->sim, f->parser);
-        login(f);
+        relogin(f);
         char line[128];
         snprintf(line, sizeof(line), "fault=%s action=lookup count=1%s",
                  cases[i].fault,
