@@ -305,12 +305,19 @@ check "nothing sent again" test "$(sim_count MODIFY shop.com)" = "$sent"
 # regman killed while its lock request waits at the registrar: sending
 ctl POST /rules '{"action":"MODIFY","domain":"shop.com","fault":"delay","delay_ms":1200,"count":1}' \
     >/dev/null
+sent=$(sim_count MODIFY shop.com)
 "$REGMAN" domain -c "$WORK/regman.conf" lock shop.com on >/dev/null 2>&1 &
 kpid=$!
-sleep 0.6
+# killed once the sim holds the request (however slow the machine), and
+# the held answer's 1.2 s let pass before the next request
+i=0
+while [ "$(sim_count MODIFY shop.com)" = "$sent" ] && [ $i -lt 500 ]; do
+    sleep 0.02
+    i=$((i + 1))
+done
 kill -9 "$kpid" 2>/dev/null
 wait "$kpid" 2>/dev/null
-sleep 1
+sleep 1.3
 K=$(sql "SELECT id FROM domain_changes WHERE kind = 'lock' ORDER BY id DESC LIMIT 1")
 check "left sending by the killed regman" \
     test "$(sql "SELECT state FROM domain_changes WHERE id = $K")" = sending
