@@ -72,7 +72,7 @@ static void run_local(struct runner *r, int *wait_ms)
         if (clock_mono_ms() >= t->next_ms) {
             rm_log(LOG_DEBUG, "runner %s: local task %s", r->owner, t->name);
             t->fn(r, t->arg);
-            t->next_ms = clock_mono_ms(); /* first at start */
+            t->next_ms = clock_mono_ms() + t->period_ms;
         }
         d = t->next_ms - clock_mono_ms();
         if (d < *wait_ms)
