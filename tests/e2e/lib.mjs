@@ -128,6 +128,10 @@ export async function scenario(name, argv, opts = {}) {
       if (e) reject(new Error(`regman ${args.join(' ')}: ${err || e.message}`));
       else resolve(out);
     });
+    // a regman that exits before reading its input (a refusal, or a
+    // command that reads none) closes the pipe: EPIPE here is no failure,
+    // the exit status and output above tell the result
+    child.stdin.on('error', (e) => { if (e.code !== 'EPIPE') reject(e); });
     child.stdin.end(opt.stdin ?? '');
   });
   // ctl - the sim's control API: its JSON answer.
